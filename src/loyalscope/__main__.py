@@ -1,0 +1,3 @@
+from loyalscope.cli import main
+
+main()

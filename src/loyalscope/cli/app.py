@@ -1,0 +1,67 @@
+"""The Typer application object and helpers shared by the command modules."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from loyalscope.errors import LoyalscopeError
+
+app = typer.Typer(
+    name="loyalscope",
+    help="Customer loyalty analysis / 客户忠诚度分析",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+def emit_json(obj: Any) -> None:
+    """Print ``obj`` as JSON on stdout (numbers as numbers, dates as ISO strings)."""
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=_default) + "\n")
+
+
+def _default(obj: Any) -> Any:
+    import datetime as dt
+
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(obj, (dt.date, dt.datetime, pd.Timestamp)):
+        return obj.isoformat()
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return None if np.isnan(obj) else float(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def fail(exc: LoyalscopeError, as_json: bool = False) -> NoReturn:
+    """Report a LoyalscopeError (as JSON on stdout when ``as_json``) and exit with 2."""
+    if as_json:
+        emit_json(exc.to_dict())
+    else:
+        err_console.print(f"[bold red]{type(exc).__name__}[/]: {exc.message}")
+        where = exc.location()
+        if where:
+            err_console.print(f"  [dim]{where}[/]")
+        if exc.fix:
+            err_console.print(f"  [green]Fix:[/] {exc.fix}")
+    raise typer.Exit(code=2)
+
+
+@app.callback()
+def _root() -> None:
+    """Customer loyalty analysis / 客户忠诚度分析."""

@@ -1,0 +1,1 @@
+"""Data layer: canonical schema, sources, header mapping, validation, Dataset, simulator."""

@@ -1,0 +1,142 @@
+"""``Dataset``: the validated canonical tables, bound to one backend connection."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import ibis
+import pandas as pd
+from ibis.backends import BaseBackend
+
+from loyalscope import engine
+from loyalscope.config import AnalysisConfig
+from loyalscope.data import schema
+from loyalscope.data.quality import QualityReport
+from loyalscope.errors import SchemaError
+from loyalscope.i18n import t
+
+
+@dataclass
+class Dataset:
+    """Canonical tables (Ibis expressions) on one connection, with their quality report.
+
+    Build one with :func:`loyalscope.data.load` (reads and validates user files) or, for data
+    already in canonical form, :meth:`Dataset.from_frames` / :meth:`Dataset.from_tables`.
+    """
+
+    con: BaseBackend
+    tables: dict[str, ibis.Table]
+    config: AnalysisConfig = field(default_factory=AnalysisConfig)
+    quality: QualityReport = field(default_factory=QualityReport)
+
+    # ---- construction -------------------------------------------------------------------
+    @classmethod
+    def from_tables(
+        cls,
+        con: BaseBackend,
+        tables: Mapping[str, ibis.Table],
+        config: AnalysisConfig | None = None,
+        quality: QualityReport | None = None,
+    ) -> Dataset:
+        """Wrap canonical Ibis tables that live on ``con`` (no validation)."""
+        for name, tbl in tables.items():
+            spec = schema.table(name)
+            missing = [c for c in spec.required if c not in tbl.columns]
+            if missing:
+                raise SchemaError(
+                    t("core.errors.missing_column", table=name, column=missing[0]),
+                    column=missing[0],
+                    fix=t("core.errors.missing_column_fix", table=name, column=missing[0]),
+                )
+        return cls(con, dict(tables), config or AnalysisConfig(), quality or QualityReport())
+
+    @classmethod
+    def from_frames(
+        cls,
+        frames: Mapping[str, Any],
+        con: BaseBackend | None = None,
+        config: AnalysisConfig | None = None,
+    ) -> Dataset:
+        """Upload canonical pandas / pyarrow / polars frames to ``con`` (default in-memory
+        DuckDB) and wrap them. Columns are cast to their canonical types; no validation."""
+        con = con or engine.connect()
+        tables: dict[str, ibis.Table] = {}
+        for name, frame in frames.items():
+            df = frame if isinstance(frame, pd.DataFrame) else _to_pandas(frame)
+            df = cast_frame(name, df)
+            tables[name] = con.create_table(f"ls_{name}", df, overwrite=True)
+        return cls.from_tables(con, tables, config)
+
+    # ---- access -------------------------------------------------------------------------
+    def has(self, table: str, column: str | None = None) -> bool:
+        """Whether the table (and column) exists and the table holds rows of that column."""
+        if table not in self.tables:
+            return False
+        return column is None or column in self.tables[table].columns
+
+    def table(self, name: str, *columns: str) -> ibis.Table:
+        """The table ``name``; a :class:`SchemaError` naming the fix if it or a column is absent."""
+        schema.table(name)
+        if name not in self.tables:
+            raise SchemaError(
+                t("core.errors.missing_table", table=name),
+                fix=t("core.errors.missing_table_fix", table=name),
+            )
+        tbl = self.tables[name]
+        for col in columns:
+            if col not in tbl.columns:
+                raise SchemaError(
+                    t("core.errors.missing_column", table=name, column=col),
+                    column=col,
+                    fix=t("core.errors.missing_column_fix", table=name, column=col),
+                )
+        return tbl
+
+    def missing(self, requires: tuple[str, ...]) -> list[str]:
+        """Which of ``requires`` ("table" or "table.column") are absent."""
+        out = []
+        for req in requires:
+            tbl, _, col = req.partition(".")
+            if not self.has(tbl, col or None):
+                out.append(req)
+        return out
+
+    @property
+    def analysis_date(self) -> date:
+        """The "today" of the analysis: ``[analysis] analysis_date``, else the day after the
+        last order (so that the last day's orders count)."""
+        if self.config.analysis.analysis_date is not None:
+            return self.config.analysis.analysis_date
+        tx = self.table("transactions", "order_ts")
+        last = tx.order_ts.max().execute()
+        if last is None or pd.isna(last):
+            raise SchemaError("transactions is empty.", fix="Give at least one transaction.")
+        return pd.Timestamp(last).date() + timedelta(days=1)
+
+
+def cast_frame(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Cast the canonical columns of ``df`` to their canonical pandas types."""
+    spec = schema.table(name)
+    out = df.copy()
+    for col in out.columns:
+        if not spec.allows(col):
+            continue
+        dtype = spec.column(col).dtype
+        if dtype == "string":
+            out[col] = out[col].astype("string")
+        elif dtype in ("float64", "int64"):
+            out[col] = pd.to_numeric(out[col]).astype(dtype)
+        elif dtype == "boolean":
+            out[col] = out[col].astype("boolean")
+        elif dtype in ("timestamp", "date"):
+            out[col] = pd.to_datetime(out[col]).astype("datetime64[us]")
+    return out
+
+
+def _to_pandas(frame: Any) -> pd.DataFrame:
+    if hasattr(frame, "to_pandas"):
+        return frame.to_pandas()  # pyarrow.Table, polars.DataFrame
+    return pd.DataFrame(frame)

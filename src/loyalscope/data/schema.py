@@ -1,0 +1,236 @@
+"""The canonical tables and columns: the single source of truth of the data layer.
+
+Every importer maps user columns onto these names and types; every metric reads only these.
+Column meanings are i18n keys ``schema.<table>.<column>`` (zh and en text in the catalogues).
+
+Conventions
+-----------
+- Identifiers (``customer_id``, ``order_id`` ...) are strings, so "007" stays "007".
+- Timestamps are naive wall-clock times in the business time zone (``[data] timezone``);
+  inputs carrying an offset are converted into that zone on import.
+- Money is float64 in the data's own currency; ``unit`` says so.
+- Survey item columns are open-ended: ``q_*`` Likert items (e.g. ``q_imag1``), ``dim_*``
+  dimension ratings (quality, price, service ...), ``comp_<competitor>_<dimension>`` competitor
+  ratings of the same respondents (``comp_<competitor>_nps`` for their NPS question),
+  ``imp_<dimension>`` stated importance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from loyalscope.errors import SchemaError
+
+DType = Literal["string", "int64", "float64", "boolean", "timestamp", "date"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical column."""
+
+    name: str
+    dtype: DType
+    required: bool = False
+    unit: str | None = None
+    """e.g. "currency", "0-10", "1-5", "hours", "points"."""
+    key: bool = False
+    """Part of the table's primary key (duplicates are quarantined)."""
+    nonnegative: bool = False
+
+    def meaning_key(self, table: str) -> str:
+        return f"schema.{table}.{self.name}"
+
+
+@dataclass(frozen=True)
+class Table:
+    """One canonical table."""
+
+    name: str
+    columns: tuple[Column, ...]
+    prefixes: tuple[str, ...] = field(default=())
+    """Open column families allowed besides the fixed columns (e.g. ``q_`` in surveys)."""
+    time_column: str | None = None
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.key)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        for prefix in self.prefixes:
+            if name.startswith(prefix):
+                return Column(name, "float64")
+        raise SchemaError(
+            f"Table {self.name!r} has no column {name!r}.",
+            column=name,
+            fix=f"Canonical columns of {self.name}: {', '.join(self.names)}"
+            + (f"; open families: {', '.join(p + '*' for p in self.prefixes)}" if self.prefixes else ""),
+        )
+
+    def allows(self, name: str) -> bool:
+        return name in self.names or any(name.startswith(p) for p in self.prefixes)
+
+
+def _c(name: str, dtype: DType, **kw: object) -> Column:
+    return Column(name, dtype, **kw)  # type: ignore[arg-type]
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "customers",
+            (
+                _c("customer_id", "string", required=True, key=True),
+                _c("signup_date", "timestamp"),
+                _c("acquisition_cost", "float64", unit="currency", nonnegative=True),
+                _c("channel", "string"),
+                _c("region", "string"),
+                _c("gender", "string"),
+                _c("age", "float64", unit="years", nonnegative=True),
+                _c("member_tier", "string"),
+                _c("is_employee", "boolean"),
+                _c("came_from_competitor", "boolean"),
+                _c("churn_reason", "string"),
+            ),
+            time_column="signup_date",
+        ),
+        Table(
+            "transactions",
+            (
+                _c("order_id", "string", required=True, key=True),
+                _c("customer_id", "string", required=True),
+                _c("order_ts", "timestamp", required=True),
+                _c("amount", "float64", required=True, unit="currency"),
+                _c("product_id", "string"),
+                _c("category", "string"),
+                _c("channel", "string"),
+                _c("quantity", "float64", nonnegative=True),
+                _c("discount", "float64", unit="currency"),
+                _c("margin", "float64", unit="currency"),
+                _c("is_promo", "boolean"),
+            ),
+            time_column="order_ts",
+        ),
+        Table(
+            "returns",
+            (
+                _c("order_id", "string", required=True, key=True),
+                _c("return_ts", "timestamp", required=True),
+                _c("amount", "float64", unit="currency", nonnegative=True),
+                _c("reason", "string"),
+            ),
+            time_column="return_ts",
+        ),
+        Table(
+            "complaints",
+            (
+                _c("complaint_id", "string", required=True, key=True),
+                _c("customer_id", "string", required=True),
+                _c("opened_ts", "timestamp", required=True),
+                _c("closed_ts", "timestamp"),
+                _c("severity", "string", unit="major/minor"),
+                _c("resolved", "boolean"),
+                _c("category", "string"),
+                _c("channel", "string"),
+            ),
+            time_column="opened_ts",
+        ),
+        Table(
+            "surveys",
+            (
+                _c("response_id", "string", required=True, key=True),
+                _c("customer_id", "string", required=True),
+                _c("answered_ts", "timestamp", required=True),
+                _c("nps", "float64", unit="0-10"),
+                _c("csat", "float64", unit="1-N"),
+                _c("share_of_wallet", "float64", unit="0-1"),
+                _c("recommend_intent", "float64", unit="1-N"),
+                _c("repurchase_intent", "float64", unit="1-N"),
+                _c("loyalty_score", "float64", unit="1-N"),
+                _c("price_sensitivity", "float64", unit="1-N"),
+                _c("voluntary", "float64", unit="1-N"),
+                _c("alternatives", "float64", unit="count"),
+                _c("mention_unprompted", "boolean"),
+                _c("segment", "string"),
+            ),
+            prefixes=("q_", "dim_", "comp_", "imp_"),
+            time_column="answered_ts",
+        ),
+        Table(
+            "referrals",
+            (
+                _c("referrer_id", "string", required=True, key=True),
+                _c("referred_id", "string", required=True, key=True),
+                _c("referred_ts", "timestamp", required=True),
+                _c("converted", "boolean"),
+            ),
+            time_column="referred_ts",
+        ),
+        Table(
+            "interactions",
+            (
+                _c("customer_id", "string", required=True),
+                _c("ts", "timestamp", required=True),
+                _c("kind", "string", required=True, unit="consult/event/feedback/training"),
+                _c("effective", "boolean"),
+                _c("channel", "string"),
+            ),
+            time_column="ts",
+        ),
+        Table(
+            "contracts",
+            (
+                _c("customer_id", "string", required=True, key=True),
+                _c("start_date", "timestamp", required=True, key=True),
+                _c("end_date", "timestamp", required=True),
+                _c("renewed", "boolean"),
+                _c("plan", "string"),
+                _c("fee", "float64", unit="currency", nonnegative=True),
+            ),
+            time_column="start_date",
+        ),
+        Table(
+            "loyalty_points",
+            (
+                _c("customer_id", "string", required=True),
+                _c("ts", "timestamp", required=True),
+                _c("points_earned", "float64", required=True, unit="points", nonnegative=True),
+                _c("points_redeemed", "float64", required=True, unit="points", nonnegative=True),
+            ),
+            time_column="ts",
+        ),
+    )
+}
+
+TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
+
+
+def table(name: str) -> Table:
+    """The canonical table ``name``; a clear error for an unknown name."""
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise SchemaError(
+            f"Unknown table {name!r}.",
+            value=name,
+            fix=f"Use one of: {', '.join(TABLE_NAMES)}.",
+        ) from None
+
+
+def ibis_schema(name: str, columns: list[str] | None = None) -> dict[str, str]:
+    """Ibis dtype strings of ``columns`` (default: all fixed columns) of table ``name``."""
+    tbl = table(name)
+    cols = columns if columns is not None else list(tbl.names)
+    return {c: tbl.column(c).dtype for c in cols}

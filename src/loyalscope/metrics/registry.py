@@ -1,0 +1,142 @@
+"""Metric records and the registry.
+
+A metric is a record (:class:`Metric`) whose ``build`` returns an Ibis table with the columns
+``period`` (date, start of the period), the group column when ``ctx.by`` is set, ``numerator``
+and ``denominator`` (float64), and optionally ``value`` (for statistics that are not a ratio,
+e.g. a median). :func:`compute` runs it and turns it into a pandas frame with ``value``,
+``numerator``, ``denominator`` and ``reason`` (null where the value is defined;
+``"zero_denominator"`` where the denominator is 0: the value is then null, never 0).
+
+Display names and formulas come from the i18n catalogues: ``metrics.<id>.name`` and
+``metrics.<id>.formula``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Literal
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from loyalscope.errors import ConfigError, SchemaError
+from loyalscope.i18n import t
+
+if TYPE_CHECKING:
+    from loyalscope.data.dataset import Dataset
+
+Grain = Literal["day", "week", "month", "quarter", "year"]
+GRAINS: tuple[str, ...] = ("day", "week", "month", "quarter", "year")
+_TRUNC = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+
+
+@dataclass(frozen=True)
+class MetricContext:
+    """How a metric is asked for: period grain, optional group column, optional window."""
+
+    period: Grain = "month"
+    by: str | None = None
+    window: tuple[date, date] | None = None
+    """[start, end) dates; rows outside are ignored."""
+
+    def bucket(self, ts: ibis.Value) -> ibis.Value:
+        """The start date of the period that timestamp ``ts`` falls in."""
+        return ts.truncate(_TRUNC[self.period]).cast("date")
+
+
+Builder = Callable[["Dataset", MetricContext], ibis.Table]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One catalogue entry."""
+
+    id: str
+    section: Literal["behaviour", "retention", "satisfaction", "service", "engagement", "value"]
+    requires: tuple[str, ...]
+    """"table" or "table.column" names the metric needs."""
+    build: Builder
+    percent: bool = True
+    """Whether ``value`` is a share shown as a percentage."""
+
+    def name(self, lang: str | None = None) -> str:
+        return t(f"metrics.{self.id}.name", lang)
+
+    def formula(self, lang: str | None = None) -> str:
+        return t(f"metrics.{self.id}.formula", lang)
+
+
+REGISTRY: dict[str, Metric] = {}
+
+
+def register(metric: Metric) -> Metric:
+    """Add ``metric`` to the registry (ids are unique)."""
+    if metric.id in REGISTRY:
+        raise ValueError(f"metric {metric.id!r} registered twice")
+    REGISTRY[metric.id] = metric
+    return metric
+
+
+def get(metric_id: str) -> Metric:
+    """The metric ``metric_id``; a clear error listing the known ids otherwise."""
+    try:
+        return REGISTRY[metric_id]
+    except KeyError:
+        raise ConfigError(
+            f"Unknown metric {metric_id!r}.",
+            value=metric_id,
+            fix="Run `loyalscope metrics list` for the ids; known: " + ", ".join(sorted(REGISTRY)),
+        ) from None
+
+
+def compute(
+    dataset: Dataset,
+    metric_id: str,
+    period: Grain = "month",
+    by: str | None = None,
+    window: tuple[date, date] | None = None,
+) -> pd.DataFrame:
+    """Compute ``metric_id`` per period (and group).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period``, [``by``], ``value``, ``numerator``, ``denominator``, ``reason``; sorted by
+        period (and group). ``reason`` is ``"zero_denominator"`` where the value is undefined.
+    """
+    if period not in GRAINS:
+        raise ConfigError(
+            f"Unknown period {period!r}.", value=period, fix=f"Use one of: {', '.join(GRAINS)}."
+        )
+    metric = get(metric_id)
+    missing = dataset.missing(metric.requires)
+    if missing:
+        raise SchemaError(
+            t("core.errors.needs", what=", ".join(missing)),
+            fix=t("core.errors.missing_column_fix", table=missing[0].split(".")[0],
+                  column=missing[0].partition(".")[2] or "..."),
+        )
+    ctx = MetricContext(period=period, by=by, window=window)
+    df = metric.build(dataset, ctx).execute()
+    return finish(df, by)
+
+
+def finish(df: pd.DataFrame, by: str | None) -> pd.DataFrame:
+    """Add ``value`` (numerator / denominator where not given) and ``reason``; sort."""
+    df = df.copy()
+    df["numerator"] = df["numerator"].astype("float64")
+    df["denominator"] = df["denominator"].astype("float64")
+    zero = df["denominator"].fillna(0) == 0
+    if "value" not in df.columns:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            df["value"] = df["numerator"] / df["denominator"]
+    df["value"] = df["value"].astype("float64")
+    df.loc[zero, "value"] = np.nan
+    df["reason"] = np.where(zero, "zero_denominator", None)
+    df["period"] = pd.to_datetime(df["period"]).dt.date
+    keys = ["period"] + ([by] if by else [])
+    cols = [*keys, "value", "numerator", "denominator", "reason"]
+    return df[cols].sort_values(keys, kind="stable").reset_index(drop=True)
