@@ -1,0 +1,114 @@
+"""``analyze(dataset) -> Analysis``: run every section whose inputs exist.
+
+Sections run in :data:`loyalscope.sections.ORDER`. A section whose inputs are missing is kept
+with the reason it was skipped (shown in the report), never computed from made-up data.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from loyalscope import __version__
+from loyalscope.config import AnalysisConfig
+from loyalscope.data.dataset import Dataset
+from loyalscope.errors import InsufficientDataError, LoyalscopeError, SchemaError
+from loyalscope.results import Section, to_jsonable
+from loyalscope.sections import ORDER
+from loyalscope.sections.context import SectionContext
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(section_id, index, total)`` before each section runs."""
+
+
+@dataclass
+class Analysis:
+    """The result of one analysis: sections in report order, the scored customers, provenance."""
+
+    sections: list[Section]
+    config: AnalysisConfig
+    customers: pd.DataFrame | None = None
+    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    version: str = __version__
+    engine: str = "duckdb"
+
+    def section(self, section_id: str) -> Section:
+        for s in self.sections:
+            if s.id == section_id:
+                return s
+        raise KeyError(section_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "created": self.created,
+            "engine": self.engine,
+            "config": self.config.model_dump(mode="json"),
+            "sections": {s.id: to_jsonable(s) for s in self.sections},
+        }
+
+    def save(self, out: str | Path) -> dict[str, Path]:
+        """Write ``analysis.json`` and ``customers.parquet`` into ``out``; return the paths."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {"analysis": out / "analysis.json"}
+        paths["analysis"].write_text(
+            json.dumps(self.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        if self.customers is not None:
+            paths["customers"] = out / "customers.parquet"
+            self.customers.to_parquet(paths["customers"], index=False)
+        return paths
+
+
+def analyze(
+    dataset: Dataset,
+    config: AnalysisConfig | None = None,
+    progress: Progress | None = None,
+    sections: tuple[str, ...] | None = None,
+) -> Analysis:
+    """Run the analysis.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Validated canonical tables.
+    config : AnalysisConfig, optional
+        Defaults to ``dataset.config``.
+    progress : callable, optional
+        ``progress(section_id, i, n)`` before each section.
+    sections : tuple of str, optional
+        Only these section ids (default: all of :data:`ORDER`).
+    """
+    config = config or dataset.config
+    ctx = SectionContext(config=config)
+    wanted = [s for s in ORDER if sections is None or s in sections]
+    out: list[Section] = []
+    for i, section_id in enumerate(wanted):
+        if progress is not None:
+            progress(section_id, i, len(wanted))
+        try:
+            module = importlib.import_module(f"loyalscope.sections.{section_id}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"loyalscope.sections.{section_id}":
+                continue  # that area has not landed
+            raise
+        try:
+            section = module.build(dataset, ctx)
+        except (SchemaError, InsufficientDataError) as exc:
+            section = Section(section_id, skipped="report.skipped_because",
+                              skipped_kw={"reason": exc.message})
+        except LoyalscopeError:
+            raise
+        ctx.sections[section_id] = section
+        out.append(section)
+    if progress is not None:
+        progress("done", len(wanted), len(wanted))
+    return Analysis(out, config, customers=ctx.customers, engine=dataset.con.name)

@@ -1,0 +1,137 @@
+"""The typed pieces an :class:`~loyalscope.analysis.Analysis` is made of.
+
+Sections hold *blocks*: numbers, tables, charts and sentences. Blocks store i18n keys and data,
+never rendered text, so one Analysis renders in zh and in en, and the CLI, the JSON, the
+report and the web pages all read the same numbers.
+
+Charts hold small aggregated frames (never one row per customer); the report turns them into
+Plotly figures (see ``report/charts.py`` for the kinds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+Unit = Literal["percent", "share", "currency", "count", "days", "hours", "score", "ratio", "points"]
+ChartKind = Literal[
+    "bar", "hbar", "line", "area", "heatmap", "pie", "treemap", "scatter", "histogram",
+    "path_diagram", "sankey", "quadrant",
+]
+
+
+@dataclass
+class Number:
+    """A headline number with its definition and denominator.
+
+    ``value`` for ``unit="percent"`` is a share in [0, 1] and is displayed x 100.
+    """
+
+    label: str
+    """i18n key of the label (e.g. ``metrics.repeat_purchase_rate.name``)."""
+    value: float | None
+    unit: Unit | None = None
+    metric_id: str | None = None
+    """Catalogue id; the report shows the formula ``metrics.<id>.formula``."""
+    numerator: float | None = None
+    denominator: float | None = None
+    interval: tuple[float, float] | None = None
+    note: str | None = None
+    """i18n key of a note (formatted with ``note_kw``)."""
+    note_kw: dict[str, Any] = field(default_factory=dict)
+    label_kw: dict[str, Any] = field(default_factory=dict)
+    warn: bool = False
+    """Highlight as a warning (small sample, breach of a threshold ...)."""
+
+
+@dataclass
+class Table:
+    """A small table. ``columns`` maps frame columns to i18n label keys (absent: shown as is)."""
+
+    title: str
+    frame: pd.DataFrame
+    columns: dict[str, str] = field(default_factory=dict)
+    note: str | None = None
+    note_kw: dict[str, Any] = field(default_factory=dict)
+    percent_columns: tuple[str, ...] = ()
+    translate_values: tuple[str, ...] = ()
+    """Columns whose values are i18n keys to translate."""
+    max_rows: int = 50
+
+
+@dataclass
+class Chart:
+    """A chart of aggregated data. ``x``, ``y``, ``color``, ``size`` name frame columns."""
+
+    kind: ChartKind
+    title: str
+    frame: pd.DataFrame
+    x: str | None = None
+    y: str | list[str] | None = None
+    color: str | None = None
+    size: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    """column -> i18n key of its axis / legend label."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """Kind-specific options (``percent_y``, ``z`` for heatmaps, ``nodes``/``edges`` ...)."""
+    note: str | None = None
+    note_kw: dict[str, Any] = field(default_factory=dict)
+    translate_values: tuple[str, ...] = ()
+
+
+@dataclass
+class Text:
+    """A sentence or paragraph: i18n key + format arguments."""
+
+    key: str
+    kw: dict[str, Any] = field(default_factory=dict)
+    style: Literal["p", "note", "warning", "finding"] = "p"
+
+
+Block = Number | Table | Chart | Text
+
+
+@dataclass
+class Section:
+    """One report section (``report.section.<id>`` is its title key)."""
+
+    id: str
+    blocks: list[Block] = field(default_factory=list)
+    skipped: str | None = None
+    """i18n key of the reason when the section could not run."""
+    skipped_kw: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    """Machine-readable results for ``analysis.json`` (scalars and small lists)."""
+
+    def add(self, *blocks: Block) -> Section:
+        self.blocks.extend(blocks)
+        return self
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Convert blocks, frames and numpy scalars into JSON-ready Python objects."""
+    if isinstance(obj, pd.DataFrame):
+        frame = obj.copy()
+        for col in frame.columns:
+            if pd.api.types.is_datetime64_any_dtype(frame[col]):
+                frame[col] = frame[col].dt.strftime("%Y-%m-%dT%H:%M:%S")
+        frame = frame.astype(object).where(pd.notna(frame), None)
+        return [{str(k): to_jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    if isinstance(obj, (Number, Table, Chart, Text, Section)):
+        out = {"type": type(obj).__name__.lower()}
+        out.update({k: to_jsonable(v) for k, v in obj.__dict__.items()})
+        return out
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    if hasattr(obj, "isoformat"):
+        return obj.isoformat()
+    return obj

@@ -1,0 +1,36 @@
+"""State shared by the sections of one analysis run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from loyalscope.config import AnalysisConfig
+from loyalscope.results import Section
+
+
+@dataclass
+class SectionContext:
+    """What a section can read from the sections before it, and add for the ones after it.
+
+    ``customers`` is the scored-customer table (one row per customer_id); sections add
+    columns to it (``frequency``, ``p_alive``, ``clv``, ``rfm_segment`` ...) and it is written
+    to ``customers.parquet``. ``results`` holds fitted models and intermediate tables by name.
+    """
+
+    config: AnalysisConfig
+    customers: pd.DataFrame | None = None
+    results: dict[str, Any] = field(default_factory=dict)
+    sections: dict[str, Section] = field(default_factory=dict)
+
+    def add_customer_columns(self, frame: pd.DataFrame) -> None:
+        """Join ``frame`` (with a ``customer_id`` column) onto ``customers``."""
+        frame = frame.copy()
+        frame["customer_id"] = frame["customer_id"].astype("string")
+        if self.customers is None:
+            self.customers = frame.reset_index(drop=True)
+            return
+        cols = [c for c in frame.columns if c == "customer_id" or c not in self.customers.columns]
+        self.customers = self.customers.merge(frame[cols], on="customer_id", how="left")
