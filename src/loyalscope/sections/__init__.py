@@ -13,6 +13,7 @@ ORDER: tuple[str, ...] = (
     "retention",
     "value",
     "satisfaction",
+    "survey_model",
     "service",
     "engagement",
     "segments",
