@@ -61,6 +61,8 @@ class Metric:
     build: Builder
     percent: bool = True
     """Whether ``value`` is a share shown as a percentage."""
+    breakdown: str | None = None
+    """A column the metric is always split by (e.g. ``channel`` for the channel mix)."""
 
     def name(self, lang: str | None = None) -> str:
         return t(f"metrics.{self.id}.name", lang)
@@ -121,10 +123,10 @@ def compute(
         )
     ctx = MetricContext(period=period, by=by, window=window)
     df = metric.build(dataset, ctx).execute()
-    return finish(df, by)
+    return finish(df, by, metric.breakdown)
 
 
-def finish(df: pd.DataFrame, by: str | None) -> pd.DataFrame:
+def finish(df: pd.DataFrame, by: str | None, breakdown: str | None = None) -> pd.DataFrame:
     """Add ``value`` (numerator / denominator where not given) and ``reason``; sort."""
     df = df.copy()
     df["numerator"] = df["numerator"].astype("float64")
@@ -137,6 +139,6 @@ def finish(df: pd.DataFrame, by: str | None) -> pd.DataFrame:
     df.loc[zero, "value"] = np.nan
     df["reason"] = np.where(zero, "zero_denominator", None)
     df["period"] = pd.to_datetime(df["period"]).dt.date
-    keys = ["period"] + ([by] if by else [])
+    keys = ["period"] + ([by] if by else []) + ([breakdown] if breakdown and breakdown != by else [])
     cols = [*keys, "value", "numerator", "denominator", "reason"]
     return df[cols].sort_values(keys, kind="stable").reset_index(drop=True)
