@@ -64,7 +64,7 @@ def make_frames(seed: int = 0, n_customers: int = 60, n_orders: int = 600) -> di
         {
             "response_id": [f"s{i}" for i in range(n_s)],
             # customers present only in surveys
-            "customer_id": rng.choice(ids + ["ghost1", "ghost2"], n_s),
+            "customer_id": rng.choice([*ids, "ghost1", "ghost2"], n_s),
             "answered_ts": start + pd.to_timedelta(rng.integers(0, 365, n_s), unit="D"),
             "share_of_wallet": rng.uniform(0, 1, n_s).round(3),
         }

@@ -137,7 +137,10 @@ def finish(df: pd.DataFrame, by: str | None, breakdown: str | None = None) -> pd
             df["value"] = df["numerator"] / df["denominator"]
     df["value"] = df["value"].astype("float64")
     df.loc[zero, "value"] = np.nan
+    given = df["reason"] if "reason" in df.columns else None
     df["reason"] = np.where(zero, "zero_denominator", None)
+    if given is not None:
+        df["reason"] = df["reason"].where(zero, given.where(given.notna(), None))
     df["period"] = pd.to_datetime(df["period"]).dt.date
     keys = ["period"] + ([by] if by else []) + ([breakdown] if breakdown and breakdown != by else [])
     cols = [*keys, "value", "numerator", "denominator", "reason"]
