@@ -11,7 +11,7 @@ amounts   ``1,234.50``  ``¥1,200``  ``￥300元``  ``RMB 5``  ``$12``  ``(300)`
 dates     ``2024-01-05``  ``2024/1/5``  ``2024.1.5``  ``2024年1月5日``  ``05/01/2024`` (day- or month-first,
           see ``[data] dayfirst``)  ``20240105``, each optionally with a time ``10:30[:15[.123]]``
           (``10时30分``) and an offset (``Z``, ``+08:00``: converted to ``[data] timezone``, stored naive);
-          Excel serial days (< 1,000,000); epoch seconds (1e9 to 1e11) and milliseconds (1e11 to 1e14)
+          Excel serial days (10,000 to 100,000: 1927 to 2173); epoch seconds (1e9 to 1e11) and milliseconds (1e11 to 1e14)
 booleans  是/否 对/错 有/无 Y/N yes/no true/false T/F 1/0
 """
 
@@ -139,7 +139,7 @@ def _numeric_dates(num: pd.Series, mask: pd.Series, out: pd.Series, tz: str) -> 
     ymd = mask & (num >= 19000101) & (num <= 21001231) & (np.mod(num, 1) == 0)
     if ymd.any():
         out[ymd] = pd.to_datetime(num[ymd].astype("int64").astype(str), format="%Y%m%d", errors="coerce")
-    serial = mask & ~ymd & (num > 0) & (num < 1_000_000)
+    serial = mask & ~ymd & (num >= 10_000) & (num < 100_000)
     if serial.any():
         out[serial] = pd.Timestamp("1899-12-30") + pd.to_timedelta(num[serial] * 86400.0, unit="s").round("s")
     for lo, hi, unit in ((1e9, 1e11, "s"), (1e11, 1e14, "ms")):
