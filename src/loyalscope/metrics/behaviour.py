@@ -169,7 +169,8 @@ def pareto_share(ds, ctx: MetricContext, top: float = 0.2) -> ibis.Table:
     w = ibis.window(group_by=keys(ctx), order_by=[ibis.desc(pc.spend), pc.customer_id])
     wn = ibis.window(group_by=keys(ctx))
     pc = pc.mutate(rk=ibis.row_number().over(w), cnt=pc.customer_id.count().over(wn))
-    pc = pc.mutate(is_top=pc.rk <= (f64(pc.cnt) * top).ceil())
+    ppm = round(top * 1_000_000)  # integer ceil(n * top), free of float rounding
+    pc = pc.mutate(is_top=pc.rk < (pc.cnt * ppm + 999_999) // 1_000_000)  # row_number is 0-based
     return ratio(pc, ctx, pc.is_top.ifelse(pc.spend, 0.0).sum(), pc.spend.sum())
 
 
