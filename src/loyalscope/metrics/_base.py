@@ -39,6 +39,11 @@ def f64(x: ibis.Value) -> ibis.Value:
     return x.cast("float64")
 
 
+def ind(cond: ibis.Value) -> ibis.Value:
+    """1 where ``cond`` holds, else 0 (int64; PostgreSQL cannot cast boolean to bigint)."""
+    return cond.ifelse(1, 0).cast("int64")
+
+
 def keys(ctx: MetricContext, *extra: str) -> list[str]:
     """Grouping keys: ``period``, then the ``by`` column, then ``extra``."""
     return ["period", *([ctx.by] if ctx.by else []), *extra]
@@ -61,7 +66,8 @@ def with_group(ds: Dataset, ctx: MetricContext, tbl: ibis.Table) -> ibis.Table:
     if not ctx.by or ctx.by in tbl.columns:
         return tbl
     cust = ds.table("customers", "customer_id", ctx.by)
-    attr = cust.select(_cid=cust.customer_id, **{ctx.by: cust[ctx.by]}).distinct(on="_cid")
+    # customer_id is the key of customers; max() keeps one row per id on every engine
+    attr = cust.group_by(_cid=cust.customer_id).aggregate(**{ctx.by: cust[ctx.by].max()})
     j = tbl.left_join(attr, tbl.customer_id == attr._cid)
     return j.drop("_cid")
 

@@ -12,6 +12,7 @@ from loyalscope.metrics._base import (
     epoch_days,
     f64,
     first_orders,
+    ind,
     keys,
     orders,
     period_index,
@@ -52,7 +53,7 @@ def order_value(ds, ctx: MetricContext) -> ibis.Table:
 def repeat_purchase_rate(ds, ctx: MetricContext) -> ibis.Table:
     """Customers with >= 2 orders in the period / customers with >= 1 order."""
     pc = _per_customer(ds, ctx)
-    return ratio(pc, ctx, (pc.n >= 2).cast("int64").sum(), pc.customer_id.count())
+    return ratio(pc, ctx, ind(pc.n >= 2).sum(), pc.customer_id.count())
 
 
 def repurchase_rate(ds, ctx: MetricContext) -> ibis.Table:
@@ -69,7 +70,7 @@ def repurchase_rate(ds, ctx: MetricContext) -> ibis.Table:
     j = prev.left_join(cur, (prev.customer_id == cur.cid2) & (prev.pidx == cur.idx2))
     j = j.select(*([ctx.by] if ctx.by else []), "pidx", back=j.cid2.notnull())
     j = j.inner_join(periods, j.pidx == periods.ii).rename(period="pp")
-    return ratio(j, ctx, j.back.cast("int64").sum(), j.pidx.count())
+    return ratio(j, ctx, ind(j.back).sum(), j.pidx.count())
 
 
 def _gaps(ds, ctx: MetricContext) -> ibis.Table:

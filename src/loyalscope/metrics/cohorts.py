@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.config import Period
-from loyalscope.metrics._base import calendar, epoch_days, orders, with_group
+from loyalscope.metrics._base import calendar, epoch_days, ind, orders, with_group
 from loyalscope.metrics.registry import GRAINS, MetricContext
 
 if TYPE_CHECKING:
@@ -167,7 +167,7 @@ def survival_curve(ds: Dataset, by: str | None = None) -> pd.DataFrame:
     per = with_group(ds, ctx, per)
     g = [by] if by else []
     cnt = per.group_by([*g, "days"]).aggregate(
-        events=per.churned.cast("int64").sum(), total=per.customer_id.count()
+        events=ind(per.churned).sum(), total=per.customer_id.count()
     ).execute()
     frames = []
     for _key, grp in (cnt.groupby(g, dropna=False) if g else [((), cnt)]):

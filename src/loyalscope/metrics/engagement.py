@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ibis
 
-from loyalscope.metrics._base import calendar, f64, first_orders, keys, windowed, with_group
+from loyalscope.metrics._base import calendar, f64, first_orders, ind, keys, windowed, with_group
 from loyalscope.metrics.registry import Metric, MetricContext, register
 
 
@@ -58,7 +58,7 @@ def feedback_channel_utilisation(ds, ctx: MetricContext) -> ibis.Table:
     i = _interactions(ds, ctx, "effective", "channel")
     i = i.filter(i.kind == "feedback")
     return i.group_by(keys(ctx, "channel")).aggregate(
-        numerator=f64(i.effective.fill_null(False).cast("int64").sum()),
+        numerator=f64(ind(i.effective.fill_null(False)).sum()),
         denominator=f64(i.customer_id.count()),
     )
 
@@ -92,7 +92,7 @@ def referral_conversion_rate(ds, ctx: MetricContext) -> ibis.Table:
     r = r.mutate(period=ctx.bucket(r.referred_ts), customer_id=r.referrer_id)
     r = with_group(ds, ctx, r)
     return r.group_by(keys(ctx)).aggregate(
-        numerator=f64(r.converted.fill_null(False).cast("int64").sum()),
+        numerator=f64(ind(r.converted.fill_null(False)).sum()),
         denominator=f64(r.customer_id.count()),
     )
 
@@ -104,11 +104,11 @@ def switching_rate(ds, ctx: MetricContext) -> ibis.Table:
     if ctx.window is not None:
         fo = windowed(fo.mutate(_ts=fo.first_date.cast("timestamp")), "_ts", ctx)
     cust = ds.table("customers", "customer_id", "came_from_competitor")
-    cust = cust.select(cid=cust.customer_id, ccc=cust.came_from_competitor).distinct(on="cid")
+    cust = cust.group_by(cid=cust.customer_id).aggregate(ccc=cust.came_from_competitor.max())
     j = fo.left_join(cust, fo.customer_id == cust.cid)
     j = with_group(ds, ctx, j.drop("cid"))
     return j.group_by(keys(ctx)).aggregate(
-        numerator=f64(j.ccc.fill_null(False).cast("int64").sum()),
+        numerator=f64(ind(j.ccc.fill_null(False)).sum()),
         denominator=f64(j.customer_id.count()),
     )
 

@@ -16,6 +16,7 @@ from loyalscope.metrics._base import (
     calendar,
     f64,
     first_orders,
+    ind,
     keys,
     on_calendar,
     windowed,
@@ -34,14 +35,14 @@ def _states(ds, ctx: MetricContext) -> ibis.Table:
     days = tx.select(tx.customer_id, d=tx.order_ts.date()).distinct()
     j = days.inner_join(cal, (days.d >= cal.start_lo) & (days.d < cal.period_end))
     j = j.mutate(
-        s=(j.d < j.period).cast("int64"),
-        e=(j.d >= j.end_lo).cast("int64"),
+        s=ind(j.d < j.period),
+        e=ind(j.d >= j.end_lo),
     )
     per = j.group_by(["period", "customer_id"]).aggregate(at_start=j.s.max(), at_end=j.e.max())
     fo = first_orders(ds, ctx)
     per = per.inner_join(fo, "customer_id").inner_join(cal.select("period", "period_end"), "period")
     per = per.mutate(
-        new=((per.first_date >= per.period) & (per.first_date < per.period_end)).cast("int64")
+        new=ind((per.first_date >= per.period) & (per.first_date < per.period_end))
     )
     return with_group(ds, ctx, per), cal
 
@@ -86,7 +87,7 @@ def join_rate(ds, ctx: MetricContext) -> ibis.Table:
 def _contracts_due(ds, ctx: MetricContext) -> ibis.Table:
     c = ds.table("contracts", "customer_id", "end_date", "renewed")
     c = windowed(c, "end_date", ctx)
-    c = c.mutate(period=ctx.bucket(c.end_date), ren=c.renewed.fill_null(False).cast("int64"))
+    c = c.mutate(period=ctx.bucket(c.end_date), ren=ind(c.renewed.fill_null(False)))
     return with_group(ds, ctx, c)
 
 

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import ibis
 
-from loyalscope.metrics._base import calendar, f64, keys, on_calendar, orders, windowed, with_group
+from loyalscope.metrics._base import (
+    calendar,
+    f64,
+    ind,
+    keys,
+    on_calendar,
+    orders,
+    windowed,
+    with_group,
+)
 from loyalscope.metrics.registry import Metric, MetricContext, register
 
 
@@ -48,10 +57,8 @@ def complaints_per_1000_orders(ds, ctx: MetricContext) -> ibis.Table:
 def _orders_returns(ds, ctx: MetricContext) -> ibis.Table:
     tx = orders(ds, ctx, "order_id", "amount")
     r = ds.table("returns", "order_id")
-    rcols = {"rid": r.order_id}
-    if "amount" in r.columns:
-        rcols["ramount"] = r.amount
-    r = r.select(**rcols).distinct(on="rid")
+    aggs = {"ramount": r.amount.sum()} if "amount" in r.columns else {"n": r.order_id.count()}
+    r = r.group_by(rid=r.order_id).aggregate(**aggs)
     j = tx.left_join(r, tx.order_id == r.rid)
     return j
 
@@ -79,7 +86,7 @@ def complaint_resolution_rate(ds, ctx: MetricContext) -> ibis.Table:
     """Complaints resolved / complaints opened in the period."""
     c = _complaints(ds, ctx, "complaint_id", "resolved")
     return c.group_by(keys(ctx)).aggregate(
-        numerator=f64(c.resolved.fill_null(False).cast("int64").sum()),
+        numerator=f64(ind(c.resolved.fill_null(False)).sum()),
         denominator=f64(c.complaint_id.count()),
     )
 
@@ -114,7 +121,7 @@ def post_complaint_repurchase(ds, ctx: MetricContext) -> ibis.Table:
     tx = ds.table("transactions", "customer_id", "order_ts")
     last = tx.group_by("customer_id").aggregate(lo=tx.order_ts.max()).rename(cid="customer_id")
     j = first.left_join(last, first.customer_id == last.cid)
-    back = (j.lo.notnull() & (j.lo > j.fc)).cast("int64")
+    back = ind(j.lo.notnull() & (j.lo > j.fc))
     return j.group_by(keys(ctx)).aggregate(
         numerator=f64(back.sum()), denominator=f64(j.customer_id.count())
     )
