@@ -23,11 +23,27 @@ def spark_con():
 
     if shutil.which("java") is None:
         pytest.skip("Java is not installed")
+    import tempfile
+
+    from pyspark.sql import SparkSession
+
     from loyalscope.engine import connect_spark
 
-    con = connect_spark(shuffle_partitions=2)
+    warehouse = tempfile.mkdtemp(prefix="loyalscope-spark-")
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("loyalscope-tests")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.warehouse.dir", warehouse)
+        .getOrCreate()
+    )
+    con = connect_spark(session)
     yield con
-    con._session.stop()
+    session.stop()
+    shutil.rmtree(warehouse, ignore_errors=True)
 
 
 def _pg_bin() -> Path | None:
