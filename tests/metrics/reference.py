@@ -57,6 +57,15 @@ def purchase_frequency(fr, g, by=None):
     return _out(a, by)
 
 
+def purchase_frequency_distribution(fr, g, by=None):
+    tx = _tx(fr, g)
+    n = tx.groupby(["period", "customer_id"]).size().rename("n").reset_index()
+    n["orders_bucket"] = pd.cut(n.n, [0, 1, 2, 5, np.inf], labels=["1", "2", "3-5", ">5"]).astype(str)
+    a = n.groupby(["period", "orders_bucket"]).size().rename("numerator").reset_index()
+    a["denominator"] = a.groupby("period").numerator.transform("sum")
+    return a
+
+
 def purchase_amount(fr, g, by=None):
     tx = _tx(fr, g, by)
     a = tx.groupby(_keys(by)).agg(numerator=("amount", "sum"), denominator=("customer_id", "nunique"))
