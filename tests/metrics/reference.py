@@ -405,3 +405,25 @@ def clv_simple(fr, g, by=None):
     acq = fr["customers"].acquisition_cost.mean()
     a["value"] = a.numerator / a.denominator / a.period.map(rate) - acq
     return a
+
+
+def _members(fr, g):
+    tx = _tx(fr, g)
+    pc = tx.groupby(["period", "customer_id"]).agg(n=("order_id", "count"),
+                                                    spend=("amount", "sum")).reset_index()
+    members = set(fr["loyalty_points"].customer_id)
+    pc["member"] = np.where(pc.customer_id.isin(members), "member", "non_member")
+    return pc
+
+
+def member_repeat_rate(fr, g, by=None):
+    pc = _members(fr, g)
+    pc["rep"] = pc.n >= 2
+    return pc.groupby(["period", "member"]).agg(numerator=("rep", "sum"),
+                                                denominator=("rep", "count")).reset_index()
+
+
+def member_spend(fr, g, by=None):
+    pc = _members(fr, g)
+    return pc.groupby(["period", "member"]).agg(numerator=("spend", "sum"),
+                                                denominator=("spend", "count")).reset_index()

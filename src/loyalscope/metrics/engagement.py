@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import ibis
 
-from loyalscope.metrics._base import calendar, f64, first_orders, ind, keys, windowed, with_group
+from loyalscope.metrics._base import (
+    calendar,
+    f64,
+    first_orders,
+    ind,
+    keys,
+    orders,
+    windowed,
+    with_group,
+)
 from loyalscope.metrics.registry import Metric, MetricContext, register
 
 
@@ -73,6 +82,36 @@ def program_redemption_rate(ds, ctx: MetricContext) -> ibis.Table:
     )
 
 
+def _members(ds, ctx: MetricContext) -> ibis.Table:
+    """Per (period, [group], customer) of ordering customers: ``member`` ("member" when the
+    customer has any loyalty_points row, else "non_member"), orders and spend."""
+    tx = orders(ds, ctx, "order_id", "amount")
+    pc = tx.group_by([*keys(ctx), "customer_id"]).aggregate(
+        n=tx.order_id.count(), spend=tx.amount.sum()
+    )
+    p = ds.table("loyalty_points", "customer_id")
+    mem = p.select(mcid=p.customer_id).distinct()
+    j = pc.left_join(mem, pc.customer_id == mem.mcid)
+    return j.mutate(member=j.mcid.notnull().ifelse("member", "non_member")).drop("mcid")
+
+
+def member_repeat_rate(ds, ctx: MetricContext) -> ibis.Table:
+    """Repeat purchase rate of points-programme members vs non-members: customers with >= 2
+    orders in the period / customers with an order, per membership."""
+    m = _members(ds, ctx)
+    return m.group_by(keys(ctx, "member")).aggregate(
+        numerator=f64(ind(m.n >= 2).sum()), denominator=f64(m.customer_id.count())
+    )
+
+
+def member_spend(ds, ctx: MetricContext) -> ibis.Table:
+    """Spend per ordering customer of members vs non-members."""
+    m = _members(ds, ctx)
+    return m.group_by(keys(ctx, "member")).aggregate(
+        numerator=f64(m.spend.sum()), denominator=f64(m.customer_id.count())
+    )
+
+
 def referral_rate(ds, ctx: MetricContext) -> ibis.Table:
     """Customers in the base who referred someone in the period / customer base at the end."""
     r = windowed(ds.table("referrals", "referrer_id", "referred_ts"), "referred_ts", ctx)
@@ -122,6 +161,10 @@ for _id, _fn, _req, _sec, _pct, _bd in (
      ("interactions.effective", "interactions.channel"), "engagement", True, "channel"),
     ("program_redemption_rate", program_redemption_rate, ("loyalty_points",), "engagement",
      True, None),
+    ("member_repeat_rate", member_repeat_rate, ("transactions", "loyalty_points"),
+     "engagement", True, "member"),
+    ("member_spend", member_spend, ("transactions", "loyalty_points"), "engagement", False,
+     "member"),
     ("referral_rate", referral_rate, ("transactions", "referrals"), "satisfaction", True, None),
     ("referral_conversion_rate", referral_conversion_rate, ("referrals.converted",),
      "satisfaction", True, None),

@@ -10,7 +10,7 @@ from loyalscope.sections.context import SectionContext
 SECTION_ID = "engagement"
 METRICS = [
     "interaction_frequency", "participation_rate", "feedback_channel_utilisation",
-    "program_redemption_rate", "referral_rate", "referral_conversion_rate", "switching_rate",
+    "program_redemption_rate", "member_repeat_rate", "member_spend", "referral_rate", "referral_conversion_rate", "switching_rate",
 ]
 
 
@@ -26,5 +26,15 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
             x="channel", y="value", options={"percent_y": True},
             labels={"value": "metrics.section.value"},
         ))
+    for mid in ("member_repeat_rate", "member_spend"):
+        m = series.get(mid)
+        if m is not None and not m.empty:
+            tot = m.groupby("member", as_index=False)[["numerator", "denominator"]].sum()
+            tot["value"] = tot.numerator / tot.denominator
+            section.add(Chart(
+                kind="bar", title=f"metrics.{mid}.name", frame=tot, x="member", y="value",
+                options={"percent_y": mid == "member_repeat_rate"},
+                labels={"value": "metrics.section.value"},
+            ))
     ctx.results["engagement_series"] = series
     return section
