@@ -58,3 +58,14 @@ def test_metric_by_group_matches_pandas(ds, frames, metric_id):
 
 def test_every_metric_has_a_reference():
     assert not [m for m in REGISTRY if not hasattr(reference, m)]
+
+
+@pytest.mark.parametrize("metric_id", ["purchase_frequency", "return_rate", "pareto_share"])
+def test_window_keeps_only_rows_inside(ds, frames, metric_id):
+    from datetime import date
+
+    got = compute(ds, metric_id, period="month", window=(date(2023, 3, 1), date(2023, 6, 1)))
+    tx = frames["transactions"]
+    inside = tx[(tx.order_ts >= "2023-03-01") & (tx.order_ts < "2023-06-01")]
+    ref = getattr(reference, metric_id)({**frames, "transactions": inside}, "month")
+    compare(got, ref, ["period"])
