@@ -183,13 +183,15 @@ class PLSPM:
                          "redundancy": self.redundancy_[mvs].mean()})
         return pd.DataFrame(rows).set_index("lv")
 
-    def index(self, scale_min: float | None = None, scale_max: float | None = None) -> pd.Series:
+    def index(self, scale_min: float | None = None, scale_max: float | None = None,
+              errors: str = "raise") -> pd.Series:
         """Customer satisfaction indices on 0-100 (Fornell et al. 1996).
 
         The unstandardised outer weights of each block (``w / sd(x)`` when the data were
         standardised) are rescaled to sum to 1, and
         ``index = (sum_i w_i mean(x_i) - min) / (max - min) x 100`` on the raw item scale
         ``[scale_min, scale_max]`` (default: the smallest and largest value of all manifests).
+        With ``errors="coerce"`` a block with a negative weight gets NaN instead of an error.
 
         Raises
         ------
@@ -210,6 +212,9 @@ class PLSPM:
         for lv in self._lvs:
             sel = (self.lv_of_ == lv).to_numpy()
             if (w[sel] < 0).any():
+                if errors == "coerce":
+                    out[lv] = float("nan")
+                    continue
                 col = self.outer_weights_.index[sel][int(np.argmin(w[sel]))]
                 raise NegativeWeightError(t("survey_model.errors.negative_weight", lv=lv, col=col),
                                           fix=t("survey_model.errors.negative_weight_fix"), column=col,
