@@ -223,10 +223,11 @@ class PLSPM:
             out[lv] = (float(ws @ means[sel]) - lo) / (hi - lo) * 100
         return pd.Series(out, name="index")
 
-    def bootstrap(self, n_boot: int = 1000, seed: int | None = None, level: float = 0.95) -> pd.DataFrame:
+    def bootstrap(self, n_boot: int = 1000, seed: int | None = None, level: float = 0.95,
+                  bca: bool = True) -> pd.DataFrame:
         """Bootstrap CIs (percentile and BCa); see :func:`loyalscope.models.plspm_bootstrap.bootstrap`."""
         from loyalscope.models.plspm_bootstrap import bootstrap
 
         self._check()
-        self.bootstrap_ = bootstrap(self, n_boot=n_boot, seed=seed, level=level)
+        self.bootstrap_ = bootstrap(self, n_boot=n_boot, seed=seed, level=level, bca=bca)
         return self.bootstrap_
