@@ -85,5 +85,5 @@ def test_acsi_used_without_image_items() -> None:
 
 def test_without_items_the_section_is_skipped() -> None:
     frame = simulate_surveys(ECSI_PATHS, n=100).drop(columns=["q_loy1", "q_loy2", "q_loy3"])
-    with pytest.raises(InsufficientDataError, match="surveys.q_"):
+    with pytest.raises(InsufficientDataError, match=r"surveys\.q_"):
         survey_model.build(Dataset.from_frames({"surveys": frame}), _ctx())
