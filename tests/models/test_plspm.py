@@ -149,3 +149,41 @@ def test_unfitted_and_bad_inputs() -> None:
         PLSPM({**SIM_BLOCKS, "X": ["x1", "x9"]}, SIM_PATHS).fit(_simulate(n=100))
     with pytest.raises(ConfigError, match="scheme"):
         PLSPM(SIM_BLOCKS, SIM_PATHS, scheme="mean").fit(_simulate(n=100))
+
+
+def test_scaled_model_is_invariant_to_item_units() -> None:
+    data = _simulate(n=400)
+    base = PLSPM(SIM_BLOCKS, SIM_PATHS).fit(data)
+    changed = data.assign(m2=3 * data.m2 + 7)
+    other = PLSPM(SIM_BLOCKS, SIM_PATHS).fit(changed)
+    assert other.gof_ == pytest.approx(base.gof_, abs=1e-9)
+    assert other.path_dict()["X -> M"] == pytest.approx(base.path_dict()["X -> M"], abs=1e-9)
+
+
+def test_unscaled_model_weights_follow_item_variance(bank) -> None:
+    """scaled=False only centres: one item's unit matters, a common unit does not."""
+    spec = ecsi_spec()
+    base = PLSPM.from_spec(spec).fit(bank)
+    items = [c for cols in spec.blocks.values() for c in cols]
+    common = PLSPM.from_spec(spec).fit(bank.assign(**{c: 2 * bank[c] + 1 for c in items}))
+    # equal up to the stopping rule, whose tolerance applies to unnormalised weights
+    assert common.gof_ == pytest.approx(base.gof_, abs=1e-6)
+    assert common.outer_weights_["imag1"] == pytest.approx(base.outer_weights_["imag1"] / 2, rel=1e-5)
+    one = PLSPM.from_spec(spec).fit(bank.assign(imag1=5 * bank.imag1))
+    assert abs(one.loadings_["imag1"] - base.loadings_["imag1"]) > 1e-3
+    std = PLSPM(spec.blocks, spec.paths, scaled=True).fit(bank)
+    assert abs(std.gof_ - base.gof_) > 1e-4
+
+
+def test_index_with_standardised_data_uses_unstandardised_weights(bank) -> None:
+    spec = ecsi_spec()
+    model = PLSPM(spec.blocks, spec.paths, scaled=True).fit(bank)
+    items = spec.blocks["Loyalty"]
+    w = model.outer_weights_[items] / bank[items].std(ddof=0)
+    expected = ((w / w.sum()) * bank[items].mean()).sum() * 10
+    assert model.index(0, 10)["Loyalty"] == pytest.approx(expected)
+
+
+def test_fit_returns_self() -> None:
+    model = PLSPM(SIM_BLOCKS, SIM_PATHS)
+    assert model.fit(_simulate(n=200)) is model
