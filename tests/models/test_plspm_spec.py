@@ -78,3 +78,18 @@ def test_acsi_preset() -> None:
     assert ("Satisfaction", "Complaints") in spec.paths and spec.paths == ACSI_PATHS
     with pytest.raises(ConfigError):
         acsi_spec({"Expectations": ["e1"]})
+
+
+def test_misspelt_key_is_rejected(tmp_path) -> None:
+    f = tmp_path / "m.toml"
+    f.write_text(SPEC.format(scheme="centroid").replace("scheme =", "schem ="))
+    with pytest.raises(ConfigError, match="schem") as err:
+        load_spec(f)
+    assert err.value.column == "model.schem"
+
+
+def test_missing_tables_are_named(tmp_path) -> None:
+    f = tmp_path / "m.toml"
+    f.write_text('[model]\npaths = ["A -> B"]\n')
+    with pytest.raises(ConfigError, match="blocks"):
+        load_spec(f)

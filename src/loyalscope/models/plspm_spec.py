@@ -151,15 +151,25 @@ def load_spec(path: str | Path) -> ModelSpec:
     return spec_from_dict(raw, str(path))
 
 
+_TOP_KEYS = ("blocks", "model")
+_MODEL_KEYS = ("paths", "scheme", "scaled", "modes", "scale")
+
+
 def spec_from_dict(raw: dict, file: str | None = None) -> ModelSpec:
     """Build and validate a :class:`ModelSpec` from the parsed TOML tables."""
     blocks = raw.get("blocks")
     model = raw.get("model", {})
+    for table, keys, known in ((None, raw, _TOP_KEYS), ("model", model, _MODEL_KEYS)):
+        for key in keys:
+            if key not in known:
+                where = f"{table}.{key}" if table else key
+                raise ConfigError(t("survey_model.errors.unknown_key", name=where, known=", ".join(known)),
+                                  fix=t("survey_model.errors.missing_key_fix"), file=file, column=where)
     if not isinstance(blocks, dict) or not blocks:
-        raise ConfigError(t("survey_model.errors.missing_key", key="blocks"),
+        raise ConfigError(t("survey_model.errors.missing_key", name="blocks"),
                           fix=t("survey_model.errors.missing_key_fix"), file=file, column="blocks")
     if "paths" not in model:
-        raise ConfigError(t("survey_model.errors.missing_key", key="model.paths"),
+        raise ConfigError(t("survey_model.errors.missing_key", name="model.paths"),
                           fix=t("survey_model.errors.missing_key_fix"), file=file, column="model.paths")
     scale = model.get("scale")
     spec = ModelSpec(
