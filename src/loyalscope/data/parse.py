@@ -136,16 +136,19 @@ def parse_datetime(
 
 
 def _numeric_dates(num: pd.Series, mask: pd.Series, out: pd.Series, tz: str) -> None:
-    ymd = mask & (num >= 19000101) & (num <= 21001231) & (np.mod(num, 1) == 0)
+    num = num[mask.to_numpy()]
+    ymd = (num >= 19000101) & (num <= 21001231) & (np.mod(num, 1) == 0)
     if ymd.any():
-        out[ymd] = pd.to_datetime(num[ymd].astype("int64").astype(str), format="%Y%m%d", errors="coerce")
-    serial = mask & ~ymd & (num >= 10_000) & (num < 100_000)
+        out.loc[num.index[ymd]] = pd.to_datetime(num[ymd].astype("int64").astype(str), format="%Y%m%d",
+                                                 errors="coerce")
+    serial = ~ymd & (num >= 10_000) & (num < 100_000)
     if serial.any():
-        out[serial] = pd.Timestamp("1899-12-30") + pd.to_timedelta(num[serial] * 86400.0, unit="s").round("s")
+        out.loc[num.index[serial]] = (pd.Timestamp("1899-12-30")
+                                      + pd.to_timedelta(num[serial] * 86400.0, unit="s").round("s"))
     for lo, hi, unit in ((1e9, 1e11, "s"), (1e11, 1e14, "ms")):
-        m = mask & ~ymd & (num >= lo) & (num < hi)
+        m = ~ymd & (num >= lo) & (num < hi)
         if m.any():
-            out[m] = _naive(pd.to_datetime(num[m], unit=unit, utc=True).dt.tz_convert(tz))
+            out.loc[num.index[m]] = _naive(pd.to_datetime(num[m], unit=unit, utc=True).dt.tz_convert(tz))
 
 
 def _text_dates(
@@ -180,7 +183,7 @@ def _text_dates(
                           + pd.to_numeric(digits.str.slice(2, 4).astype(object)))
         utc = stamp[has_off] - pd.to_timedelta(minutes, unit="m")
         stamp[has_off] = _naive(utc.dt.tz_localize("UTC").dt.tz_convert(tz))
-    out[parts.index] = stamp.astype("datetime64[us]")
+    out.loc[parts.index] = stamp.astype("datetime64[us]")
 
 
 def _decide_dayfirst(
