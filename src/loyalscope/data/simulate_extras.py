@@ -24,7 +24,8 @@ PLANS = ["basic", "plus", "pro"]
 PLAN_FEES = np.array([199.0, 499.0, 999.0])
 CONTRACT_TRUTH = {**SBG, "model": "shifted-beta-geometric", "period_days": 365,
                   "share_of_customers": CONTRACT_SHARE,
-                  "renewed": "NA when the renewal falls on or after the window end"}
+                  "renewed": "NA when the renewal falls on or after the window end",
+                  "end_date": "capped at the last second of the window for contracts still running (renewed NA)"}
 KINDS = ["consult", "event", "feedback", "training"]
 KIND_WEIGHTS = np.array([0.45, 0.2, 0.25, 0.1])
 KIND_EFFECTIVE = np.array([0.7, 0.5, 0.6, 0.8])
@@ -98,7 +99,11 @@ def interactions(rng: np.random.Generator, start_s: np.ndarray, end_s: int, dt_s
 
 
 def contracts(rng: np.random.Generator, start_s: np.ndarray, end_s: int, dt_start: dt.date) -> pd.DataFrame:
-    """Annual contracts of ~15 % of customers, renewals from a shifted-beta-geometric process."""
+    """Annual contracts of ~15 % of customers, renewals from a shifted-beta-geometric process.
+
+    A contract still running at the window end (``renewed`` NA) has its ``end_date`` capped at
+    the window's last second, so that no date lies beyond the window.
+    """
     n = start_s.size
     subs = np.flatnonzero(rng.random(n) < CONTRACT_SHARE)
     theta = rng.beta(SBG["alpha"], SBG["beta"], subs.size)
@@ -115,7 +120,7 @@ def contracts(rng: np.random.Generator, start_s: np.ndarray, end_s: int, dt_star
     return pd.DataFrame({
         "customer_id": col.ids("C", subs[who] + 1, 7),
         "start_date": col.stamps(dt_start, begin),
-        "end_date": col.stamps(dt_start, finish),
+        "end_date": col.stamps(dt_start, np.minimum(finish, end_s - 1)),
         "renewed": col.booleans(renewed, missing=finish >= end_s),
         "plan": col.labels(plan[who], PLANS),
         "fee": PLAN_FEES[plan[who]],
