@@ -262,3 +262,14 @@ def test_tables_load_into_a_dataset(small: SimulatedCompany) -> None:
     last = small.tables["transactions"]["order_ts"].max()
     assert ds.analysis_date == last.date() + dt.timedelta(days=1)
     assert ds.analysis_date <= START + dt.timedelta(days=small.truth["days"])
+
+
+def test_csv_files_read_back_with_plain_pandas(tmp_path: Path, small: SimulatedCompany) -> None:
+    paths = small.write(tmp_path)
+    back = pd.read_csv(paths["customers"], dtype={"customer_id": str}, parse_dates=["signup_date"])
+    cust = small.tables["customers"]
+    assert list(back.columns) == list(cust.columns)
+    assert (back["customer_id"].to_numpy() == cust["customer_id"].astype(str).to_numpy()).all()
+    assert (back["signup_date"].to_numpy() == cust["signup_date"].to_numpy()).all()
+    assert back["member_tier"].isna().sum() == cust["member_tier"].isna().sum()
+    assert paths["crm_export"].read_bytes().count(b"\r\n") == len(small.tables["transactions"]) + 1

@@ -50,7 +50,7 @@ def write_company(company: SimulatedCompany, out_dir: Path, format: str = "csv")
     paths["truth"] = truth_path
     export = out_dir / GBK_DIR / GBK_FILE
     export.parent.mkdir(exist_ok=True)
-    export.write_bytes(_csv_bytes(crm_orders(company.tables["transactions"])).decode("utf-8").encode("gbk"))
+    export.write_bytes(_csv_bytes(crm_orders(company.tables["transactions"]), eol="\r\n").decode("utf-8").encode("gbk"))
     paths["crm_export"] = export
     return paths
 
@@ -64,9 +64,9 @@ def _arrow(df: pd.DataFrame) -> pa.Table:
     return table
 
 
-def _csv_bytes(table: pa.Table) -> bytes:
+def _csv_bytes(table: pa.Table, eol: str = "\n") -> bytes:
     buf = io.BytesIO()
-    pcsv.write_csv(table, buf, pcsv.WriteOptions(quoting_style="needed"))
+    pcsv.write_csv(table, buf, pcsv.WriteOptions(quoting_style="needed", quoting_header="none", eol=eol))
     return buf.getvalue()
 
 
