@@ -99,7 +99,7 @@ def pareto_nbd_loglik(
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     ge = np.full(x.shape, alpha >= beta)
     lf_tx, ls_tx, d_tx = _log_f(r, alpha, s, beta, x, t_x, ge)
-    lf_T, ls_T, d_T = _log_f(r, alpha, s, beta, x, T, ge)
+    _, ls_T, d_T = _log_f(r, alpha, s, beta, x, T, ge)
     # Delta = log F(T) - log F(t_x) from differences (log1p keeps it exact when T ~ t_x)
     gap = T - t_x
     a1 = np.log1p(gap / (alpha + t_x))
@@ -120,7 +120,9 @@ def pareto_nbd_loglik(
     w2 = np.where(has_a0, np.exp(log_k + log_d - g), 0.0)
     e = np.exp(safe_delta)
     d_d = np.where(has_a0, (d_tx - e * d_T) / (-np.expm1(safe_delta)), 0.0)
-    d_l1 = np.stack([-np.log(alpha + T), -(r + x) / (alpha + T), -np.log(beta + T), -s / (beta + T)])
+    d_l1 = np.stack(
+        [-np.log(alpha + T), -(r + x) / (alpha + T), -np.log(beta + T), -s / (beta + T)]
+    )
     inv = 1.0 / (r + s + x)
     d_k = np.stack([-inv, np.zeros_like(x), 1.0 / s - inv, np.zeros_like(x)])
     d_g = w1 * d_l1 + w2 * (d_k + d_d)
