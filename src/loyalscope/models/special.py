@@ -55,7 +55,10 @@ def log_hyp2f1_series(
     after term ``n`` is at most ``t_n q / (1 - q)`` with ``q = max(q_n, z)`` (the ratio tends to
     ``z`` monotonically for large ``n``); summation stops when that bound (times ``n + 1/(1-q)``
     for the derivative sums) is below ``1e-17`` of the sum. Elements that do not converge within
-    ``MAX_TERMS`` terms (``z`` extremely close to 1) take SciPy's value and derivatives of NaN.
+    ``MAX_TERMS`` terms (``z`` within about ``1e-5`` of 1 with a slowly decaying series) take
+    SciPy's value where it is finite and positive, else the midpoint of the partial sum and its
+    geometric tail bound (an approximation, not accurate to 1e-10); their derivatives are those
+    of the partial sums. The BTYD models meet this only at extreme trial parameters.
     """
     a, b, c, z = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(a, b, c, z))
     shape = a.shape
@@ -100,9 +103,14 @@ def log_hyp2f1_series(
         done = (q < 1.0) & (bound - new_log_s < _LOG_EPS)
         active = active[~done]
         n0 = n_last
-    if active.size:  # not converged: z extremely close to 1
-        log_s[active] = np.log(special.hyp2f1(a[active], b[active], c[active], z[active]))
-        d_acc[:, active] = np.nan
+    if active.size:  # not converged within MAX_TERMS terms: z extremely close to 1
+        fallback = special.hyp2f1(a[active], b[active], c[active], z[active])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = np.clip(z[active], 0.0, 1.0 - 1e-16)
+            # midpoint of the partial sum (lower bound) and partial + t_N q / (1 - q) (upper)
+            tail = log_t[active] + np.log(q) - np.log1p(-q) - np.log(2.0)
+            approx = np.logaddexp(log_s[active], tail)
+            log_s[active] = np.where(fallback > 0, np.log(fallback), approx)
     value = log_s.reshape(shape)
     if not grad:
         return value
