@@ -81,9 +81,13 @@ def test_large_parameters_stay_finite() -> None:
     assert ours == pytest.approx(_mp_log_hyp2f1(a, b, c, z), rel=1e-10)
 
 
-def test_series_derivatives_match_mpmath_differentiation() -> None:
-    a, b, c, z = 1.0, 3.5, 5.2, 0.8
-    _, d_a, d_b, d_c, d_z = log_hyp2f1_series(a, b, c, z, grad=True)
+@pytest.mark.parametrize(
+    ("a", "b", "c", "z"),
+    [(1.0, 3.5, 5.2, 0.8), (1.0, 0.7, 2000.0, 0.3), (1.5, 3.5, 5.2, 0.8), (2.0, 40.0, 7.0, 0.6)],
+)
+def test_series_derivatives_match_mpmath_differentiation(a, b, c, z) -> None:
+    # a = 1 takes the linear-space fast path (a fixed, no d/da); other a the log-space path
+    value, d_a, d_b, d_c, d_z = log_hyp2f1_series(a, b, c, z, grad=True)
     with mp.workdps(40):
         f = lambda a_, b_, c_, z_: mp.log(mp.hyp2f1(a_, b_, c_, z_))  # noqa: E731
         expected = [
@@ -92,4 +96,8 @@ def test_series_derivatives_match_mpmath_differentiation() -> None:
             mp.diff(lambda v: f(a, b, v, z), c),
             mp.diff(lambda v: f(a, b, c, v), z),
         ]
-    np.testing.assert_allclose([d_a, d_b, d_c, d_z], [float(e) for e in expected], rtol=1e-9)
+        expected_value = f(a, b, c, z)
+    assert float(value) == pytest.approx(float(expected_value), rel=1e-12)
+    ours = [d_a, d_b, d_c, d_z] if a != 1.0 else [d_b, d_c, d_z]
+    ref = [float(e) for e in (expected if a != 1.0 else expected[1:])]
+    np.testing.assert_allclose(ours, ref, rtol=1e-9)
