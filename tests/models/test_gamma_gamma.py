@@ -38,11 +38,13 @@ def test_conditional_spend_equals_posterior_integral(fitted, x, zbar):
     rate = g + x * zbar
     shape = q + p * x
 
-    def dens(nu):
-        return np.exp((shape - 1) * np.log(nu) - nu * rate)
+    mode = (shape - 1) / rate
 
-    num, _ = integrate.quad(lambda nu: p / nu * dens(nu), 0, np.inf)
-    den, _ = integrate.quad(dens, 0, np.inf)
+    def dens(nu):
+        return np.exp((shape - 1) * np.log(nu / mode) - (nu - mode) * rate)
+
+    num, _ = integrate.quad(lambda nu: p / nu * dens(nu), 0, 50 * mode, points=[mode], limit=200)
+    den, _ = integrate.quad(dens, 0, 50 * mode, points=[mode], limit=200)
     assert fitted.conditional_expected_average_spend(x, zbar)[0] == pytest.approx(num / den, rel=1e-7)
 
 
