@@ -1,0 +1,71 @@
+"""Gamma-Gamma against the published CDNOW fit (Fader, Hardie & Lee 2005, "RFM and CLV"; note 025)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import integrate
+
+from loyalscope.models import GammaGamma
+
+
+@pytest.fixture(scope="module")
+def repeat_buyers(data_dir) -> pd.DataFrame:
+    df = pd.read_csv(data_dir / "cdnow_sample_summary.csv")
+    return df[df.x > 0]
+
+
+@pytest.fixture(scope="module")
+def fitted(repeat_buyers) -> GammaGamma:
+    return GammaGamma().fit(repeat_buyers.x, repeat_buyers.zbar)
+
+
+def test_published_parameters_and_loglik(fitted, repeat_buyers):
+    assert len(repeat_buyers) == 946
+    for name, value in {"p": 6.2488, "q": 3.7446, "gamma": 15.4477}.items():
+        assert fitted.params_[name] == pytest.approx(value, abs=5e-4)
+    assert fitted.loglik_ == pytest.approx(-4055.92, abs=0.01)
+
+
+@pytest.mark.parametrize(("x", "zbar"), [(1, 10.0), (2, 22.35), (20, 55.0)])
+def test_conditional_spend_equals_posterior_integral(fitted, x, zbar):
+    # nu | x, zbar has density proportional to nu^(q + p x - 1) exp(-nu (gamma + x zbar));
+    # E[mean spend] = E[p / nu | data], integrated numerically.
+    p, q, g = (fitted.params_[k] for k in ("p", "q", "gamma"))
+    rate = g + x * zbar
+    shape = q + p * x
+
+    mode = (shape - 1) / rate
+
+    def dens(nu):
+        return np.exp((shape - 1) * np.log(nu / mode) - (nu - mode) * rate)
+
+    num, _ = integrate.quad(lambda nu: p / nu * dens(nu), 0, 50 * mode, points=[mode], limit=200)
+    den, _ = integrate.quad(dens, 0, 50 * mode, points=[mode], limit=200)
+    assert fitted.conditional_expected_average_spend(x, zbar)[0] == pytest.approx(num / den, rel=1e-7)
+
+
+def test_zero_frequency_gets_population_mean(fitted):
+    assert fitted.conditional_expected_average_spend(0, 0)[0] == pytest.approx(fitted.population_mean_spend())
+
+
+def test_warns_when_frequency_and_spend_are_correlated():
+    rng = np.random.default_rng(1)
+    x = rng.integers(1, 30, size=500)
+    z = 5.0 * x + rng.gamma(2.0, 2.0, size=500)
+    with pytest.warns(UserWarning, match="correlated"):
+        GammaGamma().fit(x, z)
+
+
+def test_no_warning_on_cdnow(repeat_buyers):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        GammaGamma().fit(repeat_buyers.x, repeat_buyers.zbar)
+
+
+def test_rejects_one_time_buyers():
+    with pytest.raises(ValueError, match="repeat buyers"):
+        GammaGamma().fit([0, 2], [0.0, 10.0])
