@@ -151,3 +151,34 @@ def test_not_fitted_and_summary(fitted: ParetoNBD) -> None:
     assert list(table["param"]) == ["r", "alpha", "s", "beta"]
     assert np.all(table["se"] > 0)
     assert ParetoNBD.from_dict(fitted.to_dict()).params_ == fitted.params_
+
+
+def test_warm_start_reaches_the_same_optimum(cdnow, fitted: ParetoNBD, monkeypatch) -> None:
+    import loyalscope.models.pareto_nbd as module
+
+    monkeypatch.setattr(module, "WARM_START_ROWS", 300)
+    warm = ParetoNBD().fit(cdnow["x"], cdnow["t_x"], cdnow["T"])
+    assert warm.loglik_ == pytest.approx(fitted.loglik_, abs=1e-6)
+    for name, value in fitted.params_.items():
+        assert warm.params_[name] == pytest.approx(value, rel=1e-3)
+
+
+def _simulate(n: int, params: dict, seed: int):
+    """Pareto/NBD process: Poisson purchases at rate lambda until an exponential lifetime ends."""
+    rng = np.random.default_rng(seed)
+    T = rng.uniform(20, 60, n)
+    lam = rng.gamma(params["r"], 1.0 / params["alpha"], n)
+    mu = rng.gamma(params["s"], 1.0 / params["beta"], n)
+    active = np.minimum(rng.exponential(1.0 / mu), T)
+    x = rng.poisson(lam * active)
+    t_x = np.where(x > 0, active * rng.random(n) ** (1.0 / np.maximum(x, 1)), 0.0)
+    return x, t_x, T
+
+
+@pytest.mark.slow
+def test_parameter_recovery_on_simulated_customers() -> None:
+    truth = {"r": 0.8, "alpha": 8.0, "s": 0.5, "beta": 15.0}
+    model = ParetoNBD().fit(*_simulate(20_000, truth, seed=3))
+    for name, value in truth.items():
+        # within 3.5 standard errors of the truth
+        assert abs(model.params_[name] - value) < 3.5 * model.se_[name], (name, model.params_)

@@ -32,6 +32,9 @@ from scipy.special import gammaln
 from loyalscope.models.base import Data, MLEModel, as_array, as_weights
 from loyalscope.models.pareto_nbd_likelihood import pareto_nbd_loglik
 
+#: Above this many distinct rows, ``fit`` starts from a fit on a subsample of this size.
+WARM_START_ROWS = 20_000
+
 
 def compress(data: Data, weights: np.ndarray) -> tuple[Data, np.ndarray]:
     """Group identical rows of ``data`` and sum their ``weights`` (sufficient statistics)."""
@@ -95,7 +98,24 @@ class ParetoNBD(MLEModel):
         w = as_weights(weights, data[0].size)
         keep = w > 0
         data, w = compress(tuple(d[keep] for d in data), w[keep])
+        if initial_params is None and w.size > WARM_START_ROWS:
+            initial_params = self._warm_start(data, w)
         return self._fit_mle(data, w, initial_params)  # type: ignore[return-value]
+
+    def _warm_start(self, data: Data, weights: np.ndarray) -> np.ndarray:
+        """Starting values from a quick fit on a weighted subsample of the distinct rows.
+
+        Customers are drawn with replacement (probability proportional to the counts, a fixed
+        seed), so the subsample has the shape of the data; the full fit then starts near its
+        optimum and needs fewer evaluations of the full likelihood. The optimum is unchanged.
+        """
+        rng = np.random.default_rng(0)
+        pick = rng.choice(weights.size, size=WARM_START_ROWS, p=weights / weights.sum())
+        counts = np.bincount(pick, minlength=weights.size).astype(float)
+        keep = counts > 0
+        quick = ParetoNBD(penalizer=self.penalizer, tol=1e-7, maxiter=self.maxiter)
+        quick._fit_mle(tuple(d[keep] for d in data), counts[keep])
+        return quick._theta()
 
     @staticmethod
     def _validate(frequency: Any, recency: Any, T: Any) -> Data:

@@ -205,35 +205,47 @@ def _series_unit_a(
     The terms ``t_n = (b)_n / (c)_n z^n`` start at 1 and fall (ratio ``(b+n) z / (c+n) <= z``),
     so they cannot overflow and the sum is at least 1: no logarithms are needed per term, which
     makes this the fast path of the BTYD likelihoods. The ratio rises towards ``z``, so the tail
-    after ``t_N`` is below ``t_N z / (1 - z)``. Blocks start short (most arguments are small) and
-    double. Returns ``(log S, d/da (NaN: a is fixed), d/db, d/dc, d/dz)``.
+    after ``t_N`` is below ``t_N z / (1 - z)``. The first block of each element is about as long
+    as ``z`` says it needs (elements grouped by that length); further blocks double.
+
+    Returns ``(log S, d/da (NaN: a is fixed), d/db, d/dc, d/dz)``.
     """
     m = b.size
     total = np.ones(m)
     last = np.ones(m)
     acc = np.zeros((3, m))  # sums of t_n * dlog t_n / d(b, c) and n * t_n
     cum = np.zeros((2, m))  # sum_{k<n} 1/(b+k), sum_{k<n} 1/(c+k)
-    active = np.flatnonzero(z > 0)
-    n0, size = 0, 16
-    while active.size and n0 < MAX_TERMS:
-        n = n0 + np.arange(size, dtype=float)[None, :]
-        bb, cc = b[active, None] + n, c[active, None] + n
-        terms = last[active, None] * np.cumprod(bb / cc * z[active, None], axis=1)
-        total[active] += terms.sum(axis=1)
-        if grad:
-            db = cum[0, active, None] + np.cumsum(1.0 / bb, axis=1)
-            dc = cum[1, active, None] + np.cumsum(1.0 / cc, axis=1)
-            acc[0, active] += (terms * db).sum(axis=1)
-            acc[1, active] += (terms * dc).sum(axis=1)
-            acc[2, active] += (terms * (n + 1.0)).sum(axis=1)
-            cum[0, active], cum[1, active] = db[:, -1], dc[:, -1]
-        last[active] = terms[:, -1]
-        n0 += size
-        za = z[active]
-        tail = terms[:, -1] * za / (1.0 - za) * (n0 + 1.0 / (1.0 - za))
-        active = active[tail > 1e-17 * total[active]]
-        size = min(2 * size, BLOCK * 4)
+    positive = np.flatnonzero(z > 0)
+    zp = z[positive]
+    # terms needed so that z^n / (1 - z)^2 (a bound on the tails) falls below 1e-19; elements
+    # are grouped by that count (rounded up to a power of 2) so each group sums one block
+    need = np.log(1e-19 * (1.0 - zp) ** 2) / np.log(zp)
+    first = 2 ** np.ceil(np.log2(np.clip(need, 4, BLOCK * 4)))
+    unconverged = []
+    for size0 in np.unique(first):
+        active = positive[first == size0]
+        n0, size = 0, int(size0)
+        while active.size and n0 < MAX_TERMS:
+            n = n0 + np.arange(size, dtype=float)[None, :]
+            bb, cc = b[active, None] + n, c[active, None] + n
+            terms = last[active, None] * np.cumprod(bb / cc * z[active, None], axis=1)
+            total[active] += terms.sum(axis=1)
+            if grad:
+                db = cum[0, active, None] + np.cumsum(1.0 / bb, axis=1)
+                dc = cum[1, active, None] + np.cumsum(1.0 / cc, axis=1)
+                acc[0, active] += (terms * db).sum(axis=1)
+                acc[1, active] += (terms * dc).sum(axis=1)
+                acc[2, active] += (terms * (n + 1.0)).sum(axis=1)
+                cum[0, active], cum[1, active] = db[:, -1], dc[:, -1]
+            last[active] = terms[:, -1]
+            n0 += size
+            za = z[active]
+            tail = terms[:, -1] * za / (1.0 - za) * (n0 + 1.0 / (1.0 - za))
+            active = active[tail > 1e-17 * total[active]]
+            size = min(2 * size, BLOCK * 4)
+        unconverged.append(active)
     log_s = np.log(total)
+    active = np.concatenate(unconverged) if unconverged else positive[:0]
     if active.size:  # z within about 1e-5 of 1: SciPy, else partial sum plus half the tail bound
         fallback = special.hyp2f1(1.0, b[active], c[active], z[active])
         za = z[active]
