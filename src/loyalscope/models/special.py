@@ -227,16 +227,21 @@ def _series_unit_a(
         n0, size = 0, int(size0)
         while active.size and n0 < MAX_TERMS:
             n = n0 + np.arange(size, dtype=float)[None, :]
-            bb, cc = b[active, None] + n, c[active, None] + n
-            terms = last[active, None] * np.cumprod(bb / cc * z[active, None], axis=1)
-            total[active] += terms.sum(axis=1)
+            bb = b[active, None] + n
+            inv_c = 1.0 / (c[active, None] + n)
+            terms = last[active, None] * np.cumprod(bb * inv_c * z[active, None], axis=1)
+            block_sum = terms.sum(axis=1)
+            total[active] += block_sum
             if grad:
-                db = cum[0, active, None] + np.cumsum(1.0 / bb, axis=1)
-                dc = cum[1, active, None] + np.cumsum(1.0 / cc, axis=1)
-                acc[0, active] += (terms * db).sum(axis=1)
-                acc[1, active] += (terms * dc).sum(axis=1)
+                # sum_m t_m sum_{k<m} 1/(b+k): the factor 1/(b+n0+j) reaches the terms j.. of
+                # this block (suffix sums) and all earlier factors reach the whole block
+                suffix = np.cumsum(terms[:, ::-1], axis=1)[:, ::-1]
+                inv_b = 1.0 / bb
+                acc[0, active] += cum[0, active] * block_sum + (inv_b * suffix).sum(axis=1)
+                acc[1, active] += cum[1, active] * block_sum + (inv_c * suffix).sum(axis=1)
                 acc[2, active] += (terms * (n + 1.0)).sum(axis=1)
-                cum[0, active], cum[1, active] = db[:, -1], dc[:, -1]
+                cum[0, active] += inv_b.sum(axis=1)
+                cum[1, active] += inv_c.sum(axis=1)
             last[active] = terms[:, -1]
             n0 += size
             za = z[active]
