@@ -90,7 +90,13 @@ def test_loglik_matches_mpmath(alpha_ge_beta: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    "params", [(0.55, 10.6, 0.61, 11.7), (0.55, 12.0, 0.61, 3.0), (2.0, 0.5, 3.0, 40.0)]
+    "params",
+    [
+        (0.55, 10.6, 0.61, 11.7),
+        (0.55, 12.0, 0.61, 3.0),
+        (2.0, 0.5, 3.0, 40.0),
+        (0.55, 10.0, 0.61, 10.0),  # alpha = beta: where the two forms of A_0 meet
+    ],
 )
 def test_gradient_matches_mpmath_derivative(params) -> None:
     x, t_x, T = 12.0, 20.0, 39.0
