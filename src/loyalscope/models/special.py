@@ -27,6 +27,10 @@ BLOCK = 128
 #: Largest number of series terms before falling back to ``scipy.special.hyp2f1``.
 MAX_TERMS = 200_000
 _LOG_EPS = np.log(1e-17)
+#: Terms summed between convergence checks in the fast path.
+_CHECK_EVERY = 8
+#: Terms summed term by term before switching to blocks (z near 1).
+_LOOP_TERMS = 64
 
 
 def log_hyp2f1_series(
@@ -205,59 +209,107 @@ def _series_unit_a(
     The terms ``t_n = (b)_n / (c)_n z^n`` start at 1 and fall (ratio ``(b+n) z / (c+n) <= z``),
     so they cannot overflow and the sum is at least 1: no logarithms are needed per term, which
     makes this the fast path of the BTYD likelihoods. The ratio rises towards ``z``, so the tail
-    after ``t_N`` is below ``t_N z / (1 - z)``. The first block of each element is about as long
-    as ``z`` says it needs (elements grouped by that length); further blocks double.
+    after ``t_N`` is below ``t_N z / (1 - z)``. The loop runs over ``n`` on 1-d arrays of the
+    elements not yet converged (cache-sized, in place), dropping converged ones every
+    ``_CHECK_EVERY`` terms.
 
     Returns ``(log S, d/da (NaN: a is fixed), d/db, d/dc, d/dz)``.
     """
     m = b.size
     total = np.ones(m)
-    last = np.ones(m)
-    acc = np.zeros((3, m))  # sums of t_n * dlog t_n / d(b, c) and n * t_n
-    cum = np.zeros((2, m))  # sum_{k<n} 1/(b+k), sum_{k<n} 1/(c+k)
-    positive = np.flatnonzero(z > 0)
-    zp = z[positive]
-    # terms needed so that z^n / (1 - z)^2 (a bound on the tails) falls below 1e-19; elements
-    # are grouped by that count (rounded up to a power of 2) so each group sums one block
-    need = np.log(1e-19 * (1.0 - zp) ** 2) / np.log(zp)
-    first = 2 ** np.ceil(np.log2(np.clip(need, 4, BLOCK * 4)))
-    unconverged = []
-    for size0 in np.unique(first):
-        active = positive[first == size0]
-        n0, size = 0, int(size0)
-        while active.size and n0 < MAX_TERMS:
-            n = n0 + np.arange(size, dtype=float)[None, :]
-            bb = b[active, None] + n
-            inv_c = 1.0 / (c[active, None] + n)
-            terms = last[active, None] * np.cumprod(bb * inv_c * z[active, None], axis=1)
-            block_sum = terms.sum(axis=1)
-            total[active] += block_sum
+    out = np.zeros((3, m))  # sums of t_n * dlog t_n / d(b, c) and n * t_n
+    idx = np.flatnonzero(z > 0)
+    bb, cc, zz = b[idx], c[idx], z[idx]
+    t, s = np.ones(idx.size), np.ones(idx.size)
+    cum_b, cum_c = np.zeros(idx.size), np.zeros(idx.size)
+    acc = np.zeros((3, idx.size))
+    tmp, inv = np.empty(idx.size), np.empty(idx.size)
+
+    def store(sel: np.ndarray) -> None:
+        total[idx[sel]] = s[sel]
+        out[:, idx[sel]] = acc[:, sel]
+
+    n = 0
+    while idx.size and n < _LOOP_TERMS:
+        for _ in range(_CHECK_EVERY):
+            np.add(cc, n, out=inv)
+            np.reciprocal(inv, out=inv)  # 1 / (c + n)
+            np.add(bb, n, out=tmp)  # b + n
+            t *= tmp
+            t *= inv
+            t *= zz  # t_{n+1}
+            s += t
             if grad:
-                # sum_m t_m sum_{k<m} 1/(b+k): the factor 1/(b+n0+j) reaches the terms j.. of
-                # this block (suffix sums) and all earlier factors reach the whole block
-                suffix = np.cumsum(terms[:, ::-1], axis=1)[:, ::-1]
-                inv_b = 1.0 / bb
-                acc[0, active] += cum[0, active] * block_sum + (inv_b * suffix).sum(axis=1)
-                acc[1, active] += cum[1, active] * block_sum + (inv_c * suffix).sum(axis=1)
-                acc[2, active] += (terms * (n + 1.0)).sum(axis=1)
-                cum[0, active] += inv_b.sum(axis=1)
-                cum[1, active] += inv_c.sum(axis=1)
-            last[active] = terms[:, -1]
-            n0 += size
-            za = z[active]
-            tail = terms[:, -1] * za / (1.0 - za) * (n0 + 1.0 / (1.0 - za))
-            active = active[tail > 1e-17 * total[active]]
-            size = min(2 * size, BLOCK * 4)
-        unconverged.append(active)
+                np.reciprocal(tmp, out=tmp)
+                cum_b += tmp  # sum_{k<=n} 1 / (b + k)
+                cum_c += inv
+                acc[0] += t * cum_b
+                acc[1] += t * cum_c
+                acc[2] += (n + 1.0) * t
+            n += 1
+        tail = t * zz / (1.0 - zz) * (n + 1.0 / (1.0 - zz))
+        done = tail <= 1e-17 * s
+        if done.any():
+            store(done)
+            keep = ~done
+            idx, bb, cc, zz, t, s = idx[keep], bb[keep], cc[keep], zz[keep], t[keep], s[keep]
+            cum_b, cum_c, acc = cum_b[keep], cum_c[keep], acc[:, keep]
+            tmp, inv = np.empty(idx.size), np.empty(idx.size)
+    if idx.size:  # slow convergence (z near 1): whole blocks of terms per step
+        state = [t, s, cum_b, cum_c, acc]
+        done = _blocks_unit_a(bb, cc, zz, n, state, grad)
+        t, s, cum_b, cum_c, acc = state
+        store(done)
+        keep = ~done
+        idx, bb, cc, zz, t, s = idx[keep], bb[keep], cc[keep], zz[keep], t[keep], s[keep]
+        acc = acc[:, keep]
     log_s = np.log(total)
-    active = np.concatenate(unconverged) if unconverged else positive[:0]
-    if active.size:  # z within about 1e-5 of 1: SciPy, else partial sum plus half the tail bound
-        fallback = special.hyp2f1(1.0, b[active], c[active], z[active])
-        za = z[active]
-        approx = np.log(total[active] + 0.5 * last[active] * za / (1.0 - za))
-        log_s[active] = np.where(fallback > 0, np.log(fallback), approx)
+    if idx.size:  # z within about 1e-5 of 1: SciPy, else partial sum plus half the tail bound
+        store(np.ones(idx.size, dtype=bool))
+        fallback = special.hyp2f1(1.0, bb, cc, zz)
+        approx = np.log(s + 0.5 * t * zz / (1.0 - zz))
+        log_s[idx] = np.where(fallback > 0, np.log(fallback), approx)
     if not grad:
         return (log_s,)
-    inv = 1.0 / total
-    d_z = np.where(z > 0, acc[2] * inv / np.where(z > 0, z, 1.0), b / c)
-    return log_s, np.full(m, np.nan), acc[0] * inv, -acc[1] * inv, d_z
+    inv_total = 1.0 / total
+    d_z = np.where(z > 0, out[2] * inv_total / np.where(z > 0, z, 1.0), b / c)
+    return log_s, np.full(m, np.nan), out[0] * inv_total, -out[1] * inv_total, d_z
+
+
+def _blocks_unit_a(
+    b: np.ndarray, c: np.ndarray, z: np.ndarray, n0: int, state: list, grad: bool
+) -> np.ndarray:
+    """Continue the series of :func:`_series_unit_a` from term ``n0`` in 2-d blocks.
+
+    ``state`` is ``[last term, sum, sum 1/(b+k), sum 1/(c+k), derivative sums (3, m)]`` for
+    ``k < n0``; it is updated in place. Returns the mask of converged elements.
+    """
+    last, total, cum_b, cum_c, acc = state
+    done = np.zeros(b.size, dtype=bool)
+    active = np.arange(b.size)
+    size = 2 * BLOCK
+    while active.size and n0 < MAX_TERMS:
+        n = n0 + np.arange(size, dtype=float)[None, :]
+        bn = b[active, None] + n
+        inv_c = 1.0 / (c[active, None] + n)
+        terms = last[active, None] * np.cumprod(bn * inv_c * z[active, None], axis=1)
+        block_sum = terms.sum(axis=1)
+        total[active] += block_sum
+        if grad:
+            # the factor 1/(b+n0+j) reaches the terms j.. of this block (suffix sums) and
+            # the factors of earlier terms reach the whole block
+            suffix = np.cumsum(terms[:, ::-1], axis=1)[:, ::-1]
+            inv_b = 1.0 / bn
+            acc[0, active] += cum_b[active] * block_sum + (inv_b * suffix).sum(axis=1)
+            acc[1, active] += cum_c[active] * block_sum + (inv_c * suffix).sum(axis=1)
+            acc[2, active] += (terms * (n + 1.0)).sum(axis=1)
+            cum_b[active] += inv_b.sum(axis=1)
+            cum_c[active] += inv_c.sum(axis=1)
+        last[active] = terms[:, -1]
+        n0 += size
+        za = z[active]
+        tail = terms[:, -1] * za / (1.0 - za) * (n0 + 1.0 / (1.0 - za))
+        conv = tail <= 1e-17 * total[active]
+        done[active[conv]] = True
+        active = active[~conv]
+    return done
