@@ -6,9 +6,11 @@ The Gauss hypergeometric function
 
 appears in the Pareto/NBD likelihood with ``a`` in the thousands when a customer has thousands
 of purchases, where the value itself overflows a double. Everything here therefore works with
-``log 2F1``: the series is summed in blocks in log space (a running log-sum-exp), after Pfaff or
-Euler transformations that give a series of positive terms with the smallest numerator
-parameters, and stops on a bound of the remaining tail. SciPy's ``hyp2f1`` is used only as a
+``log 2F1``: after Pfaff or Euler transformations that give a series of positive terms with the
+smallest numerator parameters, the series is summed in blocks in log space (a running
+log-sum-exp) and stops on a bound of the remaining tail. ``2F1(1, b; c; z)`` with ``c >= b``,
+the form the Pareto/NBD likelihood is rewritten into, has terms that start at 1 and fall, so it
+takes a fast path summed in linear space (no overflow possible, the sum is at least 1). SciPy's ``hyp2f1`` is used only as a
 fallback for arguments so close to 1 that the series would need more than ``MAX_TERMS`` terms.
 
 Reference: Abramowitz & Stegun (1972), 15.1.1 (series), 15.3.4-15.3.5 (Pfaff), 15.3.3 (Euler).
