@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.config import ValueConfig
-from loyalscope.errors import InsufficientDataError
+from loyalscope.errors import ConvergenceError, InsufficientDataError
 from loyalscope.i18n import t
 from loyalscope.models.clv import clv, holdout_by_frequency
 from loyalscope.models.gamma_gamma import GammaGamma
@@ -34,8 +34,10 @@ _COL = "models.value.columns."
 
 def build(ds: Any, ctx: Any) -> Section:
     """Summaries from the engine (full window and calibration/holdout split), then :func:`value_section`."""
-    from loyalscope.metrics.summary import customer_summary  # lands with the metrics area
-
+    try:
+        from loyalscope.metrics.summary import customer_summary  # lands with the metrics area
+    except ModuleNotFoundError as exc:
+        raise InsufficientDataError(t("models.value.no_summary"), fix=t("models.value.no_summary_fix")) from exc
     cfg: ValueConfig = ctx.config.value
     tx = ds.table("transactions", "customer_id", "order_ts", "amount")
     first, last = (pd.Timestamp(v) for v in (tx.order_ts.min().execute(), tx.order_ts.max().execute()))
@@ -46,7 +48,10 @@ def build(ds: Any, ctx: Any) -> Section:
         if first.date() < cal_end < last.date():
             split = customer_summary(ds, calibration_end=cal_end, observation_end=last.date(),
                                      time_unit=cfg.time_unit).execute()
-    return value_section(full, split, cfg, ctx)
+    try:
+        return value_section(full, split, cfg, ctx)
+    except ConvergenceError as exc:  # one model failing should skip this section, not the analysis
+        raise InsufficientDataError(exc.message, fix=exc.fix) from exc
 
 
 def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConfig, ctx: Any = None) -> Section:
