@@ -128,3 +128,14 @@ def test_to_dict_round_trip(case):
     assert again.params_ == model.params_
     assert again.loglik_ == model.loglik_
     pd.testing.assert_frame_equal(again.summary(), model.summary())
+
+
+@pytest.mark.filterwarnings("ignore:Frequency and mean spend are correlated")  # the outlier makes r ~ 1
+def test_fit_with_extreme_customers(case):
+    name = case[0]
+    _, _, df, cols, extreme = CASES[name]
+    frame = pd.concat([df[cols], pd.DataFrame([dict(zip(cols, extreme, strict=True))])], ignore_index=True)
+    model, _ = _fit(name, frame)
+    assert np.isfinite(model.loglik_)
+    assert all(np.isfinite(v) and v > 0 for v in model.params_.values())
+    assert all(np.isfinite(v) for v in model.se_.values())
