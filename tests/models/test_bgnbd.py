@@ -82,3 +82,29 @@ def test_invalid_inputs_name_the_argument():
         BGNBD().fit([1, 2], [5, 50], [40, 40])
     with pytest.raises(ValueError, match="'frequency'"):
         BGNBD().fit([1, -2], [5, 5], [40, 40])
+
+
+def _mp_loglik(theta, x, tx, T):
+    mp.mp.dps = 50
+    r, al, a, b = (mp.mpf(v) for v in theta)
+    x, tx, T = mp.mpf(x), mp.mpf(tx), mp.mpf(T)
+    common = mp.gamma(r + x) * al**r / mp.gamma(r)
+    like = mp.beta(a, b + x) / mp.beta(a, b) * common / (al + T) ** (r + x)
+    if x > 0:
+        like += mp.beta(a + 1, b + x - 1) / mp.beta(a, b) * common / (al + tx) ** (r + x)
+    return mp.log(like)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_loglik_matches_mpmath_at_sampled_points(seed):
+    rng = np.random.default_rng(seed)
+    theta = rng.uniform([0.05, 0.5, 0.2, 0.2], [3.0, 50.0, 5.0, 10.0])
+    model = BGNBD.from_dict({"model": "BGNBD", "params": dict(zip(("r", "alpha", "a", "b"), theta, strict=True)),
+                             "se": {}, "loglik": 0, "n": 1, "aic": 0, "bic": 0})
+    T = rng.uniform(1, 5000, size=6)
+    tx = T * rng.uniform(0.01, 1, size=6)
+    x = np.array([0, 1, 3, 40, 700, 5000])
+    tx[0] = 0
+    got = model.loglik_individual(x, tx, T)
+    expected = [float(_mp_loglik(theta, *row)) for row in zip(x, tx, T, strict=True)]
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-9)

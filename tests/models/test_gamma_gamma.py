@@ -69,3 +69,25 @@ def test_no_warning_on_cdnow(repeat_buyers):
 def test_rejects_one_time_buyers():
     with pytest.raises(ValueError, match="repeat buyers"):
         GammaGamma().fit([0, 2], [0.0, 10.0])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_loglik_matches_mpmath_at_sampled_points(seed):
+    import mpmath as mp
+
+    mp.mp.dps = 50
+    rng = np.random.default_rng(seed)
+    p, q, g = rng.uniform([0.5, 1.5, 1.0], [20.0, 10.0, 100.0])
+    x = np.array([1.0, 2.0, 7.0, 150.0, 5000.0])
+    z = rng.uniform(1.0, 1e4, size=5)
+    model = GammaGamma()
+    got = [-model._negloglik_grad(np.log([p, q, g]), (x[i:i + 1], z[i:i + 1]), np.ones(1))[0] for i in range(5)]
+    P, Q, G = mp.mpf(p), mp.mpf(q), mp.mpf(g)
+
+    def mp_ll(xi, zi):
+        xi, zi = mp.mpf(xi), mp.mpf(zi)
+        dens = (mp.gamma(P * xi + Q) / (mp.gamma(P * xi) * mp.gamma(Q)) * G**Q * zi ** (P * xi - 1)
+                * xi ** (P * xi) / (G + xi * zi) ** (P * xi + Q))
+        return float(mp.log(dens))
+
+    np.testing.assert_allclose(got, [mp_ll(xi, zi) for xi, zi in zip(x, z, strict=True)], rtol=1e-10, atol=1e-8)

@@ -47,6 +47,21 @@ def as_weights(weights: Any, n: int) -> np.ndarray:
     return w
 
 
+def compress(data: Data, weights: np.ndarray) -> tuple[Data, np.ndarray]:
+    """Group identical rows of ``data`` and add up their weights (the sufficient statistics).
+
+    The likelihood is a weighted sum over rows, so the fit is unchanged; it is only faster when
+    rows repeat (discrete periods, summaries rounded to days). Rows with zero weight are dropped.
+    """
+    keep = weights > 0
+    stacked = np.column_stack([d[keep] for d in data])
+    uniq, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    if uniq.shape[0] > 0.8 * stacked.shape[0]:
+        return tuple(d[keep] for d in data), weights[keep]
+    summed = np.bincount(inverse.ravel(), weights=weights[keep], minlength=uniq.shape[0])
+    return tuple(uniq[:, j] for j in range(uniq.shape[1])), summed
+
+
 class MLEModel:
     """Base class of the maximum-likelihood models (scikit-learn conventions).
 
@@ -80,6 +95,7 @@ class MLEModel:
     # --- fitting ----------------------------------------------------------------------------
     def _fit_mle(self, data: Data, weights: np.ndarray, initial_params: Sequence[float] | None = None) -> MLEModel:
         n = float(weights.sum())
+        data, weights = compress(data, weights)
         k = len(self._param_names)
         start = np.asarray(initial_params if initial_params is not None else self._initial_params(data, weights), dtype=float)
         if start.shape != (k,) or np.any(start <= 0):
