@@ -79,10 +79,11 @@ def analyze(
         fail(exc, as_json)
     if as_json:
         emit_json(result)
-    else:
+        return
+    with use_lang(language):
         console.print(t("cli.report_written", path=result["outputs"]["report"]))
-        for key, path in result["outputs"].items():
-            console.print(f"  {key}: {path}")
+    for key, path in result["outputs"].items():
+        console.print(f"  {key}: {path}")
 
 
 @app.command()
@@ -113,5 +114,6 @@ def demo(
     if as_json:
         emit_json(result)
         return
-    console.print(t("cli.report_written", path=Path(result["outputs"]["report"]).resolve()))
-    console.print(t("cli.demo_next", data=data_dir))
+    with use_lang(language):
+        console.print(t("cli.report_written", path=Path(result["outputs"]["report"]).resolve()))
+        console.print(t("cli.demo_next", data=data_dir))
