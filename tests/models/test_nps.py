@@ -54,6 +54,7 @@ def test_seeded_and_flags_small_sample() -> None:
     b = NPS(seed=3).fit([9, 10, 3, 8]).to_dict()
     assert a == b
     assert a["small_sample"] is True
+    assert -100 <= a["intervals"]["normal"][0] and a["intervals"]["normal"][1] <= 100
     assert NPS().fit(counts=(30, 0, 0)).small_sample_ is False
 
 

@@ -10,7 +10,7 @@ Scoring each answer +1 / 0 / -1,
 Intervals
 ---------
 normal
-    NPS +/- z * sqrt(Var(NPS)).
+    NPS +/- z * sqrt(Var(NPS)), clipped to [-100, 100] (small samples can overshoot).
 bootstrap
     The three counts resampled from Multinomial(n, p_hat) ``n_boot`` times (equivalent to
     resampling respondents, vectorised); percentile interval.
@@ -109,7 +109,7 @@ class NPS:
         draws = rng.dirichlet(np.asarray(self.prior, dtype=float) + c, size=self.n_draws)
         bayes_nps = 100.0 * (draws[:, 0] - draws[:, 2])
         self.intervals_ = {
-            "normal": (self.nps_ - z * self.se_, self.nps_ + z * self.se_),
+            "normal": (max(self.nps_ - z * self.se_, -100.0), min(self.nps_ + z * self.se_, 100.0)),
             "bootstrap": tuple(float(v) for v in np.percentile(boot_nps, qs)),
             "bayes": tuple(float(v) for v in np.percentile(bayes_nps, qs)),
         }
