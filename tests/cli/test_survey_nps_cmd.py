@@ -60,3 +60,13 @@ def test_errors_as_json(tmp_path: Path) -> None:
     assert err["column"] == "x" and "nps" in err["fix"]
     res = runner.invoke(app, ["survey", "nps", "--data", str(tmp_path / "none.csv"), "--json"])
     assert json.loads(res.stdout)["error"] == "ConfigError"
+
+
+def test_gbk_csv_with_chinese_header(tmp_path: Path) -> None:
+    path = tmp_path / "问卷.csv"
+    path.write_bytes("客户;推荐意愿\n甲;10\n乙;6\n丙;8\n丁;9\n".encode("gbk"))
+    res = runner.invoke(app, ["survey", "nps", "--data", str(path), "--column", "推荐意愿", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert (out["n"], out["promoters"], out["passives"], out["detractors"]) == (4, 2, 1, 1)
+    assert out["nps"] == pytest.approx(25.0)

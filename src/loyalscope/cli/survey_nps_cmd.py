@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,13 +12,15 @@ import typer
 from loyalscope.cli.app import console, emit_json, fail
 from loyalscope.cli.survey_app import survey_app
 from loyalscope.config import SurveyConfig
+from loyalscope.data.sources import detect_encoding, sniff_delimiter
 from loyalscope.errors import ConfigError, LoyalscopeError, SchemaError
 from loyalscope.i18n import t
 from loyalscope.models.nps import NPS
 
 
 def read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV, Excel (.xlsx/.xls) or Parquet file into pandas."""
+    """Read a CSV (encoding and delimiter detected: UTF-8, GBK/GB18030 ...), Excel
+    (.xlsx/.xls) or Parquet file into pandas."""
     if not path.exists():
         raise ConfigError(t("survey.cli.no_file", path=str(path)), file=str(path),
                           fix=t("survey.cli.no_file_fix"))
@@ -26,7 +29,10 @@ def read_table(path: Path) -> pd.DataFrame:
         return pd.read_parquet(path)
     if suffix in (".xlsx", ".xls"):
         return pd.read_excel(path)
-    return pd.read_csv(path)
+    raw = path.read_bytes()
+    encoding = detect_encoding(raw)
+    header = raw.decode(encoding, errors="replace").lstrip("\ufeff").split("\n", 1)[0]
+    return pd.read_csv(io.BytesIO(raw), encoding=encoding, sep=sniff_delimiter(header, suffix))
 
 
 def run_nps(data: pd.DataFrame, column: str, seed: int = 0, file: str | None = None) -> dict[str, Any]:
