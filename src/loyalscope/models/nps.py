@@ -21,7 +21,6 @@ bayes
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -46,7 +45,6 @@ def nps_counts(scores: Any) -> tuple[int, int, int]:
     return promoters, int(arr.size) - promoters - detractors, detractors
 
 
-@dataclass
 class NPS:
     """Net Promoter Score estimator.
 
@@ -72,13 +70,21 @@ class NPS:
     20.0
     """
 
-    level: float = 0.95
-    n_boot: int = 2000
-    n_draws: int = 20000
-    prior: tuple[float, float, float] = (1.0, 1.0, 1.0)
-    seed: int | None = 0
-    min_n: int = 30
-    intervals_: dict[str, tuple[float, float]] = field(init=False, repr=False, default_factory=dict)
+    def __init__(
+        self,
+        level: float = 0.95,
+        n_boot: int = 2000,
+        n_draws: int = 20000,
+        prior: tuple[float, float, float] = (1.0, 1.0, 1.0),
+        seed: int | None = 0,
+        min_n: int = 30,
+    ) -> None:
+        self.level = level
+        self.n_boot = n_boot
+        self.n_draws = n_draws
+        self.prior = prior
+        self.seed = seed
+        self.min_n = min_n
 
     def fit(self, scores: Any = None, *, counts: tuple[int, int, int] | None = None) -> NPS:
         """Fit from 0-10 answers, or from ``counts`` = (promoters, passives, detractors)."""
@@ -108,7 +114,7 @@ class NPS:
         boot_nps = 100.0 * (boot[:, 0] - boot[:, 2]) / n
         draws = rng.dirichlet(np.asarray(self.prior, dtype=float) + c, size=self.n_draws)
         bayes_nps = 100.0 * (draws[:, 0] - draws[:, 2])
-        self.intervals_ = {
+        self.intervals_: dict[str, tuple[float, float]] = {
             "normal": (max(self.nps_ - z * self.se_, -100.0), min(self.nps_ + z * self.se_, 100.0)),
             "bootstrap": tuple(float(v) for v in np.percentile(boot_nps, qs)),
             "bayes": tuple(float(v) for v in np.percentile(bayes_nps, qs)),
