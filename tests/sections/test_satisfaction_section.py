@@ -99,3 +99,14 @@ def test_needs_nps_or_csat() -> None:
     ds = Dataset.from_frames({"surveys": s})
     with pytest.raises(SchemaError):
         satisfaction.build(ds, SectionContext(AnalysisConfig()))
+
+
+def test_bayes_drivers_table(built) -> None:
+    frames, section, _ = built
+    s = frames["surveys"]
+    table = next(b.frame for b in section.blocks if isinstance(b, Table) and b.title.endswith("bayes_drivers"))
+    row = table[(table.driver == "dim_quality") & (table.level == 5)].iloc[0]
+    sub = s[s.dim_quality == 5]
+    k, n = int((sub.nps >= 9).sum()), len(sub)
+    assert (row["n"], row["loyal"]) == (n, k)
+    assert row["mean"] == pytest.approx((k + 1) / (n + 2))

@@ -20,7 +20,7 @@ from loyalscope.errors import LoyalscopeError, SchemaError
 from loyalscope.i18n import t
 from loyalscope.metrics import compute
 from loyalscope.metrics.survey import competitor_pairs
-from loyalscope.models.drivers import DriverAnalysis
+from loyalscope.models.drivers import DriverAnalysis, bayes_driver
 from loyalscope.models.nps import NPS
 from loyalscope.models.sat_loyalty import SatLoyaltyCurve
 from loyalscope.models.satisfaction import competitor_comparison
@@ -54,6 +54,8 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
             _competitors(answers, pairs, cfg.min_n, section)
         if len(dims) >= 2:
             _drivers(answers, dims, section)
+        if dims and "nps" in answers.columns:
+            _bayes_drivers(answers, dims, section)
     if "csat" in surveys.columns and ds.has("transactions"):
         _sat_loyalty(ds, ctx, section)
     return section
@@ -151,6 +153,18 @@ def _drivers(answers: pd.DataFrame, dims: list[str], section: Section) -> None:
                                "y_cut": float(table["relative_weight_pct"].mean())},
                       translate_values=("quadrant",)))
     section.data["drivers"] = da.summary().to_dict("records")
+
+
+def _bayes_drivers(answers: pd.DataFrame, dims: list[str], section: Section) -> None:
+    """P(promoter | driver level) with Beta(1, 1) posterior intervals, per dimension."""
+    promoter = (answers["nps"] >= 9).astype(float).where(answers["nps"].notna())
+    parts = [bayes_driver(answers[d], promoter).assign(driver=d) for d in dims]
+    table = pd.concat(parts, ignore_index=True)[["driver", "level", "n", "loyal", "mean", "lower", "upper"]]
+    section.add(Table(f"{K}.bayes_drivers", table, columns={
+        "driver": f"{K}.col.driver", "level": f"{K}.col.level", "n": f"{K}.col.n",
+        "loyal": f"{K}.col.promoters", "mean": f"{K}.col.p_promoter", "lower": f"{K}.col.lower",
+        "upper": f"{K}.col.upper"}, percent_columns=("mean", "lower", "upper")))
+    section.data["bayes_drivers"] = table.to_dict("records")
 
 
 def _sat_loyalty(ds: Dataset, ctx: SectionContext, section: Section) -> None:
