@@ -110,3 +110,14 @@ def test_bayes_drivers_table(built) -> None:
     k, n = int((sub.nps >= 9).sum()), len(sub)
     assert (row["n"], row["loyal"]) == (n, k)
     assert row["mean"] == pytest.approx((k + 1) / (n + 2))
+
+
+def test_nps_by_segment(built) -> None:
+    frames, section, _ = built
+    s = frames["surveys"]
+    table = next(b.frame for b in section.blocks if isinstance(b, Table) and b.title.endswith("nps_by_segment"))
+    got = table.set_index("segment")
+    for seg, sub in s.groupby("segment"):
+        assert got.loc[seg, "n"] == len(sub)
+        assert got.loc[seg, "nps"] == pytest.approx(100 * ((sub.nps >= 9).mean() - (sub.nps <= 6).mean()))
+        assert got.loc[seg, "lower"] < got.loc[seg, "nps"] < got.loc[seg, "upper"]

@@ -80,6 +80,31 @@ def _nps(ds: Dataset, ctx: SectionContext, section: Section) -> None:
                       translate_values=("method",)))
     section.data["nps"] = m.to_dict()
     ctx.results["nps"] = m
+    if "segment" in s.columns:
+        _nps_by_segment(ds, ctx, section)
+
+
+def _nps_by_segment(ds: Dataset, ctx: SectionContext, section: Section) -> None:
+    """NPS per survey segment with the Bayesian interval and a small-sample flag."""
+    s = ds.table("surveys", "nps", "segment")
+    agg = (s.filter(s.nps.notnull()).group_by("segment")
+           .aggregate(p=(s.nps >= 9).cast("int64").sum(), d=(s.nps <= 6).cast("int64").sum(), n=s.nps.count())
+           .execute().sort_values("segment"))
+    cfg = ctx.config.survey
+    rows = []
+    for r in agg.itertuples(index=False):
+        m = NPS(n_boot=max(cfg.bootstrap, 200), seed=cfg.seed, min_n=cfg.min_n).fit(
+            counts=(int(r.p), int(r.n - r.p - r.d), int(r.d)))
+        lo, hi = m.intervals_["bayes"]
+        rows.append({"segment": "" if pd.isna(r.segment) else str(r.segment), "n": m.n_, "nps": m.nps_,
+                     "lower": lo, "upper": hi, "small_sample": m.small_sample_})
+    if len(rows) < 2:
+        return
+    table = pd.DataFrame(rows)
+    section.add(Table(f"{K}.nps_by_segment", table, columns={
+        "segment": f"{K}.col.segment", "n": f"{K}.col.n", "nps": "metrics.nps.name",
+        "lower": f"{K}.col.lower", "upper": f"{K}.col.upper", "small_sample": f"{K}.col.small_sample"}))
+    section.data["nps_by_segment"] = table.to_dict("records")
 
 
 def _csat(ds: Dataset, ctx: SectionContext, section: Section) -> None:
