@@ -85,6 +85,8 @@ class SurveyConfig(_Section):
     min_n: int = Field(default=30, ge=1)
     """Below this many answers a number is shown with a small-sample warning."""
     csat_scale_max: int = Field(default=5, ge=2)
+    rating_scale_max: int = Field(default=5, ge=2)
+    """Top of the 1..N scale of recommend_intent, loyalty_score, dim_* and comp_* ratings."""
     model: Literal["ecsi", "acsi"] | None = None
     bootstrap: int = Field(default=200, ge=0)
     seed: int = 0
