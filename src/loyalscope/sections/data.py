@@ -58,7 +58,8 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
 
     mapping_rows = [
         {"table": f"schema.{name}._name", "canonical": col, "source": src}
-        for name, rep in ds.quality.tables.items() for col, src in rep.mapping.items() if col != src
+        for name, rep in ds.quality.tables.items() for col, src in rep.mapping.items()
+        if col.lower() != str(src).lower()
     ]
     if mapping_rows:
         section.add(Table("data_section.mapping", pd.DataFrame(mapping_rows), columns={
