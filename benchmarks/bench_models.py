@@ -233,6 +233,21 @@ def markdown(rows: list[Row], n: int, seed: int, total_s: float) -> str:
     return "\n".join(lines) + "\n"
 
 
+def run(size: str) -> str:
+    """Entry point for ``benchmarks.run``: 1M customers at size "full", 10k at "small"."""
+    n = 1_000_000 if size == "full" else 10_000
+    rng = np.random.default_rng(0)
+    start = time.perf_counter()
+    bg = simulate_bgnbd(n, rng)
+    pn = simulate_pareto_nbd(n, rng)
+    rows = [
+        run_transaction("bgnbd", BGNBD, bg, 3600.0, False),
+        run_transaction("pareto_nbd", ParetoNBD, pn, 3600.0, False),
+        run_spend(bg, rng, 3600.0, False),
+    ]
+    return markdown(rows, n, 0, time.perf_counter() - start)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
