@@ -108,3 +108,15 @@ def test_loglik_matches_mpmath_at_sampled_points(seed):
     got = model.loglik_individual(x, tx, T)
     expected = [float(_mp_loglik(theta, *row)) for row in zip(x, tx, T, strict=True)]
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-9)
+
+
+def test_expectation_continuous_through_a_equal_one():
+    def model(a):
+        return BGNBD.from_dict({"model": "BGNBD", "params": {"r": 0.3, "alpha": 5, "a": a, "b": 2.0},
+                                "se": {}, "loglik": 0, "n": 1, "aic": 0, "bic": 0})
+
+    at_one = model(1.0).predict_purchases(39, 3, 20, 38)[0]
+    mp.mp.dps = 40
+    near = float(_mp_expectation([0.3, 5.0, 1 + 1e-12, 2.0], 39, 3, 20, 38))
+    assert np.isfinite(at_one) and at_one == pytest.approx(near, rel=1e-8)
+    assert model(1.001).predict_purchases(39, 3, 20, 38)[0] == pytest.approx(at_one, rel=1e-3)

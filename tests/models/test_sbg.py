@@ -46,3 +46,19 @@ def test_derl_equals_direct_sum(d, renewals):
     t = np.arange(renewals + 1, renewals + 3000)
     direct = np.sum(model.survival(t) / model.survival(renewals) * np.exp(-(t - renewals - 1) * np.log1p(d)))
     assert model.derl(d, renewals)[0] == pytest.approx(direct, rel=1e-9)
+
+
+def test_contract_durations_reproduce_the_cohort_fit():
+    from loyalscope.models.sbg import contract_durations
+
+    n = np.array(REGULAR)
+    # Churners: t terms, the last ended unrenewed. Survivors after 7 years: in their 8th term.
+    terms = np.concatenate([np.repeat(np.arange(1, 8), -np.diff(n)), np.full(n[-1], 8)])
+    ended = terms < 8
+    periods, churned = contract_durations(terms, np.zeros(terms.size, bool), ended)
+    fitted = ShiftedBetaGeometric().fit_durations(periods, churned)
+    assert fitted.params_["alpha"] == pytest.approx(0.704, abs=5e-4)
+    assert fitted.loglik_ == pytest.approx(-1680.27, abs=0.01)
+    p, c = contract_durations([3, 3, 3], [True, False, False], [True, True, False])
+    np.testing.assert_array_equal(p, [3, 3, 2])
+    np.testing.assert_array_equal(c, [0, 1, 0])

@@ -34,12 +34,17 @@ ALIASES = {
 UNITS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12.0}
 
 
-def _column(df: pd.DataFrame, name: str, file: str, required: bool = True) -> np.ndarray | None:
+def _optional(df: pd.DataFrame, name: str) -> np.ndarray | None:
     for alias in ALIASES[name]:
         if alias in df.columns:
             return pd.to_numeric(df[alias], errors="raise").to_numpy(dtype=float)
-    if not required:
-        return None
+    return None
+
+
+def _column(df: pd.DataFrame, name: str, file: str) -> np.ndarray:
+    values = _optional(df, name)
+    if values is not None:
+        return values
     raise SchemaError(t("models.cli.missing_column", column=name, aliases=", ".join(ALIASES[name])),
                       fix=t("models.cli.missing_column_fix", column=ALIASES[name][0]), file=file, column=name)
 
@@ -72,13 +77,13 @@ def _fit(model_name: str, df: pd.DataFrame, file: str) -> tuple[Any, dict[str, A
     module, cls_name = MODELS[model_name]
     cls = getattr(importlib.import_module(f"loyalscope.models.{module}"), cls_name)
     extra: dict[str, Any] = {}
-    weights = _column(df, "weights", file, required=False)
+    weights = _optional(df, "weights")
     if model_name == "sbg":
         return cls().fit(_column(df, "survivors", file)), extra
     x = _column(df, "frequency", file)
     if model_name == "gamma_gamma":
         z = _column(df, "monetary", file)
-        keep = (x > 0) & (z > 0)
+        keep: np.ndarray = (x > 0) & (z > 0)
         if not keep.any():
             raise DataQualityError(t("models.cli.no_repeat_buyers"), fix=t("models.cli.no_repeat_buyers_fix"), file=file)
         extra["left_out"] = int((~keep).sum() if weights is None else weights[~keep].sum())

@@ -131,10 +131,16 @@ class BGNBD(MLEModel):
         x, tx, t_cal = self._validate(frequency, recency, T)
         tt = as_array("t", t)
         r, alpha, a, b = self._theta()
-        c = a + b + x + self._shift - 1
         z = tt / (alpha + t_cal + tt)
-        bracket = 1.0 - (1.0 - z) ** (a - 1.0) * hyp2f1(a + b + self._shift - 1 - r, a - 1.0, c, z)
-        return c / (a - 1.0) * bracket * np.exp(-np.logaddexp(0.0, self._log_alive_odds(x, tx, t_cal)))
+        if abs(a - 1.0) < 1e-6:  # removable singularity at a = 1: mean of a = 1 -/+ 1e-6 (error ~1e-12)
+            scale = 0.5 * (self._scaled_bracket(r, 1.0 - 1e-6, b, x, z) + self._scaled_bracket(r, 1.0 + 1e-6, b, x, z))
+        else:
+            scale = self._scaled_bracket(r, a, b, x, z)
+        return scale * np.exp(-np.logaddexp(0.0, self._log_alive_odds(x, tx, t_cal)))
+
+    def _scaled_bracket(self, r: float, a: float, b: float, x: np.ndarray, z: np.ndarray) -> np.ndarray:
+        c = a + b + x + self._shift - 1
+        return c / (a - 1.0) * (1.0 - (1.0 - z) ** (a - 1.0) * hyp2f1(a + b + self._shift - 1 - r, a - 1.0, c, z))
 
     def expected_purchases_new_customer(self, t: Any) -> np.ndarray:
         """Expected repeat purchases E[X(t)] of a customer who made the first purchase at time 0."""

@@ -97,3 +97,26 @@ class ShiftedBetaGeometric(MLEModel):
         al, be = self._theta()
         n = as_array("renewals", renewals)
         return (be + n) / (al + be + n) * hyp2f1(1.0, be + n + 1, al + be + n + 1, 1.0 / (1.0 + discount_rate))
+
+
+def contract_durations(terms: Any, last_renewed: Any, last_ended: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Per-customer (periods, churned) for :meth:`ShiftedBetaGeometric.fit_durations` from contracts.
+
+    Parameters
+    ----------
+    terms : number of contract terms each customer started (>= 1).
+    last_renewed : whether the last term was renewed (True, or unknown treated as False when ended).
+    last_ended : whether the last term has ended by the analysis date.
+
+    A customer whose last term ended without renewal churned after ``terms`` periods; one whose
+    last term is still running has survived ``terms - 1`` renewals (censored); one whose last term
+    ended with a renewal not yet in the data has survived ``terms`` (censored).
+    """
+    n = as_array("terms", terms)
+    renewed = np.asarray(last_renewed, dtype=bool)
+    ended = np.asarray(last_ended, dtype=bool)
+    if np.any(n < 1):
+        raise ValueError("The 'terms' argument must be >= 1 for every customer.")
+    churned = ended & ~renewed
+    periods = np.where(ended, n, n - 1)
+    return periods.astype(float), churned.astype(float)
