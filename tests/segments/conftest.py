@@ -19,8 +19,9 @@ def simulate_frames(n: int = 800, seed: int = 7) -> dict[str, pd.DataFrame]:
     """Customers buy at Poisson rate 1/15 per day until they drop out.
 
     Dropout: a baseline hazard of 1/2000 per day; 35% of customers file a complaint at a uniform
-    day in [0, 800], and 80% of those drop out Exp(mean 40 days) after it. Major complaints
-    drop out even more (95%), resolved-quickly ones less (30%).
+    day in [0, 800], and 80% of those drop out Exp(mean 5 days) after it. Major complaints
+    drop out even more (95%), resolved-quickly minor ones less (10%); half of
+    the slow ones are resolved (late).
     """
     rng = np.random.default_rng(seed)
     tx, cps, svs = [], [], []
@@ -32,12 +33,12 @@ def simulate_frames(n: int = 800, seed: int = 7) -> dict[str, pd.DataFrame]:
             day = rng.uniform(start, 800)
             major = rng.random() < 0.4
             quick = rng.random() < 0.4
-            p_drop = 0.95 if major else (0.3 if quick else 0.8)
+            p_drop = 0.95 if major else (0.1 if quick else 0.8)
             if rng.random() < p_drop:
-                death = min(death, day + rng.exponential(40))
+                death = min(death, day + rng.exponential(5))
             closed = day + (0.5 if quick else 20)
             cps.append((f"k{i}", cid, START + pd.Timedelta(days=day), START + pd.Timedelta(days=closed),
-                        "major" if major else "minor", bool(quick)))
+                        "major" if major else "minor", bool(quick or rng.random() < 0.5)))
         t = start
         k = 0
         while True:
