@@ -1,0 +1,47 @@
+"""Segments, loyalty index, churn and strategy sections build on simulated data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from loyalscope.config import AnalysisConfig
+from loyalscope.data.dataset import Dataset
+from loyalscope.results import Chart, Table
+from loyalscope.sections import segments
+from loyalscope.sections.context import SectionContext
+
+
+@pytest.fixture(scope="module")
+def ds() -> Dataset:
+    rng = np.random.default_rng(5)
+    n = 200
+    start = pd.Timestamp("2022-01-01")
+    tx = []
+    for i in range(n):
+        t, k = rng.uniform(0, 100), 0
+        stop = rng.uniform(100, 730)
+        while t < stop:
+            tx.append((f"o{i}_{k}", f"c{i:03d}", start + pd.Timedelta(days=t), float(rng.gamma(2, 30))))
+            t += rng.exponential(25)
+            k += 1
+    sv = pd.DataFrame({"response_id": [f"r{i}" for i in range(n)], "customer_id": [f"c{i:03d}" for i in range(n)],
+                       "answered_ts": start + pd.Timedelta(days=50), "csat": rng.integers(1, 6, n).astype(float)})
+    cfg = AnalysisConfig(locale="en")
+    return Dataset.from_frames({"transactions": pd.DataFrame(tx, columns=["order_id", "customer_id", "order_ts", "amount"]),
+                                "surveys": sv}, config=cfg)
+
+
+def test_segments_section(ds: Dataset) -> None:
+    ctx = SectionContext(ds.config)
+    sec = segments.build(ds, ctx)
+    tables = [b for b in sec.blocks if isinstance(b, Table)]
+    charts = {b.kind: b for b in sec.blocks if isinstance(b, Chart)}
+    seg_table = tables[0].frame
+    assert seg_table.customers.sum() == len(ctx.results["rfm"])
+    assert seg_table.share.sum() == pytest.approx(1.0)
+    assert charts["heatmap"].frame.customers.sum() == len(ctx.results["rfm"])
+    assert set(charts["quadrant"].frame.quadrant) <= {"apostle", "mercenary", "hostage", "defector"}
+    assert charts["quadrant"].frame.customers.sum() == len(ctx.results["rfm"])
+    assert "rfm_segment" in ctx.customers.columns
