@@ -45,3 +45,17 @@ def test_segments_section(ds: Dataset) -> None:
     assert set(charts["quadrant"].frame.quadrant) <= {"apostle", "mercenary", "hostage", "defector"}
     assert charts["quadrant"].frame.customers.sum() == len(ctx.results["rfm"])
     assert "rfm_segment" in ctx.customers.columns
+
+
+def test_loyalty_index_section(ds: Dataset) -> None:
+    from loyalscope.sections import loyalty_index
+
+    ctx = SectionContext(ds.config)
+    segments.build(ds, ctx)
+    sec = loyalty_index.build(ds, ctx)
+    tables = [b for b in sec.blocks if isinstance(b, Table)]
+    assert tables[0].frame.weight.sum() == pytest.approx(1.0)
+    assert tables[1].frame.customers.sum() == len(ctx.results["rfm"])
+    bars = next(b for b in sec.blocks if isinstance(b, Chart)).frame
+    assert bars.customers.sum() == len(ctx.results["rfm"])
+    assert ctx.customers.loyalty_index.between(0, 100).all()
