@@ -59,3 +59,22 @@ def test_loyalty_index_section(ds: Dataset) -> None:
     bars = next(b for b in sec.blocks if isinstance(b, Chart)).frame
     assert bars.customers.sum() == len(ctx.results["rfm"])
     assert ctx.customers.loyalty_index.between(0, 100).all()
+
+
+def test_churn_and_strategy_sections(ds: Dataset) -> None:
+    from loyalscope.sections import churn, strategy
+
+    ctx = SectionContext(ds.config)
+    segments.build(ds, ctx)
+    sec = churn.build(ds, ctx)
+    km = next(b for b in sec.blocks if isinstance(b, Chart) and b.kind == "line" and b.color == "segment")
+    assert km.frame.survival.between(0, 1).all()
+    assert len(km.frame) <= 30 * 11  # aggregated
+    assert 0 <= sec.data["auc_valid"] <= 1
+    st = strategy.build(ds, ctx)
+    recs = st.data["recommendations"]
+    facts = st.data["facts"]
+    assert "churn.high_risk_share" in facts
+    for r in recs:
+        assert r["evidence"]
+        assert all(facts[e["fact"]] == e["actual"] for e in r["evidence"])
