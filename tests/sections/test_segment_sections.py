@@ -78,3 +78,12 @@ def test_churn_and_strategy_sections(ds: Dataset) -> None:
     for r in recs:
         assert r["evidence"]
         assert all(facts[e["fact"]] == e["actual"] for e in r["evidence"])
+
+
+def test_every_strategy_target_has_a_label() -> None:
+    from loyalscope.i18n import has_key
+    from loyalscope.sections.strategy import _target_key
+    from loyalscope.strategy.engine import load_rules
+
+    for r in load_rules():
+        assert has_key(_target_key(r.target)), r.target

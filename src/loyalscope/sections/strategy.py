@@ -7,8 +7,10 @@ from datetime import timedelta
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
+from loyalscope.i18n import has_key
 from loyalscope.results import Section, Table, Text
 from loyalscope.sections.context import SectionContext
+from loyalscope.segments.quadrant import QUADRANTS
 from loyalscope.segments.rfm import rfm_segments
 from loyalscope.strategy.engine import recommend
 from loyalscope.strategy.facts import diagnosis_facts
@@ -42,13 +44,22 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         frame = pd.DataFrame({
             "strategy": [K + "kind." + r.strategy for r in recs],
             "recommendation": ["strategy.rule." + r.rule for r in recs],
-            "target": [r.target for r in recs],
+            "target": [_target_key(r.target) for r in recs],
             "customers": [r.size for r in recs],
             "value_at_stake": [r.value_at_stake for r in recs],
             "evidence": ["; ".join(f"{e['fact']} = {e['actual']:.3g} {e['op']} {e['threshold']:g}" for e in r.evidence)
                          for r in recs],
         })
         section.add(Table(K + "table", frame, {c: K + "col." + c for c in frame.columns},
-                          translate_values=("strategy", "recommendation"), note=K + "note"))
+                          translate_values=("strategy", "recommendation", "target"), note=K + "note"))
     section.data = {"facts": facts, "recommendations": [r.to_dict() for r in recs]}
     return section
+
+
+def _target_key(target: str) -> str:
+    """i18n key of a rule's target: an RFM segment, a quadrant, or a group named by the rules."""
+    if target in QUADRANTS:
+        return f"segments.report.quadrant.{target}"
+    if has_key(f"segments.name.{target}"):
+        return f"segments.name.{target}"
+    return f"segments.report.strategy.target.{target}"

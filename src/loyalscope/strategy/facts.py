@@ -44,9 +44,14 @@ def diagnosis_facts(
                 f[f"segment_trend.{sid}"] = float(now.get(sid, 0.0) - prev.get(sid, 0.0))
     if quadrant is not None:
         q = quadrant.dropna()
+        mon = None
+        if segments is not None and "customer_id" in segments:
+            mon = segments.set_index("customer_id")["monetary"]
         for k, c in q.value_counts().items():
             f[f"quadrant_share.{k}"] = c / len(q)
             f[f"segment_size.{k}"] = float(c)
+            if mon is not None:
+                f[f"segment_value.{k}"] = float(mon.reindex(q.index[q == k]).sum())
     if churn_probability is not None and len(churn_probability):
         high = churn_probability >= 0.5
         f["churn.high_risk_share"] = float(high.mean())
