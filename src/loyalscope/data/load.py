@@ -1,0 +1,148 @@
+"""``load``: read, map, validate and upload user data; ``write_quarantine``.
+
+>>> import loyalscope as ls
+>>> ds = ls.load("data/")                       # doctest: +SKIP
+>>> ds.quality.tables["transactions"].rows_quarantined   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from ibis.backends import BaseBackend
+
+from loyalscope import engine
+from loyalscope.config import AnalysisConfig
+from loyalscope.data.dataset import Dataset, cast_frame
+from loyalscope.data.mapping import resolve
+from loyalscope.data.quality import QUARANTINE_COLUMNS, QualityReport, TableReport
+from loyalscope.data.sources import RawTable, read_source
+from loyalscope.data.validate import LINE, SOURCE, check_table, parse_raw
+from loyalscope.errors import SchemaError
+from loyalscope.i18n import t
+
+# Tables processed in this order: transactions before returns (negative amounts move there).
+_ORDER = ("customers", "transactions", "returns")
+_ORPHAN_KEYS = {"returns": ("order_id", "transactions", "order_id"),
+                "referrals": ("referrer_id", "customers", "customer_id")}
+
+
+def load(
+    *sources: Any,
+    config: AnalysisConfig | str | Path | None = None,
+    con: BaseBackend | None = None,
+    now: pd.Timestamp | None = None,
+) -> Dataset:
+    """Read, map and validate ``sources``; upload the accepted rows to ``con``.
+
+    Parameters
+    ----------
+    *sources
+        Paths of files (CSV/TSV/xlsx/Parquet/JSON Lines/DuckDB), folders of them, a database
+        URL (``postgres://...``), or a dict ``{table: frame or path}`` (pandas, polars, pyarrow).
+    config : AnalysisConfig or path, optional
+        Settings (``[data]``, ``[mapping]``); a path is read with :meth:`AnalysisConfig.load`.
+    con : ibis backend, optional
+        Where the canonical tables go; default an in-memory DuckDB.
+    now : Timestamp, optional
+        The "now" of the future-date check (default: the current time in ``[data] timezone``).
+
+    Returns
+    -------
+    Dataset
+        With ``.quality`` (per-table counts, mapping, reasons, orphans, and the quarantine).
+    """
+    if not isinstance(config, AnalysisConfig):
+        config = AnalysisConfig.load(config)
+    raws: list[RawTable] = []
+    for src in sources:
+        raws.extend(read_source(src, config))
+    if not raws:
+        raise SchemaError(t("data.sources.nothing"), fix=t("data.sources.nothing_fix"))
+    accepted, report = validate_sources(raws, config, now)
+    con = con or engine.connect()
+    tables = {}
+    for name, frame in accepted.items():
+        tables[name] = con.create_table(f"ls_{name}", cast_frame(name, frame), overwrite=True)
+    return Dataset.from_tables(con, tables, config, report)
+
+
+def validate_sources(
+    raws: list[RawTable], config: AnalysisConfig, now: pd.Timestamp | None = None,
+) -> tuple[dict[str, pd.DataFrame], QualityReport]:
+    """Validate raw tables; returns accepted canonical frames per table and the report."""
+    now = now if now is not None else pd.Timestamp.now(tz=config.data.timezone).tz_localize(None)
+    by_table: dict[str, list[RawTable]] = defaultdict(list)
+    for raw in raws:
+        assert raw.table is not None
+        by_table[raw.table].append(raw)
+    order = [n for n in _ORDER if n in by_table or n == "returns"]
+    order += [n for n in by_table if n not in order]
+    reports: dict[str, TableReport] = {}
+    accepted: dict[str, pd.DataFrame] = {}
+    quarantine: list[pd.DataFrame] = []
+    moved: pd.DataFrame | None = None
+    for name in order:
+        rep = TableReport(name)
+        frames = []
+        for raw in by_table.get(name, []):
+            mapping = resolve(name, list(raw.frame.columns), config.mapping.get(name),
+                              config.data.preset, raw.name)
+            checked = parse_raw(raw, name, mapping, config)
+            rep.sources.append(raw.name)
+            rep.mapping.update({k: v for k, v in mapping.items() if k not in rep.mapping})
+            rep.rows_read += raw.rows_read
+            rep.encoding = rep.encoding or raw.encoding
+            rep.notes.extend(f"{raw.name}: {n}" for n in checked.notes)
+            frames.append(checked.frame)
+            quarantine.append(checked.quarantine)
+            rep.reasons.update(checked.quarantine["reason"])
+        if name == "returns" and moved is not None and len(moved):
+            frames.append(moved)
+            rep.rows_read += len(moved)
+            rep.sources.append("transactions (negative amounts)")
+            rep.notes.append(t("data.validate.note_moved", count=len(moved)))
+        if not frames:
+            continue
+        checked, made = check_table(name, frames, config, now)
+        if name == "transactions":
+            moved = made
+        quarantine.append(checked.quarantine)
+        rep.reasons.update(checked.quarantine["reason"])
+        rep.rows_accepted = len(checked.frame)
+        rep.rows_quarantined = sum(rep.reasons.values())
+        accepted[name] = checked.frame.drop(columns=[LINE, SOURCE])
+        reports[name] = rep
+    _count_orphans(accepted, reports)
+    parts = [q for q in quarantine if len(q)]
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=QUARANTINE_COLUMNS)
+    return accepted, QualityReport(reports, frame[QUARANTINE_COLUMNS])
+
+
+def _count_orphans(accepted: dict[str, pd.DataFrame], reports: dict[str, TableReport]) -> None:
+    """Accepted rows that point at a customer (order) absent from customers (transactions)."""
+    for name, frame in accepted.items():
+        col, parent, pcol = _ORPHAN_KEYS.get(name, ("customer_id", "customers", "customer_id"))
+        if name == parent or col not in frame.columns or parent not in accepted:
+            continue
+        known = accepted[parent][pcol]
+        reports[name].orphans = int((~frame[col].isin(known)).sum())
+
+
+def write_quarantine(report: QualityReport, path: str | Path) -> Path:
+    """Write the quarantine as CSV in UTF-8 with BOM (so Excel shows Chinese correctly).
+
+    ``path`` may be a folder (then ``quarantine.csv`` inside it) or a file name.
+    """
+    p = Path(path)
+    if p.is_dir() or not p.suffix:
+        p.mkdir(parents=True, exist_ok=True)
+        p = p / "quarantine.csv"
+    report.quarantine.to_csv(p, index=False, encoding="utf-8-sig")
+    return p
+
+
+__all__ = ["load", "validate_sources", "write_quarantine"]

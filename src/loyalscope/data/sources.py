@@ -1,0 +1,332 @@
+"""Readers: files, folders, in-memory frames, DuckDB files and database URLs -> :class:`RawTable`.
+
+Text files (CSV, TSV, JSON Lines) are read as strings so that parsing stays ours and each row
+keeps its 1-based source line (header = line 1). A line with the wrong number of fields is not
+dropped: it becomes a ``malformed_line`` quarantine row. Typed sources (Parquet, DuckDB,
+databases, frames) keep their types; validation does not re-parse typed columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import fnmatch
+import io
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from loyalscope.config import AnalysisConfig
+from loyalscope.data import schema
+from loyalscope.data.mapping import table_for_name
+from loyalscope.data.quality import QUARANTINE_COLUMNS
+from loyalscope.errors import SchemaError
+from loyalscope.i18n import t
+
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+DUCKDB_SUFFIXES = (".duckdb", ".ddb")
+DATA_SUFFIXES = TEXT_SUFFIXES + JSONL_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES
+_GB_FAMILY = ("gb2312", "gbk", "gb18030", "hz", "cp936")
+
+
+@dataclass
+class RawTable:
+    """One source's rows before mapping: ``frame`` (object/str columns for text sources),
+    ``lines`` (1-based source line of each row) and the malformed lines already found."""
+
+    table: str | None
+    name: str
+    frame: pd.DataFrame
+    lines: np.ndarray
+    typed: bool = False
+    encoding: str | None = None
+    malformed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=QUARANTINE_COLUMNS))
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.frame) + len(self.malformed)
+
+
+# ---- encodings and delimiters --------------------------------------------------------------
+def detect_encoding(data: bytes) -> str:
+    """Encoding of ``data``: BOMs first, then strict UTF-8, then charset-normalizer.
+
+    Any GB-family guess (GB2312, GBK, ...) is widened to ``gb18030``, their superset.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(data[:200_000])
+    names = [m.encoding.lower().replace("_", "") for m in matches]
+    if any(n.replace("-", "") in _GB_FAMILY for n in names) or not names:
+        try:
+            data.decode("gb18030")
+            return "gb18030"
+        except UnicodeDecodeError:
+            pass
+    best = matches.best()
+    return best.encoding if best is not None else "gb18030"
+
+
+def sniff_delimiter(header_line: str, suffix: str) -> str:
+    """The most frequent of tab, comma, semicolon and pipe in the header line."""
+    counts = {d: header_line.count(d) for d in ("\t", ",", ";", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    if counts[best] == 0:
+        return "\t" if suffix in (".tsv", ".tab") else ","
+    return best
+
+
+def _malformed(table: str | None, name: str, rows: list[tuple[int, str, str]]) -> pd.DataFrame:
+    if not rows:
+        return pd.DataFrame(columns=QUARANTINE_COLUMNS)
+    line, value, detail = zip(*rows, strict=True)
+    return pd.DataFrame({
+        "table": table, "source_file": name, "line": list(line), "column": None,
+        "value": list(value), "reason": "malformed_line", "detail": list(detail),
+    })[QUARANTINE_COLUMNS]
+
+
+# ---- file readers --------------------------------------------------------------------------
+def read_text(path: Path, table: str | None, encoding: str | None = None) -> RawTable:
+    """Read a delimited text file as strings, with source line numbers."""
+    data = path.read_bytes()
+    enc = encoding or detect_encoding(data)
+    try:
+        text = data.decode(enc)
+    except UnicodeDecodeError:
+        text = data.decode(enc, errors="replace")
+    text = text.lstrip("\ufeff")
+    first = text.split("\n", 1)[0]
+    if not first.strip():
+        raise SchemaError(t("data.sources.empty_file"), file=str(path), row=1,
+                          fix=t("data.sources.empty_file_fix"))
+    delim = sniff_delimiter(first, path.suffix.lower())
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    header = [h.strip() for h in next(reader)]
+    width = len(header)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    bad: list[tuple[int, str, str]] = []
+    start = reader.line_num + 1
+    for rec in reader:
+        if len(rec) == width:
+            rows.append(rec)
+            lines.append(start)
+        elif not rec or (len(rec) < width and not any(v.strip() for v in rec)):
+            rows.append([""] * width)  # a blank line: quarantined later as empty_row
+            lines.append(start)
+        else:
+            bad.append((start, delim.join(rec)[:200],
+                        t("data.validate.detail_malformed", expected=width, found=len(rec))))
+        start = reader.line_num + 1
+    frame = pd.DataFrame(rows, columns=_unique(header), dtype=object)
+    return RawTable(table, str(path), frame, np.asarray(lines, dtype=np.int64), encoding=enc,
+                    malformed=_malformed(table, str(path), bad))
+
+
+def read_jsonl(path: Path, table: str | None, encoding: str | None = None) -> RawTable:
+    """Read JSON Lines: one object per line, values kept as strings."""
+    data = path.read_bytes()
+    enc = encoding or detect_encoding(data)
+    records: list[dict[str, Any]] = []
+    lines: list[int] = []
+    bad: list[tuple[int, str, str]] = []
+    for no, line in enumerate(data.decode(enc, errors="replace").lstrip("\ufeff").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            bad.append((no, line[:200], str(exc)))
+            continue
+        if not isinstance(obj, dict):
+            bad.append((no, line[:200], "not a JSON object"))
+            continue
+        records.append({k: _jsonl_str(v) for k, v in obj.items()})
+        lines.append(no)
+    frame = pd.DataFrame.from_records(records).astype(object) if records else pd.DataFrame()
+    return RawTable(table, str(path), frame, np.asarray(lines, dtype=np.int64), encoding=enc,
+                    malformed=_malformed(table, str(path), bad))
+
+
+def _jsonl_str(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def read_excel(path: Path, table: str | None) -> RawTable:
+    """Read the first sheet of an .xlsx workbook (openpyxl); cells rendered as strings."""
+    try:
+        frame = pd.read_excel(path, dtype=object, engine="openpyxl")
+    except ImportError as exc:  # pragma: no cover - openpyxl is a dependency
+        raise SchemaError(t("data.sources.xlsx_engine"), file=str(path),
+                          fix=t("data.sources.xlsx_engine_fix")) from exc
+    frame.columns = _unique([str(c).strip() for c in frame.columns])
+    frame = frame.map(_cell_str)
+    lines = np.arange(2, len(frame) + 2, dtype=np.int64)
+    return RawTable(table, str(path), frame, lines)
+
+
+def _cell_str(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+        return None
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, dt.datetime):
+        return v.isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def from_frame(obj: Any, table: str | None, name: str) -> RawTable:
+    """A pandas / polars / pyarrow object as a typed source."""
+    if isinstance(obj, pd.DataFrame):
+        frame = obj.reset_index(drop=True)
+    elif hasattr(obj, "to_pandas"):
+        frame = obj.to_pandas()
+    else:
+        frame = pd.DataFrame(obj)
+    frame.columns = _unique([str(c) for c in frame.columns])
+    return RawTable(table, name, frame, np.arange(1, len(frame) + 1, dtype=np.int64), typed=True)
+
+
+def read_parquet(path: Path, table: str | None) -> RawTable:
+    raw = from_frame(pd.read_parquet(path), table, str(path))
+    return raw
+
+
+def read_duckdb(path: Path, config: AnalysisConfig) -> list[RawTable]:
+    """Every table of a DuckDB file whose name stands for a canonical table."""
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        names = [r[0] for r in con.execute("SHOW TABLES").fetchall()]
+        out = []
+        for name in names:
+            tbl = _table_from_config(name, config) or table_for_name(name)
+            if tbl is not None:
+                out.append(from_frame(con.execute(f'SELECT * FROM "{name}"').df(), tbl, f"{path}:{name}"))
+        return out
+    finally:
+        con.close()
+
+
+def read_url(url: str, config: AnalysisConfig) -> list[RawTable]:
+    """Every table behind an Ibis URL (postgres://...) whose name stands for a canonical table."""
+    from loyalscope import engine
+
+    con = engine.connect(url)
+    out = []
+    for name in con.list_tables():
+        tbl = _table_from_config(name, config) or table_for_name(name)
+        if tbl is not None:
+            out.append(from_frame(con.table(name).to_pandas(), tbl, f"{url.split('@')[-1]}:{name}"))
+    return out
+
+
+# ---- dispatch ------------------------------------------------------------------------------
+def read_file(path: Path, table: str | None, config: AnalysisConfig) -> RawTable:
+    """Read one data file; ``table`` None means "from the file name"."""
+    suffix = path.suffix.lower()
+    table = table or _table_from_config(path.name, config) or table_for_name(path.stem)
+    if table is None:
+        raise SchemaError(
+            t("data.sources.unknown_table", name=path.name), file=str(path),
+            fix=t("data.sources.unknown_table_fix", known=", ".join(schema.TABLE_NAMES),
+                  example="transactions", name=path.name),
+        )
+    if suffix in JSONL_SUFFIXES:
+        return read_jsonl(path, table, config.data.encoding)
+    if suffix in EXCEL_SUFFIXES:
+        return read_excel(path, table)
+    if suffix in PARQUET_SUFFIXES:
+        return read_parquet(path, table)
+    return read_text(path, table, config.data.encoding)
+
+
+def read_source(source: Any, config: AnalysisConfig, table: str | None = None) -> list[RawTable]:
+    """Turn one ``load`` argument into raw tables."""
+    if isinstance(source, Mapping):
+        out: list[RawTable] = []
+        for name, obj in source.items():
+            schema.table(name)
+            out.extend(read_source(obj, config, table=name))
+        return out
+    if isinstance(source, str) and "://" in source:
+        return read_url(source, config)
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.exists():
+            raise SchemaError(t("data.sources.not_found", path=path), file=str(path),
+                              fix=t("data.sources.not_found_fix"))
+        if path.is_dir():
+            return list(_read_folder(path, config))
+        if path.suffix.lower() in DUCKDB_SUFFIXES:
+            return read_duckdb(path, config)
+        if path.suffix.lower() in DATA_SUFFIXES:
+            return [read_file(path, table, config)]
+    elif isinstance(source, pd.DataFrame) or hasattr(source, "to_pandas"):
+        if table is not None:
+            return [from_frame(source, table, f"<{table}>")]
+    raise SchemaError(t("data.sources.unsupported", what=type(source).__name__ if not isinstance(
+        source, (str, Path)) else str(source)), fix=t("data.sources.unsupported_fix"))
+
+
+def _read_folder(folder: Path, config: AnalysisConfig) -> Iterator[RawTable]:
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith((".", "~$")))
+    for path in files:
+        rel = path.relative_to(folder).as_posix()
+        table = _table_from_config(rel, config) or _table_from_config(path.name, config)
+        if path.suffix.lower() in DUCKDB_SUFFIXES:
+            yield from read_duckdb(path, config)
+            continue
+        if path.suffix.lower() not in DATA_SUFFIXES:
+            continue
+        table = table or table_for_name(path.stem)
+        if table is not None:
+            yield read_file(path, table, config)
+
+
+def _table_from_config(name: str, config: AnalysisConfig) -> str | None:
+    for tbl, patterns in config.data.files.items():
+        for pat in [patterns] if isinstance(patterns, str) else patterns:
+            if fnmatch.fnmatch(name, pat):
+                return tbl
+    return None
+
+
+def _unique(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for h in headers:
+        if h in seen:
+            seen[h] += 1
+            out.append(f"{h}.{seen[h]}")
+        else:
+            seen[h] = 0
+            out.append(h)
+    return out

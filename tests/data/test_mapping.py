@@ -1,0 +1,122 @@
+"""Header mapping: aliases, presets, explicit mappings and the errors that name the fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from loyalscope.data import mapping, schema
+from loyalscope.errors import SchemaError
+
+ALL_ALIASES = [
+    (tbl, col.name, alias)
+    for tbl, spec in schema.TABLES.items()
+    for col in spec.columns
+    for alias in mapping.aliases(tbl, col.name)
+]
+
+
+@pytest.mark.parametrize(("table", "column", "alias"), ALL_ALIASES)
+def test_every_alias_maps_onto_its_column(table: str, column: str, alias: str) -> None:
+    spec = schema.table(table)
+    # the other required columns under their canonical names, plus the alias under test
+    headers = [c for c in spec.required if c != column] + [alias]
+    assert mapping.resolve(table, headers)[column] == alias
+
+
+def test_every_column_has_aliases_beyond_its_own_name() -> None:
+    bare = [(t, c.name) for t, s in schema.TABLES.items() for c in s.columns
+            if len(mapping.aliases(t, c.name)) < 2]
+    assert not bare
+
+
+@pytest.mark.parametrize(
+    ("header", "column"),
+    [
+        ("客户编号", "customer_id"), ("客户ID", "customer_id"), ("会员号", "customer_id"),
+        ("customer id", "customer_id"), ("Customer_No", "customer_id"), ("CUSTOMER-NO", "customer_id"),
+        ("ｃｕｓｔｏｍｅｒ　ｉｄ", "customer_id"), ("下单时间", "order_ts"), ("订单日期", "order_ts"),
+        ("成交时间", "order_ts"), ("order date", "order_ts"), ("Created_Time", "order_ts"),
+        ("实付金额", "amount"), ("订单金额", "amount"), ("金额", "amount"), ("amount", "amount"),
+        ("Grand_Total", "amount"), ("Grand Total", "amount"),
+    ],
+)
+def test_normalised_headers(header: str, column: str) -> None:
+    headers = ["order_id", "customer_id", "order_ts", "amount"]
+    headers = [h for h in headers if h != column] + [header]
+    assert mapping.resolve("transactions", headers)[column] == header
+
+
+def test_zoho_preset_detected_and_ordered() -> None:
+    headers = ["SO_Number", "Subject", "Account_Name", "Contact_Name", "Created_Time",
+               "Grand_Total", "Sub_Total", "Status"]
+    got = mapping.resolve("transactions", headers)
+    assert got["order_id"] == "SO_Number"
+    assert got["customer_id"] == "Account_Name"
+    assert got["order_ts"] == "Created_Time"
+    assert got["amount"] == "Grand_Total"
+    assert mapping.detect_preset(headers) == "zoho"
+
+
+def test_zoho_labels_with_spaces() -> None:
+    headers = ["Sales Order Id", "Contact Name", "Created Time", "Grand Total"]
+    got = mapping.resolve("transactions", headers, preset="zoho")
+    assert got == {"order_id": "Sales Order Id", "customer_id": "Contact Name",
+                   "order_ts": "Created Time", "amount": "Grand Total"}
+
+
+def test_fxiaoke_preset() -> None:
+    headers = ["销售订单编号", "客户名称", "下单日期", "销售订单金额", "生命状态", "负责人"]
+    got = mapping.resolve("transactions", headers)
+    assert got == {"order_id": "销售订单编号", "customer_id": "客户名称",
+                   "order_ts": "下单日期", "amount": "销售订单金额"}
+
+
+def test_explicit_mapping_wins() -> None:
+    headers = ["订单编号", "客户编号", "会员号", "下单时间", "金额"]
+    got = mapping.resolve("transactions", headers, explicit={"customer_id": "会员号"})
+    assert got["customer_id"] == "会员号"
+
+
+def test_ambiguous_header_names_candidates_file_and_fix() -> None:
+    headers = ["订单编号", "客户编号", "会员号", "下单时间", "金额"]
+    with pytest.raises(SchemaError) as info:
+        mapping.resolve("transactions", headers, file="orders.csv")
+    err = info.value
+    assert err.file == "orders.csv" and err.column == "customer_id"
+    assert "客户编号" in err.message and "会员号" in err.message
+    assert '[mapping.transactions]\ncustomer_id = "客户编号"' in err.fix
+    assert "orders.csv" in str(err)
+
+
+def test_missing_required_names_headers_and_fix() -> None:
+    with pytest.raises(SchemaError) as info:
+        mapping.resolve("transactions", ["订单编号", "VIP", "下单时间", "金额"], file="订单.csv")
+    err = info.value
+    assert err.column == "customer_id" and err.file == "订单.csv"
+    assert "VIP" in err.message
+    assert '[mapping.transactions]\ncustomer_id = "VIP"' in err.fix
+
+
+def test_explicit_header_absent() -> None:
+    with pytest.raises(SchemaError) as info:
+        mapping.resolve("transactions", ["订单编号", "客户编号", "下单时间", "金额"],
+                        explicit={"customer_id": "会员号"}, file="a.csv")
+    assert "会员号" in info.value.message and info.value.file == "a.csv"
+
+
+def test_survey_open_families_kept() -> None:
+    got = mapping.resolve("surveys", ["response_id", "customer_id", "answered_ts", "q_imag1", "Q_IMAG2",
+                                      "dim_price", "other"])
+    assert got["q_imag1"] == "q_imag1" and got["q_imag2"] == "Q_IMAG2" and got["dim_price"] == "dim_price"
+    assert "other" not in got.values()
+
+
+@pytest.mark.parametrize(
+    ("name", "table"),
+    [("订单", "transactions"), ("orders", "transactions"), ("订单2024", "transactions"),
+     ("客户", "customers"), ("Customers", "customers"), ("投诉", "complaints"), ("退货", "returns"),
+     ("问卷", "surveys"), ("loyalty_points", "loyalty_points"), ("积分", "loyalty_points"),
+     ("SalesOrderObj", "transactions"), ("readme", None)],
+)
+def test_table_for_name(name: str, table: str | None) -> None:
+    assert mapping.table_for_name(name) == table
