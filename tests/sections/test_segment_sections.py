@@ -87,3 +87,17 @@ def test_every_strategy_target_has_a_label() -> None:
 
     for r in load_rules():
         assert has_key(_target_key(r.target)), r.target
+
+
+def test_loyalty_types_table(ds: Dataset) -> None:
+    from loyalscope.i18n import has_key
+
+    ctx = SectionContext(ds.config)
+    sec = segments.build(ds, ctx)
+    lt = next(b for b in sec.blocks if isinstance(b, Table) and b.title.endswith("loyalty_types"))
+    assert lt.frame.customers.sum() == len(ctx.results["rfm"])
+    assert all(has_key(k) for k in lt.frame.loyalty_type)
+    # the fixture has CSAT only: satisfied customers are value-based, the others inertia
+    counts = dict(zip(lt.frame.loyalty_type, lt.frame.customers, strict=True))
+    assert counts["segments.loyalty_type.value"] + counts["segments.loyalty_type.inertia"] == len(ctx.results["rfm"])
+    assert set(ctx.customers.loyalty_type) <= {"value", "inertia"}

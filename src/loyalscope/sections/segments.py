@@ -10,13 +10,16 @@ import pandas as pd
 from loyalscope.data.dataset import Dataset
 from loyalscope.results import Chart, Number, Section, Table, Text
 from loyalscope.sections.context import SectionContext
-from loyalscope.segments.dimensions import behavioural_loyalty, rescale
+from loyalscope.segments.dimensions import behavioural_loyalty, loyalty_dimensions, rescale
+from loyalscope.segments.loyalty_inputs import loyalty_inputs
+from loyalscope.segments.loyalty_types import load_rules, loyalty_types
 from loyalscope.segments.quadrant import QUADRANTS, sat_loyalty_quadrant
 from loyalscope.segments.rfm import migration, rfm_segments
 from loyalscope.segments.scheme import BUILTIN, load_scheme
 
 SECTION_ID = "segments"
 K = "segments.report."
+M = "segments.report.more."
 
 
 def build(ds: Dataset, ctx: SectionContext) -> Section:
@@ -66,6 +69,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         pass
 
     quadrant = _quadrant(ds, seg, ctx, section)
+    _loyalty_types(ds, seg, ctx, section)
     ctx.add_customer_columns(seg.rename(columns={"segment": "rfm_segment"})[
         ["customer_id", "r", "f", "m", "rfm_segment"]])
     ctx.results["rfm"] = seg
@@ -98,3 +102,29 @@ def _quadrant(ds: Dataset, seg: pd.DataFrame, ctx: SectionContext, section: Sect
                       translate_values=("name",)),
                 Text(K + "quadrant_method", style="note"))
     return q
+
+
+def _loyalty_types(ds: Dataset, seg: pd.DataFrame, ctx: SectionContext, section: Section) -> None:
+    """Loyalty types with the rule that fired, and mean behavioural/attitudinal/emotional loyalty."""
+    inputs = loyalty_inputs(ds, scale_max=float(ctx.config.survey.csat_scale_max))
+    inputs = inputs.reindex(seg.customer_id)
+    types = loyalty_types(inputs, load_rules(), lang=ctx.config.locale)
+    counts = types.loyalty_type.value_counts()
+    frame = pd.DataFrame({"loyalty_type": [f"segments.loyalty_type.{r.id}" for r in load_rules()],
+                          "customers": [int(counts.get(r.id, 0)) for r in load_rules()]})
+    frame.loc[len(frame)] = [M + "unclassified", int(counts.get("unclassified", 0))]
+    frame["share"] = frame.customers / max(len(types), 1)
+    section.add(Table(M + "loyalty_types", frame, {"loyalty_type": M + "col.loyalty_type",
+                                                   "customers": K + "col.customers", "share": K + "col.share"},
+                      percent_columns=("share",), translate_values=("loyalty_type",),
+                      note=M + "loyalty_types_note"))
+    s = seg.set_index("customer_id")
+    dims = loyalty_dimensions(s[["frequency", "recency_days"]].join(inputs), float(ctx.config.survey.csat_scale_max))
+    means = dims.mean()
+    dim_frame = pd.DataFrame({"dimension": [M + "dim." + d for d in dims.columns],
+                              "score": means.to_numpy(), "customers": dims.notna().sum().to_numpy()})
+    section.add(Table(M + "dimensions", dim_frame, {"dimension": M + "col.dimension", "score": M + "col.score",
+                                                    "customers": K + "col.customers"},
+                      translate_values=("dimension",), note=M + "dimensions_note"))
+    ctx.add_customer_columns(pd.DataFrame({"customer_id": s.index.astype(str),
+                                           "loyalty_type": types.loyalty_type.to_numpy()}))
