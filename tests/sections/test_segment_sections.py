@@ -101,3 +101,13 @@ def test_loyalty_types_table(ds: Dataset) -> None:
     counts = dict(zip(lt.frame.loyalty_type, lt.frame.customers, strict=True))
     assert counts["segments.loyalty_type.value"] + counts["segments.loyalty_type.inertia"] == len(ctx.results["rfm"])
     assert set(ctx.customers.loyalty_type) <= {"value", "inertia"}
+
+
+def test_kotler_level_in_section() -> None:
+    tx = pd.DataFrame({"order_id": [f"o{i}" for i in range(60)], "customer_id": [f"c{i % 50}" for i in range(60)],
+                       "order_ts": pd.Timestamp("2023-01-01") + pd.to_timedelta(range(60), unit="D"),
+                       "amount": [100.0] * 60, "margin": [40.0] * 60})
+    ds = Dataset.from_frames({"transactions": tx}, config=AnalysisConfig(locale="en"))
+    sec = segments.build(ds, SectionContext(ds.config))
+    # 50 customers (few) at a 40% margin (high) -> partnership
+    assert sec.data["relationship_level"] == "partnership"

@@ -14,6 +14,7 @@ from loyalscope.segments.dimensions import behavioural_loyalty, loyalty_dimensio
 from loyalscope.segments.loyalty_inputs import loyalty_inputs
 from loyalscope.segments.loyalty_types import load_rules, loyalty_types
 from loyalscope.segments.quadrant import QUADRANTS, sat_loyalty_quadrant
+from loyalscope.segments.relationship import relationship_level
 from loyalscope.segments.rfm import migration, rfm_segments
 from loyalscope.segments.scheme import BUILTIN, load_scheme
 
@@ -70,13 +71,22 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
 
     quadrant = _quadrant(ds, seg, ctx, section)
     _loyalty_types(ds, seg, ctx, section)
+    if ds.has("transactions", "margin"):
+        tx = ds.table("transactions", "amount", "margin")
+        totals = tx.aggregate(amount=tx.amount.sum(), margin=tx.margin.sum()).to_pandas().iloc[0]
+        if totals.amount and totals.amount > 0:
+            rate = float(totals.margin / totals.amount)
+            level = relationship_level(n, rate)
+            section.add(Text(M + "kotler", {"level": M + "kotler_level." + level, "n": n, "margin": f"{rate:.1%}"}))
+            section.data["relationship_level"] = level
     ctx.add_customer_columns(seg.rename(columns={"segment": "rfm_segment"})[
         ["customer_id", "r", "f", "m", "rfm_segment"]])
     ctx.results["rfm"] = seg
     ctx.results["rfm_scheme"] = scheme
     if quadrant is not None:
         ctx.results["quadrant"] = quadrant
-    section.data = {"scheme": scheme.name, "segments": dict(zip(tbl.label.astype(str), tbl.customers.astype(int), strict=True))}
+    section.data.update({"scheme": scheme.name,
+                         "segments": dict(zip(tbl.label.astype(str), tbl.customers.astype(int), strict=True))})
     return section
 
 
