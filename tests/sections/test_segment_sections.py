@@ -111,3 +111,11 @@ def test_kotler_level_in_section() -> None:
     sec = segments.build(ds, SectionContext(ds.config))
     # 50 customers (few) at a 40% margin (high) -> partnership
     assert sec.data["relationship_level"] == "partnership"
+
+
+def test_quadrant_cutoffs_from_config(ds: Dataset) -> None:
+    cfg = AnalysisConfig.load(**{"segments.quadrant_satisfaction_cut": 0.0, "segments.quadrant_loyalty_cut": 0.0})
+    ctx = SectionContext(cfg)
+    segments.build(ds, ctx)
+    # everyone is "high" on both axes
+    assert set(ctx.results["quadrant"].dropna()) == {"apostle"}

@@ -99,7 +99,9 @@ def _quadrant(ds: Dataset, seg: pd.DataFrame, ctx: SectionContext, section: Sect
     s = seg.set_index("customer_id")
     loyalty = behavioural_loyalty(s.frequency, s.recency_days)
     satisfaction = rescale(sat.reindex(s.index), 1.0, float(ctx.config.survey.csat_scale_max))
-    q = sat_loyalty_quadrant(satisfaction, loyalty)
+    cfg = ctx.config.segments
+    l_cut = cfg.quadrant_loyalty_cut if cfg.quadrant_loyalty_cut is not None else float(loyalty.median())
+    q = sat_loyalty_quadrant(satisfaction, loyalty, cfg.quadrant_satisfaction_cut, l_cut)
     frame = pd.DataFrame({"quadrant": q, "satisfaction": satisfaction, "loyalty": loyalty}).dropna()
     if frame.empty:
         return None
@@ -108,9 +110,10 @@ def _quadrant(ds: Dataset, seg: pd.DataFrame, ctx: SectionContext, section: Sect
     agg["name"] = agg.quadrant.map(lambda v: K + "quadrant." + v)
     section.add(Chart("quadrant", K + "quadrant_chart", agg, x="loyalty", y="satisfaction", size="customers",
                       labels={"loyalty": K + "col.loyalty", "satisfaction": K + "col.satisfaction"},
-                      options={"text": "name", "x_cut": float(loyalty.median()), "y_cut": 0.75},
+                      options={"text": "name", "x_cut": l_cut, "y_cut": cfg.quadrant_satisfaction_cut},
                       translate_values=("name",)),
-                Text(K + "quadrant_method", style="note"))
+                Text(K + "quadrant_method", {"sat_cut": cfg.quadrant_satisfaction_cut,
+                                             "loyalty_cut": f"{l_cut:.2f}"}, style="note"))
     return q
 
 
