@@ -70,3 +70,21 @@ def test_features_use_strictly_earlier_rows() -> None:
     f = churn_features(Dataset.from_frames({"transactions": tx}), date(2024, 2, 1))
     assert f.loc["a", "frequency"] == 1
     assert f.loc["a", "recency_days"] == pytest.approx(31.0)
+
+
+def test_returns_interactions_surveys_counted_before_cutoff_only() -> None:
+    tx = pd.DataFrame({"order_id": ["1", "2", "3"], "customer_id": ["a", "a", "b"],
+                       "order_ts": pd.to_datetime(["2024-01-01", "2024-01-10", "2024-01-05"]),
+                       "amount": [10.0, 20.0, 30.0]})
+    rt = pd.DataFrame({"order_id": ["1", "2"], "return_ts": pd.to_datetime(["2024-01-03", "2024-03-01"]),
+                       "amount": [10.0, 20.0]})
+    it = pd.DataFrame({"customer_id": ["a", "b", "b"], "ts": pd.to_datetime(["2024-01-02", "2024-01-06", "2024-02-02"]),
+                       "kind": ["consult"] * 3})
+    sv = pd.DataFrame({"response_id": ["r1", "r2"], "customer_id": ["a", "a"],
+                       "answered_ts": pd.to_datetime(["2024-01-02", "2024-02-02"]), "nps": [8.0, 0.0]})
+    ds = Dataset.from_frames({"transactions": tx, "returns": rt, "interactions": it, "surveys": sv})
+    f = churn_features(ds, date(2024, 2, 1))
+    assert f.loc["a", "returns"] == 1 and f.loc["b", "returns"] == 0
+    assert f.loc["a", "interactions"] == 1 and f.loc["b", "interactions"] == 1
+    assert f.loc["a", "nps"] == 8.0 and np.isnan(f.loc["b", "nps"])
+    assert f.loc["a", "monetary"] == 30.0
