@@ -63,3 +63,15 @@ def test_post_complaint_repurchase_by_severity_and_speed(shop: Dataset) -> None:
     assert t.loc[("speed", "quick"), "benchmark_high"] == 0.95
     assert t.loc[("all", "all"), "complaints"] == t.loc[("severity", "major"), "complaints"] + t.loc[
         ("severity", "minor"), "complaints"]
+
+
+def test_reason_codes() -> None:
+    from loyalscope.segments.churn_reasons import reason_codes
+
+    cu = pd.DataFrame({"customer_id": list("abcde"), "churn_reason": ["price", "price", "service", None, "price"]})
+    tx = pd.DataFrame({"order_id": ["1"], "customer_id": ["a"], "order_ts": pd.to_datetime(["2024-01-01"]),
+                       "amount": [1.0]})
+    r = reason_codes(Dataset.from_frames({"customers": cu, "transactions": tx}))
+    assert r.churn_reason.tolist() == ["price", "service"]
+    assert r.n.tolist() == [3, 1]
+    assert r.share.tolist() == [0.75, 0.25]

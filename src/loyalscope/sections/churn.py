@@ -10,7 +10,7 @@ from loyalscope.errors import InsufficientDataError
 from loyalscope.results import Chart, Number, Section, Table, Text
 from loyalscope.sections.context import SectionContext
 from loyalscope.segments.churn import churn_risk
-from loyalscope.segments.churn_reasons import churn_reasons, post_complaint_repurchase
+from loyalscope.segments.churn_reasons import churn_reasons, post_complaint_repurchase, reason_codes
 from loyalscope.segments.churn_survival import cox_drivers, km_curves, survival_table
 from loyalscope.segments.scheme import BUILTIN
 
@@ -55,6 +55,10 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         pass
     reasons = churn_reasons(ds).reset_index()
     section.add(Table(K + "reasons", reasons, note=K + "reasons_note"))
+    if ds.has("customers", "churn_reason"):
+        codes = reason_codes(ds)
+        if len(codes):
+            section.add(Table(K + "reason_codes", codes, percent_columns=("share",)))
     if ds.has("complaints"):
         cp = post_complaint_repurchase(ds, horizon=res.horizon)
         section.add(Table(K + "complaints", cp, percent_columns=("repurchase_rate", "benchmark_low", "benchmark_high"),

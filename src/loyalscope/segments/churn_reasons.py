@@ -75,9 +75,10 @@ def churn_reasons(ds: Dataset, as_of: date | None = None, inactivity_days: int |
 def reason_codes(ds: Dataset) -> pd.DataFrame:
     """Counts and shares of ``customers.churn_reason`` among customers who gave one."""
     cu = ds.table("customers", "customer_id", "churn_reason")
-    df = cu.filter(cu.churn_reason.notnull()).group_by("churn_reason").aggregate(n=cu.count()).to_pandas()
+    given = cu.filter(cu.churn_reason.notnull())
+    df = given.group_by("churn_reason").aggregate(n=given.count()).to_pandas()
     df["share"] = df.n / df.n.sum() if len(df) else []
-    return df.sort_values("n", ascending=False).reset_index(drop=True)
+    return df.sort_values(["n", "churn_reason"], ascending=[False, True]).reset_index(drop=True)
 
 
 def post_complaint_repurchase(
