@@ -96,3 +96,17 @@ def test_human_output(folder: Path) -> None:
     res = runner.invoke(app, ["segment", "rfm", str(folder), "--lang", "zh", "--scheme", "cn8"])
     assert res.exit_code == 0
     assert "重要价值客户" in res.stdout
+
+
+def test_index_inconsistent_ahp_file_names_the_matrix(folder: Path, tmp_path: Path) -> None:
+    w = tmp_path / "ahp.toml"
+    w.write_text(
+        '[criteria]\nitems = ["A1", "A2", "A3"]\nmatrix = [[1, 5, "1/5"], ["1/5", 1, 5], [5, "1/5", 1]]\n'
+        '[groups.A1]\nitems = ["A12"]\nmatrix = [[1]]\n[groups.A2]\nitems = ["A22"]\nmatrix = [[1]]\n'
+        '[groups.A3]\nitems = ["A34"]\nmatrix = [[1]]\n', encoding="utf-8")
+    res = runner.invoke(app, ["index", str(folder), "--weights", str(w), "--json", "--lang", "en"])
+    assert res.exit_code == 2
+    err = json.loads(res.stdout)
+    assert err["error"] == "ConfigError"
+    assert err["value"] == "criteria" and err["file"] == str(w)
+    assert "CR" in err["message"]
