@@ -99,6 +99,10 @@ class SegmentsConfig(_Section):
     rfm_bins: int = Field(default=5, ge=2, le=10)
     index_weights: str = "ahp"
     churn_horizon_days: int = Field(default=90, gt=0)
+    quadrant_satisfaction_cut: float = Field(default=0.75, ge=0, le=1)
+    """High satisfaction at or above this rescaled CSAT (0.75 = 4 on a 1-5 scale)."""
+    quadrant_loyalty_cut: float | None = Field(default=None, ge=0, le=1)
+    """High behavioural loyalty at or above this (0-1); None = the median customer."""
 
 
 class AnalysisConfig(_Section):
