@@ -10,7 +10,7 @@ import importlib
 
 from loyalscope.cli.app import app
 
-_COMMAND_MODULES = ("main_cmds", "survey_app")
+_COMMAND_MODULES = ("main_cmds", "survey_app", "data_cmds")
 
 for _mod in _COMMAND_MODULES:
     importlib.import_module(f"loyalscope.cli.{_mod}")
