@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from loyalscope.cli import app
+from loyalscope.i18n import use_lang
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages are asserted in English whatever LANG the machine has."""
+    with use_lang("en"):
+        yield
+
 
 runner = CliRunner()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,15 @@ from loyalscope.config import AnalysisConfig
 from loyalscope.data.load import validate_sources, write_quarantine
 from loyalscope.data.sources import read_source
 from loyalscope.errors import DataQualityError, SchemaError
+from loyalscope.i18n import use_lang
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages are asserted in English whatever LANG the machine has."""
+    with use_lang("en"):
+        yield
+
 
 NOW = pd.Timestamp("2024-06-01")
 
@@ -124,20 +134,20 @@ def _invariant(rows: list[list[str]], config: AnalysisConfig) -> None:
     assert report.quarantine["line"].between(2, len(rows) * 3 + 1).all()
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.lists(ROW, max_size=12))
 def test_invariant_messy_csv_dayfirst(rows: list[list[str]]) -> None:
     _invariant(rows, AnalysisConfig.load(None, **{"data.dayfirst": True}))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.lists(ROW, max_size=12))
 def test_invariant_messy_csv_detect(rows: list[list[str]]) -> None:
     _invariant(rows, AnalysisConfig())
 
 
 @pytest.mark.slow
-@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.lists(ROW, max_size=30), st.sampled_from([None, True, False]))
 def test_invariant_messy_csv_many(rows: list[list[str]], dayfirst: bool | None) -> None:
     _invariant(rows, AnalysisConfig.load(None, **{"data.dayfirst": dayfirst}))
