@@ -151,3 +151,28 @@ def test_invariant_messy_csv_detect(rows: list[list[str]]) -> None:
 @given(st.lists(ROW, max_size=30), st.sampled_from([None, True, False]))
 def test_invariant_messy_csv_many(rows: list[list[str]], dayfirst: bool | None) -> None:
     _invariant(rows, AnalysisConfig.load(None, **{"data.dayfirst": dayfirst}))
+
+
+def test_zoho_export_end_to_end(tmp_path: Path) -> None:
+    p = _write(tmp_path / "Sales_Orders_2024.csv", [
+        ["Record Id", "SO Number", "Subject", "Account Name", "Contact Name", "Created Time",
+         "Grand Total", "Status"],
+        ["zcrm_1", "SO-1", "x", "Acme", "Ann", "2024-01-05 10:30:00", "$1,234.00", "Delivered"],
+        ["zcrm_2", "SO-2", "y", "Beta", "Bob", "2024-01-06 11:00:00", "$99.50", "Created"],
+    ])
+    ds = ls.load({"transactions": p}, now=NOW)
+    got = ds.table("transactions").order_by("order_id").execute()
+    assert got["order_id"].tolist() == ["SO-1", "SO-2"]
+    assert got["customer_id"].tolist() == ["Acme", "Beta"]
+    assert got["amount"].tolist() == [1234.0, 99.5]
+    assert got["order_ts"].tolist() == [pd.Timestamp("2024-01-05 10:30"), pd.Timestamp("2024-01-06 11:00")]
+
+
+def test_fxiaoke_export_end_to_end(tmp_path: Path) -> None:
+    p = _write(tmp_path / "销售订单.csv", [
+        ["销售订单编号", "客户名称", "下单日期", "销售订单金额", "生命状态"],
+        ["SO2024001", "深圳某公司", "2024-03-01", "12,000.00", "正常"],
+    ], encoding="gbk")
+    ds = ls.load(p, now=NOW)
+    got = ds.table("transactions").execute()
+    assert got["customer_id"].tolist() == ["深圳某公司"] and got["amount"].tolist() == [12000.0]
