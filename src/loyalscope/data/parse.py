@@ -37,14 +37,21 @@ _DATE_RE = (
 
 
 def clean(s: pd.Series) -> pd.Series:
-    """Strings, NFKC-normalised where non-ASCII (full-width digits, ￥), stripped; "" -> NA."""
+    """Strings, NFKC-normalised where non-ASCII (full-width digits, ￥), stripped; "" -> NA.
+
+    The result is marked (``attrs["ls_clean"]``) so that cleaning it again is free.
+    """
+    if s.attrs.get("ls_clean"):
+        return s
     out = s.astype(STR)
     wide = out.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False)
     if wide.any():
         out = out.copy()
         out[wide] = out[wide].astype(object).str.normalize("NFKC").astype(STR)
     out = out.str.strip()
-    return out.mask(out == "")
+    out = out.mask(out == "")
+    out.attrs["ls_clean"] = True
+    return out
 
 
 def parse_string(s: pd.Series) -> tuple[pd.Series, pd.Series]:
