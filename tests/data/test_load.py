@@ -133,7 +133,7 @@ def _invariant(rows: list[list[str]], config: AnalysisConfig) -> None:
         assert rep.check_invariant()
         assert (report.quarantine["table"] == rep.table).sum() == rep.rows_quarantined
     assert report.quarantine["line"].between(2, n_lines).all()
-    assert not report.quarantine.duplicated(["source_file", "line"]).any()
+    assert not report.quarantine.duplicated(["table", "source_file", "line"]).any()
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
