@@ -71,6 +71,7 @@ def connect_spark(session: Any = None, shuffle_partitions: int = 4) -> BaseBacke
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.driver.memory", "2g")
             .getOrCreate()
         )

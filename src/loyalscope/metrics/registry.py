@@ -61,6 +61,8 @@ class Metric:
     build: Builder
     percent: bool = True
     """Whether ``value`` is a share shown as a percentage."""
+    breakdown: str | None = None
+    """A column the metric is always split by (e.g. ``channel`` for the channel mix)."""
 
     def name(self, lang: str | None = None) -> str:
         return t(f"metrics.{self.id}.name", lang)
@@ -121,10 +123,10 @@ def compute(
         )
     ctx = MetricContext(period=period, by=by, window=window)
     df = metric.build(dataset, ctx).execute()
-    return finish(df, by)
+    return finish(df, by, metric.breakdown)
 
 
-def finish(df: pd.DataFrame, by: str | None) -> pd.DataFrame:
+def finish(df: pd.DataFrame, by: str | None, breakdown: str | None = None) -> pd.DataFrame:
     """Add ``value`` (numerator / denominator where not given) and ``reason``; sort."""
     df = df.copy()
     df["numerator"] = df["numerator"].astype("float64")
@@ -135,8 +137,11 @@ def finish(df: pd.DataFrame, by: str | None) -> pd.DataFrame:
             df["value"] = df["numerator"] / df["denominator"]
     df["value"] = df["value"].astype("float64")
     df.loc[zero, "value"] = np.nan
+    given = df["reason"] if "reason" in df.columns else None
     df["reason"] = np.where(zero, "zero_denominator", None)
+    if given is not None:
+        df["reason"] = df["reason"].where(zero, given.where(given.notna(), None))
     df["period"] = pd.to_datetime(df["period"]).dt.date
-    keys = ["period"] + ([by] if by else [])
+    keys = ["period"] + ([by] if by else []) + ([breakdown] if breakdown and breakdown != by else [])
     cols = [*keys, "value", "numerator", "denominator", "reason"]
     return df[cols].sort_values(keys, kind="stable").reset_index(drop=True)

@@ -1,0 +1,168 @@
+"""Building blocks shared by the metric modules.
+
+Everything here returns Ibis expressions; nothing pulls rows into Python except the period
+calendar, which is one small row per period (computed from two scalars: first and last date).
+
+Conventions
+-----------
+- Dates: a timestamp is reduced with ``.date()`` before any day arithmetic, because
+  ``delta(unit="day")`` counts calendar-day boundaries on DuckDB but 24-hour periods on Spark.
+- "Active at date d": the customer has an order in ``[d - inactivity_days, d)``.
+- "Customer base at the end of a period": customers whose first order is before the period end.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+import ibis
+import pandas as pd
+
+from loyalscope.metrics.registry import MetricContext
+
+if TYPE_CHECKING:
+    from loyalscope.data.dataset import Dataset
+
+_OFFSET = {
+    "day": pd.DateOffset(days=1),
+    "week": pd.DateOffset(weeks=1),
+    "month": pd.DateOffset(months=1),
+    "quarter": pd.DateOffset(months=3),
+    "year": pd.DateOffset(years=1),
+}
+_FREQ = {"day": "D", "week": "W-MON", "month": "MS", "quarter": "QS", "year": "YS"}
+
+
+def f64(x: ibis.Value) -> ibis.Value:
+    """Cast to float64 (numerators and denominators are float64 on every engine)."""
+    return x.cast("float64")
+
+
+def ind(cond: ibis.Value) -> ibis.Value:
+    """1 where ``cond`` holds, else 0 (int64; PostgreSQL cannot cast boolean to bigint)."""
+    return cond.ifelse(1, 0).cast("int64")
+
+
+def keys(ctx: MetricContext, *extra: str) -> list[str]:
+    """Grouping keys: ``period``, then the ``by`` column, then ``extra``."""
+    return ["period", *([ctx.by] if ctx.by else []), *extra]
+
+
+def windowed(tbl: ibis.Table, col: str, ctx: MetricContext) -> ibis.Table:
+    """Rows of ``tbl`` whose ``col`` falls in ``ctx.window`` ([start, end) dates)."""
+    if ctx.window is None:
+        return tbl
+    start, end = ctx.window
+    return tbl.filter(
+        (tbl[col] >= ibis.timestamp(pd.Timestamp(start)))
+        & (tbl[col] < ibis.timestamp(pd.Timestamp(end)))
+    )
+
+
+def with_group(ds: Dataset, ctx: MetricContext, tbl: ibis.Table) -> ibis.Table:
+    """Add the ``ctx.by`` column: taken from ``tbl`` itself when it has it, else joined from
+    ``customers`` on ``customer_id`` (customers absent there fall into a null group)."""
+    if not ctx.by or ctx.by in tbl.columns:
+        return tbl
+    cust = ds.table("customers", "customer_id", ctx.by)
+    # customer_id is the key of customers; max() keeps one row per id on every engine
+    attr = cust.group_by(_cid=cust.customer_id).aggregate(**{ctx.by: cust[ctx.by].max()})
+    j = tbl.left_join(attr, tbl.customer_id == attr._cid)
+    return j.drop("_cid")
+
+
+def orders(ds: Dataset, ctx: MetricContext, *cols: str) -> ibis.Table:
+    """Transactions in the window with ``period``, ``order_date`` and the group column."""
+    tx = windowed(ds.table("transactions", "customer_id", "order_ts", *cols), "order_ts", ctx)
+    tx = tx.mutate(period=ctx.bucket(tx.order_ts), order_date=tx.order_ts.date())
+    return with_group(ds, ctx, tx)
+
+
+def date_bounds(ds: Dataset, ctx: MetricContext) -> tuple[date, date]:
+    """First order date and the analysis date (exclusive end), clipped to the window."""
+    tx = ds.table("transactions", "order_ts")
+    first = tx.order_ts.min().execute()
+    start = pd.Timestamp(first).date() if first is not None and not pd.isna(first) else None
+    end = ds.analysis_date
+    if start is None:
+        start = end
+    if ctx.window is not None:
+        start, end = max(start, ctx.window[0]), min(end, ctx.window[1])
+    return start, end
+
+
+def calendar(ds: Dataset, ctx: MetricContext, lookback_days: int = 0) -> ibis.Table:
+    """One row per period from the first order to the analysis date: ``period`` (start date),
+    ``period_end`` (exclusive), ``idx`` (consecutive integers), and ``start_lo`` / ``end_lo``
+    (period start / end minus ``lookback_days``)."""
+    start, end = date_bounds(ds, ctx)
+    first = pd.Timestamp(start).to_period(_period_code(ctx.period)).start_time
+    starts = pd.date_range(first, pd.Timestamp(end) - timedelta(days=1), freq=_FREQ[ctx.period])
+    if len(starts) == 0 or starts[0] > first:
+        starts = pd.DatetimeIndex([first]).append(starts)
+    ends = starts + _OFFSET[ctx.period]
+    lb = timedelta(days=lookback_days)
+    frame = pd.DataFrame(
+        {
+            "period": starts.date,
+            "period_end": ends.date,
+            "idx": range(len(starts)),
+            "start_lo": (starts - lb).date,
+            "end_lo": (ends - lb).date,
+        }
+    )
+    return ibis.memtable(
+        frame,
+        schema=ibis.schema(
+            {"period": "date", "period_end": "date", "idx": "int64", "start_lo": "date",
+             "end_lo": "date"}
+        ),
+    )
+
+
+def _period_code(grain: str) -> str:
+    return {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}[grain]
+
+
+def period_index(ctx: MetricContext, period: ibis.Value) -> ibis.Value:
+    """Consecutive integer of a period start date (so that t-1 is ``idx - 1``)."""
+    if ctx.period == "month":
+        return period.year() * 12 + period.month()
+    if ctx.period == "quarter":
+        return period.year() * 4 + period.quarter()
+    if ctx.period == "year":
+        return period.year().cast("int64")
+    days = epoch_days(period)
+    return days if ctx.period == "day" else (days + 3) // 7
+
+
+def epoch_days(d: ibis.Value) -> ibis.Value:
+    """Whole days since 1970-01-01 of a date (engine-independent)."""
+    return (d.cast("timestamp").epoch_seconds() // 86400).cast("int64")
+
+
+def first_orders(ds: Dataset, ctx: MetricContext) -> ibis.Table:
+    """``customer_id``, ``first_date`` over all transactions (not windowed: a customer's first
+    order before the window still makes them an existing customer)."""
+    tx = ds.table("transactions", "customer_id", "order_ts")
+    return tx.group_by("customer_id").aggregate(first_date=tx.order_ts.min().date())
+
+
+def ratio(tbl: ibis.Table, ctx: MetricContext, num: ibis.Value, den: ibis.Value,
+          *extra: str) -> ibis.Table:
+    """Group ``tbl`` by period (and group) and return numerator and denominator."""
+    return tbl.group_by(keys(ctx, *extra)).aggregate(numerator=f64(num), denominator=f64(den))
+
+
+def on_calendar(cal: ibis.Table, agg: ibis.Table, ctx: MetricContext) -> ibis.Table:
+    """Left-join per-period aggregates onto the calendar so that periods without rows appear
+    with a zero denominator (only without a ``by`` group: groups have no calendar)."""
+    if ctx.by:
+        return agg
+    j = cal.select("period").left_join(agg, "period")
+    return j.select(
+        "period",
+        numerator=j.numerator.fill_null(0.0),
+        denominator=j.denominator.fill_null(0.0),
+    )

@@ -1,0 +1,208 @@
+"""Behavioural loyalty (行为忠诚): frequency, spend, repeat and repurchase, intervals, breadth.
+
+Formulas are in ``../shared/spec/metrics.md`` ("Behavioural loyalty") and in the i18n
+catalogues (``metrics.<id>.formula``).
+"""
+
+from __future__ import annotations
+
+import ibis
+
+from loyalscope.metrics._base import (
+    epoch_days,
+    f64,
+    first_orders,
+    ind,
+    keys,
+    orders,
+    period_index,
+    ratio,
+    windowed,
+    with_group,
+)
+from loyalscope.metrics.registry import Metric, MetricContext, register
+
+TX = ("transactions",)
+
+
+def _per_customer(ds, ctx: MetricContext, *cols: str) -> ibis.Table:
+    tx = orders(ds, ctx, "order_id", "amount", *cols)
+    return tx.group_by([*keys(ctx), "customer_id"]).aggregate(
+        n=tx.order_id.count(), spend=tx.amount.sum()
+    )
+
+
+def purchase_frequency(ds, ctx: MetricContext) -> ibis.Table:
+    """Orders per ordering customer: orders / distinct customers with an order in the period."""
+    pc = _per_customer(ds, ctx)
+    return ratio(pc, ctx, pc.n.sum(), pc.customer_id.count())
+
+
+def purchase_frequency_distribution(ds, ctx: MetricContext) -> ibis.Table:
+    """Share of ordering customers by orders in the period, in the buckets 1, 2, 3-5, >5
+    (the documents quote "30% bought once, 10% more than 5 times")."""
+    pc = _per_customer(ds, ctx)
+    pc = pc.mutate(orders_bucket=ibis.cases(
+        (pc.n == 1, "1"), (pc.n == 2, "2"), (pc.n <= 5, "3-5"), else_=">5"
+    ))
+    by_b = pc.group_by(keys(ctx, "orders_bucket")).aggregate(numerator=f64(pc.n.count()))
+    tot = pc.group_by(keys(ctx)).aggregate(denominator=f64(pc.n.count()))
+    return by_b.inner_join(tot, keys(ctx))
+
+
+def purchase_amount(ds, ctx: MetricContext) -> ibis.Table:
+    """Spend per ordering customer: total amount / distinct customers with an order."""
+    pc = _per_customer(ds, ctx)
+    return ratio(pc, ctx, pc.spend.sum(), pc.customer_id.count())
+
+
+def order_value(ds, ctx: MetricContext) -> ibis.Table:
+    """Mean order value: total amount / orders."""
+    tx = orders(ds, ctx, "order_id", "amount")
+    return ratio(tx, ctx, tx.amount.sum(), tx.order_id.count())
+
+
+def repeat_purchase_rate(ds, ctx: MetricContext) -> ibis.Table:
+    """Customers with >= 2 orders in the period / customers with >= 1 order."""
+    pc = _per_customer(ds, ctx)
+    return ratio(pc, ctx, ind(pc.n >= 2).sum(), pc.customer_id.count())
+
+
+def repurchase_rate(ds, ctx: MetricContext) -> ibis.Table:
+    """Customers active in period t-1 who order again in t / customers active in t-1;
+    reported at period t (periods after the last order are not reported)."""
+    tx = orders(ds, ctx)
+    act = tx.select(*keys(ctx), "customer_id").distinct()
+    act = act.mutate(idx=period_index(ctx, act.period))
+    prev = act.select(
+        customer_id=act.customer_id, pidx=act.idx + 1, **({ctx.by: act[ctx.by]} if ctx.by else {})
+    )
+    cur = act.select(cid2=act.customer_id, idx2=act.idx, period=act.period)
+    periods = act.select(pp=act.period, ii=act.idx).distinct()
+    j = prev.left_join(cur, (prev.customer_id == cur.cid2) & (prev.pidx == cur.idx2))
+    j = j.select(*([ctx.by] if ctx.by else []), "pidx", back=j.cid2.notnull())
+    j = j.inner_join(periods, j.pidx == periods.ii).rename(period="pp")
+    return ratio(j, ctx, ind(j.back).sum(), j.pidx.count())
+
+
+def _gaps(ds, ctx: MetricContext) -> ibis.Table:
+    tx = orders(ds, ctx, "order_id")
+    w = ibis.window(group_by="customer_id", order_by=[tx.order_ts, tx.order_id])
+    tx = tx.mutate(gap=epoch_days(tx.order_date) - epoch_days(tx.order_date.lag().over(w)))
+    return tx.filter(tx.gap.notnull())
+
+
+def interpurchase_interval(ds, ctx: MetricContext) -> ibis.Table:
+    """Mean days between consecutive orders of a customer (reported in the period of the later
+    order): sum of gaps / number of gaps. Orders on the same day give a gap of 0."""
+    g = _gaps(ds, ctx)
+    return ratio(g, ctx, g.gap.sum(), g.gap.count())
+
+
+def interpurchase_interval_median(ds, ctx: MetricContext) -> ibis.Table:
+    """Median days between consecutive orders (``value``); numerator and denominator as in
+    :func:`interpurchase_interval`."""
+    g = _gaps(ds, ctx)
+    return g.group_by(keys(ctx)).aggregate(
+        numerator=f64(g.gap.sum()), denominator=f64(g.gap.count()), value=f64(g.gap.median())
+    )
+
+
+def relationship_duration(ds, ctx: MetricContext) -> ibis.Table:
+    """Mean relationship length in days of customers ordering in the period: their last order
+    date in the period minus their first order date ever (A11)."""
+    tx = orders(ds, ctx)
+    pc = tx.group_by([*keys(ctx), "customer_id"]).aggregate(last=tx.order_date.max())
+    fo = first_orders(ds, ctx)
+    j = pc.inner_join(fo, "customer_id")
+    j = j.mutate(days=epoch_days(j.last) - epoch_days(j.first_date))
+    return ratio(j, ctx, j.days.sum(), j.customer_id.count())
+
+
+def frequency_trend(ds, ctx: MetricContext, k: int | None = None) -> ibis.Table:
+    """Mean over customers of the least-squares slope of orders per period over the last ``k``
+    periods ending at t (``[analysis] trend_periods``), for customers with an order in those
+    ``k`` periods; missing periods count as 0 orders (A13).
+
+    slope = (sum x*y - xbar * sum y) / Sxx with x = 0..k-1, Sxx = k (k^2 - 1) / 12.
+    """
+    k = k or ds.config.analysis.trend_periods
+    tx = orders(ds, ctx, "order_id")
+    pc = tx.group_by([*keys(ctx), "customer_id"]).aggregate(n=tx.order_id.count())
+    pc = pc.mutate(idx=period_index(ctx, pc.period))
+    ends = pc.select(tp=pc.period, tidx=pc.idx).distinct()
+    j = pc.inner_join(ends, (pc.idx <= ends.tidx) & (pc.idx > ends.tidx - k))
+    x = j.idx - (j.tidx - (k - 1))
+    j = j.mutate(xy=f64(x * j.n))
+    per = j.group_by(["tp", *([ctx.by] if ctx.by else []), "customer_id"]).aggregate(
+        sxy=j.xy.sum(), sy=f64(j.n.sum())
+    )
+    xbar, sxx = (k - 1) / 2.0, k * (k * k - 1) / 12.0
+    per = per.mutate(slope=(per.sxy - xbar * per.sy) / sxx).rename(period="tp")
+    return ratio(per, ctx, per.slope.sum(), per.customer_id.count())
+
+
+def share_of_wallet(ds, ctx: MetricContext) -> ibis.Table:
+    """Mean stated share of wallet of survey answers in the period (A21)."""
+    s = windowed(ds.table("surveys", "customer_id", "answered_ts", "share_of_wallet"),
+                 "answered_ts", ctx)
+    s = with_group(ds, ctx, s.mutate(period=ctx.bucket(s.answered_ts)))
+    return ratio(s, ctx, s.share_of_wallet.sum(), s.share_of_wallet.count())
+
+
+def cross_selling(ds, ctx: MetricContext) -> ibis.Table:
+    """Distinct categories per ordering customer, mean over customers (A22)."""
+    tx = orders(ds, ctx, "category")
+    pc = tx.group_by([*keys(ctx), "customer_id"]).aggregate(c=tx.category.nunique())
+    return ratio(pc, ctx, pc.c.sum(), pc.customer_id.count())
+
+
+def _channel_mix(ds, ctx: MetricContext, spend: bool) -> ibis.Table:
+    tx = orders(ds, ctx, "order_id", "amount", "channel")
+    measure = f64(tx.amount.sum()) if spend else f64(tx.order_id.count())
+    by_ch = tx.group_by(keys(ctx, "channel")).aggregate(numerator=measure)
+    tot = by_ch.group_by(keys(ctx)).aggregate(denominator=by_ch.numerator.sum())
+    return by_ch.inner_join(tot, keys(ctx))
+
+
+def channel_mix(ds, ctx: MetricContext) -> ibis.Table:
+    """Share of orders by channel: orders in the channel / orders in the period."""
+    return _channel_mix(ds, ctx, spend=False)
+
+
+def channel_mix_spend(ds, ctx: MetricContext) -> ibis.Table:
+    """Share of spend by channel: amount in the channel / amount in the period."""
+    return _channel_mix(ds, ctx, spend=True)
+
+
+def pareto_share(ds, ctx: MetricContext, top: float = 0.2) -> ibis.Table:
+    """Share of revenue from the top ``top`` (20%) of ordering customers by spend in the period:
+    the ceil(0.2 n) customers with the largest spend (ties broken by customer_id)."""
+    pc = _per_customer(ds, ctx)
+    w = ibis.window(group_by=keys(ctx), order_by=[ibis.desc(pc.spend), pc.customer_id])
+    wn = ibis.window(group_by=keys(ctx))
+    pc = pc.mutate(rk=ibis.row_number().over(w), cnt=pc.customer_id.count().over(wn))
+    ppm = round(top * 1_000_000)  # integer ceil(n * top), free of float rounding
+    pc = pc.mutate(is_top=pc.rk < (pc.cnt * ppm + 999_999) // 1_000_000)  # row_number is 0-based
+    return ratio(pc, ctx, pc.is_top.ifelse(pc.spend, 0.0).sum(), pc.spend.sum())
+
+
+for _id, _fn, _req, _pct, _bd in (
+    ("purchase_frequency", purchase_frequency, TX, False, None),
+    ("purchase_frequency_distribution", purchase_frequency_distribution, TX, True,
+     "orders_bucket"),
+    ("purchase_amount", purchase_amount, TX, False, None),
+    ("order_value", order_value, TX, False, None),
+    ("repeat_purchase_rate", repeat_purchase_rate, TX, True, None),
+    ("repurchase_rate", repurchase_rate, TX, True, None),
+    ("interpurchase_interval", interpurchase_interval, TX, False, None),
+    ("interpurchase_interval_median", interpurchase_interval_median, TX, False, None),
+    ("relationship_duration", relationship_duration, TX, False, None),
+    ("frequency_trend", frequency_trend, TX, False, None),
+    ("share_of_wallet", share_of_wallet, ("surveys.share_of_wallet",), True, None),
+    ("cross_selling", cross_selling, ("transactions.category",), False, None),
+    ("channel_mix", channel_mix, ("transactions.channel",), True, "channel"),
+    ("channel_mix_spend", channel_mix_spend, ("transactions.channel",), True, "channel"),
+    ("pareto_share", pareto_share, TX, True, None),
+):
+    register(Metric(_id, "behaviour", _req, _fn, percent=_pct, breakdown=_bd))

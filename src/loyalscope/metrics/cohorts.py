@@ -1,0 +1,180 @@
+"""Cohort retention matrix, lifecycle states and the retention (survival) curve.
+
+The heavy work (one row per order or per customer) runs in the engine; only the aggregated
+matrices (cohorts x periods) come back as pandas frames.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from loyalscope.config import Period
+from loyalscope.metrics._base import calendar, epoch_days, ind, orders, with_group
+from loyalscope.metrics.registry import GRAINS, MetricContext
+
+if TYPE_CHECKING:
+    from loyalscope.data.dataset import Dataset
+
+LIFECYCLE_STATES = ("new", "returning", "resurrecting", "dormant")
+
+
+def _ctx(period: str, by: str | None) -> MetricContext:
+    if period not in GRAINS:
+        from loyalscope.errors import ConfigError
+
+        raise ConfigError(f"Unknown period {period!r}.", fix=f"Use one of: {', '.join(GRAINS)}.")
+    return MetricContext(period=period, by=by)  # type: ignore[arg-type]
+
+
+def _active(ds: Dataset, ctx: MetricContext) -> tuple[ibis.Table, ibis.Table]:
+    """(customer, [by], period, idx, revenue) per active customer-period; and the calendar."""
+    cal = calendar(ds, ctx)
+    tx = orders(ds, ctx, "amount")
+    act = tx.group_by(["customer_id", *([ctx.by] if ctx.by else []), "period"]).aggregate(
+        revenue=tx.amount.sum().cast("float64")
+    )
+    act = act.inner_join(cal.select("period", "idx"), "period")
+    return act, cal
+
+
+def cohort_matrix(ds: Dataset, period: Period = "month", by: str | None = None) -> pd.DataFrame:
+    """Acquisition cohorts (first-order period) x periods since first order ``k``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``cohort`` (date), [``by``], ``k``, ``cohort_size``, ``active`` (customers ordering in
+        period k), ``active_or_later`` (ordering in k or any later period), ``share``,
+        ``share_or_later`` (both / cohort_size), ``revenue`` (cohort revenue in period k) and
+        ``cum_revenue_per_member`` (revenue in periods 0..k / cohort_size). Only observable k
+        (cohort + k not after the last period) are present; k = 0 has share 1.
+    """
+    ctx = _ctx(period, by)
+    act, cal = _active(ds, ctx)
+    g = [by] if by else []
+    per = act.group_by("customer_id").aggregate(c_idx=act.idx.min(), last_idx=act.idx.max())
+    a = act.inner_join(per, "customer_id").mutate(k=ibis._.idx - ibis._.c_idx)
+    cells = a.group_by(["c_idx", *g, "k"]).aggregate(
+        active=a.customer_id.count(), revenue=a.revenue.sum()
+    ).execute()
+    cust = with_group(ds, ctx, per) if by else per
+    later = cust.mutate(kmax=cust.last_idx - cust.c_idx)
+    kmax = later.group_by(["c_idx", *g, "kmax"]).aggregate(n=later.customer_id.count()).execute()
+    n_periods = int(cal.idx.max().execute()) + 1
+    starts = cal.order_by("idx").period.execute().tolist()
+    rows = []
+    for key, grp in kmax.groupby(["c_idx", *g], dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        c_idx = int(key[0])
+        size = int(grp.n.sum())
+        ks = np.arange(0, n_periods - c_idx)
+        # customers whose last active k is >= k, for every k
+        counts = np.array([grp.n[grp.kmax >= k].sum() for k in ks])
+        rows.append(pd.DataFrame({"c_idx": c_idx, **dict(zip(g, key[1:], strict=True)), "k": ks,
+                                  "cohort_size": size, "active_or_later": counts}))
+    out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        columns=["c_idx", *g, "k", "cohort_size", "active_or_later"])
+    out = out.merge(cells, on=["c_idx", *g, "k"], how="left")
+    out["active"] = out["active"].fillna(0).astype("int64")
+    out["revenue"] = out["revenue"].fillna(0.0).astype("float64")
+    out["active_or_later"] = out["active_or_later"].astype("int64")
+    out = out.sort_values(["c_idx", *g, "k"], kind="stable").reset_index(drop=True)
+    out["share"] = out.active / out.cohort_size
+    out["share_or_later"] = out.active_or_later / out.cohort_size
+    out["cum_revenue_per_member"] = (
+        out.groupby(["c_idx", *g], dropna=False).revenue.cumsum() / out.cohort_size
+    )
+    out.insert(0, "cohort", [starts[i] for i in out.c_idx])
+    return out.drop(columns="c_idx")
+
+
+def lifecycle(ds: Dataset, period: Period = "month", by: str | None = None) -> pd.DataFrame:
+    """Customers per period in each lifecycle state (PostHog's lifecycle definitions):
+
+    - ``new``: first order ever in the period;
+    - ``returning``: ordered in the period and in the previous one;
+    - ``resurrecting``: ordered in the period, not in the previous one, but before;
+    - ``dormant``: ordered in the previous period but not in this one (a positive count here;
+      charts usually draw it below zero).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period``, [``by``], ``state``, ``customers``; every period and state present.
+    """
+    ctx = _ctx(period, by)
+    act, cal = _active(ds, ctx)
+    g = [by] if by else []
+    first = act.group_by("customer_id").aggregate(f_idx=act.idx.min())
+    prev = act.select(pcid=act.customer_id, pidx=act.idx + 1)
+    a = act.inner_join(first, "customer_id")
+    a = a.left_join(prev, (a.customer_id == prev.pcid) & (a.idx == prev.pidx))
+    state = ibis.cases(
+        (a.idx == a.f_idx, "new"), (a.pcid.notnull(), "returning"), else_="resurrecting"
+    )
+    cur = act.select(ccid=act.customer_id, cidx=act.idx)
+    nxt = act.mutate(nidx=act.idx + 1)
+    d = nxt.left_join(cur, (nxt.customer_id == cur.ccid) & (nxt.nidx == cur.cidx))
+    n_periods = int(cal.count().execute())
+    d = d.filter(d.ccid.isnull() & (d.nidx < n_periods))
+    both = a.select("idx", *g, state=state).union(
+        d.select(idx=d.nidx, **{c: d[c] for c in g}, state=ibis.literal("dormant"))
+    )
+    counts = both.group_by(["idx", *g, "state"]).aggregate(customers=both.idx.count()).execute()
+    grid = cal.select("period", "idx").execute()
+    groups = counts[g].drop_duplicates() if g else pd.DataFrame(index=[0])
+    full = grid.merge(groups, how="cross").merge(
+        pd.DataFrame({"state": list(LIFECYCLE_STATES)}), how="cross"
+    )
+    full = full.merge(counts, on=["idx", *g, "state"], how="left")
+    full["customers"] = full.customers.fillna(0).astype("int64")
+    full["state"] = pd.Categorical(full.state, LIFECYCLE_STATES)
+    full = full.sort_values(["idx", *g, "state"], kind="stable").reset_index(drop=True)
+    full["state"] = full.state.astype(str)
+    full["period"] = pd.to_datetime(full.period).dt.date
+    return full[["period", *g, "state", "customers"]]
+
+
+def survival_curve(ds: Dataset, by: str | None = None) -> pd.DataFrame:
+    """Kaplan-Meier retention curve of customer lifetimes in days.
+
+    A customer churns when the analysis date is more than ``inactivity_days`` after their last
+    order; the lifetime is then last order - first order (event), else analysis date - first
+    order (censored). Durations are counted in the engine; the product-limit estimate
+    S(t) = prod_{t_i <= t} (1 - d_i / n_i) is taken over the distinct durations.
+
+    Returns
+    -------
+    pandas.DataFrame
+        [``by``], ``days``, ``at_risk``, ``events``, ``censored``, ``survival``.
+    """
+    ctx = MetricContext(by=by)
+    end = ds.analysis_date
+    w = ds.config.analysis.inactivity_days
+    tx = ds.table("transactions", "customer_id", "order_ts")
+    per = tx.group_by("customer_id").aggregate(f=tx.order_ts.min().date(), la=tx.order_ts.max().date())
+    end_days = (pd.Timestamp(end) - pd.Timestamp("1970-01-01")).days
+    per = per.mutate(
+        churned=(end_days - epoch_days(per.la)) > w,
+    )
+    per = per.mutate(
+        days=per.churned.ifelse(epoch_days(per.la), end_days) - epoch_days(per.f)
+    )
+    per = with_group(ds, ctx, per)
+    g = [by] if by else []
+    cnt = per.group_by([*g, "days"]).aggregate(
+        events=ind(per.churned).sum(), total=per.customer_id.count()
+    ).execute()
+    frames = []
+    for _key, grp in (cnt.groupby(g, dropna=False) if g else [((), cnt)]):
+        grp = grp.sort_values("days").reset_index(drop=True)
+        grp["at_risk"] = grp.total[::-1].cumsum()[::-1].to_numpy()
+        grp["censored"] = grp.total - grp.events
+        grp["survival"] = np.cumprod(1.0 - grp.events / grp.at_risk)
+        frames.append(grp)
+    out = pd.concat(frames, ignore_index=True)
+    return out[[*g, "days", "at_risk", "events", "censored", "survival"]]

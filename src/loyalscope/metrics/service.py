@@ -1,0 +1,151 @@
+"""Service, complaints and returns (投诉与退换货).
+
+``--by`` may name a column of the complaints table itself (``severity``, ``resolved``,
+``category``, ``channel``) for the complaint metrics, or a customers attribute.
+"""
+
+from __future__ import annotations
+
+import ibis
+
+from loyalscope.metrics._base import (
+    calendar,
+    f64,
+    ind,
+    keys,
+    on_calendar,
+    orders,
+    windowed,
+    with_group,
+)
+from loyalscope.metrics.registry import Metric, MetricContext, register
+
+
+def _complaints(ds, ctx: MetricContext, *cols: str) -> ibis.Table:
+    c = windowed(ds.table("complaints", "customer_id", "opened_ts", *cols), "opened_ts", ctx)
+    return with_group(ds, ctx, c.mutate(period=ctx.bucket(c.opened_ts)))
+
+
+def complaint_rate(ds, ctx: MetricContext) -> ibis.Table:
+    """Ordering customers with >= 1 complaint opened in the period / customers with an order in
+    the period."""
+    act = orders(ds, ctx).select(*keys(ctx), "customer_id").distinct()
+    c = _complaints(ds, ctx)
+    comp = c.select(pc=c.period, cc=c.customer_id).distinct()
+    j = act.left_join(comp, (act.period == comp.pc) & (act.customer_id == comp.cc))
+    agg = j.group_by(keys(ctx)).aggregate(
+        numerator=f64(j.cc.count()), denominator=f64(j.customer_id.count())
+    )
+    return on_calendar(calendar(ds, ctx), agg, ctx)
+
+
+def complaints_per_1000_orders(ds, ctx: MetricContext) -> ibis.Table:
+    """1000 x complaints opened in the period / orders in the period."""
+    tx = orders(ds, ctx, "order_id")
+    o = tx.group_by(keys(ctx)).aggregate(denominator=f64(tx.order_id.count()))
+    c = _complaints(ds, ctx, "complaint_id")
+    k = c.group_by(keys(ctx)).aggregate(numerator=f64(c.complaint_id.count()))
+    j = o.outer_join(k, keys(ctx))
+    cols = {key: ibis.coalesce(j[key], j[f"{key}_right"]) for key in keys(ctx)}
+    j = j.select(**cols, numerator=j.numerator.fill_null(0.0),
+                 denominator=j.denominator.fill_null(0.0))
+    if not ctx.by:
+        j = on_calendar(calendar(ds, ctx), j, ctx)
+    return j.mutate(value=1000.0 * j.numerator / j.denominator.nullif(0.0))
+
+
+def _orders_returns(ds, ctx: MetricContext) -> ibis.Table:
+    tx = orders(ds, ctx, "order_id", "amount")
+    r = ds.table("returns", "order_id")
+    aggs = {"ramount": r.amount.sum()} if "amount" in r.columns else {"n": r.order_id.count()}
+    r = r.group_by(rid=r.order_id).aggregate(**aggs)
+    j = tx.left_join(r, tx.order_id == r.rid)
+    return j
+
+
+def return_rate(ds, ctx: MetricContext) -> ibis.Table:
+    """Returned orders / orders, by the period of the order."""
+    j = _orders_returns(ds, ctx)
+    agg = j.group_by(keys(ctx)).aggregate(
+        numerator=f64(j.rid.count()), denominator=f64(j.order_id.count())
+    )
+    return on_calendar(calendar(ds, ctx), agg, ctx)
+
+
+def return_amount_rate(ds, ctx: MetricContext) -> ibis.Table:
+    """Returned amount / sold amount, by the period of the order (can exceed 100% when returns
+    are larger than the orders)."""
+    j = _orders_returns(ds, ctx)
+    agg = j.group_by(keys(ctx)).aggregate(
+        numerator=f64(j.ramount.fill_null(0.0).sum()), denominator=f64(j.amount.sum())
+    )
+    return on_calendar(calendar(ds, ctx), agg, ctx)
+
+
+def complaint_resolution_rate(ds, ctx: MetricContext) -> ibis.Table:
+    """Complaints resolved / complaints opened in the period."""
+    c = _complaints(ds, ctx, "complaint_id", "resolved")
+    return c.group_by(keys(ctx)).aggregate(
+        numerator=f64(ind(c.resolved.fill_null(False)).sum()),
+        denominator=f64(c.complaint_id.count()),
+    )
+
+
+def _hours(ds, ctx: MetricContext) -> ibis.Table:
+    c = _complaints(ds, ctx, "closed_ts")
+    c = c.filter(c.closed_ts.notnull())
+    return c.mutate(
+        h=f64(c.closed_ts.epoch_seconds() - c.opened_ts.epoch_seconds()) / 3600.0
+    )
+
+
+def _resolution_time(q: float):
+    def build(ds, ctx: MetricContext) -> ibis.Table:
+        c = _hours(ds, ctx)
+        return c.group_by(keys(ctx)).aggregate(
+            numerator=f64(c.h.sum()), denominator=f64(c.h.count()), value=c.h.quantile(q)
+        )
+
+    build.__doc__ = (
+        f"Quantile {q} of hours from opened to closed over complaints opened in the period "
+        "(``value``); numerator = total hours, denominator = closed complaints."
+    )
+    return build
+
+
+def post_complaint_repurchase(ds, ctx: MetricContext) -> ibis.Table:
+    """Complainants (customers with a complaint opened in the period) with an order after their
+    first complaint of the period / complainants. Split with ``--by severity`` / ``resolved``."""
+    c = _complaints(ds, ctx)
+    first = c.group_by([*keys(ctx), "customer_id"]).aggregate(fc=c.opened_ts.min())
+    tx = ds.table("transactions", "customer_id", "order_ts")
+    last = tx.group_by("customer_id").aggregate(lo=tx.order_ts.max()).rename(cid="customer_id")
+    j = first.left_join(last, first.customer_id == last.cid)
+    back = ind(j.lo.notnull() & (j.lo > j.fc))
+    return j.group_by(keys(ctx)).aggregate(
+        numerator=f64(back.sum()), denominator=f64(j.customer_id.count())
+    )
+
+
+def silent_dissatisfied(ds, ctx: MetricContext) -> ibis.Table:
+    """Estimated dissatisfied customers = complainants in the period x iceberg ratio
+    (``[analysis] iceberg_ratio``, documents: 25)."""
+    ratio_ = float(ds.config.analysis.iceberg_ratio)
+    c = _complaints(ds, ctx)
+    agg = c.group_by(keys(ctx)).aggregate(numerator=f64(c.customer_id.nunique()))
+    return agg.mutate(denominator=ibis.literal(1.0), value=agg.numerator * ratio_)
+
+
+_C = ("complaints",)
+for _id, _fn, _req, _pct in (
+    ("complaint_rate", complaint_rate, ("transactions", "complaints"), True),
+    ("complaints_per_1000_orders", complaints_per_1000_orders, ("transactions", "complaints"), False),
+    ("return_rate", return_rate, ("transactions", "returns"), True),
+    ("return_amount_rate", return_amount_rate, ("transactions", "returns.amount"), True),
+    ("complaint_resolution_rate", complaint_resolution_rate, ("complaints.resolved",), True),
+    ("resolution_time", _resolution_time(0.5), ("complaints.closed_ts",), False),
+    ("resolution_time_p90", _resolution_time(0.9), ("complaints.closed_ts",), False),
+    ("post_complaint_repurchase", post_complaint_repurchase, ("transactions", "complaints"), True),
+    ("silent_dissatisfied", silent_dissatisfied, _C, False),
+):
+    register(Metric(_id, "service", _req, _fn, percent=_pct))
