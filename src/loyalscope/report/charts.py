@@ -116,15 +116,23 @@ def _quadrant(chart: Chart, df: pd.DataFrame, lang: str) -> go.Figure:
 
 
 def _heatmap(chart: Chart, df: pd.DataFrame, lang: str) -> go.Figure:
-    z = chart.options.get("z", _ys(chart)[0] if chart.y else None)
-    pivot = df.pivot(index=chart.x, columns=chart.options["columns"], values=z) if "columns" in chart.options else df
+    """Heatmap of a long frame: rows from ``x`` and columns from ``options["columns"]``, or,
+    without that option, rows from ``y`` and columns from ``x``; values from ``options["z"]``."""
+    z = chart.options.get("z")
+    if "columns" in chart.options:
+        rows, cols = chart.x, chart.options["columns"]
+    else:
+        rows, cols = (chart.y if isinstance(chart.y, str) else None), chart.x
+    pivot = df.pivot_table(index=rows, columns=cols, values=z, aggfunc="first", sort=True)
+    pct = chart.options.get("percent_z", False)
     fig = go.Figure(go.Heatmap(
         z=pivot.values, x=[str(c) for c in pivot.columns], y=[str(i) for i in pivot.index],
         colorscale=chart.options.get("colorscale", "Blues"), hoverongaps=False,
-        texttemplate=chart.options.get("texttemplate", ""),
+        texttemplate=chart.options.get("texttemplate", "%{z:.0%}" if pct else ""),
+        colorbar={"tickformat": ".0%"} if pct else None,
     ))
-    fig.update_yaxes(title=_label(chart, chart.x, lang), autorange="reversed")
-    fig.update_xaxes(title=_label(chart, chart.options.get("columns"), lang), type="category")
+    fig.update_yaxes(title=_label(chart, rows, lang), autorange="reversed", type="category")
+    fig.update_xaxes(title=_label(chart, cols, lang), type="category")
     return fig
 
 
