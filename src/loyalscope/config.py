@@ -85,6 +85,8 @@ class SurveyConfig(_Section):
     min_n: int = Field(default=30, ge=1)
     """Below this many answers a number is shown with a small-sample warning."""
     csat_scale_max: int = Field(default=5, ge=2)
+    rating_scale_max: int = Field(default=5, ge=2)
+    """Top of the 1..N scale of recommend_intent, loyalty_score, dim_* and comp_* ratings."""
     model: Literal["ecsi", "acsi"] | None = None
     bootstrap: int = Field(default=200, ge=0)
     seed: int = 0
@@ -97,6 +99,10 @@ class SegmentsConfig(_Section):
     rfm_bins: int = Field(default=5, ge=2, le=10)
     index_weights: str = "ahp"
     churn_horizon_days: int = Field(default=90, gt=0)
+    quadrant_satisfaction_cut: float = Field(default=0.75, ge=0, le=1)
+    """High satisfaction at or above this rescaled CSAT (0.75 = 4 on a 1-5 scale)."""
+    quadrant_loyalty_cut: float | None = Field(default=None, ge=0, le=1)
+    """High behavioural loyalty at or above this (0-1); None = the median customer."""
 
 
 class AnalysisConfig(_Section):

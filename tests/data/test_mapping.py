@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from loyalscope.data import mapping, schema
-from loyalscope.errors import SchemaError
+from loyalscope.errors import ConfigError, SchemaError
+from loyalscope.i18n import use_lang
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages are asserted in English whatever LANG the machine has."""
+    with use_lang("en"):
+        yield
+
 
 ALL_ALIASES = [
     (tbl, col.name, alias)
@@ -120,3 +131,17 @@ def test_survey_open_families_kept() -> None:
 )
 def test_table_for_name(name: str, table: str | None) -> None:
     assert mapping.table_for_name(name) == table
+
+
+def test_unknown_preset() -> None:
+    with pytest.raises(ConfigError) as info:
+        mapping.resolve("transactions", ["order_id"], preset="salesforce")
+    assert "zoho" in info.value.fix and "fxiaoke" in info.value.fix
+
+
+def test_messages_in_chinese_keep_the_toml_fix() -> None:
+    with use_lang("zh"), pytest.raises(SchemaError) as info:
+        mapping.resolve("transactions", ["订单编号", "VIP", "下单时间", "金额"], file="订单.csv")
+    assert "必填列" in info.value.message and "VIP" in info.value.message
+    assert info.value.fix.startswith("在 loyalscope.toml 中加入")
+    assert '[mapping.transactions]\ncustomer_id = "VIP"' in info.value.fix

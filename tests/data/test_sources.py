@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -13,6 +14,15 @@ import pytest
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import sources
 from loyalscope.errors import SchemaError
+from loyalscope.i18n import use_lang
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages are asserted in English whatever LANG the machine has."""
+    with use_lang("en"):
+        yield
+
 
 CFG = AnalysisConfig()
 ROWS = [["A1", "C1", "2024-01-05", "100"], ["A2", "C2", "2024-01-06", "200"]]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +13,15 @@ from loyalscope.data import parse
 from loyalscope.data.sources import RawTable
 from loyalscope.data.validate import check_table, parse_raw
 from loyalscope.errors import DataQualityError
+from loyalscope.i18n import use_lang
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages are asserted in English whatever LANG the machine has."""
+    with use_lang("en"):
+        yield
+
 
 TS = pd.Timestamp
 

@@ -1,11 +1,19 @@
-"""Top-level commands: ``version`` (``demo`` and ``analyze`` join when the report lands)."""
+"""Top-level commands: ``version``, ``analyze`` and ``demo``."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+from typing import Any
+
 import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from loyalscope import __version__
-from loyalscope.cli.app import app, emit_json
+from loyalscope.cli.app import app, console, emit_json, fail
+from loyalscope.config import AnalysisConfig
+from loyalscope.errors import LoyalscopeError
+from loyalscope.i18n import normalise_lang, t, use_lang
 
 
 @app.command()
@@ -15,3 +23,97 @@ def version(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -
         emit_json({"version": __version__})
     else:
         typer.echo(__version__)
+
+
+def run_analysis(data: list[str], out: Path, config: AnalysisConfig, lang: str,
+                 quiet: bool = False) -> dict[str, Any]:
+    """Load ``data``, analyse it and write every output into ``out``; return the output paths."""
+    from loyalscope.analysis import analyze
+    from loyalscope.data.load import load, write_quarantine
+    from loyalscope.report import write_excel, write_html
+
+    started = time.perf_counter()
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=console, disable=quiet, transient=True) as bar:
+        task = bar.add_task(t("cli.loading"), total=None)
+        dataset = load(*data, config=config)
+
+        def progress(section_id: str, i: int, n: int) -> None:
+            label = t(f"report.section.{section_id}") if section_id != "done" else t("cli.writing")
+            bar.update(task, description=label, completed=i, total=n)
+
+        analysis = analyze(dataset, config, progress=progress)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {k: str(v) for k, v in analysis.save(out).items()}
+        paths["report"] = str(write_html(analysis, out / "report.html", lang))
+        other = "en" if lang == "zh" else "zh"
+        paths[f"report_{other}"] = str(write_html(analysis, out / f"report.{other}.html", other))
+        paths["workbook"] = str(write_excel(analysis, out / "loyalscope.xlsx", lang, dataset.quality.quarantine))
+        paths["quarantine"] = str(write_quarantine(dataset.quality, out / "quarantine.csv"))
+    return {
+        "outputs": paths,
+        "sections": {s.id: ("skipped: " + s.skipped_kw.get("reason", "")) if s.skipped else "ok"
+                     for s in analysis.sections},
+        "quality": dataset.quality.to_dict(),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+@app.command()
+def analyze(
+    data: list[str] = typer.Argument(..., help="Files, a folder, or a database URL."),
+    out: Path = typer.Option(Path("loyalscope-out"), "--out", "-o", help="Output folder."),
+    lang: str = typer.Option(None, "--lang", help="Report language: zh or en."),
+    config_path: Path | None = typer.Option(None, "--config", "-c", help="loyalscope.toml"),
+    period: str | None = typer.Option(None, "--period", help="day|week|month|quarter|year"),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+) -> None:
+    """Analyse DATA and write report.html, loyalscope.xlsx, analysis.json, customers.parquet and
+    quarantine.csv into --out."""
+    try:
+        config = AnalysisConfig.load(config_path, **{"locale": lang, "analysis.period": period})
+        language = normalise_lang(lang or config.locale)
+        with use_lang(language):
+            result = run_analysis(data, out, config, language, quiet=as_json)
+    except LoyalscopeError as exc:
+        fail(exc, as_json)
+    if as_json:
+        emit_json(result)
+        return
+    with use_lang(language):
+        console.print(t("cli.report_written", path=result["outputs"]["report"]))
+    for key, path in result["outputs"].items():
+        console.print(f"  {key}: {path}")
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("loyalscope-demo"), "--out", "-o", help="Output folder."),
+    customers: int = typer.Option(3000, help="Simulated customers."),
+    days: int = typer.Option(730, help="Simulated days."),
+    seed: int = typer.Option(0, help="Random seed."),
+    lang: str = typer.Option("zh", "--lang", help="Report language: zh or en."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+) -> None:
+    """Simulate a company, validate its data, analyse it and print where the report is."""
+    from loyalscope.data.simulate import simulate
+
+    try:
+        language = normalise_lang(lang)
+        with use_lang(language):
+            if not as_json:
+                console.print(t("cli.demo_simulating", customers=customers, days=days))
+            company = simulate(customers=customers, days=days, seed=seed)
+            data_dir = out / "data"
+            company.write(data_dir)
+            result = run_analysis([str(data_dir)], out, AnalysisConfig(locale=language), language,
+                                  quiet=as_json)
+    except LoyalscopeError as exc:
+        fail(exc, as_json)
+    result["data"] = str(data_dir)
+    if as_json:
+        emit_json(result)
+        return
+    with use_lang(language):
+        console.print(t("cli.report_written", path=Path(result["outputs"]["report"]).resolve()))
+        console.print(t("cli.demo_next", data=data_dir))

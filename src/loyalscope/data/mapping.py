@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 
 from loyalscope.data import schema
-from loyalscope.errors import SchemaError
+from loyalscope.errors import ConfigError, SchemaError
 from loyalscope.i18n import t
 
 _STRIP = re.compile(r"[\s_\-.:：/\\()（）\[\]【】]+")
@@ -255,6 +255,9 @@ def resolve(
     for h in headers:
         by_norm.setdefault(normalise_header(h), []).append(h)
     explicit = dict(explicit or {})
+    if preset is not None and preset not in PRESETS:
+        raise ConfigError(t("data.mapping.unknown_preset", preset=preset), value=preset,
+                          fix=t("data.mapping.unknown_preset_fix", known=", ".join(PRESETS)))
     preset = preset or detect_preset(headers)
     preset_cols = PRESETS.get(preset or "", {}).get(table, {})
     out: dict[str, str] = {}

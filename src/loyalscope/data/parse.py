@@ -28,6 +28,7 @@ _TRUE = ("是", "对", "有", "真", "y", "yes", "true", "t", "1", "1.0", "已",
 _FALSE = ("否", "错", "无", "假", "n", "no", "false", "f", "0", "0.0", "未", "✗")
 _BOOL = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
 _ISO_RE = r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"
+_YMD_RE = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?: \d{1,2}:\d{1,2}(?::\d{1,2})?)?"
 _DATE_RE = (
     r"^(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})"
     r"(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d{1,9}))?)?)?"
@@ -36,14 +37,21 @@ _DATE_RE = (
 
 
 def clean(s: pd.Series) -> pd.Series:
-    """Strings, NFKC-normalised where non-ASCII (full-width digits, ￥), stripped; "" -> NA."""
+    """Strings, NFKC-normalised where non-ASCII (full-width digits, ￥), stripped; "" -> NA.
+
+    The result is marked (``attrs["ls_clean"]``) so that cleaning it again is free.
+    """
+    if s.attrs.get("ls_clean"):
+        return s
     out = s.astype(STR)
     wide = out.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False)
     if wide.any():
         out = out.copy()
         out[wide] = out[wide].astype(object).str.normalize("NFKC").astype(STR)
     out = out.str.strip()
-    return out.mask(out == "")
+    out = out.mask(out == "")
+    out.attrs["ls_clean"] = True
+    return out
 
 
 def parse_string(s: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -121,9 +129,16 @@ def parse_datetime(
     if not rest.any():
         return out, present & out.isna()
     txt = txt[rest]
-    txt = (txt.str.replace(r"[年月]", "-", regex=True).str.replace(r"[日号]", " ", regex=True)
-           .str.replace(r"[时点分]", ":", regex=True).str.replace("秒", "", regex=False)
-           .str.replace(r"\s+", " ", regex=True).str.strip().str.rstrip(":-"))
+    cjk = txt.str.contains(r"[年月日号时点分秒]", regex=True).fillna(False)
+    if cjk.any():
+        txt = txt.copy()
+        txt[cjk] = (txt[cjk].str.replace(r"[年月]", "-", regex=True).str.replace(r"[日号]", " ", regex=True)
+                    .str.replace(r"[时点分]", ":", regex=True).str.replace("秒", "", regex=False)
+                    .str.replace(r"\s+", " ", regex=True).str.strip().str.rstrip(":-"))
+    ymd = txt.str.fullmatch(_YMD_RE).fillna(False)
+    if ymd.any():  # second fast path: 2024/1/5 [10:30[:15]] via strptime formats in C
+        _ymd_dates(txt[ymd].str.replace(r"[/.]", "-", regex=True), out)
+        txt = txt[~ymd | out.loc[txt.index].isna()]
     is_num = txt.str.fullmatch(r"\d+(\.\d+)?").fillna(False)
     if is_num.any():
         _numeric_dates(pd.to_numeric(txt.where(is_num).astype(object), errors="coerce"), is_num, out,
@@ -135,17 +150,28 @@ def parse_datetime(
     return out, present & out.isna()
 
 
+def _ymd_dates(txt: pd.Series, out: pd.Series) -> None:
+    colons = txt.str.count(":").to_numpy()
+    for n, fmt in ((2, "%Y-%m-%d %H:%M:%S"), (1, "%Y-%m-%d %H:%M"), (0, "%Y-%m-%d")):
+        sub = txt[colons == n]
+        if len(sub):
+            out.loc[sub.index] = pd.to_datetime(sub.astype(object), format=fmt, errors="coerce")
+
+
 def _numeric_dates(num: pd.Series, mask: pd.Series, out: pd.Series, tz: str) -> None:
-    ymd = mask & (num >= 19000101) & (num <= 21001231) & (np.mod(num, 1) == 0)
+    num = num[mask.to_numpy()]
+    ymd = (num >= 19000101) & (num <= 21001231) & (np.mod(num, 1) == 0)
     if ymd.any():
-        out[ymd] = pd.to_datetime(num[ymd].astype("int64").astype(str), format="%Y%m%d", errors="coerce")
-    serial = mask & ~ymd & (num >= 10_000) & (num < 100_000)
+        out.loc[num.index[ymd]] = pd.to_datetime(num[ymd].astype("int64").astype(str), format="%Y%m%d",
+                                                 errors="coerce")
+    serial = ~ymd & (num >= 10_000) & (num < 100_000)
     if serial.any():
-        out[serial] = pd.Timestamp("1899-12-30") + pd.to_timedelta(num[serial] * 86400.0, unit="s").round("s")
+        out.loc[num.index[serial]] = (pd.Timestamp("1899-12-30")
+                                      + pd.to_timedelta(num[serial] * 86400.0, unit="s").round("s"))
     for lo, hi, unit in ((1e9, 1e11, "s"), (1e11, 1e14, "ms")):
-        m = mask & ~ymd & (num >= lo) & (num < hi)
+        m = ~ymd & (num >= lo) & (num < hi)
         if m.any():
-            out[m] = _naive(pd.to_datetime(num[m], unit=unit, utc=True).dt.tz_convert(tz))
+            out.loc[num.index[m]] = _naive(pd.to_datetime(num[m], unit=unit, utc=True).dt.tz_convert(tz))
 
 
 def _text_dates(
@@ -180,7 +206,7 @@ def _text_dates(
                           + pd.to_numeric(digits.str.slice(2, 4).astype(object)))
         utc = stamp[has_off] - pd.to_timedelta(minutes, unit="m")
         stamp[has_off] = _naive(utc.dt.tz_localize("UTC").dt.tz_convert(tz))
-    out[parts.index] = stamp.astype("datetime64[us]")
+    out.loc[parts.index] = stamp.astype("datetime64[us]")
 
 
 def _decide_dayfirst(

@@ -297,7 +297,9 @@ def read_source(source: Any, config: AnalysisConfig, table: str | None = None) -
 
 
 def _read_folder(folder: Path, config: AnalysisConfig) -> Iterator[RawTable]:
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith((".", "~$")))
+    # Only the folder itself: subfolders often hold alternative exports of the same data
+    # (e.g. a CRM export beside the canonical files) and would be read twice.
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
     for path in files:
         rel = path.relative_to(folder).as_posix()
         table = _table_from_config(rel, config) or _table_from_config(path.name, config)

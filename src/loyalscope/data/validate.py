@@ -64,16 +64,17 @@ def quarantine_rows(
     return df[QUARANTINE_COLUMNS]
 
 
-def _empty_mask(frame: pd.DataFrame) -> np.ndarray:
+def _cleaned(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], np.ndarray]:
+    """Text columns cleaned once (see :func:`parse.clean`) and the all-empty row mask."""
     empty = np.ones(len(frame), dtype=bool)
+    cols = {}
     for col in frame.columns:
         s = frame[col]
         if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-            e = parse.clean(s).isna().to_numpy()
-        else:
-            e = s.isna().to_numpy()
-        empty &= e
-    return empty
+            s = parse.clean(s)
+        cols[col] = s
+        empty &= s.isna().to_numpy()
+    return cols, empty
 
 
 def parse_column(s: pd.Series, col: schema.Column, config: AnalysisConfig, file: str,
@@ -98,7 +99,7 @@ def parse_raw(raw: RawTable, table: str, mapping: dict[str, str], config: Analys
     parts = [raw.malformed]
     notes: list[str] = []
 
-    empty = _empty_mask(frame)
+    cleaned, empty = _cleaned(frame)
     if empty.any():
         parts.append(quarantine_rows(table, raw.name, lines[empty], None, None, "empty_row",
                                      t("data.validate.detail_empty")))
@@ -108,7 +109,7 @@ def parse_raw(raw: RawTable, table: str, mapping: dict[str, str], config: Analys
     for canon, header in mapping.items():
         col = spec.column(canon)
         src = frame[header]
-        values, bad = parse_column(src, col, config, raw.name)
+        values, bad = parse_column(cleaned[header], col, config, raw.name)
         missing = values.isna().to_numpy() & ~bad.to_numpy()
         bad = bad.to_numpy().copy()
         if col.nonnegative and col.dtype == "float64":

@@ -1,0 +1,49 @@
+"""``loyalscope validate``: read, map and validate data; report counts, mapping and reasons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from loyalscope.cli.app import app, console, emit_json, fail
+from loyalscope.config import AnalysisConfig
+from loyalscope.data.load import load, write_quarantine
+from loyalscope.errors import LoyalscopeError
+from loyalscope.i18n import t
+
+
+@app.command(help=t("data.cli.validate_help"))
+def validate(
+    paths: Annotated[list[str], typer.Argument(help=t("data.cli.paths_help"))],
+    config: Annotated[Path | None, typer.Option("--config", "-c", help=t("data.cli.config_help"))] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=t("data.cli.json_help"))] = False,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help=t("data.cli.out_help"))] = None,
+) -> None:
+    """Validate data files (see ``loyalscope validate --help``)."""
+    try:
+        cfg = AnalysisConfig.load(config)
+        ds = load(*paths, config=cfg)
+    except LoyalscopeError as exc:
+        fail(exc, as_json)
+    report = ds.quality
+    written = write_quarantine(report, out) if out is not None else None
+    if as_json:
+        emit_json(report.to_dict())  # {table: {rows_read, rows_accepted, ..., quarantine_reasons}}
+        return
+    for name, rep in report.tables.items():
+        grid = Table(title=f"{t('data.cli.table')}: {name}", show_header=False)
+        grid.add_row(t("data.cli.read"), f"{rep.rows_read:,}")
+        grid.add_row(t("data.cli.accepted"), f"{rep.rows_accepted:,}")
+        grid.add_row(t("data.cli.quarantined"), f"{rep.rows_quarantined:,}")
+        grid.add_row(t("data.cli.orphans"), f"{rep.orphans:,}")
+        grid.add_row(t("data.cli.mapping"), "\n".join(f"{k} ← {v}" for k, v in rep.mapping.items()))
+        grid.add_row(t("data.cli.reasons"),
+                     "\n".join(f"{r}: {n:,}" for r, n in rep.reasons.most_common(5)) or "-")
+        for note in rep.notes:
+            grid.add_row("", note)
+        console.print(grid)
+    if written is not None:
+        console.print(t("data.cli.wrote", path=written))

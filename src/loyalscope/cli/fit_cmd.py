@@ -1,0 +1,154 @@
+"""``loyalscope fit MODEL --data FILE``: fit one customer-lifetime model and print its parameters."""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import typer
+
+from loyalscope.cli.app import app, console, emit_json, fail
+from loyalscope.errors import ConfigError, DataQualityError, LoyalscopeError, SchemaError
+from loyalscope.i18n import t
+
+MODELS = {
+    "bgnbd": ("bgnbd", "BGNBD"),
+    "pareto_nbd": ("pareto_nbd", "ParetoNBD"),
+    "mbgnbd": ("mbgnbd", "MBGNBD"),
+    "bgbb": ("bgbb", "BGBB"),
+    "gamma_gamma": ("gamma_gamma", "GammaGamma"),
+    "sbg": ("sbg", "ShiftedBetaGeometric"),
+}
+ALIASES = {
+    "frequency": ("frequency", "x"),
+    "recency": ("recency", "t_x"),
+    "T": ("T",),
+    "periods": ("periods", "n", "T"),
+    "monetary": ("monetary_value", "monetary", "zbar"),
+    "weights": ("weights", "count", "n_customers"),
+    "survivors": ("survivors", "active"),
+}
+UNITS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12.0}
+
+
+def _optional(df: pd.DataFrame, name: str) -> np.ndarray | None:
+    for alias in ALIASES[name]:
+        if alias in df.columns:
+            return pd.to_numeric(df[alias], errors="raise").to_numpy(dtype=float)
+    return None
+
+
+def _column(df: pd.DataFrame, name: str, file: str) -> np.ndarray:
+    values = _optional(df, name)
+    if values is not None:
+        return values
+    raise SchemaError(t("models.cli.missing_column", column=name, aliases=", ".join(ALIASES[name])),
+                      fix=t("models.cli.missing_column_fix", column=ALIASES[name][0]), file=file, column=name)
+
+
+def _summary_from_transactions(df: pd.DataFrame, file: str, calibration_end: str | None, unit: str) -> pd.DataFrame:
+    """Customer summary (frequency, recency, T, monetary_value) in ``unit`` from canonical transactions.
+
+    Purchases on the same calendar day count as one; times are days / days-per-unit."""
+    from loyalscope.models.clv import calibration_holdout_summary
+
+    for col in ("customer_id", "order_ts", "amount"):
+        if col not in df.columns:
+            raise SchemaError(t("models.cli.missing_column", column=col, aliases=col),
+                              fix=t("models.cli.missing_column_fix", column=col), file=file, column=col)
+    day = pd.to_datetime(df["order_ts"]).dt.normalize()
+    try:
+        end = pd.Timestamp(calibration_end) if calibration_end else day.max()
+    except ValueError as exc:
+        raise ConfigError(t("models.cli.bad_date", value=calibration_end), fix=t("models.cli.bad_date_fix")) from exc
+    origin = day.min()
+    scale = UNITS[unit]
+    time = (day - origin).dt.days.to_numpy() / scale
+    cal_end = (end - origin).days / scale
+    out = calibration_holdout_summary(df["customer_id"].astype(str).to_numpy(), time, cal_end,
+                                      max(cal_end, time.max()) + 1.0, df["amount"].to_numpy(dtype=float))
+    return out.rename(columns={"monetary": "monetary_value"})
+
+
+def _fit(model_name: str, df: pd.DataFrame, file: str) -> tuple[Any, dict[str, Any]]:
+    module, cls_name = MODELS[model_name]
+    cls = getattr(importlib.import_module(f"loyalscope.models.{module}"), cls_name)
+    extra: dict[str, Any] = {}
+    weights = _optional(df, "weights")
+    if model_name == "sbg":
+        return cls().fit(_column(df, "survivors", file)), extra
+    x = _column(df, "frequency", file)
+    if model_name == "gamma_gamma":
+        z = _column(df, "monetary", file)
+        keep: np.ndarray = (x > 0) & (z > 0)
+        if not keep.any():
+            raise DataQualityError(t("models.cli.no_repeat_buyers"), fix=t("models.cli.no_repeat_buyers_fix"), file=file)
+        extra["left_out"] = int((~keep).sum() if weights is None else weights[~keep].sum())
+        return cls().fit(x[keep], z[keep], weights=None if weights is None else weights[keep]), extra
+    tx = _column(df, "recency", file)
+    age = _column(df, "periods" if model_name == "bgbb" else "T", file)
+    return cls().fit(x, tx, age, weights=weights), extra
+
+
+@app.command("fit", help=t("models.cli.fit_help"))
+def fit(
+    model: str = typer.Argument(..., help=t("models.cli.model_help")),
+    data: str = typer.Option(..., "--data", help=t("models.cli.data_help")),
+    fmt: str = typer.Option("summary", "--format", help=t("models.cli.format_help")),
+    calibration_end: str | None = typer.Option(None, "--calibration-end", help=t("models.cli.calibration_end_help")),
+    time_unit: str = typer.Option("day", "--time-unit", help=t("models.cli.time_unit_help")),
+    as_json: bool = typer.Option(False, "--json", help=t("models.cli.json_help")),
+) -> None:
+    """Fit MODEL on FILE and print parameters, standard errors and the log-likelihood."""
+    try:
+        if model not in MODELS:
+            raise ConfigError(t("models.cli.unknown_model", model=model), fix=t("models.cli.unknown_model_fix", choices=", ".join(MODELS)))
+        if fmt not in ("summary", "transactions"):
+            raise ConfigError(t("models.cli.unknown_format", fmt=fmt), fix=t("models.cli.unknown_format_fix"))
+        if time_unit not in UNITS:
+            raise ConfigError(t("models.cli.unknown_unit", unit=time_unit), fix=t("models.cli.unknown_unit_fix"))
+        try:
+            df = pd.read_csv(data)
+        except (OSError, pd.errors.ParserError) as exc:
+            raise SchemaError(t("models.cli.file_missing"), fix=t("models.cli.file_missing_fix"), file=str(data)) from exc
+        if fmt == "transactions":
+            if model in ("bgbb", "sbg"):
+                raise ConfigError(t("models.cli.transactions_not_for", model=model), fix=t("models.cli.transactions_not_for_fix"))
+            df = _summary_from_transactions(df, str(data), calibration_end, time_unit)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                fitted, extra = _fit(model, df, str(data))
+            except ValueError as exc:
+                raise DataQualityError(t("models.cli.bad_values", detail=str(exc)), fix=t("models.cli.bad_values_fix"), file=str(data)) from exc
+    except LoyalscopeError as exc:
+        fail(exc, as_json)
+    notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    unit = {"bgbb": "period", "sbg": "period", "gamma_gamma": None}.get(model, time_unit)
+    if as_json:
+        d = fitted.to_dict()
+        emit_json({"model": model, "params": d["params"], "se": d["se"], "loglik": d["loglik"], "n": d["n"],
+                   "aic": d["aic"], "bic": d["bic"], "time_unit": unit, "warnings": notes, **extra})
+        return
+    _print(model, fitted, unit, notes, extra)
+
+
+def _print(model: str, fitted: Any, unit: str | None, notes: list[str], extra: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    table = Table(title=t("models.cli.title", model=model, n=f"{fitted.n_:,.0f}", unit=unit or "-"))
+    summary = fitted.summary()
+    for col in summary.columns:
+        table.add_column(t(f"models.summary.{col}"), justify="left" if col == "param" else "right")
+    for row in summary.itertuples(index=False):
+        table.add_row(row.param, *(f"{v:.4f}" for v in row[1:]))
+    console.print(table)
+    console.print(f"{t('models.cli.loglik')} {fitted.loglik_:.2f}   {t('models.cli.aic')} {fitted.aic_:.2f}   "
+                  f"{t('models.cli.bic')} {fitted.bic_:.2f}")
+    if extra.get("left_out"):
+        console.print(t("models.cli.left_out", count=extra["left_out"]))
+    for note in notes:
+        console.print(f"[yellow]{note}[/]")

@@ -1,0 +1,155 @@
+"""``loyalscope segment rfm``, ``loyalscope index`` and ``loyalscope churn``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from loyalscope.cli.app import app, console, emit_json, fail
+from loyalscope.config import AnalysisConfig
+from loyalscope.data import schema
+from loyalscope.data.dataset import Dataset
+from loyalscope.errors import LoyalscopeError, SchemaError
+from loyalscope.i18n import normalise_lang, t, use_lang
+
+segment_app = typer.Typer(help="Customer segments / 客户分群", no_args_is_help=True)
+app.add_typer(segment_app, name="segment")
+
+_LANG = typer.Option(None, "--lang", help="Language: zh or en.")
+_CONFIG = typer.Option(None, "--config", "-c", help="loyalscope.toml")
+_JSON = typer.Option(False, "--json", help="Print JSON.")
+
+
+def load_data(data: str, config: AnalysisConfig) -> Dataset:
+    """Read DATA with ``loyalscope.load`` when the data layer is installed, else a folder of
+    canonical CSVs (customers.csv, transactions.csv ...)."""
+    try:
+        from loyalscope.data.load import load  # type: ignore[import-not-found]
+    except ImportError:
+        load = None
+    if load is not None:
+        return load(data, config=config)
+    folder = Path(data)
+    frames = {name: pd.read_csv(folder / f"{name}.csv", dtype={"customer_id": str, "order_id": str})
+              for name in schema.TABLE_NAMES if (folder / f"{name}.csv").is_file()}
+    if "transactions" not in frames:
+        raise SchemaError(t("segments.cli.no_data", path=str(folder)), file=str(folder),
+                          fix=t("segments.cli.no_data_fix"))
+    return Dataset.from_frames(frames, config=config)
+
+
+def _setup(lang: str | None, config_path: Path | None, **overrides: object) -> tuple[AnalysisConfig, str]:
+    config = AnalysisConfig.load(config_path, **{"locale": lang, **overrides})
+    return config, normalise_lang(lang or config.locale)
+
+
+@segment_app.command("rfm")
+def rfm(
+    data: str = typer.Argument(..., help="A folder of canonical files (or any source `analyze` reads)."),
+    scheme: str = typer.Option("classic11", "--scheme", help="classic11, cn8 or a scheme TOML file."),
+    lang: str | None = _LANG,
+    config_path: Path | None = _CONFIG,
+    as_json: bool = _JSON,
+) -> None:
+    """RFM scores (1-5, recent = 5) and named segments of every customer."""
+    from loyalscope.segments.rfm import rfm_segments, segment_counts
+    from loyalscope.segments.scheme import load_scheme
+
+    try:
+        config, language = _setup(lang, config_path)
+        with use_lang(language):
+            sch = load_scheme(scheme)
+            seg = rfm_segments(load_data(data, config), sch, lang=language)
+            counts = segment_counts(seg, sch, language)
+    except LoyalscopeError as exc:
+        fail(exc, as_json)
+    if as_json:
+        emit_json({
+            "scheme": sch.name,
+            "customers": [{"customer_id": r.customer_id, "r": int(r.r), "f": int(r.f), "m": int(r.m),
+                           "segment": r.segment} for r in seg.itertuples()],
+            "segments": counts,
+        })
+        return
+    table = Table(title=f"RFM ({sch.name})")
+    table.add_column(t("segments.cli.segment", language))
+    table.add_column(t("segments.cli.customers", language), justify="right")
+    for name, n in counts.items():
+        table.add_row(name, str(n))
+    console.print(table)
+
+
+@app.command("index")
+def index(
+    data: str = typer.Argument(..., help="A folder of canonical files (or any source `analyze` reads)."),
+    weights: str = typer.Option("ahp", "--weights", help="ahp, entropy or a TOML file of weights / AHP matrices."),
+    lang: str | None = _LANG,
+    config_path: Path | None = _CONFIG,
+    as_json: bool = _JSON,
+) -> None:
+    """Composite loyalty index (0-100) over the A1-A3 indicators."""
+    from loyalscope.indices.indicators import loyalty_indicators
+    from loyalscope.indices.loyalty_index import loyalty_index
+
+    try:
+        config, language = _setup(lang, config_path)
+        with use_lang(language):
+            ind = loyalty_indicators(load_data(data, config))
+            scored, used, notes = loyalty_index(ind, weights, language)
+    except LoyalscopeError as exc:
+        fail(exc, as_json)
+    li = scored["loyalty_index"]
+    if as_json:
+        emit_json({
+            "weights": used, "notes": notes,
+            "summary": {"n": len(li), "mean": float(li.mean()), "median": float(li.median())},
+            "customers": [{"customer_id": cid, "loyalty_index": float(v)} for cid, v in li.items()],
+        })
+        return
+    table = Table(title=t("segments.cli.weights", language))
+    table.add_column(t("segments.cli.indicator", language))
+    table.add_column(t("segments.cli.weight", language), justify="right")
+    for k, w in used.items():
+        table.add_row(k, f"{w:.3f}")
+    console.print(table)
+    for note in notes:
+        console.print(f"[yellow]{note}[/]")
+    console.print(t("segments.cli.index_mean", language, mean=li.mean(), median=li.median(), n=len(li)))
+
+
+@app.command("churn")
+def churn(
+    data: str = typer.Argument(..., help="A folder of canonical files (or any source `analyze` reads)."),
+    horizon: int | None = typer.Option(None, "--horizon", help="Days without purchase that count as churn."),
+    lang: str | None = _LANG,
+    config_path: Path | None = _CONFIG,
+    as_json: bool = _JSON,
+) -> None:
+    """Churn risk: a model trained at an earlier cut-off, validated out of time."""
+    from loyalscope.segments.churn import churn_risk
+
+    try:
+        config, language = _setup(lang, config_path, **{"segments.churn_horizon_days": horizon})
+        with use_lang(language):
+            res = churn_risk(load_data(data, config))
+    except LoyalscopeError as exc:
+        fail(exc, as_json)
+    p = res.scores["churn_probability"]
+    if as_json:
+        emit_json({
+            "horizon_days": res.horizon, "train_cutoff": res.train_cutoff, "valid_cutoff": res.valid_cutoff,
+            "auc_train": res.auc_train, "auc_valid": res.auc_valid,
+            "calibration": res.calibration.to_dict(orient="records"),
+            "lift": res.lift.to_dict(orient="records"),
+            "coefficients": res.model.summary().reset_index().to_dict(orient="records"),
+            "customers": [{"customer_id": cid, "churn_probability": float(v)} for cid, v in p.items()],
+        })
+        return
+    console.print(t("segments.cli.churn_summary", language, train=res.train_cutoff,
+                    valid=res.valid_cutoff, horizon=res.horizon))
+    console.print(t("segments.cli.churn_auc", language, train=res.auc_train, valid=res.auc_valid))
+    console.print(t("segments.cli.churn_top_lift", language, lift=float(res.lift.lift.iloc[0]),
+                    high=int((p >= 0.5).sum())))

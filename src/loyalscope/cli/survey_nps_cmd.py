@@ -1,0 +1,76 @@
+"""``loyalscope survey nps``: Net Promoter Score of a 0-10 column with three intervals."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from loyalscope.cli.app import console, emit_json, fail
+from loyalscope.cli.survey_app import survey_app
+from loyalscope.config import SurveyConfig
+from loyalscope.data.sources import detect_encoding, sniff_delimiter
+from loyalscope.errors import ConfigError, LoyalscopeError, SchemaError
+from loyalscope.i18n import t
+from loyalscope.models.nps import NPS
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a CSV (encoding and delimiter detected: UTF-8, GBK/GB18030 ...), Excel
+    (.xlsx/.xls) or Parquet file into pandas."""
+    if not path.exists():
+        raise ConfigError(t("survey.cli.no_file", path=str(path)), file=str(path),
+                          fix=t("survey.cli.no_file_fix"))
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return pd.read_parquet(path)
+    if suffix in (".xlsx", ".xls"):
+        return pd.read_excel(path)
+    raw = path.read_bytes()
+    encoding = detect_encoding(raw)
+    header = raw.decode(encoding, errors="replace").lstrip("\ufeff").split("\n", 1)[0]
+    return pd.read_csv(io.BytesIO(raw), encoding=encoding, sep=sniff_delimiter(header, suffix))
+
+
+def run_nps(data: pd.DataFrame, column: str, seed: int = 0, file: str | None = None) -> dict[str, Any]:
+    """NPS of ``data[column]`` as the JSON-ready dict printed by ``survey nps``."""
+    if column not in data.columns:
+        raise SchemaError(t("survey.cli.no_column", column=column), file=file, column=column,
+                          fix=t("survey.cli.no_column_fix", columns=", ".join(map(str, data.columns))))
+    values = pd.to_numeric(data[column], errors="coerce")
+    bad = values.isna() & data[column].notna()
+    if bad.any():
+        row = int(bad.to_numpy().nonzero()[0][0])
+        raise SchemaError(t("survey.cli.not_numeric", column=column), file=file, column=column,
+                          row=row + 2, value=data[column].iloc[row], fix=t("survey.cli.range_fix"))
+    try:
+        model = NPS(seed=seed, min_n=SurveyConfig().min_n).fit(values.to_numpy())
+    except ValueError as exc:
+        raise SchemaError(str(exc), file=file, column=column, fix=t("survey.cli.range_fix")) from exc
+    return model.to_dict()
+
+
+@survey_app.command("nps")
+def nps_command(
+    data: Annotated[Path, typer.Option("--data", help="CSV, Excel or Parquet file.")],
+    column: Annotated[str, typer.Option("--column", help="Column of 0-10 answers.")] = "nps",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap and posterior draws.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Net Promoter Score with normal, bootstrap and Bayesian intervals / 净推荐值."""
+    try:
+        out = run_nps(read_table(data), column, seed=seed, file=str(data))
+    except LoyalscopeError as exc:
+        fail(exc, as_json)
+    if as_json:
+        emit_json(out)
+        return
+    console.print(t("survey.cli.nps_line", nps=out["nps"], n=out["n"], promoters=out["promoters"],
+                    passives=out["passives"], detractors=out["detractors"]))
+    for method, (lo, hi) in out["intervals"].items():
+        console.print(t("survey.cli.interval_line", method=t(f"survey.interval.{method}"), lo=lo, hi=hi))
+    if out["small_sample"]:
+        console.print(t("survey.small_sample", n=out["n"]), style="yellow")

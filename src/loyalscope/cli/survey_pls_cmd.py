@@ -1,0 +1,126 @@
+"""``loyalscope survey pls``: fit a PLS path model (ACSI / ECSI style) from a TOML spec."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.table import Table
+
+from loyalscope.cli.app import console, emit_json, fail
+from loyalscope.cli.survey_app import survey_app
+from loyalscope.errors import ConfigError, LoyalscopeError
+from loyalscope.i18n import t
+from loyalscope.models import reliability as rel
+from loyalscope.models.plspm import PLSPM
+from loyalscope.models.plspm_spec import check_columns, load_spec
+
+
+def _read(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise ConfigError(t("survey_model.cli.no_data"), fix=t("survey_model.cli.no_data_fix"), file=str(path))
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return pd.read_parquet(path)
+    if suffix in (".xlsx", ".xls"):
+        return pd.read_excel(path)
+    return pd.read_csv(path)
+
+
+def _num(x: float) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def run_pls(data: pd.DataFrame, spec_path: Path, n_boot: int = 0, seed: int | None = None,
+            data_file: str | None = None) -> dict[str, Any]:
+    """Fit the spec on ``data``; return the JSON-ready result of ``survey pls``."""
+    spec = load_spec(spec_path)
+    check_columns(spec, list(data.columns), file=data_file)
+    model = PLSPM.from_spec(spec).fit(data)
+    lo, hi = spec.scale if spec.scale else (None, None)
+    index = model.index(lo, hi, errors="coerce")
+    table = rel.reliability_table(data, spec.blocks, model.loadings_)
+    out: dict[str, Any] = {
+        "paths": model.path_dict(),
+        "r2": {k: float(v) for k, v in model.r2_.items()},
+        "gof": model.gof_,
+        "index": {k: _num(v) for k, v in index.items()},
+        "reliability": {
+            lv: {"alpha": _num(r.alpha), "alpha_std": _num(r.alpha_std), "rho": _num(r.rho),
+                 "ave": _num(r.ave), "htmt_max": _num(r.htmt_max),
+                 "flags": [f for f in r["flags"].split(", ") if f]}
+            for lv, r in table.iterrows()
+        },
+        "thresholds": {"alpha": rel.ALPHA_MIN, "rho": rel.RHO_MIN, "ave": rel.AVE_MIN,
+                       "htmt": [rel.HTMT_STRICT, rel.HTMT_LIBERAL]},
+        "n": len(data),
+        "iterations": model.n_iter_,
+    }
+    negative = [lv for lv, v in index.items() if not np.isfinite(v)]
+    if negative:
+        out["warnings"] = [t("survey_model.cli.index_undefined", lvs=", ".join(negative))]
+    if n_boot > 0:
+        boot = model.bootstrap(n_boot, seed=seed)
+        paths = boot.loc["path"]
+        out["bootstrap"] = {
+            "n": boot.attrs["n_boot"], "failed": boot.attrs["n_failed"], "seed": seed, "level": boot.attrs["level"],
+            "paths": {name: {"se": float(r.std_error), "percentile": [float(r.perc_lo), float(r.perc_hi)],
+                             "bca": [float(r.bca_lo), float(r.bca_hi)]} for name, r in paths.iterrows()},
+        }
+    return out
+
+
+def _print(out: dict[str, Any]) -> None:
+    boot = out.get("bootstrap")
+    paths = Table(title=t("survey_model.paths"))
+    paths.add_column(t("survey_model.columns.path"))
+    paths.add_column(t("survey_model.columns.coef"), justify="right")
+    if boot:
+        paths.add_column(t("survey_model.columns.ci", level=round(boot["level"] * 100)) + " (BCa)", justify="right")
+    for name, value in out["paths"].items():
+        row = [name, f"{value:.3f}"]
+        if boot:
+            lo, hi = boot["paths"][name]["bca"]
+            row.append(f"[{lo:.3f}, {hi:.3f}]")
+        paths.add_row(*row)
+    console.print(paths)
+    lvs = Table(title=f"{t('survey_model.gof')} = {out['gof']:.4f}")
+    lvs.add_column(t("survey_model.columns.lv"))
+    lvs.add_column(t("survey_model.r2"), justify="right")
+    lvs.add_column(t("survey_model.index"), justify="right")
+    for lv, idx in out["index"].items():
+        r2 = out["r2"].get(lv)
+        lvs.add_row(lv, "" if r2 is None else f"{r2:.3f}", "-" if idx is None else f"{idx:.1f}")
+    console.print(lvs)
+    rtab = Table(title=t("survey_model.reliability"))
+    rtab.add_column(t("survey_model.columns.lv"))
+    for key in ("alpha", "alpha_std", "rho", "ave", "flags"):
+        rtab.add_column(t(f"survey_model.columns.{key}"), justify="right")
+    for lv, r in out["reliability"].items():
+        flags = ", ".join(r["flags"]) or t("survey_model.ok")
+        rtab.add_row(lv, *(f"{r[k]:.3f}" for k in ("alpha", "alpha_std", "rho", "ave")), flags)
+    console.print(rtab)
+    for warning in out.get("warnings", []):
+        console.print(f"[yellow]{warning}[/]")
+
+
+@survey_app.command("pls")
+def pls(
+    data: Annotated[Path, typer.Option("--data", help="Survey answers (CSV, Parquet or Excel), one row per respondent.")],
+    spec: Annotated[Path, typer.Option("--spec", help="Model spec TOML with a blocks table and a model table (paths, scheme, scaled).")],
+    n_boot: int = typer.Option(0, "--bootstrap", min=0, help="Bootstrap resamples for confidence intervals."),
+    seed: int | None = typer.Option(None, "--seed", help="Random seed of the bootstrap."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Fit a PLS path model (e.g. ACSI / ECSI): paths, R squared, GoF, 0-100 index, reliability."""
+    try:
+        out = run_pls(_read(data), spec, n_boot=n_boot, seed=seed, data_file=str(data))
+    except LoyalscopeError as exc:
+        fail(exc, as_json)
+    if as_json:
+        emit_json(out)
+    else:
+        _print(out)

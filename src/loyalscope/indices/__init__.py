@@ -1,0 +1,1 @@
+"""Weights and composite indices: AHP, entropy weights, loyalty index, excellent customers."""

@@ -1,0 +1,122 @@
+"""Shifted-beta-geometric (sBG) model of contract renewals (Fader & Hardie 2007, "How to project
+customer retention", Journal of Interactive Marketing 21(1); DERL from Fader & Hardie 2010,
+"Customer-base valuation in a contractual setting: the perils of ignoring heterogeneity").
+
+Each customer churns at the end of any period with probability theta ~ Beta(alpha, beta), so the
+period of churn T is shifted-geometric::
+
+    P(T = t) = B(alpha+1, beta+t-1) / B(alpha, beta)        t = 1, 2, ...
+    S(t)     = P(T > t) = B(alpha, beta+t) / B(alpha, beta)
+    r(t)     = S(t) / S(t-1) = (beta+t-1) / (alpha+beta+t-1)   (retention rate, rises with t)
+
+A cohort with ``survivors`` n_0, n_1, ..., n_k (active at the start of periods 1..k+1) contributes
+``sum_t (n_{t-1} - n_t) ln P(T=t) + n_k ln S(k)``. Time is in renewal periods (e.g. years).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+from scipy.special import betaln, digamma, hyp2f1
+
+from loyalscope.models.base import Data, MLEModel, as_array, as_weights
+
+
+class ShiftedBetaGeometric(MLEModel):
+    """sBG model; ``fit(survivors)`` from a cohort's survivor counts or ``fit_durations`` from contracts."""
+
+    _param_names: ClassVar[tuple[str, ...]] = ("alpha", "beta")
+
+    def fit(self, survivors: Any, initial_params: Any = None) -> ShiftedBetaGeometric:
+        """Fit from survivor counts ``n_0 >= n_1 >= ... >= n_k`` of one cohort (n_0 = cohort size)."""
+        n = as_array("survivors", survivors)
+        if n.size < 2 or np.any(np.diff(n) > 0):
+            raise ValueError("The 'survivors' argument must be a non-increasing sequence of at least two counts "
+                             f"(active customers at the start of each period). Got {n.tolist()!r}.")
+        k = n.size - 1
+        periods = np.concatenate([np.arange(1, k + 1), [k]]).astype(float)
+        churned = np.concatenate([np.ones(k), [0.0]])
+        weights = np.concatenate([-np.diff(n), [n[-1]]])
+        return self.fit_durations(periods, churned, weights, initial_params)
+
+    def fit_durations(self, periods: Any, churned: Any, weights: Any = None,
+                      initial_params: Any = None) -> ShiftedBetaGeometric:
+        """Fit from contracts: ``periods`` completed (>= 1) and whether the customer ``churned`` at
+        the end of the last one (1) or is still active (0, censored); optional counts ``weights``."""
+        t = as_array("periods", periods)
+        c = as_array("churned", churned)
+        t, c = np.broadcast_arrays(t, c)
+        if np.any(t != np.round(t)) or np.any((t < 1) & (c == 1)):
+            raise ValueError("The 'periods' argument must hold whole numbers of periods (>= 1 for churned contracts).")
+        if not np.all(np.isin(c, (0.0, 1.0))):
+            raise ValueError("The 'churned' argument must be 0 (still active) or 1 (churned).")
+        w = as_weights(weights, t.size)
+        keep = w > 0
+        return self._fit_mle((t[keep], c[keep]), w[keep], initial_params)  # type: ignore[return-value]
+
+    def _negloglik_grad(self, log_params: np.ndarray, data: Data, weights: np.ndarray) -> tuple[float, np.ndarray]:
+        theta = np.exp(log_params)
+        al, be = theta
+        t, c = data
+        base_a, base_b = digamma(al + be) - digamma(al), digamma(al + be) - digamma(be)
+        s_end = digamma(al + be + t)
+        tb = np.where(c == 1, be + t - 1, be + t)
+        ll = np.where(c == 1, betaln(al + 1, be + t - 1), betaln(al, be + t)) - betaln(al, be)
+        d_al = np.where(c == 1, digamma(al + 1), digamma(al)) - s_end + base_a
+        d_be = digamma(tb) - s_end + base_b
+        grad = np.array([weights @ d_al, weights @ d_be]) * theta
+        return -float(weights @ ll), -grad
+
+    def survival(self, t: Any) -> np.ndarray:
+        """S(t) = P(still a customer after t periods) = B(alpha, beta+t) / B(alpha, beta)."""
+        al, be = self._theta()
+        return np.exp(betaln(al, be + as_array("t", t)) - betaln(al, be))
+
+    def retention_rate(self, t: Any) -> np.ndarray:
+        """r(t) = S(t)/S(t-1) = (beta+t-1)/(alpha+beta+t-1) for periods t >= 1."""
+        al, be = self._theta()
+        tt = as_array("t", t)
+        return (be + tt - 1) / (al + be + tt - 1)
+
+    def predict_survivors(self, cohort_size: float, periods: int) -> np.ndarray:
+        """Expected active customers at the start of periods 1..periods+1: cohort_size * S(0..periods)."""
+        return cohort_size * self.survival(np.arange(periods + 1))
+
+    def derl(self, discount_rate: float, renewals: Any = 0) -> np.ndarray:
+        """Discounted expected residual lifetime, in payments, of a customer who has made ``renewals``
+        renewals and is about to pay for the next period (the next payment is not discounted)::
+
+            DERL = sum_{t > renewals} S(t) / S(renewals) / (1+d)^(t - renewals - 1)
+                 = (beta+n)/(alpha+beta+n) 2F1(1, beta+n+1; alpha+beta+n+1; 1/(1+d)),  n = renewals
+
+        ``discount_rate`` d is per period (a yearly rate for yearly contracts) and must be > 0.
+        """
+        if not discount_rate > 0:
+            raise ValueError(f"The 'discount_rate' argument must be > 0 (per period). Got {discount_rate!r} instead.")
+        al, be = self._theta()
+        n = as_array("renewals", renewals)
+        return (be + n) / (al + be + n) * hyp2f1(1.0, be + n + 1, al + be + n + 1, 1.0 / (1.0 + discount_rate))
+
+
+def contract_durations(terms: Any, last_renewed: Any, last_ended: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Per-customer (periods, churned) for :meth:`ShiftedBetaGeometric.fit_durations` from contracts.
+
+    Parameters
+    ----------
+    terms : number of contract terms each customer started (>= 1).
+    last_renewed : whether the last term was renewed (True, or unknown treated as False when ended).
+    last_ended : whether the last term has ended by the analysis date.
+
+    A customer whose last term ended without renewal churned after ``terms`` periods; one whose
+    last term is still running has survived ``terms - 1`` renewals (censored); one whose last term
+    ended with a renewal not yet in the data has survived ``terms`` (censored).
+    """
+    n = as_array("terms", terms)
+    renewed = np.asarray(last_renewed, dtype=bool)
+    ended = np.asarray(last_ended, dtype=bool)
+    if np.any(n < 1):
+        raise ValueError("The 'terms' argument must be >= 1 for every customer.")
+    churned = ended & ~renewed
+    periods = np.where(ended, n, n - 1)
+    return periods.astype(float), churned.astype(float)

@@ -1,0 +1,58 @@
+"""Report section "Composite loyalty index": weights, index distribution, excellent-customer tiers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from loyalscope.data.dataset import Dataset
+from loyalscope.indices.excellent import excellent_customers
+from loyalscope.indices.indicators import loyalty_indicators
+from loyalscope.indices.loyalty_index import loyalty_index
+from loyalscope.results import Chart, Number, Section, Table, Text
+from loyalscope.sections.context import SectionContext
+
+SECTION_ID = "loyalty_index"
+K = "segments.report.index."
+
+
+def build(ds: Dataset, ctx: SectionContext) -> Section:
+    ind = loyalty_indicators(ds)
+    scored, weights, notes = loyalty_index(ind, ctx.config.segments.index_weights, ctx.config.locale)
+    li = scored["loyalty_index"]
+    section = Section(SECTION_ID)
+    section.add(Number(K + "mean", float(li.mean()), unit="score", denominator=float(li.notna().sum())),
+                Text(K + "method", {"weights": ctx.config.segments.index_weights}, style="note"))
+    for c in ("A11", "A12", "A13", "A21", "A22", "A31", "A32", "A33", "A34"):
+        if c not in weights:
+            section.add(Text("indices.loyalty.dropped", {"indicator": c}, style="warning"))
+    wt = pd.DataFrame({"indicator": [f"{K}ind.{k}" for k in weights], "weight": list(weights.values())})
+    section.add(Table(K + "weights", wt, {"indicator": K + "col.indicator", "weight": K + "col.weight"},
+                      percent_columns=("weight",), translate_values=("indicator",)))
+    edges = np.arange(0, 110, 10)
+    hist = pd.cut(li.dropna(), edges, include_lowest=True, right=False).value_counts().sort_index()
+    section.add(Chart("bar", K + "distribution",
+                      pd.DataFrame({"band": [f"{int(i.left)}-{int(i.right)}" for i in hist.index],
+                                    "customers": hist.to_numpy()}),
+                      x="band", y="customers", labels={"band": K + "col.band", "customers": K + "col.customers"}))
+    comp = pd.DataFrame({"loyalty": li, "value": None, "satisfaction": ind.get("A34"),
+                         "potential": ind.get("A13")}, index=ind.index)
+    rfm = ctx.results.get("rfm")
+    mon = rfm.set_index("customer_id")["monetary"] if rfm is not None else None
+    if ctx.customers is not None and "clv" in ctx.customers:
+        mon = ctx.customers.set_index("customer_id")["clv"]
+    if mon is not None:
+        comp["value"] = mon.reindex(comp.index).astype(float)
+    comp = comp.astype(float)
+    tiers = excellent_customers(comp)
+    tt = tiers.tier.value_counts().reindex(["A", "B", "C", "D"], fill_value=0).rename_axis("tier").reset_index(name="customers")
+    tt["share"] = tt.customers / tt.customers.sum()
+    section.add(Table(K + "tiers", tt, {"tier": K + "col.tier", "customers": K + "col.customers",
+                                        "share": K + "col.share"}, percent_columns=("share",),
+                      note=K + "tiers_note"))
+    out = pd.DataFrame({"customer_id": scored.index.astype(str), "loyalty_index": li.to_numpy(),
+                        "excellent_tier": tiers.tier.to_numpy()})
+    ctx.add_customer_columns(out)
+    ctx.results["loyalty_index"] = out
+    section.data = {"weights": weights, "notes": notes, "mean": float(li.mean())}
+    return section

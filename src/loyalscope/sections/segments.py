@@ -1,0 +1,143 @@
+"""Report section "Segments": RFM grid and treemap, segment table, migration, quadrant."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+
+from loyalscope.data.dataset import Dataset
+from loyalscope.results import Chart, Number, Section, Table, Text
+from loyalscope.sections.context import SectionContext
+from loyalscope.segments.dimensions import behavioural_loyalty, loyalty_dimensions, rescale
+from loyalscope.segments.loyalty_inputs import loyalty_inputs
+from loyalscope.segments.loyalty_types import load_rules, loyalty_types
+from loyalscope.segments.quadrant import QUADRANTS, sat_loyalty_quadrant
+from loyalscope.segments.relationship import relationship_level
+from loyalscope.segments.rfm import migration, rfm_segments
+from loyalscope.segments.scheme import BUILTIN, load_scheme
+
+SECTION_ID = "segments"
+K = "segments.report."
+M = "segments.report.more."
+
+
+def build(ds: Dataset, ctx: SectionContext) -> Section:
+    cfg = ctx.config.segments
+    scheme = load_scheme(cfg.rfm_scheme)
+    builtin = cfg.rfm_scheme in BUILTIN
+    seg = rfm_segments(ds, scheme, bins=cfg.rfm_bins, lang=ctx.config.locale)
+    label = seg["segment_id"].map(lambda s: f"segments.name.{s}") if builtin else seg["segment"]
+    seg["label"] = label
+    section = Section(SECTION_ID)
+    n = len(seg)
+    section.add(Number(K + "customers", float(n), unit="count"),
+                Text(K + "rfm_method", {"scheme": scheme.name, "bins": cfg.rfm_bins}, style="note"))
+
+    # segment table: size, spend, CLV where known
+    tbl = seg.groupby(["segment_id", "label"], sort=False).agg(
+        customers=("customer_id", "size"), spend=("monetary", "sum"),
+        recency_days=("recency_days", "mean"), frequency=("frequency", "mean")).reset_index()
+    tbl["share"] = tbl.customers / n
+    tbl["spend_share"] = tbl.spend / tbl.spend.sum() if tbl.spend.sum() else 0.0
+    if ctx.customers is not None and "clv" in ctx.customers:
+        clv = ctx.customers.set_index("customer_id")["clv"]
+        tbl["clv"] = [float(clv.reindex(seg.customer_id[seg.segment_id == s]).mean()) for s in tbl.segment_id]
+    order = {s.id: i for i, s in enumerate(scheme.segments)}
+    tbl = tbl.sort_values("segment_id", key=lambda c: c.map(order)).reset_index(drop=True)
+    cols = {c: K + "col." + c for c in tbl.columns if c != "segment_id"}
+    section.add(Table(K + "segment_table", tbl.drop(columns="segment_id"), cols,
+                      percent_columns=("share", "spend_share"),
+                      translate_values=("label",) if builtin else ()))
+    section.add(Chart("treemap", K + "treemap", tbl[["label", "customers"]], x="label", y="customers",
+                      translate_values=("label",) if builtin else ()))
+    if scheme.key != "high_low":
+        fm = np.floor((seg.f + seg.m) / 2 + 0.5).astype(int)
+        grid = pd.crosstab(seg.r, fm).reindex(index=range(scheme.bins, 0, -1),
+                                              columns=range(1, scheme.bins + 1), fill_value=0)
+        long = grid.stack().rename("customers").reset_index()
+        long.columns = ["r", "fm", "customers"]
+        section.add(Chart("heatmap", K + "grid", long, x="r", y="customers",
+                          labels={"r": K + "col.r", "fm": K + "col.fm"},
+                          options={"columns": "fm", "z": "customers", "texttemplate": "%{z}"}))
+    start = ds.analysis_date - timedelta(days=ctx.config.analysis.inactivity_days)
+    try:
+        counts, _ = migration(ds, start, ds.analysis_date, scheme, lang=ctx.config.locale)
+        section.add(Table(K + "migration", counts.reset_index().rename(columns={"segment_start": "from"}),
+                          note=K + "migration_note", note_kw={"days": ctx.config.analysis.inactivity_days}))
+    except (KeyError, ValueError):  # no customers at the earlier date
+        pass
+
+    quadrant = _quadrant(ds, seg, ctx, section)
+    _loyalty_types(ds, seg, ctx, section)
+    if ds.has("transactions", "margin"):
+        tx = ds.table("transactions", "amount", "margin")
+        totals = tx.aggregate(amount=tx.amount.sum(), margin=tx.margin.sum()).to_pandas().iloc[0]
+        if totals.amount and totals.amount > 0:
+            rate = float(totals.margin / totals.amount)
+            level = relationship_level(n, rate)
+            section.add(Text(M + "kotler", {"level": M + "kotler_level." + level, "n": n, "margin": f"{rate:.1%}"}))
+            section.data["relationship_level"] = level
+    ctx.add_customer_columns(seg.rename(columns={"segment": "rfm_segment"})[
+        ["customer_id", "r", "f", "m", "rfm_segment"]])
+    ctx.results["rfm"] = seg
+    ctx.results["rfm_scheme"] = scheme
+    if quadrant is not None:
+        ctx.results["quadrant"] = quadrant
+    section.data.update({"scheme": scheme.name,
+                         "segments": dict(zip(tbl.label.astype(str), tbl.customers.astype(int), strict=True))})
+    return section
+
+
+def _quadrant(ds: Dataset, seg: pd.DataFrame, ctx: SectionContext, section: Section) -> pd.Series | None:
+    if not ds.has("surveys", "csat"):
+        return None
+    sv = ds.table("surveys", "customer_id", "csat")
+    sat = sv.group_by("customer_id").aggregate(csat=sv.csat.mean()).to_pandas()
+    sat = sat.set_index(sat.customer_id.astype(str)).csat
+    s = seg.set_index("customer_id")
+    loyalty = behavioural_loyalty(s.frequency, s.recency_days)
+    satisfaction = rescale(sat.reindex(s.index), 1.0, float(ctx.config.survey.csat_scale_max))
+    cfg = ctx.config.segments
+    l_cut = cfg.quadrant_loyalty_cut if cfg.quadrant_loyalty_cut is not None else float(loyalty.median())
+    q = sat_loyalty_quadrant(satisfaction, loyalty, cfg.quadrant_satisfaction_cut, l_cut)
+    frame = pd.DataFrame({"quadrant": q, "satisfaction": satisfaction, "loyalty": loyalty}).dropna()
+    if frame.empty:
+        return None
+    agg = frame.groupby("quadrant").agg(customers=("loyalty", "size"), loyalty=("loyalty", "mean"),
+                                        satisfaction=("satisfaction", "mean")).reindex(QUADRANTS).dropna().reset_index()
+    agg["name"] = agg.quadrant.map(lambda v: K + "quadrant." + v)
+    section.add(Chart("quadrant", K + "quadrant_chart", agg, x="loyalty", y="satisfaction", size="customers",
+                      labels={"loyalty": K + "col.loyalty", "satisfaction": K + "col.satisfaction"},
+                      options={"text": "name", "x_cut": l_cut, "y_cut": cfg.quadrant_satisfaction_cut},
+                      translate_values=("name",)),
+                Text(K + "quadrant_method", {"sat_cut": cfg.quadrant_satisfaction_cut,
+                                             "loyalty_cut": f"{l_cut:.2f}"}, style="note"))
+    return q
+
+
+def _loyalty_types(ds: Dataset, seg: pd.DataFrame, ctx: SectionContext, section: Section) -> None:
+    """Loyalty types with the rule that fired, and mean behavioural/attitudinal/emotional loyalty."""
+    inputs = loyalty_inputs(ds, scale_max=float(ctx.config.survey.csat_scale_max))
+    inputs = inputs.reindex(seg.customer_id)
+    types = loyalty_types(inputs, load_rules(), lang=ctx.config.locale)
+    counts = types.loyalty_type.value_counts()
+    frame = pd.DataFrame({"loyalty_type": [f"segments.loyalty_type.{r.id}" for r in load_rules()],
+                          "customers": [int(counts.get(r.id, 0)) for r in load_rules()]})
+    frame.loc[len(frame)] = [M + "unclassified", int(counts.get("unclassified", 0))]
+    frame["share"] = frame.customers / max(len(types), 1)
+    section.add(Table(M + "loyalty_types", frame, {"loyalty_type": M + "col.loyalty_type",
+                                                   "customers": K + "col.customers", "share": K + "col.share"},
+                      percent_columns=("share",), translate_values=("loyalty_type",),
+                      note=M + "loyalty_types_note"))
+    s = seg.set_index("customer_id")
+    dims = loyalty_dimensions(s[["frequency", "recency_days"]].join(inputs), float(ctx.config.survey.csat_scale_max))
+    means = dims.mean()
+    dim_frame = pd.DataFrame({"dimension": [M + "dim." + d for d in dims.columns],
+                              "score": means.to_numpy(), "customers": dims.notna().sum().to_numpy()})
+    section.add(Table(M + "dimensions", dim_frame, {"dimension": M + "col.dimension", "score": M + "col.score",
+                                                    "customers": K + "col.customers"},
+                      translate_values=("dimension",), note=M + "dimensions_note"))
+    ctx.add_customer_columns(pd.DataFrame({"customer_id": s.index.astype(str),
+                                           "loyalty_type": types.loyalty_type.to_numpy()}))

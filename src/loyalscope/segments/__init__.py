@@ -1,0 +1,1 @@
+"""Customer classifications: RFM segments, quadrants, loyalty types, relationship levels."""

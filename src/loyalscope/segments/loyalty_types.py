@@ -1,0 +1,93 @@
+"""Loyalty types (忠诚类型) from a rule file: monopoly, inertia, price, incentive, kinship, value.
+
+The rules are data (``rules/loyalty_types.toml``, or a user's file of the same form): an ordered
+list of ``[[rule]]`` with ``id``, ``zh``, ``en`` and ``when`` (a list of ``{field, op, value}``
+conditions, all of which must hold). The first rule that holds fires; each customer gets the
+type and the rule text that fired, so the report can show why. Customers matching no rule are
+``unclassified``.
+"""
+
+from __future__ import annotations
+
+import operator
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from loyalscope.errors import ConfigError
+
+FIELDS = ("satisfaction", "price_sensitivity", "promo_share", "alternatives", "is_employee")
+OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt,
+    "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    zh: str
+    en: str
+    when: tuple[tuple[str, str, Any], ...]
+
+    def text(self, lang: str = "en") -> str:
+        return self.zh if lang.startswith("zh") else self.en
+
+    def holds(self, frame: pd.DataFrame) -> np.ndarray:
+        mask = np.ones(len(frame), dtype=bool)
+        for field, op, value in self.when:
+            col = frame[field] if field in frame else pd.Series(np.nan, index=frame.index)
+            present = col.notna().to_numpy()
+            vals = col.astype(object).where(col.notna(), other=None)
+            hit = np.array([bool(OPS[op](v, value)) if p else False
+                            for v, p in zip(vals, present, strict=True)], dtype=bool)
+            mask &= hit
+        return mask
+
+
+def load_rules(path: str | Path | None = None) -> list[Rule]:
+    """Read and check a loyalty-type rule file (default: the bundled one)."""
+    if path is None:
+        res = resources.files("loyalscope.segments") / "rules" / "loyalty_types.toml"
+        text, source = res.read_text(encoding="utf-8"), "rules/loyalty_types.toml"
+    else:
+        text, source = Path(path).read_text(encoding="utf-8"), str(path)
+    rules = []
+    for item in tomllib.loads(text).get("rule", []):
+        conds = []
+        for c in item.get("when", []):
+            if c.get("field") not in FIELDS or c.get("op") not in OPS or "value" not in c:
+                raise ConfigError(
+                    f"Rule {item.get('id')!r} has an invalid condition {c!r}.",
+                    file=source, value=str(c),
+                    fix=f"Use field in {FIELDS}, op in {tuple(OPS)}, and a value.",
+                )
+            conds.append((c["field"], c["op"], c["value"]))
+        if not conds:
+            raise ConfigError(f"Rule {item.get('id')!r} has no conditions.", file=source,
+                              fix="Give `when = [{ field = ..., op = ..., value = ... }]`.")
+        rules.append(Rule(str(item["id"]), str(item.get("zh", item["id"])),
+                          str(item.get("en", item["id"])), tuple(conds)))
+    return rules
+
+
+def loyalty_types(
+    customers: pd.DataFrame, rules: list[Rule] | None = None, lang: str = "en"
+) -> pd.DataFrame:
+    """``loyalty_type`` and ``rule`` (the text that fired) for each row of ``customers``."""
+    rules = rules if rules is not None else load_rules()
+    kind = np.full(len(customers), "unclassified", dtype=object)
+    why = np.full(len(customers), "", dtype=object)
+    free = np.ones(len(customers), dtype=bool)
+    for rule in rules:
+        hit = free & rule.holds(customers)
+        kind[hit] = rule.id
+        why[hit] = rule.text(lang)
+        free &= ~hit
+    return pd.DataFrame({"loyalty_type": kind, "rule": why}, index=customers.index)

@@ -1,0 +1,1 @@
+"""Strategy recommendations: diagnosis facts -> the documents' strategies, by a rule file."""

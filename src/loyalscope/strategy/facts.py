@@ -1,0 +1,76 @@
+"""Build the diagnosis facts that the strategy rules read, from analysis results.
+
+Every argument is optional; facts whose inputs are absent are simply not produced (and the
+rules that need them stay silent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+
+def diagnosis_facts(
+    segments: pd.DataFrame | None = None,
+    previous_segments: pd.DataFrame | None = None,
+    quadrant: pd.Series | None = None,
+    churn_probability: pd.Series | None = None,
+    complaints: pd.DataFrame | None = None,
+    metrics: Mapping[str, float] | None = None,
+    targets: Mapping[str, float] | None = None,
+    driver_gaps: Mapping[str, bool] | None = None,
+) -> dict[str, float]:
+    """Facts for :func:`loyalscope.strategy.engine.recommend`.
+
+    segments / previous_segments: RFM frames with ``segment_id`` and ``monetary``;
+    quadrant: quadrant per customer; churn_probability: per customer;
+    complaints: :func:`post_complaint_repurchase` table; metrics and targets: metric id ->
+    value (gap = metric - target); driver_gaps: dimension -> high importance & low performance.
+    """
+    f: dict[str, float] = {}
+    if segments is not None and len(segments):
+        n = len(segments)
+        for sid, grp in segments.groupby("segment_id"):
+            f[f"segment_share.{sid}"] = len(grp) / n
+            f[f"segment_size.{sid}"] = float(len(grp))
+            f[f"segment_value.{sid}"] = float(grp["monetary"].sum())
+        f["segment_size.all"] = float(n)
+        f["segment_value.all"] = float(segments["monetary"].sum())
+        if previous_segments is not None and len(previous_segments):
+            prev = previous_segments["segment_id"].value_counts(normalize=True)
+            now = segments["segment_id"].value_counts(normalize=True)
+            for sid in set(prev.index) | set(now.index):
+                f[f"segment_trend.{sid}"] = float(now.get(sid, 0.0) - prev.get(sid, 0.0))
+    if quadrant is not None:
+        q = quadrant.dropna()
+        mon = None
+        if segments is not None and "customer_id" in segments:
+            mon = segments.set_index("customer_id")["monetary"]
+        for k, c in q.value_counts().items():
+            f[f"quadrant_share.{k}"] = c / len(q)
+            f[f"segment_size.{k}"] = float(c)
+            if mon is not None:
+                f[f"segment_value.{k}"] = float(mon.reindex(q.index[q == k]).sum())
+    if churn_probability is not None and len(churn_probability):
+        high = churn_probability >= 0.5
+        f["churn.high_risk_share"] = float(high.mean())
+        f["segment_size.high_risk"] = float(high.sum())
+        if segments is not None and "customer_id" in segments:
+            mon = segments.set_index("customer_id")["monetary"]
+            f["segment_value.high_risk"] = float(mon.reindex(churn_probability.index[high]).sum())
+    if complaints is not None and len(complaints):
+        t = complaints.set_index(["dimension", "level"])
+        if ("all", "all") in t.index:
+            f["complaint.repurchase_rate"] = float(t.loc[("all", "all"), "repurchase_rate"])
+            f["segment_size.complainants"] = float(t.loc[("all", "all"), "complaints"])
+        if ("speed", "quick") in t.index and ("all", "all") in t.index:
+            total = t.loc[("all", "all"), "complaints"]
+            if total:
+                f["complaint.quick_resolution_rate"] = float(t.loc[("speed", "quick"), "complaints"] / total)
+    for k, v in (metrics or {}).items():
+        if targets and k in targets:
+            f[f"gap.{k}"] = float(v) - float(targets[k])
+    for k, v in (driver_gaps or {}).items():
+        f[f"driver_gap.{k}"] = 1.0 if v else 0.0
+    return {k: v for k, v in f.items() if v == v}

@@ -1,0 +1,72 @@
+"""``loyalscope fit`` end to end on the bundled reference data."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from loyalscope.cli import app
+
+runner = CliRunner()
+
+
+def _json(args: list[str]) -> dict:
+    result = runner.invoke(app, ["fit", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_bgnbd_summary_json(data_dir):
+    out = _json(["bgnbd", "--data", str(data_dir / "cdnow_sample_summary.csv"), "--time-unit", "week"])
+    assert out["model"] == "bgnbd" and out["n"] == 2357 and out["time_unit"] == "week"
+    assert set(out["params"]) == {"r", "alpha", "a", "b"} == set(out["se"])
+    assert out["params"]["alpha"] == pytest.approx(4.4135, abs=5e-4)
+    assert out["loglik"] == pytest.approx(-9582.43, abs=0.01)
+
+
+def test_gamma_gamma_uses_repeat_buyers(data_dir):
+    out = _json(["gamma_gamma", "--data", str(data_dir / "cdnow_sample_summary.csv")])
+    assert out["n"] == 946 and out["left_out"] == 1411
+    assert out["params"]["p"] == pytest.approx(6.2488, abs=5e-4)
+
+
+def test_bgbb_weights_and_periods(data_dir):
+    out = _json(["bgbb", "--data", str(data_dir / "bgbb_donations.csv")])
+    assert out["n"] == 11104
+    assert out["loglik"] == pytest.approx(-33225.58, abs=0.01)
+
+
+def test_sbg_survivor_counts(tmp_path):
+    path = tmp_path / "cohort.csv"
+    pd.DataFrame({"active": [1000, 869, 743, 653, 593, 551, 517, 491]}).to_csv(path, index=False)
+    out = _json(["sbg", "--data", str(path)])
+    assert out["params"]["alpha"] == pytest.approx(0.668, abs=5e-4)
+    assert out["params"]["beta"] == pytest.approx(3.806, abs=5e-4)
+
+
+def test_transactions_format_reproduces_summary_fit(tmp_path, data_dir):
+    tx = pd.read_csv(data_dir / "cdnow_sample_transactions.txt", sep=r"\s+", header=None,
+                     names=["master_id", "customer_id", "date", "cds", "amount"], dtype={"date": str})
+    tx["order_ts"] = pd.to_datetime(tx.date, format="%Y%m%d")
+    path = tmp_path / "transactions.csv"
+    tx[["customer_id", "order_ts", "amount"]].to_csv(path, index=False)
+    out = _json(["bgnbd", "--data", str(path), "--format", "transactions", "--calibration-end", "1997-09-30",
+                 "--time-unit", "week"])
+    assert out["n"] == 2357
+    published = {"r": 0.2426, "alpha": 4.4135, "a": 0.7929, "b": 2.4258}
+    for k, v in published.items():
+        assert out["params"][k] == pytest.approx(v, abs=1e-3)
+
+
+def test_errors_say_how_to_fix(tmp_path):
+    path = tmp_path / "bad.csv"
+    pd.DataFrame({"frequency": [1, 2], "T": [5, 6]}).to_csv(path, index=False)
+    result = runner.invoke(app, ["fit", "bgnbd", "--data", str(path), "--json"])
+    assert result.exit_code == 2
+    err = json.loads(result.stdout)
+    assert err["error"] == "SchemaError" and err["column"] == "recency" and "t_x" in err["message"]
+    result = runner.invoke(app, ["fit", "weibull", "--data", str(path), "--json"])
+    assert result.exit_code == 2 and "bgnbd" in json.loads(result.stdout)["fix"]

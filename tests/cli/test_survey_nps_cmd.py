@@ -1,0 +1,72 @@
+"""``loyalscope survey nps`` end to end with Typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from loyalscope.cli import app
+from loyalscope.models.nps import NPS
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def answers() -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    return pd.DataFrame({"id": range(120), "likely": rng.integers(0, 11, 120)})
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
+def test_json_output(tmp_path: Path, answers: pd.DataFrame, suffix: str) -> None:
+    path = tmp_path / f"answers{suffix}"
+    {".csv": answers.to_csv, ".parquet": answers.to_parquet, ".xlsx": answers.to_excel}[suffix](path, index=False)
+    res = runner.invoke(app, ["survey", "nps", "--data", str(path), "--column", "likely", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    x = answers["likely"]
+    assert out["n"] == 120
+    assert out["promoters"] == int((x >= 9).sum())
+    assert out["detractors"] == int((x <= 6).sum())
+    assert out["passives"] == 120 - out["promoters"] - out["detractors"]
+    assert out["nps"] == pytest.approx(100 * ((x >= 9).mean() - (x <= 6).mean()))
+    expected = NPS(seed=0).fit(x.to_numpy()).intervals_
+    for method in ("normal", "bootstrap", "bayes"):
+        assert out["intervals"][method] == pytest.approx(list(expected[method]))
+        assert out["intervals"][method][0] < out["nps"] < out["intervals"][method][1]
+
+
+def test_text_output(tmp_path: Path, answers: pd.DataFrame) -> None:
+    path = tmp_path / "a.csv"
+    answers.to_csv(path, index=False)
+    res = runner.invoke(app, ["survey", "nps", "--data", str(path), "--column", "likely"])
+    assert res.exit_code == 0, res.output
+    assert "NPS" in res.stdout or "净推荐值" in res.stdout
+
+
+def test_errors_as_json(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    pd.DataFrame({"nps": [9, 12, 3]}).to_csv(path, index=False)
+    res = runner.invoke(app, ["survey", "nps", "--data", str(path), "--json"])
+    assert res.exit_code == 2
+    assert json.loads(res.stdout)["error"] == "SchemaError"
+    res = runner.invoke(app, ["survey", "nps", "--data", str(path), "--column", "x", "--json"])
+    err = json.loads(res.stdout)
+    assert err["column"] == "x" and "nps" in err["fix"]
+    res = runner.invoke(app, ["survey", "nps", "--data", str(tmp_path / "none.csv"), "--json"])
+    assert json.loads(res.stdout)["error"] == "ConfigError"
+
+
+def test_gbk_csv_with_chinese_header(tmp_path: Path) -> None:
+    path = tmp_path / "问卷.csv"
+    path.write_bytes("客户;推荐意愿\n甲;10\n乙;6\n丙;8\n丁;9\n".encode("gbk"))
+    res = runner.invoke(app, ["survey", "nps", "--data", str(path), "--column", "推荐意愿", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert (out["n"], out["promoters"], out["passives"], out["detractors"]) == (4, 2, 1, 1)
+    assert out["nps"] == pytest.approx(25.0)

@@ -1,0 +1,51 @@
+"""``loyalscope survey pls`` on plspm's bank data (published numbers in tests/data/README.md)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from loyalscope.cli import app
+from loyalscope.models.plspm_spec import bank_spec_path
+
+runner = CliRunner()
+
+
+def _run(*args: str):
+    return runner.invoke(app, ["survey", "pls", *args])
+
+
+def test_json_output_reproduces_plspm(data_dir) -> None:
+    res = _run("--data", str(data_dir / "ecsi_bank_satisfaction.csv"), "--spec", str(bank_spec_path()),
+               "--bootstrap", "50", "--seed", "4", "--json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert set(out) >= {"paths", "r2", "gof", "index", "reliability", "bootstrap"}
+    assert out["paths"]["Satisfaction -> Loyalty"] == pytest.approx(0.4955, abs=1e-4)
+    assert out["r2"]["Quality"] == pytest.approx(0.7197, abs=1e-4)
+    assert out["gof"] == pytest.approx(0.609741624338411, abs=1e-6)
+    assert out["reliability"]["Image"]["alpha_std"] == pytest.approx(0.8302, abs=1e-4)
+    assert all(0 < v < 100 for v in out["index"].values())
+    lo, hi = out["bootstrap"]["paths"]["Image -> Expectations"]["percentile"]
+    assert lo < out["paths"]["Image -> Expectations"] < hi
+    again = json.loads(_run("--data", str(data_dir / "ecsi_bank_satisfaction.csv"), "--spec",
+                            str(bank_spec_path()), "--bootstrap", "50", "--seed", "4", "--json").stdout)
+    assert again["bootstrap"] == out["bootstrap"]
+
+
+def test_table_output(data_dir) -> None:
+    res = _run("--data", str(data_dir / "ecsi_bank_satisfaction.csv"), "--spec", str(bank_spec_path()))
+    assert res.exit_code == 0, res.output
+    assert "Satisfaction -> Loyalty" in res.stdout and "0.495" in res.stdout
+
+
+def test_unknown_column_is_a_clear_error(data_dir, tmp_path) -> None:
+    spec = tmp_path / "m.toml"
+    spec.write_text('[blocks]\nImage = ["IMAG1", "imag2"]\nLoyalty = ["loy1", "loy2"]\n'
+                    '[model]\npaths = ["Image -> Loyalty"]\n')
+    res = _run("--data", str(data_dir / "ecsi_bank_satisfaction.csv"), "--spec", str(spec), "--json")
+    assert res.exit_code == 2
+    err = json.loads(res.stdout)
+    assert err["error"] == "ConfigError" and "IMAG1" in err["message"] and err["fix"]

@@ -1,0 +1,121 @@
+"""Segments, loyalty index, churn and strategy sections build on simulated data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from loyalscope.config import AnalysisConfig
+from loyalscope.data.dataset import Dataset
+from loyalscope.results import Chart, Table
+from loyalscope.sections import segments
+from loyalscope.sections.context import SectionContext
+
+
+@pytest.fixture(scope="module")
+def ds() -> Dataset:
+    rng = np.random.default_rng(5)
+    n = 200
+    start = pd.Timestamp("2022-01-01")
+    tx = []
+    for i in range(n):
+        t, k = rng.uniform(0, 100), 0
+        stop = rng.uniform(100, 730)
+        while t < stop:
+            tx.append((f"o{i}_{k}", f"c{i:03d}", start + pd.Timedelta(days=t), float(rng.gamma(2, 30))))
+            t += rng.exponential(25)
+            k += 1
+    sv = pd.DataFrame({"response_id": [f"r{i}" for i in range(n)], "customer_id": [f"c{i:03d}" for i in range(n)],
+                       "answered_ts": start + pd.Timedelta(days=50), "csat": rng.integers(1, 6, n).astype(float)})
+    cfg = AnalysisConfig(locale="en")
+    return Dataset.from_frames({"transactions": pd.DataFrame(tx, columns=["order_id", "customer_id", "order_ts", "amount"]),
+                                "surveys": sv}, config=cfg)
+
+
+def test_segments_section(ds: Dataset) -> None:
+    ctx = SectionContext(ds.config)
+    sec = segments.build(ds, ctx)
+    tables = [b for b in sec.blocks if isinstance(b, Table)]
+    charts = {b.kind: b for b in sec.blocks if isinstance(b, Chart)}
+    seg_table = tables[0].frame
+    assert seg_table.customers.sum() == len(ctx.results["rfm"])
+    assert seg_table.share.sum() == pytest.approx(1.0)
+    assert charts["heatmap"].frame.customers.sum() == len(ctx.results["rfm"])
+    assert set(charts["quadrant"].frame.quadrant) <= {"apostle", "mercenary", "hostage", "defector"}
+    assert charts["quadrant"].frame.customers.sum() == len(ctx.results["rfm"])
+    assert "rfm_segment" in ctx.customers.columns
+
+
+def test_loyalty_index_section(ds: Dataset) -> None:
+    from loyalscope.sections import loyalty_index
+
+    ctx = SectionContext(ds.config)
+    segments.build(ds, ctx)
+    sec = loyalty_index.build(ds, ctx)
+    tables = [b for b in sec.blocks if isinstance(b, Table)]
+    assert tables[0].frame.weight.sum() == pytest.approx(1.0)
+    assert tables[1].frame.customers.sum() == len(ctx.results["rfm"])
+    bars = next(b for b in sec.blocks if isinstance(b, Chart)).frame
+    assert bars.customers.sum() == len(ctx.results["rfm"])
+    assert ctx.customers.loyalty_index.between(0, 100).all()
+
+
+def test_churn_and_strategy_sections(ds: Dataset) -> None:
+    from loyalscope.sections import churn, strategy
+
+    ctx = SectionContext(ds.config)
+    segments.build(ds, ctx)
+    sec = churn.build(ds, ctx)
+    km = next(b for b in sec.blocks if isinstance(b, Chart) and b.kind == "line" and b.color == "segment")
+    assert km.frame.survival.between(0, 1).all()
+    assert len(km.frame) <= 30 * 11  # aggregated
+    assert 0 <= sec.data["auc_valid"] <= 1
+    st = strategy.build(ds, ctx)
+    recs = st.data["recommendations"]
+    facts = st.data["facts"]
+    assert "churn.high_risk_share" in facts
+    for r in recs:
+        assert r["evidence"]
+        assert all(facts[e["fact"]] == e["actual"] for e in r["evidence"])
+
+
+def test_every_strategy_target_has_a_label() -> None:
+    from loyalscope.i18n import has_key
+    from loyalscope.sections.strategy import _target_key
+    from loyalscope.strategy.engine import load_rules
+
+    for r in load_rules():
+        assert has_key(_target_key(r.target)), r.target
+
+
+def test_loyalty_types_table(ds: Dataset) -> None:
+    from loyalscope.i18n import has_key
+
+    ctx = SectionContext(ds.config)
+    sec = segments.build(ds, ctx)
+    lt = next(b for b in sec.blocks if isinstance(b, Table) and b.title.endswith("loyalty_types"))
+    assert lt.frame.customers.sum() == len(ctx.results["rfm"])
+    assert all(has_key(k) for k in lt.frame.loyalty_type)
+    # the fixture has CSAT only: satisfied customers are value-based, the others inertia
+    counts = dict(zip(lt.frame.loyalty_type, lt.frame.customers, strict=True))
+    assert counts["segments.loyalty_type.value"] + counts["segments.loyalty_type.inertia"] == len(ctx.results["rfm"])
+    assert set(ctx.customers.loyalty_type) <= {"value", "inertia"}
+
+
+def test_kotler_level_in_section() -> None:
+    tx = pd.DataFrame({"order_id": [f"o{i}" for i in range(60)], "customer_id": [f"c{i % 50}" for i in range(60)],
+                       "order_ts": pd.Timestamp("2023-01-01") + pd.to_timedelta(range(60), unit="D"),
+                       "amount": [100.0] * 60, "margin": [40.0] * 60})
+    ds = Dataset.from_frames({"transactions": tx}, config=AnalysisConfig(locale="en"))
+    sec = segments.build(ds, SectionContext(ds.config))
+    # 50 customers (few) at a 40% margin (high) -> partnership
+    assert sec.data["relationship_level"] == "partnership"
+
+
+def test_quadrant_cutoffs_from_config(ds: Dataset) -> None:
+    cfg = AnalysisConfig.load(**{"segments.quadrant_satisfaction_cut": 0.0, "segments.quadrant_loyalty_cut": 0.0})
+    ctx = SectionContext(cfg)
+    segments.build(ds, ctx)
+    # everyone is "high" on both axes
+    assert set(ctx.results["quadrant"].dropna()) == {"apostle"}

@@ -1,0 +1,77 @@
+"""Kaplan-Meier curves, Cox drivers, churn reasons and post-complaint repurchase."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines import KaplanMeierFitter
+
+from loyalscope.data.dataset import Dataset
+from loyalscope.segments.churn_reasons import (
+    churn_reasons,
+    cohens_d,
+    odds_ratio,
+    post_complaint_repurchase,
+)
+from loyalscope.segments.churn_survival import cox_drivers, km_curves, survival_table
+
+
+def test_km_curves_by_segment(shop: Dataset) -> None:
+    surv = survival_table(shop)
+    seg = pd.Series(np.where(surv.complaints > 0, "complained", "no complaint"), index=surv.index)
+    curves = km_curves(surv, seg, grid=10)
+    assert set(curves.segment) == {"complained", "no complaint"}
+    assert len(curves) == 20  # aggregated: grid points only
+    last = curves[curves.day == curves.day.max()].set_index("segment").survival
+    assert last["complained"] < last["no complaint"]  # complaints drive dropout in the simulation
+    sub = surv[seg == "complained"]
+    kmf = KaplanMeierFitter().fit(sub.duration, sub.event)
+    d = curves[curves.segment == "complained"].day.iloc[5]
+    assert curves[curves.segment == "complained"].survival.iloc[5] == pytest.approx(
+        float(kmf.survival_function_at_times([d]).iloc[0]))
+
+
+def test_cox_hazard_ratio_of_complaints_above_one(shop: Dataset) -> None:
+    s = cox_drivers(survival_table(shop))
+    assert s.loc["complaints", "exp(coef)"] > 1.0
+
+
+def test_effect_sizes_by_hand() -> None:
+    a, b = np.array([2.0, 4.0, 6.0]), np.array([1.0, 2.0, 3.0])
+    # s1^2 = 4, s0^2 = 1, pooled = sqrt((2*4 + 2*1) / 4) = sqrt(2.5)
+    assert cohens_d(a, b) == pytest.approx(2.0 / np.sqrt(2.5))
+    flag = np.array([1, 1, 1, 0, 0, 0, 0, 1], bool)
+    churn = np.array([1, 1, 0, 0, 0, 1, 0, 0], bool)
+    # a=2, b=2, c=1, d=3 (+0.5 each): 2.5*3.5 / (2.5*1.5)
+    assert odds_ratio(flag, churn) == pytest.approx(2.5 * 3.5 / (2.5 * 1.5))
+
+
+def test_churn_reasons_point_at_complaints(shop: Dataset) -> None:
+    r = churn_reasons(shop)
+    assert r.loc["complaints", "odds_ratio"] > 2
+    assert r.loc["complaints", "cohens_d"] > 0.2
+    assert "recency_days" not in r.index
+
+
+def test_post_complaint_repurchase_by_severity_and_speed(shop: Dataset) -> None:
+    t = post_complaint_repurchase(shop, horizon=60).set_index(["dimension", "level"])
+    # simulation: major complaints drop out 95%, quick resolutions 30%
+    assert t.loc[("severity", "major"), "repurchase_rate"] < t.loc[("severity", "minor"), "repurchase_rate"]
+    assert t.loc[("speed", "quick"), "repurchase_rate"] > t.loc[("speed", "slow"), "repurchase_rate"]
+    assert t.loc[("severity", "major"), "benchmark_low"] == 0.04
+    assert t.loc[("speed", "quick"), "benchmark_high"] == 0.95
+    assert t.loc[("all", "all"), "complaints"] == t.loc[("severity", "major"), "complaints"] + t.loc[
+        ("severity", "minor"), "complaints"]
+
+
+def test_reason_codes() -> None:
+    from loyalscope.segments.churn_reasons import reason_codes
+
+    cu = pd.DataFrame({"customer_id": list("abcde"), "churn_reason": ["price", "price", "service", None, "price"]})
+    tx = pd.DataFrame({"order_id": ["1"], "customer_id": ["a"], "order_ts": pd.to_datetime(["2024-01-01"]),
+                       "amount": [1.0]})
+    r = reason_codes(Dataset.from_frames({"customers": cu, "transactions": tx}))
+    assert r.churn_reason.tolist() == ["price", "service"]
+    assert r.n.tolist() == [3, 1]
+    assert r.share.tolist() == [0.75, 0.25]

@@ -1,0 +1,30 @@
+"""Diagnosis facts from analysis results, end to end into recommendations."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from loyalscope.strategy.engine import recommend
+from loyalscope.strategy.facts import diagnosis_facts
+
+
+def test_facts_and_recommendations_from_results() -> None:
+    seg = pd.DataFrame({"customer_id": list("abcdefghij"),
+                        "segment_id": ["champions"] * 2 + ["about_to_sleep"] * 3 + ["loyal"] * 5,
+                        "monetary": [100.0] * 10})
+    prev = seg.assign(segment_id=["champions"] * 5 + ["loyal"] * 5)
+    churn = pd.Series([0.9, 0.1, 0.8, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1], index=list("abcdefghij"))
+    f = diagnosis_facts(seg, prev, churn_probability=churn,
+                        metrics={"repeat_purchase_rate": 0.3}, targets={"repeat_purchase_rate": 0.4},
+                        driver_gaps={"quality": True, "price": False})
+    assert f["segment_share.about_to_sleep"] == pytest.approx(0.3)
+    assert f["segment_trend.champions"] == pytest.approx(-0.3)
+    assert f["segment_value.about_to_sleep"] == 300.0
+    assert f["churn.high_risk_share"] == pytest.approx(0.2)
+    assert f["segment_value.high_risk"] == 200.0
+    assert f["gap.repeat_purchase_rate"] == pytest.approx(-0.1)
+    rules = [r.rule for r in recommend(f)]
+    assert rules == ["quality_driver", "sleeping_care", "churn_risk_high", "repeat_gap"]
+    sleep = next(r for r in recommend(f) if r.rule == "sleeping_care")
+    assert sleep.size == 3 and sleep.value_at_stake == 300.0
