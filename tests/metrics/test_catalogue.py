@@ -9,6 +9,11 @@ import reference
 
 from loyalscope.metrics import REGISTRY, compute
 
+MODULES = {f"loyalscope.metrics.{m}" for m in
+           ("behaviour", "retention", "service", "engagement", "value")}
+MINE = sorted(m for m, rec in REGISTRY.items() if rec.build.__module__ in MODULES)
+"""The metrics of this area (other areas register and test their own)."""
+
 BY_OK = {
     "purchase_frequency", "purchase_amount", "order_value", "repeat_purchase_rate",
     "repurchase_rate", "interpurchase_interval", "interpurchase_interval_median",
@@ -41,7 +46,7 @@ def compare(got: pd.DataFrame, ref: pd.DataFrame, keys: list[str]) -> None:
 
 
 @pytest.mark.parametrize("grain", ["month", "quarter"])
-@pytest.mark.parametrize("metric_id", sorted(REGISTRY))
+@pytest.mark.parametrize("metric_id", MINE)
 def test_metric_matches_pandas(ds, frames, metric_id, grain):
     got = compute(ds, metric_id, period=grain)
     ref = getattr(reference, metric_id)(frames, grain)
@@ -57,7 +62,8 @@ def test_metric_by_group_matches_pandas(ds, frames, metric_id):
 
 
 def test_every_metric_has_a_reference():
-    assert not [m for m in REGISTRY if not hasattr(reference, m)]
+    assert len(MINE) >= 40
+    assert not [m for m in MINE if not hasattr(reference, m)]
 
 
 @pytest.mark.parametrize("metric_id", ["purchase_frequency", "return_rate", "pareto_share"])

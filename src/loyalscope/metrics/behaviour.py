@@ -133,13 +133,15 @@ def frequency_trend(ds, ctx: MetricContext, k: int | None = None) -> ibis.Table:
     ends = pc.select(tp=pc.period, tidx=pc.idx).distinct()
     j = pc.inner_join(ends, (pc.idx <= ends.tidx) & (pc.idx > ends.tidx - k))
     x = j.idx - (j.tidx - (k - 1))
-    j = j.mutate(xy=f64(x * j.n))
+    j = j.mutate(xy=x * j.n)
     per = j.group_by(["tp", *([ctx.by] if ctx.by else []), "customer_id"]).aggregate(
-        sxy=j.xy.sum(), sy=f64(j.n.sum())
+        sxy=j.xy.sum(), sy=j.n.sum()
     )
-    xbar, sxx = (k - 1) / 2.0, k * (k * k - 1) / 12.0
-    per = per.mutate(slope=(per.sxy - xbar * per.sy) / sxx).rename(period="tp")
-    return ratio(per, ctx, per.slope.sum(), per.customer_id.count())
+    # 2 Sxx slope = 2 sxy - (k - 1) sy is an integer: sum it exactly, divide once, so that the
+    # result does not depend on the engine's summation order
+    sxx = k * (k * k - 1) / 12.0
+    per = per.mutate(m2=(2 * per.sxy - (k - 1) * per.sy).cast("int64")).rename(period="tp")
+    return ratio(per, ctx, f64(per.m2.sum()) / (2.0 * sxx), per.customer_id.count())
 
 
 def share_of_wallet(ds, ctx: MetricContext) -> ibis.Table:
