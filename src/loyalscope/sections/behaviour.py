@@ -27,7 +27,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         section.add(Chart(
             kind="bar", title="metrics.section.channel_chart",
             frame=mix[["period", "channel", "value"]], x="period", y="value", color="channel",
-            options={"stacked": True, "percent_y": True},
+            options={"barmode": "stack", "percent_y": True},
             labels={"period": "metrics.section.period", "value": "metrics.section.value"},
         ))
     ctx.results["behaviour_series"] = series

@@ -39,7 +39,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     states["state"] = "metrics.lifecycle_state." + states.state
     section.add(Chart(
         kind="bar", title="metrics.section.lifecycle_chart", frame=states, x="period",
-        y="customers", color="state", options={"stacked": True, "barmode": "relative"},
+        y="customers", color="state", options={"barmode": "relative"},
         translate_values=("state",),
         labels={"period": "metrics.section.period", "customers": "metrics.lifecycle_state.customers"},
     ))
