@@ -18,3 +18,8 @@ def test_lookup_and_language_switch() -> None:
     assert t("schema.customers.customer_id", "en") == "customer identifier"
     assert t("core.needs", "en", what="surveys.nps") == "core.needs"  # unknown key falls back
     assert "surveys.nps" in t("core.errors.needs", "en", what="surveys.nps")
+
+
+def test_placeholders_may_be_named_key_or_lang() -> None:
+    # t's own parameters are positional-only, so templates can use {key} and {lang}
+    assert "A11" in t("indices.ahp.missing", "en", key="A11")

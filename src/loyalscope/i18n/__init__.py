@@ -79,7 +79,7 @@ def use_lang(lang: str | None) -> Iterator[str]:
         _current.reset(token)
 
 
-def t(key: str, lang: str | None = None, **kwargs: Any) -> str:
+def t(key: str, lang: str | None = None, /, **kwargs: Any) -> str:
     """Translate ``key`` into ``lang`` (default: the language in force), formatted with kwargs.
 
     A missing key falls back to English, then to the key itself, so that a missing
