@@ -82,7 +82,7 @@ def _pin_utc(con: BaseBackend) -> None:
     if con.name == "duckdb":
         con.raw_sql("SET TimeZone = 'UTC'")
     elif con.name == "pyspark":
-        con._session.conf.set("spark.sql.session.timeZone", "UTC")  # type: ignore[attr-defined]
+        con._session.conf.set("spark.sql.session.timeZone", "UTC")
 
 
 def capabilities(con: BaseBackend) -> Capabilities:

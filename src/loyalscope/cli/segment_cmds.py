@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import typer
 from rich.table import Table
 
 from loyalscope.cli.app import app, console, emit_json, fail
 from loyalscope.config import AnalysisConfig
-from loyalscope.data import schema
 from loyalscope.data.dataset import Dataset
-from loyalscope.errors import LoyalscopeError, SchemaError
+from loyalscope.errors import LoyalscopeError
 from loyalscope.i18n import normalise_lang, t, use_lang
 
 segment_app = typer.Typer(help="Customer segments / 客户分群", no_args_is_help=True)
@@ -24,21 +22,10 @@ _JSON = typer.Option(False, "--json", help="Print JSON.")
 
 
 def load_data(data: str, config: AnalysisConfig) -> Dataset:
-    """Read DATA with ``loyalscope.load`` when the data layer is installed, else a folder of
-    canonical CSVs (customers.csv, transactions.csv ...)."""
-    try:
-        from loyalscope.data.load import load  # type: ignore[import-not-found]
-    except ImportError:
-        load = None
-    if load is not None:
-        return load(data, config=config)
-    folder = Path(data)
-    frames = {name: pd.read_csv(folder / f"{name}.csv", dtype={"customer_id": str, "order_id": str})
-              for name in schema.TABLE_NAMES if (folder / f"{name}.csv").is_file()}
-    if "transactions" not in frames:
-        raise SchemaError(t("segments.cli.no_data", path=str(folder)), file=str(folder),
-                          fix=t("segments.cli.no_data_fix"))
-    return Dataset.from_frames(frames, config=config)
+    """Read and validate DATA (files, a folder or a URL) with the data layer."""
+    from loyalscope.data.load import load
+
+    return load(data, config=config)
 
 
 def _setup(lang: str | None, config_path: Path | None, **overrides: object) -> tuple[AnalysisConfig, str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -79,7 +80,7 @@ def churn_features(ds: Dataset, cutoff: date) -> pd.DataFrame:
     return out
 
 
-def _agg(tbl, aggs: dict) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _agg(tbl: Any, aggs: dict[str, Any]) -> pd.DataFrame:
     df = tbl.group_by("customer_id").aggregate(**aggs).to_pandas()
     df["customer_id"] = df.customer_id.astype(str)
     return df.set_index("customer_id").astype(float)
