@@ -66,6 +66,9 @@ class AnalysisSettings(_Section):
     iceberg_ratio: float = Field(default=25.0, gt=0)
     """Dissatisfied customers per complainant (documents: 1 in 25 complains)."""
     trend_periods: int = Field(default=6, ge=2)
+    targets: dict[str, float] = Field(default_factory=dict)
+    """Metric id -> target, in the units of the report (shares for rates, points for nps), e.g.
+    ``[analysis.targets] repeat_purchase_rate = 0.35``; the strategy rules act on the gaps."""
 
 
 class ValueConfig(_Section):

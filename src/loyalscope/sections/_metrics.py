@@ -67,6 +67,8 @@ def headline(ds: Dataset, ctx: SectionContext, section: Section, ids: list[str]
             note="metrics.section.latest_period", note_kw={"period": p.isoformat()},
             warn=value is None,
         ))
+        if value is not None:  # latest values feed the strategy rules' gaps vs targets
+            ctx.results.setdefault("metric_values", {})[mid] = value
         section.data[mid] = {"period": p.isoformat(), "value": value,
                              "numerator": float(row.numerator),
                              "denominator": float(row.denominator), "reason": row.reason}

@@ -53,7 +53,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         if pairs:
             _competitors(answers, pairs, cfg.min_n, section)
         if len(dims) >= 2:
-            _drivers(answers, dims, section)
+            _drivers(answers, dims, section, ctx)
         if dims and "nps" in answers.columns:
             _bayes_drivers(answers, dims, section)
     if "csat" in surveys.columns and ds.has("transactions"):
@@ -80,6 +80,7 @@ def _nps(ds: Dataset, ctx: SectionContext, section: Section) -> None:
                       translate_values=("method",)))
     section.data["nps"] = m.to_dict()
     ctx.results["nps"] = m
+    ctx.results.setdefault("metric_values", {})["nps"] = m.nps_  # points, as targets are given
     if "segment" in s.columns:
         _nps_by_segment(ds, ctx, section)
 
@@ -152,7 +153,7 @@ def _competitors(answers: pd.DataFrame, pairs: list[tuple[str, str, str]], min_n
     section.data["competitors"] = table.to_dict("records")
 
 
-def _drivers(answers: pd.DataFrame, dims: list[str], section: Section) -> None:
+def _drivers(answers: pd.DataFrame, dims: list[str], section: Section, ctx: SectionContext) -> None:
     outcome = next((c for c in ("loyalty_score", "recommend_intent", "nps") if c in answers.columns), None)
     if outcome is None:
         return
@@ -163,6 +164,9 @@ def _drivers(answers: pd.DataFrame, dims: list[str], section: Section) -> None:
         section.add(Text(f"{K}.drivers_skipped", style="note"))
         return
     table = da.summary()
+    # high importance and low performance: the strategy rules' driver_gap.<dimension> facts
+    ctx.results["driver_gaps"] = {str(d).removeprefix("dim_"): q == "concentrate_here"
+                                  for d, q in zip(table["driver"], table["quadrant"], strict=True)}
     table["quadrant"] = [f"{K}.quadrant.{q}" for q in table["quadrant"]]
     section.add(Text(f"{K}.drivers_note", {"outcome": outcome, "r2": round(100 * da.r2_, 1), "n": da.n_}, style="note"))
     section.add(Table(f"{K}.drivers", table, columns={

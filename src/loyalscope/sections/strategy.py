@@ -33,7 +33,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         segments=seg, previous_segments=prev, quadrant=ctx.results.get("quadrant"),
         churn_probability=churn.scores["churn_probability"] if churn is not None else None,
         complaints=ctx.results.get("complaint_repurchase"),
-        metrics=ctx.results.get("metric_values"), targets=ctx.results.get("metric_targets"),
+        metrics=ctx.results.get("metric_values"), targets=ctx.results.get("metric_targets") or ctx.config.analysis.targets,
         driver_gaps=ctx.results.get("driver_gaps"),
     )
     recs = recommend(facts)
