@@ -193,6 +193,18 @@ def pareto_share(fr, g, by=None):
     return pd.DataFrame(rows)
 
 
+def _contract_ended(fr, s, e) -> set:
+    """Customers with a contract ending in [s, e), not renewed, and no other contract that
+    starts before e and ends on or after e."""
+    if "contracts" not in fr:
+        return set()
+    c = fr["contracts"]
+    start, end = pd.to_datetime(c.start_date), pd.to_datetime(c.end_date)
+    ended = set(c.customer_id[(end >= s) & (end < e) & ~c.renewed.fillna(False).astype(bool)])
+    running = set(c.customer_id[(start < e) & (end >= e)])
+    return ended - running
+
+
 def _sets(fr, g):
     tx = fr["transactions"]
     d = tx.order_ts.dt.normalize()
@@ -203,29 +215,30 @@ def _sets(fr, g):
         S = set(tx.customer_id[(d >= s - lb) & (d < s)])
         E = set(tx.customer_id[(d >= e - lb) & (d < e)])
         N = set(first.index[(first >= s) & (first < e)])
-        yield row.period, S, E, N
+        yield row.period, S, E, N, _contract_ended(fr, s, e)
 
 
 def _ret(fr, g, f):
-    rows = [{"period": p, **dict(zip(("numerator", "denominator"), f(S, E, N), strict=True))}
-            for p, S, E, N in _sets(fr, g)]
+    rows = [{"period": p, **dict(zip(("numerator", "denominator"), f(S, E, N, C), strict=True))}
+            for p, S, E, N, C in _sets(fr, g)]
     return pd.DataFrame(rows)
 
 
 def retention_rate_std(fr, g, by=None):
-    return _ret(fr, g, lambda S, E, N: (len(E - N), len(S)))
+    return _ret(fr, g, lambda S, E, N, C: (len(E - N), len(S)))
 
 
 def retention_rate_seed(fr, g, by=None):
-    return _ret(fr, g, lambda S, E, N: (len(E - N), len(E)))
+    return _ret(fr, g, lambda S, E, N, C: (len(E - N), len(E)))
 
 
 def churn_rate(fr, g, by=None):
-    return _ret(fr, g, lambda S, E, N: (len(S - E), len(S)))
+    # lost: no order in the window before the end, or contract ended in the period
+    return _ret(fr, g, lambda S, E, N, C: (len(S - (E - C)), len(S)))
 
 
 def join_rate(fr, g, by=None):
-    return _ret(fr, g, lambda S, E, N: (len(N), len(E)))
+    return _ret(fr, g, lambda S, E, N, C: (len(N), len(E)))
 
 
 def renewal_rate(fr, g, by=None):

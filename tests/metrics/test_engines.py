@@ -42,7 +42,9 @@ def other(request, engine_frames):
         from loyalscope.engine import connect
 
         con = connect(request.getfixturevalue("postgres_url"))
-    return Dataset.from_frames(engine_frames, con=con)
+    ds = Dataset.from_frames(engine_frames, con=con)
+    yield ds
+    ds.release()  # temporary tables go before the server stops
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame, what: str) -> None:

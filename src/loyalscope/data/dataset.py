@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import ibis
 import pandas as pd
@@ -17,6 +17,8 @@ from loyalscope.data import schema
 from loyalscope.data.quality import QualityReport
 from loyalscope.errors import SchemaError
 from loyalscope.i18n import t
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -31,6 +33,8 @@ class Dataset:
     tables: dict[str, ibis.Table]
     config: AnalysisConfig = field(default_factory=AnalysisConfig)
     quality: QualityReport = field(default_factory=QualityReport)
+    _memo: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False,
+                                       compare=False)
 
     # ---- construction -------------------------------------------------------------------
     @classmethod
@@ -95,6 +99,25 @@ class Dataset:
                 )
         return tbl
 
+    def memo(self, key: Hashable, build: Callable[[], _T]) -> _T:
+        """``build()``, computed once per ``key`` for this dataset.
+
+        The tables of a dataset do not change once built, so intermediate results that several
+        metrics share (per-period activity counts, the analysis date) are computed once. Keys
+        must include every setting the result depends on (grain, window, group, config values).
+        """
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
+
+    def release(self) -> None:
+        """Drop the intermediate results memoised by :meth:`memo`, including temporary tables
+        on the backend. Call it before closing the connection (a server database)."""
+        for value in self._memo.values():
+            if hasattr(value, "release"):
+                value.release()
+        self._memo.clear()
+
     def missing(self, requires: tuple[str, ...]) -> list[str]:
         """Which of ``requires`` ("table" or "table.column") are absent."""
         out = []
@@ -110,6 +133,9 @@ class Dataset:
         last order (so that the last day's orders count)."""
         if self.config.analysis.analysis_date is not None:
             return self.config.analysis.analysis_date
+        return self.memo("last_order_date", self._day_after_last_order)
+
+    def _day_after_last_order(self) -> date:
         tx = self.table("transactions", "order_ts")
         last = tx.order_ts.max().execute()
         if last is None or pd.isna(last):

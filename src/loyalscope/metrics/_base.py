@@ -13,10 +13,12 @@ Conventions
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from loyalscope.metrics.registry import MetricContext
@@ -70,6 +72,23 @@ def with_group(ds: Dataset, ctx: MetricContext, tbl: ibis.Table) -> ibis.Table:
     attr = cust.group_by(_cid=cust.customer_id).aggregate(**{ctx.by: cust[ctx.by].max()})
     j = tbl.left_join(attr, tbl.customer_id == attr._cid)
     return j.drop("_cid")
+
+
+def shared(ds: Dataset, name: str, ctx: MetricContext,
+           build: Callable[[], ibis.Table]) -> ibis.Table:
+    """``build()`` materialised once per dataset, grain, window and group (a temporary table
+    on the backend): intermediate tables that several metrics read, such as one row per
+    customer and period, are computed once per analysis instead of once per metric."""
+    key = ("table", name, ctx.period, ctx.window, ctx.by)
+    return ds.memo(key, lambda: build().cache())
+
+
+def ratio_schema(ds: Dataset, ctx: MetricContext) -> ibis.Schema:
+    """Schema of a ratio table computed outside the engine: ``period``, [``ctx.by``] (typed as
+    in ``customers``), ``numerator``, ``denominator``."""
+    group = {ctx.by: ds.table("customers", ctx.by).schema()[ctx.by]} if ctx.by else {}
+    return ibis.schema({"period": "date", **group, "numerator": "float64",
+                        "denominator": "float64"})
 
 
 def orders(ds: Dataset, ctx: MetricContext, *cols: str) -> ibis.Table:
@@ -166,3 +185,22 @@ def on_calendar(cal: ibis.Table, agg: ibis.Table, ctx: MetricContext) -> ibis.Ta
         numerator=j.numerator.fill_null(0.0),
         denominator=j.denominator.fill_null(0.0),
     )
+
+
+def group_values(g: list[str], *frames: pd.DataFrame | None) -> list[tuple]:
+    """The distinct values of the group columns ``g`` in ``frames`` (``[()]`` without a group);
+    null is a group of its own."""
+    if not g:
+        return [()]
+    parts = [f[g] for f in frames if f is not None]
+    if not parts:
+        return []
+    return list(pd.concat(parts).drop_duplicates().itertuples(index=False, name=None))
+
+
+def group_mask(f: pd.DataFrame, g: list[str], key: tuple) -> np.ndarray:
+    """Rows of ``f`` in group ``key`` (null matches null)."""
+    sel = np.ones(len(f), dtype=bool)
+    for col, val in zip(g, key, strict=True):
+        sel &= f[col].isna().to_numpy() if pd.isna(val) else (f[col] == val).to_numpy()
+    return sel

@@ -7,16 +7,21 @@ catalogues (``metrics.<id>.formula``).
 from __future__ import annotations
 
 import ibis
+import pandas as pd
 
 from loyalscope.metrics._base import (
     epoch_days,
     f64,
     first_orders,
+    group_mask,
+    group_values,
     ind,
     keys,
     orders,
     period_index,
     ratio,
+    ratio_schema,
+    shared,
     windowed,
     with_group,
 )
@@ -25,11 +30,17 @@ from loyalscope.metrics.registry import Metric, MetricContext, register
 TX = ("transactions",)
 
 
-def _per_customer(ds, ctx: MetricContext, *cols: str) -> ibis.Table:
-    tx = orders(ds, ctx, "order_id", "amount", *cols)
-    return tx.group_by([*keys(ctx), "customer_id"]).aggregate(
-        n=tx.order_id.count(), spend=tx.amount.sum()
-    )
+def _per_customer(ds, ctx: MetricContext) -> ibis.Table:
+    """One row per (period, [group], customer) with an order: ``n`` orders, ``spend``, ``last``
+    order date; shared by the behaviour metrics (materialised once per grain and group)."""
+
+    def build() -> ibis.Table:
+        tx = orders(ds, ctx, "order_id", "amount")
+        return tx.group_by([*keys(ctx), "customer_id"]).aggregate(
+            n=tx.order_id.count(), spend=tx.amount.sum(), last=tx.order_date.max()
+        )
+
+    return shared(ds, "customer_periods", ctx, build)
 
 
 def purchase_frequency(ds, ctx: MetricContext) -> ibis.Table:
@@ -71,8 +82,8 @@ def repeat_purchase_rate(ds, ctx: MetricContext) -> ibis.Table:
 def repurchase_rate(ds, ctx: MetricContext) -> ibis.Table:
     """Customers active in period t-1 who order again in t / customers active in t-1;
     reported at period t (periods after the last order are not reported)."""
-    tx = orders(ds, ctx)
-    act = tx.select(*keys(ctx), "customer_id").distinct()
+    pc = _per_customer(ds, ctx)
+    act = pc.select(*keys(ctx), "customer_id")
     act = act.mutate(idx=period_index(ctx, act.period))
     prev = act.select(
         customer_id=act.customer_id, pidx=act.idx + 1, **({ctx.by: act[ctx.by]} if ctx.by else {})
@@ -86,10 +97,16 @@ def repurchase_rate(ds, ctx: MetricContext) -> ibis.Table:
 
 
 def _gaps(ds, ctx: MetricContext) -> ibis.Table:
-    tx = orders(ds, ctx, "order_id")
-    w = ibis.window(group_by="customer_id", order_by=[tx.order_ts, tx.order_id])
-    tx = tx.mutate(gap=epoch_days(tx.order_date) - epoch_days(tx.order_date.lag().over(w)))
-    return tx.filter(tx.gap.notnull())
+    """Days since the customer's previous order, per order after the first (in the window);
+    shared by the mean and the median interval."""
+
+    def build() -> ibis.Table:
+        tx = orders(ds, ctx, "order_id")
+        w = ibis.window(group_by="customer_id", order_by=[tx.order_ts, tx.order_id])
+        tx = tx.mutate(gap=epoch_days(tx.order_date) - epoch_days(tx.order_date.lag().over(w)))
+        return tx.filter(tx.gap.notnull()).select(*keys(ctx), "gap")
+
+    return shared(ds, "order_gaps", ctx, build)
 
 
 def interpurchase_interval(ds, ctx: MetricContext) -> ibis.Table:
@@ -111,8 +128,7 @@ def interpurchase_interval_median(ds, ctx: MetricContext) -> ibis.Table:
 def relationship_duration(ds, ctx: MetricContext) -> ibis.Table:
     """Mean relationship length in days of customers ordering in the period: their last order
     date in the period minus their first order date ever (A11)."""
-    tx = orders(ds, ctx)
-    pc = tx.group_by([*keys(ctx), "customer_id"]).aggregate(last=tx.order_date.max())
+    pc = _per_customer(ds, ctx)
     fo = first_orders(ds, ctx)
     j = pc.inner_join(fo, "customer_id")
     j = j.mutate(days=epoch_days(j.last) - epoch_days(j.first_date))
@@ -122,26 +138,53 @@ def relationship_duration(ds, ctx: MetricContext) -> ibis.Table:
 def frequency_trend(ds, ctx: MetricContext, k: int | None = None) -> ibis.Table:
     """Mean over customers of the least-squares slope of orders per period over the last ``k``
     periods ending at t (``[analysis] trend_periods``), for customers with an order in those
-    ``k`` periods; missing periods count as 0 orders (A13).
+    ``k`` periods; missing periods count as 0 orders (A13). Reported at every period with an
+    order.
 
-    slope = (sum x*y - xbar * sum y) / Sxx with x = 0..k-1, Sxx = k (k^2 - 1) / 12.
+    slope_c = (2 sxy_c - (k - 1) sy_c) / (2 Sxx), x = 0..k-1, Sxx = k (k^2 - 1) / 12, so the sum
+    over customers is linear in the orders: sum_c 2 Sxx slope_c = sum_{i in (t-k, t]}
+    (2 i - 2 t + k - 1) A_i with A_i the orders in period i. The engine returns the orders per
+    period and, per customer, the spans of periods t in which they count ([i, min(next order
+    period - 1, i + k - 1)] from each order period i); the per-period sums are taken from those
+    few rows, so nothing is expanded per customer and period. The numerator is summed as an
+    exact integer and divided once, so the result does not depend on the engine.
     """
     k = k or ds.config.analysis.trend_periods
-    tx = orders(ds, ctx, "order_id")
-    pc = tx.group_by([*keys(ctx), "customer_id"]).aggregate(n=tx.order_id.count())
-    pc = pc.mutate(idx=period_index(ctx, pc.period))
-    ends = pc.select(tp=pc.period, tidx=pc.idx).distinct()
-    j = pc.inner_join(ends, (pc.idx <= ends.tidx) & (pc.idx > ends.tidx - k))
-    x = j.idx - (j.tidx - (k - 1))
-    j = j.mutate(xy=x * j.n)
-    per = j.group_by(["tp", *([ctx.by] if ctx.by else []), "customer_id"]).aggregate(
-        sxy=j.xy.sum(), sy=j.n.sum()
-    )
-    # 2 Sxx slope = 2 sxy - (k - 1) sy is an integer: sum it exactly, divide once, so that the
-    # result does not depend on the engine's summation order
-    sxx = k * (k * k - 1) / 12.0
-    per = per.mutate(m2=(2 * per.sxy - (k - 1) * per.sy).cast("int64")).rename(period="tp")
-    return ratio(per, ctx, f64(per.m2.sum()) / (2.0 * sxx), per.customer_id.count())
+    key = ("frequency_trend", ctx.period, ctx.window, ctx.by, k)
+    frame = ds.memo(key, lambda: _frequency_trend(ds, ctx, k))
+    return ibis.memtable(frame, schema=ratio_schema(ds, ctx))
+
+
+def _frequency_trend(ds, ctx: MetricContext, k: int) -> pd.DataFrame:
+    g = [ctx.by] if ctx.by else []
+    pc = _per_customer(ds, ctx)
+    pc = pc.mutate(i=period_index(ctx, pc.period))
+    w = ibis.window(group_by="customer_id", order_by="i")
+    sp = pc.mutate(nxt=pc.i.lead().over(w))
+    sp = sp.mutate(at=ibis.least(sp.nxt.fill_null(sp.i + k), sp.i + k))
+    with sp.cache() as sp:  # three small queries read it: materialise once
+        per_period = sp.group_by([*g, "period", "i"]).aggregate(a=sp.n.sum()).execute()
+        opens = sp.group_by([*g, "i"]).aggregate(c=sp.customer_id.count()).execute()
+        closes = sp.group_by([*g, "at"]).aggregate(c=sp.customer_id.count()).execute()
+    ends = per_period[["period", "i"]].drop_duplicates().sort_values("i")
+    sxx2 = k * (k * k - 1) / 6.0
+    rows = []
+    for key in group_values(g, per_period):
+        sel = [group_mask(f, g, key) for f in (per_period, opens, closes)]
+        a = per_period[sel[0]].set_index("i")["a"]
+        delta = (opens[sel[1]].groupby("i")["c"].sum()
+                 .sub(closes[sel[2]].groupby("at")["c"].sum(), fill_value=0))
+        for t, period in zip(ends.i, ends.period, strict=True):
+            count = int(delta[delta.index <= t].sum())
+            if count == 0:
+                continue
+            win = a[(a.index > t - k) & (a.index <= t)]
+            m2 = int(((2 * win.index.to_numpy() - 2 * t + k - 1) * win.to_numpy()).sum())
+            rows.append({"period": period, **dict(zip(g, key, strict=True)),
+                         "numerator": m2 / sxx2, "denominator": float(count)})
+    out = pd.DataFrame(rows, columns=["period", *g, "numerator", "denominator"])
+    out["period"] = pd.to_datetime(out["period"]).dt.date
+    return out
 
 
 def share_of_wallet(ds, ctx: MetricContext) -> ibis.Table:

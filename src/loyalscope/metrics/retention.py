@@ -12,54 +12,22 @@ from __future__ import annotations
 
 import ibis
 
-from loyalscope.metrics._base import (
-    calendar,
-    f64,
-    first_orders,
-    ind,
-    keys,
-    on_calendar,
-    windowed,
-    with_group,
-)
+from loyalscope.metrics._base import f64, ind, keys, ratio_schema, windowed, with_group
+from loyalscope.metrics.activity import activity_counts
 from loyalscope.metrics.registry import Metric, MetricContext, register
 
 
-def _states(ds, ctx: MetricContext) -> ibis.Table:
-    """Per (period, customer): ``at_start``, ``at_end``, ``new`` flags, with the group column.
-
-    Periods come from the calendar (so a period without orders is still there)."""
-    w = ds.config.analysis.inactivity_days
-    cal = calendar(ds, ctx, lookback_days=w)
-    tx = ds.table("transactions", "customer_id", "order_ts")
-    days = tx.select(tx.customer_id, d=tx.order_ts.date()).distinct()
-    j = days.inner_join(cal, (days.d >= cal.start_lo) & (days.d < cal.period_end))
-    j = j.mutate(
-        s=ind(j.d < j.period),
-        e=ind(j.d >= j.end_lo),
-    )
-    per = j.group_by(["period", "customer_id"]).aggregate(at_start=j.s.max(), at_end=j.e.max())
-    fo = first_orders(ds, ctx)
-    per = per.inner_join(fo, "customer_id").inner_join(cal.select("period", "period_end"), "period")
-    per = per.mutate(
-        new=ind((per.first_date >= per.period) & (per.first_date < per.period_end))
-    )
-    return with_group(ds, ctx, per), cal
-
-
 def _rate(ds, ctx: MetricContext, num: str, den: str) -> ibis.Table:
-    per, cal = _states(ds, ctx)
-    per = per.mutate(
-        S=per.at_start,
-        E=per.at_end,
-        N=per.new,
-        E_old=per.at_end * (1 - per.new),
-        S_lost=per.at_start * (1 - per.at_end),
+    """numerator / denominator from the shared per-period counts
+    (:func:`loyalscope.metrics.activity.activity_counts`)."""
+    counts = activity_counts(ds, ctx)
+    g = [ctx.by] if ctx.by else []
+    frame = counts[["period", *g]].assign(
+        numerator=counts[num].astype("float64"), denominator=counts[den].astype("float64")
     )
-    agg = per.group_by(keys(ctx)).aggregate(
-        numerator=f64(per[num].sum()), denominator=f64(per[den].sum())
-    )
-    return on_calendar(cal, agg, ctx)
+    if ctx.by:
+        frame = frame[(counts[["S", "E", "N"]] != 0).any(axis=1)]
+    return ibis.memtable(frame.reset_index(drop=True), schema=ratio_schema(ds, ctx))
 
 
 def retention_rate_std(ds, ctx: MetricContext) -> ibis.Table:
@@ -74,8 +42,9 @@ def retention_rate_seed(ds, ctx: MetricContext) -> ibis.Table:
 
 
 def churn_rate(ds, ctx: MetricContext) -> ibis.Table:
-    """Customers active at the start with no order in the ``w`` days before the period end
-    / customers active at the start."""
+    """Customers active at the start with no order in the ``w`` days before the period end, or
+    whose contract ended in the period (not renewed, no other contract running past the period
+    end) / customers active at the start."""
     return _rate(ds, ctx, "S_lost", "S")
 
 

@@ -1,0 +1,184 @@
+"""Per-period activity counts shared by the retention family (S, E, N, E_old, S_lost).
+
+A customer is *active at a boundary* b (a period start, or the end of the last period) when they
+have an order on a date in ``[b - w, b)``, ``w`` = ``[analysis] inactivity_days``. Periods are
+numbered j = 0..n-1 on the calendar (:func:`loyalscope.metrics._base.calendar`), and boundary j
+is the start of period j (boundary n is the end of the last one).
+
+How it is computed without a customers x periods expansion
+---------------------------------------------------------
+An order on date d makes its customer active at every boundary in ``(d, d + w]``: boundaries
+``idx(d) + 1 .. idx(d + w)``, where ``idx`` is a date's period number. Per customer these
+integer ranges are merged into maximal runs ("islands": a range starting at most one past the
+running maximum of the earlier ones joins them). A customer is active at boundary j iff one of
+their islands contains j, and, islands being maximal, active at j but not at j + 1 iff an island
+ends at j. So, per period j:
+
+- S(j) = islands containing j; E(j) = islands containing j + 1 (difference arrays over j);
+- S_lost(j) = islands ending at j (j < n), plus customers active at both ends whose contract
+  ended in the period (see below);
+- N(j) = customers whose first order falls in period j; NE(j) = those of them active at j + 1;
+  E_old = E - NE.
+
+The engine does the per-order and per-customer work; what comes back is a handful of counts per
+(boundary, group), turned into the per-period table in pandas. The result is memoised on the
+dataset, so retention_rate_std, retention_rate_seed, churn_rate, join_rate and clv_simple share
+one pass over the transactions.
+
+Contract ended (spec, churn_rate: "no order within the inactivity window, or contract ended"):
+a contract whose ``end_date`` falls in period j and that is not renewed ends the relationship in
+j unless another contract of the customer runs past the period end (starts before it and ends
+on or after it). Such a customer, if still active by orders at the period end, is counted as
+lost in j all the same.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from loyalscope.metrics._base import (
+    calendar,
+    group_mask,
+    group_values,
+    ind,
+    period_index,
+    with_group,
+)
+from loyalscope.metrics.registry import MetricContext
+
+if TYPE_CHECKING:
+    from loyalscope.data.dataset import Dataset
+
+COUNTS = ("S", "E", "N", "E_old", "S_lost")
+
+
+def activity_counts(ds: Dataset, ctx: MetricContext) -> pd.DataFrame:
+    """``period``, [``ctx.by``], S, E, N, E_old, S_lost (int64) for every calendar period (and
+    every group that has customers), memoised per grain, window, group and inactivity window."""
+    w = ds.config.analysis.inactivity_days
+    key = ("activity_counts", ctx.period, ctx.window, ctx.by, w, ds.analysis_date)
+    return ds.memo(key, lambda: _compute(ds, ctx, w))
+
+
+def _compute(ds: Dataset, ctx: MetricContext, w: int) -> pd.DataFrame:
+    cal = calendar(ds, ctx).execute().sort_values("idx").reset_index(drop=True)
+    n = len(cal)
+    base = _abs_index(ctx, pd.Timestamp(cal.period.iloc[0]))
+    g = [ctx.by] if ctx.by else []
+
+    def idx(d: ibis.Value) -> ibis.Value:
+        return period_index(ctx, ctx.bucket(d)) - base
+
+    tx = ds.table("transactions", "customer_id", "order_ts")
+    days = tx.select(tx.customer_id, d=tx.order_ts.date()).distinct()
+    spans = days.mutate(lo=idx(days.d) + 1, hi=idx(days.d + ibis.interval(days=w)))
+    upto = ibis.window(group_by="customer_id", order_by="d", preceding=None, following=0)
+    ordered = ibis.window(group_by="customer_id", order_by="d")
+    spans = spans.mutate(run_max=spans.hi.max().over(upto))
+    spans = spans.mutate(prev_max=spans.run_max.lag().over(ordered))
+    spans = spans.mutate(start=ind(spans.prev_max.isnull() | (spans.lo > spans.prev_max + 1)))
+    spans = spans.mutate(island=spans.start.sum().over(upto))
+    isl = spans.group_by(["customer_id", "island"]).aggregate(lo=spans.lo.min(), hi=spans.hi.max())
+    isl = isl.mutate(lo=ibis.greatest(isl.lo, 0), hi=ibis.least(isl.hi, n))
+    isl = isl.filter(isl.lo <= isl.hi)
+    isl = with_group(ds, ctx, isl)
+    # the islands feed five small queries: materialise them once (a temporary table)
+    with isl.cache() as isl:
+        opens = _counts(isl, g, isl.lo)
+        closes = _counts(isl, g, isl.hi + 1)
+        ends = _counts(isl.filter(isl.hi < n), g, isl.hi)
+
+        first = tx.group_by("customer_id").aggregate(f=tx.order_ts.min().date())
+        first = with_group(ds, ctx, first.mutate(j=idx(first.f)))
+        first = first.filter((first.j >= 0) & (first.j < n))
+        new = _counts(first, g, first.j)
+        fi = first.inner_join(isl.select("customer_id", "lo", "hi"), "customer_id")
+        fi = fi.filter((fi.lo <= fi.j + 1) & (fi.j + 1 <= fi.hi))
+        new_active = _counts(fi, g, fi.j)
+
+        lapsed = _contract_lapses(ds, ctx, idx, n, isl, g)
+
+        return _assemble(cal, n, g, opens, closes, ends, new, new_active, lapsed)
+
+
+def _abs_index(ctx: MetricContext, start: pd.Timestamp) -> int:
+    """The engine's period number (:func:`period_index`) of the first calendar period."""
+    if ctx.period == "month":
+        return start.year * 12 + start.month
+    if ctx.period == "quarter":
+        return start.year * 4 + start.quarter
+    if ctx.period == "year":
+        return start.year
+    days = (start - pd.Timestamp("1970-01-01")).days
+    return days if ctx.period == "day" else (days + 3) // 7
+
+
+def _counts(tbl: ibis.Table, g: list[str], at: ibis.Value) -> ibis.Table:
+    t = tbl.mutate(at=at)
+    return t.group_by([*g, "at"]).aggregate(c=t.customer_id.count())
+
+
+def _contract_lapses(ds: Dataset, ctx: MetricContext, idx, n: int, isl: ibis.Table,
+                     g: list[str]) -> ibis.Table | None:
+    """Customers active at both ends of period j whose contract ended in j (see module doc)."""
+    if not ds.has("contracts", "end_date"):
+        return None
+    cols = ["customer_id", "start_date", "end_date"]
+    renewed = ds.has("contracts", "renewed")
+    c = ds.table("contracts", *cols, *(["renewed"] if renewed else []))
+    c = c.mutate(s=c.start_date.cast("date"), e=c.end_date.cast("date"))
+    ended = c.filter(~c.renewed.fill_null(False)) if renewed else c
+    ended = ended.mutate(j=idx(ended.e))
+    ended = ended.filter((ended.j >= 0) & (ended.j < n))
+    ended = ended.select("customer_id", "j", pe=_period_end(ctx, ended.e)).distinct()
+    other = c.select(oc=c.customer_id, os=c.s, oe=c.e)
+    cover = ended.inner_join(
+        other, (ended.customer_id == other.oc) & (other.os < ended.pe) & (other.oe >= ended.pe)
+    ).select("customer_id", "j").distinct()
+    ended = ended.select("customer_id", "j").anti_join(cover, ["customer_id", "j"])
+    both = ended.inner_join(isl.select("customer_id", *g, "lo", "hi"), "customer_id")
+    both = both.filter((both.lo <= both.j) & (both.j + 1 <= both.hi))
+    return _counts(both.select("customer_id", *g, "j").distinct(), g, ibis._.j)
+
+
+def _period_end(ctx: MetricContext, d: ibis.Value) -> ibis.Value:
+    start = ctx.bucket(d)
+    step = {"day": ibis.interval(days=1), "week": ibis.interval(days=7),
+            "month": ibis.interval(months=1), "quarter": ibis.interval(months=3),
+            "year": ibis.interval(years=1)}[ctx.period]
+    return (start + step).cast("date")
+
+
+def _assemble(cal: pd.DataFrame, n: int, g: list[str], *parts: ibis.Table | None) -> pd.DataFrame:
+    opens, closes, ends, new, new_active, lapsed = (
+        p.execute() if p is not None else None for p in parts
+    )
+    rows = []
+    for key in group_values(g, opens, new):
+
+        def dense(f: pd.DataFrame | None, size: int, key: tuple = key) -> np.ndarray:
+            out = np.zeros(size, dtype=np.int64)
+            if f is None or f.empty:
+                return out
+            at = f["at"].to_numpy(dtype=np.int64)
+            sel = group_mask(f, g, key) & (at >= 0) & (at < size)
+            np.add.at(out, at[sel], f["c"].to_numpy(np.int64)[sel])
+            return out
+
+        active = np.cumsum(dense(opens, n + 2) - dense(closes, n + 2))[: n + 1]
+        frame = pd.DataFrame({"period": cal.period.to_numpy(), **dict(zip(g, key, strict=True))})
+        frame["S"] = active[:n]
+        frame["E"] = active[1:]
+        frame["N"] = dense(new, n)
+        frame["E_old"] = frame["E"] - dense(new_active, n)
+        frame["S_lost"] = dense(ends, n) + dense(lapsed, n)
+        rows.append(frame)
+    if not rows:
+        return pd.DataFrame(columns=["period", *g, *COUNTS])
+    out = pd.concat(rows, ignore_index=True)
+    out["period"] = pd.to_datetime(out["period"]).dt.date
+    return out[["period", *g, *COUNTS]]

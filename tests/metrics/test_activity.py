@@ -1,0 +1,76 @@
+"""The shared activity counts (metrics/activity.py) and the memoised intermediate tables.
+
+Independent checks: the pandas set computation in reference.py with a short inactivity window
+(spans that reach no period boundary), and group results against the same metric computed on a
+dataset holding only that group's customers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+import reference
+from test_catalogue import compare
+
+from loyalscope.config import AnalysisConfig
+from loyalscope.data.dataset import Dataset
+from loyalscope.metrics import compute
+from loyalscope.metrics.activity import activity_counts
+from loyalscope.metrics.registry import MetricContext
+
+RETENTION = ["retention_rate_std", "retention_rate_seed", "churn_rate", "join_rate"]
+
+
+@pytest.mark.parametrize("w", [7, 20, 45])
+@pytest.mark.parametrize("metric_id", RETENTION)
+def test_short_inactivity_windows_match_pandas(frames, monkeypatch, metric_id, w):
+    config = AnalysisConfig()
+    config.analysis.inactivity_days = w
+    ds = Dataset.from_frames(frames, config=config)
+    monkeypatch.setattr(reference, "W", w)
+    got = compute(ds, metric_id, period="month")
+    compare(got, getattr(reference, metric_id)(frames, "month"), ["period"])
+
+
+def _only(frames: dict[str, pd.DataFrame], ids: set) -> dict[str, pd.DataFrame]:
+    return {name: f[f.customer_id.isin(ids)] if "customer_id" in f.columns else f
+            for name, f in frames.items()}
+
+
+@pytest.mark.parametrize("metric_id", [*RETENTION, "frequency_trend"])
+def test_group_equals_the_groups_own_dataset(frames, metric_id):
+    end = reference.analysis_date(frames).date()
+    config = AnalysisConfig()
+    config.analysis.analysis_date = end
+    whole = compute(Dataset.from_frames(frames, config=config), metric_id, "month", by="region")
+    for region, ids in frames["customers"].groupby("region").customer_id:
+        own = compute(Dataset.from_frames(_only(frames, set(ids)), config=config), metric_id,
+                      "month")
+        got = whole[whole.region == region].drop(columns="region")
+        own = own[own.period.isin(got.period) & (own.denominator > 0)]
+        got = got[got.period.isin(own.period)]
+        assert len(got) >= 6
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), own.reset_index(drop=True))
+
+
+def test_counts_are_memoised_per_setting(ds):
+    ctx = MetricContext(period="month")
+    first = activity_counts(ds, ctx)
+    assert activity_counts(ds, ctx) is first
+    quarter = activity_counts(ds, MetricContext(period="quarter"))
+    assert quarter is not first and len(quarter) < len(first)
+    window = MetricContext(period="month", window=(date(2023, 3, 1), date(2023, 6, 1)))
+    assert activity_counts(ds, window).period.tolist() == [
+        date(2023, 3, 1), date(2023, 4, 1), date(2023, 5, 1)]
+
+
+def test_release_drops_backend_tables(frames):
+    ds = Dataset.from_frames(frames)
+    compute(ds, "purchase_frequency")
+    before = set(ds.con.list_tables())
+    ds.release()
+    after = set(ds.con.list_tables())
+    assert len(before - after) >= 1
+    # and the metric still computes afterwards (rebuilt on demand)
+    assert len(compute(ds, "purchase_frequency")) == 12
