@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 import reference
 
+from loyalscope.metrics import compute
 from loyalscope.metrics.cohorts import cohort_matrix, lifecycle, survival_curve
 
 
@@ -83,3 +84,36 @@ def test_survival_curve_matches_lifelines(ds, frames):
     exp = km.survival_function_at_times(got.days).to_numpy()
     np.testing.assert_allclose(got.survival, exp, rtol=1e-12)
     assert got.at_risk.iloc[0] == len(first)
+
+
+@pytest.mark.parametrize(("metric_id", "column"), [("cohort_retention", "active"),
+                                                    ("cohort_retention_or_later",
+                                                     "active_or_later")])
+def test_cohort_metrics_are_the_matrix(ds, metric_id, column):
+    got = compute(ds, metric_id, period="quarter")
+    m = cohort_matrix(ds, "quarter")
+    assert list(pd.to_datetime(got.period)) == list(pd.to_datetime(m.cohort))
+    assert got.k.tolist() == m.k.tolist()
+    np.testing.assert_array_equal(got.numerator, m[column])
+    np.testing.assert_array_equal(got.denominator, m.cohort_size)
+    np.testing.assert_allclose(got.value, m[column] / m.cohort_size)
+
+
+def test_lifecycle_metric_shares_of_ordering_customers(ds, frames):
+    got = compute(ds, "lifecycle", period="month")
+    tx = frames["transactions"]
+    ordering = tx.groupby(tx.order_ts.dt.to_period("M").dt.start_time.dt.date).customer_id.nunique()
+    den = got.groupby("period").denominator.first()
+    assert den.to_dict() == {k: float(v) for k, v in ordering.items()}
+    new = got[got.state == "new"].set_index("period")
+    first = tx.groupby("customer_id").order_ts.min().dt.to_period("M").dt.start_time.dt.date
+    np.testing.assert_array_equal(new.numerator, first.value_counts().reindex(new.index,
+                                                                             fill_value=0))
+
+
+def test_survival_metric_is_the_curve(ds):
+    got = compute(ds, "survival_curve")
+    sc = survival_curve(ds)
+    np.testing.assert_allclose(got.value, sc.survival)
+    assert (got.period == ds.analysis_date).all()
+    np.testing.assert_array_equal(got.denominator, sc.at_risk)

@@ -9,7 +9,8 @@ import importlib
 
 from loyalscope.metrics.registry import REGISTRY, Metric, MetricContext, compute, get, register
 
-_MODULES: tuple[str, ...] = ("behaviour", "retention", "service", "engagement", "value", "survey")
+_MODULES: tuple[str, ...] = ("behaviour", "retention", "cohorts", "service", "engagement", "value",
+                               "survey")
 """Metric modules (``loyalscope.metrics.<name>``) imported for their registrations."""
 
 for _name in _MODULES:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from loyalscope.config import Period
 from loyalscope.metrics._base import calendar, epoch_days, ind, orders, with_group
-from loyalscope.metrics.registry import GRAINS, MetricContext
+from loyalscope.metrics.registry import GRAINS, Metric, MetricContext, register
 
 if TYPE_CHECKING:
     from loyalscope.data.dataset import Dataset
@@ -178,3 +178,67 @@ def survival_curve(ds: Dataset, by: str | None = None) -> pd.DataFrame:
         frames.append(grp)
     out = pd.concat(frames, ignore_index=True)
     return out[[*g, "days", "at_risk", "events", "censored", "survival"]]
+
+
+# ---- catalogue entries: the matrices and the curve through the per-period API -------------
+def _cohort_builder(later: bool):
+    def build(ds: Dataset, ctx: MetricContext) -> ibis.Table:
+        """Rows: ``period`` = acquisition cohort, ``k`` = periods since the first order;
+        numerator = customers ordering in period k (or in k or later), denominator = cohort size."""
+        m = ds.memo(("cohort_matrix", ctx.period, ctx.by), lambda: cohort_matrix(ds, ctx.period,
+                                                                              ctx.by))
+        g = [ctx.by] if ctx.by else []
+        frame = pd.DataFrame({
+            "period": m.cohort, **{c: m[c] for c in g}, "k": m.k.astype("int64"),
+            "numerator": (m.active_or_later if later else m.active).astype("float64"),
+            "denominator": m.cohort_size.astype("float64"),
+        })
+        return ibis.memtable(frame, schema=_schema(ds, ctx, k="int64"))
+
+    return build
+
+
+def _lifecycle_metric(ds: Dataset, ctx: MetricContext) -> ibis.Table:
+    """Rows per period and ``state``: numerator = customers in the state, denominator =
+    customers ordering in the period (new + returning + resurrecting); dormant / ordering can
+    exceed 1."""
+    lc = lifecycle(ds, ctx.period, ctx.by)
+    g = [ctx.by] if ctx.by else []
+    ordering = lc[lc.state != "dormant"].groupby(["period", *g], dropna=False).customers.sum()
+    lc = lc.join(ordering.rename("denominator"), on=["period", *g])
+    frame = lc.rename(columns={"customers": "numerator"})[
+        ["period", *g, "state", "numerator", "denominator"]]
+    frame = frame.astype({"numerator": "float64", "denominator": "float64"})
+    return ibis.memtable(frame, schema=_schema(ds, ctx, state="string"))
+
+
+def _survival_metric(ds: Dataset, ctx: MetricContext) -> ibis.Table:
+    """Kaplan-Meier curve as of the analysis date (``period``): per ``days`` of lifetime,
+    value = S(days), numerator = churn events at that duration, denominator = customers at
+    risk."""
+    sc = survival_curve(ds, ctx.by)
+    g = [ctx.by] if ctx.by else []
+    frame = pd.DataFrame({
+        "period": ds.analysis_date, **{c: sc[c] for c in g}, "days": sc.days.astype("int64"),
+        "numerator": sc.events.astype("float64"), "denominator": sc.at_risk.astype("float64"),
+        "value": sc.survival.astype("float64"),
+    })
+    return ibis.memtable(frame, schema=_schema(ds, ctx, days="int64", value="float64"))
+
+
+def _schema(ds: Dataset, ctx: MetricContext, **extra: str) -> ibis.Schema:
+    from loyalscope.metrics._base import ratio_schema
+
+    base = dict(ratio_schema(ds, ctx).items())
+    head = {k: base.pop(k) for k in ["period", *([ctx.by] if ctx.by else [])]}
+    value = {"value": extra.pop("value")} if "value" in extra else {}
+    return ibis.schema({**head, **extra, **base, **value})
+
+
+_TX = ("transactions",)
+register(Metric("cohort_retention", "retention", _TX, _cohort_builder(later=False),
+                breakdown="k"))
+register(Metric("cohort_retention_or_later", "retention", _TX, _cohort_builder(later=True),
+                breakdown="k"))
+register(Metric("lifecycle", "retention", _TX, _lifecycle_metric, breakdown="state"))
+register(Metric("survival_curve", "retention", _TX, _survival_metric, breakdown="days"))
