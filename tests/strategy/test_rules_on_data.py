@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from loyalscope.analysis import analyze
+from loyalscope.analysis import Analysis, analyze
 from loyalscope.config import AnalysisConfig
 from loyalscope.data.dataset import Dataset
 from loyalscope.data.simulate import simulate
@@ -181,20 +181,20 @@ SCENARIOS: dict[str, Scenario] = {
 }
 
 
-def groups(*ks: int) -> Callable[[dict, object], set[str]]:
+def groups(*ks: int) -> Callable[[dict, Analysis], set[str]]:
     return lambda f, a: {c for c in f["transactions"].customer_id.unique() if int(c[1]) in ks}
 
 
-def everyone(f: dict, a: object) -> set[str]:
+def everyone(f: dict, a: Analysis) -> set[str]:
     return set(f["transactions"].customer_id.unique())
 
 
-def high_risk(f: dict, a: object) -> set[str]:
-    cu = a.customers  # type: ignore[attr-defined]
+def high_risk(f: dict, a: Analysis) -> set[str]:
+    cu = a.customers
     return set(cu.customer_id[cu.churn_probability >= 0.5])
 
 
-def complainants(f: dict, a: object) -> set[str]:
+def complainants(f: dict, a: Analysis) -> set[str]:
     return set(f["complaints"].customer_id)
 
 
@@ -203,22 +203,22 @@ class Case:
     rule: str
     fires_on: str
     silent_on: str
-    members: Callable[[dict, object], set[str]]
+    members: Callable[[dict, Analysis], set[str]]
     """The target customers, computed from the frames (and, for churn risk, the scores)."""
-    evidence: Callable[[dict, set[str], object], dict[str, float]]
+    evidence: Callable[[dict, set[str], Analysis], dict[str, float]]
     """Expected actual value of each condition's fact."""
 
 
-def share(fact: str, n: int = 5 * N_PER) -> Callable[[dict, set[str], object], dict[str, float]]:
+def share(fact: str, n: int = 5 * N_PER) -> Callable[[dict, set[str], Analysis], dict[str, float]]:
     return lambda f, m, a: {fact: len(m) / n}
 
 
-def fixed(**values: float) -> Callable[[dict, set[str], object], dict[str, float]]:
+def fixed(**values: float) -> Callable[[dict, set[str], Analysis], dict[str, float]]:
     return lambda f, m, a: {k.replace("__", "."): v for k, v in values.items()}
 
 
-def _repeat_gap(f: dict, m: set[str], a: object) -> dict[str, float]:
-    value = a.section("behaviour").data["repeat_purchase_rate"]["value"]  # type: ignore[attr-defined]
+def _repeat_gap(f: dict, m: set[str], a: Analysis) -> dict[str, float]:
+    value = a.section("behaviour").data["repeat_purchase_rate"]["value"]
     return {"gap.repeat_purchase_rate": value - 0.99}
 
 
@@ -251,11 +251,11 @@ RULES = {r["id"]: r for r in tomllib.loads(
 
 
 @pytest.fixture(scope="module")
-def run() -> Callable[[str], tuple[dict[str, pd.DataFrame], object]]:
+def run() -> Callable[[str], tuple[dict[str, pd.DataFrame], Analysis]]:
     """Frames and analysis of a scenario, each built once per module."""
-    cache: dict[str, tuple[dict[str, pd.DataFrame], object]] = {}
+    cache: dict[str, tuple[dict[str, pd.DataFrame], Analysis]] = {}
 
-    def get(name: str) -> tuple[dict[str, pd.DataFrame], object]:
+    def get(name: str) -> tuple[dict[str, pd.DataFrame], Analysis]:
         if name not in cache:
             sc = SCENARIOS[name]
             frames = sc.frames()
@@ -275,8 +275,8 @@ def spend(frames: dict[str, pd.DataFrame], today: date) -> pd.Series:
     return tx[tx.order_ts < pd.Timestamp(today)].groupby("customer_id").amount.sum()
 
 
-def fired(analysis: object) -> dict[str, dict]:
-    return {r["rule"]: r for r in analysis.section("strategy").data["recommendations"]}  # type: ignore[attr-defined]
+def fired(analysis: Analysis) -> dict[str, dict]:
+    return {r["rule"]: r for r in analysis.section("strategy").data["recommendations"]}
 
 
 def test_every_rule_has_a_fire_and_a_silent_dataset() -> None:
@@ -304,13 +304,13 @@ def test_rule_fires_with_evidence_target_size_and_value(case: Case, run) -> None
 def test_rule_is_silent_when_its_lever_is_off(case: Case, run) -> None:
     _, analysis = run(case.silent_on)
     assert case.rule not in fired(analysis)
-    facts = analysis.section("strategy").data["facts"]  # type: ignore[attr-defined]
+    facts = analysis.section("strategy").data["facts"]
     # silent because the condition fails, not because the pipeline left the fact out
     assert {c["fact"] for c in RULES[case.rule]["when"]} <= set(facts)
 
 
 def test_champions_referral_needs_champions_as_well_as_nps(run) -> None:
     _, analysis = run("promoters_no_champions")
-    facts = analysis.section("strategy").data["facts"]  # type: ignore[attr-defined]
+    facts = analysis.section("strategy").data["facts"]
     assert facts["gap.nps"] == pytest.approx(100.0)
     assert "champions_referral" not in fired(analysis)

@@ -50,9 +50,9 @@ def excellent_inputs(ds: Dataset, as_of: date | None = None) -> pd.DataFrame:
     if ds.has("surveys"):
         sv = ds.table("surveys", "customer_id", "answered_ts")
         sv = sv.filter(sv.answered_ts < cut)
-        col = next((c for c in ("nps", "recommend_intent") if c in sv.columns), None)
-        if col is not None:
-            out = out.join(_by_customer(sv, recommendation=sv[col].cast("float64").mean()), how="left")
+        rec = next((c for c in ("nps", "recommend_intent") if c in sv.columns), None)
+        if rec is not None:
+            out = out.join(_by_customer(sv, recommendation=sv[rec].cast("float64").mean()), how="left")
         counts.append(_by_customer(sv, n=sv.count()).n)
     if ds.has("complaints"):
         cp = ds.table("complaints", "customer_id", "opened_ts")
