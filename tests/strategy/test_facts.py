@@ -28,3 +28,22 @@ def test_facts_and_recommendations_from_results() -> None:
     assert rules == ["quality_driver", "sleeping_care", "churn_risk_high", "repeat_gap"]
     sleep = next(r for r in recommend(f) if r.rule == "sleeping_care")
     assert sleep.size == 3 and sleep.value_at_stake == 300.0
+
+
+def test_empty_segments_and_quadrants_are_known_zeros() -> None:
+    seg = pd.DataFrame({"customer_id": list("abcd"), "segment_id": ["champions"] * 4, "monetary": [10.0] * 4})
+    quadrant = pd.Series(["apostle", "apostle", None, "mercenary"], index=list("abcd"))
+    f = diagnosis_facts(seg, seg, quadrant=quadrant, segment_ids=["champions", "cant_lose"],
+                        quadrant_ids=["apostle", "mercenary", "hostage", "defector"])
+    assert f["segment_share.cant_lose"] == 0.0 and f["segment_value.cant_lose"] == 0.0
+    assert f["segment_trend.cant_lose"] == 0.0
+    assert f["quadrant_share.hostage"] == 0.0 and f["segment_size.hostage"] == 0.0
+    assert f["quadrant_share.apostle"] == pytest.approx(2 / 3)
+    assert "cant_lose_personal" not in [r.rule for r in recommend(f)]
+
+
+def test_complainants_are_distinct_customers_with_their_spend() -> None:
+    seg = pd.DataFrame({"customer_id": list("abc"), "segment_id": ["loyal"] * 3, "monetary": [10.0, 20.0, 40.0]})
+    f = diagnosis_facts(seg, complainants=["a", "a", "c"])
+    assert f["segment_size.complainants"] == 2.0
+    assert f["segment_value.complainants"] == 50.0

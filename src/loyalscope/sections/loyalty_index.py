@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
-from loyalscope.indices.excellent import excellent_customers
+from loyalscope.indices.excellent import COMPONENTS, evaluate_excellent
+from loyalscope.indices.excellent_inputs import excellent_inputs
 from loyalscope.indices.indicators import loyalty_indicators
 from loyalscope.indices.loyalty_index import loyalty_index
 from loyalscope.results import Chart, Number, Section, Table, Text
@@ -35,16 +36,10 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
                       pd.DataFrame({"band": [f"{int(i.left)}-{int(i.right)}" for i in hist.index],
                                     "customers": hist.to_numpy()}),
                       x="band", y="customers", labels={"band": K + "col.band", "customers": K + "col.customers"}))
-    comp = pd.DataFrame({"loyalty": li, "value": None, "satisfaction": ind.get("A34"),
-                         "potential": ind.get("A13")}, index=ind.index)
-    rfm = ctx.results.get("rfm")
-    mon = rfm.set_index("customer_id")["monetary"] if rfm is not None else None
-    if ctx.customers is not None and "clv" in ctx.customers:
-        mon = ctx.customers.set_index("customer_id")["clv"]
-    if mon is not None:
-        comp["value"] = mon.reindex(comp.index).astype(float)
-    comp = comp.astype(float)
-    tiers = excellent_customers(comp)
+    tiers, used, dropped = _excellent(ds, ctx, li, ind)
+    for c in dropped:
+        section.add(Text("indices.excellent.dropped", {"component": f"indices.excellent.component.{c}"},
+                         style="warning"))
     tt = tiers.tier.value_counts().reindex(["A", "B", "C", "D"], fill_value=0).rename_axis("tier").reset_index(name="customers")
     tt["share"] = tt.customers / tt.customers.sum()
     section.add(Table(K + "tiers", tt, {"tier": K + "col.tier", "customers": K + "col.customers",
@@ -54,5 +49,26 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
                         "excellent_tier": tiers.tier.to_numpy()})
     ctx.add_customer_columns(out)
     ctx.results["loyalty_index"] = out
-    section.data = {"weights": weights, "notes": notes, "mean": float(li.mean())}
+    section.data = {"weights": weights, "notes": notes, "mean": float(li.mean()),
+                    "excellent_weights": used, "excellent_dropped": dropped}
     return section
+
+
+def _excellent(ds: Dataset, ctx: SectionContext, li: pd.Series, ind: pd.DataFrame
+               ) -> tuple[pd.DataFrame, dict[str, float], list[str]]:
+    """Excellent-customer tiers over the management-evaluation components the data provides."""
+    inp = excellent_inputs(ds).reindex(ind.index)
+    comp = pd.DataFrame({"loyalty": li}, index=ind.index)
+    comp["contribution"] = inp["margin_share"] if "margin_share" in inp else inp["revenue_share"]
+    if ctx.customers is not None and "clv" in ctx.customers:
+        comp["value"] = ctx.customers.set_index("customer_id")["clv"].reindex(comp.index)
+    for c in ("recommendation", "feedback", "relationship_depth"):
+        if c in inp:
+            comp[c] = inp[c]
+    if "A34" in ind:
+        comp["satisfaction"] = ind["A34"]
+    if "A13" in ind:
+        comp["potential"] = ind["A13"]
+    tiers, used, _ = evaluate_excellent(comp.astype(float))
+    dropped = [c for c in COMPONENTS if c not in used]
+    return tiers, used, dropped

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pandas as pd
 
@@ -29,12 +29,15 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         except (KeyError, ValueError):
             prev = None
     churn = ctx.results.get("churn")
+    scheme = ctx.results.get("rfm_scheme")
     facts = diagnosis_facts(
         segments=seg, previous_segments=prev, quadrant=ctx.results.get("quadrant"),
         churn_probability=churn.scores["churn_probability"] if churn is not None else None,
         complaints=ctx.results.get("complaint_repurchase"),
         metrics=ctx.results.get("metric_values"), targets=ctx.results.get("metric_targets") or ctx.config.analysis.targets,
         driver_gaps=ctx.results.get("driver_gaps"),
+        segment_ids=[s.id for s in scheme.segments] if seg is not None and scheme is not None else (),
+        quadrant_ids=QUADRANTS, complainants=_complainants(ds),
     )
     recs = recommend(facts)
     section = Section(SECTION_ID)
@@ -54,6 +57,16 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
                           translate_values=("strategy", "recommendation", "target"), note=K + "note"))
     section.data = {"facts": facts, "recommendations": [r.to_dict() for r in recs]}
     return section
+
+
+def _complainants(ds: Dataset) -> list[str] | None:
+    """Customers with a complaint opened before the analysis date (None without complaints)."""
+    if not ds.has("complaints"):
+        return None
+    cp = ds.table("complaints", "customer_id", "opened_ts")
+    cut = datetime.combine(ds.analysis_date, datetime.min.time())
+    ids = cp.filter(cp.opened_ts < cut).select("customer_id").distinct().to_pandas()
+    return ids.customer_id.astype(str).tolist()
 
 
 def _target_key(target: str) -> str:

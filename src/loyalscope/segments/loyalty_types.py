@@ -9,9 +9,7 @@ type and the rule text that fired, so the report can show why. Customers matchin
 
 from __future__ import annotations
 
-import operator
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -20,13 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from loyalscope.conditions import OPS, column_holds, is_valid
 from loyalscope.errors import ConfigError
 
 FIELDS = ("satisfaction", "price_sensitivity", "promo_share", "alternatives", "is_employee")
-OPS: dict[str, Callable[[Any, Any], Any]] = {
-    "==": operator.eq, "!=": operator.ne, "<": operator.lt,
-    "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-}
 
 
 @dataclass(frozen=True)
@@ -42,12 +37,7 @@ class Rule:
     def holds(self, frame: pd.DataFrame) -> np.ndarray:
         mask = np.ones(len(frame), dtype=bool)
         for field, op, value in self.when:
-            col = frame[field] if field in frame else pd.Series(np.nan, index=frame.index)
-            present = col.notna().to_numpy()
-            vals = col.astype(object).where(col.notna(), other=None)
-            hit = np.array([bool(OPS[op](v, value)) if p else False
-                            for v, p in zip(vals, present, strict=True)], dtype=bool)
-            mask &= hit
+            mask &= column_holds(frame[field] if field in frame else None, op, value, len(frame))
         return mask
 
 
@@ -62,7 +52,7 @@ def load_rules(path: str | Path | None = None) -> list[Rule]:
     for item in tomllib.loads(text).get("rule", []):
         conds = []
         for c in item.get("when", []):
-            if c.get("field") not in FIELDS or c.get("op") not in OPS or "value" not in c:
+            if not is_valid(c, "field", FIELDS):
                 raise ConfigError(
                     f"Rule {item.get('id')!r} has an invalid condition {c!r}.",
                     file=source, value=str(c),

@@ -8,20 +8,15 @@ the rule file's order, which follows the documents' order of strategies.
 
 from __future__ import annotations
 
-import operator
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from loyalscope.conditions import holds, is_valid
 from loyalscope.errors import ConfigError
-
-OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "==": operator.eq, "!=": operator.ne, "<": operator.lt,
-    "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-}
 
 
 @dataclass(frozen=True)
@@ -38,7 +33,7 @@ class StrategyRule:
         out = []
         for fact, op, value in self.when:
             actual = facts.get(fact)
-            if actual is None or actual != actual or not OPS[op](actual, value):  # NaN-safe
+            if not holds(actual, op, value):  # a missing or NaN fact is false
                 return None
             out.append({"fact": fact, "op": op, "threshold": value, "actual": actual})
         return out
@@ -68,7 +63,7 @@ def load_rules(path: str | Path | None = None) -> list[StrategyRule]:
     rules = []
     for item in tomllib.loads(text).get("rule", []):
         missing = [k for k in ("id", "strategy", "when", "zh", "en") if k not in item]
-        bad = [c for c in item.get("when", []) if c.get("op") not in OPS or "fact" not in c or "value" not in c]
+        bad = [c for c in item.get("when", []) if not is_valid(c, "fact")]
         if missing or bad or not item.get("when"):
             raise ConfigError(
                 f"Strategy rule {item.get('id')!r} is incomplete ({missing or bad or 'no conditions'}).",

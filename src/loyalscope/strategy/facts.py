@@ -6,7 +6,7 @@ rules that need them stay silent).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
@@ -20,13 +20,19 @@ def diagnosis_facts(
     metrics: Mapping[str, float] | None = None,
     targets: Mapping[str, float] | None = None,
     driver_gaps: Mapping[str, bool] | None = None,
+    segment_ids: Iterable[str] = (),
+    quadrant_ids: Iterable[str] = (),
+    complainants: Iterable[str] | None = None,
 ) -> dict[str, float]:
     """Facts for :func:`loyalscope.strategy.engine.recommend`.
 
     segments / previous_segments: RFM frames with ``segment_id`` and ``monetary``;
     quadrant: quadrant per customer; churn_probability: per customer;
     complaints: :func:`post_complaint_repurchase` table; metrics and targets: metric id ->
-    value (gap = metric - target); driver_gaps: dimension -> high importance & low performance.
+    value (gap = metric - target); driver_gaps: dimension -> high importance & low performance;
+    segment_ids / quadrant_ids: every segment of the scheme / every quadrant, so that an empty
+    one has share, size and value 0 (a known zero, not a missing fact); complainants: ids of
+    the customers who complained (size = distinct customers, value = their spend).
     """
     f: dict[str, float] = {}
     if segments is not None and len(segments):
@@ -35,20 +41,25 @@ def diagnosis_facts(
             f[f"segment_share.{sid}"] = len(grp) / n
             f[f"segment_size.{sid}"] = float(len(grp))
             f[f"segment_value.{sid}"] = float(grp["monetary"].sum())
+        for sid in segment_ids:
+            if f"segment_share.{sid}" not in f:
+                f[f"segment_share.{sid}"] = f[f"segment_size.{sid}"] = f[f"segment_value.{sid}"] = 0.0
         f["segment_size.all"] = float(n)
         f["segment_value.all"] = float(segments["monetary"].sum())
         if previous_segments is not None and len(previous_segments):
             prev = previous_segments["segment_id"].value_counts(normalize=True)
             now = segments["segment_id"].value_counts(normalize=True)
-            for sid in set(prev.index) | set(now.index):
+            for sid in set(prev.index) | set(now.index) | set(segment_ids):
                 f[f"segment_trend.{sid}"] = float(now.get(sid, 0.0) - prev.get(sid, 0.0))
     if quadrant is not None:
         q = quadrant.dropna()
         mon = None
         if segments is not None and "customer_id" in segments:
             mon = segments.set_index("customer_id")["monetary"]
-        for k, c in q.value_counts().items():
-            f[f"quadrant_share.{k}"] = c / len(q)
+        counts = q.value_counts()
+        for k in [*counts.index, *(k for k in quadrant_ids if k not in counts.index)]:
+            c = int(counts.get(k, 0))
+            f[f"quadrant_share.{k}"] = c / len(q) if len(q) else 0.0
             f[f"segment_size.{k}"] = float(c)
             if mon is not None:
                 f[f"segment_value.{k}"] = float(mon.reindex(q.index[q == k]).sum())
@@ -63,11 +74,16 @@ def diagnosis_facts(
         t = complaints.set_index(["dimension", "level"])
         if ("all", "all") in t.index:
             f["complaint.repurchase_rate"] = float(t.loc[("all", "all"), "repurchase_rate"])
-            f["segment_size.complainants"] = float(t.loc[("all", "all"), "complaints"])
         if ("speed", "quick") in t.index and ("all", "all") in t.index:
             total = t.loc[("all", "all"), "complaints"]
             if total:
                 f["complaint.quick_resolution_rate"] = float(t.loc[("speed", "quick"), "complaints"] / total)
+    if complainants is not None:
+        who = pd.Index(pd.unique(pd.Series(list(complainants), dtype="string").dropna()))
+        f["segment_size.complainants"] = float(len(who))
+        if segments is not None and "customer_id" in segments:
+            mon = segments.set_index("customer_id")["monetary"]
+            f["segment_value.complainants"] = float(mon.reindex(who).sum())
     for k, v in (metrics or {}).items():
         if targets and k in targets:
             f[f"gap.{k}"] = float(v) - float(targets[k])

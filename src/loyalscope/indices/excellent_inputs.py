@@ -1,0 +1,69 @@
+"""Per-customer inputs of the excellent-customer evaluation, computed in the engine.
+
+Only rows before ``as_of`` count. Columns (absent when their source is absent):
+
+- ``revenue_share`` = customer's order amount / all customers' order amount;
+- ``margin_share`` = customer's margin / all margin (``transactions.margin``);
+- ``recommendation`` = mean NPS answer (0-10), else mean ``recommend_intent``;
+- ``feedback`` = survey answers + complaints + interactions of kind ``feedback`` given
+  (0 for a customer who gave none, when at least one of those tables exists);
+- ``tenure_days`` (first order -> ``as_of``), ``categories`` and ``channels`` (distinct ones
+  bought), and ``relationship_depth`` from them (:func:`relationship_depth`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import ibis
+import pandas as pd
+
+from loyalscope.data.dataset import Dataset
+from loyalscope.indices.excellent import relationship_depth
+
+
+def _by_customer(tbl: ibis.Table, **aggs: ibis.Expr) -> pd.DataFrame:
+    df = tbl.group_by("customer_id").aggregate(**aggs).to_pandas()
+    return df.set_index(df.customer_id.astype(str)).drop(columns="customer_id")
+
+
+def excellent_inputs(ds: Dataset, as_of: date | None = None) -> pd.DataFrame:
+    """Frame indexed by ``customer_id`` (customers with an order before ``as_of``)."""
+    cut = datetime.combine(as_of or ds.analysis_date, datetime.min.time())
+    tx = ds.table("transactions", "customer_id", "order_ts", "amount")
+    tx = tx.filter(tx.order_ts < cut)
+    aggs = {"revenue": tx.amount.sum(), "first_ts": tx.order_ts.min()}
+    for col, name in (("margin", "margin"), ("category", "categories"), ("channel", "channels")):
+        if col in tx.columns:
+            aggs[name] = tx[col].sum() if col == "margin" else tx[col].nunique()
+    base = _by_customer(tx, **aggs).sort_index()
+    out = pd.DataFrame(index=base.index)
+    out["revenue_share"] = base.revenue.astype(float) / float(base.revenue.sum())
+    if "margin" in base and base.margin.notna().any() and float(base.margin.sum()) != 0:
+        out["margin_share"] = base.margin.astype(float) / float(base.margin.sum())
+    out["tenure_days"] = (pd.Timestamp(cut) - pd.to_datetime(base.first_ts)).dt.total_seconds() / 86400
+    for c in ("categories", "channels"):
+        if c in base:
+            out[c] = base[c].astype(float)
+    out["relationship_depth"] = relationship_depth(out)
+    counts: list[pd.Series] = []
+    if ds.has("surveys"):
+        sv = ds.table("surveys", "customer_id", "answered_ts")
+        sv = sv.filter(sv.answered_ts < cut)
+        rec = next((c for c in ("nps", "recommend_intent") if c in sv.columns), None)
+        if rec is not None:
+            out = out.join(_by_customer(sv, recommendation=sv[rec].cast("float64").mean()), how="left")
+        counts.append(_by_customer(sv, n=sv.count()).n)
+    if ds.has("complaints"):
+        cp = ds.table("complaints", "customer_id", "opened_ts")
+        cp = cp.filter(cp.opened_ts < cut)
+        counts.append(_by_customer(cp, n=cp.count()).n)
+    if ds.has("interactions"):
+        it = ds.table("interactions", "customer_id", "ts", "kind")
+        it = it.filter((it.ts < cut) & (it.kind == "feedback"))
+        counts.append(_by_customer(it, n=it.count()).n)
+    if counts:
+        total = pd.concat(counts, axis=1).fillna(0).sum(axis=1)
+        out["feedback"] = total.reindex(out.index).fillna(0).astype(float)
+    out.index.name = "customer_id"
+    return out
