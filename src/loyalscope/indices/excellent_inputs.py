@@ -67,3 +67,28 @@ def excellent_inputs(ds: Dataset, as_of: date | None = None) -> pd.DataFrame:
         out["feedback"] = total.reindex(out.index).fillna(0).astype(float)
     out.index.name = "customer_id"
     return out
+
+
+def excellent_components(ds: Dataset, loyalty: pd.Series, indicators: pd.DataFrame,
+                         customers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The components of :func:`loyalscope.indices.excellent.evaluate_excellent` per customer
+    (index of ``indicators``): loyalty index, contribution (margin share, else revenue share),
+    value (``clv``) and potential (``potential``) from the scored ``customers`` table when the
+    value section ran (else potential is the frequency trend A13), recommendation, feedback,
+    relationship depth, and satisfaction (A34)."""
+    inp = excellent_inputs(ds).reindex(indicators.index)
+    comp = pd.DataFrame({"loyalty": loyalty}, index=indicators.index)
+    comp["contribution"] = inp["margin_share"] if "margin_share" in inp else inp["revenue_share"]
+    scored = customers.set_index("customer_id") if customers is not None else pd.DataFrame()
+    if "clv" in scored:
+        comp["value"] = scored["clv"].reindex(comp.index)
+    for c in ("recommendation", "feedback", "relationship_depth"):
+        if c in inp:
+            comp[c] = inp[c]
+    if "A34" in indicators:
+        comp["satisfaction"] = indicators["A34"]
+    if "potential" in scored:  # predicted next-horizon spend minus trailing spend
+        comp["potential"] = scored["potential"].reindex(comp.index)
+    elif "A13" in indicators:  # without a value model: the frequency trend
+        comp["potential"] = indicators["A13"]
+    return comp.astype(float)
