@@ -170,6 +170,18 @@ def period_index(ctx: MetricContext, period: ibis.Value) -> ibis.Value:
     return days if ctx.period == "day" else (days + 3) // 7
 
 
+def absolute_period_index(ctx: MetricContext, start: pd.Timestamp) -> int:
+    """The engine's period number (:func:`period_index`) of the first calendar period."""
+    if ctx.period == "month":
+        return start.year * 12 + start.month
+    if ctx.period == "quarter":
+        return start.year * 4 + start.quarter
+    if ctx.period == "year":
+        return start.year
+    days = (start - pd.Timestamp("1970-01-01")).days
+    return days if ctx.period == "day" else (days + 3) // 7
+
+
 def epoch_days(d: ibis.Value) -> ibis.Value:
     """Whole days since 1970-01-01 of a date (engine-independent)."""
     return (d.cast("timestamp").epoch_seconds() // 86400).cast("int64")

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.metrics._base import (
+    absolute_period_index,
     calendar,
     group_mask,
     group_values,
@@ -67,7 +68,7 @@ def activity_counts(ds: Dataset, ctx: MetricContext) -> pd.DataFrame:
 def _compute(ds: Dataset, ctx: MetricContext, w: int) -> pd.DataFrame:
     cal = calendar(ds, ctx).execute().sort_values("idx").reset_index(drop=True)
     n = len(cal)
-    base = _abs_index(ctx, pd.Timestamp(cal.period.iloc[0]))
+    base = absolute_period_index(ctx, pd.Timestamp(cal.period.iloc[0]))
     g = [ctx.by] if ctx.by else []
 
     def idx(d: ibis.Value) -> ibis.Value:
@@ -103,18 +104,6 @@ def _compute(ds: Dataset, ctx: MetricContext, w: int) -> pd.DataFrame:
         lapsed = _contract_lapses(ds, ctx, idx, n, isl, g)
 
         return _assemble(cal, n, g, opens, closes, ends, new, new_active, lapsed)
-
-
-def _abs_index(ctx: MetricContext, start: pd.Timestamp) -> int:
-    """The engine's period number (:func:`period_index`) of the first calendar period."""
-    if ctx.period == "month":
-        return start.year * 12 + start.month
-    if ctx.period == "quarter":
-        return start.year * 4 + start.quarter
-    if ctx.period == "year":
-        return start.year
-    days = (start - pd.Timestamp("1970-01-01")).days
-    return days if ctx.period == "day" else (days + 3) // 7
 
 
 def _counts(tbl: ibis.Table, g: list[str], at: ibis.Value) -> ibis.Table:

@@ -14,10 +14,12 @@ import pandas as pd
 
 from loyalscope.config import Period
 from loyalscope.metrics._base import (
+    absolute_period_index,
     calendar,
     customer_periods,
     epoch_days,
     ind,
+    period_index,
     shared,
     with_group,
 )
@@ -41,11 +43,17 @@ def _active(ds: Dataset, ctx: MetricContext) -> tuple[ibis.Table, ibis.Table]:
     """(customer, [by], period, idx, revenue) per active customer-period; and the calendar."""
     cal = calendar(ds, ctx)
 
+    frame = cal.execute()
+    base, n = absolute_period_index(ctx, pd.Timestamp(frame.period.min())), len(frame)
+
     def build() -> ibis.Table:
+        # idx by arithmetic, not by joining the calendar: a cached table must not refer to an
+        # in-memory table (Spark drops its view when the Python object goes)
         pc = customer_periods(ds, ctx)
         act = pc.select("customer_id", *([ctx.by] if ctx.by else []), "period",
-                        revenue=pc.spend.cast("float64"))
-        return act.inner_join(cal.select("period", "idx"), "period")
+                        revenue=pc.spend.cast("float64"),
+                        idx=(period_index(ctx, pc.period) - base).cast("int64"))
+        return act.filter((act.idx >= 0) & (act.idx < n))
 
     return shared(ds, "cohort_active", ctx, build), cal
 
@@ -128,8 +136,9 @@ def lifecycle(ds: Dataset, period: Period = "month", by: str | None = None) -> p
     )
     n_periods = int(cal.count().execute())
     d = a.filter((a.nxt.isnull() | (a.nxt != a.idx + 1)) & (a.idx + 1 < n_periods))
-    both = a.select("idx", *g, state=state).union(
-        d.select(idx=d.idx + 1, **{c: d[c] for c in g}, state=ibis.literal("dormant"))
+    both = a.select(idx=a.idx.cast("int64"), **{c: a[c] for c in g}, state=state).union(
+        d.select(idx=(d.idx + 1).cast("int64"), **{c: d[c] for c in g},
+                 state=ibis.literal("dormant"))
     )
     counts = both.group_by(["idx", *g, "state"]).aggregate(customers=both.idx.count()).execute()
     grid = cal.select("period", "idx").execute()
