@@ -50,6 +50,9 @@ def test_static_assets_are_served_locally(client) -> None:
     assert "plotly" in js.text[:2000].lower() and len(js.content) > 1_000_000
     assert "Plotly.newPlot" in client.get("/static/web.js").text
     assert client.get("/static/web.css").status_code == 200
+    # FastAPI's Swagger page would load its scripts from a CDN: it is off, the schema stays
+    assert client.get("/api/docs").status_code == 404
+    assert "/api/analyses/{analysis_id}/customers" in client.get("/api/openapi.json").json()["paths"]
 
 
 def test_index_lists_analyses_and_datasets(client, finished) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from loyalscope.web.jobs import JobRunner
-from loyalscope.web.store import Store
+from loyalscope.web.store import Store, database_url
 
 
 def test_rows_survive_a_new_store(tmp_path) -> None:
@@ -37,3 +39,24 @@ def test_restart_fails_running_and_requeues_queued(tmp_path) -> None:
     rerun = after.analysis(queued.id)
     assert rerun.status == "failed" and rerun.error == "该分析的数据集已不存在。"
     assert rerun.started is not None and rerun.finished is not None
+
+
+def test_postgres_urls_use_psycopg() -> None:
+    assert database_url("postgres://u@h:5/db") == "postgresql+psycopg://u@h:5/db"
+    assert database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url("postgresql+psycopg2://u@h/db") == "postgresql+psycopg2://u@h/db"
+    assert database_url("sqlite:////tmp/x.db") == "sqlite:////tmp/x.db"
+
+
+@pytest.mark.postgres
+def test_state_in_postgresql(tmp_path, postgres_url: str) -> None:
+    store = Store(tmp_path, postgres_url)
+    ds = store.add_dataset("pg", "path", "/data/pg")
+    a = store.add_analysis("pg", str(tmp_path / "out"), ds.id, "zh")
+    store.update_analysis(a.id, status="running")
+    again = Store(tmp_path, postgres_url)
+    assert ds.id in [d.id for d in again.datasets()]
+    row = again.analysis(a.id)
+    assert row.status == "running" and row.started is not None
+    assert row.started.utcoffset() is not None and row.started.utcoffset().total_seconds() == 0
+    assert not (tmp_path / "loyalscope-web.db").exists()

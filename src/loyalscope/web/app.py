@@ -7,7 +7,7 @@ Plotly (the copy the HTML report inlines, served from ``/static/plotly.min.js``)
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from functools import cache
 from pathlib import Path
@@ -85,13 +85,14 @@ def create_app(state_dir: str | Path, db_url: str | None = None, lang: str = "zh
         yield
         web.runner.shutdown()
 
+    # no Swagger/ReDoc pages: FastAPI loads them from a CDN; the schema itself is served
     app = FastAPI(title="Loyalscope", version=__version__, lifespan=lifespan,
-                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.web = web
     app.state.templates = templates()
 
     @app.middleware("http")
-    async def _language(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def _language(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         with use_lang(page_lang(request)):  # messages and errors in the page's language
             return await call_next(request)
 

@@ -38,6 +38,17 @@ def new_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
+def database_url(url: str | None) -> str | None:
+    """SQLAlchemy URL of ``url``; ``postgres://`` and ``postgresql://`` use the psycopg 3 driver
+    (the one the ``postgres`` extra installs)."""
+    if url is None:
+        return None
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme):]
+    return url
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A UTC timestamp that comes back timezone-aware on every database (SQLite drops the zone)."""
 
@@ -116,10 +127,11 @@ class Store:
     def __init__(self, state_dir: str | Path, url: str | None = None) -> None:
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        self.url = url or f"sqlite:///{(self.state_dir / 'loyalscope-web.db').resolve()}"
+        self.url = database_url(url) or f"sqlite:///{(self.state_dir / 'loyalscope-web.db').resolve()}"
         kw: dict[str, Any] = {}
         if self.url.startswith("sqlite"):
-            kw["connect_args"] = {"check_same_thread": False}
+            # pages read while a job thread writes its progress: wait for the lock, never fail
+            kw["connect_args"] = {"check_same_thread": False, "timeout": 30}
         self.engine = create_engine(self.url, **kw)
         Base.metadata.create_all(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
