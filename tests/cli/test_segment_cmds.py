@@ -110,3 +110,26 @@ def test_index_inconsistent_ahp_file_names_the_matrix(folder: Path, tmp_path: Pa
     assert err["error"] == "ConfigError"
     assert err["value"] == "criteria" and err["file"] == str(w)
     assert "CR" in err["message"]
+
+
+def test_index_reports_excellent_tiers(folder: Path) -> None:
+    """Tiers follow the score cut-offs; without a value model CLV drops out with a note; the
+    top spenders (contribution) score above the bottom ones."""
+    res = runner.invoke(app, ["index", str(folder), "--json", "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    ex = out["excellent"]
+    assert sum(ex["weights"].values()) == pytest.approx(1.0)
+    assert "value" not in ex["weights"] and "contribution" in ex["weights"]
+    assert any("value" in n.lower() or "lifetime" in n.lower() for n in ex["notes"])
+    rows = pd.DataFrame(out["customers"])
+    assert sum(ex["tiers"].values()) == rows.excellent_tier.notna().sum() == len(rows)
+    cut = np.select([rows.excellent_score >= 0.75, rows.excellent_score >= 0.5,
+                     rows.excellent_score >= 0.25], ["A", "B", "C"], "D")
+    assert (cut == rows.excellent_tier).all()
+    # the top spenders rank above the bottom ones on average
+    spend = pd.read_csv(folder / "transactions.csv").groupby("customer_id").amount.sum()
+    rows["spend"] = rows.customer_id.map(spend)
+    top = rows.nlargest(30, "spend").excellent_score.mean()
+    bottom = rows.nsmallest(30, "spend").excellent_score.mean()
+    assert top > bottom

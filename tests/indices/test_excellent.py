@@ -125,3 +125,21 @@ def test_section_scores_every_component_the_data_gives() -> None:
     assert sum(data["excellent_weights"].values()) == pytest.approx(1.0)
     tiers = analysis.customers.set_index("customer_id").excellent_tier
     assert set(tiers.dropna()) <= {"A", "B", "C", "D"} and tiers.notna().all()
+
+
+def test_referrals_made_join_the_recommendation() -> None:
+    """a answered 8 on average and referred 2 people before as_of, b answered 3 and referred 1
+    (a later one does not count), c gave no answer and referred 0: the recommendation is the
+    mean percentile rank of the two parts each customer has."""
+    frames = _frames()
+    ts = pd.Timestamp
+    frames["referrals"] = pd.DataFrame({
+        "referrer_id": ["a", "a", "b", "b"], "referred_id": ["x1", "x2", "x3", "x4"],
+        "referred_ts": [ts("2024-02-01"), ts("2024-05-01"), ts("2024-03-01"), ts("2024-08-01")],
+    })
+    got = excellent_inputs(Dataset.from_frames(frames), as_of=AS_OF)
+    np.testing.assert_allclose(got.referrals_made, [2.0, 1.0, 0.0])
+    answer = _pct_ranks(np.array([8.0, 3.0]))  # c has no answer: ranks over a and b
+    made = _pct_ranks(np.array([2.0, 1.0, 0.0]))
+    np.testing.assert_allclose(got.recommendation, [(answer[0] + made[0]) / 2,
+                                                    (answer[1] + made[1]) / 2, made[2]])

@@ -98,3 +98,29 @@ def test_build_from_dataset(data_dir):
     section = build(ds, ctx)
     assert summary_mod is not None and section.data["time_unit"] == config.value.time_unit
     assert len(ctx.customers) == 2357
+
+
+def test_potential_is_predicted_minus_trailing_spend(data_dir):
+    """On the CDNOW transactions through the whole analysis path (build from a Dataset): the
+    potential column equals expected purchases x expected spend minus the spend of the last 52
+    weeks, the latter recomputed here with pandas."""
+    from loyalscope.data.dataset import Dataset
+    from loyalscope.sections.value import build
+
+    raw = pd.read_csv(data_dir / "cdnow_sample_transactions.txt", sep=r"\s+", header=None,
+                      names=["master_id", "id", "date", "cds", "value"], dtype={"date": str})
+    tx = pd.DataFrame({"order_id": [f"o{i}" for i in range(len(raw))],
+                       "customer_id": raw.id.astype(str),
+                       "order_ts": pd.to_datetime(raw.date, format="%Y%m%d"),
+                       "amount": raw.value.astype(float)})
+    config = AnalysisConfig()
+    config.value.time_unit = "week"
+    config.value.horizon = 52
+    ctx = SectionContext(config=config)
+    build(Dataset.from_frames({"transactions": tx}, config=config), ctx)
+    cust = ctx.customers.set_index("customer_id")
+    start = tx.order_ts.max().normalize() + pd.Timedelta(days=1) - pd.Timedelta(days=52 * 7)
+    trailing = tx[tx.order_ts >= start].groupby("customer_id").amount.sum()
+    expected = cust.expected_purchases * cust.expected_spend - trailing.reindex(cust.index).fillna(0)
+    np.testing.assert_allclose(cust.potential, expected, rtol=1e-12)
+    assert (cust.potential < 0).any() and (cust.potential > 0).any()

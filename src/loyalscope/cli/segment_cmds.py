@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import typer
 from rich.table import Table
 
@@ -78,22 +79,37 @@ def index(
     as_json: bool = _JSON,
 ) -> None:
     """Composite loyalty index (0-100) over the A1-A3 indicators."""
+    from loyalscope.indices.excellent import evaluate_excellent
+    from loyalscope.indices.excellent_inputs import excellent_components
     from loyalscope.indices.indicators import loyalty_indicators
     from loyalscope.indices.loyalty_index import loyalty_index
 
     try:
         config, language = _setup(lang, config_path)
         with use_lang(language):
-            ind = loyalty_indicators(load_data(data, config))
+            ds = load_data(data, config)
+            ind = loyalty_indicators(ds)
             scored, used, notes = loyalty_index(ind, weights, language)
+            li = scored["loyalty_index"]
+            # no value model here: CLV drops out and potential is the frequency trend (A13)
+            ex, ex_used, ex_notes = evaluate_excellent(
+                excellent_components(ds, li, ind), lang=language)
     except LoyalscopeError as exc:
         fail(exc, as_json)
-    li = scored["loyalty_index"]
+    tiers = ex.tier.value_counts().reindex(["A", "B", "C", "D"], fill_value=0)
     if as_json:
         emit_json({
             "weights": used, "notes": notes,
             "summary": {"n": len(li), "mean": float(li.mean()), "median": float(li.median())},
-            "customers": [{"customer_id": cid, "loyalty_index": float(v)} for cid, v in li.items()],
+            "excellent": {"weights": ex_used, "notes": ex_notes,
+                          "tiers": {k: int(v) for k, v in tiers.items()}},
+            "customers": [
+                {"customer_id": cid, "loyalty_index": float(v),
+                 "excellent_score": None if pd.isna(sc) else float(sc),
+                 "excellent_tier": tier}
+                for cid, v, sc, tier in zip(li.index, li.to_numpy(), ex.score.to_numpy(),
+                                            ex.tier.to_numpy(), strict=True)
+            ],
         })
         return
     table = Table(title=t("segments.cli.weights", language))
@@ -105,6 +121,10 @@ def index(
     for note in notes:
         console.print(f"[yellow]{note}[/]")
     console.print(t("segments.cli.index_mean", language, mean=li.mean(), median=li.median(), n=len(li)))
+    for note in ex_notes:
+        console.print(f"[yellow]{note}[/]")
+    console.print(t("segments.cli.excellent_tiers", language,
+                    tiers=", ".join(f"{k} {v}" for k, v in tiers.items())))
 
 
 @app.command("churn")

@@ -68,6 +68,6 @@ def group_cumsum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return total - before
 
 
-def to_seconds(days: np.ndarray) -> np.ndarray:
+def to_seconds(days: np.ndarray | float) -> np.ndarray:
     """Continuous times in days -> whole seconds (floor), as int64."""
     return np.floor(np.asarray(days) * 86400.0).astype(np.int64)

@@ -14,7 +14,8 @@ value                  customer lifetime value (model)                          
 recommendation         mean NPS answer 0-10 (recommend intent where NPS is not asked)   0.10
 satisfaction           mean CSAT answer                                                  0.10
 feedback               survey answers + complaints + feedback interactions given         0.05
-potential              frequency trend (orders last half-year minus the one before)     0.15
+potential              predicted next-horizon spend minus trailing spend of the same    0.15
+                       length (value section); the frequency trend A13 without it
 relationship_depth     mean percentile rank of tenure, categories and channels bought   0.10
 =====================  ================================================================  ======
 

@@ -4,7 +4,10 @@ Only rows before ``as_of`` count. Columns (absent when their source is absent):
 
 - ``revenue_share`` = customer's order amount / all customers' order amount;
 - ``margin_share`` = customer's margin / all margin (``transactions.margin``);
-- ``recommendation`` = mean NPS answer (0-10), else mean ``recommend_intent``;
+- ``recommendation`` = mean NPS answer (0-10), else mean ``recommend_intent``; with a
+  ``referrals`` table, ``referrals_made`` (referrals a customer made, 0 for none) and
+  recommendation becomes the mean percentile rank of the answer and the referrals made (of the
+  one a customer has, when they gave no answer);
 - ``feedback`` = survey answers + complaints + interactions of kind ``feedback`` given
   (0 for a customer who gave none, when at least one of those tables exists);
 - ``tenure_days`` (first order -> ``as_of``), ``categories`` and ``channels`` (distinct ones
@@ -62,8 +65,41 @@ def excellent_inputs(ds: Dataset, as_of: date | None = None) -> pd.DataFrame:
         it = ds.table("interactions", "customer_id", "ts", "kind")
         it = it.filter((it.ts < cut) & (it.kind == "feedback"))
         counts.append(_by_customer(it, n=it.count()).n)
+    if ds.has("referrals"):
+        rf = ds.table("referrals", "referrer_id", "referred_ts")
+        rf = rf.filter(rf.referred_ts < cut)
+        made = rf.group_by(customer_id=rf.referrer_id).aggregate(n=rf.count()).execute()
+        out["referrals_made"] = (made.set_index(made.customer_id.astype(str)).n
+                                 .reindex(out.index).fillna(0).astype(float))
+        parts = [c for c in ("recommendation", "referrals_made") if c in out]
+        out["recommendation"] = out[parts].rank(pct=True, method="average").mean(axis=1)
     if counts:
         total = pd.concat(counts, axis=1).fillna(0).sum(axis=1)
         out["feedback"] = total.reindex(out.index).fillna(0).astype(float)
     out.index.name = "customer_id"
     return out
+
+
+def excellent_components(ds: Dataset, loyalty: pd.Series, indicators: pd.DataFrame,
+                         customers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The components of :func:`loyalscope.indices.excellent.evaluate_excellent` per customer
+    (index of ``indicators``): loyalty index, contribution (margin share, else revenue share),
+    value (``clv``) and potential (``potential``) from the scored ``customers`` table when the
+    value section ran (else potential is the frequency trend A13), recommendation, feedback,
+    relationship depth, and satisfaction (A34)."""
+    inp = excellent_inputs(ds).reindex(indicators.index)
+    comp = pd.DataFrame({"loyalty": loyalty}, index=indicators.index)
+    comp["contribution"] = inp["margin_share"] if "margin_share" in inp else inp["revenue_share"]
+    scored = customers.set_index("customer_id") if customers is not None else pd.DataFrame()
+    if "clv" in scored:
+        comp["value"] = scored["clv"].reindex(comp.index)
+    for c in ("recommendation", "feedback", "relationship_depth"):
+        if c in inp:
+            comp[c] = inp[c]
+    if "A34" in indicators:
+        comp["satisfaction"] = indicators["A34"]
+    if "potential" in scored:  # predicted next-horizon spend minus trailing spend
+        comp["potential"] = scored["potential"].reindex(comp.index)
+    elif "A13" in indicators:  # without a value model: the frequency trend
+        comp["potential"] = indicators["A13"]
+    return comp.astype(float)

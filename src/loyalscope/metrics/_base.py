@@ -83,6 +83,20 @@ def shared(ds: Dataset, name: str, ctx: MetricContext,
     return ds.memo(key, lambda: build().cache())
 
 
+def customer_periods(ds: Dataset, ctx: MetricContext) -> ibis.Table:
+    """One row per (period, [group], customer) with an order in the window: ``n`` orders,
+    ``spend``, ``last`` order date. Shared by the behaviour metrics, cohorts and lifecycle
+    (materialised once per grain, window and group)."""
+
+    def build() -> ibis.Table:
+        tx = orders(ds, ctx, "order_id", "amount")
+        return tx.group_by([*keys(ctx), "customer_id"]).aggregate(
+            n=tx.order_id.count(), spend=tx.amount.sum(), last=tx.order_date.max()
+        )
+
+    return shared(ds, "customer_periods", ctx, build)
+
+
 def ratio_schema(ds: Dataset, ctx: MetricContext) -> ibis.Schema:
     """Schema of a ratio table computed outside the engine: ``period``, [``ctx.by``] (typed as
     in ``customers``), ``numerator``, ``denominator``."""

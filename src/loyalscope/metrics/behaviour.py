@@ -10,6 +10,7 @@ import ibis
 import pandas as pd
 
 from loyalscope.metrics._base import (
+    customer_periods,
     epoch_days,
     f64,
     first_orders,
@@ -31,16 +32,7 @@ TX = ("transactions",)
 
 
 def _per_customer(ds, ctx: MetricContext) -> ibis.Table:
-    """One row per (period, [group], customer) with an order: ``n`` orders, ``spend``, ``last``
-    order date; shared by the behaviour metrics (materialised once per grain and group)."""
-
-    def build() -> ibis.Table:
-        tx = orders(ds, ctx, "order_id", "amount")
-        return tx.group_by([*keys(ctx), "customer_id"]).aggregate(
-            n=tx.order_id.count(), spend=tx.amount.sum(), last=tx.order_date.max()
-        )
-
-    return shared(ds, "customer_periods", ctx, build)
+    return customer_periods(ds, ctx)
 
 
 def purchase_frequency(ds, ctx: MetricContext) -> ibis.Table:

@@ -13,7 +13,14 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.config import Period
-from loyalscope.metrics._base import calendar, epoch_days, ind, orders, with_group
+from loyalscope.metrics._base import (
+    calendar,
+    customer_periods,
+    epoch_days,
+    ind,
+    shared,
+    with_group,
+)
 from loyalscope.metrics.registry import GRAINS, Metric, MetricContext, register
 
 if TYPE_CHECKING:
@@ -33,12 +40,14 @@ def _ctx(period: str, by: str | None) -> MetricContext:
 def _active(ds: Dataset, ctx: MetricContext) -> tuple[ibis.Table, ibis.Table]:
     """(customer, [by], period, idx, revenue) per active customer-period; and the calendar."""
     cal = calendar(ds, ctx)
-    tx = orders(ds, ctx, "amount")
-    act = tx.group_by(["customer_id", *([ctx.by] if ctx.by else []), "period"]).aggregate(
-        revenue=tx.amount.sum().cast("float64")
-    )
-    act = act.inner_join(cal.select("period", "idx"), "period")
-    return act, cal
+
+    def build() -> ibis.Table:
+        pc = customer_periods(ds, ctx)
+        act = pc.select("customer_id", *([ctx.by] if ctx.by else []), "period",
+                        revenue=pc.spend.cast("float64"))
+        return act.inner_join(cal.select("period", "idx"), "period")
+
+    return shared(ds, "cohort_active", ctx, build), cal
 
 
 def cohort_matrix(ds: Dataset, period: Period = "month", by: str | None = None) -> pd.DataFrame:
@@ -56,13 +65,15 @@ def cohort_matrix(ds: Dataset, period: Period = "month", by: str | None = None) 
     ctx = _ctx(period, by)
     act, cal = _active(ds, ctx)
     g = [by] if by else []
-    per = act.group_by("customer_id").aggregate(c_idx=act.idx.min(), last_idx=act.idx.max())
-    a = act.inner_join(per, "customer_id").mutate(k=ibis._.idx - ibis._.c_idx)
+    # first and last active period per customer (with its group): read twice, built once
+    per = shared(ds, "cohort_customers", ctx, lambda: act.group_by(["customer_id", *g]).aggregate(
+        c_idx=act.idx.min(), last_idx=act.idx.max()))
+    a = act.inner_join(per.select("customer_id", "c_idx"), "customer_id")
+    a = a.mutate(k=a.idx - a.c_idx)
     cells = a.group_by(["c_idx", *g, "k"]).aggregate(
         active=a.customer_id.count(), revenue=a.revenue.sum()
     ).execute()
-    cust = with_group(ds, ctx, per) if by else per
-    later = cust.mutate(kmax=cust.last_idx - cust.c_idx)
+    later = per.mutate(kmax=per.last_idx - per.c_idx)
     kmax = later.group_by(["c_idx", *g, "kmax"]).aggregate(n=later.customer_id.count()).execute()
     n_periods = int(cal.idx.max().execute()) + 1
     starts = cal.order_by("idx").period.execute().tolist()
@@ -109,20 +120,16 @@ def lifecycle(ds: Dataset, period: Period = "month", by: str | None = None) -> p
     ctx = _ctx(period, by)
     act, cal = _active(ds, ctx)
     g = [by] if by else []
-    first = act.group_by("customer_id").aggregate(f_idx=act.idx.min())
-    prev = act.select(pcid=act.customer_id, pidx=act.idx + 1)
-    a = act.inner_join(first, "customer_id")
-    a = a.left_join(prev, (a.customer_id == prev.pcid) & (a.idx == prev.pidx))
+    # one pass over the customer's active periods in order: previous and next active period
+    w = ibis.window(group_by="customer_id", order_by="idx")
+    a = act.mutate(prev=act.idx.lag().over(w), nxt=act.idx.lead().over(w))
     state = ibis.cases(
-        (a.idx == a.f_idx, "new"), (a.pcid.notnull(), "returning"), else_="resurrecting"
+        (a.prev.isnull(), "new"), (a.prev == a.idx - 1, "returning"), else_="resurrecting"
     )
-    cur = act.select(ccid=act.customer_id, cidx=act.idx)
-    nxt = act.mutate(nidx=act.idx + 1)
-    d = nxt.left_join(cur, (nxt.customer_id == cur.ccid) & (nxt.nidx == cur.cidx))
     n_periods = int(cal.count().execute())
-    d = d.filter(d.ccid.isnull() & (d.nidx < n_periods))
+    d = a.filter((a.nxt.isnull() | (a.nxt != a.idx + 1)) & (a.idx + 1 < n_periods))
     both = a.select("idx", *g, state=state).union(
-        d.select(idx=d.nidx, **{c: d[c] for c in g}, state=ibis.literal("dormant"))
+        d.select(idx=d.idx + 1, **{c: d[c] for c in g}, state=ibis.literal("dormant"))
     )
     counts = both.group_by(["idx", *g, "state"]).aggregate(customers=both.idx.count()).execute()
     grid = cal.select("period", "idx").execute()

@@ -171,4 +171,4 @@ for _id, _fn, _req, _sec, _pct, _bd in (
     ("switching_rate", switching_rate, ("transactions", "customers.came_from_competitor"),
      "satisfaction", True, None),
 ):
-    register(Metric(_id, _sec, _req, _fn, percent=_pct, breakdown=_bd))
+    register(Metric(_id, _sec, _req, _fn, percent=_pct, breakdown=_bd))  # type: ignore[arg-type]

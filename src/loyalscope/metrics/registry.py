@@ -138,7 +138,7 @@ def finish(df: pd.DataFrame, by: str | None, breakdown: str | None = None) -> pd
     df["value"] = df["value"].astype("float64")
     df.loc[zero, "value"] = np.nan
     given = df["reason"] if "reason" in df.columns else None
-    df["reason"] = np.where(zero, "zero_denominator", None)
+    df["reason"] = pd.Series("zero_denominator", index=df.index, dtype=object).where(zero, None)
     if given is not None:
         df["reason"] = df["reason"].where(zero, given.where(given.notna(), None))
     df["period"] = pd.to_datetime(df["period"]).dt.date

@@ -116,8 +116,8 @@ class NPS:
         bayes_nps = 100.0 * (draws[:, 0] - draws[:, 2])
         self.intervals_: dict[str, tuple[float, float]] = {
             "normal": (max(self.nps_ - z * self.se_, -100.0), min(self.nps_ + z * self.se_, 100.0)),
-            "bootstrap": tuple(float(v) for v in np.percentile(boot_nps, qs)),
-            "bayes": tuple(float(v) for v in np.percentile(bayes_nps, qs)),
+            "bootstrap": _pair(np.percentile(boot_nps, qs)),
+            "bayes": _pair(np.percentile(bayes_nps, qs)),
         }
         self.posterior_mean_ = float(
             100.0 * ((c[0] + self.prior[0]) - (c[2] + self.prior[2])) / (n + sum(self.prior))
@@ -153,3 +153,8 @@ class NPS:
                 for k, (lo, hi) in self.intervals_.items()
             ]
         )
+
+
+def _pair(v: np.ndarray) -> tuple[float, float]:
+    """(lower, upper) of a two-element percentile array."""
+    return float(v[0]), float(v[1])

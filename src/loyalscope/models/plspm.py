@@ -27,6 +27,7 @@ Fornell, C. et al. (1996). The American Customer Satisfaction Index. J. Marketin
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -84,7 +85,7 @@ class PLSPM:
         self.maxiter = maxiter
 
     @classmethod
-    def from_spec(cls, spec: ModelSpec, **kw: object) -> PLSPM:
+    def from_spec(cls, spec: ModelSpec, **kw: Any) -> PLSPM:
         """Build an unfitted model from a :class:`ModelSpec`."""
         return cls(spec.blocks, spec.paths, modes=spec.modes, scheme=spec.scheme, scaled=spec.scaled, **kw)
 

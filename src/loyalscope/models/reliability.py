@@ -61,11 +61,12 @@ def htmt(x: np.ndarray, groups: Sequence[Sequence[int]]) -> np.ndarray:
     corr = np.corrcoef(np.asarray(x, dtype=float), rowvar=False)
     n_lv = len(groups)
     mono = np.full(n_lv, np.nan)
-    for i, g in enumerate(groups):
-        g = np.asarray(g)
+    for i, group in enumerate(groups):
+        g = np.asarray(group, dtype=np.intp)
         if g.size > 1:
             sub = corr[np.ix_(g, g)]
-            mono[i] = sub[~np.eye(g.size, dtype=bool)].mean()
+            off_diagonal = np.eye(g.size) == 0
+            mono[i] = sub[off_diagonal].mean()
     out = np.full((n_lv, n_lv), np.nan)
     for i in range(n_lv):
         for j in range(n_lv):

@@ -68,7 +68,7 @@ def _est(value: float, n: int, min_n: int) -> Estimate:
 def csat_top2(scores: Any, scale_max: int = 5, min_n: int = MIN_N) -> Estimate:
     """Share of answers in the top two boxes (N - 1 and N) of a 1..N scale, in [0, 1]."""
     arr = _answers(scores, scale_max)
-    return _est(np.mean(arr >= scale_max - 1), arr.size, min_n)
+    return _est(float(np.mean(arr >= scale_max - 1)), arr.size, min_n)
 
 
 def mean_index(scores: Any, scale_max: float, min_n: int = MIN_N) -> Estimate:

@@ -7,7 +7,7 @@ import pandas as pd
 
 from loyalscope.data.dataset import Dataset
 from loyalscope.indices.excellent import COMPONENTS, evaluate_excellent
-from loyalscope.indices.excellent_inputs import excellent_inputs
+from loyalscope.indices.excellent_inputs import excellent_components
 from loyalscope.indices.indicators import loyalty_indicators
 from loyalscope.indices.loyalty_index import loyalty_index
 from loyalscope.results import Chart, Number, Section, Table, Text
@@ -57,18 +57,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
 def _excellent(ds: Dataset, ctx: SectionContext, li: pd.Series, ind: pd.DataFrame
                ) -> tuple[pd.DataFrame, dict[str, float], list[str]]:
     """Excellent-customer tiers over the management-evaluation components the data provides."""
-    inp = excellent_inputs(ds).reindex(ind.index)
-    comp = pd.DataFrame({"loyalty": li}, index=ind.index)
-    comp["contribution"] = inp["margin_share"] if "margin_share" in inp else inp["revenue_share"]
-    if ctx.customers is not None and "clv" in ctx.customers:
-        comp["value"] = ctx.customers.set_index("customer_id")["clv"].reindex(comp.index)
-    for c in ("recommendation", "feedback", "relationship_depth"):
-        if c in inp:
-            comp[c] = inp[c]
-    if "A34" in ind:
-        comp["satisfaction"] = ind["A34"]
-    if "A13" in ind:
-        comp["potential"] = ind["A13"]
+    comp = excellent_components(ds, li, ind, ctx.customers)
     tiers, used, _ = evaluate_excellent(comp.astype(float))
     dropped = [c for c in COMPONENTS if c not in used]
     return tiers, used, dropped

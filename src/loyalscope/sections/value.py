@@ -35,7 +35,7 @@ _COL = "models.value.columns."
 def build(ds: Any, ctx: Any) -> Section:
     """Summaries from the engine (full window and calibration/holdout split), then :func:`value_section`."""
     try:
-        from loyalscope.metrics.summary import customer_summary  # lands with the metrics area
+        from loyalscope.metrics.summary import UNIT_DAYS, customer_summary
     except ModuleNotFoundError as exc:
         raise InsufficientDataError(t("models.value.no_summary"), fix=t("models.value.no_summary_fix")) from exc
     cfg: ValueConfig = ctx.config.value
@@ -48,15 +48,32 @@ def build(ds: Any, ctx: Any) -> Section:
         if first.date() < cal_end < last.date():
             split = customer_summary(ds, calibration_end=cal_end, observation_end=last.date(),
                                      time_unit=cfg.time_unit).execute()
+    trailing = trailing_spend(ds, last, cfg.horizon * UNIT_DAYS[cfg.time_unit])
     try:
-        return value_section(full, split, cfg, ctx)
+        return value_section(full, split, cfg, ctx, trailing=trailing)
     except ConvergenceError as exc:  # one model failing should skip this section, not the analysis
         raise InsufficientDataError(exc.message, fix=exc.fix) from exc
 
 
-def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConfig, ctx: Any = None) -> Section:
+def trailing_spend(ds: Any, last: pd.Timestamp, days: float) -> pd.Series:
+    """Spend per customer in the ``days`` before the last order date (inclusive), computed in
+    the engine: the "trailing value of the same length" that customer potential compares with."""
+    tx = ds.table("transactions", "customer_id", "order_ts", "amount")
+    start = last.normalize() + pd.Timedelta(days=1) - pd.Timedelta(days=days)
+    recent = tx.filter(tx.order_ts >= start.to_pydatetime())
+    frame = recent.group_by("customer_id").aggregate(spend=recent.amount.sum()).execute()
+    return frame.set_index(frame.customer_id.astype(str))["spend"].astype(float)
+
+
+def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConfig, ctx: Any = None,
+                  trailing: pd.Series | None = None) -> Section:
     """Build the section from customer summaries (``customer_id, frequency, recency, T,
-    monetary_value``; ``split`` adds ``frequency_holdout, duration_holdout``), all in ``cfg.time_unit``."""
+    monetary_value``; ``split`` adds ``frequency_holdout, duration_holdout``), all in ``cfg.time_unit``.
+
+    With ``trailing`` (spend per customer over the last ``cfg.horizon``), each customer also gets
+    ``predicted_spend`` = expected purchases x expected spend over the next horizon (undiscounted,
+    before margin) and ``potential`` = predicted_spend - trailing spend (metrics.md: "predicted
+    next-horizon value minus trailing value of the same length")."""
     repeat = full[(full.frequency > 0) & (full.monetary_value > 0)]
     if len(full) < MIN_CUSTOMERS or len(repeat) < MIN_REPEAT_BUYERS:
         raise InsufficientDataError(
@@ -81,6 +98,10 @@ def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConf
         "clv": clv(model, spend, *args, full.monetary_value, horizon=cfg.horizon, time_unit=unit,
                    annual_discount_rate=cfg.annual_discount_rate, margin=cfg.margin),
     })
+    if trailing is not None:
+        scored["predicted_spend"] = scored.expected_purchases * scored.expected_spend
+        past = trailing.reindex(scored.customer_id).fillna(0.0).to_numpy()
+        scored["potential"] = scored.predicted_spend - past
     if ctx is not None:
         ctx.add_customer_columns(scored)
         ctx.results["value"] = {"selection": sel, "model": model, "spend_model": spend}
