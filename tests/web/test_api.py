@@ -106,6 +106,7 @@ def test_upload_then_analyse_then_restart(tmp_path, company_dir: Path) -> None:
         assert started.status_code == 202 and started.json()["status"] in ("queued", "running", "done")
         row = _wait(c, started.json()["id"])
         assert row["status"] == "done", row
+        assert row["progress"] == {"step": "done", "index": 2, "total": 2}
         board = c.get(f"/api/analyses/{row['id']}/dashboard").json()
         assert [s["id"] for s in board["sections"]] == ["data", "behaviour"]
         out = Path(tmp_path / "analyses" / row["id"])

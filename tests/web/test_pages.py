@@ -124,3 +124,17 @@ def test_forms_add_a_dataset_and_a_failed_job_shows_its_fix(tmp_path) -> None:
         missing = c.post("/datasets/path", data={"path": "/no/such"}, params={"lang": "zh"})
         assert missing.status_code == 400
         assert t("web.datasets.no_path", "zh", path="/no/such") in missing.text
+
+
+def test_running_job_page_shows_progress_and_reloads(tmp_path) -> None:
+    app = create_app(tmp_path, lang="en")
+    store = app.state.web.store
+    row = store.add_analysis("shop", str(tmp_path / "out"), None, "en")
+    store.update_analysis(row.id, status="running", step="value", step_index=3, step_total=13)
+    with TestClient(app) as c:
+        html = c.get(f"/analyses/{row.id}", params={"lang": "en"}).text
+        assert 'data-refresh="1"' in html
+        assert t("web.analyses.progress", "en", step=t("report.section.value", "en"),
+                 index=4, total=13) in html
+        res = c.get(f"/api/analyses/{row.id}/customers")
+        assert res.status_code == 409 and res.json()["error"]["type"] == "NotReady"
