@@ -95,6 +95,12 @@ def output_file(request: Request, analysis_id: str, name: str) -> FileResponse:
     return FileResponse(_web(request).output_file(analysis_id, name), filename=name)
 
 
+def _cell(column: str, value: Any, lang: str) -> tuple[str, bool]:
+    """(display text, whether it is a number to right-align)."""
+    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return views.customer_value(column, value, lang), numeric
+
+
 @router.get("/analyses/{analysis_id}/customers", response_class=HTMLResponse)
 def customer_search(request: Request, analysis_id: str, q: str = "", page: int = 1) -> HTMLResponse:
     web = _web(request)
@@ -105,8 +111,7 @@ def customer_search(request: Request, analysis_id: str, q: str = "", page: int =
     shown = [c for c in found.columns if c != "customer_id"]
     return render(request, "customers.html", row=row.to_dict(), found=found, q=q,
                   headers=[views.customer_label(c, lang) for c in shown],
-                  rows=[(r["customer_id"], [views.customer_value(c, r[c], lang) for c in shown])
-                        for r in found.rows])
+                  rows=[(r["customer_id"], [_cell(c, r[c], lang) for c in shown]) for r in found.rows])
 
 
 @router.get("/analyses/{analysis_id}/customers/{customer_id}", response_class=HTMLResponse)
@@ -118,6 +123,6 @@ def customer_page(request: Request, analysis_id: str, customer_id: str) -> HTMLR
     if record is None:
         raise NotFound(t("web.errors.no_customer", lang, id=customer_id),
                        fix=t("web.errors.no_customer_fix", lang))
-    fields = [(c, views.customer_label(c, lang), views.customer_value(c, v, lang))
+    fields = [(c, views.customer_label(c, lang), *_cell(c, v, lang))
               for c, v in record.items() if c != "customer_id"]
     return render(request, "customer.html", row=row.to_dict(), customer_id=customer_id, fields=fields)
