@@ -29,8 +29,8 @@ def run_analysis(data: list[str], out: Path, config: AnalysisConfig, lang: str,
                  quiet: bool = False) -> dict[str, Any]:
     """Load ``data``, analyse it and write every output into ``out``; return the output paths."""
     from loyalscope.analysis import analyze
-    from loyalscope.data.load import load, write_quarantine
-    from loyalscope.report import write_excel, write_html
+    from loyalscope.data.load import load
+    from loyalscope.report.outputs import write_outputs
 
     started = time.perf_counter()
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -43,13 +43,7 @@ def run_analysis(data: list[str], out: Path, config: AnalysisConfig, lang: str,
             bar.update(task, description=label, completed=i, total=n)
 
         analysis = analyze(dataset, config, progress=progress)
-        out.mkdir(parents=True, exist_ok=True)
-        paths = {k: str(v) for k, v in analysis.save(out).items()}
-        paths["report"] = str(write_html(analysis, out / "report.html", lang))
-        other = "en" if lang == "zh" else "zh"
-        paths[f"report_{other}"] = str(write_html(analysis, out / f"report.{other}.html", other))
-        paths["workbook"] = str(write_excel(analysis, out / "loyalscope.xlsx", lang, dataset.quality.quarantine))
-        paths["quarantine"] = str(write_quarantine(dataset.quality, out / "quarantine.csv"))
+        paths = {k: str(v) for k, v in write_outputs(analysis, dataset, out, lang).items()}
     return {
         "outputs": paths,
         "sections": {s.id: ("skipped: " + s.skipped_kw.get("reason", "")) if s.skipped else "ok"

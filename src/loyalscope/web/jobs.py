@@ -26,21 +26,14 @@ def write_outputs(source: str, out: Path, lang: str, sections: tuple[str, ...] |
     (in the folder) is read as the analysis configuration.
     """
     from loyalscope.analysis import analyze
-    from loyalscope.data.load import load, write_quarantine
-    from loyalscope.report import write_excel, write_html
+    from loyalscope.data.load import load
+    from loyalscope.report.outputs import write_outputs
 
     toml = Path(source) / "loyalscope.toml" if "://" not in source else None
     config = AnalysisConfig.load(toml if toml is not None and toml.is_file() else None, locale=lang)
     dataset = load(source, config=config)
     analysis = analyze(dataset, config, progress=progress, sections=sections)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = analysis.save(out)
-    other = "en" if lang == "zh" else "zh"
-    paths["report"] = write_html(analysis, out / "report.html", lang)
-    paths[f"report_{other}"] = write_html(analysis, out / f"report.{other}.html", other)
-    paths["workbook"] = write_excel(analysis, out / "loyalscope.xlsx", lang, dataset.quality.quarantine)
-    paths["quarantine"] = write_quarantine(dataset.quality, out / "quarantine.csv")
-    return paths
+    return write_outputs(analysis, dataset, out, lang)
 
 
 class JobRunner:
