@@ -168,9 +168,9 @@ class MLEModel:
         rows = self._warm_start_rows if warm_start_rows is None else warm_start_rows
         if initial_params is None and rows and weights.size > rows:
             lp0, hess0 = self._warm_start(data, weights, rows)
-            res = quasi_newton(objective, lp0, hess0, xtol=self.tol * 1e-1, maxiter=self.maxiter)
-            if res is None:  # fall back to L-BFGS-B from the subsample's optimum
-                start = np.exp(lp0)
+            # None (e.g. a small subsample whose optimum runs off to a boundary, with a Hessian
+            # that is not positive definite there): L-BFGS-B from the usual start instead
+            res = quasi_newton(objective, lp0, hess0, xtol=self.tol * 1e-1, maxiter=100)
         if res is None:
             res = lbfgs(objective, np.log(start), self.tol, self.maxiter)
         grad = res.grad

@@ -70,8 +70,7 @@ def quasi_newton(objective: Objective, x0: np.ndarray, hess0: np.ndarray,
     Each step solves ``H p = -g`` and backtracks until the Armijo condition
     ``f(x + t p) <= f(x) + 1e-4 t g.p`` holds; ``H`` then takes the BFGS update with
     ``s = t p`` and ``y = g_new - g`` (skipped unless ``y.s > 0``, which keeps it positive
-    definite). Stops when the largest component of the Newton step (before or after the line
-    search) is below ``xtol`` (the models work in
+    definite). Stops when the largest component of the Newton step is below ``xtol`` (the models work in
     log-parameters, so that is a relative change of the parameters). Returns None when
     ``hess0`` is not positive definite, a step is not a descent direction, the line search
     fails or ``maxiter`` is reached: the caller then falls back to L-BFGS-B.
@@ -103,8 +102,6 @@ def quasi_newton(objective: Objective, x0: np.ndarray, hess0: np.ndarray,
                 return None
         s, y = t * p, g_new - g
         x, f, g = x + s, f_new, g_new
-        if np.max(np.abs(s)) < xtol:
-            return Result(x, f, g, it, True, "step below xtol")
         ys = float(y @ s)
         if ys > 0.0:
             hs = h @ s
