@@ -87,3 +87,15 @@ def test_too_few_contracts_is_a_skip_reason():
 def test_registered_after_value_with_both_languages():
     assert ORDER.index("contracts") == ORDER.index("value") + 1
     assert t("report.section.contracts", "en") != t("report.section.contracts", "zh_CN")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_report_renders_the_section(lang):
+    from loyalscope.analysis import analyze
+    from loyalscope.report.html import render_html
+
+    ds, _ = _dataset(fh_contracts())
+    result = analyze(ds, sections=("contracts",))
+    html = render_html(result, lang)
+    assert t("report.section.contracts", lang) in html
+    assert t("sbg.section.derl_table", lang) in html and "sbg.section." not in html
