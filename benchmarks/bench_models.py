@@ -199,8 +199,9 @@ def markdown(rows: list[Row], n: int, seed: int, total_s: float) -> str:
         f"Run {when} on {platform.machine()} with {os.cpu_count()} CPUs, Python "
         f"{platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}; "
         f"seed {seed}; `PYTHONPATH=src python benchmarks/bench_models.py --customers {n}` "
-        f"({total_s:.0f} s in all). Loyalscope fits the distinct (x, t_x, T) rows with counts "
-        "as weights (grouping time included); lifetimes fits every customer row. The parameter "
+        f"({total_s:.0f} s in all). Both get every customer row; Loyalscope's fit groups them "
+        "into distinct (x, t_x, T) rows with counts as weights itself (timed); lifetimes fits "
+        "every row. The parameter "
         "difference is max |ours - lifetimes| / |lifetimes|; both log-likelihoods are evaluated "
         "by Loyalscope's likelihood on every row.",
         "",
