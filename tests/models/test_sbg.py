@@ -72,11 +72,16 @@ def test_contracts_to_durations_rules():
     end = ["2020-12-31", "2021-12-31", "2020-12-31", "2020-12-31", "2021-12-31", "2022-05-31", "2023-02-28"]
     renewed = [True, "no", None, "yes", 1.0, 0, False]
     periods, churned, first = contracts_to_durations(ids, start, end, renewed, "2022-02-01")
-    # a: 2 terms, the last ended unrenewed -> churned after 2; b: ended, renewal unknown -> churned after 1;
-    # c: last term ended and renewed, next term not in the data -> survived 2 (censored);
-    # d: term still running -> survived 0 (censored); e: starts after the as-of date -> left out
+    # a: 2 terms, the last ended unrenewed -> churned after 2; b: ended, renewal unknown -> censored
+    # after 0 renewals (as if running); c: last term ended and renewed, next term not in the data ->
+    # survived 2 (censored); d: term still running -> survived 0 (censored); e: starts after the
+    # as-of date -> left out
+    np.testing.assert_array_equal(periods, [2, 0, 2, 0])
+    np.testing.assert_array_equal(churned, [1, 0, 0, 0])
+    # without a renewed column an ended last term is a churn
+    periods, churned, _ = contracts_to_durations(ids, start, end, None, "2022-02-01")
     np.testing.assert_array_equal(periods, [2, 1, 2, 0])
-    np.testing.assert_array_equal(churned, [1, 1, 0, 0])
+    np.testing.assert_array_equal(churned, [1, 1, 1, 0])
     assert str(first[0]) == "2020-01-01" and str(first[3]) == "2021-06-01"
     with pytest.raises(ValueError, match="end_date"):
         contracts_to_durations(["a"], ["2020-02-01"], ["2020-01-01"])

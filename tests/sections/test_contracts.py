@@ -99,3 +99,20 @@ def test_report_renders_the_section(lang):
     html = render_html(result, lang)
     assert t("report.section.contracts", lang) in html
     assert t("sbg.section.derl_table", lang) in html and "sbg.section." not in html
+
+
+def test_simulated_company_recovers_the_true_sbg_parameters():
+    """The simulator's contracts follow sBG(0.7, 1.3) with yearly terms; terms still running at
+    the window end have renewed = NA and a capped end date, which must count as censored."""
+    from loyalscope.data.dataset import Dataset
+    from loyalscope.data.simulate import simulate
+    from loyalscope.data.simulate_extras import SBG
+
+    company = simulate(customers=20_000, days=1825, seed=1)
+    ds = Dataset.from_frames({k: company.tables[k] for k in ("contracts", "transactions")})
+    ctx = SectionContext(config=AnalysisConfig())
+    section = build(ds, ctx)
+    model = ctx.results["contracts"]["model"]
+    for name in ("alpha", "beta"):
+        assert abs(section.data["params"][name] - SBG[name]) < 3 * model.se_[name]
+    assert 0 < section.data["churned"] < section.data["customers"]

@@ -131,8 +131,9 @@ def contracts_to_durations(customer_id: Any, start: Any, end: Any, renewed: Any 
     ----------
     customer_id : array of customer ids, one per contract term.
     start, end : arrays of the term's start and end dates (anything ``np.datetime64`` accepts).
-    renewed : optional array, whether the term was renewed (1/True, 0/False, NaN unknown);
-        unknown counts as not renewed once the term has ended.
+    renewed : optional array, whether the term was renewed (1/True, 0/False, NaN unknown). A
+        last term with an unknown decision is censored like a running one (the customer survived
+        ``terms - 1`` renewals); without the column, an ended last term counts as not renewed.
     as_of : the analysis date; terms starting after it are left out and a term ending after it is
         still running. Default: the latest start date in the data.
 
@@ -160,7 +161,10 @@ def contracts_to_durations(customer_id: Any, start: Any, end: Any, renewed: Any 
     ids, s, e, ren = ids[order], s[order], e[order], ren[order]
     first = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
     last = np.r_[first[1:], ids.size] - 1
-    periods, churned = contract_durations(last - first + 1, ren[last] == 1.0, e[last] <= day)
+    # an unknown renewal decision on the last term (NA: e.g. a term still running at the end of
+    # the data, its end date capped there) is censored like a running term
+    decided = ~np.isnan(ren[last]) if renewed is not None else np.ones(last.size, dtype=bool)
+    periods, churned = contract_durations(last - first + 1, ren[last] == 1.0, (e[last] <= day) & decided)
     return periods, churned, s[first]
 
 
