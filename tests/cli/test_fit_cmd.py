@@ -70,3 +70,26 @@ def test_errors_say_how_to_fix(tmp_path):
     assert err["error"] == "SchemaError" and err["column"] == "recency" and "t_x" in err["message"]
     result = runner.invoke(app, ["fit", "weibull", "--data", str(path), "--json"])
     assert result.exit_code == 2 and "bgnbd" in json.loads(result.stdout)["fix"]
+
+
+def test_sbg_contracts_table(tmp_path):
+    """Canonical contracts (one row per yearly term) of FH 2007's regular cohort give its published fit."""
+    survivors = [1000, 631, 468, 382, 326, 289, 262, 241]
+    rows = []
+    for i in range(1000):
+        terms = next((t for t in range(1, 8) if i < 1000 - survivors[t]), 8)  # churned after `terms` years
+        rows += [(f"c{i}", f"{2010 + j}-01-01", f"{2010 + j}-12-31", int(j < terms - 1 or terms == 8))
+                 for j in range(terms)]
+    path = tmp_path / "contracts.csv"
+    pd.DataFrame(rows, columns=["customer_id", "start_date", "end_date", "renewed"]).to_csv(path, index=False)
+    out = _json(["sbg", "--data", str(path)])
+    assert out["source"] == "contracts" and out["customers"] == 1000 and out["churned"] == 759
+    assert out["as_of"] == "2017-01-01"  # the latest start date: the survivors' eighth term is running
+    assert out["params"]["alpha"] == pytest.approx(0.704, abs=5e-4)
+    assert out["params"]["beta"] == pytest.approx(1.182, abs=5e-4)
+    assert out["loglik"] == pytest.approx(-1680.27, abs=0.01)
+    # an earlier as-of date censors everyone after 3 years: survivors of 3 years are still active
+    early = _json(["sbg", "--data", str(path), "--calibration-end", "2013-06-30"])
+    assert early["churned"] == 1000 - 382 and early["customers"] == 1000
+    text = runner.invoke(app, ["fit", "sbg", "--data", str(path)])
+    assert text.exit_code == 0 and "1000" in text.stdout

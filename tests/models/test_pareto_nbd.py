@@ -162,7 +162,7 @@ def test_not_fitted_and_summary(fitted: ParetoNBD) -> None:
 def test_warm_start_reaches_the_same_optimum(cdnow, fitted: ParetoNBD, monkeypatch) -> None:
     import loyalscope.models.pareto_nbd as module
 
-    monkeypatch.setattr(module, "WARM_START_ROWS", 300)
+    monkeypatch.setattr(module, "WARM_START_ROWS", 1500)
     warm = ParetoNBD().fit(cdnow["x"], cdnow["t_x"], cdnow["T"])
     assert warm.loglik_ == pytest.approx(fitted.loglik_, abs=1e-6)
     for name, value in fitted.params_.items():

@@ -62,3 +62,35 @@ def test_contract_durations_reproduce_the_cohort_fit():
     p, c = contract_durations([3, 3, 3], [True, False, False], [True, True, False])
     np.testing.assert_array_equal(p, [3, 3, 2])
     np.testing.assert_array_equal(c, [0, 1, 0])
+
+
+def test_contracts_to_durations_rules():
+    from loyalscope.models.sbg import contracts_to_durations
+
+    ids = ["a", "a", "b", "c", "c", "d", "e"]
+    start = ["2020-01-01", "2021-01-01", "2020-01-01", "2020-01-01", "2021-01-01", "2021-06-01", "2022-03-01"]
+    end = ["2020-12-31", "2021-12-31", "2020-12-31", "2020-12-31", "2021-12-31", "2022-05-31", "2023-02-28"]
+    renewed = [True, "no", None, "yes", 1.0, 0, False]
+    periods, churned, first = contracts_to_durations(ids, start, end, renewed, "2022-02-01")
+    # a: 2 terms, the last ended unrenewed -> churned after 2; b: ended, renewal unknown -> censored
+    # after 0 renewals (as if running); c: last term ended and renewed, next term not in the data ->
+    # survived 2 (censored); d: term still running -> survived 0 (censored); e: starts after the
+    # as-of date -> left out
+    np.testing.assert_array_equal(periods, [2, 0, 2, 0])
+    np.testing.assert_array_equal(churned, [1, 0, 0, 0])
+    # without a renewed column an ended last term is a churn
+    periods, churned, _ = contracts_to_durations(ids, start, end, None, "2022-02-01")
+    np.testing.assert_array_equal(periods, [2, 1, 2, 0])
+    np.testing.assert_array_equal(churned, [1, 1, 1, 0])
+    assert str(first[0]) == "2020-01-01" and str(first[3]) == "2021-06-01"
+    with pytest.raises(ValueError, match="end_date"):
+        contracts_to_durations(["a"], ["2020-02-01"], ["2020-01-01"])
+
+
+def test_life_table_is_kaplan_meier():
+    from loyalscope.models.sbg import life_table
+
+    # periods 1 (churned), 2 (censored), 2 (churned), 3 (churned), 3 (censored)
+    table = life_table([1, 2, 2, 3, 3], [1, 0, 1, 1, 0])
+    assert table.at_risk.tolist() == [5, 4, 2] and table.churned.tolist() == [1, 1, 1]
+    np.testing.assert_allclose(table.survival, [4 / 5, 4 / 5 * 3 / 4, 4 / 5 * 3 / 4 * 1 / 2])

@@ -73,12 +73,14 @@ def _summary_from_transactions(df: pd.DataFrame, file: str, calibration_end: str
     return out.rename(columns={"monetary": "monetary_value"})
 
 
-def _fit(model_name: str, df: pd.DataFrame, file: str) -> tuple[Any, dict[str, Any]]:
+def _fit(model_name: str, df: pd.DataFrame, file: str, as_of: str | None = None) -> tuple[Any, dict[str, Any]]:
     module, cls_name = MODELS[model_name]
     cls = getattr(importlib.import_module(f"loyalscope.models.{module}"), cls_name)
     extra: dict[str, Any] = {}
     weights = _optional(df, "weights")
     if model_name == "sbg":
+        if set(CONTRACT_COLUMNS) <= set(df.columns):
+            return _fit_contracts(cls, df, as_of)
         return cls().fit(_column(df, "survivors", file)), extra
     x = _column(df, "frequency", file)
     if model_name == "gamma_gamma":
@@ -91,6 +93,25 @@ def _fit(model_name: str, df: pd.DataFrame, file: str) -> tuple[Any, dict[str, A
     tx = _column(df, "recency", file)
     age = _column(df, "periods" if model_name == "bgbb" else "T", file)
     return cls().fit(x, tx, age, weights=weights), extra
+
+
+CONTRACT_COLUMNS = ("customer_id", "start_date", "end_date")
+
+
+def _fit_contracts(cls: Any, df: pd.DataFrame, as_of: str | None) -> tuple[Any, dict[str, Any]]:
+    """sBG from the canonical contracts table (one row per contract term; ``renewed`` optional)."""
+    from loyalscope.models.sbg import contracts_to_durations
+
+    try:
+        day = pd.Timestamp(as_of) if as_of else pd.to_datetime(df["start_date"]).max()
+    except ValueError as exc:
+        raise ConfigError(t("models.cli.bad_date", value=as_of), fix=t("models.cli.bad_date_fix")) from exc
+    periods, churned, _ = contracts_to_durations(
+        df["customer_id"], pd.to_datetime(df["start_date"]), pd.to_datetime(df["end_date"]),
+        df["renewed"] if "renewed" in df.columns else None, day)
+    fitted = cls().fit_durations(periods, churned)
+    return fitted, {"source": "contracts", "contracts": len(df), "customers": int(periods.size),
+                    "churned": int(churned.sum()), "as_of": str(day.date())}
 
 
 @app.command("fit", help=t("models.cli.fit_help"))
@@ -121,7 +142,7 @@ def fit(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                fitted, extra = _fit(model, df, str(data))
+                fitted, extra = _fit(model, df, str(data), calibration_end)
             except ValueError as exc:
                 raise DataQualityError(t("models.cli.bad_values", detail=str(exc)), fix=t("models.cli.bad_values_fix"), file=str(data)) from exc
     except LoyalscopeError as exc:
@@ -148,6 +169,9 @@ def _print(model: str, fitted: Any, unit: str | None, notes: list[str], extra: d
     console.print(table)
     console.print(f"{t('models.cli.loglik')} {fitted.loglik_:.2f}   {t('models.cli.aic')} {fitted.aic_:.2f}   "
                   f"{t('models.cli.bic')} {fitted.bic_:.2f}")
+    if extra.get("source") == "contracts":
+        console.print(t("sbg.cli.from_contracts", contracts=extra["contracts"], customers=extra["customers"],
+                        churned=extra["churned"], as_of=extra["as_of"]))
     if extra.get("left_out"):
         console.print(t("models.cli.left_out", count=extra["left_out"]))
     for note in notes:

@@ -28,6 +28,7 @@ import numpy as np
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
 from loyalscope.models.base import Data, MLEModel, as_array, as_weights
+from loyalscope.models.grouping import Grouped, group_rows
 
 
 class BGNBD(MLEModel):
@@ -41,6 +42,7 @@ class BGNBD(MLEModel):
     _param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
     #: 0 for BG/NBD (no drop-out at the first purchase); 1 for MBG/NBD (drop-out possible at time 0).
     _shift: ClassVar[int] = 0
+    _warm_start_rows: ClassVar[int | None] = 20_000
 
     def fit(self, frequency: Any, recency: Any, T: Any, weights: Any = None,
             initial_params: Any = None) -> BGNBD:
@@ -82,22 +84,59 @@ class BGNBD(MLEModel):
         l2 = np.where(has2, betaln(a + 1, b2) - betaln(a, b) - (r + x) * np.log(alpha + tx), -np.inf)
         return l1, l2, has2, b2
 
-    def _negloglik_grad(self, log_params: np.ndarray, data: Data, weights: np.ndarray) -> tuple[float, np.ndarray]:
+    def _prepare(self, data: Data, weights: np.ndarray) -> tuple[Grouped, np.ndarray]:
+        grouped = group_rows(*data, weights)
+        return grouped, grouped.weights
+
+    def _negloglik_grad(self, log_params: np.ndarray, data: Data | Grouped,
+                        weights: np.ndarray) -> tuple[float, np.ndarray]:
+        """Weighted negative log-likelihood and its gradient wrt the log-parameters.
+
+        With ``d = l2 - l1`` (log ratio of the two terms), ``LL = l1 + log(1 + e^d)`` per row and
+        the share of the second term is ``w2 = 1 / (1 + e^-d)``. Everything that depends on x
+        alone (``gammaln``, ``betaln``, ``digamma``) is computed once per distinct x, ``log(alpha + t)``
+        once per distinct t_x and T, and their weighted sums come from per-x and per-T totals;
+        only ``d``, ``log(1 + e^d)`` and ``w2`` are computed per distinct row.
+        """
+        g = data if isinstance(data, Grouped) else group_rows(*data, weights)
         theta = np.exp(log_params)
         r, alpha, a, b = theta
-        x, tx, t_cal = data
         k = self._shift
-        l1, l2, has2, b2 = self._terms(theta, x, tx, t_cal)
-        lse = np.logaddexp(l1, l2)
-        ll = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + lse
-        w1, w2 = np.exp(l1 - lse), np.exp(l2 - lse)
-        common = digamma(a + b) - digamma(a + b + x + k)
-        d_r = digamma(r + x) - digamma(r) + np.log(alpha) - w1 * np.log(alpha + t_cal) - w2 * np.log(alpha + tx)
-        d_alpha = r / alpha - (r + x) * (w1 / (alpha + t_cal) + w2 / (alpha + tx))
-        d_a = w1 * common + w2 * (common + 1.0 / a)
-        d_b = (w1 * (digamma(b + x + k) - digamma(b)) + w2 * np.where(has2, digamma(b2) - digamma(b), 0.0) + common)
-        grad = np.array([weights @ d for d in (d_r, d_alpha, d_a, d_b)]) * theta
-        return -float(weights @ ll), -grad
+        ux = g.ux
+        w_x = g.cached("w_x", g.by_x)
+        w_T = g.cached("w_T", g.by_T)
+        wx_T = g.cached("wx_T", lambda: g.by_T(g.x))
+        w_sum = float(g.weights.sum())
+        # terms of each distinct x
+        bx = b + ux + k
+        has2 = (ux > 0) | (k == 1)
+        b2 = np.where(has2, b + ux + k - 1, 1.0)
+        log_beta1 = betaln(a, bx) - betaln(a, b)
+        with np.errstate(divide="ignore"):
+            d_x = np.where(has2, betaln(a + 1.0, b2) - betaln(a, bx), -np.inf)
+        # terms of each distinct t_x and T
+        log_T, log_tx = np.log(alpha + g.uT), np.log(alpha + g.utx)
+        inv_T, inv_tx = 1.0 / (alpha + g.uT), 1.0 / (alpha + g.utx)
+        # per distinct row
+        rx = r + g.x
+        dl = log_tx[g.itx] - log_T[g.iT]
+        d = d_x[g.ix] - rx * dl
+        e = np.exp(-np.abs(d))
+        soft = np.maximum(d, 0.0) + np.log1p(e)
+        w2 = np.where(d >= 0.0, 1.0, e) / (1.0 + e)
+        ww2 = g.weights * w2
+        rT = r * w_T + wx_T
+        ll = (w_x @ (gammaln(r + ux) - gammaln(r) + log_beta1) + r * np.log(alpha) * w_sum
+              - rT @ log_T + g.weights @ soft)
+        common = digamma(a + b) - digamma(bx + a)
+        w2_x = np.bincount(g.ix, weights=ww2, minlength=ux.size)
+        d_r = w_x @ (digamma(r + ux) - digamma(r)) + w_sum * np.log(alpha) - w_T @ log_T - ww2 @ dl
+        d_alpha = r / alpha * w_sum - rT @ inv_T - (ww2 * rx) @ (inv_tx[g.itx] - inv_T[g.iT])
+        d_a = w_x @ common + ww2.sum() / a
+        d_b = (w_x @ (digamma(bx) - digamma(b) + common)
+               + w2_x @ np.where(has2, digamma(b2) - digamma(bx), 0.0))
+        grad = np.array([d_r, d_alpha, d_a, d_b]) * theta
+        return -float(ll), -grad
 
     def loglik_individual(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """Log-likelihood of each customer at the fitted parameters."""

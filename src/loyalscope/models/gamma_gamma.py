@@ -19,6 +19,7 @@ import warnings
 from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 from scipy.special import digamma, gammaln
 
 from loyalscope.models.base import Data, MLEModel, as_array, as_weights
@@ -33,6 +34,7 @@ class GammaGamma(MLEModel):
     """
 
     _param_names: ClassVar[tuple[str, ...]] = ("p", "q", "gamma")
+    _warm_start_rows: ClassVar[int | None] = 20_000
 
     def fit(self, frequency: Any, monetary: Any, weights: Any = None, initial_params: Any = None) -> GammaGamma:
         """Maximum-likelihood fit.
@@ -71,19 +73,31 @@ class GammaGamma(MLEModel):
         mean = float(np.average(z, weights=weights))
         return np.array([1.0, 2.0, mean])
 
-    def _negloglik_grad(self, log_params: np.ndarray, data: Data, weights: np.ndarray) -> tuple[float, np.ndarray]:
+    def _prepare(self, data: Data, weights: np.ndarray) -> tuple[_SpendRows, np.ndarray]:
+        rows = _SpendRows(*data, weights)
+        return rows, rows.w
+
+    def _negloglik_grad(self, log_params: np.ndarray, data: Data | _SpendRows,
+                        weights: np.ndarray) -> tuple[float, np.ndarray]:
+        """Weighted negative log-likelihood and gradient wrt the log-parameters.
+
+        Per row only ``log(gamma + x zbar)`` and ``1 / (gamma + x zbar)`` depend on the
+        parameters and on ``zbar``; the ``gammaln``/``digamma`` terms are computed once per
+        distinct x and the parameter-free sums (of ``log zbar``, ``x log x``...) once per fit.
+        """
+        d = data if isinstance(data, _SpendRows) else _SpendRows(*data, weights)
         theta = np.exp(log_params)
         p, q, g = theta
-        x, z = data
-        px = p * x
-        log_gxz = np.log(g + x * z)
-        ll = (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(g)
-              + (px - 1) * np.log(z) + px * np.log(x) - (px + q) * log_gxz)
-        d_p = x * (digamma(px + q) - digamma(px) + np.log(z) + np.log(x) - log_gxz)
-        d_q = digamma(px + q) - digamma(q) + np.log(g) - log_gxz
-        d_g = q / g - (px + q) / (g + x * z)
-        grad = np.array([weights @ d for d in (d_p, d_q, d_g)]) * theta
-        return -float(weights @ ll), -grad
+        pu = p * d.ux
+        log_gxz = np.log(g + d.xz)
+        inv_gxz = 1.0 / (g + d.xz)
+        s_l, s_xl = d.w @ log_gxz, d.wx @ log_gxz
+        ll = (d.w_x @ (gammaln(pu + q) - gammaln(pu)) + d.n * (q * np.log(g) - gammaln(q))
+              + p * d.s_xlogz - d.s_logz + p * d.s_xlogx - p * s_xl - q * s_l)
+        d_p = d.wx_x @ (digamma(pu + q) - digamma(pu)) + d.s_xlogz + d.s_xlogx - s_xl
+        d_q = d.w_x @ digamma(pu + q) + d.n * (np.log(g) - digamma(q)) - s_l
+        d_g = d.n * q / g - p * (d.wx @ inv_gxz) - q * (d.w @ inv_gxz)
+        return -float(ll), -np.array([d_p, d_q, d_g]) * theta
 
     def conditional_expected_average_spend(self, frequency: Any, monetary: Any) -> np.ndarray:
         """E[mean spend | x, zbar] = p (gamma + x zbar) / (p x + q - 1); x = 0 gives the population mean."""
@@ -106,3 +120,31 @@ def _weighted_corr(x: np.ndarray, z: np.ndarray, w: np.ndarray) -> float:
     cov = np.average((x - mx) * (z - mz), weights=w)
     var = np.average((x - mx) ** 2, weights=w) * np.average((z - mz) ** 2, weights=w)
     return float(cov / np.sqrt(var)) if var > 0 else float("nan")
+
+
+class _SpendRows:
+    """Rows ``(x, zbar)`` with weights (zero weights dropped), codes of the distinct x and the
+    parameter-free sums of the Gamma-Gamma log-likelihood."""
+
+    def __init__(self, x: np.ndarray, z: np.ndarray, w: np.ndarray) -> None:
+        if not np.all(w > 0):
+            keep = w > 0
+            x, z, w = x[keep], z[keep], w[keep]
+        self.x, self.z, self.w = x, z, w
+        codes, uniques = pd.factorize(x, sort=False)
+        self.ux = np.asarray(uniques, dtype=float)
+        self.w_x = np.bincount(codes, weights=w, minlength=self.ux.size)
+        self.wx_x = self.w_x * self.ux
+        self.wx = w * x
+        self.xz = x * z
+        self.n = float(w.sum())
+        log_z = np.log(z)
+        self.s_logz, self.s_xlogz = float(w @ log_z), float(self.wx @ log_z)
+        self.s_xlogx = float(self.wx_x @ np.log(self.ux))
+
+    def __iter__(self):
+        """Unpacks as ``x, zbar``, like the tuple of arrays it replaces."""
+        return iter((self.x, self.z))
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        return (self.x, self.z)[i]

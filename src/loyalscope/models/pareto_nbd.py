@@ -30,18 +30,12 @@ import numpy as np
 from scipy.special import gammaln
 
 from loyalscope.models.base import Data, MLEModel, as_array, as_weights
-from loyalscope.models.pareto_nbd_likelihood import pareto_nbd_loglik
+from loyalscope.models.grouping import Grouped, group_rows
+from loyalscope.models.pareto_nbd_likelihood import pareto_nbd_loglik, pareto_nbd_loglik_grouped
 
-#: Above this many distinct rows, ``fit`` starts from a fit on a subsample of this size.
+#: Above this many distinct rows, ``fit`` starts from a fit on a subsample of this many customers
+#: and polishes with quasi-Newton steps (:meth:`MLEModel._warm_start`).
 WARM_START_ROWS = 20_000
-
-
-def compress(data: Data, weights: np.ndarray) -> tuple[Data, np.ndarray]:
-    """Group identical rows of ``data`` and sum their ``weights`` (sufficient statistics)."""
-    rows = np.column_stack(data)
-    unique, inverse = np.unique(rows, axis=0, return_inverse=True)
-    counts = np.bincount(inverse.ravel(), weights=weights, minlength=unique.shape[0])
-    return tuple(np.ascontiguousarray(unique[:, j]) for j in range(rows.shape[1])), counts
 
 
 def _one_minus_ratio_power(p: float, log_ratio: np.ndarray) -> np.ndarray:
@@ -61,7 +55,9 @@ class ParetoNBD(MLEModel):
 
     ``fit`` groups identical ``(x, t_x, T)`` rows first and fits on the distinct triples with
     their counts as weights; the log-likelihood is a weighted sum, so the result is the same as
-    on every row, and much faster on large customer bases.
+    on every row, and much faster on large customer bases. The hypergeometric series are
+    summed once per distinct ``(x, t_x)`` and ``(x, T)`` pair
+    (:func:`~loyalscope.models.pareto_nbd_likelihood.pareto_nbd_loglik_grouped`).
     """
 
     _param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "s", "beta")
@@ -96,26 +92,11 @@ class ParetoNBD(MLEModel):
         """
         data = self._validate(frequency, recency, T)
         w = as_weights(weights, data[0].size)
-        keep = w > 0
-        data, w = compress(tuple(d[keep] for d in data), w[keep])
-        if initial_params is None and w.size > WARM_START_ROWS:
-            initial_params = self._warm_start(data, w)
-        return self._fit_mle(data, w, initial_params)  # type: ignore[return-value]
+        return self._fit_mle(data, w, initial_params, warm_start_rows=WARM_START_ROWS)  # type: ignore[return-value]
 
-    def _warm_start(self, data: Data, weights: np.ndarray) -> np.ndarray:
-        """Starting values from a quick fit on a weighted subsample of the distinct rows.
-
-        Customers are drawn with replacement (probability proportional to the counts, a fixed
-        seed), so the subsample has the shape of the data; the full fit then starts near its
-        optimum and needs fewer evaluations of the full likelihood. The optimum is unchanged.
-        """
-        rng = np.random.default_rng(0)
-        pick = rng.choice(weights.size, size=WARM_START_ROWS, p=weights / weights.sum())
-        counts = np.bincount(pick, minlength=weights.size).astype(float)
-        keep = counts > 0
-        quick = ParetoNBD(penalizer=self.penalizer, tol=1e-7, maxiter=self.maxiter)
-        quick._fit_mle(tuple(d[keep] for d in data), counts[keep])
-        return quick._theta()
+    def _prepare(self, data: Data, weights: np.ndarray) -> tuple[Grouped, np.ndarray]:
+        grouped = group_rows(*data, weights)
+        return grouped, grouped.weights
 
     @staticmethod
     def _validate(frequency: Any, recency: Any, T: Any) -> Data:
@@ -137,11 +118,12 @@ class ParetoNBD(MLEModel):
         return np.array([1.0, 1.0 / rate, 1.0, mean_t])
 
     def _negloglik_grad(
-        self, log_params: np.ndarray, data: Data, weights: np.ndarray
+        self, log_params: np.ndarray, data: Data | Grouped, weights: np.ndarray
     ) -> tuple[float, np.ndarray]:
+        g = data if isinstance(data, Grouped) else group_rows(*data, weights)
         theta = np.exp(log_params)
-        ll, grad = pareto_nbd_loglik(theta, *data, grad=True)
-        return -float(weights @ ll), -(grad @ weights) * theta
+        ll, grad = pareto_nbd_loglik_grouped(theta, g)
+        return -float(g.weights @ ll), -(grad @ g.weights) * theta
 
     def loglik_individual(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """Log-likelihood of each customer at the fitted parameters."""

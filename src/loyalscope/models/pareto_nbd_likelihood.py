@@ -40,32 +40,32 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import digamma, gammaln
 
+from loyalscope.models.grouping import Grouped
 from loyalscope.models.special import log_hyp2f1_series
 
-__all__ = ["pareto_nbd_loglik"]
+__all__ = ["pareto_nbd_loglik", "pareto_nbd_loglik_grouped"]
+
 
 
 def _log_f(r, alpha, s, beta, x, tau, ge):
-    """``log F(tau)`` and its partials wrt ``(r, alpha, s, beta)``; ``ge`` marks alpha >= beta."""
+    """``log F(tau)``, ``log S`` and the partials of ``log F`` wrt ``(r, alpha, s, beta)``.
+
+    ``ge`` (a bool) is ``alpha >= beta``, which picks the form of ``F``.
+    """
     la, lb = np.log(alpha + tau), np.log(beta + tau)
     c = r + s + x + 1.0
-    big = np.where(ge, alpha, beta) + tau
-    z = np.abs(alpha - beta) / big
-    b = np.where(ge, r + x, s + 1.0)
-    ls, _, s_b, s_c, s_z = log_hyp2f1_series(1.0, b, c, z, grad=True)
-    value = np.where(ge, -(r + x) * la - s * lb, (1.0 - r - x) * la - (s + 1.0) * lb) + ls
-    d_r = -la + s_c + np.where(ge, s_b, 0.0)
-    d_s = -lb + s_c + np.where(ge, 0.0, s_b)
-    d_alpha = np.where(
-        ge,
-        -(r + x) / (alpha + tau) + s_z * (beta + tau) / (alpha + tau) ** 2,
-        (1.0 - r - x) / (alpha + tau) - s_z / (beta + tau),
-    )
-    d_beta = np.where(
-        ge,
-        -s / (beta + tau) - s_z / (alpha + tau),
-        -(s + 1.0) / (beta + tau) + s_z * (alpha + tau) / (beta + tau) ** 2,
-    )
+    if ge:
+        ls, _, s_b, s_c, s_z = log_hyp2f1_series(1.0, r + x, c, (alpha - beta) / (alpha + tau), grad=True)
+        value = -(r + x) * la - s * lb + ls
+        d_r, d_s = -la + s_c + s_b, -lb + s_c
+        d_alpha = -(r + x) / (alpha + tau) + s_z * (beta + tau) / (alpha + tau) ** 2
+        d_beta = -s / (beta + tau) - s_z / (alpha + tau)
+    else:
+        ls, _, s_b, s_c, s_z = log_hyp2f1_series(1.0, s + 1.0, c, (beta - alpha) / (beta + tau), grad=True)
+        value = (1.0 - r - x) * la - (s + 1.0) * lb + ls
+        d_r, d_s = -la + s_c, -lb + s_c + s_b
+        d_alpha = (1.0 - r - x) / (alpha + tau) - s_z / (beta + tau)
+        d_beta = -(s + 1.0) / (beta + tau) + s_z * (alpha + tau) / (beta + tau) ** 2
     return value, ls, np.stack([d_r, d_alpha, d_s, d_beta])
 
 
@@ -97,14 +97,39 @@ def pareto_nbd_loglik(
     """
     r, alpha, s, beta = (float(v) for v in params)
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
-    ge = np.full(x.shape, alpha >= beta)
+    ge = alpha >= beta
     lf_tx, ls_tx, d_tx = _log_f(r, alpha, s, beta, x, t_x, ge)
     _, ls_T, d_T = _log_f(r, alpha, s, beta, x, T, ge)
+    return _combine(r, alpha, s, beta, x, t_x, T, (lf_tx, ls_tx, d_tx, ls_T, d_T), grad)
+
+
+def pareto_nbd_loglik_grouped(params: np.ndarray, g: Grouped) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`pareto_nbd_loglik` with gradient on the distinct rows of ``g``, faster.
+
+    ``F(tau)`` depends on ``x`` and ``tau`` only, so its series is summed once per distinct
+    ``(x, t_x)`` and ``(x, T)`` pair (a few thousand for a million customers summarised from daily
+    data) and gathered for the rows; the rest of the arithmetic is that of
+    :func:`pareto_nbd_loglik`, row by row.
+    """
+    r, alpha, s, beta = (float(v) for v in params)
+    ge = alpha >= beta
+    px, ptx, code_tx = g.pairs("tx")
+    lf_tx, ls_tx, d_tx = _log_f(r, alpha, s, beta, px, ptx, ge)
+    px, pT, code_T = g.pairs("T")
+    _, ls_T, d_T = _log_f(r, alpha, s, beta, px, pT, ge)
+    parts = (lf_tx[code_tx], ls_tx[code_tx], d_tx[:, code_tx], ls_T[code_T], d_T[:, code_T])
+    return _combine(r, alpha, s, beta, g.x, g.tx, g.T, parts, True)
+
+
+def _combine(r, alpha, s, beta, x, t_x, T, parts, grad):
+    """The log-likelihood (and gradient) from ``log F(t_x)``, ``log S`` at ``t_x`` and ``T``
+    and the partials of ``log F`` at both."""
+    lf_tx, ls_tx, d_tx, ls_T, d_T = parts
     # Delta = log F(T) - log F(t_x) from differences (log1p keeps it exact when T ~ t_x)
     gap = T - t_x
     a1 = np.log1p(gap / (alpha + t_x))
     b1 = np.log1p(gap / (beta + t_x))
-    delta = np.where(ge, -(r + x) * a1 - s * b1, (1.0 - r - x) * a1 - (s + 1.0) * b1)
+    delta = -(r + x) * a1 - s * b1 if alpha >= beta else (1.0 - r - x) * a1 - (s + 1.0) * b1
     delta = np.minimum(delta + (ls_T - ls_tx), 0.0)
     has_a0 = delta < 0.0
     safe_delta = np.where(has_a0, delta, -1.0)

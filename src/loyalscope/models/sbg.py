@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 from scipy.special import betaln, digamma, hyp2f1
 
 from loyalscope.models.base import Data, MLEModel, as_array, as_weights
@@ -120,3 +121,76 @@ def contract_durations(terms: Any, last_renewed: Any, last_ended: Any) -> tuple[
     churned = ended & ~renewed
     periods = np.where(ended, n, n - 1)
     return periods.astype(float), churned.astype(float)
+
+
+def contracts_to_durations(customer_id: Any, start: Any, end: Any, renewed: Any = None,
+                           as_of: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-customer ``(periods, churned, first_start)`` from a contracts table (one row per term).
+
+    Parameters
+    ----------
+    customer_id : array of customer ids, one per contract term.
+    start, end : arrays of the term's start and end dates (anything ``np.datetime64`` accepts).
+    renewed : optional array, whether the term was renewed (1/True, 0/False, NaN unknown). A
+        last term with an unknown decision is censored like a running one (the customer survived
+        ``terms - 1`` renewals); without the column, an ended last term counts as not renewed.
+    as_of : the analysis date; terms starting after it are left out and a term ending after it is
+        still running. Default: the latest start date in the data.
+
+    Returns
+    -------
+    periods, churned : float arrays for :meth:`ShiftedBetaGeometric.fit_durations` (see
+        :func:`contract_durations`: the number of terms a customer started, the last one's renewal
+        flag and whether it has ended by ``as_of``).
+    first_start : the start of each customer's first term (``datetime64[D]``), for cohorts.
+    """
+    ids = np.asarray(customer_id).astype(str)
+    s = np.asarray(start, dtype="datetime64[D]")
+    e = np.asarray(end, dtype="datetime64[D]")
+    ren = np.zeros(ids.size) if renewed is None else _flags(renewed)
+    if ids.size == 0:
+        raise ValueError("The contracts table is empty: no contract terms to fit.")
+    if np.isnat(s).any() or np.isnat(e).any():
+        raise ValueError("Every contract term needs a 'start_date' and an 'end_date'. Got a missing date.")
+    if np.any(e < s):
+        raise ValueError("Every contract term must end on or after its start ('end_date' >= 'start_date').")
+    day = s.max() if as_of is None else np.datetime64(pd.Timestamp(as_of).date(), "D")
+    keep = s <= day
+    ids, s, e, ren = ids[keep], s[keep], e[keep], ren[keep]
+    order = np.lexsort((s, ids))
+    ids, s, e, ren = ids[order], s[order], e[order], ren[order]
+    first = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    last = np.r_[first[1:], ids.size] - 1
+    # an unknown renewal decision on the last term (NA: e.g. a term still running at the end of
+    # the data, its end date capped there) is censored like a running term
+    decided = ~np.isnan(ren[last]) if renewed is not None else np.ones(last.size, dtype=bool)
+    periods, churned = contract_durations(last - first + 1, ren[last] == 1.0, (e[last] <= day) & decided)
+    return periods, churned, s[first]
+
+
+def _flags(values: Any) -> np.ndarray:
+    """1.0 / 0.0 / NaN from booleans, numbers or text (true/false, yes/no, 1/0; else unknown)."""
+    text = pd.Series(values, dtype="object").map(lambda v: str(v).strip().lower() if v is not None else "")
+    return text.map({"true": 1.0, "1": 1.0, "1.0": 1.0, "yes": 1.0, "y": 1.0,
+                     "false": 0.0, "0": 0.0, "0.0": 0.0, "no": 0.0, "n": 0.0}).to_numpy(dtype=float)
+
+
+def life_table(periods: Any, churned: Any, weights: Any = None) -> pd.DataFrame:
+    """Observed retention by period from (possibly censored) contract durations.
+
+    Returns one row per period ``t = 1..max(periods)``: ``at_risk`` (customers who started period
+    t: ``periods >= t``), ``churned`` (churned at its end), ``retention`` ``= 1 - churned/at_risk``
+    and ``survival``, the Kaplan-Meier product of the retention rates (for one fully observed cohort
+    it is the survivor count ``n_t / n_0``).
+    """
+    t = as_array("periods", periods)
+    c = as_array("churned", churned)
+    w = as_weights(weights, t.size)
+    k = int(t.max(initial=0))
+    idx = t.astype(int)
+    at_risk = np.cumsum(np.bincount(idx, weights=w, minlength=k + 1)[::-1])[::-1][1:]
+    lost = np.bincount(idx, weights=w * (c == 1), minlength=k + 1)[1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        retention = np.where(at_risk > 0, 1.0 - lost / at_risk, np.nan)
+    return pd.DataFrame({"period": np.arange(1, k + 1), "at_risk": at_risk, "churned": lost,
+                         "retention": retention, "survival": np.cumprod(np.nan_to_num(retention, nan=1.0))})

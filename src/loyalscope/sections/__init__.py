@@ -12,6 +12,7 @@ ORDER: tuple[str, ...] = (
     "behaviour",
     "retention",
     "value",
+    "contracts",
     "satisfaction",
     "survey_model",
     "service",
