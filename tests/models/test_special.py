@@ -101,3 +101,35 @@ def test_series_derivatives_match_mpmath_differentiation(a, b, c, z) -> None:
     ours = [d_a, d_b, d_c, d_z] if a != 1.0 else [d_b, d_c, d_z]
     ref = [float(e) for e in (expected if a != 1.0 else expected[1:])]
     np.testing.assert_allclose(ours, ref, rtol=1e-9)
+
+
+# series that need more than INTEGRAL_AFTER terms (z near 1, c - b - 1 small; large b with
+# b (1 - z) large; c - b - 1 < 0): the integral form takes over. The first two are points a
+# Pareto/NBD fit met on a 150-customer simulation, where SciPy's hyp2f1 returns NaN.
+SLOW = [
+    (208.90013445, 210.22439603, 0.99775436),
+    (30012.470312566715, 30014.0, 0.9999816459014869),
+    (2.0, 3.01, 1 - 1e-8),
+    (0.3, 1.35, 1 - 1e-6),
+    (50.0, 51.3, 0.9999),
+    (1e5, 1e5 + 1.5, 0.999),
+    (3.0, 3.6, 0.99999),  # c - b - 1 < 0
+]
+
+
+@pytest.mark.parametrize(("b", "c", "z"), SLOW)
+def test_slow_series_use_the_integral_and_match_mpmath(b: float, c: float, z: float) -> None:
+    from loyalscope.models.special import INTEGRAL_AFTER
+
+    # the series really is slow here: its terms still exceed 1e-17 of the first after
+    # INTEGRAL_AFTER terms (ratio (b + n) z / (c + n) of consecutive terms)
+    n = np.arange(INTEGRAL_AFTER)
+    assert np.sum(np.log((b + n) * z / (c + n))) > np.log(1e-17)
+    value, _, d_b, d_c, d_z = log_hyp2f1_series(1.0, b, c, z, grad=True)
+    with mp.workdps(40):
+        f = lambda b_, c_, z_: mp.log(mp.hyp2f1(1, b_, c_, z_))  # noqa: E731
+        ref = float(f(b, c, z))
+        grads = [float(mp.diff(lambda v: f(v, c, z), b)), float(mp.diff(lambda v: f(b, v, z), c)),
+                 float(mp.diff(lambda v: f(b, c, v), z))]
+    assert float(value) == pytest.approx(ref, rel=1e-10, abs=1e-9)
+    np.testing.assert_allclose([float(d_b), float(d_c), float(d_z)], grads, rtol=1e-9)

@@ -29,6 +29,8 @@ BLOCK = 128
 #: Largest number of series terms before falling back to ``scipy.special.hyp2f1``.
 MAX_TERMS = 200_000
 _LOG_EPS = np.log(1e-17)
+#: Terms of the unit-a series (the BTYD path) after which the integral form takes over.
+INTEGRAL_AFTER = 2048
 #: Terms summed between convergence checks in the fast path.
 _CHECK_EVERY = 8
 #: Terms summed term by term before switching to blocks (z near 1).
@@ -259,18 +261,26 @@ def _series_unit_a(
             tmp, inv = np.empty(idx.size), np.empty(idx.size)
     if idx.size:  # slow convergence (z near 1): whole blocks of terms per step
         state = [t, s, cum_b, cum_c, acc]
-        done = _blocks_unit_a(bb, cc, zz, n, state, grad)
+        done = _blocks_unit_a(bb, cc, zz, n, state, grad, limit=INTEGRAL_AFTER)
         t, s, cum_b, cum_c, acc = state
         store(done)
         keep = ~done
         idx, bb, cc, zz, t, s = idx[keep], bb[keep], cc[keep], zz[keep], t[keep], s[keep]
+        cum_b, cum_c, acc = cum_b[keep], cum_c[keep], acc[:, keep]
+    if idx.size:  # still far from converged: the integral form (c > 1; see _integral_unit_a)
+        ok = cc > 1.0
+        _integral_unit_a(bb[ok], cc[ok], zz[ok], grad, total, out, idx[ok])
+        keep = ~ok
+        idx, bb, cc, zz, t, s = idx[keep], bb[keep], cc[keep], zz[keep], t[keep], s[keep]
         acc = acc[:, keep]
-    log_s = np.log(total)
-    if idx.size:  # z within about 1e-5 of 1: SciPy, else partial sum plus half the tail bound
+    if idx.size:  # c <= 1 (never in the BTYD models): the series to MAX_TERMS, then SciPy
+        state = [t, s, cum_b[keep], cum_c[keep], acc]
+        reached = n + -(-(INTEGRAL_AFTER - n) // (2 * BLOCK)) * 2 * BLOCK  # where blocks stopped
+        _blocks_unit_a(bb, cc, zz, reached, state, grad)
         store(np.ones(idx.size, dtype=bool))
         fallback = special.hyp2f1(1.0, bb, cc, zz)
-        approx = np.log(s + 0.5 * t * zz / (1.0 - zz))
-        log_s[idx] = np.where(fallback > 0, np.log(fallback), approx)
+        total[idx] = np.where(fallback > 0, fallback, total[idx])
+    log_s = np.log(total)
     if not grad:
         return (log_s,)
     inv_total = 1.0 / total
@@ -278,8 +288,89 @@ def _series_unit_a(
     return log_s, np.full(m, np.nan), out[0] * inv_total, -out[1] * inv_total, d_z
 
 
+def _integral_unit_a(b: np.ndarray, c: np.ndarray, z: np.ndarray, grad: bool,
+                     total: np.ndarray, out: np.ndarray, idx: np.ndarray) -> None:
+    """``2F1(1, b; c; z)`` by quadrature, for series that converge too slowly (z near 1 and
+    ``c - b - 1`` small, where SciPy's ``hyp2f1`` returns NaN); writes ``total`` and the
+    derivative sums ``out`` (in the form :func:`_series_unit_a` uses) at ``idx``.
+
+    Euler's integral with ``a = 1`` as the integration parameter (valid for ``c > 1``),
+    ``2F1(1, b; c; z) = (c - 1) int_0^1 (1 - t)^{c-2} (1 - z t)^{-b} dt``, becomes with
+    ``t = 1 - e^-x``
+
+        2F1(1, b; c; z) = (c - 1) int_0^inf exp(L(x)) dx,
+        L(x) = -(c - b - 1) x - b log(z + (1 - z) e^x),
+
+    a positive, log-concave integrand: no cancellation, and the partial derivatives are
+    expectations under the normalised integrand: d/db = E[x - log(z + (1-z) e^x)],
+    d/dc = 1 / (c - 1) - E[x], d/dz = b E[(1 - e^-x) e^x / (z + (1 - z) e^x)].
+    :func:`_quadrature_unit_a` evaluates it (checked against mpmath in the tests).
+    """
+    log_f, d_b, d_c, d_z = _quadrature_unit_a(b, c, z)
+    f = np.exp(log_f)
+    total[idx] = f
+    if grad:
+        out[0, idx] = d_b * f
+        out[1, idx] = -d_c * f
+        out[2, idx] = d_z * z * f
+
+
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(24)
+
+
+def _quadrature_unit_a(
+    b: np.ndarray, c: np.ndarray, z: np.ndarray, drop: float = 45.0, segments: int = 48
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``log F`` and ``d log F / d(b, c, z)`` of the integral in :func:`_integral_unit_a`.
+
+    The upper limit is where ``L`` has fallen ``drop`` (45: e^-45 ~ 3e-20) below its maximum
+    (at 0, or inside when ``c - b - 1 < 0``); L is concave, so the tail beyond is smaller still.
+    ``[0, X]`` is cut at ``h 2^k`` (``h`` = 1 / |slope of L at 0|, so the first pieces follow a
+    fast initial decay and later ones double) and around the turn of the slope at
+    ``log(z / (1 - z))``; 24-point Gauss-Legendre on each piece.
+    """
+    s = c - b - 1.0
+    lz, lw = np.log(z), np.log1p(-z)
+
+    def big_l(x: np.ndarray) -> np.ndarray:
+        return -s[:, None] * x - b[:, None] * np.logaddexp(lz[:, None], lw[:, None] + x)
+
+    q = np.where(s < 0, -s / b, 0.5)
+    peak = np.where(s < 0, np.maximum(lz + np.log(q) - lw - np.log1p(-q), 0.0), 0.0)
+    top = big_l(peak[:, None])[:, 0]
+    hi = peak + 1.0
+    for _ in range(80):
+        short = big_l(hi[:, None])[:, 0] > top - drop
+        if not short.any():
+            break
+        hi = np.where(short, peak + 2.0 * (hi - peak), hi)
+    h = 1.0 / (1.0 + np.abs(s) + b * (1.0 - z))
+    k = np.arange(-1, segments - 1, dtype=float)
+    # extra cuts around x_t = log(z / (1 - z)), where the slope of L turns from -(c - b - 1)
+    # to -(c - 1) over a width of about 1
+    turn = (lz - lw)[:, None] + np.array([-4.0, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 4.0])
+    edges = np.concatenate([np.zeros((b.size, 1)), h[:, None] * 2.0 ** k[None, :], turn], axis=1)
+    edges = np.sort(np.clip(edges, 0.0, hi[:, None]), axis=1)
+    half = 0.5 * (edges[:, 1:] - edges[:, :-1])
+    mid = 0.5 * (edges[:, 1:] + edges[:, :-1])
+    x = (mid[:, :, None] + half[:, :, None] * _GL_NODES).reshape(b.size, -1)
+    wt = (half[:, :, None] * _GL_WEIGHTS).reshape(b.size, -1)
+    lx = big_l(x)
+    m = lx.max(axis=1, keepdims=True)
+    terms = wt * np.exp(lx - m)
+    tot = terms.sum(axis=1)
+    log_f = np.log(c - 1.0) + m[:, 0] + np.log(tot)
+    p = terms / tot[:, None]
+    lg = np.logaddexp(lz[:, None], lw[:, None] + x)
+    d_b = (p * (x - lg)).sum(axis=1)
+    d_c = 1.0 / (c - 1.0) - (p * x).sum(axis=1)
+    d_z = b * (p * (-np.expm1(-x)) * np.exp(x - lg)).sum(axis=1)
+    return log_f, d_b, d_c, d_z
+
+
 def _blocks_unit_a(
-    b: np.ndarray, c: np.ndarray, z: np.ndarray, n0: int, state: list, grad: bool
+    b: np.ndarray, c: np.ndarray, z: np.ndarray, n0: int, state: list, grad: bool,
+    limit: int = MAX_TERMS,
 ) -> np.ndarray:
     """Continue the series of :func:`_series_unit_a` from term ``n0`` in 2-d blocks.
 
@@ -290,7 +381,7 @@ def _blocks_unit_a(
     done = np.zeros(b.size, dtype=bool)
     active = np.arange(b.size)
     size = 2 * BLOCK
-    while active.size and n0 < MAX_TERMS:
+    while active.size and n0 < limit:
         n = n0 + np.arange(size, dtype=float)[None, :]
         bn = b[active, None] + n
         inv_c = 1.0 / (c[active, None] + n)
