@@ -85,7 +85,7 @@ class BGNBD(MLEModel):
         return l1, l2, has2, b2
 
     def _prepare(self, data: Data, weights: np.ndarray) -> tuple[Grouped, np.ndarray]:
-        grouped = group_rows(*data, weights)
+        grouped = group_rows(data[0], data[1], data[2], weights)
         return grouped, grouped.weights
 
     def _negloglik_grad(self, log_params: np.ndarray, data: Data | Grouped,
@@ -98,7 +98,7 @@ class BGNBD(MLEModel):
         once per distinct t_x and T, and their weighted sums come from per-x and per-T totals;
         only ``d``, ``log(1 + e^d)`` and ``w2`` are computed per distinct row.
         """
-        g = data if isinstance(data, Grouped) else group_rows(*data, weights)
+        g = data if isinstance(data, Grouped) else group_rows(data[0], data[1], data[2], weights)
         theta = np.exp(log_params)
         r, alpha, a, b = theta
         k = self._shift

@@ -74,7 +74,7 @@ class GammaGamma(MLEModel):
         return np.array([1.0, 2.0, mean])
 
     def _prepare(self, data: Data, weights: np.ndarray) -> tuple[_SpendRows, np.ndarray]:
-        rows = _SpendRows(*data, weights)
+        rows = _SpendRows(data[0], data[1], weights)
         return rows, rows.w
 
     def _negloglik_grad(self, log_params: np.ndarray, data: Data | _SpendRows,
@@ -85,7 +85,7 @@ class GammaGamma(MLEModel):
         parameters and on ``zbar``; the ``gammaln``/``digamma`` terms are computed once per
         distinct x and the parameter-free sums (of ``log zbar``, ``x log x``...) once per fit.
         """
-        d = data if isinstance(data, _SpendRows) else _SpendRows(*data, weights)
+        d = data if isinstance(data, _SpendRows) else _SpendRows(data[0], data[1], weights)
         theta = np.exp(log_params)
         p, q, g = theta
         pu = p * d.ux

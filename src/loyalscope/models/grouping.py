@@ -15,7 +15,9 @@ it takes O(n) time: about 50 ms for a million customers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -77,7 +79,7 @@ class Grouped:
         w = self.weights if values is None else self.weights * values
         return np.bincount(self.iT, weights=w, minlength=self.uT.size)
 
-    def cached(self, name: str, make) -> np.ndarray:
+    def cached(self, name: str, make: Callable[[], Any]) -> Any:
         """A parameter-free aggregate, computed on first use (the rows never change)."""
         if name not in self._cache:
             self._cache[name] = make()

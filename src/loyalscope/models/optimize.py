@@ -48,7 +48,8 @@ def lbfgs(objective: Objective, x0: np.ndarray, tol: float, maxiter: int) -> Res
         fun, x0, jac=True, method="L-BFGS-B",
         options={"maxiter": maxiter, "ftol": tol, "gtol": tol * 1e-2, "maxcor": 20},
     )
-    grad = last["grad"] if np.array_equal(last.get("x"), res.x) else objective(res.x)[1]
+    seen = last.get("x")
+    grad = last["grad"] if seen is not None and np.array_equal(seen, res.x) else objective(res.x)[1]
     return Result(res.x, float(res.fun), grad, int(res.nit), bool(res.success), str(res.message))
 
 

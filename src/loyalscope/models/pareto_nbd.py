@@ -95,7 +95,7 @@ class ParetoNBD(MLEModel):
         return self._fit_mle(data, w, initial_params, warm_start_rows=WARM_START_ROWS)  # type: ignore[return-value]
 
     def _prepare(self, data: Data, weights: np.ndarray) -> tuple[Grouped, np.ndarray]:
-        grouped = group_rows(*data, weights)
+        grouped = group_rows(data[0], data[1], data[2], weights)
         return grouped, grouped.weights
 
     @staticmethod
@@ -120,7 +120,7 @@ class ParetoNBD(MLEModel):
     def _negloglik_grad(
         self, log_params: np.ndarray, data: Data | Grouped, weights: np.ndarray
     ) -> tuple[float, np.ndarray]:
-        g = data if isinstance(data, Grouped) else group_rows(*data, weights)
+        g = data if isinstance(data, Grouped) else group_rows(data[0], data[1], data[2], weights)
         theta = np.exp(log_params)
         ll, grad = pareto_nbd_loglik_grouped(theta, g)
         return -float(g.weights @ ll), -(grad @ g.weights) * theta
@@ -128,7 +128,7 @@ class ParetoNBD(MLEModel):
     def loglik_individual(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """Log-likelihood of each customer at the fitted parameters."""
         x, tx, t_cal = self._validate(frequency, recency, T)
-        return pareto_nbd_loglik(self._theta(), x, tx, t_cal)
+        return np.asarray(pareto_nbd_loglik(self._theta(), x, tx, t_cal))
 
     def _log_p_alive(self, x: np.ndarray, tx: np.ndarray, t_cal: np.ndarray) -> np.ndarray:
         r, alpha, s, beta = self._theta()

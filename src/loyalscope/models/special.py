@@ -18,6 +18,8 @@ Reference: Abramowitz & Stegun (1972), 15.1.1 (series), 15.3.4-15.3.5 (Pfaff), 1
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
@@ -62,8 +64,11 @@ def log_hyp2f1_series(
     Convergence: once the term ratio ``q_n = (a+n)(b+n) z / ((c+n)(n+1))`` is below 1, the tail
     after term ``n`` is at most ``t_n q / (1 - q)`` with ``q = max(q_n, z)`` (the ratio tends to
     ``z`` monotonically for large ``n``); summation stops when that bound (times ``n + 1/(1-q)``
-    for the derivative sums) is below ``1e-17`` of the sum. Elements that do not converge within
-    ``MAX_TERMS`` terms (``z`` within about ``1e-5`` of 1 with a slowly decaying series) take
+    for the derivative sums) is below ``1e-17`` of the sum. With ``a = 1`` (the BTYD models),
+    elements still far from converged after ``INTEGRAL_AFTER`` terms are evaluated from an
+    integral (:func:`_integral_unit_a`), accurate to about 1e-10. Otherwise, elements that do
+    not converge within ``MAX_TERMS`` terms (``z`` within about ``1e-5`` of 1 with a slowly
+    decaying series) take
     SciPy's value where it is finite and positive, else the midpoint of the partial sum and its
     geometric tail bound (an approximation, not accurate to 1e-10); their derivatives are those
     of the partial sums. The BTYD models meet this only at extreme trial parameters.
@@ -73,7 +78,10 @@ def log_hyp2f1_series(
     a, b, c, z = (v.ravel() for v in (a, b, c, z))
     if np.all(a == 1.0) and np.all(c >= b) and np.all((z >= 0) & (z < 1)):
         out = _series_unit_a(b, c, z, grad)
-        return tuple(v.reshape(shape) for v in out) if grad else out[0].reshape(shape)
+        if not grad:
+            return out[0].reshape(shape)
+        value, d_a, d_b, d_c, d_z = (v.reshape(shape) for v in out)
+        return value, d_a, d_b, d_c, d_z
     m = a.size
     log_s = np.zeros(m)  # log of the running sum; t_0 = 1
     log_t = np.zeros(m)  # log of the last term summed
@@ -260,7 +268,7 @@ def _series_unit_a(
             cum_b, cum_c, acc = cum_b[keep], cum_c[keep], acc[:, keep]
             tmp, inv = np.empty(idx.size), np.empty(idx.size)
     if idx.size:  # slow convergence (z near 1): whole blocks of terms per step
-        state = [t, s, cum_b, cum_c, acc]
+        state: list[Any] = [t, s, cum_b, cum_c, acc]
         done = _blocks_unit_a(bb, cc, zz, n, state, grad, limit=INTEGRAL_AFTER)
         t, s, cum_b, cum_c, acc = state
         store(done)
