@@ -31,8 +31,7 @@ def _child(fn: Callable[[], Any], queue: Any) -> None:
     start = time.perf_counter()
     fn()
     seconds = time.perf_counter() - start
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    queue.put((seconds, peak_kb / 1024))
+    queue.put((seconds, peak_rss_mib()))
 
 
 def measure(fn: Callable[[], Any]) -> tuple[float, float]:
