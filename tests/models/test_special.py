@@ -133,3 +133,12 @@ def test_slow_series_use_the_integral_and_match_mpmath(b: float, c: float, z: fl
                  float(mp.diff(lambda v: f(b, c, v), z))]
     assert float(value) == pytest.approx(ref, rel=1e-10, abs=1e-9)
     np.testing.assert_allclose([float(d_b), float(d_c), float(d_z)], grads, rtol=1e-9)
+
+
+@pytest.mark.parametrize(("b", "c", "z"), [(0.5, 0.9, 1 - 1e-4), (0.2, 0.95, 0.9999),
+                                           (0.8, 0.85, 0.99995)])
+def test_slow_series_with_c_below_one_take_scipys_value(b: float, c: float, z: float) -> None:
+    """c <= 1 has no integral form here: the series runs on and SciPy gives the value (the
+    BTYD models never ask for this; the branch once failed on an empty selection)."""
+    value = log_hyp2f1_series(np.array([1.0]), np.array([b]), np.array([c]), np.array([z]))
+    assert float(value[0]) == pytest.approx(_mp_log_hyp2f1(1.0, b, c, z), rel=1e-12)

@@ -277,7 +277,8 @@ def _series_unit_a(
         cum_b, cum_c, acc = cum_b[keep], cum_c[keep], acc[:, keep]
     if idx.size:  # still far from converged: the integral form (c > 1; see _integral_unit_a)
         ok = cc > 1.0
-        _integral_unit_a(bb[ok], cc[ok], zz[ok], grad, total, out, idx[ok])
+        if ok.any():
+            _integral_unit_a(bb[ok], cc[ok], zz[ok], grad, total, out, idx[ok])
         keep = ~ok
         idx, bb, cc, zz, t, s = idx[keep], bb[keep], cc[keep], zz[keep], t[keep], s[keep]
         acc = acc[:, keep]
