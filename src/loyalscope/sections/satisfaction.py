@@ -20,6 +20,7 @@ from loyalscope.errors import LoyalscopeError, SchemaError
 from loyalscope.i18n import t
 from loyalscope.metrics import compute
 from loyalscope.metrics.survey import competitor_pairs
+from loyalscope.metrics.window import inactivity_days
 from loyalscope.models.survey.drivers import DriverAnalysis, bayes_driver
 from loyalscope.models.survey.nps import NPS
 from loyalscope.models.survey.sat_loyalty import SatLoyaltyCurve
@@ -198,7 +199,7 @@ def _bayes_drivers(answers: pd.DataFrame, dims: list[str], section: Section) -> 
 
 def _sat_loyalty(ds: Dataset, ctx: SectionContext, section: Section) -> None:
     """Repurchase within ``inactivity_days`` after the answer, by CSAT level (and segment)."""
-    days = ctx.config.analysis.inactivity_days
+    days = inactivity_days(ds)
     asof = ds.analysis_date
     s = ds.table("surveys", "customer_id", "answered_ts", "csat")
     s = s.filter(s.csat.notnull() & (s.answered_ts <= ibis.timestamp(pd.Timestamp(asof - timedelta(days=days)))))

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
+from loyalscope.metrics.window import inactivity_days
 from loyalscope.results import Chart, Number, Section, Table, Text
 from loyalscope.sections.context import SectionContext
 from loyalscope.segments.dimensions import behavioural_loyalty, loyalty_dimensions, rescale
@@ -61,11 +62,11 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         section.add(Chart("heatmap", K + "grid", long, x="r", y="customers",
                           labels={"r": K + "col.r", "fm": K + "col.fm"},
                           options={"columns": "fm", "z": "customers", "texttemplate": "%{z}"}))
-    start = ds.analysis_date - timedelta(days=ctx.config.analysis.inactivity_days)
+    start = ds.analysis_date - timedelta(days=inactivity_days(ds))
     try:
         counts, _ = migration(ds, start, ds.analysis_date, scheme, lang=ctx.config.locale)
         section.add(Table(K + "migration", counts.reset_index().rename(columns={"segment_start": "from"}),
-                          note=K + "migration_note", note_kw={"days": ctx.config.analysis.inactivity_days}))
+                          note=K + "migration_note", note_kw={"days": inactivity_days(ds)}))
     except (KeyError, ValueError):  # no customers at the earlier date
         pass
 

@@ -8,6 +8,7 @@ import pandas as pd
 
 from loyalscope.data.dataset import Dataset
 from loyalscope.i18n import has_key
+from loyalscope.metrics.window import inactivity_days
 from loyalscope.results import Section, Table, Text
 from loyalscope.sections.context import SectionContext
 from loyalscope.segments.quadrant import QUADRANTS
@@ -23,7 +24,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     seg = ctx.results.get("rfm")
     prev = None
     if seg is not None and "rfm_scheme" in ctx.results:
-        earlier = ds.analysis_date - timedelta(days=ctx.config.analysis.inactivity_days)
+        earlier = ds.analysis_date - timedelta(days=inactivity_days(ds))
         try:
             prev = rfm_segments(ds, ctx.results["rfm_scheme"], earlier)
         except (KeyError, ValueError):

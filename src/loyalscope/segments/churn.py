@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
+from loyalscope.metrics.window import inactivity_days
 from loyalscope.models.churn.churn_risk import (
     LogisticChurnModel,
     auc,
@@ -122,7 +123,7 @@ class ChurnResult:
 
 def churn_risk(ds: Dataset, horizon: int | None = None, alpha: float = 0.01) -> ChurnResult:
     """Train at an earlier cut-off, validate out of time, score customers at the analysis date."""
-    horizon = horizon or ds.config.segments.churn_horizon_days
+    horizon = horizon or ds.config.segments.churn_horizon_days or inactivity_days(ds)
     today = ds.analysis_date
     valid_cut = today - timedelta(days=horizon)
     train_cut = valid_cut - timedelta(days=horizon)
