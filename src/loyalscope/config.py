@@ -127,7 +127,8 @@ class SurveyConfig(_Section):
     """Top of the 1..N scale of recommend_intent, loyalty_score, dim_* and comp_* ratings."""
     model: Literal["ecsi", "acsi"] | None = None
     bootstrap: int = Field(default=200, ge=0)
-    seed: int = 0
+    seed: int | None = None
+    """Seed of the survey bootstraps; default: ``[analysis] seed``."""
 
 
 class SegmentsConfig(_Section):
@@ -157,6 +158,11 @@ class AnalysisConfig(_Section):
     segments: SegmentsConfig = Field(default_factory=SegmentsConfig)
 
     source_path: str | None = Field(default=None, exclude=True)
+
+    @property
+    def survey_seed(self) -> int:
+        """``[survey] seed`` when given, else the analysis-wide ``[analysis] seed``."""
+        return self.analysis.seed if self.survey.seed is None else self.survey.seed
 
     @classmethod
     def load(cls, path: str | Path | None = None, **overrides: Any) -> AnalysisConfig:

@@ -19,6 +19,7 @@ from loyalscope.metrics._base import (
     customer_periods,
     epoch_days,
     ind,
+    money_sum,
     period_index,
     shared,
     with_group,
@@ -80,7 +81,7 @@ def cohort_matrix(ds: Dataset, period: Period = "month", by: str | None = None) 
     a = act.inner_join(per.select("customer_id", "c_idx"), "customer_id")
     a = a.mutate(k=a.idx - a.c_idx)
     cells = a.group_by(["c_idx", *g, "k"]).aggregate(
-        active=a.customer_id.count(), revenue=a.revenue.sum()
+        active=a.customer_id.count(), revenue=money_sum(a.revenue)
     ).execute()
     later = per.mutate(kmax=per.last_idx - per.c_idx)
     kmax = later.group_by(["c_idx", *g, "kmax"]).aggregate(n=later.customer_id.count()).execute()

@@ -70,7 +70,7 @@ def _nps(ds: Dataset, ctx: SectionContext, section: Section) -> None:
     if n == 0:
         return
     cfg = ctx.config.survey
-    m = NPS(n_boot=max(cfg.bootstrap, 200), seed=cfg.seed, min_n=cfg.min_n).fit(counts=(p, n - p - d, d))
+    m = NPS(n_boot=max(cfg.bootstrap, 200), seed=ctx.config.survey_seed, min_n=cfg.min_n).fit(counts=(p, n - p - d, d))
     section.add(Number("metrics.nps.name", m.nps_, "points", metric_id="nps", numerator=p - d,
                        denominator=n, interval=m.intervals_["bayes"], warn=m.small_sample_,
                        note=f"{K}.small_sample" if m.small_sample_ else None, note_kw={"n": n}))
@@ -95,7 +95,7 @@ def _nps_by_segment(ds: Dataset, ctx: SectionContext, section: Section) -> None:
     cfg = ctx.config.survey
     rows = []
     for r in agg.itertuples(index=False):
-        m = NPS(n_boot=max(cfg.bootstrap, 200), seed=cfg.seed, min_n=cfg.min_n).fit(
+        m = NPS(n_boot=max(cfg.bootstrap, 200), seed=ctx.config.survey_seed, min_n=cfg.min_n).fit(
             counts=(int(r.p), int(r.n - r.p - r.d), int(r.d)))
         lo, hi = m.intervals_["bayes"]
         rows.append({"segment": "" if pd.isna(r.segment) else str(r.segment), "n": m.n_, "nps": m.nps_,

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
+from loyalscope.metrics._base import money_sum
 from loyalscope.metrics.window import inactivity_days
 from loyalscope.results import Chart, Number, Section, Table, Text
 from loyalscope.sections.context import SectionContext
@@ -74,7 +75,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     _loyalty_types(ds, seg, ctx, section)
     if ds.has("transactions", "margin"):
         tx = ds.table("transactions", "amount", "margin")
-        totals = tx.aggregate(amount=tx.amount.sum(), margin=tx.margin.sum()).to_pandas().iloc[0]
+        totals = tx.aggregate(amount=money_sum(tx.amount), margin=money_sum(tx.margin)).to_pandas().iloc[0]
         if totals.amount and totals.amount > 0:
             rate = float(totals.margin / totals.amount)
             level = relationship_level(n, rate)

@@ -24,6 +24,7 @@ import pandas as pd
 from loyalscope.config import ModelsConfig, ValueConfig
 from loyalscope.errors import ConvergenceError, InsufficientDataError
 from loyalscope.i18n import t
+from loyalscope.metrics._base import money_sum
 from loyalscope.models.purchase.clv import clv, holdout_by_frequency
 from loyalscope.models.purchase.gamma_gamma import CORRELATION_WARNING, GammaGamma
 from loyalscope.models.purchase.selection import MODELS, Selection, select_model
@@ -63,7 +64,7 @@ def trailing_spend(ds: Any, last: pd.Timestamp, days: float) -> pd.Series:
     tx = ds.table("transactions", "customer_id", "order_ts", "amount")
     start = last.normalize() + pd.Timedelta(days=1) - pd.Timedelta(days=days)
     recent = tx.filter(tx.order_ts >= start.to_pydatetime())
-    frame = recent.group_by("customer_id").aggregate(spend=recent.amount.sum()).execute()
+    frame = recent.group_by("customer_id").aggregate(spend=money_sum(recent.amount)).execute()
     return frame.set_index(frame.customer_id.astype(str))["spend"].astype(float)
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
+from loyalscope.metrics._base import money_sum
 from loyalscope.metrics.window import inactivity_days
 from loyalscope.models.churn.churn_risk import (
     LogisticChurnModel,
@@ -43,7 +44,7 @@ def churn_features(ds: Dataset, cutoff: date) -> pd.DataFrame:
     tx = tx.filter(tx.order_ts < cut)
     base = tx.group_by("customer_id").aggregate(
         first_ts=tx.order_ts.min(), last_ts=tx.order_ts.max(),
-        frequency=tx.count(), monetary=tx.amount.sum(),
+        frequency=tx.count(), monetary=money_sum(tx.amount),
     ).to_pandas()
     base["customer_id"] = base.customer_id.astype(str)
     base = base.set_index("customer_id").sort_index()

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
+from loyalscope.metrics._base import money_sum
 from loyalscope.segments.scheme import Scheme, load_scheme
 
 _DIMS = ("recency_days", "frequency", "monetary")
@@ -47,7 +48,7 @@ def rfm_summary(ds: Dataset, as_of: date | None = None) -> pd.DataFrame:
     tx = ds.table("transactions", "customer_id", "order_ts", "amount")
     tx = tx.filter(tx.order_ts < cut)
     agg = tx.group_by("customer_id").aggregate(
-        last_ts=tx.order_ts.max(), frequency=tx.count(), monetary=tx.amount.sum()
+        last_ts=tx.order_ts.max(), frequency=tx.count(), monetary=money_sum(tx.amount)
     )
     df = agg.to_pandas()
     last = pd.to_datetime(df["last_ts"])
