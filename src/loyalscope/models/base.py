@@ -151,7 +151,7 @@ class MLEModel:
         start = self._initial_params(sub_data, sub_w)
 
         def objective(lp: np.ndarray) -> tuple[float, np.ndarray]:
-            value, grad = quick._negloglik_grad(lp, sub_data, sub_w)
+            value, grad = _evaluate(quick, lp, sub_data, sub_w)
             if not np.isfinite(value):
                 return 1e300, np.zeros_like(lp)
             return value / m + pen * float(lp @ lp), grad / m + 2.0 * pen * lp
@@ -181,7 +181,7 @@ class MLEModel:
         pen = float(self.penalizer)
 
         def objective(lp: np.ndarray) -> tuple[float, np.ndarray]:
-            value, grad = self._negloglik_grad(lp, data, weights)
+            value, grad = _evaluate(self, lp, data, weights)
             if not np.isfinite(value):
                 return 1e300, np.zeros_like(lp)
             return value / n + pen * float(lp @ lp), grad / n + 2.0 * pen * lp
@@ -301,6 +301,21 @@ class MLEModel:
             inner = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
             return f"{type(self).__name__}({inner}, loglik={self.loglik_:.2f})"
         return f"{type(self).__name__}(penalizer={self.penalizer})"
+
+
+def _evaluate(model: MLEModel, lp: np.ndarray, data: Any, weights: np.ndarray) -> tuple[float, np.ndarray]:
+    """The model's negative log-likelihood and gradient, or ``(inf, 0)`` where a parameter
+    over- or underflows (``exp(lp)`` is 0 or infinite: the optimiser probing the edge of the
+    space, where one customer or identical customers push it) or the likelihood divides by zero."""
+    with np.errstate(over="ignore", under="ignore"):
+        theta = np.exp(lp)
+    if not np.all(np.isfinite(theta)) or np.any(theta == 0.0):
+        return float("inf"), np.zeros_like(lp)
+    try:
+        with np.errstate(all="ignore"):
+            return model._negloglik_grad(lp, data, weights)
+    except (ZeroDivisionError, FloatingPointError, OverflowError):
+        return float("inf"), np.zeros_like(lp)
 
 
 def _num(v: float) -> float | None:

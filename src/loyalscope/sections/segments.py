@@ -17,12 +17,13 @@ from loyalscope.segments.loyalty_inputs import loyalty_inputs
 from loyalscope.segments.loyalty_types import load_rules, loyalty_types
 from loyalscope.segments.quadrant import QUADRANTS, sat_loyalty_quadrant
 from loyalscope.segments.relationship import relationship_level
-from loyalscope.segments.rfm import migration, rfm_segments
+from loyalscope.segments.rfm import migration, rfm_segments, score_bins
 from loyalscope.segments.scheme import BUILTIN, load_scheme
 
 SECTION_ID = "segments"
 K = "segments.report."
 M = "segments.report.more."
+B = "segments.report.bins."
 
 
 def build(ds: Dataset, ctx: SectionContext) -> Section:
@@ -34,8 +35,9 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     seg["label"] = label
     section = Section(SECTION_ID)
     n = len(seg)
-    section.add(Number(K + "customers", float(n), unit="count"),
-                Text(K + "rfm_method", {"scheme": scheme.name, "bins": cfg.rfm_bins}, style="note"))
+    levels = scheme.bins if scheme.key == "r_fm" else cfg.rfm_bins
+    section.add(Number(K + "customers", float(n), unit="count", n=n),
+                Text(K + "rfm_method", {"scheme": scheme.name, "bins": levels}, style="note"))
 
     # segment table: size, spend, CLV where known
     tbl = seg.groupby(["segment_id", "label"], sort=False).agg(
@@ -54,6 +56,14 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
                       translate_values=("label",) if builtin else ()))
     section.add(Chart("treemap", K + "treemap", tbl[["label", "customers"]], x="label", y="customers",
                       translate_values=("label",) if builtin else ()))
+    # the bins as scored (ties keep equal scores, so some can be empty) and the score distribution
+    stated = score_bins(seg, levels)
+    bins = stated.assign(dimension=B + stated.dimension)
+    section.add(Table(B + "title", bins, {c: B + c for c in bins.columns}, percent_columns=("share",),
+                      translate_values=("dimension",), max_rows=3 * levels),
+                Chart("bar", B + "chart", bins[["dimension", "score", "customers"]], x="score", y="customers",
+                      color="dimension", labels={c: B + c for c in ("dimension", "score", "customers")},
+                      translate_values=("dimension",), options={"barmode": "group"}))
     if scheme.key != "high_low":
         fm = np.floor((seg.f + seg.m) / 2 + 0.5).astype(int)
         grid = pd.crosstab(seg.r, fm).reindex(index=range(scheme.bins, 0, -1),
@@ -87,6 +97,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     ctx.results["rfm_scheme"] = scheme
     if quadrant is not None:
         ctx.results["quadrant"] = quadrant
+    section.data["score_bins"] = stated.to_dict("records")
     section.data.update({"scheme": scheme.name,
                          "segments": dict(zip(tbl.label.astype(str), tbl.customers.astype(int), strict=True))})
     return section

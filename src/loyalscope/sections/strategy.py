@@ -33,6 +33,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     scheme = ctx.results.get("rfm_scheme")
     facts = diagnosis_facts(
         segments=seg, previous_segments=prev, quadrant=ctx.results.get("quadrant"),
+        churn_tier=churn.scores["churn_tier"] if churn is not None else None,
         churn_probability=churn.scores["churn_probability"] if churn is not None else None,
         complaints=ctx.results.get("complaint_repurchase"),
         metrics=ctx.results.get("metric_values"), targets=ctx.results.get("metric_targets") or ctx.config.analysis.targets,

@@ -25,6 +25,7 @@ from loyalscope.config import ModelsConfig, ValueConfig
 from loyalscope.errors import ConvergenceError, InsufficientDataError
 from loyalscope.i18n import t
 from loyalscope.metrics._base import money_sum
+from loyalscope.metrics.window import inactivity_days
 from loyalscope.models.purchase.clv import clv, holdout_by_frequency
 from loyalscope.models.purchase.gamma_gamma import CORRELATION_WARNING, GammaGamma
 from loyalscope.models.purchase.selection import MODELS, Selection, select_model
@@ -54,8 +55,9 @@ def build(ds: Any, ctx: Any) -> Section:
             split = customer_summary(ds, calibration_end=cal_end, observation_end=last.date(),
                                      time_unit=cfg.time_unit).execute()
     trailing = trailing_spend(ds, last, cfg.horizon * UNIT_DAYS[cfg.time_unit])
+    window = inactivity_days(ds) / UNIT_DAYS[cfg.time_unit]
     return value_section(full, split, cfg, ctx, trailing=trailing, models=ctx.config.models,
-                         seed=ctx.config.analysis.seed)
+                         seed=ctx.config.analysis.seed, window=window)
 
 
 def trailing_spend(ds: Any, last: pd.Timestamp, days: float) -> pd.Series:
@@ -70,14 +72,17 @@ def trailing_spend(ds: Any, last: pd.Timestamp, days: float) -> pd.Series:
 
 def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConfig, ctx: Any = None,
                   trailing: pd.Series | None = None, models: ModelsConfig | None = None,
-                  seed: int = 0) -> Section:
+                  seed: int = 0, window: float | None = None) -> Section:
     """Build the section from customer summaries (``customer_id, frequency, recency, T,
     monetary_value``; ``split`` adds ``frequency_holdout, duration_holdout``), all in ``cfg.time_unit``.
 
     With ``trailing`` (spend per customer over the last ``cfg.horizon``), each customer also gets
     ``predicted_spend`` = expected purchases x expected spend over the next horizon (undiscounted,
     before margin) and ``potential`` = predicted_spend - trailing spend (metrics.md: "predicted
-    next-horizon value minus trailing value of the same length").
+    next-horizon value minus trailing value of the same length"). With ``window`` (the
+    inactivity window in ``cfg.time_unit``) and a model of the BG/NBD family, each customer gets
+    ``p_no_order_window``, the model's probability of no order within the window: the same event
+    as the churn-risk label, so the churn section can set the two side by side.
 
     Fit checks come first (:mod:`loyalscope.models.status`, minimums in ``models``): with too
     few customers or repeat buyers, or no estimable transaction model, the section says why and
@@ -125,6 +130,8 @@ def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConf
     args = (full.frequency, full.recency, full["T"])
     scored = pd.DataFrame({"customer_id": full.customer_id.to_numpy(), "p_alive": model.p_alive(*args),
                            "expected_purchases": model.predict_purchases(cfg.horizon, *args)})
+    if window is not None and hasattr(model, "prob_no_purchase"):
+        scored["p_no_order_window"] = model.prob_no_purchase(window, *args)
     section.add(
         Table(title="models.value.parameters", frame=model.summary().assign(model=model_name(chosen))[_PARAM_COLS],
               columns={c: (_COL + c if c == "model" else f"models.summary.{c}") for c in _PARAM_COLS},

@@ -217,6 +217,23 @@ class BGNBD(MLEModel):
         c = a + b + x + self._shift - 1
         return c / (a - 1.0) * (1.0 - (1.0 - z) ** (a - 1.0) * hyp2f1(a + b + self._shift - 1 - r, a - 1.0, c, z))
 
+    def prob_no_purchase(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
+        """Probability of no purchase in the next ``t`` time units::
+
+            P(Y(t) = 0 | x, t_x, T) = 1 - P(alive) + P(alive) ((alpha+T)/(alpha+T+t))^(r+x)
+
+        A customer who has dropped out buys nothing; one who is alive drops out only at a
+        purchase, so buys nothing with the probability that the first purchase comes after t,
+        ``E[exp(-lambda t)]`` over the posterior Gamma(r+x, alpha+T) of lambda. This is the
+        model's counterpart of the churn-risk label (no order within the inactivity window).
+        """
+        x, tx, t_cal = self._validate(frequency, recency, T)
+        tt = as_array("t", t)
+        r, alpha, _, _ = self._theta()
+        alive = np.exp(-np.logaddexp(0.0, self._log_alive_odds(x, tx, t_cal)))
+        quiet = np.exp(-(r + x) * np.log1p(tt / (alpha + t_cal)))
+        return 1.0 - alive + alive * quiet
+
     def expected_purchases_new_customer(self, t: Any) -> np.ndarray:
         """Expected repeat purchases E[X(t)] of a customer who made the first purchase at time 0."""
         tt = as_array("t", t)
