@@ -82,7 +82,7 @@ def simulate_pareto_nbd(theta: np.ndarray, T: np.ndarray | float, size: int | No
                          "purchase_rate": lam, "dropout_rate": mu})
 
 
-def simulate_bgbb(theta: np.ndarray, T: np.ndarray | float, size: int | None = None, t_holdout: int = 0,
+def simulate_bgbb(theta: np.ndarray, T: np.ndarray | float, size: int | None = None, t_holdout: float = 0,
                   seed: int | None = None) -> pd.DataFrame:
     """Customers of a BG/BB model with parameters (alpha, beta, gamma, delta); T = opportunities."""
     al, be, ga, de = (float(v) for v in theta)
