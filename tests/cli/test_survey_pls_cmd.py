@@ -65,7 +65,7 @@ def test_plsc_mga_and_prediction(data_dir, tmp_path) -> None:
     assert {r["target"] for r in out["vif"]} == {"Satisfaction", "Loyalty", "Value"}
     assert {r["group_1"] for r in out["mga"]["paths"]} == {"female"} and len(out["mga"]["paths"]) == 10
     assert all(0 < r["p_value"] <= 1 for r in out["mga"]["paths"])
-    assert [r["lv"] for r in out["q2"]["constructs"]][0] == "Expectations" and out["q2"]["distance"] == 7
+    assert out["q2"]["constructs"][0]["lv"] == "Expectations" and out["q2"]["distance"] == 7
     assert len(out["pls_predict"]) == 22
     plain = json.loads(_run("--data", str(data_dir / "ecsi_bank_satisfaction.csv"), "--spec", str(spec),
                             "--consistent", "false", "--json").stdout)

@@ -16,7 +16,12 @@ from loyalscope.errors import ConfigError, LoyalscopeError
 from loyalscope.i18n import t
 from loyalscope.models.survey import reliability as rel
 from loyalscope.models.survey.plspm import PLSPM
-from loyalscope.models.survey.plspm_assess import htmt_interval, inner_vif, pls_predict, q2_blindfolding
+from loyalscope.models.survey.plspm_assess import (
+    htmt_interval,
+    inner_vif,
+    pls_predict,
+    q2_blindfolding,
+)
 from loyalscope.models.survey.plspm_mga import permutation_test
 from loyalscope.models.survey.plspm_spec import check_columns, load_spec
 

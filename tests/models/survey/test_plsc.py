@@ -121,8 +121,8 @@ def _simulated_survey(n: int, seed: int) -> tuple[pd.DataFrame, dict, list[str],
     clip(round(5.5 + 1.8 (l eta + sqrt(1 - l^2) e)), 1, 10)."""
     rng = np.random.default_rng(seed)
     eta = latent_scores(rng, n)
-    cols = {f"q_{name}{k}": np.clip(np.rint(5.5 + 1.8 * (l * eta[name] + np.sqrt(1 - l * l) * rng.standard_normal(n))), 1, 10)
-            for name in LATENTS for k, l in enumerate(LOADINGS, start=1)}
+    cols = {f"q_{name}{k}": np.clip(np.rint(5.5 + 1.8 * (lam * eta[name] + np.sqrt(1 - lam * lam) * rng.standard_normal(n))), 1, 10)
+            for name in LATENTS for k, lam in enumerate(LOADINGS, start=1)}
     blocks = {name: [f"q_{name}{k}" for k in (1, 2, 3)] for name in LATENTS}
     truth = {f"{s} -> {t}": c for t, src in PATHS.items() for s, c in src.items()}
     return pd.DataFrame(cols), blocks, list(truth), truth

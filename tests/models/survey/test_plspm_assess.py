@@ -6,13 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from loyalscope.data.simulate_survey import LATENTS, LOADINGS, PATHS, latent_scores
 from loyalscope.errors import InsufficientDataError
 from loyalscope.models.survey.plspm import PLSPM
-from loyalscope.models.survey.plspm_assess import htmt_interval, inner_vif, pls_predict, q2_blindfolding
+from loyalscope.models.survey.plspm_assess import (
+    htmt_interval,
+    inner_vif,
+    pls_predict,
+    q2_blindfolding,
+)
 from loyalscope.models.survey.plspm_mga import permutation_test
 from loyalscope.models.survey.plspm_spec import ecsi_spec
-
-from loyalscope.data.simulate_survey import LATENTS, LOADINGS, PATHS, latent_scores
 
 CSEM_BLOCKS = {"IMAG": ["imag1", "imag2", "imag3"], "EXPE": ["expe1", "expe2", "expe3"],
                "QUAL": [f"qual{i}" for i in range(1, 6)], "VAL": ["val1", "val2", "val3"],
@@ -25,8 +29,8 @@ def _simulated_survey(n: int, seed: int) -> tuple[pd.DataFrame, dict, list[str],
     """Respondents of the simulator's ECSI model (as in test_plsc.py)."""
     rng = np.random.default_rng(seed)
     eta = latent_scores(rng, n)
-    cols = {f"q_{name}{k}": np.clip(np.rint(5.5 + 1.8 * (l * eta[name] + np.sqrt(1 - l * l) * rng.standard_normal(n))), 1, 10)
-            for name in LATENTS for k, l in enumerate(LOADINGS, start=1)}
+    cols = {f"q_{name}{k}": np.clip(np.rint(5.5 + 1.8 * (lam * eta[name] + np.sqrt(1 - lam * lam) * rng.standard_normal(n))), 1, 10)
+            for name in LATENTS for k, lam in enumerate(LOADINGS, start=1)}
     blocks = {name: [f"q_{name}{k}" for k in (1, 2, 3)] for name in LATENTS}
     truth = {f"{s} -> {t}": c for t, src in PATHS.items() for s, c in src.items()}
     return pd.DataFrame(cols), blocks, list(truth), truth
