@@ -83,7 +83,7 @@ def test_frequency_distribution_against_lifetimes(data_dir):
 
 
 def test_value_section_shows_tracking_and_distribution(built):
-    section, ctx = built
+    section, _ = built
     kinds = [b.kind for b in section.blocks if hasattr(b, "kind")]
     assert "tracking" in kinds and "frequency_distribution" in kinds
     tracking = next(b for b in section.blocks if getattr(b, "kind", None) == "tracking")
