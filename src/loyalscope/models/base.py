@@ -134,6 +134,17 @@ class MLEModel:
     #: this many customers and polishes with quasi-Newton steps (:meth:`_warm_start`).
     _warm_start_rows: ClassVar[int | None] = None
 
+    # learned attributes (set by fit)
+    params_: dict[str, float]
+    se_: dict[str, float]
+    covariance_: pd.DataFrame
+    loglik_: float
+    n_: float
+    aic_: float
+    bic_: float
+    time_scale_: float
+    at_bound_: set[str]
+
     def __init__(self, penalizer: float = 0.0, tol: float = 1e-10, maxiter: int = 2000) -> None:
         self.penalizer = penalizer
         self.tol = tol
@@ -194,7 +205,7 @@ class MLEModel:
         if scale != 1.0:
             data = tuple(d / scale if i in self._time_columns else d for i, d in enumerate(data))
             if initial_params is not None:
-                initial_params = self._to_scaled(np.asarray(initial_params, dtype=float), scale)
+                initial_params = list(self._to_scaled(np.asarray(initial_params, dtype=float), scale))
         # One BLAS thread: the fit's BLAS calls are dot products and 4x4 algebra, where a thread
         # pool only adds wake-up costs (L-BFGS-B took ~6 ms per step on a busy 2-core machine).
         with threadpool_limits(limits=1, user_api="blas"):
@@ -244,7 +255,8 @@ class MLEModel:
         pen = float(self.penalizer)
         lower = self._lower_bounds()
         log_lower = np.array([np.log(lower[p]) if p in lower else -np.inf for p in self._param_names])
-        bounds = [(lo if np.isfinite(lo) else None, None) for lo in log_lower] if lower else None
+        bounds: list[tuple[float | None, float | None]] | None = (
+            [(float(lo) if np.isfinite(lo) else None, None) for lo in log_lower] if lower else None)
         if bounds is not None:
             start = np.maximum(start, np.exp(log_lower) * (1.0 + 1e-3))
 
