@@ -19,6 +19,7 @@ import numpy as np
 from scipy.special import betaln, digamma, gammaln, logsumexp
 
 from loyalscope.models.base import Data, as_array, as_weights, harmless_underflow
+from loyalscope.models.numerics.grouping import distinct_rows
 from loyalscope.models.purchase.pmf import bgbb_pmf
 from loyalscope.models.purchase.simulate import simulate_bgbb
 from loyalscope.models.purchase.transaction import TransactionModel
@@ -97,12 +98,13 @@ class BGBB(TransactionModel):
         (lifetimes' ``conditional_probability_alive(m_periods_in_future, ...)``). m = 0 is the
         probability of being alive at the last opportunity observed.
         """
-        data = self._validate(frequency, recency, T)
-        al, be, ga, de = self._theta()
-        x, _, n = data
+        x, tx, n = self._validate(frequency, recency, T)
         m = as_array("periods_ahead", periods_ahead)
+        x, tx, n, m = np.broadcast_arrays(x, tx, n, m)
+        (x, tx, n, m), inverse = distinct_rows(x, tx, n, m)  # a handful of distinct patterns
+        al, be, ga, de = self._theta()
         log_num = betaln(al + x, be + n - x) - betaln(al, be) + betaln(ga, de + n + m) - betaln(ga, de)
-        return np.exp(log_num - self.loglik_individual(*data))
+        return np.exp(log_num - self.loglik_individual(x, tx, n))[inverse]
 
     @harmless_underflow
     def predict_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
@@ -111,15 +113,16 @@ class BGBB(TransactionModel):
             1/L * B(alpha+x+1, beta+n-x)/B(alpha, beta) * delta/(gamma-1) * G(gamma+delta)/G(1+delta)
                 * [G(1+delta+n)/G(gamma+delta+n) - G(1+delta+n+t)/G(gamma+delta+n+t)]
         """
-        data = self._validate(frequency, recency, T)
-        tt = as_array("t", t)
+        x, tx, n = self._validate(frequency, recency, T)
+        x, tx, n, tt = np.broadcast_arrays(x, tx, n, as_array("t", t))
+        (x, tx, n, tt), inverse = distinct_rows(x, tx, n, tt)
+        data = (x, tx, n)
         al, be, ga, de = self._theta()
-        x, _, n = data
         log_coef = (betaln(al + x + 1, be + n - x) - betaln(al, be) - self.loglik_individual(*data)
                     + np.log(de) + gammaln(ga + de) - gammaln(1 + de))
         l1 = gammaln(1 + de + n) - gammaln(ga + de + n)
         l2 = gammaln(1 + de + n + tt) - gammaln(ga + de + n + tt)
-        return np.exp(log_coef + l1) * -np.expm1(l2 - l1) / (ga - 1.0)
+        return (np.exp(log_coef + l1) * -np.expm1(l2 - l1) / (ga - 1.0))[inverse]
 
     def expected_purchases_new_customer(self, t: Any) -> np.ndarray:
         """Expected transactions in the first ``t`` opportunities of a new customer (FHS 2010, eq. 7)::

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.models.base import MLEModel, as_array, harmless_underflow
+from loyalscope.models.numerics.grouping import distinct_rows
 
 
 class TransactionModel(MLEModel):
@@ -54,7 +55,8 @@ class TransactionModel(MLEModel):
                               for k, a in zip(("n", "t", "frequency", "recency", "T"), arrays, strict=True))
         if np.any(nn != np.round(nn)):
             raise ValueError(f"The 'n' argument must hold whole numbers of purchases. Got {nn[nn != np.round(nn)][0]!r}.")
-        return self._pmf(nn, tt, x, tx, age).reshape(shape)
+        rows, inverse = distinct_rows(nn, tt, x, tx, age)  # once per distinct (n, t, x, t_x, T)
+        return self._pmf(*rows)[inverse].reshape(shape)
 
     def prob_n_purchases_new_customer(self, n: Any, t: Any) -> np.ndarray:
         """``P(X(t) = n)``: probability that a customer who first bought at time 0 makes exactly ``n``
