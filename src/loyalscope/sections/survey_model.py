@@ -90,7 +90,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     paths = edges.assign(path=[f"{a} -> {b}" for a, b in zip(edges.source, edges.target, strict=True)],
                          coef_pls=[float(model.path_coefs_pls_.loc[b, a]) for a, b in spec.paths])
     vif = inner_vif(model)
-    htmt = htmt_interval(model, n_boot=max(n_boot, 100), seed=ctx.config.survey.seed)
+    htmt = htmt_interval(model, n_boot=max(n_boot, 100), seed=ctx.config.survey_seed)
 
     section = Section(SECTION_ID)
     section.add(

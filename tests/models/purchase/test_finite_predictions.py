@@ -86,4 +86,4 @@ def test_prob_of_no_purchase_is_a_likelihood_ratio(cls):
     np.testing.assert_allclose(got, ratio, rtol=1e-10)
     if cls is BGNBD:
         r, alpha = model.params_["r"], model.params_["alpha"]
-        assert model.prob_n_purchases(0, 90.0, 0.0, 0.0, 0.0)[0] == pytest.approx((alpha / (alpha + 90.0)) ** r)
+        assert float(model.prob_n_purchases(0, 90.0, 0.0, 0.0, 0.0)) == pytest.approx((alpha / (alpha + 90.0)) ** r)
