@@ -123,12 +123,13 @@ def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConf
                       columns={c: _COL + c for c in ("model", "status", "loglik", "bic", "delta_bic", "holdout_rmse")},
                       translate_values=("model", "status")))
     data.update(selection=sel.table.drop(columns="error").to_dict("records"), rule=sel.rule, p_value=sel.p_value)
-    chosen, model = _refit(sel, full, seed)
-    if model is None:
+    refit = _refit(sel, full, seed)
+    if refit is None:
         status = FitStatus(tuple(i for name in sel.statuses for i in sel.statuses[name].issues))
         section.add(Text("models.value.none_estimable", style="warning"), *status_blocks("transaction_models", status))
         data.update(status=status.to_dict())
         return section
+    chosen, model = refit
     section.add(Text(f"models.selection.{sel.rule}", _rule_kw(sel, chosen), style="finding"),
                 *status_blocks(chosen, model.status_))
     spend, spend_status = _spend_model(repeat, mc, seed)
@@ -212,7 +213,7 @@ def _comparison(sel: Selection) -> pd.DataFrame:
     return frame
 
 
-def _refit(sel: Selection, full: pd.DataFrame, seed: int) -> tuple[str | None, Any]:
+def _refit(sel: Selection, full: pd.DataFrame, seed: int) -> tuple[str, Any] | None:
     """The chosen model refitted on the whole window; the next in the ranking when that fit is
     not estimable (the status of the fit the numbers come from is what counts)."""
     for name in sel.ranking:
@@ -224,7 +225,7 @@ def _refit(sel: Selection, full: pd.DataFrame, seed: int) -> tuple[str | None, A
         if model.status_.estimable:
             return name, model
         sel.statuses[name] = sel.statuses[name].plus(*model.status_.issues)
-    return None, None
+    return None
 
 
 def _spend_model(repeat: pd.DataFrame, mc: ModelsConfig, seed: int) -> tuple[GammaGamma | None, FitStatus]:
