@@ -86,6 +86,13 @@ def test_histogram_bins_count_every_value():
     assert frame.customers.sum() == 5 and frame.customers.iloc[-1] >= 1
 
 
+def test_histogram_bins_never_read_nan():
+    """Before: CLV NaN for everyone gave bins "nan-nan"."""
+    frame = clv_histogram(np.array([np.nan, 1.0, 5.0, np.inf, 20.0]), bins=4)
+    assert frame.customers.sum() == 3
+    assert not frame.bin.str.contains("nan|inf").any()
+
+
 def test_too_few_customers_is_not_estimable_with_the_reason(summaries):
     full, _ = summaries
     section = value_section(full.head(20), None, AnalysisConfig().value)
