@@ -84,6 +84,10 @@ class Dataset:
     def table(self, name: str, *columns: str) -> ibis.Table:
         """The table ``name``; a :class:`SchemaError` naming the fix if it or a column is absent."""
         schema.table(name)
+        if name not in self.tables and self.quality.no_customer_reason and name in (
+                "transactions", "order_lines"):
+            raise SchemaError(self.quality.no_customer_reason,
+                              fix=t("core.errors.missing_table_fix", table=name))
         if name not in self.tables:
             raise SchemaError(
                 t("core.errors.missing_table", table=name),

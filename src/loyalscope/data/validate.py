@@ -115,7 +115,7 @@ def parse_raw(raw: RawTable, table: str, mapping: dict[str, str], config: Analys
         if col.nonnegative and col.dtype == "float64":
             neg = (values < 0).fillna(False).to_numpy()
             bad |= neg
-        if col.required:
+        if col.required and canon not in schema.INPUT_OPTIONAL.get(table, ()):
             for mask, reason, key in ((missing, "missing_required", "detail_missing"),
                                       (bad, "unparseable", "detail_unparseable")):
                 m = mask & ~rejected
@@ -142,9 +142,13 @@ def parse_raw(raw: RawTable, table: str, mapping: dict[str, str], config: Analys
 
 def check_table(
     table: str, frames: list[pd.DataFrame], config: AnalysisConfig, now: pd.Timestamp,
+    shaped: bool = False,
 ) -> tuple[Checked, pd.DataFrame | None]:
     """Table-wide checks; returns the accepted rows and, for transactions under
-    ``negative_amounts = "returns"``, the return rows made from negative amounts."""
+    ``negative_amounts = "returns"``, the return rows made from negative amounts.
+
+    ``shaped``: the negative-amount and duplicate-key rules are left to ``data.shapes`` (order
+    lines, cancellations and refunds of real exports)."""
     spec = schema.table(table)
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     parts: list[pd.DataFrame] = []
@@ -161,7 +165,7 @@ def check_table(
                 pd.Series([t("data.validate.detail_future", column=tcol, value=v, now=now) for v in vals])))
             keep &= ~fut
 
-    if table == "transactions" and "amount" in df.columns:
+    if table == "transactions" and "amount" in df.columns and not shaped:
         neg = keep & (df["amount"] < 0).fillna(False).to_numpy()
         if neg.any():
             sub = df[neg]
@@ -180,7 +184,7 @@ def check_table(
             keep &= ~neg
 
     key = [k for k in spec.key if k in df.columns]
-    if key and keep.any():
+    if key and keep.any() and not (shaped and table == "transactions"):
         kept = df[keep]
         dup = kept.duplicated(subset=key, keep="first")
         if dup.any():
