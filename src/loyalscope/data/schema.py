@@ -299,12 +299,14 @@ TABLES: dict[str, Table] = {
     )
 }
 
-TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
-
 RELATED_TABLES: tuple[str, ...] = ("payments", "order_items", "products", "reviews")
 """Exports that only complete other tables (joined on shared keys by ``data.shapes``)."""
 SHAPED_TABLES: tuple[str, ...] = ("orders", "order_lines")
 """Tables that ``data.shapes`` makes; not read from user files."""
+
+TABLE_NAMES: tuple[str, ...] = tuple(n for n in TABLES if n not in RELATED_TABLES + SHAPED_TABLES)
+"""The analysed tables a user (or the simulator) gives."""
+ALL_TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
 
 INPUT_OPTIONAL: dict[str, tuple[str, ...]] = {
     "transactions": ("customer_id", "amount"),
