@@ -8,8 +8,34 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from pathlib import Path
+
+from loyalscope.config import AnalysisConfig
 from loyalscope.errors import LoyalscopeError
+
+CONFIG_NAME = "loyalscope.toml"
+
+
+def discover_config(data: list[str] | tuple[str, ...] = ()) -> Path | None:
+    """``loyalscope.toml`` beside the data (the folder given, or a file's folder), else in the
+    working directory; None when there is none."""
+    for item in data:
+        if "://" in str(item):
+            continue
+        p = Path(item)
+        folder = p if p.is_dir() else p.parent
+        if (folder / CONFIG_NAME).is_file():
+            return folder / CONFIG_NAME
+    cwd = Path.cwd() / CONFIG_NAME
+    return cwd if cwd.is_file() else None
+
+
+def load_config(config_path: Path | None, data: list[str] | tuple[str, ...] = (),
+                **overrides: object) -> AnalysisConfig:
+    """The ``--config`` file, else the discovered ``loyalscope.toml``, with CLI overrides."""
+    return AnalysisConfig.load(config_path or discover_config(data), **overrides)
 
 app = typer.Typer(
     name="loyalscope",
@@ -53,12 +79,13 @@ def fail(exc: LoyalscopeError, as_json: bool = False) -> NoReturn:
     if as_json:
         emit_json(exc.to_dict())
     else:
-        err_console.print(f"[bold red]{type(exc).__name__}[/]: {exc.message}")
+        # messages and fixes hold TOML such as [mapping.transactions]: printed verbatim, not as markup
+        err_console.print(f"[bold red]{type(exc).__name__}[/]: {escape(exc.message)}")
         where = exc.location()
         if where:
-            err_console.print(f"  [dim]{where}[/]")
+            err_console.print(f"  [dim]{escape(where)}[/]")
         if exc.fix:
-            err_console.print(f"  [green]Fix:[/] {exc.fix}")
+            err_console.print(f"  [green]Fix:[/] {escape(exc.fix)}")
     raise typer.Exit(code=2)
 
 
