@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-
-from pathlib import Path
 
 from loyalscope.config import AnalysisConfig
 from loyalscope.errors import LoyalscopeError

@@ -15,13 +15,13 @@ import pandas as pd
 from ibis.backends import BaseBackend
 
 from loyalscope import engine
-from loyalscope.data import shapes
 from loyalscope.config import AnalysisConfig
+from loyalscope.data import shapes
 from loyalscope.data.dataset import Dataset, cast_frame
 from loyalscope.data.mapping import resolve, table_for_name
 from loyalscope.data.quality import QUARANTINE_COLUMNS, QualityReport, TableReport
 from loyalscope.data.sources import DATA_SUFFIXES, RawTable, read_source
-from loyalscope.data.validate import LINE, SOURCE, check_table, parse_raw
+from loyalscope.data.validate import check_table, parse_raw
 from loyalscope.errors import SchemaError
 from loyalscope.i18n import t
 
