@@ -31,14 +31,14 @@ def validate(
     report = ds.quality
     written = write_quarantine(report, out) if out is not None else None
     if as_json:
-        out = report.to_dict()  # {table: {rows_read, rows_accepted, ..., joins, statuses}}
+        doc = report.to_dict()  # {table: {rows_read, rows_accepted, ..., joins, statuses}}
         if report.orders:
-            out["_orders"] = report.orders
+            doc["_orders"] = report.orders
         if report.unused:
-            out["_unused_files"] = report.unused
+            doc["_unused_files"] = report.unused
         if report.no_customer_reason:
-            out["_no_customer_id"] = report.no_customer_reason
-        emit_json(out)
+            doc["_no_customer_id"] = report.no_customer_reason
+        emit_json(doc)
         return
     for name, rep in report.tables.items():
         grid = Table(title=f"{t('data.cli.table')}: {name}", show_header=False)

@@ -285,7 +285,10 @@ def infer_table(headers: Iterable[str], config_mapping: Mapping[str, Mapping[str
     A table qualifies when every required column is found (transactions: an order id, a time and
     an amount or quantity x unit price; a buyer id is optional). Among qualifying tables the one
     with most mapped columns wins, ties in the order transactions, returns, surveys, complaints,
-    payments, order items, reviews, customers, products. None when no table qualifies.
+    payments, order items, reviews, customers, products. A file whose headers map an order id
+    and at least as many columns to transactions as to the winning related table is called
+    transactions even when a required column is missing (loading it then names that column and
+    the fix). None when no table qualifies.
     """
     headers = [str(h) for h in headers]
     best: tuple[int, str, dict[str, str]] | None = None
@@ -296,4 +299,13 @@ def infer_table(headers: Iterable[str], config_mapping: Mapping[str, Mapping[str
             continue
         if best is None or len(found) > best[0]:
             best = (len(found), table, found)
+    if best is not None and best[1] in schema.RELATED_TABLES:
+        # A file that maps as many columns to transactions as to a related table, but lacks a
+        # required transactions column (a time header we do not know, say), is a sales file:
+        # call it transactions so the user gets the missing-column advice, not a related table
+        # that nothing uses ("单号, VIP, 成交日, 金额" is not an order-items file).
+        near = _match("transactions", headers, dict((config_mapping or {}).get("transactions", {})),
+                      preset or detect_preset(headers), None)
+        if "order_id" in near and len(near) >= best[0]:
+            return "transactions", near
     return None if best is None else (best[1], best[2])

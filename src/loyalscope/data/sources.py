@@ -253,7 +253,6 @@ def read_url(url: str, config: AnalysisConfig) -> list[RawTable]:
 # ---- dispatch ------------------------------------------------------------------------------
 def read_file(path: Path, table: str | None, config: AnalysisConfig) -> RawTable:
     """Read one data file; ``table`` None means "from the file name"."""
-    suffix = path.suffix.lower()
     table = table or _table_from_config(path.name, config) or table_for_name(path.stem)
     if table is None:
         raw = _read_by_suffix(path, None, config)

@@ -61,7 +61,7 @@ def apply(tables: dict[str, ibis.Table], config: AnalysisConfig,
     out = {k: v for k, v in tables.items() if k not in schema.RELATED_TABLES}
     related = {k: tables[k] for k in schema.RELATED_TABLES if k in tables}
     tx = tables.get("transactions")
-    for name, tbl in related.items():
+    for name in related:
         need = _NEEDS[name]
         if need not in tables:
             log.unused.append((name, t("data.shapes.unused_related", table=name, needs=need)))
