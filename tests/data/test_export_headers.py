@@ -63,6 +63,40 @@ def test_shopify_lines_first_line_total_and_refund(tmp_path: Path) -> None:
     assert (o["returns"], o["returns_amount"]) == (1, 2.0)
     tx = ds.table("transactions").order_by("order_id").execute()
     assert tx.amount.tolist() == [30.0, 5.0] and tx.customer_id.tolist() == ["a@x.com", "b@x.com"]
+    # the continuation line of #1001 (no time, no email, no total) is a line of its order
+    lines = ds.table("order_lines").order_by(["order_id", "amount"]).execute()
+    assert lines.order_id.tolist() == ["#1001", "#1001", "#1002"]
+    assert lines.amount.tolist() == [10.0, 20.0, 5.0] and lines.quantity.tolist() == [1.0, 2.0, 1.0]
+    assert set(lines.customer_id) == {"a@x.com", "b@x.com"}
+    rep = ds.quality.tables["transactions"]
+    assert (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (4, 4, 0)
+
+
+def test_unreadable_amount_quarantines_its_order_with_the_real_reason(tmp_path: Path) -> None:
+    rows = [SHOPIFY,
+            "#1001,a@x.com,paid,2024-01-02 10:00,,,,EUR,30,0,0,30,,0,,2024-01-02 10:00,1,Tea,10,,T1,,,,A,,1",
+            "#1004,c@x.com,paid,2024-01-05 10:00,,,,EUR,3O,0,0,3O,,0,,2024-01-05 10:00,1,Tea,5,,T1,,,,B,,4",
+            "#1004,,,,,,,,,,,,,,,,2,Cup,10,,C1,,,,,,",
+            "#1005,,,,,,,,,,,,,,,,2,Cup,10,,C1,,,,,,"]
+    p = tmp_path / "orders_export.csv"
+    p.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    ds = ls.load(p)
+    q = ds.quality.quarantine.sort_values("line")
+    assert q.line.tolist() == [3, 4, 5]
+    assert q.reason.tolist() == ["unparseable", "unparseable", "missing_required"]
+    assert q.column.tolist() == ["amount", "amount", "order_ts"]
+    assert q.value.iloc[0] == "3O" and "'3O'" in q.detail.iloc[0] and "#1004" in q.detail.iloc[1]
+    rep = ds.quality.tables["transactions"]
+    assert (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (4, 1, 3)
+    assert ds.table("transactions").execute().order_id.tolist() == ["#1001"]
+    # a one-row-per-order file: the row itself, reason unparseable, with its value
+    (tmp_path / "transactions.csv").write_text(
+        "order_id,customer_id,order_ts,amount\nA1,C1,2024-01-05,12\nA2,C1,2024-01-06,12\n"
+        "A3,C2,2024-01-07,n/a?\n", encoding="utf-8")
+    ds = ls.load(tmp_path / "transactions.csv")
+    q = ds.quality.quarantine
+    bad = q[q.reason == "unparseable"]
+    assert bad.line.tolist() == [4] and bad.value.tolist() == ["n/a?"] and bad.column.tolist() == ["amount"]
 
 
 def test_config_found_beside_data_and_toml_printed_verbatim(tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ import pandas as pd
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import parse, schema
 from loyalscope.data.quality import QUARANTINE_COLUMNS
+from loyalscope.data.shapes import BAD, row_optional_columns
 from loyalscope.data.sources import RawTable
 from loyalscope.i18n import t
 
@@ -106,6 +107,10 @@ def parse_raw(raw: RawTable, table: str, mapping: dict[str, str], config: Analys
     rejected |= empty
 
     out = pd.DataFrame(index=frame.index)
+    # data.shapes hook: required columns a row may leave empty (guests, Shopify continuation
+    # lines); an unreadable value there is kept in ``_bad_<column>`` and shapes quarantines the
+    # whole order with reason "unparseable" (a line dropped here would silently shrink its order).
+    row_optional = row_optional_columns(table, mapping)
     for canon, header in mapping.items():
         col = spec.column(canon)
         src = frame[header]
@@ -115,7 +120,12 @@ def parse_raw(raw: RawTable, table: str, mapping: dict[str, str], config: Analys
         if col.nonnegative and col.dtype == "float64":
             neg = (values < 0).fillna(False).to_numpy()
             bad |= neg
-        if col.required and canon not in schema.INPUT_OPTIONAL.get(table, ()):
+        if col.required and canon in row_optional:
+            if bad.any():
+                flags = pd.Series(bad, index=values.index)
+                out[f"{BAD}{canon}"] = src.where(flags).astype(object)
+                values = values.mask(flags)
+        elif col.required:
             for mask, reason, key in ((missing, "missing_required", "detail_missing"),
                                       (bad, "unparseable", "detail_unparseable")):
                 m = mask & ~rejected

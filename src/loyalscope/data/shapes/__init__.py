@@ -25,7 +25,7 @@ import pandas as pd
 
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import schema
-from loyalscope.data.shapes._common import LINE, SOURCE, ShapeLog, count
+from loyalscope.data.shapes._common import BAD, LINE, SOURCE, ShapeLog, count, row_optional_columns
 from loyalscope.data.shapes.lines import shape_lines
 from loyalscope.data.shapes.related import (
     customers_by_person,
@@ -38,7 +38,7 @@ from loyalscope.data.shapes.related import (
 )
 from loyalscope.i18n import t
 
-__all__ = ["ShapeLog", "apply"]
+__all__ = ["BAD", "ShapeLog", "apply", "row_optional_columns"]
 
 _NEEDS = {"payments": "transactions", "order_items": "transactions", "reviews": "transactions",
           "products": "order_items"}

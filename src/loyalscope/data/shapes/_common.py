@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
 
+from loyalscope.data import schema
+
 LINE, SOURCE = "_line", "_source"
+BAD = "_bad_"
+"""Prefix of the columns in which validation keeps an unreadable value of a row-optional column."""
+LINE_COLUMNS = ("quantity", "unit_price", "product_id", "category")
+"""Transactions columns that make a file an order-line file."""
+
+
+def row_optional_columns(table: str, mapping: Mapping[str, str]) -> tuple[str, ...]:
+    """Required columns that one row of ``table`` may leave empty; the shapes judge the order.
+
+    ``customer_id`` and ``amount`` of transactions (guest orders; amounts from quantity x unit
+    price, payments or order items), and in an order-line file also ``order_ts`` (a Shopify
+    export fills the order's fields on its first line only). An order with no time on any line
+    is quarantined by the shapes (``missing_required``).
+    """
+    cols = schema.INPUT_OPTIONAL.get(table, ())
+    if table == "transactions" and set(LINE_COLUMNS) & set(mapping):
+        cols += ("order_ts",)
+    return cols
 
 
 def quarantine(tbl: ibis.Table, table: str, column: str | None, value: ibis.Value | None,

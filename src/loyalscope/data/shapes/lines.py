@@ -34,11 +34,11 @@ from dataclasses import dataclass
 import ibis
 
 from loyalscope.config import AnalysisConfig
-from loyalscope.data.shapes._common import LINE, SOURCE, quarantine
+from loyalscope.data import schema
+from loyalscope.data.shapes._common import BAD, LINE, LINE_COLUMNS, SOURCE, quarantine
 from loyalscope.data.shapes.statuses import NOT_SALES, classify
 from loyalscope.i18n import t
 
-LINE_COLUMNS = ("quantity", "unit_price", "product_id", "category")
 _ORDER_FIRST = ("customer_id", "status", "channel", "paid_ts")
 
 
@@ -83,6 +83,7 @@ def shape_lines(tx: ibis.Table, config: AnalysisConfig,
                                 ibis.literal(t("data.shapes.detail_duplicate")).concat(
                                     dup._first.cast("string"))))
         tx = tx.filter(tx._rn == 0).drop("_rn", "_first")
+    tx = _incomplete_orders(tx, parts)
 
     amount = _null(tx, "amount", "float64")
     qty = _null(tx, "quantity", "float64")
@@ -166,6 +167,54 @@ def shape_lines(tx: ibis.Table, config: AnalysisConfig,
         category=_null(tx, "category", "string"), quantity=tx._q,
         amount=ibis.coalesce(tx._v, tx._amt))
     return Lines(orders, lines, returns, parts, line_file)
+
+
+_MARK = "\u00a7\u00a7"  # printable, so that ``{value!r}`` in a message keeps it as is
+
+
+def _template(text: str, value: ibis.Value) -> ibis.Value:
+    """``text`` (a translated message holding ``_MARK``) with ``value`` in place of the mark."""
+    head, _, tail = text.partition(_MARK)
+    return ibis.literal(head).concat(value.cast("string")).concat(ibis.literal(tail))
+
+
+def _incomplete_orders(tx: ibis.Table, parts: list[ibis.Table]) -> ibis.Table:
+    """Quarantine, whole, the orders with an unreadable value or no time on any line.
+
+    Validation keeps a line whose amount (or, in a line file, time) cannot be read, with the raw
+    value in ``_bad_<column>``: dropping that line alone would silently shrink its order. Here the
+    line gets reason ``unparseable`` with its value, and the other lines of its order the same
+    reason with a detail naming the order. An order none of whose lines has a time is quarantined
+    with ``missing_required`` (``order_ts``).
+    """
+    flagged: ibis.Table | None = None
+    for bad in [c for c in tx.columns if c.startswith(BAD)]:
+        col = bad[len(BAD):]
+        raw = tx[bad].cast("string")
+        ids = tx.filter(raw.notnull()).select(_oid=tx.order_id).distinct()
+        hit = tx.semi_join(ids, tx.order_id == ids._oid)
+        if flagged is not None:
+            hit = hit.anti_join(flagged, hit.order_id == flagged._oid)
+        hraw = hit[bad].cast("string")
+        dtype = schema.table("transactions").column(col).dtype
+        own = hit.filter(hraw.notnull())
+        parts.append(quarantine(own, "transactions", col, own[bad], "unparseable", _template(
+            t("data.validate.detail_unparseable", column=col, value=_MARK, dtype=dtype),
+            own[bad])))
+        rest = hit.filter(hraw.isnull())
+        parts.append(quarantine(rest, "transactions", col, None, "unparseable", _template(
+            t("data.shapes.detail_order_unreadable", column=col, order=_MARK), rest.order_id)))
+        flagged = ids if flagged is None else flagged.union(ids)
+    per = tx.group_by("order_id").aggregate(_n_ts=tx.order_ts.count())
+    no_ts = per.filter(per._n_ts == 0).select(_oid=per.order_id)
+    if flagged is not None:
+        no_ts = no_ts.anti_join(flagged, no_ts._oid == flagged._oid)
+    lost = tx.semi_join(no_ts, tx.order_id == no_ts._oid)
+    parts.append(quarantine(lost, "transactions", "order_ts", None, "missing_required",
+                            t("data.validate.detail_missing", column="order_ts")))
+    gone = no_ts if flagged is None else flagged.union(no_ts)
+    tx = tx.anti_join(gone, tx.order_id == gone._oid)
+    return tx.drop(*[c for c in tx.columns if c.startswith(BAD)])
 
 
 def _amount_is_order_total(tx: ibis.Table) -> bool:
