@@ -17,7 +17,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import loyalscope as ls
 from loyalscope.cli import app
+from loyalscope.metrics import compute
 
 REAL = Path(__file__).parent / "real"
 runner = CliRunner()
@@ -78,6 +80,18 @@ def test_uci_online_retail_invoice_lines(tmp_path: Path) -> None:
     rep = _validate(src)
     tx = rep["transactions"]
     assert tx["rows_read"] == len(d) and tx["rows_quarantined"] == 0  # no line is lost any more
+
+    # return rate of customers' orders: an order with returned lines is a returned order; a
+    # cancellation invoice (own id, no original order) of a known customer is one return more
+    ds = ls.load(src)
+    kmixed = mixed[mixed.cust != ""]
+    kdocs = docs[docs.cust != ""]
+    assert len(kdocs) > 20  # cancellation invoices dominate the returns of this export
+    rr = compute(ds, "return_rate").iloc[0]
+    assert (rr.numerator, rr.denominator) == (len(kmixed) + len(kdocs), len(known))
+    returned = -d[d.ret & (d.CustomerID != "")].value.sum()
+    ra = compute(ds, "return_amount_rate").iloc[0]
+    assert ra.numerator == pytest.approx(returned) and ra.denominator == pytest.approx(known.gross.sum())
     assert any("inferred" in n for n in tx["notes"])
 
 
