@@ -133,13 +133,24 @@ def test_olist_marketplace_folder(tmp_path: Path) -> None:
     assert csat["n"] == len(rv)
     assert csat["value"] == pytest.approx((rv.review_score.astype(float) >= 4).mean())
     # reviews are CSAT answers of the order's person, never NPS
-    import loyalscope as ls
-
     ds = ls.load(folder)
     sv = ds.table("surveys").execute()
     assert len(sv) == len(rv) and ("nps" not in sv.columns or sv.nps.isna().all())
     assert sv.csat.mean() == pytest.approx(csat_mean)
     assert set(sv.customer_id) == set(rv.customer_unique_id)
+
+    # cross-selling reads the categories of the order items (products file), per person and month
+    items = _raw(folder / "olist_order_items_dataset.csv").merge(
+        _raw(folder / "olist_products_dataset.csv")[["product_id", "product_category_name"]],
+        on="product_id", how="left")
+    items = items.merge(sale[["order_id", "customer_unique_id", "order_purchase_timestamp"]], on="order_id")
+    items["cat"] = items.product_category_name.replace("", np.nan)
+    items["period"] = pd.to_datetime(items.order_purchase_timestamp).dt.to_period("M").dt.start_time.dt.date
+    per = items.groupby(["period", "customer_unique_id"]).cat.nunique().groupby("period").agg(["sum", "count"])
+    assert (items.groupby("order_id").cat.nunique() > 1).any()  # orders of several categories occur
+    got = compute(ds, "cross_selling").set_index("period")
+    assert got.loc[per.index, "numerator"].tolist() == per["sum"].astype(float).tolist()
+    assert got.loc[per.index, "denominator"].tolist() == per["count"].astype(float).tolist()
 
 
 def test_tmall_order_report_without_buyer_id(tmp_path: Path) -> None:

@@ -123,11 +123,11 @@ class Dataset:
         self._memo.clear()
 
     def missing(self, requires: tuple[str, ...]) -> list[str]:
-        """Which of ``requires`` ("table" or "table.column") are absent."""
+        """Which of ``requires`` ("table" or "table.column"; "a.x|b.y": either) are absent."""
         out = []
         for req in requires:
-            tbl, _, col = req.partition(".")
-            if not self.has(tbl, col or None):
+            if not any(self.has(tbl, col or None)
+                       for tbl, _, col in (alt.partition(".") for alt in req.split("|"))):
                 out.append(req)
         return out
 

@@ -139,6 +139,9 @@ def apply(tables: dict[str, ibis.Table], config: AnalysisConfig,
             order_id=lines.order_id, customer_id=lines.ocust, order_ts=lines.ots,
             product_id=lines.product_id, category=lines.category, quantity=lines.quantity,
             amount=lines.amount)
+        has_cat = "category" in tx.columns or (item_rows is not None and "category" in item_rows.columns)
+        if not has_cat:  # no categories at all: cross-selling says so instead of showing zeros
+            out["order_lines"] = out["order_lines"].drop("category")
         if "reviews" in related:
             answers = reviews_to_surveys(related["reviews"], orders, log, parts)
             if "surveys" in out:
