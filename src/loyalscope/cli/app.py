@@ -36,6 +36,14 @@ def load_config(config_path: Path | None, data: list[str] | tuple[str, ...] = ()
     """The ``--config`` file, else the discovered ``loyalscope.toml``, with CLI overrides."""
     return AnalysisConfig.load(config_path or discover_config(data), **overrides)
 
+
+def mapped(df: Any, config: AnalysisConfig, table: str) -> Any:
+    """``df`` with the headers named in ``[mapping.<table>]`` renamed to their canonical names
+    (for the commands that read one file with pandas: ``fit``, ``survey``)."""
+    ren = {src: canon for canon, src in (config.mapping.get(table) or {}).items() if src in df.columns}
+    return df.rename(columns=ren) if ren else df
+
+
 app = typer.Typer(
     name="loyalscope",
     help="Customer loyalty analysis / 客户忠诚度分析",
