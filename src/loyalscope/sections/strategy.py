@@ -68,7 +68,7 @@ def _complainants(ds: Dataset) -> list[str] | None:
     cp = ds.table("complaints", "customer_id", "opened_ts")
     cut = datetime.combine(ds.analysis_date, datetime.min.time())
     ids = cp.filter(cp.opened_ts < cut).select("customer_id").distinct().to_pandas()
-    return ids.customer_id.astype(str).tolist()
+    return sorted(ids.customer_id.astype(str))
 
 
 def _target_key(target: str) -> str:

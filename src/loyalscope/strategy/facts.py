@@ -6,6 +6,7 @@ rules that need them stay silent).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 
 import pandas as pd
@@ -43,12 +44,12 @@ def diagnosis_facts(
         for sid, grp in segments.groupby("segment_id"):
             f[f"segment_share.{sid}"] = len(grp) / n
             f[f"segment_size.{sid}"] = float(len(grp))
-            f[f"segment_value.{sid}"] = float(grp["monetary"].sum())
+            f[f"segment_value.{sid}"] = _total(grp["monetary"])
         for sid in segment_ids:
             if f"segment_share.{sid}" not in f:
                 f[f"segment_share.{sid}"] = f[f"segment_size.{sid}"] = f[f"segment_value.{sid}"] = 0.0
         f["segment_size.all"] = float(n)
-        f["segment_value.all"] = float(segments["monetary"].sum())
+        f["segment_value.all"] = _total(segments["monetary"])
         if previous_segments is not None and len(previous_segments):
             prev = previous_segments["segment_id"].value_counts(normalize=True)
             now = segments["segment_id"].value_counts(normalize=True)
@@ -65,7 +66,7 @@ def diagnosis_facts(
             f[f"quadrant_share.{k}"] = c / len(q) if len(q) else 0.0
             f[f"segment_size.{k}"] = float(c)
             if mon is not None:
-                f[f"segment_value.{k}"] = float(mon.reindex(q.index[q == k]).sum())
+                f[f"segment_value.{k}"] = _total(mon.reindex(q.index[q == k]))
     if churn_tier is not None and len(churn_tier):
         high = churn_tier == "high"
         f["churn.high_risk_share"] = float(high.mean())
@@ -75,7 +76,7 @@ def diagnosis_facts(
         f["segment_size.high_risk"] = float(high.sum())
         if segments is not None and "customer_id" in segments:
             mon = segments.set_index("customer_id")["monetary"]
-            f["segment_value.high_risk"] = float(mon.reindex(churn_tier.index[high]).sum())
+            f["segment_value.high_risk"] = _total(mon.reindex(churn_tier.index[high]))
     if complaints is not None and len(complaints):
         t = complaints.set_index(["dimension", "level"])
         if ("all", "all") in t.index:
@@ -89,10 +90,16 @@ def diagnosis_facts(
         f["segment_size.complainants"] = float(len(who))
         if segments is not None and "customer_id" in segments:
             mon = segments.set_index("customer_id")["monetary"]
-            f["segment_value.complainants"] = float(mon.reindex(who).sum())
+            f["segment_value.complainants"] = _total(mon.reindex(who))
     for k, v in (metrics or {}).items():
         if targets and k in targets:
             f[f"gap.{k}"] = float(v) - float(targets[k])
     for k, v in (driver_gaps or {}).items():
         f[f"driver_gap.{k}"] = 1.0 if v else 0.0
     return {k: v for k, v in f.items() if v == v}
+
+
+def _total(values: pd.Series) -> float:
+    """Sum of the non-missing values, correctly rounded whatever their order (math.fsum), so the
+    facts do not depend on the order the engine returned the customers in."""
+    return float(math.fsum(values.dropna().to_numpy(dtype=float)))
