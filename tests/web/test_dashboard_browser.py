@@ -22,6 +22,7 @@ from loyalscope.web import create_app
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "report"))
 from browser import CHROMIUM, Browser
+from webtools import TOKEN, settings
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +36,8 @@ def server(finished):
     sock.bind(("127.0.0.1", 0))
     sock.listen()
     port = sock.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(create_app(finished["state"], lang="zh"), log_level="warning"))
+    app = create_app(finished["state"], lang="zh", settings=settings())
+    srv = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -49,10 +51,15 @@ def server(finished):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(server):
+    """Chromium, logged in the way a user does: the address with ?token= sets the session cookie."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"needs Chromium at {CHROMIUM} (tests/report/test_browser.py installs it)")
     with Browser(CHROMIUM, timeout=30) as b:
+        session = b.open_page()
+        b.navigate(session, f"{server}/?token={TOKEN}")
+        assert b.evaluate(session, "location.search") == ""  # the token left the address bar
+        assert b.evaluate(session, "document.getElementById('who') !== null")
         yield b
 
 

@@ -229,7 +229,8 @@ def _with_cookie(scope: Scope, send: Send, name: str, value: str, request: Reque
             _set_cookie(res, name, value, request, "strict")
             headers = MutableHeaders(scope=message)
             for key, val in res.raw_headers:
-                headers.append(key.decode("latin-1"), val.decode("latin-1"))
+                if key == b"set-cookie":
+                    headers.append("set-cookie", val.decode("latin-1"))
         await send(message)
 
     return wrapped
