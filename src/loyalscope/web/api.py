@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from loyalscope.i18n import t
 from loyalscope.web import customers
@@ -150,21 +151,23 @@ def delete_analysis(request: Request, analysis_id: str) -> Response:
     return Response(status_code=204)
 
 
-def _board(request: Request, analysis_id: str) -> Board:
-    return _web(request).board(analysis_id, page_lang(request))
+async def _board(request: Request, analysis_id: str) -> Board:
+    """In memory: answered on the event loop; else built (or read) in a worker thread."""
+    web, lang = _web(request), page_lang(request)
+    return web.board_ready(analysis_id, lang) or await run_in_threadpool(web.board, analysis_id, lang)
 
 
 @router.get("/analyses/{analysis_id}/dashboard")
-def get_dashboard(request: Request, analysis_id: str) -> Response:
+async def get_dashboard(request: Request, analysis_id: str) -> Response:
     """Each section's headline numbers and charts (Plotly figures), in ``?lang=``."""
-    board = _board(request, analysis_id)
+    board = await _board(request, analysis_id)
     return cached(request, board.api, board.etag)
 
 
 @router.get("/analyses/{analysis_id}/figures")
-def get_figures(request: Request, analysis_id: str) -> Response:
+async def get_figures(request: Request, analysis_id: str) -> Response:
     """The dashboard's Plotly figures by chart id (what the dashboard page draws)."""
-    board = _board(request, analysis_id)
+    board = await _board(request, analysis_id)
     return cached(request, board.figures, board.etag)
 
 

@@ -141,6 +141,15 @@ class Boards:
                 self._items.pop(next(iter(self._items)))
         return made
 
+    def ready(self, analysis_id: str, out_dir: Path, lang: str) -> Board | None:
+        """The board when it is in memory and current, else None (never builds)."""
+        try:
+            stamp = stamp_of(out_dir)
+        except OSError:
+            return None
+        hit = self._items.get((analysis_id, lang))
+        return hit if hit is not None and hit.stamp == stamp else None
+
     @staticmethod
     def _from_file(path: Path, stamp: str) -> dict[str, Any] | None:
         try:

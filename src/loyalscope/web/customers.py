@@ -173,7 +173,8 @@ class Lookups:
         else:
             if _file_stamp(db_path) != stamp:
                 build(parquet, db_path)
-            con = duckdb.connect(str(db_path), read_only=True)
+            # one thread per query: requests run side by side in the server's thread pool
+            con = duckdb.connect(str(db_path), read_only=True, config={"threads": 1})
         lookup = Lookup(con, stamp)
         # a replaced connection is not closed here: a request may still be using it; it closes
         # when the last cursor lets go of it

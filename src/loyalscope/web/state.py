@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
@@ -34,6 +35,9 @@ UPLOAD_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet", ".jsonl"
 OUTPUT_FILES = ("analysis.json", "customers.parquet", "loyalscope.xlsx", "quarantine.csv",
                 "report.html", "report.en.html", "report.zh.html")
 MAX_UPLOAD_FILES = 100
+DONE_ROW_TTL_S = 2.0
+"""How long a process trusts its memory of a finished analysis's row (a delete or rerun in
+another worker process is seen after at most this long)."""
 
 
 class NotFound(LoyalscopeError):
@@ -88,6 +92,7 @@ class WebState:
         self.cache = AnalysisCache()
         self.boards = Boards()
         self.lookups = Lookups()
+        self._done_rows: dict[str, tuple[float, AnalysisRow]] = {}
 
     # datasets -----------------------------------------------------------------------------
     def add_upload(self, name: str, files: Iterable[tuple[str, IO[bytes]]]) -> DatasetRow:
@@ -184,6 +189,7 @@ class WebState:
         if row.status in ACTIVE or not row.owned or row.dataset_id is None:
             raise NotReady(t("web.analyses.no_rerun", status=row.status), fix=t("web.analyses.no_rerun_fix"))
         self._check_queue()
+        self._done_rows.pop(analysis_id, None)
         self._remove_files(row)
         self.store.update_analysis(analysis_id, status="queued", step=None, step_index=0, step_total=0,
                                    error_type=None, error=None, error_fix=None, error_where=None,
@@ -198,6 +204,7 @@ class WebState:
         if row.status in ACTIVE:
             self.runner.cancel(analysis_id)
             self.runner.wait(analysis_id, timeout=30)
+        self._done_rows.pop(analysis_id, None)
         self.store.delete_analysis(analysis_id)
         self._remove_files(row)
 
@@ -221,11 +228,26 @@ class WebState:
         return row
 
     def _done(self, analysis_id: str) -> AnalysisRow:
+        hit = self._done_rows.get(analysis_id)
+        now = time.monotonic()
+        if hit is not None and now - hit[0] < DONE_ROW_TTL_S:
+            return hit[1]
         row = self.analysis_row(analysis_id)
         if row.status != "done":
             raise NotReady(t("web.errors.not_ready", id=analysis_id, status=t(f"web.status.{row.status}")),
                            fix=t("web.errors.not_ready_fix"))
+        if len(self._done_rows) > 1000:
+            self._done_rows.clear()
+        self._done_rows[analysis_id] = (now, row)
         return row
+
+    def board_ready(self, analysis_id: str, lang: str) -> Board | None:
+        """The dashboard payload when this process already holds it (no database, no disk
+        beyond one stat): the fast path of the dashboard answers."""
+        hit = self._done_rows.get(analysis_id)
+        if hit is None or time.monotonic() - hit[0] >= DONE_ROW_TTL_S:
+            return None
+        return self.boards.ready(analysis_id, Path(hit[1].out_dir), lang)
 
     def finished(self, analysis_id: str) -> tuple[AnalysisRow, Analysis]:
         """The row and the Analysis of a finished job; NotReady while queued, running or failed."""
