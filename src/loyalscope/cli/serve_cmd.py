@@ -120,7 +120,7 @@ def user(
         store = Store(state_for(folder)[0], db)
         if action == "list":
             for row in store.users():
-                console.print(f"{row.name}\t{row.role}", highlight=False)
+                typer.echo(f"{row.name}\t{row.role}")
         elif action == "add":
             password = os.environ.get("LOYALSCOPE_PASSWORD") or typer.prompt(
                 t("web.cli.password_prompt", name=name), hide_input=True, confirmation_prompt=True)
