@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,7 +61,12 @@ class Stats:
     def __init__(self) -> None:
         self.times: dict[str, list[float]] = {k: [] for k in KINDS}
         self.errors: dict[str, int] = {k: 0 for k in KINDS}
+        self.causes: dict[str, int] = {}
         self.bytes = 0
+
+    def error(self, kind: str, cause: str) -> None:
+        self.errors[kind] += 1
+        self.causes[cause] = self.causes.get(cause, 0) + 1
 
 
 async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str,
@@ -95,15 +101,15 @@ async def _client(port: int, analysis: str, ids: list[str], until: float, stats:
             t0 = time.perf_counter()
             try:
                 status, size = await _request(reader, writer, host, paths[kind]())
-            except (OSError, asyncio.IncompleteReadError, ValueError):
-                stats.errors[kind] += 1
+            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                stats.error(kind, type(exc).__name__)
                 writer.close()
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
                 continue
             stats.times[kind].append(time.perf_counter() - t0)
             stats.bytes += size
             if status != 200:
-                stats.errors[kind] += 1
+                stats.error(kind, f"HTTP {status}")
     finally:
         writer.close()
 
@@ -123,12 +129,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start(folder: Path, port: int, http_workers: int) -> subprocess.Popen[bytes]:
+def _start(folder: Path, port: int, http_workers: int, log: Any) -> subprocess.Popen[bytes]:
     import httpx
 
     proc = subprocess.Popen([sys.executable, "-m", "loyalscope", "serve", str(folder), "--host", "127.0.0.1",
                              "--port", str(port), "--token", TOKEN, "--http-workers", str(http_workers)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -154,7 +160,8 @@ def run(size: str) -> str:
         build_s = time.perf_counter() - t0
         port = _free_port()
         load_before = os.getloadavg()
-        proc = _start(work / "out", port, http_workers)
+        log = open(work / "server.log", "wb")  # noqa: SIM115
+        proc = _start(work / "out", port, http_workers, log)
         try:
             import httpx
 
@@ -172,7 +179,9 @@ def run(size: str) -> str:
         finally:
             proc.terminate()
             proc.wait(30)
+            log.close()
         load_after = os.getloadavg()
+        server_log = (work / "server.log").read_text(encoding="utf-8", errors="replace")[-3000:]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     total = sum(len(v) for v in stats.times.values())
@@ -204,8 +213,10 @@ def run(size: str) -> str:
         f"{total:,} answers in {seconds:.0f} s ({total / seconds:,.0f}/s, "
         f"{stats.bytes / seconds / 2**20:.1f} MiB/s), {errors} errors; worst p99 {p99:.0f} ms "
         f"(target: 0 errors and p99 < 1000 ms: {met}). Load generator in the same machine. "
+        + (f"Errors by cause: {stats.causes}. " if errors else "") +
         f"Machine: {machine()}; load average before {load_before[0]:.1f}, after {load_after[0]:.1f} "
         "(the machine is shared with other sessions).",
+        *(["", "Server log (last lines):", "", "```", server_log.strip(), "```"] if errors and server_log.strip() else []),
     ])
 
 

@@ -1,11 +1,11 @@
 """Customer lookup in an analysis's scored customers (``customers.parquet``) with DuckDB.
 
-The Parquet file is copied once per analysis into a DuckDB table sorted by ``customer_id``
-(``<state>/cache/<id>/customers.duckdb``, built by the job or at the first lookup), with a
-lower-cased key and the row's rank in id order. Each server process keeps one read-only
-connection per analysis open; a request takes a cursor of it. A customer is found through the
-table's min/max zone maps (sorted ids), a page of all customers by rank, a prefix search by one
-pass over the key column: a page brings at most ``limit`` rows into Python.
+The Parquet file is copied once per analysis into a DuckDB table sorted by its lower-cased id
+(``<state>/cache/<id>/customers.duckdb``, built by the job or at the first lookup), with the
+row's rank in id order. Each server process keeps one read-only connection per analysis open; a
+request takes a cursor of it. A customer and a prefix search are found through the table's
+min/max zone maps (a key range on the sorted key), a page of all customers by rank; results come
+in id order, and a page brings at most ``limit`` rows into Python.
 """
 
 from __future__ import annotations
@@ -24,7 +24,19 @@ MAX_LIMIT = 200
 MAX_OFFSET = 10**12
 _BUILD = """CREATE TABLE c AS SELECT p.*, lower(CAST(p.customer_id AS VARCHAR)) AS _key,
     (row_number() OVER (ORDER BY p.customer_id) - 1) AS _rank
-    FROM read_parquet(?) p ORDER BY p.customer_id"""
+    FROM read_parquet(?) p ORDER BY _key, p.customer_id"""
+_EXACT = "starts_with(_key, lower($p))"
+# an ASCII prefix's keys lie in [lo, lo + U+10FFFF) with lo = prefix.lower() (Python and DuckDB
+# lower ASCII alike): given as literals, the range lets DuckDB skip row groups by their min/max
+# (the table is sorted by key); starts_with stays the exact test
+_RANGE = "_key >= $lo AND _key < $hi AND " + _EXACT
+
+
+def _where(prefix: str) -> tuple[str, dict[str, Any]]:
+    if prefix.isascii():
+        lo = prefix.lower()
+        return _RANGE, {"p": prefix, "lo": lo, "hi": lo + "\U0010ffff"}
+    return _EXACT, {"p": prefix}
 
 
 @dataclass
@@ -117,7 +129,7 @@ class Lookup:
         self._id_expr = "customer_id" if id_type == "VARCHAR" else "CAST(customer_id AS VARCHAR)"
         self._select = "SELECT " + ", ".join(f'"{c}"' for c in self.columns) + " FROM c"
 
-    def _rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    def _rows(self, sql: str, params: list[Any] | dict[str, Any]) -> list[dict[str, Any]]:
         cur = self.con.cursor()
         try:
             rows = cur.execute(sql, params).fetchall()
@@ -132,20 +144,24 @@ class Lookup:
             rows = [] if offset >= self.total else self._rows(
                 f"{self._select} WHERE _rank >= ? AND _rank < ? ORDER BY _rank", [offset, offset + limit])
             return CustomerPage(prefix, self.total, limit, offset, self.columns, rows)
-        key = prefix.lower()
+        where, params = _where(prefix)
         cur = self.con.cursor()
         try:
-            total = int(cur.execute("SELECT count(*) FROM c WHERE starts_with(_key, ?)", [key])
+            total = int(cur.execute(f"SELECT count(*) FROM c WHERE {where}", params)
                         .fetchone()[0])  # type: ignore[index]
         finally:
             cur.close()
         rows = [] if offset >= total else self._rows(
-            f"{self._select} WHERE starts_with(_key, ?) ORDER BY _rank LIMIT ? OFFSET ?",
-            [key, limit, offset])
+            f"{self._select} WHERE {where} ORDER BY _rank LIMIT $limit OFFSET $offset",
+            params | {"limit": limit, "offset": offset})
         return CustomerPage(prefix, total, limit, offset, self.columns, rows)
 
     def get(self, customer_id: str) -> dict[str, Any] | None:
-        rows = self._rows(f"{self._select} WHERE {self._id_expr} = ? LIMIT 1", [customer_id])
+        if customer_id.isascii():
+            key, params = "_key = $key", {"id": customer_id, "key": customer_id.lower()}
+        else:
+            key, params = "_key = lower($id)", {"id": customer_id}
+        rows = self._rows(f"{self._select} WHERE {key} AND {self._id_expr} = $id LIMIT 1", params)
         return rows[0] if rows else None
 
 
