@@ -160,7 +160,7 @@ def run(size: str) -> str:
         build_s = time.perf_counter() - t0
         port = _free_port()
         load_before = os.getloadavg()
-        log = open(work / "server.log", "wb")  # noqa: SIM115
+        log = open(work / "server.log", "wb")
         proc = _start(work / "out", port, http_workers, log)
         try:
             import httpx

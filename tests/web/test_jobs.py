@@ -8,6 +8,7 @@ import os
 import time
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from webtools import AUTH, settings, wait_job
 
@@ -104,3 +105,58 @@ def test_interrupted_job_is_marked_and_runs_again(tmp_path, company_dir) -> None
         again = c.post(f"/api/analyses/{job['id']}/rerun")
         assert again.status_code == 202
         assert wait_job(c, job["id"], 120)["status"] == "done"
+
+
+def _zip_bomb_xlsx(rows: int) -> bytes:
+    """An .xlsx of ``rows`` rows whose sheet XML deflates about 200:1 (a few hundred KB)."""
+    import io
+    import zipfile
+
+    row = '<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>C0000001</t></is></c><c r="B{r}"><v>1</v></c></row>'
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("[Content_Types].xml", (
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            '</Types>'))
+        z.writestr("_rels/.rels", (
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+            '</Relationships>'))
+        z.writestr("xl/workbook.xml", (
+            '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            '<sheets><sheet name="orders" sheetId="1" r:id="rId1"/></sheets></workbook>'))
+        z.writestr("xl/_rels/workbook.xml.rels", (
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+            '</Relationships>'))
+        with z.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            sheet.write(b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+            sheet.write(b'<row r="1"><c r="A1" t="inlineStr"><is><t>customer_id</t></is></c>'
+                        b'<c r="B1" t="inlineStr"><is><t>amount</t></is></c></row>')
+            chunk = 10_000
+            for start in range(2, rows + 2, chunk):
+                sheet.write("".join(row.format(r=r) for r in range(start, min(start + chunk, rows + 2))).encode())
+            sheet.write(b"</sheetData></worksheet>")
+    return buf.getvalue()
+
+
+@pytest.mark.slow
+def test_zip_bomb_xlsx_upload_stops_with_a_clear_failure(tmp_path, company_dir) -> None:
+    """3M rows behind ~1 MB: the data layer's cell limits (or else the job's memory and time
+    limits) stop it with a message and a fix, and the server keeps answering meanwhile."""
+    bomb = _zip_bomb_xlsx(3_000_000)
+    assert len(bomb) < 4 * 1024 * 1024
+    with _client(tmp_path, company_dir, job_memory_mb=768, job_timeout_s=120) as c:
+        ds = c.post("/api/datasets/upload", files=[("files", ("transactions.xlsx", bomb, "application/octet-stream"))])
+        assert ds.status_code == 201, ds.text
+        job = c.post("/api/analyses", json={"dataset_id": ds.json()["id"], "lang": "en"}).json()
+        _running(c, job["id"])
+        assert c.get("/api/me").status_code == 200
+        row = wait_job(c, job["id"], 300)
+    assert row["status"] == "failed", row
+    assert row["error"]["type"] != "InternalError" and row["error"]["message"] and row["error"]["fix"], row

@@ -154,7 +154,8 @@ def delete_analysis(request: Request, analysis_id: str) -> Response:
 async def _board(request: Request, analysis_id: str) -> Board:
     """In memory: answered on the event loop; else built (or read) in a worker thread."""
     web, lang = _web(request), page_lang(request)
-    return web.board_ready(analysis_id, lang) or await run_in_threadpool(web.board, analysis_id, lang)
+    ready = web.board_ready(analysis_id, lang)
+    return ready if ready is not None else await run_in_threadpool(web.board, analysis_id, lang)
 
 
 @router.get("/analyses/{analysis_id}/dashboard")

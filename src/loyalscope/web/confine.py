@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
+from loyalscope.config import AnalysisConfig
 from loyalscope.errors import ConfigError
 from loyalscope.i18n import t
 
@@ -137,7 +138,7 @@ def _config_file(value: str, folder: Path, key: str) -> str:
     return str(resolved)
 
 
-def confine_config(config, folder: Path | None):  # type: ignore[no-untyped-def]
+def confine_config(config: AnalysisConfig, folder: Path | None) -> AnalysisConfig:
     """Resolve path-valued settings of a dataset's config inside its ``folder``.
 
     Built-in names (``ahp``, ``entropy``, ``classic11``, ``cn8``) stay as they are; any other

@@ -22,6 +22,11 @@ import duckdb
 
 MAX_LIMIT = 200
 MAX_OFFSET = 10**12
+# every connection of a process to one file must use the same configuration (DuckDB shares
+# one database instance per file); one thread per query: requests already run side by side
+_READ = {"threads": 1}
+_QUERIES = threading.BoundedSemaphore(4)
+"""DuckDB queries at the same time in one process: more only thrash the cores."""
 _BUILD = """CREATE TABLE c AS SELECT p.*, lower(CAST(p.customer_id AS VARCHAR)) AS _key,
     (row_number() OVER (ORDER BY p.customer_id) - 1) AS _rank
     FROM read_parquet(?) p ORDER BY _key, p.customer_id"""
@@ -99,8 +104,10 @@ def build(parquet: Path, db_path: Path) -> None:
 
 
 def _file_stamp(db_path: Path) -> str | None:
+    if not db_path.is_file():
+        return None
     try:
-        con = duckdb.connect(str(db_path), read_only=True)
+        con = duckdb.connect(str(db_path), read_only=True, config=_READ)
     except duckdb.Error:
         return None
     try:
@@ -130,11 +137,12 @@ class Lookup:
         self._select = "SELECT " + ", ".join(f'"{c}"' for c in self.columns) + " FROM c"
 
     def _rows(self, sql: str, params: list[Any] | dict[str, Any]) -> list[dict[str, Any]]:
-        cur = self.con.cursor()
-        try:
-            rows = cur.execute(sql, params).fetchall()
-        finally:
-            cur.close()
+        with _QUERIES:
+            cur = self.con.cursor()
+            try:
+                rows = cur.execute(sql, params).fetchall()
+            finally:
+                cur.close()
         return [{c: _clean(v) for c, v in zip(self.columns, r, strict=True)} for r in rows]
 
     def search(self, prefix: str = "", limit: int = 50, offset: int = 0) -> CustomerPage:
@@ -145,12 +153,13 @@ class Lookup:
                 f"{self._select} WHERE _rank >= ? AND _rank < ? ORDER BY _rank", [offset, offset + limit])
             return CustomerPage(prefix, self.total, limit, offset, self.columns, rows)
         where, params = _where(prefix)
-        cur = self.con.cursor()
-        try:
-            total = int(cur.execute(f"SELECT count(*) FROM c WHERE {where}", params)
-                        .fetchone()[0])  # type: ignore[index]
-        finally:
-            cur.close()
+        with _QUERIES:
+            cur = self.con.cursor()
+            try:
+                total = int(cur.execute(f"SELECT count(*) FROM c WHERE {where}", params)
+                            .fetchone()[0])  # type: ignore[index]
+            finally:
+                cur.close()
         rows = [] if offset >= total else self._rows(
             f"{self._select} WHERE {where} ORDER BY _rank LIMIT $limit OFFSET $offset",
             params | {"limit": limit, "offset": offset})
@@ -172,6 +181,7 @@ class Lookups:
         self.size = size
         self._items: dict[str, Lookup] = {}
         self._lock = threading.Lock()
+        self._opening = threading.Lock()
 
     def get(self, parquet: Path, db_path: Path | None = None) -> Lookup:
         """The lookup of ``parquet``; ``db_path`` is its sorted copy (built when missing or
@@ -183,14 +193,21 @@ class Lookups:
             if hit is not None and hit.stamp == stamp:
                 self._items[key] = self._items.pop(key)
                 return hit
+        with self._opening:  # one thread opens (or builds); the others then find it
+            with self._lock:
+                hit = self._items.get(key)
+            if hit is not None and hit.stamp == stamp:
+                return hit
+            return self._open(key, parquet, db_path, stamp)
+
+    def _open(self, key: str, parquet: Path, db_path: Path | None, stamp: str) -> Lookup:
         if db_path is None:
             con = duckdb.connect()
             con.execute(_BUILD, [str(parquet)])
         else:
             if _file_stamp(db_path) != stamp:
                 build(parquet, db_path)
-            # one thread per query: requests run side by side in the server's thread pool
-            con = duckdb.connect(str(db_path), read_only=True, config={"threads": 1})
+            con = duckdb.connect(str(db_path), read_only=True, config=_READ)
         lookup = Lookup(con, stamp)
         # a replaced connection is not closed here: a request may still be using it; it closes
         # when the last cursor lets go of it

@@ -209,7 +209,7 @@ class JobRunner:
         lang = row.lang if row else "zh"
         if job is None:
             return
-        problem = None
+        problem: tuple[str, str, dict[str, Any]] | None = None
         if job["kind"] is None:
             problem = ("web.jobs.no_dataset", "web.jobs.no_dataset_fix", {})
         elif job["kind"] == "connection" and not job.get("url"):

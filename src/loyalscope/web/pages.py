@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from loyalscope import __version__
 from loyalscope.errors import LoyalscopeError
@@ -22,6 +23,7 @@ from loyalscope.web.state import NotFound, WebState
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_form_check)])
 PAGE_SIZE = 25
+_BODIES: dict[tuple[str, str, str], Markup] = {}
 
 
 def _web(request: Request) -> WebState:
@@ -122,8 +124,17 @@ def dashboard(request: Request, analysis_id: str) -> HTMLResponse:
     row = web.analysis_row(analysis_id)
     if row.status != "done":
         return render(request, "status.html", row=row.to_dict(), owned=bool(row.owned))
-    board = web.board(analysis_id, page_lang(request))
-    return render(request, "dashboard.html", row=row.to_dict(), board=board.page)
+    lang = page_lang(request)
+    board = web.board(analysis_id, lang)
+    key = (analysis_id, lang, board.etag)
+    body = _BODIES.get(key)
+    if body is None:  # the sections depend on the analysis and language only: render them once
+        body = Markup(request.app.state.templates.get_template("dashboard_body.html").render(
+            board=board.page, lang=lang, t=lambda k, **kw: t(k, lang, **kw)))
+        if len(_BODIES) > 32:
+            _BODIES.clear()
+        _BODIES[key] = body
+    return render(request, "dashboard.html", row=row.to_dict(), board=board.page, body=body)
 
 
 @router.get("/analyses/{analysis_id}/report")

@@ -196,11 +196,11 @@ class Store:
     def delete_dataset(self, dataset_id: str) -> None:
         """Remove a dataset; its analyses stay (they keep their outputs) without a dataset."""
         with self.session() as s:
-            for row in s.scalars(select(AnalysisRow).where(AnalysisRow.dataset_id == dataset_id)):
-                row.dataset_id = None
-            row = s.get(DatasetRow, dataset_id)
-            if row is not None:
-                s.delete(row)
+            for analysis in s.scalars(select(AnalysisRow).where(AnalysisRow.dataset_id == dataset_id)):
+                analysis.dataset_id = None
+            dataset = s.get(DatasetRow, dataset_id)
+            if dataset is not None:
+                s.delete(dataset)
 
     # analyses ---------------------------------------------------------------------------
     def add_analysis(self, name: str, out_dir: str, dataset_id: str | None = None, lang: str = "zh",
