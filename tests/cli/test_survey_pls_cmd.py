@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from loyalscope.cli import app
-from loyalscope.models.plspm_spec import bank_spec_path
+from loyalscope.models.survey.plspm_spec import bank_spec_path
 
 runner = CliRunner()
 

@@ -9,7 +9,7 @@ import pytest
 from loyalscope.config import AnalysisConfig
 from loyalscope.data.dataset import Dataset
 from loyalscope.errors import InsufficientDataError
-from loyalscope.models.plspm_spec import ACSI_PATHS, ECSI_PATHS
+from loyalscope.models.survey.plspm_spec import ACSI_PATHS, ECSI_PATHS
 from loyalscope.results import Table
 from loyalscope.sections import survey_model
 from loyalscope.sections.context import SectionContext

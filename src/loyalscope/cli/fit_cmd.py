@@ -53,7 +53,7 @@ def _summary_from_transactions(df: pd.DataFrame, file: str, calibration_end: str
     """Customer summary (frequency, recency, T, monetary_value) in ``unit`` from canonical transactions.
 
     Purchases on the same calendar day count as one; times are days / days-per-unit."""
-    from loyalscope.models.clv import calibration_holdout_summary
+    from loyalscope.models.purchase.clv import calibration_holdout_summary
 
     for col in ("customer_id", "order_ts", "amount"):
         if col not in df.columns:
@@ -75,7 +75,7 @@ def _summary_from_transactions(df: pd.DataFrame, file: str, calibration_end: str
 
 def _fit(model_name: str, df: pd.DataFrame, file: str, as_of: str | None = None) -> tuple[Any, dict[str, Any]]:
     module, cls_name = MODELS[model_name]
-    cls = getattr(importlib.import_module(f"loyalscope.models.{module}"), cls_name)
+    cls = getattr(importlib.import_module(f"loyalscope.models.purchase.{module}"), cls_name)
     extra: dict[str, Any] = {}
     weights = _optional(df, "weights")
     if model_name == "sbg":
@@ -100,7 +100,7 @@ CONTRACT_COLUMNS = ("customer_id", "start_date", "end_date")
 
 def _fit_contracts(cls: Any, df: pd.DataFrame, as_of: str | None) -> tuple[Any, dict[str, Any]]:
     """sBG from the canonical contracts table (one row per contract term; ``renewed`` optional)."""
-    from loyalscope.models.sbg import contracts_to_durations
+    from loyalscope.models.purchase.sbg import contracts_to_durations
 
     try:
         day = pd.Timestamp(as_of) if as_of else pd.to_datetime(df["start_date"]).max()

@@ -14,9 +14,9 @@ from loyalscope.cli.app import console, emit_json, fail
 from loyalscope.cli.survey_app import survey_app
 from loyalscope.errors import ConfigError, LoyalscopeError
 from loyalscope.i18n import t
-from loyalscope.models import reliability as rel
-from loyalscope.models.plspm import PLSPM
-from loyalscope.models.plspm_spec import check_columns, load_spec
+from loyalscope.models.survey import reliability as rel
+from loyalscope.models.survey.plspm import PLSPM
+from loyalscope.models.survey.plspm_spec import check_columns, load_spec
 
 
 def _read(path: Path) -> pd.DataFrame:

@@ -20,7 +20,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from loyalscope.errors import ConvergenceError, NotFittedError
-from loyalscope.models.optimize import hessian, lbfgs, quasi_newton
+from loyalscope.models.numerics.optimize import hessian, lbfgs, quasi_newton
 
 Data = tuple[np.ndarray, ...]
 _Z95 = 1.959963984540054
@@ -110,7 +110,7 @@ class MLEModel:
 
         ``data`` is what :meth:`_negloglik_grad` and :meth:`_initial_params` receive during the
         fit; a model may return a richer object than the tuple of arrays (see
-        :class:`~loyalscope.models.grouping.Grouped`) as long as both accept it.
+        :class:`~loyalscope.models.numerics.grouping.Grouped`) as long as both accept it.
         """
         return compress(data, weights)
 
@@ -120,7 +120,7 @@ class MLEModel:
 
         Customers are drawn with replacement, with probability proportional to the counts of the
         distinct rows (fixed seed), so the subsample has the shape of the data. The full fit
-        then starts at this optimum with this curvature (see :mod:`loyalscope.models.optimize`).
+        then starts at this optimum with this curvature (see :mod:`loyalscope.models.numerics.optimize`).
         """
         rng = np.random.default_rng(0)
         pick = rng.choice(weights.size, size=rows, p=weights / weights.sum())

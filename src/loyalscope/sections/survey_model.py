@@ -2,7 +2,7 @@
 
 Uses the ``surveys`` items ``q_<block><k>``: ``q_imag*, q_expe*, q_qual*, q_val*, q_sat*, q_loy*``
 give the ECSI model; without image but with ``q_compl*`` (complaints) the ACSI model. The model
-is a PLS path model (:mod:`loyalscope.models.plspm`) on standardised items; respondents with a
+is a PLS path model (:mod:`loyalscope.models.survey.plspm`) on standardised items; respondents with a
 missing item are left out. Blocks: the path diagram with coefficients and R squared, the 0-100
 indices (Fornell's formula on the observed item range) and the reliability table.
 """
@@ -16,9 +16,9 @@ import pandas as pd
 from loyalscope.data.dataset import Dataset
 from loyalscope.errors import InsufficientDataError
 from loyalscope.i18n import t
-from loyalscope.models.plspm import PLSPM
-from loyalscope.models.plspm_spec import acsi_spec, ecsi_spec
-from loyalscope.models.reliability import reliability_table
+from loyalscope.models.survey.plspm import PLSPM
+from loyalscope.models.survey.plspm_spec import acsi_spec, ecsi_spec
+from loyalscope.models.survey.reliability import reliability_table
 from loyalscope.results import Chart, Number, Section, Table, Text
 from loyalscope.sections.context import SectionContext
 

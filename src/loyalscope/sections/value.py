@@ -20,9 +20,9 @@ import pandas as pd
 from loyalscope.config import ValueConfig
 from loyalscope.errors import ConvergenceError, InsufficientDataError
 from loyalscope.i18n import t
-from loyalscope.models.clv import clv, holdout_by_frequency
-from loyalscope.models.gamma_gamma import GammaGamma
-from loyalscope.models.selection import MODELS, select_model
+from loyalscope.models.purchase.clv import clv, holdout_by_frequency
+from loyalscope.models.purchase.gamma_gamma import GammaGamma
+from loyalscope.models.purchase.selection import MODELS, select_model
 from loyalscope.results import Chart, Number, Section, Table, Text
 
 SECTION_ID = "value"

@@ -10,8 +10,8 @@ score on its predecessors; GoF = sqrt(mean communality x mean R^2) (Tenenhaus et
 Example
 -------
 >>> import pandas as pd
->>> from loyalscope.models.plspm import PLSPM
->>> from loyalscope.models.plspm_spec import ecsi_spec
+>>> from loyalscope.models.survey.plspm import PLSPM
+>>> from loyalscope.models.survey.plspm_spec import ecsi_spec
 >>> spec = ecsi_spec()                       # plspm's bank data model, scaled = FALSE
 >>> data = pd.read_csv("tests/data/ecsi_bank_satisfaction.csv")  # doctest: +SKIP
 >>> PLSPM.from_spec(spec).fit(data).gof_     # doctest: +SKIP
@@ -34,8 +34,8 @@ import pandas as pd
 
 from loyalscope.errors import ConfigError, ConvergenceError, LoyalscopeError, NotFittedError
 from loyalscope.i18n import t
-from loyalscope.models.plspm_core import estimate, outer_weights, total_effects, treat_data
-from loyalscope.models.plspm_spec import ModelSpec, check_columns, parse_path, validate_spec
+from loyalscope.models.survey.plspm_core import estimate, outer_weights, total_effects, treat_data
+from loyalscope.models.survey.plspm_spec import ModelSpec, check_columns, parse_path, validate_spec
 
 
 class NegativeWeightError(LoyalscopeError):
@@ -226,8 +226,8 @@ class PLSPM:
 
     def bootstrap(self, n_boot: int = 1000, seed: int | None = None, level: float = 0.95,
                   bca: bool = True) -> pd.DataFrame:
-        """Bootstrap CIs (percentile and BCa); see :func:`loyalscope.models.plspm_bootstrap.bootstrap`."""
-        from loyalscope.models.plspm_bootstrap import bootstrap
+        """Bootstrap CIs (percentile and BCa); see :func:`loyalscope.models.survey.plspm_bootstrap.bootstrap`."""
+        from loyalscope.models.survey.plspm_bootstrap import bootstrap
 
         self._check()
         self.bootstrap_ = bootstrap(self, n_boot=n_boot, seed=seed, level=level, bca=bca)

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from loyalscope.errors import NotFittedError
-from loyalscope.models.drivers import (
+from loyalscope.models.survey.drivers import (
     DriverAnalysis,
     adjust_pvalues,
     bayes_driver,

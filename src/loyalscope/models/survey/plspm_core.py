@@ -2,7 +2,7 @@
 
 Every function works on a *stack* of data sets ``X`` of shape ``(B, n, p)`` so that the same
 code fits one model (``B = 1``), the bootstrap resamples and the jackknife samples without a
-Python loop over samples. The estimator in :mod:`loyalscope.models.plspm` wraps it.
+Python loop over samples. The estimator in :mod:`loyalscope.models.survey.plspm` wraps it.
 
 Conventions (as in R ``plspm``, Sanchez 2013):
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from loyalscope.models.optimize import hessian, lbfgs, quasi_newton
+from loyalscope.models.numerics.optimize import hessian, lbfgs, quasi_newton
 
 A = np.array([[3.0, 1.0, 0.0], [1.0, 2.0, 0.5], [0.0, 0.5, 1.0]])
 X_STAR = np.array([0.5, -1.0, 2.0])

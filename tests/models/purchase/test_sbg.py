@@ -49,7 +49,7 @@ def test_derl_equals_direct_sum(d, renewals):
 
 
 def test_contract_durations_reproduce_the_cohort_fit():
-    from loyalscope.models.sbg import contract_durations
+    from loyalscope.models.purchase.sbg import contract_durations
 
     n = np.array(REGULAR)
     # Churners: t terms, the last ended unrenewed. Survivors after 7 years: in their 8th term.
@@ -65,7 +65,7 @@ def test_contract_durations_reproduce_the_cohort_fit():
 
 
 def test_contracts_to_durations_rules():
-    from loyalscope.models.sbg import contracts_to_durations
+    from loyalscope.models.purchase.sbg import contracts_to_durations
 
     ids = ["a", "a", "b", "c", "c", "d", "e"]
     start = ["2020-01-01", "2021-01-01", "2020-01-01", "2020-01-01", "2021-01-01", "2021-06-01", "2022-03-01"]
@@ -88,7 +88,7 @@ def test_contracts_to_durations_rules():
 
 
 def test_life_table_is_kaplan_meier():
-    from loyalscope.models.sbg import life_table
+    from loyalscope.models.purchase.sbg import life_table
 
     # periods 1 (churned), 2 (censored), 2 (churned), 3 (churned), 3 (censored)
     table = life_table([1, 2, 2, 3, 3], [1, 0, 1, 1, 0])

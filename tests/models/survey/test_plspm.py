@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from loyalscope.errors import ConfigError, NotFittedError
-from loyalscope.models.plspm import PLSPM, NegativeWeightError
-from loyalscope.models.plspm_spec import ecsi_spec
+from loyalscope.models.survey.plspm import PLSPM, NegativeWeightError
+from loyalscope.models.survey.plspm_spec import ecsi_spec
 
 PUBLISHED_PATHS = {
     "Image -> Expectations": 0.5790, "Image -> Satisfaction": 0.2007, "Image -> Loyalty": 0.2751,

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from loyalscope.models.selection import MODELS, select_model
+from loyalscope.models.purchase.selection import MODELS, select_model
 
 
 @pytest.fixture(scope="module")

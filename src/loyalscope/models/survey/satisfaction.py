@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from loyalscope.errors import InsufficientDataError
-from loyalscope.models.drivers import relative_weights
+from loyalscope.models.survey.drivers import relative_weights
 
 MIN_N = 30
 

@@ -1,4 +1,4 @@
-"""Bootstrap confidence intervals for a fitted :class:`~loyalscope.models.plspm.PLSPM`.
+"""Bootstrap confidence intervals for a fitted :class:`~loyalscope.models.survey.plspm.PLSPM`.
 
 Resamples respondents with replacement and refits the whole model (weights included) on all
 resamples at once with the batched core. Intervals (Efron & Tibshirani 1993, ch. 13-14):
@@ -21,7 +21,7 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 if TYPE_CHECKING:
-    from loyalscope.models.plspm import PLSPM
+    from loyalscope.models.survey.plspm import PLSPM
 
 _CHUNK_CELLS = 4_000_000  # data cells per batched fit, bounds memory (about 32 MB per array)
 

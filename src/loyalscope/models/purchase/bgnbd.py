@@ -28,7 +28,7 @@ import numpy as np
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
 from loyalscope.models.base import Data, MLEModel, as_array, as_weights
-from loyalscope.models.grouping import Grouped, group_rows
+from loyalscope.models.numerics.grouping import Grouped, group_rows
 
 
 class BGNBD(MLEModel):

@@ -13,7 +13,7 @@ import pytest
 
 from loyalscope.errors import NotFittedError
 from loyalscope.models import ParetoNBD
-from loyalscope.models.pareto_nbd_likelihood import pareto_nbd_loglik
+from loyalscope.models.purchase.pareto_nbd_likelihood import pareto_nbd_loglik
 
 
 def _mp_loglik(params, x, t_x, T) -> float:
@@ -160,7 +160,7 @@ def test_not_fitted_and_summary(fitted: ParetoNBD) -> None:
 
 
 def test_warm_start_reaches_the_same_optimum(cdnow, fitted: ParetoNBD, monkeypatch) -> None:
-    import loyalscope.models.pareto_nbd as module
+    import loyalscope.models.purchase.pareto_nbd as module
 
     monkeypatch.setattr(module, "WARM_START_ROWS", 1500)
     warm = ParetoNBD().fit(cdnow["x"], cdnow["t_x"], cdnow["T"])

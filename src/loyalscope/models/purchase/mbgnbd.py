@@ -16,7 +16,7 @@ A new customer's E[X(t)] is the same expression at x = t_x = T = 0, i.e.
 ``b/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b+1; a+b; t/(alpha+t))]``: only the share b/(a+b) that
 survives time 0 buys again.
 
-The likelihood, gradient and predictions are those of :class:`~loyalscope.models.bgnbd.BGNBD`
+The likelihood, gradient and predictions are those of :class:`~loyalscope.models.purchase.bgnbd.BGNBD`
 with the beta arguments shifted by one (``_shift = 1``).
 """
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from loyalscope.models.bgnbd import BGNBD
+from loyalscope.models.purchase.bgnbd import BGNBD
 
 
 class MBGNBD(BGNBD):

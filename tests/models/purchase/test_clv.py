@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from loyalscope.models import BGNBD, GammaGamma
-from loyalscope.models.clv import (
+from loyalscope.models.purchase.clv import (
     calibration_holdout_summary,
     clv,
     clv_simple,

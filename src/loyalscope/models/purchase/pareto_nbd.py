@@ -2,7 +2,7 @@
 
 While alive a customer buys as a Poisson process with rate ``lambda ~ Gamma(r, alpha)``; the
 lifetime is exponential with rate ``mu ~ Gamma(s, beta)``. The likelihood of ``(x, t_x, T)`` and
-its analytic gradient are in :mod:`loyalscope.models.pareto_nbd_likelihood` (Gauss
+its analytic gradient are in :mod:`loyalscope.models.purchase.pareto_nbd_likelihood` (Gauss
 hypergeometric terms in log space, so x in the thousands and T in the thousands of days stay
 finite). Time is in whatever unit ``recency`` and ``T`` are given in; ``alpha``, ``beta`` and every
 ``t`` share that unit.
@@ -30,8 +30,11 @@ import numpy as np
 from scipy.special import gammaln
 
 from loyalscope.models.base import Data, MLEModel, as_array, as_weights
-from loyalscope.models.grouping import Grouped, group_rows
-from loyalscope.models.pareto_nbd_likelihood import pareto_nbd_loglik, pareto_nbd_loglik_grouped
+from loyalscope.models.numerics.grouping import Grouped, group_rows
+from loyalscope.models.purchase.pareto_nbd_likelihood import (
+    pareto_nbd_loglik,
+    pareto_nbd_loglik_grouped,
+)
 
 #: Above this many distinct rows, ``fit`` starts from a fit on a subsample of this many customers
 #: and polishes with quasi-Newton steps (:meth:`MLEModel._warm_start`).
@@ -57,7 +60,7 @@ class ParetoNBD(MLEModel):
     their counts as weights; the log-likelihood is a weighted sum, so the result is the same as
     on every row, and much faster on large customer bases. The hypergeometric series are
     summed once per distinct ``(x, t_x)`` and ``(x, T)`` pair
-    (:func:`~loyalscope.models.pareto_nbd_likelihood.pareto_nbd_loglik_grouped`).
+    (:func:`~loyalscope.models.purchase.pareto_nbd_likelihood.pareto_nbd_loglik_grouped`).
     """
 
     _param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "s", "beta")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from loyalscope.errors import ConfigError
-from loyalscope.models.plspm_spec import (
+from loyalscope.models.survey.plspm_spec import (
     ACSI_PATHS,
     acsi_spec,
     bank_spec_path,

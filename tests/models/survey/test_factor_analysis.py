@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from loyalscope.errors import NotFittedError
-from loyalscope.models.factor_analysis import (
+from loyalscope.models.survey.factor_analysis import (
     FactorAnalysis,
     bartlett_sphericity,
     kmo,

@@ -7,7 +7,12 @@ import pytest
 from scipy.stats import mannwhitneyu
 
 from loyalscope.errors import NotFittedError
-from loyalscope.models.churn_risk import LogisticChurnModel, auc, calibration_curve, lift_table
+from loyalscope.models.churn.churn_risk import (
+    LogisticChurnModel,
+    auc,
+    calibration_curve,
+    lift_table,
+)
 
 
 def test_recovers_known_coefficients() -> None:

@@ -8,8 +8,8 @@ import pytest
 from scipy import stats
 
 from loyalscope.errors import InsufficientDataError
-from loyalscope.models.drivers import relative_weights
-from loyalscope.models.satisfaction import (
+from loyalscope.models.survey.drivers import relative_weights
+from loyalscope.models.survey.satisfaction import (
     competitor_comparison,
     csat_top2,
     loyalty_index,

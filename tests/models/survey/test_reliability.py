@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from loyalscope.models.plspm import PLSPM
-from loyalscope.models.plspm_spec import ecsi_spec
-from loyalscope.models.reliability import (
+from loyalscope.models.survey.plspm import PLSPM
+from loyalscope.models.survey.plspm_spec import ecsi_spec
+from loyalscope.models.survey.reliability import (
     average_variance_extracted,
     composite_reliability,
     cronbach_alpha,

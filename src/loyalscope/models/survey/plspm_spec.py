@@ -26,7 +26,7 @@ import numpy as np
 
 from loyalscope.errors import ConfigError
 from loyalscope.i18n import t
-from loyalscope.models.plspm_core import SCHEMES
+from loyalscope.models.survey.plspm_core import SCHEMES
 
 
 @dataclass
@@ -224,4 +224,4 @@ def ecsi_spec(blocks: dict[str, list[str]] | None = None, *, scheme: str = "cent
 
 def bank_spec_path() -> Path:
     """Path of the shipped ECSI spec for the bank data (``specs/ecsi_bank.toml``)."""
-    return Path(str(resources.files("loyalscope.models") / "specs" / "ecsi_bank.toml"))
+    return Path(str(resources.files("loyalscope.models.survey") / "specs" / "ecsi_bank.toml"))

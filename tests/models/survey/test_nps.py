@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from loyalscope.errors import InsufficientDataError, NotFittedError
-from loyalscope.models.nps import NPS, nps_counts
+from loyalscope.models.survey.nps import NPS, nps_counts
 
 
 def test_counts_and_points_match_definition() -> None:

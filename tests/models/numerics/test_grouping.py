@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from loyalscope.models.grouping import group_rows
+from loyalscope.models.numerics.grouping import group_rows
 
 
 def _rows(seed: int = 0, n: int = 20_000):

@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from loyalscope.errors import NotFittedError
-from loyalscope.models.sat_loyalty import SatLoyaltyCurve
+from loyalscope.models.survey.sat_loyalty import SatLoyaltyCurve
 
 
 def test_curve_matches_beta_posterior() -> None:

@@ -6,7 +6,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from loyalscope.models.special import log_hyp2f1, log_hyp2f1_series
+from loyalscope.models.numerics.special import log_hyp2f1, log_hyp2f1_series
 
 
 def _mp_log_hyp2f1(a: float, b: float, c: float, z: float) -> float:
@@ -119,7 +119,7 @@ SLOW = [
 
 @pytest.mark.parametrize(("b", "c", "z"), SLOW)
 def test_slow_series_use_the_integral_and_match_mpmath(b: float, c: float, z: float) -> None:
-    from loyalscope.models.special import INTEGRAL_AFTER
+    from loyalscope.models.numerics.special import INTEGRAL_AFTER
 
     # the series really is slow here: its terms still exceed 1e-17 of the first after
     # INTEGRAL_AFTER terms (ratio (b + n) z / (c + n) of consecutive terms)

@@ -18,12 +18,12 @@ import pandas as pd
 
 from loyalscope.errors import ConvergenceError, InsufficientDataError
 from loyalscope.models.base import as_array
-from loyalscope.models.bgnbd import BGNBD
-from loyalscope.models.mbgnbd import MBGNBD
+from loyalscope.models.purchase.bgnbd import BGNBD
+from loyalscope.models.purchase.mbgnbd import MBGNBD
 
 MODELS: dict[str, Any] = {"bgnbd": BGNBD, "mbgnbd": MBGNBD}
 try:
-    MODELS["pareto_nbd"] = importlib.import_module("loyalscope.models.pareto_nbd").ParetoNBD
+    MODELS["pareto_nbd"] = importlib.import_module("loyalscope.models.purchase.pareto_nbd").ParetoNBD
 except ImportError:  # pragma: no cover - present once the Pareto/NBD module lands
     pass
 

@@ -24,7 +24,7 @@ into a series of positive, decreasing terms, ``S(1, b'; c; z)`` with ``c = r+s+x
 * ``alpha >= beta``: ``log F = -(r+x) log(alpha+tau) - s log(beta+tau) + log S(1, r+x; c; z)``
 * ``alpha < beta``: ``log F = (1-r-x) log(alpha+tau) - (s+1) log(beta+tau) + log S(1, s+1; c; z)``
 
-``S`` and its partial derivatives come from :func:`loyalscope.models.special.log_hyp2f1_series`,
+``S`` and its partial derivatives come from :func:`loyalscope.models.numerics.special.log_hyp2f1_series`,
 so the gradient below is analytic (no finite differences).
 
 References
@@ -40,8 +40,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import digamma, gammaln
 
-from loyalscope.models.grouping import Grouped
-from loyalscope.models.special import log_hyp2f1_series
+from loyalscope.models.numerics.grouping import Grouped
+from loyalscope.models.numerics.special import log_hyp2f1_series
 
 __all__ = ["pareto_nbd_loglik", "pareto_nbd_loglik_grouped"]
 
