@@ -100,8 +100,12 @@ def test_report_and_files(client, finished) -> None:
     zh = client.get(f"/analyses/{finished['analysis']}/report", params={"lang": "zh"})
     en = client.get(f"/analyses/{finished['analysis']}/report", params={"lang": "en"})
     assert '<html lang="zh-CN"' in zh.text and '<html lang="en"' in en.text
+    # the report inlines its scripts: it runs sandboxed, without the app's origin or cookies
+    assert zh.headers["content-security-policy"].startswith("sandbox allow-scripts")
+    assert "allow-same-origin" not in zh.headers["content-security-policy"]
     xlsx = client.get(f"/analyses/{finished['analysis']}/files/loyalscope.xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert xlsx.headers["content-disposition"].startswith("attachment")
     assert client.get(f"/analyses/{finished['analysis']}/files/..%2Fsecret").status_code == 404
 
 

@@ -22,6 +22,8 @@ import duckdb
 
 MAX_LIMIT = 200
 MAX_OFFSET = 10**12
+WIDE_PREFIX = 3
+"""Prefixes this short may match much of the table: counted first, then paged."""
 # every connection of a process to one file must use the same configuration (DuckDB shares
 # one database instance per file); one thread per query: requests already run side by side
 _READ = {"threads": 1}
@@ -125,6 +127,7 @@ class Lookup:
     def __init__(self, con: duckdb.DuckDBPyConnection, stamp: str) -> None:
         self.con = con
         self.stamp = stamp
+        self._local = threading.local()
         cur = con.cursor()
         try:
             described = cur.execute("DESCRIBE c").fetchall()
@@ -136,13 +139,19 @@ class Lookup:
         self._id_expr = "customer_id" if id_type == "VARCHAR" else "CAST(customer_id AS VARCHAR)"
         self._select = "SELECT " + ", ".join(f'"{c}"' for c in self.columns) + " FROM c"
 
-    def _rows(self, sql: str, params: list[Any] | dict[str, Any]) -> list[dict[str, Any]]:
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor of the connection (server threads live long: reused)."""
+        cur = getattr(self._local, "cur", None)
+        if cur is None:
+            cur = self._local.cur = self.con.cursor()
+        return cur
+
+    def _fetch(self, sql: str, params: list[Any] | dict[str, Any]) -> list[tuple[Any, ...]]:
         with _QUERIES:
-            cur = self.con.cursor()
-            try:
-                rows = cur.execute(sql, params).fetchall()
-            finally:
-                cur.close()
+            return self._cursor().execute(sql, params).fetchall()
+
+    def _rows(self, sql: str, params: list[Any] | dict[str, Any]) -> list[dict[str, Any]]:
+        rows = self._fetch(sql, params)
         return [{c: _clean(v) for c, v in zip(self.columns, r, strict=True)} for r in rows]
 
     def search(self, prefix: str = "", limit: int = 50, offset: int = 0) -> CustomerPage:
@@ -153,16 +162,21 @@ class Lookup:
                 f"{self._select} WHERE _rank >= ? AND _rank < ? ORDER BY _rank", [offset, offset + limit])
             return CustomerPage(prefix, self.total, limit, offset, self.columns, rows)
         where, params = _where(prefix)
-        with _QUERIES:
-            cur = self.con.cursor()
-            try:
-                total = int(cur.execute(f"SELECT count(*) FROM c WHERE {where}", params)
-                            .fetchone()[0])  # type: ignore[index]
-            finally:
-                cur.close()
-        rows = [] if offset >= total else self._rows(
-            f"{self._select} WHERE {where} ORDER BY _rank LIMIT $limit OFFSET $offset",
-            params | {"limit": limit, "offset": offset})
+        if len(prefix) <= WIDE_PREFIX:  # many matches: count, then sort only what is needed
+            total = int(self._fetch(f"SELECT count(*) FROM c WHERE {where}", params)[0][0])
+            rows = [] if offset >= total else self._rows(
+                f"{self._select} WHERE {where} ORDER BY _rank LIMIT $limit OFFSET $offset",
+                params | {"limit": limit, "offset": offset})
+            return CustomerPage(prefix, total, limit, offset, self.columns, rows)
+        # few matches: one pass gives the page and their number (a window over the matches)
+        found = self._fetch(f"{self._select.replace(' FROM c', ', count(*) OVER () FROM c')} "
+                            f"WHERE {where} ORDER BY _rank LIMIT $limit OFFSET $offset",
+                            params | {"limit": limit, "offset": offset})
+        if found:
+            total = int(found[0][-1])
+        else:  # past the last match (or none): count alone
+            total = int(self._fetch(f"SELECT count(*) FROM c WHERE {where}", params)[0][0])
+        rows = [{c: _clean(v) for c, v in zip(self.columns, r[:-1], strict=True)} for r in found]
         return CustomerPage(prefix, total, limit, offset, self.columns, rows)
 
     def get(self, customer_id: str) -> dict[str, Any] | None:
