@@ -161,4 +161,21 @@ def confine_config(config: AnalysisConfig, folder: Path | None) -> AnalysisConfi
         updates[key] = _config_file(value, base, f"segments.{key}")
     if updates:
         config.segments = seg.model_copy(update=updates)
+    return cap_data_limits(config)
+
+
+def cap_data_limits(config: AnalysisConfig) -> AnalysisConfig:
+    """The data layer's decompression and cell limits (``[data] max_decompressed_mb``,
+    ``max_cells``) as the server's defaults at most: a dataset's own loyalscope.toml may lower
+    them, never raise them."""
+    from loyalscope.config import DataConfig
+
+    defaults = DataConfig()
+    capped = {}
+    for key in ("max_decompressed_mb", "max_cells"):
+        value, default = getattr(config.data, key, None), getattr(defaults, key, None)
+        if isinstance(value, int) and isinstance(default, int) and value > default:
+            capped[key] = default
+    if capped:
+        config.data = config.data.model_copy(update=capped)
     return config
