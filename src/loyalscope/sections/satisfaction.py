@@ -58,6 +58,11 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
             _bayes_drivers(answers, dims, section)
     if "csat" in surveys.columns and ds.has("transactions"):
         _sat_loyalty(ds, ctx, section)
+    from loyalscope.sections.survey_efa import (
+        add_efa,  # items outside the model's blocks (issue 17)
+    )
+
+    add_efa(section, surveys, ctx)
     return section
 
 
