@@ -121,5 +121,8 @@ def test_language_switch_and_customer_lookup(browser: Browser, server: str, fini
     browser.wait_for(session, "document.documentElement && document.getElementById('customer') !== null")
     assert browser.evaluate(session, "document.querySelector('h1').innerText") == \
         t("web.customer.title", "en", id=first)
+    # its P(alive) history (an inline JSON data block) is drawn by web.js under the CSP
+    if browser.evaluate(session, "document.getElementById('chart-alive-history') !== null"):
+        browser.wait_for(session, "document.querySelectorAll('#chart-alive-history .main-svg').length > 0")
     remote, errors = _problems(browser, session, server)
     assert not remote and not errors, (remote, errors)
