@@ -26,7 +26,7 @@ WIDE_PREFIX = 3
 """Prefixes this short may match much of the table: counted first, then paged."""
 # every connection of a process to one file must use the same configuration (DuckDB shares
 # one database instance per file); one thread per query: requests already run side by side
-_READ = {"threads": 1}
+_READ: dict[str, str | bool | int | float | list[str]] = {"threads": 1}
 _QUERIES = threading.BoundedSemaphore(4)
 """DuckDB queries at the same time in one process: more only thrash the cores."""
 _BUILD = """CREATE TABLE c AS SELECT p.*, lower(CAST(p.customer_id AS VARCHAR)) AS _key,
