@@ -360,3 +360,23 @@ def test_xss_probe_executes_nothing(server, world, company_dir) -> None:
         assert b.evaluate(session, "document.querySelectorAll('#datasets img, #datasets script').length") == 0
         dialogs = b.events_for(session, "Page.javascriptDialogOpening")
         assert not dialogs
+
+
+def test_several_request_processes_share_the_settings(world) -> None:
+    """``--http-workers 2``: each uvicorn worker builds the app from the environment the serve
+    command set (token, roots, connections, limits); none of it is on a command line."""
+    with serve(world["base"] / "state2", "--token", TOKEN, "--data-root", str(world["root"]),
+               "--config", str(world["config"]), "--max-upload-mb", "3", "--http-workers", "2",
+               env={"WH_PASSWORD": SECRET}) as srv:
+        c = srv.client()
+        for _ in range(6):  # new connections: the kernel spreads them over both processes
+            with srv.client() as one:
+                assert one.get("/api/me").json()["role"] == "admin"
+            assert srv.client(token=None).get("/api/analyses").status_code == 401
+        settings = c.get("/api/settings").json()
+        assert settings["max_upload_mb"] == 3 and settings["connections"] == ["warehouse"]
+        assert settings["data_roots"] == [str(world["root"].resolve())]
+        assert SECRET not in c.get("/api/settings").text
+        assert len([p for p in srv.processes() if p[1].startswith("python")]) >= 2
+        cmdlines = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid, _ in srv.processes()]
+        assert cmdlines and not any(TOKEN.encode() in cmd or SECRET.encode() in cmd for cmd in cmdlines)
