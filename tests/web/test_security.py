@@ -310,8 +310,8 @@ def test_formula_cells_are_written_as_text(server, company_dir) -> None:
     files = []
     for p in sorted(company_dir.glob("*.csv")):
         data = p.read_text(encoding="utf-8").replace('"C0000001"', '"' + FORMULA_ID.replace('"', '""') + '"')
-        if p.name == "transactions.csv":  # a row that is quarantined, with a formula in its id
-            data += '"O99999999","@SUM(1+1)*cmd|\' /C calc\'!A0",2024-03-01 10:00:00,not-a-number,"P1","food","online",1,0,1,false\n'
+        if p.name == "transactions.csv":  # a row quarantined for its amount, a formula
+            data += '"O99999999","C0000002",2024-03-01 10:00:00,"@SUM(1+1)*cmd|\' /C calc\'!A0","P1","food","online",1,0,1,false\n'
         files.append(("files", (p.name, data.encode("utf-8"), "text/csv")))
     ds = c.post("/api/datasets/upload", files=files).json()
     row = wait_job(c, c.post("/api/analyses", json={"dataset_id": ds["id"], "lang": "en"}).json()["id"], 300)

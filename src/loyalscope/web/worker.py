@@ -135,6 +135,13 @@ def _analyse(job: dict[str, Any], progress: Any) -> None:
             raise JobFailure(t("web.jobs.connection", name=job["source"]),
                              fix=t("web.jobs.connection_fix", name=job["source"])) from exc
         raise
+    # no transactions left after validation: a clear answer pointing at quarantine.csv (the
+    # output writer's check, as the CLI runs it; present once data intake's outputs land)
+    from loyalscope.report import outputs
+
+    require = getattr(outputs, "require_transactions", None)
+    if require is not None:
+        require(dataset, Path(job["out_dir"]))
     sections = tuple(job["sections"]) if job.get("sections") else None
     analysis = analyze(dataset, config, progress=progress, sections=sections)
     out = Path(job["out_dir"])
