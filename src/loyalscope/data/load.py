@@ -17,6 +17,8 @@ from ibis.backends import BaseBackend
 from loyalscope import engine
 from loyalscope.config import AnalysisConfig
 from loyalscope.data.dataset import Dataset, cast_frame
+from loyalscope.data.intake import Unused, file_info
+from loyalscope.data.intake.parquet import check_types
 from loyalscope.data.mapping import resolve
 from loyalscope.data.quality import QUARANTINE_COLUMNS, QualityReport, TableReport
 from loyalscope.data.sources import RawTable, read_source
@@ -58,11 +60,13 @@ def load(
     if not isinstance(config, AnalysisConfig):
         config = AnalysisConfig.load(config)
     raws: list[RawTable] = []
+    unused: list[Unused] = []
     for src in sources:
-        raws.extend(read_source(src, config))
+        raws.extend(read_source(src, config, unused=unused))
     if not raws:
         raise SchemaError(t("data.sources.nothing"), fix=t("data.sources.nothing_fix"))
     accepted, report = validate_sources(raws, config, now)
+    report.unused = [{"source": u.source, "reason": u.reason} for u in unused]
     con = con or engine.connect()
     tables = {}
     for name, frame in accepted.items():
@@ -91,11 +95,16 @@ def validate_sources(
         for raw in by_table.get(name, []):
             mapping = resolve(name, list(raw.frame.columns), config.mapping.get(name),
                               config.data.preset, raw.name)
+            if raw.typed:
+                check_types(raw.frame, name, mapping, raw.name)
             checked = parse_raw(raw, name, mapping, config)
             rep.sources.append(raw.name)
+            rep.files.append(file_info(raw.name, raw.staged))
             rep.mapping.update({k: v for k, v in mapping.items() if k not in rep.mapping})
             rep.rows_read += raw.rows_read
             rep.encoding = rep.encoding or raw.encoding
+            if raw.staged is not None:
+                rep.notes.extend(f"{raw.name}: {n}" for n in raw.staged.notes)
             rep.notes.extend(f"{raw.name}: {n}" for n in checked.notes)
             frames.append(checked.frame)
             quarantine.append(checked.quarantine)

@@ -34,6 +34,9 @@ class TableReport:
     """Rows accepted whose customer_id is absent from ``customers``."""
     notes: list[str] = field(default_factory=list)
     encoding: str | None = None
+    files: list[dict[str, Any]] = field(default_factory=list)
+    """Per source file (sheet, archive member): format, encoding, confidence, evidence and
+    undecodable lines (see :func:`loyalscope.data.intake.stage`)."""
 
     def check_invariant(self) -> bool:
         return self.rows_read == self.rows_accepted + self.rows_quarantined
@@ -50,6 +53,7 @@ class TableReport:
             "orphans": self.orphans,
             "notes": list(self.notes),
             "encoding": self.encoding,
+            "files": list(self.files),
         }
 
 
@@ -61,6 +65,8 @@ class QualityReport:
     quarantine: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=QUARANTINE_COLUMNS)
     )
+    unused: list[dict[str, str]] = field(default_factory=list)
+    """Files of the input folders (sheets, archive members) not read: ``source`` and ``reason``."""
 
     def to_dict(self) -> dict[str, Any]:
         return {name: rep.to_dict() for name, rep in self.tables.items()}

@@ -47,6 +47,23 @@ SUFFIXES = TEXT_SUFFIXES + JSON_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES + A
 """Every suffix :func:`stage` reads (``.csv.gz`` is ``.gz``)."""
 
 
+def file_info(source: str, staged: Staged | None) -> dict[str, object]:
+    """What the quality report shows of one source: format, encoding with its confidence and
+    evidence, and the number of undecodable lines."""
+    info: dict[str, object] = {"source": source}
+    if staged is None:
+        return info
+    info["format"] = staged.format if staged.line_column is None else Path(
+        staged.member or staged.source.split("!")[0]).suffix.lstrip(".").lower()
+    if staged.sheet:
+        info["sheet"] = staged.sheet
+    if staged.encoding is not None:
+        info.update(staged.encoding.to_dict())
+        info["encoding"] = info.pop("name")
+    info["bad_lines"] = len(staged.bad_lines)
+    return info
+
+
 def supported(name: str) -> bool:
     """Whether :func:`stage` reads a file of this name."""
     return name.lower().endswith(SUFFIXES)
@@ -121,5 +138,5 @@ def _stage(path: Path, source: str, config: AnalysisConfig, folder: Path | None,
 
 __all__ = [
     "LINE_COLUMN", "SUFFIXES", "BadLine", "EncodingDecision", "Staged", "StagedFormat", "Unused",
-    "stage", "supported",
+    "file_info", "stage", "supported",
 ]

@@ -190,7 +190,7 @@ def _label(name: str) -> str:
 # ---- plausibility ----------------------------------------------------------------------------
 @cache
 def _block(encoding: str, leads: tuple[int, int], trails: Iterable[int]) -> frozenset[str]:
-    out = set()
+    out: set[str] = set()
     trail_list = list(trails)
     for lead in range(leads[0], leads[1] + 1):
         for trail in trail_list:
@@ -286,7 +286,7 @@ def score(encoding: str, lines: list[bytes]) -> float:
 def _known_headers() -> frozenset[str]:
     from loyalscope.data import mapping, schema
 
-    out = set()
+    out: set[str] = set()
     for table in schema.TABLE_NAMES:
         for col in schema.table(table).columns:
             for alias in mapping.aliases(table, col.name):

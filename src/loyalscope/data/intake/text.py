@@ -54,8 +54,7 @@ def stage_text(path: Path, source: str, config: AnalysisConfig, folder: Path | N
 
 
 def _notes(decision: EncodingDecision, res: transcode.PassResult) -> tuple[str, ...]:
-    notes = [t("data.intake.note_encoding", name=decision.name,
-               confidence=f"{decision.confidence:.0%}", evidence=decision.evidence)]
+    notes: list[str] = []
     by_reason: dict[str, list[int]] = {}
     for line, reason, _ in res.bad:
         by_reason.setdefault(reason, []).append(line)
