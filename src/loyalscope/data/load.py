@@ -150,7 +150,11 @@ def write_quarantine(report: QualityReport, path: str | Path) -> Path:
     if p.is_dir() or not p.suffix:
         p.mkdir(parents=True, exist_ok=True)
         p = p / "quarantine.csv"
-    report.quarantine.to_csv(p, index=False, encoding="utf-8-sig")
+    # text cells through safe_text: control characters escaped, formula starts quoted (OWASP);
+    # report.cells depends on pandas only, imported here to keep data below report
+    from loyalscope.report.cells import safe_frame
+
+    safe_frame(report.quarantine).to_csv(p, index=False, encoding="utf-8-sig")
     return p
 
 

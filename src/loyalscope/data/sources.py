@@ -318,7 +318,7 @@ def _read_one(st: Staged, table: str, name: str) -> RawTable:
 def _apply_bad_lines(raw: RawTable, st: Staged) -> None:
     """Quarantine the records that intake found bad (see :class:`Staged` ``bad_lines``)."""
     bad = sorted(st.bad_lines)
-    rows = []
+    rows: list[tuple[int, str | None, str, str]] = []
     if st.format == "csv":
         # the record holding each bad line: the last record starting at or before it
         starts = np.sort(np.concatenate([raw.lines, raw.malformed["line"].to_numpy(np.int64)]))

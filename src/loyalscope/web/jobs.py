@@ -27,11 +27,12 @@ def write_outputs(source: str, out: Path, lang: str, sections: tuple[str, ...] |
     """
     from loyalscope.analysis import analyze
     from loyalscope.data.load import load
-    from loyalscope.report.outputs import write_outputs
+    from loyalscope.report.outputs import require_transactions, write_outputs
 
     toml = Path(source) / "loyalscope.toml" if "://" not in source else None
     config = AnalysisConfig.load(toml if toml is not None and toml.is_file() else None, locale=lang)
     dataset = load(source, config=config)
+    require_transactions(dataset, out)
     analysis = analyze(dataset, config, progress=progress, sections=sections)
     return write_outputs(analysis, dataset, out, lang)
 
