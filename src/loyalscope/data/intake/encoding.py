@@ -12,11 +12,13 @@ GB18030 (a superset of GBK and GB2312), Big5 and cp1252 (Latin-1). The decision:
    whole file) are tried as strict UTF-8: all valid, or at least ``UTF8_MAJORITY`` times as
    many valid as invalid lines, is UTF-8 (a GBK file is valid UTF-8 only by accident, on a few
    lines);
-6. otherwise each legacy candidate decodes the sample and its text is scored by how plausible
+6. otherwise UTF-8 (scored on its valid sequences, each invalid byte counting against it) and
+   each legacy candidate decode the sample and its text is scored by how plausible
    the characters are: the share of characters that are *common* in that standard (GB2312
    level-1 hanzi for GB18030, the Big5 "frequently used" block A440-C67E for Big5, isolated
-   accented letters for cp1252), with undecodable bytes counting as implausible. The best
-   score wins when it is at least ``MIN_SCORE`` and leads the runner-up by ``MIN_LEAD``;
+   accented letters for cp1252), each invalid byte sequence counting as implausible. The best
+   score wins when it is at least ``MIN_SCORE`` and leads the runner-up by ``MIN_LEAD`` (or
+   by ``CLEAR_LEAD`` with at least ``MIN_SCORE - 0.1``);
    otherwise the decoded header line breaks the tie if it names known columns (客户编号,
    下单时间 ...) in exactly one candidate; otherwise the file is ambiguous and
    :class:`~loyalscope.errors.DataQualityError` asks for ``[data] encoding = "..."``.
@@ -44,8 +46,11 @@ from loyalscope.i18n import t
 
 SAMPLE_BYTES = 1 << 20
 UTF8_MAJORITY = 10
-MIN_SCORE = 0.6
+MIN_SCORE = 0.5
 MIN_LEAD = 0.1
+CLEAR_LEAD = 0.25
+"""A lead this large decides with a score down to ``MIN_SCORE - 0.1`` (short files with one
+broken line)."""
 LEGACY = ("gb18030", "big5", "cp1252")
 CANDIDATES = ("utf-8", "utf-8-sig", "utf-16-le", "utf-16-be", *LEGACY, "latin-1")
 _CHUNK = 1 << 22
@@ -155,14 +160,15 @@ def _valid(encoding: str, line: bytes) -> bool:
 
 
 def _legacy(path: Path, sample: Sample, utf8_good: int, utf8_bad: int) -> EncodingDecision:
-    scores = {name: score(name, sample.lines) for name in LEGACY}
+    scores = {name: score(name, sample.lines) for name in ("utf-8", *LEGACY)}
     ranked = sorted(scores, key=lambda n: -scores[n])
     best, second = ranked[0], ranked[1]
     lead = scores[best] - scores[second]
     parts = "; ".join(f"{_label(n)} {scores[n]:.0%}" for n in ranked)
     evidence = t("data.intake.enc_scores", scores=parts, lines=len(sample.lines),
                  utf8_bad=utf8_bad)
-    if scores[best] >= MIN_SCORE and lead >= MIN_LEAD:
+    if (scores[best] >= MIN_SCORE and lead >= MIN_LEAD) or (
+            scores[best] >= MIN_SCORE - 0.1 and lead >= CLEAR_LEAD):
         return EncodingDecision(best, scores[best] * min(1.0, lead / 0.3), evidence)
     close = [n for n in ranked if scores[n] >= MIN_SCORE and scores[best] - scores[n] < MIN_LEAD]
     named = {n: _known_headers_in(sample.header, n) for n in close}
@@ -184,7 +190,8 @@ def _legacy(path: Path, sample: Sample, utf8_good: int, utf8_bad: int) -> Encodi
 
 
 def _label(name: str) -> str:
-    return {"gb18030": "GB18030", "big5": "Big5", "cp1252": "cp1252"}.get(name, name)
+    return {"gb18030": "GB18030", "big5": "Big5", "cp1252": "cp1252",
+            "utf-8": "UTF-8"}.get(name, name)
 
 
 # ---- plausibility ----------------------------------------------------------------------------
@@ -260,7 +267,9 @@ def _latin_score(text: str) -> float:
 def score(encoding: str, lines: list[bytes]) -> float:
     """Share of plausible characters when ``lines`` are decoded as ``encoding`` (0-1).
 
-    Undecodable lines count with half their non-ASCII bytes as implausible characters."""
+    Each invalid byte sequence counts as one implausible character."""
+    if encoding == "utf-8":
+        return _utf8_score(lines)
     good = 0.0
     total = 0.0
     if encoding == "gb18030":
@@ -268,17 +277,38 @@ def score(encoding: str, lines: list[bytes]) -> float:
     elif encoding == "big5":
         common, rare = _big5_frequent(), _big5_rare()
     for line in lines:
-        try:
-            text = line.decode(encoding)
-        except UnicodeDecodeError:
-            total += sum(1 for b in line if b > 0x7F) / 2
-            continue
+        text = line.decode(encoding, errors="replace")  # each invalid sequence: one U+FFFD
         non_ascii = [ch for ch in text if ord(ch) > 0x7F]
         total += len(non_ascii)
         if encoding == "cp1252":
-            good += _latin_score(text)
+            good += _latin_score(text.replace("\ufffd", " "))
         else:
-            good += sum(_cjk_weight(ch, common, rare) for ch in non_ascii)
+            good += sum(_cjk_weight(ch, common, rare) for ch in non_ascii if ch != "\ufffd")
+    return good / total if total else 0.0
+
+
+def _utf8_score(lines: list[bytes]) -> float:
+    """Plausible characters among the valid UTF-8 sequences, each invalid byte counting as an
+    implausible character: a UTF-8 file with a few broken bytes scores high, a GBK file (whose
+    bytes form valid UTF-8 only by accident, as Greek or Cyrillic letters) low."""
+    common = _gb_level1() | _big5_frequent()
+    good = 0.0
+    total = 0.0
+    for line in lines:
+        text = line.decode("utf-8", errors="replace")
+        for ch in text:
+            o = ord(ch)
+            if o < 0x80:
+                continue
+            total += 1
+            if ch == "\ufffd":
+                continue
+            if ch in common or ch in _PUNCT or _LATIN_LETTER.match(ch) or 0xFF01 <= o <= 0xFF5E:
+                good += 1.0
+            elif 0x4E00 <= o <= 0x9FFF or 0x0370 <= o <= 0x04FF:
+                good += 0.5
+            else:
+                good += 0.2
     return good / total if total else 0.0
 
 
