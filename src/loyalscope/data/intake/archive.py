@@ -18,7 +18,15 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from loyalscope.config import AnalysisConfig
-from loyalscope.data.intake.limits import Limits, check_declared, open_zip, too_big
+from loyalscope.data.intake.limits import (
+    MAX_RATIO,
+    RATIO_FLOOR,
+    Limits,
+    check_declared,
+    open_zip,
+    too_big,
+    too_dense,
+)
 from loyalscope.data.intake.model import Staged
 from loyalscope.data.intake.workdir import new_path
 from loyalscope.errors import SchemaError
@@ -28,15 +36,20 @@ StageFn = Callable[[Path, str, AnalysisConfig, Path | None, str | None], list[St
 _COPY = 1 << 20
 
 
-def _copy(src: Any, dest: Path, source: str, limits: Limits, used: int) -> int:
-    """Copy ``src`` to ``dest`` in chunks; the running total may not pass the limit."""
+def _copy(src: Any, dest: Path, source: str, limits: Limits, used: int, packed: int) -> int:
+    """Copy ``src`` to ``dest`` in chunks; the running total may not pass the limit, nor the
+    member inflate beyond :data:`~.limits.MAX_RATIO` times its ``packed`` size."""
+    size = 0
     with dest.open("wb") as out:
         while chunk := src.read(_COPY):
             used += len(chunk)
-            if used > limits.bytes:
+            size += len(chunk)
+            if used > limits.bytes or (size > RATIO_FLOOR and size > MAX_RATIO * max(packed, 1)):
                 out.close()
                 dest.unlink()
-                raise too_big(source, used, limits)
+                if used > limits.bytes:
+                    raise too_big(source, used, limits)
+                raise too_dense(source, size, packed)
             out.write(chunk)
     return used
 
@@ -69,7 +82,7 @@ def stage_archive(path: Path, source: str, config: AnalysisConfig, folder: Path 
         dest = new_path(folder, inner, PurePosixPath(inner).suffix)
         try:
             with gzip.open(path, "rb") as fh:
-                _copy(fh, dest, source, limits, 0)
+                _copy(fh, dest, source, limits, 0, path.stat().st_size)
         except (gzip.BadGzipFile, EOFError, zlib.error, OSError) as exc:
             raise _corrupt(source, exc) from exc
         return stage_fn(dest, source, config, folder, inner)
@@ -99,7 +112,7 @@ def _stage_zip(path: Path, source: str, config: AnalysisConfig, folder: Path | N
             dest = new_path(folder, base, PurePosixPath(base).suffix)
             try:
                 with zf.open(info) as fh:
-                    used = _copy(fh, dest, source, limits, used)
+                    used = _copy(fh, dest, source, limits, used, info.compress_size)
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
                 raise _corrupt(f"{source}!{name}", exc) from exc
             out.extend(stage_fn(dest, f"{source}!{name}", config, folder, base))

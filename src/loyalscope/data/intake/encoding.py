@@ -24,7 +24,8 @@ GB18030 (a superset of GBK and GB2312), Big5 and cp1252 (Latin-1). The decision:
    :class:`~loyalscope.errors.DataQualityError` asks for ``[data] encoding = "..."``.
 
 The confidence reported is 1 for steps 1-4, the valid-line share for step 5, and
-``score * min(1, lead / 0.3)`` for step 6. Undecodable lines are found later, on the whole
+``score * min(1, lead / 0.3)`` for step 6 (at least ``0.9 * score`` when the header names known
+columns only in the winner, ``0.8 * score`` when the header broke a tie). Undecodable lines are found later, on the whole
 file, by :mod:`loyalscope.data.intake.transcode`.
 
 Reference: the GB2312 level-1 / Big5 frequent-character blocks are the standards' own
@@ -169,7 +170,12 @@ def _legacy(path: Path, sample: Sample, utf8_good: int, utf8_bad: int) -> Encodi
                  utf8_bad=utf8_bad)
     if (scores[best] >= MIN_SCORE and lead >= MIN_LEAD) or (
             scores[best] >= MIN_SCORE - 0.1 and lead >= CLEAR_LEAD):
-        return EncodingDecision(best, scores[best] * min(1.0, lead / 0.3), evidence)
+        confidence = scores[best] * min(1.0, lead / 0.3)
+        agree = _known_headers_in(sample.header, best)
+        if agree > _known_headers_in(sample.header, second):  # the header agrees
+            confidence = max(confidence, scores[best] * 0.9)
+            evidence += " " + t("data.intake.enc_header", name=_label(best), count=agree)
+        return EncodingDecision(best, confidence, evidence)
     close = [n for n in ranked if scores[n] >= MIN_SCORE and scores[best] - scores[n] < MIN_LEAD]
     named = {n: _known_headers_in(sample.header, n) for n in close}
     most = max(named.values(), default=0)

@@ -20,6 +20,10 @@ from loyalscope.errors import DataQualityError, SchemaError
 from loyalscope.i18n import t
 
 _READ = 1 << 20
+MAX_RATIO = 200
+"""A member inflating to more than ``RATIO_FLOOR`` at more than 200:1 is a bomb: real
+spreadsheets and CSV compress 5-30:1, deflate's own maximum is about 1,030:1."""
+RATIO_FLOOR = 64 << 20
 _CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _REF = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]{1,3})\d")
 _ROW = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br=\"(\d+)\"")
@@ -47,6 +51,18 @@ def too_many_cells(source: str, cells: int, limits: Limits) -> DataQualityError:
         file=source, fix=t("data.intake.too_many_cells_fix", cells=cells))
 
 
+def too_dense(source: str, size: int, packed: int) -> DataQualityError:
+    return DataQualityError(
+        t("data.intake.too_dense", name=source, mb=size >> 20, ratio=size // max(packed, 1)),
+        file=source, fix=t("data.intake.too_dense_fix"))
+
+
+def check_ratio(source: str, size: int, packed: int) -> None:
+    """:func:`too_dense` when ``size`` bytes came from ``packed`` compressed bytes."""
+    if size > RATIO_FLOOR and size > MAX_RATIO * max(packed, 1):
+        raise too_dense(source, size, packed)
+
+
 def open_zip(path: Path, source: str) -> zipfile.ZipFile:
     """Open ``path`` as a zip; a clear :class:`SchemaError` when it is not one."""
     try:
@@ -66,6 +82,7 @@ def check_declared(zf: zipfile.ZipFile, source: str, limits: Limits) -> None:
         total += info.file_size
         if total > limits.bytes:
             raise too_big(source, total, limits)
+        check_ratio(source, info.file_size, info.compress_size)
 
 
 def col_index(letters: bytes) -> int:
@@ -86,10 +103,13 @@ def scan_xlsx(path: Path, source: str, limits: Limits) -> None:
             tail = b""
             try:
                 with zf.open(info) as fh:
+                    size = 0
                     while chunk := fh.read(_READ):
                         total += len(chunk)
+                        size += len(chunk)
                         if total > limits.bytes:
                             raise too_big(source, total, limits)
+                        check_ratio(source, size, info.compress_size)
                         if not sheet:
                             continue
                         data = tail + chunk

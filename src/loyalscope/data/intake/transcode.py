@@ -27,7 +27,7 @@ from typing import BinaryIO
 
 from loyalscope.i18n import t
 
-CHUNK = 1 << 23
+CHUNK = 1 << 22
 _UTF8_WIDE = re.compile(rb"[\xe0-\xf4][\x80-\xbf]{2}")
 _LEGACY = ("gb18030", "big5", "cp1252", "latin-1", "gbk", "gb2312", "cp950", "big5hkscs", "cp936")
 
