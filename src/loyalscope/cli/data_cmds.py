@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from loyalscope.cli.app import app, console, emit_json, fail
@@ -31,7 +32,8 @@ def validate(
     report = ds.quality
     written = write_quarantine(report, out) if out is not None else None
     if as_json:
-        emit_json(report.to_dict())  # {table: {rows_read, rows_accepted, ..., quarantine_reasons}}
+        # {table: {rows_read, rows_accepted, ..., quarantine_reasons, files}} and the files not read
+        emit_json({**report.to_dict(), **({"files_not_read": report.unused} if report.unused else {})})
         return
     for name, rep in report.tables.items():
         grid = Table(title=f"{t('data.cli.table')}: {name}", show_header=False)
@@ -42,8 +44,17 @@ def validate(
         grid.add_row(t("data.cli.mapping"), "\n".join(f"{k} ← {v}" for k, v in rep.mapping.items()))
         grid.add_row(t("data.cli.reasons"),
                      "\n".join(f"{r}: {n:,}" for r, n in rep.reasons.most_common(5)) or "-")
+        for info in rep.files:
+            if "encoding" in info:
+                grid.add_row(t("data.intake.cli_encoding"), t(
+                    "data.intake.cli_encoding_value", source=Path(str(info["source"])).name,
+                    name=info["encoding"], confidence=f"{float(info['confidence']):.0%}",
+                    undecodable=info["undecodable_lines"], evidence=info["evidence"]),
+                    )
         for note in rep.notes:
-            grid.add_row("", note)
+            grid.add_row("", escape(note))
         console.print(grid)
+    for item in report.unused:
+        console.print(escape(f"{t('data.intake.files_unused')}: {item['source']}: {item['reason']}"))
     if written is not None:
         console.print(t("data.cli.wrote", path=written))

@@ -164,3 +164,17 @@ def test_transcoding_memory_is_bounded(tmp_path: Path) -> None:
     assert peak < size / 2, (peak, size)
     with st.path.open("rb") as fh:
         assert sum(1 for _ in fh) == sum(1 for _ in p.open("rb"))
+
+
+def test_encoding_in_the_report_data_section(tmp_path: Path) -> None:
+    from loyalscope.analysis import analyze
+    from loyalscope.report.html import render_html
+
+    p = tmp_path / "订单.csv"
+    p.write_bytes(_orders(NAMES * 3).encode("gbk").replace("王菲".encode("gbk"), b"\xff\xfe", 1))
+    ds = ls.load(p, now=NOW)
+    section = analyze(ds, sections=("data",)).section("data")
+    assert section.data["files"][0]["encoding"] == "gb18030"
+    assert section.data["files"][0]["undecodable"] == 1
+    html = render_html(analyze(ds, sections=("data",)), "en")
+    assert "How each file was read" in html and "gb18030" in html
