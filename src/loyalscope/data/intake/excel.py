@@ -157,7 +157,7 @@ def _batches(body: Iterator[tuple[int, Sequence[Any]]], width: int,
     tail: deque[tuple[int, Sequence[Any]]] = deque()
     batch: list[tuple[int, Sequence[Any]]] = []
     for item in body:
-        if not layout.nonempty(item[1]):
+        if not any(v != "" for v in item[1]) or not layout.nonempty(item[1]):
             continue
         tail.append(item)
         if len(tail) > _TAIL:
@@ -174,10 +174,14 @@ def _table(batch: list[tuple[int, Sequence[Any]]], names: list[str], schema: pa.
     cols: list[list[str | None]] = [[] for _ in names]
     lines = []
     width = len(names)
+    text = layout.cell_text
     for line, row in batch:
         lines.append(line)
-        for j in range(width):
-            cols[j].append(layout.cell_text(row[j]) if j < len(row) else None)
+        for j in range(min(width, len(row))):
+            v = row[j]
+            cols[j].append(v if type(v) is str and v else text(v))
+        for j in range(len(row), width):
+            cols[j].append(None)
     arrays = [pa.array(c, type=pa.string()) for c in cols] + [pa.array(lines, type=pa.int64())]
     return pa.Table.from_arrays(arrays, schema=schema)
 

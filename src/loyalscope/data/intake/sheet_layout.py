@@ -71,7 +71,8 @@ def _numeric(text: str) -> bool:
 
 
 def nonempty(row: Sequence[Any]) -> int:
-    return sum(1 for v in row if v is not None and v != "" and not (isinstance(v, str) and not v.strip()))
+    """Non-empty cells of ``row`` (blank text counts as empty)."""
+    return sum(1 for v in row if v != "" and v is not None and (type(v) is not str or v.strip()))
 
 
 def find_header(rows: Sequence[Sequence[Any]]) -> int | None:
