@@ -87,8 +87,9 @@ def _readers(path: Path) -> dict[str, Callable[[], Any]]:
 
 
 def run(size: str) -> str:
-    import loyalscope.data.intake.excel  # noqa: F401  imported before the fork: not timed
     import pandas  # noqa: F401
+
+    import loyalscope.data.intake.excel  # noqa: F401  imported before the fork: not timed
 
     rows = SIZES[size]
     with tempfile.TemporaryDirectory() as tmp:
