@@ -64,6 +64,10 @@ class DataConfig(_Section):
     zip bomb stops with a clear error instead of filling memory or disk."""
     max_cells: int = Field(default=30_000_000, gt=0)
     """Most cells (rows x columns of the used area) of one spreadsheet sheet."""
+    statuses: dict[str, Literal["sale", "refunded", "cancelled", "unpaid", "closed", "unavailable",
+                                "failed"]] = Field(default_factory=dict)
+    """Order status value -> class, added to / overriding the built-in table
+    (``loyalscope.data.shapes.statuses``), e.g. ``[data.statuses] "已发货" = "sale"``."""
 
     @field_validator("timezone")
     @classmethod

