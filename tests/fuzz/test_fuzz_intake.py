@@ -41,8 +41,8 @@ from loyalscope.errors import DataQualityError
 from loyalscope.i18n import use_lang
 
 NOW = pd.Timestamp("2024-06-01")
-FILES_PER_EXAMPLE = 14
-EXAMPLES = int(os.environ.get("LOYALSCOPE_FUZZ_EXAMPLES", "360"))  # x 14 = 5,040 files
+FILES_PER_EXAMPLE = int(os.environ.get("LOYALSCOPE_FUZZ_FILES", "42"))
+EXAMPLES = int(os.environ.get("LOYALSCOPE_FUZZ_EXAMPLES", "120"))  # x 42 = 5,040 files
 FORMATS = ["csv", "csv", "csv", "tsv", "csv.gz", "zip", "xlsx", "jsonl", "json", "parquet"]
 COUNTER: dict[str, int] = {"files": 0, "records": 0, "errors": 0}
 
