@@ -43,6 +43,8 @@ def test_safe_text_rules() -> None:
     assert safe_text(-5) == -5 and safe_text(1.5) == 1.5 and safe_text(None) is None
     frame = safe_frame(pd.DataFrame({"id": ["=1", "ok"], "amount": [-5.0, 2.0]}))
     assert frame["id"].tolist() == ["'=1", "ok"] and frame["amount"].tolist() == [-5.0, 2.0]
+    twice = safe_frame(pd.DataFrame([["=a", "@b", 1]], columns=["x", "x", "n"]))  # repeated labels
+    assert twice.values.tolist() == [["'=a", "'@b", 1]]
 
 
 @pytest.fixture

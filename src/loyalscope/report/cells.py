@@ -55,10 +55,10 @@ def safe_frame(frame: pd.DataFrame, target: Target = "csv") -> pd.DataFrame:
     """A copy of ``frame`` with every text cell and column name passed through
     :func:`safe_text`; numeric, date and boolean columns are left as they are."""
     out = frame.copy()
-    for col in out.columns:
-        s = out[col]
+    for i in range(out.shape[1]):  # by position: translated column labels may repeat
+        s = out.iloc[:, i]
         if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-            out[col] = s.map(lambda v: safe_text(v, target), na_action="ignore")
+            out.isetitem(i, s.map(lambda v: safe_text(v, target), na_action="ignore"))
     out.columns = [safe_text(c, target) if isinstance(c, str) else c for c in out.columns]
     return out
 
