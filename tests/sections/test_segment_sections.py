@@ -159,3 +159,29 @@ def test_churn_section_tells_one_story(company: Dataset) -> None:
     last = company.table("transactions", "customer_id", "order_ts").execute().groupby("customer_id").order_ts.max()
     idle = (pd.Timestamp(company.analysis_date) - last.dt.normalize()).dt.days > win.days
     assert sec.data["churned_now"]["value"] == pytest.approx(idle.mean())
+
+
+def test_churn_section_on_five_real_days_explains_itself_in_each_language(tmp_path) -> None:
+    """The real Online Retail excerpt covers 5 days: the risk model is refused with the span, in
+    the language of each report (before: the Chinese reason was printed in the English report),
+    and no odds ratio is made up when nobody has churned (before: 109)."""
+    import re
+    from pathlib import Path
+
+    import loyalscope as ls
+    from loyalscope.analysis import analyze
+    from loyalscope.report.html import render_html
+
+    src = Path(__file__).parents[1] / "data" / "real" / "online_retail" / "online_retail_2010-12_excerpt.csv"
+    config = AnalysisConfig.load(None)
+    result = analyze(ls.load(src, config=config), config, sections=("segments", "churn"))
+    data = result.section("churn").data
+    assert data["churned_now"]["value"] == 0.0 and "skipped" in data["risk_model"]
+    en, zh = render_html(result, "en"), render_html(result, "zh")
+    assert "The churn-risk model is not shown" in en and "days of orders" in en
+    churn_en = en[en.index("The churn-risk model is not shown"):]
+    assert not re.search(r"[\u4e00-\u9fff]", churn_en[:churn_en.index("</p>", churn_en.index("days of orders"))])
+    assert "未显示流失风险模型" in zh
+    reasons = next(b for b in result.section("churn").blocks
+                   if isinstance(b, Table) and b.title.endswith("churn.reasons")).frame
+    assert reasons.odds_ratio.isna().all()

@@ -24,7 +24,13 @@ from loyalscope.metrics.window import inactivity_window
 from loyalscope.results import Chart, Number, Section, Table, Text
 from loyalscope.sections._trust import sample_flags
 from loyalscope.sections.context import SectionContext
-from loyalscope.segments.churn import ELEVATED_SHARE, HIGH_SHARE, ChurnResult, churn_risk
+from loyalscope.segments.churn import (
+    ELEVATED_SHARE,
+    HIGH_SHARE,
+    ChurnResult,
+    ChurnWindowError,
+    churn_risk,
+)
 from loyalscope.segments.churn_reasons import churn_reasons, post_complaint_repurchase, reason_codes
 from loyalscope.segments.churn_survival import cox_drivers, km_curves, survival_table
 from loyalscope.segments.scheme import BUILTIN
@@ -52,7 +58,12 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         res: ChurnResult | None = churn_risk(ds)
     except InsufficientDataError as exc:
         res = None
-        section.add(Text(K + "risk_skipped", {"reason": exc.message, "fix": exc.fix or ""}, style="warning"))
+        if isinstance(exc, ChurnWindowError):  # in the language of each report, not only the configured one
+            keys = exc.keys
+            section.add(Text(K + "risk_skipped_head", style="warning"), Text(keys[0], keys[1], style="warning"),
+                        Text(keys[2], keys[3], style="note"))
+        else:
+            section.add(Text(K + "risk_skipped", {"reason": exc.message, "fix": exc.fix or ""}, style="warning"))
         section.data["risk_model"] = {"skipped": exc.message}
     if res is not None:
         _risk(res, ctx, section)

@@ -166,9 +166,9 @@ def churn_risk(ds: Dataset, horizon: int | None = None, alpha: float = 0.01) -> 
     min_n = ds.config.analysis.min_n
     for y, cut in ((yt, train_cut), (yv, valid_cut)):
         if len(y) < min_n or y.sum() == 0 or y.sum() == len(y):
-            raise InsufficientDataError(
-                t("segments.churn_window.too_few", n=len(y), churned=int(y.sum()), cutoff=str(cut), need=min_n),
-                fix=t("segments.churn_window.too_few_fix"))
+            raise ChurnWindowError("segments.churn_window.too_few",
+                                {"n": len(y), "churned": int(y.sum()), "cutoff": str(cut), "need": min_n},
+                                "segments.churn_window.too_few_fix", {})
     feats = [c for c in xt.columns if c in xv.columns]
     model = LogisticChurnModel(alpha).fit(xt[feats].to_numpy(float), yt.to_numpy(), feats)
     pv = model.predict_proba(xv[feats].to_numpy(float))
@@ -205,7 +205,18 @@ def _check_window(ds: Dataset, horizon: int, train_cut: date, today: date) -> No
     tx = ds.table("transactions", "order_ts")
     first = pd.Timestamp(tx.order_ts.min().execute()).date()
     if (train_cut - first).days < horizon:
-        raise InsufficientDataError(
-            t("segments.churn_window.too_short", horizon=horizon, need=3 * horizon, first=str(first),
-              end=str(today), days=(today - first).days, train=str(train_cut)),
-            fix=t("segments.churn_window.too_short_fix", longest=max((today - first).days // 3, 0)))
+        raise ChurnWindowError(
+            "segments.churn_window.too_short",
+            {"horizon": horizon, "need": 3 * horizon, "first": str(first), "end": str(today),
+             "days": (today - first).days, "train": str(train_cut)},
+            "segments.churn_window.too_short_fix", {"longest": max((today - first).days // 3, 0)})
+
+
+class ChurnWindowError(InsufficientDataError):
+    """The data cannot support the risk model's horizon. ``keys`` holds the catalogue keys and
+    arguments of the message and the fix, so that a report in another language than the
+    configured one says it in its own language."""
+
+    def __init__(self, key: str, kw: dict[str, Any], fix_key: str, fix_kw: dict[str, Any]) -> None:
+        super().__init__(t(key, **kw), fix=t(fix_key, **fix_kw))
+        self.keys = (key, kw, fix_key, fix_kw)

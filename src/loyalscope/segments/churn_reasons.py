@@ -43,8 +43,12 @@ def cohens_d(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def odds_ratio(flag: np.ndarray, churned: np.ndarray) -> float:
-    """Odds of churn with the flag over without it, 0.5 added to each cell."""
+    """Odds of churn with the flag over without it, 0.5 added to each cell; NaN (undefined)
+    when nobody or everybody churned, where the correction alone would make a ratio (109 with no
+    churned customer at all)."""
     flag, churned = flag.astype(bool), churned.astype(bool)
+    if not churned.any() or churned.all():
+        return float("nan")
     a = (flag & churned).sum() + 0.5
     b = (flag & ~churned).sum() + 0.5
     c = (~flag & churned).sum() + 0.5
