@@ -109,18 +109,33 @@ class Track:
 
 @dataclass
 class _Errors:
+    """One-step errors of a forecast: all of them choose the forecast, those that stayed in
+    range give the spread."""
+
     e: list[float] = field(default_factory=list)
     v: list[float] = field(default_factory=list)
-    """Binomial variance (share) or 1 / n (mean) or 1 (level) at the error's period."""
+    """Binomial variance (share), 1 / n (mean), the unit value times the forecast (count) or 1
+    (level) at the error's period."""
     k: list[int] = field(default_factory=list)
+    out: list[bool] = field(default_factory=list)
 
-    def recent(self, window: int) -> tuple[np.ndarray, np.ndarray]:
-        return np.asarray(self.e[-window:]), np.asarray(self.v[-window:])
+    def add(self, k: int, e: float, v: float, out: bool) -> None:
+        self.e.append(e)
+        self.v.append(v)
+        self.k.append(k)
+        self.out.append(out)
+
+    def recent(self, window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(errors, variances, periods) of the last ``window`` errors that stayed in range."""
+        keep = [i for i, o in enumerate(self.out) if not o][-window:]
+        return (np.asarray([self.e[i] for i in keep]), np.asarray([self.v[i] for i in keep]),
+                np.asarray([self.k[i] for i in keep]))
 
 
 class _State:
     """Baselines of the two forecasts: a damped-trend exponential smoothing of the values
-    and an EWMA of their year-over-year changes."""
+    (values that left the range enter clipped) and an EWMA of the year-over-year changes of
+    the values as they were (a seasonal peak is information, not an outlier)."""
 
     def __init__(self, alpha: float, beta: float, phi: float, season: int | None,
                  size: int) -> None:
@@ -130,7 +145,7 @@ class _State:
         self.count = 0
         self.gap = 0
         self.dif = np.zeros(2)
-        self.clean = np.full(size, np.nan)
+        self.raw = np.full(size, np.nan)
 
     def step(self) -> None:
         self.gap += 1
@@ -144,12 +159,19 @@ class _State:
 
     def seasonal(self, t: int) -> float | None:
         s = self.season
-        if s is None or t < s or np.isnan(self.clean[t - s]) or self.dif[1] <= 0:
+        if s is None or t < s or np.isnan(self.raw[t - s]) or self.dif[1] <= 0:
             return None
-        return float(self.clean[t - s] + self.dif[0] / self.dif[1])
+        return float(self.raw[t - s] + self.dif[0] / self.dif[1])
 
-    def add(self, t: int, value: float) -> None:
-        self.clean[t] = value
+    def add(self, t: int, value: float, raw: float) -> None:
+        """Learn period ``t``: ``value`` (clipped) for the level, ``raw`` for the seasons."""
+        self._smooth(value)
+        self.raw[t] = raw
+        s = self.season
+        if s is not None and t >= s and not np.isnan(self.raw[t - s]):
+            self.dif += (raw - self.raw[t - s], 1.0)
+
+    def _smooth(self, value: float) -> None:
         self.count += 1
         forecast = self.ewma()
         if forecast is None or self.level is None:
@@ -158,13 +180,10 @@ class _State:
             a = max(self.alpha, 1.0 / self.count)
             b = max(self.beta, 1.0 / self.count) if self.count > 2 else 0.0
             new = a * value + (1 - a) * forecast
-            step = (new - self.level) / self.gap
+            step = (new - self.level) / max(self.gap, 1)
             self.trend = b * step + (1 - b) * self.phi**self.gap * self.trend
             self.level = new
         self.gap = 0
-        s = self.season
-        if s is not None and t >= s and not np.isnan(self.clean[t - s]):
-            self.dif += (value - self.clean[t - s], 1.0)
 
     def restart(self, ts: list[int], values: list[float]) -> None:
         """Start again from ``values`` at periods ``ts`` (a new level)."""
@@ -172,10 +191,12 @@ class _State:
         self.level, self.trend, self.count = None, 0.0, 0
         self.dif[:] = 0.0
         last = ts[0]
+        s = self.season
         for t, v in zip(ts, values, strict=True):
-            self.gap = t - last if self.level is not None else 0
-            self.clean[t] = np.nan
-            self.add(t, v)
+            self.gap = t - last
+            self._smooth(v)
+            if s is not None and t >= s and not np.isnan(self.raw[t - s]):
+                self.dif += (v - self.raw[t - s], 1.0)
             last = t
         self.gap = gap
 
@@ -196,10 +217,10 @@ def _spread(kind: Kind, errs: _Errors, t: int, settings: Settings, f: float, n: 
     """(variance of the value, degrees of freedom, tau^2 of a share) or None: past errors
     weighted by ``0.5 ** (age / scale_halflife)``, degrees of freedom from the effective
     number of errors ``(sum w)^2 / sum w^2``."""
-    e, v = errs.recent(settings.window)
+    e, v, k = errs.recent(settings.window)
     if e.size < 3:
         return None
-    age = t - np.asarray(errs.k[-settings.window:])
+    age = t - k
     w = 0.5 ** (age / settings.scale_halflife)
     m = float(w.sum() ** 2 / (w**2).sum())
     sq = e**2 if kind == "share" else e**2 / v
@@ -313,7 +334,7 @@ def track(
         ok = bool(usable[t]) and np.isfinite(y[t])
         if f is None or method is None:
             if ok:
-                state.add(t, float(y[t]))
+                state.add(t, float(y[t]), float(y[t]))
                 seen += 1
             continue
         out.expected[t], out.method[t] = f, method
@@ -343,10 +364,9 @@ def track(
         if not ok:
             continue
         for name, fk in fc.items():
-            if fk is not None and not (flagged and name == method) and seen >= settings.burn_in:
-                errs[name].e.append(float(y[t] - fk))
-                errs[name].v.append(_unit_var(kind, fk, n[t]))
-                errs[name].k.append(t)
+            if fk is not None and seen >= settings.burn_in:
+                errs[name].add(t, float(y[t] - fk), _unit_var(kind, fk, n[t]),
+                               flagged and name == method)
         value = float(y[t])
         if flagged:
             c = settings.clip * out.sd[t]
@@ -355,7 +375,7 @@ def track(
             streak = [s for s in streak if s[2] == side] + [(t, float(y[t]), side)]
         else:
             streak = []
-        state.add(t, value)
+        state.add(t, value, float(y[t]))
         seen += 1
         if len(streak) >= RESTART_AFTER:
             state.restart([s[0] for s in streak], [s[1] for s in streak])
