@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, Progress, TextColumn
 
-from loyalscope.cli.app import app, console, emit_json, err_console, fail
+from loyalscope.cli.app import app, emit_json, err_console, fail
 from loyalscope.config import AnalysisConfig
 from loyalscope.errors import ConfigError, LoyalscopeError
 from loyalscope.i18n import normalise_lang, t, use_lang
@@ -67,19 +67,16 @@ def monitor(
         emit_json(result.to_dict())
     else:
         with use_lang(language):
-            console.print(build(result, language, "low", 1000).text, markup=False,
-                          highlight=False)
+            typer.echo(build(result, language, "low", 1000).text)
             for d in result.delivery or []:
                 key = "sent" if d["sent"] else ("failed" if not d["ok"] else "not_sent")
-                console.print(t(f"monitoring.cli.{key}", channel=d["channel"], name=d["name"],
-                                attempts=d["attempts"], error=d["error"]),
-                              markup=False, highlight=False)
+                typer.echo(t(f"monitoring.cli.{key}", channel=d["channel"], name=d["name"],
+                             attempts=d["attempts"], error=d["error"]))
     if failed:
         with use_lang(language):
             for d in failed:
-                err_console.print(t("monitoring.cli.failed", channel=d["channel"],
-                                    name=d["name"], attempts=d["attempts"], error=d["error"]),
-                                  markup=False, highlight=False)
+                typer.echo(t("monitoring.cli.failed", channel=d["channel"], name=d["name"],
+                             attempts=d["attempts"], error=d["error"]), err=True)
         raise typer.Exit(code=EXIT_DELIVERY)
     if result.has_high:
         raise typer.Exit(code=EXIT_HIGH)

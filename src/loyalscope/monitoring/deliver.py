@@ -119,6 +119,17 @@ def _webhook_sender(hook: WebhookTarget, payload: dict[str, Any], timeout: float
     return send
 
 
+def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
+    """AUTH with one mechanism, PLAIN where offered, else LOGIN (smtplib's ``login`` tries
+    the next mechanism after a refusal, and some servers never answer that second try)."""
+    offered = smtp.esmtp_features.get("auth", "").upper().split()
+    if not offered:
+        raise _Failure("the SMTP server offers no AUTH after STARTTLS", retry=False)
+    mech = "PLAIN" if "PLAIN" in offered else "LOGIN"
+    smtp.user, smtp.password = user, password
+    smtp.auth(mech, smtp.auth_plain if mech == "PLAIN" else smtp.auth_login)
+
+
 def _email_sender(cfg: EmailTarget, timeout: float) -> Callable[[Message], None]:
     def send(message: Message) -> None:
         user = os.environ.get(cfg.username_env) if cfg.username_env else None
@@ -147,7 +158,7 @@ def _email_sender(cfg: EmailTarget, timeout: float) -> Callable[[Message], None]
                     smtp.starttls(context=context)
                     smtp.ehlo()
                 if user and password:
-                    smtp.login(user, password)
+                    _login(smtp, user, password)
                 smtp.send_message(mail)
         except smtplib.SMTPAuthenticationError as exc:
             raise _Failure(f"SMTP login refused: {exc.smtp_code}", retry=False) from None
