@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from loyalscope.cli import app
-from loyalscope.models.nps import NPS
+from loyalscope.models.survey.nps import NPS
 
 runner = CliRunner()
 

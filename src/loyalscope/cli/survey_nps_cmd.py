@@ -15,7 +15,7 @@ from loyalscope.config import SurveyConfig
 from loyalscope.data.sources import detect_encoding, sniff_delimiter
 from loyalscope.errors import ConfigError, LoyalscopeError, SchemaError
 from loyalscope.i18n import t
-from loyalscope.models.nps import NPS
+from loyalscope.models.survey.nps import NPS
 
 
 def read_table(path: Path) -> pd.DataFrame:
