@@ -64,7 +64,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
             options={"percent_y": metric_id != "nps" and _percent(metric_id)},
             note=f"{K}.chart_note"))
     section.data = {**result.to_dict(), "series": {
-        mid: part.drop(columns=["metric_id", "start"]).to_dict("records")
+        mid: _records(part.drop(columns=["metric_id", "start"]))
         for mid, part in hist.groupby("metric_id", sort=False)}}
     return section
 
@@ -72,6 +72,11 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
 _LEFT_COLUMNS = {"metric": f"{K}.col.metric", "period": f"{K}.col.period",
                  "value": f"{K}.col.value", "expected": f"{K}.col.expected",
                  "range": f"{K}.col.range", "severity": f"{K}.col.severity"}
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts, missing values as None (never NaN)."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
 def _percent(metric_id: str) -> bool:
