@@ -252,7 +252,7 @@ class MonitorConfig(_Section):
     high_change: float = Field(default=0.2, gt=0)
     """A bad change of a volume (orders, revenue, buyers, new customers, complainants) by at
     least this share of its expected value, with a p-value below ``medium_p``, is "high"."""
-    halflife: float = Field(default=3.0, gt=0, le=60)
+    halflife: float = Field(default=2.0, gt=0, le=60)
     """Half-life in periods of the EWMA baselines."""
     seasonal: Literal["auto", "on", "off"] = "auto"
     """Baseline from the same period last year: "auto" uses it where it forecast the metric's

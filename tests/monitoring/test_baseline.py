@@ -53,9 +53,9 @@ def test_a_drop_is_far_outside_the_range_and_three_in_a_row_become_the_new_level
     y = x / n
     tr = track(y, n, np.ones(T, bool), "share", Settings(season=None), x=x)
     assert tr.p[24] < 1e-10 and y[24] < tr.low[24]
-    assert tr.expected[24] == pytest.approx(0.30, abs=0.01)
+    assert tr.expected[24] == pytest.approx(0.30, abs=0.025)  # a forecast: ~1 SE of 0.01
     # after three out-of-range periods the baseline restarts at the new level
-    assert tr.expected[30] == pytest.approx(0.21, abs=0.01)
+    assert tr.expected[30] == pytest.approx(0.21, abs=0.025)
     assert tr.p[30] > 1e-3
 
 

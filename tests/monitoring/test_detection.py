@@ -30,9 +30,11 @@ def _high(result, column: str, value: str) -> list:
 
 
 @pytest.mark.slow
-def test_a_30_percent_drop_in_one_regions_orders_is_a_high_alert_naming_the_region() -> None:
+@pytest.mark.parametrize("seed", [0, 3])
+def test_a_30_percent_drop_in_one_regions_orders_is_a_high_alert_naming_the_region(
+        seed: int) -> None:
     truth, result = _injected("order_drop:2026-06:0.3:region=east",
-                              ["orders", "buyers", "repurchase_rate"])
+                              ["orders", "buyers", "repurchase_rate"], seed=seed)
     assert truth["orders_removed"] > 0.25 * truth["orders_in_scope"]
     found = _high(result, "region", "east")
     assert found, [a.to_dict() for a in result.alerts]

@@ -51,9 +51,9 @@ from scipy import special, stats
 Kind = Literal["share", "mean", "count", "level"]
 RESTART_AFTER = 3
 """Consecutive out-of-range values on one side after which they are taken as a new level."""
-CAP = 20.0
-"""Squared errors above CAP x their weighted median (|z| > ~3 for normal errors) count as the
-cap in the spread: a start-up period or an old shock does not widen the range for years."""
+MEDIAN_CHI2_1 = 0.454936
+"""Median of a chi-square with one degree of freedom: weighted median of z^2 / this estimates
+the variance robustly (a start-up period or an old shock does not widen the range for years)."""
 SMALL_COUNT = 50
 """Below this expected count (successes or failures) a share's p-value is also computed
 exactly from the beta-binomial."""
@@ -65,10 +65,10 @@ SELECT_RATIO = 0.8
 class Settings:
     """How a series is tracked (see the module docstring)."""
 
-    halflife: float = 3.0
+    halflife: float = 2.0
     trend: float = 1.0
     """Smoothing of the trend as a fraction of the level's (0: no trend)."""
-    damping: float = 0.98
+    damping: float = 0.95
     """Damping of the trend per period ahead (Gardner & McKenzie 1985)."""
     scale_halflife: float = 12.0
     """Half-life in periods of the weights of past errors in the spread."""
@@ -79,8 +79,9 @@ class Settings:
     min_history: int = 6
     window: int = 24
     clip: float = 3.0
-    cap: float = 20.0
-    """Squared errors above ``cap`` times their weighted median count as the cap."""
+    cap: float = 2.5
+    """Errors beyond ``cap`` robust standard deviations (from the weighted median of the squared
+    errors) count as ``cap`` in the spread, which is then corrected for the winsorising."""
     burn_in: int = 0
     """Errors of the first ``burn_in`` usable periods (an unsettled baseline) are not used."""
     outlier_p: float = 1e-3
@@ -224,8 +225,9 @@ def _spread(kind: Kind, errs: _Errors, t: int, settings: Settings, f: float, n: 
     w = 0.5 ** (age / settings.scale_halflife)
     m = float(w.sum() ** 2 / (w**2).sum())
     sq = e**2 if kind == "share" else e**2 / v
-    cap = settings.cap * _weighted_median(sq, w)
-    sq = np.minimum(sq, cap) if cap > 0 else sq
+    limit = settings.cap**2 * _weighted_median(sq, w) / MEDIAN_CHI2_1
+    if limit > 0:
+        sq = np.minimum(sq, limit) / _winsor_consistency(settings.cap)
     if kind == "share":
         tau2 = max(0.0, float(np.average(sq - v, weights=w)))
         var = _unit_var(kind, f, n) + tau2
@@ -235,6 +237,14 @@ def _spread(kind: Kind, errs: _Errors, t: int, settings: Settings, f: float, n: 
     if kind == "count":  # never less spread than a Poisson count
         sigma2 = max(sigma2, 1.0)
     return sigma2 * _unit_var(kind, f, n), m - 1, 0.0
+
+
+def _winsor_consistency(c: float) -> float:
+    """E[min(Z^2, c^2)] of a standard normal Z: the share of the variance a winsorised
+    mean of squares keeps."""
+    tail = float(special.ndtr(-c))
+    dens = float(np.exp(-c * c / 2) / np.sqrt(2 * np.pi))
+    return 1.0 - 2 * tail - 2 * c * dens + 2 * c * c * tail
 
 
 def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
