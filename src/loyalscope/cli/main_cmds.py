@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from loyalscope import __version__
-from loyalscope.cli.app import app, console, emit_json, fail
+from loyalscope.cli.app import app, console, emit_json, fail, load_config
 from loyalscope.config import AnalysisConfig
 from loyalscope.errors import LoyalscopeError
 from loyalscope.i18n import normalise_lang, t, use_lang
@@ -30,13 +30,14 @@ def run_analysis(data: list[str], out: Path, config: AnalysisConfig, lang: str,
     """Load ``data``, analyse it and write every output into ``out``; return the output paths."""
     from loyalscope.analysis import analyze
     from loyalscope.data.load import load
-    from loyalscope.report.outputs import write_outputs
+    from loyalscope.report.outputs import require_transactions, write_outputs
 
     started = time.perf_counter()
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), console=console, disable=quiet, transient=True) as bar:
         task = bar.add_task(t("cli.loading"), total=None)
         dataset = load(*data, config=config)
+        require_transactions(dataset, out)
 
         def progress(section_id: str, i: int, n: int) -> None:
             label = t(f"report.section.{section_id}") if section_id != "done" else t("cli.writing")
@@ -65,7 +66,7 @@ def analyze(
     """Analyse DATA and write report.html, loyalscope.xlsx, analysis.json, customers.parquet and
     quarantine.csv into --out."""
     try:
-        config = AnalysisConfig.load(config_path, **{"locale": lang, "analysis.period": period})
+        config = load_config(config_path, data, **{"locale": lang, "analysis.period": period})
         language = normalise_lang(lang or config.locale)
         with use_lang(language):
             result = run_analysis(data, out, config, language, quiet=as_json)
@@ -77,7 +78,7 @@ def analyze(
     with use_lang(language):
         console.print(t("cli.report_written", path=result["outputs"]["report"]))
     for key, path in result["outputs"].items():
-        console.print(f"  {key}: {path}")
+        console.print(f"  {key}: {path}", markup=False)
 
 
 @app.command()

@@ -10,7 +10,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from loyalscope.cli.app import console, emit_json, fail
+from loyalscope.cli.app import console, emit_json, fail, load_config, mapped
 from loyalscope.cli.survey_app import survey_app
 from loyalscope.errors import ConfigError, LoyalscopeError
 from loyalscope.i18n import t
@@ -160,11 +160,14 @@ def pls(
     n_perm: int = typer.Option(1000, "--permutations", min=10, help="Permutations of the multi-group test."),
     predict: bool = typer.Option(False, "--predict", help="Also Q-squared by blindfolding and PLSpredict (10 folds)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    config: Path | None = typer.Option(None, "--config", "-c", help=t("data.cli.config_help")),
 ) -> None:
     """Fit a PLS path model (e.g. ACSI / ECSI): paths, R squared, GoF, 0-100 index, reliability."""
     try:
-        out = run_pls(_read(data), spec, n_boot=n_boot, seed=seed, data_file=str(data), consistent=consistent,
-                      groups=groups, n_perm=n_perm, predict=predict)
+        cfg = load_config(config, [str(data)])  # [mapping.surveys] renames columns to the spec's
+        out = run_pls(mapped(_read(data), cfg, "surveys"), spec, n_boot=n_boot, seed=seed,
+                      data_file=str(data), consistent=consistent, groups=groups, n_perm=n_perm,
+                      predict=predict)
     except LoyalscopeError as exc:
         fail(exc, as_json)
     if as_json:

@@ -4,7 +4,10 @@ Two stages:
 
 - :func:`parse_raw` (per source file): ``empty_row``; a required value that is empty
   (``missing_required``) or cannot be read (``unparseable``) quarantines the row. An optional
-  value that cannot be read is left empty and counted in a note (the row is kept).
+  value that cannot be read is left empty and counted in a note (the row is kept). A required
+  column that a row may leave empty (``data.shapes.row_optional_columns``: a transactions
+  customer id or amount, a line file's order time) keeps an unreadable value in
+  ``_bad_<column>``; the shapes quarantine that row's whole order with reason ``unparseable``.
 - :func:`check_table` (per canonical table, all sources together): ``future_date`` (time column
   after now, unless ``[data] future_dates = "accept"``), ``negative_amount`` (transactions with
   amount < 0) and ``duplicate_key`` (the first occurrence is kept).
@@ -31,6 +34,7 @@ import pandas as pd
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import parse, schema
 from loyalscope.data.quality import QUARANTINE_COLUMNS
+from loyalscope.data.shapes import BAD, row_optional_columns
 from loyalscope.data.sources import RawTable
 from loyalscope.i18n import t
 
@@ -106,6 +110,10 @@ def parse_raw(raw: RawTable, table: str, mapping: dict[str, str], config: Analys
     rejected |= empty
 
     out = pd.DataFrame(index=frame.index)
+    # data.shapes hook: required columns a row may leave empty (guests, Shopify continuation
+    # lines); an unreadable value there is kept in ``_bad_<column>`` and shapes quarantines the
+    # whole order with reason "unparseable" (a line dropped here would silently shrink its order).
+    row_optional = row_optional_columns(table, mapping)
     for canon, header in mapping.items():
         col = spec.column(canon)
         src = frame[header]
@@ -115,7 +123,12 @@ def parse_raw(raw: RawTable, table: str, mapping: dict[str, str], config: Analys
         if col.nonnegative and col.dtype == "float64":
             neg = (values < 0).fillna(False).to_numpy()
             bad |= neg
-        if col.required:
+        if col.required and canon in row_optional:
+            if bad.any():
+                flags = pd.Series(bad, index=values.index)
+                out[f"{BAD}{canon}"] = src.where(flags).astype(object)
+                values = values.mask(flags)
+        elif col.required:
             for mask, reason, key in ((missing, "missing_required", "detail_missing"),
                                       (bad, "unparseable", "detail_unparseable")):
                 m = mask & ~rejected
@@ -142,9 +155,13 @@ def parse_raw(raw: RawTable, table: str, mapping: dict[str, str], config: Analys
 
 def check_table(
     table: str, frames: list[pd.DataFrame], config: AnalysisConfig, now: pd.Timestamp,
+    shaped: bool = False,
 ) -> tuple[Checked, pd.DataFrame | None]:
     """Table-wide checks; returns the accepted rows and, for transactions under
-    ``negative_amounts = "returns"``, the return rows made from negative amounts."""
+    ``negative_amounts = "returns"``, the return rows made from negative amounts.
+
+    ``shaped``: the negative-amount and duplicate-key rules are left to ``data.shapes`` (order
+    lines, cancellations and refunds of real exports)."""
     spec = schema.table(table)
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     parts: list[pd.DataFrame] = []
@@ -161,7 +178,7 @@ def check_table(
                 pd.Series([t("data.validate.detail_future", column=tcol, value=v, now=now) for v in vals])))
             keep &= ~fut
 
-    if table == "transactions" and "amount" in df.columns:
+    if table == "transactions" and "amount" in df.columns and not shaped:
         neg = keep & (df["amount"] < 0).fillna(False).to_numpy()
         if neg.any():
             sub = df[neg]
@@ -180,7 +197,7 @@ def check_table(
             keep &= ~neg
 
     key = [k for k in spec.key if k in df.columns]
-    if key and keep.any():
+    if key and keep.any() and not (shaped and table == "transactions"):
         kept = df[keep]
         dup = kept.duplicated(subset=key, keep="first")
         if dup.any():
