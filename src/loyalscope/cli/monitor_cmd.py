@@ -12,8 +12,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, Progress, TextColumn
 
-from loyalscope.cli.app import app, emit_json, err_console, fail
-from loyalscope.config import AnalysisConfig
+from loyalscope.cli.app import app, emit_json, err_console, fail, load_config
 from loyalscope.errors import ConfigError, LoyalscopeError
 from loyalscope.i18n import normalise_lang, t, use_lang
 
@@ -24,7 +23,8 @@ EXIT_DELIVERY = 4
 @app.command(help=t("monitoring.cli.help", "en") + " / " + t("monitoring.cli.help", "zh"))
 def monitor(
     data: list[str] = typer.Argument(..., help="Files, a folder, or a database URL."),
-    config_path: Path | None = typer.Option(None, "--config", "-c", help="loyalscope.toml"),
+    config_path: Path | None = typer.Option(
+        None, "--config", "-c", help="loyalscope.toml (default: the one beside the data)"),
     period: str | None = typer.Option(None, "--period", help="day|week|month|quarter|year"),
     at: str | None = typer.Option(None, "--at", help="Period to check, e.g. 2025-11 (default: "
                                                      "the latest complete one)."),
@@ -39,7 +39,7 @@ def monitor(
     from loyalscope.monitoring.message import build
 
     try:
-        config = AnalysisConfig.load(config_path, **{"locale": lang, "monitor.period": period})
+        config = load_config(config_path, data, **{"locale": lang, "monitor.period": period})
         language = normalise_lang(lang or config.locale)
         channels = config.monitor.notify
         if notify and not (channels.webhooks or channels.email):
