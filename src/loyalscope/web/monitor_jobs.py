@@ -196,9 +196,12 @@ class MonitorScheduler:
                     self.runs.add_run(row.id, due)
 
     def _fire(self, monitor_id: str) -> None:
-        """APScheduler's callback at a fire time: queue that fire time's run (once)."""
+        """APScheduler's callback at a fire time: queue that fire time's run (once). A fire
+        time while the monitor still has a run waiting for a worker is folded into that run
+        (it will check the same latest complete period): a schedule faster than its runs
+        never piles up a queue."""
         row = self.runs.monitor(monitor_id)
-        if row is None:
+        if row is None or self.runs.runs(monitor_id, status="queued", limit=1):
             return
         due = last_fire(trigger(row.cron, row.timezone), datetime.now(UTC))
         if due is not None:
