@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from loyalscope.config import AnalysisConfig
 from loyalscope.data.dataset import Dataset
 from loyalscope.data.simulate import SimulatedCompany, simulate
 
@@ -18,4 +19,6 @@ def steady() -> SimulatedCompany:
 
 @pytest.fixture(scope="session")
 def steady_ds(steady: SimulatedCompany) -> Dataset:
-    return Dataset.from_frames(steady.tables)
+    # the simulator asks its loyalty question on 1-10 (as the demo declares)
+    cfg = AnalysisConfig.model_validate({"survey": {"scales": {"loyalty_score": "1-10"}}})
+    return Dataset.from_frames(steady.tables, config=cfg)

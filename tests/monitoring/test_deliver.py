@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import pytest
-from receivers import SECRET, smtp_server, webhook_server
 
 from loyalscope.config import AnalysisConfig, NotifyConfig
 from loyalscope.i18n import t
 from loyalscope.monitoring import monitor
 from loyalscope.monitoring.deliver import notify
+from receivers import SECRET, smtp_server, webhook_server
 
 
 @pytest.fixture(scope="module")

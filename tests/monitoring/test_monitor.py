@@ -3,7 +3,7 @@ lags, configuration errors, and the same answer for a period whenever it is aske
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -12,6 +12,7 @@ import pytest
 from loyalscope.config import AnalysisConfig
 from loyalscope.errors import ConfigError
 from loyalscope.metrics import compute
+from loyalscope.metrics.window import inactivity_days
 from loyalscope.monitoring import monitor
 from loyalscope.monitoring.catalogue import headline_ids
 from loyalscope.monitoring.monitor import evaluate
@@ -52,10 +53,18 @@ def test_a_metric_not_final_yet_is_checked_at_its_last_final_period(result) -> N
     assert check.period == "2025-10"  # returns of November orders are still coming in
 
 
-def test_churn_is_not_learnt_before_the_inactivity_window_is_covered(result) -> None:
-    states = result.watched["churn_rate"].total.state
-    assert states[1:6] == ["warmup"] * 5  # February to June 2024: nobody could have churned
-    assert states[7] == "ok"
+def test_churn_is_not_learnt_before_the_inactivity_window_is_covered(steady_ds, result) -> None:
+    total = result.watched["churn_rate"].total
+    first = min(total.periods)  # January 2024, partial
+    window = inactivity_days(steady_ds)  # the churn metric's own window (from the data's gaps)
+    covered = first + timedelta(days=window)
+    assert 60 <= window <= 400
+    complete = [(p, s) for p, s in zip(total.periods, total.state, strict=True)
+                if s not in ("partial", "not_final")]
+    before = [s for p, s in complete if p < covered]
+    after = [s for p, s in complete if p >= covered]
+    assert len(before) >= 1 and set(before) == {"warmup"}  # nobody could have churned yet
+    assert after and "warmup" not in after and after[0] == "ok"
 
 
 def test_threshold_raises_its_severity(steady_ds) -> None:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.metrics import compute
+from loyalscope.metrics.window import inactivity_days
 from loyalscope.monitoring import catalogue
 from loyalscope.monitoring.baseline import Kind
 from loyalscope.monitoring.periods import calendar, shift
@@ -82,7 +83,7 @@ def frame(ds: Dataset, grain: str) -> Frame:
     tx = ds.table("transactions", "order_ts")
     v = tx.order_ts.min().execute()
     first = end if v is None or pd.isna(v) else pd.Timestamp(v).date()
-    warm = first + timedelta(days=ds.config.analysis.inactivity_days)
+    warm = first + timedelta(days=inactivity_days(ds))  # configured, or from the data's gaps
     return Frame(calendar(first, end, grain), grain, first, end, warm)
 
 
