@@ -27,7 +27,9 @@ def version(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -
 
 def run_analysis(data: list[str], out: Path, config: AnalysisConfig, lang: str,
                  quiet: bool = False) -> dict[str, Any]:
-    """Load ``data``, analyse it and write every output into ``out``; return the output paths."""
+    """Load ``data``, analyse it and write every output into ``out``; return the output paths,
+    the sections' states, the data quality, the total seconds and the seconds per step
+    (``load``, each section in report order, ``write``)."""
     from loyalscope.analysis import analyze
     from loyalscope.data.load import load
     from loyalscope.report.outputs import write_outputs
@@ -36,21 +38,38 @@ def run_analysis(data: list[str], out: Path, config: AnalysisConfig, lang: str,
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), console=console, disable=quiet, transient=True) as bar:
         task = bar.add_task(t("cli.loading"), total=None)
+        steps = _StepClock()
         dataset = load(*data, config=config)
 
         def progress(section_id: str, i: int, n: int) -> None:
+            steps.lap(section_id if section_id != "done" else "write")
             label = t(f"report.section.{section_id}") if section_id != "done" else t("cli.writing")
             bar.update(task, description=label, completed=i, total=n)
 
         analysis = analyze(dataset, config, progress=progress)
         paths = {k: str(v) for k, v in write_outputs(analysis, dataset, out, lang).items()}
+        steps.lap("")
     return {
         "outputs": paths,
         "sections": {s.id: ("skipped: " + s.skipped_kw.get("reason", "")) if s.skipped else "ok"
                      for s in analysis.sections},
         "quality": dataset.quality.to_dict(),
         "seconds": round(time.perf_counter() - started, 2),
+        "steps": steps.seconds,
     }
+
+
+class _StepClock:
+    """Seconds per step of ``analyze``: ``load``, each section, ``write`` (the outputs)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._step, self._since = "load", time.perf_counter()
+
+    def lap(self, next_step: str) -> None:
+        now = time.perf_counter()
+        self.seconds[self._step] = round(self.seconds.get(self._step, 0.0) + now - self._since, 3)
+        self._step, self._since = next_step, now
 
 
 @app.command()
