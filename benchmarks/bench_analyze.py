@@ -52,6 +52,7 @@ class Run:
     seconds: float = 0.0
     vmhwm_mib: float = 0.0
     maxrss_mib: float = 0.0
+    cpu_s: float = 0.0
     steps: dict[str, float] = field(default_factory=dict)
     load: tuple[float, float] = (0.0, 0.0)
     error: str = ""
@@ -68,8 +69,8 @@ def _vmhwm_mib(pid: int) -> float:
     return 0.0
 
 
-def run_process(args: list[str], out: Path) -> tuple[float, float, float, int, str]:
-    """Run ``args``; return (seconds, VmHWM MiB, ru_maxrss MiB, exit code, stdout).
+def run_process(args: list[str], out: Path) -> tuple[float, float, float, int, str, float]:
+    """Run ``args``; return (seconds, VmHWM MiB, ru_maxrss MiB, exit code, stdout, CPU seconds).
 
     stdout and stderr go to files in ``out`` (no pipe to fill); the child is reaped with
     ``wait4`` so that its own resource usage is read, not the sum over children.
@@ -88,7 +89,8 @@ def run_process(args: list[str], out: Path) -> tuple[float, float, float, int, s
         seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     text = (out / "stdout.txt").read_text(encoding="utf-8", errors="replace")
-    return seconds, peak, usage.ru_maxrss / 1024, proc.returncode, text
+    cpu = usage.ru_utime + usage.ru_stime
+    return seconds, peak, usage.ru_maxrss / 1024, proc.returncode, text, cpu
 
 
 def measure_size(customers: int, density: float, work: Path) -> Run:
@@ -98,7 +100,7 @@ def measure_size(customers: int, density: float, work: Path) -> Run:
     cli = [sys.executable, "-m", "loyalscope"]
     sim = [*cli, "simulate", "--customers", str(customers), "--density", str(density),
            "--seed", "0", "--out", str(data), "--json"]
-    run.simulate_s, _, _, code, text = run_process(sim, work / "simulate")
+    run.simulate_s, _, _, code, text, _ = run_process(sim, work / "simulate")
     if code != 0:
         run.error = f"simulate exit {code}"
         return run
@@ -108,7 +110,8 @@ def measure_size(customers: int, density: float, work: Path) -> Run:
     if engine:
         args += ["--engine", engine]
     before = os.getloadavg()[0]
-    run.seconds, run.vmhwm_mib, run.maxrss_mib, code, text = run_process(args, work / "analyze")
+    run.seconds, run.vmhwm_mib, run.maxrss_mib, code, text, run.cpu_s = run_process(
+        args, work / "analyze")
     run.load = (before, os.getloadavg()[0])
     if code != 0:
         run.error = f"analyze exit {code}: {text[-300:]}"
@@ -139,18 +142,19 @@ def report(runs: list[Run], size: str) -> str:
         "VmHWM (ru_maxrss beside it). Engine: "
         f"{os.environ.get('LS_BENCH_ANALYZE_ENGINE') or 'duckdb (default)'}. {machine()}.",
         "Load average (1 min) at the start / end of each run is shown: on a shared machine the "
-        "figures are upper bounds.",
+        "figures are upper bounds; CPU s (user + system of the process, all threads) moves less "
+        "with the load than wall-clock seconds.",
         "",
-        "| customers | orders | total s | peak MiB (VmHWM) | ru_maxrss MiB | largest steps (s) | "
-        "load avg | simulate s |",
-        "|---|---|---|---|---|---|---|---|",
+        "| customers | orders | total s | CPU s | peak MiB (VmHWM) | ru_maxrss MiB | "
+        "largest steps (s) | load avg | simulate s |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
         if r.error:
-            lines.append(f"| {r.customers:,} | {r.orders:,} | failed: {r.error} | | | | | |")
+            lines.append(f"| {r.customers:,} | {r.orders:,} | failed: {r.error} | | | | | | |")
             continue
         lines.append(
-            f"| {r.customers:,} | {r.orders:,} | {r.seconds:.1f} | {r.vmhwm_mib:,.0f} | "
+            f"| {r.customers:,} | {r.orders:,} | {r.seconds:.1f} | {r.cpu_s:.1f} | {r.vmhwm_mib:,.0f} | "
             f"{r.maxrss_mib:,.0f} | {_largest(r.steps)} | {r.load[0]:.1f} / {r.load[1]:.1f} | "
             f"{r.simulate_s:.1f} |")
     ok = [r for r in runs if not r.error]
