@@ -33,7 +33,7 @@ def run_analysis(data: list[str], out: Path, config: AnalysisConfig, lang: str,
     from loyalscope.analysis import analyze
     from loyalscope.data.load import load
     from loyalscope.engine import open_engine
-    from loyalscope.report.outputs import write_outputs
+    from loyalscope.report.outputs import require_transactions, write_outputs
 
     started = time.perf_counter()
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -42,6 +42,7 @@ def run_analysis(data: list[str], out: Path, config: AnalysisConfig, lang: str,
         steps = _StepClock()
         con = open_engine(config.engine, _engine_for(data, config))
         dataset = load(*data, config=config, con=con)
+        require_transactions(dataset, out)
 
         def progress(section_id: str, i: int, n: int) -> None:
             steps.lap(section_id if section_id != "done" else "write")
