@@ -2,9 +2,12 @@
 
 ``analyze DATA --engine spark`` runs as a user runs it (a fresh process, no PYSPARK_PYTHON set,
 a working directory shared by two runs), and every number, text and missing value of
-``analysis.json`` and ``customers.parquet`` equals the DuckDB run's. Floating-point sums may be
-added up in another order on another engine, so floats agree to 1e-12 relative (the last digit or
-two of a double); integers and texts are equal.
+``analysis.json`` and ``customers.parquet`` equals the DuckDB run's. Integers, texts and missing values are equal.
+Floating-point sums are added up in another order on another engine (the last bit of a money sum
+differs), so floats agree to 1e-10 relative: the model fits amplify that last bit a little
+(a Gamma-Gamma estimate moved by 1e-12). Standard errors, covariances and intervals of the
+purchase models come from a finite-difference Hessian, which amplifies it to about 1e-9: they
+agree to 1e-6.
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ def _analyze(data: Path, out: Path, cwd: Path, *extra: str) -> dict[str, Any]:
     return json.loads(res.stdout)
 
 
+_HESSIAN = ("covariance", ".se", "].se", "lower_95", "upper_95")
+
+
 def _walk(a: Any, b: Any, where: str, diffs: list[str]) -> None:
     if isinstance(a, dict) and isinstance(b, dict):
         for k in sorted(set(a) | set(b)):
@@ -51,7 +57,8 @@ def _walk(a: Any, b: Any, where: str, diffs: list[str]) -> None:
         for i, (x, y) in enumerate(zip(a, b, strict=False)):
             _walk(x, y, f"{where}[{i}]", diffs)
     elif isinstance(a, float) and isinstance(b, float | int) and not isinstance(b, bool):
-        if not (a == b or math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)):
+        rel = 1e-6 if any(k in where for k in _HESSIAN) else 1e-10
+        if not (a == b or math.isclose(a, b, rel_tol=rel, abs_tol=1e-12)):
             diffs.append(f"{where}: spark {a!r}, duckdb {b!r}")
     elif a != b or type(a) is not type(b):
         if isinstance(a, int | float) and isinstance(b, int | float) and a == b:
@@ -101,7 +108,7 @@ def test_customers_parquet_matches_duckdb(runs: dict[str, Any]) -> None:
     duck = pd.read_parquet(root / "duck" / "customers.parquet").sort_values(key).reset_index(drop=True)
     spark = pd.read_parquet(root / "spark" / "customers.parquet").sort_values(key).reset_index(drop=True)
     assert list(spark.columns) == list(duck.columns)
-    pd.testing.assert_frame_equal(spark, duck, check_dtype=False, check_exact=False, rtol=1e-12)
+    pd.testing.assert_frame_equal(spark, duck, check_dtype=False, check_exact=False, rtol=1e-10)
 
 
 def test_churn_reasons_are_the_simulated_ones(runs: dict[str, Any]) -> None:
