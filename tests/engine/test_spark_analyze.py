@@ -57,7 +57,8 @@ def _walk(a: Any, b: Any, where: str, diffs: list[str]) -> None:
         for i, (x, y) in enumerate(zip(a, b, strict=False)):
             _walk(x, y, f"{where}[{i}]", diffs)
     elif isinstance(a, float) and isinstance(b, float | int) and not isinstance(b, bool):
-        hessian = "covariance" in where or where.rsplit(".", 1)[-1] in _HESSIAN
+        keys = set(where.replace("[", ".").split("."))  # se.a as well as a list's lower_95
+        hessian = "covariance" in where or bool(keys & _HESSIAN)
         rel = 1e-6 if hessian else 1e-10
         if not (a == b or math.isclose(a, b, rel_tol=rel, abs_tol=1e-12)):
             diffs.append(f"{where}: spark {a!r}, duckdb {b!r}")
