@@ -42,15 +42,19 @@ def _analyze(data: Path, out: Path, cwd: Path, *extra: str) -> dict[str, Any]:
 _HESSIAN = {"se", "lower_95", "upper_95"}  # keys of finite-difference results (and covariance)
 
 
-def _walk(a: Any, b: Any, where: str, diffs: list[str]) -> None:
+def _walk(a: Any, b: Any, where: str, diffs: list[str], scale: float = 0.0) -> None:
+    """``scale``: an interval bound is estimate -/+ 1.96 se; near 0 it cancels, so its 1e-6 is
+    taken of the interval's size (|lower| + |upper|), not of the bound."""
     if isinstance(a, dict) and isinstance(b, dict):
+        bounds = [v for v in (b.get("lower_95"), b.get("upper_95")) if isinstance(v, float | int)]
+        scale = sum(abs(v) for v in bounds) if len(bounds) == 2 else 0.0
         for k in sorted(set(a) | set(b)):
             if k in ("created", "engine"):
                 continue
             if k not in a or k not in b:
                 diffs.append(f"{where}.{k}: only on {'spark' if k in a else 'duckdb'}")
                 continue
-            _walk(a[k], b[k], f"{where}.{k}", diffs)
+            _walk(a[k], b[k], f"{where}.{k}", diffs, scale if k in ("lower_95", "upper_95") else 0.0)
     elif isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
             diffs.append(f"{where}: {len(a)} items on spark, {len(b)} on duckdb")
@@ -60,7 +64,7 @@ def _walk(a: Any, b: Any, where: str, diffs: list[str]) -> None:
         keys = set(where.replace("[", ".").split("."))  # se.a as well as a list's lower_95
         hessian = "covariance" in where or bool(keys & _HESSIAN)
         rel = 1e-6 if hessian else 1e-10
-        if not (a == b or math.isclose(a, b, rel_tol=rel, abs_tol=1e-12)):
+        if not (a == b or math.isclose(a, b, rel_tol=rel, abs_tol=max(1e-12, rel * scale))):
             diffs.append(f"{where}: spark {a!r}, duckdb {b!r}")
     elif a != b or type(a) is not type(b):
         if isinstance(a, int | float) and isinstance(b, int | float) and a == b:
