@@ -33,6 +33,15 @@ One section per area; each area owns its section class. Example ``loyalscope.tom
     kind = "dingtalk"
     url = "https://oapi.dingtalk.com/robot/send?access_token=..."
     secret_env = "DINGTALK_SECRET"
+
+    [engine]
+    use = "duckdb"                   # or "duckdb:warehouse.duckdb", "spark", "postgres://..."
+
+    [engine.duckdb]
+    memory_limit = "4GB"
+
+    [engine.spark]
+    master = "local[4]"              # or "spark://host:7077", "yarn", "sc://host:15002"
 """
 
 from __future__ import annotations
@@ -354,6 +363,51 @@ class MonitorConfig(_Section):
     def metric(self, metric_id: str) -> MonitorMetric:
         """Settings of ``metric_id`` (defaults where not configured)."""
         return self.metrics.get(metric_id) or MonitorMetric()
+class DuckDBSettings(_Section):
+    """DuckDB settings (``SET memory_limit`` ...; https://duckdb.org/docs/configuration/overview)."""
+
+    memory_limit: str | None = Field(default=None, pattern=r"^\s*\d+(\.\d+)?\s*[KMGT]?i?B\s*$")
+    """Most memory DuckDB may use before spilling to ``temp_directory``, e.g. "4GB"; None:
+    DuckDB's default (80% of RAM)."""
+    threads: int | None = Field(default=None, ge=1)
+    """Worker threads; None: one per core."""
+    temp_directory: str | None = None
+    """Where DuckDB spills when the memory limit is reached; None: DuckDB's default."""
+
+
+class SparkSettings(_Section):
+    """Spark settings for ``[engine] use = "spark"`` (https://spark.apache.org/docs/latest/configuration.html)."""
+
+    master: str = "local[2]"
+    """``local[N]``, ``spark://host:7077``, ``yarn``, ``k8s://...``, or a Spark Connect URL
+    ``sc://host:15002`` (then the other settings belong to the server)."""
+    shuffle_partitions: int = Field(default=4, ge=1)
+    """``spark.sql.shuffle.partitions``: about 2-3 per core of the cluster."""
+    driver_memory: str = "2g"
+    """``spark.driver.memory``: the driver holds only per-distinct statistics and aggregates."""
+    executor_memory: str | None = None
+    """``spark.executor.memory`` on a cluster; None: Spark's default."""
+    warehouse_dir: str | None = None
+    """``spark.sql.warehouse.dir``; None: a private temporary folder removed at exit, so two
+    runs in one folder never collide. Set it (with ``catalog = "hive"``) to read tables kept
+    in a Spark warehouse (``loyalscope analyze pyspark://``)."""
+    catalog: Literal["in-memory", "hive"] = "in-memory"
+    """``spark.sql.catalogImplementation``."""
+    python: str | None = None
+    """The Python of the workers (``PYSPARK_PYTHON``); None: the running interpreter, which has
+    pandas and pyarrow. On a cluster: the path of a Python with them on every worker."""
+    conf: dict[str, str] = Field(default_factory=dict)
+    """Any other Spark setting, e.g. ``"spark.executor.cores" = "4"``."""
+
+
+class EngineConfig(_Section):
+    """Where the data work runs."""
+
+    use: str = "duckdb"
+    """``duckdb`` (in memory), ``duckdb:PATH`` (a DuckDB file), ``spark``, or a database URL
+    (``postgres://user:password@host:5432/db``)."""
+    duckdb: DuckDBSettings = Field(default_factory=DuckDBSettings)
+    spark: SparkSettings = Field(default_factory=SparkSettings)
 
 
 class AnalysisConfig(_Section):
@@ -368,6 +422,7 @@ class AnalysisConfig(_Section):
     survey: SurveyConfig = Field(default_factory=SurveyConfig)
     segments: SegmentsConfig = Field(default_factory=SegmentsConfig)
     monitor: MonitorConfig = Field(default_factory=MonitorConfig)
+    engine: EngineConfig = Field(default_factory=EngineConfig)
 
     source_path: str | None = Field(default=None, exclude=True)
 

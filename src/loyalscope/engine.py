@@ -6,14 +6,24 @@ time zone, see ``DataConfig.timezone``) are never shifted.
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 from ibis.backends import BaseBackend
 
 from loyalscope.errors import ConfigError
+
+if TYPE_CHECKING:
+    from loyalscope.config import DuckDBSettings, EngineConfig, SparkSettings
+
+SPARK_NAMES = ("pyspark", "spark", "pyspark://", "spark://local")
 
 
 @dataclass(frozen=True)
@@ -41,7 +51,7 @@ def connect(url: str | Path | None = None, **kwargs: Any) -> BaseBackend:
         con = ibis.duckdb.connect(**kwargs)
     elif isinstance(url, Path) or str(url).endswith((".duckdb", ".ddb", ".db")):
         con = ibis.duckdb.connect(str(url), **kwargs)
-    elif str(url) in ("pyspark", "spark", "pyspark://"):
+    elif str(url) in SPARK_NAMES or str(url).startswith("pyspark://"):
         con = connect_spark(**kwargs)
     else:
         try:
@@ -56,8 +66,56 @@ def connect(url: str | Path | None = None, **kwargs: Any) -> BaseBackend:
     return con
 
 
-def connect_spark(session: Any = None, shuffle_partitions: int = 4) -> BaseBackend:
-    """Connect Ibis to a Spark session (a new local one unless ``session`` is given)."""
+def open_engine(settings: EngineConfig, use: str | None = None) -> BaseBackend:
+    """The connection an analysis runs on, from ``[engine]`` (and ``--engine``).
+
+    Parameters
+    ----------
+    settings : EngineConfig
+        ``[engine]`` of loyalscope.toml: ``use`` and the ``duckdb`` / ``spark`` settings.
+    use : str, optional
+        Overrides ``settings.use``: ``duckdb``, ``duckdb:PATH``, ``spark`` (or ``pyspark://``),
+        a Spark Connect URL ``sc://host:15002``, or a database URL (``postgres://...``).
+    """
+    spec = (use or settings.use or "duckdb").strip()
+    if spec in ("duckdb", "duckdb://", "", ":memory:"):
+        return connect_duckdb(None, settings.duckdb)
+    if spec.startswith("duckdb:"):
+        path = spec.removeprefix("duckdb:").removeprefix("//")
+        return connect_duckdb(path or None, settings.duckdb)
+    if spec in SPARK_NAMES or spec.startswith("pyspark://"):
+        return connect_spark(settings=settings.spark)
+    if spec.startswith("sc://"):
+        return connect_spark(settings=settings.spark.model_copy(update={"master": spec}))
+    if "://" not in spec and not spec.endswith((".duckdb", ".ddb", ".db")):
+        from loyalscope.i18n import t
+
+        raise ConfigError(t("engine.unknown", value=spec), value=spec, fix=t("engine.unknown_fix"))
+    return connect(spec)
+
+
+def connect_duckdb(path: str | None, settings: DuckDBSettings | None = None) -> BaseBackend:
+    """DuckDB in memory (``path`` None) or in a file, with ``[engine.duckdb]`` applied."""
+    con = connect(Path(path) if path else None)
+    if settings is not None:
+        for key in ("memory_limit", "threads", "temp_directory"):
+            value = getattr(settings, key)
+            if value is not None:
+                quoted = str(value).replace("'", "''")
+                con.raw_sql(f"SET {key} = '{quoted}'")
+    return con
+
+
+def connect_spark(session: Any = None, shuffle_partitions: int = 4,
+                  settings: SparkSettings | None = None) -> BaseBackend:
+    """Connect Ibis to a Spark session (a new one from ``settings`` unless ``session`` is given).
+
+    A new session gets, from ``[engine.spark]``: the master (``local[N]``, a cluster, or a Spark
+    Connect URL ``sc://...``), shuffle partitions, driver and executor memory, the warehouse
+    folder (by default a private temporary one, removed at exit, so that two runs in one
+    folder never collide over ``./spark-warehouse``), the catalog, and the workers' Python
+    (by default the running interpreter, which has pandas and pyarrow: ``PYSPARK_PYTHON``).
+    """
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:  # pragma: no cover - depends on the extra
@@ -65,17 +123,67 @@ def connect_spark(session: Any = None, shuffle_partitions: int = 4) -> BaseBacke
             "PySpark is not installed.", fix="pip install 'loyalscope[spark]' (needs Java 17)."
         ) from exc
     if session is None:
-        session = (
-            SparkSession.builder.master("local[2]")
-            .appName("loyalscope")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.driver.memory", "2g")
-            .getOrCreate()
-        )
+        if settings is None:
+            from loyalscope.config import SparkSettings
+
+            settings = SparkSettings(shuffle_partitions=shuffle_partitions)
+        session = _spark_session(SparkSession, settings)
+    for key, value in ARROW_CONF.items():
+        session.conf.set(key, value)
     return ibis.pyspark.connect(session)
+
+
+ARROW_CONF = {
+    # pandas <-> Spark through Arrow, never the pickle path: there a missing value of a pandas
+    # string column (pd.NA) reaches the JVM as the text "net.razorvine.pickle.objects.
+    # ClassDictConstructor@..." and NaN stays NaN instead of NULL. No silent fallback to it.
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.sql.execution.arrow.pyspark.fallback.enabled": "false",
+}
+
+
+def spark_conf(settings: SparkSettings) -> dict[str, str]:
+    """The Spark settings of a new session from ``[engine.spark]`` (warehouse excluded)."""
+    conf = {
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.shuffle.partitions": str(settings.shuffle_partitions),
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.driver.memory": settings.driver_memory,
+        "spark.sql.catalogImplementation": settings.catalog,
+        "spark.pyspark.python": settings.python or os.environ.get("PYSPARK_PYTHON") or sys.executable,
+        **ARROW_CONF,
+    }
+    if settings.executor_memory:
+        conf["spark.executor.memory"] = settings.executor_memory
+    conf.update(settings.conf)
+    return conf
+
+
+def _spark_session(session_cls: Any, settings: SparkSettings) -> Any:
+    conf = spark_conf(settings)
+    builder = session_cls.builder.appName("loyalscope")
+    if settings.master.startswith("sc://"):
+        builder = builder.remote(settings.master)  # Spark Connect: the server owns the rest
+        return builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
+    # the workers start this Python: it must have pandas and pyarrow (the driver's has them)
+    os.environ["PYSPARK_PYTHON"] = conf["spark.pyspark.python"]
+    if settings.warehouse_dir:
+        warehouse = str(Path(settings.warehouse_dir).resolve())
+        if settings.catalog == "hive" and not any("ConnectionURL" in k for k in settings.conf):
+            # the metastore beside the warehouse, not ./metastore_db of whatever folder we run in
+            conf["spark.hadoop.javax.jdo.option.ConnectionURL"] = (
+                f"jdbc:derby:;databaseName={warehouse}/metastore_db;create=true")
+    else:
+        warehouse = tempfile.mkdtemp(prefix="loyalscope-spark-warehouse-")
+        atexit.register(shutil.rmtree, warehouse, True)
+    conf["spark.sql.warehouse.dir"] = warehouse
+    builder = builder.master(settings.master)
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    if settings.catalog == "hive":
+        builder = builder.enableHiveSupport()
+    return builder.getOrCreate()
 
 
 def _pin_utc(con: BaseBackend) -> None:

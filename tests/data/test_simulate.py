@@ -273,3 +273,23 @@ def test_csv_files_read_back_with_plain_pandas(tmp_path: Path, small: SimulatedC
     assert (back["signup_date"].to_numpy() == cust["signup_date"].to_numpy()).all()
     assert back["member_tier"].isna().sum() == cust["member_tier"].isna().sum()
     assert paths["crm_export"].read_bytes().count(b"\r\n") == len(small.tables["transactions"]) + 1
+
+
+@pytest.mark.slow
+def test_purchase_density_multiplies_orders_and_stays_bgnbd(pure: SimulatedCompany) -> None:
+    dense = simulate(customers=20000, days=730, seed=11, complaint_effect=False, purchase_density=4.0)
+    g = dense.truth["bgnbd"]
+    assert (g["alpha"], g["b"]) == (10.0, 10.0)
+    x, T = _repeats_and_T(dense)
+    expected = _expected_repeats(T, g["r"], g["alpha"], g["a"], g["b"]).mean()
+    assert abs(x.mean() - expected) < 4 * x.std(ddof=1) / np.sqrt(x.size), (x.mean(), expected)
+    # same seed and lifetimes: the extra orders come from the density, not from longer lives
+    assert 2.5 < len(dense.tables["transactions"]) / len(pure.tables["transactions"]) < 3.5
+    assert abs(dense.truth["observed"]["share_alive_at_end"] - pure.truth["observed"]["share_alive_at_end"]) < 0.1
+
+
+@pytest.mark.parametrize("density", [0.0, -1.0, float("nan"), 1000.0])
+def test_bad_purchase_density_says_how_to_fix(density: float) -> None:
+    with pytest.raises(ConfigError) as err:
+        simulate(customers=10, purchase_density=density)
+    assert "--density" in (err.value.fix or "")

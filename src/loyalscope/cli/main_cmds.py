@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from loyalscope import __version__
 from loyalscope.cli.app import app, console, emit_json, fail, load_config
 from loyalscope.config import AnalysisConfig
-from loyalscope.errors import LoyalscopeError
+from loyalscope.errors import ConfigError, LoyalscopeError
 from loyalscope.i18n import normalise_lang, t, use_lang
 
 
@@ -27,31 +27,74 @@ def version(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -
 
 def run_analysis(data: list[str], out: Path, config: AnalysisConfig, lang: str,
                  quiet: bool = False) -> dict[str, Any]:
-    """Load ``data``, analyse it and write every output into ``out``; return the output paths."""
+    """Load ``data``, analyse it and write every output into ``out``; return the output paths,
+    the sections' states, the data quality, the total seconds and the seconds per step
+    (``load``, each section in report order, ``write``)."""
     from loyalscope.analysis import analyze
     from loyalscope.data.load import load
+    from loyalscope.engine import open_engine
     from loyalscope.report.outputs import require_transactions, write_outputs
 
     started = time.perf_counter()
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), console=console, disable=quiet, transient=True) as bar:
         task = bar.add_task(t("cli.loading"), total=None)
-        dataset = load(*data, config=config)
+        steps = _StepClock()
+        con = open_engine(config.engine, _engine_for(data, config))
+        dataset = load(*data, config=config, con=con)
         require_transactions(dataset, out)
 
         def progress(section_id: str, i: int, n: int) -> None:
+            steps.lap(section_id if section_id != "done" else "write")
             label = t(f"report.section.{section_id}") if section_id != "done" else t("cli.writing")
             bar.update(task, description=label, completed=i, total=n)
 
         analysis = analyze(dataset, config, progress=progress)
         paths = {k: str(v) for k, v in write_outputs(analysis, dataset, out, lang).items()}
+        steps.lap("")
     return {
         "outputs": paths,
         "sections": {s.id: ("skipped: " + s.skipped_kw.get("reason", "")) if s.skipped else "ok"
                      for s in analysis.sections},
         "quality": dataset.quality.to_dict(),
         "seconds": round(time.perf_counter() - started, 2),
+        "steps": steps.seconds,
     }
+
+
+def _engine_for(data: list[str], config: AnalysisConfig) -> str:
+    """``[engine] use``; when it is left at its default and the data is one Spark URL
+    (``pyspark://``), the analysis runs on that Spark session rather than copying its tables
+    into DuckDB."""
+    if "use" not in config.engine.model_fields_set and len(data) == 1 and str(data[0]).startswith(
+            ("pyspark://", "sc://")):
+        return str(data[0])
+    return config.engine.use
+
+
+def engine_overrides(engine: str | None, options: list[str]) -> dict[str, str | None]:
+    """``--engine`` and ``--engine-option KEY=VALUE`` as dotted overrides of ``[engine]``."""
+    out: dict[str, str | None] = {"engine.use": engine}
+    for item in options:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(t("engine.bad_option", value=item), value=item,
+                              fix=t("engine.bad_option_fix"))
+        out[f"engine.{key.strip()}"] = value.strip()
+    return out
+
+
+class _StepClock:
+    """Seconds per step of ``analyze``: ``load``, each section, ``write`` (the outputs)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._step, self._since = "load", time.perf_counter()
+
+    def lap(self, next_step: str) -> None:
+        now = time.perf_counter()
+        self.seconds[self._step] = round(self.seconds.get(self._step, 0.0) + now - self._since, 3)
+        self._step, self._since = next_step, now
 
 
 @app.command()
@@ -61,12 +104,21 @@ def analyze(
     lang: str = typer.Option(None, "--lang", help="Report language: zh or en."),
     config_path: Path | None = typer.Option(None, "--config", "-c", help="loyalscope.toml"),
     period: str | None = typer.Option(None, "--period", help="day|week|month|quarter|year"),
+    engine: str | None = typer.Option(
+        None, "--engine", help="duckdb (default), duckdb:PATH.duckdb, spark, sc://HOST:15002 (Spark "
+        "Connect) or a database URL; [engine] use in loyalscope.toml."),
+    engine_options: list[str] = typer.Option(
+        [], "--engine-option", help="KEY=VALUE of [engine], e.g. duckdb.memory_limit=4GB, "
+        "duckdb.threads=2, duckdb.temp_directory=/tmp, spark.master=local[4], "
+        "spark.shuffle_partitions=8, spark.driver_memory=4g, spark.warehouse_dir=DIR, "
+        "spark.python=/usr/bin/python3."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
     """Analyse DATA and write report.html, loyalscope.xlsx, analysis.json, customers.parquet and
     quarantine.csv into --out."""
     try:
-        config = load_config(config_path, data, **{"locale": lang, "analysis.period": period})
+        config = load_config(config_path, data, **{"locale": lang, "analysis.period": period},
+                             **engine_overrides(engine, engine_options))
         language = normalise_lang(lang or config.locale)
         with use_lang(language):
             result = run_analysis(data, out, config, language, quiet=as_json)

@@ -15,6 +15,7 @@ from loyalscope.i18n import t
 def simulate(
     customers: int = typer.Option(3000, "--customers", help=t("simulate.customers", "en")),
     days: int = typer.Option(730, "--days", help=t("simulate.days", "en")),
+    density: float = typer.Option(1.0, "--density", help=t("simulate.density", "en")),
     seed: int = typer.Option(0, "--seed", help=t("simulate.seed", "en")),
     out: str = typer.Option(..., "--out", help=t("simulate.out", "en")),
     fmt: str = typer.Option("csv", "--format", help=t("simulate.format", "en")),
@@ -34,7 +35,7 @@ def simulate(
             raise ConfigError(f"Unknown format {fmt!r}.", value=fmt, fix="Use --format csv or --format parquet.")
         from loyalscope.data.simulate_changes import parse
 
-        company = run(customers=customers, days=days, seed=seed,
+        company = run(customers=customers, days=days, seed=seed, purchase_density=density,
                       acquisition_share=acquisition_share, changes=[parse(c) for c in change])
         paths = company.write(Path(out), format=fmt)
     except LoyalscopeError as exc:

@@ -245,12 +245,21 @@ def read_url(url: str, config: AnalysisConfig) -> list[RawTable]:
     """Every table behind an Ibis URL (postgres://...) whose name stands for a canonical table."""
     from loyalscope import engine
 
-    con = engine.connect(url)
+    con = engine.open_engine(config.engine, url)
+    spark = con.name == "pyspark"
+    database = (url.removeprefix("pyspark://").strip("/") or None) if spark else None
     out = []
-    for name in con.list_tables():
+    for name in con.list_tables(database=database) if database else con.list_tables():
         tbl = _table_from_config(name, config) or table_for_name(name)
         if tbl is not None:
-            out.append(from_frame(con.table(name).to_pandas(), tbl, f"{url.split('@')[-1]}:{name}"))
+            frame = con.table(name, database=database).to_pandas() if database else con.table(name).to_pandas()
+            out.append(from_frame(frame, tbl, f"{url.split('@')[-1]}:{name}"))
+    if spark and not out:
+        session = con._session
+        raise SchemaError(
+            t("engine.no_tables", database=database or session.catalog.currentDatabase(),
+              warehouse=session.conf.get("spark.sql.warehouse.dir")),
+            fix=t("engine.no_tables_fix"))
     return out
 
 

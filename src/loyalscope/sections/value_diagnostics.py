@@ -45,11 +45,12 @@ def tracking_inputs(ds: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def repeat_purchase_days(ds: Any) -> pd.DataFrame:
     """customer_id and repeat_purchase_days: the days after the first purchase day on which the
-    customer bought again, space separated (unordered lists are sorted on use)."""
+    customer bought again, space separated in increasing order (sorted in the engine: the same
+    text on every run and engine, not the order the engine's threads collected them in)."""
     j = _days(ds)
     rep = j.filter(j.day > j.first).mutate(offset=(j.day - j.first).cast("int64"))
     agg = rep.group_by("customer_id").aggregate(days=rep.offset.collect())
-    out = agg.select("customer_id", repeat_purchase_days=agg.days.map(lambda v: v.cast("string")).join(" ")).execute()
+    out = agg.select("customer_id", repeat_purchase_days=agg.days.sort().map(lambda v: v.cast("string")).join(" ")).execute()
     out["customer_id"] = out["customer_id"].astype(str)
     return out
 

@@ -188,3 +188,35 @@ def test_parameter_recovery_on_simulated_customers() -> None:
     for name, value in truth.items():
         # within 3.5 standard errors of the truth
         assert abs(model.params_[name] - value) < 3.5 * model.se_[name], (name, model.params_)
+
+
+def _mp_p_alive(params, x, t_x, T) -> float:
+    """P(alive) from the 60-digit likelihood: the first bracket term's share (eq. 18)."""
+    r, a, s, b = params
+    with mp.workdps(60):
+        log_l1 = -(r + x) * mp.log(a + T) - s * mp.log(b + T)
+        front = mp.loggamma(r + x) - mp.loggamma(r) + r * mp.log(a) + s * mp.log(b)
+        return float(min(mp.exp(log_l1 - (_mp_loglik(params, x, t_x, T) - front)), 1))
+
+
+def test_p_alive_once_per_distinct_row_equals_the_formula_on_every_row(cdnow, fitted) -> None:
+    """P(alive) is computed per distinct (x, t_x, T) and gathered, and the last answer is reused
+    while parameters and inputs are unchanged: every row still gets its own formula's value,
+    after a parameter change and after the caller changes its arrays in place."""
+    rows = cdnow[["x", "t_x", "T"]].drop_duplicates().sample(25, random_state=3)
+    big = rows.sample(2000, replace=True, random_state=4)  # each row about 80 times, shuffled
+    x, t_x, T = (big[c].to_numpy(dtype=float, copy=True) for c in ("x", "t_x", "T"))
+    model = ParetoNBD.from_dict(fitted.to_dict())
+    for params in (tuple(fitted._theta()), (0.3, 200.0, 2.0, 5.0)):
+        model.params_ = dict(zip(ParetoNBD._param_names, params, strict=True))
+        want = {k: _mp_p_alive(params, *k) for k in rows.itertuples(index=False, name=None)}
+        expected = np.array([want[k] for k in zip(x, t_x, T, strict=True)])
+        for _ in range(2):  # computed, then reused
+            np.testing.assert_allclose(model.p_alive(x, t_x, T), expected, rtol=1e-9)
+        r, a, s, b = params  # eq. 20 with s != 1, on the same remembered P(alive)
+        eq20 = (r + x) * (b + T) / ((a + T) * (s - 1)) * (1 - ((b + T) / (b + T + 39.0)) ** (s - 1))
+        np.testing.assert_allclose(model.predict_purchases(39.0, x, t_x, T), eq20 * expected, rtol=1e-9)
+    x[:1000] += 1.0  # the caller's arrays change in place: not the remembered answer
+    want = {k: _mp_p_alive(params, *k) for k in set(zip(x, t_x, T, strict=True))}
+    np.testing.assert_allclose(model.p_alive(x, t_x, T),
+                               [want[k] for k in zip(x, t_x, T, strict=True)], rtol=1e-9)

@@ -187,3 +187,15 @@ def test_index_with_standardised_data_uses_unstandardised_weights(bank) -> None:
 def test_fit_returns_self() -> None:
     model = PLSPM(SIM_BLOCKS, SIM_PATHS)
     assert model.fit(_simulate(n=200)) is model
+
+
+def test_bootstrap_in_small_chunks_equals_one_batch(bank_model, monkeypatch) -> None:
+    """Resamples (and the BCa jackknife) are built chunk by chunk, never all at once: the chunk
+    size changes memory, not the table."""
+    from loyalscope.models.survey import plspm_bootstrap
+
+    one = bank_model.bootstrap(40, seed=5, bca=True)
+    monkeypatch.setattr(plspm_bootstrap, "_CHUNK_CELLS", 3 * bank_model._raw_.size)
+    chunked = bank_model.bootstrap(40, seed=5, bca=True)
+    pd.testing.assert_frame_equal(chunked, one, check_exact=False, rtol=1e-12)
+    assert chunked.attrs == one.attrs

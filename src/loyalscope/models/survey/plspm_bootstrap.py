@@ -16,6 +16,7 @@ consistent ones, and rho_A of each mode A block is bootstrapped too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -38,17 +39,25 @@ def _param_names(model: PLSPM) -> list[tuple[str, str]]:
     return names
 
 
-def _stack_params(model: PLSPM, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Fit every data set of the stack ``raw`` (B, n, p); return (params (B, k), converged (B,))."""
+def _stack_params(model: PLSPM, raw: np.ndarray, rows: Callable[[int, int], np.ndarray],
+                  count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fit ``count`` resamples of ``raw`` (n, p); return (params (count, k), converged (count,)).
+
+    ``rows(start, stop)`` gives the row indices of resamples ``start..stop`` as a
+    (stop - start, m) array. The resamples are built and fitted in chunks of about
+    ``_CHUNK_CELLS`` data cells, so memory is bounded by the chunk, not by ``count * n * p``
+    (200 resamples of 150,000 respondents x 18 items were a 4.3 GB array at once).
+    """
     lvs = model._lvs
     src = np.array([lvs.index(a) for a, _ in model._edges])
     dst = np.array([lvs.index(b) for _, b in model._edges])
     endo = np.array([lvs.index(lv) for lv in model.r2_.index], dtype=int)
     mode_a = np.array([j for j, mode in enumerate(model._modes) if mode == "A"], dtype=int)
-    chunk = max(1, _CHUNK_CELLS // (raw.shape[1] * raw.shape[2]))
+    m = rows(0, 1).shape[1]
+    chunk = max(1, _CHUNK_CELLS // (m * raw.shape[1]))
     out, ok = [], []
-    for start in range(0, raw.shape[0], chunk):
-        est, res = model.fit_stack(raw[start:start + chunk])
+    for start in range(0, count, chunk):
+        est, res = model.fit_stack(raw[rows(start, min(count, start + chunk))])
         weights = (est.weights * model._odm).sum(axis=2)
         assert est.plsc is not None
         out.append(np.concatenate([est.path_coefs[:, dst, src], weights, est.loadings,
@@ -59,9 +68,13 @@ def _stack_params(model: PLSPM, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 def _jackknife(model: PLSPM, raw: np.ndarray) -> np.ndarray:
     n = raw.shape[0]
-    keep = ~np.eye(n, dtype=bool)
-    idx = np.nonzero(keep)[1].reshape(n, n - 1)
-    params, _ = _stack_params(model, raw[idx])
+    base = np.arange(n - 1)
+
+    def rows(start: int, stop: int) -> np.ndarray:  # leave out row i: 0..i-1, i+1..n-1
+        drop = np.arange(start, stop)[:, None]
+        return base[None, :] + (base[None, :] >= drop)
+
+    params, _ = _stack_params(model, raw, rows, n)
     return params
 
 
@@ -92,9 +105,9 @@ def bootstrap(model: PLSPM, n_boot: int = 1000, seed: int | None = None, level: 
     n = raw.shape[0]
     rng = np.random.default_rng(seed)
     draws = rng.integers(0, n, size=(n_boot, n))
-    boot, ok = _stack_params(model, raw[draws])
+    boot, ok = _stack_params(model, raw, lambda a, b: draws[a:b], n_boot)
     boot = boot[ok]
-    theta, _ = _stack_params(model, raw[None])
+    theta, _ = _stack_params(model, raw, lambda a, b: np.arange(n)[None, :], 1)
     theta = theta[0]
     alpha = (1 - level) / 2
     table = pd.DataFrame({

@@ -1,0 +1,73 @@
+"""``[engine]`` settings reach the engine: DuckDB's memory limit, threads and spill folder; the
+engine chosen by ``--engine``; bad values refused with the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from loyalscope.cli.main_cmds import engine_overrides
+from loyalscope.config import AnalysisConfig
+from loyalscope.engine import open_engine
+from loyalscope.errors import ConfigError
+
+
+def _setting(con, name: str) -> str:
+    return str(con.raw_sql(f"SELECT current_setting('{name}')").fetchone()[0])
+
+
+def test_duckdb_settings_from_toml_are_applied(tmp_path: Path) -> None:
+    spill = tmp_path / "spill"
+    toml = tmp_path / "loyalscope.toml"
+    toml.write_text(
+        f'[engine.duckdb]\nmemory_limit = "1GB"\nthreads = 1\ntemp_directory = "{spill}"\n',
+        encoding="utf-8")
+    con = open_engine(AnalysisConfig.load(toml).engine)
+    assert con.name == "duckdb"
+    # DuckDB reports the limit in its own units: 1GB = 1000^3 bytes = 953.6 MiB
+    assert _setting(con, "memory_limit") == "953.6 MiB"
+    assert _setting(con, "threads") == "1"
+    assert _setting(con, "temp_directory") == str(spill)
+
+
+def test_duckdb_file_engine_keeps_tables_in_the_file(tmp_path: Path) -> None:
+    import duckdb
+
+    path = tmp_path / "w.duckdb"
+    con = open_engine(AnalysisConfig().engine, f"duckdb:{path}")
+    con.raw_sql("CREATE TABLE kept AS SELECT 42 AS x")
+    con.disconnect()
+    assert duckdb.connect(str(path)).execute("SELECT x FROM kept").fetchone() == (42,)
+
+
+def test_cli_engine_options_override_the_toml(tmp_path: Path) -> None:
+    toml = tmp_path / "loyalscope.toml"
+    toml.write_text('[engine]\nuse = "spark"\n[engine.duckdb]\nthreads = 2\n', encoding="utf-8")
+    cfg = AnalysisConfig.load(toml, **engine_overrides("duckdb", ["duckdb.threads=1",
+                                                                  "spark.master = local[3]"]))
+    assert cfg.engine.use == "duckdb"
+    assert cfg.engine.duckdb.threads == 1
+    assert cfg.engine.spark.master == "local[3]"
+    assert _setting(open_engine(cfg.engine), "threads") == "1"
+
+
+@pytest.mark.parametrize(("options", "where"), [
+    (["duckdb.memory_limit=lots"], "engine.duckdb.memory_limit"),
+    (["duckdb.threads=0"], "engine.duckdb.threads"),
+    (["spark.shuffle_partitions=-2"], "engine.spark.shuffle_partitions"),
+    (["memory=1"], "engine.memory"),
+])
+def test_bad_engine_values_name_the_key(options: list[str], where: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        AnalysisConfig.load(**engine_overrides(None, options))
+    assert err.value.column == where and err.value.fix
+
+
+def test_option_without_value_and_unknown_engine_say_how_to_fix() -> None:
+    with pytest.raises(ConfigError) as err:
+        engine_overrides(None, ["duckdb.threads"])
+    assert "KEY=VALUE" in err.value.message and "--engine-option" in (err.value.fix or "")
+    with pytest.raises(ConfigError) as err:
+        open_engine(AnalysisConfig().engine, "oracle")
+    assert "--engine" in (err.value.fix or "")
