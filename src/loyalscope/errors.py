@@ -63,9 +63,17 @@ class LoyalscopeError(Exception):
             text += f"\nFix: {self.fix}"
         return text
 
+    def kind(self) -> str:
+        """The public error type: the nearest class defined in this module (a subclass made
+        elsewhere for internal use, such as a section's own error, reports as its parent)."""
+        for cls in type(self).__mro__:
+            if cls.__module__ == __name__:
+                return cls.__name__
+        return type(self).__name__
+
     def to_dict(self) -> dict[str, Any]:
         return {
-            "error": type(self).__name__,
+            "error": self.kind(),
             "message": self.message,
             "fix": self.fix,
             "file": self.file,

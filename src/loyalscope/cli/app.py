@@ -87,7 +87,7 @@ def fail(exc: LoyalscopeError, as_json: bool = False) -> NoReturn:
         emit_json(exc.to_dict())
     else:
         # messages and fixes hold TOML such as [mapping.transactions]: printed verbatim, not as markup
-        err_console.print(f"[bold red]{type(exc).__name__}[/]: {escape(exc.message)}")
+        err_console.print(f"[bold red]{exc.kind()}[/]: {escape(exc.message)}")
         where = exc.location()
         if where:
             err_console.print(f"  [dim]{escape(where)}[/]")

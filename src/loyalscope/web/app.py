@@ -54,7 +54,7 @@ def page_lang(request: Request) -> str:
 
 
 def error_payload(exc: LoyalscopeError) -> dict[str, object]:
-    return {"error": {"type": type(exc).__name__, "message": exc.message, "fix": exc.fix,
+    return {"error": {"type": exc.kind(), "message": exc.message, "fix": exc.fix,
                       "where": exc.location() or None}}
 
 

@@ -83,7 +83,7 @@ def run(job: dict[str, Any]) -> None:
         try:
             _analyse(job, progress)
         except LoyalscopeError as exc:
-            store.update_analysis(analysis_id, status="failed", error_type=type(exc).__name__,
+            store.update_analysis(analysis_id, status="failed", error_type=exc.kind(),
                                   error=mask(exc.message, hide), error_fix=mask(exc.fix, hide),
                                   error_where=mask(exc.location() or None, hide))
         except MemoryError:
