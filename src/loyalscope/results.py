@@ -16,11 +16,25 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-Unit = Literal["percent", "share", "currency", "count", "days", "hours", "score", "ratio", "points"]
+Unit = Literal["percent", "share", "currency", "count", "days", "hours", "weeks", "months", "years",
+               "score", "ratio", "points", "pp"]
+"""``pp``: a difference of two shares, shown in percentage points."""
 ChartKind = Literal[
     "bar", "hbar", "line", "area", "heatmap", "pie", "treemap", "scatter", "histogram",
     "path_diagram", "sankey", "quadrant",
 ]
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A translatable phrase inside another block: an i18n key with its own format arguments.
+
+    Used where a sentence or a table cell embeds another translated sentence (a finding's
+    comparison, a recommendation's evidence); the renderers translate it recursively.
+    """
+
+    key: str
+    kw: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -60,6 +74,8 @@ class Table:
     translate_values: tuple[str, ...] = ()
     """Columns whose values are i18n keys to translate."""
     max_rows: int = 50
+    units: dict[str, Unit] = field(default_factory=dict)
+    """column -> unit: headers show it ("spend (currency)") and cells are formatted by it."""
 
 
 @dataclass
@@ -89,6 +105,8 @@ class Text:
     key: str
     kw: dict[str, Any] = field(default_factory=dict)
     style: Literal["p", "note", "warning", "finding"] = "p"
+    link: str | None = None
+    """Id of the section holding the evidence (the report links to it)."""
 
 
 Block = Number | Table | Chart | Text
@@ -120,6 +138,8 @@ def to_jsonable(obj: Any) -> Any:
                 frame[col] = frame[col].dt.strftime("%Y-%m-%dT%H:%M:%S")
         frame = frame.astype(object).where(pd.notna(frame), None)
         return [{str(k): to_jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    if isinstance(obj, Phrase):
+        return {"key": obj.key, "kw": to_jsonable(obj.kw)}
     if isinstance(obj, (Number, Table, Chart, Text, Section)):
         out = {"type": type(obj).__name__.lower()}
         out.update({k: to_jsonable(v) for k, v in obj.__dict__.items()})

@@ -19,6 +19,7 @@ from loyalscope.segments.rfm import migration, rfm_segments
 from loyalscope.segments.scheme import BUILTIN, load_scheme
 
 SECTION_ID = "segments"
+NEEDS = ("value",)  # shows mean CLV per segment
 K = "segments.report."
 M = "segments.report.more."
 

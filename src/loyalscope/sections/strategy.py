@@ -16,6 +16,7 @@ from loyalscope.strategy.engine import recommend
 from loyalscope.strategy.facts import diagnosis_facts
 
 SECTION_ID = "strategy"
+NEEDS = ("segments", "value", "churn", "satisfaction", "service")
 K = "segments.report.strategy."
 
 
