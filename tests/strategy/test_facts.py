@@ -14,6 +14,7 @@ def test_facts_and_recommendations_from_results() -> None:
                         "segment_id": ["champions"] * 2 + ["about_to_sleep"] * 3 + ["loyal"] * 5,
                         "monetary": [100.0] * 10})
     prev = seg.assign(segment_id=["champions"] * 5 + ["loyal"] * 5)
+    # base rate 0.25: high risk = p >= 0.35
     churn = pd.Series([0.9, 0.1, 0.8, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1], index=list("abcdefghij"))
     f = diagnosis_facts(seg, prev, churn_probability=churn,
                         metrics={"repeat_purchase_rate": 0.3}, targets={"repeat_purchase_rate": 0.4},
@@ -25,9 +26,11 @@ def test_facts_and_recommendations_from_results() -> None:
     assert f["segment_value.high_risk"] == 200.0
     assert f["gap.repeat_purchase_rate"] == pytest.approx(-0.1)
     rules = [r.rule for r in recommend(f)]
-    assert rules == ["quality_driver", "sleeping_care", "churn_risk_high", "repeat_gap"]
+    # 2 of 10 at high risk is not evidence of a share >= 20% (the Wilson bound is far below it)
+    assert rules == ["quality_driver", "sleeping_care", "repeat_gap"]
     sleep = next(r for r in recommend(f) if r.rule == "sleeping_care")
-    assert sleep.size == 3 and sleep.value_at_stake == 300.0
+    assert sleep.size == 3 and sleep.spend == 300.0
+    assert f["n.segment_share.about_to_sleep"] == 10 and f["churn.base_rate"] == pytest.approx(0.25)
 
 
 def test_empty_segments_and_quadrants_are_known_zeros() -> None:

@@ -49,9 +49,12 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     dims = [c for c in cols if c.startswith("dim_")]
     wanted = sorted({*dims, *(p[2] for p in pairs), *(c for c in ("nps", "loyalty_score", "recommend_intent") if c in cols)})
     if wanted:
-        answers = surveys.select(*wanted).execute()
+        extra = ["customer_id"] if "customer_id" in cols else []
+        answers = surveys.select(*extra, *wanted).execute()
+        if extra:  # one row per answer (survey-sized): the strategy section targets respondents
+            ctx.results["survey_answers"] = answers.assign(customer_id=answers.customer_id.astype(str))
         if pairs:
-            _competitors(answers, pairs, cfg.min_n, section)
+            ctx.results["competitors"] = _competitors(answers, pairs, cfg.min_n, section)
         if len(dims) >= 2:
             _drivers(answers, dims, section, ctx)
         if dims and "nps" in answers.columns:
@@ -140,7 +143,8 @@ def _trend(ds: Dataset, ctx: SectionContext, section: Section) -> None:
                       labels={"period": f"{K}.col.period", **{c: f"metrics.{c}.name" for c in ys}}))
 
 
-def _competitors(answers: pd.DataFrame, pairs: list[tuple[str, str, str]], min_n: int, section: Section) -> None:
+def _competitors(answers: pd.DataFrame, pairs: list[tuple[str, str, str]], min_n: int,
+                 section: Section) -> pd.DataFrame:
     ours = pd.DataFrame({d: answers["nps" if d == "nps" else f"dim_{d}"] for _, d, _ in pairs})
     comps: dict[str, pd.DataFrame] = {}
     for comp, d, col in pairs:
@@ -151,6 +155,7 @@ def _competitors(answers: pd.DataFrame, pairs: list[tuple[str, str, str]], min_n
         "ours": f"{K}.col.ours", "theirs": f"{K}.col.theirs", "gap": f"{K}.col.gap",
         "t_p": f"{K}.col.t_p", "wilcoxon_p": f"{K}.col.wilcoxon_p", "small_sample": f"{K}.col.small_sample"}))
     section.data["competitors"] = table.to_dict("records")
+    return table
 
 
 def _drivers(answers: pd.DataFrame, dims: list[str], section: Section, ctx: SectionContext) -> None:
@@ -182,6 +187,7 @@ def _drivers(answers: pd.DataFrame, dims: list[str], section: Section, ctx: Sect
                                "y_cut": float(table["relative_weight_pct"].mean())},
                       translate_values=("quadrant",)))
     section.data["drivers"] = da.summary().to_dict("records")
+    ctx.results["drivers"] = da.summary()
 
 
 def _bayes_drivers(answers: pd.DataFrame, dims: list[str], section: Section) -> None:
