@@ -70,6 +70,7 @@ def headline(ds: Dataset, ctx: SectionContext, section: Section, ids: list[str]
         if value is not None:  # latest values feed the strategy rules' gaps vs targets
             ctx.results.setdefault("metric_values", {})[mid] = value
             ctx.results.setdefault("metric_n", {})[mid] = float(row.denominator)
+            ctx.results.setdefault("metric_period", {})[mid] = p
         section.data[mid] = {"period": p.isoformat(), "value": value,
                              "numerator": float(row.numerator),
                              "denominator": float(row.denominator), "reason": row.reason}
