@@ -38,7 +38,7 @@ def fmt_value(value: Any, unit: str | None = None, lang: str = "en") -> str:
         if unit == "pp":
             return f"{v * 100:+.1f} " + t("report.unit.pp", lang)
         if unit == "currency":
-            return f"{v:,.0f}" if abs(v) >= 10_000 else f"{v:,.2f}"
+            return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}"
         if unit == "count" or (v.is_integer() and abs(v) < 1e15 and unit is None):
             return f"{round(v):,}"
         text = _plain(v)

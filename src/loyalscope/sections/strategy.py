@@ -83,14 +83,16 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
                       units={"customers": "count", "value_at_stake": "currency", "spend": "currency",
                              "eligible": "count"},
                       note=K + "note"))
-    chart = pd.DataFrame({"recommendation": [f"strategy.rule.{r.rule}" for r in ranked if r.customers],
-                          "value_at_stake": [r.value_at_stake for r in ranked if r.customers]})
+    shown = [r for r in ranked if r.customers]
+    chart = pd.DataFrame({"action": [Phrase(K + "chart_label", {"rank": r.rank, "kind": f"strategy.kind.{r.strategy}"})
+                                     for r in shown],
+                          "value_at_stake": [r.value_at_stake for r in shown]})
     if len(chart):
-        section.add(Chart("hbar", K + "chart", chart, x="recommendation", y="value_at_stake",
-                          labels={"recommendation": K + "col.recommendation",
+        section.add(Chart("hbar", K + "chart", chart, x="action", y="value_at_stake",
+                          labels={"action": K + "col.recommendation",
                                   "value_at_stake": K + "col.value_at_stake"},
-                          options={"unit_x": "currency", "height": 120 + 40 * len(chart)},
-                          translate_values=("recommendation",)))
+                          options={"unit_x": "currency", "height": 140 + 36 * len(chart)},
+                          translate_values=("action",)))
     for r in ranked[:3]:
         if r.customers:
             section.add(Text(K + "top", _top_kw(r, horizon), style="finding", link="strategy"))

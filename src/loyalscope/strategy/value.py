@@ -87,6 +87,8 @@ def rank(recs: list[Recommendation], inputs: StakeInputs) -> tuple[list[Recommen
         mine = free[best.rule]
         if best.size is None and best.target in inputs.members:
             best.size = float(len(groups[best.rule]))
+        if best.spend is None and inputs.spend is not None and best.target in inputs.members:
+            best.spend = float(inputs.spend.reindex(groups[best.rule]).fillna(0.0).sum())
         best.value_at_stake = values[best.rule]
         best.customers = float(len(mine))
         best.basis = inputs.basis
