@@ -95,7 +95,7 @@ def table_header(block: Table, column: str, lang: str) -> str:
     key = block.columns.get(column)
     label = t(key, lang) if key else t(f"report.col.{column}", lang) if has_key(f"report.col.{column}") else column
     unit = column_unit(block, column)
-    if unit and unit not in ("count", "ratio", "score") and has_key(f"report.unit.{unit}"):
+    if unit and unit not in ("count", "ratio", "score", "percent", "share") and has_key(f"report.unit.{unit}"):
         return t("report.with_unit", lang, label=label, unit=t(f"report.unit.{unit}", lang))
     return label
 

@@ -91,7 +91,7 @@ def _chart(block: Chart, lang: str, idx: int) -> dict[str, Any]:
     fig = charts.figure(block, lang)
     div = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{idx}",
                       config={"displaylogo": False, "responsive": True})
-    return {"html": Markup(div), "note": t(block.note, lang, **block.note_kw) if block.note else None}
+    return {"html": Markup(div), "note": t(block.note, lang, **_kw(block.note_kw, lang)) if block.note else None}
 
 
 def _link_title(section_id: str | None, numbers: dict[str, str], lang: str) -> str:
