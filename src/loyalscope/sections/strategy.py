@@ -159,8 +159,8 @@ def _customer_columns(ctx: SectionContext, assigned: pd.Series, inputs: StakeInp
         return
     rank_of = {r.rule: r.rank for r in ranked}
     frame = pd.DataFrame({"customer_id": assigned.index.astype(str),
-                          "target_of": assigned.astype(str).to_numpy()})
-    frame["target_rank"] = frame.target_of.map(rank_of).astype("Int64")
+                          "target_of": assigned.astype(str).to_numpy().astype(object)})
+    frame["target_rank"] = frame.target_of.map(rank_of).astype(float)  # NaN: not targeted
     frame["value_at_stake"] = inputs.stake().reindex(frame.customer_id).fillna(0.0).to_numpy()
     ctx.add_customer_columns(frame)
 
