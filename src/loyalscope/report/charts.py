@@ -96,7 +96,8 @@ def figure(chart: Chart, lang: str) -> go.Figure:
 
 def _percent_axis(fig: go.Figure, df: pd.DataFrame, chart: Chart, axis: str) -> None:
     """Percent ticks with a range that fits small rates (0-3% is not drawn on a 0-100% axis)."""
-    col = chart.x if axis == "x" else (_ys(chart) or [None])[0]
+    ys = _ys(chart)
+    col = chart.x if axis == "x" else (ys[0] if ys else None)
     values = pd.to_numeric(df[col], errors="coerce") if col in df else pd.Series(dtype=float)
     if len(_ys(chart)) > 1 and axis == "y":
         values = pd.concat([pd.to_numeric(df[c], errors="coerce") for c in _ys(chart)])

@@ -130,7 +130,7 @@ def render_html(analysis: Analysis, lang: str | None = None) -> str:
             "skipped": t(section.skipped, lang, **_kw(section.skipped_kw, lang)) if section.skipped else None,
             "blocks": blocks,
         })
-    chapters = []
+    chapters: list[dict[str, Any]] = []
     for sec in sections:
         if not chapters or chapters[-1]["id"] != sec["chapter"]:
             chapters.append({"id": sec["chapter"], "number": numbers.get(f"chapter:{sec['chapter']}", ""),

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from loyalscope.report.excel import write_excel
 from loyalscope.report.html import write_html
+from loyalscope.report.targets import write_target_lists
 
 if TYPE_CHECKING:
     from loyalscope.analysis import Analysis
@@ -28,4 +29,5 @@ def write_outputs(analysis: Analysis, dataset: Dataset, out: Path, lang: str) ->
     paths["workbook"] = write_excel(analysis, out / "loyalscope.xlsx", lang,
                                     dataset.quality.quarantine)
     paths["quarantine"] = write_quarantine(dataset.quality, out / "quarantine.csv")
+    paths.update({f"targets_{rule}": p for rule, p in write_target_lists(analysis, out / "targets", lang).items()})
     return paths
