@@ -30,7 +30,14 @@ from xlsxwriter.worksheet import Worksheet
 
 from loyalscope.i18n import has_key, normalise_lang, t
 from loyalscope.report import customer_columns as cc
-from loyalscope.report.format import column_unit, fmt_period, render_kw, render_value, table_header
+from loyalscope.report.format import (
+    column_unit,
+    display_label,
+    fmt_period,
+    render_kw,
+    render_value,
+    table_header,
+)
 from loyalscope.report.safe_cells import safe_text
 from loyalscope.results import Chart, Number, Phrase, Table, Text
 
@@ -385,7 +392,7 @@ def _table_sheet(book: _Book, block: Table) -> None:
     def cell(col: str, value: Any) -> Any:
         if col in translate or isinstance(value, (Phrase, list)):
             return render_value(value, lang) if isinstance(value, (Phrase, dict, list)) else t(str(value), lang)
-        return value
+        return display_label(value, lang)
 
     rows = ([cell(c, v) for c, v in zip(cols, rec, strict=True)] for rec in frame.itertuples(index=False))
     note = t(block.note, lang, **render_kw(block.note_kw, lang)) if block.note else None

@@ -93,7 +93,8 @@ def column_unit(block: Table, column: str) -> str | None:
 def table_header(block: Table, column: str, lang: str) -> str:
     """A column header with its unit: "spend (currency)", "time to resolve (hours)"."""
     key = block.columns.get(column)
-    label = t(key, lang) if key else t(f"report.col.{column}", lang) if has_key(f"report.col.{column}") else column
+    label = t(key, lang) if key else t(f"report.col.{column}", lang) if has_key(f"report.col.{column}") \
+        else str(display_label(column, lang))
     unit = column_unit(block, column)
     if unit and unit not in ("count", "ratio", "score", "percent", "share") and has_key(f"report.unit.{unit}"):
         return t("report.with_unit", lang, label=label, unit=t(f"report.unit.{unit}", lang))
@@ -116,6 +117,24 @@ def render_value(value: Any, lang: str) -> Any:
         return t("report.list_sep", lang).join(str(render_value(v, lang)) for v in value)
     if isinstance(value, str) and has_key(value):
         return t(value, lang)
+    if isinstance(value, str):
+        return display_label(value, lang)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)  # "52 weeks", not "52.0 weeks"
+    return value
+
+
+def display_label(value: Any, lang: str) -> Any:
+    """A raw id that reaches the reader (a model id, a survey column, a grain, a group code) as
+    its label: ``report.value.<id>`` (or its lower-case form), ``dim_<d>`` as the dimension;
+    anything else (names in the data) unchanged."""
+    if not isinstance(value, str) or not value or len(value) > 60:
+        return value
+    for key in (f"report.value.{value}", f"report.value.{value.lower()}"):
+        if has_key(key):
+            return t(key, lang)
+    if value.startswith("dim_") and has_key(f"report.dimension.{value[4:]}"):
+        return t(f"report.dimension.{value[4:]}", lang)
     return value
 
 

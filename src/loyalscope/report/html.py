@@ -18,7 +18,14 @@ from markupsafe import Markup
 from loyalscope import __version__
 from loyalscope.i18n import normalise_lang, t
 from loyalscope.report import charts
-from loyalscope.report.format import column_unit, fmt_value, render_kw, render_value, table_header
+from loyalscope.report.format import (
+    column_unit,
+    display_label,
+    fmt_value,
+    render_kw,
+    render_value,
+    table_header,
+)
 from loyalscope.results import Chart, Number, Phrase, Table, Text
 from loyalscope.sections import chapter, numbering
 
@@ -68,9 +75,12 @@ def _number(block: Number, lang: str) -> dict[str, Any]:
 
 def _table(block: Table, lang: str) -> dict[str, Any]:
     frame = block.frame.head(block.max_rows).copy()
-    for col in block.translate_values:
-        frame[col] = frame[col].map(lambda v: render_value(v, lang) if isinstance(v, (Phrase, dict, list))
-                                    else t(str(v), lang))
+    for col in frame.columns:
+        if col in block.translate_values:
+            frame[col] = frame[col].map(lambda v: render_value(v, lang) if isinstance(v, (Phrase, dict, list))
+                                        else t(str(v), lang))
+        elif frame[col].dtype == object:  # raw ids (model ids, survey columns ...) as labels
+            frame[col] = frame[col].map(lambda v: display_label(v, lang))
     header = [table_header(block, str(c), lang) for c in frame.columns]
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
                for c in frame.columns]
