@@ -38,7 +38,7 @@ ALLOWED_LATIN = {
     "ID", "id", "OK", "vs", "e", "x", "k", "t", "pp", "log", "AHP", "CR", "CV", "CDNOW",
     "Plotly", "UTC", "ISO", "Top", "top", "Wilcoxon", "Newcombe", "Bayes", "Hardie", "Fader",
     "toml", "loyalscope", "analyze", "GMV", "T", "X", "Y", "tx", "lambda", "mu", "sigma",
-    "r", "s", "q", "a", "b", "d", "gamma", "Cohen", "GoF", "MAE", "RMSE", "Likert", "Saaty",
+    "r", "s", "q", "a", "b", "d", "gamma", "Cohen", "MAE", "RMSE", "Likert", "Saaty", "Lines", "TSV",
 }
 """Model parameters (r, alpha, a, b, s, beta; p, q, gamma) are symbols, written as in the papers."""
 
@@ -110,7 +110,7 @@ class _Text(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "style") or (tag == "code" and ("class", "id") in attrs):
             self._skip += 1
-        if tag in ("input", "img") and not self._skip:
+        if tag in ("input", "img") and not self._skip and ("type", "hidden") not in attrs:
             for k, v in attrs:
                 if k in ("placeholder", "alt", "title", "value") and v:
                     self.parts.append(v)

@@ -92,6 +92,7 @@ class _Book:
         self.fmt = {k: self.wb.add_format({"num_format": v}) for k, v in FORMATS.items()}
 
     def sheet(self, name: str) -> Worksheet:
+        name = re.split(r"\s*[（(]", name, maxsplit=1)[0] or name  # "Segments (rows: ...)" -> "Segments"
         base = " ".join(re.sub(r"[\[\]:*?/\\']", " ", name).split())[:28].strip() or "sheet"
         unique, i = base, 2
         while unique.lower() in {u.lower() for u in self.used}:
@@ -126,7 +127,7 @@ class _Book:
         columns: list[tuple[str, list[Any], Any]] = []
         for j, unit in enumerate(units):
             col = data.iloc[:, j] if j < data.shape[1] else pd.Series([None] * len(data))
-            kind, values = _prepare(col, unit)
+            kind, values = _prepare(col, unit, self.lang)
             fmt = self.number_format(unit, values[:200]) if kind == "number" else None
             columns.append((kind, values, fmt))
             sample = [v for v in values[:200] if v is not None]
@@ -155,9 +156,11 @@ class _Book:
         return n
 
 
-def _prepare(col: pd.Series, unit: str | None) -> tuple[str, list[Any]]:
-    """A column as ("number", rounded floats / None) or ("text", safe strings / None)."""
-    values = col.tolist()
+def _prepare(col: pd.Series, unit: str | None, lang: str = "en") -> tuple[str, list[Any]]:
+    """A column as ("number", rounded floats / None) or ("text", safe strings / None); booleans
+    as the catalogue's yes / no."""
+    values = [t("core.yes" if v else "core.no", lang) if isinstance(v, (bool, np.bool_)) else v
+              for v in col.tolist()]
     present = [v for v in values if not _missing(v)]
     if present and all(_is_number(v) for v in present):
         return "number", [None if _missing(v) else clean_number(v, unit) for v in values]
