@@ -24,6 +24,7 @@ Two-proportion z (Newcombe 1998 for the pooled form)::
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -241,7 +242,7 @@ def _margin_z(e: dict[str, Any]) -> float:
     return Z_CAP if se == 0 else abs(actual - thr) / se
 
 
-def select(candidates: list[Finding], quoted: dict[str, Number | None] | None = None) -> list[Finding]:
+def select(candidates: list[Finding], quoted: Mapping[str, Number | None] | None = None) -> list[Finding]:
     """The 3-5 findings that matter most (module docstring: eligibility, ranking, one per subject)."""
     quoted = quoted or {}
     eligible = [f for f in candidates
