@@ -17,7 +17,13 @@ One section per area; each area owns its section class. Example ``loyalscope.tom
 
     [analysis]
     period = "month"
-    inactivity_days = 180
+    inactivity_days = 180            # default: from the data (see inactivity_quantile)
+    min_n = 30
+    seed = 0
+
+    [models]
+    min_customers = 100
+    min_repeat_buyers = 50
 """
 
 from __future__ import annotations
@@ -61,8 +67,18 @@ class AnalysisSettings(_Section):
     period: Period = "month"
     analysis_date: date | None = None
     """The "today" of the analysis; default: the day after the last order."""
-    inactivity_days: int = Field(default=180, gt=0)
-    """A customer with no order for this many days counts as churned."""
+    inactivity_days: int | None = Field(default=None, gt=0)
+    """A customer with no order for this many days counts as churned. Default (None): from the
+    data, the ``inactivity_quantile`` of the days between a customer's consecutive orders
+    (:func:`loyalscope.metrics.window.inactivity_window`); the report shows which."""
+    inactivity_quantile: float = Field(default=0.9, gt=0, lt=1)
+    """Quantile of the inter-purchase times that sets the inactivity window when
+    ``inactivity_days`` is not given (0.9: nine in ten repeat purchases come sooner)."""
+    min_n: int = Field(default=30, ge=1)
+    """A number computed from fewer cases (customers, answers ...) is flagged as a small sample."""
+    seed: int = 0
+    """Seed of every random step (model fits from a subsample, bootstraps, subsampling): the
+    same data and configuration give the same analysis.json."""
     iceberg_ratio: float = Field(default=25.0, gt=0)
     """Dissatisfied customers per complainant (documents: 1 in 25 complains)."""
     trend_periods: int = Field(default=6, ge=2)
@@ -82,6 +98,25 @@ class ValueConfig(_Section):
     holdout_fraction: float = Field(default=0.25, ge=0, lt=1)
 
 
+class ModelsConfig(_Section):
+    """Minimum data for the statistical models and the rule that picks a transaction model.
+
+    Below a minimum the model is "not estimable" and its section says why, with no numbers.
+    """
+
+    min_customers: int = Field(default=100, ge=1)
+    """Customers needed to fit a transaction model (BG/NBD, MBG/NBD, Pareto/NBD)."""
+    min_repeat_buyers: int = Field(default=50, ge=1)
+    """Customers with at least one repeat purchase needed for the transaction and spend models."""
+    min_contract_customers: int = Field(default=30, ge=1)
+    """Contract customers needed for the sBG model."""
+    min_contract_churned: int = Field(default=5, ge=1)
+    """Contract customers who did not renew needed for the sBG model."""
+    holdout_alpha: float = Field(default=0.05, gt=0, lt=1)
+    """Significance level at which a lower holdout error overrides the BIC choice (paired
+    t-test over customers of the absolute holdout errors)."""
+
+
 class SurveyConfig(_Section):
     """Survey analysis settings."""
 
@@ -92,7 +127,8 @@ class SurveyConfig(_Section):
     """Top of the 1..N scale of recommend_intent, loyalty_score, dim_* and comp_* ratings."""
     model: Literal["ecsi", "acsi"] | None = None
     bootstrap: int = Field(default=200, ge=0)
-    seed: int = 0
+    seed: int | None = None
+    """Seed of the survey bootstraps; default: ``[analysis] seed``."""
 
 
 class SegmentsConfig(_Section):
@@ -101,7 +137,8 @@ class SegmentsConfig(_Section):
     rfm_scheme: str = "classic11"
     rfm_bins: int = Field(default=5, ge=2, le=10)
     index_weights: str = "ahp"
-    churn_horizon_days: int = Field(default=90, gt=0)
+    churn_horizon_days: int | None = Field(default=None, gt=0)
+    """Horizon of the churn-risk label (no order within it); default: the inactivity window."""
     quadrant_satisfaction_cut: float = Field(default=0.75, ge=0, le=1)
     """High satisfaction at or above this rescaled CSAT (0.75 = 4 on a 1-5 scale)."""
     quadrant_loyalty_cut: float | None = Field(default=None, ge=0, le=1)
@@ -116,10 +153,16 @@ class AnalysisConfig(_Section):
     mapping: dict[str, dict[str, str]] = Field(default_factory=dict)
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
     value: ValueConfig = Field(default_factory=ValueConfig)
+    models: ModelsConfig = Field(default_factory=ModelsConfig)
     survey: SurveyConfig = Field(default_factory=SurveyConfig)
     segments: SegmentsConfig = Field(default_factory=SegmentsConfig)
 
     source_path: str | None = Field(default=None, exclude=True)
+
+    @property
+    def survey_seed(self) -> int:
+        """``[survey] seed`` when given, else the analysis-wide ``[analysis] seed``."""
+        return self.analysis.seed if self.survey.seed is None else self.survey.seed
 
     @classmethod
     def load(cls, path: str | Path | None = None, **overrides: Any) -> AnalysisConfig:

@@ -225,7 +225,13 @@ def _ret(fr, g, f):
 
 
 def retention_rate_std(fr, g, by=None):
-    return _ret(fr, g, lambda S, E, N, C: (len(E - N), len(S)))
+    # retained: active at the start and not lost (churn_rate's complement)
+    return _ret(fr, g, lambda S, E, N, C: (len(S & (E - C)), len(S)))
+
+
+def reactivation_rate(fr, g, by=None):
+    # active at the end, neither active at the start nor new
+    return _ret(fr, g, lambda S, E, N, C: (len(E - N - S), len(E)))
 
 
 def retention_rate_seed(fr, g, by=None):

@@ -14,6 +14,7 @@ from loyalscope.metrics._base import (
     first_orders,
     ind,
     keys,
+    money_sum,
     orders,
     windowed,
     with_group,
@@ -78,7 +79,7 @@ def program_redemption_rate(ds, ctx: MetricContext) -> ibis.Table:
                           "points_redeemed"), "ts", ctx)
     p = with_group(ds, ctx, p.mutate(period=ctx.bucket(p.ts)))
     return p.group_by(keys(ctx)).aggregate(
-        numerator=f64(p.points_redeemed.sum()), denominator=f64(p.points_earned.sum())
+        numerator=money_sum(p.points_redeemed), denominator=money_sum(p.points_earned)
     )
 
 
@@ -87,7 +88,7 @@ def _members(ds, ctx: MetricContext) -> ibis.Table:
     customer has any loyalty_points row, else "non_member"), orders and spend."""
     tx = orders(ds, ctx, "order_id", "amount")
     pc = tx.group_by([*keys(ctx), "customer_id"]).aggregate(
-        n=tx.order_id.count(), spend=tx.amount.sum()
+        n=tx.order_id.count(), spend=money_sum(tx.amount)
     )
     p = ds.table("loyalty_points", "customer_id")
     mem = p.select(mcid=p.customer_id).distinct()
@@ -108,7 +109,7 @@ def member_spend(ds, ctx: MetricContext) -> ibis.Table:
     """Spend per ordering customer of members vs non-members."""
     m = _members(ds, ctx)
     return m.group_by(keys(ctx, "member")).aggregate(
-        numerator=f64(m.spend.sum()), denominator=f64(m.customer_id.count())
+        numerator=money_sum(m.spend), denominator=f64(m.customer_id.count())
     )
 
 

@@ -5,7 +5,14 @@ Definitions (``w`` = ``[analysis] inactivity_days``):
 
 - active at date d: an order on a date in ``[d - w, d)``;
 - S (customers at start): active at the period start; E (at end): active at the period end;
-- N (new): first order ever in the period.
+- N (new): first order ever in the period;
+- R (retained, returning): active at the start and still a customer at the end (not lost:
+  still active by orders, no lapsed contract); R = S - lost, so retention + churn = 1;
+- A (reactivated): active at the end, not active at the start, not new.
+
+Every rate here is a share of its denominator and stays in [0, 1]: customers active at the end
+who were not active at the start are reactivated, never counted as retained (the textbook
+``(E - N) / S`` counts them and exceeds 100% after a win-back campaign).
 """
 
 from __future__ import annotations
@@ -31,9 +38,15 @@ def _rate(ds, ctx: MetricContext, num: str, den: str) -> ibis.Table:
 
 
 def retention_rate_std(ds, ctx: MetricContext) -> ibis.Table:
-    """(E - N) / S: customers active at the period end who are not new in it / customers active
-    at the period start. (E - N counts only non-new customers active at the end.)"""
-    return _rate(ds, ctx, "E_old", "S")
+    """R / S: customers active at the period start who are still customers at its end /
+    customers active at the start (1 - churn rate). Reactivated customers are not in R."""
+    return _rate(ds, ctx, "R", "S")
+
+
+def reactivation_rate(ds, ctx: MetricContext) -> ibis.Table:
+    """A / E: customers active at the period end who were inactive at its start and are not
+    new / customers active at the end."""
+    return _rate(ds, ctx, "A", "E")
 
 
 def retention_rate_seed(ds, ctx: MetricContext) -> ibis.Table:
@@ -82,6 +95,7 @@ _TX = ("transactions",)
 for _id, _fn, _req in (
     ("retention_rate_std", retention_rate_std, _TX),
     ("retention_rate_seed", retention_rate_seed, _TX),
+    ("reactivation_rate", reactivation_rate, _TX),
     ("churn_rate", churn_rate, _TX),
     ("join_rate", join_rate, _TX),
     ("renewal_rate", renewal_rate, ("contracts.renewed",)),

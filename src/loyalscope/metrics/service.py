@@ -13,6 +13,7 @@ from loyalscope.metrics._base import (
     f64,
     ind,
     keys,
+    money_sum,
     on_calendar,
     orders,
     windowed,
@@ -57,7 +58,7 @@ def complaints_per_1000_orders(ds, ctx: MetricContext) -> ibis.Table:
 def _orders_returns(ds, ctx: MetricContext) -> ibis.Table:
     tx = orders(ds, ctx, "order_id", "amount")
     r = ds.table("returns", "order_id")
-    aggs = {"ramount": r.amount.sum()} if "amount" in r.columns else {"n": r.order_id.count()}
+    aggs = {"ramount": money_sum(r.amount)} if "amount" in r.columns else {"n": r.order_id.count()}
     r = r.group_by(rid=r.order_id).aggregate(**aggs)
     j = tx.left_join(r, tx.order_id == r.rid)
     return j
@@ -77,7 +78,7 @@ def return_amount_rate(ds, ctx: MetricContext) -> ibis.Table:
     are larger than the orders)."""
     j = _orders_returns(ds, ctx)
     agg = j.group_by(keys(ctx)).aggregate(
-        numerator=f64(j.ramount.fill_null(0.0).sum()), denominator=f64(j.amount.sum())
+        numerator=money_sum(j.ramount.fill_null(0.0)), denominator=money_sum(j.amount)
     )
     return on_calendar(calendar(ds, ctx), agg, ctx)
 

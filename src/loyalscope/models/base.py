@@ -4,7 +4,10 @@ A model is one small class: it declares ``_param_names`` (the papers' names), im
 ``_negloglik_grad(log_params, data, weights) -> (value, gradient)`` (vectorised negative
 log-likelihood summed over rows with ``weights``, and its analytic gradient with respect to the
 log-parameters) and, optionally, ``_initial_params``. Fitting, standard errors, intervals,
-``summary()``, AIC/BIC and JSON save/load come from :class:`MLEModel`.
+``summary()``, AIC/BIC, JSON save/load and the fit status ``status_`` (ok, weakly identified or
+not estimable, see :mod:`loyalscope.models.status`) come from :class:`MLEModel`; a model adds
+its own checks in ``_model_issues`` and states its parameters' natural scales in
+``_param_scales``.
 
 Weights are counts of identical rows, so a fit on distinct sufficient statistics with counts
 equals the fit on every row.
@@ -19,8 +22,9 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from loyalscope.errors import ConvergenceError, NotFittedError
+from loyalscope.errors import ConvergenceError, InsufficientDataError, NotFittedError
 from loyalscope.models.numerics.optimize import hessian, lbfgs, quasi_newton
+from loyalscope.models.status import FitIssue, FitStatus, mle_issues
 
 Data = tuple[np.ndarray, ...]
 _Z95 = 1.959963984540054
@@ -84,6 +88,9 @@ class MLEModel:
         Tolerance of the optimiser (L-BFGS-B ``ftol`` and ``gtol``).
     maxiter : int, default 2000
         Maximum number of optimiser iterations.
+    random_state : int, default 0
+        Seed of the random subsample a large fit starts from (:meth:`_warm_start`): the same
+        data and seed give the same fit.
     """
 
     _param_names: ClassVar[tuple[str, ...]] = ()
@@ -91,10 +98,12 @@ class MLEModel:
     #: this many customers and polishes with quasi-Newton steps (:meth:`_warm_start`).
     _warm_start_rows: ClassVar[int | None] = None
 
-    def __init__(self, penalizer: float = 0.0, tol: float = 1e-10, maxiter: int = 2000) -> None:
+    def __init__(self, penalizer: float = 0.0, tol: float = 1e-10, maxiter: int = 2000,
+                 random_state: int = 0) -> None:
         self.penalizer = penalizer
         self.tol = tol
         self.maxiter = maxiter
+        self.random_state = random_state
 
     # --- to be provided by subclasses -------------------------------------------------------
     def _negloglik_grad(self, log_params: np.ndarray, data: Data, weights: np.ndarray) -> tuple[float, np.ndarray]:
@@ -104,6 +113,15 @@ class MLEModel:
     def _initial_params(self, data: Data, weights: np.ndarray) -> np.ndarray:
         """Starting values of the natural parameters (all ones unless a model knows better)."""
         return np.ones(len(self._param_names))
+
+    def _param_scales(self, data: Any, weights: np.ndarray) -> np.ndarray:
+        """Natural scale of each parameter (ones: shape parameters); a parameter beyond 1e6 times
+        its scale, or below 1e-6 times, is at the edge of its space (see :mod:`~loyalscope.models.status`)."""
+        return np.ones(len(self._param_names))
+
+    def _model_issues(self, data: Any, weights: np.ndarray) -> list[FitIssue]:
+        """Model-specific reasons the fit cannot be used (e.g. Gamma-Gamma q <= 1); none by default."""
+        return []
 
     def _prepare(self, data: Data, weights: np.ndarray) -> tuple[Any, np.ndarray]:
         """Rows as the fit sees them: identical rows grouped, ``(data, weights)``.
@@ -122,18 +140,18 @@ class MLEModel:
         distinct rows (fixed seed), so the subsample has the shape of the data. The full fit
         then starts at this optimum with this curvature (see :mod:`loyalscope.models.numerics.optimize`).
         """
-        rng = np.random.default_rng(0)
+        rng = np.random.default_rng(self.random_state)
         pick = rng.choice(weights.size, size=rows, p=weights / weights.sum())
         counts = np.bincount(pick, minlength=weights.size).astype(float)
         keep = counts > 0
         sub = tuple(np.asarray(d)[keep] for d in data)
-        quick = type(self)(penalizer=self.penalizer, tol=1e-7, maxiter=self.maxiter)
+        quick = type(self)(penalizer=self.penalizer, tol=1e-7, maxiter=self.maxiter, random_state=self.random_state)
         sub_data, sub_w = quick._prepare(sub, counts[keep])
         m, pen = float(sub_w.sum()), float(self.penalizer)
         start = self._initial_params(sub_data, sub_w)
 
         def objective(lp: np.ndarray) -> tuple[float, np.ndarray]:
-            value, grad = quick._negloglik_grad(lp, sub_data, sub_w)
+            value, grad = _evaluate(quick, lp, sub_data, sub_w)
             if not np.isfinite(value):
                 return 1e300, np.zeros_like(lp)
             return value / m + pen * float(lp @ lp), grad / m + 2.0 * pen * lp
@@ -151,6 +169,10 @@ class MLEModel:
     def _fit_mle_impl(self, data: Data, weights: np.ndarray, initial_params: Sequence[float] | None,
                       warm_start_rows: int | None) -> MLEModel:
         n = float(weights.sum())
+        if not n > 0 or data[0].size == 0:
+            raise InsufficientDataError(
+                f"The {type(self).__name__} model needs at least one customer with a positive weight; got none.",
+                fix="Check that the customer summary is not empty (every filter left some customers).")
         data, weights = self._prepare(data, weights)
         k = len(self._param_names)
         start = np.asarray(initial_params if initial_params is not None else self._initial_params(data, weights), dtype=float)
@@ -159,7 +181,7 @@ class MLEModel:
         pen = float(self.penalizer)
 
         def objective(lp: np.ndarray) -> tuple[float, np.ndarray]:
-            value, grad = self._negloglik_grad(lp, data, weights)
+            value, grad = _evaluate(self, lp, data, weights)
             if not np.isfinite(value):
                 return 1e300, np.zeros_like(lp)
             return value / n + pen * float(lp @ lp), grad / n + 2.0 * pen * lp
@@ -190,14 +212,18 @@ class MLEModel:
         self.n_iter_ = int(res.nit)
         self.aic_ = 2.0 * k - 2.0 * self.loglik_
         self.bic_ = k * np.log(n) - 2.0 * self.loglik_
-        self.se_ = dict(zip(self._param_names, self._standard_errors(theta, data, weights), strict=True))
+        se = self._standard_errors(theta, data, weights)
+        self.se_ = dict(zip(self._param_names, se, strict=True))
+        issues = mle_issues(self._param_names, theta, self._param_scales(data, weights), self._hessian, se)
+        self.status_ = FitStatus(tuple([*issues, *self._model_issues(data, weights)]))
         return self
 
     def _standard_errors(self, theta: np.ndarray, data: Data, weights: np.ndarray) -> np.ndarray:
         """Square roots of the diagonal of the inverse observed information (natural scale).
 
         The Hessian is a central difference of the analytic gradient wrt the natural parameters
-        (dLL/dtheta = dLL/dlog(theta) / theta); NaN where it is not positive definite.
+        (dLL/dtheta = dLL/dlog(theta) / theta), kept as ``_hessian`` for the fit checks; NaN
+        where it is not positive definite.
         """
         k = theta.size
 
@@ -212,6 +238,7 @@ class MLEModel:
             down[i] -= h
             hess[:, i] = (grad_nat(up) - grad_nat(down)) / (2.0 * h)
         hess = 0.5 * (hess + hess.T)
+        self._hessian: np.ndarray | None = hess
         try:
             cov = np.linalg.inv(hess)
         except np.linalg.LinAlgError:
@@ -245,10 +272,13 @@ class MLEModel:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable description (settings and, once fitted, the learned attributes)."""
         out: dict[str, Any] = {"model": type(self).__name__,
-                               "settings": {"penalizer": self.penalizer, "tol": self.tol, "maxiter": self.maxiter}}
+                               "settings": {"penalizer": self.penalizer, "tol": self.tol, "maxiter": self.maxiter,
+                                            "random_state": self.random_state}}
         if hasattr(self, "params_"):
             out.update(params=dict(self.params_), se={k: _num(v) for k, v in self.se_.items()},
                        loglik=self.loglik_, n=self.n_, aic=self.aic_, bic=self.bic_)
+            if hasattr(self, "status_"):
+                out["status"] = self.status_.to_dict()
         return out
 
     @classmethod
@@ -262,6 +292,8 @@ class MLEModel:
             model.se_ = {p: float("nan") if d["se"].get(p) is None else float(d["se"][p]) for p in cls._param_names}
             model.loglik_, model.n_ = float(d["loglik"]), float(d["n"])
             model.aic_, model.bic_ = float(d["aic"]), float(d["bic"])
+            if "status" in d:
+                model.status_ = FitStatus.from_dict(d["status"])
         return model
 
     def __repr__(self) -> str:
@@ -269,6 +301,21 @@ class MLEModel:
             inner = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
             return f"{type(self).__name__}({inner}, loglik={self.loglik_:.2f})"
         return f"{type(self).__name__}(penalizer={self.penalizer})"
+
+
+def _evaluate(model: MLEModel, lp: np.ndarray, data: Any, weights: np.ndarray) -> tuple[float, np.ndarray]:
+    """The model's negative log-likelihood and gradient, or ``(inf, 0)`` where a parameter
+    over- or underflows (``exp(lp)`` is 0 or infinite: the optimiser probing the edge of the
+    space, where one customer or identical customers push it) or the likelihood divides by zero."""
+    with np.errstate(over="ignore", under="ignore"):
+        theta = np.exp(lp)
+    if not np.all(np.isfinite(theta)) or np.any(theta == 0.0):
+        return float("inf"), np.zeros_like(lp)
+    try:
+        with np.errstate(all="ignore"):
+            return model._negloglik_grad(lp, data, weights)
+    except (ZeroDivisionError, FloatingPointError, OverflowError):
+        return float("inf"), np.zeros_like(lp)
 
 
 def _num(v: float) -> float | None:

@@ -20,6 +20,7 @@ from loyalscope.errors import LoyalscopeError, SchemaError
 from loyalscope.i18n import t
 from loyalscope.metrics import compute
 from loyalscope.metrics.survey import competitor_pairs
+from loyalscope.metrics.window import inactivity_days
 from loyalscope.models.survey.drivers import DriverAnalysis, bayes_driver
 from loyalscope.models.survey.nps import NPS
 from loyalscope.models.survey.sat_loyalty import SatLoyaltyCurve
@@ -72,7 +73,7 @@ def _nps(ds: Dataset, ctx: SectionContext, section: Section) -> None:
     if n == 0:
         return
     cfg = ctx.config.survey
-    m = NPS(n_boot=max(cfg.bootstrap, 200), seed=cfg.seed, min_n=cfg.min_n).fit(counts=(p, n - p - d, d))
+    m = NPS(n_boot=max(cfg.bootstrap, 200), seed=ctx.config.survey_seed, min_n=cfg.min_n).fit(counts=(p, n - p - d, d))
     section.add(Number("metrics.nps.name", m.nps_, "points", metric_id="nps", numerator=p - d,
                        denominator=n, interval=m.intervals_["bayes"], warn=m.small_sample_,
                        note=f"{K}.small_sample" if m.small_sample_ else None, note_kw={"n": n}))
@@ -97,7 +98,7 @@ def _nps_by_segment(ds: Dataset, ctx: SectionContext, section: Section) -> None:
     cfg = ctx.config.survey
     rows = []
     for r in agg.itertuples(index=False):
-        m = NPS(n_boot=max(cfg.bootstrap, 200), seed=cfg.seed, min_n=cfg.min_n).fit(
+        m = NPS(n_boot=max(cfg.bootstrap, 200), seed=ctx.config.survey_seed, min_n=cfg.min_n).fit(
             counts=(int(r.p), int(r.n - r.p - r.d), int(r.d)))
         lo, hi = m.intervals_["bayes"]
         rows.append({"segment": "" if pd.isna(r.segment) else str(r.segment), "n": m.n_, "nps": m.nps_,
@@ -204,7 +205,7 @@ def _bayes_drivers(answers: pd.DataFrame, dims: list[str], section: Section) -> 
 
 def _sat_loyalty(ds: Dataset, ctx: SectionContext, section: Section) -> None:
     """Repurchase within ``inactivity_days`` after the answer, by CSAT level (and segment)."""
-    days = ctx.config.analysis.inactivity_days
+    days = inactivity_days(ds)
     asof = ds.analysis_date
     s = ds.table("surveys", "customer_id", "answered_ts", "csat")
     s = s.filter(s.csat.notnull() & (s.answered_ts <= ibis.timestamp(pd.Timestamp(asof - timedelta(days=days)))))

@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
+from loyalscope.metrics._base import money_sum
+from loyalscope.metrics.window import inactivity_days
 from loyalscope.results import Chart, Number, Section, Table, Text
 from loyalscope.sections.context import SectionContext
 from loyalscope.segments.dimensions import behavioural_loyalty, loyalty_dimensions, rescale
@@ -15,13 +17,14 @@ from loyalscope.segments.loyalty_inputs import loyalty_inputs
 from loyalscope.segments.loyalty_types import load_rules, loyalty_types
 from loyalscope.segments.quadrant import QUADRANTS, sat_loyalty_quadrant
 from loyalscope.segments.relationship import relationship_level
-from loyalscope.segments.rfm import rfm_segments
+from loyalscope.segments.rfm import rfm_segments, score_bins
 from loyalscope.segments.scheme import BUILTIN, Scheme, load_scheme
 
 SECTION_ID = "segments"
 NEEDS = ("value",)  # shows mean CLV per segment
 K = "segments.report."
 M = "segments.report.more."
+B = "segments.report.bins."
 
 
 def build(ds: Dataset, ctx: SectionContext) -> Section:
@@ -33,8 +36,9 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     seg["label"] = label
     section = Section(SECTION_ID)
     n = len(seg)
-    section.add(Number(K + "customers", float(n), unit="count"),
-                Text(K + "rfm_method", {"scheme": scheme.name, "bins": cfg.rfm_bins}, style="note"))
+    levels = scheme.bins if scheme.key == "r_fm" else cfg.rfm_bins
+    section.add(Number(K + "customers", float(n), unit="count", n=n),
+                Text(K + "rfm_method", {"scheme": scheme.name, "bins": levels}, style="note"))
 
     # segment table: size, spend, CLV where known
     tbl = seg.groupby(["segment_id", "label"], sort=False).agg(
@@ -53,6 +57,14 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
                       translate_values=("label",) if builtin else ()))
     section.add(Chart("treemap", K + "treemap", tbl[["label", "customers"]], x="label", y="customers",
                       translate_values=("label",) if builtin else ()))
+    # the bins as scored (ties keep equal scores, so some can be empty) and the score distribution
+    stated = score_bins(seg, levels)
+    bins = stated.assign(dimension=B + stated.dimension)
+    section.add(Table(B + "title", bins, {c: B + c for c in bins.columns}, percent_columns=("share",),
+                      translate_values=("dimension",), max_rows=3 * levels),
+                Chart("bar", B + "chart", bins[["dimension", "score", "customers"]], x="score", y="customers",
+                      color="dimension", labels={c: B + c for c in ("dimension", "score", "customers")},
+                      translate_values=("dimension",), options={"barmode": "group"}))
     if scheme.key != "high_low":
         fm = np.floor((seg.f + seg.m) / 2 + 0.5).astype(int)
         grid = pd.crosstab(seg.r, fm).reindex(index=range(scheme.bins, 0, -1),
@@ -62,9 +74,9 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         section.add(Chart("heatmap", K + "grid", long, x="r", y="customers",
                           labels={"r": K + "col.r", "fm": K + "col.fm"},
                           options={"columns": "fm", "z": "customers", "texttemplate": "%{z}"}))
-    start = ds.analysis_date - timedelta(days=ctx.config.analysis.inactivity_days)
+    start = ds.analysis_date - timedelta(days=inactivity_days(ds))
     try:
-        section.add(_migration(ds, seg, scheme, start, builtin, ctx.config.analysis.inactivity_days))
+        section.add(_migration(ds, seg, scheme, start, builtin, inactivity_days(ds)))
     except (KeyError, ValueError):  # no customers at the earlier date
         pass
 
@@ -72,7 +84,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     _loyalty_types(ds, seg, ctx, section)
     if ds.has("transactions", "margin"):
         tx = ds.table("transactions", "amount", "margin")
-        totals = tx.aggregate(amount=tx.amount.sum(), margin=tx.margin.sum()).to_pandas().iloc[0]
+        totals = tx.aggregate(amount=money_sum(tx.amount), margin=money_sum(tx.margin)).to_pandas().iloc[0]
         if totals.amount and totals.amount > 0:
             rate = float(totals.margin / totals.amount)
             level = relationship_level(n, rate)
@@ -85,6 +97,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     ctx.results["rfm_scheme"] = scheme
     if quadrant is not None:
         ctx.results["quadrant"] = quadrant
+    section.data["score_bins"] = stated.to_dict("records")
     section.data.update({"scheme": scheme.name,
                          "segments": dict(zip(tbl.segment_id.astype(str), tbl.customers.astype(int), strict=True))})
     return section

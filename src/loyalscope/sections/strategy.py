@@ -15,6 +15,7 @@ import pandas as pd
 
 from loyalscope.data.dataset import Dataset
 from loyalscope.i18n import has_key
+from loyalscope.metrics.window import inactivity_days
 from loyalscope.results import Chart, Number, Phrase, Section, Table, Text
 from loyalscope.sections.context import SectionContext
 from loyalscope.segments.quadrant import QUADRANTS
@@ -34,21 +35,24 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     scheme = ctx.results.get("rfm_scheme")
     prev = None
     if seg is not None and scheme is not None:
-        earlier = ds.analysis_date - timedelta(days=ctx.config.analysis.inactivity_days)
+        earlier = ds.analysis_date - timedelta(days=inactivity_days(ds))
         try:
             prev = rfm_segments(ds, scheme, earlier)
         except (KeyError, ValueError):
             prev = None
     churn = ctx.results.get("churn")
     p = churn.scores["churn_probability"] if churn is not None else None
+    tier = churn.scores["churn_tier"] if churn is not None and "churn_tier" in churn.scores else None
     if p is not None:
         p = p.set_axis(p.index.astype(str))
+    if tier is not None:
+        tier = tier.set_axis(tier.index.astype(str))
     base_rate = getattr(churn, "base_rate", None) if churn is not None else None
     complainants = _complainants(ds)
     competitors = ctx.results.get("competitors")
     facts = diagnosis_facts(
         segments=seg, previous_segments=prev, quadrant=ctx.results.get("quadrant"),
-        churn_probability=p, complaints=ctx.results.get("complaint_repurchase"),
+        churn_tier=tier, churn_probability=p, complaints=ctx.results.get("complaint_repurchase"),
         metrics=ctx.results.get("metric_values"),
         targets=ctx.results.get("metric_targets") or ctx.config.analysis.targets,
         driver_gaps=ctx.results.get("driver_gaps"),
@@ -62,7 +66,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         section.add(Text(K + "none"))
         section.data = {"facts": facts, "recommendations": []}
         return section
-    inputs = _stake_inputs(ctx, seg, p, facts.get("churn.base_rate"), complainants, competitors,
+    inputs = _stake_inputs(ctx, seg, p, tier, facts.get("churn.base_rate"), complainants, competitors,
                            {r.target for r in recs})
     ranked, assigned = rank(recs, inputs)
     h = float(ctx.config.value.horizon)
@@ -135,7 +139,8 @@ def _record(r: Recommendation) -> dict[str, Any]:
     return out
 
 
-def _stake_inputs(ctx: SectionContext, seg: pd.DataFrame | None, p: pd.Series | None, base: float | None,
+def _stake_inputs(ctx: SectionContext, seg: pd.DataFrame | None, p: pd.Series | None, tier: pd.Series | None,
+                  base: float | None,
                   complainants: list[str] | None, competitors: pd.DataFrame | None,
                   targets: set[str]) -> StakeInputs:
     cu = ctx.customers
@@ -146,7 +151,7 @@ def _stake_inputs(ctx: SectionContext, seg: pd.DataFrame | None, p: pd.Series | 
         if "p_alive" in c.columns:  # the value a churn takes away: CLV given the customer stays
             clv = clv / c["p_alive"].astype(float).clip(lower=1e-3)
     spend = seg.set_index(seg.customer_id.astype(str))["monetary"].astype(float) if seg is not None else None
-    groups = members(targets, rfm=seg, quadrant=ctx.results.get("quadrant"), churn=p, base_rate=base,
+    groups = members(targets, rfm=seg, quadrant=ctx.results.get("quadrant"), churn=p, tier=tier, base_rate=base,
                      complainants=complainants, answers=ctx.results.get("survey_answers"),
                      trailing=trailing(competitors), scale_max=float(ctx.config.survey.rating_scale_max))
     return StakeInputs(clv=clv, churn_probability=p if clv is not None else None, base_rate=base,

@@ -72,7 +72,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
                           for (a, b), c in zip(spec.paths, model.path_dict().values(), strict=True)])
     n_boot = ctx.config.survey.bootstrap
     if n_boot > 0:
-        boot = model.bootstrap(n_boot, seed=ctx.config.survey.seed, bca=False).loc["path"]
+        boot = model.bootstrap(n_boot, seed=ctx.config.survey_seed, bca=False).loc["path"]
         edges["lo"] = boot["perc_lo"].to_numpy()
         edges["hi"] = boot["perc_hi"].to_numpy()
     r2 = {k: float(v) for k, v in model.r2_.items()}

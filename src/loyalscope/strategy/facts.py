@@ -19,6 +19,7 @@ def diagnosis_facts(
     segments: pd.DataFrame | None = None,
     previous_segments: pd.DataFrame | None = None,
     quadrant: pd.Series | None = None,
+    churn_tier: pd.Series | None = None,
     churn_probability: pd.Series | None = None,
     complaints: pd.DataFrame | None = None,
     metrics: Mapping[str, float] | None = None,
@@ -35,7 +36,9 @@ def diagnosis_facts(
     """Facts for :func:`loyalscope.strategy.engine.recommend`.
 
     segments / previous_segments: RFM frames with ``segment_id`` and ``monetary``;
-    quadrant: quadrant per customer; churn_probability: per customer;
+    quadrant: quadrant per customer; churn_tier: risk tier per customer ("high", "elevated",
+    "usual": by rank, see :func:`loyalscope.segments.churn.risk_tiers`) and churn_probability
+    (the high tier's mean probability over everyone's is ``churn.high_risk_lift``);
     complaints: :func:`post_complaint_repurchase` table; metrics and targets: metric id ->
     value (gap = metric - target); driver_gaps: dimension -> high importance & low performance;
     segment_ids / quadrant_ids: every segment of the scheme / every quadrant, so that an empty
@@ -84,16 +87,23 @@ def diagnosis_facts(
             f[f"segment_size.{k}"] = float(c)
             if mon is not None:
                 f[f"segment_value.{k}"] = float(mon.reindex(q.index[q == k]).sum())
-    if churn_probability is not None and len(churn_probability):
-        base = float(churn_probability.mean()) if base_rate is None else float(base_rate)
-        high = high_risk(churn_probability, base)
-        f["churn.base_rate"] = base
+    if (churn_probability is not None and len(churn_probability)) or (churn_tier is not None and len(churn_tier)):
+        if churn_probability is not None and len(churn_probability):
+            f["churn.base_rate"] = float(churn_probability.mean()) if base_rate is None else float(base_rate)
+        if churn_tier is not None and len(churn_tier):
+            high = churn_tier == "high"
+        else:
+            assert churn_probability is not None
+            high = high_risk(churn_probability, f["churn.base_rate"])
         f["churn.high_risk_share"] = float(high.mean())
-        f["n.churn.high_risk_share"] = float(len(churn_probability))
+        f["n.churn.high_risk_share"] = float(len(high))
+        if churn_probability is not None and high.any() and churn_probability.mean() > 0:
+            p = churn_probability.reindex(high.index)
+            f["churn.high_risk_lift"] = float(p[high].mean() / p.mean())
         f["segment_size.high_risk"] = float(high.sum())
         if segments is not None and "customer_id" in segments:
             mon = segments.set_index("customer_id")["monetary"]
-            f["segment_value.high_risk"] = float(mon.reindex(churn_probability.index[high]).sum())
+            f["segment_value.high_risk"] = float(mon.reindex(high.index[high]).sum())
     if complaints is not None and len(complaints):
         t = complaints.set_index(["dimension", "level"])
         if ("all", "all") in t.index:

@@ -4,7 +4,9 @@ A rule's ``target`` names one of:
 
 - an RFM segment id (``cant_lose``, ``about_to_sleep`` ...): customers in that segment;
 - a quadrant (``apostle``, ``mercenary``, ``hostage``, ``defector``): respondents placed there;
-- ``high_risk``: churn probability at least ``HIGH_RISK_EXCESS`` above the base rate;
+- ``high_risk``: the churn model's high-risk tier (the top 10% of scores, see
+  :func:`loyalscope.segments.churn.risk_tiers`), or without tiers a churn probability at least
+  ``HIGH_RISK_EXCESS`` above the base rate;
 - ``complainants``: customers with a complaint before the analysis date;
 - ``one_time``: customers with exactly one order (repeat purchase is the lever);
 - ``low.<dimension>``: respondents whose mean rating of the dimension is in the bottom two
@@ -41,6 +43,7 @@ def members(
     quadrant: pd.Series | None = None,
     churn: pd.Series | None = None,
     base_rate: float | None = None,
+    tier: pd.Series | None = None,
     complainants: Iterable[str] | None = None,
     answers: pd.DataFrame | None = None,
     trailing: dict[str, str] | None = None,
@@ -55,7 +58,7 @@ def members(
     out: dict[str, pd.Index] = {}
     for target in set(targets):
         idx = _resolve(target, rfm, quadrant, churn, base_rate, complainants, answers, trailing or {},
-                       scale_max)
+                       scale_max, tier)
         if idx is not None:
             out[target] = pd.Index(sorted(set(idx.astype(str))), dtype="object")
     return out
@@ -63,10 +66,12 @@ def members(
 
 def _resolve(target: str, rfm: pd.DataFrame | None, quadrant: pd.Series | None, churn: pd.Series | None,
              base_rate: float | None, complainants: Iterable[str] | None, answers: pd.DataFrame | None,
-             trailing: dict[str, str], scale_max: float) -> pd.Index | None:
+             trailing: dict[str, str], scale_max: float, tier: pd.Series | None = None) -> pd.Index | None:
     if target in QUADRANTS:
         return None if quadrant is None else pd.Index(quadrant.index[quadrant == target])
     if target == "high_risk":
+        if tier is not None:
+            return pd.Index(tier.index[tier == "high"])
         if churn is None:
             return None
         base = float(churn.mean()) if base_rate is None else base_rate
