@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from loyalscope.i18n import has_key, t
-from loyalscope.report.format import fmt_value
+from loyalscope.report.format import display_label, fmt_value
 
 UNITS: dict[str, str] = {
     "p_alive": "percent", "churn_probability": "percent", "excess_churn": "percent",
@@ -15,6 +15,7 @@ UNITS: dict[str, str] = {
     "value_at_stake": "currency", "spend": "currency", "monetary": "currency",
     "expected_purchases": "ratio", "loyalty_index": "score",
     "target_rank": "count", "rank": "count", "frequency": "count", "recency_days": "days",
+    "p_no_order_window": "percent", "churn_lift": "ratio",
 }
 """Unit of each known column (percent columns hold shares in [0, 1])."""
 
@@ -22,7 +23,7 @@ UNITS: dict[str, str] = {
 def label(column: str, lang: str) -> str:
     """Header of a customer column with its unit: ``CLV (currency)``, ``churn risk``."""
     key = f"report.customer.{column}"
-    text = t(key, lang) if has_key(key) else column
+    text = t(key, lang) if has_key(key) else str(display_label(column, lang))
     unit = UNITS.get(column)
     if unit in ("currency", "days") and has_key(f"report.unit.{unit}"):
         return t("report.with_unit", lang, label=text, unit=t(f"report.unit.{unit}", lang))
@@ -40,6 +41,7 @@ def value_key(column: str, value: Any) -> str | None:
         "target_of": (f"strategy.rule.{value}",),
         "recommendation": (f"strategy.rule.{value}",),
         "strategy": (f"strategy.kind.{value}",),
+        "churn_tier": (f"report.value.tier_{value}",),
     }.get(column, ())
     return next((k for k in candidates if has_key(k)), None)
 

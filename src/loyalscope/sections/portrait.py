@@ -17,6 +17,7 @@ from scipy import stats
 
 from loyalscope.data.dataset import Dataset
 from loyalscope.errors import InsufficientDataError
+from loyalscope.metrics.window import inactivity_days
 from loyalscope.results import Chart, Number, Phrase, Section, Table, Text
 from loyalscope.sections.context import SectionContext
 
@@ -61,7 +62,7 @@ def _profile(ds: Dataset, ctx: SectionContext) -> pd.DataFrame:
     prof = seg[["customer_id", "frequency", "recency_days"]].copy()
     prof["customer_id"] = prof.customer_id.astype(str)
     prof["repeat"] = (prof.frequency >= 2).astype(float)
-    prof["retained"] = (prof.recency_days <= ctx.config.analysis.inactivity_days).astype(float)
+    prof["retained"] = (prof.recency_days <= inactivity_days(ds)).astype(float)
     cu = ctx.customers
     if cu is not None and "clv" in cu.columns:
         prof = prof.merge(cu[["customer_id", "clv"]].astype({"customer_id": str}), on="customer_id", how="left")
@@ -121,7 +122,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     prof = _profile(ds, ctx)
     section = Section(SECTION_ID)
     n = len(prof)
-    section.add(Text(K + "intro", {"n": f"{n:,}", "days": ctx.config.analysis.inactivity_days}, style="note"),
+    section.add(Text(K + "intro", {"n": f"{n:,}", "days": inactivity_days(ds)}, style="note"),
                 Number(K + "customers", float(n), "count"),
                 Number("metrics.repeat_purchase_rate.name", float(prof.repeat.mean()), "percent",
                        numerator=float(prof.repeat.sum()), denominator=float(n), note=K + "all_time"),
