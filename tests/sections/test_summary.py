@@ -16,7 +16,7 @@ from loyalscope.results import Number, Text
 from loyalscope.sections import _findings as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "metrics"))
-import reference  # noqa: E402  (the metric suite's independent pandas computations)
+import reference  # the metric suite's independent pandas computations
 
 # metrics whose reference computation does not depend on the inactivity window
 INDEPENDENT = ("repeat_purchase_rate", "repurchase_rate", "return_rate", "complaints_per_1000_orders")
