@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import importlib
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import typer
 
-from loyalscope.cli.app import app, console, emit_json, fail
+from loyalscope.cli.app import app, console, emit_json, fail, load_config, mapped
 from loyalscope.errors import ConfigError, DataQualityError, LoyalscopeError, SchemaError
 from loyalscope.i18n import t
 
@@ -122,9 +123,11 @@ def fit(
     calibration_end: str | None = typer.Option(None, "--calibration-end", help=t("models.cli.calibration_end_help")),
     time_unit: str = typer.Option("day", "--time-unit", help=t("models.cli.time_unit_help")),
     as_json: bool = typer.Option(False, "--json", help=t("models.cli.json_help")),
+    config: Path | None = typer.Option(None, "--config", "-c", help=t("data.cli.config_help")),
 ) -> None:
     """Fit MODEL on FILE and print parameters, standard errors and the log-likelihood."""
     try:
+        cfg = load_config(config, [data])  # --config, else loyalscope.toml beside the data / here
         if model not in MODELS:
             raise ConfigError(t("models.cli.unknown_model", model=model), fix=t("models.cli.unknown_model_fix", choices=", ".join(MODELS)))
         if fmt not in ("summary", "transactions"):
@@ -136,6 +139,7 @@ def fit(
         except (OSError, pd.errors.ParserError) as exc:
             raise SchemaError(t("models.cli.file_missing"), fix=t("models.cli.file_missing_fix"), file=str(data)) from exc
         if fmt == "transactions":
+            df = mapped(df, cfg, "transactions")
             if model in ("bgbb", "sbg"):
                 raise ConfigError(t("models.cli.transactions_not_for", model=model), fix=t("models.cli.transactions_not_for_fix"))
             df = _summary_from_transactions(df, str(data), calibration_end, time_unit)

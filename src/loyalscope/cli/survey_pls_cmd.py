@@ -10,7 +10,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from loyalscope.cli.app import console, emit_json, fail
+from loyalscope.cli.app import console, emit_json, fail, load_config, mapped
 from loyalscope.cli.survey_app import survey_app
 from loyalscope.errors import ConfigError, LoyalscopeError
 from loyalscope.i18n import t
@@ -114,10 +114,13 @@ def pls(
     n_boot: int = typer.Option(0, "--bootstrap", min=0, help="Bootstrap resamples for confidence intervals."),
     seed: int | None = typer.Option(None, "--seed", help="Random seed of the bootstrap."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    config: Path | None = typer.Option(None, "--config", "-c", help=t("data.cli.config_help")),
 ) -> None:
     """Fit a PLS path model (e.g. ACSI / ECSI): paths, R squared, GoF, 0-100 index, reliability."""
     try:
-        out = run_pls(_read(data), spec, n_boot=n_boot, seed=seed, data_file=str(data))
+        cfg = load_config(config, [str(data)])  # [mapping.surveys] renames columns to the spec's
+        out = run_pls(mapped(_read(data), cfg, "surveys"), spec, n_boot=n_boot, seed=seed,
+                      data_file=str(data))
     except LoyalscopeError as exc:
         fail(exc, as_json)
     if as_json:

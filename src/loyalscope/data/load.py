@@ -16,11 +16,12 @@ from ibis.backends import BaseBackend
 
 from loyalscope import engine
 from loyalscope.config import AnalysisConfig
+from loyalscope.data import shapes
 from loyalscope.data.dataset import Dataset, cast_frame
-from loyalscope.data.mapping import resolve
+from loyalscope.data.mapping import resolve, table_for_name
 from loyalscope.data.quality import QUARANTINE_COLUMNS, QualityReport, TableReport
-from loyalscope.data.sources import RawTable, read_source
-from loyalscope.data.validate import LINE, SOURCE, check_table, parse_raw
+from loyalscope.data.sources import DATA_SUFFIXES, RawTable, read_source
+from loyalscope.data.validate import check_table, parse_raw
 from loyalscope.errors import SchemaError
 from loyalscope.i18n import t
 
@@ -63,10 +64,19 @@ def load(
     if not raws:
         raise SchemaError(t("data.sources.nothing"), fix=t("data.sources.nothing_fix"))
     accepted, report = validate_sources(raws, config, now)
+    report.unused.extend(_unused_files(sources, raws))
     con = con or engine.connect()
-    tables = {}
+    inputs = {}
     for name, frame in accepted.items():
-        tables[name] = con.create_table(f"ls_{name}", cast_frame(name, frame), overwrite=True)
+        inputs[name] = con.create_table(f"ls_in_{name}", cast_frame(name, frame), overwrite=True)
+    shaped, parts, log = shapes.apply(inputs, config)
+    tables = {}
+    for name, expr in shaped.items():
+        tables[name] = con.create_table(f"ls_{name}", expr, overwrite=True)
+    _record_shapes(report, parts, log)
+    for name in inputs:
+        con.drop_table(f"ls_in_{name}", force=True)
+    _count_orphans(tables, report.tables)
     return Dataset.from_tables(con, tables, config, report)
 
 
@@ -90,13 +100,16 @@ def validate_sources(
         frames = []
         for raw in by_table.get(name, []):
             mapping = resolve(name, list(raw.frame.columns), config.mapping.get(name),
-                              config.data.preset, raw.name)
+                              config.data.preset, raw.name, related=by_table)
             checked = parse_raw(raw, name, mapping, config)
             rep.sources.append(raw.name)
             rep.mapping.update({k: v for k, v in mapping.items() if k not in rep.mapping})
             rep.rows_read += raw.rows_read
             rep.encoding = rep.encoding or raw.encoding
             rep.notes.extend(f"{raw.name}: {n}" for n in checked.notes)
+            if raw.inferred:
+                rep.notes.append(f"{raw.name}: " + t("data.shapes.note_inferred", table=name,
+                                                     columns=", ".join(mapping)))
             frames.append(checked.frame)
             quarantine.append(checked.quarantine)
             rep.reasons.update(checked.quarantine["reason"])
@@ -107,29 +120,70 @@ def validate_sources(
             rep.notes.append(t("data.validate.note_moved", count=len(moved)))
         if not frames:
             continue
-        checked, made = check_table(name, frames, config, now)
+        checked, made = check_table(name, frames, config, now, shaped=True)
         if name == "transactions":
             moved = made
         quarantine.append(checked.quarantine)
         rep.reasons.update(checked.quarantine["reason"])
         rep.rows_accepted = len(checked.frame)
         rep.rows_quarantined = sum(rep.reasons.values())
-        accepted[name] = checked.frame.drop(columns=[LINE, SOURCE])
+        accepted[name] = checked.frame
         reports[name] = rep
-    _count_orphans(accepted, reports)
     parts = [q for q in quarantine if len(q)]
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=QUARANTINE_COLUMNS)
     return accepted, QualityReport(reports, frame[QUARANTINE_COLUMNS])
 
 
-def _count_orphans(accepted: dict[str, pd.DataFrame], reports: dict[str, TableReport]) -> None:
+def _count_orphans(tables: dict[str, Any], reports: dict[str, TableReport]) -> None:
     """Accepted rows that point at a customer (order) absent from customers (transactions)."""
-    for name, frame in accepted.items():
+    for name, tbl in tables.items():
         col, parent, pcol = _ORPHAN_KEYS.get(name, ("customer_id", "customers", "customer_id"))
-        if name == parent or col not in frame.columns or parent not in accepted:
+        if (name == parent or name not in reports or col not in tbl.columns
+                or parent not in tables):
             continue
-        known = accepted[parent][pcol]
-        reports[name].orphans = int((~frame[col].isin(known)).sum())
+        known = tables[parent].select(_k=tables[parent][pcol])
+        reports[name].orphans = int(tbl.anti_join(known, tbl[col] == known._k).count().execute())
+
+
+def _record_shapes(report: QualityReport, parts: list[Any], log: shapes.ShapeLog) -> None:
+    """Move the rows the shapes quarantined out of "accepted" and record joins and statuses."""
+    frames = [p.execute() for p in parts]
+    frames = [f for f in frames if len(f)]
+    if frames:
+        extra = pd.concat(frames, ignore_index=True)[QUARANTINE_COLUMNS]
+        for name, grp in extra.groupby("table"):
+            rep = report.tables[str(name)]
+            rep.rows_accepted -= len(grp)
+            rep.rows_quarantined += len(grp)
+            rep.reasons.update(grp["reason"])
+        report.quarantine = pd.concat([report.quarantine, extra], ignore_index=True)
+    for join in log.joins:
+        table = join.left.split(".")[0]
+        if table in report.tables:
+            report.tables[table].joins.append(join.to_dict())
+    if "transactions" in report.tables:
+        report.tables["transactions"].statuses = log.statuses
+    for table, notes in log.notes.items():
+        if table in report.tables:
+            report.tables[table].notes.extend(notes)
+    report.orders = log.orders
+    report.unused.extend({"file": name, "reason": why} for name, why in log.unused)
+    report.no_customer_reason = log.no_customer_reason
+
+
+def _unused_files(sources: tuple[Any, ...], raws: list[RawTable]) -> list[dict[str, str]]:
+    """Data files of a given folder that no table reads, with the reason."""
+    read = {Path(r.name.split(":")[0]).resolve() for r in raws}
+    out = []
+    for src in sources:
+        if not isinstance(src, (str, Path)) or "://" in str(src) or not Path(src).is_dir():
+            continue
+        for p in sorted(Path(src).iterdir()):
+            if (p.is_file() and p.suffix.lower() in DATA_SUFFIXES and p.resolve() not in read
+                    and not p.name.startswith((".", "~$"))):
+                why = t("data.shapes.unused_name") if table_for_name(p.stem) is None else "-"
+                out.append({"file": str(p), "reason": why})
+    return out
 
 
 def write_quarantine(report: QualityReport, path: str | Path) -> Path:

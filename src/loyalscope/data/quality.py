@@ -34,6 +34,10 @@ class TableReport:
     """Rows accepted whose customer_id is absent from ``customers``."""
     notes: list[str] = field(default_factory=list)
     encoding: str | None = None
+    joins: list[dict[str, Any]] = field(default_factory=list)
+    """Joins of this table on a related export: key, rows matched, rows not matched."""
+    statuses: list[dict[str, Any]] = field(default_factory=list)
+    """Order status values seen: value, class (sale, cancelled ...), orders."""
 
     def check_invariant(self) -> bool:
         return self.rows_read == self.rows_accepted + self.rows_quarantined
@@ -50,6 +54,8 @@ class TableReport:
             "orphans": self.orphans,
             "notes": list(self.notes),
             "encoding": self.encoding,
+            "joins": list(self.joins),
+            "statuses": list(self.statuses),
         }
 
 
@@ -61,6 +67,13 @@ class QualityReport:
     quarantine: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=QUARANTINE_COLUMNS)
     )
+    orders: dict[str, Any] = field(default_factory=dict)
+    """Order-level figures made by ``data.shapes``: orders, sale orders, guests, gross and net
+    revenue, returns."""
+    unused: list[dict[str, str]] = field(default_factory=list)
+    """Files (or related tables) read but not used, each with the reason."""
+    no_customer_reason: str | None = None
+    """Set when the data has no customer id at all: why customer sections are skipped."""
 
     def to_dict(self) -> dict[str, Any]:
         return {name: rep.to_dict() for name, rep in self.tables.items()}

@@ -23,7 +23,7 @@ import pandas as pd
 
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import schema
-from loyalscope.data.mapping import table_for_name
+from loyalscope.data.mapping import infer_table, table_for_name
 from loyalscope.data.quality import QUARANTINE_COLUMNS
 from loyalscope.errors import SchemaError
 from loyalscope.i18n import t
@@ -49,6 +49,8 @@ class RawTable:
     typed: bool = False
     encoding: str | None = None
     malformed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=QUARANTINE_COLUMNS))
+    inferred: bool = False
+    """The table was judged from the columns (a single file named anything)."""
 
     @property
     def rows_read(self) -> int:
@@ -251,14 +253,25 @@ def read_url(url: str, config: AnalysisConfig) -> list[RawTable]:
 # ---- dispatch ------------------------------------------------------------------------------
 def read_file(path: Path, table: str | None, config: AnalysisConfig) -> RawTable:
     """Read one data file; ``table`` None means "from the file name"."""
-    suffix = path.suffix.lower()
     table = table or _table_from_config(path.name, config) or table_for_name(path.stem)
     if table is None:
+        raw = _read_by_suffix(path, None, config)
+        guess = infer_table(list(raw.frame.columns), config.mapping, config.data.preset)
+        if guess is not None:
+            raw.table, raw.inferred = guess[0], True
+            if len(raw.malformed):
+                raw.malformed["table"] = guess[0]
+            return raw
         raise SchemaError(
             t("data.sources.unknown_table", name=path.name), file=str(path),
             fix=t("data.sources.unknown_table_fix", known=", ".join(schema.TABLE_NAMES),
                   example="transactions", name=path.name),
         )
+    return _read_by_suffix(path, table, config)
+
+
+def _read_by_suffix(path: Path, table: str | None, config: AnalysisConfig) -> RawTable:
+    suffix = path.suffix.lower()
     if suffix in JSONL_SUFFIXES:
         return read_jsonl(path, table, config.data.encoding)
     if suffix in EXCEL_SUFFIXES:

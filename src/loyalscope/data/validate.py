@@ -31,6 +31,7 @@ import pandas as pd
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import parse, schema
 from loyalscope.data.quality import QUARANTINE_COLUMNS
+from loyalscope.data.shapes import BAD, row_optional_columns
 from loyalscope.data.sources import RawTable
 from loyalscope.i18n import t
 
@@ -106,6 +107,10 @@ def parse_raw(raw: RawTable, table: str, mapping: dict[str, str], config: Analys
     rejected |= empty
 
     out = pd.DataFrame(index=frame.index)
+    # data.shapes hook: required columns a row may leave empty (guests, Shopify continuation
+    # lines); an unreadable value there is kept in ``_bad_<column>`` and shapes quarantines the
+    # whole order with reason "unparseable" (a line dropped here would silently shrink its order).
+    row_optional = row_optional_columns(table, mapping)
     for canon, header in mapping.items():
         col = spec.column(canon)
         src = frame[header]
@@ -115,7 +120,12 @@ def parse_raw(raw: RawTable, table: str, mapping: dict[str, str], config: Analys
         if col.nonnegative and col.dtype == "float64":
             neg = (values < 0).fillna(False).to_numpy()
             bad |= neg
-        if col.required:
+        if col.required and canon in row_optional:
+            if bad.any():
+                flags = pd.Series(bad, index=values.index)
+                out[f"{BAD}{canon}"] = src.where(flags).astype(object)
+                values = values.mask(flags)
+        elif col.required:
             for mask, reason, key in ((missing, "missing_required", "detail_missing"),
                                       (bad, "unparseable", "detail_unparseable")):
                 m = mask & ~rejected
@@ -142,9 +152,13 @@ def parse_raw(raw: RawTable, table: str, mapping: dict[str, str], config: Analys
 
 def check_table(
     table: str, frames: list[pd.DataFrame], config: AnalysisConfig, now: pd.Timestamp,
+    shaped: bool = False,
 ) -> tuple[Checked, pd.DataFrame | None]:
     """Table-wide checks; returns the accepted rows and, for transactions under
-    ``negative_amounts = "returns"``, the return rows made from negative amounts."""
+    ``negative_amounts = "returns"``, the return rows made from negative amounts.
+
+    ``shaped``: the negative-amount and duplicate-key rules are left to ``data.shapes`` (order
+    lines, cancellations and refunds of real exports)."""
     spec = schema.table(table)
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     parts: list[pd.DataFrame] = []
@@ -161,7 +175,7 @@ def check_table(
                 pd.Series([t("data.validate.detail_future", column=tcol, value=v, now=now) for v in vals])))
             keep &= ~fut
 
-    if table == "transactions" and "amount" in df.columns:
+    if table == "transactions" and "amount" in df.columns and not shaped:
         neg = keep & (df["amount"] < 0).fillna(False).to_numpy()
         if neg.any():
             sub = df[neg]
@@ -180,7 +194,7 @@ def check_table(
             keep &= ~neg
 
     key = [k for k in spec.key if k in df.columns]
-    if key and keep.any():
+    if key and keep.any() and not (shaped and table == "transactions"):
         kept = df[keep]
         dup = kept.duplicated(subset=key, keep="first")
         if dup.any():
