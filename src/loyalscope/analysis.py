@@ -20,7 +20,7 @@ from loyalscope import __version__
 from loyalscope.config import AnalysisConfig
 from loyalscope.data.dataset import Dataset
 from loyalscope.errors import InsufficientDataError, LoyalscopeError, SchemaError
-from loyalscope.results import Section, to_jsonable
+from loyalscope.results import Phrase, Section, to_jsonable
 from loyalscope.sections import ORDER, run_order
 from loyalscope.sections.context import SectionContext
 
@@ -99,7 +99,7 @@ def analyze(
             section = module.build(dataset, ctx)
         except (SchemaError, InsufficientDataError) as exc:
             section = Section(section_id, skipped="report.skipped_because",
-                              skipped_kw={"reason": exc.message})
+                              skipped_kw={"reason": Phrase.from_message(exc.message)})
         except LoyalscopeError:
             raise
         ctx.sections[section_id] = section

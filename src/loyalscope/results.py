@@ -46,6 +46,19 @@ class Phrase:
     key: str
     kw: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def from_message(cls, message: str) -> Phrase | str:
+        """A message translated when it was raised (an error, a skip reason) as a phrase that
+        both report languages render (:func:`loyalscope.i18n.source_of`); the text itself when
+        it did not come from the catalogue."""
+        from loyalscope.i18n import source_of
+
+        found = source_of(message)
+        if found is None:
+            return message
+        key, kw = found
+        return cls(key, {k: cls.from_message(v) if isinstance(v, str) else v for k, v in kw.items()})
+
 
 @dataclass
 class Number:

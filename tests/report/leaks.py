@@ -23,8 +23,10 @@ from loyalscope.i18n import catalogue
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 WORD = re.compile(r"[A-Za-z][A-Za-z_]*[A-Za-z]|[A-Za-z]")
 IDENT = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")  # snake_case ids: dim_quality, predicted_spend
-PATH = re.compile(r"[\w./*-]*/[\w./*-]+|[\w*-]+\.(?:toml|csv|parquet|xlsx|json|html)\b|\[[a-z_.]+\]")
-"""File names and ``[section]`` names of loyalscope.toml are names, not words."""
+PATH = re.compile(r"[\w./*-]*/[\w./*-]+|[\w*-]+\.(?:toml|csv|parquet|xlsx|json|html)\b|\[[a-z_.]+\]"
+                  r"|(?<!\w)--[a-z][a-z-]*|'[A-Za-z_.*]+'|`[^`]*`|\bq_[a-z]+\d*\b|\bq_\*|\bloyalscope\s+[a-z]+(?:\s+[a-z]+\b)?")
+"""File names, ``[section]`` names of loyalscope.toml, command-line options, quoted identifiers,
+`commands` and the survey's item columns (q_imag1 ...) are names, not words."""
 DOTTED = re.compile(r"\b[a-z_]+(?:\.[a-z0-9_]+){1,6}\b")
 
 ALLOWED_LATIN = {
@@ -56,7 +58,10 @@ def data_names(frames: dict[str, pd.DataFrame], extra: Iterable[str] = ()) -> se
     from loyalscope.data.schema import TABLES
 
     out: set[str] = set(extra)
+    # canonical tables and columns are the names a user writes in loyalscope.toml ([mapping.x])
     out.update(f"{t}.{c.name}" for t, tbl in TABLES.items() for c in tbl.columns)
+    out.update(c.name for tbl in TABLES.values() for c in tbl.columns if "_" in c.name)
+    out.update(TABLES)
     for field in AnalysisConfig.model_fields.values():  # snake_case setting names a note may cite
         out.update(n for n in getattr(field.annotation, "model_fields", {}) or {} if "_" in n)
     for frame in frames.values():

@@ -30,6 +30,7 @@ def run_analysis(data: list[str], out: Path, config: AnalysisConfig, lang: str,
     """Load ``data``, analyse it and write every output into ``out``; return the output paths."""
     from loyalscope.analysis import analyze
     from loyalscope.data.load import load
+    from loyalscope.report.format import render_value
     from loyalscope.report.outputs import write_outputs
 
     started = time.perf_counter()
@@ -46,7 +47,7 @@ def run_analysis(data: list[str], out: Path, config: AnalysisConfig, lang: str,
         paths = {k: str(v) for k, v in write_outputs(analysis, dataset, out, lang).items()}
     return {
         "outputs": paths,
-        "sections": {s.id: ("skipped: " + s.skipped_kw.get("reason", "")) if s.skipped else "ok"
+        "sections": {s.id: f"skipped: {render_value(s.skipped_kw.get('reason', ''), lang)}" if s.skipped else "ok"
                      for s in analysis.sections},
         "quality": dataset.quality.to_dict(),
         "seconds": round(time.perf_counter() - started, 2),

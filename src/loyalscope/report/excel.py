@@ -363,7 +363,8 @@ def _trend_sheets(book: _Book, analysis: Analysis) -> None:
             y = block.y if isinstance(block.y, str) else (block.y[0] if block.y else None)
             if y is None or frame.empty:
                 continue
-            wide = frame.pivot_table(index=block.x, columns=block.color, values=y, aggfunc="first", sort=True)
+            wide = frame.pivot_table(index=block.x, columns=block.color, values=y, aggfunc="first", sort=True,
+                                     dropna=False).dropna(axis=1, how="all")
             grain = analysis.config.analysis.period
             periods = [fmt_period(p, grain) for p in wide.index]
             names = [render_value(c, lang) if block.color in block.translate_values else str(c) for c in wide.columns]
@@ -372,6 +373,8 @@ def _trend_sheets(book: _Book, analysis: Analysis) -> None:
             headers: list[str] = [t("report.col.period", lang), *[str(x) for x in names]]
             rows = [[p, *[None if pd.isna(v) else float(v) for v in wide.iloc[i]]] for i, p in enumerate(periods)]
             n = book.grid(ws, headers, rows, [None, *([unit] * len(names))])
+            if not names or n == 0:  # nothing to draw (a chart without series is not valid xlsx)
+                continue
             chart = book.wb.add_chart({"type": "line"})
             for j in range(len(names)):
                 chart.add_series({"name": [ws.get_name(), 0, j + 1], "categories": [ws.get_name(), 1, 0, n, 0],

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from loyalscope.errors import InsufficientDataError, LoyalscopeError
+from loyalscope.i18n import t
 from loyalscope.metrics import REGISTRY, compute
 from loyalscope.metrics._base import _OFFSET
 from loyalscope.results import Chart, Number, Section, Unit
@@ -75,10 +76,7 @@ def headline(ds: Dataset, ctx: SectionContext, section: Section, ids: list[str]
                              "numerator": float(row.numerator),
                              "denominator": float(row.denominator), "reason": row.reason}
     if not series:
-        raise InsufficientDataError(
-            "None of the metrics of this section can be computed from the data.",
-            fix="Run `loyalscope metrics list DATA` to see which tables and columns they need.",
-        )
+        raise InsufficientDataError(t("report.errors.no_metrics"), fix=t("report.errors.no_metrics_fix"))
     return series
 
 

@@ -21,7 +21,7 @@ from loyalscope.data.dataset import Dataset
 from loyalscope.errors import InsufficientDataError
 from loyalscope.intervals import wilson_interval
 from loyalscope.metrics.window import inactivity_window
-from loyalscope.results import Chart, Number, Section, Table, Text
+from loyalscope.results import Chart, Number, Phrase, Section, Table, Text
 from loyalscope.sections._trust import sample_flags
 from loyalscope.sections.context import SectionContext
 from loyalscope.segments.churn import ELEVATED_SHARE, HIGH_SHARE, ChurnResult, churn_risk
@@ -52,7 +52,8 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         res: ChurnResult | None = churn_risk(ds)
     except InsufficientDataError as exc:
         res = None
-        section.add(Text(K + "risk_skipped", {"reason": exc.message, "fix": exc.fix or ""}, style="warning"))
+        section.add(Text(K + "risk_skipped", {"reason": Phrase.from_message(exc.message),
+                                              "fix": Phrase.from_message(exc.fix or "")}, style="warning"))
         section.data["risk_model"] = {"skipped": exc.message}
     if res is not None:
         _risk(res, ctx, section)

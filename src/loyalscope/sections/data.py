@@ -5,11 +5,26 @@ from __future__ import annotations
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
+from loyalscope.i18n import has_key
 from loyalscope.metrics._base import money_sum
-from loyalscope.results import Number, Section, Table, Text
+from loyalscope.results import Number, Phrase, Section, Table, Text
 from loyalscope.sections.context import SectionContext
 
 SECTION_ID = "data"
+
+
+def table_key(name: str) -> str:
+    """Catalogue key of a canonical table's name (tables of real exports fall back to the
+    report's vocabulary)."""
+    return f"schema.{name}._name" if has_key(f"schema.{name}._name") else f"report.value.table_{name}"
+
+
+def column_phrase(table: str, column: str) -> Phrase | str:
+    """A canonical column as its label (``schema.<table>.<column>``), else the id."""
+    for key in (f"schema.{table}.{column}", f"report.value.{column}"):
+        if has_key(key):
+            return Phrase("report.column_with_id", {"label": key, "id": column})
+    return column
 
 
 def build(ds: Dataset, ctx: SectionContext) -> Section:
@@ -20,7 +35,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         rep = ds.quality.tables.get(name)
         n = int(tbl.count().execute()) if rep is None else rep.rows_accepted
         rows.append({
-            "table": f"schema.{name}._name",
+            "table": table_key(name),
             "sources": ", ".join(rep.sources) if rep else "",
             "rows_read": rep.rows_read if rep else n,
             "rows_accepted": n,
@@ -36,7 +51,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     section.data["tables"] = counts.to_dict("records")
 
     if ds.quality.no_customer_reason:
-        section.add(Text("data_section.no_customer", {"reason": ds.quality.no_customer_reason},
+        section.add(Text("data_section.no_customer", {"reason": Phrase.from_message(ds.quality.no_customer_reason)},
                          style="note"))
     if ds.has("transactions"):
         tx = ds.table("transactions", "order_ts", "amount", "customer_id")
@@ -63,14 +78,14 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     _orders_block(ds, section)
 
     mapping_rows = [
-        {"table": f"schema.{name}._name", "canonical": col, "source": src}
+        {"table": table_key(name), "canonical": column_phrase(name, col), "source": src}
         for name, rep in ds.quality.tables.items() for col, src in rep.mapping.items()
         if col.lower() != str(src).lower()
     ]
     if mapping_rows:
         section.add(Table("data_section.mapping", pd.DataFrame(mapping_rows), columns={
             "table": "data_section.col.table", "canonical": "data_section.col.canonical",
-            "source": "data_section.col.source"}, translate_values=("table",)))
+            "source": "data_section.col.source"}, translate_values=("table", "canonical")))
     q = ds.quality.quarantine
     if len(q):
         summary = (q.groupby(["table", "reason"]).size().rename("rows").reset_index()

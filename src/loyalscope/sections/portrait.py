@@ -17,6 +17,7 @@ from scipy import stats
 
 from loyalscope.data.dataset import Dataset
 from loyalscope.errors import InsufficientDataError
+from loyalscope.i18n import t
 from loyalscope.metrics.window import inactivity_days
 from loyalscope.results import Chart, Number, Phrase, Section, Table, Text
 from loyalscope.sections.context import SectionContext
@@ -57,8 +58,7 @@ def _profile(ds: Dataset, ctx: SectionContext) -> pd.DataFrame:
     """One row per customer with orders: descriptors and loyalty outcomes."""
     seg = ctx.results.get("rfm")
     if seg is None:
-        raise InsufficientDataError("The portrait needs the segments section (per-customer orders).",
-                                    fix="Run the analysis with the segments section.")
+        raise InsufficientDataError(t("portrait.needs_segments"), fix=t("portrait.needs_segments_fix"))
     prof = seg[["customer_id", "frequency", "recency_days"]].copy()
     prof["customer_id"] = prof.customer_id.astype(str)
     prof["repeat"] = (prof.frequency >= 2).astype(float)
