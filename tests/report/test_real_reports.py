@@ -65,7 +65,7 @@ def test_no_language_leaks(real, lang: str) -> None:
 
 
 def test_findings_and_ranked_actions(real) -> None:
-    name, out, frames = real
+    name, out, _ = real
     saved = json.loads((out / "analysis.json").read_text(encoding="utf-8"))["sections"]
     findings = saved["summary"]["data"]["findings"]
     assert len(findings) <= F.MAX_FINDINGS
