@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from loyalscope.i18n import catalogue
+from loyalscope.text.tokens import tokens
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 WORD = re.compile(r"[A-Za-z][A-Za-z_]*[A-Za-z]|[A-Za-z]")
@@ -38,7 +39,7 @@ ALLOWED_LATIN = {
     "Spark", "PostgreSQL", "R", "F", "M", "A", "B", "C", "D", "n", "p", "z", "df", "R²", "Q", "W", "L", "O", "S",
     "LL", "AIC", "BIC", "SE", "CI", "alpha", "beta", "rho", "VIF", "GoF", "SRMR", "rA", "Beta",
     "ID", "id", "OK", "vs", "e", "x", "k", "t", "pp", "log", "AHP", "CR", "CV", "CDNOW",
-    "Plotly", "UTC", "ISO", "Top", "top", "Wilcoxon", "Newcombe", "Bayes", "Hardie", "Fader",
+    "Plotly", "jieba", "UTC", "ISO", "Top", "top", "Wilcoxon", "Newcombe", "Bayes", "Hardie", "Fader",
     "toml", "loyalscope", "analyze", "GMV", "T", "X", "Y", "tx", "lambda", "mu", "sigma",
     "r", "s", "q", "a", "b", "d", "gamma", "Cohen", "MAE", "RMSE", "Likert", "Saaty", "Lines", "TSV",
 }
@@ -68,7 +69,10 @@ def data_names(frames: dict[str, pd.DataFrame], extra: Iterable[str] = ()) -> se
         out.update(c.split("_")[1] for c in map(str, frame.columns) if c.startswith("comp_") and c.count("_") >= 2)
         for col in frame.columns:
             if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
-                out.update(str(v) for v in frame[col].dropna().unique()[:5000])
+                values = [str(v) for v in frame[col].dropna().unique()[:5000]]
+                out.update(values)
+                if any(len(v) > 12 for v in values):  # free texts: the words a theme quotes are data too
+                    out.update(w for v in values for w in tokens(v))
     return {n for n in out if n}
 
 

@@ -26,6 +26,7 @@ from loyalscope.models.survey.nps import NPS
 from loyalscope.models.survey.sat_loyalty import SatLoyaltyCurve
 from loyalscope.models.survey.satisfaction import competitor_comparison
 from loyalscope.results import Chart, Number, Section, Table, Text
+from loyalscope.sections._themes import survey_comment_themes
 from loyalscope.sections.context import SectionContext
 
 SECTION_ID = "satisfaction"
@@ -62,6 +63,8 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
             _bayes_drivers(answers, dims, section)
     if "csat" in surveys.columns and ds.has("transactions"):
         _sat_loyalty(ds, ctx, section)
+    # what dissatisfied respondents wrote, against the others
+    survey_comment_themes(ds, section, float(cfg.csat_scale_max))
     return section
 
 
