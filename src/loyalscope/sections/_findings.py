@@ -214,7 +214,7 @@ def recommendations(recs: list[dict[str, Any]], horizon: dict[str, Any]) -> list
 
     out: list[Finding] = []
     for r in recs:
-        if not r.get("customers") or not r.get("value_at_stake") or r.get("basis") != "excess_churn":
+        if not r.get("customers") or not r.get("value_at_stake"):
             continue
         z = min((_margin_z(e) for e in r["evidence"]), default=0.0)
         target = str(r["target"])
@@ -223,7 +223,7 @@ def recommendations(recs: list[dict[str, Any]], horizon: dict[str, Any]) -> list
                    f"driver_share.{target[4:]}" if target.startswith("low.") else f"strategy.{target}")
         out.append(Finding(
             id=f"strategy.{r['rule']}", subject=subject, section="strategy",
-            key="summary.finding.action",
+            key="summary.finding.action" if r.get("basis") == "excess_churn" else "summary.finding.action_spend",
             kw={"target": target_phrase(r["target"]), "customers": f"{int(r['customers']):,}",
                 "value": f"{r['value_at_stake']:,.0f}", **horizon, "action": f"strategy.rule.{r['rule']}",
                 "evidence": [evidence_phrase(e) for e in r["evidence"]]},

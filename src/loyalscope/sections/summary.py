@@ -22,9 +22,13 @@ K = "summary."
 
 
 def value_per_customer(ctx: SectionContext) -> float:
-    """Mean value of a retained customer over the CLV horizon (CLV / P(alive)); else 0."""
+    """Mean value of a retained customer over the CLV horizon (CLV / P(alive)); without a CLV
+    model, the mean past spend per customer (revenue / customers of the data section)."""
     cu = ctx.customers
     if cu is None or "clv" not in cu.columns:
+        data = ctx.sections.get("data")
+        if data is not None and data.data.get("customers"):
+            return float(data.data.get("revenue", 0.0)) / float(data.data["customers"])
         return 0.0
     v = cu["clv"].astype(float)
     if "p_alive" in cu.columns:
@@ -47,8 +51,7 @@ def candidates(ds: Dataset, ctx: SectionContext) -> list[F.Finding]:
                            value_per_customer(ctx), order_value)
     recs = ctx.sections.get("strategy")
     rec_data = recs.data.get("recommendations", []) if recs is not None else []
-    stakes = {r["target"]: float(r["value_at_stake"]) for r in rec_data
-              if r.get("value_at_stake") and r.get("basis") == "excess_churn"}
+    stakes = {r["target"]: float(r["value_at_stake"]) for r in rec_data if r.get("value_at_stake")}
     out += F.competitor_gaps(ctx.results.get("competitors"), stakes)
     out += F.driver_concentration(ctx.results.get("drivers"))
     out += F.recommendations(rec_data, horizon_kw(ctx))
@@ -69,7 +72,8 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     for i, f in enumerate(found, start=1):
         section.add(Text(f.key, {**f.kw, "i": i}, style="finding", link=f.section))
     strategy = ctx.sections.get("strategy")
-    if strategy is not None and strategy.data.get("value_at_stake_total"):
+    if strategy is not None and strategy.data.get("value_at_stake_total") and \
+            strategy.data.get("basis") == "excess_churn":
         d = strategy.data
         section.add(Number(K + "value_at_stake", float(d["value_at_stake_total"]), "currency",
                            label_kw=horizon_kw(ctx), denominator=float(d["customers_targeted"]),

@@ -43,7 +43,7 @@ class Theme:
 def c_tf_idf(groups: dict[str, list[list[str]]]) -> dict[str, dict[str, float]]:
     """c-TF-IDF weight of every term in every group (groups of tokenised texts)."""
     counts = {g: Counter(w for doc in docs for w in doc) for g, docs in groups.items()}
-    total = Counter()
+    total: Counter[str] = Counter()
     for c in counts.values():
         total.update(c)
     sizes = {g: sum(c.values()) for g, c in counts.items()}
