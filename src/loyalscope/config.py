@@ -129,6 +129,11 @@ class SurveyConfig(_Section):
     csat_scale_max: int = Field(default=5, ge=2)
     rating_scale_max: int = Field(default=5, ge=2)
     """Top of the 1..N scale of recommend_intent, loyalty_score, dim_* and comp_* ratings."""
+    scales: dict[str, str] = Field(default_factory=dict)
+    """Declared answer scale per survey column, ``"low-high"``: ``loyalty_score = "1-10"``, or a
+    prefix pattern ``"dim_*" = "1-7"``; overrides the defaults (NPS 0-10, share_of_wallet 0-1,
+    csat 1-csat_scale_max, other ratings 1-rating_scale_max). Metrics refuse answers outside it
+    (:mod:`loyalscope.metrics.scales`)."""
     model: Literal["ecsi", "acsi"] | None = None
     bootstrap: int = Field(default=200, ge=0)
     seed: int | None = None

@@ -32,6 +32,7 @@ FLAGS: tuple[str, ...] = ("small_sample", "partial_period", "weak_fit", "not_est
 ChartKind = Literal[
     "bar", "hbar", "line", "area", "heatmap", "pie", "treemap", "scatter", "histogram",
     "path_diagram", "sankey", "quadrant",
+    "tracking", "frequency_distribution", "alive_history",  # BTYD diagnostics (report/charts_btyd.py)
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -113,3 +114,48 @@ def test_config_maps_transaction_headers(tmp_path, data_dir):
     assert out["n"] == 2357 and out["params"]["alpha"] == pytest.approx(4.4135, abs=1e-3)
     (tmp_path / "loyalscope.toml").write_text(toml, encoding="utf-8")  # discovered beside the data
     assert _json(args[:-1])["params"]["r"] == pytest.approx(0.2426, abs=1e-3)
+
+
+def test_hour_unit_on_transactions_matches_the_day_fit_rescaled(tmp_path):
+    # purchases at whole hours; --time-unit hour floors to the hour and works in hours
+    rng = np.random.default_rng(3)
+    rows = []
+    for c in range(600):  # BG/NBD-like: exponential gaps (mean 20 days), geometric number of purchases
+        hours = int(rng.integers(0, 24 * 60)) + np.cumsum(rng.exponential(20 * 24, rng.geometric(0.35))).astype(int)
+        hours[0] = hours[0] - int(rng.exponential(20 * 24))
+        for h in hours[hours < 24 * 200]:
+            rows.append({"customer_id": f"C{c}", "order_ts": pd.Timestamp("2024-01-01") + pd.Timedelta(hours=int(h), minutes=17),
+                         "amount": 10.0})
+    frame = pd.DataFrame(rows)
+    path = tmp_path / "tx.csv"
+    frame.to_csv(path, index=False)
+    hours = _json(["bgnbd", "--data", str(path), "--format", "transactions", "--time-unit", "hour"])
+    assert hours["time_unit"] == "hour"
+    assert len(hours["covariance"]["matrix"]) == 4 and hours["covariance"]["params"] == ["r", "alpha", "a", "b"]
+    # independent summary in hours (pandas), fitted directly
+    from loyalscope.models import BGNBD
+
+    t = pd.to_datetime(frame.order_ts).dt.floor("h")
+    origin, end = t.min(), t.max()
+    g = frame.assign(t=t).drop_duplicates(["customer_id", "t"]).groupby("customer_id").t
+    x = g.size() - 1
+    rec = (g.max() - g.min()).dt.total_seconds() / 3600
+    age = (end - g.min()).dt.total_seconds() / 3600
+    direct = BGNBD().fit(x, rec, age)
+    for p in ("r", "alpha", "a", "b"):
+        assert hours["params"][p] == pytest.approx(direct.params_[p], rel=1e-6)
+    days = _json(["bgnbd", "--data", str(path), "--format", "transactions", "--time-unit", "day"])
+    assert days["params"]["alpha"] * 24 == pytest.approx(hours["params"]["alpha"], rel=0.05)  # same data, coarser clock
+    assert origin <= end
+
+
+def test_fit_reports_its_status(tmp_path, data_dir):
+    """A published fit is "ok"; one renewal period observed is "not estimable", with the reason."""
+    assert _json(["bgnbd", "--data", str(data_dir / "cdnow_sample_summary.csv")])["status"]["status"] == "ok"
+    path = tmp_path / "cohort.csv"
+    pd.DataFrame({"active": [1000, 631]}).to_csv(path, index=False)
+    out = _json(["sbg", "--data", str(path)])
+    assert out["status"]["status"] == "not_estimable"
+    assert "one_renewal_period" in [i["code"] for i in out["status"]["issues"]]
+    text = runner.invoke(app, ["fit", "sbg", "--data", str(path)], env={"LOYALSCOPE_LANG": "en"}).output
+    assert "not estimable" in text and "only 1 renewal period observed" in text

@@ -32,7 +32,7 @@ ALIASES = {
     "weights": ("weights", "count", "n_customers"),
     "survivors": ("survivors", "active"),
 }
-UNITS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12.0}
+UNITS = {"hour": 1.0 / 24.0, "day": 1.0, "week": 7.0, "month": 365.25 / 12.0}
 
 
 def _optional(df: pd.DataFrame, name: str) -> np.ndarray | None:
@@ -53,28 +53,31 @@ def _column(df: pd.DataFrame, name: str, file: str) -> np.ndarray:
 def _summary_from_transactions(df: pd.DataFrame, file: str, calibration_end: str | None, unit: str) -> pd.DataFrame:
     """Customer summary (frequency, recency, T, monetary_value) in ``unit`` from canonical transactions.
 
-    Purchases on the same calendar day count as one; times are days / days-per-unit."""
+    Purchases on the same calendar day count as one (in the same clock hour for ``unit="hour"``,
+    as lifetimes' ``freq="h"``); times are days / days-per-unit."""
     from loyalscope.models.purchase.clv import calibration_holdout_summary
 
     for col in ("customer_id", "order_ts", "amount"):
         if col not in df.columns:
             raise SchemaError(t("models.cli.missing_column", column=col, aliases=col),
                               fix=t("models.cli.missing_column_fix", column=col), file=file, column=col)
-    day = pd.to_datetime(df["order_ts"]).dt.normalize()
+    stamps = pd.to_datetime(df["order_ts"])
+    day = stamps.dt.floor("h") if unit == "hour" else stamps.dt.normalize()
     try:
         end = pd.Timestamp(calibration_end) if calibration_end else day.max()
     except ValueError as exc:
         raise ConfigError(t("models.cli.bad_date", value=calibration_end), fix=t("models.cli.bad_date_fix")) from exc
     origin = day.min()
     scale = UNITS[unit]
-    time = (day - origin).dt.days.to_numpy() / scale
-    cal_end = (end - origin).days / scale
+    time = (day - origin).dt.total_seconds().to_numpy() / 86400.0 / scale
+    cal_end = (end - origin).total_seconds() / 86400.0 / scale
     out = calibration_holdout_summary(df["customer_id"].astype(str).to_numpy(), time, cal_end,
                                       max(cal_end, time.max()) + 1.0, df["amount"].to_numpy(dtype=float))
     return out.rename(columns={"monetary": "monetary_value"})
 
 
-def _fit(model_name: str, df: pd.DataFrame, file: str, as_of: str | None = None) -> tuple[Any, dict[str, Any]]:
+def _fit(model_name: str, df: pd.DataFrame, file: str, as_of: str | None = None,
+         q_constraint: bool = False) -> tuple[Any, dict[str, Any]]:
     module, cls_name = MODELS[model_name]
     cls = getattr(importlib.import_module(f"loyalscope.models.purchase.{module}"), cls_name)
     extra: dict[str, Any] = {}
@@ -90,7 +93,8 @@ def _fit(model_name: str, df: pd.DataFrame, file: str, as_of: str | None = None)
         if not keep.any():
             raise DataQualityError(t("models.cli.no_repeat_buyers"), fix=t("models.cli.no_repeat_buyers_fix"), file=file)
         extra["left_out"] = int((~keep).sum() if weights is None else weights[~keep].sum())
-        return cls().fit(x[keep], z[keep], weights=None if weights is None else weights[keep]), extra
+        spend = cls(q_constraint=q_constraint)
+        return spend.fit(x[keep], z[keep], weights=None if weights is None else weights[keep]), extra
     tx = _column(df, "recency", file)
     age = _column(df, "periods" if model_name == "bgbb" else "T", file)
     return cls().fit(x, tx, age, weights=weights), extra
@@ -122,6 +126,7 @@ def fit(
     fmt: str = typer.Option("summary", "--format", help=t("models.cli.format_help")),
     calibration_end: str | None = typer.Option(None, "--calibration-end", help=t("models.cli.calibration_end_help")),
     time_unit: str = typer.Option("day", "--time-unit", help=t("models.cli.time_unit_help")),
+    q_constraint: bool = typer.Option(False, "--q-constraint", help=t("models.cli.q_constraint_help")),
     as_json: bool = typer.Option(False, "--json", help=t("models.cli.json_help")),
     config: Path | None = typer.Option(None, "--config", "-c", help=t("data.cli.config_help")),
 ) -> None:
@@ -146,7 +151,7 @@ def fit(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                fitted, extra = _fit(model, df, str(data), calibration_end)
+                fitted, extra = _fit(model, df, str(data), calibration_end, q_constraint)
             except ValueError as exc:
                 raise DataQualityError(t("models.cli.bad_values", detail=str(exc)), fix=t("models.cli.bad_values_fix"), file=str(data)) from exc
     except LoyalscopeError as exc:
@@ -156,7 +161,9 @@ def fit(
     if as_json:
         d = fitted.to_dict()
         emit_json({"model": model, "params": d["params"], "se": d["se"], "loglik": d["loglik"], "n": d["n"],
-                   "aic": d["aic"], "bic": d["bic"], "time_unit": unit, "warnings": notes, **extra})
+                   "aic": d["aic"], "bic": d["bic"], "time_unit": unit, "warnings": notes,
+                   "covariance": {"params": list(d["params"]), "matrix": d.get("covariance")},
+                   "status": d.get("status"), **extra})
         return
     _print(model, fitted, unit, notes, extra)
 
@@ -180,3 +187,9 @@ def _print(model: str, fitted: Any, unit: str | None, notes: list[str], extra: d
         console.print(t("models.cli.left_out", count=extra["left_out"]))
     for note in notes:
         console.print(f"[yellow]{note}[/]")
+    status = getattr(fitted, "status_", None)
+    if status is not None:  # ok / weakly identified / not estimable, with the reasons
+        colour = {"ok": "green", "weak": "yellow", "not_estimable": "red"}[status.status]
+        console.print(f"{t('models.status.label')}: [{colour}]{t(f'models.status.{status.status}')}[/]")
+        for issue in status.issues:
+            console.print(f"  [{colour}]{t(f'models.issue.{issue.code}', **issue.detail)}[/]")

@@ -30,6 +30,7 @@ from loyalscope.metrics._base import (
     with_group,
 )
 from loyalscope.metrics.registry import Metric, MetricContext, register
+from loyalscope.metrics.scales import check_scale
 
 TX = ("transactions",)
 
@@ -184,6 +185,7 @@ def _frequency_trend(ds, ctx: MetricContext, k: int) -> pd.DataFrame:
 
 def share_of_wallet(ds, ctx: MetricContext) -> ibis.Table:
     """Mean stated share of wallet of survey answers in the period (A21)."""
+    check_scale(ds, "share_of_wallet")  # a share in [0, 1]; percentages (48.6) are refused
     s = windowed(ds.table("surveys", "customer_id", "answered_ts", "share_of_wallet"),
                  "answered_ts", ctx)
     s = with_group(ds, ctx, s.mutate(period=ctx.bucket(s.answered_ts)))

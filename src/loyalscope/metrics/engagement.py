@@ -55,11 +55,12 @@ def interaction_frequency(ds, ctx: MetricContext) -> ibis.Table:
 
 
 def participation_rate(ds, ctx: MetricContext) -> ibis.Table:
-    """Customers with an event participation (``kind == "event"``) in the period / customer
-    base at the period end."""
+    """Documents' form (客户参与度 = 参与活动次数 / 客户总数 x 100%): event participations
+    (``kind == "event"`` interactions, each one counted) in the period / customer base at the
+    period end. Can exceed 100% when customers take part more than once."""
     i = _interactions(ds, ctx)
     i = i.filter(i.kind == "event")
-    num = i.group_by(keys(ctx)).aggregate(numerator=f64(i.customer_id.nunique()))
+    num = i.group_by(keys(ctx)).aggregate(numerator=f64(i.customer_id.count()))
     return _per_base(ds, ctx, num)
 
 

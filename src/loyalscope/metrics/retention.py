@@ -20,7 +20,7 @@ from __future__ import annotations
 import ibis
 
 from loyalscope.metrics._base import f64, ind, keys, ratio_schema, windowed, with_group
-from loyalscope.metrics.activity import activity_counts
+from loyalscope.metrics.activity import _period_end, activity_counts
 from loyalscope.metrics.registry import Metric, MetricContext, register
 
 
@@ -81,14 +81,33 @@ def renewal_rate(ds, ctx: MetricContext) -> ibis.Table:
     )
 
 
+def _first_dates(ds, ctx: MetricContext) -> ibis.Table:
+    """``customer_id``, [group], ``first_date``: the earlier of a customer's first contract start
+    and first order (a contract customer need not have orders)."""
+    c = ds.table("contracts", "customer_id", "start_date")
+    parts = [c.select("customer_id", d=c.start_date.cast("date"))]
+    if ds.has("transactions"):
+        tx = ds.table("transactions", "customer_id", "order_ts")
+        parts.append(tx.select("customer_id", d=tx.order_ts.date()))
+    u = ibis.union(*parts) if len(parts) > 1 else parts[0]
+    return with_group(ds, ctx, u.group_by("customer_id").aggregate(first_date=u.d.min()))
+
+
 def renewal_rate_seed(ds, ctx: MetricContext) -> ibis.Table:
-    """Documents' form: customers with a renewed contract ending in the period / customers with
-    any contract ending in the period (customer level, not contract level)."""
+    """Documents' form (客户续约率 = 续约客户数量 / 客户总数): customers with a renewed contract
+    ending in the period / all customers at the period end (customers whose first contract or
+    first order began before it). One row per period in which contracts end, as in the standard
+    form, which divides by the contracts due instead."""
     c = _contracts_due(ds, ctx)
-    pc = c.group_by([*keys(ctx), "customer_id"]).aggregate(r=c.ren.max())
-    return pc.group_by(keys(ctx)).aggregate(
-        numerator=f64(pc.r.sum()), denominator=f64(pc.customer_id.count())
-    )
+    num = c.group_by(keys(ctx)).aggregate(numerator=f64(c.customer_id.nunique(where=c.ren == 1)))
+    per = num.mutate(period_end=_period_end(ctx, num.period))
+    f = _first_dates(ds, ctx).rename(_cid="customer_id", **({"_g": ctx.by} if ctx.by else {}))
+    pred = [f.first_date < per.period_end]
+    if ctx.by:
+        pred.append(f._g.identical_to(per[ctx.by]))
+    j = per.inner_join(f, pred)
+    out = j.group_by([*keys(ctx), "numerator"]).aggregate(denominator=f64(j._cid.count()))
+    return out.select(*keys(ctx), "numerator", "denominator")
 
 
 _TX = ("transactions",)

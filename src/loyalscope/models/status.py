@@ -14,6 +14,8 @@ issue code                 status           meaning (``detail`` keys)
 ``too_few_churned``        not estimable    fewer churned contract customers than the minimum
 ``param_extreme``          not estimable    a parameter beyond ``EXTREME`` x its scale, or
                                             below ``1 / EXTREME`` x its scale (param, value)
+``param_at_bound``         not estimable    a bounded parameter ended on its bound (param,
+                                            value): the likelihood's optimum lies beyond it
 ``hessian_singular``       not estimable    the observed information is not positive definite
 ``q_not_above_1``          not estimable    Gamma-Gamma q <= 1: mean spend is infinite (q)
 ``one_renewal_period``     not estimable    sBG with one observed renewal period: only one
@@ -48,6 +50,7 @@ ISSUES: dict[str, Status] = {
     "too_few_repeat_buyers": "not_estimable",
     "too_few_churned": "not_estimable",
     "param_extreme": "not_estimable",
+    "param_at_bound": "not_estimable",
     "hessian_singular": "not_estimable",
     "q_not_above_1": "not_estimable",
     "one_renewal_period": "not_estimable",
@@ -126,7 +129,7 @@ def sample_size_issues(n: int, need: int, n_repeat: int | None = None, need_repe
 
 
 def mle_issues(names: tuple[str, ...], theta: np.ndarray, scales: np.ndarray, hessian: np.ndarray | None,
-               se: np.ndarray) -> list[FitIssue]:
+               se: np.ndarray, free: np.ndarray | None = None) -> list[FitIssue]:
     """The generic checks of a maximum-likelihood fit.
 
     Parameters
@@ -137,15 +140,21 @@ def mle_issues(names: tuple[str, ...], theta: np.ndarray, scales: np.ndarray, he
         edge-of-space check does not depend on the time or currency unit.
     hessian : observed information (Hessian of -LL in the natural parameters), or None.
     se : standard errors (NaN where unavailable).
+    free : parameters not held on a bound (default: all); the information checks use these.
     """
     out: list[FitIssue] = []
     rel = theta / scales
     for name, value, r in zip(names, theta, rel, strict=True):
         if not np.isfinite(r) or r > EXTREME or r < 1.0 / EXTREME:
             out.append(FitIssue("param_extreme", {"param": name, "value": float(value)}))
-    if hessian is None or not np.all(np.isfinite(hessian)):
+    keep = np.ones(theta.size, dtype=bool) if free is None else np.asarray(free, dtype=bool)
+    if not keep.any():
+        return out
+    names, theta, se = tuple(n for n, k in zip(names, keep, strict=True) if k), theta[keep], se[keep]
+    if hessian is None or not np.all(np.isfinite(hessian[np.ix_(keep, keep)])):
         out.append(FitIssue("hessian_singular"))
         return out
+    hessian = hessian[np.ix_(keep, keep)]
     eig = np.linalg.eigvalsh(hessian)
     if not np.all(eig > 0) or eig.min() <= 1e-14 * eig.max() or not np.all(np.isfinite(se)):
         out.append(FitIssue("hessian_singular"))

@@ -267,7 +267,9 @@ def headline_numbers(sections: dict[str, Section]) -> dict[str, Number]:
     for s in sections.values():
         for b in s.blocks:
             if isinstance(b, Number) and b.metric_id:
-                out.setdefault(b.metric_id, b)
+                # the last full period's number (not the whole-window one) is what a change quotes
+                if b.metric_id not in out or b.label == f"metrics.{b.metric_id}.name":
+                    out[b.metric_id] = b
     return out
 
 

@@ -16,9 +16,10 @@ import pandas as pd
 from scipy import stats
 
 from loyalscope.data.dataset import Dataset
-from loyalscope.errors import LoyalscopeError, SchemaError
+from loyalscope.errors import DataQualityError, LoyalscopeError, SchemaError
 from loyalscope.i18n import t
 from loyalscope.metrics import compute
+from loyalscope.metrics.scales import NPS_SCALE, check_scale
 from loyalscope.metrics.survey import competitor_pairs
 from loyalscope.metrics.window import inactivity_days
 from loyalscope.models.survey.drivers import DriverAnalysis, bayes_driver
@@ -26,6 +27,7 @@ from loyalscope.models.survey.nps import NPS
 from loyalscope.models.survey.sat_loyalty import SatLoyaltyCurve
 from loyalscope.models.survey.satisfaction import competitor_comparison
 from loyalscope.results import Chart, Number, Section, Table, Text
+from loyalscope.sections._survey_indices import documents_indices, refused
 from loyalscope.sections._themes import survey_comment_themes
 from loyalscope.sections.context import SectionContext
 
@@ -45,6 +47,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         _nps(ds, ctx, section)
     if "csat" in surveys.columns:
         _csat(ds, ctx, section)
+    documents_indices(ds, ctx, section)
     _trend(ds, ctx, section)
     cols = list(surveys.columns)
     pairs = competitor_pairs(cols)
@@ -65,10 +68,20 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         _sat_loyalty(ds, ctx, section)
     # what dissatisfied respondents wrote, against the others
     survey_comment_themes(ds, section, float(cfg.csat_scale_max))
+    from loyalscope.sections.survey_efa import (
+        add_efa,  # items outside the model's blocks (issue 17)
+    )
+
+    add_efa(section, surveys, ctx)
     return section
 
 
 def _nps(ds: Dataset, ctx: SectionContext, section: Section) -> None:
+    try:
+        check_scale(ds, "nps", need=NPS_SCALE)
+    except DataQualityError as exc:  # e.g. 1-5 star ratings mapped to nps: NPS would read -100
+        refused(section, "metrics.nps.name", exc)
+        return
     s = ds.table("surveys", "nps")
     c = s.aggregate(p=(s.nps >= 9).cast("int64").sum(), d=(s.nps <= 6).cast("int64").sum(),
                     n=s.nps.count()).execute().iloc[0]
@@ -116,8 +129,12 @@ def _nps_by_segment(ds: Dataset, ctx: SectionContext, section: Section) -> None:
 
 
 def _csat(ds: Dataset, ctx: SectionContext, section: Section) -> None:
+    try:
+        top = check_scale(ds, "csat").high - 1
+    except DataQualityError as exc:
+        refused(section, "metrics.csat_top2.name", exc)
+        return
     s = ds.table("surveys", "csat")
-    top = ctx.config.survey.csat_scale_max - 1
     c = s.aggregate(k=(s.csat >= top).cast("int64").sum(), n=s.csat.count()).execute().iloc[0]
     n, k = int(c["n"] or 0), int(c["k"] or 0)
     if n == 0:
@@ -134,7 +151,10 @@ def _trend(ds: Dataset, ctx: SectionContext, section: Section) -> None:
     frames = []
     for metric in ("nps", "csat_top2"):
         if ds.has("surveys", "nps" if metric == "nps" else "csat"):
-            df = compute(ds, metric, period=ctx.config.analysis.period)
+            try:
+                df = compute(ds, metric, period=ctx.config.analysis.period)
+            except DataQualityError:  # refused above, with the reason
+                continue
             frames.append(df[["period"]].assign(**{metric: 100 * df["value"]}))
     if not frames:
         return

@@ -8,9 +8,12 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
+from loyalscope.errors import DataQualityError
 from loyalscope.metrics._base import money_sum
+from loyalscope.metrics.scales import check_scale
 from loyalscope.metrics.window import inactivity_days
 from loyalscope.results import Chart, Number, Section, Table, Text
+from loyalscope.sections._survey_indices import refused
 from loyalscope.sections.context import SectionContext
 from loyalscope.segments.dimensions import behavioural_loyalty, loyalty_dimensions, rescale
 from loyalscope.segments.loyalty_inputs import loyalty_inputs
@@ -80,8 +83,15 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     except (KeyError, ValueError):  # no customers at the earlier date
         pass
 
-    quadrant = _quadrant(ds, seg, ctx, section)
-    _loyalty_types(ds, seg, ctx, section)
+    try:  # survey answers on their declared scales; refused with the reason otherwise
+        quadrant = _quadrant(ds, seg, ctx, section)
+    except DataQualityError as exc:
+        quadrant = None
+        refused(section, K + "quadrant_chart", exc)
+    try:
+        _loyalty_types(ds, seg, ctx, section)
+    except DataQualityError as exc:
+        refused(section, M + "loyalty_types", exc)
     if ds.has("transactions", "margin"):
         tx = ds.table("transactions", "amount", "margin")
         totals = tx.aggregate(amount=money_sum(tx.amount), margin=money_sum(tx.margin)).to_pandas().iloc[0]
@@ -137,7 +147,8 @@ def _quadrant(ds: Dataset, seg: pd.DataFrame, ctx: SectionContext, section: Sect
     sat = sat.set_index(sat.customer_id.astype(str)).csat
     s = seg.set_index("customer_id")
     loyalty = behavioural_loyalty(s.frequency, s.recency_days)
-    satisfaction = rescale(sat.reindex(s.index), 1.0, float(ctx.config.survey.csat_scale_max))
+    scale = check_scale(ds, "csat")
+    satisfaction = rescale(sat.reindex(s.index), scale.low, scale.high)
     cfg = ctx.config.segments
     l_cut = cfg.quadrant_loyalty_cut if cfg.quadrant_loyalty_cut is not None else float(loyalty.median())
     q = sat_loyalty_quadrant(satisfaction, loyalty, cfg.quadrant_satisfaction_cut, l_cut)
@@ -158,7 +169,7 @@ def _quadrant(ds: Dataset, seg: pd.DataFrame, ctx: SectionContext, section: Sect
 
 def _loyalty_types(ds: Dataset, seg: pd.DataFrame, ctx: SectionContext, section: Section) -> None:
     """Loyalty types with the rule that fired, and mean behavioural/attitudinal/emotional loyalty."""
-    inputs = loyalty_inputs(ds, scale_max=float(ctx.config.survey.csat_scale_max))
+    inputs = loyalty_inputs(ds)
     inputs = inputs.reindex(seg.customer_id)
     types = loyalty_types(inputs, load_rules(), lang=ctx.config.locale)
     counts = types.loyalty_type.value_counts()
@@ -171,7 +182,8 @@ def _loyalty_types(ds: Dataset, seg: pd.DataFrame, ctx: SectionContext, section:
                       percent_columns=("share",), translate_values=("loyalty_type",),
                       note=M + "loyalty_types_note"))
     s = seg.set_index("customer_id")
-    dims = loyalty_dimensions(s[["frequency", "recency_days"]].join(inputs), float(ctx.config.survey.csat_scale_max))
+    csat_top = check_scale(ds, "csat").high if ds.has("surveys", "csat") else float(ctx.config.survey.csat_scale_max)
+    dims = loyalty_dimensions(s[["frequency", "recency_days"]].join(inputs), csat_top)
     means = dims.mean()
     dim_frame = pd.DataFrame({"dimension": [M + "dim." + d for d in dims.columns],
                               "score": means.to_numpy(), "customers": dims.notna().sum().to_numpy()})

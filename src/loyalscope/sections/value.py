@@ -56,8 +56,14 @@ def build(ds: Any, ctx: Any) -> Section:
                                      time_unit=cfg.time_unit).execute()
     trailing = trailing_spend(ds, last, cfg.horizon * UNIT_DAYS[cfg.time_unit])
     window = inactivity_days(ds) / UNIT_DAYS[cfg.time_unit]
-    return value_section(full, split, cfg, ctx, trailing=trailing, models=ctx.config.models,
-                         seed=ctx.config.analysis.seed, window=window)
+    section = value_section(full, split, cfg, ctx, trailing=trailing, models=ctx.config.models,
+                            seed=ctx.config.analysis.seed, window=window)
+    from loyalscope.sections.value_diagnostics import (
+        add_btyd_diagnostics,  # tracking, distribution (issue 17)
+    )
+
+    add_btyd_diagnostics(section, ds, ctx, full)
+    return section
 
 
 def trailing_spend(ds: Any, last: pd.Timestamp, days: float) -> pd.Series:
@@ -80,9 +86,9 @@ def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConf
     ``predicted_spend`` = expected purchases x expected spend over the next horizon (undiscounted,
     before margin) and ``potential`` = predicted_spend - trailing spend (metrics.md: "predicted
     next-horizon value minus trailing value of the same length"). With ``window`` (the
-    inactivity window in ``cfg.time_unit``) and a model of the BG/NBD family, each customer gets
-    ``p_no_order_window``, the model's probability of no order within the window: the same event
-    as the churn-risk label, so the churn section can set the two side by side.
+    inactivity window in ``cfg.time_unit``), each customer gets ``p_no_order_window``, the
+    model's probability of no order within the window: the same event as the churn-risk label,
+    so the churn section can set the two side by side.
 
     Fit checks come first (:mod:`loyalscope.models.status`, minimums in ``models``): with too
     few customers or repeat buyers, or no estimable transaction model, the section says why and
@@ -117,12 +123,13 @@ def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConf
                       columns={c: _COL + c for c in ("model", "status", "loglik", "bic", "delta_bic", "holdout_rmse")},
                       translate_values=("model", "status")))
     data.update(selection=sel.table.drop(columns="error").to_dict("records"), rule=sel.rule, p_value=sel.p_value)
-    chosen, model = _refit(sel, full, seed)
-    if model is None:
+    refit = _refit(sel, full, seed)
+    if refit is None:
         status = FitStatus(tuple(i for name in sel.statuses for i in sel.statuses[name].issues))
         section.add(Text("models.value.none_estimable", style="warning"), *status_blocks("transaction_models", status))
         data.update(status=status.to_dict())
         return section
+    chosen, model = refit
     section.add(Text(f"models.selection.{sel.rule}", _rule_kw(sel, chosen), style="finding"),
                 *status_blocks(chosen, model.status_))
     spend, spend_status = _spend_model(repeat, mc, seed)
@@ -130,8 +137,8 @@ def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConf
     args = (full.frequency, full.recency, full["T"])
     scored = pd.DataFrame({"customer_id": full.customer_id.to_numpy(), "p_alive": model.p_alive(*args),
                            "expected_purchases": model.predict_purchases(cfg.horizon, *args)})
-    if window is not None and hasattr(model, "prob_no_purchase"):
-        scored["p_no_order_window"] = model.prob_no_purchase(window, *args)
+    if window is not None:
+        scored["p_no_order_window"] = model.prob_n_purchases(0, window, *args)
     section.add(
         Table(title="models.value.parameters", frame=model.summary().assign(model=model_name(chosen))[_PARAM_COLS],
               columns={c: (_COL + c if c == "model" else f"models.summary.{c}") for c in _PARAM_COLS},
@@ -206,7 +213,7 @@ def _comparison(sel: Selection) -> pd.DataFrame:
     return frame
 
 
-def _refit(sel: Selection, full: pd.DataFrame, seed: int) -> tuple[str | None, Any]:
+def _refit(sel: Selection, full: pd.DataFrame, seed: int) -> tuple[str, Any] | None:
     """The chosen model refitted on the whole window; the next in the ranking when that fit is
     not estimable (the status of the fit the numbers come from is what counts)."""
     for name in sel.ranking:
@@ -218,7 +225,7 @@ def _refit(sel: Selection, full: pd.DataFrame, seed: int) -> tuple[str | None, A
         if model.status_.estimable:
             return name, model
         sel.statuses[name] = sel.statuses[name].plus(*model.status_.issues)
-    return None, None
+    return None
 
 
 def _spend_model(repeat: pd.DataFrame, mc: ModelsConfig, seed: int) -> tuple[GammaGamma | None, FitStatus]:

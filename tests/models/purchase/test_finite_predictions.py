@@ -75,15 +75,15 @@ def test_bgnbd_where_the_closed_form_fails_matches_an_integral(key, x, t_cal):
 
 
 @pytest.mark.parametrize("cls", [BGNBD, MBGNBD], ids=lambda c: c.__name__)
-def test_prob_no_purchase_is_a_likelihood_ratio(cls):
+def test_prob_of_no_purchase_is_a_likelihood_ratio(cls):
     """No purchase in (T, T + t] is the same history observed until T + t, so
     P(Y(t) = 0 | x, t_x, T) = L(x, t_x, T + t) / L(x, t_x, T) (an independent computation from
     the individual likelihood); for a new customer it is the NBD zero class (alpha/(alpha+t))^r."""
     model = _model(cls, "cdnow_days")
     x, tx, t_cal = np.array([0.0, 1.0, 4.0, 20.0]), np.array([0.0, 30.0, 200.0, 250.0]), np.array([100.0, 200.0, 260.0, 270.0])
-    got = model.prob_no_purchase(90.0, x, tx, t_cal)
+    got = model.prob_n_purchases(0, 90.0, x, tx, t_cal)
     ratio = np.exp(model.loglik_individual(x, tx, t_cal + 90.0) - model.loglik_individual(x, tx, t_cal))
     np.testing.assert_allclose(got, ratio, rtol=1e-10)
     if cls is BGNBD:
         r, alpha = model.params_["r"], model.params_["alpha"]
-        assert model.prob_no_purchase(90.0, 0.0, 0.0, 0.0)[0] == pytest.approx((alpha / (alpha + 90.0)) ** r)
+        assert float(model.prob_n_purchases(0, 90.0, 0.0, 0.0, 0.0)) == pytest.approx((alpha / (alpha + 90.0)) ** r)

@@ -35,8 +35,12 @@ class Result:
     message: str
 
 
-def lbfgs(objective: Objective, x0: np.ndarray, tol: float, maxiter: int) -> Result:
-    """L-BFGS-B (SciPy) with ``ftol = tol`` and ``gtol = tol / 100``; no evaluation is repeated."""
+def lbfgs(objective: Objective, x0: np.ndarray, tol: float, maxiter: int,
+          bounds: list[tuple[float | None, float | None]] | None = None) -> Result:
+    """L-BFGS-B (SciPy) with ``ftol = tol`` and ``gtol = tol / 100``; no evaluation is repeated.
+
+    ``bounds``: optional ``(lower, upper)`` per coordinate (None: unbounded), as SciPy takes them.
+    """
     last: dict = {}
 
     def fun(x: np.ndarray) -> tuple[float, np.ndarray]:
@@ -45,7 +49,7 @@ def lbfgs(objective: Objective, x0: np.ndarray, tol: float, maxiter: int) -> Res
         return value, grad
 
     res = optimize.minimize(
-        fun, x0, jac=True, method="L-BFGS-B",
+        fun, x0, jac=True, method="L-BFGS-B", bounds=bounds,
         options={"maxiter": maxiter, "ftol": tol, "gtol": tol * 1e-2, "maxcor": 20},
     )
     seen = last.get("x")

@@ -18,10 +18,14 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy.special import betaln, digamma, gammaln, logsumexp
 
-from loyalscope.models.base import Data, MLEModel, as_array, as_weights
+from loyalscope.models.base import Data, as_array, as_weights, harmless_underflow
+from loyalscope.models.numerics.grouping import distinct_rows
+from loyalscope.models.purchase.pmf import bgbb_pmf
+from loyalscope.models.purchase.simulate import simulate_bgbb
+from loyalscope.models.purchase.transaction import TransactionModel
 
 
-class BGBB(MLEModel):
+class BGBB(TransactionModel):
     """Beta-geometric/beta-Bernoulli model; ``fit(frequency, recency, T, weights=None)``.
 
     ``T`` is the number of transaction opportunities n (called ``periods`` in data files),
@@ -30,6 +34,7 @@ class BGBB(MLEModel):
     """
 
     _param_names: ClassVar[tuple[str, ...]] = ("alpha", "beta", "gamma", "delta")
+    _discrete = True
 
     def fit(self, frequency: Any, recency: Any, T: Any, weights: Any = None, initial_params: Any = None) -> BGBB:
         """Maximum-likelihood fit on (x, t_x, n) with optional counts ``weights``."""
@@ -78,40 +83,64 @@ class BGBB(MLEModel):
         grad = np.array([weights @ (share * d).sum(axis=1) for d in (d_al, d_be, d_ga, d_de)]) * theta
         return -float(weights @ ll), -grad
 
+    @harmless_underflow
     def loglik_individual(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """Log-likelihood of each row at the fitted parameters."""
         data = self._validate(frequency, recency, T)
         return logsumexp(self._log_terms(self._theta(), data)[0], axis=1)
 
-    def p_alive(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
-        """P(alive at opportunity n+1 | x, t_x, n) (FHS 2010, eq. 11)::
+    @harmless_underflow
+    def p_alive(self, frequency: Any, recency: Any, T: Any, periods_ahead: Any = 1) -> np.ndarray:
+        """P(alive at opportunity n+m | x, t_x, n), m = ``periods_ahead`` (FHS 2010, eq. 11 at m = 1)::
 
-            B(alpha+x, beta+n-x)/B(alpha, beta) * B(gamma, delta+n+1)/B(gamma, delta) / L
+            B(alpha+x, beta+n-x)/B(alpha, beta) * B(gamma, delta+n+m)/B(gamma, delta) / L
+
+        (lifetimes' ``conditional_probability_alive(m_periods_in_future, ...)``). m = 0 is the
+        probability of being alive at the last opportunity observed.
         """
-        data = self._validate(frequency, recency, T)
+        x, tx, n = self._validate(frequency, recency, T)
+        m = as_array("periods_ahead", periods_ahead)
+        x, tx, n, m = np.broadcast_arrays(x, tx, n, m)
+        (x, tx, n, m), inverse = distinct_rows(x, tx, n, m)  # a handful of distinct patterns
         al, be, ga, de = self._theta()
-        x, _, n = data
-        log_num = betaln(al + x, be + n - x) - betaln(al, be) + betaln(ga, de + n + 1) - betaln(ga, de)
-        return np.exp(log_num - self.loglik_individual(*data))
+        log_num = betaln(al + x, be + n - x) - betaln(al, be) + betaln(ga, de + n + m) - betaln(ga, de)
+        return np.exp(log_num - self.loglik_individual(x, tx, n))[inverse]
 
+    @harmless_underflow
     def predict_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """Expected transactions in the next ``t`` opportunities (FHS 2010, eq. 13)::
 
             1/L * B(alpha+x+1, beta+n-x)/B(alpha, beta) * delta/(gamma-1) * G(gamma+delta)/G(1+delta)
                 * [G(1+delta+n)/G(gamma+delta+n) - G(1+delta+n+t)/G(gamma+delta+n+t)]
         """
-        data = self._validate(frequency, recency, T)
-        tt = as_array("t", t)
+        x, tx, n = self._validate(frequency, recency, T)
+        x, tx, n, tt = np.broadcast_arrays(x, tx, n, as_array("t", t))
+        (x, tx, n, tt), inverse = distinct_rows(x, tx, n, tt)
+        data = (x, tx, n)
         al, be, ga, de = self._theta()
-        x, _, n = data
         log_coef = (betaln(al + x + 1, be + n - x) - betaln(al, be) - self.loglik_individual(*data)
                     + np.log(de) + gammaln(ga + de) - gammaln(1 + de))
         l1 = gammaln(1 + de + n) - gammaln(ga + de + n)
         l2 = gammaln(1 + de + n + tt) - gammaln(ga + de + n + tt)
-        return np.exp(log_coef + l1) * -np.expm1(l2 - l1) / (ga - 1.0)
+        return (np.exp(log_coef + l1) * -np.expm1(l2 - l1) / (ga - 1.0))[inverse]
 
     def expected_purchases_new_customer(self, t: Any) -> np.ndarray:
-        """Expected transactions in the first ``t`` opportunities of a new customer, E[X(t)]."""
+        """Expected transactions in the first ``t`` opportunities of a new customer (FHS 2010, eq. 7)::
+
+            E[X(n)] = alpha/(alpha+beta) * delta/(gamma-1)
+                      * [1 - G(gamma+delta)/G(gamma+delta+n) * G(1+delta+n)/G(1+delta)]
+
+        the column of Hardie's BG/BB spreadsheet for n = 1, 2, ... (BTYD ``bgbb.Expectation``).
+        """
         tt = as_array("t", t)
         zeros = np.zeros_like(tt)
         return self.predict_purchases(tt, zeros, zeros, zeros)
+
+    def _pmf(self, n: np.ndarray, t: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray:
+        if np.any(t != np.round(t)):
+            raise ValueError("BG/BB counts whole opportunities: 't' must be a whole number.")
+        data = self._validate(x, tx, T)
+        return bgbb_pmf(self._theta(), n, t, data[0], data[2], self.loglik_individual(*data))
+
+    def _simulate(self, T: Any, size: int | None, t_holdout: float, seed: int | None) -> Any:
+        return simulate_bgbb(self._theta(), T, size, int(t_holdout), seed)

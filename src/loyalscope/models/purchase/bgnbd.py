@@ -9,7 +9,9 @@ repeat purchases, the last at t_x, observed for T time units since the first pur
 
 Everything is computed in log space (``gammaln``, ``betaln``, ``logaddexp``), so x in the
 thousands stays finite. Time is in whatever unit ``recency`` and ``T`` are given in; ``alpha`` and
-every ``t`` share that unit.
+every ``t`` share that unit (the fit rescales time internally, so a fit in hours equals the fit in
+days to rounding). A customer with repeat purchases all on the first day (x > 0, t_x = 0) is
+allowed, as in lifetimes.
 
 Example
 -------
@@ -27,12 +29,15 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
-from loyalscope.models.base import Data, MLEModel, as_array, as_weights
+from loyalscope.models.base import Data, as_array, as_weights, harmless_underflow
 from loyalscope.models.numerics.grouping import Grouped, group_rows
 from loyalscope.models.numerics.quadrature import beta_rule
+from loyalscope.models.purchase.pmf import bgnbd_pmf
+from loyalscope.models.purchase.simulate import simulate_bgnbd
+from loyalscope.models.purchase.transaction import TransactionModel
 
 
-class BGNBD(MLEModel):
+class BGNBD(TransactionModel):
     """Beta-geometric/NBD model; ``fit(frequency, recency, T, weights=None)``.
 
     Parameters are those of the paper: ``r, alpha`` (gamma heterogeneity of the purchase rate,
@@ -44,6 +49,9 @@ class BGNBD(MLEModel):
     #: 0 for BG/NBD (no drop-out at the first purchase); 1 for MBG/NBD (drop-out possible at time 0).
     _shift: ClassVar[int] = 0
     _warm_start_rows: ClassVar[int | None] = 20_000
+    _time_columns: ClassVar[tuple[int, ...]] = (1, 2)
+    _time_params: ClassVar[tuple[str, ...]] = ("alpha",)
+    _event_column: ClassVar[int | None] = 0
 
     def fit(self, frequency: Any, recency: Any, T: Any, weights: Any = None,
             initial_params: Any = None) -> BGNBD:
@@ -66,9 +74,7 @@ class BGNBD(MLEModel):
         x, tx, t_cal = np.broadcast_arrays(x, tx, t_cal)
         if np.any(tx > t_cal + 1e-9):
             raise ValueError("The 'recency' argument must be <= 'T' for every customer. Got recency > T.")
-        if np.any((x > 0) & (tx <= 0)):
-            raise ValueError("The 'recency' argument must be > 0 where 'frequency' > 0. Got 0.")
-        return x, tx, t_cal
+        return x, np.minimum(tx, t_cal), t_cal
 
     def _initial_params(self, data: Data, weights: np.ndarray) -> np.ndarray:
         x, _, t_cal = data
@@ -143,6 +149,7 @@ class BGNBD(MLEModel):
         grad = np.array([d_r, d_alpha, d_a, d_b]) * theta
         return -float(ll), -grad
 
+    @harmless_underflow
     def loglik_individual(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """Log-likelihood of each customer at the fitted parameters."""
         x, tx, t_cal = self._validate(frequency, recency, T)
@@ -157,11 +164,13 @@ class BGNBD(MLEModel):
         b2 = np.where(has2, b + x + self._shift - 1, 1.0)
         return np.where(has2, np.log(a) - np.log(b2) + (r + x) * (np.log(alpha + t_cal) - np.log(alpha + tx)), -np.inf)
 
+    @harmless_underflow
     def p_alive(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """Probability that each customer is still alive at T: ``1 / (1 + a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x))``."""
         x, tx, t_cal = self._validate(frequency, recency, T)
         return np.exp(-np.logaddexp(0.0, self._log_alive_odds(x, tx, t_cal)))
 
+    @harmless_underflow
     def predict_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """Expected repeat purchases in the next ``t`` time units (FHL 2005, eq. 10)::
 
@@ -217,28 +226,19 @@ class BGNBD(MLEModel):
         c = a + b + x + self._shift - 1
         return c / (a - 1.0) * (1.0 - (1.0 - z) ** (a - 1.0) * hyp2f1(a + b + self._shift - 1 - r, a - 1.0, c, z))
 
-    def prob_no_purchase(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
-        """Probability of no purchase in the next ``t`` time units::
-
-            P(Y(t) = 0 | x, t_x, T) = 1 - P(alive) + P(alive) ((alpha+T)/(alpha+T+t))^(r+x)
-
-        A customer who has dropped out buys nothing; one who is alive drops out only at a
-        purchase, so buys nothing with the probability that the first purchase comes after t,
-        ``E[exp(-lambda t)]`` over the posterior Gamma(r+x, alpha+T) of lambda. This is the
-        model's counterpart of the churn-risk label (no order within the inactivity window).
-        """
-        x, tx, t_cal = self._validate(frequency, recency, T)
-        tt = as_array("t", t)
-        r, alpha, _, _ = self._theta()
-        alive = np.exp(-np.logaddexp(0.0, self._log_alive_odds(x, tx, t_cal)))
-        quiet = np.exp(-(r + x) * np.log1p(tt / (alpha + t_cal)))
-        return 1.0 - alive + alive * quiet
-
     def expected_purchases_new_customer(self, t: Any) -> np.ndarray:
         """Expected repeat purchases E[X(t)] of a customer who made the first purchase at time 0."""
         tt = as_array("t", t)
         zeros = np.zeros_like(tt)
         return self.predict_purchases(tt, zeros, zeros, zeros)
+
+    def _pmf(self, n: np.ndarray, t: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray:
+        x, tx, T = self._validate(x, tx, T)
+        alive = np.exp(-np.logaddexp(0.0, self._log_alive_odds(x, tx, T)))
+        return bgnbd_pmf(self._theta(), self._shift, n, t, x, tx, T, alive)
+
+    def _simulate(self, T: Any, size: int | None, t_holdout: float, seed: int | None) -> Any:
+        return simulate_bgnbd(self._theta(), T, size, t_holdout, seed, shift=self._shift)
 
 
 def _mean_age(data: Any, weights: np.ndarray) -> float:

@@ -2,7 +2,7 @@
 calibration / holdout checks of a transaction model.
 
 Units are explicit everywhere: a transaction model is fitted with recency and T in one
-``time_unit`` ("day", "week", "month" or "year"; a month is 365.25/12 days); horizons are given
+``time_unit`` ("hour", "day", "week", "month" or "year"; a month is 365.25/12 days); horizons are given
 in that unit; the discount rate is annual. Nothing is converted behind the caller's back.
 
     CLV_i = margin * E[spend_i] * sum_{k=1..steps} (E[Y_i(t_k)] - E[Y_i(t_{k-1})]) / (1 + d)^(years(t_k))
@@ -20,7 +20,7 @@ import pandas as pd
 
 from loyalscope.models.base import as_array
 
-DAYS_PER_UNIT = {"day": 1.0, "week": 7.0, "month": 365.25 / 12.0, "year": 365.25}
+DAYS_PER_UNIT = {"hour": 1.0 / 24.0, "day": 1.0, "week": 7.0, "month": 365.25 / 12.0, "year": 365.25}
 
 
 class TransactionModel(Protocol):

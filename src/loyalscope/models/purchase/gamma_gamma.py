@@ -9,6 +9,11 @@ customer with x repeat transactions of mean value zbar, the density of zbar is::
 and the conditional expected average spend is ``p (gamma + x zbar) / (p x + q - 1)``, a weighted
 mean of the population mean ``p gamma / (q - 1)`` and the customer's own mean ``zbar``.
 
+The population mean ``p gamma / (q - 1)`` exists only for ``q > 1``: ``GammaGamma(q_constraint=True)``
+fits with the bound ``q >= 1`` (L-BFGS-B with a bound on log q; lifetimes' ``q_constraint``),
+so that CLV never rests on an infinite or negative mean; when the bound binds, q has no standard
+error.
+
 The model assumes spend is independent of purchase frequency; :meth:`GammaGamma.fit` warns when
 the Pearson correlation of frequency and mean spend exceeds ``CORRELATION_WARNING`` (0.3).
 """
@@ -32,10 +37,25 @@ class GammaGamma(MLEModel):
     """Gamma-Gamma spend model; ``fit(frequency, monetary, weights=None)`` on repeat buyers.
 
     Parameters are the paper's ``p, q, gamma`` (``gamma`` in currency units).
+
+    Parameters
+    ----------
+    q_constraint : bool, default False
+        Keep ``q >= 1`` (see the module docstring).
+    penalizer, tol, maxiter, random_state
+        See :class:`~loyalscope.models.base.MLEModel`.
     """
 
     _param_names: ClassVar[tuple[str, ...]] = ("p", "q", "gamma")
     _warm_start_rows: ClassVar[int | None] = 20_000
+
+    def __init__(self, penalizer: float = 0.0, tol: float = 1e-10, maxiter: int = 2000,
+                 q_constraint: bool = False, random_state: int = 0) -> None:
+        super().__init__(penalizer=penalizer, tol=tol, maxiter=maxiter, random_state=random_state)
+        self.q_constraint = q_constraint
+
+    def _lower_bounds(self) -> dict[str, float]:
+        return {"q": 1.0} if self.q_constraint else {}
 
     def fit(self, frequency: Any, monetary: Any, weights: Any = None, initial_params: Any = None) -> GammaGamma:
         """Maximum-likelihood fit.

@@ -29,13 +29,16 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy.special import gammaln
 
-from loyalscope.models.base import Data, MLEModel, as_array, as_weights
+from loyalscope.models.base import Data, as_array, as_weights, harmless_underflow
 from loyalscope.models.numerics.grouping import Grouped, group_rows
 from loyalscope.models.purchase.bgnbd import _mean_age
 from loyalscope.models.purchase.pareto_nbd_likelihood import (
     pareto_nbd_loglik,
     pareto_nbd_loglik_grouped,
 )
+from loyalscope.models.purchase.pmf import pareto_nbd_pmf
+from loyalscope.models.purchase.simulate import simulate_pareto_nbd
+from loyalscope.models.purchase.transaction import TransactionModel
 
 #: Above this many distinct rows, ``fit`` starts from a fit on a subsample of this many customers
 #: and polishes with quasi-Newton steps (:meth:`MLEModel._warm_start`).
@@ -49,7 +52,7 @@ def _one_minus_ratio_power(p: float, log_ratio: np.ndarray) -> np.ndarray:
     return -np.expm1(-p * log_ratio) / p
 
 
-class ParetoNBD(MLEModel):
+class ParetoNBD(TransactionModel):
     """Pareto/NBD model; ``fit(frequency, recency, T, weights=None)``.
 
     Parameters are those of the paper: ``r, alpha`` (gamma heterogeneity of the purchase rate)
@@ -65,6 +68,9 @@ class ParetoNBD(MLEModel):
     """
 
     _param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "s", "beta")
+    _time_columns: ClassVar[tuple[int, ...]] = (1, 2)
+    _time_params: ClassVar[tuple[str, ...]] = ("alpha", "beta")
+    _event_column: ClassVar[int | None] = 0
 
     def fit(
         self,
@@ -134,6 +140,7 @@ class ParetoNBD(MLEModel):
         ll, grad = pareto_nbd_loglik_grouped(theta, g)
         return -float(g.weights @ ll), -(grad @ g.weights) * theta
 
+    @harmless_underflow
     def loglik_individual(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """Log-likelihood of each customer at the fitted parameters."""
         x, tx, t_cal = self._validate(frequency, recency, T)
@@ -146,6 +153,7 @@ class ParetoNBD(MLEModel):
         front = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
         return np.minimum(log_l1 - (ll - front), 0.0)
 
+    @harmless_underflow
     def p_alive(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """Probability that each customer is still alive at ``T`` (Fader & Hardie 2005, eq. 18).
 
@@ -155,6 +163,7 @@ class ParetoNBD(MLEModel):
         x, tx, t_cal = self._validate(frequency, recency, T)
         return np.exp(self._log_p_alive(x, tx, t_cal))
 
+    @harmless_underflow
     def predict_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """Expected repeat purchases in the next ``t`` time units (Fader & Hardie 2005, eq. 20)::
 
@@ -177,3 +186,10 @@ class ParetoNBD(MLEModel):
         tt = as_array("t", t)
         r, alpha, s, beta = self._theta()
         return r * beta / alpha * _one_minus_ratio_power(s - 1.0, np.log1p(tt / beta))
+
+    def _pmf(self, n: np.ndarray, t: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray:
+        x, tx, T = self._validate(x, tx, T)
+        return pareto_nbd_pmf(self._theta(), n, t, x, T, np.exp(self._log_p_alive(x, tx, T)))
+
+    def _simulate(self, T: Any, size: int | None, t_holdout: float, seed: int | None) -> Any:
+        return simulate_pareto_nbd(self._theta(), T, size, t_holdout, seed)

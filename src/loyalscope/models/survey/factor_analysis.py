@@ -24,6 +24,13 @@ Adequacy
 KMO (Kaiser 1974) = sum r_ij^2 / (sum r_ij^2 + sum a_ij^2) over i != j, with a_ij the partial
 correlations -S_ij / sqrt(S_ii S_jj), S = R^-1; per item, the sums run over j only.
 Bartlett (1950): chi2 = -(n - 1 - (2p + 5) / 6) ln|R| with p (p - 1) / 2 degrees of freedom.
+KMO reads (Kaiser 1974): >= 0.9 marvellous, 0.8 meritorious, 0.7 middling, 0.6 mediocre, 0.5
+miserable, below unacceptable.
+
+Number of factors
+-----------------
+:func:`suggest_factors`: Kaiser's criterion (eigenvalues of R above 1), at most half the items
+and at least 1.
 """
 
 from __future__ import annotations
@@ -59,6 +66,22 @@ def bartlett_sphericity(R: Any, n: int) -> tuple[float, int, float]:
     chi2 = -(n - 1 - (2 * p + 5) / 6) * logdet
     df = p * (p - 1) // 2
     return float(chi2), df, float(stats.chi2.sf(chi2, df))
+
+
+def suggest_factors(R: Any) -> int:
+    """Kaiser's criterion: the number of eigenvalues of the correlation matrix ``R`` above 1,
+    clipped to 1 .. p // 2 (p items)."""
+    vals = np.linalg.eigvalsh(np.asarray(R, dtype=float))
+    p = vals.size
+    return int(min(max(1, int((vals > 1.0).sum())), max(1, p // 2)))
+
+
+def kmo_label(value: float) -> str:
+    """Kaiser's (1974) words for a KMO value: marvellous ... unacceptable."""
+    for cut, word in ((0.9, "marvellous"), (0.8, "meritorious"), (0.7, "middling"), (0.6, "mediocre"), (0.5, "miserable")):
+        if value >= cut:
+            return word
+    return "unacceptable"
 
 
 def varimax(L: Any, normalize: bool = True, tol: float = 1e-10, maxiter: int = 1000) -> tuple[np.ndarray, np.ndarray]:

@@ -7,6 +7,14 @@ to ``j``, with ``e_jk = sign(cor)`` (centroid), ``cor`` (factorial) or regressio
 when ``sum((|w_old| - |w_new|)^2) < tol``. Path coefficients are OLS of each endogenous LV
 score on its predecessors; GoF = sqrt(mean communality x mean R^2) (Tenenhaus et al. 2004).
 
+Consistent PLS. With ``consistent="auto"`` (the default) a model whose blocks are all mode A
+(reflective, common factors) is estimated by PLSc (Dijkstra & Henseler 2015, see
+:mod:`loyalscope.models.survey.plsc`), as SmartPLS users choose for reflective models: the path
+coefficients, R squared, loadings and effects are the consistent ones, and the plain PLS values
+stay beside them (``path_coefs_pls_``, ``r2_pls_``, ``loadings_pls_``). ``consistent=True``
+corrects the mode A blocks of a model that also has mode B composites (cSEM's ``=~`` and ``<~``);
+``False`` gives plain PLS (R plspm's results).
+
 Example
 -------
 >>> import pandas as pd
@@ -34,6 +42,7 @@ import pandas as pd
 
 from loyalscope.errors import ConfigError, ConvergenceError, LoyalscopeError, NotFittedError
 from loyalscope.i18n import t
+from loyalscope.models.survey.plsc import consistent
 from loyalscope.models.survey.plspm_core import estimate, outer_weights, total_effects, treat_data
 from loyalscope.models.survey.plspm_spec import ModelSpec, check_columns, parse_path, validate_spec
 
@@ -60,6 +69,8 @@ class PLSPM:
         Either way the outer weights are normalised so that the LV scores have unit variance.
     tol, maxiter : float, int
         Convergence control of the outer-weight iterations.
+    consistent : {"auto", True, False}
+        PLSc for the mode A blocks: "auto" when every block is mode A (see the module docstring).
 
     Attributes
     ----------
@@ -71,11 +82,16 @@ class PLSPM:
     total_effects_, indirect_effects_ : DataFrame ``[target, source]``
     scores_ : DataFrame respondent x LV (mean 0, population variance 1)
     n_iter_ : int
+    consistent_ : bool, whether PLSc was used
+    rho_a_ : Series, Dijkstra-Henseler's rho_A of every mode A block (1 for one indicator; NaN for mode B)
+    construct_corr_ : DataFrame, construct correlations (disattenuated under PLSc)
+    admissible_ : bool, reliabilities and |loadings| <= 1 and construct correlations positive definite
+    path_coefs_pls_, r2_pls_, loadings_pls_ : the plain PLS estimates (equal to the above without PLSc)
     """
 
     def __init__(self, blocks: Mapping[str, Sequence[str]], paths: Sequence[str | tuple[str, str]],
                  modes: Mapping[str, str] | None = None, scheme: str = "centroid", scaled: bool = True,
-                 tol: float = 1e-6, maxiter: int = 100) -> None:
+                 tol: float = 1e-6, maxiter: int = 100, consistent: bool | str = "auto") -> None:
         self.blocks = blocks
         self.paths = paths
         self.modes = modes
@@ -83,10 +99,12 @@ class PLSPM:
         self.scaled = scaled
         self.tol = tol
         self.maxiter = maxiter
+        self.consistent = consistent
 
     @classmethod
     def from_spec(cls, spec: ModelSpec, **kw: Any) -> PLSPM:
         """Build an unfitted model from a :class:`ModelSpec`."""
+        kw.setdefault("consistent", spec.consistent)
         return cls(spec.blocks, spec.paths, modes=spec.modes, scheme=spec.scheme, scaled=spec.scaled, **kw)
 
     def spec(self) -> ModelSpec:
@@ -107,6 +125,11 @@ class PLSPM:
             row += len(cols)
         self._modes = [spec.modes.get(lv, "A") for lv in self._lvs]
         self._edges = [(a, b) for a, b in spec.paths]
+        if self.consistent not in ("auto", True, False):
+            raise ConfigError(t("survey_model.errors.consistent", value=self.consistent),
+                              fix=t("survey_model.errors.consistent_fix"), value=str(self.consistent))
+        use = all(m == "A" for m in self._modes) if self.consistent == "auto" else bool(self.consistent)
+        self._common = np.array([use and m == "A" for m in self._modes])
 
     def _matrix(self, data: pd.DataFrame) -> np.ndarray:
         if not isinstance(data, pd.DataFrame):
@@ -121,10 +144,21 @@ class PLSPM:
         return x
 
     def fit_stack(self, raw: np.ndarray):
-        """Fit the model to a stack of raw data sets ``(B, n, p)``; returns (Estimates, converged)."""
+        """Fit the model to a stack of raw data sets ``(B, n, p)``; returns (Estimates, converged).
+
+        Under PLSc the estimates' ``path_coefs``, ``r2``, ``loadings`` and ``lv_corr`` are the
+        consistent ones, ``est.pls`` keeps the plain PLS ones and ``est.plsc`` the
+        :class:`~loyalscope.models.survey.plsc.Consistent` result (rho_A, admissibility).
+        """
         x = treat_data(raw, self.scaled)
         res = outer_weights(x, self._odm, self._path, self._modes, self.scheme, self.tol, self.maxiter)
-        return estimate(x, res.w, self._odm, self._path), res
+        est = estimate(x, res.w, self._odm, self._path)
+        pc = consistent(x, est.weights, est.lv_corr, est.loadings, self._odm, self._path, self._common)
+        est.pls = (est.path_coefs, est.r2, est.loadings)
+        est.plsc = pc
+        if self._common.any():
+            est.path_coefs, est.r2, est.loadings, est.lv_corr = pc.path_coefs, pc.r2, pc.loadings, pc.construct_corr
+        return est, res
 
     def fit(self, X: pd.DataFrame, y: None = None) -> PLSPM:
         """Estimate the model on the manifest columns of ``X`` (respondents in rows)."""
@@ -154,6 +188,16 @@ class PLSPM:
         self.indirect_effects_ = self.total_effects_ - self.path_coefs_
         self.scores_ = pd.DataFrame(est.scores[0], index=X.index, columns=lvs)
         self.lv_of_ = lv_of
+        assert est.pls is not None and est.plsc is not None
+        pls_coefs, pls_r2, pls_loadings = est.pls
+        self.consistent_ = bool(self._common.any())
+        self.path_coefs_pls_ = pd.DataFrame(pls_coefs[0], index=lvs, columns=lvs)
+        self.r2_pls_ = pd.Series(pls_r2[0], index=lvs).dropna().rename("r2")
+        self.loadings_pls_ = pd.Series(pls_loadings[0], index=mvs, name="loading")
+        mode_a = np.array([m == "A" for m in self._modes])
+        self.rho_a_ = pd.Series(np.where(mode_a, est.plsc.rho_a[0], np.nan), index=lvs, name="rho_a")
+        self.construct_corr_ = pd.DataFrame(est.lv_corr[0], index=lvs, columns=lvs)
+        self.admissible_ = bool(est.plsc.admissible[0]) if self.consistent_ else True
         return self
 
     def _check(self) -> None:
@@ -166,10 +210,12 @@ class PLSPM:
         return {f"{a} -> {b}": float(self.path_coefs_.loc[b, a]) for a, b in self._edges}
 
     def summary(self) -> pd.DataFrame:
-        """One row per inner path: direct, indirect and total effect."""
+        """One row per inner path: direct, indirect and total effect, and the plain PLS direct effect
+        (``direct_pls``, equal to ``direct`` without PLSc)."""
         self._check()
         rows = [{"path": f"{a} -> {b}", "source": a, "target": b, "direct": self.path_coefs_.loc[b, a],
-                 "indirect": self.indirect_effects_.loc[b, a], "total": self.total_effects_.loc[b, a]}
+                 "indirect": self.indirect_effects_.loc[b, a], "total": self.total_effects_.loc[b, a],
+                 "direct_pls": self.path_coefs_pls_.loc[b, a]}
                 for a, b in self._edges]
         return pd.DataFrame(rows).set_index("path")
 

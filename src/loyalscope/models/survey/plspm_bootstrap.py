@@ -8,8 +8,10 @@ resamples at once with the batched core. Intervals (Efron & Tibshirani 1993, ch.
   ``z0 = Phi^-1(#{theta_b < theta_hat} / B)`` and acceleration from the jackknife,
   ``a = sum(d^3) / (6 (sum d^2)^1.5)``, ``d = mean(theta_(i)) - theta_(i)``.
 
-Resamples on which the iterations did not converge are dropped (their count is in
-``attrs["n_failed"]``).
+Resamples on which the iterations did not converge, or (under PLSc) whose estimates are
+inadmissible, are dropped (their count is in ``attrs["n_failed"]``; cSEM's
+``.handle_inadmissibles = "drop"``). Under PLSc the paths, loadings and R squared are the
+consistent ones, and rho_A of each mode A block is bootstrapped too.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ def _param_names(model: PLSPM) -> list[tuple[str, str]]:
     names += [("loading", mv) for mv in model._mvs]
     names += [("r2", lv) for lv in model.r2_.index]
     names.append(("gof", "GoF"))
+    names += [("rho_a", lv) for lv, mode in zip(model._lvs, model._modes, strict=True) if mode == "A"]
     return names
 
 
@@ -41,14 +44,16 @@ def _stack_params(model: PLSPM, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray
     src = np.array([lvs.index(a) for a, _ in model._edges])
     dst = np.array([lvs.index(b) for _, b in model._edges])
     endo = np.array([lvs.index(lv) for lv in model.r2_.index], dtype=int)
+    mode_a = np.array([j for j, mode in enumerate(model._modes) if mode == "A"], dtype=int)
     chunk = max(1, _CHUNK_CELLS // (raw.shape[1] * raw.shape[2]))
     out, ok = [], []
     for start in range(0, raw.shape[0], chunk):
         est, res = model.fit_stack(raw[start:start + chunk])
         weights = (est.weights * model._odm).sum(axis=2)
+        assert est.plsc is not None
         out.append(np.concatenate([est.path_coefs[:, dst, src], weights, est.loadings,
-                                   est.r2[:, endo], est.gof[:, None]], axis=1))
-        ok.append(res.converged)
+                                   est.r2[:, endo], est.gof[:, None], est.plsc.rho_a[:, mode_a]], axis=1))
+        ok.append(res.converged & (est.plsc.admissible if model.consistent_ else True))
     return np.concatenate(out), np.concatenate(ok)
 
 

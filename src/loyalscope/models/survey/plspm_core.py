@@ -18,8 +18,12 @@ Squares*; Sanchez, G. (2013), *PLS Path Modeling with R*, ch. 4 and the plspm so
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from loyalscope.models.survey.plsc import Consistent
 
 SCHEMES = ("centroid", "factorial", "path")
 
@@ -132,6 +136,8 @@ class Estimates:
     path_coefs: np.ndarray  # (B, L, L), [i, j] = direct effect of j on i
     r2: np.ndarray  # (B, L), NaN for exogenous LVs
     gof: np.ndarray  # (B,)
+    pls: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # plain PLS (path_coefs, r2, loadings)
+    plsc: Consistent | None = None  # PLSc estimates (rho_A, admissibility ...)
 
 
 def estimate(x: np.ndarray, w: np.ndarray, odm: np.ndarray, path: np.ndarray) -> Estimates:

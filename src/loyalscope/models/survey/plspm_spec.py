@@ -9,7 +9,8 @@ A spec file looks like::
     paths = ["Image -> Satisfaction"]
     scheme = "centroid"      # or factorial, path
     scaled = true
-    # optional: modes = {Image = "B"}; scale = [1, 10] (item scale for the 0-100 index)
+    # optional: modes = {Image = "B"}; scale = [1, 10] (item scale for the 0-100 index);
+    # consistent = "auto" | true | false (PLSc; "auto": when every block is mode A)
 
 Presets: :func:`acsi_spec` (Fornell et al. 1996) and :func:`ecsi_spec` (ECSI technical
 committee 1998; the model of R plspm's ``satisfaction`` data, Sanchez 2013, ch. 6).
@@ -47,6 +48,8 @@ class ModelSpec:
         Standardise the manifests (True) or only centre them (False, plspm ``scaled = FALSE``).
     scale : tuple of float, optional
         Minimum and maximum of the item scale, for the 0-100 index.
+    consistent : {"auto", True, False}
+        Consistent PLS (PLSc) for the mode A blocks; "auto": when every block is mode A.
     """
 
     blocks: dict[str, list[str]]
@@ -55,6 +58,7 @@ class ModelSpec:
     scheme: str = "centroid"
     scaled: bool = True
     scale: tuple[float, float] | None = None
+    consistent: bool | str = "auto"
 
 
 def parse_path(text: str, file: str | None = None) -> tuple[str, str]:
@@ -152,7 +156,7 @@ def load_spec(path: str | Path) -> ModelSpec:
 
 
 _TOP_KEYS = ("blocks", "model")
-_MODEL_KEYS = ("paths", "scheme", "scaled", "modes", "scale")
+_MODEL_KEYS = ("paths", "scheme", "scaled", "modes", "scale", "consistent")
 
 
 def spec_from_dict(raw: dict, file: str | None = None) -> ModelSpec:
@@ -179,6 +183,7 @@ def spec_from_dict(raw: dict, file: str | None = None) -> ModelSpec:
         scheme=str(model.get("scheme", "centroid")),
         scaled=bool(model.get("scaled", True)),
         scale=(float(scale[0]), float(scale[1])) if scale else None,
+        consistent=model.get("consistent", "auto"),
     )
     validate_spec(spec, file)
     return spec
