@@ -94,7 +94,8 @@ def figure(chart: Chart, lang: str) -> go.Figure:
             _percent_axis(fig, df, chart, axis)
     for axis in ("x", "y"):
         if chart.options.get(f"unit_{axis}") == "currency":
-            (fig.update_xaxes if axis == "x" else fig.update_yaxes)(tickformat=",.0f")
+            on_x = (axis == "x") != (chart.kind == "hbar")  # a horizontal bar plots y along x
+            (fig.update_xaxes if on_x else fig.update_yaxes)(tickformat=",.0f")
     return fig
 
 

@@ -95,7 +95,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         section.add(Chart("hbar", K + "chart", chart, x="action", y="value_at_stake",
                           labels={"action": K + "col.recommendation",
                                   "value_at_stake": K + "col.value_at_stake"},
-                          options={"unit_x": "currency", "height": 140 + 36 * len(chart)},
+                          options={"unit_y": "currency", "height": 140 + 36 * len(chart)},
                           translate_values=("action",)))
     for r in ranked[:3]:
         if r.customers:
