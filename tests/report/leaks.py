@@ -25,7 +25,7 @@ HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 WORD = re.compile(r"[A-Za-z][A-Za-z_]*[A-Za-z]|[A-Za-z]")
 IDENT = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")  # snake_case ids: dim_quality, predicted_spend
 PATH = re.compile(r"[\w./*-]*/[\w./*-]+|[\w*-]+\.(?:toml|csv|parquet|xlsx|json|html)\b|\[[a-z_.]+\]"
-                  r"|(?<!\w)--[a-z][a-z-]*|'[A-Za-z_.*]+'|`[^`]*`|\bq_[a-z]+\d*\b|\bq_\*|\bloyalscope\s+[a-z]+(?:\s+[a-z]+\b)?")
+                  r"|(?<!\w)--[a-z][a-z-]*|'[A-Za-z_.*]+'|`[^`]*`|\bq_[a-z]+\d*\b|\b[a-z]+_\*|\b(?:sum|[A-Z])_[a-z]\b|\bloyalscope\s+[a-z]+(?:\s+[a-z]+\b)?")
 """File names, ``[section]`` names of loyalscope.toml, command-line options, quoted identifiers,
 `commands` and the survey's item columns (q_imag1 ...) are names, not words."""
 DOTTED = re.compile(r"\b[a-z_]+(?:\.[a-z0-9_]+){1,6}\b")
@@ -41,6 +41,8 @@ ALLOWED_LATIN = {
     "ID", "id", "OK", "vs", "e", "x", "k", "t", "pp", "log", "AHP", "CR", "CV", "CDNOW",
     "Plotly", "jieba", "UTC", "ISO", "Top", "top", "Wilcoxon", "Newcombe", "Bayes", "Hardie", "Fader",
     "toml", "loyalscope", "analyze", "GMV", "T", "X", "Y", "tx", "lambda", "mu", "sigma",
+    "Henseler", "Ringle", "Sarstedt", "Dijkstra", "Fornell", "Larcker", "Wold", "Stone", "Geisser", "Shmueli",
+    "Hair", "Chin", "Kaiser", "Horn", "Grootendorst",
     "r", "s", "q", "a", "b", "d", "gamma", "Cohen", "MAE", "RMSE", "Likert", "Saaty", "Lines", "TSV",
 }
 """Model parameters (r, alpha, a, b, s, beta; p, q, gamma) are symbols, written as in the papers."""
@@ -117,7 +119,8 @@ class _Text(HTMLParser):
         self._skip = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style") or (tag == "code" and ("class", "id") in attrs):
+        # <details> holds a number's definition: the formula text quotes the documents' own terms
+        if tag in ("script", "style", "details") or (tag == "code" and ("class", "id") in attrs):
             self._skip += 1
         if tag in ("input", "img") and not self._skip and ("type", "hidden") not in attrs:
             for k, v in attrs:
@@ -125,7 +128,7 @@ class _Text(HTMLParser):
                     self.parts.append(v)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "code") and self._skip:
+        if tag in ("script", "style", "code", "details") and self._skip:
             self._skip -= 1
 
     def handle_data(self, data: str) -> None:

@@ -135,6 +135,8 @@ def display_label(value: Any, lang: str) -> Any:
             return t(key, lang)
     if value.startswith("dim_") and has_key(f"report.dimension.{value[4:]}"):
         return t(f"report.dimension.{value[4:]}", lang)
+    if " -> " in value:  # a path "Image -> Loyalty"
+        return " -> ".join(str(display_label(part, lang)) for part in value.split(" -> "))
     return value
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 from loyalscope.errors import DataQualityError, InsufficientDataError, LoyalscopeError
 from loyalscope.i18n import t
 from loyalscope.metrics import REGISTRY, compute
-from loyalscope.results import Chart, Section, Text, Unit
+from loyalscope.results import Chart, Phrase, Section, Text, Unit
 from loyalscope.sections._headlines import Window, full_periods, headline_numbers
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def headline(ds: Dataset, ctx: SectionContext, section: Section, ids: list[str]
         try:
             df = compute(ds, mid, period=grain)
         except DataQualityError as exc:
-            section.add(Text("metrics.section.refused", {"metric": f"metrics.{mid}.name", "reason": exc.message,
+            section.add(Text("metrics.section.refused", {"metric": f"metrics.{mid}.name", "reason": Phrase.from_message(exc.message),
                                                           "fix": exc.fix or ""}, style="warning"))
             continue
         except LoyalscopeError:
