@@ -132,10 +132,12 @@ def test_parse_raw_quarantines_missing_unparseable_empty() -> None:
     got = parse_raw(raw, "transactions", MAP, AnalysisConfig())
     q = got.quarantine.set_index("line")
     # A2 has no customer id: a guest order, kept (data.shapes counts it). A5's amount "x" cannot
-    # be read: the value is emptied with a note (the amount may come from quantity x unit price,
-    # payments or items; data.shapes quarantines an order that nothing gives an amount).
+    # be read: the row is kept with the raw value in _bad_amount, and data.shapes quarantines
+    # its whole order with reason "unparseable" and that value (a line dropped here would
+    # silently shrink a multi-line order; see test_export_headers).
     assert got.frame["order_id"].tolist() == ["A1", "A2", "A5"]
-    assert pd.isna(got.frame["amount"].iloc[2]) and "'x'" in got.notes[0]
+    assert pd.isna(got.frame["amount"].iloc[2]) and got.frame["_bad_amount"].iloc[2] == "x"
+    assert got.frame["_bad_amount"].iloc[:2].isna().all() and not got.notes
     assert q.loc[4, "reason"] == "unparseable" and q.loc[4, "value"] == "never"
     assert q.loc[5, "reason"] == "empty_row"
     assert set(q.index) == {4, 5}

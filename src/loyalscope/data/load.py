@@ -18,6 +18,8 @@ from loyalscope import engine
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import shapes
 from loyalscope.data.dataset import Dataset, cast_frame
+from loyalscope.data.intake import Unused, file_info
+from loyalscope.data.intake.parquet import check_types
 from loyalscope.data.mapping import resolve, table_for_name
 from loyalscope.data.quality import QUARANTINE_COLUMNS, QualityReport, TableReport
 from loyalscope.data.sources import DATA_SUFFIXES, RawTable, read_source
@@ -59,12 +61,17 @@ def load(
     if not isinstance(config, AnalysisConfig):
         config = AnalysisConfig.load(config)
     raws: list[RawTable] = []
+    unused: list[Unused] = []
     for src in sources:
-        raws.extend(read_source(src, config))
+        raws.extend(read_source(src, config, unused=unused))
     if not raws:
         raise SchemaError(t("data.sources.nothing"), fix=t("data.sources.nothing_fix"))
     accepted, report = validate_sources(raws, config, now)
-    report.unused.extend(_unused_files(sources, raws))
+    # files not read, each with the reason: from intake (sheets, members, folder files) and
+    # from the folder scan below (data files no table reads)
+    report.unused.extend({"file": u.source, "reason": u.reason} for u in unused)
+    seen = {u["file"] for u in report.unused}
+    report.unused.extend(u for u in _unused_files(sources, raws) if u["file"] not in seen)
     con = con or engine.connect()
     inputs = {}
     for name, frame in accepted.items():
@@ -101,11 +108,16 @@ def validate_sources(
         for raw in by_table.get(name, []):
             mapping = resolve(name, list(raw.frame.columns), config.mapping.get(name),
                               config.data.preset, raw.name, related=by_table)
+            if raw.typed:
+                check_types(raw.frame, name, mapping, raw.name)
             checked = parse_raw(raw, name, mapping, config)
             rep.sources.append(raw.name)
+            rep.files.append(file_info(raw.name, raw.staged))
             rep.mapping.update({k: v for k, v in mapping.items() if k not in rep.mapping})
             rep.rows_read += raw.rows_read
             rep.encoding = rep.encoding or raw.encoding
+            if raw.staged is not None:
+                rep.notes.extend(f"{raw.name}: {n}" for n in raw.staged.notes)
             rep.notes.extend(f"{raw.name}: {n}" for n in checked.notes)
             if raw.inferred:
                 rep.notes.append(f"{raw.name}: " + t("data.shapes.note_inferred", table=name,
@@ -173,7 +185,7 @@ def _record_shapes(report: QualityReport, parts: list[Any], log: shapes.ShapeLog
 
 def _unused_files(sources: tuple[Any, ...], raws: list[RawTable]) -> list[dict[str, str]]:
     """Data files of a given folder that no table reads, with the reason."""
-    read = {Path(r.name.split(":")[0]).resolve() for r in raws}
+    read = {Path(r.name.split(":")[0].split("!")[0]).resolve() for r in raws}  # sheet / member
     out = []
     for src in sources:
         if not isinstance(src, (str, Path)) or "://" in str(src) or not Path(src).is_dir():
@@ -195,7 +207,11 @@ def write_quarantine(report: QualityReport, path: str | Path) -> Path:
     if p.is_dir() or not p.suffix:
         p.mkdir(parents=True, exist_ok=True)
         p = p / "quarantine.csv"
-    report.quarantine.to_csv(p, index=False, encoding="utf-8-sig")
+    # text cells through safe_text: control characters escaped, formula starts quoted (OWASP);
+    # report.cells depends on pandas only, imported here to keep data below report
+    from loyalscope.report.cells import safe_frame
+
+    safe_frame(report.quarantine).to_csv(p, index=False, encoding="utf-8-sig")
     return p
 
 

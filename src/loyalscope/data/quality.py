@@ -34,6 +34,9 @@ class TableReport:
     """Rows accepted whose customer_id is absent from ``customers``."""
     notes: list[str] = field(default_factory=list)
     encoding: str | None = None
+    files: list[dict[str, Any]] = field(default_factory=list)
+    """Per source file (sheet, archive member): format, encoding, confidence, evidence and
+    undecodable lines (see :func:`loyalscope.data.intake.stage`)."""
     joins: list[dict[str, Any]] = field(default_factory=list)
     """Joins of this table on a related export: key, rows matched, rows not matched."""
     statuses: list[dict[str, Any]] = field(default_factory=list)
@@ -54,6 +57,7 @@ class TableReport:
             "orphans": self.orphans,
             "notes": list(self.notes),
             "encoding": self.encoding,
+            "files": list(self.files),
             "joins": list(self.joins),
             "statuses": list(self.statuses),
         }

@@ -23,17 +23,18 @@ import pandas as pd
 
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import schema
+from loyalscope.data.intake import Staged, Unused, stage, supported
 from loyalscope.data.mapping import infer_table, table_for_name
 from loyalscope.data.quality import QUARANTINE_COLUMNS
 from loyalscope.errors import SchemaError
 from loyalscope.i18n import t
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
-JSONL_SUFFIXES = (".jsonl", ".ndjson")
-EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 DUCKDB_SUFFIXES = (".duckdb", ".ddb")
-DATA_SUFFIXES = TEXT_SUFFIXES + JSONL_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES
+DATA_SUFFIXES = TEXT_SUFFIXES + JSONL_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES + (".gz", ".zip")
 _GB_FAMILY = ("gb2312", "gbk", "gb18030", "hz", "cp936")
 
 
@@ -49,6 +50,8 @@ class RawTable:
     typed: bool = False
     encoding: str | None = None
     malformed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=QUARANTINE_COLUMNS))
+    staged: Staged | None = None
+    """How intake staged the file (encoding decision, notes); None for frames and databases."""
     inferred: bool = False
     """The table was judged from the columns (a single file named anything)."""
 
@@ -120,6 +123,7 @@ def read_text(path: Path, table: str | None, encoding: str | None = None) -> Raw
         raise SchemaError(t("data.sources.empty_file"), file=str(path), row=1,
                           fix=t("data.sources.empty_file_fix"))
     delim = sniff_delimiter(first, path.suffix.lower())
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # cells over 131,072 characters
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     header = [h.strip() for h in next(reader)]
     width = len(header)
@@ -252,42 +256,117 @@ def read_url(url: str, config: AnalysisConfig) -> list[RawTable]:
 
 # ---- dispatch ------------------------------------------------------------------------------
 def read_file(path: Path, table: str | None, config: AnalysisConfig) -> RawTable:
-    """Read one data file; ``table`` None means "from the file name"."""
-    table = table or _table_from_config(path.name, config) or table_for_name(path.stem)
-    if table is None:
-        raw = _read_by_suffix(path, None, config)
-        guess = infer_table(list(raw.frame.columns), config.mapping, config.data.preset)
-        if guess is not None:
-            raw.table, raw.inferred = guess[0], True
-            if len(raw.malformed):
-                raw.malformed["table"] = guess[0]
-            return raw
-        raise SchemaError(
-            t("data.sources.unknown_table", name=path.name), file=str(path),
-            fix=t("data.sources.unknown_table_fix", known=", ".join(schema.TABLE_NAMES),
-                  example="transactions", name=path.name),
-        )
-    return _read_by_suffix(path, table, config)
+    """Read one data file; ``table`` None means "from the file name". The first table only;
+    see :func:`read_staged` for every sheet / archive member."""
+    raws, _ = read_staged(path, table, config)
+    return raws[0]
 
 
-def _read_by_suffix(path: Path, table: str | None, config: AnalysisConfig) -> RawTable:
-    suffix = path.suffix.lower()
-    if suffix in JSONL_SUFFIXES:
-        return read_jsonl(path, table, config.data.encoding)
-    if suffix in EXCEL_SUFFIXES:
-        return read_excel(path, table)
-    if suffix in PARQUET_SUFFIXES:
-        return read_parquet(path, table)
-    return read_text(path, table, config.data.encoding)
+def read_staged(path: Path, table: str | None, config: AnalysisConfig,
+                ) -> tuple[list[RawTable], list[Unused]]:
+    """Stage ``path`` (:func:`loyalscope.data.intake.stage`) and read each staged file.
+
+    The first staged file (the best sheet, the first archive member) takes ``table``, else
+    the table its own name or the file's name stands for; further sheets and members are read
+    when their name stands for a table, and are returned as unused otherwise."""
+    file_table = table or _table_from_config(path.name, config) or table_for_name(_stem(path.name))
+    out: list[RawTable] = []
+    unused: list[Unused] = []
+    for i, st in enumerate(stage(path, config)):
+        own = st.sheet or (st.member and _stem(st.member))
+        tbl = (_table_from_config(st.member or "", config) or table_for_name(own or "")
+               if own else None)
+        if i == 0:
+            tbl = tbl if st.member and tbl else file_table
+        name = str(path) + st.source[len(path.name):]
+        if tbl is None and i == 0:  # a single file named anything: judged from its columns
+            raw = _read_one(st, None, name)
+            guess = infer_table(list(raw.frame.columns), config.mapping, config.data.preset)
+            if guess is not None:
+                raw.table, raw.inferred = guess[0], True
+                if len(raw.malformed):
+                    raw.malformed["table"] = guess[0]
+                out.append(raw)
+                continue
+        if tbl is None:
+            if i == 0:
+                raise SchemaError(
+                    t("data.sources.unknown_table", name=path.name), file=str(path),
+                    fix=t("data.sources.unknown_table_fix", known=", ".join(schema.TABLE_NAMES),
+                          example="transactions", name=path.name),
+                )
+            unused.append(Unused(name, t("data.intake.unused_sheet")))
+            continue
+        out.append(_read_one(st, tbl, name))
+    return out, unused
 
 
-def read_source(source: Any, config: AnalysisConfig, table: str | None = None) -> list[RawTable]:
-    """Turn one ``load`` argument into raw tables."""
+def _stem(name: str) -> str:
+    base = name[:-3] if name.lower().endswith(".gz") else name
+    return Path(base).stem
+
+
+def _read_one(st: Staged, table: str | None, name: str) -> RawTable:
+    if st.format == "csv":
+        raw = read_text(st.path, table, "utf-8")
+    elif st.line_column is not None:
+        frame = pd.read_parquet(st.path).astype(object)
+        lines = frame.pop(st.line_column).to_numpy(dtype=np.int64)
+        frame = frame.where(frame.notna(), None)
+        raw = RawTable(table, name, frame, lines)
+    else:
+        raw = read_parquet(st.path, table)
+    raw.name = name
+    raw.staged = st
+    raw.encoding = st.encoding.name if st.encoding else None
+    if not raw.malformed.empty:
+        raw.malformed["source_file"] = name
+    if st.bad_lines:
+        _apply_bad_lines(raw, st)
+    return raw
+
+
+def _apply_bad_lines(raw: RawTable, st: Staged) -> None:
+    """Quarantine the records that intake found bad (see :class:`Staged` ``bad_lines``)."""
+    bad = sorted(st.bad_lines)
+    rows: list[tuple[int, str | None, str, str]] = []
+    if st.format == "csv":
+        # the record holding each bad line: the last record starting at or before it
+        starts = np.sort(np.concatenate([raw.lines, raw.malformed["line"].to_numpy(np.int64)]))
+        hit: dict[int, tuple[str, str]] = {}
+        for line, reason, detail in bad:
+            pos = int(np.searchsorted(starts, line, side="right")) - 1
+            if pos >= 0:
+                hit.setdefault(int(starts[pos]), (reason, detail))
+        keep = ~np.isin(raw.lines, list(hit))
+        values = [",".join("" if v is None else str(v) for v in rec)
+                  for rec in raw.frame[~keep].itertuples(index=False)]
+        for line, value in zip(raw.lines[~keep], values, strict=True):
+            rows.append((int(line), value[:200], *hit[int(line)]))
+        raw.frame, raw.lines = raw.frame[keep].reset_index(drop=True), raw.lines[keep]
+        m = raw.malformed
+        for idx in m.index[m["line"].isin(list(hit))]:
+            m.loc[idx, ["reason", "detail"]] = hit[int(m.loc[idx, "line"])]
+    else:
+        rows = [(line, None, reason, detail) for line, reason, detail in bad]
+    if rows:
+        extra = pd.DataFrame({
+            "table": raw.table, "source_file": raw.name, "line": [r[0] for r in rows],
+            "column": None, "value": [r[1] for r in rows], "reason": [r[2] for r in rows],
+            "detail": [r[3] for r in rows]})[QUARANTINE_COLUMNS]
+        parts = [p for p in (raw.malformed, extra) if len(p)]
+        raw.malformed = pd.concat(parts, ignore_index=True)
+
+
+def read_source(source: Any, config: AnalysisConfig, table: str | None = None,
+                unused: list[Unused] | None = None) -> list[RawTable]:
+    """Turn one ``load`` argument into raw tables; files of a folder that are not read are
+    appended to ``unused`` with the reason."""
     if isinstance(source, Mapping):
         out: list[RawTable] = []
         for name, obj in source.items():
             schema.table(name)
-            out.extend(read_source(obj, config, table=name))
+            out.extend(read_source(obj, config, table=name, unused=unused))
         return out
     if isinstance(source, str) and "://" in source:
         return read_url(source, config)
@@ -297,11 +376,14 @@ def read_source(source: Any, config: AnalysisConfig, table: str | None = None) -
             raise SchemaError(t("data.sources.not_found", path=path), file=str(path),
                               fix=t("data.sources.not_found_fix"))
         if path.is_dir():
-            return list(_read_folder(path, config))
+            return list(_read_folder(path, config, unused))
         if path.suffix.lower() in DUCKDB_SUFFIXES:
             return read_duckdb(path, config)
-        if path.suffix.lower() in DATA_SUFFIXES:
-            return [read_file(path, table, config)]
+        if supported(path.name):
+            raws, more = read_staged(path, table, config)
+            if unused is not None:
+                unused.extend(more)
+            return raws
     elif isinstance(source, pd.DataFrame) or hasattr(source, "to_pandas"):
         if table is not None:
             return [from_frame(source, table, f"<{table}>")]
@@ -309,21 +391,40 @@ def read_source(source: Any, config: AnalysisConfig, table: str | None = None) -
         source, (str, Path)) else str(source)), fix=t("data.sources.unsupported_fix"))
 
 
-def _read_folder(folder: Path, config: AnalysisConfig) -> Iterator[RawTable]:
+def _read_folder(folder: Path, config: AnalysisConfig, unused: list[Unused] | None = None,
+                 ) -> Iterator[RawTable]:
+    """Every file of ``folder`` that stands for a table; the others are appended to ``unused``
+    with the reason (never skipped silently)."""
     # Only the folder itself: subfolders often hold alternative exports of the same data
     # (e.g. a CRM export beside the canonical files) and would be read twice.
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
-    for path in files:
+    unused = unused if unused is not None else []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith((".", "~$")):
+            continue
+        if path.is_dir():
+            unused.append(Unused(str(path), t("data.intake.unused_folder")))
+            continue
         rel = path.relative_to(folder).as_posix()
         table = _table_from_config(rel, config) or _table_from_config(path.name, config)
         if path.suffix.lower() in DUCKDB_SUFFIXES:
             yield from read_duckdb(path, config)
             continue
-        if path.suffix.lower() not in DATA_SUFFIXES:
+        if not supported(path.name):
+            unused.append(Unused(str(path), t("data.intake.unused_type")))
             continue
-        table = table or table_for_name(path.stem)
-        if table is not None:
-            yield read_file(path, table, config)
+        table = table or table_for_name(_stem(path.name))
+        if table is None and not path.name.lower().endswith(".zip"):
+            unused.append(Unused(str(path), t("data.intake.unused_name")))
+            continue
+        try:
+            raws, more = read_staged(path, table, config)
+        except SchemaError as exc:
+            if table is not None:
+                raise
+            unused.append(Unused(str(path), exc.message))
+            continue
+        unused.extend(more)
+        yield from raws
 
 
 def _table_from_config(name: str, config: AnalysisConfig) -> str | None:

@@ -4,7 +4,10 @@ Two stages:
 
 - :func:`parse_raw` (per source file): ``empty_row``; a required value that is empty
   (``missing_required``) or cannot be read (``unparseable``) quarantines the row. An optional
-  value that cannot be read is left empty and counted in a note (the row is kept).
+  value that cannot be read is left empty and counted in a note (the row is kept). A required
+  column that a row may leave empty (``data.shapes.row_optional_columns``: a transactions
+  customer id or amount, a line file's order time) keeps an unreadable value in
+  ``_bad_<column>``; the shapes quarantine that row's whole order with reason ``unparseable``.
 - :func:`check_table` (per canonical table, all sources together): ``future_date`` (time column
   after now, unless ``[data] future_dates = "accept"``), ``negative_amount`` (transactions with
   amount < 0) and ``duplicate_key`` (the first occurrence is kept).

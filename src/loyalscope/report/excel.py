@@ -10,7 +10,8 @@ Written by xlsxwriter in constant-memory mode (rows streamed to a temporary file
 stays flat and 100k customer rows take seconds). Every sheet has units in its headers, number
 formats (percent, currency, thousands), a frozen header row, a filter and fitted column widths;
 numbers are rounded to their unit's precision (no float noise); every text cell passes through
-:func:`loyalscope.report.safe_cells.safe_text` (control characters, formula injection).
+:func:`loyalscope.report.cells.safe_text` for xlsx (control characters escaped) and is written
+with ``write_string``, never as a formula (formula injection).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from loyalscope.report.format import (
     render_value,
     table_header,
 )
-from loyalscope.report.safe_cells import safe_text
+from loyalscope.report.cells import safe_text
 from loyalscope.results import Chart, Number, Phrase, Table, Text
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ class _Book:
         (:func:`clean_number`), text cells made safe once per distinct value.
         """
         widths = [_width(h) for h in headers]
-        ws.write_row(first_row, 0, [safe_text(h) for h in headers], self.header)
+        ws.write_row(first_row, 0, [safe_text(h, "xlsx") for h in headers], self.header)
         columns: list[tuple[str, list[Any], Any]] = []
         for j, unit in enumerate(units):
             col = data.iloc[:, j] if j < data.shape[1] else pd.Series([None] * len(data))
@@ -147,7 +148,7 @@ class _Book:
                 else:
                     write_string(r, j, v)
         if footer:
-            ws.write_string(first_row + 2 + n, 0, safe_text(footer), self.note)
+            ws.write_string(first_row + 2 + n, 0, safe_text(footer, "xlsx"), self.note)
         for j, w in enumerate(widths):
             ws.set_column(j, j, min(max(w + 2, 8), MAX_WIDTH))
         ws.freeze_panes(first_row + 1, 0)
@@ -172,7 +173,7 @@ def _prepare(col: pd.Series, unit: str | None, lang: str = "en") -> tuple[str, l
             continue
         key = v if isinstance(v, (str, int, float)) else str(v)
         if key not in cache:
-            cache[key] = safe_text(_text(v))
+            cache[key] = safe_text(_text(v), "xlsx")
         out.append(cache[key])
     return "text", out
 
@@ -258,27 +259,27 @@ def _summary_sheet(book: _Book, analysis: Analysis, lists: dict[str, pd.DataFram
     lang = book.lang
     ws = book.sheet(t("excel.summary", lang))
     ws.set_column(0, 0, 110, book.wrap)
-    ws.write_string(0, 0, safe_text(t("report.title", lang)), book.title)
+    ws.write_string(0, 0, safe_text(t("report.title", lang), "xlsx"), book.title)
     row = 2
     for sid in ("summary", "conclusion"):
         try:
             section = analysis.section(sid)
         except KeyError:
             continue
-        ws.write_string(row, 0, safe_text(t(f"report.section.{sid}", lang)), book.bold)
+        ws.write_string(row, 0, safe_text(t(f"report.section.{sid}", lang), "xlsx"), book.bold)
         row += 1
         for block in section.blocks:
             if isinstance(block, Text):
-                ws.write_string(row, 0, safe_text(t(block.key, lang, **render_kw(block.kw, lang))),
+                ws.write_string(row, 0, safe_text(t(block.key, lang, **render_kw(block.kw, lang)), "xlsx"),
                                 book.note if block.style == "note" else book.wrap)
                 row += 1
             elif isinstance(block, Number):
                 ws.write_string(row, 0, safe_text(f"{t(block.label, lang, **render_kw(block.label_kw, lang))}: "
-                                                  f"{_fmt(block)}"), book.bold)
+                                                  f"{_fmt(block)}", "xlsx"), book.bold)
                 row += 1
         row += 1
     if lists:
-        ws.write_string(row, 0, safe_text(t("excel.target_sheets", lang)), book.note)
+        ws.write_string(row, 0, safe_text(t("excel.target_sheets", lang), "xlsx"), book.note)
 
 
 def _fmt(block: Number) -> str:
@@ -309,7 +310,7 @@ def _numbers_sheet(book: _Book, analysis: Analysis) -> None:
 
 def _grid_mixed(book: _Book, ws: Worksheet, headers: list[str], rows: list[list[Any]], blocks: list[Number]) -> None:
     widths = [_width(h) for h in headers]
-    ws.write_row(0, 0, [safe_text(h) for h in headers], book.header)
+    ws.write_row(0, 0, [safe_text(h, "xlsx") for h in headers], book.header)
     for i, (row, block) in enumerate(zip(rows, blocks, strict=True), start=1):
         for j, value in enumerate(row):
             unit = block.unit if j == 2 else "count" if j in (6, 7) and _is_number(value) and float(value).is_integer() else None
@@ -320,7 +321,7 @@ def _grid_mixed(book: _Book, ws: Worksheet, headers: list[str], rows: list[list[
             elif value is None:
                 ws.write_blank(i, j, None)
             else:
-                ws.write_string(i, j, safe_text(str(value)))
+                ws.write_string(i, j, safe_text(str(value), "xlsx"))
                 widths[j] = max(widths[j], _width(str(value)))
     for j, w in enumerate(widths):
         ws.set_column(j, j, min(max(w + 2, 8), MAX_WIDTH))

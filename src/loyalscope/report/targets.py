@@ -3,7 +3,7 @@
 ``targets/<rank>_<rule>.csv`` per action: UTF-8 with BOM (Excel opens it with Chinese intact),
 stable ids in the id columns (customer_id, action = rule id, rfm_segment id) and the action's
 label in the report's language beside them; every text cell passes through
-:func:`loyalscope.report.safe_cells.safe_text`.
+:func:`loyalscope.report.cells.safe_text` (CSV rules: control characters escaped, formula starts quoted).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pandas as pd
 
 from loyalscope.i18n import normalise_lang, t
 from loyalscope.report.excel import clean_number, target_lists
-from loyalscope.report.safe_cells import safe_text
+from loyalscope.report.cells import safe_text
 
 if TYPE_CHECKING:
     from loyalscope.analysis import Analysis
