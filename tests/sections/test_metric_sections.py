@@ -10,7 +10,7 @@ import pytest
 
 from loyalscope.config import AnalysisConfig
 from loyalscope.data.dataset import Dataset
-from loyalscope.errors import InsufficientDataError
+from loyalscope.errors import InsufficientDataError, LoyalscopeError
 from loyalscope.metrics import compute
 from loyalscope.results import Chart, Number
 from loyalscope.sections import behaviour, engagement, retention, service
@@ -106,3 +106,21 @@ def test_headlines_flag_small_samples_partial_periods_and_carry_wilson_intervals
     assert window.n >= 30 and "small_sample" not in window.flags
     trend = next(b for b in sec.blocks if isinstance(b, Chart) and b.kind == "line")
     assert set(pd.to_datetime(trend.frame.period).dt.strftime("%m")) == {f"{m:02d}" for m in range(2, 12)}
+
+
+def test_every_metric_is_either_a_pooled_ratio_or_listed_as_not_poolable(ds):
+    """The whole-window figure pools numerators and denominators; that is right only where the
+    value is a constant times numerator / denominator (not a median, a p90, an estimate)."""
+    from loyalscope.metrics import REGISTRY
+    from loyalscope.sections._headlines import FACTORS, NOT_POOLABLE
+
+    for mid, metric in REGISTRY.items():
+        if metric.breakdown or ds.missing(metric.requires) or mid in NOT_POOLABLE:
+            continue
+        try:
+            got = compute(ds, mid, period="quarter").dropna(subset=["value"])
+        except LoyalscopeError:  # inputs of another shape (competitor columns ...)
+            continue
+        got = got[got.denominator != 0]
+        expected = FACTORS.get(mid, 1.0) * got.numerator / got.denominator
+        assert got.value.to_numpy() == pytest.approx(expected.to_numpy(), rel=1e-9), mid

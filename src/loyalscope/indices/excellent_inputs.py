@@ -39,7 +39,7 @@ def excellent_inputs(ds: Dataset, as_of: date | None = None) -> pd.DataFrame:
     aggs = {"revenue": money_sum(tx.amount), "first_ts": tx.order_ts.min()}
     for col, name in (("margin", "margin"), ("channel", "channels")):
         if col in tx.columns:
-            aggs[name] = tx[col].sum() if col == "margin" else tx[col].nunique()
+            aggs[name] = money_sum(tx[col]) if col == "margin" else tx[col].nunique()
     base = _by_customer(tx, **aggs).sort_index()
     if not ds.missing((CATEGORIES,)):  # categories of the order lines when there are any
         cl = category_lines(ds)

@@ -31,6 +31,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from loyalscope.i18n import has_key, normalise_lang, t
 from loyalscope.report import customer_columns as cc
+from loyalscope.report.cells import safe_text
 from loyalscope.report.format import (
     column_unit,
     display_label,
@@ -39,7 +40,6 @@ from loyalscope.report.format import (
     render_value,
     table_header,
 )
-from loyalscope.report.cells import safe_text
 from loyalscope.results import Chart, Number, Phrase, Table, Text
 
 if TYPE_CHECKING:

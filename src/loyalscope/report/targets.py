@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from loyalscope.i18n import normalise_lang, t
-from loyalscope.report.excel import clean_number, target_lists
 from loyalscope.report.cells import safe_text
+from loyalscope.report.excel import clean_number, target_lists
 
 if TYPE_CHECKING:
     from loyalscope.analysis import Analysis

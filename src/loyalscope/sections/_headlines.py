@@ -4,7 +4,8 @@ A metric's per-period series becomes two headline numbers:
 
 - the **whole analysis window**: every full period pooled, ``sum(numerator) / sum(denominator)``
   (for a monthly rate, the rate of the average month, weighted by its denominator), for metrics
-  whose value is their ratio (a median or a p90 cannot be pooled and has no window figure);
+  whose value is their ratio (a median or a p90 cannot be pooled and has no window figure:
+  :data:`NOT_POOLABLE`);
 - the **last full period**, with its change against the period before and against the same
   period a year earlier (``Number.changes``).
 
@@ -65,14 +66,17 @@ def full_periods(df: pd.DataFrame, grain: str, window: Window) -> pd.DataFrame:
     return df[~partial_mask(df.period, grain, window)]
 
 
-def _ratio_factor(df: pd.DataFrame) -> float | None:
-    """The constant c with value = c x numerator / denominator (1 for a plain ratio), or None."""
-    ok = df.dropna(subset=["value"])
-    ok = ok[(ok.denominator != 0) & (ok.numerator != 0)]
-    if ok.empty:
-        return 1.0 if len(df.dropna(subset=["value"])) else None
-    factor = (ok.value * ok.denominator / ok.numerator).to_numpy(float)
-    return float(factor[0]) if np.allclose(factor, factor[0], rtol=1e-9) else None
+#: Metrics whose value is not numerator / denominator (a median, a quantile, an estimate built
+#: on a ratio): their periods cannot be pooled, so they have no whole-window figure.
+NOT_POOLABLE = frozenset({"interpurchase_interval_median", "resolution_time", "resolution_time_p90",
+                          "clv_simple", "silent_dissatisfied"})
+#: value = factor x numerator / denominator.
+FACTORS = {"complaints_per_1000_orders": 1000.0}
+
+
+def _ratio_factor(metric_id: str) -> float | None:
+    """The constant c with value = c x numerator / denominator, or None when not a ratio."""
+    return None if metric_id in NOT_POOLABLE else FACTORS.get(metric_id, 1.0)
 
 
 def _n(metric_id: str, denominator: float) -> int | None:
@@ -96,7 +100,7 @@ def headline_numbers(metric_id: str, df: pd.DataFrame, grain: str, window: Windo
     full = full_periods(df, grain, window)
     numbers: list[Number] = []
     data: dict[str, Any] = {}
-    factor = _ratio_factor(full) if len(full) else None
+    factor = _ratio_factor(metric_id) if len(full) else None
     if factor is not None:
         num, den = float(full.numerator.sum()), float(full.denominator.sum())
         value = factor * num / den if den else None
