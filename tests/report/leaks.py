@@ -42,7 +42,7 @@ ALLOWED_LATIN = {
     "Plotly", "jieba", "UTC", "ISO", "Top", "top", "Wilcoxon", "Newcombe", "Bayes", "Hardie", "Fader",
     "toml", "loyalscope", "analyze", "GMV", "T", "X", "Y", "tx", "lambda", "mu", "sigma",
     "Henseler", "Ringle", "Sarstedt", "Dijkstra", "Fornell", "Larcker", "Wold", "Stone", "Geisser", "Shmueli",
-    "Hair", "Chin", "Kaiser", "Horn", "Grootendorst", "chi", "rho_A", "PLSc", "Dillon", "Goldstein",
+    "Hair", "Chin", "Kaiser", "Lee", "Horn", "Grootendorst", "chi", "rho_A", "PLSc", "Dillon", "Goldstein",
     "r", "s", "q", "a", "b", "d", "gamma", "Cohen", "MAE", "RMSE", "Likert", "Saaty", "Lines", "TSV",
 }
 """Model parameters (r, alpha, a, b, s, beta; p, q, gamma) are symbols, written as in the papers."""

@@ -18,7 +18,9 @@ from loyalscope.report import charts, render_html, write_excel
 from loyalscope.results import Chart
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1] / "web"))
 from leaks import data_names, figure_texts, html_texts, leaks
+from webtools import AUTH, settings
 
 
 @pytest.fixture(scope="module")
@@ -70,9 +72,9 @@ def web(demo, tmp_path_factory):
 
     state = tmp_path_factory.mktemp("web")
     out = shutil.copytree(demo.out, state / "demo-output")
-    app = create_app(state, lang="zh")
+    app = create_app(state, lang="zh", settings=settings())
     row = app.state.web.import_output(out)
-    with TestClient(app) as client:
+    with TestClient(app, headers=AUTH, follow_redirects=False) as client:  # signed in: no login page
         yield client, row.id
 
 
