@@ -37,6 +37,7 @@ from loyalscope.data.shapes.related import (
     reviews_to_surveys,
 )
 from loyalscope.i18n import t
+from loyalscope.metrics._base import money_sum
 
 __all__ = ["BAD", "ShapeLog", "apply", "row_optional_columns"]
 
@@ -164,13 +165,14 @@ def _summarise(orders: ibis.Table, returns: ibis.Table, line_file: bool, log: Sh
         orders_total=o.count(),
         sale_orders=sale.cast("int64").sum(),
         not_sale_orders=(~sale).cast("int64").sum(),
-        gross_revenue=ibis.cases((sale, o.amount), else_=0.0).sum(),
+        # exact sums (metrics money_sum): a float sum differs in its last digits run after run
+        gross_revenue=money_sum(ibis.cases((sale, o.amount), else_=0.0)),
         guest_orders=(sale & o.is_guest).cast("int64").sum(),
-        guest_revenue=ibis.cases((sale & o.is_guest, o.amount), else_=0.0).sum(),
+        guest_revenue=money_sum(ibis.cases((sale & o.is_guest, o.amount), else_=0.0)),
         customers=ibis.cases((sale & ~o.is_guest, o.customer_id), else_=ibis.null("string")).nunique(),
         lines=o.lines.sum(),
     ).execute().iloc[0]
-    r = returns.aggregate(n=returns.count(), amount=returns.amount.sum()).execute().iloc[0]
+    r = returns.aggregate(n=returns.count(), amount=money_sum(returns.amount)).execute().iloc[0]
     summary = {k: (int(v) if k not in ("gross_revenue", "guest_revenue") else float(v or 0.0))
                for k, v in agg.items() if v is not None}
     summary["returns"] = int(r["n"])
