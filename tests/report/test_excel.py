@@ -95,8 +95,9 @@ def test_customer_sheet_is_capped_with_a_pointer_and_cells_are_safe(tmp_path) ->
     path = write_excel(Analysis([], AnalysisConfig(), customers=customers), tmp_path / "b.xlsx", "en")
     ws = openpyxl.load_workbook(path)[t("excel.customers", "en")]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
-    assert rows[0][0].startswith("'=") and rows[1][0].startswith("'+")  # formula starts neutralised
-    assert ws.cell(2, 1).data_type == "s"
+    # report.cells' xlsx rule: the id exactly as typed, in a text cell (never a formula)
+    assert rows[0][0] == ids[0] and rows[1][0] == ids[1]
+    assert ws.cell(2, 1).data_type == "s" and ws.cell(3, 1).data_type == "s"
     assert rows[2][1] == 1.0 and rows[2][2] == "Champions"
     data = [r for r in rows if r[1] is not None]
     assert len(data) == MAX_CUSTOMER_ROWS

@@ -55,7 +55,10 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
               "confidence": info.get("confidence"), "undecodable": info.get("undecodable_lines", 0)}
              for rep in ds.quality.tables.values() for info in rep.files]
     if any(f["encoding"] for f in files):  # how each file was read: encoding with its evidence
-        section.add(Table("data_section.files", pd.DataFrame(files), columns={
+        shown = pd.DataFrame(files)
+        for col in ("format", "encoding"):  # written as names are (UTF-8, GB18030, CSV) in both languages
+            shown[col] = shown[col].fillna("").astype(str).str.upper()
+        section.add(Table("data_section.files", shown, columns={
             "source": "data_section.col.sources", "format": "data_section.col.format",
             "encoding": "data_section.col.encoding", "confidence": "data_section.col.confidence",
             "undecodable": "data_section.col.undecodable"}))
