@@ -93,7 +93,8 @@ class _Book:
         self.fmt = {k: self.wb.add_format({"num_format": v}) for k, v in FORMATS.items()}
 
     def sheet(self, name: str) -> Worksheet:
-        name = re.split(r"\s*[（(]", name, maxsplit=1)[0] or name  # "Segments (rows: ...)" -> "Segments"
+        head = re.split(r"\s*[（(]", name, maxsplit=1)[0]  # "Segments (rows: ...)" -> "Segments"
+        name = head if len(head) >= 3 else name  # but "P(promoter | level)" keeps its parenthesis
         base = " ".join(re.sub(r"[\[\]:*?/\\']", " ", name).split())[:28].strip() or "sheet"
         unique, i = base, 2
         while unique.lower() in {u.lower() for u in self.used}:

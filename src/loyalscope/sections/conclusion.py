@@ -23,8 +23,8 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     section.add(Text(K + "conclusions"))
     if not found:
         section.add(Text(K + "no_findings", style="note"))
-    for f in found:
-        section.add(Text(f.key, {**f.kw, "i": "•"}, style="p", link=f.section))
+    for i, f in enumerate(found, 1):  # the findings' sentences are numbered ("{i}. ...")
+        section.add(Text(f.key, {**f.kw, "i": i}, style="p", link=f.section))
     section.add(Text(K + "recommendations"))
     recs = [r for r in (ctx.results.get("recommendations") or []) if r.customers]
     for r in recs[:MAX_ACTIONS]:
