@@ -76,9 +76,10 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     else:
         section.add(Text(K + "method_spend", style="warning"))
     total = sum(r.value_at_stake or 0.0 for r in ranked)
+    spend_basis = "" if inputs.basis == "excess_churn" else "_spend"  # no model: past spend, said so
     section.add(
-        Number(K + "value_total", total, "currency", label_kw=horizon,
-               denominator=float(len(assigned)), note=K + "value_total_note"),
+        Number(K + "value_total" + spend_basis, total, "currency", label_kw=horizon,
+               denominator=float(len(assigned)), note=K + "value_total_note" + spend_basis),
         Number(K + "customers_targeted", float(len(assigned)), "count",
                denominator=float(len(inputs.stake())) if len(inputs.stake()) else None),
     )
@@ -99,7 +100,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
                           translate_values=("action",)))
     for r in ranked[:3]:
         if r.customers:
-            section.add(Text(K + "top", _top_kw(r, horizon), style="finding", link="strategy"))
+            section.add(Text(K + "top" + spend_basis, _top_kw(r, horizon), style="finding", link="strategy"))
     _customer_columns(ctx, assigned, inputs, ranked)
     section.data = {"facts": facts, "basis": inputs.basis, "base_rate": inputs.base(),
                     "horizon": ctx.config.value.horizon, "time_unit": ctx.config.value.time_unit,
