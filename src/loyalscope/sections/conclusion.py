@@ -28,7 +28,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     section.add(Text(K + "recommendations"))
     recs = [r for r in (ctx.results.get("recommendations") or []) if r.customers]
     for r in recs[:MAX_ACTIONS]:
-        section.add(Text(K + "action", {
+        section.add(Text(K + ("action" if r.basis == "excess_churn" else "action_spend"), {
             "rank": r.rank, "kind": f"strategy.kind.{r.strategy}", "action": f"strategy.rule.{r.rule}",
             "target": target_phrase(r.target), "customers": f"{int(r.customers or 0):,}",
             "value": f"{r.value_at_stake or 0:,.0f}", **horizon_kw(ctx),
