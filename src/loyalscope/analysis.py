@@ -1,12 +1,12 @@
 """``analyze(dataset) -> Analysis``: run every section whose inputs exist.
 
-Sections run in :data:`loyalscope.sections.ORDER`. A section whose inputs are missing is kept
+Sections are shown in :data:`loyalscope.sections.ORDER` and run in
+:func:`loyalscope.sections.run_order` (a section runs after those it ``NEEDS``). A section whose inputs are missing is kept
 with the reason it was skipped (shown in the report), never computed from made-up data.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,8 +21,8 @@ from loyalscope.config import AnalysisConfig
 from loyalscope.data.dataset import Dataset
 from loyalscope.errors import DataQualityError, InsufficientDataError, LoyalscopeError, SchemaError
 from loyalscope.i18n import t
-from loyalscope.results import Section, to_jsonable
-from loyalscope.sections import ORDER
+from loyalscope.results import Phrase, Section, to_jsonable
+from loyalscope.sections import ORDER, run_order
 from loyalscope.sections.context import SectionContext
 
 Progress = Callable[[str, int, int], None]
@@ -107,25 +107,21 @@ def analyze(
             fix=t("report.outputs.no_transactions_fix", path="quarantine.csv"))
     ctx = SectionContext(config=config)
     wanted = [s for s in ORDER if sections is None or s in sections]
+    plan = run_order(wanted)
     out: list[Section] = []
-    for i, section_id in enumerate(wanted):
+    for i, (section_id, module) in enumerate(plan):
         if progress is not None:
-            progress(section_id, i, len(wanted))
-        try:
-            module = importlib.import_module(f"loyalscope.sections.{section_id}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"loyalscope.sections.{section_id}":
-                continue  # that area has not landed
-            raise
+            progress(section_id, i, len(plan))
         try:
             section = module.build(dataset, ctx)
         except (SchemaError, InsufficientDataError) as exc:
             section = Section(section_id, skipped="report.skipped_because",
-                              skipped_kw={"reason": exc.message})
+                              skipped_kw={"reason": Phrase.from_message(exc.message)})
         except LoyalscopeError:
             raise
         ctx.sections[section_id] = section
         out.append(section)
+    out.sort(key=lambda s: ORDER.index(s.id))  # shown in the outline's order
     if progress is not None:
-        progress("done", len(wanted), len(wanted))
+        progress("done", len(plan), len(plan))
     return Analysis(out, config, customers=ctx.customers, engine=dataset.con.name)

@@ -16,7 +16,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-Unit = Literal["percent", "share", "currency", "count", "days", "hours", "score", "ratio", "points"]
+Unit = Literal["percent", "share", "currency", "count", "days", "hours", "weeks", "months", "years",
+               "score", "ratio", "points", "pp"]
+"""``pp``: a difference of two shares, shown in percentage points."""
 Flag = Literal["small_sample", "partial_period", "weak_fit", "not_estimable", "out_of_range"]
 """Why a number needs a second look (``report.flag.<flag>`` is its text):
 
@@ -32,6 +34,31 @@ ChartKind = Literal[
     "path_diagram", "sankey", "quadrant",
     "tracking", "frequency_distribution", "alive_history",  # BTYD diagnostics (report/charts_btyd.py)
 ]
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A translatable phrase inside another block: an i18n key with its own format arguments.
+
+    Used where a sentence or a table cell embeds another translated sentence (a finding's
+    comparison, a recommendation's evidence); the renderers translate it recursively.
+    """
+
+    key: str
+    kw: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_message(cls, message: str) -> Phrase | str:
+        """A message translated when it was raised (an error, a skip reason) as a phrase that
+        both report languages render (:func:`loyalscope.i18n.source_of`); the text itself when
+        it did not come from the catalogue."""
+        from loyalscope.i18n import source_of
+
+        found = source_of(message)
+        if found is None:
+            return message
+        key, kw = found
+        return cls(key, {k: cls.from_message(v) if isinstance(v, str) else v for k, v in kw.items()})
 
 
 @dataclass
@@ -100,6 +127,8 @@ class Table:
     translate_values: tuple[str, ...] = ()
     """Columns whose values are i18n keys to translate."""
     max_rows: int = 50
+    units: dict[str, Unit] = field(default_factory=dict)
+    """column -> unit: headers show it ("spend (currency)") and cells are formatted by it."""
 
 
 @dataclass
@@ -129,6 +158,8 @@ class Text:
     key: str
     kw: dict[str, Any] = field(default_factory=dict)
     style: Literal["p", "note", "warning", "finding"] = "p"
+    link: str | None = None
+    """Id of the section holding the evidence (the report links to it)."""
 
 
 Block = Number | Table | Chart | Text
@@ -160,6 +191,8 @@ def to_jsonable(obj: Any) -> Any:
                 frame[col] = frame[col].dt.strftime("%Y-%m-%dT%H:%M:%S")
         frame = frame.astype(object).where(pd.notna(frame), None)
         return [{str(k): to_jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    if isinstance(obj, Phrase):
+        return {"key": obj.key, "kw": to_jsonable(obj.kw)}
     if isinstance(obj, (Number, Table, Chart, Text, Section)):
         out = {"type": type(obj).__name__.lower()}
         out.update({k: to_jsonable(v) for k, v in obj.__dict__.items()})

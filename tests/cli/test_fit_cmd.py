@@ -96,6 +96,26 @@ def test_sbg_contracts_table(tmp_path):
     assert text.exit_code == 0 and "1000" in text.stdout
 
 
+def test_config_maps_transaction_headers(tmp_path, data_dir):
+    """``--config`` (and a loyalscope.toml beside the data) name the columns of a transactions file."""
+    tx = pd.read_csv(data_dir / "cdnow_sample_transactions.txt", sep=r"\s+", header=None,
+                     names=["master_id", "customer_id", "date", "cds", "amount"], dtype={"date": str})
+    tx["order_ts"] = pd.to_datetime(tx.date, format="%Y%m%d")
+    frame = tx[["customer_id", "order_ts", "amount"]].set_axis(["会员", "日期", "金额"], axis=1)
+    path = tmp_path / "sales.csv"
+    frame.to_csv(path, index=False)
+    args = ["bgnbd", "--data", str(path), "--format", "transactions", "--calibration-end", "1997-09-30",
+            "--time-unit", "week", "--json"]
+    res = runner.invoke(app, ["fit", *args])
+    assert res.exit_code != 0 and "customer_id" in res.output  # not found without a mapping
+    toml = '[mapping.transactions]\ncustomer_id = "会员"\norder_ts = "日期"\namount = "金额"\n'
+    (tmp_path / "my.toml").write_text(toml, encoding="utf-8")
+    out = _json([*args[:-1], "--config", str(tmp_path / "my.toml")])
+    assert out["n"] == 2357 and out["params"]["alpha"] == pytest.approx(4.4135, abs=1e-3)
+    (tmp_path / "loyalscope.toml").write_text(toml, encoding="utf-8")  # discovered beside the data
+    assert _json(args[:-1])["params"]["r"] == pytest.approx(0.2426, abs=1e-3)
+
+
 def test_hour_unit_on_transactions_matches_the_day_fit_rescaled(tmp_path):
     # purchases at whole hours; --time-unit hour floors to the hour and works in hours
     rng = np.random.default_rng(3)
@@ -139,23 +159,3 @@ def test_fit_reports_its_status(tmp_path, data_dir):
     assert "one_renewal_period" in [i["code"] for i in out["status"]["issues"]]
     text = runner.invoke(app, ["fit", "sbg", "--data", str(path)], env={"LOYALSCOPE_LANG": "en"}).output
     assert "not estimable" in text and "only 1 renewal period observed" in text
-
-
-def test_config_maps_transaction_headers(tmp_path, data_dir):
-    """``--config`` (and a loyalscope.toml beside the data) name the columns of a transactions file."""
-    tx = pd.read_csv(data_dir / "cdnow_sample_transactions.txt", sep=r"\s+", header=None,
-                     names=["master_id", "customer_id", "date", "cds", "amount"], dtype={"date": str})
-    tx["order_ts"] = pd.to_datetime(tx.date, format="%Y%m%d")
-    frame = tx[["customer_id", "order_ts", "amount"]].set_axis(["会员", "日期", "金额"], axis=1)
-    path = tmp_path / "sales.csv"
-    frame.to_csv(path, index=False)
-    args = ["bgnbd", "--data", str(path), "--format", "transactions", "--calibration-end", "1997-09-30",
-            "--time-unit", "week", "--json"]
-    res = runner.invoke(app, ["fit", *args])
-    assert res.exit_code != 0 and "customer_id" in res.output  # not found without a mapping
-    toml = '[mapping.transactions]\ncustomer_id = "会员"\norder_ts = "日期"\namount = "金额"\n'
-    (tmp_path / "my.toml").write_text(toml, encoding="utf-8")
-    out = _json([*args[:-1], "--config", str(tmp_path / "my.toml")])
-    assert out["n"] == 2357 and out["params"]["alpha"] == pytest.approx(4.4135, abs=1e-3)
-    (tmp_path / "loyalscope.toml").write_text(toml, encoding="utf-8")  # discovered beside the data
-    assert _json(args[:-1])["params"]["r"] == pytest.approx(0.2426, abs=1e-3)

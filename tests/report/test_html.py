@@ -73,7 +73,7 @@ def test_charts_are_inlined_once_and_report_stays_small(analysis) -> None:
 def test_excel_and_json(tmp_path, analysis) -> None:
     path = write_excel(analysis, tmp_path / "book.xlsx", "zh")
     sheets = pd.read_excel(path, sheet_name=None)
-    assert "摘要" in sheets
-    assert len(sheets["摘要"]) >= 4
+    assert list(sheets)[:2] == ["摘要", "指标"]  # the summary first, then every number
+    assert len(sheets["指标"]) >= 4
     paths = analysis.save(tmp_path)
     assert paths["analysis"].exists()

@@ -81,12 +81,18 @@ def test_churn_and_strategy_sections(ds: Dataset) -> None:
 
 
 def test_every_strategy_target_has_a_label() -> None:
-    from loyalscope.i18n import has_key
-    from loyalscope.sections.strategy import _target_key
+    from loyalscope.i18n import catalogue
+    from loyalscope.report.format import render_value
+    from loyalscope.sections.strategy import target_phrase
     from loyalscope.strategy.engine import load_rules
 
+    keys = set(catalogue("en"))
     for r in load_rules():
-        assert has_key(_target_key(r.target)), r.target
+        phrase = target_phrase(r.target)
+        assert phrase.key in keys, r.target
+        for lang in ("en", "zh"):  # every placeholder filled with translated text
+            text = render_value(phrase, lang)
+            assert "{" not in text and not any(k in text for k in ("report.", "strategy.", "segments.")), text
 
 
 def test_loyalty_types_table(ds: Dataset) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from loyalscope.errors import ConfigError
@@ -17,6 +18,8 @@ HEALTHY = {
     "segment_trend.at_risk": -0.01, "churn.high_risk_lift": 1.1, "segment_share.cant_lose": 0.01,
     "complaint.quick_resolution_rate": 0.8, "complaint.repurchase_rate": 0.7,
     "gap.repeat_purchase_rate": 0.02, "segment_share.champions": 0.05, "gap.nps": -5,
+    **{f"competitor_gap.{d}": 0.1 for d in ("quality", "price", "service", "aftersales", "brand")},
+    **{f"driver_share.{d}": 0.2 for d in ("quality", "price", "service", "aftersales", "brand")},
 }
 
 TRIGGERS = {
@@ -35,6 +38,8 @@ TRIGGERS = {
     "repeat_gap": {"gap.repeat_purchase_rate": -0.05},
     "apostles_social": {"quadrant_share.apostle": 0.45},
     "champions_referral": {"segment_share.champions": 0.2, "gap.nps": 3},
+    **{f"trail_{d}": {f"competitor_gap.{d}": -0.3} for d in ("quality", "price", "service", "aftersales", "brand")},
+    **{f"key_driver_{d}": {f"driver_share.{d}": 0.5} for d in ("quality", "price", "service", "aftersales", "brand")},
 }
 
 
@@ -58,7 +63,30 @@ def test_rule_fires_alone_on_its_trigger(rule_id: str) -> None:
     rule = next(r for r in load_rules() if r.id == rule_id)
     assert rec.text == rule.zh and rec.target == rule.target
     if rule.target == "champions":
-        assert rec.size == 120 and rec.value_at_stake == 5e4
+        assert rec.size == 120 and rec.spend == 5e4
+
+
+@pytest.mark.parametrize(("share", "n", "fires"), [(0.30, 1000, True), (0.30, 40, False), (0.26, 434, False)])
+def test_shares_fire_only_beyond_a_confidence_margin(share: float, n: int, fires: bool) -> None:
+    # mercenary_pricing: share >= 0.25; fires when the Wilson lower bound clears 0.25
+    facts = {**HEALTHY, "quadrant_share.mercenary": share, "n.quadrant_share.mercenary": n}
+    z = 1.6448536269514722
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    lower = centre - z * np.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    assert (lower >= 0.25) == fires  # the independent Wilson bound agrees with the case
+    recs = recommend(facts)
+    assert ("mercenary_pricing" in [r.rule for r in recs]) == fires
+    if fires:
+        ev = recs[0].evidence[0]
+        assert ev["bound"] == pytest.approx(lower) and ev["n"] == n
+
+
+def test_differences_fire_only_beyond_their_standard_error() -> None:
+    facts = {**HEALTHY, "competitor_gap.price": -0.2, "se.competitor_gap.price": 0.08}
+    assert "trail_price" not in [r.rule for r in recommend(facts)]  # -0.2 + 1.645 x 0.08 > -0.1
+    facts["se.competitor_gap.price"] = 0.05
+    (rec,) = recommend(facts)
+    assert rec.rule == "trail_price" and rec.evidence[0]["bound"] == pytest.approx(-0.2 + 1.6448536 * 0.05)
 
 
 @pytest.mark.parametrize("rule_id", sorted(TRIGGERS))

@@ -29,7 +29,8 @@ def test_facts_and_recommendations_from_results() -> None:
     rules = [r.rule for r in recommend(f)]
     assert rules == ["quality_driver", "sleeping_care", "churn_risk_high", "repeat_gap"]
     sleep = next(r for r in recommend(f) if r.rule == "sleeping_care")
-    assert sleep.size == 3 and sleep.value_at_stake == 300.0
+    assert sleep.size == 3 and sleep.spend == 300.0
+    assert f["n.segment_share.about_to_sleep"] == 10 and f["churn.base_rate"] == pytest.approx(0.24)
 
 
 def test_empty_segments_and_quadrants_are_known_zeros() -> None:

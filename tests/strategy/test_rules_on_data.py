@@ -66,21 +66,29 @@ def with_surveys(frames: dict[str, pd.DataFrame], **answers: float) -> dict[str,
     return {**frames, "surveys": sv}
 
 
-def driver_frames(gap: str | None, seed: int = 5) -> dict[str, pd.DataFrame]:
+def driver_frames(gap: str | None, seed: int = 5, key: str | None = None,
+                  competitor: float | None = None) -> dict[str, pd.DataFrame]:
     """Grid customers answer three surveys each. Loyalty depends mostly on ``quality``, ``price``
-    and ``service`` (weights 1, 1, 1; 0.1 for the others); ``gap`` is the one rated low (mean 2.0, the others
-    4.0); ``gap=None``: the three important ones are rated 4.5, the others 3.5."""
+    and ``service`` (weights 1, 1, 1; 0.1 for the others), or on ``key`` alone (weight 1, the
+    others 0.1); ``gap`` is the one rated low (mean 2.0, the others 4.0); ``gap=None``: the three
+    important ones are rated 4.5, the others 3.5. ``competitor``: a competitor "rival" rates
+    every dimension ``competitor`` points above (or below) our rating, +/- one point of noise."""
     frames = grid_frames(IDENTITY)
     ids = np.repeat(sorted(frames["transactions"].customer_id.unique()), 3)
     rng = np.random.default_rng(seed)
     z = rng.standard_normal((len(ids), len(DRIVERS)))
-    weights = np.array([1.0, 1.0, 1.0, 0.1, 0.1])
+    weights = np.array([1.0, 1.0, 1.0, 0.1, 0.1]) if key is None else np.array(
+        [1.0 if d == key else 0.1 for d in DRIVERS])
     loyalty = np.clip(np.rint(6 + 1.5 * z @ weights + 0.5 * rng.standard_normal(len(ids))), 1, 10)
     mean = {d: 2.0 if d == gap else 4.0 for d in DRIVERS} if gap else dict(zip(DRIVERS, (4.5,) * 3 + (3.5,) * 2, strict=True))
     dims = {f"dim_{d}": np.clip(np.rint(mean[d] + 0.8 * z[:, j]), 1, 5) for j, d in enumerate(DRIVERS)}
+    comps = {}
+    if competitor is not None:
+        comps = {f"comp_rival_{d}": np.clip(dims[f"dim_{d}"] + competitor + rng.integers(-1, 2, len(ids)), 1, 5)
+                 for d in DRIVERS}
     sv = pd.DataFrame({"response_id": [f"s{i:04d}" for i in range(len(ids))], "customer_id": ids,
                        "answered_ts": pd.Timestamp(TODAY) - pd.Timedelta(days=30),
-                       "nps": np.clip(loyalty, 0, 10), "loyalty_score": loyalty, **dims})
+                       "nps": np.clip(loyalty, 0, 10), "loyalty_score": loyalty, **dims, **comps})
     return {**frames, "surveys": sv}
 
 
@@ -168,6 +176,9 @@ SCENARIOS: dict[str, Scenario] = {
                                        (("nps", 0.0),)),
     **{f"gap_{d}": Scenario(lambda d=d: driver_frames(d), WITH_SURVEY) for d in ("quality", "price", "service")},
     "no_gap": Scenario(lambda: driver_frames(None), WITH_SURVEY),
+    "trailing": Scenario(lambda: driver_frames(None, competitor=1.0), WITH_SURVEY),
+    "leading": Scenario(lambda: driver_frames(None, competitor=-1.0), WITH_SURVEY),
+    **{f"key_{d}": Scenario(lambda d=d: driver_frames(None, key=d), WITH_SURVEY) for d in DRIVERS},
     "slow_but_repurchase": Scenario(lambda: complaint_frames(quick=False, repurchase=True), WITH_CHURN,
                                     today=SIM_TODAY),
     "quick_no_repurchase": Scenario(lambda: complaint_frames(quick=True, repurchase=False), WITH_CHURN,
@@ -190,12 +201,49 @@ def everyone(f: dict, a: Analysis) -> set[str]:
 
 
 def high_risk(f: dict, a: Analysis) -> set[str]:
+    """The churn model's high-risk tier (top 10% of scores)."""
     cu = a.customers
     return set(cu.customer_id[cu.churn_tier == "high"])
 
 
 def complainants(f: dict, a: Analysis) -> set[str]:
     return set(f["complaints"].customer_id)
+
+
+def one_time(f: dict, a: Analysis) -> set[str]:
+    tx = f["transactions"]
+    counts = tx[tx.order_ts < pd.Timestamp(SIM_TODAY)].groupby("customer_id").size()
+    return set(counts.index[counts == 1])
+
+
+def low_raters(dim: str) -> Callable[[dict, Analysis], set[str]]:
+    """Respondents whose mean rating of ``dim`` is in the bottom two boxes (<= 2 of 5)."""
+    def members(f: dict, a: Analysis) -> set[str]:
+        mean = f["surveys"].groupby("customer_id")[f"dim_{dim}"].mean()
+        return set(mean.index[mean <= 2])
+    return members
+
+
+def rate_rival_higher(dim: str) -> Callable[[dict, Analysis], set[str]]:
+    """Respondents whose mean (ours - rival) rating of ``dim`` is negative."""
+    def members(f: dict, a: Analysis) -> set[str]:
+        sv = f["surveys"]
+        diff = (sv[f"dim_{dim}"] - sv[f"comp_rival_{dim}"]).groupby(sv.customer_id).mean()
+        return set(diff.index[diff < 0])
+    return members
+
+
+def rival_gap(dim: str) -> Callable[[dict, set[str], Analysis], dict[str, float]]:
+    return lambda f, m, a: {f"competitor_gap.{dim}": float(
+        f["surveys"][f"dim_{dim}"].mean() - f["surveys"][f"comp_rival_{dim}"].mean())}
+
+
+def driver_share(dim: str) -> Callable[[dict, set[str], Analysis], dict[str, float]]:
+    """The dimension's relative weight, as the satisfaction section reported it."""
+    def expected(f: dict, m: set[str], a: Analysis) -> dict[str, float]:
+        rows = {r["driver"]: r for r in a.section("satisfaction").data["drivers"]}
+        return {f"driver_share.{dim}": rows[f"dim_{dim}"]["relative_weight_pct"] / 100}
+    return expected
 
 
 @dataclass(frozen=True)
@@ -223,10 +271,10 @@ def _repeat_gap(f: dict, m: set[str], a: Analysis) -> dict[str, float]:
 
 
 CASES = [
-    Case("quality_driver", "gap_quality", "no_gap", everyone, fixed(driver_gap__quality=1.0)),
-    Case("price_driver", "gap_price", "gap_quality", everyone, fixed(driver_gap__price=1.0)),
+    Case("quality_driver", "gap_quality", "no_gap", low_raters("quality"), fixed(driver_gap__quality=1.0)),
+    Case("price_driver", "gap_price", "gap_quality", low_raters("price"), fixed(driver_gap__price=1.0)),
     Case("mercenary_pricing", "satisfied", "dissatisfied", groups(1, 2), share("quadrant_share.mercenary")),
-    Case("service_driver", "gap_service", "gap_price", everyone, fixed(driver_gap__service=1.0)),
+    Case("service_driver", "gap_service", "gap_price", low_raters("service"), fixed(driver_gap__service=1.0)),
     Case("hostage_service", "dissatisfied", "satisfied", groups(3, 4, 5), share("quadrant_share.hostage")),
     Case("potential_membership", "shuffled", "identity", groups(2, 3), share("segment_share.potential_loyalist")),
     Case("sleeping_care", "shuffled", "identity", groups(1), share("segment_share.about_to_sleep")),
@@ -241,10 +289,13 @@ CASES = [
              "complaint.quick_resolution_rate"]}),
     Case("complaint_repurchase_low", "quick_no_repurchase", "slow_but_repurchase", complainants,
          lambda f, m, a: {"complaint.repurchase_rate": complaint_outcomes(f)["complaint.repurchase_rate"]}),
-    Case("repeat_gap", "repeat_missed", "repeat_met", everyone, _repeat_gap),
+    Case("repeat_gap", "repeat_missed", "repeat_met", one_time, _repeat_gap),
     Case("apostles_social", "satisfied", "dissatisfied", groups(3, 4, 5), share("quadrant_share.apostle")),
     Case("champions_referral", "promoters", "detractors", groups(5),
          lambda f, m, a: {"segment_share.champions": 0.2, "gap.nps": 100.0}),
+    *(Case(f"trail_{d}", "trailing", "leading", rate_rival_higher(d), rival_gap(d)) for d in DRIVERS),
+    *(Case(f"key_driver_{d}", f"key_{d}", "no_gap" if d in ("aftersales", "brand") else f"key_{DRIVERS[-1]}",
+           low_raters(d), driver_share(d)) for d in DRIVERS),
 ]
 
 
@@ -300,7 +351,14 @@ def test_rule_fires_with_evidence_target_size_and_value(case: Case, run) -> None
     assert {e["fact"]: e["actual"] for e in rec["evidence"]} == pytest.approx(expected)
     assert rec["size"] == len(members)
     value = spend(frames, SCENARIOS[case.fires_on].today).reindex(sorted(members)).sum()
-    assert rec["value_at_stake"] == pytest.approx(value)
+    if rec["spend"] is not None:  # groups the rule facts describe carry their past spend
+        assert rec["spend"] == pytest.approx(value)
+    # without CLV and churn sections the value at stake is the spend of the customers it keeps
+    assert rec["basis"] == "spend" and rec["customers"] <= rec["size"]
+    kept = analysis.customers.customer_id[analysis.customers.target_of == case.rule] \
+        if analysis.customers is not None and "target_of" in analysis.customers else []
+    assert rec["value_at_stake"] == pytest.approx(spend(frames, SCENARIOS[case.fires_on].today)
+                                                  .reindex(sorted(kept)).fillna(0).sum())
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.rule)

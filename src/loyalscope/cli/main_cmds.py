@@ -33,6 +33,7 @@ def run_analysis(data: list[str], out: Path, config: AnalysisConfig, lang: str,
     from loyalscope.analysis import analyze
     from loyalscope.data.load import load
     from loyalscope.engine import open_engine
+    from loyalscope.report.format import render_value
     from loyalscope.report.outputs import require_transactions, write_outputs
 
     started = time.perf_counter()
@@ -54,7 +55,7 @@ def run_analysis(data: list[str], out: Path, config: AnalysisConfig, lang: str,
         steps.lap("")
     return {
         "outputs": paths,
-        "sections": {s.id: ("skipped: " + s.skipped_kw.get("reason", "")) if s.skipped else "ok"
+        "sections": {s.id: f"skipped: {render_value(s.skipped_kw.get('reason', ''), lang)}" if s.skipped else "ok"
                      for s in analysis.sections},
         "quality": dataset.quality.to_dict(),
         "seconds": round(time.perf_counter() - started, 2),

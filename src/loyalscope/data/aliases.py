@@ -119,6 +119,7 @@ _TABLE_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
                       "resolved at"),
         "severity": ("严重程度", "级别", "严重性", "severity", "priority"),
         "resolved": ("是否解决", "已解决", "解决", "resolved", "is resolved"),
+        "text": ("投诉内容", "投诉描述", "问题描述", "complaint text", "description", "complaint"),
     },
     "surveys": {
         "response_id": ("答卷编号", "问卷编号", "答卷ID", "序号", "response id", "respondent id",
@@ -136,6 +137,7 @@ _TABLE_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "alternatives": ("替代选择数", "备选品牌数", "alternatives", "number of alternatives"),
         "mention_unprompted": ("无提示提及", "未提示提及", "mention unprompted", "unaided mention"),
         "segment": ("细分", "客群", "segment"),
+        "comment": ("评论", "意见", "建议", "留言", "comments", "open answer", "verbatim"),
     },
     "referrals": {
         "referrer_id": ("推荐人", "推荐人编号", "推荐人ID", "referrer id", "referrer"),
@@ -147,6 +149,7 @@ _TABLE_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "ts": ("时间", "日期", "互动时间", "活动时间", "ts", "time", "timestamp", "date"),
         "kind": ("类型", "互动类型", "活动类型", "kind", "type", "interaction type"),
         "effective": ("是否有效", "有效", "effective", "is effective"),
+        "text": ("反馈内容", "互动内容", "内容", "feedback text", "notes", "content"),
     },
     "contracts": {
         "start_date": ("开始日期", "合同开始日期", "生效日期", "起始日期", "start date", "start"),

@@ -154,6 +154,7 @@ TABLES: dict[str, Table] = {
                 _c("resolved", "boolean"),
                 _c("category", "string"),
                 _c("channel", "string"),
+                _c("text", "string"),  # what the customer wrote (read by the report's text themes)
             ),
             time_column="opened_ts",
         ),
@@ -174,6 +175,7 @@ TABLES: dict[str, Table] = {
                 _c("alternatives", "float64", unit="count"),
                 _c("mention_unprompted", "boolean"),
                 _c("segment", "string"),
+                _c("comment", "string"),  # free-text answer (read by the report's text themes)
             ),
             prefixes=("q_", "dim_", "comp_", "imp_"),
             time_column="answered_ts",
@@ -196,6 +198,7 @@ TABLES: dict[str, Table] = {
                 _c("kind", "string", required=True, unit="consult/event/feedback/training"),
                 _c("effective", "boolean"),
                 _c("channel", "string"),
+                _c("text", "string"),  # feedback text (read by the report's text themes)
             ),
             time_column="ts",
         ),

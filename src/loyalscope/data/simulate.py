@@ -38,6 +38,7 @@ from scipy.special import betaincinv, ndtr
 from loyalscope.data import simulate_changes as changes_
 from loyalscope.data import simulate_columns as col
 from loyalscope.data import simulate_extras as extras
+from loyalscope.data import simulate_text
 from loyalscope.data.simulate_survey import latent_scores, survey_table, survey_truth
 from loyalscope.errors import ConfigError
 
@@ -274,6 +275,10 @@ def simulate(
         "churn_reason": col.labels(reason, CHURN_REASONS, missing=reason_missing),
     })
     surveys, respondents = survey_table(rng_survey, start_s, end_s, eta, promo, competitor, start)
+    rng_text = np.random.default_rng(np.random.SeedSequence(seed).spawn(5)[4])  # own stream: tables above unchanged
+    complaints["text"] = pd.array(simulate_text.complaint_texts(rng_text, complaints["category"],
+                                                                complaints["severity"]), dtype="string")
+    surveys["comment"] = pd.array(simulate_text.survey_comments(rng_text, surveys["csat"]), dtype="string")
     tables = {
         "customers": customers_df,
         "transactions": tx,

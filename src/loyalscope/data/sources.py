@@ -407,9 +407,12 @@ def _read_folder(folder: Path, config: AnalysisConfig, unused: list[Unused] | No
     # Only the folder itself: subfolders often hold alternative exports of the same data
     # (e.g. a CRM export beside the canonical files) and would be read twice.
     unused = unused if unused is not None else []
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith((".", "~$")):
-            continue
+    entries = [p for p in sorted(folder.iterdir()) if not p.name.startswith((".", "~$"))]
+    # (report, i15) a folder whose only data file is named anything ("online_retail.csv") is
+    # read like that file given directly: its table judged from its columns (read_staged)
+    data_files = [p for p in entries if p.is_file() and (supported(p.name) or p.suffix.lower() in DUCKDB_SUFFIXES)]
+    lone = data_files[0] if len(data_files) == 1 else None
+    for path in entries:
         if path.is_dir():
             unused.append(Unused(str(path), t("data.intake.unused_folder")))
             continue
@@ -422,7 +425,7 @@ def _read_folder(folder: Path, config: AnalysisConfig, unused: list[Unused] | No
             unused.append(Unused(str(path), t("data.intake.unused_type")))
             continue
         table = table or table_for_name(_stem(path.name))
-        if table is None and not path.name.lower().endswith(".zip"):
+        if table is None and path != lone and not path.name.lower().endswith(".zip"):
             unused.append(Unused(str(path), t("data.intake.unused_name")))
             continue
         try:

@@ -79,6 +79,19 @@ def use_lang(lang: str | None) -> Iterator[str]:
         _current.reset(token)
 
 
+_RECENT: dict[str, tuple[str, dict[str, Any]]] = {}
+_RECENT_MAX = 512
+
+
+def source_of(text: str) -> tuple[str, dict[str, Any]] | None:
+    """The ``(key, kwargs)`` a recent :func:`t` call formatted into ``text``, if any.
+
+    Lets a message that was translated when it was raised (an error's message, a skip reason)
+    be stored as a key and re-rendered in the other language of a bilingual report.
+    """
+    return _RECENT.get(text)
+
+
 def t(key: str, lang: str | None = None, /, **kwargs: Any) -> str:
     """Translate ``key`` into ``lang`` (default: the language in force), formatted with kwargs.
 
@@ -89,9 +102,13 @@ def t(key: str, lang: str | None = None, /, **kwargs: Any) -> str:
     text = catalogue(lang).get(key) or catalogue("en").get(key) or key
     if kwargs:
         try:
-            return text.format(**kwargs)
+            text = text.format(**kwargs)
         except (KeyError, IndexError, ValueError):
             return text
+    if key in catalogue("en") and len(text) > 12:  # remember sentences, not single words
+        if len(_RECENT) >= _RECENT_MAX:
+            _RECENT.pop(next(iter(_RECENT)))
+        _RECENT[text] = (key, dict(kwargs))
     return text
 
 

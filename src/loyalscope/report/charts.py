@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from loyalscope.i18n import t
-from loyalscope.results import Chart
+from loyalscope.i18n import has_key, t
+from loyalscope.report.format import display_label, fmt_period, render_value
+from loyalscope.results import Chart, Phrase
 
 FONT = "'PingFang SC','Hiragino Sans GB','Microsoft YaHei','Noto Sans CJK SC','Noto Sans SC','Source Han Sans SC','WenQuanYi Micro Hei',sans-serif"
 PALETTE = ["#2f6f9f", "#e0793a", "#4a9b6e", "#c0504d", "#8064a2", "#4bacc6", "#f2c314", "#7f7f7f"]
@@ -18,14 +21,58 @@ def _label(chart: Chart, col: str | None, lang: str) -> str:
     if col is None:
         return ""
     key = chart.labels.get(col)
-    return t(key, lang) if key else col
+    text = t(key, lang) if key else t(f"report.col.{col}", lang) if has_key(f"report.col.{col}") \
+        else str(display_label(col, lang))
+    unit = _unit(chart, col)
+    if unit and has_key(f"report.unit.{unit}") and unit not in ("count", "ratio", "score"):
+        return t("report.with_unit", lang, label=text, unit=t(f"report.unit.{unit}", lang))
+    return text
+
+
+def _unit(chart: Chart, col: str) -> str | None:
+    """The unit of a plotted column: ``options["units"][col]``, or by axis options."""
+    units = chart.options.get("units", {})
+    if col in units:
+        return str(units[col])
+    if col == chart.x and chart.options.get("unit_x"):
+        return str(chart.options["unit_x"])
+    ys = [chart.y] if isinstance(chart.y, str) else list(chart.y or [])
+    if col in ys and chart.options.get("unit_y"):
+        return str(chart.options["unit_y"])
+    if (col in ys and chart.options.get("percent_y")) or (col == chart.x and chart.options.get("percent_x")):
+        return "percent"
+    return None
 
 
 def _translated(chart: Chart, lang: str) -> pd.DataFrame:
     frame = chart.frame.copy()
-    for col in chart.translate_values:
-        frame[col] = frame[col].map(lambda v: t(str(v), lang))
+    for col in frame.columns:
+        if col in chart.translate_values:
+            frame[col] = frame[col].map(lambda v: render_value(v, lang) if isinstance(v, (Phrase, dict))
+                                        else t(str(v), lang))
+        elif frame[col].dtype == object:  # raw ids (model ids, construct names ...) as labels
+            frame[col] = frame[col].map(lambda v: display_label(v, lang))
+    for col in frame.columns:  # periods written as periods (2025-11, 2025-Q4), not timestamps
+        if col in (chart.x, chart.color, chart.options.get("columns")) and _is_period(frame[col]):
+            grain = chart.options.get("grain") or _grain(frame[col])
+            frame[col] = [fmt_period(v, grain) for v in frame[col]]
     return frame
+
+
+def _is_period(col: pd.Series) -> bool:
+    if pd.api.types.is_datetime64_any_dtype(col):
+        return True
+    return len(col) > 0 and all(isinstance(v, (date, datetime)) for v in col.dropna())
+
+
+def _grain(col: pd.Series) -> str:
+    ts = pd.to_datetime(col.dropna())
+    if len(ts) and (ts.dt.day == 1).all() and (ts.dt.hour == 0).all():
+        months = sorted(set(ts.dt.month))
+        if set(months) <= {1, 4, 7, 10} and len(months) > 1:
+            return "quarter"
+        return "month" if len(set(ts.dt.month)) > 1 or len(ts) == 1 else "year"
+    return "day"
 
 
 def figure(chart: Chart, lang: str) -> go.Figure:
@@ -39,14 +86,33 @@ def figure(chart: Chart, lang: str) -> go.Figure:
         template="plotly_white",
         colorway=PALETTE,
         margin={"l": 60, "r": 20, "t": 50, "b": 50},
-        height=chart.options.get("height", 380),
+        height=chart.options.get("height", fig.layout.height or 380),
         legend={"title": {"text": _label(chart, chart.color, lang)}},
     )
-    if chart.options.get("percent_y"):
-        fig.update_yaxes(tickformat=".0%")
-    if chart.options.get("percent_x"):
-        fig.update_xaxes(tickformat=".0%")
+    for axis, opt in (("y", "percent_y"), ("x", "percent_x")):
+        if chart.options.get(opt):
+            _percent_axis(fig, df, chart, axis)
+    for axis in ("x", "y"):
+        if chart.options.get(f"unit_{axis}") == "currency":
+            on_x = (axis == "x") != (chart.kind == "hbar")  # a horizontal bar plots y along x
+            (fig.update_xaxes if on_x else fig.update_yaxes)(tickformat=",.0f")
     return fig
+
+
+def _percent_axis(fig: go.Figure, df: pd.DataFrame, chart: Chart, axis: str) -> None:
+    """Percent ticks with a range that fits small rates (0-3% is not drawn on a 0-100% axis)."""
+    ys = _ys(chart)
+    col = chart.x if axis == "x" else (ys[0] if ys else None)
+    values = pd.to_numeric(df[col], errors="coerce") if col in df else pd.Series(dtype=float)
+    if len(_ys(chart)) > 1 and axis == "y":
+        values = pd.concat([pd.to_numeric(df[c], errors="coerce") for c in _ys(chart)])
+    top = float(values.max()) if values.notna().any() else 1.0
+    fmt = ".1%" if top < 0.1 else ".0%"
+    update = fig.update_xaxes if axis == "x" else fig.update_yaxes
+    if 0 < top < 0.5 and float(values.min()) >= 0:
+        update(tickformat=fmt, range=[0, top * 1.15])
+    else:
+        update(tickformat=fmt)
 
 
 def _ys(chart: Chart) -> list[str]:
@@ -90,6 +156,20 @@ def _area(chart: Chart, df: pd.DataFrame, lang: str) -> go.Figure:
     return fig
 
 
+def label_positions(x: pd.Series, y: pd.Series) -> list[str]:
+    """Text positions that keep point labels apart: a label whose point lies within 8% of the
+    axis ranges of an earlier labelled point takes the next free position around its point."""
+    xs, ys = x.astype(float).to_numpy(), y.astype(float).to_numpy()
+    dx = float(np.ptp(xs)) or 1.0
+    dy = float(np.ptp(ys)) or 1.0
+    choices = ["top center", "bottom center", "middle right", "middle left", "top right", "bottom left"]
+    out: list[str] = []
+    for i in range(len(xs)):
+        near = [out[j] for j in range(i) if abs(xs[i] - xs[j]) < 0.08 * dx and abs(ys[i] - ys[j]) < 0.08 * dy]
+        out.append(next((c for c in choices if c not in near), choices[i % len(choices)]))
+    return out
+
+
 def _scatter(chart: Chart, df: pd.DataFrame, lang: str) -> go.Figure:
     y = _ys(chart)[0]
     text = df[chart.options["text"]] if "text" in chart.options else None
@@ -97,8 +177,9 @@ def _scatter(chart: Chart, df: pd.DataFrame, lang: str) -> go.Figure:
     if chart.size:
         s = df[chart.size].astype(float)
         marker["size"] = 10 + 30 * (s / s.max() if s.max() > 0 else s)
+    positions = label_positions(df[chart.x], df[y]) if text is not None else "top center"
     fig = go.Figure(go.Scatter(x=df[chart.x], y=df[y], mode="markers+text" if text is not None else "markers",
-                               text=text, textposition="top center", marker=marker))
+                               text=text, textposition=positions, marker=marker, cliponaxis=False))
     fig.update_xaxes(title=_label(chart, chart.x, lang))
     fig.update_yaxes(title=_label(chart, y, lang))
     return fig
@@ -150,34 +231,55 @@ def _histogram(chart: Chart, df: pd.DataFrame, lang: str) -> go.Figure:
     return _bar(chart, df, lang)
 
 
-def _path_diagram(chart: Chart, df: pd.DataFrame, lang: str) -> go.Figure:
-    """Latent-variable path diagram: nodes on a layered layout, edges labelled with coefficients."""
-    nodes = list(dict.fromkeys([*df["source"], *df["target"]]))
-    layer = {n: 0 for n in nodes}
+def path_layout(sources: list[str], targets: list[str]) -> dict[str, tuple[float, float]]:
+    """Node positions of a path diagram: columns by longest path from the exogenous constructs,
+    rows spread evenly in each column; a column with one node is shifted up or down in turn so
+    that an arrow skipping a column does not run through the node between."""
+    nodes = list(dict.fromkeys([*sources, *targets]))
+    layer = dict.fromkeys(nodes, 0)
     for _ in nodes:
-        for s, tg in zip(df["source"], df["target"], strict=True):
+        for s, tg in zip(sources, targets, strict=True):
             layer[tg] = max(layer[tg], layer[s] + 1)
     by_layer: dict[int, list[str]] = {}
     for n in nodes:
         by_layer.setdefault(layer[n], []).append(n)
-    pos = {n: (lay, i - (len(ns) - 1) / 2) for lay, ns in by_layer.items() for i, n in enumerate(ns)}
+    pos: dict[str, tuple[float, float]] = {}
+    for lay, ns in sorted(by_layer.items()):
+        shift = (0.9 if lay % 2 else -0.9) if len(ns) == 1 and 0 < lay < max(by_layer) else 0.0
+        for i, n in enumerate(ns):
+            pos[n] = (float(lay), (i - (len(ns) - 1) / 2) * 1.4 + shift)
+    return pos
+
+
+def _path_diagram(chart: Chart, df: pd.DataFrame, lang: str) -> go.Figure:
+    """Latent-variable path diagram: constructs as labelled boxes on a layered layout, arrows
+    whose width follows the path coefficient (blue positive, red negative), coefficients on the
+    arrows, R² under each endogenous construct."""
+    raw = chart.frame
+    sources, targets = [str(v) for v in raw["source"]], [str(v) for v in raw["target"]]
+    pos = path_layout(sources, targets)
     r2 = chart.options.get("r2", {})
+    prefix = chart.options.get("node_label_prefix")
     fig = go.Figure()
-    for s, tg, c in zip(df["source"], df["target"], df["coef"], strict=True):
+    for s, tg, c in zip(sources, targets, raw["coef"], strict=True):
         (x0, y0), (x1, y1) = pos[s], pos[tg]
-        fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
+        fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", text="",
                            showarrow=True, arrowhead=3, arrowwidth=1 + 3 * abs(float(c)),
-                           arrowcolor="#2f6f9f" if c >= 0 else "#c0504d", standoff=22, startstandoff=22)
-        fig.add_annotation(x=(x0 + x1) / 2, y=(y0 + y1) / 2, text=f"{c:.2f}", showarrow=False,
+                           arrowcolor="#2f6f9f" if c >= 0 else "#c0504d", standoff=34, startstandoff=34)
+        at = 0.5 if abs(x1 - x0) <= 1 else 0.3  # long arrows: label near their source, off the crowd
+        fig.add_annotation(x=x0 + at * (x1 - x0), y=y0 + at * (y1 - y0), text=f"{c:.2f}", showarrow=False,
                            bgcolor="white", font={"size": 11})
-    labels = [f"<b>{t(chart.options.get('node_label_prefix', '') + n, lang) if chart.options.get('node_label_prefix') else n}</b>"
-              + (f"<br>R²={r2[n]:.2f}" if n in r2 else "") for n in nodes]
-    fig.add_trace(go.Scatter(x=[pos[n][0] for n in nodes], y=[pos[n][1] for n in nodes], mode="markers+text",
-                             text=labels, textposition="middle center", hoverinfo="text",
-                             marker={"size": 70, "color": "#eaf2f8", "line": {"color": "#2f6f9f", "width": 2}}))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    fig.update_layout(showlegend=False)
+    for n, (x, y) in pos.items():
+        name = t(prefix + n, lang) if prefix and has_key(prefix + n) else display_label(n, lang)
+        text = f"<b>{name}</b>" + (f"<br>R² = {r2[n]:.2f}" if n in r2 else "")
+        fig.add_annotation(x=x, y=y, text=text, showarrow=False, bgcolor="#eaf2f8", bordercolor="#2f6f9f",
+                           borderwidth=2, borderpad=8, font={"size": 12})
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", marker={"size": 1, "opacity": 0}, hoverinfo="skip"))
+    fig.update_xaxes(visible=False, range=[min(xs) - 0.6, max(xs) + 0.6])
+    fig.update_yaxes(visible=False, range=[min(ys) - 0.6, max(ys) + 0.6])
+    fig.update_layout(showlegend=False, height=max(chart.options.get("height", 380), 460))
     return fig
 
 

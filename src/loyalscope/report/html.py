@@ -16,10 +16,18 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from loyalscope import __version__
-from loyalscope.i18n import has_key, normalise_lang, t
+from loyalscope.i18n import normalise_lang, t
 from loyalscope.report import charts
-from loyalscope.report.format import fmt_value
-from loyalscope.results import Chart, Number, Table, Text
+from loyalscope.report.format import (
+    column_unit,
+    display_label,
+    fmt_value,
+    render_kw,
+    render_value,
+    table_header,
+)
+from loyalscope.results import Chart, Number, Phrase, Table, Text
+from loyalscope.sections import chapter, numbering
 
 if TYPE_CHECKING:
     from loyalscope.analysis import Analysis
@@ -39,8 +47,8 @@ def _env() -> Environment:
 
 
 def _kw(kw: dict[str, Any], lang: str) -> dict[str, Any]:
-    """Translate keyword values that are themselves catalogue keys (e.g. a section title)."""
-    return {k: t(v, lang) if isinstance(v, str) and has_key(v) else v for k, v in kw.items()}
+    """Translate keyword values that are catalogue keys or phrases (e.g. a section title)."""
+    return render_kw(kw, lang)
 
 
 def _number(block: Number, lang: str) -> dict[str, Any]:
@@ -67,20 +75,25 @@ def _number(block: Number, lang: str) -> dict[str, Any]:
 
 def _table(block: Table, lang: str) -> dict[str, Any]:
     frame = block.frame.head(block.max_rows).copy()
-    for col in block.translate_values:
-        frame[col] = frame[col].map(lambda v: t(str(v), lang))
-    header = [t(block.columns[c], lang) if c in block.columns else str(c) for c in frame.columns]
+    for col in frame.columns:
+        if col in block.translate_values:
+            frame[col] = frame[col].map(lambda v: render_value(v, lang) if isinstance(v, (Phrase, dict, list))
+                                        else t(str(v), lang))
+        elif frame[col].dtype == object:  # raw ids (model ids, survey columns ...) as labels
+            frame[col] = frame[col].map(lambda v: display_label(v, lang))
+    header = [table_header(block, str(c), lang) for c in frame.columns]
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+               for c in frame.columns]
     rows = []
     for rec in frame.itertuples(index=False):
         row = []
         for col, val in zip(frame.columns, rec, strict=True):
-            unit = "percent" if col in block.percent_columns else None
             if isinstance(val, pd.Timestamp):
                 val = val.date().isoformat()
-            row.append(fmt_value(val, unit, lang))
+            row.append(fmt_value(val, column_unit(block, str(col)), lang))
         rows.append(row)
-    return {"title": t(block.title, lang), "header": header, "rows": rows,
-            "note": t(block.note, lang, **block.note_kw) if block.note else None,
+    return {"title": t(block.title, lang), "header": header, "rows": rows, "numeric": numeric,
+            "note": t(block.note, lang, **_kw(block.note_kw, lang)) if block.note else None,
             "truncated": len(block.frame) > block.max_rows, "total": len(block.frame)}
 
 
@@ -88,13 +101,20 @@ def _chart(block: Chart, lang: str, idx: int) -> dict[str, Any]:
     fig = charts.figure(block, lang)
     div = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{idx}",
                       config={"displaylogo": False, "responsive": True})
-    return {"html": Markup(div), "note": t(block.note, lang, **block.note_kw) if block.note else None}
+    return {"html": Markup(div), "note": t(block.note, lang, **_kw(block.note_kw, lang)) if block.note else None}
+
+
+def _link_title(section_id: str | None, numbers: dict[str, str], lang: str) -> str:
+    if not section_id:
+        return ""
+    return f"{numbers.get(section_id, '')} {t(f'report.section.{section_id}', lang)}".strip()
 
 
 def render_html(analysis: Analysis, lang: str | None = None) -> str:
     """Render ``analysis`` as one self-contained HTML page in ``lang`` ("zh" or "en")."""
     lang = normalise_lang(lang or analysis.config.locale)
     sections = []
+    numbers = numbering([s.id for s in analysis.sections])
     chart_idx = 0
     for section in analysis.sections:
         blocks: list[dict[str, Any]] = []
@@ -110,17 +130,26 @@ def render_html(analysis: Analysis, lang: str | None = None) -> str:
                 blocks.append({"type": "chart", **_chart(block, lang, chart_idx)})
             elif isinstance(block, Text):
                 blocks.append({"type": "text", "style": block.style,
-                               "text": t(block.key, lang, **_kw(block.kw, lang))})
+                               "text": t(block.key, lang, **_kw(block.kw, lang)), "link": block.link,
+                               "link_title": _link_title(block.link, numbers, lang)})
         sections.append({
             "id": section.id,
+            "number": numbers.get(section.id, ""),
+            "chapter": chapter(section.id),
             "title": t(f"report.section.{section.id}", lang),
             "skipped": t(section.skipped, lang, **_kw(section.skipped_kw, lang)) if section.skipped else None,
             "blocks": blocks,
         })
+    chapters: list[dict[str, Any]] = []
+    for sec in sections:
+        if not chapters or chapters[-1]["id"] != sec["chapter"]:
+            chapters.append({"id": sec["chapter"], "number": numbers.get(f"chapter:{sec['chapter']}", ""),
+                             "title": t(f"report.chapter.{sec['chapter']}", lang), "sections": []})
+        chapters[-1]["sections"].append(sec)
     template = _env().get_template("report.html")
     return template.render(
         lang=lang, html_lang="zh-CN" if lang == "zh" else "en",
-        title=t("report.title", lang), sections=sections, version=__version__,
+        title=t("report.title", lang), chapters=chapters, version=__version__,
         created=analysis.created, engine=analysis.engine,
         plotly_js=Markup(_plotly_js()) if chart_idx else "",
         t=lambda key, **kw: t(key, lang, **kw), escape=_html.escape,

@@ -22,6 +22,7 @@ from loyalscope.errors import DataQualityError, OutputError
 from loyalscope.i18n import t
 from loyalscope.report.excel import write_excel
 from loyalscope.report.html import write_html
+from loyalscope.report.targets import write_target_lists
 
 if TYPE_CHECKING:
     from loyalscope.analysis import Analysis
@@ -88,11 +89,28 @@ def write_outputs(analysis: Analysis, dataset: Dataset, out: Path, lang: str) ->
         paths["workbook"] = write_excel(analysis, tmp / "loyalscope.xlsx", lang,
                                         dataset.quality.quarantine)
         paths["quarantine"] = write_quarantine(dataset.quality, tmp / "quarantine.csv")
-        return _move_into_place(tmp, out, paths)
+        targets = write_target_lists(analysis, tmp / "targets", lang)
+        existed = out.exists()
+        paths = _move_into_place(tmp, out, paths)  # a new ``out`` takes tmp/targets with it
+        if existed:
+            _replace_targets(tmp, out)
+        paths.update({f"targets_{rule}": out / "targets" / path.name for rule, path in targets.items()})
+        return paths
     except OSError as exc:
         raise output_error(out, exc) from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _replace_targets(tmp: Path, out: Path) -> None:
+    """Target lists are one set: an existing ``out/targets`` (a previous run's lists, some of
+    which may name actions that no longer fire) is moved out of the way, into ``tmp`` (removed
+    with it), so that only this run's lists remain after the move into place."""
+    old = out / "targets"
+    if old.is_dir():
+        old.rename(tmp / ".targets.old")
+    if (tmp / "targets").is_dir():
+        (tmp / "targets").rename(old)
 
 
 def require_transactions(dataset: Dataset, out: Path | None = None) -> None:

@@ -28,7 +28,8 @@ import pandas as pd
 
 from loyalscope.intervals import wilson_interval
 from loyalscope.metrics._base import _OFFSET
-from loyalscope.results import Flag, Number, Unit
+from loyalscope.report.format import fmt_period
+from loyalscope.results import Flag, Number, Phrase, Unit
 
 #: Rates that are a share of counted cases (k of n, k <= n): Wilson intervals.
 PROPORTIONS = frozenset({
@@ -112,7 +113,8 @@ def headline_numbers(metric_id: str, df: pd.DataFrame, grain: str, window: Windo
             interval_method="wilson" if _interval(metric_id, num, den) else None,
             flags=_flags(n, min_n), period=f"{span['start']}/{(pd.Timestamp(full.period.max()) + _OFFSET[grain]).date()}",
             label_kw={"metric": f"metrics.{metric_id}.name"}, note="metrics.section.window_note",
-            note_kw={**span, "grain": f"metrics.grain.{grain}"}))
+            note_kw={**span, "start": fmt_period(full.period.min(), grain), "end": fmt_period(full.period.max(), grain),
+                     "grain": f"metrics.grain.{grain}"}))
         data["window"] = {**span, "value": value, "numerator": num, "denominator": den, "n": n}
     rows = full.dropna(subset=["value"]) if len(full) else full
     partial = False
@@ -133,8 +135,8 @@ def headline_numbers(metric_id: str, df: pd.DataFrame, grain: str, window: Windo
         numerator=float(last.numerator), denominator=float(last.denominator), n=n,
         interval=interval, interval_method="wilson" if interval else None, flags=_flags(n, min_n, partial),
         period=p.date().isoformat(), changes=changes, note="metrics.section.last_period_note",
-        note_kw={"period": p.date().isoformat(), "previous": _fmt(changes["previous"], unit),
-                 "year_ago": _fmt(changes["year_ago"], unit)}))
+        note_kw={"period": fmt_period(p, grain), "previous": _versus("previous", changes["previous"], unit),
+                 "year_ago": _versus("year_ago", changes["year_ago"], unit)}))
     data.update(period=p.date().isoformat(), value=value, numerator=float(last.numerator),
                 denominator=float(last.denominator), reason=last.reason, n=n, changes=changes,
                 partial=partial, interval=list(interval) if interval else None)
@@ -147,10 +149,13 @@ def _change(value: float, series: pd.Series, at: pd.Timestamp) -> float | None:
     return value - float(series[at])
 
 
-def _fmt(change: float | None, unit: Unit | None) -> str:
-    """A change as text for the note: percentage points for shares, else the number."""
+def _versus(against: str, change: float | None, unit: Unit | None) -> Phrase:
+    """A change against the period before (``against="previous"``) or a year earlier
+    (``"year_ago"``) as a phrase for the note: percentage points for shares, else the number;
+    a phrase saying the data have no such period when ``change`` is None."""
     if change is None:
-        return "-"
+        return Phrase(f"metrics.section.no_{against}")
+    text: str | Phrase = f"{change:+,.4g}"
     if unit == "percent":
-        return f"{100 * change:+.1f} pp"
-    return f"{change:+,.4g}"
+        text = Phrase("metrics.section.change_pp", {"value": f"{100 * change:+.1f}"})
+    return Phrase(f"metrics.section.vs_{against}", {"change": text})

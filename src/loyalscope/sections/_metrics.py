@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from loyalscope.errors import DataQualityError, InsufficientDataError, LoyalscopeError
+from loyalscope.i18n import t
 from loyalscope.metrics import REGISTRY, compute
-from loyalscope.results import Chart, Section, Text, Unit
+from loyalscope.results import Chart, Phrase, Section, Text, Unit
 from loyalscope.sections._headlines import Window, full_periods, headline_numbers
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def headline(ds: Dataset, ctx: SectionContext, section: Section, ids: list[str]
         try:
             df = compute(ds, mid, period=grain)
         except DataQualityError as exc:
-            section.add(Text("metrics.section.refused", {"metric": f"metrics.{mid}.name", "reason": exc.message,
+            section.add(Text("metrics.section.refused", {"metric": f"metrics.{mid}.name", "reason": Phrase.from_message(exc.message),
                                                           "fix": exc.fix or ""}, style="warning"))
             continue
         except LoyalscopeError:
@@ -71,12 +72,12 @@ def headline(ds: Dataset, ctx: SectionContext, section: Section, ids: list[str]
         section.add(*numbers)
         if data.get("value") is not None:  # latest values feed the strategy rules' gaps vs targets
             ctx.results.setdefault("metric_values", {})[mid] = data["value"]
+            ctx.results.setdefault("metric_n", {})[mid] = float(data["denominator"])
+            if not data.get("partial"):  # the summary compares full periods only
+                ctx.results.setdefault("metric_period", {})[mid] = pd.Timestamp(data["period"]).date()
         section.data[mid] = data
     if not series:
-        raise InsufficientDataError(
-            "None of the metrics of this section can be computed from the data.",
-            fix="Run `loyalscope metrics list DATA` to see which tables and columns they need.",
-        )
+        raise InsufficientDataError(t("report.errors.no_metrics"), fix=t("report.errors.no_metrics_fix"))
     ctx.results.setdefault("data_window", window)
     return series
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from loyalscope.errors import DataQualityError, InsufficientDataError
 from loyalscope.metrics.scales import check_scale
 from loyalscope.models.survey.satisfaction import satisfaction_index
-from loyalscope.results import Number, Section, Table, Text
+from loyalscope.results import Number, Phrase, Section, Table, Text
 from loyalscope.sections._trust import sample_flags
 
 if TYPE_CHECKING:
@@ -36,7 +36,8 @@ MEAN_INDICES = {"satisfaction_score": "csat", "recommend_index_seed": "recommend
 
 def refused(section: Section, metric_key: str, exc: DataQualityError) -> None:
     """A warning in place of a number whose input does not fit its scale."""
-    section.add(Text(K + "refused", {"metric": metric_key, "reason": exc.message, "fix": exc.fix or ""},
+    section.add(Text(K + "refused", {"metric": metric_key, "reason": Phrase.from_message(exc.message),
+                                     "fix": Phrase.from_message(exc.fix or "")},
                      style="warning"))
     section.data.setdefault("refused", {})[metric_key] = {"reason": exc.message, "column": exc.column}
 

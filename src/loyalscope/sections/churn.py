@@ -21,7 +21,7 @@ from loyalscope.data.dataset import Dataset
 from loyalscope.errors import InsufficientDataError
 from loyalscope.intervals import wilson_interval
 from loyalscope.metrics.window import inactivity_window
-from loyalscope.results import Chart, Number, Section, Table, Text
+from loyalscope.results import Chart, Number, Phrase, Section, Table, Text
 from loyalscope.sections._trust import sample_flags
 from loyalscope.sections.context import SectionContext
 from loyalscope.segments.churn import (
@@ -63,7 +63,8 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
             section.add(Text(K + "risk_skipped_head", style="warning"), Text(keys[0], keys[1], style="warning"),
                         Text(keys[2], keys[3], style="note"))
         else:
-            section.add(Text(K + "risk_skipped", {"reason": exc.message, "fix": exc.fix or ""}, style="warning"))
+            section.add(Text(K + "risk_skipped", {"reason": Phrase.from_message(exc.message),
+                                                   "fix": Phrase.from_message(exc.fix or "")}, style="warning"))
         section.data["risk_model"] = {"skipped": exc.message}
     if res is not None:
         _risk(res, ctx, section)

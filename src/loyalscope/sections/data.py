@@ -5,11 +5,26 @@ from __future__ import annotations
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
+from loyalscope.i18n import has_key
 from loyalscope.metrics._base import money_sum
-from loyalscope.results import Number, Section, Table, Text
+from loyalscope.results import Number, Phrase, Section, Table, Text
 from loyalscope.sections.context import SectionContext
 
 SECTION_ID = "data"
+
+
+def table_key(name: str) -> str:
+    """Catalogue key of a canonical table's name (tables of real exports fall back to the
+    report's vocabulary)."""
+    return f"schema.{name}._name" if has_key(f"schema.{name}._name") else f"report.value.table_{name}"
+
+
+def column_phrase(table: str, column: str) -> Phrase | str:
+    """A canonical column as its label (``schema.<table>.<column>``), else the id."""
+    for key in (f"schema.{table}.{column}", f"report.value.{column}"):
+        if has_key(key):
+            return Phrase("report.column_with_id", {"label": key, "id": column})
+    return column
 
 
 def build(ds: Dataset, ctx: SectionContext) -> Section:
@@ -20,7 +35,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         rep = ds.quality.tables.get(name)
         n = int(tbl.count().execute()) if rep is None else rep.rows_accepted
         rows.append({
-            "table": f"schema.{name}._name",
+            "table": table_key(name),
             "sources": ", ".join(rep.sources) if rep else "",
             "rows_read": rep.rows_read if rep else n,
             "rows_accepted": n,
@@ -40,7 +55,10 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
               "confidence": info.get("confidence"), "undecodable": info.get("undecodable_lines", 0)}
              for rep in ds.quality.tables.values() for info in rep.files]
     if any(f["encoding"] for f in files):  # how each file was read: encoding with its evidence
-        section.add(Table("data_section.files", pd.DataFrame(files), columns={
+        shown = pd.DataFrame(files)
+        for col in ("format", "encoding"):  # written as names are (UTF-8, GB18030, CSV) in both languages
+            shown[col] = shown[col].fillna("").astype(str).str.upper()
+        section.add(Table("data_section.files", shown, columns={
             "source": "data_section.col.sources", "format": "data_section.col.format",
             "encoding": "data_section.col.encoding", "confidence": "data_section.col.confidence",
             "undecodable": "data_section.col.undecodable"}))
@@ -48,7 +66,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     section.data["files_not_read"] = list(ds.quality.unused)
 
     if ds.quality.no_customer_reason:
-        section.add(Text("data_section.no_customer", {"reason": ds.quality.no_customer_reason},
+        section.add(Text("data_section.no_customer", {"reason": Phrase.from_message(ds.quality.no_customer_reason)},
                          style="note"))
     if ds.has("transactions"):
         tx = ds.table("transactions", "order_ts", "amount", "customer_id")
@@ -75,14 +93,14 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     _orders_block(ds, section)
 
     mapping_rows = [
-        {"table": f"schema.{name}._name", "canonical": col, "source": src}
+        {"table": table_key(name), "canonical": column_phrase(name, col), "source": src}
         for name, rep in ds.quality.tables.items() for col, src in rep.mapping.items()
         if col.lower() != str(src).lower()
     ]
     if mapping_rows:
         section.add(Table("data_section.mapping", pd.DataFrame(mapping_rows), columns={
             "table": "data_section.col.table", "canonical": "data_section.col.canonical",
-            "source": "data_section.col.source"}, translate_values=("table",)))
+            "source": "data_section.col.source"}, translate_values=("table", "canonical")))
     q = ds.quality.quarantine
     if len(q):
         summary = (q.groupby(["table", "reason"]).size().rename("rows").reset_index()

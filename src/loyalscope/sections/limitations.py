@@ -8,6 +8,7 @@ from loyalscope.sections import ORDER
 from loyalscope.sections.context import SectionContext
 
 SECTION_ID = "limitations"
+NEEDS = ("*",)  # lists what every other section could not do
 
 
 def build(ds: Dataset, ctx: SectionContext) -> Section:

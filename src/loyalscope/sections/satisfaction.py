@@ -28,6 +28,7 @@ from loyalscope.models.survey.sat_loyalty import SatLoyaltyCurve
 from loyalscope.models.survey.satisfaction import competitor_comparison
 from loyalscope.results import Chart, Number, Section, Table, Text
 from loyalscope.sections._survey_indices import documents_indices, refused
+from loyalscope.sections._themes import survey_comment_themes
 from loyalscope.sections.context import SectionContext
 
 SECTION_ID = "satisfaction"
@@ -53,15 +54,20 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     dims = [c for c in cols if c.startswith("dim_")]
     wanted = sorted({*dims, *(p[2] for p in pairs), *(c for c in ("nps", "loyalty_score", "recommend_intent") if c in cols)})
     if wanted:
-        answers = surveys.select(*wanted).execute()
+        extra = ["customer_id"] if "customer_id" in cols else []
+        answers = surveys.select(*extra, *wanted).execute()
+        if extra:  # one row per answer (survey-sized): the strategy section targets respondents
+            ctx.results["survey_answers"] = answers.assign(customer_id=answers.customer_id.astype(str))
         if pairs:
-            _competitors(answers, pairs, cfg.min_n, section)
+            ctx.results["competitors"] = _competitors(answers, pairs, cfg.min_n, section)
         if len(dims) >= 2:
             _drivers(answers, dims, section, ctx)
         if dims and "nps" in answers.columns:
             _bayes_drivers(answers, dims, section)
     if "csat" in surveys.columns and ds.has("transactions"):
         _sat_loyalty(ds, ctx, section)
+    # what dissatisfied respondents wrote, against the others
+    survey_comment_themes(ds, section, float(cfg.csat_scale_max))
     from loyalscope.sections.survey_efa import (
         add_efa,  # items outside the model's blocks (issue 17)
     )
@@ -161,7 +167,8 @@ def _trend(ds: Dataset, ctx: SectionContext, section: Section) -> None:
                       labels={"period": f"{K}.col.period", **{c: f"metrics.{c}.name" for c in ys}}))
 
 
-def _competitors(answers: pd.DataFrame, pairs: list[tuple[str, str, str]], min_n: int, section: Section) -> None:
+def _competitors(answers: pd.DataFrame, pairs: list[tuple[str, str, str]], min_n: int,
+                 section: Section) -> pd.DataFrame:
     ours = pd.DataFrame({d: answers["nps" if d == "nps" else f"dim_{d}"] for _, d, _ in pairs})
     comps: dict[str, pd.DataFrame] = {}
     for comp, d, col in pairs:
@@ -172,6 +179,7 @@ def _competitors(answers: pd.DataFrame, pairs: list[tuple[str, str, str]], min_n
         "ours": f"{K}.col.ours", "theirs": f"{K}.col.theirs", "gap": f"{K}.col.gap",
         "t_p": f"{K}.col.t_p", "wilcoxon_p": f"{K}.col.wilcoxon_p", "small_sample": f"{K}.col.small_sample"}))
     section.data["competitors"] = table.to_dict("records")
+    return table
 
 
 def _drivers(answers: pd.DataFrame, dims: list[str], section: Section, ctx: SectionContext) -> None:
@@ -203,6 +211,7 @@ def _drivers(answers: pd.DataFrame, dims: list[str], section: Section, ctx: Sect
                                "y_cut": float(table["relative_weight_pct"].mean())},
                       translate_values=("quadrant",)))
     section.data["drivers"] = da.summary().to_dict("records")
+    ctx.results["drivers"] = da.summary()
 
 
 def _bayes_drivers(answers: pd.DataFrame, dims: list[str], section: Section) -> None:

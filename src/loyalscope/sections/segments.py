@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -20,10 +20,11 @@ from loyalscope.segments.loyalty_inputs import loyalty_inputs
 from loyalscope.segments.loyalty_types import load_rules, loyalty_types
 from loyalscope.segments.quadrant import QUADRANTS, sat_loyalty_quadrant
 from loyalscope.segments.relationship import relationship_level
-from loyalscope.segments.rfm import migration, rfm_segments, score_bins
-from loyalscope.segments.scheme import BUILTIN, load_scheme
+from loyalscope.segments.rfm import rfm_segments, score_bins
+from loyalscope.segments.scheme import BUILTIN, Scheme, load_scheme
 
 SECTION_ID = "segments"
+NEEDS = ("value",)  # shows mean CLV per segment
 K = "segments.report."
 M = "segments.report.more."
 B = "segments.report.bins."
@@ -78,9 +79,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
                           options={"columns": "fm", "z": "customers", "texttemplate": "%{z}"}))
     start = ds.analysis_date - timedelta(days=inactivity_days(ds))
     try:
-        counts, _ = migration(ds, start, ds.analysis_date, scheme, lang=ctx.config.locale)
-        section.add(Table(K + "migration", counts.reset_index().rename(columns={"segment_start": "from"}),
-                          note=K + "migration_note", note_kw={"days": inactivity_days(ds)}))
+        section.add(_migration(ds, seg, scheme, start, builtin, inactivity_days(ds)))
     except (KeyError, ValueError):  # no customers at the earlier date
         pass
 
@@ -101,7 +100,8 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
             level = relationship_level(n, rate)
             section.add(Text(M + "kotler", {"level": M + "kotler_level." + level, "n": n, "margin": f"{rate:.1%}"}))
             section.data["relationship_level"] = level
-    ctx.add_customer_columns(seg.rename(columns={"segment": "rfm_segment"})[
+    # stable ids in the scored-customer table (labels come from the catalogue when shown)
+    ctx.add_customer_columns(seg.rename(columns={"segment_id": "rfm_segment"})[
         ["customer_id", "r", "f", "m", "rfm_segment"]])
     ctx.results["rfm"] = seg
     ctx.results["rfm_scheme"] = scheme
@@ -109,8 +109,34 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         ctx.results["quadrant"] = quadrant
     section.data["score_bins"] = stated.to_dict("records")
     section.data.update({"scheme": scheme.name,
-                         "segments": dict(zip(tbl.label.astype(str), tbl.customers.astype(int), strict=True))})
+                         "segments": dict(zip(tbl.segment_id.astype(str), tbl.customers.astype(int), strict=True))})
     return section
+
+
+def _migration(ds: Dataset, seg: pd.DataFrame, scheme: Scheme, start: date, builtin: bool,
+               days: int) -> Table:
+    """Customers by segment at ``start`` (rows, "(new)" for first purchases since) and now
+    (columns), by segment id; labels from the catalogue (built-in schemes) or the scheme file."""
+    before = rfm_segments(ds, scheme, start)[["customer_id", "segment_id"]]
+    both = seg[["customer_id", "segment_id"]].merge(before, on="customer_id", how="left",
+                                                     suffixes=("_end", "_start"))
+    both["segment_id_start"] = both["segment_id_start"].fillna("__new__")
+    ids = [s.id for s in scheme.segments]
+    counts = pd.crosstab(both.segment_id_start, both.segment_id_end)
+    counts = counts.reindex(index=[*ids, "__new__"], columns=ids, fill_value=0)
+    counts = counts.loc[counts.sum(axis=1) > 0, counts.sum(axis=0) > 0]
+    names = {s.id: s.name("en") for s in scheme.segments}
+
+    def label(sid: str) -> str:
+        if sid == "__new__":
+            return K + "new_buyers"
+        return f"segments.name.{sid}" if builtin else names[sid]
+
+    frame = counts.reset_index(names="from").rename(columns={"segment_id_start": "from"})
+    frame["from"] = frame["from"].map(label)
+    columns = {"from": "report.col.from", **{sid: label(sid) for sid in counts.columns}} if builtin else {"from": "report.col.from"}
+    return Table(K + "migration", frame, columns, translate_values=("from",) if builtin else (),
+                 note=K + "migration_note", note_kw={"days": days}, units={c: "count" for c in counts.columns})
 
 
 def _quadrant(ds: Dataset, seg: pd.DataFrame, ctx: SectionContext, section: Section) -> pd.Series | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from loyalscope.data.dataset import Dataset
 from loyalscope.results import Section
 from loyalscope.sections._metrics import headline, trend_chart
+from loyalscope.sections._themes import complaint_themes
 from loyalscope.sections.context import SectionContext
 
 SECTION_ID = "service"
@@ -23,4 +24,5 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     if chart is not None:
         section.add(chart)
     ctx.results["service_series"] = series
+    complaint_themes(ds, section)  # what complainants who left wrote, against those who stayed
     return section

@@ -101,7 +101,7 @@ def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConf
     repeat = full[(full.frequency > 0) & (full.monetary_value > 0)]
     unit = cfg.time_unit
     section = Section(SECTION_ID)
-    section.add(Text("models.value.intro", {"n": len(full), "repeat": len(repeat), "unit": unit, "horizon": cfg.horizon,
+    section.add(Text("models.value.intro", {"n": len(full), "repeat": len(repeat), "unit": f"models.horizon_units.{unit}", "horizon": cfg.horizon,
                                             "rate": f"{cfg.annual_discount_rate:.0%}", "margin": f"{cfg.margin:.0%}"}))
     data: dict[str, Any] = {"customers": len(full), "repeat_buyers": len(repeat), "time_unit": unit,
                             "horizon": cfg.horizon}
@@ -146,7 +146,7 @@ def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConf
         Number(label="models.value.p_alive_mean", value=float(scored.p_alive.mean()), unit="share",
                metric_id="p_alive", denominator=len(full), n=len(full), flags=list(flags)),
         Number(label="models.value.expected_purchases", value=float(scored.expected_purchases.sum()), unit="count",
-               label_kw={"horizon": cfg.horizon, "unit": unit}, denominator=len(full), n=len(full), flags=list(flags)),
+               label_kw={"horizon": cfg.horizon, "unit": f"models.horizon_units.{unit}"}, denominator=len(full), n=len(full), flags=list(flags)),
     )
     data.update(chosen=chosen, criterion=sel.criterion, reason=sel.reason, params=model.params_,
                 loglik=model.loglik_, status=model.status_.to_dict(), p_alive_mean=float(scored.p_alive.mean()))
@@ -166,7 +166,7 @@ def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConf
                   columns={c: (_COL + c if c == "model" else f"models.summary.{c}") for c in _PARAM_COLS},
                   translate_values=("model",)),
             Number(label="models.value.clv_total", value=float(scored.clv.sum()), unit="currency",
-                   metric_id="clv_model", label_kw={"horizon": cfg.horizon, "unit": unit}, denominator=len(full),
+                   metric_id="clv_model", label_kw={"horizon": cfg.horizon, "unit": f"models.horizon_units.{unit}"}, denominator=len(full),
                    n=len(full), flags=spend_flags))
         if np.isfinite(spend.correlation_) and spend.correlation_ > CORRELATION_WARNING:
             section.add(Text("models.value.spend_correlated", {"r": f"{spend.correlation_:.2f}"}, style="warning"))

@@ -32,15 +32,16 @@ def _days(ds: Any) -> Any:
 
 
 def tracking_inputs(ds: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(customers per first-purchase day, repeat purchase days per day), days since 1970."""
+    """(customers per first-purchase day, repeat purchase days per day), days since 1970.
+
+    Sorted by day: the expected curve is a sum over births, and a group-by returns its groups in
+    a different order on each multi-threaded run (the sum's last digits changed run to run)."""
     j = _days(ds)
-    births = j.filter(j.day == j.first).group_by("first").aggregate(n=j.customer_id.count()).execute()
+    births = (j.filter(j.day == j.first).group_by("first").aggregate(n=j.customer_id.count())
+              .order_by("first").execute())
     rep = j.filter(j.day > j.first)
-    repeats = rep.group_by("day").aggregate(n=rep.customer_id.count()).execute()
-    # in day order: the engine returns groups in any order, and the sums over them must not
-    # depend on it (same input, same output)
-    return (births.sort_values("first", kind="stable").reset_index(drop=True),
-            repeats.sort_values("day", kind="stable").reset_index(drop=True))
+    repeats = rep.group_by("day").aggregate(n=rep.customer_id.count()).order_by("day").execute()
+    return births, repeats
 
 
 def repeat_purchase_days(ds: Any) -> pd.DataFrame:

@@ -1,13 +1,20 @@
 """Evaluate the strategy rule file over a dict of diagnosis facts.
 
 Each fired rule becomes a :class:`Recommendation` with its evidence (the conditions that held,
-with the actual values), the target segment, its size and the value at stake (from the facts
+with the actual values), the target group, its size and its past spend (from the facts
 ``segment_size.<target>`` and ``segment_value.<target>`` when present). Recommendations keep
-the rule file's order, which follows the documents' order of strategies.
+the rule file's order here; :mod:`loyalscope.strategy.value` ranks them by value at stake.
+
+Thresholds sit on evidence, not on knife edges: a fact that comes with its sample size
+(``n.<fact>``, for shares) or its standard error (``se.<fact>``) must clear the threshold with a
+one-sided 95% margin: ``share >= 0.25`` fires when the Wilson lower bound of the share is at
+least 0.25, ``gap < 0`` when ``gap + 1.645 se`` is below 0. A fact without either is compared
+as it is (counts, 0/1 flags).
 """
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,14 +36,46 @@ class StrategyRule:
     en: str
 
     def evidence(self, facts: Mapping[str, float]) -> list[dict[str, Any]] | None:
-        """The conditions with their actual values if all hold, else None."""
+        """The conditions with their actual values (and the bound that cleared the threshold)
+        if all hold, else None."""
         out = []
         for fact, op, value in self.when:
             actual = facts.get(fact)
             if not holds(actual, op, value):  # a missing or NaN fact is false
                 return None
-            out.append({"fact": fact, "op": op, "threshold": value, "actual": actual})
+            bound = margin_bound(actual, op, facts.get(f"n.{fact}"), facts.get(f"se.{fact}"))
+            if not holds(bound, op, value):
+                return None
+            item = {"fact": fact, "op": op, "threshold": value, "actual": actual}
+            if bound != actual:
+                item["bound"] = bound
+            if f"n.{fact}" in facts:
+                item["n"] = facts[f"n.{fact}"]
+            out.append(item)
         return out
+
+
+Z_ONE_SIDED = 1.6448536269514722
+"""One-sided 95% normal quantile of the firing margin."""
+
+
+def margin_bound(actual: float | None, op: str, n: float | None, se: float | None) -> float | None:
+    """The end of the one-sided 95% interval of ``actual`` that must clear the threshold.
+
+    For ``>``/``>=`` the lower bound, for ``<``/``<=`` the upper bound; ``n`` given: Wilson score
+    bound of a share (Wilson 1927); ``se`` given: ``actual -/+ 1.645 se``; neither: ``actual``.
+    """
+    if actual is None or op not in ("<", "<=", ">", ">=") or actual != actual:
+        return actual
+    sign = -1.0 if op in (">", ">=") else 1.0
+    z = Z_ONE_SIDED
+    if n is not None and n > 0 and 0.0 <= actual <= 1.0:
+        centre = (actual + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * math.sqrt(actual * (1 - actual) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        return centre + sign * half
+    if se is not None and se == se:
+        return actual + sign * z * float(se)
+    return actual
 
 
 @dataclass
@@ -47,7 +86,16 @@ class Recommendation:
     target: str
     evidence: list[dict[str, Any]] = field(default_factory=list)
     size: float | None = None
+    """Customers in the target group (before customers are given to higher-ranked actions)."""
+    spend: float | None = None
+    """Their spend before the analysis date (context, not the value at stake)."""
     value_at_stake: float | None = None
+    """Expected value at stake over the horizon (set by :mod:`loyalscope.strategy.value`)."""
+    customers: float | None = None
+    """Customers this recommendation targets after de-duplication."""
+    rank: int | None = None
+    basis: str | None = None
+    """How value_at_stake was computed: ``excess_churn`` or ``spend`` (no CLV / churn model)."""
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

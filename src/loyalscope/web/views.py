@@ -9,8 +9,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from loyalscope.i18n import has_key, t
-from loyalscope.report import charts
-from loyalscope.report.format import fmt_value
+from loyalscope.report import charts, customer_columns
+from loyalscope.report.format import fmt_value, render_kw
 from loyalscope.results import Chart, Number, Text
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def _kw(kw: dict[str, Any], lang: str) -> dict[str, Any]:
-    return {k: t(v, lang) if isinstance(v, str) and has_key(v) else v for k, v in kw.items()}
+    return render_kw(kw, lang)  # keys and phrases translated, as in the report
 
 
 def number_view(block: Number, lang: str) -> dict[str, Any]:
@@ -44,7 +44,7 @@ def chart_view(block: Chart, lang: str) -> dict[str, Any]:
     """Title, note and the Plotly figure (as a JSON-ready dict) of a chart block."""
     fig = charts.figure(block, lang)
     return {"kind": block.kind, "title": t(block.title, lang),
-            "note": t(block.note, lang, **block.note_kw) if block.note else None,
+            "note": t(block.note, lang, **_kw(block.note_kw, lang)) if block.note else None,
             "figure": json.loads(fig.to_json())}
 
 
@@ -69,19 +69,11 @@ def dashboard(analysis: Analysis, lang: str) -> dict[str, Any]:
 
 
 def customer_label(column: str, lang: str) -> str:
-    """Label of a scored-customer column (``web.customer.columns.<name>``, else the name)."""
-    key = f"web.customer.columns.{column}"
-    return t(key, lang) if has_key(key) else column
+    """Label of a scored-customer column, with its unit (the report's one column table)."""
+    return customer_columns.label(column, lang)
 
 
 def customer_value(column: str, value: Any, lang: str) -> str:
-    """Display text of one scored-customer value (loyalty types are catalogue keys)."""
-    if column == "loyalty_type" and isinstance(value, str):
-        for key in (f"segments.loyalty_type.{value}", f"segments.report.more.{value}"):
-            if has_key(key):
-                return t(key, lang)
-    if column in ("p_alive", "churn_probability") and isinstance(value, float):
-        return fmt_value(value, "percent", lang)
-    if column in ("clv", "expected_spend") and isinstance(value, float):
-        return fmt_value(value, "currency", lang)
-    return fmt_value(value, None, lang)
+    """Display text of one scored-customer value: ids (segment, loyalty type, action) translated,
+    numbers formatted by the column's unit."""
+    return str(customer_columns.display(column, value, lang))

@@ -1,0 +1,52 @@
+"""Target lists of the recommended actions as CSV files, ready for a CRM import.
+
+``targets/<rank>_<rule>.csv`` per action: UTF-8 with BOM (Excel opens it with Chinese intact),
+stable ids in the id columns (customer_id, action = rule id, rfm_segment id) and the action's
+label in the report's language beside them; every text cell passes through
+:func:`loyalscope.report.cells.safe_text` (CSV rules: control characters escaped, formula starts quoted).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from loyalscope.i18n import normalise_lang, t
+from loyalscope.report.cells import safe_text
+from loyalscope.report.excel import clean_number, target_lists
+
+if TYPE_CHECKING:
+    from loyalscope.analysis import Analysis
+
+COLUMNS = ("customer_id", "action", "action_label", "rank", "rfm_segment", "clv", "churn_probability",
+           "value_at_stake")
+
+
+def write_target_lists(analysis: Analysis, folder: str | Path, lang: str | None = None) -> dict[str, Path]:
+    """Write one CSV per recommended action into ``folder``; return rule id -> path."""
+    lang = normalise_lang(lang or analysis.config.locale)
+    lists = target_lists(analysis)
+    if not lists:
+        return {}
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    units = {"clv": "currency", "value_at_stake": "currency", "churn_probability": "percent"}
+    out: dict[str, Path] = {}
+    for rule, frame in lists.items():
+        rank = int(frame.target_rank.iloc[0]) if "target_rank" in frame else 0
+        csv = pd.DataFrame({
+            "customer_id": frame.customer_id.astype(str).map(safe_text),
+            "action": rule,
+            "action_label": safe_text(t(f"strategy.rule.{rule}", lang)),
+            "rank": rank,
+        })
+        for col in ("rfm_segment", "clv", "churn_probability", "value_at_stake"):
+            if col in frame:
+                values = frame[col].to_numpy()
+                csv[col] = [clean_number(v, units.get(col)) if col in units else safe_text(v) for v in values]
+        path = folder / f"{rank:02d}_{rule}.csv"
+        csv.to_csv(path, index=False, encoding="utf-8-sig")
+        out[rule] = path
+    return out

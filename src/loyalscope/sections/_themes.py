@@ -1,0 +1,82 @@
+"""What customers say, in the service and satisfaction sections: the themes of free texts that
+separate dissatisfied from satisfied respondents and churned from retained complainants
+(:func:`loyalscope.text.themes.themes`), each with its share in both groups, its trend and
+example texts. Texts are survey-sized or complaint-sized, so they are read into pandas."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+
+from loyalscope.data.dataset import Dataset
+from loyalscope.metrics.window import inactivity_days
+from loyalscope.results import Section, Table, Text
+from loyalscope.text.themes import Theme, themes
+
+K = "themes."
+MIN_TEXTS = 30
+
+
+def _table(found: list[Theme], kind: str) -> Table:
+    frame = pd.DataFrame({
+        "theme": [th.term for th in found],
+        "share_focus": [th.share_focus for th in found],
+        "share_other": [th.share_other for th in found],
+        "trend": [th.trend for th in found],
+        "examples": [" / ".join(th.examples) for th in found],
+    })
+    cols = {c: f"{K}col.{kind}.{c}" if c in ("share_focus", "share_other") else f"{K}col.{c}" for c in frame.columns}
+    return Table(f"{K}{kind}.table", frame, cols, percent_columns=("share_focus", "share_other"),
+                 units={"trend": "pp"}, note=f"{K}note", note_kw={"n_focus": f"{found[0].n_focus:,}",
+                                                                   "n_other": f"{found[0].n_other:,}"})
+
+
+def _add(section: Section, found: list[Theme], kind: str, n_texts: int) -> None:
+    if not found:
+        section.add(Text(f"{K}{kind}.none", {"n": f"{n_texts:,}"}, style="note"))
+        return
+    top = found[0]
+    section.add(Text(f"{K}{kind}.finding", {"theme": top.term, "focus": f"{top.share_focus:.0%}",
+                                            "other": f"{top.share_other:.0%}", "z": f"{top.z:.1f}"},
+                     style="finding"),
+                _table(found, kind))
+    section.data[f"themes_{kind}"] = [{"theme": th.term, "share_focus": th.share_focus,
+                                       "share_other": th.share_other, "n_focus": th.n_focus,
+                                       "n_other": th.n_other, "z": th.z, "trend": th.trend,
+                                       "examples": th.examples} for th in found]
+
+
+def survey_comment_themes(ds: Dataset, section: Section, scale_max: float) -> None:
+    """Comments of dissatisfied respondents (CSAT in the bottom two boxes, or NPS detractors)
+    against the others."""
+    if not ds.has("surveys", "comment"):
+        return
+    rating = "csat" if ds.has("surveys", "csat") else "nps" if ds.has("surveys", "nps") else None
+    if rating is None:
+        return
+    sv = ds.table("surveys", "comment", rating, "answered_ts").to_pandas()
+    sv = sv[sv.comment.notna()]
+    if len(sv) < MIN_TEXTS:
+        return
+    low = sv[rating] <= (2 if rating == "csat" and scale_max <= 5 else 6 if rating == "nps" else 0.4 * scale_max)
+    quarter = pd.to_datetime(sv.answered_ts).dt.to_period("Q").astype(str)
+    _add(section, themes(sv.comment, low.where(sv[rating].notna()), quarter), "survey", len(sv))
+
+
+def complaint_themes(ds: Dataset, section: Section) -> None:
+    """Complaint texts of customers who churned (no order within the inactivity window before the
+    analysis date) against those of customers who stayed."""
+    if not ds.has("complaints", "text") or not ds.has("transactions"):
+        return
+    cp = ds.table("complaints", "customer_id", "text", "opened_ts").to_pandas()
+    cp = cp[cp.text.notna()]
+    if len(cp) < MIN_TEXTS:
+        return
+    tx = ds.table("transactions", "customer_id", "order_ts")
+    last = tx.group_by("customer_id").aggregate(last=tx.order_ts.max()).to_pandas()
+    cut = pd.Timestamp(ds.analysis_date - timedelta(days=inactivity_days(ds)))
+    churned = cp.customer_id.astype(str).map(dict(zip(last.customer_id.astype(str), pd.to_datetime(last["last"]) < cut,
+                                                      strict=True)))
+    quarter = pd.to_datetime(cp.opened_ts).dt.to_period("Q").astype(str)
+    _add(section, themes(cp.text, churned, quarter), "complaint", len(cp))

@@ -1,0 +1,167 @@
+"""Customer portrait (消费者画像): who the customers are and how loyalty differs between them.
+
+For each descriptor the data has (region, gender, age band, acquisition channel, member tier,
+acquisition cohort), a table per group of the number of customers and their share, the repeat
+purchase rate (>= 2 orders), retention (an order within the inactivity window before the analysis
+date), mean CLV and NPS of the group's respondents, with a chi-square test of independence of
+group and repeat purchase and of group and retention (Pearson 1900; df = (groups - 1)), shown
+with its n. Groups smaller than ``MIN_GROUP`` customers are pooled into "other" for the test.
+Customer-sized frames only (one row per customer), as the architecture allows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from loyalscope.data.dataset import Dataset
+from loyalscope.errors import InsufficientDataError
+from loyalscope.i18n import t
+from loyalscope.metrics.window import inactivity_days
+from loyalscope.results import Chart, Number, Phrase, Section, Table, Text
+from loyalscope.sections.context import SectionContext
+
+SECTION_ID = "portrait"
+NEEDS = ("segments", "value")
+K = "portrait."
+MIN_GROUP = 5
+MAX_GROUPS = 12
+AGE_BANDS = (0, 25, 35, 45, 55, 200)
+AGE_IDS = ("under_25", "25_34", "35_44", "45_54", "55_plus")
+DESCRIPTORS = ("region", "gender", "age_band", "channel", "member_tier", "cohort")
+
+
+def age_band(age: pd.Series) -> pd.Series:
+    """Age band ids (``under_25`` ... ``55_plus``); missing ages stay missing."""
+    cut = pd.cut(pd.to_numeric(age, errors="coerce"), AGE_BANDS, right=False, labels=AGE_IDS)
+    return cut.astype("string")
+
+
+def chi_square(groups: pd.Series, outcome: pd.Series) -> dict[str, float] | None:
+    """Chi-square test of independence between a group label and a 0/1 outcome.
+
+    Groups with fewer than :data:`MIN_GROUP` customers are pooled; returns chi2, df, p, n, or
+    None when fewer than two groups remain or the outcome does not vary.
+    """
+    frame = pd.DataFrame({"g": groups.astype("string").fillna("__unknown__"), "y": outcome.astype(float)}).dropna()
+    counts = frame.g.value_counts()
+    frame.loc[frame.g.isin(counts.index[counts < MIN_GROUP]), "g"] = "__other__"
+    table = pd.crosstab(frame.g, frame.y)
+    if table.shape[0] < 2 or table.shape[1] < 2:
+        return None
+    chi2, p, dof, _ = stats.chi2_contingency(table.to_numpy(), correction=False)
+    return {"chi2": float(chi2), "df": float(dof), "p": float(p), "n": float(table.to_numpy().sum())}
+
+
+def _profile(ds: Dataset, ctx: SectionContext) -> pd.DataFrame:
+    """One row per customer with orders: descriptors and loyalty outcomes."""
+    seg = ctx.results.get("rfm")
+    if seg is None:
+        raise InsufficientDataError(t("portrait.needs_segments"), fix=t("portrait.needs_segments_fix"))
+    prof = seg[["customer_id", "frequency", "recency_days"]].copy()
+    prof["customer_id"] = prof.customer_id.astype(str)
+    prof["repeat"] = (prof.frequency >= 2).astype(float)
+    prof["retained"] = (prof.recency_days <= inactivity_days(ds)).astype(float)
+    cu = ctx.customers
+    if cu is not None and "clv" in cu.columns:
+        prof = prof.merge(cu[["customer_id", "clv"]].astype({"customer_id": str}), on="customer_id", how="left")
+    if ds.has("customers"):
+        cols = [c for c in ("region", "gender", "age", "channel", "member_tier", "signup_date")
+                if ds.has("customers", c)]
+        if cols:
+            info = ds.table("customers", "customer_id", *cols).to_pandas()
+            info["customer_id"] = info.customer_id.astype(str)
+            prof = prof.merge(info, on="customer_id", how="left")
+    if "age" in prof.columns:
+        prof["age_band"] = age_band(prof.age)
+    tx = ds.table("transactions", "customer_id", "order_ts")
+    first = tx.group_by("customer_id").aggregate(first=tx.order_ts.min()).to_pandas()
+    first["customer_id"] = first.customer_id.astype(str)
+    prof = prof.merge(first, on="customer_id", how="left")
+    first_ts = pd.to_datetime(prof["first"])
+    prof["cohort"] = pd.Series([f"{t.year}-Q{t.quarter}" if pd.notna(t) else None for t in first_ts],
+                               index=prof.index, dtype="string")
+    if ds.has("surveys", "nps"):
+        sv = ds.table("surveys", "customer_id", "nps")
+        nps = sv.group_by("customer_id").aggregate(nps=sv.nps.mean()).to_pandas()
+        nps["customer_id"] = nps.customer_id.astype(str)
+        prof = prof.merge(nps, on="customer_id", how="left")
+    return prof
+
+
+def _group_table(prof: pd.DataFrame, col: str) -> pd.DataFrame:
+    g = prof[col].astype("string").fillna("__unknown__")
+    agg = prof.assign(g=g).groupby("g", sort=False).agg(
+        customers=("customer_id", "size"), repeat_rate=("repeat", "mean"), retention=("retained", "mean"))
+    if "clv" in prof.columns:
+        agg["clv"] = prof.assign(g=g).groupby("g").clv.mean()
+    if "nps" in prof.columns:
+        grp = prof.assign(g=g).dropna(subset=["nps"]).groupby("g").nps
+        agg["nps"] = grp.apply(lambda s: 100 * ((s >= 9).mean() - (s <= 6).mean()))
+        agg["respondents"] = grp.size()
+        agg["respondents"] = agg.respondents.fillna(0).astype(int)
+        agg.loc[agg.respondents < 30, "nps"] = np.nan  # not quoted from fewer than 30 answers
+    agg["share"] = agg.customers / agg.customers.sum()
+    agg = agg.sort_values("customers", ascending=False).head(MAX_GROUPS).reset_index()
+    if col == "cohort":
+        agg = agg.sort_values("g").reset_index(drop=True)
+    agg["group"] = [_group_label(col, v) for v in agg.g]
+    return agg.drop(columns="g")
+
+
+def _group_label(col: str, value: str) -> str | Phrase:
+    if value == "__unknown__":
+        return Phrase(K + "unknown")
+    if col == "age_band":
+        return Phrase(K + "age." + value)
+    return value
+
+
+def build(ds: Dataset, ctx: SectionContext) -> Section:
+    prof = _profile(ds, ctx)
+    section = Section(SECTION_ID)
+    n = len(prof)
+    section.add(Text(K + "intro", {"n": f"{n:,}", "days": inactivity_days(ds)}, style="note"),
+                Number(K + "customers", float(n), "count"),
+                Number("metrics.repeat_purchase_rate.name", float(prof.repeat.mean()), "percent",
+                       numerator=float(prof.repeat.sum()), denominator=float(n), note=K + "all_time"),
+                Number(K + "retained", float(prof.retained.mean()), "percent",
+                       numerator=float(prof.retained.sum()), denominator=float(n)))
+    present = [c for c in DESCRIPTORS if c in prof.columns and prof[c].notna().any()]
+    tests: list[dict[str, object]] = []
+    best: tuple[float, str] | None = None
+    for col in present:
+        table = _group_table(prof, col)
+        if len(table) < 2:
+            continue
+        cols = ["group", "customers", "share", "repeat_rate", "retention",
+                *[c for c in ("clv", "nps", "respondents") if c in table.columns]]
+        section.add(Table(K + "by." + col, table[cols], {c: K + "col." + c for c in cols},
+                          percent_columns=("share", "repeat_rate", "retention"),
+                          units={"clv": "currency", "customers": "count", "nps": "points"},
+                          translate_values=("group",), max_rows=MAX_GROUPS))
+        for outcome, label in (("repeat", "repeat_rate"), ("retained", "retention")):
+            res = chi_square(prof[col], prof[outcome])
+            if res is None:
+                continue
+            real = res["p"] < 0.05
+            tests.append({"descriptor": col, "outcome": label, **res, "significant": real})
+            section.add(Text(K + ("test_real" if real else "test_chance"), {
+                "by": K + "name." + col, "outcome": K + "col." + label, "chi2": f"{res['chi2']:.1f}",
+                "df": int(res["df"]), "p": "< 0.001" if res["p"] < 0.001 else f"= {res['p']:.3f}",
+                "n": f"{int(res['n']):,}"}, style="finding" if real else "note"))
+            if outcome == "repeat" and (best is None or res["chi2"] / max(res["df"], 1) > best[0]):
+                best = (res["chi2"] / max(res["df"], 1), col)
+    if not present:
+        section.add(Text(K + "no_descriptors", style="note"))
+    if best is not None:
+        table = _group_table(prof, best[1])
+        section.add(Chart("bar", K + "chart", table[["group", "repeat_rate", "retention"]], x="group",
+                          y=["repeat_rate", "retention"], translate_values=("group",),
+                          labels={"group": K + "name." + best[1], "repeat_rate": K + "col.repeat_rate",
+                                  "retention": K + "col.retention"},
+                          options={"percent_y": True}, note=K + "chart_note",
+                          note_kw={"by": K + "name." + best[1]}))
+    section.data = {"customers": n, "descriptors": present, "tests": tests}
+    return section

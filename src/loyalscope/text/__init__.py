@@ -1,0 +1,2 @@
+"""Free texts customers write (complaints, survey comments, feedback, reviews): tokens and the
+themes that separate groups of customers (:mod:`loyalscope.text.themes`)."""
