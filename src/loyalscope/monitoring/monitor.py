@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from loyalscope.config import AnalysisConfig, MonitorConfig
-from loyalscope.errors import ConfigError, LoyalscopeError
+from loyalscope.errors import ConfigError, InsufficientDataError, LoyalscopeError
 from loyalscope.i18n import t
 from loyalscope.metrics import REGISTRY
 from loyalscope.monitoring import alerts as al
@@ -210,8 +210,9 @@ def target_period(fr: Frame, at: str | date | None) -> date:
     complete = [p for p in fr.periods if periods.shift(p, fr.grain) <= fr.end]
     if at is None:
         if not complete:
-            raise ConfigError(t("monitoring.errors.no_full_period", end=fr.end.isoformat()),
-                              fix=t("monitoring.errors.no_full_period_fix"))
+            # too little data, not a wrong setting: the report skips its monitoring section
+            raise InsufficientDataError(t("monitoring.errors.no_full_period", end=fr.end.isoformat()),
+                                        fix=t("monitoring.errors.no_full_period_fix"))
         return complete[-1]
     p = periods.start_of(at, fr.grain) if isinstance(at, date) else periods.parse(at, fr.grain)
     if p not in complete:

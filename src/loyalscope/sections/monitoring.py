@@ -12,11 +12,12 @@ import pandas as pd
 
 from loyalscope.config import MonitorConfig
 from loyalscope.data.dataset import Dataset
+from loyalscope.i18n import has_key
 from loyalscope.monitoring import monitor
 from loyalscope.monitoring.alerts import RANK, Alert
 from loyalscope.monitoring.message import fmt
 from loyalscope.monitoring.monitor import MonitorResult, history
-from loyalscope.results import Chart, Number, Section, Table, Text
+from loyalscope.results import Chart, Number, Phrase, Section, Table, Text
 from loyalscope.sections.context import SectionContext
 
 SECTION_ID = "monitoring"
@@ -133,20 +134,23 @@ def _latest_table(result: MonitorResult) -> Table:
         "status": f"{K}.col.status"}, translate_values=("metric", "status"), max_rows=80)
 
 
-def _segment(dimension: str, value: object) -> str:
-    return f"{dimension} = {'-' if value is None else value}"
+def _segment(dimension: str, value: object, share: float | None = None) -> Phrase:
+    """"会员等级 = gold (69%)": the column's label in the reader's language, the value as in
+    the data."""
+    label: Phrase | str = Phrase(f"portrait.name.{dimension}") if has_key(f"portrait.name.{dimension}") \
+        else dimension
+    return Phrase(f"{K}.driver", {"dimension": label, "value": "-" if value is None else str(value),
+                                  "share": "" if share is None else f" ({share:.0%})"})
 
 
 def _alerts_table(alerts: list[Alert]) -> Table:
     rows = []
     for a in alerts:
-        drivers = "; ".join(
-            _segment(d.dimension, d.segment) + (f" ({d.share:.0%})" if d.share is not None else "")
-            for d in a.drivers)
+        drivers = [_segment(d.dimension, d.segment, d.share) for d in a.drivers]
         rows.append({
             "metric": f"metrics.{a.metric}.name",
-            "segment": "-" if a.segment is None else _segment(a.segment["dimension"],
-                                                              a.segment["value"]),
+            "segment": "-" if a.segment is None else [_segment(a.segment["dimension"],
+                                                               a.segment["value"])],
             "period": a.period, "value": fmt(a.metric, a.value),
             "expected": fmt(a.metric, a.expected),
             "range": f"{fmt(a.metric, a.low)} - {fmt(a.metric, a.high)}",
@@ -157,4 +161,4 @@ def _alerts_table(alerts: list[Alert]) -> Table:
         "metric": f"{K}.col.metric", "segment": f"{K}.col.segment", "period": f"{K}.col.period",
         "value": f"{K}.col.value", "expected": f"{K}.col.expected", "range": f"{K}.col.range",
         "severity": f"{K}.col.severity", "test": f"{K}.col.test", "drivers": f"{K}.col.drivers"},
-        translate_values=("metric", "severity", "test"), max_rows=60)
+        translate_values=("metric", "severity", "test", "segment", "drivers"), max_rows=60)
