@@ -115,7 +115,7 @@ def return_amount_rate(ds, ctx: MetricContext) -> ibis.Table:
     )
     r = _returns_without_order(ds, ctx)
     extra = None if r is None else r.group_by(keys(ctx)).aggregate(
-        more=f64(r.amount.fill_null(0.0).sum()))
+        more=money_sum(r.amount.fill_null(0.0)))
     return on_calendar(calendar(ds, ctx), _plus(agg, extra, ctx), ctx)
 
 

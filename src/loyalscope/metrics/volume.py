@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import ibis
 
-from loyalscope.metrics._base import calendar, f64, first_orders, keys, orders, windowed, with_group
+from loyalscope.metrics._base import (
+    calendar,
+    f64,
+    first_orders,
+    keys,
+    money_sum,
+    orders,
+    windowed,
+    with_group,
+)
 from loyalscope.metrics.registry import Metric, MetricContext, register
 
 
@@ -31,7 +40,7 @@ def orders_count(ds, ctx: MetricContext) -> ibis.Table:
 def revenue(ds, ctx: MetricContext) -> ibis.Table:
     """Sum of order amounts in the period (before returns)."""
     tx = orders(ds, ctx, "amount")
-    return _volume(ds, ctx, tx.group_by(keys(ctx)).aggregate(numerator=f64(tx.amount.sum())))
+    return _volume(ds, ctx, tx.group_by(keys(ctx)).aggregate(numerator=money_sum(tx.amount)))
 
 
 def buyers(ds, ctx: MetricContext) -> ibis.Table:
