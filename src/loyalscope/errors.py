@@ -63,13 +63,13 @@ class LoyalscopeError(Exception):
             text += f"\nFix: {self.fix}"
         return text
 
+    #: the type reported in ``--json``, the API and the job page; a subclass made for internal
+    #: use (a section's own error carrying catalogue keys) sets it to its documented parent
+    public_name: str | None = None
+
     def kind(self) -> str:
-        """The public error type: the nearest class defined in this module (a subclass made
-        elsewhere for internal use, such as a section's own error, reports as its parent)."""
-        for cls in type(self).__mro__:
-            if cls.__module__ == __name__:
-                return cls.__name__
-        return type(self).__name__
+        """The error type users and scripts see (``public_name``, else the class name)."""
+        return type(self).public_name or type(self).__name__
 
     def to_dict(self) -> dict[str, Any]:
         return {

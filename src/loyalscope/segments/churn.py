@@ -217,6 +217,8 @@ class ChurnWindowError(InsufficientDataError):
     arguments of the message and the fix, so that a report in another language than the
     configured one says it in its own language."""
 
+    public_name = "InsufficientDataError"
+
     def __init__(self, key: str, kw: dict[str, Any], fix_key: str, fix_kw: dict[str, Any]) -> None:
         super().__init__(t(key, **kw), fix=t(fix_key, **fix_kw))
         self.keys = (key, kw, fix_key, fix_kw)
