@@ -1,239 +1,301 @@
-"""Vectorised value parsing: amounts, dates and times, booleans, identifiers.
+"""Value parsing as Ibis expressions: amounts, dates and times, booleans, identifiers.
 
-Every parser takes a pandas Series and returns ``(values, bad)`` where ``bad`` marks the
-non-empty inputs that could not be read (empty inputs are NA and not bad). Text is handled
-with pandas string operations on Arrow-backed strings, so ten million rows take seconds.
-Columns that already carry the right type (Parquet, databases, frames) are not re-parsed.
+Every parser takes an Ibis column (text read from a file, or an already typed column from
+Parquet, a database or a frame) and returns a :class:`Parsed`: the canonical value, and the
+reason code and a short English detail tag when a present value cannot be used (empty inputs
+are NULL and not bad). The expressions compile to SQL, so parsing runs where the data is
+(DuckDB, Spark, PostgreSQL) and no row passes through Python.
 
 Supported spellings
 -------------------
-amounts   ``1,234.50``  ``¥1,200``  ``￥300元``  ``RMB 5``  ``$12``  ``(300)`` (= -300)  full-width digits
+amounts   ``1,234.50``  ``¥1,200``  ``￥300元``  ``RMB 5``  ``$12``  ``(300)`` (= -300)  full-width digits,
+          one currency (before and/or after the number, ``¥ ... 元`` counts as one)
 dates     ``2024-01-05``  ``2024/1/5``  ``2024.1.5``  ``2024年1月5日``  ``05/01/2024`` (day- or month-first,
-          see ``[data] dayfirst``)  ``20240105``, each optionally with a time ``10:30[:15[.123]]``
-          (``10时30分``) and an offset (``Z``, ``+08:00``: converted to ``[data] timezone``, stored naive);
-          Excel serial days (10,000 to 100,000: 1927 to 2173); epoch seconds (1e9 to 1e11) and milliseconds (1e11 to 1e14)
+          decided on the whole column, see :func:`date_order`)  ``20240105``, each optionally with a time
+          ``10:30[:15[.123]]`` (``10时30分``) and an offset (``Z``, ``+08:00``: converted to ``[data] timezone``,
+          stored naive; an offset drops fractions of a second); Excel serial days (10,000 to 100,000:
+          1927 to 2173); epoch seconds (1e9 to 1e11) and milliseconds (1e11 to 1e14)
 booleans  是/否 对/错 有/无 Y/N yes/no true/false T/F 1/0
+
+Strict values (quarantined with reason ``out_of_range`` or ``unparseable``): ``inf``, ``NaN``,
+``1e400`` and amounts of 1e15 or more; text between digits (``12元34``); two currencies
+(``USD1EUR2``, ``$5 EUR``); half parentheses (``(12``); years before 1900 or after 2200; a boolean
+column used as an amount (``wrong_type``).
 """
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from dataclasses import dataclass
 
-from loyalscope.errors import DataQualityError
-from loyalscope.i18n import t
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
 
-STR = "string[pyarrow]"
+MAX_AMOUNT = 1e15
+"""Largest absolute amount accepted: float64 still holds cents exactly below it."""
+MIN_YEAR, MAX_YEAR = 1900, 2200
+
+_FULL = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000\u2212\uffe5"
+_HALF = "".join(chr(c) for c in range(0x21, 0x7F)) + " -¥"
 _TRUE = ("是", "对", "有", "真", "y", "yes", "true", "t", "1", "1.0", "已", "✓")
 _FALSE = ("否", "错", "无", "假", "n", "no", "false", "f", "0", "0.0", "未", "✗")
-_BOOL = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
-_ISO_RE = r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"
-_YMD_RE = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?: \d{1,2}:\d{1,2}(?::\d{1,2})?)?"
-_DATE_RE = (
+_CUR_PRE = r"(¥|\$|€|£|RMB|CNY|USD|EUR|US\$|HK\$)"
+_CUR_SUF = r"(元|RMB|CNY|USD|EUR)"
+_NUM = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d*)?|\.\d+)([eE][-+]?\d{1,4})?"
+AMOUNT_RE = rf"(?i)^([-+]?)\s*(?:{_CUR_PRE}\s*)?([-+]?)\s*{_NUM}\s*(?:{_CUR_SUF})?(%?)$"
+_SIMPLE_NUM = r"^-?\d{1,15}(\.\d{1,9})?$"
+_NONFINITE = r"(?i)^[-+]?(inf|infinity|nan)$"
+DATE_RE = (
     r"^(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})"
-    r"(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d{1,9}))?)?)?"
-    r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?$"
+    r"(?: +(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d{1,9}))?)?)?"
+    r" *(Z|[+-]\d{2}(?::?\d{2})?)?$"
 )
+_ISO_FAST = r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$"
+DMY_RE = r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})(?:[ T].*)?$"
 
 
-def clean(s: pd.Series) -> pd.Series:
-    """Strings, NFKC-normalised where non-ASCII (full-width digits, ￥), stripped; "" -> NA.
+@dataclass(frozen=True)
+class Parsed:
+    """A parsed column: ``value`` (canonical type, NULL when empty or bad), ``reason``
+    (NULL, ``"unparseable"``, ``"out_of_range"`` or ``"wrong_type"``) and ``tag`` (a short
+    English explanation for the quarantine detail, NULL when ``reason`` is)."""
 
-    The result is marked (``attrs["ls_clean"]``) so that cleaning it again is free.
+    value: ir.Value
+    reason: ir.StringValue
+    tag: ir.StringValue
+
+
+_NULL_STR = ibis.null().cast("string")
+
+
+def _ok(value: ir.Value) -> Parsed:
+    return Parsed(value, _NULL_STR, _NULL_STR)
+
+
+def clean(s: ir.Value) -> ir.StringValue:
+    """Text, full-width forms folded to ASCII (``１２３`` -> ``123``, ``￥`` -> ``¥``), stripped;
+    ``""`` -> NULL."""
+    txt = s.cast("string").translate(_FULL, _HALF).strip()
+    return ibis.ifelse(txt == "", _NULL_STR, txt)
+
+
+def _is_text(s: ir.Value) -> bool:
+    return s.type().is_string()
+
+
+# ---- identifiers and labels ------------------------------------------------------------------
+def string(s: ir.Value) -> Parsed:
+    """Identifiers and labels: stripped text; integral floats lose their ``.0``."""
+    typ = s.type()
+    if typ.is_floating() or typ.is_decimal():
+        f = s.cast("float64")
+        integral = (f == f.floor()) & (f.abs() < 1e15)
+        txt = ibis.ifelse(integral, f.cast("int64").cast("string"), f.cast("string"))
+        return _ok(txt)
+    if typ.is_boolean():
+        return _ok(ibis.ifelse(s, "true", "false"))
+    return _ok(clean(s))
+
+
+# ---- numbers and money -----------------------------------------------------------------------
+def number(s: ir.Value, percent: bool = False) -> Parsed:
+    """Numbers and money: thousands separators, one currency, ``(negative)``, full width.
+
+    Values of ``MAX_AMOUNT`` (1e15) or more in absolute value, infinities and NaN are
+    ``out_of_range``; a boolean column is ``wrong_type``.
     """
-    if s.attrs.get("ls_clean"):
-        return s
-    out = s.astype(STR)
-    wide = out.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False)
-    if wide.any():
-        out = out.copy()
-        out[wide] = out[wide].astype(object).str.normalize("NFKC").astype(STR)
-    out = out.str.strip()
-    out = out.mask(out == "")
-    out.attrs["ls_clean"] = True
-    return out
-
-
-def parse_string(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Identifiers and labels: stripped strings; integral floats lose their ``.0``."""
-    if pd.api.types.is_float_dtype(s.dtype):
-        finite = s.dropna()
-        if len(finite) and np.all(np.mod(finite, 1) == 0):
-            s = s.astype("Int64")
-    out = clean(s)
-    return out.astype("string"), pd.Series(False, index=s.index)
-
-
-def parse_number(s: pd.Series, percent: bool = False) -> tuple[pd.Series, pd.Series]:
-    """Numbers and money: thousands separators, currency signs, (negatives), full width."""
-    if pd.api.types.is_bool_dtype(s.dtype):
-        s = s.astype("float64")
-    if pd.api.types.is_numeric_dtype(s.dtype):
-        return s.astype("float64"), pd.Series(False, index=s.index)
+    typ = s.type()
+    if typ.is_boolean():
+        reason = ibis.ifelse(s.notnull(), "wrong_type", _NULL_STR)
+        return Parsed(ibis.null().cast("float64"), reason,
+                      ibis.ifelse(s.notnull(), "a true/false column is not a number", _NULL_STR))
+    if typ.is_numeric():
+        v = s.cast("float64")
+        bad = v.notnull() & (v.isnan() | v.isinf() | (v.abs() >= MAX_AMOUNT))
+        return Parsed(ibis.ifelse(bad, ibis.null().cast("float64"), v),
+                      ibis.ifelse(bad, "out_of_range", _NULL_STR),
+                      ibis.ifelse(bad, "not finite or >= 1e15", _NULL_STR))
     txt = clean(s)
-    present = txt.notna()
-    txt = txt.str.replace("\u2212", "-", regex=False)
-    neg = txt.str.match(r"^\(.*\)$").fillna(False)
-    txt = txt.str.replace(r"RMB|CNY|USD|EUR|元|[¥$€£()\s]", "", regex=True)
-    grouped = txt.str.match(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$").fillna(False)
-    txt = txt.where(~grouped, txt.str.replace(",", "", regex=False))
-    pct = txt.str.endswith("%").fillna(False) if percent else pd.Series(False, index=s.index)
-    if percent:
-        txt = txt.str.rstrip("%")
-    num = pd.to_numeric(txt.astype(object), errors="coerce").astype("float64")
-    num = num.where(~neg, -num.abs())
-    num = num.where(~pct, num / 100.0)
-    return num, present & num.isna()
+    simple = txt.re_search(_SIMPLE_NUM)
+    paren = txt.re_search(r"^\(.*\)$")
+    core = ibis.ifelse(paren, txt.substr(1, txt.length() - 2).strip(), txt)
+    half = core.contains("(") | core.contains(")")
+    m = core.re_search(AMOUNT_RE)
+    sign1, pre, sign2 = core.re_extract(AMOUNT_RE, 1), core.re_extract(AMOUNT_RE, 2), core.re_extract(AMOUNT_RE, 3)
+    digits, expo = core.re_extract(AMOUNT_RE, 4), core.re_extract(AMOUNT_RE, 5)
+    suf, pct = core.re_extract(AMOUNT_RE, 6), core.re_extract(AMOUNT_RE, 7)
+    yuan_pre = pre.upper().isin(["¥", "RMB", "CNY"])
+    two_cur = (pre != "") & (suf != "") & ~((suf == "元") & yuan_pre) & (pre.upper() != suf.upper())
+    two_signs = (sign1 != "") & (sign2 != "")
+    neg = (sign1 == "-") | (sign2 == "-") | paren
+    mag = (digits.replace(",", "") + expo).try_cast("float64")
+    scale = (pct == "%").ifelse(0.01, 1.0)
+    parsed = ibis.ifelse(neg, -mag, mag) * scale
+    value = ibis.ifelse(simple, txt.try_cast("float64"), parsed)
+    pct_bad = (pct == "%") & (not percent)
+    ok_text = simple | (m & ~half & ~two_cur & ~two_signs & ~pct_bad)
+    finite = value.notnull() & ~value.isnan() & ~value.isinf() & (value.abs() < MAX_AMOUNT)
+    nonfinite = txt.re_search(_NONFINITE)
+    reason = (
+        ibis.cases(
+            (txt.isnull(), _NULL_STR),
+            (nonfinite, "out_of_range"),
+            (~ok_text, "unparseable"),
+            (~finite, "out_of_range"),
+            else_=_NULL_STR,
+        )
+    )
+    tag = ibis.cases(
+        (reason.isnull(), _NULL_STR),
+        (reason == "out_of_range", "not finite or >= 1e15"),
+        (half, "unmatched parenthesis"),
+        (two_cur, "two currencies"),
+        (pct_bad, "percent sign not allowed here"),
+        else_="not a number",
+    )
+    return Parsed(ibis.ifelse(reason.isnull() & txt.notnull(), value, ibis.null().cast("float64")),
+                  reason, tag)
 
 
-def parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """是/否, Y/N, true/false, 1/0 ... -> nullable boolean."""
-    if pd.api.types.is_bool_dtype(s.dtype):
-        return s.astype("boolean"), pd.Series(False, index=s.index)
-    txt = clean(s).str.lower()
-    out = txt.astype(object).map(_BOOL).astype("boolean")
-    return out, txt.notna() & out.isna()
+# ---- booleans --------------------------------------------------------------------------------
+def boolean(s: ir.Value) -> Parsed:
+    """是/否, Y/N, true/false, 1/0 ... -> boolean."""
+    typ = s.type()
+    if typ.is_boolean():
+        return _ok(s)
+    if typ.is_numeric():
+        v = s.cast("float64")
+        bad = v.notnull() & ~v.isin([0.0, 1.0])
+        return Parsed(ibis.ifelse(bad, ibis.null().cast("boolean"), v == 1.0),
+                      ibis.ifelse(bad, "unparseable", _NULL_STR),
+                      ibis.ifelse(bad, "not a yes/no value", _NULL_STR))
+    txt = clean(s).lower()
+    yes, no = txt.isin(list(_TRUE)), txt.isin(list(_FALSE))
+    bad = txt.notnull() & ~yes & ~no
+    value = ibis.cases((yes, True), (no, False), else_=ibis.null().cast("boolean"))
+    return Parsed(value, ibis.ifelse(bad, "unparseable", _NULL_STR),
+                  ibis.ifelse(bad, "not a yes/no value", _NULL_STR))
 
 
-def parse_datetime(
-    s: pd.Series,
-    *,
-    dayfirst: bool | None = None,
-    timezone: str = "UTC",
-    file: str | None = None,
-    column: str | None = None,
-) -> tuple[pd.Series, pd.Series]:
-    """Dates and times -> naive ``datetime64[us]`` wall-clock time in ``timezone``.
+# ---- dates and times -------------------------------------------------------------------------
+def date_parts(s: ir.Value) -> ir.StringValue:
+    """Date text normalised for :data:`DATE_RE` (Chinese units, ``T``, full width)."""
+    txt = clean(s)
+    txt = txt.re_replace(r"[年月]", "-").re_replace(r"[日号]", " ").re_replace(r"[时点分]", ":")
+    txt = txt.replace("秒", "").replace("T", " ").re_replace(r"\s+", " ").strip()
+    return txt.re_replace(r"[:\- ]+$", "")
 
-    Raises
-    ------
-    DataQualityError
-        ``dayfirst`` is None and the a/b/yyyy dates cannot be told apart (none has a part above
-        12 while some are ambiguous), or some are clearly day-first and others month-first.
+
+def datetime(s: ir.Value, dayfirst: bool, timezone: str, backend: str) -> Parsed:
+    """Dates and times -> naive timestamps, wall-clock time in ``timezone``.
+
+    ``dayfirst`` is the column's decided order (see :func:`date_order`) for a/b/yyyy dates.
+    Years outside 1900-2200 are ``out_of_range``.
     """
-    if isinstance(s.dtype, pd.DatetimeTZDtype):
-        return _naive(s.dt.tz_convert(timezone)), pd.Series(False, index=s.index)
-    if pd.api.types.is_datetime64_dtype(s.dtype):
-        return s.astype("datetime64[us]"), pd.Series(False, index=s.index)
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
-    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-        num = s.astype("float64")
-        _numeric_dates(num, num.notna(), out, timezone)
-        return out, num.notna() & out.isna()
-    txt = clean(s)
-    present = txt.notna()
-    iso = txt.str.fullmatch(_ISO_RE).fillna(False)
-    if iso.any():  # fast path: plain ISO dates without offsets, parsed in C
-        out[iso] = pd.to_datetime(txt[iso].astype(object), format="ISO8601", errors="coerce")
-    rest = present & ~iso
-    if not rest.any():
-        return out, present & out.isna()
-    txt = txt[rest]
-    cjk = txt.str.contains(r"[年月日号时点分秒]", regex=True).fillna(False)
-    if cjk.any():
-        txt = txt.copy()
-        txt[cjk] = (txt[cjk].str.replace(r"[年月]", "-", regex=True).str.replace(r"[日号]", " ", regex=True)
-                    .str.replace(r"[时点分]", ":", regex=True).str.replace("秒", "", regex=False)
-                    .str.replace(r"\s+", " ", regex=True).str.strip().str.rstrip(":-"))
-    ymd = txt.str.fullmatch(_YMD_RE).fillna(False)
-    if ymd.any():  # second fast path: 2024/1/5 [10:30[:15]] via strptime formats in C
-        _ymd_dates(txt[ymd].str.replace(r"[/.]", "-", regex=True), out)
-        txt = txt[~ymd | out.loc[txt.index].isna()]
-    is_num = txt.str.fullmatch(r"\d+(\.\d+)?").fillna(False)
-    if is_num.any():
-        _numeric_dates(pd.to_numeric(txt.where(is_num).astype(object), errors="coerce"), is_num, out,
-                       timezone)
-    parts = txt.where(~is_num).str.extract(_DATE_RE)
-    ok = parts[0].notna()
-    if ok.any():
-        _text_dates(parts[ok], txt[ok], out, dayfirst, timezone, file, column)
-    return out, present & out.isna()
+    typ = s.type()
+    if typ.is_timestamp() or typ.is_date():
+        ts = s.cast("timestamp")
+        if typ.is_timestamp() and typ.timezone is not None:  # type: ignore[attr-defined]
+            ts = to_zone(s.cast(dt.Timestamp(timezone="UTC")).cast("timestamp"), timezone, backend)
+        return _year_checked(ts, s.notnull())
+    if typ.is_boolean():
+        return Parsed(ibis.null().cast("timestamp"), ibis.ifelse(s.notnull(), "wrong_type", _NULL_STR),
+                      ibis.ifelse(s.notnull(), "a true/false column is not a date", _NULL_STR))
+    if typ.is_numeric():
+        return _year_checked(_numeric_date(s.cast("float64"), timezone, backend), s.notnull())
+    txt = date_parts(s)
+    fast = txt.re_search(_ISO_FAST)
+    g = [txt.re_extract(DATE_RE, i) for i in range(1, 9)]
+    a, b, c, hh, mi, ss, frac, off = g
+    matched = txt.re_search(DATE_RE)
+    ymd = a.length() == 4
+    dmy = (a.length() <= 2) & c.length().isin([2, 4])
+    year = ibis.ifelse(ymd, a, ibis.ifelse(c.length() == 4, c, ("20" + c)))
+    first_day = ibis.literal(bool(dayfirst))
+    month = ibis.ifelse(ymd, b, ibis.ifelse(first_day, b, a))
+    day = ibis.ifelse(ymd, c, ibis.ifelse(first_day, a, b))
+    text = (year.lpad(4, "0") + "-" + month.lpad(2, "0") + "-" + day.lpad(2, "0") + " "
+            + ibis.ifelse(hh == "", "00", hh.lpad(2, "0")) + ":"
+            + ibis.ifelse(mi == "", "00", mi.lpad(2, "0")) + ":"
+            + ibis.ifelse(ss == "", "00", ss.lpad(2, "0"))
+            + ibis.ifelse(frac == "", "", "." + frac.substr(0, 6)))
+    stamp = ibis.ifelse(matched & (ymd | dmy), text.try_cast("timestamp"),
+                        ibis.null().cast("timestamp"))
+    has_off = off != ""
+    digits = off.re_replace(r"[+:\-Z]", "").rpad(4, "0")
+    minutes = (digits.substr(0, 2).try_cast("int64") * 60 + digits.substr(2, 2).try_cast("int64"))
+    minutes = ibis.ifelse(off.startswith("-"), -minutes, minutes)
+    utc = (stamp.epoch_seconds() - minutes * 60).as_timestamp("s")
+    stamp = ibis.ifelse(has_off, to_zone(utc, timezone, backend), stamp)
+    isnum = txt.re_search(r"^\d+(\.\d+)?$")
+    numeric = _numeric_date(txt.try_cast("float64"), timezone, backend)
+    value = ibis.cases(
+        (fast, txt.try_cast("timestamp")),
+        (isnum, numeric),
+        else_=stamp,
+    )
+    return _year_checked(value, txt.notnull(), year_text=ibis.ifelse(matched & (ymd | dmy), year, ""))
 
 
-def _ymd_dates(txt: pd.Series, out: pd.Series) -> None:
-    colons = txt.str.count(":").to_numpy()
-    for n, fmt in ((2, "%Y-%m-%d %H:%M:%S"), (1, "%Y-%m-%d %H:%M"), (0, "%Y-%m-%d")):
-        sub = txt[colons == n]
-        if len(sub):
-            out.loc[sub.index] = pd.to_datetime(sub.astype(object), format=fmt, errors="coerce")
+def _numeric_date(num: ir.FloatingValue, timezone: str, backend: str) -> ir.TimestampValue:
+    """yyyymmdd, Excel serial days, epoch seconds or milliseconds (UTC, converted)."""
+    integral = num == num.floor()
+    ymd = integral & (num >= 19000101) & (num <= 22001231)
+    ymd_text = num.cast("int64").cast("string")
+    ymd_ts = (ymd_text.substr(0, 4) + "-" + ymd_text.substr(4, 2) + "-" + ymd_text.substr(6, 2)).try_cast(
+        "timestamp")
+    serial = ((num - 25569.0) * 86400.0).round().cast("int64").as_timestamp("s")
+    secs = to_zone(num.floor().cast("int64").as_timestamp("s"), timezone, backend)
+    millis = to_zone((num / 1000.0).floor().cast("int64").as_timestamp("s"), timezone, backend)
+    return ibis.cases(
+        (ymd, ymd_ts),
+        ((num >= 10_000) & (num < 100_000), serial),
+        ((num >= 1e9) & (num < 1e11), secs),
+        ((num >= 1e11) & (num < 1e14), millis),
+        else_=ibis.null().cast("timestamp"),
+    )
 
 
-def _numeric_dates(num: pd.Series, mask: pd.Series, out: pd.Series, tz: str) -> None:
-    num = num[mask.to_numpy()]
-    ymd = (num >= 19000101) & (num <= 21001231) & (np.mod(num, 1) == 0)
-    if ymd.any():
-        out.loc[num.index[ymd]] = pd.to_datetime(num[ymd].astype("int64").astype(str), format="%Y%m%d",
-                                                 errors="coerce")
-    serial = ~ymd & (num >= 10_000) & (num < 100_000)
-    if serial.any():
-        out.loc[num.index[serial]] = (pd.Timestamp("1899-12-30")
-                                      + pd.to_timedelta(num[serial] * 86400.0, unit="s").round("s"))
-    for lo, hi, unit in ((1e9, 1e11, "s"), (1e11, 1e14, "ms")):
-        m = ~ymd & (num >= lo) & (num < hi)
-        if m.any():
-            out.loc[num.index[m]] = _naive(pd.to_datetime(num[m], unit=unit, utc=True).dt.tz_convert(tz))
+def _year_checked(ts: ir.TimestampValue, present: ir.BooleanValue,
+                  year_text: ir.StringValue | None = None) -> Parsed:
+    year = ts.year()
+    bad_year = year.notnull() & ((year < MIN_YEAR) | (year > MAX_YEAR))
+    if year_text is not None:  # a text year that did not even reach the cast (e.g. 0001-02-30)
+        y = year_text.try_cast("int64")
+        bad_year = bad_year | (ts.isnull() & y.notnull() & ((y < MIN_YEAR) | (y > MAX_YEAR)))
+    reason = ibis.cases(
+        (~present, _NULL_STR),
+        (bad_year, "out_of_range"),
+        (ts.isnull(), "unparseable"),
+        else_=_NULL_STR,
+    )
+    tag = ibis.cases(
+        (reason == "out_of_range", f"year outside {MIN_YEAR}-{MAX_YEAR}"),
+        (reason == "unparseable", "not a date"),
+        else_=_NULL_STR,
+    )
+    return Parsed(ibis.ifelse(reason.isnull(), ts, ibis.null().cast("timestamp")), reason, tag)
 
 
-def _text_dates(
-    parts: pd.DataFrame, raw: pd.Series, out: pd.Series, dayfirst: bool | None, tz: str,
-    file: str | None, column: str | None,
-) -> None:
-    a, b, c = (pd.to_numeric(parts[i].astype(object)) for i in range(3))
-    ymd = (parts[0].str.len() == 4).fillna(False)
-    dmy = ~ymd & parts[2].str.len().isin([2, 4]).fillna(False)
-    year = a.where(ymd, c.where(parts[2].str.len() == 4, c + 2000))
-    if dmy.any():
-        dayfirst = _decide_dayfirst(a[dmy], b[dmy], raw[dmy], dayfirst, file, column)
-    first_is_day = dmy & bool(dayfirst)
-    month = b.where(ymd | first_is_day, a)
-    day = c.where(ymd, a.where(first_is_day, b))
-    frac = parts[6].fillna("0").str.pad(6, side="right", fillchar="0").str.slice(0, 6)
-    fields = pd.DataFrame({
-        "year": year.where(ymd | dmy), "month": month, "day": day,
-        "hour": pd.to_numeric(parts[3].astype(object)).fillna(0),
-        "minute": pd.to_numeric(parts[4].astype(object)).fillna(0),
-        "second": pd.to_numeric(parts[5].astype(object)).fillna(0),
-        "us": pd.to_numeric(frac.astype(object)),
-    })
-    stamp = pd.to_datetime(fields, errors="coerce")
-    off = parts[7]
-    has_off = off.notna()
-    if has_off.any():
-        o = off[has_off].str.replace(":", "", regex=False)
-        sign = np.where(o.str.startswith("-"), -1, 1)
-        digits = o.str.lstrip("+-").str.pad(4, side="right", fillchar="0").where(o != "Z", "0000")
-        minutes = sign * (pd.to_numeric(digits.str.slice(0, 2).astype(object)) * 60
-                          + pd.to_numeric(digits.str.slice(2, 4).astype(object)))
-        utc = stamp[has_off] - pd.to_timedelta(minutes, unit="m")
-        stamp[has_off] = _naive(utc.dt.tz_localize("UTC").dt.tz_convert(tz))
-    out.loc[parts.index] = stamp.astype("datetime64[us]")
+_TS, _TS_UTC = dt.Timestamp(), dt.Timestamp(timezone="UTC")
 
 
-def _decide_dayfirst(
-    a: pd.Series, b: pd.Series, raw: pd.Series, dayfirst: bool | None, file: str | None,
-    column: str | None,
-) -> bool:
-    if dayfirst is not None:
-        return dayfirst
-    day_ev, month_ev = a > 12, b > 12
-    if day_ev.any() and month_ev.any():
-        raise DataQualityError(
-            t("data.validate.mixed_dates", dayfirst=raw[day_ev].iloc[0], monthfirst=raw[month_ev].iloc[0]),
-            file=file, column=column, value=raw[day_ev].iloc[0], fix=t("data.validate.mixed_dates_fix"),
-        )
-    if day_ev.any():
-        return True
-    if month_ev.any():
-        return False
-    ambiguous = a != b
-    if ambiguous.any():
-        examples = ", ".join(list(dict.fromkeys(raw[ambiguous].head(50)))[:3])
-        raise DataQualityError(
-            t("data.validate.ambiguous_dates", examples=examples), file=file, column=column,
-            value=raw[ambiguous].iloc[0], fix=t("data.validate.ambiguous_dates_fix"),
-        )
-    return False
+@ibis.udf.scalar.builtin(name="timezone")
+def _duck_timezone(zone: str, ts: _TS_UTC) -> _TS:  # type: ignore[valid-type]
+    """DuckDB: a UTC instant as wall-clock time in ``zone``."""
 
 
-def _naive(s: pd.Series) -> pd.Series:
-    return s.dt.tz_localize(None).astype("datetime64[us]")
+@ibis.udf.scalar.builtin(name="from_utc_timestamp")
+def _spark_from_utc(ts: _TS, zone: str) -> _TS:  # type: ignore[valid-type]
+    """Spark: a UTC wall-clock time as wall-clock time in ``zone``."""
+
+
+def to_zone(utc: ir.TimestampValue, timezone: str, backend: str) -> ir.TimestampValue:
+    """Naive UTC timestamps -> naive wall-clock time in ``timezone``."""
+    if timezone.upper() in ("UTC", "ETC/UTC", "Z"):
+        return utc
+    if backend == "pyspark":
+        return _spark_from_utc(utc, timezone)
+    if backend == "duckdb":
+        return _duck_timezone(timezone, utc.cast(dt.Timestamp(timezone="UTC")))
+    return utc.cast(dt.Timestamp(timezone="UTC")).cast(dt.Timestamp(timezone=timezone)).cast("timestamp")
