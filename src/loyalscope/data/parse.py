@@ -57,8 +57,8 @@ DMY_RE = r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})(?:[ T].*)?$"
 @dataclass(frozen=True)
 class Parsed:
     """A parsed column: ``value`` (canonical type, NULL when empty or bad), ``reason``
-    (NULL, ``"unparseable"``, ``"out_of_range"`` or ``"wrong_type"``) and ``tag`` (a short
-    English explanation for the quarantine detail, NULL when ``reason`` is)."""
+    (NULL, ``"unparseable"``, ``"out_of_range"`` or ``"wrong_type"``) and ``tag`` (why: the suffix
+    of an i18n key ``data.validate.why_<tag>``, NULL when ``reason`` is)."""
 
     value: ir.Value
     reason: ir.StringValue
@@ -108,13 +108,13 @@ def number(s: ir.Value, percent: bool = False) -> Parsed:
     if typ.is_boolean():
         reason = ibis.ifelse(s.notnull(), "wrong_type", _NULL_STR)
         return Parsed(ibis.null().cast("float64"), reason,
-                      ibis.ifelse(s.notnull(), "a true/false column is not a number", _NULL_STR))
+                      ibis.ifelse(s.notnull(), "bool_type", _NULL_STR))
     if typ.is_numeric():
         v = s.cast("float64")
         bad = v.notnull() & (v.isnan() | v.isinf() | (v.abs() >= MAX_AMOUNT))
         return Parsed(ibis.ifelse(bad, ibis.null().cast("float64"), v),
                       ibis.ifelse(bad, "out_of_range", _NULL_STR),
-                      ibis.ifelse(bad, "not finite or >= 1e15", _NULL_STR))
+                      ibis.ifelse(bad, "not_finite", _NULL_STR))
     txt = clean(s)
     simple = txt.re_search(_SIMPLE_NUM)
     paren = txt.re_search(r"^\(.*\)$")
@@ -147,11 +147,11 @@ def number(s: ir.Value, percent: bool = False) -> Parsed:
     )
     tag = ibis.cases(
         (reason.isnull(), _NULL_STR),
-        (reason == "out_of_range", "not finite or >= 1e15"),
-        (half, "unmatched parenthesis"),
-        (two_cur, "two currencies"),
-        (pct_bad, "percent sign not allowed here"),
-        else_="not a number",
+        (reason == "out_of_range", "not_finite"),
+        (half, "paren"),
+        (two_cur, "two_currencies"),
+        (pct_bad, "percent"),
+        else_="not_number",
     )
     return Parsed(ibis.ifelse(reason.isnull() & txt.notnull(), value, ibis.null().cast("float64")),
                   reason, tag)
@@ -168,13 +168,13 @@ def boolean(s: ir.Value) -> Parsed:
         bad = v.notnull() & ~v.isin([0.0, 1.0])
         return Parsed(ibis.ifelse(bad, ibis.null().cast("boolean"), v == 1.0),
                       ibis.ifelse(bad, "unparseable", _NULL_STR),
-                      ibis.ifelse(bad, "not a yes/no value", _NULL_STR))
+                      ibis.ifelse(bad, "not_bool", _NULL_STR))
     txt = clean(s).lower()
     yes, no = txt.isin(list(_TRUE)), txt.isin(list(_FALSE))
     bad = txt.notnull() & ~yes & ~no
     value = ibis.cases((yes, True), (no, False), else_=ibis.null().cast("boolean"))
     return Parsed(value, ibis.ifelse(bad, "unparseable", _NULL_STR),
-                  ibis.ifelse(bad, "not a yes/no value", _NULL_STR))
+                  ibis.ifelse(bad, "not_bool", _NULL_STR))
 
 
 # ---- dates and times -------------------------------------------------------------------------
@@ -200,7 +200,7 @@ def datetime(s: ir.Value, dayfirst: bool, timezone: str, backend: str) -> Parsed
         return _year_checked(ts, s.notnull())
     if typ.is_boolean():
         return Parsed(ibis.null().cast("timestamp"), ibis.ifelse(s.notnull(), "wrong_type", _NULL_STR),
-                      ibis.ifelse(s.notnull(), "a true/false column is not a date", _NULL_STR))
+                      ibis.ifelse(s.notnull(), "bool_type", _NULL_STR))
     if typ.is_numeric():
         return _year_checked(_numeric_date(s.cast("float64"), timezone, backend), s.notnull())
     txt = date_parts(s)
@@ -270,8 +270,8 @@ def _year_checked(ts: ir.TimestampValue, present: ir.BooleanValue,
         else_=_NULL_STR,
     )
     tag = ibis.cases(
-        (reason == "out_of_range", f"year outside {MIN_YEAR}-{MAX_YEAR}"),
-        (reason == "unparseable", "not a date"),
+        (reason == "out_of_range", "year_range"),
+        (reason == "unparseable", "not_date"),
         else_=_NULL_STR,
     )
     return Parsed(ibis.ifelse(reason.isnull(), ts, ibis.null().cast("timestamp")), reason, tag)
@@ -299,3 +299,48 @@ def to_zone(utc: ir.TimestampValue, timezone: str, backend: str) -> ir.Timestamp
     if backend == "duckdb":
         return _duck_timezone(timezone, utc.cast(dt.Timestamp(timezone="UTC")))
     return utc.cast(dt.Timestamp(timezone="UTC")).cast(dt.Timestamp(timezone=timezone)).cast("timestamp")
+
+
+# ---- the date order of a whole column --------------------------------------------------------
+@dataclass(frozen=True)
+class DateOrder:
+    """Evidence on a/b/yyyy dates of one column: counts and the first example of each kind."""
+
+    day_first: int
+    month_first: int
+    ambiguous: int
+    day_example: tuple[str, int] | None
+    month_example: tuple[str, int] | None
+    ambiguous_examples: tuple[str, ...]
+
+
+def date_order(tbl: ir.Table, column: str, line: str = "_line") -> DateOrder:
+    """Count, over the whole column, the a/b/yyyy dates that only fit day-first (a > 12),
+    only month-first (b > 12) or both (a != b, both <= 12); one aggregate query in the engine."""
+    col = tbl[column]
+    if not col.type().is_string():
+        return DateOrder(0, 0, 0, None, None, ())
+    txt = date_parts(col)
+    a = txt.re_extract(DMY_RE, 1).try_cast("int64")
+    b = txt.re_extract(DMY_RE, 2).try_cast("int64")
+    m = txt.re_search(DMY_RE)
+    day = m & (a > 12) & (b <= 12)
+    mon = m & (b > 12) & (a <= 12)
+    amb = m & (a <= 12) & (b <= 12) & (a != b)
+    ln = tbl[line]
+    agg = tbl.aggregate(
+        nd=day.sum(), nm=mon.sum(), na=amb.sum(),
+        dl=ln.min(where=day), ml=ln.min(where=mon),
+        dv=col.argmin(ln, where=day), mv=col.argmin(ln, where=mon),
+        av=col.argmin(ln, where=amb),
+    ).execute().iloc[0]
+
+    def _n(v: object) -> int:
+        return 0 if v is None or v != v else int(v)  # type: ignore[call-overload]
+
+    return DateOrder(
+        _n(agg["nd"]), _n(agg["nm"]), _n(agg["na"]),
+        (str(agg["dv"]), _n(agg["dl"])) if _n(agg["nd"]) else None,
+        (str(agg["mv"]), _n(agg["ml"])) if _n(agg["nm"]) else None,
+        (str(agg["av"]),) if _n(agg["na"]) else (),
+    )
