@@ -1,26 +1,38 @@
-"""``load``: read, map, validate and upload user data; ``write_quarantine``.
+"""``load``: read, map and validate user data on the engine; ``write_quarantine``.
 
 >>> import loyalscope as ls
 >>> ds = ls.load("data/")                       # doctest: +SKIP
 >>> ds.quality.tables["transactions"].rows_quarantined   # doctest: +SKIP
+
+Every step is an engine expression: sources are read by the engine's readers
+(:mod:`loyalscope.data.sources`), parsed and checked per source
+(:mod:`loyalscope.data.validate`), then checked per table (:mod:`loyalscope.data.checks`). The
+accepted rows become the tables ``ls_<table>`` and the quarantine the table ``ls_quarantine`` on
+the same connection; only counts and a few example values come back to Python. Hooks for other
+packages: ``loyalscope.data.shapes.apply`` (when installed) runs on the accepted tables after the
+per-source checks and before the table-wide ones (see :func:`_shapes`).
 """
 
 from __future__ import annotations
 
+import csv
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 from ibis.backends import BaseBackend
 
 from loyalscope import engine
 from loyalscope.config import AnalysisConfig
-from loyalscope.data.dataset import Dataset, cast_frame
-from loyalscope.data.mapping import resolve
+from loyalscope.data import schema
+from loyalscope.data.checks import duplicate_key_rule, future_date_rule, negative_amount_rule
+from loyalscope.data.dataset import Dataset
 from loyalscope.data.quality import QUARANTINE_COLUMNS, QualityReport, TableReport
-from loyalscope.data.sources import RawTable, read_source
-from loyalscope.data.validate import LINE, SOURCE, check_table, parse_raw
+from loyalscope.data.sources import Source, read_source
+from loyalscope.data.validate import END, LINE, SRC, Parsed, parse_source
 from loyalscope.errors import SchemaError
 from loyalscope.i18n import t
 
@@ -28,6 +40,7 @@ from loyalscope.i18n import t
 _ORDER = ("customers", "transactions", "returns")
 _ORPHAN_KEYS = {"returns": ("order_id", "transactions", "order_id"),
                 "referrals": ("referrer_id", "customers", "customer_id")}
+_Q = ("_q_reason", "_q_column", "_q_value", "_q_detail")
 
 
 def load(
@@ -36,17 +49,18 @@ def load(
     con: BaseBackend | None = None,
     now: pd.Timestamp | None = None,
 ) -> Dataset:
-    """Read, map and validate ``sources``; upload the accepted rows to ``con``.
+    """Read, map and validate ``sources`` on ``con``; the accepted rows become its tables.
 
     Parameters
     ----------
     *sources
         Paths of files (CSV/TSV/xlsx/Parquet/JSON Lines/DuckDB), folders of them, a database
-        URL (``postgres://...``), or a dict ``{table: frame or path}`` (pandas, polars, pyarrow).
+        URL (``postgres://...``: read and validated in place), or a dict
+        ``{table: frame or path}`` (pandas, polars, pyarrow).
     config : AnalysisConfig or path, optional
         Settings (``[data]``, ``[mapping]``); a path is read with :meth:`AnalysisConfig.load`.
     con : ibis backend, optional
-        Where the canonical tables go; default an in-memory DuckDB.
+        The engine; default the database of a URL source, else an in-memory DuckDB.
     now : Timestamp, optional
         The "now" of the future-date check (default: the current time in ``[data] timezone``).
 
@@ -57,83 +71,156 @@ def load(
     """
     if not isinstance(config, AnalysisConfig):
         config = AnalysisConfig.load(config)
-    raws: list[RawTable] = []
+    if con is None:
+        urls = [s for s in sources if isinstance(s, str) and "://" in s]
+        con = engine.connect(urls[0]) if urls else engine.connect()
+        if urls:
+            con._ls_url = urls[0]  # type: ignore[attr-defined]
+    srcs: list[Source] = []
     for src in sources:
-        raws.extend(read_source(src, config))
-    if not raws:
+        srcs.extend(read_source(src, config, con))
+    if not srcs:
         raise SchemaError(t("data.sources.nothing"), fix=t("data.sources.nothing_fix"))
-    accepted, report = validate_sources(raws, config, now)
-    con = con or engine.connect()
-    tables = {}
-    for name, frame in accepted.items():
-        tables[name] = con.create_table(f"ls_{name}", cast_frame(name, frame), overwrite=True)
+    tables, report = validate_sources(con, srcs, config, now)
     return Dataset.from_tables(con, tables, config, report)
 
 
 def validate_sources(
-    raws: list[RawTable], config: AnalysisConfig, now: pd.Timestamp | None = None,
-) -> tuple[dict[str, pd.DataFrame], QualityReport]:
-    """Validate raw tables; returns accepted canonical frames per table and the report."""
+    con: BaseBackend, srcs: list[Source], config: AnalysisConfig, now: pd.Timestamp | None = None,
+) -> tuple[dict[str, ir.Table], QualityReport]:
+    """Validate sources on ``con``: the accepted tables ``ls_<table>`` and the report."""
     now = now if now is not None else pd.Timestamp.now(tz=config.data.timezone).tz_localize(None)
-    by_table: dict[str, list[RawTable]] = defaultdict(list)
-    for raw in raws:
-        assert raw.table is not None
-        by_table[raw.table].append(raw)
+    by_table: dict[str, list[tuple[int, Source]]] = defaultdict(list)
+    for i, src in enumerate(srcs):
+        by_table[src.table].append((i, src))
+    names = [s.name for s in srcs] + [t("data.validate.moved_source")]
     order = [n for n in _ORDER if n in by_table or n == "returns"]
     order += [n for n in by_table if n not in order]
     reports: dict[str, TableReport] = {}
-    accepted: dict[str, pd.DataFrame] = {}
-    quarantine: list[pd.DataFrame] = []
-    moved: pd.DataFrame | None = None
+    accepted: dict[str, ir.Table] = {}
+    qparts: list[tuple[str, ir.Table]] = []
+    moved: ir.Table | None = None
     for name in order:
         rep = TableReport(name)
-        frames = []
-        for raw in by_table.get(name, []):
-            mapping = resolve(name, list(raw.frame.columns), config.mapping.get(name),
-                              config.data.preset, raw.name)
-            checked = parse_raw(raw, name, mapping, config)
-            rep.sources.append(raw.name)
-            rep.mapping.update({k: v for k, v in mapping.items() if k not in rep.mapping})
-            rep.rows_read += raw.rows_read
-            rep.encoding = rep.encoding or raw.encoding
-            rep.notes.extend(f"{raw.name}: {n}" for n in checked.notes)
-            frames.append(checked.frame)
-            quarantine.append(checked.quarantine)
-            rep.reasons.update(checked.quarantine["reason"])
-        if name == "returns" and moved is not None and len(moved):
-            frames.append(moved)
-            rep.rows_read += len(moved)
-            rep.sources.append("transactions (negative amounts)")
-            rep.notes.append(t("data.validate.note_moved", count=len(moved)))
-        if not frames:
+        parts: list[ir.Table] = []
+        for i, src in by_table.get(name, []):
+            parsed = parse_source(con, src, i, config)
+            _note_source(rep, src, parsed)
+            qparts.append((name, parsed.table.filter(parsed.table._q_reason.notnull())))
+            keep = parsed.table.filter(parsed.table._q_reason.isnull())
+            parts.append(keep.select(*parsed.columns, LINE, END, SRC))
+        if name == "returns" and moved is not None:
+            n_moved = int(moved.count().execute())
+            if n_moved:
+                parts.append(moved)
+                rep.rows_read += n_moved
+                rep.sources.append(t("data.validate.moved_source"))
+                rep.notes.append(t("data.validate.note_moved", count=n_moved))
+        if not parts:
             continue
-        checked, made = check_table(name, frames, config, now)
+        tbl = _union(name, parts)
+        tbl, q = future_date_rule(tbl, name, config, now)
+        if q is not None:
+            qparts.append((name, q))
         if name == "transactions":
-            moved = made
-        quarantine.append(checked.quarantine)
-        rep.reasons.update(checked.quarantine["reason"])
-        rep.rows_accepted = len(checked.frame)
-        rep.rows_quarantined = sum(rep.reasons.values())
-        accepted[name] = checked.frame.drop(columns=[LINE, SOURCE])
+            tbl, q, moved = negative_amount_rule(tbl, config)
+            if q is not None:
+                qparts.append((name, q))
+        tbl, q = duplicate_key_rule(tbl, name)
+        if q is not None:
+            qparts.append((name, q))
+        cols = [c for c in tbl.columns if c not in (LINE, END, SRC)]
+        if moved is not None and name == "transactions":  # moved rows outlive the parsed tables
+            moved = con.create_table("ls_moved_returns", moved, overwrite=True)
+        accepted[name] = con.create_table(f"ls_{name}", tbl.select(*cols), overwrite=True)
+        rep.rows_accepted = int(accepted[name].count().execute())
         reports[name] = rep
+    quarantine = _quarantine(con, qparts, names)
+    counts = quarantine.group_by(["table", "reason"]).aggregate(n=quarantine.count()).execute()
+    for row in counts.itertuples():
+        if row.table in reports:
+            reports[row.table].reasons[row.reason] = int(row.n)
+    for rep in reports.values():
+        rep.rows_quarantined = sum(rep.reasons.values())
     _count_orphans(accepted, reports)
-    parts = [q for q in quarantine if len(q)]
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=QUARANTINE_COLUMNS)
-    return accepted, QualityReport(reports, frame[QUARANTINE_COLUMNS])
+    return accepted, QualityReport(reports, quarantine)
 
 
-def _count_orphans(accepted: dict[str, pd.DataFrame], reports: dict[str, TableReport]) -> None:
+def _note_source(rep: TableReport, src: Source, parsed: Parsed) -> None:
+    rep.sources.append(src.name)
+    rep.mapping.update({k: v for k, v in src.mapping.items() if k not in rep.mapping})
+    rep.rows_read += parsed.records
+    rep.encoding = rep.encoding or src.encoding
+    if src.lines is not None:
+        rep.lines_read = (rep.lines_read or 0) + src.lines
+        if src.multiline and src.multiline_example:
+            first, last = src.multiline_example
+            rep.multiline_records += src.multiline
+            rep.notes.append(f"{src.name}: " + t("data.validate.note_multiline", count=src.multiline,
+                                                 first=first, last=last))
+    rep.notes.extend(f"{src.name}: {n}" for n in parsed.notes)
+
+
+def _union(name: str, parts: list[ir.Table]) -> ir.Table:
+    """Union of sources with different column subsets; absent columns are typed NULLs."""
+    spec = schema.table(name)
+    cols: list[str] = []
+    for p in parts:
+        cols += [c for c in p.columns if c not in cols and c not in (LINE, END, SRC)]
+    types = {c: next(p[c].type() for p in parts if c in p.columns) for c in cols}
+    aligned = []
+    for p in parts:
+        aligned.append(p.select(
+            *[(p[c] if c in p.columns else ibis.null()).cast(
+                types[c] if not spec.allows(c) else _ibis_type(spec.column(c).dtype)).name(c)
+              for c in cols],
+            p[LINE].cast("int64").name(LINE), p[END].cast("int64").name(END),
+            p[SRC].cast("int64").name(SRC)))
+    out = aligned[0]
+    for p in aligned[1:]:
+        out = out.union(p)
+    return out
+
+
+def _ibis_type(dtype: str) -> str:
+    return "timestamp" if dtype == "date" else dtype
+
+
+def _quarantine(con: BaseBackend, parts: list[tuple[str, ir.Table]], names: list[str]) -> ir.Table:
+    """All quarantined rows as one engine table ``ls_quarantine``."""
+    shaped = []
+    for table, p in parts:
+        src_name = ibis.cases(*[(p[SRC] == i, n) for i, n in enumerate(names)],
+                              else_=ibis.null().cast("string"))
+        shaped.append(p.select(
+            table=ibis.literal(table), source_file=src_name,
+            line=p[LINE].cast("int64"), column=p._q_column.cast("string"),
+            value=p._q_value.cast("string"), reason=p._q_reason.cast("string"),
+            detail=p._q_detail.cast("string")))
+    if not shaped:
+        empty = pd.DataFrame({c: pd.Series(dtype="int64" if c == "line" else "string")
+                              for c in QUARANTINE_COLUMNS})
+        return con.create_table("ls_quarantine", ibis.memtable(empty), overwrite=True)
+    out = shaped[0]
+    for p in shaped[1:]:
+        out = out.union(p)
+    return con.create_table("ls_quarantine", out, overwrite=True)
+
+
+def _count_orphans(accepted: dict[str, ir.Table], reports: dict[str, TableReport]) -> None:
     """Accepted rows that point at a customer (order) absent from customers (transactions)."""
-    for name, frame in accepted.items():
+    for name, tbl in accepted.items():
         col, parent, pcol = _ORPHAN_KEYS.get(name, ("customer_id", "customers", "customer_id"))
-        if name == parent or col not in frame.columns or parent not in accepted:
+        if name == parent or col not in tbl.columns or parent not in accepted:
             continue
-        known = accepted[parent][pcol]
-        reports[name].orphans = int((~frame[col].isin(known)).sum())
+        known = accepted[parent].select(_k=accepted[parent][pcol])
+        orphans = tbl.anti_join(known, tbl[col] == known._k)
+        reports[name].orphans = int(orphans.count().execute())
 
 
 def write_quarantine(report: QualityReport, path: str | Path) -> Path:
-    """Write the quarantine as CSV in UTF-8 with BOM (so Excel shows Chinese correctly).
+    """Write the quarantine as CSV in UTF-8 with BOM (so Excel shows Chinese correctly),
+    streamed from the engine in Arrow batches.
 
     ``path`` may be a folder (then ``quarantine.csv`` inside it) or a file name.
     """
@@ -141,7 +228,18 @@ def write_quarantine(report: QualityReport, path: str | Path) -> Path:
     if p.is_dir() or not p.suffix:
         p.mkdir(parents=True, exist_ok=True)
         p = p / "quarantine.csv"
-    report.quarantine.to_csv(p, index=False, encoding="utf-8-sig")
+    with p.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(QUARANTINE_COLUMNS)
+        q = report.quarantine_table
+        if q is None:
+            for row in report.quarantine.itertuples(index=False):
+                writer.writerow(["" if v is None or v != v else v for v in row])
+            return p
+        ordered = q.order_by([q.table, q.source_file, q.line]).select(*QUARANTINE_COLUMNS)
+        for batch in ordered.to_pyarrow_batches(chunk_size=100_000):
+            cols = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+            writer.writerows(["" if v is None else v for v in row] for row in zip(*cols, strict=True))
     return p
 
 

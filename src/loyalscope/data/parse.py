@@ -84,7 +84,21 @@ def _is_text(s: ir.Value) -> bool:
 
 
 # ---- identifiers and labels ------------------------------------------------------------------
-def string(s: ir.Value) -> Parsed:
+def string(tbl: ir.Table, col: str, out: str) -> ir.Table:
+    """Identifiers and labels: stripped text; integral floats lose their ``.0``."""
+    return _put(tbl, out, _string(tbl[col]))
+
+
+def boolean(tbl: ir.Table, col: str, out: str) -> ir.Table:
+    """是/否, Y/N, true/false, 1/0 ... -> boolean."""
+    return _put(tbl, out, _boolean(tbl[col]))
+
+
+def _put(tbl: ir.Table, out: str, p: Parsed) -> ir.Table:
+    return tbl.mutate(**{out: p.value, f"{out}__r": p.reason, f"{out}__g": p.tag})
+
+
+def _string(s: ir.Value) -> Parsed:
     """Identifiers and labels: stripped text; integral floats lose their ``.0``."""
     typ = s.type()
     if typ.is_floating() or typ.is_decimal():
@@ -98,67 +112,86 @@ def string(s: ir.Value) -> Parsed:
 
 
 # ---- numbers and money -----------------------------------------------------------------------
-def number(s: ir.Value, percent: bool = False) -> Parsed:
+def number(tbl: ir.Table, col: str, out: str, percent: bool = False) -> ir.Table:
     """Numbers and money: thousands separators, one currency, ``(negative)``, full width.
 
-    Values of ``MAX_AMOUNT`` (1e15) or more in absolute value, infinities and NaN are
-    ``out_of_range``; a boolean column is ``wrong_type``.
+    Adds ``out`` (float64), ``out__r`` (reason) and ``out__g`` (tag) to ``tbl``. Values of
+    ``MAX_AMOUNT`` (1e15) or more in absolute value, infinities and NaN are ``out_of_range``; a
+    boolean column is ``wrong_type``. Computed in stages (each a projection) so that the SQL
+    stays linear in size.
     """
+    s = tbl[col]
     typ = s.type()
     if typ.is_boolean():
-        reason = ibis.ifelse(s.notnull(), "wrong_type", _NULL_STR)
-        return Parsed(ibis.null().cast("float64"), reason,
-                      ibis.ifelse(s.notnull(), "bool_type", _NULL_STR))
+        return tbl.mutate(**{out: ibis.null().cast("float64"),
+                             f"{out}__r": ibis.ifelse(s.notnull(), "wrong_type", _NULL_STR),
+                             f"{out}__g": ibis.ifelse(s.notnull(), "bool_type", _NULL_STR)})
     if typ.is_numeric():
-        v = s.cast("float64")
+        tbl = tbl.mutate(**{f"{out}__f": s.cast("float64")})
+        v = tbl[f"{out}__f"]
         bad = v.notnull() & (v.isnan() | v.isinf() | (v.abs() >= MAX_AMOUNT))
-        return Parsed(ibis.ifelse(bad, ibis.null().cast("float64"), v),
-                      ibis.ifelse(bad, "out_of_range", _NULL_STR),
-                      ibis.ifelse(bad, "not_finite", _NULL_STR))
-    txt = clean(s)
-    simple = txt.re_search(_SIMPLE_NUM)
+        return tbl.mutate(**{out: ibis.ifelse(bad, ibis.null().cast("float64"), v),
+                             f"{out}__r": ibis.ifelse(bad, "out_of_range", _NULL_STR),
+                             f"{out}__g": ibis.ifelse(bad, "not_finite", _NULL_STR)}).drop(
+            f"{out}__f")
+    k = f"{out}__"
+    tbl = tbl.mutate(**{k + "t": clean(s)})
+    txt = tbl[k + "t"]
     paren = txt.re_search(r"^\(.*\)$")
-    core = ibis.ifelse(paren, txt.substr(1, txt.length() - 2).strip(), txt)
-    half = core.contains("(") | core.contains(")")
-    m = core.re_search(AMOUNT_RE)
-    sign1, pre, sign2 = core.re_extract(AMOUNT_RE, 1), core.re_extract(AMOUNT_RE, 2), core.re_extract(AMOUNT_RE, 3)
-    digits, expo = core.re_extract(AMOUNT_RE, 4), core.re_extract(AMOUNT_RE, 5)
-    suf, pct = core.re_extract(AMOUNT_RE, 6), core.re_extract(AMOUNT_RE, 7)
+    tbl = tbl.mutate(**{k + "simple": txt.re_search(_SIMPLE_NUM), k + "paren": paren,
+                        k + "nonfinite": txt.re_search(_NONFINITE)})
+    tbl = tbl.mutate(**{k + "core": ibis.ifelse(tbl[k + "paren"],
+                                                 txt.substr(1, txt.length() - 2).strip(), txt)})
+    core = tbl[k + "core"]
+    tbl = tbl.mutate(**{k + "half": core.contains("(") | core.contains(")"),
+                        k + "m": core.re_search(AMOUNT_RE),
+                        **{k + f"g{i}": core.re_extract(AMOUNT_RE, i) for i in range(1, 8)}})
+    g = {i: tbl[k + f"g{i}"] for i in range(1, 8)}
+    pre, suf, pct = g[2], g[6], g[7]
     yuan_pre = pre.upper().isin(["¥", "RMB", "CNY"])
-    two_cur = (pre != "") & (suf != "") & ~((suf == "元") & yuan_pre) & (pre.upper() != suf.upper())
-    two_signs = (sign1 != "") & (sign2 != "")
-    neg = (sign1 == "-") | (sign2 == "-") | paren
-    mag = (digits.replace(",", "") + expo).try_cast("float64")
-    scale = (pct == "%").ifelse(0.01, 1.0)
-    parsed = ibis.ifelse(neg, -mag, mag) * scale
-    value = ibis.ifelse(simple, txt.try_cast("float64"), parsed)
-    pct_bad = (pct == "%") & (not percent)
-    ok_text = simple | (m & ~half & ~two_cur & ~two_signs & ~pct_bad)
+    tbl = tbl.mutate(**{
+        k + "two_cur": (pre != "") & (suf != "") & ~((suf == "元") & yuan_pre)
+        & (pre.upper() != suf.upper()),
+        k + "two_signs": (g[1] != "") & (g[3] != ""),
+        k + "neg": (g[1] == "-") | (g[3] == "-") | tbl[k + "paren"],
+        k + "mag": (g[4].replace(",", "") + g[5]).try_cast("float64"),
+        k + "pct_bad": (pct == "%") & (not percent),
+        k + "scale": (pct == "%").ifelse(0.01, 1.0),
+        k + "st": txt.try_cast("float64"),
+    })
+    mag = tbl[k + "mag"]
+    tbl = tbl.mutate(**{
+        k + "value": ibis.ifelse(tbl[k + "simple"], tbl[k + "st"],
+                                 ibis.ifelse(tbl[k + "neg"], -mag, mag) * tbl[k + "scale"]),
+        k + "ok": tbl[k + "simple"] | (tbl[k + "m"] & ~tbl[k + "half"] & ~tbl[k + "two_cur"]
+                                       & ~tbl[k + "two_signs"] & ~tbl[k + "pct_bad"]),
+    })
+    value = tbl[k + "value"]
     finite = value.notnull() & ~value.isnan() & ~value.isinf() & (value.abs() < MAX_AMOUNT)
-    nonfinite = txt.re_search(_NONFINITE)
-    reason = (
-        ibis.cases(
-            (txt.isnull(), _NULL_STR),
-            (nonfinite, "out_of_range"),
-            (~ok_text, "unparseable"),
-            (~finite, "out_of_range"),
-            else_=_NULL_STR,
-        )
-    )
-    tag = ibis.cases(
-        (reason.isnull(), _NULL_STR),
-        (reason == "out_of_range", "not_finite"),
-        (half, "paren"),
-        (two_cur, "two_currencies"),
-        (pct_bad, "percent"),
-        else_="not_number",
-    )
-    return Parsed(ibis.ifelse(reason.isnull() & txt.notnull(), value, ibis.null().cast("float64")),
-                  reason, tag)
+    tbl = tbl.mutate(**{k + "r": ibis.cases(
+        (txt.isnull(), _NULL_STR),
+        (tbl[k + "nonfinite"], "out_of_range"),
+        (~tbl[k + "ok"], "unparseable"),
+        (~finite, "out_of_range"),
+        else_=_NULL_STR,
+    )})
+    reason = tbl[k + "r"]
+    tbl = tbl.mutate(**{
+        f"{out}__g": ibis.cases(
+            (reason.isnull(), _NULL_STR),
+            (reason == "out_of_range", "not_finite"),
+            (tbl[k + "half"], "paren"),
+            (tbl[k + "two_cur"], "two_currencies"),
+            (tbl[k + "pct_bad"], "percent"),
+            else_="not_number"),
+        out: ibis.ifelse(reason.isnull() & txt.notnull(), value, ibis.null().cast("float64")),
+    })
+    tmp = [c for c in tbl.columns if c.startswith(k) and c not in (f"{out}__g", f"{out}__r")]
+    return tbl.drop(*tmp)
 
 
 # ---- booleans --------------------------------------------------------------------------------
-def boolean(s: ir.Value) -> Parsed:
+def _boolean(s: ir.Value) -> Parsed:
     """是/否, Y/N, true/false, 1/0 ... -> boolean."""
     typ = s.type()
     if typ.is_boolean():
@@ -186,55 +219,72 @@ def date_parts(s: ir.Value) -> ir.StringValue:
     return txt.re_replace(r"[:\- ]+$", "")
 
 
-def datetime(s: ir.Value, dayfirst: bool, timezone: str, backend: str) -> Parsed:
+def datetime(tbl: ir.Table, col: str, out: str, dayfirst: bool, timezone: str,
+             backend: str) -> ir.Table:
     """Dates and times -> naive timestamps, wall-clock time in ``timezone``.
 
-    ``dayfirst`` is the column's decided order (see :func:`date_order`) for a/b/yyyy dates.
-    Years outside 1900-2200 are ``out_of_range``.
+    Adds ``out``, ``out__r``, ``out__g``. ``dayfirst`` is the column's decided order (see
+    :func:`date_order`) for a/b/yyyy dates. Years outside 1900-2200 are ``out_of_range``.
     """
+    s = tbl[col]
     typ = s.type()
+    k = f"{out}__"
     if typ.is_timestamp() or typ.is_date():
         ts = s.cast("timestamp")
         if typ.is_timestamp() and typ.timezone is not None:  # type: ignore[attr-defined]
             ts = to_zone(s.cast(dt.Timestamp(timezone="UTC")).cast("timestamp"), timezone, backend)
-        return _year_checked(ts, s.notnull())
+        tbl = tbl.mutate(**{k + "ts": ts, k + "present": s.notnull()})
+        return _year_checked(tbl, out)
     if typ.is_boolean():
-        return Parsed(ibis.null().cast("timestamp"), ibis.ifelse(s.notnull(), "wrong_type", _NULL_STR),
-                      ibis.ifelse(s.notnull(), "bool_type", _NULL_STR))
+        return tbl.mutate(**{out: ibis.null().cast("timestamp"),
+                             f"{out}__r": ibis.ifelse(s.notnull(), "wrong_type", _NULL_STR),
+                             f"{out}__g": ibis.ifelse(s.notnull(), "bool_type", _NULL_STR)})
     if typ.is_numeric():
-        return _year_checked(_numeric_date(s.cast("float64"), timezone, backend), s.notnull())
-    txt = date_parts(s)
-    fast = txt.re_search(_ISO_FAST)
-    g = [txt.re_extract(DATE_RE, i) for i in range(1, 9)]
-    a, b, c, hh, mi, ss, frac, off = g
-    matched = txt.re_search(DATE_RE)
-    ymd = a.length() == 4
-    dmy = (a.length() <= 2) & c.length().isin([2, 4])
-    year = ibis.ifelse(ymd, a, ibis.ifelse(c.length() == 4, c, ("20" + c)))
-    first_day = ibis.literal(bool(dayfirst))
-    month = ibis.ifelse(ymd, b, ibis.ifelse(first_day, b, a))
-    day = ibis.ifelse(ymd, c, ibis.ifelse(first_day, a, b))
-    text = (year.lpad(4, "0") + "-" + month.lpad(2, "0") + "-" + day.lpad(2, "0") + " "
+        tbl = tbl.mutate(**{k + "num": s.cast("float64"), k + "present": s.notnull()})
+        tbl = tbl.mutate(**{k + "ts": _numeric_date(tbl[k + "num"], timezone, backend)})
+        return _year_checked(tbl, out)
+    tbl = tbl.mutate(**{k + "t": date_parts(s)})
+    txt = tbl[k + "t"]
+    tbl = tbl.mutate(**{k + "fast": txt.re_search(_ISO_FAST), k + "matched": txt.re_search(DATE_RE),
+                        k + "isnum": txt.re_search(r"^\d+(\.\d+)?$"), k + "present": txt.notnull(),
+                        k + "num": txt.try_cast("float64"),
+                        **{k + f"g{i}": txt.re_extract(DATE_RE, i) for i in range(1, 9)}})
+    a, b, c, hh, mi, ss, frac, off = (tbl[k + f"g{i}"] for i in range(1, 9))
+    tbl = tbl.mutate(**{k + "ymd": a.length() == 4,
+                        k + "dmy": (a.length() <= 2) & c.length().isin([2, 4])})
+    ymd, first_day = tbl[k + "ymd"], ibis.literal(bool(dayfirst))
+    tbl = tbl.mutate(**{
+        k + "year": ibis.ifelse(ymd, a, ibis.ifelse(c.length() == 4, c, ("20" + c))),
+        k + "month": ibis.ifelse(ymd, b, ibis.ifelse(first_day, b, a)),
+        k + "day": ibis.ifelse(ymd, c, ibis.ifelse(first_day, a, b)),
+        k + "digits": off.re_replace(r"[+:\-Z]", "").rpad(4, "0"),
+        k + "valid": tbl[k + "matched"] & (ymd | tbl[k + "dmy"]),
+    })
+    text = (tbl[k + "year"].lpad(4, "0") + "-" + tbl[k + "month"].lpad(2, "0") + "-"
+            + tbl[k + "day"].lpad(2, "0") + " "
             + ibis.ifelse(hh == "", "00", hh.lpad(2, "0")) + ":"
             + ibis.ifelse(mi == "", "00", mi.lpad(2, "0")) + ":"
             + ibis.ifelse(ss == "", "00", ss.lpad(2, "0"))
             + ibis.ifelse(frac == "", "", "." + frac.substr(0, 6)))
-    stamp = ibis.ifelse(matched & (ymd | dmy), text.try_cast("timestamp"),
-                        ibis.null().cast("timestamp"))
-    has_off = off != ""
-    digits = off.re_replace(r"[+:\-Z]", "").rpad(4, "0")
+    digits = tbl[k + "digits"]
     minutes = (digits.substr(0, 2).try_cast("int64") * 60 + digits.substr(2, 2).try_cast("int64"))
-    minutes = ibis.ifelse(off.startswith("-"), -minutes, minutes)
-    utc = (stamp.epoch_seconds() - minutes * 60).as_timestamp("s")
-    stamp = ibis.ifelse(has_off, to_zone(utc, timezone, backend), stamp)
-    isnum = txt.re_search(r"^\d+(\.\d+)?$")
-    numeric = _numeric_date(txt.try_cast("float64"), timezone, backend)
-    value = ibis.cases(
-        (fast, txt.try_cast("timestamp")),
-        (isnum, numeric),
-        else_=stamp,
-    )
-    return _year_checked(value, txt.notnull(), year_text=ibis.ifelse(matched & (ymd | dmy), year, ""))
+    tbl = tbl.mutate(**{
+        k + "stamp": ibis.ifelse(tbl[k + "valid"], text.try_cast("timestamp"),
+                                 ibis.null().cast("timestamp")),
+        k + "min": ibis.ifelse(off.startswith("-"), -minutes, minutes),
+        k + "ndate": _numeric_date(tbl[k + "num"], timezone, backend),
+    })
+    stamp = tbl[k + "stamp"]
+    utc = (stamp.epoch_seconds() - tbl[k + "min"] * 60).as_timestamp("s")
+    tbl = tbl.mutate(**{
+        k + "ts": ibis.cases(
+            (tbl[k + "fast"], txt.try_cast("timestamp")),
+            (tbl[k + "isnum"], tbl[k + "ndate"]),
+            (off != "", to_zone(utc, timezone, backend)),
+            else_=stamp),
+        k + "ytext": ibis.ifelse(tbl[k + "valid"], tbl[k + "year"], ""),
+    })
+    return _year_checked(tbl, out, year_text=k + "ytext")
 
 
 def _numeric_date(num: ir.FloatingValue, timezone: str, backend: str) -> ir.TimestampValue:
@@ -256,25 +306,29 @@ def _numeric_date(num: ir.FloatingValue, timezone: str, backend: str) -> ir.Time
     )
 
 
-def _year_checked(ts: ir.TimestampValue, present: ir.BooleanValue,
-                  year_text: ir.StringValue | None = None) -> Parsed:
-    year = ts.year()
+def _year_checked(tbl: ir.Table, out: str, year_text: str | None = None) -> ir.Table:
+    k = f"{out}__"
+    ts, present = tbl[k + "ts"], tbl[k + "present"]
+    tbl = tbl.mutate(**{k + "year_": ts.year()})
+    year = tbl[k + "year_"]
     bad_year = year.notnull() & ((year < MIN_YEAR) | (year > MAX_YEAR))
     if year_text is not None:  # a text year that did not even reach the cast (e.g. 0001-02-30)
-        y = year_text.try_cast("int64")
+        y = tbl[year_text].try_cast("int64")
         bad_year = bad_year | (ts.isnull() & y.notnull() & ((y < MIN_YEAR) | (y > MAX_YEAR)))
-    reason = ibis.cases(
+    tbl = tbl.mutate(**{f"{out}__r": ibis.cases(
         (~present, _NULL_STR),
         (bad_year, "out_of_range"),
         (ts.isnull(), "unparseable"),
         else_=_NULL_STR,
-    )
-    tag = ibis.cases(
-        (reason == "out_of_range", "year_range"),
-        (reason == "unparseable", "not_date"),
-        else_=_NULL_STR,
-    )
-    return Parsed(ibis.ifelse(reason.isnull(), ts, ibis.null().cast("timestamp")), reason, tag)
+    )})
+    reason = tbl[f"{out}__r"]
+    tbl = tbl.mutate(**{
+        f"{out}__g": ibis.cases((reason == "out_of_range", "year_range"),
+                                (reason == "unparseable", "not_date"), else_=_NULL_STR),
+        out: ibis.ifelse(reason.isnull(), ts, ibis.null().cast("timestamp")),
+    })
+    tmp = [c for c in tbl.columns if c.startswith(k) and c not in (f"{out}__g", f"{out}__r")]
+    return tbl.drop(*tmp)
 
 
 _TS, _TS_UTC = dt.Timestamp(), dt.Timestamp(timezone="UTC")

@@ -47,12 +47,14 @@ def read_lines(con: BaseBackend, path: Path) -> ir.Table:
             con.raw_sql(
                 f"CREATE TEMP TABLE {name} AS SELECT text FROM read_csv({_sql_str(str(path))}, "
                 f"columns={{'text': 'VARCHAR'}}, header=false, delim={_sql_str(_SEP)}, quote='', "
-                f"escape='', auto_detect=false, strict_mode=false, max_line_size={MAX_LINE_BYTES})"
+                f"escape='', auto_detect=false, strict_mode=false, "
+                f"max_line_size={MAX_LINE_BYTES})"
             )
         except Exception as exc:  # duckdb raises InvalidInputException and friends
             raise SchemaError(t("data.sources.engine_read", error=str(exc).splitlines()[0]),
                               file=str(path), fix=t("data.sources.engine_read_fix")) from exc
-        return con.sql(f"SELECT CAST(rowid + 1 AS BIGINT) AS _line, coalesce(text, '') AS text "
+        return con.sql(f"SELECT CAST(rowid + 1 AS BIGINT) AS _line, "
+                       f"regexp_replace(coalesce(text, ''), '\\r$', '') AS text "
                        f"FROM {name}")
     if con.name == "pyspark":
         session = con._session  # type: ignore[attr-defined]

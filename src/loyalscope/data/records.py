@@ -18,8 +18,9 @@ The rule (records vs lines)
 - Otherwise nothing is swallowed: the opener is quarantined as ``unbalanced_quote`` ("quoted
   field spans lines 3-5: unbalanced quote?"), the closer too, and every line in between is
   read as its own record. An opener with no closer ("never closed") is quarantined alone.
-- A structural column holding the delimiter or a line break is quarantined
-  (``separator_in_value``); a line with the wrong number of fields or a quote inside an
+- A structural column holding a line break, or (ids, dates, booleans) the delimiter, is
+  quarantined (``separator_in_value``); in a number the delimiter can only be a thousands
+  separator (``"1,200"``), which the number parser checks; a line with the wrong number of fields or a quote inside an
   unquoted field is ``malformed_line``; a blank line is ``empty_row``.
 
 Every physical line after the header belongs to exactly one record, so
@@ -75,7 +76,8 @@ def _unquote(f: ir.StringValue) -> ir.StringValue:
     return ibis.ifelse(q, f.substr(1, f.length() - 2).replace('""', '"'), f)
 
 
-def csv_records(lines: ir.Table, header: list[str], delim: str, structural: set[str]) -> Records:
+def csv_records(lines: ir.Table, header: list[str], delim: str, structural: set[str],
+                numeric: frozenset[str] = frozenset()) -> Records:
     """Records of a delimited text file from its physical ``lines`` (header = line 1)."""
     width = len(header)
     body = lines.filter(lines._line > 1)
@@ -91,24 +93,32 @@ def csv_records(lines: ir.Table, header: list[str], delim: str, structural: set[
         recs = body.select(_line=body._line, _line_end=body._line, text=body.text,
                            _odd=ibis.literal(False), _why0=null_s, _first=null_i, _last=null_i)
     arr, ok_quotes = _split(recs.text, delim)
-    nf = arr.length()
-    fields = {h: _unquote(arr[i]) for i, h in enumerate(header)}
+    recs = recs.mutate(_arr=arr, _okq=ok_quotes)
+    recs = recs.mutate(_nf=recs._arr.length(), **{f"_f{i}": recs._arr[i] for i in range(width)})
+    recs = recs.mutate(**{f"_u{i}": _unquote(recs[f"_f{i}"]) for i in range(width)})
+    nf, ok_quotes = recs._nf, recs._okq
+    fields = {h: recs[f"_u{i}"] for i, h in enumerate(header)}
     sep_col: ir.StringValue = null_s
     sep_val: ir.StringValue = null_s
     for h in reversed(header):  # the first structural column holding a separator wins
         if h in structural:
-            hit = fields[h].contains("\n") | fields[h].contains(delim)
+            hit = fields[h].contains("\n")
+            if h not in numeric:  # "1,200" in quotes is a thousands separator, checked by parse
+                hit = hit | fields[h].contains(delim)
             sep_col = ibis.ifelse(hit, h, sep_col)
             sep_val = ibis.ifelse(hit, fields[h], sep_val)
+    recs = recs.mutate(_sc=sep_col, _sv=sep_val)
+    sep_col, sep_val = recs._sc, recs._sv
     blank = recs.text.strip() == ""
-    reason = ibis.cases(
+    recs = recs.mutate(_r=ibis.cases(
         (blank & (recs._line == recs._line_end), "empty_row"),
         (recs._odd, "unbalanced_quote"),
         (~ok_quotes, "malformed_line"),
         (nf != width, "malformed_line"),
         (sep_col.notnull(), "separator_in_value"),
         else_=null_s,
-    )
+    ))
+    reason = recs._r
     why = ibis.cases(
         (reason == "unbalanced_quote", recs._why0),
         ((reason == "malformed_line") & ~ok_quotes, "bad_quotes"),
@@ -147,11 +157,13 @@ def _quoted_records(body: ir.Table, odd: ir.Table, header: list[str], delim: str
     groups = members.group_by(["_open", "_close"]).aggregate(
         text=members.text.group_concat("\n", order_by=members._line))
     arr, ok_quotes = _split(groups.text, delim)
+    groups = groups.mutate(_arr=arr, _okq=ok_quotes)
     broken = ibis.literal(False)
     for i, h in enumerate(header):
         if h in structural:
-            broken = broken | _unquote(arr[i]).contains("\n")
-    valid = groups.select("_open", _valid=ok_quotes & (arr.length() == len(header)) & ~broken)
+            broken = broken | groups._arr[i].contains("\n")
+    valid = groups.select("_open", _valid=groups._okq & (groups._arr.length() == len(header))
+                          & ~broken)
     flags = cand.left_join(valid, cand._line == valid._open).select(
         cand._line, cand._next, _valid=ibis.coalesce(valid._valid, False)).order_by("_line")
     seq = flags.execute()

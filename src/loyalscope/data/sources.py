@@ -1,9 +1,17 @@
-"""Readers: files, folders, in-memory frames, DuckDB files and database URLs -> :class:`RawTable`.
+"""Sources: files, folders, frames, DuckDB files and database URLs -> tables on the engine.
 
-Text files (CSV, TSV, JSON Lines) are read as strings so that parsing stays ours and each row
-keeps its 1-based source line (header = line 1). A line with the wrong number of fields is not
-dropped: it becomes a ``malformed_line`` quarantine row. Typed sources (Parquet, DuckDB,
-databases, frames) keep their types; validation does not re-parse typed columns.
+Every source becomes a :class:`Source`: an Ibis table on the analysis connection holding the
+source's own columns plus ``_line`` / ``_line_end`` (1-based line range in the file, header = 1;
+the row number for typed sources), and its header mapping. Nothing is read into Python:
+
+- text files (CSV, TSV, staged UTF-8 copies) are read as physical lines by the engine and
+  assembled into records in the engine (:mod:`loyalscope.data.records`); text stays text, parsing
+  is ours (:mod:`loyalscope.data.parse`);
+- Parquet is read by the engine's Parquet reader; typed columns keep their types;
+- JSON Lines: lines read by the engine, each parsed with the engine's JSON functions;
+- database tables (a DuckDB file, ``postgres://...``) are read in place when the analysis runs
+  on that database (``load("postgres://...")``), else copied in Arrow batches;
+- frames (pandas / polars / pyarrow) are small by definition and uploaded.
 """
 
 from __future__ import annotations
@@ -11,20 +19,23 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import fnmatch
-import io
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
+from ibis.backends import BaseBackend
 
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import schema
-from loyalscope.data.mapping import table_for_name
-from loyalscope.data.quality import QUARANTINE_COLUMNS
+from loyalscope.data.mapping import resolve, table_for_name
+from loyalscope.data.readers import read_lines, read_parquet
+from loyalscope.data.records import csv_records
+from loyalscope.data.staging import Staged, detect_encoding, stage
 from loyalscope.errors import SchemaError
 from loyalscope.i18n import t
 
@@ -34,54 +45,25 @@ EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 DUCKDB_SUFFIXES = (".duckdb", ".ddb")
 DATA_SUFFIXES = TEXT_SUFFIXES + JSONL_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES
-_GB_FAMILY = ("gb2312", "gbk", "gb18030", "hz", "cp936")
+__all__ = ["DATA_SUFFIXES", "Source", "detect_encoding", "read_source", "sniff_delimiter"]
 
 
 @dataclass
-class RawTable:
-    """One source's rows before mapping: ``frame`` (object/str columns for text sources),
-    ``lines`` (1-based source line of each row) and the malformed lines already found."""
+class Source:
+    """One source on the engine: ``rel`` (own columns + ``_line``, ``_line_end``; text files
+    also ``_reason`` ... for structurally bad records), its mapping and its counts."""
 
-    table: str | None
+    table: str
     name: str
-    frame: pd.DataFrame
-    lines: np.ndarray
+    rel: ir.Table
+    mapping: dict[str, str]
     typed: bool = False
     encoding: str | None = None
-    malformed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=QUARANTINE_COLUMNS))
-
-    @property
-    def rows_read(self) -> int:
-        return len(self.frame) + len(self.malformed)
-
-
-# ---- encodings and delimiters --------------------------------------------------------------
-def detect_encoding(data: bytes) -> str:
-    """Encoding of ``data``: BOMs first, then strict UTF-8, then charset-normalizer.
-
-    Any GB-family guess (GB2312, GBK, ...) is widened to ``gb18030``, their superset.
-    """
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    try:
-        data.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    matches = from_bytes(data[:200_000])
-    names = [m.encoding.lower().replace("_", "") for m in matches]
-    if any(n.replace("-", "") in _GB_FAMILY for n in names) or not names:
-        try:
-            data.decode("gb18030")
-            return "gb18030"
-        except UnicodeDecodeError:
-            pass
-    best = matches.best()
-    return best.encoding if best is not None else "gb18030"
+    lines: int | None = None
+    """Physical lines after the header (text files)."""
+    multiline: int = 0
+    multiline_example: tuple[int, int] | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def sniff_delimiter(header_line: str, suffix: str) -> str:
@@ -93,103 +75,136 @@ def sniff_delimiter(header_line: str, suffix: str) -> str:
     return best
 
 
-def _malformed(table: str | None, name: str, rows: list[tuple[int, str, str]]) -> pd.DataFrame:
-    if not rows:
-        return pd.DataFrame(columns=QUARANTINE_COLUMNS)
-    line, value, detail = zip(*rows, strict=True)
-    return pd.DataFrame({
-        "table": table, "source_file": name, "line": list(line), "column": None,
-        "value": list(value), "reason": "malformed_line", "detail": list(detail),
-    })[QUARANTINE_COLUMNS]
+def structural_columns(table: str, mapping: dict[str, str]) -> set[str]:
+    """Source headers of columns that may not hold a line break or the delimiter: ids, keys,
+    required columns, and every number, date and boolean. Other text is free text."""
+    spec = schema.table(table)
+    out = set()
+    for canon, header in mapping.items():
+        col = spec.column(canon)
+        if col.dtype != "string" or col.required or col.key or canon.endswith("_id"):
+            out.add(header)
+    return out
+
+
+def _unique(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for h in headers:
+        h = h or "column"
+        if h in seen:
+            seen[h] += 1
+            out.append(f"{h}.{seen[h]}")
+        else:
+            seen[h] = 0
+            out.append(h)
+    return out
+
+
+def _reserved(headers: list[str]) -> list[str]:
+    return [f"{h}_" if h.startswith("_l") or h.startswith("_r") else h for h in headers]
 
 
 # ---- file readers --------------------------------------------------------------------------
-def read_text(path: Path, table: str | None, encoding: str | None = None) -> RawTable:
-    """Read a delimited text file as strings, with source line numbers."""
-    data = path.read_bytes()
-    enc = encoding or detect_encoding(data)
-    try:
-        text = data.decode(enc)
-    except UnicodeDecodeError:
-        text = data.decode(enc, errors="replace")
-    text = text.lstrip("\ufeff")
-    first = text.split("\n", 1)[0]
+def read_text(con: BaseBackend, staged: Staged, table: str, config: AnalysisConfig) -> Source:
+    """A delimited UTF-8 text file as records on the engine."""
+    path, name = staged.path, staged.source
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        first = fh.readline().rstrip("\r\n")
     if not first.strip():
-        raise SchemaError(t("data.sources.empty_file"), file=str(path), row=1,
+        raise SchemaError(t("data.sources.empty_file"), file=name, row=1,
                           fix=t("data.sources.empty_file_fix"))
-    delim = sniff_delimiter(first, path.suffix.lower())
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
-    header = [h.strip() for h in next(reader)]
-    width = len(header)
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    bad: list[tuple[int, str, str]] = []
-    start = reader.line_num + 1
-    for rec in reader:
-        if len(rec) == width:
-            rows.append(rec)
-            lines.append(start)
-        elif not rec or (len(rec) < width and not any(v.strip() for v in rec)):
-            rows.append([""] * width)  # a blank line: quarantined later as empty_row
-            lines.append(start)
-        else:
-            bad.append((start, delim.join(rec)[:200],
-                        t("data.validate.detail_malformed", expected=width, found=len(rec))))
-        start = reader.line_num + 1
-    frame = pd.DataFrame(rows, columns=_unique(header), dtype=object)
-    return RawTable(table, str(path), frame, np.asarray(lines, dtype=np.int64), encoding=enc,
-                    malformed=_malformed(table, str(path), bad))
+    delim = sniff_delimiter(first, Path(name).suffix.lower())
+    header = _reserved(_unique([h.strip() for h in next(csv.reader([first], delimiter=delim))]))
+    mapping = resolve(table, header, config.mapping.get(table), config.data.preset, name)
+    spec = schema.table(table)
+    numeric = frozenset(h for c, h in mapping.items() if spec.column(c).dtype in ("float64", "int64"))
+    recs = csv_records(read_lines(con, path), header, delim, structural_columns(table, mapping),
+                       numeric)
+    src = Source(table, name, recs.table, mapping, encoding=_enc(staged), lines=recs.lines,
+                 multiline=recs.multiline, multiline_example=recs.multiline_example)
+    src.notes.extend(staged.notes)
+    return src
 
 
-def read_jsonl(path: Path, table: str | None, encoding: str | None = None) -> RawTable:
-    """Read JSON Lines: one object per line, values kept as strings."""
-    data = path.read_bytes()
-    enc = encoding or detect_encoding(data)
-    records: list[dict[str, Any]] = []
-    lines: list[int] = []
-    bad: list[tuple[int, str, str]] = []
-    for no, line in enumerate(data.decode(enc, errors="replace").lstrip("\ufeff").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            bad.append((no, line[:200], str(exc)))
-            continue
-        if not isinstance(obj, dict):
-            bad.append((no, line[:200], "not a JSON object"))
-            continue
-        records.append({k: _jsonl_str(v) for k, v in obj.items()})
-        lines.append(no)
-    frame = pd.DataFrame.from_records(records).astype(object) if records else pd.DataFrame()
-    return RawTable(table, str(path), frame, np.asarray(lines, dtype=np.int64), encoding=enc,
-                    malformed=_malformed(table, str(path), bad))
+def _enc(staged: Staged) -> str | None:
+    enc = staged.encoding
+    return getattr(enc, "name", enc) if enc is not None else None
 
 
-def _jsonl_str(v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, (dict, list)):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return str(v)
+@ibis.udf.scalar.builtin(name="json_extract_string")
+def _json_str(text: str, path: str) -> str:  # type: ignore[empty-body]
+    """DuckDB: the value at ``path`` as text."""
 
 
-def read_excel(path: Path, table: str | None) -> RawTable:
-    """Read the first sheet of an .xlsx workbook (openpyxl); cells rendered as strings."""
+@ibis.udf.scalar.builtin(name="get_json_object")
+def _spark_json(text: str, path: str) -> str:  # type: ignore[empty-body]
+    """Spark: the value at ``path`` as text."""
+
+
+@ibis.udf.scalar.builtin(name="json_type")
+def _json_type(text: str) -> str:  # type: ignore[empty-body]
+    """DuckDB: OBJECT, ARRAY ... of a JSON text."""
+
+
+def read_jsonl(con: BaseBackend, staged: Staged, table: str, config: AnalysisConfig) -> Source:
+    """JSON Lines: one object per line, values as text; other lines are ``malformed_line``."""
+    lines = read_lines(con, staged.path)
+    keys = _json_keys(con, lines)
+    header = _reserved(_unique(keys))
+    mapping = resolve(table, header, config.mapping.get(table), config.data.preset, staged.source)
+    if con.name == "pyspark":
+        def get(k: str) -> ir.StringValue:
+            return _spark_json(lines.text, "$['" + k.replace("'", "\\'") + "']")
+        is_obj = lines.text.strip().startswith("{") & _spark_json(lines.text, "$").notnull()
+    else:
+        def get(k: str) -> ir.StringValue:
+            return _json_str(lines.text, '$."' + k.replace('"', '\\"') + '"')
+        valid = lines.text.re_search(r"^\s*\{")
+        is_obj = valid & (_json_type(ibis.ifelse(valid, lines.text, "{}")) == "OBJECT")
+    blank = lines.text.strip() == ""
+    null_s = ibis.null().cast("string")
+    reason = ibis.cases((blank, "empty_row"), (~is_obj, "malformed_line"), else_=null_s)
+    rel = lines.select(
+        "_line", _line_end=lines._line,
+        **{h: ibis.ifelse(is_obj, get(k), null_s) for h, k in zip(header, keys, strict=True)},
+        _reason=reason, _why=ibis.ifelse(reason == "malformed_line", "json", null_s),
+        _col=null_s, _val=lines.text.substr(0, 200), _nf=ibis.literal(0, "int64"),
+        _first=lines._line, _last=lines._line,
+    )
+    n = int(lines.count().execute())
+    return Source(table, staged.source, rel, mapping, encoding=_enc(staged), lines=n)
+
+
+def _json_keys(con: BaseBackend, lines: ir.Table) -> list[str]:
+    """Keys of the JSON objects, in first-seen order (one small query)."""
+    if con.name == "pyspark":
+        sql = ("SELECT k, min(_line) AS f FROM (SELECT _line, explode(json_object_keys(text)) AS k "
+               "FROM {t} WHERE trim(text) LIKE '{{%') GROUP BY k ORDER BY f, k")
+    else:
+        sql = ("SELECT k, min(_line) AS f FROM (SELECT _line, unnest(json_keys(text)) AS k FROM {t} "
+               "WHERE regexp_matches(text, '^\\s*\\{{') AND json_valid(text) "
+               "AND json_type(text) = 'OBJECT') GROUP BY k ORDER BY f, k")
+    view = con.create_view(f"_ls_jk_{id(lines)}", lines, overwrite=True)
     try:
-        frame = pd.read_excel(path, dtype=object, engine="openpyxl")
-    except ImportError as exc:  # pragma: no cover - openpyxl is a dependency
-        raise SchemaError(t("data.sources.xlsx_engine"), file=str(path),
-                          fix=t("data.sources.xlsx_engine_fix")) from exc
-    frame.columns = _unique([str(c).strip() for c in frame.columns])
-    frame = frame.map(_cell_str)
-    lines = np.arange(2, len(frame) + 2, dtype=np.int64)
-    return RawTable(table, str(path), frame, lines)
+        return [str(k) for k in con.sql(sql.format(t=view.get_name())).execute()["k"]]
+    finally:
+        con.drop_view(view.get_name(), force=True)
 
 
-def _cell_str(v: Any) -> Any:
+def read_parquet_source(con: BaseBackend, staged: Staged, table: str,
+                        config: AnalysisConfig) -> Source:
+    """A Parquet file; columns keep their types (staged text stays text)."""
+    rel = read_parquet(con, staged.path, staged.line_column)
+    rel = rel.mutate(_line_end=rel._line)
+    cols = [c for c in rel.columns if c not in ("_line", "_line_end")]
+    mapping = resolve(table, cols, config.mapping.get(table), config.data.preset, staged.source)
+    typed = staged.line_column is None
+    return Source(table, staged.source, rel, mapping, typed=typed, encoding=_enc(staged))
+
+
+def cell_str(v: Any) -> Any:
+    """An Excel cell as text (integral floats without ``.0``, dates in ISO form)."""
     if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
         return None
     if isinstance(v, float) and v.is_integer():
@@ -201,57 +216,93 @@ def _cell_str(v: Any) -> Any:
     return str(v)
 
 
-def from_frame(obj: Any, table: str | None, name: str) -> RawTable:
-    """A pandas / polars / pyarrow object as a typed source."""
+def from_frame(con: BaseBackend, obj: Any, table: str, name: str,
+               config: AnalysisConfig) -> Source:
+    """A pandas / polars / pyarrow object (small by definition) uploaded as a typed source."""
     if isinstance(obj, pd.DataFrame):
         frame = obj.reset_index(drop=True)
     elif hasattr(obj, "to_pandas"):
         frame = obj.to_pandas()
     else:
         frame = pd.DataFrame(obj)
-    frame.columns = _unique([str(c) for c in frame.columns])
-    return RawTable(table, name, frame, np.arange(1, len(frame) + 1, dtype=np.int64), typed=True)
+    frame = frame.copy()
+    frame.columns = _reserved(_unique([str(c) for c in frame.columns]))
+    mapping = resolve(table, list(frame.columns), config.mapping.get(table), config.data.preset,
+                      name)
+    frame["_line"] = np.arange(1, len(frame) + 1, dtype=np.int64)
+    frame["_line_end"] = frame["_line"]
+    for col in frame.columns:  # object columns of mixed Python values: as text
+        if frame[col].dtype == object:
+            frame[col] = frame[col].map(lambda v: None if v is None or v != v else str(v))
+    rel = con.create_table(f"_ls_frame_{id(frame)}", frame, overwrite=True) \
+        if con.name != "pyspark" else ibis.memtable(frame)
+    return Source(table, name, rel, mapping, typed=True)
 
 
-def read_parquet(path: Path, table: str | None) -> RawTable:
-    raw = from_frame(pd.read_parquet(path), table, str(path))
-    return raw
+def _in_place(con: BaseBackend, tbl: ir.Table, table: str, label: str,
+              config: AnalysisConfig) -> Source:
+    numbered = tbl.mutate(_line=(ibis.row_number().over() + 1).cast("int64"))
+    numbered = numbered.mutate(_line_end=numbered._line)
+    cols = [c for c in tbl.columns]
+    mapping = resolve(table, cols, config.mapping.get(table), config.data.preset, label)
+    return Source(table, label, numbered, mapping, typed=True)
 
 
-def read_duckdb(path: Path, config: AnalysisConfig) -> list[RawTable]:
-    """Every table of a DuckDB file whose name stands for a canonical table."""
+def read_duckdb(con: BaseBackend, path: Path, config: AnalysisConfig) -> list[Source]:
+    """Every table of a DuckDB file whose name stands for a canonical table, read in place
+    (ATTACH ... READ_ONLY) when the engine is DuckDB."""
     import duckdb
 
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        names = [r[0] for r in con.execute("SHOW TABLES").fetchall()]
-        out = []
+    out = []
+    if con.name == "duckdb":
+        alias = f"_ls_src_{abs(hash(str(path.resolve()))) % 10**8}"
+        attached = con.raw_sql("SELECT database_name FROM duckdb_databases()").fetchall()
+        if alias not in {r[0] for r in attached}:
+            con.raw_sql(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS {alias} (READ_ONLY)")
+        names = [r[0] for r in con.raw_sql(
+            f"SELECT table_name FROM duckdb_tables() WHERE database_name = '{alias}' "
+            "ORDER BY table_name").fetchall()]
         for name in names:
             tbl = _table_from_config(name, config) or table_for_name(name)
             if tbl is not None:
-                out.append(from_frame(con.execute(f'SELECT * FROM "{name}"').df(), tbl, f"{path}:{name}"))
+                rel = con.sql(f'SELECT * FROM {alias}."{name}"')
+                out.append(_in_place(con, rel, tbl, f"{path}:{name}", config))
         return out
+    src = duckdb.connect(str(path), read_only=True)
+    try:
+        for (name,) in src.execute("SHOW TABLES").fetchall():
+            tbl = _table_from_config(name, config) or table_for_name(name)
+            if tbl is not None:
+                arrow = src.execute(f'SELECT * FROM "{name}"').fetch_arrow_table()
+                out.append(from_frame(con, arrow, tbl, f"{path}:{name}", config))
     finally:
-        con.close()
+        src.close()
+    return out
 
 
-def read_url(url: str, config: AnalysisConfig) -> list[RawTable]:
-    """Every table behind an Ibis URL (postgres://...) whose name stands for a canonical table."""
+def read_url(con: BaseBackend, url: str, config: AnalysisConfig) -> list[Source]:
+    """Every table behind a database URL whose name stands for a canonical table: in place when
+    ``con`` is that database, else copied in Arrow batches."""
     from loyalscope import engine
 
-    con = engine.connect(url)
+    same = getattr(con, "_ls_url", None) == url
+    db = con if same else engine.connect(url)
     out = []
-    for name in con.list_tables():
+    for name in db.list_tables():
         tbl = _table_from_config(name, config) or table_for_name(name)
-        if tbl is not None:
-            out.append(from_frame(con.table(name).to_pandas(), tbl, f"{url.split('@')[-1]}:{name}"))
+        if tbl is None:
+            continue
+        label = f"{url.split('@')[-1]}:{name}"
+        if same:
+            out.append(_in_place(con, db.table(name), tbl, label, config))
+        else:
+            out.append(from_frame(con, db.table(name).to_pyarrow(), tbl, label, config))
     return out
 
 
 # ---- dispatch ------------------------------------------------------------------------------
-def read_file(path: Path, table: str | None, config: AnalysisConfig) -> RawTable:
+def read_file(con: BaseBackend, path: Path, table: str | None, config: AnalysisConfig) -> list[Source]:
     """Read one data file; ``table`` None means "from the file name"."""
-    suffix = path.suffix.lower()
     table = table or _table_from_config(path.name, config) or table_for_name(path.stem)
     if table is None:
         raise SchemaError(
@@ -259,44 +310,47 @@ def read_file(path: Path, table: str | None, config: AnalysisConfig) -> RawTable
             fix=t("data.sources.unknown_table_fix", known=", ".join(schema.TABLE_NAMES),
                   example="transactions", name=path.name),
         )
-    if suffix in JSONL_SUFFIXES:
-        return read_jsonl(path, table, config.data.encoding)
-    if suffix in EXCEL_SUFFIXES:
-        return read_excel(path, table)
-    if suffix in PARQUET_SUFFIXES:
-        return read_parquet(path, table)
-    return read_text(path, table, config.data.encoding)
+    out = []
+    for staged in stage(path, config):
+        if staged.format == "parquet":
+            out.append(read_parquet_source(con, staged, table, config))
+        elif staged.format == "jsonl":
+            out.append(read_jsonl(con, staged, table, config))
+        else:
+            out.append(read_text(con, staged, table, config))
+    return out
 
 
-def read_source(source: Any, config: AnalysisConfig, table: str | None = None) -> list[RawTable]:
-    """Turn one ``load`` argument into raw tables."""
+def read_source(source: Any, config: AnalysisConfig, con: BaseBackend,
+                table: str | None = None) -> list[Source]:
+    """Turn one ``load`` argument into sources on ``con``."""
     if isinstance(source, Mapping):
-        out: list[RawTable] = []
+        out: list[Source] = []
         for name, obj in source.items():
             schema.table(name)
-            out.extend(read_source(obj, config, table=name))
+            out.extend(read_source(obj, config, con, table=name))
         return out
     if isinstance(source, str) and "://" in source:
-        return read_url(source, config)
+        return read_url(con, source, config)
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.exists():
             raise SchemaError(t("data.sources.not_found", path=path), file=str(path),
                               fix=t("data.sources.not_found_fix"))
         if path.is_dir():
-            return list(_read_folder(path, config))
+            return list(_read_folder(con, path, config))
         if path.suffix.lower() in DUCKDB_SUFFIXES:
-            return read_duckdb(path, config)
+            return read_duckdb(con, path, config)
         if path.suffix.lower() in DATA_SUFFIXES:
-            return [read_file(path, table, config)]
+            return read_file(con, path, table, config)
     elif isinstance(source, pd.DataFrame) or hasattr(source, "to_pandas"):
         if table is not None:
-            return [from_frame(source, table, f"<{table}>")]
+            return [from_frame(con, source, table, f"<{table}>", config)]
     raise SchemaError(t("data.sources.unsupported", what=type(source).__name__ if not isinstance(
         source, (str, Path)) else str(source)), fix=t("data.sources.unsupported_fix"))
 
 
-def _read_folder(folder: Path, config: AnalysisConfig) -> Iterator[RawTable]:
+def _read_folder(con: BaseBackend, folder: Path, config: AnalysisConfig) -> Iterator[Source]:
     # Only the folder itself: subfolders often hold alternative exports of the same data
     # (e.g. a CRM export beside the canonical files) and would be read twice.
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
@@ -304,13 +358,13 @@ def _read_folder(folder: Path, config: AnalysisConfig) -> Iterator[RawTable]:
         rel = path.relative_to(folder).as_posix()
         table = _table_from_config(rel, config) or _table_from_config(path.name, config)
         if path.suffix.lower() in DUCKDB_SUFFIXES:
-            yield from read_duckdb(path, config)
+            yield from read_duckdb(con, path, config)
             continue
         if path.suffix.lower() not in DATA_SUFFIXES:
             continue
         table = table or table_for_name(path.stem)
         if table is not None:
-            yield read_file(path, table, config)
+            yield from read_file(con, path, table, config)
 
 
 def _table_from_config(name: str, config: AnalysisConfig) -> str | None:
@@ -319,16 +373,3 @@ def _table_from_config(name: str, config: AnalysisConfig) -> str | None:
             if fnmatch.fnmatch(name, pat):
                 return tbl
     return None
-
-
-def _unique(headers: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for h in headers:
-        if h in seen:
-            seen[h] += 1
-            out.append(f"{h}.{seen[h]}")
-        else:
-            seen[h] = 0
-            out.append(h)
-    return out

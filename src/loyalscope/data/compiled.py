@@ -1,0 +1,64 @@
+"""Compiled-SQL cache for the data layer's large expressions.
+
+Parsing and checking one source is a deep Ibis expression whose compilation costs far more
+than running it on small files. Its SQL depends only on the source's schema and a few
+decisions (mapping, date order, language), so it is compiled once per such key against a
+placeholder table, and each source runs the cached SQL against a view of its own relation.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Hashable
+
+import ibis
+import ibis.expr.types as ir
+from ibis.backends import BaseBackend
+
+from loyalscope.i18n import default_lang
+
+_PLACEHOLDER = "ls_placeholder_relation"
+_CACHE: dict[Hashable, str] = {}
+_ids = itertools.count()
+
+
+def bound(con: BaseBackend, key: Hashable, rel: ir.Table,
+          build: Callable[[ir.Table], ir.Table]) -> ir.Table:
+    """``build(rel)``, compiled once per ``(key, schema of rel, engine, language)``."""
+    schema = rel.schema()
+    k = (key, tuple((n, str(t)) for n, t in schema.items()), con.name, default_lang())
+    sql = _CACHE.get(k)
+    if sql is None:
+        placeholder = ibis.table(schema, name=_PLACEHOLDER)
+        sql = ibis.to_sql(build(placeholder), dialect=con.name)
+        if len(_CACHE) > 256:
+            _CACHE.clear()
+        _CACHE[k] = sql
+    view = f"_ls_view_{next(_ids)}"
+    con.create_view(view, rel, overwrite=True)
+    return con.sql(sql.replace(_PLACEHOLDER, view))
+
+
+def materialize(con: BaseBackend, key: Hashable, rel: ir.Table,
+                build: Callable[[ir.Table], ir.Table], name: str) -> ir.Table:
+    """``build(rel)`` stored as the table ``name`` (temporary where the engine allows),
+    running the cached SQL directly (no second parse of the SQL by Ibis)."""
+    schema = rel.schema()
+    k = (key, tuple((n, str(t)) for n, t in schema.items()), con.name, default_lang())
+    sql = _CACHE.get(k)
+    if sql is None:
+        placeholder = ibis.table(schema, name=_PLACEHOLDER)
+        sql = ibis.to_sql(build(placeholder), dialect=con.name)
+        if len(_CACHE) > 256:
+            _CACHE.clear()
+        _CACHE[k] = sql
+    view = f"_ls_view_{next(_ids)}"
+    con.create_view(view, rel, overwrite=True)
+    sql = sql.replace(_PLACEHOLDER, view)
+    if con.name == "duckdb":
+        con.raw_sql(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')
+        return con.table(name)
+    if con.name == "pyspark":
+        con._session.sql(sql).write.mode("overwrite").saveAsTable(name)  # type: ignore[attr-defined]
+        return con.table(name)
+    return con.create_table(name, con.sql(sql), temp=True, overwrite=True)
