@@ -247,7 +247,8 @@ def datetime(tbl: ir.Table, col: str, out: str, dayfirst: bool, timezone: str,
     txt = tbl[k + "t"]
     tbl = tbl.mutate(**{k + "fast": txt.re_search(_ISO_FAST), k + "matched": txt.re_search(DATE_RE),
                         k + "isnum": txt.re_search(r"^\d+(\.\d+)?$"), k + "present": txt.notnull(),
-                        k + "num": txt.try_cast("float64"),
+                        k + "num": ibis.ifelse(txt.re_search(r"^\d+(\.\d+)?$"), txt.try_cast("float64"),
+                                              ibis.null().cast("float64")),
                         **{k + f"g{i}": txt.re_extract(DATE_RE, i) for i in range(1, 9)}})
     a, b, c, hh, mi, ss, frac, off = (tbl[k + f"g{i}"] for i in range(1, 9))
     tbl = tbl.mutate(**{k + "ymd": a.length() == 4,
@@ -291,12 +292,12 @@ def _numeric_date(num: ir.FloatingValue, timezone: str, backend: str) -> ir.Time
     """yyyymmdd, Excel serial days, epoch seconds or milliseconds (UTC, converted)."""
     integral = num == num.floor()
     ymd = integral & (num >= 19000101) & (num <= 22001231)
-    ymd_text = num.cast("int64").cast("string")
+    ymd_text = num.try_cast("int64").cast("string")
     ymd_ts = (ymd_text.substr(0, 4) + "-" + ymd_text.substr(4, 2) + "-" + ymd_text.substr(6, 2)).try_cast(
         "timestamp")
-    serial = ((num - 25569.0) * 86400.0).round().cast("int64").as_timestamp("s")
-    secs = to_zone(num.floor().cast("int64").as_timestamp("s"), timezone, backend)
-    millis = to_zone((num / 1000.0).floor().cast("int64").as_timestamp("s"), timezone, backend)
+    serial = ((num - 25569.0) * 86400.0).round().try_cast("int64").as_timestamp("s")
+    secs = to_zone(num.floor().try_cast("int64").as_timestamp("s"), timezone, backend)
+    millis = to_zone((num / 1000.0).floor().try_cast("int64").as_timestamp("s"), timezone, backend)
     return ibis.cases(
         (ymd, ymd_ts),
         ((num >= 10_000) & (num < 100_000), serial),

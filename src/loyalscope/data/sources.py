@@ -121,7 +121,10 @@ def read_text(con: BaseBackend, staged: Staged, table: str, config: AnalysisConf
     numeric = frozenset(h for c, h in mapping.items() if spec.column(c).dtype in ("float64", "int64"))
     recs = csv_records(read_lines(con, path), header, delim, structural_columns(table, mapping),
                        numeric)
-    src = Source(table, name, recs.table, mapping, encoding=_enc(staged), lines=recs.lines,
+    rel = recs.table
+    if con.name == "duckdb":  # records once, so that parsing reads a plain table
+        rel = con.create_table(f"_ls_records_{id(recs)}", rel, temp=True)
+    src = Source(table, name, rel, mapping, encoding=_enc(staged), lines=recs.lines,
                  multiline=recs.multiline, multiline_example=recs.multiline_example)
     src.notes.extend(staged.notes)
     return src
