@@ -50,7 +50,7 @@ DATE_RE = (
     r"(?: +(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d{1,9}))?)?)?"
     r" *(Z|[+-]\d{2}(?::?\d{2})?)?$"
 )
-_ISO_FAST = r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$"
+_ISO_FAST = r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$"
 DMY_RE = r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})(?:[ T].*)?$"
 
 
@@ -75,8 +75,10 @@ def _ok(value: ir.Value) -> Parsed:
 def clean(s: ir.Value) -> ir.StringValue:
     """Text, full-width forms folded to ASCII (``１２３`` -> ``123``, ``￥`` -> ``¥``), stripped;
     ``""`` -> NULL."""
-    txt = s.cast("string").translate(_FULL, _HALF).strip()
-    return ibis.ifelse(txt == "", _NULL_STR, txt)
+    raw = s.cast("string")
+    wide = raw.re_search("[^\\x00-\\x7f]")  # only non-ASCII text needs the (slow) translate
+    txt = ibis.ifelse(wide, raw.translate(_FULL, _HALF), raw).strip()
+    return txt.nullif("")
 
 
 def _is_text(s: ir.Value) -> bool:
@@ -86,16 +88,28 @@ def _is_text(s: ir.Value) -> bool:
 # ---- identifiers and labels ------------------------------------------------------------------
 def string(tbl: ir.Table, col: str, out: str) -> ir.Table:
     """Identifiers and labels: stripped text; integral floats lose their ``.0``."""
+    if tbl[col].type().is_string():
+        tbl = tbl.mutate(**{out: clean(tbl[col]), f"{out}__r": _NULL_STR, f"{out}__g": _NULL_STR})
+        return tbl.mutate(**{f"{out}__p": tbl[out].notnull()})
     return _put(tbl, out, _string(tbl[col]))
 
 
 def boolean(tbl: ir.Table, col: str, out: str) -> ir.Table:
     """是/否, Y/N, true/false, 1/0 ... -> boolean."""
+    if tbl[col].type().is_string():
+        tbl = tbl.mutate(**{f"{out}__t": clean(tbl[col]).lower()})
+        tbl = _put(tbl, out, _boolean(tbl[f"{out}__t"]))
+        return tbl.mutate(**{f"{out}__p": tbl[f"{out}__t"].notnull()}).drop(f"{out}__t")
     return _put(tbl, out, _boolean(tbl[col]))
 
 
-def _put(tbl: ir.Table, out: str, p: Parsed) -> ir.Table:
-    return tbl.mutate(**{out: p.value, f"{out}__r": p.reason, f"{out}__g": p.tag})
+def _put(tbl: ir.Table, out: str, p: Parsed, present: ir.BooleanValue | None = None) -> ir.Table:
+    return tbl.mutate(**{out: p.value, f"{out}__r": p.reason, f"{out}__g": p.tag,
+                         f"{out}__p": present if present is not None else _present(tbl, out, p)})
+
+
+def _present(tbl: ir.Table, out: str, p: Parsed) -> ir.BooleanValue:
+    return p.value.notnull() | p.reason.notnull()
 
 
 def _string(s: ir.Value) -> Parsed:
@@ -137,15 +151,18 @@ def number(tbl: ir.Table, col: str, out: str, percent: bool = False) -> ir.Table
     k = f"{out}__"
     tbl = tbl.mutate(**{k + "t": clean(s)})
     txt = tbl[k + "t"]
-    paren = txt.re_search(r"^\(.*\)$")
-    tbl = tbl.mutate(**{k + "simple": txt.re_search(_SIMPLE_NUM), k + "paren": paren,
-                        k + "nonfinite": txt.re_search(_NONFINITE)})
+    tbl = tbl.mutate(**{k + "simple": txt.re_search(_SIMPLE_NUM).fill_null(False)})
+    simple = tbl[k + "simple"]  # plain numbers skip every other regular expression below
+    no = ibis.literal(False)
+    tbl = tbl.mutate(**{k + "paren": ibis.ifelse(simple, no, txt.re_search(r"^\(.*\)$")),
+                        k + "nonfinite": ibis.ifelse(simple, no, txt.re_search(_NONFINITE))})
     tbl = tbl.mutate(**{k + "core": ibis.ifelse(tbl[k + "paren"],
                                                  txt.substr(1, txt.length() - 2).strip(), txt)})
     core = tbl[k + "core"]
-    tbl = tbl.mutate(**{k + "half": core.contains("(") | core.contains(")"),
-                        k + "m": core.re_search(AMOUNT_RE),
-                        **{k + f"g{i}": core.re_extract(AMOUNT_RE, i) for i in range(1, 8)}})
+    tbl = tbl.mutate(**{k + "half": ibis.ifelse(simple, no, core.contains("(") | core.contains(")")),
+                        k + "m": ibis.ifelse(simple, no, core.re_search(AMOUNT_RE)),
+                        **{k + f"g{i}": ibis.ifelse(simple, "", core.re_extract(AMOUNT_RE, i))
+                           for i in range(1, 8)}})
     g = {i: tbl[k + f"g{i}"] for i in range(1, 8)}
     pre, suf, pct = g[2], g[6], g[7]
     yuan_pre = pre.upper().isin(["¥", "RMB", "CNY"])
@@ -186,7 +203,9 @@ def number(tbl: ir.Table, col: str, out: str, percent: bool = False) -> ir.Table
             else_="not_number"),
         out: ibis.ifelse(reason.isnull() & txt.notnull(), value, ibis.null().cast("float64")),
     })
-    tmp = [c for c in tbl.columns if c.startswith(k) and c not in (f"{out}__g", f"{out}__r")]
+    tbl = tbl.mutate(**{f"{out}__p": tbl[k + "present"] if k + "present" in tbl.columns
+                        else tbl[k + "t"].notnull()})
+    tmp = [c for c in tbl.columns if c.startswith(k) and c not in (f"{out}__g", f"{out}__r", f"{out}__p")]
     return tbl.drop(*tmp)
 
 
@@ -202,7 +221,7 @@ def _boolean(s: ir.Value) -> Parsed:
         return Parsed(ibis.ifelse(bad, ibis.null().cast("boolean"), v == 1.0),
                       ibis.ifelse(bad, "unparseable", _NULL_STR),
                       ibis.ifelse(bad, "not_bool", _NULL_STR))
-    txt = clean(s).lower()
+    txt = s  # already cleaned and lower-cased by boolean()
     yes, no = txt.isin(list(_TRUE)), txt.isin(list(_FALSE))
     bad = txt.notnull() & ~yes & ~no
     value = ibis.cases((yes, True), (no, False), else_=ibis.null().cast("boolean"))
@@ -211,9 +230,9 @@ def _boolean(s: ir.Value) -> Parsed:
 
 
 # ---- dates and times -------------------------------------------------------------------------
-def date_parts(s: ir.Value) -> ir.StringValue:
+def date_parts(s: ir.Value, cleaned: bool = False) -> ir.StringValue:
     """Date text normalised for :data:`DATE_RE` (Chinese units, ``T``, full width)."""
-    txt = clean(s)
+    txt = s if cleaned else clean(s)
     txt = txt.re_replace(r"[年月]", "-").re_replace(r"[日号]", " ").re_replace(r"[时点分]", ":")
     txt = txt.replace("秒", "").replace("T", " ").re_replace(r"\s+", " ").strip()
     return txt.re_replace(r"[:\- ]+$", "")
@@ -243,13 +262,19 @@ def datetime(tbl: ir.Table, col: str, out: str, dayfirst: bool, timezone: str,
         tbl = tbl.mutate(**{k + "num": s.cast("float64"), k + "present": s.notnull()})
         tbl = tbl.mutate(**{k + "ts": _numeric_date(tbl[k + "num"], timezone, backend)})
         return _year_checked(tbl, out)
-    tbl = tbl.mutate(**{k + "t": date_parts(s)})
+    tbl = tbl.mutate(**{k + "c": clean(s)})
+    tbl = tbl.mutate(**{k + "fast": tbl[k + "c"].re_search(_ISO_FAST).fill_null(False)})
+    tbl = tbl.mutate(**{k + "t": ibis.ifelse(tbl[k + "fast"], tbl[k + "c"],
+                                              date_parts(tbl[k + "c"], cleaned=True))})
     txt = tbl[k + "t"]
-    tbl = tbl.mutate(**{k + "fast": txt.re_search(_ISO_FAST), k + "matched": txt.re_search(DATE_RE),
-                        k + "isnum": txt.re_search(r"^\d+(\.\d+)?$"), k + "present": txt.notnull(),
-                        k + "num": ibis.ifelse(txt.re_search(r"^\d+(\.\d+)?$"), txt.try_cast("float64"),
-                                              ibis.null().cast("float64")),
-                        **{k + f"g{i}": txt.re_extract(DATE_RE, i) for i in range(1, 9)}})
+    fast, no = tbl[k + "fast"], ibis.literal(False)  # ISO dates skip the regular expressions below
+    tbl = tbl.mutate(**{k + "matched": ibis.ifelse(fast, no, txt.re_search(DATE_RE)),
+                        k + "isnum": ibis.ifelse(fast, no, txt.re_search(r"^\d+(\.\d+)?$")),
+                        k + "present": txt.notnull(),
+                        **{k + f"g{i}": ibis.ifelse(fast, "", txt.re_extract(DATE_RE, i))
+                           for i in range(1, 9)}})
+    tbl = tbl.mutate(**{k + "num": ibis.ifelse(tbl[k + "isnum"], txt.try_cast("float64"),
+                                               ibis.null().cast("float64"))})
     a, b, c, hh, mi, ss, frac, off = (tbl[k + f"g{i}"] for i in range(1, 9))
     tbl = tbl.mutate(**{k + "ymd": a.length() == 4,
                         k + "dmy": (a.length() <= 2) & c.length().isin([2, 4])})
@@ -258,7 +283,7 @@ def datetime(tbl: ir.Table, col: str, out: str, dayfirst: bool, timezone: str,
         k + "year": ibis.ifelse(ymd, a, ibis.ifelse(c.length() == 4, c, ("20" + c))),
         k + "month": ibis.ifelse(ymd, b, ibis.ifelse(first_day, b, a)),
         k + "day": ibis.ifelse(ymd, c, ibis.ifelse(first_day, a, b)),
-        k + "digits": off.re_replace(r"[+:\-Z]", "").rpad(4, "0"),
+        k + "digits": ibis.ifelse(off == "", "0000", off.re_replace(r"[+:\-Z]", "").rpad(4, "0")),
         k + "valid": tbl[k + "matched"] & (ymd | tbl[k + "dmy"]),
     })
     text = (tbl[k + "year"].lpad(4, "0") + "-" + tbl[k + "month"].lpad(2, "0") + "-"
@@ -272,8 +297,9 @@ def datetime(tbl: ir.Table, col: str, out: str, dayfirst: bool, timezone: str,
     tbl = tbl.mutate(**{
         k + "stamp": ibis.ifelse(tbl[k + "valid"], text.try_cast("timestamp"),
                                  ibis.null().cast("timestamp")),
-        k + "min": ibis.ifelse(off.startswith("-"), -minutes, minutes),
-        k + "ndate": _numeric_date(tbl[k + "num"], timezone, backend),
+        k + "min": ibis.ifelse(off == "", 0, ibis.ifelse(off.startswith("-"), -minutes, minutes)),
+        k + "ndate": ibis.ifelse(tbl[k + "isnum"], _numeric_date(tbl[k + "num"], timezone, backend),
+                                 ibis.null().cast("timestamp")),
     })
     stamp = tbl[k + "stamp"]
     utc = (stamp.epoch_seconds() - tbl[k + "min"] * 60).as_timestamp("s")
@@ -328,7 +354,9 @@ def _year_checked(tbl: ir.Table, out: str, year_text: str | None = None) -> ir.T
                                 (reason == "unparseable", "not_date"), else_=_NULL_STR),
         out: ibis.ifelse(reason.isnull(), ts, ibis.null().cast("timestamp")),
     })
-    tmp = [c for c in tbl.columns if c.startswith(k) and c not in (f"{out}__g", f"{out}__r")]
+    tbl = tbl.mutate(**{f"{out}__p": tbl[k + "present"] if k + "present" in tbl.columns
+                        else tbl[k + "t"].notnull()})
+    tmp = [c for c in tbl.columns if c.startswith(k) and c not in (f"{out}__g", f"{out}__r", f"{out}__p")]
     return tbl.drop(*tmp)
 
 
@@ -372,9 +400,14 @@ class DateOrder:
 def date_order(tbl: ir.Table, column: str, line: str = "_line") -> DateOrder:
     """Count, over the whole column, the a/b/yyyy dates that only fit day-first (a > 12),
     only month-first (b > 12) or both (a != b, both <= 12); one aggregate query in the engine."""
-    col = tbl[column]
-    if not col.type().is_string():
+    if not tbl[column].type().is_string():
         return DateOrder(0, 0, 0, None, None, ())
+    raw = tbl[column].strip()
+    seps = ["/", "-", ".", "／", "－", "．"]
+    # cheap pre-filter: a one- or two-digit first part, or any non-ASCII text
+    tbl = tbl.filter(raw.substr(1, 1).isin(seps) | raw.substr(2, 1).isin(seps)
+                     | raw.re_search("[^\\x00-\\x7f]"))
+    col = tbl[column]
     txt = date_parts(col)
     a = txt.re_extract(DMY_RE, 1).try_cast("int64")
     b = txt.re_extract(DMY_RE, 2).try_cast("int64")

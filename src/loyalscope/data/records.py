@@ -93,9 +93,11 @@ def csv_records(lines: ir.Table, header: list[str], delim: str, structural: set[
         recs = body.select(_line=body._line, _line_end=body._line, text=body.text,
                            _odd=ibis.literal(False), _why0=null_s, _first=null_i, _last=null_i)
     arr, ok_quotes = _split(recs.text, delim)
-    recs = recs.mutate(_arr=arr, _okq=ok_quotes)
+    recs = recs.mutate(_arr=arr, _okq=ok_quotes, _hq=recs.text.contains('"'))
     recs = recs.mutate(_nf=recs._arr.length(), **{f"_f{i}": recs._arr[i] for i in range(width)})
-    recs = recs.mutate(**{f"_u{i}": _unquote(recs[f"_f{i}"]) for i in range(width)})
+    # only a record with quotes can hold quoted fields, line breaks or the delimiter in a field
+    recs = recs.mutate(**{f"_u{i}": ibis.ifelse(recs._hq, _unquote(recs[f"_f{i}"]), recs[f"_f{i}"])
+                          for i in range(width)})
     nf, ok_quotes = recs._nf, recs._okq
     fields = {h: recs[f"_u{i}"] for i, h in enumerate(header)}
     sep_col: ir.StringValue = null_s
@@ -105,6 +107,7 @@ def csv_records(lines: ir.Table, header: list[str], delim: str, structural: set[
             hit = fields[h].contains("\n")
             if h not in numeric:  # "1,200" in quotes is a thousands separator, checked by parse
                 hit = hit | fields[h].contains(delim)
+            hit = ibis.ifelse(recs._hq, hit, False)
             sep_col = ibis.ifelse(hit, h, sep_col)
             sep_val = ibis.ifelse(hit, fields[h], sep_val)
     recs = recs.mutate(_sc=sep_col, _sv=sep_val)

@@ -158,17 +158,30 @@ def _build(rel: ir.Table, src: Source, index: int, dayfirst: dict[str, bool],
     for j, (canon, header) in enumerate(src.mapping.items()):
         rel = _parse_column(rel, header, f"_p{j}", spec.column(canon), dayfirst.get(canon, False),
                             config, backend)
+    present: dict[str, ir.BooleanValue] = {}
+    for j, (canon, header) in enumerate(src.mapping.items()):
+        flag = f"_p{j}__p"
+        present[canon] = rel[flag] if flag in rel.columns else rel[header].notnull()
+    mapped = set(src.mapping.values())
+    empty = ibis.literal(True)
+    for canon in src.mapping:
+        empty = empty & ~present[canon]
+    for c in own:
+        if c not in mapped:
+            v = rel[c]
+            empty = empty & ((v.strip().isnull() | (v.strip() == "")) if v.type().is_string()
+                             else v.isnull())
+    rel = rel.mutate(_c_empty=empty)
     conds = _structural(rel, len(own))
-    conds.append((_empty(rel, own), ibis.literal("empty_row"), null_s, null_s,
+    conds.append((rel._c_empty, ibis.literal("empty_row"), null_s, null_s,
                   ibis.literal(t("data.validate.detail_empty"))))
     for j, (canon, header) in enumerate(src.mapping.items()):
         col = spec.column(canon)
         raw, value, reason, tag = rel[header], rel[f"_p{j}"], rel[f"_p{j}__r"], rel[f"_p{j}__g"]
         shown = raw.cast("string")
         if col.required:
-            present = parse.clean(raw).notnull() if raw.type().is_string() else raw.notnull()
-            conds.append((~present, ibis.literal("missing_required"), ibis.literal(canon), shown,
-                          ibis.literal(t("data.validate.detail_missing", column=canon))))
+            conds.append((~present[canon], ibis.literal("missing_required"), ibis.literal(canon),
+                          shown, ibis.literal(t("data.validate.detail_missing", column=canon))))
             why = _why(tag)
             detail = ibis.cases(
                 (reason == "out_of_range",
@@ -185,6 +198,10 @@ def _build(rel: ir.Table, src: Source, index: int, dayfirst: dict[str, bool],
             values[canon] = ibis.ifelse(bad, ibis.null().cast(value.type()), value)
             extra[f"_nv_{n_opt}"] = ibis.ifelse(bad, ibis.coalesce(shown, ""), null_s)
             n_opt += 1
+    # the first failing condition's index, computed once; the quarantine columns pick by it
+    first = ibis.cases(*[(c[0], i) for i, c in enumerate(conds)], else_=ibis.null().cast("int64"))
+    rel = rel.mutate(_c_first=first)
+    conds = [(rel._c_first == i, *c[1:]) for i, c in enumerate(conds)]
 
     def pick(i: int) -> ir.Value:
         return ibis.cases(*[(c[0], c[i]) for c in conds], else_=null_s)
