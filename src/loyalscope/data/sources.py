@@ -145,6 +145,11 @@ def _spark_json(text: str, path: str) -> str:  # type: ignore[empty-body]
     """Spark: the value at ``path`` as text."""
 
 
+@ibis.udf.scalar.builtin(name="json_valid")
+def _json_valid(text: str) -> bool:  # type: ignore[empty-body]
+    """DuckDB: whether the text is valid JSON."""
+
+
 @ibis.udf.scalar.builtin(name="json_type")
 def _json_type(text: str) -> str:  # type: ignore[empty-body]
     """DuckDB: OBJECT, ARRAY ... of a JSON text."""
@@ -157,20 +162,21 @@ def read_jsonl(con: BaseBackend, staged: Staged, table: str, config: AnalysisCon
     header = _reserved(_unique(keys))
     mapping = resolve(table, header, config.mapping.get(table), config.data.preset, staged.source)
     if con.name == "pyspark":
-        def get(k: str) -> ir.StringValue:
-            return _spark_json(lines.text, "$['" + k.replace("'", "\\'") + "']")
+        def get(text: ir.StringValue, k: str) -> ir.StringValue:
+            return _spark_json(text, "$['" + k.replace("'", "\\'") + "']")
         is_obj = lines.text.strip().startswith("{") & _spark_json(lines.text, "$").notnull()
     else:
-        def get(k: str) -> ir.StringValue:
-            return _json_str(lines.text, '$."' + k.replace('"', '\\"') + '"')
-        valid = lines.text.re_search(r"^\s*\{")
+        def get(text: ir.StringValue, k: str) -> ir.StringValue:
+            return _json_str(text, '$."' + k.replace('"', '\\"') + '"')
+        valid = lines.text.re_search(r"^\s*\{") & _json_valid(lines.text)
         is_obj = valid & (_json_type(ibis.ifelse(valid, lines.text, "{}")) == "OBJECT")
     blank = lines.text.strip() == ""
     null_s = ibis.null().cast("string")
     reason = ibis.cases((blank, "empty_row"), (~is_obj, "malformed_line"), else_=null_s)
     rel = lines.select(
         "_line", _line_end=lines._line,
-        **{h: ibis.ifelse(is_obj, get(k), null_s) for h, k in zip(header, keys, strict=True)},
+        **{h: ibis.ifelse(is_obj, get(ibis.ifelse(is_obj, lines.text, "{}"), k), null_s)
+           for h, k in zip(header, keys, strict=True)},
         _reason=reason, _why=ibis.ifelse(reason == "malformed_line", "json", null_s),
         _col=null_s, _val=lines.text.substr(0, 200), _nf=ibis.literal(0, "int64"),
         _first=lines._line, _last=lines._line,
