@@ -58,7 +58,7 @@ def test_structural_line_break_quarantined_with_its_range(tmp_path: Path) -> Non
 def test_delimiter_in_id_quarantined_but_thousands_separator_in_amount_accepted(
         tmp_path: Path) -> None:
     body = 'O1,"C,1",2024-01-05,10,a\nO2,C2,2024-01-06,"1,200",b\n'
-    ds, rep, q = _load(tmp_path, body)
+    ds, _rep, q = _load(tmp_path, body)
     got = ds.table("transactions").execute()
     assert got["order_id"].tolist() == ["O2"] and got["amount"].tolist() == [1200.0]
     assert q.loc[2, "reason"] == "separator_in_value" and q.loc[2, "value"] == "C,1"

@@ -59,6 +59,6 @@ def materialize(con: BaseBackend, key: Hashable, rel: ir.Table,
         con.raw_sql(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')
         return con.table(name)
     if con.name == "pyspark":
-        con._session.sql(sql).write.mode("overwrite").saveAsTable(name)  # type: ignore[attr-defined]
+        con._session.sql(sql).write.mode("overwrite").saveAsTable(name)
         return con.table(name)
     return con.create_table(name, con.sql(sql), temp=True, overwrite=True)

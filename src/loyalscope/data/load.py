@@ -75,7 +75,7 @@ def load(
         urls = [s for s in sources if isinstance(s, str) and "://" in s]
         con = engine.connect(urls[0]) if urls else engine.connect()
         if urls:
-            con._ls_url = urls[0]  # type: ignore[attr-defined]
+            con._ls_url = urls[0]
     srcs: list[Source] = []
     for src in sources:
         srcs.extend(read_source(src, config, con))

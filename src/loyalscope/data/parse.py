@@ -250,7 +250,7 @@ def datetime(tbl: ir.Table, col: str, out: str, dayfirst: bool, timezone: str,
     k = f"{out}__"
     if typ.is_timestamp() or typ.is_date():
         ts = s.cast("timestamp")
-        if typ.is_timestamp() and typ.timezone is not None:  # type: ignore[attr-defined]
+        if typ.is_timestamp() and typ.timezone is not None:
             ts = to_zone(s.cast(dt.Timestamp(timezone="UTC")).cast("timestamp"), timezone, backend)
         tbl = tbl.mutate(**{k + "ts": ts, k + "present": s.notnull()})
         return _year_checked(tbl, out)

@@ -57,7 +57,7 @@ def read_lines(con: BaseBackend, path: Path) -> ir.Table:
                        f"regexp_replace(coalesce(text, ''), '\\r$', '') AS text "
                        f"FROM {name}")
     if con.name == "pyspark":
-        session = con._session  # type: ignore[attr-defined]
+        session = con._session
         df = session.read.text(str(path)).withColumnRenamed("value", "text")
         return _spark_numbered(con, df, "_line", extra_cols=["text"])
     raise SchemaError(t("data.sources.engine_files", engine=con.name), file=str(path),
@@ -73,7 +73,7 @@ def read_parquet(con: BaseBackend, path: Path, line_column: str | None = None) -
                 else tbl.drop("file_row_number")
         return tbl.mutate(_line=(tbl.file_row_number + 1).cast("int64")).drop("file_row_number")
     if con.name == "pyspark":
-        session = con._session  # type: ignore[attr-defined]
+        session = con._session
         df = session.read.parquet(str(path))
         if line_column and line_column in df.columns:
             view = _name("pq")
@@ -91,7 +91,7 @@ def _spark_numbered(con: BaseBackend, df: Any, line: str, extra_cols: list[str])
     base = (df.withColumn("_pid", F.spark_partition_id())
             .withColumn("_mid", F.monotonically_increasing_id()))
     counts = sorted((r["_pid"], r["count"]) for r in base.groupBy("_pid").count().collect())
-    session = con._session  # type: ignore[attr-defined]
+    session = con._session
     offsets, total = [], 0
     for pid, n in counts:  # one row per partition: tiny
         offsets.append((pid, total))

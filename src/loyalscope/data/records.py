@@ -71,6 +71,13 @@ def _split(text: ir.StringValue, delim: str) -> tuple[ir.ArrayValue, ir.BooleanV
     return arr, ~quoted | text.re_search(full)
 
 
+def _joined(members: ir.Table) -> ir.StringValue:
+    """The group's lines joined by line breaks in line order (collect, sort, join: an ordered
+    string aggregate that DuckDB and Spark both have)."""
+    pairs = ibis.struct({"l": members._line, "t": members.text}).collect()
+    return pairs.sort().map(lambda x: x.t).join("\n")
+
+
 def _unquote(f: ir.StringValue) -> ir.StringValue:
     q = f.startswith('"') & f.endswith('"') & (f.length() >= 2)
     return ibis.ifelse(q, f.substr(1, f.length() - 2).replace('""', '"'), f)
@@ -157,8 +164,7 @@ def _quoted_records(body: ir.Table, odd: ir.Table, header: list[str], delim: str
     near = cand.filter(cand._next.notnull() & (cand._next - cand._line < MAX_SPAN))
     pairs = near.select(_open=near._line, _close=near._next)
     members = body.join(pairs, (body._line >= pairs._open) & (body._line <= pairs._close))
-    groups = members.group_by(["_open", "_close"]).aggregate(
-        text=members.text.group_concat("\n", order_by=members._line))
+    groups = members.group_by(["_open", "_close"]).aggregate(text=_joined(members))
     arr, ok_quotes = _split(groups.text, delim)
     groups = groups.mutate(_arr=arr, _okq=ok_quotes)
     broken = ibis.literal(False)
@@ -195,8 +201,7 @@ def _quoted_records(body: ir.Table, odd: ir.Table, header: list[str], delim: str
     if not bad:
         badt = badt.filter(badt._bl < 0)
     gm = body.join(good, (body._line >= good._gopen) & (body._line <= good._gclose))
-    multi = gm.group_by(["_gopen", "_gclose"]).aggregate(
-        text=gm.text.group_concat("\n", order_by=gm._line))
+    multi = gm.group_by(["_gopen", "_gclose"]).aggregate(text=_joined(gm))
     covered = gm.select(_cl=gm._line)
     single = body.anti_join(covered, body._line == covered._cl)
     single = single.left_join(badt, single._line == badt._bl)

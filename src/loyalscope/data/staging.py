@@ -125,7 +125,7 @@ def _xlsx(path: Path) -> Path:
 def stage(path: Path, config: AnalysisConfig) -> list[Staged]:
     """Stage one user file (the intake package's ``stage`` when it is installed)."""
     try:
-        from loyalscope.data.intake import stage as intake_stage  # type: ignore[import-not-found]
+        from loyalscope.data.intake import stage as intake_stage
     except ImportError:
         intake_stage = None
     if intake_stage is not None:
