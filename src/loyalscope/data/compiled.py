@@ -9,6 +9,7 @@ placeholder table, and each source runs the cached SQL against a view of its own
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Hashable
 
 import ibis
@@ -18,6 +19,31 @@ from ibis.backends import BaseBackend
 from loyalscope.i18n import default_lang
 
 _PLACEHOLDER = "ls_placeholder_relation"
+_SCRATCH: list[tuple[str, str]] = []
+"""Intermediate tables and views of the load in progress: (kind, name), dropped by release."""
+
+
+def scratch_name(prefix: str) -> str:
+    """A name for an intermediate table, unique across processes sharing a warehouse."""
+    return f"_ls_{prefix}_{os.getpid()}_{next(_ids)}"
+
+
+def remember(kind: str, name: str) -> None:
+    _SCRATCH.append((kind, name))
+
+
+def release(con: BaseBackend) -> None:
+    """Drop the intermediate tables and views of a finished load (they hold a copy of the
+    raw rows: lines, records, parsed values)."""
+    while _SCRATCH:
+        kind, name = _SCRATCH.pop()
+        try:
+            if kind == "view":
+                con.drop_view(name, force=True)
+            else:
+                con.drop_table(name, force=True)
+        except Exception:
+            pass
 _CACHE: dict[Hashable, str] = {}
 _ids = itertools.count()
 
@@ -34,8 +60,9 @@ def bound(con: BaseBackend, key: Hashable, rel: ir.Table,
         if len(_CACHE) > 256:
             _CACHE.clear()
         _CACHE[k] = sql
-    view = f"_ls_view_{next(_ids)}"
+    view = scratch_name("view")
     con.create_view(view, rel, overwrite=True)
+    remember("view", view)
     return con.sql(sql.replace(_PLACEHOLDER, view))
 
 
@@ -52,8 +79,10 @@ def materialize(con: BaseBackend, key: Hashable, rel: ir.Table,
         if len(_CACHE) > 256:
             _CACHE.clear()
         _CACHE[k] = sql
-    view = f"_ls_view_{next(_ids)}"
+    view = scratch_name("view")
     con.create_view(view, rel, overwrite=True)
+    remember("view", view)
+    remember("table", name)
     sql = sql.replace(_PLACEHOLDER, view)
     if con.name == "duckdb":
         con.raw_sql(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')

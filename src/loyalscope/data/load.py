@@ -29,6 +29,7 @@ from loyalscope import engine
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import schema
 from loyalscope.data.checks import duplicate_key_rule, future_date_rule, negative_amount_rule
+from loyalscope.data.compiled import release, remember, scratch_name
 from loyalscope.data.dataset import Dataset
 from loyalscope.data.quality import QUARANTINE_COLUMNS, QualityReport, TableReport
 from loyalscope.data.sources import Source, read_source
@@ -81,7 +82,10 @@ def load(
         srcs.extend(read_source(src, config, con))
     if not srcs:
         raise SchemaError(t("data.sources.nothing"), fix=t("data.sources.nothing_fix"))
-    tables, report = validate_sources(con, srcs, config, now)
+    try:
+        tables, report = validate_sources(con, srcs, config, now)
+    finally:
+        release(con)
     return Dataset.from_tables(con, tables, config, report)
 
 
@@ -131,7 +135,8 @@ def validate_sources(
             qparts.append((name, q))
         cols = [c for c in tbl.columns if c not in (LINE, END, SRC)]
         if moved is not None and name == "transactions":  # moved rows outlive the parsed tables
-            moved = con.create_table("ls_moved_returns", moved, overwrite=True)
+            moved = con.create_table(scratch_name("moved"), moved)
+            remember("table", moved.get_name())
         accepted[name] = con.create_table(f"ls_{name}", tbl.select(*cols), overwrite=True)
         rep.rows_accepted = int(accepted[name].count().execute())
         reports[name] = rep

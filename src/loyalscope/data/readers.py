@@ -32,7 +32,11 @@ _ids = itertools.count()
 
 
 def _name(prefix: str) -> str:
-    return f"_ls_{prefix}_{next(_ids)}"
+    from loyalscope.data.compiled import remember, scratch_name
+
+    name = scratch_name(prefix)
+    remember("view" if prefix in ("spark", "pq") else "table", name)
+    return name
 
 
 def _sql_str(text: str) -> str:

@@ -32,6 +32,7 @@ from ibis.backends import BaseBackend
 
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import schema
+from loyalscope.data.compiled import remember, scratch_name
 from loyalscope.data.mapping import resolve, table_for_name
 from loyalscope.data.readers import read_lines, read_parquet
 from loyalscope.data.records import csv_records
@@ -123,7 +124,9 @@ def read_text(con: BaseBackend, staged: Staged, table: str, config: AnalysisConf
                        numeric)
     rel = recs.table
     if con.name == "duckdb":  # records once, so that parsing reads a plain table
-        rel = con.create_table(f"_ls_records_{id(recs)}", rel, temp=True)
+        scratch = scratch_name("records")
+        rel = con.create_table(scratch, rel, temp=True)
+        remember("table", scratch)
     src = Source(table, name, rel, mapping, encoding=_enc(staged), lines=recs.lines,
                  multiline=recs.multiline, multiline_example=recs.multiline_example)
     src.notes.extend(staged.notes)

@@ -29,7 +29,7 @@ from ibis.backends import BaseBackend
 
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import parse, schema
-from loyalscope.data.compiled import materialize
+from loyalscope.data.compiled import materialize, scratch_name
 from loyalscope.data.messages import sql_t
 from loyalscope.data.sources import Source
 from loyalscope.errors import DataQualityError
@@ -140,7 +140,7 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
     def build(r: ir.Table) -> ir.Table:
         return _build(r, src, index, dayfirst, config, con.name)
 
-    table = materialize(con, key, rel, build, f"_ls_parsed_{next(_ids)}")
+    table = materialize(con, key, rel, build, scratch_name("parsed"))
     records = int(table.count().execute())
     notes.extend(_nulled_notes(table, optional))
     return Parsed(table, list(src.mapping), records, notes)
