@@ -151,7 +151,7 @@ def test_invariant_messy_csv_detect(rows: list[list[str]]) -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.lists(ROW, max_size=30), st.sampled_from([None, True, False]))
 def test_invariant_messy_csv_many(rows: list[list[str]], dayfirst: bool | None) -> None:
     _invariant(rows, AnalysisConfig.load(None, **{"data.dayfirst": dayfirst}))

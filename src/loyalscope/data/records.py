@@ -71,6 +71,11 @@ def _split(text: ir.StringValue, delim: str) -> tuple[ir.ArrayValue, ir.BooleanV
     return arr, ~quoted | text.re_search(full)
 
 
+def _at(arr: ir.ArrayValue, n: ir.IntegerValue, i: int) -> ir.StringValue:
+    """``arr[i]``, NULL past the end (Spark's ANSI mode raises on an index out of bounds)."""
+    return ibis.ifelse(n > i, arr[i], ibis.null().cast("string"))
+
+
 def _joined(members: ir.Table) -> ir.StringValue:
     """The group's lines joined by line breaks in line order (collect, sort, join: an ordered
     string aggregate that DuckDB and Spark both have)."""
@@ -101,7 +106,8 @@ def csv_records(lines: ir.Table, header: list[str], delim: str, structural: set[
                            _odd=ibis.literal(False), _why0=null_s, _first=null_i, _last=null_i)
     arr, ok_quotes = _split(recs.text, delim)
     recs = recs.mutate(_arr=arr, _okq=ok_quotes, _hq=recs.text.contains('"'))
-    recs = recs.mutate(_nf=recs._arr.length(), **{f"_f{i}": recs._arr[i] for i in range(width)})
+    recs = recs.mutate(_nf=recs._arr.length())
+    recs = recs.mutate(**{f"_f{i}": _at(recs._arr, recs._nf, i) for i in range(width)})
     # only a record with quotes can hold quoted fields, line breaks or the delimiter in a field
     recs = recs.mutate(**{f"_u{i}": ibis.ifelse(recs._hq, _unquote(recs[f"_f{i}"]), recs[f"_f{i}"])
                           for i in range(width)})
@@ -170,7 +176,7 @@ def _quoted_records(body: ir.Table, odd: ir.Table, header: list[str], delim: str
     broken = ibis.literal(False)
     for i, h in enumerate(header):
         if h in structural:
-            broken = broken | groups._arr[i].contains("\n")
+            broken = broken | _at(groups._arr, groups._arr.length(), i).contains("\n")
     valid = groups.select("_open", _valid=groups._okq & (groups._arr.length() == len(header))
                           & ~broken)
     flags = cand.left_join(valid, cand._line == valid._open).select(
