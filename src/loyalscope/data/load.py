@@ -103,7 +103,8 @@ def validate_sources(
     reports: dict[str, TableReport] = {}
     accepted: dict[str, ir.Table] = {}
     qparts: list[tuple[str, ir.Table]] = []
-    moved: ir.Table | None = None
+    unions: dict[str, ir.Table] = {}
+    # 1. per source: records, mapping, parsing, row checks (engine tables)
     for name in order:
         rep = TableReport(name)
         parts: list[ir.Table] = []
@@ -113,16 +114,27 @@ def validate_sources(
             qparts.append((name, parsed.table.filter(parsed.table._q_reason.notnull())))
             keep = parsed.table.filter(parsed.table._q_reason.isnull())
             parts.append(keep.select(*parsed.columns, LINE, END, SRC))
+        reports[name] = rep
+        if parts:
+            unions[name] = _union(name, parts)
+    # 2. shapes of real exports (order lines, cancellations ...): interface 2 in TEAM.md
+    unions, shaped = _shapes(unions, reports, config)
+    qparts.extend(shaped)
+    # 3. table-wide rules, transactions before returns (negative amounts move there)
+    moved: ir.Table | None = None
+    for name in order:
+        rep = reports[name]
+        tbl = unions.get(name)
         if name == "returns" and moved is not None:
             n_moved = int(moved.count().execute())
             if n_moved:
-                parts.append(moved)
+                tbl = moved if tbl is None else _union(name, [tbl, moved])
                 rep.rows_read += n_moved
                 rep.sources.append(t("data.validate.moved_source"))
                 rep.notes.append(t("data.validate.note_moved", count=n_moved))
-        if not parts:
+        if tbl is None:
+            del reports[name]
             continue
-        tbl = _union(name, parts)
         tbl, q = future_date_rule(tbl, name, config, now)
         if q is not None:
             qparts.append((name, q))
@@ -139,7 +151,6 @@ def validate_sources(
             remember("table", moved.get_name())
         accepted[name] = con.create_table(f"ls_{name}", tbl.select(*cols), overwrite=True)
         rep.rows_accepted = int(accepted[name].count().execute())
-        reports[name] = rep
     quarantine = _quarantine(con, qparts, names)
     counts = quarantine.group_by(["table", "reason"]).aggregate(n=quarantine.count()).execute()
     for row in counts.itertuples():
@@ -149,6 +160,24 @@ def validate_sources(
         rep.rows_quarantined = sum(rep.reasons.values())
     _count_orphans(accepted, reports)
     return accepted, QualityReport(reports, quarantine)
+
+
+def _shapes(unions: dict[str, ir.Table], reports: dict[str, TableReport], config: AnalysisConfig,
+            ) -> tuple[dict[str, ir.Table], list[tuple[str, ir.Table]]]:
+    """``loyalscope.data.shapes.apply`` when that package is installed (real-exports helper).
+
+    It receives the accepted rows per table (canonical columns plus ``_line``, ``_line_end``,
+    ``_src``) before the table-wide rules, and returns the tables and quarantine parts
+    ``(table, relation with _line, _line_end, _src, _q_reason, _q_column, _q_value,
+    _q_detail)``. It may replace the rules of :mod:`loyalscope.data.checks` for the tables
+    it shapes.
+    """
+    try:
+        from loyalscope.data import shapes  # type: ignore[attr-defined]
+    except ImportError:
+        return unions, []
+    tables, parts = shapes.apply(unions, reports, config)
+    return dict(tables), list(parts)
 
 
 def _note_source(rep: TableReport, src: Source, parsed: Parsed) -> None:
