@@ -87,3 +87,25 @@ def test_wrong_field_count_is_malformed(tmp_path: Path) -> None:
     assert q["reason"].tolist() == ["malformed_line", "malformed_line"]
     assert "Expected 5 fields, found 6" in q.loc[2, "detail"]
     assert rep.rows_accepted == 0 or rep.check_invariant()
+
+
+def test_lines_the_staging_step_found_bad_are_quarantined(tmp_path: Path) -> None:
+    """Interface 1 (TEAM.md): ``Staged.bad_lines`` are quarantined exactly, with their reason."""
+    import ibis
+
+    from loyalscope.config import AnalysisConfig
+    from loyalscope.data.load import validate_sources
+    from loyalscope.data.sources import read_text
+    from loyalscope.data.staging import Staged
+
+    p = tmp_path / "orders.csv"
+    p.write_text(HEAD + "O1,C1,2024-01-05,10,a\nO2,C?,2024-01-06,20,b\nO3,C3,2024-01-07,30,c\n",
+                 encoding="utf-8")
+    staged = Staged("orders.csv", p, "csv", bad_lines=((3, "undecodable", "bytes 0xff at 4"),))
+    con = ibis.duckdb.connect()
+    src = read_text(con, staged, "transactions", AnalysisConfig())
+    tables, report = validate_sources(con, [src], AnalysisConfig(), NOW)
+    assert sorted(tables["transactions"].execute()["order_id"]) == ["O1", "O3"]
+    q = report.quarantine
+    assert q["line"].tolist() == [3] and q["reason"].tolist() == ["undecodable"]
+    assert q["detail"].tolist() == ["bytes 0xff at 4"]

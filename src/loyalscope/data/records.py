@@ -147,7 +147,7 @@ def csv_records(lines: ir.Table, header: list[str], delim: str, structural: set[
         *[fields[h].name(h) for h in header],
         _reason=reason, _why=why, _col=sep_col,
         _val=ibis.ifelse(reason == "separator_in_value", sep_val, recs.text.substr(0, 200)),
-        _nf=nf.cast("int64"), _first=recs._first, _last=recs._last,
+        _nf=nf.cast("int64"), _first=recs._first, _last=recs._last, _sd=null_s,
     )
     return Records(out, n_lines, multiline, example)
 

@@ -122,7 +122,7 @@ def read_text(con: BaseBackend, staged: Staged, table: str, config: AnalysisConf
     numeric = frozenset(h for c, h in mapping.items() if spec.column(c).dtype in ("float64", "int64"))
     recs = csv_records(read_lines(con, path), header, delim, structural_columns(table, mapping),
                        numeric)
-    rel = recs.table
+    rel = _staged_bad_lines(recs.table, staged)
     if con.name == "duckdb":  # records once, so that parsing reads a plain table
         scratch = scratch_name("records")
         rel = con.create_table(scratch, rel, temp=True)
@@ -131,6 +131,21 @@ def read_text(con: BaseBackend, staged: Staged, table: str, config: AnalysisConf
                  multiline=recs.multiline, multiline_example=recs.multiline_example)
     src.notes.extend(staged.notes)
     return src
+
+
+def _staged_bad_lines(rel: ir.Table, staged: Staged) -> ir.Table:
+    """Lines the staging step already found bad (undecodable bytes ...) are quarantined with
+    the staging step's reason code and detail, whatever their text parses to."""
+    if not staged.bad_lines:
+        return rel
+    bad = ibis.memtable(pd.DataFrame(list(staged.bad_lines), columns=["_bl", "_br", "_bd"])
+                        .astype({"_bl": "int64", "_br": "string", "_bd": "string"}))
+    j = rel.left_join(bad, rel._line == bad._bl)
+    hit = j._br.notnull()
+    return j.select(
+        *[c for c in rel.columns if c not in ("_reason", "_why", "_sd")],
+        _reason=ibis.ifelse(hit, j._br, j._reason), _why=ibis.ifelse(hit, "staged", j._why),
+        _sd=ibis.ifelse(hit, j._bd, j._sd))
 
 
 def _enc(staged: Staged) -> str | None:
@@ -182,7 +197,7 @@ def read_jsonl(con: BaseBackend, staged: Staged, table: str, config: AnalysisCon
            for h, k in zip(header, keys, strict=True)},
         _reason=reason, _why=ibis.ifelse(reason == "malformed_line", "json", null_s),
         _col=null_s, _val=lines.text.substr(0, 200), _nf=ibis.literal(0, "int64"),
-        _first=lines._line, _last=lines._line,
+        _first=lines._line, _last=lines._line, _sd=null_s,
     )
     n = int(lines.count().execute())
     return Source(table, staged.source, rel, mapping, encoding=_enc(staged), lines=n)

@@ -115,6 +115,7 @@ def _structural(rel: ir.Table, width: int) -> list[tuple[ir.BooleanValue, str, i
         (why == "odd", sql_t("data.validate.detail_odd_quotes", first=rel._first)),
         (why == "bad_quotes", t("data.validate.detail_bad_quotes")),
         (why == "json", t("data.validate.detail_json")),
+        (why == "staged", ibis.coalesce(rel._sd, "")),
         (why == "separator", sql_t("data.validate.detail_separator", column=rel._col, value=rel._val)),
         else_=sql_t("data.validate.detail_malformed", expected=width, found=rel._nf),
     )
@@ -222,7 +223,7 @@ def _empty(rel: ir.Table, own: list[str]) -> ir.BooleanValue:
     return empty
 
 
-_RECORD_COLS = ("_reason", "_why", "_col", "_val", "_nf", "_first", "_last")
+_RECORD_COLS = ("_reason", "_why", "_col", "_val", "_nf", "_first", "_last", "_sd")
 
 
 def _nulled_notes(table: ir.Table, optional: list[str]) -> list[str]:
