@@ -14,8 +14,8 @@ import pandas as pd
 
 from benchmarks.memory import measure
 from benchmarks.run import machine
-from loyalscope.models.plspm import PLSPM
-from loyalscope.models.plspm_spec import ModelSpec, ecsi_spec
+from loyalscope.models.survey.plspm import PLSPM
+from loyalscope.models.survey.plspm_spec import ModelSpec, ecsi_spec
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "ecsi_bank_satisfaction.csv"
 TARGET_S = 10.0

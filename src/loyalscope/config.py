@@ -53,6 +53,10 @@ class DataConfig(_Section):
     """Table name -> file name or glob pattern(s), relative to the data folder."""
     encoding: str | None = None
     """Force a CSV encoding instead of detecting it."""
+    statuses: dict[str, Literal["sale", "refunded", "cancelled", "unpaid", "closed", "unavailable",
+                                "failed"]] = Field(default_factory=dict)
+    """Order status value -> class, added to / overriding the built-in table
+    (``loyalscope.data.shapes.statuses``), e.g. ``[data.statuses] "已发货" = "sale"``."""
 
 
 class AnalysisSettings(_Section):

@@ -20,6 +20,7 @@ Unit = Literal["percent", "share", "currency", "count", "days", "hours", "score"
 ChartKind = Literal[
     "bar", "hbar", "line", "area", "heatmap", "pie", "treemap", "scatter", "histogram",
     "path_diagram", "sankey", "quadrant",
+    "tracking", "frequency_distribution", "alive_history",  # BTYD diagnostics (report/charts_btyd.py)
 ]
 
 

@@ -52,12 +52,12 @@ def test_validate_table_output(tmp_path: Path) -> None:
 
 
 def test_validate_error_exit_2_with_fix(tmp_path: Path) -> None:
-    (tmp_path / "orders.csv").write_text("order_id,VIP,order_ts,amount\nA1,C1,2024-01-05,1\n", encoding="utf-8")
+    (tmp_path / "orders.csv").write_text("order_id,VIP,下单,amount\nA1,C1,2024-01-05,1\n", encoding="utf-8")
     res = runner.invoke(app, ["validate", str(tmp_path / "orders.csv"), "--json"])
     assert res.exit_code == 2
     err = json.loads(res.stdout)
     assert err["error"] == "SchemaError" and err["file"].endswith("orders.csv")
-    assert 'customer_id = "VIP"' in err["fix"]
+    assert err["column"] == "order_ts" and "[mapping.transactions]" in err["fix"]
 
 
 def test_validate_config_mapping(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -93,3 +94,56 @@ def test_sbg_contracts_table(tmp_path):
     assert early["churned"] == 1000 - 382 and early["customers"] == 1000
     text = runner.invoke(app, ["fit", "sbg", "--data", str(path)])
     assert text.exit_code == 0 and "1000" in text.stdout
+
+
+def test_hour_unit_on_transactions_matches_the_day_fit_rescaled(tmp_path):
+    # purchases at whole hours; --time-unit hour floors to the hour and works in hours
+    rng = np.random.default_rng(3)
+    rows = []
+    for c in range(600):  # BG/NBD-like: exponential gaps (mean 20 days), geometric number of purchases
+        hours = int(rng.integers(0, 24 * 60)) + np.cumsum(rng.exponential(20 * 24, rng.geometric(0.35))).astype(int)
+        hours[0] = hours[0] - int(rng.exponential(20 * 24))
+        for h in hours[hours < 24 * 200]:
+            rows.append({"customer_id": f"C{c}", "order_ts": pd.Timestamp("2024-01-01") + pd.Timedelta(hours=int(h), minutes=17),
+                         "amount": 10.0})
+    frame = pd.DataFrame(rows)
+    path = tmp_path / "tx.csv"
+    frame.to_csv(path, index=False)
+    hours = _json(["bgnbd", "--data", str(path), "--format", "transactions", "--time-unit", "hour"])
+    assert hours["time_unit"] == "hour"
+    assert len(hours["covariance"]["matrix"]) == 4 and hours["covariance"]["params"] == ["r", "alpha", "a", "b"]
+    # independent summary in hours (pandas), fitted directly
+    from loyalscope.models import BGNBD
+
+    t = pd.to_datetime(frame.order_ts).dt.floor("h")
+    origin, end = t.min(), t.max()
+    g = frame.assign(t=t).drop_duplicates(["customer_id", "t"]).groupby("customer_id").t
+    x = g.size() - 1
+    rec = (g.max() - g.min()).dt.total_seconds() / 3600
+    age = (end - g.min()).dt.total_seconds() / 3600
+    direct = BGNBD().fit(x, rec, age)
+    for p in ("r", "alpha", "a", "b"):
+        assert hours["params"][p] == pytest.approx(direct.params_[p], rel=1e-6)
+    days = _json(["bgnbd", "--data", str(path), "--format", "transactions", "--time-unit", "day"])
+    assert days["params"]["alpha"] * 24 == pytest.approx(hours["params"]["alpha"], rel=0.05)  # same data, coarser clock
+    assert origin <= end
+
+
+def test_config_maps_transaction_headers(tmp_path, data_dir):
+    """``--config`` (and a loyalscope.toml beside the data) name the columns of a transactions file."""
+    tx = pd.read_csv(data_dir / "cdnow_sample_transactions.txt", sep=r"\s+", header=None,
+                     names=["master_id", "customer_id", "date", "cds", "amount"], dtype={"date": str})
+    tx["order_ts"] = pd.to_datetime(tx.date, format="%Y%m%d")
+    frame = tx[["customer_id", "order_ts", "amount"]].set_axis(["会员", "日期", "金额"], axis=1)
+    path = tmp_path / "sales.csv"
+    frame.to_csv(path, index=False)
+    args = ["bgnbd", "--data", str(path), "--format", "transactions", "--calibration-end", "1997-09-30",
+            "--time-unit", "week", "--json"]
+    res = runner.invoke(app, ["fit", *args])
+    assert res.exit_code != 0 and "customer_id" in res.output  # not found without a mapping
+    toml = '[mapping.transactions]\ncustomer_id = "会员"\norder_ts = "日期"\namount = "金额"\n'
+    (tmp_path / "my.toml").write_text(toml, encoding="utf-8")
+    out = _json([*args[:-1], "--config", str(tmp_path / "my.toml")])
+    assert out["n"] == 2357 and out["params"]["alpha"] == pytest.approx(4.4135, abs=1e-3)
+    (tmp_path / "loyalscope.toml").write_text(toml, encoding="utf-8")  # discovered beside the data
+    assert _json(args[:-1])["params"]["r"] == pytest.approx(0.2426, abs=1e-3)

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from loyalscope.cli import app
-from loyalscope.models.nps import NPS
+from loyalscope.models.survey.nps import NPS
 
 runner = CliRunner()
 
@@ -70,3 +70,18 @@ def test_gbk_csv_with_chinese_header(tmp_path: Path) -> None:
     out = json.loads(res.stdout)
     assert (out["n"], out["promoters"], out["passives"], out["detractors"]) == (4, 2, 1, 1)
     assert out["nps"] == pytest.approx(25.0)
+
+
+def test_config_names_the_column_and_min_n(tmp_path: Path, answers: pd.DataFrame) -> None:
+    path = tmp_path / "a.csv"
+    answers.rename(columns={"likely": "推荐意愿"}).to_csv(path, index=False)
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text('[mapping.surveys]\nnps = "推荐意愿"\n[survey]\nmin_n = 500\n', encoding="utf-8")
+    res = runner.invoke(app, ["survey", "nps", "--data", str(path), "--json", "--config", str(cfg)])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    x = answers["likely"]
+    assert out["n"] == 120 and out["nps"] == pytest.approx(100 * ((x >= 9).mean() - (x <= 6).mean()))
+    assert out["small_sample"]  # 120 answers < min_n = 500 from the config
+    res = runner.invoke(app, ["survey", "nps", "--data", str(path), "--json"])
+    assert res.exit_code != 0  # without the mapping there is no "nps" column

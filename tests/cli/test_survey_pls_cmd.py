@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from loyalscope.cli import app
-from loyalscope.models.plspm_spec import bank_spec_path
+from loyalscope.models.survey.plspm_spec import bank_spec_path
 
 runner = CliRunner()
 
@@ -49,3 +49,26 @@ def test_unknown_column_is_a_clear_error(data_dir, tmp_path) -> None:
     assert res.exit_code == 2
     err = json.loads(res.stdout)
     assert err["error"] == "ConfigError" and "IMAG1" in err["message"] and err["fix"]
+
+
+def test_plsc_mga_and_prediction(data_dir, tmp_path) -> None:
+    spec = tmp_path / "ecsi.toml"
+    spec.write_text(bank_spec_path().read_text(encoding="utf-8").replace("consistent = false", 'consistent = "auto"'),
+                    encoding="utf-8")
+    res = _run("--data", str(data_dir / "ecsi_bank_satisfaction.csv"), "--spec", str(spec), "--groups", "gender",
+               "--permutations", "50", "--seed", "1", "--predict", "--json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["estimator"] == "PLSc" and isinstance(out["admissible"], bool)
+    assert out["paths_pls"]["Satisfaction -> Loyalty"] == pytest.approx(0.4955, abs=1e-4)  # plspm, beside PLSc
+    assert abs(out["paths"]["Satisfaction -> Loyalty"]) != pytest.approx(0.4955, abs=1e-3)
+    assert {r["target"] for r in out["vif"]} == {"Satisfaction", "Loyalty", "Value"}
+    assert {r["group_1"] for r in out["mga"]["paths"]} == {"female"} and len(out["mga"]["paths"]) == 10
+    assert all(0 < r["p_value"] <= 1 for r in out["mga"]["paths"])
+    assert out["q2"]["constructs"][0]["lv"] == "Expectations" and out["q2"]["distance"] == 7
+    assert len(out["pls_predict"]) == 22
+    plain = json.loads(_run("--data", str(data_dir / "ecsi_bank_satisfaction.csv"), "--spec", str(spec),
+                            "--consistent", "false", "--json").stdout)
+    assert plain["estimator"] == "PLS" and plain["paths"] == plain["paths_pls"]
+    bad = _run("--data", str(data_dir / "ecsi_bank_satisfaction.csv"), "--spec", str(spec), "--groups", "region", "--json")
+    assert bad.exit_code == 2 and json.loads(bad.stdout)["column"] == "region"

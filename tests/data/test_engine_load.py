@@ -101,8 +101,7 @@ _DRIVER_SCRIPT = textwrap.dedent("""
     import loyalscope as ls
     from loyalscope.engine import connect_spark
     session = (SparkSession.builder.master("local[2]").appName("ls-driver-test")
-               .config("spark.driver.memory", "200m")
-               .config("spark.testing.memory", str(512 * 1024 * 1024))
+               .config("spark.driver.memory", "512m")
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.sql.shuffle.partitions", "4")
                .config("spark.ui.enabled", "false")
@@ -127,7 +126,7 @@ def test_spark_load_larger_than_driver_memory(tmp_path: Path) -> None:
 
     if shutil.which("java") is None:
         pytest.skip("Java is not installed")
-    rows = int(os.environ.get("LS_DRIVER_TEST_ROWS", "6000000"))
+    rows = int(os.environ.get("LS_DRIVER_TEST_ROWS", "9000000"))
     path = tmp_path / "transactions.csv"
     duckdb.connect().execute(f"""COPY (SELECT 'o' || i AS order_id, 'c' || (i % 100000) AS customer_id,
         strftime(TIMESTAMP '2022-01-01' + to_seconds(i % 60000000), '%Y-%m-%d %H:%M:%S') AS order_ts,

@@ -292,16 +292,32 @@ def _returns(fr, g):
     return tx
 
 
+def _no_order(fr, g):
+    """Returns of a known customer whose order is not in transactions, by the return's period."""
+    r = fr["returns"]
+    if "customer_id" not in r.columns:
+        return pd.DataFrame({"period": [], "n": [], "amount": []})
+    r = r[r.customer_id.notna() & ~r.order_id.isin(fr["transactions"].order_id)].copy()
+    r["period"] = bucket(r.return_ts, g)
+    return r.groupby("period").agg(n=("order_id", "count"), amount=("amount", "sum")).reset_index()
+
+
+def _add(a, extra, col):
+    a = a.merge(extra[["period", col]], on="period", how="outer").fillna(0.0)
+    a["numerator"] = a.numerator + a[col]
+    return a.drop(columns=[col])
+
+
 def return_rate(fr, g, by=None):
     tx = _returns(fr, g)
     a = tx.groupby("period").agg(numerator=("returned", "sum"), denominator=("order_id", "count"))
-    return _on_cal(fr, g, a.reset_index())
+    return _on_cal(fr, g, _add(a.reset_index(), _no_order(fr, g), "n"))
 
 
 def return_amount_rate(fr, g, by=None):
     tx = _returns(fr, g)
     a = tx.groupby("period").agg(numerator=("ramount", "sum"), denominator=("amount", "sum"))
-    return _on_cal(fr, g, a.reset_index())
+    return _on_cal(fr, g, _add(a.reset_index(), _no_order(fr, g), "amount"))
 
 
 def _complaints(fr, g, by=None):

@@ -36,7 +36,7 @@ CASES = {
     "sbg": (ShiftedBetaGeometric, "fit_durations", CONTRACTS, ["periods", "churned"], (5000.0, 0.0)),
 }
 try:
-    CASES["pareto_nbd"] = (importlib.import_module("loyalscope.models.pareto_nbd").ParetoNBD, "fit",
+    CASES["pareto_nbd"] = (importlib.import_module("loyalscope.models.purchase.pareto_nbd").ParetoNBD, "fit",
                            CDNOW, ["x", "t_x", "T"], (5000.0, 4990.0, 5000.0))
 except ImportError:
     pass

@@ -9,7 +9,7 @@ import pytest
 from loyalscope.config import AnalysisConfig
 from loyalscope.data.dataset import Dataset
 from loyalscope.errors import InsufficientDataError
-from loyalscope.models.plspm_spec import ACSI_PATHS, ECSI_PATHS
+from loyalscope.models.survey.plspm_spec import ACSI_PATHS, ECSI_PATHS
 from loyalscope.results import Table
 from loyalscope.sections import survey_model
 from loyalscope.sections.context import SectionContext
@@ -87,3 +87,24 @@ def test_without_items_the_section_is_skipped() -> None:
     frame = simulate_surveys(ECSI_PATHS, n=100).drop(columns=["q_loy1", "q_loy2", "q_loy3"])
     with pytest.raises(InsufficientDataError, match=r"surveys\.q_"):
         survey_model.build(Dataset.from_frames({"surveys": frame}), _ctx())
+
+
+def test_section_uses_plsc_with_pls_beside_and_reports_vif_and_htmt() -> None:
+    from loyalscope.models.survey.plspm import PLSPM
+    from loyalscope.models.survey.plspm_spec import ecsi_spec
+
+    frame = simulate_surveys(ECSI_PATHS, n=800, seed=9)
+    ds = Dataset.from_frames({"surveys": frame})
+    section = survey_model.build(ds, _ctx(bootstrap=50))
+    assert section.data["estimator"] == "PLSc"
+    blocks = {lv: [f"q_{PREFIX[lv]}{k}" for k in (1, 2, 3)] for lv in
+              ("Image", "Expectations", "Quality", "Value", "Satisfaction", "Loyalty")}
+    plain = PLSPM.from_spec(ecsi_spec(blocks), consistent=False).fit(frame[[c for v in blocks.values() for c in v]])
+    assert section.data["paths_pls"] == pytest.approx(plain.path_dict(), rel=1e-9)
+    tables = {b.title: b.frame for b in section.blocks if isinstance(b, Table)}
+    assert list(tables["survey_model.section.paths_table"].columns) == ["path", "coef", "coef_pls", "lo", "hi"]
+    vif = tables["survey_model.section.vif"]
+    assert set(vif.target) == {"Satisfaction", "Loyalty", "Value"} and (vif.vif >= 1).all()
+    htmt = tables["survey_model.section.htmt"]
+    assert len(htmt) == 15 and (htmt.lower <= htmt.htmt).all() and (htmt.htmt <= htmt.upper).all()
+    assert "rho_a" in tables["survey_model.reliability"].columns

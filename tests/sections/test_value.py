@@ -8,7 +8,7 @@ import pytest
 
 from loyalscope.config import AnalysisConfig
 from loyalscope.errors import InsufficientDataError
-from loyalscope.models.clv import calibration_holdout_summary
+from loyalscope.models.purchase.clv import calibration_holdout_summary
 from loyalscope.results import Chart, Number, Table
 from loyalscope.sections.context import SectionContext
 from loyalscope.sections.value import clv_histogram, value_section

@@ -4,12 +4,45 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from loyalscope.config import AnalysisConfig
 from loyalscope.errors import LoyalscopeError
+
+CONFIG_NAME = "loyalscope.toml"
+
+
+def discover_config(data: list[str] | tuple[str, ...] = ()) -> Path | None:
+    """``loyalscope.toml`` beside the data (the folder given, or a file's folder), else in the
+    working directory; None when there is none."""
+    for item in data:
+        if "://" in str(item):
+            continue
+        p = Path(item)
+        folder = p if p.is_dir() else p.parent
+        if (folder / CONFIG_NAME).is_file():
+            return folder / CONFIG_NAME
+    cwd = Path.cwd() / CONFIG_NAME
+    return cwd if cwd.is_file() else None
+
+
+def load_config(config_path: Path | None, data: list[str] | tuple[str, ...] = (),
+                **overrides: object) -> AnalysisConfig:
+    """The ``--config`` file, else the discovered ``loyalscope.toml``, with CLI overrides."""
+    return AnalysisConfig.load(config_path or discover_config(data), **overrides)
+
+
+def mapped(df: Any, config: AnalysisConfig, table: str) -> Any:
+    """``df`` with the headers named in ``[mapping.<table>]`` renamed to their canonical names
+    (for the commands that read one file with pandas: ``fit``, ``survey``)."""
+    ren = {src: canon for canon, src in (config.mapping.get(table) or {}).items() if src in df.columns}
+    return df.rename(columns=ren) if ren else df
+
 
 app = typer.Typer(
     name="loyalscope",
@@ -53,12 +86,13 @@ def fail(exc: LoyalscopeError, as_json: bool = False) -> NoReturn:
     if as_json:
         emit_json(exc.to_dict())
     else:
-        err_console.print(f"[bold red]{type(exc).__name__}[/]: {exc.message}")
+        # messages and fixes hold TOML such as [mapping.transactions]: printed verbatim, not as markup
+        err_console.print(f"[bold red]{type(exc).__name__}[/]: {escape(exc.message)}")
         where = exc.location()
         if where:
-            err_console.print(f"  [dim]{where}[/]")
+            err_console.print(f"  [dim]{escape(where)}[/]")
         if exc.fix:
-            err_console.print(f"  [green]Fix:[/] {exc.fix}")
+            err_console.print(f"  [green]Fix:[/] {escape(exc.fix)}")
     raise typer.Exit(code=2)
 
 

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from loyalscope.cli.app import app, console, emit_json, fail
-from loyalscope.config import AnalysisConfig
+from loyalscope.cli.app import app, console, emit_json, fail, load_config
 from loyalscope.data.load import load, write_quarantine
 from loyalscope.errors import LoyalscopeError
 from loyalscope.i18n import t
@@ -24,14 +24,21 @@ def validate(
 ) -> None:
     """Validate data files (see ``loyalscope validate --help``)."""
     try:
-        cfg = AnalysisConfig.load(config)
+        cfg = load_config(config, paths)
         ds = load(*paths, config=cfg)
     except LoyalscopeError as exc:
         fail(exc, as_json)
     report = ds.quality
     written = write_quarantine(report, out) if out is not None else None
     if as_json:
-        emit_json(report.to_dict())  # {table: {rows_read, rows_accepted, ..., quarantine_reasons}}
+        doc = report.to_dict()  # {table: {rows_read, rows_accepted, ..., joins, statuses}}
+        if report.orders:
+            doc["_orders"] = report.orders
+        if report.unused:
+            doc["_unused_files"] = report.unused
+        if report.no_customer_reason:
+            doc["_no_customer_id"] = report.no_customer_reason
+        emit_json(doc)
         return
     for name, rep in report.tables.items():
         grid = Table(title=f"{t('data.cli.table')}: {name}", show_header=False)
@@ -39,11 +46,23 @@ def validate(
         grid.add_row(t("data.cli.accepted"), f"{rep.rows_accepted:,}")
         grid.add_row(t("data.cli.quarantined"), f"{rep.rows_quarantined:,}")
         grid.add_row(t("data.cli.orphans"), f"{rep.orphans:,}")
-        grid.add_row(t("data.cli.mapping"), "\n".join(f"{k} ← {v}" for k, v in rep.mapping.items()))
+        grid.add_row(t("data.cli.mapping"),
+                     escape("\n".join(f"{k} ← {v}" for k, v in rep.mapping.items())))
         grid.add_row(t("data.cli.reasons"),
                      "\n".join(f"{r}: {n:,}" for r, n in rep.reasons.most_common(5)) or "-")
+        if rep.joins:
+            grid.add_row(t("data.shapes.joins"), escape("\n".join(
+                t("data.cli.join_line", **j) for j in rep.joins)))
+        if rep.statuses:
+            grid.add_row(t("data.shapes.statuses"), escape("\n".join(
+                f"{s['value'] or '-'} → {s['class']}: {s['orders']:,}" for s in rep.statuses)))
         for note in rep.notes:
-            grid.add_row("", note)
+            grid.add_row("", escape(note))
         console.print(grid)
+    if report.orders:
+        o = report.orders
+        console.print(escape(t("data.cli.orders_line", **o)))
+    for item in report.unused:
+        console.print(escape(f"{t('data.shapes.unused')}: {item['file']}: {item['reason']}"))
     if written is not None:
         console.print(t("data.cli.wrote", path=written))

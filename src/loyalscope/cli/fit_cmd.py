@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import importlib
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import typer
 
-from loyalscope.cli.app import app, console, emit_json, fail
+from loyalscope.cli.app import app, console, emit_json, fail, load_config, mapped
 from loyalscope.errors import ConfigError, DataQualityError, LoyalscopeError, SchemaError
 from loyalscope.i18n import t
 
@@ -31,7 +32,7 @@ ALIASES = {
     "weights": ("weights", "count", "n_customers"),
     "survivors": ("survivors", "active"),
 }
-UNITS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12.0}
+UNITS = {"hour": 1.0 / 24.0, "day": 1.0, "week": 7.0, "month": 365.25 / 12.0}
 
 
 def _optional(df: pd.DataFrame, name: str) -> np.ndarray | None:
@@ -52,30 +53,33 @@ def _column(df: pd.DataFrame, name: str, file: str) -> np.ndarray:
 def _summary_from_transactions(df: pd.DataFrame, file: str, calibration_end: str | None, unit: str) -> pd.DataFrame:
     """Customer summary (frequency, recency, T, monetary_value) in ``unit`` from canonical transactions.
 
-    Purchases on the same calendar day count as one; times are days / days-per-unit."""
-    from loyalscope.models.clv import calibration_holdout_summary
+    Purchases on the same calendar day count as one (in the same clock hour for ``unit="hour"``,
+    as lifetimes' ``freq="h"``); times are days / days-per-unit."""
+    from loyalscope.models.purchase.clv import calibration_holdout_summary
 
     for col in ("customer_id", "order_ts", "amount"):
         if col not in df.columns:
             raise SchemaError(t("models.cli.missing_column", column=col, aliases=col),
                               fix=t("models.cli.missing_column_fix", column=col), file=file, column=col)
-    day = pd.to_datetime(df["order_ts"]).dt.normalize()
+    stamps = pd.to_datetime(df["order_ts"])
+    day = stamps.dt.floor("h") if unit == "hour" else stamps.dt.normalize()
     try:
         end = pd.Timestamp(calibration_end) if calibration_end else day.max()
     except ValueError as exc:
         raise ConfigError(t("models.cli.bad_date", value=calibration_end), fix=t("models.cli.bad_date_fix")) from exc
     origin = day.min()
     scale = UNITS[unit]
-    time = (day - origin).dt.days.to_numpy() / scale
-    cal_end = (end - origin).days / scale
+    time = (day - origin).dt.total_seconds().to_numpy() / 86400.0 / scale
+    cal_end = (end - origin).total_seconds() / 86400.0 / scale
     out = calibration_holdout_summary(df["customer_id"].astype(str).to_numpy(), time, cal_end,
                                       max(cal_end, time.max()) + 1.0, df["amount"].to_numpy(dtype=float))
     return out.rename(columns={"monetary": "monetary_value"})
 
 
-def _fit(model_name: str, df: pd.DataFrame, file: str, as_of: str | None = None) -> tuple[Any, dict[str, Any]]:
+def _fit(model_name: str, df: pd.DataFrame, file: str, as_of: str | None = None,
+         q_constraint: bool = False) -> tuple[Any, dict[str, Any]]:
     module, cls_name = MODELS[model_name]
-    cls = getattr(importlib.import_module(f"loyalscope.models.{module}"), cls_name)
+    cls = getattr(importlib.import_module(f"loyalscope.models.purchase.{module}"), cls_name)
     extra: dict[str, Any] = {}
     weights = _optional(df, "weights")
     if model_name == "sbg":
@@ -89,7 +93,8 @@ def _fit(model_name: str, df: pd.DataFrame, file: str, as_of: str | None = None)
         if not keep.any():
             raise DataQualityError(t("models.cli.no_repeat_buyers"), fix=t("models.cli.no_repeat_buyers_fix"), file=file)
         extra["left_out"] = int((~keep).sum() if weights is None else weights[~keep].sum())
-        return cls().fit(x[keep], z[keep], weights=None if weights is None else weights[keep]), extra
+        spend = cls(q_constraint=q_constraint)
+        return spend.fit(x[keep], z[keep], weights=None if weights is None else weights[keep]), extra
     tx = _column(df, "recency", file)
     age = _column(df, "periods" if model_name == "bgbb" else "T", file)
     return cls().fit(x, tx, age, weights=weights), extra
@@ -100,7 +105,7 @@ CONTRACT_COLUMNS = ("customer_id", "start_date", "end_date")
 
 def _fit_contracts(cls: Any, df: pd.DataFrame, as_of: str | None) -> tuple[Any, dict[str, Any]]:
     """sBG from the canonical contracts table (one row per contract term; ``renewed`` optional)."""
-    from loyalscope.models.sbg import contracts_to_durations
+    from loyalscope.models.purchase.sbg import contracts_to_durations
 
     try:
         day = pd.Timestamp(as_of) if as_of else pd.to_datetime(df["start_date"]).max()
@@ -121,10 +126,13 @@ def fit(
     fmt: str = typer.Option("summary", "--format", help=t("models.cli.format_help")),
     calibration_end: str | None = typer.Option(None, "--calibration-end", help=t("models.cli.calibration_end_help")),
     time_unit: str = typer.Option("day", "--time-unit", help=t("models.cli.time_unit_help")),
+    q_constraint: bool = typer.Option(False, "--q-constraint", help=t("models.cli.q_constraint_help")),
     as_json: bool = typer.Option(False, "--json", help=t("models.cli.json_help")),
+    config: Path | None = typer.Option(None, "--config", "-c", help=t("data.cli.config_help")),
 ) -> None:
     """Fit MODEL on FILE and print parameters, standard errors and the log-likelihood."""
     try:
+        cfg = load_config(config, [data])  # --config, else loyalscope.toml beside the data / here
         if model not in MODELS:
             raise ConfigError(t("models.cli.unknown_model", model=model), fix=t("models.cli.unknown_model_fix", choices=", ".join(MODELS)))
         if fmt not in ("summary", "transactions"):
@@ -136,13 +144,14 @@ def fit(
         except (OSError, pd.errors.ParserError) as exc:
             raise SchemaError(t("models.cli.file_missing"), fix=t("models.cli.file_missing_fix"), file=str(data)) from exc
         if fmt == "transactions":
+            df = mapped(df, cfg, "transactions")
             if model in ("bgbb", "sbg"):
                 raise ConfigError(t("models.cli.transactions_not_for", model=model), fix=t("models.cli.transactions_not_for_fix"))
             df = _summary_from_transactions(df, str(data), calibration_end, time_unit)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                fitted, extra = _fit(model, df, str(data), calibration_end)
+                fitted, extra = _fit(model, df, str(data), calibration_end, q_constraint)
             except ValueError as exc:
                 raise DataQualityError(t("models.cli.bad_values", detail=str(exc)), fix=t("models.cli.bad_values_fix"), file=str(data)) from exc
     except LoyalscopeError as exc:
@@ -152,7 +161,8 @@ def fit(
     if as_json:
         d = fitted.to_dict()
         emit_json({"model": model, "params": d["params"], "se": d["se"], "loglik": d["loglik"], "n": d["n"],
-                   "aic": d["aic"], "bic": d["bic"], "time_unit": unit, "warnings": notes, **extra})
+                   "aic": d["aic"], "bic": d["bic"], "time_unit": unit, "warnings": notes,
+                   "covariance": {"params": list(d["params"]), "matrix": d.get("covariance")}, **extra})
         return
     _print(model, fitted, unit, notes, extra)
 

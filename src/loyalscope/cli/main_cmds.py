@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from loyalscope import __version__
-from loyalscope.cli.app import app, console, emit_json, fail
+from loyalscope.cli.app import app, console, emit_json, fail, load_config
 from loyalscope.config import AnalysisConfig
 from loyalscope.errors import LoyalscopeError
 from loyalscope.i18n import normalise_lang, t, use_lang
@@ -65,7 +65,7 @@ def analyze(
     """Analyse DATA and write report.html, loyalscope.xlsx, analysis.json, customers.parquet and
     quarantine.csv into --out."""
     try:
-        config = AnalysisConfig.load(config_path, **{"locale": lang, "analysis.period": period})
+        config = load_config(config_path, data, **{"locale": lang, "analysis.period": period})
         language = normalise_lang(lang or config.locale)
         with use_lang(language):
             result = run_analysis(data, out, config, language, quiet=as_json)
@@ -77,7 +77,7 @@ def analyze(
     with use_lang(language):
         console.print(t("cli.report_written", path=result["outputs"]["report"]))
     for key, path in result["outputs"].items():
-        console.print(f"  {key}: {path}")
+        console.print(f"  {key}: {path}", markup=False)
 
 
 @app.command()

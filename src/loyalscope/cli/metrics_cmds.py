@@ -18,10 +18,15 @@ metrics_app = typer.Typer(help="Loyalty metric catalogue / 忠诚度指标", no_
 app.add_typer(metrics_app, name="metrics")
 
 
-def _load(data: Path):
+_CONFIG = typer.Option(None, "--config", "-c", help="loyalscope.toml (default: beside the data, "
+                       "else in the working directory)")
+
+
+def _load(data: Path, config_path: Path | None = None):
+    from loyalscope.cli.app import load_config
     from loyalscope.data.load import load
 
-    return load(data)
+    return load(data, config=load_config(config_path, [str(data)]))
 
 
 def catalogue(ds: Any = None) -> list[dict[str, Any]]:
@@ -46,10 +51,11 @@ def catalogue(ds: Any = None) -> list[dict[str, Any]]:
 def list_cmd(
     data: Path | None = _DATA_OPT,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    config_path: Path | None = _CONFIG,
 ) -> None:
     """List the metric catalogue; with DATA, which metrics can be computed and why not."""
     try:
-        ds = _load(data) if data is not None else None
+        ds = _load(data, config_path) if data is not None else None
         rows = catalogue(ds)
     except LoyalscopeError as exc:
         fail(exc, as_json)
@@ -70,12 +76,13 @@ def compute_cmd(
     period: str = typer.Option("month", "--period", help="day, week, month, quarter or year."),
     by: str | None = typer.Option(None, "--by", help="Group by a customers column."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    config_path: Path | None = _CONFIG,
 ) -> None:
     """Compute one metric per period (and group)."""
     from loyalscope.metrics import compute
 
     try:
-        ds = _load(data)
+        ds = _load(data, config_path)
         df = compute(ds, metric, period=period, by=by)  # type: ignore[arg-type]
     except LoyalscopeError as exc:
         fail(exc, as_json)

@@ -29,8 +29,11 @@ def load_data(data: str, config: AnalysisConfig) -> Dataset:
     return load(data, config=config)
 
 
-def _setup(lang: str | None, config_path: Path | None, **overrides: object) -> tuple[AnalysisConfig, str]:
-    config = AnalysisConfig.load(config_path, **{"locale": lang, **overrides})
+def _setup(lang: str | None, config_path: Path | None, data: str | None = None,
+           **overrides: object) -> tuple[AnalysisConfig, str]:
+    from loyalscope.cli.app import load_config
+
+    config = load_config(config_path, [data] if data else [], **{"locale": lang, **overrides})
     return config, normalise_lang(lang or config.locale)
 
 
@@ -47,7 +50,7 @@ def rfm(
     from loyalscope.segments.scheme import load_scheme
 
     try:
-        config, language = _setup(lang, config_path)
+        config, language = _setup(lang, config_path, data)
         with use_lang(language):
             sch = load_scheme(scheme)
             seg = rfm_segments(load_data(data, config), sch, lang=language)
@@ -85,7 +88,7 @@ def index(
     from loyalscope.indices.loyalty_index import loyalty_index
 
     try:
-        config, language = _setup(lang, config_path)
+        config, language = _setup(lang, config_path, data)
         with use_lang(language):
             ds = load_data(data, config)
             ind = loyalty_indicators(ds)
@@ -139,7 +142,7 @@ def churn(
     from loyalscope.segments.churn import churn_risk
 
     try:
-        config, language = _setup(lang, config_path, **{"segments.churn_horizon_days": horizon})
+        config, language = _setup(lang, config_path, data, **{"segments.churn_horizon_days": horizon})
         with use_lang(language):
             res = churn_risk(load_data(data, config))
     except LoyalscopeError as exc:

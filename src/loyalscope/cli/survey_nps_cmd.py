@@ -9,13 +9,13 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from loyalscope.cli.app import console, emit_json, fail
+from loyalscope.cli.app import console, emit_json, fail, load_config, mapped
 from loyalscope.cli.survey_app import survey_app
 from loyalscope.config import SurveyConfig
 from loyalscope.data.sources import detect_encoding, sniff_delimiter
 from loyalscope.errors import ConfigError, LoyalscopeError, SchemaError
 from loyalscope.i18n import t
-from loyalscope.models.nps import NPS
+from loyalscope.models.survey.nps import NPS
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -35,7 +35,8 @@ def read_table(path: Path) -> pd.DataFrame:
     return pd.read_csv(io.BytesIO(raw), encoding=encoding, sep=sniff_delimiter(header, suffix))
 
 
-def run_nps(data: pd.DataFrame, column: str, seed: int = 0, file: str | None = None) -> dict[str, Any]:
+def run_nps(data: pd.DataFrame, column: str, seed: int = 0, file: str | None = None,
+            min_n: int | None = None) -> dict[str, Any]:
     """NPS of ``data[column]`` as the JSON-ready dict printed by ``survey nps``."""
     if column not in data.columns:
         raise SchemaError(t("survey.cli.no_column", column=column), file=file, column=column,
@@ -47,7 +48,7 @@ def run_nps(data: pd.DataFrame, column: str, seed: int = 0, file: str | None = N
         raise SchemaError(t("survey.cli.not_numeric", column=column), file=file, column=column,
                           row=row + 2, value=data[column].iloc[row], fix=t("survey.cli.range_fix"))
     try:
-        model = NPS(seed=seed, min_n=SurveyConfig().min_n).fit(values.to_numpy())
+        model = NPS(seed=seed, min_n=min_n or SurveyConfig().min_n).fit(values.to_numpy())
     except ValueError as exc:
         raise SchemaError(str(exc), file=file, column=column, fix=t("survey.cli.range_fix")) from exc
     return model.to_dict()
@@ -59,10 +60,13 @@ def nps_command(
     column: Annotated[str, typer.Option("--column", help="Column of 0-10 answers.")] = "nps",
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap and posterior draws.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help=t("data.cli.config_help"))] = None,
 ) -> None:
     """Net Promoter Score with normal, bootstrap and Bayesian intervals / 净推荐值."""
     try:
-        out = run_nps(read_table(data), column, seed=seed, file=str(data))
+        cfg = load_config(config, [str(data)])  # [mapping.surveys] names the columns, [survey] min_n
+        out = run_nps(mapped(read_table(data), cfg, "surveys"), column, seed=seed, file=str(data),
+                      min_n=cfg.survey.min_n)
     except LoyalscopeError as exc:
         fail(exc, as_json)
     if as_json:

@@ -10,13 +10,20 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from loyalscope.cli.app import console, emit_json, fail
+from loyalscope.cli.app import console, emit_json, fail, load_config, mapped
 from loyalscope.cli.survey_app import survey_app
 from loyalscope.errors import ConfigError, LoyalscopeError
 from loyalscope.i18n import t
-from loyalscope.models import reliability as rel
-from loyalscope.models.plspm import PLSPM
-from loyalscope.models.plspm_spec import check_columns, load_spec
+from loyalscope.models.survey import reliability as rel
+from loyalscope.models.survey.plspm import PLSPM
+from loyalscope.models.survey.plspm_assess import (
+    htmt_interval,
+    inner_vif,
+    pls_predict,
+    q2_blindfolding,
+)
+from loyalscope.models.survey.plspm_mga import permutation_test
+from loyalscope.models.survey.plspm_spec import check_columns, load_spec
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -34,11 +41,28 @@ def _num(x: float) -> float | None:
     return None if x is None or not np.isfinite(x) else float(x)
 
 
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: (_num(v) if isinstance(v, float) else v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
 def run_pls(data: pd.DataFrame, spec_path: Path, n_boot: int = 0, seed: int | None = None,
-            data_file: str | None = None) -> dict[str, Any]:
-    """Fit the spec on ``data``; return the JSON-ready result of ``survey pls``."""
+            data_file: str | None = None, consistent: str | None = None, groups: str | None = None,
+            n_perm: int = 1000, predict: bool = False) -> dict[str, Any]:
+    """Fit the spec on ``data``; return the JSON-ready result of ``survey pls``.
+
+    ``consistent`` ("auto", "true", "false") overrides the spec; ``groups`` names a column for the
+    permutation multi-group analysis; ``predict`` adds Q-squared (blindfolding) and PLSpredict.
+    """
     spec = load_spec(spec_path)
     check_columns(spec, list(data.columns), file=data_file)
+    if consistent is not None:
+        if consistent not in ("auto", "true", "false"):
+            raise ConfigError(t("survey_model.errors.consistent", value=consistent), fix=t("survey_model.errors.consistent_fix"),
+                              value=consistent)
+        spec.consistent = consistent if consistent == "auto" else consistent == "true"
+    if groups is not None and groups not in data.columns:
+        raise ConfigError(t("survey_model.cli.no_group_column", column=groups), file=data_file, column=groups,
+                          fix=t("survey_model.cli.no_group_column_fix", columns=", ".join(map(str, data.columns))))
     model = PLSPM.from_spec(spec).fit(data)
     lo, hi = spec.scale if spec.scale else (None, None)
     index = model.index(lo, hi, errors="coerce")
@@ -58,6 +82,12 @@ def run_pls(data: pd.DataFrame, spec_path: Path, n_boot: int = 0, seed: int | No
                        "htmt": [rel.HTMT_STRICT, rel.HTMT_LIBERAL]},
         "n": len(data),
         "iterations": model.n_iter_,
+        "estimator": "PLSc" if model.consistent_ else "PLS",
+        "admissible": model.admissible_,
+        "paths_pls": {f"{a} -> {b}": float(model.path_coefs_pls_.loc[b, a]) for a, b in model._edges},
+        "r2_pls": {k: float(v) for k, v in model.r2_pls_.items()},
+        "rho_a": {k: _num(v) for k, v in model.rho_a_.items()},
+        "vif": _records(inner_vif(model)),
     }
     negative = [lv for lv, v in index.items() if not np.isfinite(v)]
     if negative:
@@ -70,18 +100,30 @@ def run_pls(data: pd.DataFrame, spec_path: Path, n_boot: int = 0, seed: int | No
             "paths": {name: {"se": float(r.std_error), "percentile": [float(r.perc_lo), float(r.perc_hi)],
                              "bca": [float(r.bca_lo), float(r.bca_hi)]} for name, r in paths.iterrows()},
         }
+        out["htmt"] = _records(htmt_interval(model, n_boot=n_boot, seed=seed))
+    if groups is not None:
+        mga = permutation_test(model, data[groups], n_perm=n_perm, seed=seed)
+        out["mga"] = {"column": groups, "permutations": mga.attrs["n_perm"], "paths": _records(mga)}
+    if predict:
+        distance = next(d for d in range(7, 100) if len(data) % d)
+        out["q2"] = {"distance": distance, "constructs": _records(q2_blindfolding(model, distance))}
+        out["pls_predict"] = _records(pls_predict(model, folds=10, repeats=1, seed=seed))
     return out
 
 
 def _print(out: dict[str, Any]) -> None:
     boot = out.get("bootstrap")
-    paths = Table(title=t("survey_model.paths"))
+    paths = Table(title=f"{t('survey_model.paths')} ({out['estimator']})")
     paths.add_column(t("survey_model.columns.path"))
     paths.add_column(t("survey_model.columns.coef"), justify="right")
+    if out["estimator"] == "PLSc":
+        paths.add_column(t("survey_model.columns.coef_pls"), justify="right")
     if boot:
         paths.add_column(t("survey_model.columns.ci", level=round(boot["level"] * 100)) + " (BCa)", justify="right")
     for name, value in out["paths"].items():
         row = [name, f"{value:.3f}"]
+        if out["estimator"] == "PLSc":
+            row.append(f"{out['paths_pls'][name]:.3f}")
         if boot:
             lo, hi = boot["paths"][name]["bca"]
             row.append(f"[{lo:.3f}, {hi:.3f}]")
@@ -113,11 +155,19 @@ def pls(
     spec: Annotated[Path, typer.Option("--spec", help="Model spec TOML with a blocks table and a model table (paths, scheme, scaled).")],
     n_boot: int = typer.Option(0, "--bootstrap", min=0, help="Bootstrap resamples for confidence intervals."),
     seed: int | None = typer.Option(None, "--seed", help="Random seed of the bootstrap."),
+    consistent: str | None = typer.Option(None, "--consistent", help="auto (PLSc when every block is reflective), true or false; default: the spec's."),
+    groups: str | None = typer.Option(None, "--groups", help="Column of group labels (region, tier ...): permutation multi-group analysis."),
+    n_perm: int = typer.Option(1000, "--permutations", min=10, help="Permutations of the multi-group test."),
+    predict: bool = typer.Option(False, "--predict", help="Also Q-squared by blindfolding and PLSpredict (10 folds)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    config: Path | None = typer.Option(None, "--config", "-c", help=t("data.cli.config_help")),
 ) -> None:
     """Fit a PLS path model (e.g. ACSI / ECSI): paths, R squared, GoF, 0-100 index, reliability."""
     try:
-        out = run_pls(_read(data), spec, n_boot=n_boot, seed=seed, data_file=str(data))
+        cfg = load_config(config, [str(data)])  # [mapping.surveys] renames columns to the spec's
+        out = run_pls(mapped(_read(data), cfg, "surveys"), spec, n_boot=n_boot, seed=seed,
+                      data_file=str(data), consistent=consistent, groups=groups, n_perm=n_perm,
+                      predict=predict)
     except LoyalscopeError as exc:
         fail(exc, as_json)
     if as_json:

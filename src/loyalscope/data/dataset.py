@@ -84,6 +84,10 @@ class Dataset:
     def table(self, name: str, *columns: str) -> ibis.Table:
         """The table ``name``; a :class:`SchemaError` naming the fix if it or a column is absent."""
         schema.table(name)
+        if name not in self.tables and self.quality.no_customer_reason and name in (
+                "transactions", "order_lines"):
+            raise SchemaError(self.quality.no_customer_reason,
+                              fix=t("core.errors.missing_table_fix", table=name))
         if name not in self.tables:
             raise SchemaError(
                 t("core.errors.missing_table", table=name),
@@ -119,11 +123,11 @@ class Dataset:
         self._memo.clear()
 
     def missing(self, requires: tuple[str, ...]) -> list[str]:
-        """Which of ``requires`` ("table" or "table.column") are absent."""
+        """Which of ``requires`` ("table" or "table.column"; "a.x|b.y": either) are absent."""
         out = []
         for req in requires:
-            tbl, _, col = req.partition(".")
-            if not self.has(tbl, col or None):
+            if not any(self.has(tbl, col or None)
+                       for tbl, _, col in (alt.partition(".") for alt in req.split("|"))):
                 out.append(req)
         return out
 

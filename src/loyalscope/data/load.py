@@ -27,12 +27,13 @@ from ibis.backends import BaseBackend
 
 from loyalscope import engine
 from loyalscope.config import AnalysisConfig
-from loyalscope.data import schema
-from loyalscope.data.checks import duplicate_key_rule, future_date_rule, negative_amount_rule
+from loyalscope.data import schema, shapes
+from loyalscope.data.checks import duplicate_key_rule, future_date_rule
 from loyalscope.data.compiled import release, remember, scratch_name
 from loyalscope.data.dataset import Dataset
+from loyalscope.data.mapping import table_for_name
 from loyalscope.data.quality import QUARANTINE_COLUMNS, QualityReport, TableReport
-from loyalscope.data.sources import Source, read_source
+from loyalscope.data.sources import DATA_SUFFIXES, Source, read_source
 from loyalscope.data.validate import END, LINE, SRC, Parsed, parse_source
 from loyalscope.errors import SchemaError
 from loyalscope.i18n import t
@@ -86,98 +87,120 @@ def load(
         tables, report = validate_sources(con, srcs, config, now)
     finally:
         release(con)
+    report.unused.extend(_unused_files(sources, srcs))
     return Dataset.from_tables(con, tables, config, report)
 
 
 def validate_sources(
     con: BaseBackend, srcs: list[Source], config: AnalysisConfig, now: pd.Timestamp | None = None,
 ) -> tuple[dict[str, ir.Table], QualityReport]:
-    """Validate sources on ``con``: the accepted tables ``ls_<table>`` and the report."""
+    """Validate sources on ``con`` and shape them: the tables ``ls_<table>`` and the report.
+
+    1. per source: records, mapping, parsing, row checks (:func:`parse_source`);
+    2. per table: future dates, and duplicate keys except for transactions, whose duplicate-key
+       and negative-amount rules belong to the shapes (``checks.negative_amount_rule`` and
+       ``checks.duplicate_key_rule`` are there for them);
+    3. ``data.shapes.apply`` (order lines, cancellations, statuses, related files, persons,
+       guests) on the accepted rows, which keep ``_source`` and ``_line``.
+    """
     now = now if now is not None else pd.Timestamp.now(tz=config.data.timezone).tz_localize(None)
     by_table: dict[str, list[tuple[int, Source]]] = defaultdict(list)
     for i, src in enumerate(srcs):
         by_table[src.table].append((i, src))
-    names = [s.name for s in srcs] + [t("data.validate.moved_source")]
-    order = [n for n in _ORDER if n in by_table or n == "returns"]
-    order += [n for n in by_table if n not in order]
+    names = [s.name for s in srcs]
+    order = [n for n in _ORDER if n in by_table] + [n for n in by_table if n not in _ORDER]
     reports: dict[str, TableReport] = {}
-    accepted: dict[str, ir.Table] = {}
     qparts: list[tuple[str, ir.Table]] = []
-    unions: dict[str, ir.Table] = {}
-    # 1. per source: records, mapping, parsing, row checks (engine tables)
+    inputs: dict[str, ir.Table] = {}
     for name in order:
         rep = TableReport(name)
         parts: list[ir.Table] = []
-        for i, src in by_table.get(name, []):
+        for i, src in by_table[name]:
             parsed = parse_source(con, src, i, config)
             _note_source(rep, src, parsed)
+            if src.inferred:
+                rep.notes.append(f"{src.name}: " + t("data.shapes.note_inferred", table=name,
+                                                     columns=", ".join(src.mapping)))
             qparts.append((name, parsed.table.filter(parsed.table._q_reason.notnull())))
             keep = parsed.table.filter(parsed.table._q_reason.isnull())
             parts.append(keep.select(*parsed.columns, LINE, END, SRC))
         reports[name] = rep
-        if parts:
-            unions[name] = _union(name, parts)
-    # 2. shapes of real exports (order lines, cancellations ...): interface 2 in TEAM.md
-    unions, shaped = _shapes(unions, reports, config)
-    qparts.extend(shaped)
-    # 3. table-wide rules, transactions before returns (negative amounts move there)
-    moved: ir.Table | None = None
-    for name in order:
-        rep = reports[name]
-        tbl = unions.get(name)
-        if name == "returns" and moved is not None:
-            n_moved = int(moved.count().execute())
-            if n_moved:
-                tbl = moved if tbl is None else _union(name, [tbl, moved])
-                rep.rows_read += n_moved
-                rep.sources.append(t("data.validate.moved_source"))
-                rep.notes.append(t("data.validate.note_moved", count=n_moved))
-        if tbl is None:
-            del reports[name]
-            continue
+        tbl = _union(name, parts)
         tbl, q = future_date_rule(tbl, name, config, now)
         if q is not None:
             qparts.append((name, q))
-        if name == "transactions":
-            tbl, q, moved = negative_amount_rule(tbl, config)
+        if name != "transactions":
+            tbl, q = duplicate_key_rule(tbl, name)
             if q is not None:
                 qparts.append((name, q))
-        tbl, q = duplicate_key_rule(tbl, name)
-        if q is not None:
-            qparts.append((name, q))
-        cols = [c for c in tbl.columns if c not in (LINE, END, SRC)]
-        if moved is not None and name == "transactions":  # moved rows outlive the parsed tables
-            moved = con.create_table(scratch_name("moved"), moved)
-            remember("table", moved.get_name())
-        accepted[name] = con.create_table(f"ls_{name}", tbl.select(*cols), overwrite=True)
-        rep.rows_accepted = int(accepted[name].count().execute())
-    quarantine = _quarantine(con, qparts, names)
+        tbl = tbl.mutate(_source=_source_names(tbl[SRC], names))
+        stored = con.create_table(scratch_name(f"in_{name}"), tbl.drop(END, SRC))
+        remember("table", stored.get_name())
+        inputs[name] = stored
+        rep.rows_accepted = int(stored.count().execute())
+    shaped, shape_parts, log = shapes.apply(inputs, config)
+    tables = {name: con.create_table(f"ls_{name}", expr, overwrite=True)
+              for name, expr in shaped.items()}
+    quarantine = _quarantine(con, qparts, names, shape_parts)
+    report = QualityReport(reports, quarantine)
     counts = quarantine.group_by(["table", "reason"]).aggregate(n=quarantine.count()).execute()
+    shaped_counts: dict[str, int] = defaultdict(int)
     for row in counts.itertuples():
         if row.table in reports:
             reports[row.table].reasons[row.reason] = int(row.n)
-    for rep in reports.values():
+    for table, p in shape_parts_by_table(shape_parts):
+        shaped_counts[table] += int(p.count().execute())
+    for name, rep in reports.items():
         rep.rows_quarantined = sum(rep.reasons.values())
-    _count_orphans(accepted, reports)
-    return accepted, QualityReport(reports, quarantine)
+        rep.rows_accepted -= shaped_counts.get(name, 0)
+    _record_shapes(report, log)
+    _count_orphans(tables, reports)
+    return tables, report
 
 
-def _shapes(unions: dict[str, ir.Table], reports: dict[str, TableReport], config: AnalysisConfig,
-            ) -> tuple[dict[str, ir.Table], list[tuple[str, ir.Table]]]:
-    """``loyalscope.data.shapes.apply`` when that package is installed (real-exports helper).
+def shape_parts_by_table(parts: list[ir.Table]) -> list[tuple[str, ir.Table]]:
+    """Quarantine parts made by the shapes, by table (one small query)."""
+    out = []
+    for p in parts:
+        for table in p.select("table").distinct().execute()["table"]:
+            out.append((str(table), p.filter(p.table == table)))
+    return out
 
-    It receives the accepted rows per table (canonical columns plus ``_line``, ``_line_end``,
-    ``_src``) before the table-wide rules, and returns the tables and quarantine parts
-    ``(table, relation with _line, _line_end, _src, _q_reason, _q_column, _q_value,
-    _q_detail)``. It may replace the rules of :mod:`loyalscope.data.checks` for the tables
-    it shapes.
-    """
-    try:
-        from loyalscope.data import shapes  # type: ignore[attr-defined]
-    except ImportError:
-        return unions, []
-    tables, parts = shapes.apply(unions, reports, config)
-    return dict(tables), list(parts)
+
+def _source_names(src: ir.IntegerValue, names: list[str]) -> ir.StringValue:
+    return ibis.cases(*[(src == i, n) for i, n in enumerate(names)],
+                      else_=ibis.null().cast("string"))
+
+
+def _record_shapes(report: QualityReport, log: shapes.ShapeLog) -> None:
+    """Joins, statuses, notes and order figures recorded by the shapes."""
+    for join in log.joins:
+        table = join.left.split(".")[0]
+        if table in report.tables:
+            report.tables[table].joins.append(join.to_dict())
+    if "transactions" in report.tables:
+        report.tables["transactions"].statuses = log.statuses
+    for table, notes in log.notes.items():
+        if table in report.tables:
+            report.tables[table].notes.extend(notes)
+    report.orders = log.orders
+    report.unused.extend({"file": name, "reason": why} for name, why in log.unused)
+    report.no_customer_reason = log.no_customer_reason
+
+
+def _unused_files(sources: tuple[Any, ...], srcs: list[Source]) -> list[dict[str, str]]:
+    """Data files of a given folder that no table reads, with the reason."""
+    read = {Path(r.name.split(":")[0]).resolve() for r in srcs}
+    out = []
+    for src in sources:
+        if not isinstance(src, (str, Path)) or "://" in str(src) or not Path(src).is_dir():
+            continue
+        for p in sorted(Path(src).iterdir()):
+            if (p.is_file() and p.suffix.lower() in DATA_SUFFIXES and p.resolve() not in read
+                    and not p.name.startswith((".", "~$"))):
+                why = t("data.shapes.unused_name") if table_for_name(p.stem) is None else "-"
+                out.append({"file": str(p), "reason": why})
+    return out
 
 
 def _note_source(rep: TableReport, src: Source, parsed: Parsed) -> None:
@@ -220,9 +243,11 @@ def _ibis_type(dtype: str) -> str:
     return "timestamp" if dtype == "date" else dtype
 
 
-def _quarantine(con: BaseBackend, parts: list[tuple[str, ir.Table]], names: list[str]) -> ir.Table:
+def _quarantine(con: BaseBackend, parts: list[tuple[str, ir.Table]], names: list[str],
+                extra: list[ir.Table] = ()) -> ir.Table:  # type: ignore[assignment]
     """All quarantined rows as one engine table ``ls_quarantine``."""
-    shaped = []
+    shaped = [p.select(*[p[c].cast("int64" if c == "line" else "string").name(c)
+                         for c in QUARANTINE_COLUMNS]) for p in extra]
     for table, p in parts:
         src_name = ibis.cases(*[(p[SRC] == i, n) for i, n in enumerate(names)],
                               else_=ibis.null().cast("string"))
@@ -245,7 +270,8 @@ def _count_orphans(accepted: dict[str, ir.Table], reports: dict[str, TableReport
     """Accepted rows that point at a customer (order) absent from customers (transactions)."""
     for name, tbl in accepted.items():
         col, parent, pcol = _ORPHAN_KEYS.get(name, ("customer_id", "customers", "customer_id"))
-        if name == parent or col not in tbl.columns or parent not in accepted:
+        if (name == parent or name not in reports or col not in tbl.columns
+                or parent not in accepted):
             continue
         known = accepted[parent].select(_k=accepted[parent][pcol])
         orphans = tbl.anti_join(known, tbl[col] == known._k)

@@ -32,151 +32,14 @@ def normalise_header(header: object) -> str:
     return _STRIP.sub("", text).casefold()
 
 
-# Aliases shared by every table that has the column.
-_COMMON: dict[str, tuple[str, ...]] = {
-    "customer_id": (
-        "客户编号", "客户ID", "客户id", "客户号", "客户代码", "会员号", "会员编号", "会员ID", "会员卡号",
-        "用户ID", "用户编号", "顾客编号", "customer id", "Customer_No", "customer number", "cust id",
-        "client id", "member id", "user id", "customerid", "custid",
-    ),
-    "order_id": (
-        "订单编号", "订单号", "订单ID", "单号", "销售单号", "order id", "order no", "order number",
-        "Order_No", "orderid", "invoice no", "invoice id",
-    ),
-    "channel": ("渠道", "销售渠道", "来源渠道", "获客渠道", "channel", "source", "sales channel"),
-    "category": ("品类", "类别", "分类", "商品类别", "投诉类别", "category", "product category"),
-    "region": ("地区", "区域", "省份", "城市", "region", "area", "province", "city"),
-}
-
-_TABLE_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
-    "customers": {
-        "signup_date": ("注册时间", "注册日期", "入会日期", "开户日期", "首次购买日期", "signup date",
-                        "registration date", "join date", "created at", "signup"),
-        "acquisition_cost": ("获客成本", "获取成本", "acquisition cost", "cac"),
-        "gender": ("性别", "gender", "sex"),
-        "age": ("年龄", "age"),
-        "member_tier": ("会员等级", "等级", "会员级别", "tier", "member tier", "level", "vip level"),
-        "is_employee": ("是否员工", "员工", "is employee", "employee"),
-        "came_from_competitor": ("来自竞争对手", "是否来自竞品", "from competitor", "came from competitor"),
-        "churn_reason": ("流失原因", "churn reason", "reason for leaving"),
-    },
-    "transactions": {
-        "order_ts": ("下单时间", "订单日期", "成交时间", "下单日期", "交易时间", "交易日期", "购买时间",
-                     "购买日期", "支付时间", "order date", "order time", "Created_Time", "order ts",
-                     "purchase date", "transaction date", "date"),
-        "amount": ("实付金额", "订单金额", "金额", "成交金额", "交易金额", "销售额", "支付金额", "amount",
-                   "Grand_Total", "total", "order amount", "sales", "revenue"),
-        "product_id": ("商品编号", "商品ID", "产品编号", "产品ID", "SKU", "product id", "item id"),
-        "quantity": ("数量", "购买数量", "件数", "quantity", "qty"),
-        "discount": ("折扣", "折扣金额", "优惠金额", "优惠", "discount"),
-        "margin": ("毛利", "毛利额", "利润", "margin", "gross margin", "profit"),
-        "is_promo": ("是否促销", "促销", "is promo", "promo", "promotion"),
-    },
-    "returns": {
-        "return_ts": ("退货时间", "退货日期", "退款时间", "退款日期", "return date", "return time",
-                      "refund date", "return ts"),
-        "amount": ("退款金额", "退货金额", "金额", "refund amount", "return amount", "amount"),
-        "reason": ("退货原因", "退款原因", "原因", "reason", "return reason"),
-    },
-    "complaints": {
-        "complaint_id": ("投诉编号", "投诉单号", "工单号", "工单编号", "投诉ID", "complaint id",
-                         "ticket id", "ticket no", "case id"),
-        "opened_ts": ("投诉时间", "投诉日期", "创建时间", "受理时间", "opened", "opened at", "open date",
-                      "created time", "complaint date"),
-        "closed_ts": ("结案时间", "关闭时间", "解决时间", "closed", "closed at", "close date",
-                      "resolved at"),
-        "severity": ("严重程度", "级别", "严重性", "severity", "priority"),
-        "resolved": ("是否解决", "已解决", "解决", "resolved", "is resolved"),
-    },
-    "surveys": {
-        "response_id": ("答卷编号", "问卷编号", "答卷ID", "序号", "response id", "respondent id",
-                        "answer id"),
-        "answered_ts": ("提交时间", "答题时间", "填写时间", "调查日期", "answered at", "submitted at",
-                        "submit time", "response date", "survey date"),
-        "nps": ("推荐意愿得分", "净推荐值", "推荐值", "nps", "nps score", "likelihood to recommend"),
-        "csat": ("满意度", "总体满意度", "csat", "satisfaction"),
-        "share_of_wallet": ("钱包份额", "消费占比", "share of wallet", "sow"),
-        "recommend_intent": ("推荐意向", "推荐意愿", "recommend intent", "would recommend"),
-        "repurchase_intent": ("复购意向", "再购意愿", "回购意愿", "repurchase intent", "would buy again"),
-        "loyalty_score": ("忠诚度", "忠诚度得分", "loyalty score", "loyalty"),
-        "price_sensitivity": ("价格敏感度", "price sensitivity"),
-        "voluntary": ("自愿程度", "自愿性", "voluntary"),
-        "alternatives": ("替代选择数", "备选品牌数", "alternatives", "number of alternatives"),
-        "mention_unprompted": ("无提示提及", "未提示提及", "mention unprompted", "unaided mention"),
-        "segment": ("细分", "客群", "segment"),
-    },
-    "referrals": {
-        "referrer_id": ("推荐人", "推荐人编号", "推荐人ID", "referrer id", "referrer"),
-        "referred_id": ("被推荐人", "被推荐人编号", "被推荐人ID", "referred id", "referee id", "referee"),
-        "referred_ts": ("推荐时间", "推荐日期", "referred at", "referral date", "referred ts"),
-        "converted": ("是否转化", "已转化", "转化", "converted", "is converted"),
-    },
-    "interactions": {
-        "ts": ("时间", "日期", "互动时间", "活动时间", "ts", "time", "timestamp", "date"),
-        "kind": ("类型", "互动类型", "活动类型", "kind", "type", "interaction type"),
-        "effective": ("是否有效", "有效", "effective", "is effective"),
-    },
-    "contracts": {
-        "start_date": ("开始日期", "合同开始日期", "生效日期", "起始日期", "start date", "start"),
-        "end_date": ("结束日期", "合同结束日期", "到期日期", "终止日期", "end date", "end", "expiry date"),
-        "renewed": ("是否续约", "续约", "已续约", "renewed", "is renewed"),
-        "plan": ("套餐", "方案", "产品方案", "plan", "package"),
-        "fee": ("费用", "合同金额", "年费", "fee", "contract value", "amount"),
-    },
-    "loyalty_points": {
-        "ts": ("时间", "日期", "积分时间", "ts", "time", "date"),
-        "points_earned": ("获得积分", "积分获得", "新增积分", "points earned", "earned"),
-        "points_redeemed": ("兑换积分", "使用积分", "消耗积分", "points redeemed", "redeemed"),
-    },
-}
-
-PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
-    "zoho": {
-        "transactions": {
-            "order_id": ("SO_Number", "Sales_Order_Id", "Record Id", "id"),
-            "customer_id": ("Account_Name", "Contact_Name"),
-            "order_ts": ("Created_Time", "Due_Date"),
-            "amount": ("Grand_Total", "Sub_Total"),
-            "discount": ("Discount",),
-        },
-        "customers": {
-            "customer_id": ("Account_Name", "Contact_Name", "Record Id"),
-            "signup_date": ("Created_Time",),
-        },
-    },
-    "fxiaoke": {
-        "transactions": {
-            "order_id": ("销售订单编号", "订单编号", "name"),
-            "customer_id": ("客户名称", "account_id"),
-            "order_ts": ("下单日期", "order_time", "创建时间"),
-            "amount": ("销售订单金额", "order_amount"),
-            "discount": ("整单折扣", "discount"),
-        },
-        "customers": {
-            "customer_id": ("客户名称", "客户编号", "name"),
-            "signup_date": ("创建时间", "create_time"),
-        },
-    },
-}
-"""CRM export presets: table -> canonical -> ordered candidate headers (first present wins)."""
-
-_PRESET_MARKERS = {
-    "zoho": ("SO_Number", "Sales_Order_Id", "Grand_Total"),
-    "fxiaoke": ("销售订单编号", "销售订单金额"),
-}
-
-TABLE_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "transactions": ("transactions", "transaction", "orders", "order", "sales_orders", "salesorderobj",
-                     "订单", "交易", "销售订单", "销售"),
-    "customers": ("customers", "customer", "members", "accounts", "clients", "客户", "会员", "顾客"),
-    "complaints": ("complaints", "complaint", "tickets", "投诉", "工单"),
-    "returns": ("returns", "return", "refunds", "refund", "退货", "退款"),
-    "surveys": ("surveys", "survey", "questionnaire", "responses", "问卷", "调查", "调研"),
-    "referrals": ("referrals", "referral", "推荐", "转介绍"),
-    "interactions": ("interactions", "interaction", "互动", "活动"),
-    "contracts": ("contracts", "contract", "合同", "签约"),
-    "loyalty_points": ("loyalty_points", "points", "积分"),
-}
+from loyalscope.data.aliases import (  # noqa: E402  (the alias tables live in their own module)
+    _COMMON,
+    _FALLBACK,
+    _PRESET_MARKERS,
+    _TABLE_ALIASES,
+    PRESETS,
+    TABLE_SYNONYMS,
+)
 
 
 def aliases(table: str, column: str) -> tuple[str, ...]:
@@ -215,50 +78,51 @@ def _fix_line(table: str, column: str, header: str) -> str:
     return f'[mapping.{table}]\n{column} = "{header}"'
 
 
-def resolve(
-    table: str,
-    headers: Iterable[str],
-    explicit: Mapping[str, str] | None = None,
-    preset: str | None = None,
-    file: str | None = None,
-) -> dict[str, str]:
-    """Map the ``headers`` of one source onto the canonical columns of ``table``.
+# ---- kinds of headers, for advice that names a plausible column -----------------------------
+_KIND_WORDS: dict[str, tuple[str, ...]] = {
+    "amount": ("金额", "amount", "price", "total", "revenue", "sales", "value", "费", "价", "款", "sum",
+               "cost", "fee", "积分", "points"),
+    "date": ("时间", "日期", "date", "time", "timestamp", "created", "paidat", "月份", "年份"),
+    "address": ("地址", "address", "street", "city", "province", "zip", "postcode", "postal", "邮编",
+                "省", "市", "区", "县", "country", "state", "收货"),
+    "id": ("id", "编号", "号", "code", "no", "number", "num", "账号", "帐号", "会员名", "昵称", "email", "mail",
+           "phone", "mobile", "手机", "用户", "买家", "客户", "会员", "customer", "member", "user", "buyer"),
+}
+_KIND_OF_COLUMN = {"customer_id": "id", "order_id": "id", "order_ts": "date", "amount": "amount",
+                   "return_ts": "date", "answered_ts": "date", "opened_ts": "date", "ts": "date"}
 
-    Parameters
-    ----------
-    table : str
-        Canonical table name.
-    headers : iterable of str
-        The source's column headers, in order.
-    explicit : mapping, optional
-        ``config.mapping[table]``: canonical column -> source header. Always wins.
-    preset : str, optional
-        CRM preset name; detected from the headers when None.
-    file : str, optional
-        Source name, used in error messages.
 
-    Returns
-    -------
-    dict
-        canonical column -> source header, for every column found (open families such as
-        survey ``q_*`` items included, under their own name).
+def header_kind(header: str) -> str | None:
+    """``"amount"``, ``"date"``, ``"address"`` or ``"id"`` from the words of a header (None: other).
 
-    Raises
-    ------
-    SchemaError
-        An explicit header is absent, a required column is missing, or two headers match one
-        canonical column. The message lists the candidate headers and the toml lines that fix it.
+    Amount, date and address words win over id words ("订单金额" is an amount, "收货地址" an address).
     """
+    norm = normalise_header(header)
+    for kind in ("amount", "date", "address", "id"):
+        if any(w in norm for w in _KIND_WORDS[kind]):
+            return kind
+    return None
+
+
+def candidates(column: str, headers: Iterable[str], used: Iterable[str] = ()) -> list[str]:
+    """Headers that could hold ``column``: of the right kind, not already mapped. An id is never
+    suggested from an amount, date or address column; an empty list means the file has none."""
+    kind = _KIND_OF_COLUMN.get(column)
+    taken = set(used)
+    free = [h for h in headers if h not in taken]
+    if kind is None:
+        return free
+    return [h for h in free if header_kind(h) == kind]
+
+
+def _match(
+    table: str, headers: list[str], explicit: Mapping[str, str], preset: str | None, file: str | None,
+) -> dict[str, str]:
+    """canonical -> header for every column found (explicit, preset, name, aliases, fallbacks)."""
     spec = schema.table(table)
-    headers = [str(h) for h in headers]
     by_norm: dict[str, list[str]] = {}
     for h in headers:
         by_norm.setdefault(normalise_header(h), []).append(h)
-    explicit = dict(explicit or {})
-    if preset is not None and preset not in PRESETS:
-        raise ConfigError(t("data.mapping.unknown_preset", preset=preset), value=preset,
-                          fix=t("data.mapping.unknown_preset_fix", known=", ".join(PRESETS)))
-    preset = preset or detect_preset(headers)
     preset_cols = PRESETS.get(preset or "", {}).get(table, {})
     out: dict[str, str] = {}
     used: set[str] = set()
@@ -310,6 +174,16 @@ def resolve(
             out[canon] = found[0]
             used.add(found[0])
 
+    for canon, spellings in _FALLBACK.items():
+        if canon in out or not spec.allows(canon) or canon not in spec.names:
+            continue
+        for alias in spellings:
+            hit = [h for h in by_norm.get(normalise_header(alias), []) if h not in used]
+            if hit:
+                out[canon] = hit[0]
+                used.add(hit[0])
+                break
+
     for h in headers:
         if h in used:
             continue
@@ -317,16 +191,121 @@ def resolve(
         if any(low.startswith(p) for p in spec.prefixes) and low not in out:
             out[low] = h
             used.add(h)
-
-    missing = [c for c in spec.required if c not in out]
-    if missing:
-        canon = missing[0]
-        spare = [h for h in headers if h not in used] or headers
-        raise SchemaError(
-            t("data.mapping.missing", table=table, column=canon,
-              aliases=", ".join(aliases(table, canon)[:6]), headers=", ".join(spare)),
-            file=file, column=canon,
-            fix=t("data.mapping.fix_prefix") + "\n"
-            + _fix_line(table, canon, spare[0] if spare else "your header"),
-        )
     return out
+
+
+def has_amount_source(found: Mapping[str, str]) -> bool:
+    """Whether mapped transaction columns give an order amount on their own."""
+    return "amount" in found or "paid_amount" in found or {"quantity", "unit_price"} <= set(found)
+
+
+def resolve(
+    table: str,
+    headers: Iterable[str],
+    explicit: Mapping[str, str] | None = None,
+    preset: str | None = None,
+    file: str | None = None,
+    related: Iterable[str] = (),
+) -> dict[str, str]:
+    """Map the ``headers`` of one source onto the canonical columns of ``table``.
+
+    Parameters
+    ----------
+    table : str
+        Canonical table name.
+    headers : iterable of str
+        The source's column headers, in order.
+    explicit : mapping, optional
+        ``config.mapping[table]``: canonical column -> source header. Always wins.
+    preset : str, optional
+        CRM preset name; detected from the headers when None.
+    file : str, optional
+        Source name, used in error messages.
+    related : iterable of str, optional
+        Other tables given with this one (``payments`` or ``order_items`` can give transactions
+        their amounts).
+
+    Returns
+    -------
+    dict
+        canonical column -> source header, for every column found (open families such as
+        survey ``q_*`` items included, under their own name). A transactions file may lack
+        ``customer_id`` (guest orders, or an order report without buyer ids: order-level
+        analysis only) and ``amount`` when quantity x unit price, a paid amount, payments or
+        order items give it.
+
+    Raises
+    ------
+    SchemaError
+        An explicit header is absent, a required column is missing, or two headers match one
+        canonical column. The message lists the plausible headers of the right kind (never an
+        amount, date or address as an id) and the toml lines that fix it.
+    """
+    headers = [str(h) for h in headers]
+    if preset is not None and preset not in PRESETS:
+        raise ConfigError(t("data.mapping.unknown_preset", preset=preset), value=preset,
+                          fix=t("data.mapping.unknown_preset_fix", known=", ".join(PRESETS)))
+    out = _match(table, headers, dict(explicit or {}), preset or detect_preset(headers), file)
+    optional = schema.INPUT_OPTIONAL.get(table, ())
+    missing = [c for c in schema.table(table).required if c not in out and c not in optional]
+    if (table == "transactions" and not missing and not has_amount_source(out)
+            and not {"payments", "order_items"} & set(related)):
+        missing = ["amount"]
+    if missing:
+        raise missing_error(table, missing[0], headers, set(out.values()), file)
+    return out
+
+
+def missing_error(table: str, column: str, headers: list[str], used: set[str],
+                  file: str | None) -> SchemaError:
+    """The error for a required column that no header matches, naming plausible headers."""
+    cands = candidates(column, headers, used)
+    if cands:
+        advice = t("data.mapping.candidates", column=column, headers=", ".join(cands[:5]))
+        fix = t("data.mapping.fix_prefix") + "\n" + _fix_line(table, column, cands[0])
+    else:
+        advice = t("data.mapping.no_candidate", column=column)
+        fix = t("data.mapping.no_candidate_fix", table=table, column=column)
+    return SchemaError(
+        t("data.mapping.missing", table=table, column=column,
+          aliases=", ".join(aliases(table, column)[:6]), headers=", ".join(headers)) + " " + advice,
+        file=file, column=column, fix=fix,
+    )
+
+
+# ---- which table does one file hold? --------------------------------------------------------
+_INFER_ORDER = ("transactions", "returns", "surveys", "complaints", "payments", "order_items",
+                "reviews", "customers", "products")
+
+
+def infer_table(headers: Iterable[str], config_mapping: Mapping[str, Mapping[str, str]] | None = None,
+                preset: str | None = None) -> tuple[str, dict[str, str]] | None:
+    """The canonical table a file holds, judged from its headers alone, and its mapping.
+
+    A table qualifies when every required column is found (transactions: an order id, a time and
+    an amount or quantity x unit price; a buyer id is optional). Among qualifying tables the one
+    with most mapped columns wins, ties in the order transactions, returns, surveys, complaints,
+    payments, order items, reviews, customers, products. A file whose headers map an order id
+    and at least as many columns to transactions as to the winning related table is called
+    transactions even when a required column is missing (loading it then names that column and
+    the fix). None when no table qualifies.
+    """
+    headers = [str(h) for h in headers]
+    best: tuple[int, str, dict[str, str]] | None = None
+    for table in _INFER_ORDER:
+        try:
+            found = resolve(table, headers, (config_mapping or {}).get(table), preset)
+        except (SchemaError, ConfigError):
+            continue
+        if best is None or len(found) > best[0]:
+            best = (len(found), table, found)
+    if best is not None and best[1] in schema.RELATED_TABLES:
+        # A file that maps as many columns to transactions as to a related table, but lacks a
+        # required transactions column (a time header we do not know, say), is a sales file:
+        # call it transactions so the user gets the missing-column advice, not a related table
+        # that nothing uses ("单号, VIP, 成交日, 金额" is not an order-items file).
+        near = _match("transactions", headers, dict((config_mapping or {}).get("transactions", {})),
+                      preset or detect_preset(headers), None)
+        if "order_id" in near and len(near) >= best[0]:
+            return "transactions", near
+    return None if best is None else (best[1], best[2])

@@ -45,6 +45,10 @@ class TableReport:
     """Physical lines after the header in the text sources (None: no text source)."""
     multiline_records: int = 0
     """Accepted records spanning several lines (a quoted line break in a free-text column)."""
+    joins: list[dict[str, Any]] = field(default_factory=list)
+    """Joins of this table on a related export: key, rows matched, rows not matched."""
+    statuses: list[dict[str, Any]] = field(default_factory=list)
+    """Order status values seen: value, class (sale, cancelled ...), orders."""
 
     def check_invariant(self) -> bool:
         return self.rows_read == self.rows_accepted + self.rows_quarantined
@@ -63,6 +67,8 @@ class TableReport:
             "encoding": self.encoding,
             "lines_read": self.lines_read,
             "multiline_records": self.multiline_records,
+            "joins": list(self.joins),
+            "statuses": list(self.statuses),
         }
 
 
@@ -79,6 +85,13 @@ class QualityReport:
             self._frame = quarantine[QUARANTINE_COLUMNS]
         elif quarantine is not None:
             self.quarantine_table = quarantine
+        self.orders: dict[str, Any] = {}
+        """Order-level figures made by ``data.shapes``: orders, sale orders, guests, gross and
+        net revenue, returns."""
+        self.unused: list[dict[str, str]] = []
+        """Files (or related tables) read but not used, each with the reason."""
+        self.no_customer_reason: str | None = None
+        """Set when the data has no customer id at all: why customer sections are skipped."""
 
     @property
     def quarantine(self) -> pd.DataFrame:

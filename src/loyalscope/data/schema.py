@@ -93,6 +93,7 @@ TABLES: dict[str, Table] = {
             "customers",
             (
                 _c("customer_id", "string", required=True, key=True),
+                _c("person_id", "string"),
                 _c("signup_date", "timestamp"),
                 _c("acquisition_cost", "float64", unit="currency", nonnegative=True),
                 _c("channel", "string"),
@@ -116,10 +117,18 @@ TABLES: dict[str, Table] = {
                 _c("product_id", "string"),
                 _c("category", "string"),
                 _c("channel", "string"),
-                _c("quantity", "float64", nonnegative=True),
+                _c("quantity", "float64"),
                 _c("discount", "float64", unit="currency"),
                 _c("margin", "float64", unit="currency"),
                 _c("is_promo", "boolean"),
+                # Columns of real exports, read by ``data.shapes`` (see ``INPUT_OPTIONAL``):
+                _c("unit_price", "float64", unit="currency"),
+                _c("status", "string"),
+                _c("paid_amount", "float64", unit="currency"),
+                _c("refund_amount", "float64", unit="currency"),
+                _c("paid_ts", "timestamp"),
+                _c("lines", "int64", unit="count"),
+                _c("gross_amount", "float64", unit="currency"),
             ),
             time_column="order_ts",
         ),
@@ -130,6 +139,7 @@ TABLES: dict[str, Table] = {
                 _c("return_ts", "timestamp", required=True),
                 _c("amount", "float64", unit="currency", nonnegative=True),
                 _c("reason", "string"),
+                _c("customer_id", "string"),
             ),
             time_column="return_ts",
         ),
@@ -211,10 +221,98 @@ TABLES: dict[str, Table] = {
             ),
             time_column="ts",
         ),
+        # ---- related exports, joined by ``data.shapes`` (never analysed on their own) ----
+        Table(
+            "payments",
+            (
+                _c("order_id", "string", required=True),
+                _c("amount", "float64", required=True, unit="currency"),
+                _c("paid_ts", "timestamp"),
+                _c("method", "string"),
+                _c("installments", "float64", unit="count"),
+                _c("sequence", "float64"),
+            ),
+            time_column="paid_ts",
+        ),
+        Table(
+            "order_items",
+            (
+                _c("order_id", "string", required=True),
+                _c("line_no", "string"),
+                _c("product_id", "string"),
+                _c("category", "string"),
+                _c("quantity", "float64"),
+                _c("unit_price", "float64", unit="currency"),
+                _c("amount", "float64", unit="currency"),
+                _c("freight", "float64", unit="currency"),
+            ),
+        ),
+        Table(
+            "products",
+            (
+                _c("product_id", "string", required=True, key=True),
+                _c("category", "string"),
+            ),
+        ),
+        Table(
+            "reviews",
+            (
+                _c("review_id", "string", required=True, key=True),
+                _c("order_id", "string", required=True),
+                _c("score", "float64", required=True, unit="1-5"),
+                _c("answered_ts", "timestamp"),
+            ),
+            time_column="answered_ts",
+        ),
+        # ---- made by ``data.shapes`` ----
+        Table(
+            "orders",
+            (
+                _c("order_id", "string", required=True, key=True),
+                _c("customer_id", "string"),
+                _c("order_ts", "timestamp", required=True),
+                _c("amount", "float64", unit="currency"),
+                _c("refund_amount", "float64", unit="currency"),
+                _c("status", "string"),
+                _c("status_class", "string", unit="sale/cancelled/unpaid/closed/unavailable/failed"),
+                _c("is_sale", "boolean"),
+                _c("is_guest", "boolean"),
+                _c("lines", "int64", unit="count"),
+                _c("quantity", "float64"),
+                _c("channel", "string"),
+            ),
+            time_column="order_ts",
+        ),
+        Table(
+            "order_lines",
+            (
+                _c("order_id", "string", required=True),
+                _c("customer_id", "string", required=True),
+                _c("order_ts", "timestamp", required=True),
+                _c("product_id", "string"),
+                _c("category", "string"),
+                _c("quantity", "float64"),
+                _c("amount", "float64", unit="currency"),
+            ),
+            time_column="order_ts",
+        ),
     )
 }
 
-TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
+RELATED_TABLES: tuple[str, ...] = ("payments", "order_items", "products", "reviews")
+"""Exports that only complete other tables (joined on shared keys by ``data.shapes``)."""
+SHAPED_TABLES: tuple[str, ...] = ("orders", "order_lines")
+"""Tables that ``data.shapes`` makes; not read from user files."""
+
+TABLE_NAMES: tuple[str, ...] = tuple(n for n in TABLES if n not in RELATED_TABLES + SHAPED_TABLES)
+"""The analysed tables a user (or the simulator) gives."""
+ALL_TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
+
+INPUT_OPTIONAL: dict[str, tuple[str, ...]] = {
+    "transactions": ("customer_id", "amount"),
+}
+"""Required columns a source of that table may lack: rows without a customer id are guest orders,
+and the amount may come from quantity x unit price, a paid amount, payments or order items."""
 
 
 def table(name: str) -> Table:

@@ -33,7 +33,7 @@ from ibis.backends import BaseBackend
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import schema
 from loyalscope.data.compiled import remember, scratch_name
-from loyalscope.data.mapping import resolve, table_for_name
+from loyalscope.data.mapping import infer_table, resolve, table_for_name
 from loyalscope.data.readers import read_lines, read_parquet
 from loyalscope.data.records import csv_records
 from loyalscope.data.staging import Staged, detect_encoding, stage
@@ -65,6 +65,8 @@ class Source:
     multiline: int = 0
     multiline_example: tuple[int, int] | None = None
     notes: list[str] = field(default_factory=list)
+    inferred: bool = False
+    """The table was judged from the columns (a single file named anything)."""
 
 
 def sniff_delimiter(header_line: str, suffix: str) -> str:
@@ -107,7 +109,8 @@ def _reserved(headers: list[str]) -> list[str]:
 
 
 # ---- file readers --------------------------------------------------------------------------
-def read_text(con: BaseBackend, staged: Staged, table: str, config: AnalysisConfig) -> Source:
+def read_text(con: BaseBackend, staged: Staged, table: str, config: AnalysisConfig,
+              related: tuple[str, ...] = ()) -> Source:
     """A delimited UTF-8 text file as records on the engine."""
     path, name = staged.path, staged.source
     with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
@@ -117,7 +120,7 @@ def read_text(con: BaseBackend, staged: Staged, table: str, config: AnalysisConf
                           fix=t("data.sources.empty_file_fix"))
     delim = sniff_delimiter(first, Path(name).suffix.lower())
     header = _reserved(_unique([h.strip() for h in next(csv.reader([first], delimiter=delim))]))
-    mapping = resolve(table, header, config.mapping.get(table), config.data.preset, name)
+    mapping = resolve(table, header, config.mapping.get(table), config.data.preset, name, related)
     spec = schema.table(table)
     numeric = frozenset(h for c, h in mapping.items() if spec.column(c).dtype in ("float64", "int64"))
     recs = csv_records(read_lines(con, path), header, delim, structural_columns(table, mapping),
@@ -173,12 +176,14 @@ def _json_type(text: str) -> str:  # type: ignore[empty-body]
     """DuckDB: OBJECT, ARRAY ... of a JSON text."""
 
 
-def read_jsonl(con: BaseBackend, staged: Staged, table: str, config: AnalysisConfig) -> Source:
+def read_jsonl(con: BaseBackend, staged: Staged, table: str, config: AnalysisConfig,
+               related: tuple[str, ...] = ()) -> Source:
     """JSON Lines: one object per line, values as text; other lines are ``malformed_line``."""
     lines = read_lines(con, staged.path)
     keys = _json_keys(con, lines)
     header = _reserved(_unique(keys))
-    mapping = resolve(table, header, config.mapping.get(table), config.data.preset, staged.source)
+    mapping = resolve(table, header, config.mapping.get(table), config.data.preset, staged.source,
+                      related)
     if con.name == "pyspark":
         def get(text: ir.StringValue, k: str) -> ir.StringValue:
             return _spark_json(text, "$['" + k.replace("'", "\\'") + "']")
@@ -220,12 +225,13 @@ def _json_keys(con: BaseBackend, lines: ir.Table) -> list[str]:
 
 
 def read_parquet_source(con: BaseBackend, staged: Staged, table: str,
-                        config: AnalysisConfig) -> Source:
+                        config: AnalysisConfig, related: tuple[str, ...] = ()) -> Source:
     """A Parquet file; columns keep their types (staged text stays text)."""
     rel = read_parquet(con, staged.path, staged.line_column)
     rel = rel.mutate(_line_end=rel._line)
     cols = [c for c in rel.columns if c not in ("_line", "_line_end")]
-    mapping = resolve(table, cols, config.mapping.get(table), config.data.preset, staged.source)
+    mapping = resolve(table, cols, config.mapping.get(table), config.data.preset, staged.source,
+                      related)
     typed = staged.line_column is None
     return Source(table, staged.source, rel, mapping, typed=typed, encoding=_enc(staged))
 
@@ -328,9 +334,15 @@ def read_url(con: BaseBackend, url: str, config: AnalysisConfig) -> list[Source]
 
 
 # ---- dispatch ------------------------------------------------------------------------------
-def read_file(con: BaseBackend, path: Path, table: str | None, config: AnalysisConfig) -> list[Source]:
+def read_file(con: BaseBackend, path: Path, table: str | None, config: AnalysisConfig,
+              related: tuple[str, ...] = ()) -> list[Source]:
     """Read one data file; ``table`` None means "from the file name"."""
     table = table or _table_from_config(path.name, config) or table_for_name(path.stem)
+    inferred = False
+    if table is None:
+        guess = infer_table(_headers(path, config), config.mapping, config.data.preset)
+        if guess is not None:
+            table, inferred = guess[0], True
     if table is None:
         raise SchemaError(
             t("data.sources.unknown_table", name=path.name), file=str(path),
@@ -340,12 +352,41 @@ def read_file(con: BaseBackend, path: Path, table: str | None, config: AnalysisC
     out = []
     for staged in stage(path, config):
         if staged.format == "parquet":
-            out.append(read_parquet_source(con, staged, table, config))
+            src = read_parquet_source(con, staged, table, config, related)
         elif staged.format == "jsonl":
-            out.append(read_jsonl(con, staged, table, config))
+            src = read_jsonl(con, staged, table, config, related)
         else:
-            out.append(read_text(con, staged, table, config))
+            src = read_text(con, staged, table, config, related)
+        src.inferred = inferred
+        out.append(src)
     return out
+
+
+def _headers(path: Path, config: AnalysisConfig) -> list[str]:
+    """The column names of a file (header line, Parquet schema, JSON keys of the first line),
+    for telling its table from its columns."""
+    suffix = path.suffix.lower()
+    if suffix in PARQUET_SUFFIXES:
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(path).names)
+    staged = stage(path, config)[0]
+    if staged.format == "parquet":
+        import pyarrow.parquet as pq
+
+        return [c for c in pq.read_schema(staged.path).names if c != staged.line_column]
+    with staged.path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        first = fh.readline().rstrip("\r\n")
+    if staged.format == "jsonl":
+        import json
+
+        try:
+            obj = json.loads(first)
+        except ValueError:
+            return []
+        return [str(k) for k in obj] if isinstance(obj, dict) else []
+    delim = sniff_delimiter(first, suffix)
+    return [h.strip() for h in next(csv.reader([first], delimiter=delim), [])]
 
 
 def read_source(source: Any, config: AnalysisConfig, con: BaseBackend,
@@ -381,6 +422,9 @@ def _read_folder(con: BaseBackend, folder: Path, config: AnalysisConfig) -> Iter
     # Only the folder itself: subfolders often hold alternative exports of the same data
     # (e.g. a CRM export beside the canonical files) and would be read twice.
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
+    related = tuple(sorted({t for p in files if p.suffix.lower() in DATA_SUFFIXES
+                            for t in [_table_from_config(p.name, config) or table_for_name(p.stem)]
+                            if t is not None}))
     for path in files:
         rel = path.relative_to(folder).as_posix()
         table = _table_from_config(rel, config) or _table_from_config(path.name, config)
@@ -391,7 +435,7 @@ def _read_folder(con: BaseBackend, folder: Path, config: AnalysisConfig) -> Iter
             continue
         table = table or table_for_name(path.stem)
         if table is not None:
-            yield from read_file(con, path, table, config)
+            yield from read_file(con, path, table, config, related)
 
 
 def _table_from_config(name: str, config: AnalysisConfig) -> str | None:

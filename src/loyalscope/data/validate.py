@@ -14,6 +14,11 @@ on the whole column (:func:`loyalscope.data.parse.date_order`); the decision is 
 only month-first, or only ambiguous rows, is a :class:`DataQualityError` unless
 ``[data] dayfirst`` is set (then the rows that do not fit are quarantined).
 
+Real exports (``data.shapes``): a required column that a row may leave empty
+(``data.shapes.row_optional_columns``: a transactions customer id or amount, a line file's order
+time) is not checked here; an unreadable value there is kept in ``_bad_<column>`` and the shapes
+quarantine that row's whole order with reason ``unparseable``.
+
 Table-wide checks (future dates, negative amounts, duplicate keys) are in
 :mod:`loyalscope.data.checks`.
 """
@@ -31,6 +36,7 @@ from loyalscope.config import AnalysisConfig
 from loyalscope.data import parse, schema
 from loyalscope.data.compiled import materialize, scratch_name
 from loyalscope.data.messages import sql_t
+from loyalscope.data.shapes import BAD, row_optional_columns
 from loyalscope.data.sources import Source
 from loyalscope.errors import DataQualityError
 from loyalscope.i18n import t
@@ -144,7 +150,10 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
     table = materialize(con, key, rel, build, scratch_name("parsed"))
     records = int(table.count().execute())
     notes.extend(_nulled_notes(table, optional))
-    return Parsed(table, list(src.mapping), records, notes)
+    row_optional = row_optional_columns(src.table, src.mapping)
+    bad_cols = [f"{p}{c}" for c in src.mapping if spec.column(c).required and c in row_optional
+                for p in (BAD, "_badr_")]
+    return Parsed(table, [*src.mapping, *bad_cols], records, notes)
 
 
 def _build(rel: ir.Table, src: Source, index: int, dayfirst: dict[str, bool],
@@ -176,11 +185,17 @@ def _build(rel: ir.Table, src: Source, index: int, dayfirst: dict[str, bool],
     conds = _structural(rel, len(own))
     conds.append((rel._c_empty, ibis.literal("empty_row"), null_s, null_s,
                   ibis.literal(t("data.validate.detail_empty"))))
+    row_optional = row_optional_columns(src.table, src.mapping)
     for j, (canon, header) in enumerate(src.mapping.items()):
         col = spec.column(canon)
         raw, value, reason, tag = rel[header], rel[f"_p{j}"], rel[f"_p{j}__r"], rel[f"_p{j}__g"]
         shown = raw.cast("string")
-        if col.required:
+        if col.required and canon in row_optional:  # the shapes judge the whole order
+            bad = reason.notnull()
+            values[canon] = ibis.ifelse(bad, ibis.null().cast(value.type()), value)
+            values[f"{BAD}{canon}"] = ibis.ifelse(bad, shown, null_s)
+            values[f"_badr_{canon}"] = reason  # the engine's reason, for the shapes to report
+        elif col.required:
             conds.append((~present[canon], ibis.literal("missing_required"), ibis.literal(canon),
                           shown, ibis.literal(t("data.validate.detail_missing", column=canon))))
             why = _why(tag)

@@ -23,6 +23,7 @@ import pandas as pd
 
 from loyalscope.data.dataset import Dataset
 from loyalscope.indices.excellent import relationship_depth
+from loyalscope.metrics._base import CATEGORIES, category_lines
 
 
 def _by_customer(tbl: ibis.Table, **aggs: ibis.Expr) -> pd.DataFrame:
@@ -36,10 +37,15 @@ def excellent_inputs(ds: Dataset, as_of: date | None = None) -> pd.DataFrame:
     tx = ds.table("transactions", "customer_id", "order_ts", "amount")
     tx = tx.filter(tx.order_ts < cut)
     aggs = {"revenue": tx.amount.sum(), "first_ts": tx.order_ts.min()}
-    for col, name in (("margin", "margin"), ("category", "categories"), ("channel", "channels")):
+    for col, name in (("margin", "margin"), ("channel", "channels")):
         if col in tx.columns:
             aggs[name] = tx[col].sum() if col == "margin" else tx[col].nunique()
     base = _by_customer(tx, **aggs).sort_index()
+    if not ds.missing((CATEGORIES,)):  # categories of the order lines when there are any
+        cl = category_lines(ds)
+        cl = cl.filter(cl.order_ts < cut)
+        base = base.join(_by_customer(cl, categories=cl.category.nunique()))
+        base["categories"] = base["categories"].fillna(0)
     out = pd.DataFrame(index=base.index)
     out["revenue_share"] = base.revenue.astype(float) / float(base.revenue.sum())
     if "margin" in base and base.margin.notna().any() and float(base.margin.sum()) != 0:

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
+from loyalscope.metrics._base import CATEGORIES, category_lines
 
 SURVEY_INDICATORS = {"A21": "share_of_wallet", "A31": "mention_unprompted",
                      "A32": "price_sensitivity", "A33": "voluntary", "A34": "csat"}
@@ -33,9 +34,13 @@ def loyalty_indicators(ds: Dataset, as_of: date | None = None, half_window: int 
         "recent": (tx.order_ts >= mid).sum(),
         "prior": ((tx.order_ts >= start) & (tx.order_ts < mid)).sum(),
     }
-    if "category" in tx.columns:
-        aggs["A22"] = tx.category.nunique()
     df = tx.group_by("customer_id").aggregate(**aggs).to_pandas()
+    if not ds.missing((CATEGORIES,)):  # categories of the order lines when there are any
+        cl = category_lines(ds)
+        cl = cl.filter(cl.order_ts < cut)
+        a22 = cl.group_by("customer_id").aggregate(A22=cl.category.nunique()).to_pandas()
+        df = df.merge(a22, on="customer_id", how="left")
+        df["A22"] = df["A22"].fillna(0)
     df["A11"] = (pd.to_datetime(df.last_ts) - pd.to_datetime(df.first_ts)).dt.total_seconds() / 86400
     df["A13"] = df["recent"].astype(float) - df["prior"].astype(float)
     df["A12"] = df["A12"].astype(float)

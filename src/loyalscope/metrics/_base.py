@@ -105,6 +105,18 @@ def ratio_schema(ds: Dataset, ctx: MetricContext) -> ibis.Schema:
                         "denominator": "float64"})
 
 
+CATEGORIES = "order_lines.category|transactions.category"
+"""Requirement of the metrics that read categories (see :func:`category_lines`)."""
+
+
+def category_lines(ds: Dataset) -> ibis.Table:
+    """``customer_id``, ``order_ts``, ``category``: one row per order line when ``order_lines``
+    has categories (an order of several categories counts each of them), else one row per
+    order from ``transactions``."""
+    name = "order_lines" if ds.has("order_lines", "category") else "transactions"
+    return ds.table(name, "customer_id", "order_ts", "category")
+
+
 def orders(ds: Dataset, ctx: MetricContext, *cols: str) -> ibis.Table:
     """Transactions in the window with ``period``, ``order_date`` and the group column."""
     tx = windowed(ds.table("transactions", "customer_id", "order_ts", *cols), "order_ts", ctx)

@@ -10,6 +10,8 @@ import ibis
 import pandas as pd
 
 from loyalscope.metrics._base import (
+    CATEGORIES,
+    category_lines,
     customer_periods,
     epoch_days,
     f64,
@@ -188,8 +190,10 @@ def share_of_wallet(ds, ctx: MetricContext) -> ibis.Table:
 
 
 def cross_selling(ds, ctx: MetricContext) -> ibis.Table:
-    """Distinct categories per ordering customer, mean over customers (A22)."""
-    tx = orders(ds, ctx, "category")
+    """Distinct categories per ordering customer, mean over customers (A22). Categories come
+    from the order lines when there are any (an order of tea and cups is two categories)."""
+    tx = windowed(category_lines(ds), "order_ts", ctx)
+    tx = with_group(ds, ctx, tx.mutate(period=ctx.bucket(tx.order_ts)))
     pc = tx.group_by([*keys(ctx), "customer_id"]).aggregate(c=tx.category.nunique())
     return ratio(pc, ctx, pc.c.sum(), pc.customer_id.count())
 
@@ -237,7 +241,7 @@ for _id, _fn, _req, _pct, _bd in (
     ("relationship_duration", relationship_duration, TX, False, None),
     ("frequency_trend", frequency_trend, TX, False, None),
     ("share_of_wallet", share_of_wallet, ("surveys.share_of_wallet",), True, None),
-    ("cross_selling", cross_selling, ("transactions.category",), False, None),
+    ("cross_selling", cross_selling, (CATEGORIES,), False, None),
     ("channel_mix", channel_mix, ("transactions.channel",), True, "channel"),
     ("channel_mix_spend", channel_mix_spend, ("transactions.channel",), True, "channel"),
     ("pareto_share", pareto_share, TX, True, None),

@@ -118,8 +118,8 @@ def compute(
     if missing:
         raise SchemaError(
             t("core.errors.needs", what=", ".join(missing)),
-            fix=t("core.errors.missing_column_fix", table=missing[0].split(".")[0],
-                  column=missing[0].partition(".")[2] or "..."),
+            fix=t("core.errors.missing_column_fix", table=missing[0].split("|")[-1].split(".")[0],
+                  column=missing[0].split("|")[-1].partition(".")[2] or "..."),
         )
     ctx = MetricContext(period=period, by=by, window=window)
     df = metric.build(dataset, ctx).execute()

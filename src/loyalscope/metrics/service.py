@@ -63,23 +63,58 @@ def _orders_returns(ds, ctx: MetricContext) -> ibis.Table:
     return j
 
 
+def _returns_without_order(ds, ctx: MetricContext) -> ibis.Table | None:
+    """Returns of a known customer whose order is not among the transactions, in the period of
+    the return: cancellation invoices such as ``C536379`` in an invoice-line export carry their
+    own id, not the original order's. None when returns have no ``customer_id``."""
+    r = ds.table("returns", "order_id", "return_ts")
+    if "customer_id" not in r.columns:
+        return None
+    tx = ds.table("transactions", "order_id")
+    r = r.filter(r.customer_id.notnull()).anti_join(tx, r.order_id == tx.order_id)
+    r = windowed(r, "return_ts", ctx)
+    return with_group(ds, ctx, r.mutate(period=ctx.bucket(r.return_ts)))
+
+
+def _plus(agg: ibis.Table, extra: ibis.Table | None, ctx: MetricContext) -> ibis.Table:
+    """``agg`` (keys, numerator, denominator) with ``extra`` (keys, more) added to numerator."""
+    if extra is None:
+        return agg
+    extra = extra.rename(**{f"_{k}": k for k in keys(ctx)})
+    j = agg.outer_join(extra, [agg[k].identical_to(extra[f"_{k}"]) for k in keys(ctx)])
+    cols = {k: ibis.coalesce(j[k], j[f"_{k}"]) for k in keys(ctx)}
+    return j.select(**cols, numerator=j.numerator.fill_null(0.0) + j.more.fill_null(0.0),
+                    denominator=j.denominator.fill_null(0.0))
+
+
 def return_rate(ds, ctx: MetricContext) -> ibis.Table:
-    """Returned orders / orders, by the period of the order."""
+    """(Returned orders + return documents without an order) / orders.
+
+    A returned order counts in the period of the order; a return of a known customer whose
+    order is not in the data (a cancellation invoice with its own id) counts once, in the
+    period of the return.
+    """
     j = _orders_returns(ds, ctx)
     agg = j.group_by(keys(ctx)).aggregate(
         numerator=f64(j.rid.count()), denominator=f64(j.order_id.count())
     )
-    return on_calendar(calendar(ds, ctx), agg, ctx)
+    r = _returns_without_order(ds, ctx)
+    extra = None if r is None else r.group_by(keys(ctx)).aggregate(more=f64(r.order_id.count()))
+    return on_calendar(calendar(ds, ctx), _plus(agg, extra, ctx), ctx)
 
 
 def return_amount_rate(ds, ctx: MetricContext) -> ibis.Table:
-    """Returned amount / sold amount, by the period of the order (can exceed 100% when returns
-    are larger than the orders)."""
+    """Returned amount / sold amount: returns of an order in the period of the order, returns
+    whose order is not in the data (cancellation invoices) in the period of the return (can
+    exceed 100% when returns are larger than the orders)."""
     j = _orders_returns(ds, ctx)
     agg = j.group_by(keys(ctx)).aggregate(
         numerator=f64(j.ramount.fill_null(0.0).sum()), denominator=f64(j.amount.sum())
     )
-    return on_calendar(calendar(ds, ctx), agg, ctx)
+    r = _returns_without_order(ds, ctx)
+    extra = None if r is None else r.group_by(keys(ctx)).aggregate(
+        more=f64(r.amount.fill_null(0.0).sum()))
+    return on_calendar(calendar(ds, ctx), _plus(agg, extra, ctx), ctx)
 
 
 def complaint_resolution_rate(ds, ctx: MetricContext) -> ibis.Table:

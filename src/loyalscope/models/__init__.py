@@ -1,5 +1,8 @@
 """Statistical models on NumPy arrays (scikit-learn conventions; see ``models/base.py``).
 
+Layout by kind: ``purchase/`` (BTYD models, spend, sBG, CLV, model selection), ``survey/``
+(PLS path models, reliability, drivers, factor analysis, NPS), ``churn/`` (churn risk) and
+``numerics/`` (special functions, optimiser, grouping); ``base.py`` is the shared ``MLEModel``.
 Classes are imported lazily, so ``import loyalscope.models`` stays cheap and a model whose file
 has not landed yet does not break the others.
 """
@@ -11,12 +14,12 @@ from typing import Any
 
 _LAZY = {
     "MLEModel": "base",
-    "BGNBD": "bgnbd",
-    "MBGNBD": "mbgnbd",
-    "ParetoNBD": "pareto_nbd",
-    "BGBB": "bgbb",
-    "GammaGamma": "gamma_gamma",
-    "ShiftedBetaGeometric": "sbg",
+    "BGNBD": "purchase.bgnbd",
+    "MBGNBD": "purchase.mbgnbd",
+    "ParetoNBD": "purchase.pareto_nbd",
+    "BGBB": "purchase.bgbb",
+    "GammaGamma": "purchase.gamma_gamma",
+    "ShiftedBetaGeometric": "purchase.sbg",
 }
 
 __all__ = sorted(_LAZY)

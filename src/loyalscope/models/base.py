@@ -8,22 +8,56 @@ log-parameters) and, optionally, ``_initial_params``. Fitting, standard errors, 
 
 Weights are counts of identical rows, so a fit on distinct sufficient statistics with counts
 equals the fit on every row.
+
+Time unit. A model whose data hold durations declares ``_time_columns`` (indices of the data
+columns in time units) and ``_time_params`` (parameters in the same unit, e.g. BG/NBD's
+``alpha``). The fit then divides those columns by the largest duration ``c`` (lifetimes does the
+same with ``10 / max(T)``), so the optimiser sees the same numbers whatever unit the caller
+used, and reports back in the caller's unit: ``alpha = c * alpha_scaled``, the covariance
+``D Sigma D`` with ``D = diag(c for time parameters, else 1)``, and the log-likelihood
+``LL = LL_scaled - log(c) * sum(w * x)`` (each of the x purchase times of a customer has a
+density per unit of time). Fits in days and in hours of the same data then agree to rounding
+(1e-10 in predictions) instead of to the optimiser's tolerance.
+
+Bounds. ``_lower_bounds()`` may return lower bounds on the natural parameters (for example
+Gamma-Gamma's ``q >= 1``); the fit then runs L-BFGS-B with those bounds, and a parameter that
+ends on its bound has no standard error (NaN); the others come from the information of the free
+parameters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, ClassVar
+import functools
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from loyalscope.errors import ConvergenceError, NotFittedError
-from loyalscope.models.optimize import hessian, lbfgs, quasi_newton
+from loyalscope.models.numerics.optimize import hessian, lbfgs, quasi_newton
 
 Data = tuple[np.ndarray, ...]
 _Z95 = 1.959963984540054
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def harmless_underflow(func: F) -> F:
+    """Run ``func`` with floating-point underflow ignored.
+
+    Predictions take ``exp`` and ``logaddexp`` of log-probabilities that can be -1000 or less
+    (x = 1000 purchases); the result underflows to 0, which is the right answer. Under
+    ``np.seterr(all="raise")`` NumPy would raise ``FloatingPointError`` there instead.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with np.errstate(under="ignore"):
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def as_array(name: str, values: Any, *, nonneg: bool = True) -> np.ndarray:
@@ -79,7 +113,9 @@ class MLEModel:
     ----------
     penalizer : float, default 0.0
         L2 penalty on the log-parameters, added to the mean negative log-likelihood:
-        ``-LL / n + penalizer * sum(log(theta) ** 2)``. Zero gives the plain MLE.
+        ``-LL / n + penalizer * sum(log(theta) ** 2)``. Zero gives the plain MLE. Time parameters
+        enter in units of the longest customer age (the rescaled fit), so the penalty does not
+        depend on the time unit either.
     tol : float, default 1e-10
         Tolerance of the optimiser (L-BFGS-B ``ftol`` and ``gtol``).
     maxiter : int, default 2000
@@ -87,9 +123,27 @@ class MLEModel:
     """
 
     _param_names: ClassVar[tuple[str, ...]] = ()
+    #: Indices of the data columns that hold durations, and the parameters in the same time unit
+    #: (see the module docstring: the fit rescales them so that it does not depend on the unit).
+    _time_columns: ClassVar[tuple[int, ...]] = ()
+    _time_params: ClassVar[tuple[str, ...]] = ()
+    #: Index of the data column that counts events with a density in time (the x purchase times),
+    #: for the log-likelihood's change of unit; None when no column does.
+    _event_column: ClassVar[int | None] = None
     #: Above this many distinct rows (None: never), the fit starts from a fit on a subsample of
     #: this many customers and polishes with quasi-Newton steps (:meth:`_warm_start`).
     _warm_start_rows: ClassVar[int | None] = None
+
+    # learned attributes (set by fit)
+    params_: dict[str, float]
+    se_: dict[str, float]
+    covariance_: pd.DataFrame
+    loglik_: float
+    n_: float
+    aic_: float
+    bic_: float
+    time_scale_: float
+    at_bound_: set[str]
 
     def __init__(self, penalizer: float = 0.0, tol: float = 1e-10, maxiter: int = 2000) -> None:
         self.penalizer = penalizer
@@ -105,12 +159,16 @@ class MLEModel:
         """Starting values of the natural parameters (all ones unless a model knows better)."""
         return np.ones(len(self._param_names))
 
+    def _lower_bounds(self) -> dict[str, float]:
+        """Lower bounds on natural parameters (none unless a model's settings ask for them)."""
+        return {}
+
     def _prepare(self, data: Data, weights: np.ndarray) -> tuple[Any, np.ndarray]:
         """Rows as the fit sees them: identical rows grouped, ``(data, weights)``.
 
         ``data`` is what :meth:`_negloglik_grad` and :meth:`_initial_params` receive during the
         fit; a model may return a richer object than the tuple of arrays (see
-        :class:`~loyalscope.models.grouping.Grouped`) as long as both accept it.
+        :class:`~loyalscope.models.numerics.grouping.Grouped`) as long as both accept it.
         """
         return compress(data, weights)
 
@@ -120,7 +178,7 @@ class MLEModel:
 
         Customers are drawn with replacement, with probability proportional to the counts of the
         distinct rows (fixed seed), so the subsample has the shape of the data. The full fit
-        then starts at this optimum with this curvature (see :mod:`loyalscope.models.optimize`).
+        then starts at this optimum with this curvature (see :mod:`loyalscope.models.numerics.optimize`).
         """
         rng = np.random.default_rng(0)
         pick = rng.choice(weights.size, size=rows, p=weights / weights.sum())
@@ -143,10 +201,48 @@ class MLEModel:
 
     def _fit_mle(self, data: Data, weights: np.ndarray, initial_params: Sequence[float] | None = None,
                  warm_start_rows: int | None = None) -> MLEModel:
+        scale = self._time_scale(data, weights)
+        if scale != 1.0:
+            data = tuple(d / scale if i in self._time_columns else d for i, d in enumerate(data))
+            if initial_params is not None:
+                initial_params = list(self._to_scaled(np.asarray(initial_params, dtype=float), scale))
         # One BLAS thread: the fit's BLAS calls are dot products and 4x4 algebra, where a thread
         # pool only adds wake-up costs (L-BFGS-B took ~6 ms per step on a busy 2-core machine).
         with threadpool_limits(limits=1, user_api="blas"):
-            return self._fit_mle_impl(data, weights, initial_params, warm_start_rows)
+            self._fit_mle_impl(data, weights, initial_params, warm_start_rows)
+        self.time_scale_ = scale
+        if scale != 1.0:
+            self._unscale(scale, data, weights)
+        return self
+
+    def _time_scale(self, data: Data, weights: np.ndarray) -> float:
+        """The largest duration among rows with positive weight (1.0 without time columns)."""
+        if not self._time_columns:
+            return 1.0
+        keep = weights > 0
+        top = max(float(np.max(data[i][keep], initial=0.0)) for i in self._time_columns)
+        return top if top > 0 and np.isfinite(top) else 1.0
+
+    def _time_factors(self, scale: float) -> np.ndarray:
+        return np.array([scale if p in self._time_params else 1.0 for p in self._param_names])
+
+    def _to_scaled(self, theta: np.ndarray, scale: float) -> np.ndarray:
+        if theta.shape != (len(self._param_names),):
+            return theta  # _fit_mle_impl reports the wrong shape
+        return theta / self._time_factors(scale)
+
+    def _unscale(self, scale: float, data: Data, weights: np.ndarray) -> None:
+        """Parameters, covariance and log-likelihood of a fit on rescaled time, in the caller's unit."""
+        f = self._time_factors(scale)
+        self.params_ = {p: v * fi for (p, v), fi in zip(self.params_.items(), f, strict=True)}
+        self.se_ = {p: v * fi for (p, v), fi in zip(self.se_.items(), f, strict=True)}
+        self.covariance_ = self.covariance_ * np.outer(f, f)
+        if self._event_column is not None:
+            events = float(np.asarray(weights) @ np.asarray(data[self._event_column], dtype=float))
+            self.loglik_ -= np.log(scale) * events
+            k = len(self._param_names)
+            self.aic_ = 2.0 * k - 2.0 * self.loglik_
+            self.bic_ = k * np.log(self.n_) - 2.0 * self.loglik_
 
     def _fit_mle_impl(self, data: Data, weights: np.ndarray, initial_params: Sequence[float] | None,
                       warm_start_rows: int | None) -> MLEModel:
@@ -157,6 +253,12 @@ class MLEModel:
         if start.shape != (k,) or np.any(start <= 0):
             raise ValueError(f"'initial_params' must be {k} positive numbers ({', '.join(self._param_names)}). Got {start!r} instead.")
         pen = float(self.penalizer)
+        lower = self._lower_bounds()
+        log_lower = np.array([np.log(lower[p]) if p in lower else -np.inf for p in self._param_names])
+        bounds: list[tuple[float | None, float | None]] | None = (
+            [(float(lo) if np.isfinite(lo) else None, None) for lo in log_lower] if lower else None)
+        if bounds is not None:
+            start = np.maximum(start, np.exp(log_lower) * (1.0 + 1e-3))
 
         def objective(lp: np.ndarray) -> tuple[float, np.ndarray]:
             value, grad = self._negloglik_grad(lp, data, weights)
@@ -166,7 +268,12 @@ class MLEModel:
 
         res = None
         rows = self._warm_start_rows if warm_start_rows is None else warm_start_rows
-        if initial_params is None and rows and weights.size > rows:
+        if bounds is not None:
+            res = lbfgs(objective, np.log(start), self.tol, self.maxiter, bounds=bounds)
+            at_bound = np.isclose(res.x, log_lower, rtol=0.0, atol=1e-9)
+            grad_free = np.where(at_bound & (res.grad > 0), 0.0, res.grad)
+            res.grad = grad_free
+        elif initial_params is None and rows and weights.size > rows:
             lp0, hess0 = self._warm_start(data, weights, rows)
             # None (e.g. a small subsample whose optimum runs off to a boundary, with a Hessian
             # that is not positive definite there): L-BFGS-B from the usual start instead
@@ -174,6 +281,8 @@ class MLEModel:
         if res is None:
             res = lbfgs(objective, np.log(start), self.tol, self.maxiter)
         grad = res.grad
+        self.at_bound_ = ({p for p, x, lo in zip(self._param_names, res.x, log_lower, strict=True)
+                           if np.isfinite(lo) and x - lo < 1e-9} if bounds is not None else set())
         if not np.isfinite(res.fun) or res.fun >= 1e299 or (not res.success and np.max(np.abs(grad)) > 1e-4):
             raise ConvergenceError(
                 f"The {type(self).__name__} fit did not converge ({res.message}).",
@@ -190,14 +299,26 @@ class MLEModel:
         self.n_iter_ = int(res.nit)
         self.aic_ = 2.0 * k - 2.0 * self.loglik_
         self.bic_ = k * np.log(n) - 2.0 * self.loglik_
-        self.se_ = dict(zip(self._param_names, self._standard_errors(theta, data, weights), strict=True))
+        cov = self._covariance(theta, data, weights, free=[p not in self.at_bound_ for p in self._param_names])
+        self.covariance_ = pd.DataFrame(cov, index=list(self._param_names), columns=list(self._param_names))
+        diag = np.diag(cov)
+        se = np.where(diag > 0, np.sqrt(np.abs(diag)), np.nan)
+        self.se_ = dict(zip(self._param_names, (float(v) for v in se), strict=True))
         return self
 
     def _standard_errors(self, theta: np.ndarray, data: Data, weights: np.ndarray) -> np.ndarray:
-        """Square roots of the diagonal of the inverse observed information (natural scale).
+        """Square roots of the diagonal of :meth:`_covariance` (NaN where not positive)."""
+        diag = np.diag(self._covariance(theta, data, weights))
+        return np.where(diag > 0, np.sqrt(np.abs(diag)), np.nan)
 
-        The Hessian is a central difference of the analytic gradient wrt the natural parameters
-        (dLL/dtheta = dLL/dlog(theta) / theta); NaN where it is not positive definite.
+    def _covariance(self, theta: np.ndarray, data: Data, weights: np.ndarray,
+                    free: Sequence[bool] | None = None) -> np.ndarray:
+        """Inverse observed information: the asymptotic covariance of the MLE (natural scale).
+
+        ``Sigma = H^-1`` with ``H = -d2 LL / dtheta dtheta'``, a central difference of the analytic
+        gradient wrt the natural parameters (dLL/dtheta = dLL/dlog(theta) / theta). Rows and
+        columns of parameters that are not ``free`` (on a bound) are NaN and the rest is the
+        inverse of the free block. All NaN when ``H`` is singular.
         """
         k = theta.size
 
@@ -212,12 +333,15 @@ class MLEModel:
             down[i] -= h
             hess[:, i] = (grad_nat(up) - grad_nat(down)) / (2.0 * h)
         hess = 0.5 * (hess + hess.T)
+        keep = np.ones(k, dtype=bool) if free is None else np.asarray(free, dtype=bool)
+        cov = np.full((k, k), np.nan)
+        if not keep.any():
+            return cov
         try:
-            cov = np.linalg.inv(hess)
+            cov[np.ix_(keep, keep)] = np.linalg.inv(hess[np.ix_(keep, keep)])
         except np.linalg.LinAlgError:
-            return np.full(k, np.nan)
-        diag = np.diag(cov)
-        return np.where(diag > 0, np.sqrt(np.abs(diag)), np.nan)
+            return np.full((k, k), np.nan)
+        return cov
 
     # --- fitted-state helpers -----------------------------------------------------------------
     def _check_fitted(self) -> None:
@@ -244,11 +368,13 @@ class MLEModel:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable description (settings and, once fitted, the learned attributes)."""
-        out: dict[str, Any] = {"model": type(self).__name__,
-                               "settings": {"penalizer": self.penalizer, "tol": self.tol, "maxiter": self.maxiter}}
+        names = [k for k in inspect.signature(type(self).__init__).parameters if k != "self"]
+        out: dict[str, Any] = {"model": type(self).__name__, "settings": {k: getattr(self, k) for k in names}}
         if hasattr(self, "params_"):
             out.update(params=dict(self.params_), se={k: _num(v) for k, v in self.se_.items()},
                        loglik=self.loglik_, n=self.n_, aic=self.aic_, bic=self.bic_)
+            if hasattr(self, "covariance_"):
+                out["covariance"] = [[_num(v) for v in row] for row in self.covariance_.to_numpy()]
         return out
 
     @classmethod
@@ -262,6 +388,11 @@ class MLEModel:
             model.se_ = {p: float("nan") if d["se"].get(p) is None else float(d["se"][p]) for p in cls._param_names}
             model.loglik_, model.n_ = float(d["loglik"]), float(d["n"])
             model.aic_, model.bic_ = float(d["aic"]), float(d["bic"])
+            names = list(cls._param_names)
+            cov = d.get("covariance")
+            values = (np.array([[np.nan if v is None else float(v) for v in row] for row in cov])
+                      if cov is not None else np.diag([model.se_[p] ** 2 for p in names]))
+            model.covariance_ = pd.DataFrame(values, index=names, columns=names)
         return model
 
     def __repr__(self) -> str:

@@ -191,8 +191,16 @@ def _sankey(chart: Chart, df: pd.DataFrame, lang: str) -> go.Figure:
                                      "value": list(df["value"])}))
 
 
+def _btyd(chart: Chart, df: pd.DataFrame, lang: str) -> go.Figure:
+    from loyalscope.report.charts_btyd import chart_figure
+
+    return chart_figure(chart, lang)
+
+
 _BUILDERS = {
     "bar": _bar, "hbar": _hbar, "line": _line, "area": _area, "scatter": _scatter, "quadrant": _quadrant,
     "heatmap": _heatmap, "pie": _pie, "treemap": _treemap, "histogram": _histogram,
     "path_diagram": _path_diagram, "sankey": _sankey,
+    # BTYD diagnostics (report/charts_btyd.py)
+    "tracking": _btyd, "frequency_distribution": _btyd, "alive_history": _btyd,
 }

@@ -2,7 +2,7 @@
 
 Runs when the dataset has a ``contracts`` table (one row per contract term). Each customer's
 terms give the number of periods survived and whether the customer churned or is still under
-contract on the analysis date (:func:`loyalscope.models.sbg.contracts_to_durations`); the sBG
+contract on the analysis date (:func:`loyalscope.models.purchase.sbg.contracts_to_durations`); the sBG
 model (Fader & Hardie 2007) is fitted to those censored durations. The section shows the
 parameters with 95% intervals, the observed (Kaplan-Meier) and fitted retention rates and
 survival curves, and the discounted expected residual lifetime (DERL, Fader & Hardie 2010) by
@@ -18,7 +18,7 @@ import pandas as pd
 
 from loyalscope.errors import ConvergenceError, InsufficientDataError
 from loyalscope.i18n import t
-from loyalscope.models.sbg import ShiftedBetaGeometric, contracts_to_durations, life_table
+from loyalscope.models.purchase.sbg import ShiftedBetaGeometric, contracts_to_durations, life_table
 from loyalscope.results import Chart, Number, Section, Table, Text
 
 SECTION_ID = "contracts"

@@ -34,6 +34,9 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     }, translate_values=("table",)))
     section.data["tables"] = counts.to_dict("records")
 
+    if ds.quality.no_customer_reason:
+        section.add(Text("data_section.no_customer", {"reason": ds.quality.no_customer_reason},
+                         style="note"))
     if ds.has("transactions"):
         tx = ds.table("transactions", "order_ts", "amount", "customer_id")
         agg = tx.aggregate(
@@ -56,6 +59,8 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
                              "first_order": first.isoformat(), "last_order": last.isoformat(),
                              "analysis_date": ds.analysis_date.isoformat()})
 
+    _orders_block(ds, section)
+
     mapping_rows = [
         {"table": f"schema.{name}._name", "canonical": col, "source": src}
         for name, rep in ds.quality.tables.items() for col, src in rep.mapping.items()
@@ -75,3 +80,39 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     else:
         section.add(Text("data_section.no_quarantine", style="note"))
     return section
+
+
+def _orders_block(ds: Dataset, section: Section) -> None:
+    """Order-level figures of real exports (``data.shapes``): all orders, sales, guests, gross
+    and net revenue, returns, orders that are not sales; and the status values seen."""
+    o = ds.quality.orders
+    if not o:
+        return
+    gross, ret = float(o["gross_revenue"]), float(o["returns_amount"])
+    sale = int(o["sale_orders"])
+    section.add(
+        Number("data_section.orders_all", int(o["orders_total"]), "count"),
+        Number("data_section.sale_orders", sale, "count", numerator=sale,
+               denominator=int(o["orders_total"])),
+        Number("data_section.not_sale_orders", int(o["not_sale_orders"]), "count"),
+        Number("data_section.gross_revenue", gross, "currency", denominator=sale),
+        Number("data_section.returns", int(o["returns"]), "count"),
+        Number("data_section.returns_amount", ret, "currency", numerator=ret, denominator=gross),
+        Number("data_section.net_revenue", gross - ret, "currency"),
+        Number("data_section.guest_orders", int(o["guest_orders"]), "count", numerator=int(o["guest_orders"]),
+               denominator=sale),
+        Number("data_section.guest_revenue", float(o["guest_revenue"]), "currency",
+               numerator=float(o["guest_revenue"]), denominator=gross),
+    )
+    section.data["orders_summary"] = dict(o)
+    rep = ds.quality.tables.get("transactions")
+    if rep is not None and rep.statuses:
+        section.add(Table("data_section.statuses", pd.DataFrame(rep.statuses), columns={
+            "value": "data_section.col.status", "class": "data_section.col.status_class",
+            "orders": "data_section.col.rows"}))
+        section.data["statuses"] = list(rep.statuses)
+    joins = [j for r in ds.quality.tables.values() for j in r.joins]
+    if joins:
+        section.data["joins"] = joins
+    if ds.quality.unused:
+        section.data["unused_files"] = list(ds.quality.unused)

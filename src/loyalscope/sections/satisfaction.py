@@ -20,10 +20,10 @@ from loyalscope.errors import LoyalscopeError, SchemaError
 from loyalscope.i18n import t
 from loyalscope.metrics import compute
 from loyalscope.metrics.survey import competitor_pairs
-from loyalscope.models.drivers import DriverAnalysis, bayes_driver
-from loyalscope.models.nps import NPS
-from loyalscope.models.sat_loyalty import SatLoyaltyCurve
-from loyalscope.models.satisfaction import competitor_comparison
+from loyalscope.models.survey.drivers import DriverAnalysis, bayes_driver
+from loyalscope.models.survey.nps import NPS
+from loyalscope.models.survey.sat_loyalty import SatLoyaltyCurve
+from loyalscope.models.survey.satisfaction import competitor_comparison
 from loyalscope.results import Chart, Number, Section, Table, Text
 from loyalscope.sections.context import SectionContext
 
@@ -58,6 +58,11 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
             _bayes_drivers(answers, dims, section)
     if "csat" in surveys.columns and ds.has("transactions"):
         _sat_loyalty(ds, ctx, section)
+    from loyalscope.sections.survey_efa import (
+        add_efa,  # items outside the model's blocks (issue 17)
+    )
+
+    add_efa(section, surveys, ctx)
     return section
 
 

@@ -20,9 +20,9 @@ import pandas as pd
 from loyalscope.config import ValueConfig
 from loyalscope.errors import ConvergenceError, InsufficientDataError
 from loyalscope.i18n import t
-from loyalscope.models.clv import clv, holdout_by_frequency
-from loyalscope.models.gamma_gamma import GammaGamma
-from loyalscope.models.selection import MODELS, select_model
+from loyalscope.models.purchase.clv import clv, holdout_by_frequency
+from loyalscope.models.purchase.gamma_gamma import GammaGamma
+from loyalscope.models.purchase.selection import MODELS, select_model
 from loyalscope.results import Chart, Number, Section, Table, Text
 
 SECTION_ID = "value"
@@ -50,9 +50,15 @@ def build(ds: Any, ctx: Any) -> Section:
                                      time_unit=cfg.time_unit).execute()
     trailing = trailing_spend(ds, last, cfg.horizon * UNIT_DAYS[cfg.time_unit])
     try:
-        return value_section(full, split, cfg, ctx, trailing=trailing)
+        section = value_section(full, split, cfg, ctx, trailing=trailing)
     except ConvergenceError as exc:  # one model failing should skip this section, not the analysis
         raise InsufficientDataError(exc.message, fix=exc.fix) from exc
+    from loyalscope.sections.value_diagnostics import (
+        add_btyd_diagnostics,  # tracking, distribution (issue 17)
+    )
+
+    add_btyd_diagnostics(section, ds, ctx, full)
+    return section
 
 
 def trailing_spend(ds: Any, last: pd.Timestamp, days: float) -> pd.Series:

@@ -23,7 +23,12 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
-from loyalscope.models.churn_risk import LogisticChurnModel, auc, calibration_curve, lift_table
+from loyalscope.models.churn.churn_risk import (
+    LogisticChurnModel,
+    auc,
+    calibration_curve,
+    lift_table,
+)
 
 
 def _ts(d: date) -> datetime:

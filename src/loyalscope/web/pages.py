@@ -124,5 +124,17 @@ def customer_page(request: Request, analysis_id: str, customer_id: str) -> HTMLR
         raise NotFound(t("web.errors.no_customer", lang, id=customer_id),
                        fix=t("web.errors.no_customer_fix", lang))
     fields = [(c, views.customer_label(c, lang), *_cell(c, v, lang))
-              for c, v in record.items() if c != "customer_id"]
-    return render(request, "customer.html", row=row.to_dict(), customer_id=customer_id, fields=fields)
+              for c, v in record.items() if c not in ("customer_id", "repeat_purchase_days")]
+    alive = _alive_history(web, analysis_id, record, lang)  # P(alive) history chart (issue 17)
+    return render(request, "customer.html", row=row.to_dict(), customer_id=customer_id, fields=fields, alive=alive)
+
+
+def _alive_history(web: WebState, analysis_id: str, record: dict[str, Any], lang: str) -> dict[str, Any] | None:
+    """The customer's P(alive) history figure from the value section's model, or None."""
+    from loyalscope.report.charts_btyd import customer_alive_history
+
+    try:
+        value = web.finished(analysis_id)[1].section("value")
+    except (KeyError, LoyalscopeError):
+        return None
+    return customer_alive_history(value.data, record, lang) if not value.skipped else None

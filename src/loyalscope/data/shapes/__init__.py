@@ -1,0 +1,187 @@
+"""Shapes: real export shapes -> the canonical tables, in the engine, once after validation.
+
+``apply(tables, config)`` takes the accepted tables of :func:`loyalscope.data.load` (Ibis
+tables that keep each row's ``_source`` and ``_line``) and returns the analysed tables, the
+quarantine rows it made (Ibis tables of the quarantine columns) and a :class:`ShapeLog`:
+
+1. persons (:mod:`.related`): customers with a person id resolve account / per-order ids;
+2. order amounts from payments, else from order items (:mod:`.related`);
+3. order lines -> orders, returns, statuses (:mod:`.lines`, :mod:`.statuses`);
+4. order items -> lines and categories; reviews -> survey answers (CSAT);
+5. guests: orders without a customer id stay in ``orders`` (counted, shown) and leave
+   ``transactions`` (customer-level analyses); a file with no customer id at all gives
+   ``orders`` only, and the customer sections say why they are skipped.
+
+Outputs: ``orders`` (every order, sale or not, guest or not), ``transactions`` (sale orders of
+known customers, one row per order), ``order_lines`` (their lines), ``returns`` (with
+``customer_id``), ``surveys`` (review answers added), ``customers`` (one row per person).
+Related exports (payments, order items, products, reviews) are not analysed on their own.
+"""
+
+from __future__ import annotations
+
+import ibis
+import pandas as pd
+
+from loyalscope.config import AnalysisConfig
+from loyalscope.data import schema
+from loyalscope.data.shapes._common import BAD, LINE, SOURCE, ShapeLog, count, row_optional_columns
+from loyalscope.data.shapes.lines import shape_lines
+from loyalscope.data.shapes.related import (
+    customers_by_person,
+    item_amounts,
+    item_lines,
+    match,
+    payment_amounts,
+    persons,
+    reviews_to_surveys,
+)
+from loyalscope.i18n import t
+
+__all__ = ["BAD", "ShapeLog", "apply", "row_optional_columns"]
+
+_NEEDS = {"payments": "transactions", "order_items": "transactions", "reviews": "transactions",
+          "products": "order_items"}
+
+
+def _drop_meta(tbl: ibis.Table) -> ibis.Table:
+    return tbl.drop(*[c for c in tbl.columns if c.startswith("_")])
+
+
+def _canon(tbl: ibis.Table, name: str) -> ibis.Table:
+    spec = schema.table(name)
+    return tbl.select(*[c for c in tbl.columns if spec.allows(c)])
+
+
+def apply(tables: dict[str, ibis.Table], config: AnalysisConfig,
+          ) -> tuple[dict[str, ibis.Table], list[ibis.Table], ShapeLog]:
+    """Shape the accepted tables; see the module docstring."""
+    log = ShapeLog()
+    parts: list[ibis.Table] = []
+    out = {k: v for k, v in tables.items() if k not in schema.RELATED_TABLES}
+    related = {k: tables[k] for k in schema.RELATED_TABLES if k in tables}
+    tx = tables.get("transactions")
+    for name in related:
+        need = _NEEDS[name]
+        if need not in tables:
+            log.unused.append((name, t("data.shapes.unused_related", table=name, needs=need)))
+    if tx is None:
+        return {k: _drop_meta(v) for k, v in out.items()}, parts, log
+
+    customers = tables.get("customers")
+    pmap = persons(customers, log) if customers is not None else None
+    if pmap is not None and "customer_id" in tx.columns:
+        known = tx.filter(tx.customer_id.notnull())
+        guests = tx.filter(tx.customer_id.isnull())
+        known = match(known, "transactions", "customer_id", pmap, "customers", "cid", log, parts)
+        known = known.left_join(pmap, known.customer_id == pmap.cid)
+        known = known.mutate(customer_id=known.pid).drop("cid", "pid")
+        tx = known.union(guests)
+        out["customers"] = customers_by_person(customers)
+
+    external = None
+    pay, items = related.get("payments"), related.get("order_items")
+    if pay is not None:
+        pay = match(pay, "payments", "order_id", tx, "transactions", "order_id", log, parts)
+        external = payment_amounts(pay).select("order_id", "ext_amount")
+    item_rows = None
+    if items is not None:
+        items = match(items, "order_items", "order_id", tx, "transactions", "order_id", log, parts)
+        item_rows = item_lines(items, related.get("products"), log, parts)
+        if external is None:
+            external = item_amounts(item_rows)
+    elif "products" in related:
+        log.unused.append(("products", t("data.shapes.unused_related", table="products",
+                                         needs="order_items")))
+
+    res = shape_lines(tx, config, external)
+    parts.extend(res.quarantine)
+    orders = res.orders
+    if item_rows is not None:
+        cats = item_rows.group_by("order_id").aggregate(
+            icat=item_rows.category.min() if "category" in item_rows.columns else ibis.null("string"),
+            ilines=item_rows.count(), iqty=item_rows._qty.sum())
+        cats = cats.rename(_cid="order_id")
+        orders = orders.left_join(cats, orders.order_id == cats._cid).drop("_cid")
+        own_cat = orders.category if "category" in orders.columns else ibis.null("string")
+        orders = orders.mutate(category=ibis.coalesce(own_cat, orders.icat),
+                               lines=ibis.coalesce(orders.ilines, orders.lines),
+                               quantity=ibis.coalesce(orders.iqty, orders.quantity))
+        orders = orders.drop("icat", "ilines", "iqty")
+        line_src = item_rows.select(
+            order_id=item_rows.order_id,
+            product_id=item_rows.product_id if "product_id" in item_rows.columns else ibis.null("string"),
+            category=item_rows.category if "category" in item_rows.columns else ibis.null("string"),
+            quantity=item_rows._qty, amount=item_rows._value)
+    else:
+        line_src = res.lines
+    orders = orders.cache()
+
+    _summarise(orders, res.returns, res.line_file, log)
+    has_customers = "customer_id" in tx.columns and count(orders.filter(~orders.is_guest)) > 0
+    out["orders"] = _canon(orders, "orders")
+
+    sale = orders.filter(orders.is_sale & ~orders.is_guest)
+    returns = res.returns
+    if "returns" in out:
+        own = out["returns"]
+        if "customer_id" not in own.columns:
+            who = orders.select(rid=orders.order_id, rcust=orders.customer_id)
+            own = own.left_join(who, own.order_id == who.rid).rename(customer_id="rcust").drop("rid")
+        returns = ibis.union(_canon(own, "returns").select(*returns.columns), returns)
+    out["returns"] = returns
+
+    if has_customers:
+        out["transactions"] = _canon(sale, "transactions")
+        o = sale.select(oid=sale.order_id, ocust=sale.customer_id, ots=sale.order_ts)
+        lines = line_src.join(o, line_src.order_id == o.oid)
+        out["order_lines"] = lines.select(
+            order_id=lines.order_id, customer_id=lines.ocust, order_ts=lines.ots,
+            product_id=lines.product_id, category=lines.category, quantity=lines.quantity,
+            amount=lines.amount)
+        has_cat = "category" in tx.columns or (item_rows is not None and "category" in item_rows.columns)
+        if not has_cat:  # no categories at all: cross-selling says so instead of showing zeros
+            out["order_lines"] = out["order_lines"].drop("category")
+        if "reviews" in related:
+            answers = reviews_to_surveys(related["reviews"], orders, log, parts)
+            if "surveys" in out:
+                answers = ibis.union(out["surveys"].select(*answers.columns), answers)
+            out["surveys"] = answers
+    else:
+        out.pop("transactions", None)
+        log.no_customer_reason = t("data.shapes.note_no_customer")
+        log.note("transactions", log.no_customer_reason)
+        if "reviews" in related:
+            log.unused.append(("reviews", log.no_customer_reason))
+    return {k: _drop_meta(v) for k, v in out.items()}, parts, log
+
+
+def _summarise(orders: ibis.Table, returns: ibis.Table, line_file: bool, log: ShapeLog) -> None:
+    """Order-level figures and the status values seen, for the report and ``validate``."""
+    o = orders
+    sale = o.is_sale
+    agg = o.aggregate(
+        orders_total=o.count(),
+        sale_orders=sale.cast("int64").sum(),
+        not_sale_orders=(~sale).cast("int64").sum(),
+        gross_revenue=ibis.cases((sale, o.amount), else_=0.0).sum(),
+        guest_orders=(sale & o.is_guest).cast("int64").sum(),
+        guest_revenue=ibis.cases((sale & o.is_guest, o.amount), else_=0.0).sum(),
+        customers=ibis.cases((sale & ~o.is_guest, o.customer_id), else_=ibis.null("string")).nunique(),
+        lines=o.lines.sum(),
+    ).execute().iloc[0]
+    r = returns.aggregate(n=returns.count(), amount=returns.amount.sum()).execute().iloc[0]
+    summary = {k: (int(v) if k not in ("gross_revenue", "guest_revenue") else float(v or 0.0))
+               for k, v in agg.items() if v is not None}
+    summary["returns"] = int(r["n"])
+    summary["returns_amount"] = 0.0 if pd.isna(r["amount"]) else float(r["amount"])
+    summary["net_revenue"] = summary["gross_revenue"] - summary["returns_amount"]
+    summary["line_file"] = line_file
+    log.orders = summary
+    st = o.group_by(["status", "status_class"]).aggregate(rows=o.count()).order_by(ibis.desc("rows"))
+    log.statuses = [{"value": "" if v is None else v, "class": c, "orders": int(n)}
+                    for v, c, n in st.execute().itertuples(index=False, name=None)]
+    if line_file:
+        log.note("transactions", t("data.shapes.note_lines", lines=int(summary.get("lines", 0)),
+                                   orders=summary["orders_total"]))
+    _ = (LINE, SOURCE)

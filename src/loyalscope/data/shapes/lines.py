@@ -1,0 +1,251 @@
+"""Order lines -> orders, and the returns that lines, refund columns and statuses carry.
+
+Rules (all in the engine, one pass per order id):
+
+- **Order-line file**: a transactions source with quantity, unit price, product or category
+  columns, or with several rows per order id. Every line is kept and aggregated to its order:
+  order amount = sum of the line amounts, a line amount being ``amount`` or ``quantity x
+  unit_price``. When ``amount`` is an order total written on the first line only (Shopify), the
+  order amount is that total and the line amounts are quantity x unit price. The line count,
+  quantity and the lines themselves (categories for cross-selling) are kept.
+- **Duplicate key**: in a file without line columns, a repeated order id is a duplicate: the
+  first row is kept, the others are quarantined (``duplicate_key``).
+- **Returns**: a line with a negative amount or quantity is a returned line. An order whose lines
+  are all returned lines (a cancellation invoice such as ``C536379``) is a return document, not
+  an order: it becomes a return of its customer with its own id (``reason = "cancellation"``
+  when the id starts with C, else ``"negative_amount"``). Returned lines inside an order become a
+  return of that order (``"negative_line"``). A refund column (退款金额, refund_amount) > 0 gives a
+  return of the order (``"refund"``); a ``refunded`` status without a refund amount returns the
+  whole order (``"refunded"``). ``[data] negative_amounts = "quarantine"`` quarantines returned
+  lines instead.
+- **Status**: see :mod:`loyalscope.data.shapes.statuses`. Without a status column, an order
+  report with a payment-time column marks orders without a payment time as ``unpaid``.
+- **Guests**: an order without a customer id is a guest order (``is_guest``).
+
+Gross revenue = sum of sale orders' amounts; returns = sum of return amounts; net = gross -
+returns (Kotler & Keller, *Marketing Management*, net sales = gross sales - returns and
+allowances).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+
+from loyalscope.config import AnalysisConfig
+from loyalscope.data import schema
+from loyalscope.data.shapes._common import BAD, LINE, LINE_COLUMNS, SOURCE, quarantine
+from loyalscope.data.shapes.statuses import NOT_SALES, classify
+from loyalscope.i18n import t
+
+_ORDER_FIRST = ("customer_id", "status", "channel", "paid_ts")
+
+
+@dataclass
+class Lines:
+    """Orders (one row per order id), sale lines, returns, and quarantine parts."""
+
+    orders: ibis.Table
+    lines: ibis.Table
+    returns: ibis.Table
+    quarantine: list[ibis.Table]
+    line_file: bool
+
+
+def _null(tbl: ibis.Table, col: str, dtype: str) -> ibis.Value:
+    return tbl[col] if col in tbl.columns else ibis.null(dtype)
+
+
+def is_line_file(tx: ibis.Table) -> bool:
+    """Lines when line columns exist or an order id repeats with different line content."""
+    if set(LINE_COLUMNS) & set(tx.columns):
+        return True
+    return False
+
+
+def shape_lines(tx: ibis.Table, config: AnalysisConfig,
+                external: ibis.Table | None = None) -> Lines:
+    """Aggregate ``tx`` (accepted transaction rows with ``_line``/``_source``) to orders.
+
+    ``external`` (``order_id``, ``ext_amount``) gives order amounts from payments or order items;
+    it wins over the lines' own amounts.
+    """
+    parts: list[ibis.Table] = []
+    line_file = is_line_file(tx)
+    tx = tx.mutate(_seq=ibis.row_number().over(order_by=[tx[SOURCE], tx[LINE]]))
+    if not line_file:
+        w = ibis.window(group_by=tx.order_id, order_by=tx._seq)
+        tx = tx.mutate(_rn=ibis.row_number().over(w),
+                       _first=tx[LINE].first().over(w))
+        dup = tx.filter(tx._rn > 0)
+        parts.append(quarantine(dup, "transactions", "order_id", dup.order_id, "duplicate_key",
+                                ibis.literal(t("data.shapes.detail_duplicate")).concat(
+                                    dup._first.cast("string"))))
+        tx = tx.filter(tx._rn == 0).drop("_rn", "_first")
+    tx = _incomplete_orders(tx, parts)
+
+    amount = _null(tx, "amount", "float64")
+    qty = _null(tx, "quantity", "float64")
+    price = _null(tx, "unit_price", "float64")
+    has_qp = "quantity" in tx.columns and "unit_price" in tx.columns
+    order_level = has_qp and "amount" in tx.columns and _amount_is_order_total(tx)
+    qp = qty * price if has_qp else ibis.null("float64")
+    value = qp if order_level else ibis.coalesce(amount, qp)
+    tx = tx.mutate(_v=value, _amt=amount, _q=qty)
+    ret = (tx._v < 0).fill_null(False) | (tx._q < 0).fill_null(False)
+    if not order_level:
+        ret = ret | (tx._amt < 0).fill_null(False)
+    tx = tx.mutate(_ret=ret)
+    if config.data.negative_amounts == "quarantine":
+        bad = tx.filter(tx._ret)
+        parts.append(quarantine(bad, "transactions", "amount", bad._v, "negative_amount",
+                                t("data.shapes.detail_negative")))
+        tx = tx.filter(~tx._ret)
+
+    sale = ~tx._ret
+    aggs: dict[str, ibis.Value] = {
+        "order_ts": tx.order_ts.min(),
+        "_n_sale": sale.cast("int64").sum(),
+        "_n_ret": tx._ret.cast("int64").sum(),
+        "_gross": ibis.cases((sale, tx._v), else_=ibis.null("float64")).sum(),
+        "_returned": ibis.cases((tx._ret, -tx._v), else_=ibis.null("float64")).sum(),
+        "_total": tx._amt.sum() if order_level else ibis.null("float64"),
+        "quantity": ibis.cases((sale, tx._q), else_=ibis.null("float64")).sum(),
+        "_source": tx[SOURCE].min(),
+    }
+    for col in _ORDER_FIRST:
+        if col in tx.columns:
+            aggs[col] = tx[col].min()
+    for col in ("paid_amount", "refund_amount"):
+        if col in tx.columns:
+            aggs[col] = tx[col].max()
+    for col in ("discount", "margin"):
+        if col in tx.columns:
+            aggs[col] = tx[col].sum()
+    if "is_promo" in tx.columns:
+        aggs["is_promo"] = tx.is_promo.any()
+    for col in ("category", "product_id"):
+        if col in tx.columns:
+            aggs[col] = ibis.cases((sale, tx[col]), else_=ibis.null("string")).min()
+    o = tx.group_by("order_id").aggregate(**aggs)
+    o = o.mutate(lines=o._n_sale)
+
+    if external is not None:
+        ext = external.rename(_eid="order_id")
+        o = o.left_join(ext, o.order_id == ext._eid).drop("_eid")
+    own = o._total if order_level else o._gross
+    if "paid_amount" in o.columns:
+        own = ibis.coalesce(own, o.paid_amount)
+    if external is not None:
+        own = ibis.coalesce(o.ext_amount, own)
+    o = o.mutate(amount=own)
+
+    status = o.status if "status" in o.columns else ibis.null("string")
+    cls = classify(status, config.data.statuses)
+    if "status" not in o.columns and "paid_ts" in o.columns:
+        cls = ibis.cases((o.paid_ts.isnull(), "unpaid"), else_="sale")
+    doc = (o._n_sale == 0) & (o._n_ret > 0)
+    o = o.mutate(status=status, status_class=cls, _doc=doc)
+    o = o.mutate(is_sale=~o._doc & ~o.status_class.isin(NOT_SALES),
+                 is_guest=o.customer_id.isnull() if "customer_id" in o.columns
+                 else ibis.literal(True))
+    if "customer_id" not in o.columns:
+        o = o.mutate(customer_id=ibis.null("string"))
+
+    # orders whose amount nothing gives: their lines are quarantined
+    missing = o.filter(o.amount.isnull() & ~o._doc).select(mid="order_id")
+    lost = tx.semi_join(missing, tx.order_id == missing.mid)
+    parts.append(quarantine(lost, "transactions", "amount", None, "missing_required",
+                            t("data.shapes.detail_no_amount")))
+    o = o.filter(o.amount.notnull() | o._doc)
+
+    returns = _returns(o)
+    orders = o.filter(~o._doc)
+    lines = tx.filter(~tx._ret).select(
+        order_id=tx.order_id, product_id=_null(tx, "product_id", "string"),
+        category=_null(tx, "category", "string"), quantity=tx._q,
+        amount=ibis.coalesce(tx._v, tx._amt))
+    return Lines(orders, lines, returns, parts, line_file)
+
+
+_MARK = "\u00a7\u00a7"  # printable, so that ``{value!r}`` in a message keeps it as is
+
+
+def _template(text: str, value: ibis.Value) -> ibis.Value:
+    """``text`` (a translated message holding ``_MARK``) with ``value`` in place of the mark."""
+    head, _, tail = text.partition(_MARK)
+    return ibis.literal(head).concat(value.cast("string")).concat(ibis.literal(tail))
+
+
+def _incomplete_orders(tx: ibis.Table, parts: list[ibis.Table]) -> ibis.Table:
+    """Quarantine, whole, the orders with an unreadable value or no time on any line.
+
+    Validation keeps a line whose amount (or, in a line file, time) cannot be read, with the raw
+    value in ``_bad_<column>``: dropping that line alone would silently shrink its order. Here the
+    line gets reason ``unparseable`` with its value, and the other lines of its order the same
+    reason with a detail naming the order. An order none of whose lines has a time is quarantined
+    with ``missing_required`` (``order_ts``).
+    """
+    flagged: ibis.Table | None = None
+    for bad in [c for c in tx.columns if c.startswith(BAD)]:
+        col = bad[len(BAD):]
+        raw = tx[bad].cast("string")
+        ids = tx.filter(raw.notnull()).select(_oid=tx.order_id).distinct()
+        hit = tx.semi_join(ids, tx.order_id == ids._oid)
+        if flagged is not None:
+            hit = hit.anti_join(flagged, hit.order_id == flagged._oid)
+        hraw = hit[bad].cast("string")
+        dtype = schema.table("transactions").column(col).dtype
+        own = hit.filter(hraw.notnull())
+        parts.append(quarantine(own, "transactions", col, own[bad], "unparseable", _template(
+            t("data.validate.detail_unparseable", column=col, value=_MARK, dtype=dtype),
+            own[bad])))
+        rest = hit.filter(hraw.isnull())
+        parts.append(quarantine(rest, "transactions", col, None, "unparseable", _template(
+            t("data.shapes.detail_order_unreadable", column=col, order=_MARK), rest.order_id)))
+        flagged = ids if flagged is None else flagged.union(ids)
+    per = tx.group_by("order_id").aggregate(_n_ts=tx.order_ts.count())
+    no_ts = per.filter(per._n_ts == 0).select(_oid=per.order_id)
+    if flagged is not None:
+        no_ts = no_ts.anti_join(flagged, no_ts._oid == flagged._oid)
+    lost = tx.semi_join(no_ts, tx.order_id == no_ts._oid)
+    parts.append(quarantine(lost, "transactions", "order_ts", None, "missing_required",
+                            t("data.validate.detail_missing", column="order_ts")))
+    gone = no_ts if flagged is None else flagged.union(no_ts)
+    tx = tx.anti_join(gone, tx.order_id == gone._oid)
+    return tx.drop(*[c for c in tx.columns if c.startswith(BAD)])
+
+
+def _amount_is_order_total(tx: ibis.Table) -> bool:
+    """``amount`` filled on exactly one line of every multi-line order (an order total)."""
+    per = tx.group_by("order_id").aggregate(n=tx.count(), filled=tx.amount.count())
+    multi = per.filter(per.n > 1)
+    stats = multi.aggregate(orders=multi.count(), single=(multi.filled == 1).cast("int64").sum()).execute()
+    n, single = int(stats["orders"].iloc[0]), stats["single"].iloc[0]
+    return n > 0 and int(single or 0) == n
+
+
+def _returns(o: ibis.Table) -> ibis.Table:
+    """Return rows: cancellation documents, returned lines, refund columns, refunded statuses."""
+    parts = []
+    docs = o.filter(o._doc)
+    parts.append(docs.select(
+        order_id=docs.order_id, return_ts=docs.order_ts, amount=docs._returned,
+        reason=ibis.cases((docs.order_id.upper().startswith("C"), "cancellation"),
+                          else_="negative_amount"),
+        customer_id=docs.customer_id))
+    part = o.filter(~o._doc & o.is_sale & (o._n_ret > 0))
+    parts.append(part.select(order_id=part.order_id, return_ts=part.order_ts, amount=part._returned,
+                             reason=ibis.literal("negative_line"), customer_id=part.customer_id))
+    if "refund_amount" in o.columns:
+        ref = o.filter(~o._doc & o.is_sale & (o.refund_amount > 0).fill_null(False))
+        parts.append(ref.select(order_id=ref.order_id, return_ts=ref.order_ts,
+                                amount=ref.refund_amount, reason=ibis.literal("refund"),
+                                customer_id=ref.customer_id))
+        full = o.filter(~o._doc & (o.status_class == "refunded") & o.refund_amount.isnull())
+    else:
+        full = o.filter(~o._doc & (o.status_class == "refunded"))
+    parts.append(full.select(order_id=full.order_id, return_ts=full.order_ts, amount=full.amount,
+                             reason=ibis.literal("refunded"), customer_id=full.customer_id))
+    return ibis.union(*parts)

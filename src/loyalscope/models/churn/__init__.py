@@ -1,0 +1,1 @@
+"""Churn-risk models validated out of time."""

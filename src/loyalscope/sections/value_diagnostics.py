@@ -1,0 +1,89 @@
+"""BTYD diagnostics added to the value section: the tracking plot and the calibration-period
+repeat-transaction distribution of the chosen model, and each customer's repeat purchase days
+(for the P(alive) history on the web customer page).
+
+Called once from :func:`loyalscope.sections.value.build` after the section is built; reads the
+fitted model from ``ctx.results["value"]``. Aggregates come from the engine: customers by
+first-purchase day, repeat purchase days by day (purchase days as in
+:mod:`loyalscope.metrics.summary`), and per customer the list of repeat purchase days.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from loyalscope.metrics._base import epoch_days
+from loyalscope.models.purchase.clv import DAYS_PER_UNIT
+from loyalscope.models.purchase.tracking import frequency_distribution, tracking_frame
+from loyalscope.results import Chart, Section, Text
+
+MAX_PERIODS = 104
+"""At most this many tracking periods (weeks, or longer periods for long histories)."""
+
+
+def _days(ds: Any) -> Any:
+    tx = ds.table("transactions", "customer_id", "order_ts")
+    d = tx.select(customer_id=tx.customer_id, day=epoch_days(tx.order_ts.date())).distinct()
+    first = d.group_by("customer_id").aggregate(first=d.day.min()).rename(cid="customer_id")
+    return d.inner_join(first, d.customer_id == first.cid)
+
+
+def tracking_inputs(ds: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(customers per first-purchase day, repeat purchase days per day), days since 1970."""
+    j = _days(ds)
+    births = j.filter(j.day == j.first).group_by("first").aggregate(n=j.customer_id.count()).execute()
+    rep = j.filter(j.day > j.first)
+    repeats = rep.group_by("day").aggregate(n=rep.customer_id.count()).execute()
+    return births, repeats
+
+
+def repeat_purchase_days(ds: Any) -> pd.DataFrame:
+    """customer_id and repeat_purchase_days: the days after the first purchase day on which the
+    customer bought again, space separated (unordered lists are sorted on use)."""
+    j = _days(ds)
+    rep = j.filter(j.day > j.first).mutate(offset=(j.day - j.first).cast("int64"))
+    agg = rep.group_by("customer_id").aggregate(days=rep.offset.collect())
+    out = agg.select("customer_id", repeat_purchase_days=agg.days.map(lambda v: v.cast("string")).join(" ")).execute()
+    out["customer_id"] = out["customer_id"].astype(str)
+    return out
+
+
+def add_btyd_diagnostics(section: Section, ds: Any, ctx: Any, full: pd.DataFrame) -> None:
+    """Add the tracking and frequency-distribution charts of the fitted model to ``section``."""
+    fitted = (ctx.results.get("value") or {}).get("model") if ctx is not None else None
+    if fitted is None or section.skipped:
+        return
+    unit = ctx.config.value.time_unit
+    per = DAYS_PER_UNIT[unit]
+    births, repeats = tracking_inputs(ds)
+    last_repeat = float(repeats["day"].max()) if len(repeats) else 0.0
+    start, end = float(births["first"].min()), max(float(births["first"].max()), last_repeat)
+    step = max(7.0, float(np.ceil((end - start + 1) / MAX_PERIODS / 7.0)) * 7.0)  # whole weeks
+    ends = np.arange(start + step, end + step, step)
+    frame = tracking_frame(fitted, births["first"].to_numpy(float) / per, births["n"].to_numpy(float),
+                           repeats["day"].to_numpy(float) / per, repeats["n"].to_numpy(float), ends / per)
+    frame["period_end"] = pd.to_datetime(ends - 1, unit="D").strftime("%Y-%m-%d")
+    dist = frequency_distribution(fitted, full.frequency, full["T"])
+    section.add(
+        Chart(kind="tracking", title="models.charts.tracking_title", frame=frame,
+              options={"height": 520, "x_title": "models.charts.week_ending"},
+              note="models.charts.tracking_note", note_kw={"days": int(step)}),
+        Chart(kind="frequency_distribution", title="models.charts.distribution_title", frame=dist,
+              note="models.charts.distribution_note", note_kw={"n": len(full)}),
+    )
+    gap = float(frame.cumulative_actual.iloc[-1] - frame.cumulative_expected.iloc[-1])
+    total = float(frame.cumulative_actual.iloc[-1])
+    section.add(Text("models.charts.tracking_finding", {"actual": f"{total:,.0f}", "expected": f"{total - gap:,.0f}",
+                                                        "gap": f"{gap / total:+.1%}" if total else "-"}, style="note"))
+    section.data["btyd_model"] = fitted.to_dict()
+    section.data["tracking"] = {"period_days": step, "cumulative_actual": total,
+                                "cumulative_expected": float(frame.cumulative_expected.iloc[-1])}
+    ages = pd.DataFrame({"customer_id": full.customer_id.astype(str).to_numpy(), "btyd_T": full["T"].to_numpy(float)})
+    try:
+        ages = ages.merge(repeat_purchase_days(ds), on="customer_id", how="left")
+    except Exception:
+        pass
+    ctx.add_customer_columns(ages)
