@@ -19,7 +19,8 @@ import pandas as pd
 from loyalscope import __version__
 from loyalscope.config import AnalysisConfig
 from loyalscope.data.dataset import Dataset
-from loyalscope.errors import InsufficientDataError, LoyalscopeError, SchemaError
+from loyalscope.errors import DataQualityError, InsufficientDataError, LoyalscopeError, SchemaError
+from loyalscope.i18n import t
 from loyalscope.results import Section, to_jsonable
 from loyalscope.sections import ORDER
 from loyalscope.sections.context import SectionContext
@@ -68,6 +69,16 @@ class Analysis:
         return paths
 
 
+def transactions_left(dataset: Dataset) -> bool:
+    """False when the dataset has a transactions table without any row (all quarantined)."""
+    if "transactions" not in dataset.tables:
+        return True
+    rep = dataset.quality.tables.get("transactions")
+    if rep is not None and rep.rows_read:
+        return rep.rows_accepted > 0
+    return int(dataset.tables["transactions"].count().execute()) > 0
+
+
 def analyze(
     dataset: Dataset,
     config: AnalysisConfig | None = None,
@@ -88,6 +99,12 @@ def analyze(
         Only these section ids (default: all of :data:`ORDER`).
     """
     config = config or dataset.config
+    if not transactions_left(dataset):  # a clear error, not a section's traceback
+        rep = dataset.quality.tables.get("transactions")
+        raise DataQualityError(
+            t("report.outputs.no_transactions", path="quarantine.csv",
+              rows=rep.rows_read if rep else 0),
+            fix=t("report.outputs.no_transactions_fix", path="quarantine.csv"))
     ctx = SectionContext(config=config)
     wanted = [s for s in ORDER if sections is None or s in sections]
     out: list[Section] = []

@@ -27,11 +27,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from loyalscope.errors import ConfigError
+from loyalscope.i18n import t
 
 Period = Literal["day", "week", "month", "quarter", "year"]
+
+
+_FIXES = {"data.timezone": "core.config.timezone_fix", "data.encoding": "core.config.encoding_fix"}
+"""Setting -> i18n key of its fix, for settings whose right values are not obvious."""
 
 
 class _Section(BaseModel):
@@ -52,11 +57,41 @@ class DataConfig(_Section):
     files: dict[str, str | list[str]] = Field(default_factory=dict)
     """Table name -> file name or glob pattern(s), relative to the data folder."""
     encoding: str | None = None
-    """Force a CSV encoding instead of detecting it."""
+    """Force a CSV encoding instead of detecting it (a Python codec name: "gb18030", "big5",
+    "utf-8", "utf-16", "cp1252" ...)."""
+    max_decompressed_mb: int = Field(default=4096, gt=0)
+    """Largest decompressed size of a .zip / .gz member or of an .xlsx workbook, in MiB: a
+    zip bomb stops with a clear error instead of filling memory or disk."""
+    max_cells: int = Field(default=30_000_000, gt=0)
+    """Most cells (rows x columns of the used area) of one spreadsheet sheet."""
     statuses: dict[str, Literal["sale", "refunded", "cancelled", "unpaid", "closed", "unavailable",
                                 "failed"]] = Field(default_factory=dict)
     """Order status value -> class, added to / overriding the built-in table
     (``loyalscope.data.shapes.statuses``), e.g. ``[data.statuses] "已发货" = "sale"``."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(t("core.config.unknown_timezone", value=value)) from exc
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        import codecs
+
+        if value is None:
+            return None
+        try:
+            codecs.lookup(value)
+        except LookupError as exc:
+            raise ValueError(t("core.config.unknown_encoding", value=value)) from exc
+        return value
 
 
 class AnalysisSettings(_Section):
@@ -152,12 +187,14 @@ class AnalysisConfig(_Section):
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(x) for x in first["loc"])
+            fix = _FIXES.get(where)
             raise ConfigError(
                 f"Invalid setting {where}: {first['msg']}.",
                 file=str(path) if path else None,
                 column=where,
                 value=first.get("input"),
-                fix=f"Correct or remove `{where}` in loyalscope.toml (see README, Configuration).",
+                fix=t(fix) if fix else
+                f"Correct or remove `{where}` in loyalscope.toml (see README, Configuration).",
             ) from exc
         cfg.source_path = str(path) if path else None
         return cfg

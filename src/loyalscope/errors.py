@@ -97,3 +97,7 @@ class ConvergenceError(LoyalscopeError):
 
 class InsufficientDataError(LoyalscopeError):
     """There is too little data for the computation asked for."""
+
+
+class OutputError(LoyalscopeError):
+    """An output folder cannot be written (read-only, full, no permission)."""

@@ -94,9 +94,9 @@ def test_lines_the_staging_step_found_bad_are_quarantined(tmp_path: Path) -> Non
     import ibis
 
     from loyalscope.config import AnalysisConfig
+    from loyalscope.data.intake import Staged
     from loyalscope.data.load import validate_sources
     from loyalscope.data.sources import read_text
-    from loyalscope.data.staging import Staged
 
     p = tmp_path / "orders.csv"
     p.write_text(HEAD + "O1,C1,2024-01-05,10,a\nO2,C?,2024-01-06,20,b\nO3,C3,2024-01-07,30,c\n",
@@ -109,3 +109,34 @@ def test_lines_the_staging_step_found_bad_are_quarantined(tmp_path: Path) -> Non
     q = report.quarantine
     assert q["line"].tolist() == [3] and q["reason"].tolist() == ["undecodable"]
     assert q["detail"].tolist() == ["bytes 0xff at 4"]
+
+
+def test_a_bad_line_inside_a_record_quarantines_that_record(tmp_path: Path) -> None:
+    """A bad line that is the second line of a record (a quoted line break in a free-text
+    column) quarantines the record that holds it; a lone CR file's bad line is renumbered."""
+    import ibis
+
+    from loyalscope.config import AnalysisConfig
+    from loyalscope.data.intake import Staged
+    from loyalscope.data.load import validate_sources
+    from loyalscope.data.readers import lf_line_ends
+    from loyalscope.data.sources import read_text
+
+    p = tmp_path / "orders.csv"
+    p.write_text(HEAD + 'O1,C1,2024-01-05,10,"a\nb"\nO2,C2,2024-01-06,20,c\n', encoding="utf-8")
+    staged = Staged("orders.csv", p, "csv", bad_lines=((3, "nul_byte", "NUL removed"),))
+    con = ibis.duckdb.connect()
+    cfg = AnalysisConfig()
+    tables, report = validate_sources(con, [read_text(con, staged, "transactions", cfg)], cfg, NOW)
+    assert tables["transactions"].execute()["order_id"].tolist() == ["O2"]
+    q = report.quarantine
+    assert q["line"].tolist() == [2] and q["reason"].tolist() == ["nul_byte"]
+
+    cr = tmp_path / "orders_cr.csv"  # intake counts LF: its line 3 is the copy's line 4
+    cr.write_bytes((HEAD + "O1,C1,2024-01-05,10,a\rO2,C2,2024-01-06,20,b\n"
+                    "O3,C3,2024-01-07,30,c\n").encode())
+    moved = lf_line_ends(Staged("orders.csv", cr, "csv", bad_lines=((3, "undecodable", "x"),)))
+    assert moved.bad_lines == ((4, "undecodable", "x"),) and moved.path != cr
+    tables, report = validate_sources(con, [read_text(con, moved, "transactions", cfg)], cfg, NOW)
+    assert sorted(tables["transactions"].execute()["order_id"]) == ["O1", "O2"]
+    assert report.quarantine["line"].tolist() == [4]

@@ -58,7 +58,7 @@ def _text(path: Path, sep: str, encoding: str) -> Path:
         ("订单.csv", ",", "gbk", "gb18030"),
         ("订单.csv", ",", "gb18030", "gb18030"),
         ("orders.tsv", "\t", "utf-8", "utf-8"),
-        ("orders.txt", "\t", "utf-16", "utf-16"),  # Excel "Unicode text"
+        ("orders.txt", "\t", "utf-16", "utf-16-le"),  # Excel "Unicode text"
         ("orders.csv", ";", "utf-8", "utf-8"),
         ("orders.csv", "|", "utf-8", "utf-8"),
     ],
@@ -73,9 +73,27 @@ def test_text_encodings_and_delimiters(tmp_path: Path, name: str, sep: str, enco
     assert raw.frame["_line"].tolist() == [2, 3] and raw.lines == 2
 
 
-def test_gbk_detection_on_longer_chinese_text() -> None:
+def test_gbk_file_is_read_through_intake_as_gb18030(tmp_path: Path) -> None:
+    p = tmp_path / "customers.csv"
     text = "客户编号,姓名,地区\n" + "".join(f"C{i},张三{i},广东省深圳市\n" for i in range(50))
-    assert sources.detect_encoding(text.encode("gbk")) == "gb18030"
+    p.write_bytes(text.encode("gbk"))
+    src = _read(p)[0]
+    assert src.encoding == "gb18030" and src.staged is not None
+    assert src.frame["地区"].tolist() == ["广东省深圳市"] * 50
+
+
+def test_lone_cr_line_ends_are_line_breaks(tmp_path: Path) -> None:
+    """Old Mac exports end lines in a lone CR: each is a line break, line numbers follow."""
+    p = tmp_path / "orders.csv"
+    p.write_bytes(b"order_id,customer_id,order_ts,amount\rA1,C1,2024-01-05,1\r\n"
+                  b"A2,C2,2024-01-06,2\rA3,C3,2024-01-07,3\n")
+    f = _read(p)[0].frame
+    assert f["order_id"].tolist() == ["A1", "A2", "A3"] and f["_line"].tolist() == [2, 3, 4]
+    mixed = tmp_path / "transactions.csv"  # LF first, then CRLF (concatenated exports)
+    mixed.write_bytes(b"order_id,customer_id,order_ts,amount\nA1,C1,2024-01-05,1\r\n\r\n"
+                      b"A2,C2,2024-01-06,2\nA3,C3,2024-01-07,3\r\n")
+    f = _read(mixed)[0].frame
+    assert f["order_id"].tolist() == ["A1", "", "A2", "A3"] and f["_line"].tolist() == [2, 3, 4, 5]
 
 
 def test_line_numbers_with_quoted_newlines_and_malformed_lines(tmp_path: Path) -> None:
@@ -101,7 +119,8 @@ def test_xlsx(tmp_path: Path) -> None:
     raw = _read(p)[0]
     assert raw.table == "customers"
     assert raw.frame["客户编号"].tolist() == ["007", "008"]
-    assert raw.frame["注册日期"].tolist() == ["2024-01-05 00:00:00", "2024-02-01 00:00:00"]
+    # calamine reads cells with a date-only number format as dates
+    assert raw.frame["注册日期"].tolist() == ["2024-01-05", "2024-02-01"]
     assert raw.frame["年龄"].tolist() == ["30", "41.5"]
     assert raw.frame["_line"].tolist() == [2, 3]
 
@@ -122,11 +141,18 @@ def test_jsonl_with_bad_line(tmp_path: Path) -> None:
     p.write_text('{"complaint_id": 1, "customer_id": "C1", "opened_ts": "2024-01-05"}\n'
                  '{oops\n\n{"complaint_id": 2, "customer_id": "C2", "opened_ts": null, "x": [1]}\n',
                  encoding="utf-8")
-    f = _read(p)[0].frame
-    assert f["_line"].tolist() == [1, 2, 3, 4]
-    assert f["_reason"].tolist() == [None, "malformed_line", "empty_row", None]
-    assert f["complaint_id"].tolist()[::3] == ["1", "2"]
-    assert f["x"].tolist()[3] == "[1]"
+    src = _read(p)[0]  # staged by intake as Parquet: the broken record is left out of it
+    f = src.frame
+    assert f["_line"].tolist() == [1, 4]
+    assert f["complaint_id"].tolist() == ["1", "2"] and f["x"].tolist()[1] == "[1]"
+    assert [(b[0], b[1]) for b in src.absent_bad] == [(2, "json_invalid")]
+    import loyalscope as ls
+
+    rep = ls.load(p).quality
+    q = rep.quarantine
+    assert q["line"].tolist() == [2, 4]  # line 4: no opened_ts
+    assert q["reason"].tolist() == ["json_invalid", "missing_required"]
+    assert rep.tables["complaints"].rows_read == 3 and rep.tables["complaints"].check_invariant()
 
 
 def test_folder_by_stem_and_config_glob(tmp_path: Path) -> None:

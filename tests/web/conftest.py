@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from webtools import AUTH, settings
 
 from loyalscope.data.simulate import simulate
 from loyalscope.web import create_app
@@ -29,11 +30,11 @@ def company_dir(tmp_path_factory) -> Path:
 def finished(tmp_path_factory, company_dir: Path) -> dict[str, str]:
     """A state folder where the company was registered (server path) and analysed to the end."""
     state = tmp_path_factory.mktemp("state")
-    app = create_app(state, lang="en")
+    app = create_app(state, lang="en", settings=settings(company_dir))
     web = app.state.web
     dataset = web.add_path(str(company_dir), "company")
     row = web.start_analysis(dataset.id, "en")
-    web.runner.wait(row.id, timeout=120)
+    web.runner.wait(row.id, timeout=240)
     web.runner.shutdown()
     status = web.store.analysis(row.id)
     assert status.status == "done", status.to_dict()
@@ -49,5 +50,5 @@ def saved(finished) -> dict:
 @pytest.fixture(scope="module")
 def client(finished):
     """A TestClient of a new app over the finished state folder (as after a restart)."""
-    with TestClient(create_app(finished["state"], lang="en")) as c:
+    with TestClient(create_app(finished["state"], lang="en", settings=settings()), headers=AUTH) as c:
         yield c

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from webtools import AUTH, settings
 
 from loyalscope.i18n import t
 from loyalscope.web import create_app
@@ -99,7 +100,7 @@ def _wait(client: TestClient, analysis_id: str, timeout: float = 60) -> dict:
 
 def test_upload_then_analyse_then_restart(tmp_path, company_dir: Path) -> None:
     files = [("files", (p.name, p.read_bytes(), "text/csv")) for p in sorted(company_dir.glob("*.csv"))]
-    with TestClient(create_app(tmp_path, lang="zh")) as c:
+    with TestClient(create_app(tmp_path, lang="zh", settings=settings()), headers=AUTH) as c:
         up = c.post("/api/datasets/upload", files=files, data={"name": "shop"})
         assert up.status_code == 201, up.text
         ds = up.json()
@@ -115,7 +116,7 @@ def test_upload_then_analyse_then_restart(tmp_path, company_dir: Path) -> None:
         out = Path(tmp_path / "analyses" / row["id"])
         for name in ("analysis.json", "report.html", "report.en.html", "loyalscope.xlsx", "quarantine.csv"):
             assert (out / name).is_file(), name
-    with TestClient(create_app(tmp_path)) as c:  # restarted
+    with TestClient(create_app(tmp_path, settings=settings()), headers=AUTH) as c:  # restarted
         assert [d["id"] for d in c.get("/api/datasets").json()] == [ds["id"]]
         assert c.get(f"/api/analyses/{row['id']}").json()["status"] == "done"
 
@@ -124,7 +125,7 @@ def test_failed_job_reports_message_and_fix(tmp_path) -> None:
     data = tmp_path / "data"
     data.mkdir()
     (data / "stuff.csv").write_text("foo,bar\n1,2\n", encoding="utf-8")
-    with TestClient(create_app(tmp_path / "state")) as c:
+    with TestClient(create_app(tmp_path / "state", settings=settings(data)), headers=AUTH) as c:
         ds = c.post("/api/datasets/path", json={"path": str(data)}).json()
         started = c.post("/api/analyses", json={"dataset_id": ds["id"], "lang": "en"}).json()
         row = _wait(c, started["id"])
@@ -137,18 +138,19 @@ def test_failed_job_reports_message_and_fix(tmp_path) -> None:
 
 
 @pytest.mark.parametrize(("url", "payload", "needle"), [
-    ("/api/datasets/path", {"path": "/no/such/folder"}, "does not exist"),
+    ("/api/datasets/path", {"path": "/no/such/folder"}, "not available"),
+    ("/api/datasets/path", {"path": "inside/but/missing"}, "does not exist"),
     ("/api/analyses", {"dataset_id": "nope"}, "no dataset"),
 ])
 def test_bad_requests_say_how_to_fix(tmp_path, url: str, payload: dict, needle: str) -> None:
-    with TestClient(create_app(tmp_path)) as c:
+    with TestClient(create_app(tmp_path, settings=settings(tmp_path)), headers=AUTH) as c:
         res = c.post(url, json=payload, params={"lang": "en"})
     assert res.status_code in (400, 404)
     assert needle in res.json()["error"]["message"] and res.json()["error"]["fix"]
 
 
 def test_bad_sections_and_bad_upload(tmp_path, company_dir: Path) -> None:
-    with TestClient(create_app(tmp_path)) as c:
+    with TestClient(create_app(tmp_path, settings=settings(company_dir)), headers=AUTH) as c:
         ds = c.post("/api/datasets/path", json={"path": str(company_dir)}).json()
         res = c.post("/api/analyses", json={"dataset_id": ds["id"], "sections": ["valu"]},
                      params={"lang": "en"})

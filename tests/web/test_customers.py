@@ -53,3 +53,14 @@ def test_get_one_customer(parquet: Path) -> None:
     assert row == {"customer_id": "C00123", **frame.loc["C00123"].to_dict()}
     assert customers.get(parquet, "C0012") is None  # exact id, not a prefix
     assert customers.get(parquet, "' OR 1=1 --") is None  # a parameter, never SQL
+
+
+def test_unicode_and_case_prefixes_match_pandas(tmp_path) -> None:
+    ids = ["Äbc1", "äbc2", "ÄBC3", "abc4", "Zhang三", "zhang四", "ZHANG五", "\U0010ffffX"]
+    path = tmp_path / "customers.parquet"
+    pd.DataFrame({"customer_id": ids, "clv": range(len(ids))}).to_parquet(path, index=False)
+    for prefix in ("äb", "ÄB", "zhang", "ZHA", "\U0010ffff", "a"):
+        expected = _expected(path, prefix)
+        page = customers.search(path, prefix, 50, 0)
+        assert [r["customer_id"] for r in page.rows] == list(expected["customer_id"]), prefix
+    assert customers.get(path, "Zhang三")["clv"] == 4 and customers.get(path, "zhang三") is None

@@ -22,6 +22,7 @@ from loyalscope.web import create_app
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "report"))
 from browser import CHROMIUM, Browser
+from webtools import TOKEN, settings
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +36,8 @@ def server(finished):
     sock.bind(("127.0.0.1", 0))
     sock.listen()
     port = sock.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(create_app(finished["state"], lang="zh"), log_level="warning"))
+    app = create_app(finished["state"], lang="zh", settings=settings())
+    srv = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -49,10 +51,15 @@ def server(finished):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(server):
+    """Chromium, logged in the way a user does: the address with ?token= sets the session cookie."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"needs Chromium at {CHROMIUM} (tests/report/test_browser.py installs it)")
     with Browser(CHROMIUM, timeout=30) as b:
+        session = b.open_page()
+        b.navigate(session, f"{server}/?token={TOKEN}")
+        assert b.evaluate(session, "location.search") == ""  # the token left the address bar
+        assert b.evaluate(session, "document.getElementById('who') !== null")
         yield b
 
 
@@ -114,5 +121,8 @@ def test_language_switch_and_customer_lookup(browser: Browser, server: str, fini
     browser.wait_for(session, "document.documentElement && document.getElementById('customer') !== null")
     assert browser.evaluate(session, "document.querySelector('h1').innerText") == \
         t("web.customer.title", "en", id=first)
+    # its P(alive) history (an inline JSON data block) is drawn by web.js under the CSP
+    if browser.evaluate(session, "document.getElementById('chart-alive-history') !== null"):
+        browser.wait_for(session, "document.querySelectorAll('#chart-alive-history .main-svg').length > 0")
     remote, errors = _problems(browser, session, server)
     assert not remote and not errors, (remote, errors)

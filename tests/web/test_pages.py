@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from webtools import AUTH, settings
 
 from loyalscope.i18n import t
 from loyalscope.web import create_app
@@ -99,8 +100,12 @@ def test_report_and_files(client, finished) -> None:
     zh = client.get(f"/analyses/{finished['analysis']}/report", params={"lang": "zh"})
     en = client.get(f"/analyses/{finished['analysis']}/report", params={"lang": "en"})
     assert '<html lang="zh-CN"' in zh.text and '<html lang="en"' in en.text
+    # the report inlines its scripts: it runs sandboxed, without the app's origin or cookies
+    assert zh.headers["content-security-policy"].startswith("sandbox allow-scripts")
+    assert "allow-same-origin" not in zh.headers["content-security-policy"]
     xlsx = client.get(f"/analyses/{finished['analysis']}/files/loyalscope.xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert xlsx.headers["content-disposition"].startswith("attachment")
     assert client.get(f"/analyses/{finished['analysis']}/files/..%2Fsecret").status_code == 404
 
 
@@ -108,12 +113,17 @@ def test_forms_add_a_dataset_and_a_failed_job_shows_its_fix(tmp_path) -> None:
     data = tmp_path / "data"
     data.mkdir()
     (data / "stuff.csv").write_text("foo,bar\n1,2\n", encoding="utf-8")
-    app = create_app(tmp_path / "state", lang="en")
+    app = create_app(tmp_path / "state", lang="en", settings=settings(data))
     with TestClient(app) as c:
-        res = c.post("/datasets/path", data={"path": str(data), "name": "junk"}, follow_redirects=False)
+        # a browser: log in with the token, then post the page's forms with their CSRF token
+        assert c.get("/?token=" + AUTH["Authorization"][7:], follow_redirects=False).status_code == 303
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/").text).group(1)
+        res = c.post("/datasets/path", data={"path": str(data), "name": "junk", "csrf_token": csrf},
+                     follow_redirects=False)
         assert res.status_code == 303
         ds = app.state.web.store.datasets()[0]
-        res = c.post("/analyses", data={"dataset_id": ds.id, "lang": "en"}, follow_redirects=False)
+        res = c.post("/analyses", data={"dataset_id": ds.id, "lang": "en", "csrf_token": csrf},
+                     follow_redirects=False)
         assert res.status_code == 303
         analysis_id = res.headers["location"].split("/")[-1].split("?")[0]
         app.state.web.runner.wait(analysis_id, timeout=60)
@@ -121,17 +131,17 @@ def test_forms_add_a_dataset_and_a_failed_job_shows_its_fix(tmp_path) -> None:
         assert "No table was found in the input." in html
         assert 'id="error-fix"' in html and "transactions.csv" in html
         assert "data-refresh" not in html
-        missing = c.post("/datasets/path", data={"path": "/no/such"}, params={"lang": "zh"})
+        missing = c.post("/datasets/path", data={"path": "/no/such", "csrf_token": csrf}, params={"lang": "zh"})
         assert missing.status_code == 400
-        assert t("web.datasets.no_path", "zh", path="/no/such") in missing.text
+        assert t("web.confine.outside", "zh") in missing.text
 
 
 def test_running_job_page_shows_progress_and_reloads(tmp_path) -> None:
-    app = create_app(tmp_path, lang="en")
+    app = create_app(tmp_path, lang="en", settings=settings())
     store = app.state.web.store
     row = store.add_analysis("shop", str(tmp_path / "out"), None, "en")
     store.update_analysis(row.id, status="running", step="value", step_index=3, step_total=13)
-    with TestClient(app) as c:
+    with TestClient(app, headers=AUTH) as c:
         html = c.get(f"/analyses/{row.id}", params={"lang": "en"}).text
         assert 'data-refresh="1"' in html
         assert t("web.analyses.progress", "en", step=t("report.section.value", "en"),

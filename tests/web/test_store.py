@@ -1,4 +1,4 @@
-"""Datasets and analyses survive a restart; a restart fails interrupted jobs and requeues queued ones."""
+"""Datasets and analyses survive a restart; a restart marks interrupted jobs and runs queued ones."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def test_rows_survive_a_new_store(tmp_path) -> None:
     assert (tmp_path / "loyalscope-web.db").is_file()
 
 
-def test_restart_fails_running_and_requeues_queued(tmp_path) -> None:
+def test_restart_marks_running_interrupted_and_runs_queued(tmp_path) -> None:
     store = Store(tmp_path)
     running = store.add_analysis("a", str(tmp_path / "a"), None, "en")
     store.update_analysis(running.id, status="running")
@@ -33,7 +33,7 @@ def test_restart_fails_running_and_requeues_queued(tmp_path) -> None:
     runner.shutdown()
     after = Store(tmp_path)
     interrupted = after.analysis(running.id)
-    assert interrupted.status == "failed" and interrupted.error_type == "Interrupted"
+    assert interrupted.status == "interrupted" and interrupted.error_type == "Interrupted"
     assert interrupted.error_fix
     # the requeued job ran again; it has no dataset, so it fails with a message in its language
     rerun = after.analysis(queued.id)

@@ -50,6 +50,13 @@ def validate(
                      escape("\n".join(f"{k} ← {v}" for k, v in rep.mapping.items())))
         grid.add_row(t("data.cli.reasons"),
                      "\n".join(f"{r}: {n:,}" for r, n in rep.reasons.most_common(5)) or "-")
+        for info in rep.files:
+            if "encoding" in info:
+                grid.add_row(t("data.intake.cli_encoding"), t(
+                    "data.intake.cli_encoding_value", source=Path(str(info["source"])).name,
+                    name=info["encoding"], confidence=f"{float(info['confidence']):.0%}",
+                    undecodable=info["undecodable_lines"], evidence=info["evidence"]),
+                    )
         if rep.joins:
             grid.add_row(t("data.shapes.joins"), escape("\n".join(
                 t("data.cli.join_line", **j) for j in rep.joins)))

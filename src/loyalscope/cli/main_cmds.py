@@ -30,13 +30,14 @@ def run_analysis(data: list[str], out: Path, config: AnalysisConfig, lang: str,
     """Load ``data``, analyse it and write every output into ``out``; return the output paths."""
     from loyalscope.analysis import analyze
     from loyalscope.data.load import load
-    from loyalscope.report.outputs import write_outputs
+    from loyalscope.report.outputs import require_transactions, write_outputs
 
     started = time.perf_counter()
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), console=console, disable=quiet, transient=True) as bar:
         task = bar.add_task(t("cli.loading"), total=None)
         dataset = load(*data, config=config)
+        require_transactions(dataset, out)
 
         def progress(section_id: str, i: int, n: int) -> None:
             label = t(f"report.section.{section_id}") if section_id != "done" else t("cli.writing")

@@ -31,6 +31,7 @@ from loyalscope.data import schema, shapes
 from loyalscope.data.checks import duplicate_key_rule, future_date_rule
 from loyalscope.data.compiled import release, remember, scratch_name
 from loyalscope.data.dataset import Dataset
+from loyalscope.data.intake import Unused, file_info
 from loyalscope.data.mapping import table_for_name
 from loyalscope.data.quality import QUARANTINE_COLUMNS, QualityReport, TableReport
 from loyalscope.data.sources import DATA_SUFFIXES, Source, read_source
@@ -79,15 +80,20 @@ def load(
         if urls:
             con._ls_url = urls[0]
     srcs: list[Source] = []
+    unused: list[Unused] = []
     for src in sources:
-        srcs.extend(read_source(src, config, con))
+        srcs.extend(read_source(src, config, con, unused=unused))
     if not srcs:
         raise SchemaError(t("data.sources.nothing"), fix=t("data.sources.nothing_fix"))
     try:
         tables, report = validate_sources(con, srcs, config, now)
     finally:
         release(con)
-    report.unused.extend(_unused_files(sources, srcs))
+    # files not read, each with the reason: from intake and the folder scan (sheets, members,
+    # folder files), then data files no table reads
+    report.unused.extend({"file": u.source, "reason": u.reason} for u in unused)
+    seen = {u["file"] for u in report.unused}
+    report.unused.extend(u for u in _unused_files(sources, srcs) if u["file"] not in seen)
     return Dataset.from_tables(con, tables, config, report)
 
 
@@ -122,6 +128,8 @@ def validate_sources(
                 rep.notes.append(f"{src.name}: " + t("data.shapes.note_inferred", table=name,
                                                      columns=", ".join(src.mapping)))
             qparts.append((name, parsed.table.filter(parsed.table._q_reason.notnull())))
+            if src.absent_bad:
+                qparts.append((name, _absent_bad(src, i)))
             keep = parsed.table.filter(parsed.table._q_reason.isnull())
             parts.append(keep.select(*parsed.columns, LINE, END, SRC))
         reports[name] = rep
@@ -190,7 +198,7 @@ def _record_shapes(report: QualityReport, log: shapes.ShapeLog) -> None:
 
 def _unused_files(sources: tuple[Any, ...], srcs: list[Source]) -> list[dict[str, str]]:
     """Data files of a given folder that no table reads, with the reason."""
-    read = {Path(r.name.split(":")[0]).resolve() for r in srcs}
+    read = {Path(r.name.split(":")[0].split("!")[0]).resolve() for r in srcs}  # sheet / member
     out = []
     for src in sources:
         if not isinstance(src, (str, Path)) or "://" in str(src) or not Path(src).is_dir():
@@ -205,8 +213,9 @@ def _unused_files(sources: tuple[Any, ...], srcs: list[Source]) -> list[dict[str
 
 def _note_source(rep: TableReport, src: Source, parsed: Parsed) -> None:
     rep.sources.append(src.name)
+    rep.files.append(file_info(src.name, src.staged))
     rep.mapping.update({k: v for k, v in src.mapping.items() if k not in rep.mapping})
-    rep.rows_read += parsed.records
+    rep.rows_read += parsed.records + len(src.absent_bad)
     rep.encoding = rep.encoding or src.encoding
     if src.lines is not None:
         rep.lines_read = (rep.lines_read or 0) + src.lines
@@ -216,6 +225,18 @@ def _note_source(rep: TableReport, src: Source, parsed: Parsed) -> None:
             rep.notes.append(f"{src.name}: " + t("data.validate.note_multiline", count=src.multiline,
                                                  first=first, last=last))
     rep.notes.extend(f"{src.name}: {n}" for n in parsed.notes)
+
+
+def _absent_bad(src: Source, index: int) -> ir.Table:
+    """Records the staging step left out of a staged Parquet file, as quarantine rows."""
+    frame = pd.DataFrame({
+        LINE: pd.Series([b[0] for b in src.absent_bad], dtype="int64"),
+        SRC: pd.Series([index] * len(src.absent_bad), dtype="int64"),
+        "_q_column": pd.Series([None] * len(src.absent_bad), dtype="string"),
+        "_q_value": pd.Series([None] * len(src.absent_bad), dtype="string"),
+        "_q_reason": pd.Series([b[1] for b in src.absent_bad], dtype="string"),
+        "_q_detail": pd.Series([b[2] for b in src.absent_bad], dtype="string")})
+    return ibis.memtable(frame)
 
 
 def _union(name: str, parts: list[ir.Table]) -> ir.Table:
@@ -284,6 +305,15 @@ def write_quarantine(report: QualityReport, path: str | Path) -> Path:
 
     ``path`` may be a folder (then ``quarantine.csv`` inside it) or a file name.
     """
+    # text cells through safe_text: control characters escaped, formula starts quoted (OWASP);
+    # report.cells depends on pandas only, imported here to keep data below report
+    from loyalscope.report.cells import safe_text
+
+    def _cell(value: Any) -> Any:
+        if value is None or (isinstance(value, float) and value != value):
+            return ""
+        return safe_text(value)
+
     p = Path(path)
     if p.is_dir() or not p.suffix:
         p.mkdir(parents=True, exist_ok=True)
@@ -294,12 +324,12 @@ def write_quarantine(report: QualityReport, path: str | Path) -> Path:
         q = report.quarantine_table
         if q is None:
             for row in report.quarantine.itertuples(index=False):
-                writer.writerow(["" if v is None or v != v else v for v in row])
+                writer.writerow([_cell(v) for v in row])
             return p
         ordered = q.order_by([q.table, q.source_file, q.line]).select(*QUARANTINE_COLUMNS)
         for batch in ordered.to_pyarrow_batches(chunk_size=100_000):
             cols = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-            writer.writerows(["" if v is None else v for v in row] for row in zip(*cols, strict=True))
+            writer.writerows([_cell(v) for v in row] for row in zip(*cols, strict=True))
     return p
 
 

@@ -45,6 +45,9 @@ class TableReport:
     """Physical lines after the header in the text sources (None: no text source)."""
     multiline_records: int = 0
     """Accepted records spanning several lines (a quoted line break in a free-text column)."""
+    files: list[dict[str, Any]] = field(default_factory=list)
+    """Per source file (sheet, archive member): format, encoding, confidence, evidence and
+    undecodable lines (see :func:`loyalscope.data.intake.stage`)."""
     joins: list[dict[str, Any]] = field(default_factory=list)
     """Joins of this table on a related export: key, rows matched, rows not matched."""
     statuses: list[dict[str, Any]] = field(default_factory=list)
@@ -67,6 +70,7 @@ class TableReport:
             "encoding": self.encoding,
             "lines_read": self.lines_read,
             "multiline_records": self.multiline_records,
+            "files": list(self.files),
             "joins": list(self.joins),
             "statuses": list(self.statuses),
         }

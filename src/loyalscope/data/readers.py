@@ -11,19 +11,26 @@ parsing, checks, quarantine) is one set of Ibis expressions for every engine.
   (``monotonically_increasing_id`` minus the partition's base). No row goes to the driver.
 - :func:`read_parquet`: ``_line`` is the staged line column, else the 1-based row number
   (DuckDB ``file_row_number``; Spark as above).
+- :func:`lf_line_ends`: the line reader needs one kind of line end, LF or CRLF (DuckDB takes any
+  CR as a line break once the first line ended in LF); other staged CSVs (mixed line ends, lone
+  CRs of old Mac exports) are copied with LF line ends, ``bad_lines`` renumbered to match.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
 from loyalscope.errors import SchemaError
 from loyalscope.i18n import t
+
+if TYPE_CHECKING:
+    from loyalscope.data.intake import Staged
 
 MAX_LINE_BYTES = 64 * 1024 * 1024
 """Longest physical line read (DuckDB ``max_line_size``); longer lines end in a clear error."""
@@ -109,3 +116,63 @@ def _spark_numbered(con: BaseBackend, df: Any, line: str, extra_cols: list[str])
     view = _name("spark")
     numbered.createOrReplaceTempView(view)
     return con.table(view)
+
+
+def _chunks(path: Path) -> Any:
+    """The file in 4 MiB chunks, never cut between a CR and its LF."""
+    with path.open("rb") as fh:
+        carry = b""
+        while chunk := fh.read(1 << 22):
+            data = carry + chunk
+            carry = b"\r" if data.endswith(b"\r") else b""
+            yield data[:-1] if carry else data
+        if carry:
+            yield carry
+
+
+def _line_ends(path: Path) -> tuple[int, int, int]:
+    """Counts of CR, CRLF and LF in ``path``."""
+    cr = crlf = lf = 0
+    for data in _chunks(path):
+        cr += data.count(b"\r")
+        if cr:
+            crlf += data.count(b"\r\n")
+        lf += data.count(b"\n")
+    return cr, crlf, lf
+
+
+def lf_line_ends(staged: Staged) -> Staged:
+    """``staged`` itself when its lines all end in LF or all in CRLF; else an LF copy.
+
+    DuckDB's line reader takes any CR as a line break once the first line ended in LF, so a
+    file mixing LF and CRLF (concatenated exports) would gain empty lines and shifted line
+    numbers. In the copy CRLF becomes LF (same lines) and each lone CR (old Mac exports) is a
+    line break, as text editors and Python's universal newlines count lines; ``bad_lines``
+    (numbered by intake on LF) are renumbered to the copy's lines."""
+    if staged.format != "csv":
+        return staged
+    cr, crlf, lf = _line_ends(staged.path)
+    if cr == 0 or cr == crlf == lf:
+        return staged
+    from loyalscope.data.intake.workdir import new_path
+
+    out = new_path(None, staged.path.stem, ".csv")
+    if cr == crlf or not staged.bad_lines:  # line numbers stay as intake counted them
+        with out.open("wb") as dst:
+            for data in _chunks(staged.path):
+                dst.write(data.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
+        return dataclasses.replace(staged, path=out)
+    wanted = {line for line, _, _ in staged.bad_lines}
+    moved: dict[int, int] = {}
+    extra = 0  # lone CRs before the current LF-line
+    with staged.path.open("rb") as src, out.open("wb") as dst:
+        for k, line in enumerate(src, start=1):  # binary iteration splits on LF only
+            if k in wanted:
+                moved[k] = k + extra
+            body, end = (line[:-1], b"\n") if line.endswith(b"\n") else (line, b"")
+            if end and body.endswith(b"\r"):
+                body = body[:-1]
+            extra += body.count(b"\r")
+            dst.write(body.replace(b"\r", b"\n") + end)
+    bad = tuple((moved.get(line, line), reason, detail) for line, reason, detail in staged.bad_lines)
+    return dataclasses.replace(staged, path=out, bad_lines=bad)

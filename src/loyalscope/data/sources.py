@@ -4,6 +4,9 @@ Every source becomes a :class:`Source`: an Ibis table on the analysis connection
 source's own columns plus ``_line`` / ``_line_end`` (1-based line range in the file, header = 1;
 the row number for typed sources), and its header mapping. Nothing is read into Python:
 
+Files are staged first (:func:`loyalscope.data.intake.stage`: encodings decided with evidence,
+spreadsheets, JSON, archives -> UTF-8 CSV or Parquet files, interface 1 of TEAM.md); then
+
 - text files (CSV, TSV, staged UTF-8 copies) are read as physical lines by the engine and
   assembled into records in the engine (:mod:`loyalscope.data.records`); text stays text, parsing
   is ours (:mod:`loyalscope.data.parse`);
@@ -33,20 +36,18 @@ from ibis.backends import BaseBackend
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import schema
 from loyalscope.data.compiled import remember, scratch_name
+from loyalscope.data.intake import SUFFIXES, BadLine, Staged, Unused, stage, supported
+from loyalscope.data.intake.parquet import check_types
 from loyalscope.data.mapping import infer_table, resolve, table_for_name
-from loyalscope.data.readers import read_lines, read_parquet
+from loyalscope.data.readers import lf_line_ends, read_lines, read_parquet
 from loyalscope.data.records import csv_records
-from loyalscope.data.staging import Staged, detect_encoding, stage
 from loyalscope.errors import SchemaError
 from loyalscope.i18n import t
 
-TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
-JSONL_SUFFIXES = (".jsonl", ".ndjson")
-EXCEL_SUFFIXES = (".xlsx", ".xlsm")
-PARQUET_SUFFIXES = (".parquet", ".pq")
 DUCKDB_SUFFIXES = (".duckdb", ".ddb")
-DATA_SUFFIXES = TEXT_SUFFIXES + JSONL_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES
-__all__ = ["DATA_SUFFIXES", "Source", "detect_encoding", "read_source", "sniff_delimiter"]
+DATA_SUFFIXES = SUFFIXES
+"""Suffixes of the files a folder scan reads (those :func:`loyalscope.data.intake.stage` reads)."""
+__all__ = ["DATA_SUFFIXES", "Source", "read_source", "sniff_delimiter"]
 
 
 @dataclass
@@ -67,6 +68,11 @@ class Source:
     notes: list[str] = field(default_factory=list)
     inferred: bool = False
     """The table was judged from the columns (a single file named anything)."""
+    staged: Staged | None = None
+    """How intake staged the file (encoding decision, notes); None for frames and databases."""
+    absent_bad: tuple[BadLine, ...] = ()
+    """Records the staging step found bad and left out of a staged Parquet file (broken JSON
+    records, duplicate keys): quarantined as they are, and counted as read."""
 
 
 def sniff_delimiter(header_line: str, suffix: str) -> str:
@@ -110,15 +116,16 @@ def _reserved(headers: list[str]) -> list[str]:
 
 # ---- file readers --------------------------------------------------------------------------
 def read_text(con: BaseBackend, staged: Staged, table: str, config: AnalysisConfig,
-              related: tuple[str, ...] = ()) -> Source:
-    """A delimited UTF-8 text file as records on the engine."""
-    path, name = staged.path, staged.source
+              related: tuple[str, ...] = (), name: str | None = None) -> Source:
+    """A delimited UTF-8 text file (LF or CRLF line ends, see
+    :func:`loyalscope.data.readers.lf_line_ends`) as records on the engine."""
+    path, name = staged.path, name or staged.source
     with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
         first = fh.readline().rstrip("\r\n")
     if not first.strip():
         raise SchemaError(t("data.sources.empty_file"), file=name, row=1,
                           fix=t("data.sources.empty_file_fix"))
-    delim = sniff_delimiter(first, Path(name).suffix.lower())
+    delim = sniff_delimiter(first, Path(staged.name).suffix.lower())
     header = _reserved(_unique([h.strip() for h in next(csv.reader([first], delimiter=delim))]))
     mapping = resolve(table, header, config.mapping.get(table), config.data.preset, name, related)
     spec = schema.table(table)
@@ -130,20 +137,23 @@ def read_text(con: BaseBackend, staged: Staged, table: str, config: AnalysisConf
         scratch = scratch_name("records")
         rel = con.create_table(scratch, rel, temp=True)
         remember("table", scratch)
-    src = Source(table, name, rel, mapping, encoding=_enc(staged), lines=recs.lines,
-                 multiline=recs.multiline, multiline_example=recs.multiline_example)
-    src.notes.extend(staged.notes)
-    return src
+    return Source(table, name, rel, mapping, encoding=_enc(staged), lines=recs.lines,
+                  multiline=recs.multiline, multiline_example=recs.multiline_example)
 
 
 def _staged_bad_lines(rel: ir.Table, staged: Staged) -> ir.Table:
-    """Lines the staging step already found bad (undecodable bytes ...) are quarantined with
-    the staging step's reason code and detail, whatever their text parses to."""
+    """The record holding each line the staging step found bad (undecodable bytes, NUL, mixed
+    encodings) is quarantined with the staging step's reason code and detail, whatever its
+    text parses to; a record holding several takes the first."""
     if not staged.bad_lines:
         return rel
     bad = ibis.memtable(pd.DataFrame(list(staged.bad_lines), columns=["_bl", "_br", "_bd"])
                         .astype({"_bl": "int64", "_br": "string", "_bd": "string"}))
-    j = rel.left_join(bad, rel._line == bad._bl)
+    spans = rel.select(_hl=rel._line, _he=rel._line_end)
+    hits = spans.join(bad, (spans._hl <= bad._bl) & (bad._bl <= spans._he))
+    first = hits.group_by("_hl").aggregate(_br=hits._br.argmin(hits._bl),
+                                           _bd=hits._bd.argmin(hits._bl))
+    j = rel.left_join(first, rel._line == first._hl)
     hit = j._br.notnull()
     return j.select(
         *[c for c in rel.columns if c not in ("_reason", "_why", "_sd")],
@@ -152,8 +162,7 @@ def _staged_bad_lines(rel: ir.Table, staged: Staged) -> ir.Table:
 
 
 def _enc(staged: Staged) -> str | None:
-    enc = staged.encoding
-    return getattr(enc, "name", enc) if enc is not None else None
+    return staged.encoding.name if staged.encoding is not None else None
 
 
 @ibis.udf.scalar.builtin(name="json_extract_string")
@@ -177,13 +186,13 @@ def _json_type(text: str) -> str:  # type: ignore[empty-body]
 
 
 def read_jsonl(con: BaseBackend, staged: Staged, table: str, config: AnalysisConfig,
-               related: tuple[str, ...] = ()) -> Source:
+               related: tuple[str, ...] = (), name: str | None = None) -> Source:
     """JSON Lines: one object per line, values as text; other lines are ``malformed_line``."""
     lines = read_lines(con, staged.path)
     keys = _json_keys(con, lines)
     header = _reserved(_unique(keys))
-    mapping = resolve(table, header, config.mapping.get(table), config.data.preset, staged.source,
-                      related)
+    name = name or staged.source
+    mapping = resolve(table, header, config.mapping.get(table), config.data.preset, name, related)
     if con.name == "pyspark":
         def get(text: ir.StringValue, k: str) -> ir.StringValue:
             return _spark_json(text, "$['" + k.replace("'", "\\'") + "']")
@@ -205,7 +214,7 @@ def read_jsonl(con: BaseBackend, staged: Staged, table: str, config: AnalysisCon
         _first=lines._line, _last=lines._line, _sd=null_s,
     )
     n = int(lines.count().execute())
-    return Source(table, staged.source, rel, mapping, encoding=_enc(staged), lines=n)
+    return Source(table, name, rel, mapping, encoding=_enc(staged), lines=n)
 
 
 def _json_keys(con: BaseBackend, lines: ir.Table) -> list[str]:
@@ -225,15 +234,26 @@ def _json_keys(con: BaseBackend, lines: ir.Table) -> list[str]:
 
 
 def read_parquet_source(con: BaseBackend, staged: Staged, table: str,
-                        config: AnalysisConfig, related: tuple[str, ...] = ()) -> Source:
-    """A Parquet file; columns keep their types (staged text stays text)."""
+                        config: AnalysisConfig, related: tuple[str, ...] = (),
+                        name: str | None = None) -> Source:
+    """A Parquet file; columns keep their types (staged text stays text). A user's typed
+    column must be of a type its canonical column can hold
+    (:func:`loyalscope.data.intake.parquet.check_types`: booleans are not amounts)."""
+    name = name or staged.source
     rel = read_parquet(con, staged.path, staged.line_column)
     rel = rel.mutate(_line_end=rel._line)
     cols = [c for c in rel.columns if c not in ("_line", "_line_end")]
-    mapping = resolve(table, cols, config.mapping.get(table), config.data.preset, staged.source,
-                      related)
+    mapping = resolve(table, cols, config.mapping.get(table), config.data.preset, name, related)
     typed = staged.line_column is None
-    return Source(table, staged.source, rel, mapping, typed=typed, encoding=_enc(staged))
+    if typed:  # the check reads dtypes only: an empty frame of the file's schema
+        check_types(_empty_frame(rel.select(*cols)), table, mapping, name)
+    return Source(table, name, rel, mapping, typed=typed, encoding=_enc(staged),
+                  absent_bad=staged.bad_lines)
+
+
+def _empty_frame(rel: ir.Table) -> pd.DataFrame:
+    """A zero-row pandas frame with the dtypes of ``rel``'s columns."""
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in rel.schema().to_pandas()})
 
 
 def cell_str(v: Any) -> Any:
@@ -335,42 +355,64 @@ def read_url(con: BaseBackend, url: str, config: AnalysisConfig) -> list[Source]
 
 # ---- dispatch ------------------------------------------------------------------------------
 def read_file(con: BaseBackend, path: Path, table: str | None, config: AnalysisConfig,
-              related: tuple[str, ...] = ()) -> list[Source]:
-    """Read one data file; ``table`` None means "from the file name"."""
-    table = table or _table_from_config(path.name, config) or table_for_name(path.stem)
-    inferred = False
-    if table is None:
-        guess = infer_table(_headers(path, config), config.mapping, config.data.preset)
-        if guess is not None:
-            table, inferred = guess[0], True
-    if table is None:
-        raise SchemaError(
-            t("data.sources.unknown_table", name=path.name), file=str(path),
-            fix=t("data.sources.unknown_table_fix", known=", ".join(schema.TABLE_NAMES),
-                  example="transactions", name=path.name),
-        )
-    out = []
-    for staged in stage(path, config):
-        if staged.format == "parquet":
-            src = read_parquet_source(con, staged, table, config, related)
-        elif staged.format == "jsonl":
-            src = read_jsonl(con, staged, table, config, related)
-        else:
-            src = read_text(con, staged, table, config, related)
+              related: tuple[str, ...] = (), unused: list[Unused] | None = None) -> list[Source]:
+    """Stage ``path`` (:func:`loyalscope.data.intake.stage`) and read each staged file.
+
+    ``table`` None means "from the file name". The first staged file (the best sheet, the first
+    archive member) takes ``table``, else the table its own name or the file's name stands for,
+    else the table judged from its columns; further sheets and members are read when their name
+    stands for a table, and are appended to ``unused`` otherwise."""
+    file_table = table or _table_from_config(path.name, config) or table_for_name(_stem(path.name))
+    out: list[Source] = []
+    for i, st in enumerate(stage(path, config)):
+        own = st.sheet or (st.member and _stem(st.member))
+        tbl = (_table_from_config(st.member or "", config) or table_for_name(own or "")
+               if own else None)
+        if i == 0:
+            tbl = tbl if st.member and tbl else file_table
+        name = str(path) + st.source[len(path.name):]
+        inferred = False
+        if tbl is None and i == 0:  # a single file named anything: judged from its columns
+            guess = infer_table(_headers(st), config.mapping, config.data.preset)
+            if guess is not None:
+                tbl, inferred = guess[0], True
+        if tbl is None:
+            if i == 0:
+                raise SchemaError(
+                    t("data.sources.unknown_table", name=path.name), file=str(path),
+                    fix=t("data.sources.unknown_table_fix", known=", ".join(schema.TABLE_NAMES),
+                          example="transactions", name=path.name),
+                )
+            if unused is not None:
+                unused.append(Unused(name, t("data.intake.unused_sheet")))
+            continue
+        src = _read_staged(con, st, tbl, config, related, name)
         src.inferred = inferred
         out.append(src)
     return out
 
 
-def _headers(path: Path, config: AnalysisConfig) -> list[str]:
-    """The column names of a file (header line, Parquet schema, JSON keys of the first line),
-    for telling its table from its columns."""
-    suffix = path.suffix.lower()
-    if suffix in PARQUET_SUFFIXES:
-        import pyarrow.parquet as pq
+def _read_staged(con: BaseBackend, st: Staged, table: str, config: AnalysisConfig,
+                 related: tuple[str, ...], name: str) -> Source:
+    if st.format == "parquet":
+        src = read_parquet_source(con, st, table, config, related, name)
+    elif st.format == "jsonl":
+        src = read_jsonl(con, st, table, config, related, name)
+    else:
+        src = read_text(con, lf_line_ends(st), table, config, related, name)
+    src.staged = st
+    src.notes.extend(st.notes)
+    return src
 
-        return list(pq.read_schema(path).names)
-    staged = stage(path, config)[0]
+
+def _stem(name: str) -> str:
+    base = name[:-3] if name.lower().endswith(".gz") else name
+    return Path(base).stem
+
+
+def _headers(staged: Staged) -> list[str]:
+    """The column names of a staged file (header line, Parquet schema, JSON keys of the first
+    line), for telling its table from its columns."""
     if staged.format == "parquet":
         import pyarrow.parquet as pq
 
@@ -385,18 +427,19 @@ def _headers(path: Path, config: AnalysisConfig) -> list[str]:
         except ValueError:
             return []
         return [str(k) for k in obj] if isinstance(obj, dict) else []
-    delim = sniff_delimiter(first, suffix)
+    delim = sniff_delimiter(first, Path(staged.name).suffix.lower())
     return [h.strip() for h in next(csv.reader([first], delimiter=delim), [])]
 
 
 def read_source(source: Any, config: AnalysisConfig, con: BaseBackend,
-                table: str | None = None) -> list[Source]:
-    """Turn one ``load`` argument into sources on ``con``."""
+                table: str | None = None, unused: list[Unused] | None = None) -> list[Source]:
+    """Turn one ``load`` argument into sources on ``con``; files of a folder (sheets, archive
+    members) that are not read are appended to ``unused`` with the reason."""
     if isinstance(source, Mapping):
         out: list[Source] = []
         for name, obj in source.items():
             schema.table(name)
-            out.extend(read_source(obj, config, con, table=name))
+            out.extend(read_source(obj, config, con, table=name, unused=unused))
         return out
     if isinstance(source, str) and "://" in source:
         return read_url(con, source, config)
@@ -406,11 +449,11 @@ def read_source(source: Any, config: AnalysisConfig, con: BaseBackend,
             raise SchemaError(t("data.sources.not_found", path=path), file=str(path),
                               fix=t("data.sources.not_found_fix"))
         if path.is_dir():
-            return list(_read_folder(con, path, config))
+            return list(_read_folder(con, path, config, unused))
         if path.suffix.lower() in DUCKDB_SUFFIXES:
             return read_duckdb(con, path, config)
-        if path.suffix.lower() in DATA_SUFFIXES:
-            return read_file(con, path, table, config)
+        if supported(path.name):
+            return read_file(con, path, table, config, unused=unused)
     elif isinstance(source, pd.DataFrame) or hasattr(source, "to_pandas"):
         if table is not None:
             return [from_frame(con, source, table, f"<{table}>", config)]
@@ -418,24 +461,43 @@ def read_source(source: Any, config: AnalysisConfig, con: BaseBackend,
         source, (str, Path)) else str(source)), fix=t("data.sources.unsupported_fix"))
 
 
-def _read_folder(con: BaseBackend, folder: Path, config: AnalysisConfig) -> Iterator[Source]:
+def _read_folder(con: BaseBackend, folder: Path, config: AnalysisConfig,
+                 unused: list[Unused] | None = None) -> Iterator[Source]:
+    """Every file of ``folder`` that stands for a table; the others are appended to ``unused``
+    with the reason (never skipped silently)."""
     # Only the folder itself: subfolders often hold alternative exports of the same data
     # (e.g. a CRM export beside the canonical files) and would be read twice.
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
-    related = tuple(sorted({t for p in files if p.suffix.lower() in DATA_SUFFIXES
-                            for t in [_table_from_config(p.name, config) or table_for_name(p.stem)]
+    unused = unused if unused is not None else []
+    entries = sorted(p for p in folder.iterdir() if not p.name.startswith((".", "~$")))
+    files = [p for p in entries if p.is_file()]
+    related = tuple(sorted({t for p in files if supported(p.name)
+                            for t in [_table_from_config(p.name, config)
+                                      or table_for_name(_stem(p.name))]
                             if t is not None}))
-    for path in files:
+    for path in entries:
+        if path.is_dir():
+            unused.append(Unused(str(path), t("data.intake.unused_folder")))
+            continue
         rel = path.relative_to(folder).as_posix()
         table = _table_from_config(rel, config) or _table_from_config(path.name, config)
         if path.suffix.lower() in DUCKDB_SUFFIXES:
             yield from read_duckdb(con, path, config)
             continue
-        if path.suffix.lower() not in DATA_SUFFIXES:
+        if not supported(path.name):
+            unused.append(Unused(str(path), t("data.intake.unused_type")))
             continue
-        table = table or table_for_name(path.stem)
-        if table is not None:
-            yield from read_file(con, path, table, config, related)
+        table = table or table_for_name(_stem(path.name))
+        if table is None and not path.name.lower().endswith(".zip"):
+            unused.append(Unused(str(path), t("data.intake.unused_name")))
+            continue
+        try:
+            srcs = read_file(con, path, table, config, related, unused)
+        except SchemaError as exc:
+            if table is not None:
+                raise
+            unused.append(Unused(str(path), exc.message))
+            continue
+        yield from srcs
 
 
 def _table_from_config(name: str, config: AnalysisConfig) -> str | None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from loyalscope.i18n import normalise_lang, t
+from loyalscope.report.cells import safe_frame, text_not_formulas
 from loyalscope.results import Number, Table
 
 if TYPE_CHECKING:
@@ -48,17 +49,22 @@ def write_excel(analysis: Analysis, path: str | Path, lang: str | None = None,
                     t("report.denominator", lang): block.denominator,
                 })
     used: set[str] = set()
+    # every frame through safe_frame (control characters escaped) and every cell a value, never
+    # a formula (text_not_formulas): user data such as =HYPERLINK(...) stays inert text
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        pd.DataFrame(rows).to_excel(writer, sheet_name=_sheet_name(t("excel.summary", lang), used), index=False)
+        safe_frame(pd.DataFrame(rows), "xlsx").to_excel(
+            writer, sheet_name=_sheet_name(t("excel.summary", lang), used), index=False)
         for section in analysis.sections:
             for block in section.blocks:
                 if isinstance(block, Table):
                     frame = block.frame.rename(columns={c: t(k, lang) for c, k in block.columns.items()})
-                    frame.to_excel(writer, sheet_name=_sheet_name(t(block.title, lang), used), index=False)
+                    safe_frame(frame, "xlsx").to_excel(
+                        writer, sheet_name=_sheet_name(t(block.title, lang), used), index=False)
         if analysis.customers is not None:
-            analysis.customers.head(MAX_CUSTOMER_ROWS).to_excel(
+            safe_frame(analysis.customers.head(MAX_CUSTOMER_ROWS), "xlsx").to_excel(
                 writer, sheet_name=_sheet_name(t("excel.customers", lang), used), index=False)
         if quarantine is not None and len(quarantine):
-            quarantine.head(MAX_CUSTOMER_ROWS).to_excel(
+            safe_frame(quarantine.head(MAX_CUSTOMER_ROWS), "xlsx").to_excel(
                 writer, sheet_name=_sheet_name(t("excel.quarantine", lang), used), index=False)
+        text_not_formulas(writer.book)
     return path

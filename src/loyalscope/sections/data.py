@@ -34,6 +34,18 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     }, translate_values=("table",)))
     section.data["tables"] = counts.to_dict("records")
 
+    files = [{"source": info["source"], "format": info.get("format", ""),
+              "encoding": info.get("encoding", ""),
+              "confidence": info.get("confidence"), "undecodable": info.get("undecodable_lines", 0)}
+             for rep in ds.quality.tables.values() for info in rep.files]
+    if any(f["encoding"] for f in files):  # how each file was read: encoding with its evidence
+        section.add(Table("data_section.files", pd.DataFrame(files), columns={
+            "source": "data_section.col.sources", "format": "data_section.col.format",
+            "encoding": "data_section.col.encoding", "confidence": "data_section.col.confidence",
+            "undecodable": "data_section.col.undecodable"}))
+    section.data["files"] = files
+    section.data["files_not_read"] = list(ds.quality.unused)
+
     if ds.quality.no_customer_reason:
         section.add(Text("data_section.no_customer", {"reason": ds.quality.no_customer_reason},
                          style="note"))
