@@ -113,7 +113,7 @@ class AnalysisSettings(_Section):
 class ValueConfig(_Section):
     """Customer lifetime value settings."""
 
-    time_unit: Literal["day", "week", "month"] = "week"
+    time_unit: Literal["hour", "day", "week", "month"] = "week"
     horizon: float = Field(default=52.0, gt=0)
     """CLV horizon in ``time_unit``."""
     annual_discount_rate: float = Field(default=0.10, ge=0)

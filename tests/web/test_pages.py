@@ -139,11 +139,13 @@ def test_forms_add_a_dataset_and_a_failed_job_shows_its_fix(tmp_path) -> None:
 def test_running_job_page_shows_progress_and_reloads(tmp_path) -> None:
     app = create_app(tmp_path, lang="en", settings=settings())
     store = app.state.web.store
+    # a running row nobody owns is marked interrupted when the scheduler starts: start it first
+    assert app.state.web.runner.recovered.wait(30)
     row = store.add_analysis("shop", str(tmp_path / "out"), None, "en")
     store.update_analysis(row.id, status="running", step="value", step_index=3, step_total=13)
     with TestClient(app, headers=AUTH) as c:
         html = c.get(f"/analyses/{row.id}", params={"lang": "en"}).text
-        assert 'data-refresh="1"' in html
+        assert 'data-refresh="1"' in html, (store.analysis(row.id), re.findall(r"<main>.*?</main>", html, re.S))
         assert t("web.analyses.progress", "en", step=t("report.section.value", "en"),
                  index=4, total=13) in html
         res = c.get(f"/api/analyses/{row.id}/customers")

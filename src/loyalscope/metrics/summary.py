@@ -13,6 +13,10 @@ Definitions match ``lifetimes.utils.summary_data_from_transaction_data`` with ``
 Durations are in ``time_unit``: days, weeks (days / 7) or months (days / 30.4375, the mean
 Gregorian month; lifetimes' equivalent is ``freq="D", freq_multiplier=30.4375``). They are
 continuous, so a first purchase 3 days before the end gives ``T = 3/7`` weeks.
+
+``time_unit="hour"`` reduces orders to purchase *clock hours* instead of days (lifetimes'
+``freq="h"``) and measures durations in hours; ``T`` runs to the last hour of the end day
+(23:00), so orders on the end day count, as for days.
 """
 
 from __future__ import annotations
@@ -24,28 +28,32 @@ import ibis
 import pandas as pd
 
 from loyalscope.errors import ConfigError
-from loyalscope.metrics._base import epoch_days
 
 if TYPE_CHECKING:
     from loyalscope.data.dataset import Dataset
 
-TimeUnit = Literal["day", "week", "month"]
-UNIT_DAYS = {"day": 1.0, "week": 7.0, "month": 30.4375}
+TimeUnit = Literal["hour", "day", "week", "month"]
+UNIT_DAYS = {"hour": 1.0 / 24.0, "day": 1.0, "week": 7.0, "month": 30.4375}
 
 
-def _purchase_days(ds: Dataset, start: date | None, end: date) -> ibis.Table:
+def _purchase_days(ds: Dataset, start: date | None, end: date, hourly: bool = False) -> ibis.Table:
+    """Amount per customer and purchase day (``d``: whole days since 1970-01-01), or per purchase
+    clock hour (``d``: whole hours since 1970-01-01) when ``hourly``."""
     tx = ds.table("transactions", "customer_id", "order_ts", "amount")
-    tx = tx.mutate(d=tx.order_ts.date())
-    tx = tx.filter(tx.d <= ibis.date(end))
+    day = tx.order_ts.date()
+    tx = tx.filter(day <= ibis.date(end))
     if start is not None:
-        tx = tx.filter(tx.d > ibis.date(start))
+        tx = tx.filter(tx.order_ts.date() > ibis.date(start))
+    secs = tx.order_ts.cast("timestamp").epoch_seconds()
+    grain = 3600 if hourly else 86400
+    tx = tx.mutate(d=(secs // grain).cast("int64"))
     return tx.group_by(["customer_id", "d"]).aggregate(amt=tx.amount.sum().cast("float64"))
 
 
 def _unit(time_unit: str) -> float:
     if time_unit not in UNIT_DAYS:
         raise ConfigError(
-            f"Unknown time unit {time_unit!r}.", value=time_unit, fix="Use day, week or month."
+            f"Unknown time unit {time_unit!r}.", value=time_unit, fix="Use hour, day, week or month."
         )
     return UNIT_DAYS[time_unit]
 
@@ -72,7 +80,7 @@ def customer_summary(
         purchase days, as in the calibration period).
     observation_end : date, optional
         Inclusive end of observation; default: the last order date.
-    time_unit : {"day", "week", "month"}
+    time_unit : {"hour", "day", "week", "month"}
     monetary : {"repeat_mean", "all_mean"}
 
     Returns
@@ -92,7 +100,10 @@ def customer_summary(
             raise ConfigError("transactions is empty.", fix="Give at least one transaction.")
         observation_end = pd.Timestamp(last).date()
     end = calibration_end or observation_end
-    days = _purchase_days(ds, None, end)
+    hourly = time_unit == "hour"
+    # durations in grains (days, or hours when hourly), then divided by grains per unit
+    per = 1.0 if hourly else per
+    days = _purchase_days(ds, None, end, hourly)
     first = days.group_by("customer_id").aggregate(first=days.d.min()).rename(cid="customer_id")
     j = days.inner_join(first, days.customer_id == first.cid)
     j = j.mutate(rep=(j.d > j.first).ifelse(j.amt, 0.0))
@@ -105,21 +116,22 @@ def customer_summary(
     else:
         mon = agg.total / agg.n.cast("float64")
     end_days = (pd.Timestamp(end) - pd.Timestamp("1970-01-01")).days
+    end_grain = end_days * 24 + 23 if hourly else end_days
     out = agg.select(
         "customer_id",
         frequency=freq.cast("int64"),
-        recency=(epoch_days(agg.last) - epoch_days(agg.f)).cast("float64") / per,
-        T=(end_days - epoch_days(agg.f)).cast("float64") / per,
+        recency=(agg.last - agg.f).cast("float64") / per,
+        T=(end_grain - agg.f).cast("float64") / per,
         monetary_value=mon.cast("float64"),
     )
     if calibration_end is None or observation_end <= calibration_end:
         return out
-    hold = _purchase_days(ds, calibration_end, observation_end)
+    hold = _purchase_days(ds, calibration_end, observation_end, hourly)
     h = hold.group_by("customer_id").aggregate(
         fh=hold.d.count(), mh=hold.amt.mean()
     ).rename(hid="customer_id")
     o = out.left_join(h, out.customer_id == h.hid)
-    duration = (pd.Timestamp(observation_end) - pd.Timestamp(calibration_end)).days / per
+    duration = (pd.Timestamp(observation_end) - pd.Timestamp(calibration_end)).days / UNIT_DAYS[time_unit]
     return o.select(
         *out.columns,
         frequency_holdout=o.fh.fill_null(0).cast("int64"),

@@ -74,6 +74,8 @@ class JobRunner:
         self._running: dict[str, _Running] = {}
         self._wake = threading.Event()
         self._stop = threading.Event()
+        #: set once this process holds the scheduler lock and has marked orphaned jobs interrupted
+        self.recovered = threading.Event()
         self._lock_file: IO[bytes] | None = None
         self._thread = threading.Thread(target=self._loop, name="loyalscope-jobs", daemon=True)
         self._thread.start()
@@ -136,6 +138,7 @@ class JobRunner:
                     self._stop.wait(1.0)
                     continue
                 self._mark_interrupted()
+                self.recovered.set()
             try:
                 self._tick()
             except Exception as exc:  # the scheduler must survive a database hiccup
