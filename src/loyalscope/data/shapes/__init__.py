@@ -162,10 +162,10 @@ def _summarise(orders: ibis.Table, returns: ibis.Table, line_file: bool, log: Sh
     sale = o.is_sale
     agg = o.aggregate(
         orders_total=o.count(),
-        sale_orders=sale.cast("int64").sum(),
-        not_sale_orders=(~sale).cast("int64").sum(),
+        sale_orders=ibis.ifelse(sale, 1, 0).sum(),
+        not_sale_orders=ibis.ifelse(~sale, 1, 0).sum(),
         gross_revenue=ibis.cases((sale, o.amount), else_=0.0).sum(),
-        guest_orders=(sale & o.is_guest).cast("int64").sum(),
+        guest_orders=ibis.ifelse(sale & o.is_guest, 1, 0).sum(),
         guest_revenue=ibis.cases((sale & o.is_guest, o.amount), else_=0.0).sum(),
         customers=ibis.cases((sale & ~o.is_guest, o.customer_id), else_=ibis.null("string")).nunique(),
         lines=o.lines.sum(),

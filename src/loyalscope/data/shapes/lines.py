@@ -106,8 +106,8 @@ def shape_lines(tx: ibis.Table, config: AnalysisConfig,
     sale = ~tx._ret
     aggs: dict[str, ibis.Value] = {
         "order_ts": tx.order_ts.min(),
-        "_n_sale": sale.cast("int64").sum(),
-        "_n_ret": tx._ret.cast("int64").sum(),
+        "_n_sale": ibis.ifelse(sale, 1, 0).sum(),
+        "_n_ret": ibis.ifelse(tx._ret, 1, 0).sum(),
         "_gross": ibis.cases((sale, tx._v), else_=ibis.null("float64")).sum(),
         "_returned": ibis.cases((tx._ret, -tx._v), else_=ibis.null("float64")).sum(),
         "_total": tx._amt.sum() if order_level else ibis.null("float64"),
@@ -221,7 +221,7 @@ def _amount_is_order_total(tx: ibis.Table) -> bool:
     """``amount`` filled on exactly one line of every multi-line order (an order total)."""
     per = tx.group_by("order_id").aggregate(n=tx.count(), filled=tx.amount.count())
     multi = per.filter(per.n > 1)
-    stats = multi.aggregate(orders=multi.count(), single=(multi.filled == 1).cast("int64").sum()).execute()
+    stats = multi.aggregate(orders=multi.count(), single=ibis.ifelse(multi.filled == 1, 1, 0).sum()).execute()
     n, single = int(stats["orders"].iloc[0]), stats["single"].iloc[0]
     return n > 0 and int(single or 0) == n
 
