@@ -17,7 +17,22 @@ One section per area; each area owns its section class. Example ``loyalscope.tom
 
     [analysis]
     period = "month"
-    inactivity_days = 180
+    inactivity_days = 180            # default: from the data (see inactivity_quantile)
+    min_n = 30
+    seed = 0
+
+    [models]
+    min_customers = 100
+    min_repeat_buyers = 50
+
+    [monitor]                        # loyalscope monitor: expected ranges and alerts
+    min_n = 30
+    [monitor.metrics.repeat_purchase_rate]
+    min = 0.15                       # alert below 15 %
+    [[monitor.notify.webhooks]]
+    kind = "dingtalk"
+    url = "https://oapi.dingtalk.com/robot/send?access_token=..."
+    secret_env = "DINGTALK_SECRET"
 """
 
 from __future__ import annotations
@@ -27,7 +42,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from loyalscope.errors import ConfigError
 from loyalscope.i18n import t
@@ -100,8 +115,18 @@ class AnalysisSettings(_Section):
     period: Period = "month"
     analysis_date: date | None = None
     """The "today" of the analysis; default: the day after the last order."""
-    inactivity_days: int = Field(default=180, gt=0)
-    """A customer with no order for this many days counts as churned."""
+    inactivity_days: int | None = Field(default=None, gt=0)
+    """A customer with no order for this many days counts as churned. Default (None): from the
+    data, the ``inactivity_quantile`` of the days between a customer's consecutive orders
+    (:func:`loyalscope.metrics.window.inactivity_window`); the report shows which."""
+    inactivity_quantile: float = Field(default=0.9, gt=0, lt=1)
+    """Quantile of the inter-purchase times that sets the inactivity window when
+    ``inactivity_days`` is not given (0.9: nine in ten repeat purchases come sooner)."""
+    min_n: int = Field(default=30, ge=1)
+    """A number computed from fewer cases (customers, answers ...) is flagged as a small sample."""
+    seed: int = 0
+    """Seed of every random step (model fits from a subsample, bootstraps, subsampling): the
+    same data and configuration give the same analysis.json."""
     iceberg_ratio: float = Field(default=25.0, gt=0)
     """Dissatisfied customers per complainant (documents: 1 in 25 complains)."""
     trend_periods: int = Field(default=6, ge=2)
@@ -121,6 +146,25 @@ class ValueConfig(_Section):
     holdout_fraction: float = Field(default=0.25, ge=0, lt=1)
 
 
+class ModelsConfig(_Section):
+    """Minimum data for the statistical models and the rule that picks a transaction model.
+
+    Below a minimum the model is "not estimable" and its section says why, with no numbers.
+    """
+
+    min_customers: int = Field(default=100, ge=1)
+    """Customers needed to fit a transaction model (BG/NBD, MBG/NBD, Pareto/NBD)."""
+    min_repeat_buyers: int = Field(default=50, ge=1)
+    """Customers with at least one repeat purchase needed for the transaction and spend models."""
+    min_contract_customers: int = Field(default=30, ge=1)
+    """Contract customers needed for the sBG model."""
+    min_contract_churned: int = Field(default=5, ge=1)
+    """Contract customers who did not renew needed for the sBG model."""
+    holdout_alpha: float = Field(default=0.05, gt=0, lt=1)
+    """Significance level at which a lower holdout error overrides the BIC choice (paired
+    t-test over customers of the absolute holdout errors)."""
+
+
 class SurveyConfig(_Section):
     """Survey analysis settings."""
 
@@ -129,9 +173,15 @@ class SurveyConfig(_Section):
     csat_scale_max: int = Field(default=5, ge=2)
     rating_scale_max: int = Field(default=5, ge=2)
     """Top of the 1..N scale of recommend_intent, loyalty_score, dim_* and comp_* ratings."""
+    scales: dict[str, str] = Field(default_factory=dict)
+    """Declared answer scale per survey column, ``"low-high"``: ``loyalty_score = "1-10"``, or a
+    prefix pattern ``"dim_*" = "1-7"``; overrides the defaults (NPS 0-10, share_of_wallet 0-1,
+    csat 1-csat_scale_max, other ratings 1-rating_scale_max). Metrics refuse answers outside it
+    (:mod:`loyalscope.metrics.scales`)."""
     model: Literal["ecsi", "acsi"] | None = None
     bootstrap: int = Field(default=200, ge=0)
-    seed: int = 0
+    seed: int | None = None
+    """Seed of the survey bootstraps; default: ``[analysis] seed``."""
 
 
 class SegmentsConfig(_Section):
@@ -140,11 +190,170 @@ class SegmentsConfig(_Section):
     rfm_scheme: str = "classic11"
     rfm_bins: int = Field(default=5, ge=2, le=10)
     index_weights: str = "ahp"
-    churn_horizon_days: int = Field(default=90, gt=0)
+    churn_horizon_days: int | None = Field(default=None, gt=0)
+    """Horizon of the churn-risk label (no order within it); default: the inactivity window."""
     quadrant_satisfaction_cut: float = Field(default=0.75, ge=0, le=1)
     """High satisfaction at or above this rescaled CSAT (0.75 = 4 on a 1-5 scale)."""
     quadrant_loyalty_cut: float | None = Field(default=None, ge=0, le=1)
     """High behavioural loyalty at or above this (0-1); None = the median customer."""
+
+
+Severity = Literal["high", "medium", "low"]
+WEBHOOK_KINDS = ("json", "wecom", "dingtalk", "feishu", "slack")
+
+
+class MonitorMetric(_Section):
+    """``[monitor.metrics.<metric id>]``: thresholds and settings of one monitored metric."""
+
+    enabled: bool = True
+    direction: Literal["down", "up", "both"] | None = None
+    """Which change is bad (alerted at full severity); the other direction is at most "low".
+    Default: "up" for churn, complaints, returns, intervals and resolution times, else "down"."""
+    min: float | None = None
+    """Alert when the value falls below this (units of the report: shares for rates)."""
+    max: float | None = None
+    """Alert when the value rises above this."""
+    target: float | None = None
+    """Shown with every check; crossing it to the bad side raises a "low" alert. Default:
+    ``[analysis.targets]``."""
+    threshold_severity: Severity = "high"
+    """Severity of a ``min`` / ``max`` breach."""
+    min_n: int | None = Field(default=None, ge=1)
+    high_p: float | None = Field(default=None, gt=0, lt=1)
+    medium_p: float | None = Field(default=None, gt=0, lt=1)
+    high_change: float | None = Field(default=None, gt=0)
+    """A bad change of at least this share of the expected value with a p-value below
+    ``medium_p`` is "high" (default: ``[monitor] high_change`` for volumes, none for rates)."""
+    lag: int | None = Field(default=None, ge=0, le=24)
+    """Full periods after a period's end until its value is final (returns, resolutions)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MonitorMetric:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is above max ({self.max})")
+        if self.high_p is not None and self.medium_p is not None and self.high_p > self.medium_p:
+            raise ValueError(f"high_p ({self.high_p}) is above medium_p ({self.medium_p})")
+        return self
+
+
+class WebhookTarget(_Section):
+    """``[[monitor.notify.webhooks]]``: one chat robot or JSON endpoint."""
+
+    kind: Literal["json", "wecom", "dingtalk", "feishu", "slack"]
+    """json (the monitor's JSON), wecom (企业微信), dingtalk (钉钉), feishu (飞书), slack."""
+    url: str
+    secret_env: str | None = None
+    """Environment variable holding the signing secret (钉钉 加签, 飞书 签名校验)."""
+    name: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, url: str) -> str:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{url!r} is not an http(s) URL")
+        if parts.username or parts.password:
+            raise ValueError("credentials in a webhook URL are not allowed; use secret_env")
+        return url
+
+
+class EmailTarget(_Section):
+    """``[monitor.notify.email]``: SMTP delivery. The password never sits in the file: it is
+    read from the environment variable ``password_env``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    host: str
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    """"none" is refused when credentials are set (they would cross the network in clear)."""
+    sender: str = Field(alias="from")
+    to: list[str] = Field(min_length=1)
+    username_env: str | None = "LOYALSCOPE_SMTP_USER"
+    password_env: str | None = "LOYALSCOPE_SMTP_PASSWORD"
+    ca_file: str | None = None
+    """PEM file of the certificate authority that signed the server's certificate (default:
+    the system's)."""
+
+    @field_validator("sender", "to")
+    @classmethod
+    def _addresses(cls, value: str | list[str]) -> str | list[str]:
+        for a in [value] if isinstance(value, str) else value:
+            if "@" not in a or any(c in a for c in "\r\n,;<> "):
+                raise ValueError(f"{a!r} is not one e-mail address")
+        return value
+
+
+class NotifyConfig(_Section):
+    """``[monitor.notify]``: where ``loyalscope monitor --notify`` sends its one message."""
+
+    lang: Literal["zh", "en"] | None = None
+    """Language of the message (default: ``locale``)."""
+    min_severity: Severity = "low"
+    """Alerts below this severity are left out of the message."""
+    send_empty: bool = False
+    """Also send a message when there is no alert (a heartbeat)."""
+    timeout: float = Field(default=10.0, gt=0, le=120)
+    """Seconds for each network call."""
+    retries: int = Field(default=3, ge=0, le=10)
+    backoff: float = Field(default=1.0, ge=0, le=60)
+    """Seconds before the first retry; doubled at each further retry."""
+    max_alerts: int = Field(default=20, ge=1, le=200)
+    """Alerts listed in the message (the rest are counted)."""
+    webhooks: list[WebhookTarget] = Field(default_factory=list)
+    email: EmailTarget | None = None
+
+
+class MonitorConfig(_Section):
+    """``[monitor]``: the metric monitor (``loyalscope monitor`` and the report's monitoring
+    section). See ``loyalscope.monitoring`` for the tests."""
+
+    period: Period = "month"
+    include: list[str] | None = None
+    """Metric ids to watch (default: every headline metric the data can compute)."""
+    exclude: list[str] = Field(default_factory=list)
+    segments: list[str] | None = None
+    """customers columns whose segments are checked and named as drivers (default: region,
+    channel and member_tier where present)."""
+    segment_metrics: list[str] | None = None
+    """Metrics whose every segment is checked on its own (default: the volumes and the core
+    rates, see ``loyalscope.monitoring.catalogue.SEGMENT_CHECKED``); the other metrics are
+    split by segment only to name the drivers of an alert."""
+    min_n: int = Field(default=30, ge=1)
+    """A period whose sample (denominator) is smaller is not alerted on."""
+    min_history: int = Field(default=6, ge=3, le=60)
+    """Full periods of history needed before a period is checked."""
+    level: float = Field(default=0.99, gt=0.5, lt=1)
+    """Coverage of the expected range; a value outside it is at least a "low" alert."""
+    medium_p: float = Field(default=1e-3, gt=0, lt=1)
+    high_p: float = Field(default=1e-5, gt=0, lt=1)
+    """Two-sided p-values below which a change in the bad direction is "medium" / "high"."""
+    high_change: float = Field(default=0.2, gt=0)
+    """A bad change of a volume (orders, revenue, buyers, new customers, complainants) by at
+    least this share of its expected value, with a p-value below ``medium_p``, is "high"."""
+    halflife: float = Field(default=2.0, gt=0, le=60)
+    """Half-life in periods of the EWMA baselines."""
+    seasonal: Literal["auto", "on", "off"] = "auto"
+    """Baseline from the same period last year: "auto" uses it where it forecast the metric's
+    own history better."""
+    max_drivers: int = Field(default=3, ge=1, le=20)
+    metrics: dict[str, MonitorMetric] = Field(default_factory=dict)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig, exclude=True)
+    """Delivery settings; never written into analysis.json (webhook URLs carry tokens)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MonitorConfig:
+        if not self.high_p <= self.medium_p <= 1 - self.level:
+            raise ValueError(
+                f"need high_p ({self.high_p}) <= medium_p ({self.medium_p}) <= 1 - level "
+                f"({1 - self.level:g})")
+        return self
+
+    def metric(self, metric_id: str) -> MonitorMetric:
+        """Settings of ``metric_id`` (defaults where not configured)."""
+        return self.metrics.get(metric_id) or MonitorMetric()
 
 
 class AnalysisConfig(_Section):
@@ -155,10 +364,17 @@ class AnalysisConfig(_Section):
     mapping: dict[str, dict[str, str]] = Field(default_factory=dict)
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
     value: ValueConfig = Field(default_factory=ValueConfig)
+    models: ModelsConfig = Field(default_factory=ModelsConfig)
     survey: SurveyConfig = Field(default_factory=SurveyConfig)
     segments: SegmentsConfig = Field(default_factory=SegmentsConfig)
+    monitor: MonitorConfig = Field(default_factory=MonitorConfig)
 
     source_path: str | None = Field(default=None, exclude=True)
+
+    @property
+    def survey_seed(self) -> int:
+        """``[survey] seed`` when given, else the analysis-wide ``[analysis] seed``."""
+        return self.analysis.seed if self.survey.seed is None else self.survey.seed
 
     @classmethod
     def load(cls, path: str | Path | None = None, **overrides: Any) -> AnalysisConfig:

@@ -17,6 +17,16 @@ import numpy as np
 import pandas as pd
 
 Unit = Literal["percent", "share", "currency", "count", "days", "hours", "score", "ratio", "points"]
+Flag = Literal["small_sample", "partial_period", "weak_fit", "not_estimable", "out_of_range"]
+"""Why a number needs a second look (``report.flag.<flag>`` is its text):
+
+- ``small_sample``: computed from fewer than the minimum n (``[analysis] min_n``, 30 by default);
+- ``partial_period``: the period is not fully inside the data (first or last, cut short);
+- ``weak_fit``: from a model whose fit is weakly identified (see :class:`FitStatus`);
+- ``not_estimable``: the model could not be estimated; the value is None;
+- ``out_of_range``: the value lies outside its definition's range (never shown as a result).
+"""
+FLAGS: tuple[str, ...] = ("small_sample", "partial_period", "weak_fit", "not_estimable", "out_of_range")
 ChartKind = Literal[
     "bar", "hbar", "line", "area", "heatmap", "pie", "treemap", "scatter", "histogram",
     "path_diagram", "sankey", "quadrant",
@@ -45,7 +55,36 @@ class Number:
     note_kw: dict[str, Any] = field(default_factory=dict)
     label_kw: dict[str, Any] = field(default_factory=dict)
     warn: bool = False
-    """Highlight as a warning (small sample, breach of a threshold ...)."""
+    """Highlight as a warning (small sample, breach of a threshold ...); set whenever ``flags``
+    is not empty."""
+    n: int | None = None
+    """Sample size behind the number (customers, answers, orders ...: the count the precision
+    depends on; for a rate usually the denominator)."""
+    flags: list[Flag] = field(default_factory=list)
+    """See :data:`Flag`; the report's summary and the monitors read these."""
+    interval_method: str | None = None
+    """How ``interval`` was computed: "wilson", "bayes", "bootstrap", "wald" (95% unless stated)."""
+    period: str | None = None
+    """What the number covers: "2025-10-01" (a period's start), or "2024-01-01/2025-12-31"
+    (the whole analysis window, ISO 8601 interval); None when not tied to a period."""
+    changes: dict[str, float | None] = field(default_factory=dict)
+    """For a period's number: change against "previous" (the period before) and "year_ago"
+    (the same period a year earlier), in the number's unit (shares for percentages); None where
+    that period is not in the data."""
+
+    def __post_init__(self) -> None:
+        self.flags = [f for f in dict.fromkeys(self.flags)]
+        unknown = [f for f in self.flags if f not in FLAGS]
+        if unknown:
+            raise ValueError(f"Unknown flag(s) {unknown}; use {FLAGS}.")
+        if self.flags:
+            self.warn = True
+
+    def flag(self, *flags: Flag) -> Number:
+        """Add ``flags`` (kept unique, in order) and mark the number as a warning."""
+        self.flags = list(dict.fromkeys([*self.flags, *flags]))
+        self.__post_init__()
+        return self
 
 
 @dataclass

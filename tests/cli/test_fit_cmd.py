@@ -129,6 +129,18 @@ def test_hour_unit_on_transactions_matches_the_day_fit_rescaled(tmp_path):
     assert origin <= end
 
 
+def test_fit_reports_its_status(tmp_path, data_dir):
+    """A published fit is "ok"; one renewal period observed is "not estimable", with the reason."""
+    assert _json(["bgnbd", "--data", str(data_dir / "cdnow_sample_summary.csv")])["status"]["status"] == "ok"
+    path = tmp_path / "cohort.csv"
+    pd.DataFrame({"active": [1000, 631]}).to_csv(path, index=False)
+    out = _json(["sbg", "--data", str(path)])
+    assert out["status"]["status"] == "not_estimable"
+    assert "one_renewal_period" in [i["code"] for i in out["status"]["issues"]]
+    text = runner.invoke(app, ["fit", "sbg", "--data", str(path)], env={"LOYALSCOPE_LANG": "en"}).output
+    assert "not estimable" in text and "only 1 renewal period observed" in text
+
+
 def test_config_maps_transaction_headers(tmp_path, data_dir):
     """``--config`` (and a loyalscope.toml beside the data) name the columns of a transactions file."""
     tx = pd.read_csv(data_dir / "cdnow_sample_transactions.txt", sep=r"\s+", header=None,

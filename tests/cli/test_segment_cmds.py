@@ -133,3 +133,23 @@ def test_index_reports_excellent_tiers(folder: Path) -> None:
     top = rows.nlargest(30, "spend").excellent_score.mean()
     bottom = rows.nsmallest(30, "spend").excellent_score.mean()
     assert top > bottom
+
+
+def test_churn_horizon_longer_than_the_data_supports_is_a_clear_error(folder: Path) -> None:
+    """Before: ``churn --horizon 365`` on two years trained at a cut-off 4 days after the data
+    start and still reported an AUC. Three horizons of history are needed."""
+    res = runner.invoke(app, ["churn", str(folder), "--horizon", "365", "--json", "--lang", "en"])
+    assert res.exit_code == 2, res.output
+    err = json.loads(res.stdout)
+    assert err["error"] == "InsufficientDataError"
+    assert "365 days needs 1095 days" in err["message"] and "--horizon 2" in err["fix"]
+
+
+def test_churn_tiers_are_relative(folder: Path) -> None:
+    out = json.loads(runner.invoke(app, ["churn", str(folder), "--horizon", "60", "--json"]).stdout)
+    tiers = pd.Series([c["tier"] for c in out["customers"]])
+    p = pd.Series([c["churn_probability"] for c in out["customers"]])
+    assert 0 < (tiers == "high").mean() <= 0.1 + 1e-9
+    assert p[tiers == "high"].min() >= p[tiers != "high"].max()
+    lift = pd.Series([c["lift"] for c in out["customers"]])
+    assert lift.to_numpy() == pytest.approx((p / out["base_rate"]).to_numpy())

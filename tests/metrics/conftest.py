@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+import reference
 from canonical_frames import make_frames
 
+from loyalscope.config import AnalysisConfig
 from loyalscope.data.dataset import Dataset
 
 
@@ -16,4 +18,8 @@ def frames() -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="module")
 def ds(frames) -> Dataset:
-    return Dataset.from_frames(frames)
+    # the reference computations use a fixed inactivity window (the product's default comes
+    # from the data, see test_window.py)
+    config = AnalysisConfig()
+    config.analysis.inactivity_days = reference.W
+    return Dataset.from_frames(frames, config=config)

@@ -225,7 +225,13 @@ def _ret(fr, g, f):
 
 
 def retention_rate_std(fr, g, by=None):
-    return _ret(fr, g, lambda S, E, N, C: (len(E - N), len(S)))
+    # retained: active at the start and not lost (churn_rate's complement)
+    return _ret(fr, g, lambda S, E, N, C: (len(S & (E - C)), len(S)))
+
+
+def reactivation_rate(fr, g, by=None):
+    # active at the end, neither active at the start nor new
+    return _ret(fr, g, lambda S, E, N, C: (len(E - N - S), len(E)))
 
 
 def retention_rate_seed(fr, g, by=None):
@@ -249,11 +255,17 @@ def renewal_rate(fr, g, by=None):
 
 
 def renewal_rate_seed(fr, g, by=None):
+    # renewed customers / all customers (first contract or first order before the period end)
     c = fr["contracts"].copy()
     c["period"] = bucket(c.end_date, g)
-    pc = c.groupby(["period", "customer_id"]).renewed.max().reset_index()
-    return _out(pc.groupby("period").agg(numerator=("renewed", "sum"),
-                                         denominator=("renewed", "count")), None)
+    num = c[c.renewed.fillna(False).astype(bool)].groupby("period").customer_id.nunique()
+    periods = sorted(set(c.period))
+    first = pd.concat([c.set_index("customer_id").start_date.dt.normalize(),
+                       fr["transactions"].set_index("customer_id").order_ts.dt.normalize()]).groupby(level=0).min()
+    ends = {p: pd.Period(p, CODE[g]).end_time.normalize() + pd.Timedelta(days=1) for p in periods}
+    rows = [{"period": p, "numerator": float(num.get(p, 0)), "denominator": float((first < ends[p]).sum())}
+            for p in periods]
+    return pd.DataFrame(rows)
 
 
 def _on_cal(fr, g, a):
@@ -387,7 +399,7 @@ def interaction_frequency(fr, g, by=None):
 def participation_rate(fr, g, by=None):
     i = fr["interactions"]
     i = i[i.kind == "event"]
-    return _per_base(fr, g, i.groupby(bucket(i.ts, g)).customer_id.nunique())
+    return _per_base(fr, g, i.groupby(bucket(i.ts, g)).size())  # participations, not customers
 
 
 def feedback_channel_utilisation(fr, g, by=None):

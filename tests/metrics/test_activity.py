@@ -19,7 +19,7 @@ from loyalscope.metrics import compute
 from loyalscope.metrics.activity import activity_counts
 from loyalscope.metrics.registry import MetricContext
 
-RETENTION = ["retention_rate_std", "retention_rate_seed", "churn_rate", "join_rate"]
+RETENTION = ["retention_rate_std", "retention_rate_seed", "reactivation_rate", "churn_rate", "join_rate"]
 
 
 @pytest.mark.parametrize("w", [7, 20, 45])
@@ -43,6 +43,7 @@ def test_group_equals_the_groups_own_dataset(frames, metric_id):
     end = reference.analysis_date(frames).date()
     config = AnalysisConfig()
     config.analysis.analysis_date = end
+    config.analysis.inactivity_days = reference.W  # one window for the whole and its parts
     whole = compute(Dataset.from_frames(frames, config=config), metric_id, "month", by="region")
     for region, ids in frames["customers"].groupby("region").customer_id:
         own = compute(Dataset.from_frames(_only(frames, set(ids)), config=config), metric_id,
@@ -74,3 +75,17 @@ def test_release_drops_backend_tables(frames):
     assert len(before - after) >= 1
     # and the metric still computes afterwards (rebuilt on demand)
     assert len(compute(ds, "purchase_frequency")) == 12
+
+
+def test_retention_stays_in_range_and_reactivated_are_apart(ds):
+    """Before: retention (E - N) / S counted reactivated customers as retained (102%, 123% in
+    the periods after a win-back). Now retained + churned = active at the start, and customers
+    who came back are counted as reactivated."""
+    ret = compute(ds, "retention_rate_std", period="month").dropna(subset=["value"])
+    churn = compute(ds, "churn_rate", period="month").dropna(subset=["value"])
+    react = compute(ds, "reactivation_rate", period="month").dropna(subset=["value"])
+    assert ret.value.between(0, 1).all() and react.value.between(0, 1).all()
+    both = ret.merge(churn, on="period", suffixes=("_r", "_c"))
+    assert len(both) >= 6
+    assert ((both.value_r + both.value_c) - 1).abs().max() < 1e-12
+    assert (react.numerator > 0).any()

@@ -78,12 +78,22 @@ def test_survival_curve_matches_lifelines(ds, frames):
     first, last = d.groupby(tx.customer_id).min(), d.groupby(tx.customer_id).max()
     end = reference.analysis_date(frames)
     churned = (end - last).dt.days > reference.W
-    dur = np.where(churned, (last - first).dt.days, (end - first).dt.days)
+    # churned on the first day no longer active: W + 1 days after the last order
+    dur = np.where(churned, (last - first).dt.days + reference.W + 1, (end - first).dt.days)
     km = lifelines.KaplanMeierFitter().fit(dur, churned)
     got = survival_curve(ds)
     exp = km.survival_function_at_times(got.days).to_numpy()
     np.testing.assert_allclose(got.survival, exp, rtol=1e-12)
     assert got.at_risk.iloc[0] == len(first)
+
+
+def test_survival_curve_is_one_at_day_zero_and_until_the_window(ds):
+    """Before: one-order customers who churned had lifetime 0, so the curve started at 72%, 79%
+    or 25% at day 0. Now nobody counts as churned before the inactivity window has passed."""
+    got = survival_curve(ds)
+    assert got.days.iloc[0] == 0 and got.survival.iloc[0] == 1.0
+    assert (got.survival[got.days <= reference.W] == 1.0).all()
+    assert got.survival.is_monotonic_decreasing and (got.survival >= 0).all()
 
 
 @pytest.mark.parametrize(("metric_id", "column"), [("cohort_retention", "active"),

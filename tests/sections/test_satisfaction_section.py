@@ -121,3 +121,54 @@ def test_nps_by_segment(built) -> None:
         assert got.loc[seg, "n"] == len(sub)
         assert got.loc[seg, "nps"] == pytest.approx(100 * ((sub.nps >= 9).mean() - (sub.nps <= 6).mean()))
         assert got.loc[seg, "lower"] < got.loc[seg, "nps"] < got.loc[seg, "upper"]
+
+
+def test_documents_indices_in_the_report(built) -> None:
+    """Satisfaction score and the loyalty index (mean / scale max x 100) and the weighted
+    satisfaction index, shown as numbers (report and workbook), against pandas. Before: computed
+    but shown nowhere."""
+    frames, section, _ = built
+    s = frames["surveys"]
+    nums = {b.metric_id: b for b in section.blocks if isinstance(b, Number)}
+    assert nums["satisfaction_score"].value == pytest.approx(s.csat.mean() / 5 * 100)
+    assert nums["loyalty_index_seed"].value == pytest.approx(s.loyalty_score.mean() / 5 * 100)
+    assert nums["satisfaction_score"].n == N and not nums["satisfaction_score"].flags
+    # no stated importance here: relative weights on loyalty_score, computed independently below
+    from loyalscope.models.survey.drivers import relative_weights
+
+    dims = ["dim_price", "dim_quality", "dim_service"]
+    w = relative_weights(s[dims].to_numpy(float), s.loyalty_score.to_numpy(float))
+    w = w / w.sum()
+    expected = float(((s[dims].mean() - 1) / 4 * 100) @ w)
+    assert nums["satisfaction_index"].value == pytest.approx(expected)
+    assert nums["satisfaction_index"].note == "survey.indices.weights_relative_weights"
+
+
+def test_stated_importance_weights_the_satisfaction_index() -> None:
+    frames = _frames()
+    s = frames["surveys"]
+    rng = np.random.default_rng(9)
+    for d in ("quality", "price", "service"):
+        s[f"imp_{d}"] = rng.integers(1, 6, N).astype(float)
+    ctx = SectionContext(AnalysisConfig())
+    section = satisfaction.build(Dataset.from_frames(frames), ctx)
+    index = next(b for b in section.blocks if isinstance(b, Number) and b.metric_id == "satisfaction_index")
+    dims = ["price", "quality", "service"]
+    w = np.array([s[f"imp_{d}"].mean() for d in dims])
+    expected = float(((s[[f"dim_{d}" for d in dims]].mean().to_numpy() - 1) / 4 * 100) @ (w / w.sum()))
+    assert index.value == pytest.approx(expected) and index.note == "survey.indices.weights_importance"
+
+
+def test_star_ratings_as_nps_and_a_1_10_loyalty_score_are_refused_not_shown() -> None:
+    """NPS -100 from 1-5 stars and a loyalty index of 123.7 (1-10 over a max of 5) before."""
+    frames = _frames()
+    s = frames["surveys"]
+    s["nps"] = s.csat  # star ratings mapped to nps
+    s["loyalty_score"] = np.clip(2 * s.loyalty_score, 1, 10)
+    section = satisfaction.build(Dataset.from_frames(frames), SectionContext(AnalysisConfig()))
+    ids = {b.metric_id for b in section.blocks if isinstance(b, Number)}
+    assert "nps" not in ids and "loyalty_index_seed" not in ids and "satisfaction_score" in ids
+    warnings = [b for b in section.blocks if isinstance(b, Text) and b.key == "survey.indices.refused"]
+    assert {w.kw["metric"] for w in warnings} == {"metrics.nps.name", "metrics.loyalty_index_seed.name"}
+    assert any("surveys.loyalty_score" in w.kw["reason"] and "1-5" in w.kw["reason"] for w in warnings)
+    assert all(0 <= b.value <= 100 for b in section.blocks if isinstance(b, Number) and b.unit == "score")

@@ -8,7 +8,7 @@ import pytest
 
 from loyalscope.config import AnalysisConfig
 from loyalscope.data.dataset import Dataset
-from loyalscope.results import Chart, Table
+from loyalscope.results import Chart, Table, Text
 from loyalscope.sections import segments
 from loyalscope.sections.context import SectionContext
 
@@ -119,3 +119,69 @@ def test_quadrant_cutoffs_from_config(ds: Dataset) -> None:
     segments.build(ds, ctx)
     # everyone is "high" on both axes
     assert set(ctx.results["quadrant"].dropna()) == {"apostle"}
+
+
+@pytest.fixture(scope="module")
+def company() -> Dataset:
+    from loyalscope.data.simulate import simulate
+
+    tables = simulate(customers=800, days=730, seed=2).tables
+    return Dataset.from_frames({k: tables[k] for k in ("customers", "transactions", "complaints")},
+                               config=AnalysisConfig(locale="en"))
+
+
+def test_churn_section_tells_one_story(company: Dataset) -> None:
+    """One window for every churn figure, relative risk tiers, and P(alive) beside the
+    probabilities of no order within the window (before: "high risk" = probability >= 0.5
+    flagged 95% of the demo's customers; a Champion with P(alive) 96% showed churn risk 76%
+    with no explanation)."""
+    from loyalscope.metrics.window import inactivity_window
+    from loyalscope.sections import churn, value
+
+    ctx = SectionContext(company.config)
+    segments.build(company, ctx)
+    value.build(company, ctx)
+    sec = churn.build(company, ctx)
+    win = inactivity_window(company)
+    assert sec.data["window"]["days"] == win.days == sec.data["horizon_days"]
+    note = next(b for b in sec.blocks if isinstance(b, Text) and b.key.endswith("km_note"))
+    assert note.kw["days"] == win.days
+    cust = ctx.customers.dropna(subset=["churn_probability"])
+    assert 0 < (cust.churn_tier == "high").mean() <= 0.1 + 1e-9
+    assert cust.churn_probability[cust.churn_tier == "high"].min() >= cust.churn_probability[cust.churn_tier == "usual"].max()
+    # an alive customer may still not order within the window: P(no order) >= 1 - P(alive)
+    both = ctx.customers.dropna(subset=["p_alive", "p_no_order_window"])
+    assert len(both) and (both.p_no_order_window >= 1 - both.p_alive - 1e-12).all()
+    story = next(b for b in sec.blocks if isinstance(b, Table) and b.title.endswith("churn_story.table")).frame
+    assert {"churned_now", "p_alive", "p_no_order_window", "churn_probability", "high_risk"} <= set(story.columns)
+    assert story.customers.iloc[-1] == len(ctx.results["rfm"])
+    # "churned now" is the survival curve's event: no order within the window
+    last = company.table("transactions", "customer_id", "order_ts").execute().groupby("customer_id").order_ts.max()
+    idle = (pd.Timestamp(company.analysis_date) - last.dt.normalize()).dt.days > win.days
+    assert sec.data["churned_now"]["value"] == pytest.approx(idle.mean())
+
+
+def test_churn_section_on_five_real_days_explains_itself_in_each_language(tmp_path) -> None:
+    """The real Online Retail excerpt covers 5 days: the risk model is refused with the span, in
+    the language of each report (before: the Chinese reason was printed in the English report),
+    and no odds ratio is made up when nobody has churned (before: 109)."""
+    import re
+    from pathlib import Path
+
+    import loyalscope as ls
+    from loyalscope.analysis import analyze
+    from loyalscope.report.html import render_html
+
+    src = Path(__file__).parents[1] / "data" / "real" / "online_retail" / "online_retail_2010-12_excerpt.csv"
+    config = AnalysisConfig.load(None)
+    result = analyze(ls.load(src, config=config), config, sections=("segments", "churn"))
+    data = result.section("churn").data
+    assert data["churned_now"]["value"] == 0.0 and "skipped" in data["risk_model"]
+    en, zh = render_html(result, "en"), render_html(result, "zh")
+    assert "The churn-risk model is not shown" in en and "days of orders" in en
+    churn_en = en[en.index("The churn-risk model is not shown"):]
+    assert not re.search(r"[\u4e00-\u9fff]", churn_en[:churn_en.index("</p>", churn_en.index("days of orders"))])
+    assert "未显示流失风险模型" in zh
+    reasons = next(b for b in result.section("churn").blocks
+                   if isinstance(b, Table) and b.title.endswith("churn.reasons")).frame
+    assert reasons.odds_ratio.isna().all()

@@ -47,6 +47,14 @@ def test_effect_sizes_by_hand() -> None:
     assert odds_ratio(flag, churn) == pytest.approx(2.5 * 3.5 / (2.5 * 1.5))
 
 
+def test_odds_ratio_is_undefined_without_churned_or_retained_customers() -> None:
+    # before: the 0.5 correction alone made a ratio (109 on the real Online Retail excerpt, where
+    # 5 days of data leave no churned customer)
+    flag = np.array([1, 0, 0, 0, 0, 0, 0, 0, 0, 0], bool)
+    assert np.isnan(odds_ratio(flag, np.zeros(10, bool)))
+    assert np.isnan(odds_ratio(flag, np.ones(10, bool)))
+
+
 def test_churn_reasons_point_at_complaints(shop: Dataset) -> None:
     r = churn_reasons(shop)
     assert r.loc["complaints", "odds_ratio"] > 2

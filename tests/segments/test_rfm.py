@@ -16,6 +16,7 @@ from loyalscope.segments.rfm import (
     ntile_scores,
     rfm_segments,
     rfm_summary,
+    score_bins,
     segment_counts,
 )
 from loyalscope.segments.scheme import BUILTIN, load_scheme
@@ -31,7 +32,7 @@ def _dataset(n: int = 200, seed: int = 0) -> Dataset:
         days = rng.integers(1, 400, size=k)
         for j, d in enumerate(days):
             rows.append((f"o{i}_{j}", f"c{i:03d}", pd.Timestamp(AS_OF) - pd.Timedelta(days=int(d)),
-                         float(rng.gamma(2, 50))))
+                         round(float(rng.gamma(2, 50)), 2)))  # amounts in cents
     tx = pd.DataFrame(rows, columns=["order_id", "customer_id", "order_ts", "amount"])
     return Dataset.from_frames({"transactions": tx})
 
@@ -62,20 +63,38 @@ def test_recent_buyer_gets_r5_and_lapsed_buyer_r1() -> None:
     assert seg.loc["c9", "r"] == 1
 
 
-def test_tie_rule_first_by_customer_id() -> None:
+def test_equal_values_get_equal_scores_whatever_the_id() -> None:
     values = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 3.0, 4.0, 5.0])
-    ids = np.array([f"c{i}" for i in [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]])
-    got = ntile_scores(values, ids, 5)
-    # sorted by value then id: c5,c6,c7,c8,c9 (value 1), c3,c4 (2), c2, c1, c0
-    # ranks 0..9 -> scores 1,1,2,2,3,3,4,4,5,5
-    exp = {"c5": 1, "c6": 1, "c7": 2, "c8": 2, "c9": 3, "c3": 3, "c4": 4, "c2": 4, "c1": 5, "c0": 5}
-    assert dict(zip(ids, got, strict=True)) == exp
+    got = ntile_scores(values, 5)
+    # customers strictly below: 0 (x5), 5 (x2), 7, 8, 9 -> floor(below * 5 / 10) + 1
+    assert got.tolist() == [1, 1, 1, 1, 1, 3, 3, 4, 5, 5]
+    assert ntile_scores(values[::-1], 5).tolist() == got[::-1].tolist()
 
 
-def test_bins_are_balanced() -> None:
-    scores = ntile_scores(np.zeros(103), np.array([f"{i:04d}" for i in range(103)]), 5)
-    counts = np.bincount(scores)[1:]
-    assert counts.max() - counts.min() <= 1
+def test_one_time_buyers_never_reach_the_top_f_score() -> None:
+    """Before: ties broken by customer id gave 60% one-time buyers F scores 1-5 in equal shares,
+    so one-time buyers were "Champions"."""
+    rng = np.random.default_rng(0)
+    freq = np.concatenate([np.ones(600, dtype=int), rng.integers(2, 20, 400)])
+    rng.shuffle(freq)
+    scores = ntile_scores(freq.astype(float), 5)
+    assert set(scores[freq == 1]) == {1}
+    assert scores[freq == 2].min() == 4  # the jump: 60% of customers are below
+    assert all(len(set(scores[freq == v])) == 1 for v in np.unique(freq))
+
+
+def test_segments_of_one_time_buyers_and_the_stated_bins() -> None:
+    ds = _dataset(300)
+    seg = rfm_segments(ds, "classic11", AS_OF)
+    once = seg[seg.frequency == 1]
+    assert len(once) > 0 and (once.f == 1).all()
+    assert "champions" not in set(once.segment_id)
+    bins = score_bins(seg, 5)
+    assert len(bins) == 15 and bins.groupby("dimension").customers.sum().eq(len(seg)).all()
+    f = bins[bins.dimension == "f"].set_index("score")
+    assert f.lowest[1] == 1 and f.highest[1] == seg.frequency[seg.f == 1].max()
+    filled = f[f.customers > 0]  # bins do not overlap: each starts above the previous one's top
+    assert (filled.lowest.to_numpy()[1:] > filled.highest.to_numpy()[:-1]).all()
 
 
 @pytest.mark.parametrize("name", BUILTIN)

@@ -14,7 +14,7 @@ HEALTHY = {
     "driver_gap.quality": 0, "driver_gap.price": 0, "driver_gap.service": 0,
     "quadrant_share.mercenary": 0.1, "quadrant_share.hostage": 0.05, "quadrant_share.apostle": 0.2,
     "segment_share.potential_loyalist": 0.05, "segment_share.about_to_sleep": 0.05,
-    "segment_trend.at_risk": -0.01, "churn.high_risk_share": 0.05, "segment_share.cant_lose": 0.01,
+    "segment_trend.at_risk": -0.01, "churn.high_risk_lift": 1.1, "segment_share.cant_lose": 0.01,
     "complaint.quick_resolution_rate": 0.8, "complaint.repurchase_rate": 0.7,
     "gap.repeat_purchase_rate": 0.02, "segment_share.champions": 0.05, "gap.nps": -5,
 }
@@ -28,7 +28,7 @@ TRIGGERS = {
     "potential_membership": {"segment_share.potential_loyalist": 0.2},
     "sleeping_care": {"segment_share.about_to_sleep": 0.15},
     "at_risk_rising": {"segment_trend.at_risk": 0.05},
-    "churn_risk_high": {"churn.high_risk_share": 0.3},
+    "churn_risk_high": {"churn.high_risk_lift": 2.5},
     "cant_lose_personal": {"segment_share.cant_lose": 0.05},
     "complaint_slow": {"complaint.quick_resolution_rate": 0.3},
     "complaint_repurchase_low": {"complaint.repurchase_rate": 0.4},

@@ -14,14 +14,16 @@ def test_facts_and_recommendations_from_results() -> None:
                         "segment_id": ["champions"] * 2 + ["about_to_sleep"] * 3 + ["loyal"] * 5,
                         "monetary": [100.0] * 10})
     prev = seg.assign(segment_id=["champions"] * 5 + ["loyal"] * 5)
-    churn = pd.Series([0.9, 0.1, 0.8, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1], index=list("abcdefghij"))
-    f = diagnosis_facts(seg, prev, churn_probability=churn,
+    churn = pd.Series(["high", "usual", "high"] + ["usual"] * 7, index=list("abcdefghij"))
+    p = pd.Series([0.9, 0.1, 0.7] + [0.1] * 7, index=list("abcdefghij"))
+    f = diagnosis_facts(seg, prev, churn_tier=churn, churn_probability=p,
                         metrics={"repeat_purchase_rate": 0.3}, targets={"repeat_purchase_rate": 0.4},
                         driver_gaps={"quality": True, "price": False})
     assert f["segment_share.about_to_sleep"] == pytest.approx(0.3)
     assert f["segment_trend.champions"] == pytest.approx(-0.3)
     assert f["segment_value.about_to_sleep"] == 300.0
     assert f["churn.high_risk_share"] == pytest.approx(0.2)
+    assert f["churn.high_risk_lift"] == pytest.approx(0.8 / 0.24)
     assert f["segment_value.high_risk"] == 200.0
     assert f["gap.repeat_purchase_rate"] == pytest.approx(-0.1)
     rules = [r.rule for r in recommend(f)]

@@ -162,7 +162,8 @@ def fit(
         d = fitted.to_dict()
         emit_json({"model": model, "params": d["params"], "se": d["se"], "loglik": d["loglik"], "n": d["n"],
                    "aic": d["aic"], "bic": d["bic"], "time_unit": unit, "warnings": notes,
-                   "covariance": {"params": list(d["params"]), "matrix": d.get("covariance")}, **extra})
+                   "covariance": {"params": list(d["params"]), "matrix": d.get("covariance")},
+                   "status": d.get("status"), **extra})
         return
     _print(model, fitted, unit, notes, extra)
 
@@ -186,3 +187,9 @@ def _print(model: str, fitted: Any, unit: str | None, notes: list[str], extra: d
         console.print(t("models.cli.left_out", count=extra["left_out"]))
     for note in notes:
         console.print(f"[yellow]{note}[/]")
+    status = getattr(fitted, "status_", None)
+    if status is not None:  # ok / weakly identified / not estimable, with the reasons
+        colour = {"ok": "green", "weak": "yellow", "not_estimable": "red"}[status.status]
+        console.print(f"{t('models.status.label')}: [{colour}]{t(f'models.status.{status.status}')}[/]")
+        for issue in status.issues:
+            console.print(f"  [{colour}]{t(f'models.issue.{issue.code}', **issue.detail)}[/]")

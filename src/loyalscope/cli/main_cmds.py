@@ -101,8 +101,10 @@ def demo(
             company = simulate(customers=customers, days=days, seed=seed)
             data_dir = out / "data"
             company.write(data_dir)
-            result = run_analysis([str(data_dir)], out, AnalysisConfig(locale=language), language,
-                                  quiet=as_json)
+            # the simulated survey asks loyalty on 1-10, the other ratings on 1-5 (simulate_survey.py)
+            config = AnalysisConfig.model_validate({"locale": language,
+                                                    "survey": {"scales": {"loyalty_score": "1-10"}}})
+            result = run_analysis([str(data_dir)], out, config, language, quiet=as_json)
     except LoyalscopeError as exc:
         fail(exc, as_json)
     result["data"] = str(data_dir)

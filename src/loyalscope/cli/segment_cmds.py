@@ -133,7 +133,8 @@ def index(
 @app.command("churn")
 def churn(
     data: str = typer.Argument(..., help="A folder of canonical files (or any source `analyze` reads)."),
-    horizon: int | None = typer.Option(None, "--horizon", help="Days without purchase that count as churn."),
+    horizon: int | None = typer.Option(None, "--horizon", help="Days without purchase that count as churn "
+                                       "(default: the inactivity window from the data)."),
     lang: str | None = _LANG,
     config_path: Path | None = _CONFIG,
     as_json: bool = _JSON,
@@ -151,15 +152,16 @@ def churn(
     if as_json:
         emit_json({
             "horizon_days": res.horizon, "train_cutoff": res.train_cutoff, "valid_cutoff": res.valid_cutoff,
-            "auc_train": res.auc_train, "auc_valid": res.auc_valid,
+            "auc_train": res.auc_train, "auc_valid": res.auc_valid, "base_rate": res.base_rate,
             "calibration": res.calibration.to_dict(orient="records"),
             "lift": res.lift.to_dict(orient="records"),
             "coefficients": res.model.summary().reset_index().to_dict(orient="records"),
-            "customers": [{"customer_id": cid, "churn_probability": float(v)} for cid, v in p.items()],
+            "customers": [{"customer_id": cid, "churn_probability": float(v), "lift": float(res.scores.churn_lift[cid]),
+                           "tier": res.scores.churn_tier[cid]} for cid, v in p.items()],
         })
         return
     console.print(t("segments.cli.churn_summary", language, train=res.train_cutoff,
                     valid=res.valid_cutoff, horizon=res.horizon))
     console.print(t("segments.cli.churn_auc", language, train=res.auc_train, valid=res.auc_valid))
     console.print(t("segments.cli.churn_top_lift", language, lift=float(res.lift.lift.iloc[0]),
-                    high=int((p >= 0.5).sum())))
+                    base=res.base_rate, horizon=res.horizon, high=int((res.scores.churn_tier == "high").sum())))

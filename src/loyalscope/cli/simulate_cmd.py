@@ -18,6 +18,9 @@ def simulate(
     seed: int = typer.Option(0, "--seed", help=t("simulate.seed", "en")),
     out: str = typer.Option(..., "--out", help=t("simulate.out", "en")),
     fmt: str = typer.Option("csv", "--format", help=t("simulate.format", "en")),
+    acquisition_share: float = typer.Option(0.5, "--acquisition-share",
+                                            help=t("simulate.acquisition_share", "en")),
+    change: list[str] = typer.Option([], "--change", help=t("simulate.change", "en")),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Simulate a company with known ground truth and write its tables to ``--out``."""
@@ -29,7 +32,10 @@ def simulate(
             from loyalscope.errors import ConfigError
 
             raise ConfigError(f"Unknown format {fmt!r}.", value=fmt, fix="Use --format csv or --format parquet.")
-        company = run(customers=customers, days=days, seed=seed)
+        from loyalscope.data.simulate_changes import parse
+
+        company = run(customers=customers, days=days, seed=seed,
+                      acquisition_share=acquisition_share, changes=[parse(c) for c in change])
         paths = company.write(Path(out), format=fmt)
     except LoyalscopeError as exc:
         fail(exc, as_json)

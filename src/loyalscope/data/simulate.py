@@ -27,6 +27,7 @@ gamma=15: mean 10 * p * gamma / (q - 1) = 300 yuan), rounded to cents (at least 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaincinv, ndtr
 
+from loyalscope.data import simulate_changes as changes_
 from loyalscope.data import simulate_columns as col
 from loyalscope.data import simulate_extras as extras
 from loyalscope.data.simulate_survey import latent_scores, survey_table, survey_truth
@@ -84,7 +86,11 @@ class SimulatedCompany:
         return write_company(self, Path(out_dir), format)
 
 
-def _check(customers: int, days: int) -> None:
+def _check(customers: int, days: int, acquisition_share: float = ACQUISITION_SHARE) -> None:
+    if not 0 < acquisition_share <= 1:
+        raise ConfigError(f"acquisition_share must be in (0, 1], got {acquisition_share}.",
+                          value=acquisition_share,
+                          fix="Pass 0.5 (signups in the first half) or 1 (all along the window).")
     if customers < 1:
         raise ConfigError(f"customers must be at least 1, got {customers}.", value=customers,
                           fix="Pass --customers 1000 or more.")
@@ -99,6 +105,8 @@ def simulate(
     start: dt.date = dt.date(2024, 1, 1),
     *,
     complaint_effect: bool = True,
+    acquisition_share: float = ACQUISITION_SHARE,
+    changes: Sequence[changes_.Change] = (),
 ) -> SimulatedCompany:
     """Simulate ``customers`` customers over ``days`` days from ``start`` (see module docstring).
 
@@ -115,6 +123,12 @@ def simulate(
         First day of the window.
     complaint_effect : bool
         Whether complaints raise the dropout probability (False: pure BG/NBD purchases).
+    acquisition_share : float
+        Signups are uniform over this leading share of the window (1: customers keep coming
+        at a constant rate, so every rate of the process is constant in time).
+    changes : sequence of Change
+        Changes to inject (:mod:`loyalscope.data.simulate_changes`), recorded in
+        ``truth["changes"]``.
 
     Examples
     --------
@@ -122,12 +136,12 @@ def simulate(
     >>> sorted(company.tables)[:3]
     ['complaints', 'contracts', 'customers']
     """
-    _check(customers, days)
-    seeds = np.random.SeedSequence(seed).spawn(4)
-    rng, rng_survey, rng_extra, rng_ref = (np.random.default_rng(s) for s in seeds)
+    _check(customers, days, acquisition_share)
+    seeds = np.random.SeedSequence(seed).spawn(5)
+    rng, rng_survey, rng_extra, rng_ref, rng_change = (np.random.default_rng(s) for s in seeds)
     n, end_s = customers, int(days) * 86400
     # --- customers ----------------------------------------------------------------------
-    t0 = np.sort(rng.random(n)) * days * ACQUISITION_SHARE
+    t0 = np.sort(rng.random(n)) * days * acquisition_share
     start_s = col.to_seconds(t0)
     T = days - start_s / 86400.0
     eta = latent_scores(rng_survey, n)
@@ -262,7 +276,7 @@ def simulate(
     truth = {
         "seed": seed, "start": start.isoformat(), "days": int(days), "customers": n,
         "complaint_effect_on": bool(complaint_effect),
-        "acquisition": {"signup": "uniform", "share_of_window": ACQUISITION_SHARE},
+        "acquisition": {"signup": "uniform", "share_of_window": acquisition_share},
         "bgnbd": {**BGNBD, "time_unit": "days"},
         "gamma_gamma": {**GAMMA_GAMMA, "spend_scale": SPEND_SCALE, "mean_amount":
                         SPEND_SCALE * GAMMA_GAMMA["p"] * GAMMA_GAMMA["gamma"] / (GAMMA_GAMMA["q"] - 1)},
@@ -281,4 +295,8 @@ def simulate(
             "survey_respondents": int(respondents.size), "complaints": nc, "returns": int(ret.sum()),
         },
     }
+    if changes:
+        tables, truth["changes"] = changes_.apply(
+            tables, tx["order_id"][sel], changes, rng_change, changes_.window_end(start, days),
+            COMPLAINT_PROB)
     return SimulatedCompany(tables=tables, truth=truth, latent=latent)

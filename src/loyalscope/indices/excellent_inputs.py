@@ -23,7 +23,7 @@ import pandas as pd
 
 from loyalscope.data.dataset import Dataset
 from loyalscope.indices.excellent import relationship_depth
-from loyalscope.metrics._base import CATEGORIES, category_lines
+from loyalscope.metrics._base import CATEGORIES, category_lines, money_sum
 
 
 def _by_customer(tbl: ibis.Table, **aggs: ibis.Expr) -> pd.DataFrame:
@@ -36,10 +36,10 @@ def excellent_inputs(ds: Dataset, as_of: date | None = None) -> pd.DataFrame:
     cut = datetime.combine(as_of or ds.analysis_date, datetime.min.time())
     tx = ds.table("transactions", "customer_id", "order_ts", "amount")
     tx = tx.filter(tx.order_ts < cut)
-    aggs = {"revenue": tx.amount.sum(), "first_ts": tx.order_ts.min()}
+    aggs = {"revenue": money_sum(tx.amount), "first_ts": tx.order_ts.min()}
     for col, name in (("margin", "margin"), ("channel", "channels")):
         if col in tx.columns:
-            aggs[name] = tx[col].sum() if col == "margin" else tx[col].nunique()
+            aggs[name] = money_sum(tx[col]) if col == "margin" else tx[col].nunique()
     base = _by_customer(tx, **aggs).sort_index()
     if not ds.missing((CATEGORIES,)):  # categories of the order lines when there are any
         cl = category_lines(ds)

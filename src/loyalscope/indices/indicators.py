@@ -56,6 +56,6 @@ def loyalty_indicators(ds: Dataset, as_of: date | None = None, half_window: int 
             agg = agg.set_index(agg.customer_id.astype(str)).drop(columns="customer_id")
             out = out.join(agg, how="left")
     out.index.name = "customer_id"
-    return out[sorted(out.columns)]
+    return out[sorted(out.columns)].sort_index()  # customer order fixed: means do not depend on the engine
 
 

@@ -10,7 +10,7 @@ import importlib
 from loyalscope.metrics.registry import REGISTRY, Metric, MetricContext, compute, get, register
 
 _MODULES: tuple[str, ...] = ("behaviour", "retention", "cohorts", "service", "engagement", "value",
-                               "survey")
+                               "survey", "volume")
 """Metric modules (``loyalscope.metrics.<name>``) imported for their registrations."""
 
 for _name in _MODULES:

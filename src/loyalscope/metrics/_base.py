@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import ibis
+import ibis.expr.datatypes as dt
 import numpy as np
 import pandas as pd
 
@@ -39,6 +40,18 @@ _FREQ = {"day": "D", "week": "W-MON", "month": "MS", "quarter": "QS", "year": "Y
 def f64(x: ibis.Value) -> ibis.Value:
     """Cast to float64 (numerators and denominators are float64 on every engine)."""
     return x.cast("float64")
+
+
+def money_sum(x: ibis.Value) -> ibis.Value:
+    """Sum of an amount column, exact and independent of row order: each value is rounded to
+    0.0001 (DECIMAL(18, 4)) and summed as a decimal, then cast to float64.
+
+    A float64 sum on a multi-threaded engine adds rows in a different order on each run and
+    differs in the last bits, so the same data gave slightly different numbers run after run;
+    an exact sum does not. Sums of such sums (per-customer spend summed per period) stay exact:
+    a float64 with at most four decimals and below ~1e11 converts back to the same decimal.
+    """
+    return x.cast(dt.Decimal(18, 4)).sum().cast("float64")
 
 
 def ind(cond: ibis.Value) -> ibis.Value:
@@ -91,7 +104,7 @@ def customer_periods(ds: Dataset, ctx: MetricContext) -> ibis.Table:
     def build() -> ibis.Table:
         tx = orders(ds, ctx, "order_id", "amount")
         return tx.group_by([*keys(ctx), "customer_id"]).aggregate(
-            n=tx.order_id.count(), spend=tx.amount.sum(), last=tx.order_date.max()
+            n=tx.order_id.count(), spend=money_sum(tx.amount), last=tx.order_date.max()
         )
 
     return shared(ds, "customer_periods", ctx, build)

@@ -1,4 +1,4 @@
-"""Per-period activity counts shared by the retention family (S, E, N, E_old, S_lost).
+"""Per-period activity counts shared by the retention family (S, E, N, E_old, S_lost, R, A).
 
 A customer is *active at a boundary* b (a period start, or the end of the last period) when they
 have an order on a date in ``[b - w, b)``, ``w`` = ``[analysis] inactivity_days``. Periods are
@@ -19,6 +19,10 @@ ends at j. So, per period j:
   ended in the period (see below);
 - N(j) = customers whose first order falls in period j; NE(j) = those of them active at j + 1;
   E_old = E - NE.
+- R(j) = S(j) - S_lost(j): customers active at the start who are still customers at the end
+  (retained, returning); A(j) = E_old(j) - (S(j) - islands ending at j): customers active at the
+  end who were neither active at the start nor new (reactivated). So E = R + A + NE + (customers
+  active at both ends whose contract lapsed), R <= S and A <= E.
 
 The engine does the per-order and per-customer work; what comes back is a handful of counts per
 (boundary, group), turned into the per-period table in pandas. The result is memoised on the
@@ -50,17 +54,18 @@ from loyalscope.metrics._base import (
     with_group,
 )
 from loyalscope.metrics.registry import MetricContext
+from loyalscope.metrics.window import inactivity_days
 
 if TYPE_CHECKING:
     from loyalscope.data.dataset import Dataset
 
-COUNTS = ("S", "E", "N", "E_old", "S_lost")
+COUNTS = ("S", "E", "N", "E_old", "S_lost", "R", "A")
 
 
 def activity_counts(ds: Dataset, ctx: MetricContext) -> pd.DataFrame:
     """``period``, [``ctx.by``], S, E, N, E_old, S_lost (int64) for every calendar period (and
     every group that has customers), memoised per grain, window, group and inactivity window."""
-    w = ds.config.analysis.inactivity_days
+    w = inactivity_days(ds)
     key = ("activity_counts", ctx.period, ctx.window, ctx.by, w, ds.analysis_date)
     return ds.memo(key, lambda: _compute(ds, ctx, w))
 
@@ -164,7 +169,10 @@ def _assemble(cal: pd.DataFrame, n: int, g: list[str], *parts: ibis.Table | None
         frame["E"] = active[1:]
         frame["N"] = dense(new, n)
         frame["E_old"] = frame["E"] - dense(new_active, n)
-        frame["S_lost"] = dense(ends, n) + dense(lapsed, n)
+        ended = dense(ends, n)
+        frame["S_lost"] = ended + dense(lapsed, n)
+        frame["R"] = frame["S"] - frame["S_lost"]
+        frame["A"] = frame["E_old"] - (frame["S"] - ended)
         rows.append(frame)
     if not rows:
         return pd.DataFrame(columns=["period", *g, *COUNTS])

@@ -20,6 +20,7 @@ from loyalscope.metrics._base import (
     group_values,
     ind,
     keys,
+    money_sum,
     orders,
     period_index,
     ratio,
@@ -29,6 +30,7 @@ from loyalscope.metrics._base import (
     with_group,
 )
 from loyalscope.metrics.registry import Metric, MetricContext, register
+from loyalscope.metrics.scales import check_scale
 
 TX = ("transactions",)
 
@@ -58,13 +60,13 @@ def purchase_frequency_distribution(ds, ctx: MetricContext) -> ibis.Table:
 def purchase_amount(ds, ctx: MetricContext) -> ibis.Table:
     """Spend per ordering customer: total amount / distinct customers with an order."""
     pc = _per_customer(ds, ctx)
-    return ratio(pc, ctx, pc.spend.sum(), pc.customer_id.count())
+    return ratio(pc, ctx, money_sum(pc.spend), pc.customer_id.count())
 
 
 def order_value(ds, ctx: MetricContext) -> ibis.Table:
     """Mean order value: total amount / orders."""
     tx = orders(ds, ctx, "order_id", "amount")
-    return ratio(tx, ctx, tx.amount.sum(), tx.order_id.count())
+    return ratio(tx, ctx, money_sum(tx.amount), tx.order_id.count())
 
 
 def repeat_purchase_rate(ds, ctx: MetricContext) -> ibis.Table:
@@ -183,6 +185,7 @@ def _frequency_trend(ds, ctx: MetricContext, k: int) -> pd.DataFrame:
 
 def share_of_wallet(ds, ctx: MetricContext) -> ibis.Table:
     """Mean stated share of wallet of survey answers in the period (A21)."""
+    check_scale(ds, "share_of_wallet")  # a share in [0, 1]; percentages (48.6) are refused
     s = windowed(ds.table("surveys", "customer_id", "answered_ts", "share_of_wallet"),
                  "answered_ts", ctx)
     s = with_group(ds, ctx, s.mutate(period=ctx.bucket(s.answered_ts)))
@@ -200,9 +203,9 @@ def cross_selling(ds, ctx: MetricContext) -> ibis.Table:
 
 def _channel_mix(ds, ctx: MetricContext, spend: bool) -> ibis.Table:
     tx = orders(ds, ctx, "order_id", "amount", "channel")
-    measure = f64(tx.amount.sum()) if spend else f64(tx.order_id.count())
+    measure = money_sum(tx.amount) if spend else f64(tx.order_id.count())
     by_ch = tx.group_by(keys(ctx, "channel")).aggregate(numerator=measure)
-    tot = by_ch.group_by(keys(ctx)).aggregate(denominator=by_ch.numerator.sum())
+    tot = by_ch.group_by(keys(ctx)).aggregate(denominator=money_sum(by_ch.numerator))
     return by_ch.inner_join(tot, keys(ctx))
 
 
@@ -225,7 +228,7 @@ def pareto_share(ds, ctx: MetricContext, top: float = 0.2) -> ibis.Table:
     pc = pc.mutate(rk=ibis.row_number().over(w), cnt=pc.customer_id.count().over(wn))
     ppm = round(top * 1_000_000)  # integer ceil(n * top), free of float rounding
     pc = pc.mutate(is_top=pc.rk < (pc.cnt * ppm + 999_999) // 1_000_000)  # row_number is 0-based
-    return ratio(pc, ctx, pc.is_top.ifelse(pc.spend, 0.0).sum(), pc.spend.sum())
+    return ratio(pc, ctx, money_sum(pc.is_top.ifelse(pc.spend, 0.0)), money_sum(pc.spend))
 
 
 for _id, _fn, _req, _pct, _bd in (

@@ -19,11 +19,13 @@ from loyalscope.metrics._base import (
     customer_periods,
     epoch_days,
     ind,
+    money_sum,
     period_index,
     shared,
     with_group,
 )
 from loyalscope.metrics.registry import GRAINS, Metric, MetricContext, register
+from loyalscope.metrics.window import inactivity_days
 
 if TYPE_CHECKING:
     from loyalscope.data.dataset import Dataset
@@ -79,7 +81,7 @@ def cohort_matrix(ds: Dataset, period: Period = "month", by: str | None = None) 
     a = act.inner_join(per.select("customer_id", "c_idx"), "customer_id")
     a = a.mutate(k=a.idx - a.c_idx)
     cells = a.group_by(["c_idx", *g, "k"]).aggregate(
-        active=a.customer_id.count(), revenue=a.revenue.sum()
+        active=a.customer_id.count(), revenue=money_sum(a.revenue)
     ).execute()
     later = per.mutate(kmax=per.last_idx - per.c_idx)
     kmax = later.group_by(["c_idx", *g, "kmax"]).aggregate(n=later.customer_id.count()).execute()
@@ -156,21 +158,27 @@ def lifecycle(ds: Dataset, period: Period = "month", by: str | None = None) -> p
 
 
 def survival_curve(ds: Dataset, by: str | None = None) -> pd.DataFrame:
-    """Kaplan-Meier retention curve of customer lifetimes in days.
+    """Kaplan-Meier retention curve: share of customers still active ``days`` after their first order.
 
-    A customer churns when the analysis date is more than ``inactivity_days`` after their last
-    order; the lifetime is then last order - first order (event), else analysis date - first
-    order (censored). Durations are counted in the engine; the product-limit estimate
-    S(t) = prod_{t_i <= t} (1 - d_i / n_i) is taken over the distinct durations.
+    "Active" is the definition every churn figure uses (:mod:`loyalscope.metrics.window`): an
+    order within the inactivity window ``w``. A customer whose last order is more than ``w``
+    days before the analysis date churned on the first day they stopped being active, ``w + 1``
+    days after that order: the lifetime is ``last - first + w + 1`` days (event). Every other
+    customer is still active and is censored at ``analysis date - first order``. So the curve is
+    1 at day 0 and stays 1 until day ``w + 1`` (no one can count as churned sooner), and it
+    agrees with the churn rate of the retention metrics. Durations are counted in the engine;
+    the product-limit estimate S(t) = prod_{t_i <= t} (1 - d_i / n_i) is taken over the distinct
+    durations.
 
     Returns
     -------
     pandas.DataFrame
-        [``by``], ``days``, ``at_risk``, ``events``, ``censored``, ``survival``.
+        [``by``], ``days``, ``at_risk``, ``events``, ``censored``, ``survival``; the first row
+        is day 0 with survival 1.
     """
     ctx = MetricContext(by=by)
     end = ds.analysis_date
-    w = ds.config.analysis.inactivity_days
+    w = inactivity_days(ds)
     tx = ds.table("transactions", "customer_id", "order_ts")
     per = tx.group_by("customer_id").aggregate(f=tx.order_ts.min().date(), la=tx.order_ts.max().date())
     end_days = (pd.Timestamp(end) - pd.Timestamp("1970-01-01")).days
@@ -178,7 +186,7 @@ def survival_curve(ds: Dataset, by: str | None = None) -> pd.DataFrame:
         churned=(end_days - epoch_days(per.la)) > w,
     )
     per = per.mutate(
-        days=per.churned.ifelse(epoch_days(per.la), end_days) - epoch_days(per.f)
+        days=per.churned.ifelse(epoch_days(per.la) + (w + 1), end_days) - epoch_days(per.f)
     )
     per = with_group(ds, ctx, per)
     g = [by] if by else []
@@ -191,6 +199,11 @@ def survival_curve(ds: Dataset, by: str | None = None) -> pd.DataFrame:
         grp["at_risk"] = grp.total[::-1].cumsum()[::-1].to_numpy()
         grp["censored"] = grp.total - grp.events
         grp["survival"] = np.cumprod(1.0 - grp.events / grp.at_risk)
+        if grp.empty or grp.days.iloc[0] > 0:  # the curve starts at day 0 with everyone active
+            start = pd.DataFrame({**{c: [v] for c, v in zip(g, _key if g else (), strict=False)},
+                                  "days": [0], "events": [0], "total": [0],
+                                  "at_risk": [int(grp.total.sum())], "censored": [0], "survival": [1.0]})
+            grp = pd.concat([start, grp], ignore_index=True)
         frames.append(grp)
     out = pd.concat(frames, ignore_index=True)
     return out[[*g, "days", "at_risk", "events", "censored", "survival"]]

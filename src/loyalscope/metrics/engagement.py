@@ -14,6 +14,7 @@ from loyalscope.metrics._base import (
     first_orders,
     ind,
     keys,
+    money_sum,
     orders,
     windowed,
     with_group,
@@ -54,11 +55,12 @@ def interaction_frequency(ds, ctx: MetricContext) -> ibis.Table:
 
 
 def participation_rate(ds, ctx: MetricContext) -> ibis.Table:
-    """Customers with an event participation (``kind == "event"``) in the period / customer
-    base at the period end."""
+    """Documents' form (客户参与度 = 参与活动次数 / 客户总数 x 100%): event participations
+    (``kind == "event"`` interactions, each one counted) in the period / customer base at the
+    period end. Can exceed 100% when customers take part more than once."""
     i = _interactions(ds, ctx)
     i = i.filter(i.kind == "event")
-    num = i.group_by(keys(ctx)).aggregate(numerator=f64(i.customer_id.nunique()))
+    num = i.group_by(keys(ctx)).aggregate(numerator=f64(i.customer_id.count()))
     return _per_base(ds, ctx, num)
 
 
@@ -78,7 +80,7 @@ def program_redemption_rate(ds, ctx: MetricContext) -> ibis.Table:
                           "points_redeemed"), "ts", ctx)
     p = with_group(ds, ctx, p.mutate(period=ctx.bucket(p.ts)))
     return p.group_by(keys(ctx)).aggregate(
-        numerator=f64(p.points_redeemed.sum()), denominator=f64(p.points_earned.sum())
+        numerator=money_sum(p.points_redeemed), denominator=money_sum(p.points_earned)
     )
 
 
@@ -87,7 +89,7 @@ def _members(ds, ctx: MetricContext) -> ibis.Table:
     customer has any loyalty_points row, else "non_member"), orders and spend."""
     tx = orders(ds, ctx, "order_id", "amount")
     pc = tx.group_by([*keys(ctx), "customer_id"]).aggregate(
-        n=tx.order_id.count(), spend=tx.amount.sum()
+        n=tx.order_id.count(), spend=money_sum(tx.amount)
     )
     p = ds.table("loyalty_points", "customer_id")
     mem = p.select(mcid=p.customer_id).distinct()
@@ -108,7 +110,7 @@ def member_spend(ds, ctx: MetricContext) -> ibis.Table:
     """Spend per ordering customer of members vs non-members."""
     m = _members(ds, ctx)
     return m.group_by(keys(ctx, "member")).aggregate(
-        numerator=f64(m.spend.sum()), denominator=f64(m.customer_id.count())
+        numerator=money_sum(m.spend), denominator=f64(m.customer_id.count())
     )
 
 

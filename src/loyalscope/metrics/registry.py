@@ -108,6 +108,7 @@ def compute(
     pandas.DataFrame
         ``period``, [``by``], ``value``, ``numerator``, ``denominator``, ``reason``; sorted by
         period (and group). ``reason`` is ``"zero_denominator"`` where the value is undefined.
+        Computed once per dataset (:meth:`Dataset.memo`); each call returns a copy.
     """
     if period not in GRAINS:
         raise ConfigError(
@@ -122,8 +123,12 @@ def compute(
                   column=missing[0].split("|")[-1].partition(".")[2] or "..."),
         )
     ctx = MetricContext(period=period, by=by, window=window)
-    df = metric.build(dataset, ctx).execute()
-    return finish(df, by, metric.breakdown)
+
+    def run() -> pd.DataFrame:
+        return finish(metric.build(dataset, ctx).execute(), by, metric.breakdown)
+
+    # one computation per dataset: the sections, the monitor and the CLI ask for the same series
+    return dataset.memo(("metric", metric_id, period, by, window), run).copy()
 
 
 def finish(df: pd.DataFrame, by: str | None, breakdown: str | None = None) -> pd.DataFrame:

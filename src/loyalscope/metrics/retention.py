@@ -5,7 +5,14 @@ Definitions (``w`` = ``[analysis] inactivity_days``):
 
 - active at date d: an order on a date in ``[d - w, d)``;
 - S (customers at start): active at the period start; E (at end): active at the period end;
-- N (new): first order ever in the period.
+- N (new): first order ever in the period;
+- R (retained, returning): active at the start and still a customer at the end (not lost:
+  still active by orders, no lapsed contract); R = S - lost, so retention + churn = 1;
+- A (reactivated): active at the end, not active at the start, not new.
+
+Every rate here is a share of its denominator and stays in [0, 1]: customers active at the end
+who were not active at the start are reactivated, never counted as retained (the textbook
+``(E - N) / S`` counts them and exceeds 100% after a win-back campaign).
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from __future__ import annotations
 import ibis
 
 from loyalscope.metrics._base import f64, ind, keys, ratio_schema, windowed, with_group
-from loyalscope.metrics.activity import activity_counts
+from loyalscope.metrics.activity import _period_end, activity_counts
 from loyalscope.metrics.registry import Metric, MetricContext, register
 
 
@@ -31,9 +38,15 @@ def _rate(ds, ctx: MetricContext, num: str, den: str) -> ibis.Table:
 
 
 def retention_rate_std(ds, ctx: MetricContext) -> ibis.Table:
-    """(E - N) / S: customers active at the period end who are not new in it / customers active
-    at the period start. (E - N counts only non-new customers active at the end.)"""
-    return _rate(ds, ctx, "E_old", "S")
+    """R / S: customers active at the period start who are still customers at its end /
+    customers active at the start (1 - churn rate). Reactivated customers are not in R."""
+    return _rate(ds, ctx, "R", "S")
+
+
+def reactivation_rate(ds, ctx: MetricContext) -> ibis.Table:
+    """A / E: customers active at the period end who were inactive at its start and are not
+    new / customers active at the end."""
+    return _rate(ds, ctx, "A", "E")
 
 
 def retention_rate_seed(ds, ctx: MetricContext) -> ibis.Table:
@@ -68,20 +81,40 @@ def renewal_rate(ds, ctx: MetricContext) -> ibis.Table:
     )
 
 
+def _first_dates(ds, ctx: MetricContext) -> ibis.Table:
+    """``customer_id``, [group], ``first_date``: the earlier of a customer's first contract start
+    and first order (a contract customer need not have orders)."""
+    c = ds.table("contracts", "customer_id", "start_date")
+    parts = [c.select("customer_id", d=c.start_date.cast("date"))]
+    if ds.has("transactions"):
+        tx = ds.table("transactions", "customer_id", "order_ts")
+        parts.append(tx.select("customer_id", d=tx.order_ts.date()))
+    u = ibis.union(*parts) if len(parts) > 1 else parts[0]
+    return with_group(ds, ctx, u.group_by("customer_id").aggregate(first_date=u.d.min()))
+
+
 def renewal_rate_seed(ds, ctx: MetricContext) -> ibis.Table:
-    """Documents' form: customers with a renewed contract ending in the period / customers with
-    any contract ending in the period (customer level, not contract level)."""
+    """Documents' form (客户续约率 = 续约客户数量 / 客户总数): customers with a renewed contract
+    ending in the period / all customers at the period end (customers whose first contract or
+    first order began before it). One row per period in which contracts end, as in the standard
+    form, which divides by the contracts due instead."""
     c = _contracts_due(ds, ctx)
-    pc = c.group_by([*keys(ctx), "customer_id"]).aggregate(r=c.ren.max())
-    return pc.group_by(keys(ctx)).aggregate(
-        numerator=f64(pc.r.sum()), denominator=f64(pc.customer_id.count())
-    )
+    num = c.group_by(keys(ctx)).aggregate(numerator=f64(c.customer_id.nunique(where=c.ren == 1)))
+    per = num.mutate(period_end=_period_end(ctx, num.period))
+    f = _first_dates(ds, ctx).rename(_cid="customer_id", **({"_g": ctx.by} if ctx.by else {}))
+    pred = [f.first_date < per.period_end]
+    if ctx.by:
+        pred.append(f._g.identical_to(per[ctx.by]))
+    j = per.inner_join(f, pred)
+    out = j.group_by([*keys(ctx), "numerator"]).aggregate(denominator=f64(j._cid.count()))
+    return out.select(*keys(ctx), "numerator", "denominator")
 
 
 _TX = ("transactions",)
 for _id, _fn, _req in (
     ("retention_rate_std", retention_rate_std, _TX),
     ("retention_rate_seed", retention_rate_seed, _TX),
+    ("reactivation_rate", reactivation_rate, _TX),
     ("churn_rate", churn_rate, _TX),
     ("join_rate", join_rate, _TX),
     ("renewal_rate", renewal_rate, ("contracts.renewed",)),

@@ -13,6 +13,7 @@ from loyalscope.metrics._base import (
     f64,
     ind,
     keys,
+    money_sum,
     on_calendar,
     orders,
     windowed,
@@ -42,13 +43,14 @@ def complaint_rate(ds, ctx: MetricContext) -> ibis.Table:
 def complaints_per_1000_orders(ds, ctx: MetricContext) -> ibis.Table:
     """1000 x complaints opened in the period / orders in the period."""
     tx = orders(ds, ctx, "order_id")
-    o = tx.group_by(keys(ctx)).aggregate(denominator=f64(tx.order_id.count()))
+    o = tx.select(*keys(ctx), numerator=ibis.literal(0.0), denominator=ibis.literal(1.0))
     c = _complaints(ds, ctx, "complaint_id")
-    k = c.group_by(keys(ctx)).aggregate(numerator=f64(c.complaint_id.count()))
-    j = o.outer_join(k, keys(ctx))
-    cols = {key: ibis.coalesce(j[key], j[f"{key}_right"]) for key in keys(ctx)}
-    j = j.select(**cols, numerator=j.numerator.fill_null(0.0),
-                 denominator=j.denominator.fill_null(0.0))
+    k = c.select(*keys(ctx), numerator=ibis.literal(1.0), denominator=ibis.literal(0.0))
+    # a union grouped by the keys, not an outer join: a null group (customers without the
+    # --by attribute) must meet its own complaints (null = null is not true in a join)
+    u = o.union(k.cast(o.schema()))
+    j = u.group_by(keys(ctx)).aggregate(numerator=u.numerator.sum(),
+                                         denominator=u.denominator.sum())
     if not ctx.by:
         j = on_calendar(calendar(ds, ctx), j, ctx)
     return j.mutate(value=1000.0 * j.numerator / j.denominator.nullif(0.0))
@@ -57,7 +59,7 @@ def complaints_per_1000_orders(ds, ctx: MetricContext) -> ibis.Table:
 def _orders_returns(ds, ctx: MetricContext) -> ibis.Table:
     tx = orders(ds, ctx, "order_id", "amount")
     r = ds.table("returns", "order_id")
-    aggs = {"ramount": r.amount.sum()} if "amount" in r.columns else {"n": r.order_id.count()}
+    aggs = {"ramount": money_sum(r.amount)} if "amount" in r.columns else {"n": r.order_id.count()}
     r = r.group_by(rid=r.order_id).aggregate(**aggs)
     j = tx.left_join(r, tx.order_id == r.rid)
     return j
@@ -109,7 +111,7 @@ def return_amount_rate(ds, ctx: MetricContext) -> ibis.Table:
     exceed 100% when returns are larger than the orders)."""
     j = _orders_returns(ds, ctx)
     agg = j.group_by(keys(ctx)).aggregate(
-        numerator=f64(j.ramount.fill_null(0.0).sum()), denominator=f64(j.amount.sum())
+        numerator=money_sum(j.ramount.fill_null(0.0)), denominator=money_sum(j.amount)
     )
     r = _returns_without_order(ds, ctx)
     extra = None if r is None else r.group_by(keys(ctx)).aggregate(

@@ -28,6 +28,7 @@ import ibis
 import pandas as pd
 
 from loyalscope.errors import ConfigError
+from loyalscope.metrics._base import money_sum
 
 if TYPE_CHECKING:
     from loyalscope.data.dataset import Dataset
@@ -47,7 +48,7 @@ def _purchase_days(ds: Dataset, start: date | None, end: date, hourly: bool = Fa
     secs = tx.order_ts.cast("timestamp").epoch_seconds()
     grain = 3600 if hourly else 86400
     tx = tx.mutate(d=(secs // grain).cast("int64"))
-    return tx.group_by(["customer_id", "d"]).aggregate(amt=tx.amount.sum().cast("float64"))
+    return tx.group_by(["customer_id", "d"]).aggregate(amt=money_sum(tx.amount))
 
 
 def _unit(time_unit: str) -> float:
@@ -108,7 +109,7 @@ def customer_summary(
     j = days.inner_join(first, days.customer_id == first.cid)
     j = j.mutate(rep=(j.d > j.first).ifelse(j.amt, 0.0))
     agg = j.group_by("customer_id").aggregate(
-        n=j.d.count(), f=j.first.min(), last=j.d.max(), total=j.amt.sum(), rep_sum=j.rep.sum()
+        n=j.d.count(), f=j.first.min(), last=j.d.max(), total=money_sum(j.amt), rep_sum=money_sum(j.rep)
     )
     freq = agg.n - 1
     if monetary == "repeat_mean":
@@ -128,7 +129,7 @@ def customer_summary(
         return out
     hold = _purchase_days(ds, calibration_end, observation_end, hourly)
     h = hold.group_by("customer_id").aggregate(
-        fh=hold.d.count(), mh=hold.amt.mean()
+        fh=hold.d.count(), mh=money_sum(hold.amt) / hold.d.count().cast("float64")
     ).rename(hid="customer_id")
     o = out.left_join(h, out.customer_id == h.hid)
     duration = (pd.Timestamp(observation_end) - pd.Timestamp(calibration_end)).days / UNIT_DAYS[time_unit]

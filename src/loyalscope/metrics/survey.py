@@ -2,9 +2,10 @@
 ``surveys`` table, per period of ``answered_ts`` (and group).
 
 Every metric counts only answers that are not missing; ``denominator`` is that count, so it
-is also the sample size to compare with ``[survey] min_n``. Scale tops come from
-``[survey] csat_scale_max`` (csat) and ``[survey] rating_scale_max`` (recommend_intent,
-loyalty_score, dim_* and comp_* ratings).
+is also the sample size to compare with ``[survey] min_n``. Every metric first checks the
+answers against the column's declared scale (:mod:`loyalscope.metrics.scales`: NPS 0-10,
+csat 1-``csat_scale_max``, ratings 1-``rating_scale_max``, or ``[survey.scales]``) and refuses
+answers outside it; the documents' indices divide by the declared scale's top.
 
 - ``csat_top2``: answers in the top two boxes / answers (share).
 - ``satisfaction_score``: numerator = sum(csat) / scale max x 100, denominator = answers;
@@ -30,6 +31,7 @@ import pandas as pd
 from loyalscope.errors import SchemaError
 from loyalscope.i18n import t
 from loyalscope.metrics.registry import Builder, Metric, MetricContext, register
+from loyalscope.metrics.scales import NPS_SCALE, check_scale
 
 if TYPE_CHECKING:
     from loyalscope.data.dataset import Dataset
@@ -59,21 +61,22 @@ def _count_if(cond: ibis.Value) -> ibis.Value:
 
 
 def _csat_top2(ds: Dataset, ctx: MetricContext) -> ibis.Table:
+    top = check_scale(ds, "csat").high - 1
     s = _surveys(ds, ctx, "csat")
-    top = ds.config.survey.csat_scale_max - 1
     return _agg(s, ctx, _count_if(s.csat >= top), s.csat.count())
 
 
-def _mean_index(column: str, scale: str) -> Builder:
+def _mean_index(column: str) -> Builder:
     def build(ds: Dataset, ctx: MetricContext) -> ibis.Table:
+        top = check_scale(ds, column).high
         s = _surveys(ds, ctx, column)
-        top = getattr(ds.config.survey, scale)
         return _agg(s, ctx, s[column].sum().fill_null(0) * (100.0 / top), s[column].count())
 
     return build
 
 
 def _nps(ds: Dataset, ctx: MetricContext) -> ibis.Table:
+    check_scale(ds, "nps", need=NPS_SCALE)
     s = _surveys(ds, ctx, "nps")
     return _agg(s, ctx, _count_if(s.nps >= 9) - _count_if(s.nps <= 6), s.nps.count())
 
@@ -104,6 +107,9 @@ def _competitor_gap(ds: Dataset, ctx: MetricContext) -> ibis.Table:
     pairs = [p for p in competitor_pairs(list(s.columns)) if p[1] != "nps"]
     if not pairs:
         raise SchemaError(t("survey.errors.no_competitor_pairs"), fix=t("survey.errors.no_competitor_pairs_fix"))
+    for _, d, col in pairs:
+        check_scale(ds, f"dim_{d}")
+        check_scale(ds, col)
     keys = ["period", *([ctx.by] if ctx.by else [])]
     parts = [s.select(*keys, gap=(s[f"dim_{d}"] - s[col]).cast("float64")) for _, d, col in pairs]
     long = ibis.union(*parts) if len(parts) > 1 else parts[0]
@@ -113,12 +119,12 @@ def _competitor_gap(ds: Dataset, ctx: MetricContext) -> ibis.Table:
 for _metric in (
     Metric("csat_top2", "satisfaction", ("surveys.csat",), _csat_top2),
     Metric("satisfaction_score", "satisfaction", ("surveys.csat",),
-           _mean_index("csat", "csat_scale_max"), percent=False),
+           _mean_index("csat"), percent=False),
     Metric("nps", "satisfaction", ("surveys.nps",), _nps),
     Metric("recommend_index_seed", "satisfaction", ("surveys.recommend_intent",),
-           _mean_index("recommend_intent", "rating_scale_max"), percent=False),
+           _mean_index("recommend_intent"), percent=False),
     Metric("loyalty_index_seed", "satisfaction", ("surveys.loyalty_score",),
-           _mean_index("loyalty_score", "rating_scale_max"), percent=False),
+           _mean_index("loyalty_score"), percent=False),
     Metric("mention_rate", "satisfaction", ("surveys.mention_unprompted",), _mention_rate),
     Metric("competitor_gap", "satisfaction", ("surveys",), _competitor_gap, percent=False),
 ):

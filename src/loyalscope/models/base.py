@@ -4,7 +4,10 @@ A model is one small class: it declares ``_param_names`` (the papers' names), im
 ``_negloglik_grad(log_params, data, weights) -> (value, gradient)`` (vectorised negative
 log-likelihood summed over rows with ``weights``, and its analytic gradient with respect to the
 log-parameters) and, optionally, ``_initial_params``. Fitting, standard errors, intervals,
-``summary()``, AIC/BIC and JSON save/load come from :class:`MLEModel`.
+``summary()``, AIC/BIC, JSON save/load and the fit status ``status_`` (ok, weakly identified or
+not estimable, see :mod:`loyalscope.models.status`) come from :class:`MLEModel`; a model adds
+its own checks in ``_model_issues`` and states its parameters' natural scales in
+``_param_scales``.
 
 Weights are counts of identical rows, so a fit on distinct sufficient statistics with counts
 equals the fit on every row.
@@ -36,8 +39,9 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from loyalscope.errors import ConvergenceError, NotFittedError
+from loyalscope.errors import ConvergenceError, InsufficientDataError, NotFittedError
 from loyalscope.models.numerics.optimize import hessian, lbfgs, quasi_newton
+from loyalscope.models.status import FitIssue, FitStatus, mle_issues
 
 Data = tuple[np.ndarray, ...]
 _Z95 = 1.959963984540054
@@ -120,6 +124,9 @@ class MLEModel:
         Tolerance of the optimiser (L-BFGS-B ``ftol`` and ``gtol``).
     maxiter : int, default 2000
         Maximum number of optimiser iterations.
+    random_state : int, default 0
+        Seed of the random subsample a large fit starts from (:meth:`_warm_start`): the same
+        data and seed give the same fit.
     """
 
     _param_names: ClassVar[tuple[str, ...]] = ()
@@ -144,11 +151,14 @@ class MLEModel:
     bic_: float
     time_scale_: float
     at_bound_: set[str]
+    status_: FitStatus
 
-    def __init__(self, penalizer: float = 0.0, tol: float = 1e-10, maxiter: int = 2000) -> None:
+    def __init__(self, penalizer: float = 0.0, tol: float = 1e-10, maxiter: int = 2000,
+                 random_state: int = 0) -> None:
         self.penalizer = penalizer
         self.tol = tol
         self.maxiter = maxiter
+        self.random_state = random_state
 
     # --- to be provided by subclasses -------------------------------------------------------
     def _negloglik_grad(self, log_params: np.ndarray, data: Data, weights: np.ndarray) -> tuple[float, np.ndarray]:
@@ -162,6 +172,15 @@ class MLEModel:
     def _lower_bounds(self) -> dict[str, float]:
         """Lower bounds on natural parameters (none unless a model's settings ask for them)."""
         return {}
+
+    def _param_scales(self, data: Any, weights: np.ndarray) -> np.ndarray:
+        """Natural scale of each parameter (ones: shape parameters); a parameter beyond 1e6 times
+        its scale, or below 1e-6 times, is at the edge of its space (see :mod:`~loyalscope.models.status`)."""
+        return np.ones(len(self._param_names))
+
+    def _model_issues(self, data: Any, weights: np.ndarray) -> list[FitIssue]:
+        """Model-specific reasons the fit cannot be used (e.g. Gamma-Gamma q <= 1); none by default."""
+        return []
 
     def _prepare(self, data: Data, weights: np.ndarray) -> tuple[Any, np.ndarray]:
         """Rows as the fit sees them: identical rows grouped, ``(data, weights)``.
@@ -180,18 +199,18 @@ class MLEModel:
         distinct rows (fixed seed), so the subsample has the shape of the data. The full fit
         then starts at this optimum with this curvature (see :mod:`loyalscope.models.numerics.optimize`).
         """
-        rng = np.random.default_rng(0)
+        rng = np.random.default_rng(self.random_state)
         pick = rng.choice(weights.size, size=rows, p=weights / weights.sum())
         counts = np.bincount(pick, minlength=weights.size).astype(float)
         keep = counts > 0
         sub = tuple(np.asarray(d)[keep] for d in data)
-        quick = type(self)(penalizer=self.penalizer, tol=1e-7, maxiter=self.maxiter)
+        quick = type(self)(penalizer=self.penalizer, tol=1e-7, maxiter=self.maxiter, random_state=self.random_state)
         sub_data, sub_w = quick._prepare(sub, counts[keep])
         m, pen = float(sub_w.sum()), float(self.penalizer)
         start = self._initial_params(sub_data, sub_w)
 
         def objective(lp: np.ndarray) -> tuple[float, np.ndarray]:
-            value, grad = quick._negloglik_grad(lp, sub_data, sub_w)
+            value, grad = _evaluate(quick, lp, sub_data, sub_w)
             if not np.isfinite(value):
                 return 1e300, np.zeros_like(lp)
             return value / m + pen * float(lp @ lp), grad / m + 2.0 * pen * lp
@@ -247,6 +266,10 @@ class MLEModel:
     def _fit_mle_impl(self, data: Data, weights: np.ndarray, initial_params: Sequence[float] | None,
                       warm_start_rows: int | None) -> MLEModel:
         n = float(weights.sum())
+        if not n > 0 or data[0].size == 0:
+            raise InsufficientDataError(
+                f"The {type(self).__name__} model needs at least one customer with a positive weight; got none.",
+                fix="Check that the customer summary is not empty (every filter left some customers).")
         data, weights = self._prepare(data, weights)
         k = len(self._param_names)
         start = np.asarray(initial_params if initial_params is not None else self._initial_params(data, weights), dtype=float)
@@ -261,7 +284,7 @@ class MLEModel:
             start = np.maximum(start, np.exp(log_lower) * (1.0 + 1e-3))
 
         def objective(lp: np.ndarray) -> tuple[float, np.ndarray]:
-            value, grad = self._negloglik_grad(lp, data, weights)
+            value, grad = _evaluate(self, lp, data, weights)
             if not np.isfinite(value):
                 return 1e300, np.zeros_like(lp)
             return value / n + pen * float(lp @ lp), grad / n + 2.0 * pen * lp
@@ -304,6 +327,10 @@ class MLEModel:
         diag = np.diag(cov)
         se = np.where(diag > 0, np.sqrt(np.abs(diag)), np.nan)
         self.se_ = dict(zip(self._param_names, (float(v) for v in se), strict=True))
+        free = np.array([p not in self.at_bound_ for p in self._param_names])
+        issues = mle_issues(self._param_names, theta, self._param_scales(data, weights), self._hessian, se, free)
+        issues += [FitIssue("param_at_bound", {"param": p, "value": self.params_[p]}) for p in sorted(self.at_bound_)]
+        self.status_ = FitStatus(tuple([*issues, *self._model_issues(data, weights)]))
         return self
 
     def _standard_errors(self, theta: np.ndarray, data: Data, weights: np.ndarray) -> np.ndarray:
@@ -318,7 +345,8 @@ class MLEModel:
         ``Sigma = H^-1`` with ``H = -d2 LL / dtheta dtheta'``, a central difference of the analytic
         gradient wrt the natural parameters (dLL/dtheta = dLL/dlog(theta) / theta). Rows and
         columns of parameters that are not ``free`` (on a bound) are NaN and the rest is the
-        inverse of the free block. All NaN when ``H`` is singular.
+        inverse of the free block. All NaN when ``H`` is singular. ``H`` is kept as ``_hessian``
+        for the fit checks (:func:`~loyalscope.models.status.mle_issues`).
         """
         k = theta.size
 
@@ -333,6 +361,7 @@ class MLEModel:
             down[i] -= h
             hess[:, i] = (grad_nat(up) - grad_nat(down)) / (2.0 * h)
         hess = 0.5 * (hess + hess.T)
+        self._hessian: np.ndarray | None = hess
         keep = np.ones(k, dtype=bool) if free is None else np.asarray(free, dtype=bool)
         cov = np.full((k, k), np.nan)
         if not keep.any():
@@ -375,6 +404,8 @@ class MLEModel:
                        loglik=self.loglik_, n=self.n_, aic=self.aic_, bic=self.bic_)
             if hasattr(self, "covariance_"):
                 out["covariance"] = [[_num(v) for v in row] for row in self.covariance_.to_numpy()]
+            if hasattr(self, "status_"):
+                out["status"] = self.status_.to_dict()
         return out
 
     @classmethod
@@ -393,6 +424,8 @@ class MLEModel:
             values = (np.array([[np.nan if v is None else float(v) for v in row] for row in cov])
                       if cov is not None else np.diag([model.se_[p] ** 2 for p in names]))
             model.covariance_ = pd.DataFrame(values, index=names, columns=names)
+            if "status" in d:
+                model.status_ = FitStatus.from_dict(d["status"])
         return model
 
     def __repr__(self) -> str:
@@ -400,6 +433,21 @@ class MLEModel:
             inner = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
             return f"{type(self).__name__}({inner}, loglik={self.loglik_:.2f})"
         return f"{type(self).__name__}(penalizer={self.penalizer})"
+
+
+def _evaluate(model: MLEModel, lp: np.ndarray, data: Any, weights: np.ndarray) -> tuple[float, np.ndarray]:
+    """The model's negative log-likelihood and gradient, or ``(inf, 0)`` where a parameter
+    over- or underflows (``exp(lp)`` is 0 or infinite: the optimiser probing the edge of the
+    space, where one customer or identical customers push it) or the likelihood divides by zero."""
+    with np.errstate(over="ignore", under="ignore"):
+        theta = np.exp(lp)
+    if not np.all(np.isfinite(theta)) or np.any(theta == 0.0):
+        return float("inf"), np.zeros_like(lp)
+    try:
+        with np.errstate(all="ignore"):
+            return model._negloglik_grad(lp, data, weights)
+    except (ZeroDivisionError, FloatingPointError, OverflowError):
+        return float("inf"), np.zeros_like(lp)
 
 
 def _num(v: float) -> float | None:

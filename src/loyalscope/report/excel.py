@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from loyalscope.i18n import normalise_lang, t
+from loyalscope.i18n import has_key, normalise_lang, t
 from loyalscope.report.cells import safe_frame, text_not_formulas
 from loyalscope.results import Number, Table
 
@@ -40,7 +40,8 @@ def write_excel(analysis: Analysis, path: str | Path, lang: str | None = None,
             if isinstance(block, Number):
                 rows.append({
                     t("excel.section", lang): t(f"report.section.{section.id}", lang),
-                    t("excel.measure", lang): t(block.label, lang, **block.label_kw),
+                    t("excel.measure", lang): t(block.label, lang, **{  # keys among the arguments translated too
+                        k: t(v, lang) if isinstance(v, str) and has_key(v) else v for k, v in block.label_kw.items()}),
                     t("excel.value", lang): block.value,
                     t("excel.unit", lang): block.unit,
                     t("excel.metric_id", lang): block.metric_id,

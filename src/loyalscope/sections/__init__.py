@@ -22,4 +22,5 @@ ORDER: tuple[str, ...] = (
     "churn",
     "strategy",
     "limitations",
+    "monitoring",
 )

@@ -1,16 +1,15 @@
-"""Helpers shared by the metric-based sections: headline numbers and trend frames."""
+"""Helpers shared by the metric-based sections: headline numbers and trend frames (periods and\nflags: :mod:`loyalscope.sections._headlines`)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from loyalscope.errors import InsufficientDataError, LoyalscopeError
+from loyalscope.errors import DataQualityError, InsufficientDataError, LoyalscopeError
 from loyalscope.metrics import REGISTRY, compute
-from loyalscope.metrics._base import _OFFSET
-from loyalscope.results import Chart, Number, Section, Unit
+from loyalscope.results import Chart, Section, Text, Unit
+from loyalscope.sections._headlines import Window, full_periods, headline_numbers
 
 if TYPE_CHECKING:
     from loyalscope.data.dataset import Dataset
@@ -34,62 +33,70 @@ def computable(ds: Dataset, ids: list[str]) -> list[str]:
     return [m for m in ids if m in REGISTRY and not ds.missing(REGISTRY[m].requires)]
 
 
-def last_full(frame: pd.DataFrame, grain: str, analysis_date: date) -> date | None:
-    """The latest period that ended by the analysis date (else the latest period)."""
-    if frame.empty:
-        return None
-    periods = sorted(set(frame.period))
-    full = [p for p in periods if (pd.Timestamp(p) + _OFFSET[grain]).date() <= analysis_date]
-    return (full or periods)[-1]
+def data_window(ds: Dataset) -> Window:
+    """The first day of the data (first order; else the first survey answer) and the analysis date."""
+    end = ds.analysis_date
+    for table, col in (("transactions", "order_ts"), ("surveys", "answered_ts")):
+        if ds.has(table):
+            first = ds.table(table, col)[col].min().execute()
+            if first is not None and not pd.isna(first):
+                return Window(pd.Timestamp(first).date(), end)
+    return Window(end, end)
 
 
 def headline(ds: Dataset, ctx: SectionContext, section: Section, ids: list[str]
              ) -> dict[str, pd.DataFrame]:
-    """Add one Number per computable metric (latest full period); return the series."""
+    """Add the headline numbers of every computable metric (the whole window pooled over full
+    periods, and the last full period with its changes; see :mod:`loyalscope.sections._headlines`);
+    return the series. A metric whose input does not fit its declared scale is replaced by a
+    warning that says why."""
     grain = ctx.config.analysis.period
+    window = data_window(ds)
     series: dict[str, pd.DataFrame] = {}
     for mid in computable(ds, ids):
         try:
             df = compute(ds, mid, period=grain)
+        except DataQualityError as exc:
+            section.add(Text("metrics.section.refused", {"metric": f"metrics.{mid}.name", "reason": exc.message,
+                                                          "fix": exc.fix or ""}, style="warning"))
+            continue
         except LoyalscopeError:
             continue
         series[mid] = df
         if REGISTRY[mid].breakdown:
             continue
-        p = last_full(df, grain, ds.analysis_date)
-        if p is None:
+        numbers, data = headline_numbers(mid, df, grain, window, unit(mid), ctx.config.analysis.min_n)
+        if not numbers:
             continue
-        row = df[df.period == p].iloc[0]
-        value = None if pd.isna(row.value) else float(row.value)
-        section.add(Number(
-            label=f"metrics.{mid}.name", value=value, unit=unit(mid), metric_id=mid,
-            numerator=float(row.numerator), denominator=float(row.denominator),
-            note="metrics.section.latest_period", note_kw={"period": p.isoformat()},
-            warn=value is None,
-        ))
-        if value is not None:  # latest values feed the strategy rules' gaps vs targets
-            ctx.results.setdefault("metric_values", {})[mid] = value
-        section.data[mid] = {"period": p.isoformat(), "value": value,
-                             "numerator": float(row.numerator),
-                             "denominator": float(row.denominator), "reason": row.reason}
+        section.add(*numbers)
+        if data.get("value") is not None:  # latest values feed the strategy rules' gaps vs targets
+            ctx.results.setdefault("metric_values", {})[mid] = data["value"]
+        section.data[mid] = data
     if not series:
         raise InsufficientDataError(
             "None of the metrics of this section can be computed from the data.",
             fix="Run `loyalscope metrics list DATA` to see which tables and columns they need.",
         )
+    ctx.results.setdefault("data_window", window)
     return series
 
 
-def trend_chart(series: dict[str, pd.DataFrame], ids: list[str]) -> Chart | None:
-    """A line chart of the given rate metrics over time (aggregates only)."""
+def trend_chart(series: dict[str, pd.DataFrame], ids: list[str], window: Window | None = None,
+                grain: str = "month") -> Chart | None:
+    """A line chart of the given rate metrics over time (aggregates only); with ``window``, over
+    the full periods only (the chart notes that partial ones are left out)."""
     parts = [
         s.assign(metric=f"metrics.{m}.name")[["period", "metric", "value"]]
         for m, s in series.items() if m in ids and not s.empty
     ]
+    if window is not None:  # partial first and last periods are not trends
+        parts = [full_periods(p, grain, window) for p in parts]
+        parts = [p for p in parts if not p.empty]
     if not parts:
         return None
     frame = pd.concat(parts, ignore_index=True)
     return Chart(kind="line", title="metrics.section.trend_chart", frame=frame, x="period",
                  y="value", color="metric", translate_values=("metric",),
                  labels={"period": "metrics.section.period", "value": "metrics.section.value"},
-                 options={"percent_y": all(REGISTRY[m].percent for m in ids if m in series)})
+                 options={"percent_y": all(REGISTRY[m].percent for m in ids if m in series)},
+                 note="metrics.section.full_periods_only" if window is not None else None)

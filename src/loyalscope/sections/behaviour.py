@@ -19,7 +19,8 @@ METRICS = [
 def build(ds: Dataset, ctx: SectionContext) -> Section:
     section = Section(SECTION_ID)
     series = headline(ds, ctx, section, METRICS)
-    chart = trend_chart(series, ["repeat_purchase_rate", "repurchase_rate", "pareto_share"])
+    chart = trend_chart(series, ["repeat_purchase_rate", "repurchase_rate", "pareto_share"], ctx.results.get("data_window"),
+                        ctx.config.analysis.period)
     if chart is not None:
         section.add(chart)
     mix = series.get("channel_mix")

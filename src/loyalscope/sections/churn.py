@@ -1,53 +1,79 @@
-"""Report section "Churn risk": out-of-time model quality, lift, calibration, retention curves,
-drivers, churn reasons and post-complaint repurchase."""
+"""Report section "Churn risk": one story of churn, then the out-of-time risk model, lift,
+calibration, retention curves, drivers, churn reasons and post-complaint repurchase.
+
+One story: every churn figure of the report uses the same inactivity window ``w``
+(:mod:`loyalscope.metrics.window`, from the data unless configured). The churn rate counts
+customers with no order within ``w``; the retention curve counts a customer as churned ``w + 1``
+days after the last order; the risk model predicts "no order within the next ``w`` days"; and the
+purchase model's P(alive) (the customer has not left for good) is set beside its own probability
+of no order within ``w`` days. The section says how they relate, by segment: a customer can be
+alive and still not order within the window, so a Champion with P(alive) 96% who buys about once
+a year can have a churn risk of 76%. Risk tiers are relative to the base rate
+(:func:`loyalscope.segments.churn.risk_tiers`).
+"""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
 from loyalscope.errors import InsufficientDataError
+from loyalscope.intervals import wilson_interval
+from loyalscope.metrics.window import inactivity_window
 from loyalscope.results import Chart, Number, Section, Table, Text
+from loyalscope.sections._trust import sample_flags
 from loyalscope.sections.context import SectionContext
-from loyalscope.segments.churn import churn_risk
+from loyalscope.segments.churn import (
+    ELEVATED_SHARE,
+    HIGH_SHARE,
+    ChurnResult,
+    ChurnWindowError,
+    churn_risk,
+)
 from loyalscope.segments.churn_reasons import churn_reasons, post_complaint_repurchase, reason_codes
 from loyalscope.segments.churn_survival import cox_drivers, km_curves, survival_table
 from loyalscope.segments.scheme import BUILTIN
 
 SECTION_ID = "churn"
 K = "segments.report.churn."
+S = "segments.report.churn_story."
 
 
 def build(ds: Dataset, ctx: SectionContext) -> Section:
-    res = churn_risk(ds)
     section = Section(SECTION_ID)
-    p = res.scores["churn_probability"]
-    section.add(
-        Number(K + "auc_valid", res.auc_valid, unit="ratio", note=K + "auc_note",
-               note_kw={"train": str(res.train_cutoff), "valid": str(res.valid_cutoff), "horizon": res.horizon}),
-        Number(K + "high_risk", float((p >= 0.5).mean()), unit="percent",
-               numerator=float((p >= 0.5).sum()), denominator=float(len(p))),
-        Chart("bar", K + "lift", res.lift, x="decile", y="lift",
-              labels={"decile": K + "col.decile", "lift": K + "col.lift"}),
-        Chart("line", K + "calibration", res.calibration, x="predicted", y=["observed", "predicted"],
-              labels={"predicted": K + "col.predicted", "observed": K + "col.observed"}),
-    )
-    coef = res.model.summary().reset_index()
-    section.add(Table(K + "coefficients", coef, {"feature": K + "col.feature",
-                                                 "coef_per_sd": K + "col.coef",
-                                                 "odds_ratio_per_sd": K + "col.odds_ratio"}))
+    win = inactivity_window(ds)
+    section.add(Text(S + f"window_{win.source}", {"days": win.days, "quantile": f"{win.quantile:.0%}",
+                                                   "gaps": win.gaps, "median": win.median_gap}, style="p"),
+                Number(S + "window", float(win.days), unit="days", n=win.gaps))
+    section.data["window"] = win.to_dict()
     surv = survival_table(ds)
-    rfm = ctx.results.get("rfm")
-    seg = None
-    if rfm is not None:
-        builtin = ctx.config.segments.rfm_scheme in BUILTIN
-        seg = rfm.set_index("customer_id")["segment_id" if builtin else "segment"]
-        seg = seg.map(lambda s: f"segments.name.{s}") if builtin else seg
+    churned_now = int(surv.event.sum())
+    section.add(Number(S + "churned_now", churned_now / len(surv), unit="percent", numerator=churned_now,
+                       denominator=len(surv), n=len(surv), interval=wilson_interval(churned_now, len(surv)),
+                       interval_method="wilson", label_kw={"days": win.days},
+                       flags=sample_flags(len(surv), ctx.config.analysis.min_n)))
+    section.data["churned_now"] = {"value": churned_now / len(surv), "n": len(surv)}
+    try:
+        res: ChurnResult | None = churn_risk(ds)
+    except InsufficientDataError as exc:
+        res = None
+        if isinstance(exc, ChurnWindowError):  # in the language of each report, not only the configured one
+            keys = exc.keys
+            section.add(Text(K + "risk_skipped_head", style="warning"), Text(keys[0], keys[1], style="warning"),
+                        Text(keys[2], keys[3], style="note"))
+        else:
+            section.add(Text(K + "risk_skipped", {"reason": exc.message, "fix": exc.fix or ""}, style="warning"))
+        section.data["risk_model"] = {"skipped": exc.message}
+    if res is not None:
+        _risk(res, ctx, section)
+    seg = _segments(ctx)
+    _story(ctx, section, surv, res, seg, win.days)
     curves = km_curves(surv, seg)
     section.add(Chart("line", K + "km", curves, x="day", y="survival", color="segment",
                       labels={"day": K + "col.day", "survival": K + "col.survival", "segment": K + "col.segment"},
                       translate_values=("segment",) if seg is not None else ()),
-                Text(K + "km_note", {"days": ctx.config.analysis.inactivity_days}, style="note"))
+                Text(K + "km_note", {"days": win.days}, style="note"))
     try:
         cox = cox_drivers(surv).reset_index().rename(columns={"covariate": "feature"})
         section.add(Table(K + "cox", cox))
@@ -60,12 +86,91 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         if len(codes):
             section.add(Table(K + "reason_codes", codes, percent_columns=("share",)))
     if ds.has("complaints"):
-        cp = post_complaint_repurchase(ds, horizon=res.horizon)
+        cp = post_complaint_repurchase(ds, horizon=res.horizon if res is not None else win.days)
         section.add(Table(K + "complaints", cp, percent_columns=("repurchase_rate", "benchmark_low", "benchmark_high"),
                           note=K + "complaints_note"))
         ctx.results["complaint_repurchase"] = cp
-    ctx.add_customer_columns(pd.DataFrame({"customer_id": p.index.astype(str), "churn_probability": p.to_numpy()}))
-    ctx.results["churn"] = res
-    section.data = {"auc_train": res.auc_train, "auc_valid": res.auc_valid, "horizon_days": res.horizon,
-                    "train_cutoff": str(res.train_cutoff), "valid_cutoff": str(res.valid_cutoff)}
     return section
+
+
+def _risk(res: ChurnResult, ctx: SectionContext, section: Section) -> None:
+    """AUC, base rate, the relative tiers, lift and calibration, coefficients."""
+    p = res.scores["churn_probability"]
+    tier = res.scores["churn_tier"]
+    churned = round(res.base_rate * res.n_valid)
+    high = int((tier == "high").sum())
+    high_p = float(p[tier == "high"].mean()) if high else float("nan")
+    min_n = ctx.config.analysis.min_n
+    section.add(
+        Number(K + "auc_valid", res.auc_valid, unit="ratio", note=K + "auc_note", n=res.n_valid,
+               note_kw={"train": str(res.train_cutoff), "valid": str(res.valid_cutoff), "horizon": res.horizon}),
+        Number(K + "base_rate", res.base_rate, unit="percent", numerator=churned, denominator=res.n_valid,
+               n=res.n_valid, interval=wilson_interval(churned, res.n_valid), interval_method="wilson",
+               label_kw={"horizon": res.horizon}, note=K + "base_rate_note", note_kw={"valid": str(res.valid_cutoff)},
+               flags=sample_flags(res.n_valid, min_n)),
+        Number(K + "expected_rate", float(p.mean()), unit="percent", n=len(p), label_kw={"horizon": res.horizon}),
+        Number(K + "high_risk_lift", high_p / res.base_rate, unit="ratio", n=high,
+               label_kw={"share": f"{HIGH_SHARE:.0%}"}, note=K + "tiers_note",
+               note_kw={"high": f"{HIGH_SHARE:.0%}", "elevated": f"{ELEVATED_SHARE:.0%}", "p": f"{high_p:.1%}",
+                        "base": f"{res.base_rate:.1%}", "top": f"{float(res.lift.lift.iloc[0]):.2f}"}),
+        Chart("bar", K + "lift", res.lift, x="decile", y="lift",
+              labels={"decile": K + "col.decile", "lift": K + "col.lift"}),
+        Chart("line", K + "calibration", res.calibration, x="predicted", y=["observed", "predicted"],
+              labels={"predicted": K + "col.predicted", "observed": K + "col.observed"}),
+    )
+    tiers = (tier.value_counts().reindex(["high", "elevated", "usual"], fill_value=0).rename("customers")
+             .rename_axis("tier").reset_index())
+    tiers["share"] = tiers.customers / len(p)
+    tiers["mean_probability"] = [float(p[tier == k].mean()) if (tier == k).any() else np.nan for k in tiers.tier]
+    tiers["lift"] = tiers.mean_probability / res.base_rate
+    tiers["tier"] = K + "tier." + tiers.tier
+    section.add(Table(K + "tiers", tiers, {c: K + "col." + c for c in tiers.columns},
+                      percent_columns=("share", "mean_probability"), translate_values=("tier",)))
+    coef = res.model.summary().reset_index()
+    section.add(Table(K + "coefficients", coef, {"feature": K + "col.feature",
+                                                 "coef_per_sd": K + "col.coef",
+                                                 "odds_ratio_per_sd": K + "col.odds_ratio"}))
+    ctx.add_customer_columns(res.scores.reset_index().rename(columns={"index": "customer_id"}))
+    ctx.results["churn"] = res
+    section.data.update({"auc_train": res.auc_train, "auc_valid": res.auc_valid, "horizon_days": res.horizon,
+                         "train_cutoff": str(res.train_cutoff), "valid_cutoff": str(res.valid_cutoff),
+                         "base_rate": res.base_rate, "n_train": res.n_train, "n_valid": res.n_valid,
+                         "high_risk_share": high / len(p), "high_risk_lift": high_p / res.base_rate})
+
+
+def _segments(ctx: SectionContext) -> pd.Series | None:
+    rfm = ctx.results.get("rfm")
+    if rfm is None:
+        return None
+    builtin = ctx.config.segments.rfm_scheme in BUILTIN
+    seg = rfm.set_index("customer_id")["segment_id" if builtin else "segment"]
+    return seg.map(lambda s: f"segments.name.{s}") if builtin else seg
+
+
+def _story(ctx: SectionContext, section: Section, surv: pd.DataFrame, res: ChurnResult | None,
+           seg: pd.Series | None, days: int) -> None:
+    """By segment: churned now (no order within the window), P(alive), the purchase model's and
+    the risk model's probability of no order within the window."""
+    frame = pd.DataFrame({"churned_now": surv.event.astype(float)}, index=surv.index.astype(str))
+    value = ctx.results.get("value") or {}
+    scored = value.get("scored")
+    if scored is not None:
+        extra = scored.set_index("customer_id")
+        for col in ("p_alive", "p_no_order_window"):
+            if col in extra:
+                frame[col] = extra[col].reindex(frame.index)
+    if res is not None:
+        frame["churn_probability"] = res.scores["churn_probability"].reindex(frame.index)
+        frame["high_risk"] = (res.scores["churn_tier"].reindex(frame.index) == "high").astype(float)
+    frame["segment"] = seg.reindex(frame.index).fillna(S + "all") if seg is not None else S + "all"
+    table = frame.groupby("segment", sort=False).agg(
+        customers=("churned_now", "size"), **{c: (c, "mean") for c in frame.columns if c != "segment"}).reset_index()
+    total = frame.drop(columns="segment").mean().to_dict()
+    if seg is not None:
+        table = pd.concat([table, pd.DataFrame([{"segment": S + "all", "customers": len(frame), **total}])],
+                          ignore_index=True)
+    section.add(Text(S + "relation", {"days": days}, style="p"),
+                Table(S + "table", table, {c: S + "col." + c for c in table.columns},
+                      percent_columns=tuple(c for c in table.columns if c not in ("segment", "customers")),
+                      translate_values=("segment",)))
+    section.data["story"] = {k: (None if pd.isna(v) else float(v)) for k, v in total.items()}

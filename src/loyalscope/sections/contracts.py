@@ -7,6 +7,12 @@ model (Fader & Hardie 2007) is fitted to those censored durations. The section s
 parameters with 95% intervals, the observed (Kaplan-Meier) and fitted retention rates and
 survival curves, and the discounted expected residual lifetime (DERL, Fader & Hardie 2010) by
 number of renewals made, at ``value.annual_discount_rate`` converted to the median term length.
+
+Fit checks first (:mod:`loyalscope.models.status`): with fewer contract customers or churned
+customers than ``[models] min_contract_customers`` / ``min_contract_churned``, or with a single
+observed renewal period (one retention rate cannot determine two parameters: the two-year demo
+with yearly terms), the section says so and what data would fix it, shows the observed
+retention only and no model numbers. A weakly identified fit's numbers carry a warning.
 """
 
 from __future__ import annotations
@@ -16,14 +22,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loyalscope.errors import ConvergenceError, InsufficientDataError
-from loyalscope.i18n import t
+from loyalscope.config import ModelsConfig
+from loyalscope.errors import ConvergenceError
 from loyalscope.models.purchase.sbg import ShiftedBetaGeometric, contracts_to_durations, life_table
+from loyalscope.models.status import FitIssue, FitStatus, sample_size_issues
 from loyalscope.results import Chart, Number, Section, Table, Text
+from loyalscope.sections._trust import fit_flags, status_blocks
 
 SECTION_ID = "contracts"
-MIN_CUSTOMERS = 30
-MIN_CHURNED = 5
 #: Periods the curves are projected beyond the longest observed duration.
 PROJECT = 5
 #: DERL is tabulated for 0 .. MAX_RENEWALS renewals made.
@@ -40,11 +46,8 @@ def build(ds: Any, ctx: Any) -> Section:
         frame.customer_id, frame.start_date, frame.end_date, frame.get("renewed"), ds.analysis_date)
     term_days = (pd.to_datetime(frame.end_date) - pd.to_datetime(frame.start_date)).dt.days
     fee = float(frame.fee.mean()) if "fee" in frame and frame.fee.notna().any() else None
-    try:
-        return contracts_section(periods, churned, float(term_days.median()), ctx.config.value.annual_discount_rate,
-                                 fee=fee, ctx=ctx)
-    except ConvergenceError as exc:
-        raise InsufficientDataError(exc.message, fix=exc.fix) from exc
+    return contracts_section(periods, churned, float(term_days.median()), ctx.config.value.annual_discount_rate,
+                             fee=fee, ctx=ctx, models=ctx.config.models, seed=ctx.config.analysis.seed)
 
 
 def period_discount_rate(annual_rate: float, term_days: float) -> float:
@@ -53,26 +56,47 @@ def period_discount_rate(annual_rate: float, term_days: float) -> float:
 
 
 def contracts_section(periods: np.ndarray, churned: np.ndarray, term_days: float, annual_rate: float,
-                      fee: float | None = None, ctx: Any = None) -> Section:
+                      fee: float | None = None, ctx: Any = None, models: ModelsConfig | None = None,
+                      seed: int = 0) -> Section:
     """The section from per-customer ``periods`` survived and ``churned`` flags (see module doc)."""
+    mc = models or ModelsConfig()
     n, lost = int(periods.size), int(churned.sum())
-    if n < MIN_CUSTOMERS or lost < MIN_CHURNED:
-        raise InsufficientDataError(t("sbg.section.too_few", n=n, churned=lost, need=MIN_CUSTOMERS,
-                                      need_churned=MIN_CHURNED), fix=t("sbg.section.too_few_fix"))
-    model = ShiftedBetaGeometric().fit_durations(periods, churned)
-    observed = life_table(periods, churned)
-    k = int(observed.period.max())
+    observed = life_table(periods, churned) if n else pd.DataFrame(columns=["period", "retention", "survival"])
+    k = int(observed.period.max()) if len(observed) else 0
+    section = Section(SECTION_ID)
+    section.add(Text("sbg.section.intro", {"n": n, "churned": lost, "active": n - lost, "periods": k,
+                                           "term_days": f"{term_days:.0f}"}))
+    issues = sample_size_issues(n, mc.min_contract_customers)
+    if lost < mc.min_contract_churned:
+        issues.append(FitIssue("too_few_churned", {"n": lost, "need": mc.min_contract_churned}))
+    status = FitStatus(tuple(issues))
+    model = None
+    if status.estimable:
+        try:
+            model = ShiftedBetaGeometric(random_state=seed).fit_durations(periods, churned)
+            status = status.plus(*model.status_.issues)
+        except ConvergenceError as exc:
+            status = status.plus(FitIssue("not_converged", {"message": exc.message}))
+    data: dict[str, Any] = {"customers": n, "churned": lost, "periods": k, "status": status.to_dict()}
+    section.data = data
+    section.add(*status_blocks("sbg", status))
+    if model is None or not status.estimable:
+        if len(observed):
+            section.add(Chart(kind="line", title="sbg.section.observed_chart", frame=observed[["period", "retention"]],
+                              x="period", y=["retention"], labels={"period": _COL + "period", "retention": _COL + "observed"},
+                              options={"percent_y": True}))
+        if ctx is not None:
+            ctx.results["contracts"] = {"model": None, "life_table": observed, "status": status}
+        return section
+    flags = fit_flags(status)
     horizon = np.arange(0, k + PROJECT + 1)
     retention = pd.DataFrame({"period": horizon[1:], "fitted": model.retention_rate(horizon[1:])})
     retention["observed"] = retention.period.map(observed.set_index("period").retention)
     survival = pd.DataFrame({"period": horizon, "fitted": model.survival(horizon)})
     survival["observed"] = survival.period.map(
         pd.concat([pd.Series({0: 1.0}), observed.set_index("period").survival]))
-    section = Section(SECTION_ID)
     params = model.summary()
     section.add(
-        Text("sbg.section.intro", {"n": n, "churned": lost, "active": n - lost, "periods": k,
-                                   "term_days": f"{term_days:.0f}"}),
         Table(title="sbg.section.parameters", frame=params,
               columns={c: f"models.summary.{c}" for c in params.columns}),
         Text("sbg.section.finding", {"alpha": f"{model.params_['alpha']:.3f}", "beta": f"{model.params_['beta']:.3f}",
@@ -84,7 +108,7 @@ def contracts_section(periods: np.ndarray, churned: np.ndarray, term_days: float
         Chart(kind="line", title="sbg.section.survival_chart", frame=survival, x="period", y=["observed", "fitted"],
               labels={c: _COL + c for c in ("period", "observed", "fitted")}, options={"percent_y": True}),
     )
-    data: dict[str, Any] = {"params": model.params_, "loglik": model.loglik_, "customers": n, "churned": lost}
+    data.update(params=model.params_, loglik=model.loglik_)
     rate = period_discount_rate(annual_rate, term_days)
     if rate > 0:
         renewals = np.arange(0, MAX_RENEWALS + 1)
@@ -93,14 +117,13 @@ def contracts_section(periods: np.ndarray, churned: np.ndarray, term_days: float
             derl["value"] = derl.derl * fee
         section.add(
             Number(label="sbg.section.derl_new", value=float(derl.derl.iloc[0]), unit="count",
-                   label_kw={"rate": f"{rate:.1%}"}, denominator=n),
+                   label_kw={"rate": f"{rate:.1%}"}, denominator=n, n=n, flags=list(flags)),
             Table(title="sbg.section.derl_table", frame=derl, columns={c: _COL + c for c in derl.columns},
                   note="sbg.section.derl_note", note_kw={"rate": f"{rate:.2%}", "annual": f"{annual_rate:.0%}"}),
         )
         data.update(derl=derl.derl.tolist(), period_discount_rate=rate)
     else:
         section.add(Text("sbg.section.no_discount", style="note"))
-    section.data = data
     if ctx is not None:
-        ctx.results["contracts"] = {"model": model, "life_table": observed}
+        ctx.results["contracts"] = {"model": model, "life_table": observed, "status": status}
     return section

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
+from loyalscope.metrics._base import money_sum
 from loyalscope.results import Number, Section, Table, Text
 from loyalscope.sections.context import SectionContext
 
@@ -52,7 +53,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     if ds.has("transactions"):
         tx = ds.table("transactions", "order_ts", "amount", "customer_id")
         agg = tx.aggregate(
-            orders=tx.count(), customers=tx.customer_id.nunique(), revenue=tx.amount.sum(),
+            orders=tx.count(), customers=tx.customer_id.nunique(), revenue=money_sum(tx.amount),
             first=tx.order_ts.min(), last=tx.order_ts.max(),
         ).execute().iloc[0]
         orders, customers, revenue = int(agg["orders"]), int(agg["customers"]), float(agg["revenue"])

@@ -20,7 +20,8 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     section = Section(SECTION_ID)
     grain = ctx.config.analysis.period
     series = headline(ds, ctx, section, METRICS)
-    chart = trend_chart(series, ["retention_rate_std", "churn_rate"])
+    chart = trend_chart(series, ["retention_rate_std", "churn_rate"], ctx.results.get("data_window"),
+                        ctx.config.analysis.period)
     if chart is not None:
         section.add(chart)
     cohorts = cohort_matrix(ds, grain)

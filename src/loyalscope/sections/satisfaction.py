@@ -16,15 +16,18 @@ import pandas as pd
 from scipy import stats
 
 from loyalscope.data.dataset import Dataset
-from loyalscope.errors import LoyalscopeError, SchemaError
+from loyalscope.errors import DataQualityError, LoyalscopeError, SchemaError
 from loyalscope.i18n import t
 from loyalscope.metrics import compute
+from loyalscope.metrics.scales import NPS_SCALE, check_scale
 from loyalscope.metrics.survey import competitor_pairs
+from loyalscope.metrics.window import inactivity_days
 from loyalscope.models.survey.drivers import DriverAnalysis, bayes_driver
 from loyalscope.models.survey.nps import NPS
 from loyalscope.models.survey.sat_loyalty import SatLoyaltyCurve
 from loyalscope.models.survey.satisfaction import competitor_comparison
 from loyalscope.results import Chart, Number, Section, Table, Text
+from loyalscope.sections._survey_indices import documents_indices, refused
 from loyalscope.sections.context import SectionContext
 
 SECTION_ID = "satisfaction"
@@ -43,6 +46,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         _nps(ds, ctx, section)
     if "csat" in surveys.columns:
         _csat(ds, ctx, section)
+    documents_indices(ds, ctx, section)
     _trend(ds, ctx, section)
     cols = list(surveys.columns)
     pairs = competitor_pairs(cols)
@@ -67,6 +71,11 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
 
 
 def _nps(ds: Dataset, ctx: SectionContext, section: Section) -> None:
+    try:
+        check_scale(ds, "nps", need=NPS_SCALE)
+    except DataQualityError as exc:  # e.g. 1-5 star ratings mapped to nps: NPS would read -100
+        refused(section, "metrics.nps.name", exc)
+        return
     s = ds.table("surveys", "nps")
     c = s.aggregate(p=(s.nps >= 9).cast("int64").sum(), d=(s.nps <= 6).cast("int64").sum(),
                     n=s.nps.count()).execute().iloc[0]
@@ -74,7 +83,7 @@ def _nps(ds: Dataset, ctx: SectionContext, section: Section) -> None:
     if n == 0:
         return
     cfg = ctx.config.survey
-    m = NPS(n_boot=max(cfg.bootstrap, 200), seed=cfg.seed, min_n=cfg.min_n).fit(counts=(p, n - p - d, d))
+    m = NPS(n_boot=max(cfg.bootstrap, 200), seed=ctx.config.survey_seed, min_n=cfg.min_n).fit(counts=(p, n - p - d, d))
     section.add(Number("metrics.nps.name", m.nps_, "points", metric_id="nps", numerator=p - d,
                        denominator=n, interval=m.intervals_["bayes"], warn=m.small_sample_,
                        note=f"{K}.small_sample" if m.small_sample_ else None, note_kw={"n": n}))
@@ -99,7 +108,7 @@ def _nps_by_segment(ds: Dataset, ctx: SectionContext, section: Section) -> None:
     cfg = ctx.config.survey
     rows = []
     for r in agg.itertuples(index=False):
-        m = NPS(n_boot=max(cfg.bootstrap, 200), seed=cfg.seed, min_n=cfg.min_n).fit(
+        m = NPS(n_boot=max(cfg.bootstrap, 200), seed=ctx.config.survey_seed, min_n=cfg.min_n).fit(
             counts=(int(r.p), int(r.n - r.p - r.d), int(r.d)))
         lo, hi = m.intervals_["bayes"]
         rows.append({"segment": "" if pd.isna(r.segment) else str(r.segment), "n": m.n_, "nps": m.nps_,
@@ -114,8 +123,12 @@ def _nps_by_segment(ds: Dataset, ctx: SectionContext, section: Section) -> None:
 
 
 def _csat(ds: Dataset, ctx: SectionContext, section: Section) -> None:
+    try:
+        top = check_scale(ds, "csat").high - 1
+    except DataQualityError as exc:
+        refused(section, "metrics.csat_top2.name", exc)
+        return
     s = ds.table("surveys", "csat")
-    top = ctx.config.survey.csat_scale_max - 1
     c = s.aggregate(k=(s.csat >= top).cast("int64").sum(), n=s.csat.count()).execute().iloc[0]
     n, k = int(c["n"] or 0), int(c["k"] or 0)
     if n == 0:
@@ -132,7 +145,10 @@ def _trend(ds: Dataset, ctx: SectionContext, section: Section) -> None:
     frames = []
     for metric in ("nps", "csat_top2"):
         if ds.has("surveys", "nps" if metric == "nps" else "csat"):
-            df = compute(ds, metric, period=ctx.config.analysis.period)
+            try:
+                df = compute(ds, metric, period=ctx.config.analysis.period)
+            except DataQualityError:  # refused above, with the reason
+                continue
             frames.append(df[["period"]].assign(**{metric: 100 * df["value"]}))
     if not frames:
         return
@@ -203,7 +219,7 @@ def _bayes_drivers(answers: pd.DataFrame, dims: list[str], section: Section) -> 
 
 def _sat_loyalty(ds: Dataset, ctx: SectionContext, section: Section) -> None:
     """Repurchase within ``inactivity_days`` after the answer, by CSAT level (and segment)."""
-    days = ctx.config.analysis.inactivity_days
+    days = inactivity_days(ds)
     asof = ds.analysis_date
     s = ds.table("surveys", "customer_id", "answered_ts", "csat")
     s = s.filter(s.csat.notnull() & (s.answered_ts <= ibis.timestamp(pd.Timestamp(asof - timedelta(days=days)))))

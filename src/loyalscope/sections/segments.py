@@ -8,19 +8,25 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
+from loyalscope.errors import DataQualityError
+from loyalscope.metrics._base import money_sum
+from loyalscope.metrics.scales import check_scale
+from loyalscope.metrics.window import inactivity_days
 from loyalscope.results import Chart, Number, Section, Table, Text
+from loyalscope.sections._survey_indices import refused
 from loyalscope.sections.context import SectionContext
 from loyalscope.segments.dimensions import behavioural_loyalty, loyalty_dimensions, rescale
 from loyalscope.segments.loyalty_inputs import loyalty_inputs
 from loyalscope.segments.loyalty_types import load_rules, loyalty_types
 from loyalscope.segments.quadrant import QUADRANTS, sat_loyalty_quadrant
 from loyalscope.segments.relationship import relationship_level
-from loyalscope.segments.rfm import migration, rfm_segments
+from loyalscope.segments.rfm import migration, rfm_segments, score_bins
 from loyalscope.segments.scheme import BUILTIN, load_scheme
 
 SECTION_ID = "segments"
 K = "segments.report."
 M = "segments.report.more."
+B = "segments.report.bins."
 
 
 def build(ds: Dataset, ctx: SectionContext) -> Section:
@@ -32,8 +38,9 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     seg["label"] = label
     section = Section(SECTION_ID)
     n = len(seg)
-    section.add(Number(K + "customers", float(n), unit="count"),
-                Text(K + "rfm_method", {"scheme": scheme.name, "bins": cfg.rfm_bins}, style="note"))
+    levels = scheme.bins if scheme.key == "r_fm" else cfg.rfm_bins
+    section.add(Number(K + "customers", float(n), unit="count", n=n),
+                Text(K + "rfm_method", {"scheme": scheme.name, "bins": levels}, style="note"))
 
     # segment table: size, spend, CLV where known
     tbl = seg.groupby(["segment_id", "label"], sort=False).agg(
@@ -52,6 +59,14 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
                       translate_values=("label",) if builtin else ()))
     section.add(Chart("treemap", K + "treemap", tbl[["label", "customers"]], x="label", y="customers",
                       translate_values=("label",) if builtin else ()))
+    # the bins as scored (ties keep equal scores, so some can be empty) and the score distribution
+    stated = score_bins(seg, levels)
+    bins = stated.assign(dimension=B + stated.dimension)
+    section.add(Table(B + "title", bins, {c: B + c for c in bins.columns}, percent_columns=("share",),
+                      translate_values=("dimension",), max_rows=3 * levels),
+                Chart("bar", B + "chart", bins[["dimension", "score", "customers"]], x="score", y="customers",
+                      color="dimension", labels={c: B + c for c in ("dimension", "score", "customers")},
+                      translate_values=("dimension",), options={"barmode": "group"}))
     if scheme.key != "high_low":
         fm = np.floor((seg.f + seg.m) / 2 + 0.5).astype(int)
         grid = pd.crosstab(seg.r, fm).reindex(index=range(scheme.bins, 0, -1),
@@ -61,19 +76,26 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         section.add(Chart("heatmap", K + "grid", long, x="r", y="customers",
                           labels={"r": K + "col.r", "fm": K + "col.fm"},
                           options={"columns": "fm", "z": "customers", "texttemplate": "%{z}"}))
-    start = ds.analysis_date - timedelta(days=ctx.config.analysis.inactivity_days)
+    start = ds.analysis_date - timedelta(days=inactivity_days(ds))
     try:
         counts, _ = migration(ds, start, ds.analysis_date, scheme, lang=ctx.config.locale)
         section.add(Table(K + "migration", counts.reset_index().rename(columns={"segment_start": "from"}),
-                          note=K + "migration_note", note_kw={"days": ctx.config.analysis.inactivity_days}))
+                          note=K + "migration_note", note_kw={"days": inactivity_days(ds)}))
     except (KeyError, ValueError):  # no customers at the earlier date
         pass
 
-    quadrant = _quadrant(ds, seg, ctx, section)
-    _loyalty_types(ds, seg, ctx, section)
+    try:  # survey answers on their declared scales; refused with the reason otherwise
+        quadrant = _quadrant(ds, seg, ctx, section)
+    except DataQualityError as exc:
+        quadrant = None
+        refused(section, K + "quadrant_chart", exc)
+    try:
+        _loyalty_types(ds, seg, ctx, section)
+    except DataQualityError as exc:
+        refused(section, M + "loyalty_types", exc)
     if ds.has("transactions", "margin"):
         tx = ds.table("transactions", "amount", "margin")
-        totals = tx.aggregate(amount=tx.amount.sum(), margin=tx.margin.sum()).to_pandas().iloc[0]
+        totals = tx.aggregate(amount=money_sum(tx.amount), margin=money_sum(tx.margin)).to_pandas().iloc[0]
         if totals.amount and totals.amount > 0:
             rate = float(totals.margin / totals.amount)
             level = relationship_level(n, rate)
@@ -85,6 +107,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     ctx.results["rfm_scheme"] = scheme
     if quadrant is not None:
         ctx.results["quadrant"] = quadrant
+    section.data["score_bins"] = stated.to_dict("records")
     section.data.update({"scheme": scheme.name,
                          "segments": dict(zip(tbl.label.astype(str), tbl.customers.astype(int), strict=True))})
     return section
@@ -98,7 +121,8 @@ def _quadrant(ds: Dataset, seg: pd.DataFrame, ctx: SectionContext, section: Sect
     sat = sat.set_index(sat.customer_id.astype(str)).csat
     s = seg.set_index("customer_id")
     loyalty = behavioural_loyalty(s.frequency, s.recency_days)
-    satisfaction = rescale(sat.reindex(s.index), 1.0, float(ctx.config.survey.csat_scale_max))
+    scale = check_scale(ds, "csat")
+    satisfaction = rescale(sat.reindex(s.index), scale.low, scale.high)
     cfg = ctx.config.segments
     l_cut = cfg.quadrant_loyalty_cut if cfg.quadrant_loyalty_cut is not None else float(loyalty.median())
     q = sat_loyalty_quadrant(satisfaction, loyalty, cfg.quadrant_satisfaction_cut, l_cut)
@@ -119,7 +143,7 @@ def _quadrant(ds: Dataset, seg: pd.DataFrame, ctx: SectionContext, section: Sect
 
 def _loyalty_types(ds: Dataset, seg: pd.DataFrame, ctx: SectionContext, section: Section) -> None:
     """Loyalty types with the rule that fired, and mean behavioural/attitudinal/emotional loyalty."""
-    inputs = loyalty_inputs(ds, scale_max=float(ctx.config.survey.csat_scale_max))
+    inputs = loyalty_inputs(ds)
     inputs = inputs.reindex(seg.customer_id)
     types = loyalty_types(inputs, load_rules(), lang=ctx.config.locale)
     counts = types.loyalty_type.value_counts()
@@ -132,7 +156,8 @@ def _loyalty_types(ds: Dataset, seg: pd.DataFrame, ctx: SectionContext, section:
                       percent_columns=("share",), translate_values=("loyalty_type",),
                       note=M + "loyalty_types_note"))
     s = seg.set_index("customer_id")
-    dims = loyalty_dimensions(s[["frequency", "recency_days"]].join(inputs), float(ctx.config.survey.csat_scale_max))
+    csat_top = check_scale(ds, "csat").high if ds.has("surveys", "csat") else float(ctx.config.survey.csat_scale_max)
+    dims = loyalty_dimensions(s[["frequency", "recency_days"]].join(inputs), csat_top)
     means = dims.mean()
     dim_frame = pd.DataFrame({"dimension": [M + "dim." + d for d in dims.columns],
                               "score": means.to_numpy(), "customers": dims.notna().sum().to_numpy()})

@@ -18,7 +18,8 @@ METRICS = [
 def build(ds: Dataset, ctx: SectionContext) -> Section:
     section = Section(SECTION_ID)
     series = headline(ds, ctx, section, METRICS)
-    chart = trend_chart(series, ["complaint_rate", "return_rate", "complaint_resolution_rate"])
+    chart = trend_chart(series, ["complaint_rate", "return_rate", "complaint_resolution_rate"], ctx.results.get("data_window"),
+                        ctx.config.analysis.period)
     if chart is not None:
         section.add(chart)
     ctx.results["service_series"] = series

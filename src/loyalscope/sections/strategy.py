@@ -8,6 +8,7 @@ import pandas as pd
 
 from loyalscope.data.dataset import Dataset
 from loyalscope.i18n import has_key
+from loyalscope.metrics.window import inactivity_days
 from loyalscope.results import Section, Table, Text
 from loyalscope.sections.context import SectionContext
 from loyalscope.segments.quadrant import QUADRANTS
@@ -23,7 +24,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     seg = ctx.results.get("rfm")
     prev = None
     if seg is not None and "rfm_scheme" in ctx.results:
-        earlier = ds.analysis_date - timedelta(days=ctx.config.analysis.inactivity_days)
+        earlier = ds.analysis_date - timedelta(days=inactivity_days(ds))
         try:
             prev = rfm_segments(ds, ctx.results["rfm_scheme"], earlier)
         except (KeyError, ValueError):
@@ -32,6 +33,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     scheme = ctx.results.get("rfm_scheme")
     facts = diagnosis_facts(
         segments=seg, previous_segments=prev, quadrant=ctx.results.get("quadrant"),
+        churn_tier=churn.scores["churn_tier"] if churn is not None else None,
         churn_probability=churn.scores["churn_probability"] if churn is not None else None,
         complaints=ctx.results.get("complaint_repurchase"),
         metrics=ctx.results.get("metric_values"), targets=ctx.results.get("metric_targets") or ctx.config.analysis.targets,
@@ -66,7 +68,7 @@ def _complainants(ds: Dataset) -> list[str] | None:
     cp = ds.table("complaints", "customer_id", "opened_ts")
     cut = datetime.combine(ds.analysis_date, datetime.min.time())
     ids = cp.filter(cp.opened_ts < cut).select("customer_id").distinct().to_pandas()
-    return ids.customer_id.astype(str).tolist()
+    return sorted(ids.customer_id.astype(str))
 
 
 def _target_key(target: str) -> str:

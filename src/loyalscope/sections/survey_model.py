@@ -76,7 +76,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
                           for (a, b), c in zip(spec.paths, model.path_dict().values(), strict=True)])
     n_boot = ctx.config.survey.bootstrap
     if n_boot > 0:
-        boot = model.bootstrap(n_boot, seed=ctx.config.survey.seed, bca=False).loc["path"]
+        boot = model.bootstrap(n_boot, seed=ctx.config.survey_seed, bca=False).loc["path"]
         edges["lo"] = boot["perc_lo"].to_numpy()
         edges["hi"] = boot["perc_hi"].to_numpy()
     r2 = {k: float(v) for k, v in model.r2_.items()}
@@ -90,7 +90,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     paths = edges.assign(path=[f"{a} -> {b}" for a, b in zip(edges.source, edges.target, strict=True)],
                          coef_pls=[float(model.path_coefs_pls_.loc[b, a]) for a, b in spec.paths])
     vif = inner_vif(model)
-    htmt = htmt_interval(model, n_boot=max(n_boot, 100), seed=ctx.config.survey.seed)
+    htmt = htmt_interval(model, n_boot=max(n_boot, 100), seed=ctx.config.survey_seed)
 
     section = Section(SECTION_ID)
     section.add(

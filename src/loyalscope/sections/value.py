@@ -3,10 +3,14 @@
 The customer summary (frequency, recency, T, monetary_value per customer) is computed in the
 engine by :func:`loyalscope.metrics.summary.customer_summary`; everything after that works on
 customer-level frames in :func:`value_section`. Transaction models are compared on a
-calibration / holdout split (the last ``value.holdout_fraction`` of the observation window) by
-holdout error, or by BIC without a holdout; the chosen model and the Gamma-Gamma spend model are
-then refitted on the whole window to score customers over ``value.horizon`` (in
-``value.time_unit``) with ``value.annual_discount_rate`` and ``value.margin``.
+calibration / holdout split (the last ``value.holdout_fraction`` of the observation window):
+the lowest BIC wins, the holdout error is shown beside it and overrides BIC only when it is
+significantly lower (paired test over customers; :mod:`loyalscope.models.purchase.selection`),
+and the section says which rule decided. Only estimable fits compete
+(:mod:`loyalscope.models.status`). The chosen model and the Gamma-Gamma spend model are then
+refitted on the whole window to score customers over ``value.horizon`` (in ``value.time_unit``)
+with ``value.annual_discount_rate`` and ``value.margin``. Summaries are sorted by customer id
+and every fit takes ``[analysis] seed``, so the same data give the same section.
 """
 
 from __future__ import annotations
@@ -17,17 +21,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loyalscope.config import ValueConfig
+from loyalscope.config import ModelsConfig, ValueConfig
 from loyalscope.errors import ConvergenceError, InsufficientDataError
 from loyalscope.i18n import t
+from loyalscope.metrics._base import money_sum
+from loyalscope.metrics.window import inactivity_days
 from loyalscope.models.purchase.clv import clv, holdout_by_frequency
-from loyalscope.models.purchase.gamma_gamma import GammaGamma
-from loyalscope.models.purchase.selection import MODELS, select_model
+from loyalscope.models.purchase.gamma_gamma import CORRELATION_WARNING, GammaGamma
+from loyalscope.models.purchase.selection import MODELS, Selection, select_model
+from loyalscope.models.status import FitIssue, FitStatus, sample_size_issues
 from loyalscope.results import Chart, Number, Section, Table, Text
+from loyalscope.sections._trust import fit_flags, model_name, status_blocks
 
 SECTION_ID = "value"
-MIN_CUSTOMERS = 100
-MIN_REPEAT_BUYERS = 20
 TOP_N = 20
 _COL = "models.value.columns."
 
@@ -49,10 +55,9 @@ def build(ds: Any, ctx: Any) -> Section:
             split = customer_summary(ds, calibration_end=cal_end, observation_end=last.date(),
                                      time_unit=cfg.time_unit).execute()
     trailing = trailing_spend(ds, last, cfg.horizon * UNIT_DAYS[cfg.time_unit])
-    try:
-        section = value_section(full, split, cfg, ctx, trailing=trailing)
-    except ConvergenceError as exc:  # one model failing should skip this section, not the analysis
-        raise InsufficientDataError(exc.message, fix=exc.fix) from exc
+    window = inactivity_days(ds) / UNIT_DAYS[cfg.time_unit]
+    section = value_section(full, split, cfg, ctx, trailing=trailing, models=ctx.config.models,
+                            seed=ctx.config.analysis.seed, window=window)
     from loyalscope.sections.value_diagnostics import (
         add_btyd_diagnostics,  # tracking, distribution (issue 17)
     )
@@ -67,107 +72,198 @@ def trailing_spend(ds: Any, last: pd.Timestamp, days: float) -> pd.Series:
     tx = ds.table("transactions", "customer_id", "order_ts", "amount")
     start = last.normalize() + pd.Timedelta(days=1) - pd.Timedelta(days=days)
     recent = tx.filter(tx.order_ts >= start.to_pydatetime())
-    frame = recent.group_by("customer_id").aggregate(spend=recent.amount.sum()).execute()
+    frame = recent.group_by("customer_id").aggregate(spend=money_sum(recent.amount)).execute()
     return frame.set_index(frame.customer_id.astype(str))["spend"].astype(float)
 
 
 def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConfig, ctx: Any = None,
-                  trailing: pd.Series | None = None) -> Section:
+                  trailing: pd.Series | None = None, models: ModelsConfig | None = None,
+                  seed: int = 0, window: float | None = None) -> Section:
     """Build the section from customer summaries (``customer_id, frequency, recency, T,
     monetary_value``; ``split`` adds ``frequency_holdout, duration_holdout``), all in ``cfg.time_unit``.
 
     With ``trailing`` (spend per customer over the last ``cfg.horizon``), each customer also gets
     ``predicted_spend`` = expected purchases x expected spend over the next horizon (undiscounted,
     before margin) and ``potential`` = predicted_spend - trailing spend (metrics.md: "predicted
-    next-horizon value minus trailing value of the same length")."""
+    next-horizon value minus trailing value of the same length"). With ``window`` (the
+    inactivity window in ``cfg.time_unit``), each customer gets ``p_no_order_window``, the
+    model's probability of no order within the window: the same event as the churn-risk label,
+    so the churn section can set the two side by side.
+
+    Fit checks come first (:mod:`loyalscope.models.status`, minimums in ``models``): with too
+    few customers or repeat buyers, or no estimable transaction model, the section says why and
+    what data would fix it and shows no model numbers; a not-estimable spend model leaves out
+    the spend and CLV numbers; a weakly identified model's numbers carry a warning.
+    """
+    mc = models or ModelsConfig()
+    full = full.assign(customer_id=full.customer_id.astype(str)).sort_values("customer_id", kind="stable")
+    full = full.reset_index(drop=True)
     repeat = full[(full.frequency > 0) & (full.monetary_value > 0)]
-    if len(full) < MIN_CUSTOMERS or len(repeat) < MIN_REPEAT_BUYERS:
-        raise InsufficientDataError(
-            t("models.value.too_few", need=MIN_CUSTOMERS, need_repeat=MIN_REPEAT_BUYERS, n=len(full), repeat=len(repeat)),
-            fix=t("models.value.too_few_fix"))
     unit = cfg.time_unit
-    if split is not None and len(split) >= MIN_CUSTOMERS:
+    section = Section(SECTION_ID)
+    section.add(Text("models.value.intro", {"n": len(full), "repeat": len(repeat), "unit": unit, "horizon": cfg.horizon,
+                                            "rate": f"{cfg.annual_discount_rate:.0%}", "margin": f"{cfg.margin:.0%}"}))
+    data: dict[str, Any] = {"customers": len(full), "repeat_buyers": len(repeat), "time_unit": unit,
+                            "horizon": cfg.horizon}
+    section.data = data
+    too_few = sample_size_issues(len(full), mc.min_customers, len(repeat), mc.min_repeat_buyers)
+    if too_few:
+        status = FitStatus(tuple(too_few))
+        section.add(*status_blocks("transaction_models", status))
+        data.update(status=status.to_dict())
+        return section
+    if split is not None and len(split) >= mc.min_customers:
+        split = split.assign(customer_id=split.customer_id.astype(str)).sort_values("customer_id", kind="stable")
         sel = select_model(split.frequency, split.recency, split["T"], holdout_frequency=split.frequency_holdout,
-                           holdout_duration=float(split.duration_holdout.iloc[0]))
+                           holdout_duration=float(split.duration_holdout.iloc[0]), alpha=mc.holdout_alpha,
+                           random_state=seed)
     else:
-        sel, split = select_model(full.frequency, full.recency, full["T"]), None
-    model = MODELS[sel.chosen]().fit(full.frequency, full.recency, full["T"])
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        spend = GammaGamma().fit(repeat.frequency, repeat.monetary_value)
+        sel, split = select_model(full.frequency, full.recency, full["T"], random_state=seed), None
+    section.add(Table(title="models.value.comparison", frame=_comparison(sel),
+                      columns={c: _COL + c for c in ("model", "status", "loglik", "bic", "delta_bic", "holdout_rmse")},
+                      translate_values=("model", "status")))
+    data.update(selection=sel.table.drop(columns="error").to_dict("records"), rule=sel.rule, p_value=sel.p_value)
+    refit = _refit(sel, full, seed)
+    if refit is None:
+        status = FitStatus(tuple(i for name in sel.statuses for i in sel.statuses[name].issues))
+        section.add(Text("models.value.none_estimable", style="warning"), *status_blocks("transaction_models", status))
+        data.update(status=status.to_dict())
+        return section
+    chosen, model = refit
+    section.add(Text(f"models.selection.{sel.rule}", _rule_kw(sel, chosen), style="finding"),
+                *status_blocks(chosen, model.status_))
+    spend, spend_status = _spend_model(repeat, mc, seed)
+    flags = fit_flags(model.status_)
     args = (full.frequency, full.recency, full["T"])
-    scored = pd.DataFrame({
-        "customer_id": full.customer_id.astype(str).to_numpy(),
-        "p_alive": model.p_alive(*args),
-        "expected_purchases": model.predict_purchases(cfg.horizon, *args),
-        "expected_spend": spend.conditional_expected_average_spend(full.frequency, full.monetary_value),
-        "clv": clv(model, spend, *args, full.monetary_value, horizon=cfg.horizon, time_unit=unit,
-                   annual_discount_rate=cfg.annual_discount_rate, margin=cfg.margin),
-    })
-    if trailing is not None:
-        scored["predicted_spend"] = scored.expected_purchases * scored.expected_spend
-        past = trailing.reindex(scored.customer_id).fillna(0.0).to_numpy()
-        scored["potential"] = scored.predicted_spend - past
+    scored = pd.DataFrame({"customer_id": full.customer_id.to_numpy(), "p_alive": model.p_alive(*args),
+                           "expected_purchases": model.predict_purchases(cfg.horizon, *args)})
+    if window is not None:
+        scored["p_no_order_window"] = model.prob_n_purchases(0, window, *args)
+    section.add(
+        Table(title="models.value.parameters", frame=model.summary().assign(model=model_name(chosen))[_PARAM_COLS],
+              columns={c: (_COL + c if c == "model" else f"models.summary.{c}") for c in _PARAM_COLS},
+              translate_values=("model",)),
+        Number(label="models.value.p_alive_mean", value=float(scored.p_alive.mean()), unit="share",
+               metric_id="p_alive", denominator=len(full), n=len(full), flags=list(flags)),
+        Number(label="models.value.expected_purchases", value=float(scored.expected_purchases.sum()), unit="count",
+               label_kw={"horizon": cfg.horizon, "unit": unit}, denominator=len(full), n=len(full), flags=list(flags)),
+    )
+    data.update(chosen=chosen, criterion=sel.criterion, reason=sel.reason, params=model.params_,
+                loglik=model.loglik_, status=model.status_.to_dict(), p_alive_mean=float(scored.p_alive.mean()))
+    section.add(*status_blocks("gamma_gamma", spend_status))
+    if spend is not None:
+        scored["expected_spend"] = spend.conditional_expected_average_spend(full.frequency, full.monetary_value)
+        scored["clv"] = clv(model, spend, *args, full.monetary_value, horizon=cfg.horizon, time_unit=unit,
+                            annual_discount_rate=cfg.annual_discount_rate, margin=cfg.margin)
+        if trailing is not None:
+            scored["predicted_spend"] = scored.expected_purchases * scored.expected_spend
+            past = trailing.reindex(scored.customer_id).fillna(0.0).to_numpy()
+            scored["potential"] = scored.predicted_spend - past
+        spend_flags = list(dict.fromkeys([*flags, *fit_flags(spend_status)]))
+        section.add(
+            Table(title="models.value.spend_parameters",
+                  frame=spend.summary().assign(model=model_name("gamma_gamma"))[_PARAM_COLS],
+                  columns={c: (_COL + c if c == "model" else f"models.summary.{c}") for c in _PARAM_COLS},
+                  translate_values=("model",)),
+            Number(label="models.value.clv_total", value=float(scored.clv.sum()), unit="currency",
+                   metric_id="clv_model", label_kw={"horizon": cfg.horizon, "unit": unit}, denominator=len(full),
+                   n=len(full), flags=spend_flags))
+        if np.isfinite(spend.correlation_) and spend.correlation_ > CORRELATION_WARNING:
+            section.add(Text("models.value.spend_correlated", {"r": f"{spend.correlation_:.2f}"}, style="warning"))
+        data.update(spend_params=spend.params_, spend_status=spend_status.to_dict(), clv_total=float(scored.clv.sum()))
+    else:
+        data.update(spend_status=spend_status.to_dict())
     if ctx is not None:
         ctx.add_customer_columns(scored)
-        ctx.results["value"] = {"selection": sel, "model": model, "spend_model": spend}
-
-    section = Section(SECTION_ID)
-    section.add(
-        Text("models.value.intro", {"n": len(full), "repeat": len(repeat), "unit": unit, "horizon": cfg.horizon,
-                                    "rate": f"{cfg.annual_discount_rate:.0%}", "margin": f"{cfg.margin:.0%}"}),
-        Table(title="models.value.comparison", frame=sel.table[["model", "loglik", "bic", "holdout_mae"]],
-              columns={c: _COL + c for c in ("model", "loglik", "bic", "holdout_mae")}),
-        Text(f"models.selection.{sel.criterion}",
-             {"model": sel.chosen, "value": f"{sel.table.set_index('model').loc[sel.chosen, sel.criterion]:.4f}"},
-             style="finding"),
-        Table(title="models.value.parameters", frame=_parameters(sel.chosen, model, spend),
-              columns={c: (_COL + c if c == "model" else f"models.summary.{c}")
-                       for c in ("model", "param", "estimate", "se", "lower_95", "upper_95")}),
-        Number(label="models.value.p_alive_mean", value=float(scored.p_alive.mean()), unit="share",
-               metric_id="p_alive", denominator=len(full)),
-        Number(label="models.value.expected_purchases", value=float(scored.expected_purchases.sum()), unit="count",
-               label_kw={"horizon": cfg.horizon, "unit": unit}, denominator=len(full)),
-        Number(label="models.value.clv_total", value=float(scored.clv.sum()), unit="currency", metric_id="clv_model",
-               label_kw={"horizon": cfg.horizon, "unit": unit}, denominator=len(full)),
-    )
-    for w in caught:
-        if issubclass(w.category, UserWarning):
-            section.add(Text("models.value.spend_correlated", {"r": f"{spend.correlation_:.2f}"}, style="warning"))
-    if split is not None:
-        pred = sel.model.predict_purchases(split.duration_holdout.iloc[0], split.frequency, split.recency, split["T"])
+        ctx.results["value"] = {"selection": sel, "model": model, "chosen": chosen, "spend_model": spend,
+                                "scored": scored}
+    if split is not None and chosen in sel.fitted and sel.statuses[chosen].estimable:
+        pred = sel.fitted[chosen].predict_purchases(split.duration_holdout.iloc[0], split.frequency, split.recency,
+                                                    split["T"])
         section.add(Chart(kind="bar", title="models.value.holdout_chart",
                           frame=holdout_by_frequency(pred, split.frequency_holdout, split.frequency),
                           x="frequency", y=["predicted", "actual"],
                           labels={c: _COL + c for c in ("frequency", "predicted", "actual")}))
-    section.add(
-        Chart(kind="histogram", title="models.value.clv_hist", frame=clv_histogram(scored.clv.to_numpy()),
-              x="bin", y="customers", labels={"bin": _COL + "clv", "customers": _COL + "customers"}),
-        Table(title="models.value.top_customers",
-              frame=full.assign(customer_id=full.customer_id.astype(str))[["customer_id", "frequency", "recency", "T", "monetary_value"]]
-              .merge(scored, on="customer_id").nlargest(TOP_N, "clv"),
-              columns={c: _COL + c for c in ("customer_id", "frequency", "recency", "T", "monetary_value", "p_alive",
-                                             "expected_purchases", "expected_spend", "clv")},
-              percent_columns=("p_alive",), max_rows=TOP_N),
-    )
+    if "clv" in scored:
+        section.add(
+            Chart(kind="histogram", title="models.value.clv_hist", frame=clv_histogram(scored.clv.to_numpy()),
+                  x="bin", y="customers", labels={"bin": _COL + "clv", "customers": _COL + "customers"}),
+            Table(title="models.value.top_customers",
+                  frame=full[["customer_id", "frequency", "recency", "T", "monetary_value"]]
+                  .merge(scored, on="customer_id").nlargest(TOP_N, "clv"),
+                  columns={c: _COL + c for c in ("customer_id", "frequency", "recency", "T", "monetary_value",
+                                                 "p_alive", "expected_purchases", "expected_spend", "clv")},
+                  percent_columns=("p_alive",), max_rows=TOP_N),
+        )
     grid = frequency_recency_grid(model, full, cfg.horizon)
     for value, title in (("expected_purchases", "models.value.heatmap_purchases"), ("p_alive", "models.value.heatmap_alive")):
         section.add(Chart(kind="heatmap", title=title, frame=grid[["frequency", "recency", value]], x="frequency",
                           options={"columns": "recency", "z": value, "texttemplate": "%{z:.2f}"},
                           labels={c: _COL + c for c in ("frequency", "recency")}))
-    section.data = {"chosen": sel.chosen, "criterion": sel.criterion, "reason": sel.reason,
-                    "params": model.params_, "loglik": model.loglik_, "spend_params": spend.params_,
-                    "time_unit": unit, "horizon": cfg.horizon, "clv_total": float(scored.clv.sum())}
     return section
 
 
-def _parameters(name: str, model: Any, spend: GammaGamma) -> pd.DataFrame:
-    return pd.concat([model.summary().assign(model=name), spend.summary().assign(model="gamma_gamma")],
-                     ignore_index=True)[["model", "param", "estimate", "se", "lower_95", "upper_95"]]
+_PARAM_COLS = ["model", "param", "estimate", "se", "lower_95", "upper_95"]
+
+
+def _comparison(sel: Selection) -> pd.DataFrame:
+    frame = sel.table[["model", "status", "loglik", "bic", "delta_bic", "holdout_rmse"]].copy()
+    frame["model"] = frame.model.map(model_name)
+    frame["status"] = "models.status." + frame.status
+    return frame
+
+
+def _refit(sel: Selection, full: pd.DataFrame, seed: int) -> tuple[str, Any] | None:
+    """The chosen model refitted on the whole window; the next in the ranking when that fit is
+    not estimable (the status of the fit the numbers come from is what counts)."""
+    for name in sel.ranking:
+        try:
+            model = MODELS[name](random_state=seed).fit(full.frequency, full.recency, full["T"])
+        except ConvergenceError as exc:
+            sel.statuses[name] = sel.statuses[name].plus(FitIssue("not_converged", {"message": exc.message}))
+            continue
+        if model.status_.estimable:
+            return name, model
+        sel.statuses[name] = sel.statuses[name].plus(*model.status_.issues)
+    return None
+
+
+def _spend_model(repeat: pd.DataFrame, mc: ModelsConfig, seed: int) -> tuple[GammaGamma | None, FitStatus]:
+    """Gamma-Gamma on the repeat buyers, with its status (None when not estimable)."""
+    too_few = sample_size_issues(len(repeat), 1, len(repeat), mc.min_repeat_buyers)
+    if too_few:
+        return None, FitStatus(tuple(too_few))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # the correlation is reported below
+            spend = GammaGamma(random_state=seed).fit(repeat.frequency, repeat.monetary_value)
+    except ConvergenceError as exc:
+        return None, FitStatus((FitIssue("not_converged", {"message": exc.message}),))
+    return (spend if spend.status_.estimable else None), spend.status_
+
+
+def _rule_kw(sel: Selection, chosen: str) -> dict[str, Any]:
+    t = sel.table.set_index("model")
+    best = sel.ranking[1] if sel.rule == "holdout_significant" and len(sel.ranking) > 1 else sel.ranking[0]
+    ok = t[t.status != "not_estimable"]
+    others = ok.drop(index=chosen)
+    runner = others.bic.idxmin() if len(others) else None
+    lower = ok.holdout_rmse.idxmin() if ok.holdout_rmse.notna().any() else None
+    return {"model": model_name(chosen), "bic": f"{t.bic[chosen]:,.1f}",
+            "runner": model_name(runner) if runner else "-",
+            "delta": f"{t.bic[runner] - t.bic[chosen]:,.1f}" if runner else "-",
+            "mae": f"{t.holdout_rmse[chosen]:.4f}", "other": model_name(lower) if lower else "-",
+            "other_mae": f"{t.holdout_rmse[lower]:.4f}" if lower else "-",
+            "bic_model": model_name(best), "bic_mae": f"{t.holdout_rmse[best]:.4f}",
+            "p": f"{sel.p_value:.3g}" if sel.p_value is not None else "-"}
 
 
 def clv_histogram(values: np.ndarray, bins: int = 20) -> pd.DataFrame:
-    """Customers per CLV bin (equal widths up to the 99th percentile; the last bin is open)."""
+    """Customers per CLV bin (equal widths up to the 99th percentile; the last bin is open).
+
+    Only finite values are binned (a not-estimable spend model never reaches here)."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
     top = float(np.quantile(values, 0.99)) if values.size else 0.0
     edges = np.linspace(min(0.0, float(values.min(initial=0.0))), max(top, 1e-9), bins + 1)
     idx = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, bins - 1)

@@ -37,7 +37,10 @@ def tracking_inputs(ds: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     births = j.filter(j.day == j.first).group_by("first").aggregate(n=j.customer_id.count()).execute()
     rep = j.filter(j.day > j.first)
     repeats = rep.group_by("day").aggregate(n=rep.customer_id.count()).execute()
-    return births, repeats
+    # in day order: the engine returns groups in any order, and the sums over them must not
+    # depend on it (same input, same output)
+    return (births.sort_values("first", kind="stable").reset_index(drop=True),
+            repeats.sort_values("day", kind="stable").reset_index(drop=True))
 
 
 def repeat_purchase_days(ds: Any) -> pd.DataFrame:

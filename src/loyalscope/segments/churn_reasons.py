@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
+from loyalscope.metrics.window import inactivity_days as window_days
 from loyalscope.segments.churn import churn_features
 
 BENCHMARKS = {"major": (0.04, 0.04), "minor": (0.53, 0.53), "quick": (0.52, 0.95)}
@@ -42,8 +43,12 @@ def cohens_d(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def odds_ratio(flag: np.ndarray, churned: np.ndarray) -> float:
-    """Odds of churn with the flag over without it, 0.5 added to each cell."""
+    """Odds of churn with the flag over without it, 0.5 added to each cell; NaN (undefined)
+    when nobody or everybody churned, where the correction alone would make a ratio (109 with no
+    churned customer at all)."""
     flag, churned = flag.astype(bool), churned.astype(bool)
+    if not churned.any() or churned.all():
+        return float("nan")
     a = (flag & churned).sum() + 0.5
     b = (flag & ~churned).sum() + 0.5
     c = (~flag & churned).sum() + 0.5
@@ -55,7 +60,7 @@ def churn_reasons(ds: Dataset, as_of: date | None = None, inactivity_days: int |
     """One row per feature: mean_churned, mean_retained, cohens_d, odds_ratio (for count
     features, of having at least one)."""
     as_of = as_of or ds.analysis_date
-    inactivity_days = inactivity_days or ds.config.analysis.inactivity_days
+    inactivity_days = inactivity_days or window_days(ds)
     f = churn_features(ds, as_of)
     churned = (f.recency_days > inactivity_days).to_numpy()
     rows = []

@@ -1,8 +1,10 @@
 """Retention curves (Kaplan-Meier) by segment and a Cox model of churn drivers (lifelines).
 
 Durations at the analysis date ``as_of``: a customer is "churned" (event) when the days since
-the last order exceed ``inactivity_days``; the duration is first order -> last order for
-churned customers and first order -> ``as_of`` (censored) for the others. Curves are returned
+the last order exceed the inactivity window ``w`` (:mod:`loyalscope.metrics.window`); a churned
+customer's duration runs from the first order to the first day they were no longer active
+(``w + 1`` days after the last order), a censored one's from the first order to ``as_of``. So
+every curve is 1 at day 0, as :func:`loyalscope.metrics.cohorts.survival_curve`. Curves are returned
 aggregated: survival at a grid of days per segment (no row per customer).
 
 Reference: Kaplan, E. L. & Meier, P. (1958). JASA 53; Cox, D. R. (1972). JRSS B 34.
@@ -18,18 +20,19 @@ from lifelines import CoxPHFitter, KaplanMeierFitter
 
 from loyalscope.data.dataset import Dataset
 from loyalscope.errors import InsufficientDataError
+from loyalscope.metrics.window import inactivity_days as window_days
 from loyalscope.segments.churn import churn_features
 
 
 def survival_table(ds: Dataset, as_of: date | None = None, inactivity_days: int | None = None) -> pd.DataFrame:
     """Features at ``as_of`` plus ``duration`` (days) and ``event`` (1 = churned)."""
     as_of = as_of or ds.analysis_date
-    inactivity_days = inactivity_days or ds.config.analysis.inactivity_days
+    inactivity_days = inactivity_days or window_days(ds)
     f = churn_features(ds, as_of)
     event = (f.recency_days > inactivity_days).astype(int)
     f["event"] = event
-    f["duration"] = np.where(event == 1, f.tenure_days - f.recency_days, f.tenure_days)
-    f["duration"] = f["duration"].clip(lower=0.5)  # one-day customers: avoid zero durations
+    f["duration"] = np.where(event == 1, f.tenure_days - f.recency_days + inactivity_days + 1, f.tenure_days)
+    f["duration"] = f["duration"].clip(lower=0.5)  # first order on the analysis date: avoid zero
     return f
 
 

@@ -1,7 +1,10 @@
 """Per-customer inputs of the loyalty-type rules and loyalty dimensions, from a Dataset.
 
-- satisfaction = mean CSAT rescaled ``(x - 1) / (max - 1)`` (``max`` = ``[survey] csat_scale_max``);
-- price_sensitivity = mean answer rescaled the same way;
+- satisfaction = mean CSAT rescaled ``(x - low) / (high - low)`` on the question's declared scale
+  (:mod:`loyalscope.metrics.scales`: ``[survey] csat_scale_max`` or ``[survey.scales]``);
+- price_sensitivity = mean answer rescaled the same way on its own scale (a rating,
+  ``[survey] rating_scale_max``); answers outside a declared scale are refused
+  (:class:`~loyalscope.errors.DataQualityError`);
 - promo_share = share of a customer's orders with ``is_promo`` true;
 - alternatives = mean number of alternatives named in surveys;
 - is_employee from customers; repurchase_intent, csat, nps as answered (for the dimensions).
@@ -16,11 +19,14 @@ from datetime import date, datetime
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
+from loyalscope.metrics.scales import check_scale
 from loyalscope.segments.dimensions import rescale
 
 
-def loyalty_inputs(ds: Dataset, as_of: date | None = None, scale_max: float = 5.0) -> pd.DataFrame:
-    """Frame indexed by customer_id (buyers before ``as_of``) with the columns available."""
+def loyalty_inputs(ds: Dataset, as_of: date | None = None, scale_max: float | None = None) -> pd.DataFrame:
+    """Frame indexed by customer_id (buyers before ``as_of``) with the columns available.
+
+    ``scale_max``: top of the CSAT scale; default: the declared scale (:func:`check_scale`)."""
     cut = datetime.combine(as_of or ds.analysis_date, datetime.min.time())
     tx = ds.table("transactions", "customer_id", "order_ts")
     tx = tx.filter(tx.order_ts < cut)
@@ -41,8 +47,10 @@ def loyalty_inputs(ds: Dataset, as_of: date | None = None, scale_max: float = 5.
         cu = ds.table("customers", "customer_id", "is_employee").to_pandas()
         out = out.join(cu.set_index(cu.customer_id.astype(str)).is_employee.astype(object), how="left")
     if "csat" in out:
-        out["satisfaction"] = rescale(out["csat"], 1.0, scale_max)
+        csat = check_scale(ds, "csat")
+        out["satisfaction"] = rescale(out["csat"], csat.low, scale_max or csat.high)
     if "price_sensitivity" in out:
-        out["price_sensitivity"] = rescale(out["price_sensitivity"], 1.0, scale_max)
+        price = check_scale(ds, "price_sensitivity")
+        out["price_sensitivity"] = rescale(out["price_sensitivity"], price.low, price.high)
     out.index.name = "customer_id"
     return out

@@ -85,7 +85,7 @@ def create_app(state_dir: str | Path, db_url: str | None = None, lang: str = "zh
         Authentication, data roots, connections and limits. Default: token authentication with
         a random token (``app.state.settings.token``), upload only, default limits.
     """
-    from loyalscope.web import account, api, pages
+    from loyalscope.web import account, api, monitor_api, pages
     from loyalscope.web.auth import Auth, server_secret
 
     settings = (settings or WebSettings()).with_token()
@@ -100,6 +100,7 @@ def create_app(state_dir: str | Path, db_url: str | None = None, lang: str = "zh
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         web.runner.shutdown()
+        web.monitors.shutdown()
 
     # no Swagger/ReDoc pages: FastAPI loads them from a CDN; the schema itself is served
     app = FastAPI(title="Loyalscope", version=__version__, lifespan=lifespan,
@@ -148,7 +149,9 @@ def create_app(state_dir: str | Path, db_url: str | None = None, lang: str = "zh
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
+    app.include_router(monitor_api.api)
     app.include_router(pages.router)
+    app.include_router(monitor_api.pages)
     app.include_router(account.router)
     app.add_middleware(Guard, auth=auth, lang_of=page_lang, error_page=pages.error_page)
     return app

@@ -201,6 +201,9 @@ POLICY: list[tuple[tuple[str, ...], re.Pattern[str], str | None]] = [
     (("DELETE",), re.compile(rf"^/api/(datasets|analyses)/{_ID}$"), "analyst"),
     (("POST",), re.compile(rf"^/(api/)?analyses(/{_ID}/(cancel|rerun|delete))?$"), "analyst"),
     (("GET", "HEAD"), re.compile(r"^/api/openapi\.json$"), "viewer"),
+    (("GET", "HEAD"), re.compile(rf"^/(api/)?(alerts|monitors(/{_ID}(/runs)?)?)$"), "viewer"),
+    (("POST",), re.compile(rf"^/(api/)?monitors(/{_ID}/(run|delete))?$"), "analyst"),
+    (("DELETE",), re.compile(rf"^/api/monitors/{_ID}$"), "analyst"),
 ]
 
 

@@ -24,7 +24,7 @@ from typing import IO, Any
 
 from loyalscope.i18n import t
 from loyalscope.web.settings import WebSettings
-from loyalscope.web.store import Store
+from loyalscope.web.store import DatasetRow, Store
 
 POLL_S = 0.25
 
@@ -61,6 +61,23 @@ def tree_rss_mb(pid: int) -> float:
         total += rss.get(p, 0) * page
         todo.extend(children.get(p, []))
     return total / 2**20
+
+
+def dataset_spec(dataset: DatasetRow | None, settings: WebSettings) -> dict[str, Any]:
+    """What a job process needs to read ``dataset`` (see ``worker.open_dataset``): its kind and
+    source, the roots it must stay in (an upload: its own folder), a named connection's URL,
+    the secrets to mask, the memory limit."""
+    job: dict[str, Any] = {
+        "memory_mb": settings.job_memory_mb, "hide": settings.secrets_to_hide(),
+        "roots": [str(r) for r in settings.data_roots], "kind": None, "source": None,
+    }
+    if dataset is not None:
+        job["kind"], job["source"] = dataset.kind, dataset.source
+        if dataset.kind == "upload":
+            job["roots"] = [dataset.source]
+        elif dataset.kind == "connection":
+            job["url"] = settings.connections.get(dataset.source)
+    return job
 
 
 class JobRunner:
@@ -195,15 +212,8 @@ class JobRunner:
             "id": row.id, "lang": row.lang, "sections": list(row.section_ids() or ()),
             "out_dir": row.out_dir, "cache_dir": str(self.state_dir / "cache" / row.id),
             "state_dir": str(self.state_dir), "db_url": self.store.url,
-            "memory_mb": self.settings.job_memory_mb, "hide": self.settings.secrets_to_hide(),
-            "roots": [str(r) for r in self.settings.data_roots], "kind": None, "source": None,
+            **dataset_spec(dataset, self.settings),
         }
-        if dataset is not None:
-            job["kind"], job["source"] = dataset.kind, dataset.source
-            if dataset.kind == "upload":
-                job["roots"] = [dataset.source]
-            elif dataset.kind == "connection":
-                job["url"] = self.settings.connections.get(dataset.source)
         return job
 
     def _start(self, analysis_id: str) -> None:

@@ -26,6 +26,7 @@ from loyalscope.web.confine import (
 )
 from loyalscope.web.customers import Lookup, Lookups
 from loyalscope.web.jobs import JobRunner
+from loyalscope.web.monitor_jobs import MonitorScheduler
 from loyalscope.web.saved import AnalysisCache
 from loyalscope.web.settings import WebSettings
 from loyalscope.web.store import ACTIVE, AnalysisRow, DatasetRow, Store, new_id
@@ -89,6 +90,7 @@ class WebState:
         self.settings = settings or WebSettings(no_auth=True)
         self.store = Store(self.state_dir, db_url)
         self.runner = JobRunner(self.store, self.settings, self.state_dir)
+        self.monitors = MonitorScheduler(self.store, self.settings, self.state_dir)
         self.cache = AnalysisCache()
         self.boards = Boards()
         self.lookups = Lookups()

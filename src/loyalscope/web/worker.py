@@ -99,12 +99,13 @@ def run(job: dict[str, Any]) -> None:
             store.update_analysis(analysis_id, status="done", step="done")
 
 
-def _analyse(job: dict[str, Any], progress: Any) -> None:
-    from loyalscope.analysis import analyze
+def open_dataset(job: dict[str, Any]) -> tuple[Any, Any]:
+    """(Dataset, AnalysisConfig) of a job's dataset, read inside its confinement: an upload or
+    server path re-checked against the data roots, with its folder's ``loyalscope.toml``
+    confined to the folder; a named connection by its server-side URL, whose errors name the
+    connection only. Shared by analysis and monitor jobs."""
     from loyalscope.config import AnalysisConfig
     from loyalscope.data.load import load
-    from loyalscope.report.outputs import write_outputs
-    from loyalscope.web.cache import build_caches
     from loyalscope.web.confine import check_members, confine_config
 
     kind, lang = job["kind"], job["lang"]
@@ -135,6 +136,16 @@ def _analyse(job: dict[str, Any], progress: Any) -> None:
             raise JobFailure(t("web.jobs.connection", name=job["source"]),
                              fix=t("web.jobs.connection_fix", name=job["source"])) from exc
         raise
+    return dataset, config
+
+
+def _analyse(job: dict[str, Any], progress: Any) -> None:
+    from loyalscope.analysis import analyze
+    from loyalscope.report.outputs import write_outputs
+    from loyalscope.web.cache import build_caches
+
+    lang = job["lang"]
+    dataset, config = open_dataset(job)
     # no transactions left after validation: a clear answer pointing at quarantine.csv (the
     # output writer's check, as the CLI runs it; present once data intake's outputs land)
     from loyalscope.report import outputs

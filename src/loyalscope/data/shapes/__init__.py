@@ -156,6 +156,12 @@ def apply(tables: dict[str, ibis.Table], config: AnalysisConfig,
     return {k: _drop_meta(v) for k, v in out.items()}, parts, log
 
 
+def _exact_sum(x: ibis.Value) -> ibis.Value:
+    """Sum of amounts rounded to 0.0001 and added as decimals: the same total on every run (a
+    multi-threaded float sum differs in the last bits), as ``loyalscope.metrics._base.money_sum``."""
+    return x.cast("decimal(18, 4)").sum().cast("float64")
+
+
 def _summarise(orders: ibis.Table, returns: ibis.Table, line_file: bool, log: ShapeLog) -> None:
     """Order-level figures and the status values seen, for the report and ``validate``."""
     o = orders
@@ -164,13 +170,13 @@ def _summarise(orders: ibis.Table, returns: ibis.Table, line_file: bool, log: Sh
         orders_total=o.count(),
         sale_orders=ibis.ifelse(sale, 1, 0).sum(),
         not_sale_orders=ibis.ifelse(~sale, 1, 0).sum(),
-        gross_revenue=ibis.cases((sale, o.amount), else_=0.0).sum(),
+        gross_revenue=_exact_sum(ibis.cases((sale, o.amount), else_=0.0)),
         guest_orders=ibis.ifelse(sale & o.is_guest, 1, 0).sum(),
-        guest_revenue=ibis.cases((sale & o.is_guest, o.amount), else_=0.0).sum(),
+        guest_revenue=_exact_sum(ibis.cases((sale & o.is_guest, o.amount), else_=0.0)),
         customers=ibis.cases((sale & ~o.is_guest, o.customer_id), else_=ibis.null("string")).nunique(),
         lines=o.lines.sum(),
     ).execute().iloc[0]
-    r = returns.aggregate(n=returns.count(), amount=returns.amount.sum()).execute().iloc[0]
+    r = returns.aggregate(n=returns.count(), amount=_exact_sum(returns.amount)).execute().iloc[0]
     summary = {k: (int(v) if k not in ("gross_revenue", "guest_revenue") else float(v or 0.0))
                for k, v in agg.items() if v is not None}
     summary["returns"] = int(r["n"])

@@ -31,6 +31,7 @@ from scipy.special import betaln, digamma, gammaln, hyp2f1
 
 from loyalscope.models.base import Data, as_array, as_weights, harmless_underflow
 from loyalscope.models.numerics.grouping import Grouped, group_rows
+from loyalscope.models.numerics.quadrature import beta_rule
 from loyalscope.models.purchase.pmf import bgnbd_pmf
 from loyalscope.models.purchase.simulate import simulate_bgnbd
 from loyalscope.models.purchase.transaction import TransactionModel
@@ -79,6 +80,10 @@ class BGNBD(TransactionModel):
         x, _, t_cal = data
         rate = max(float(np.average(x, weights=weights)) / max(float(np.average(t_cal, weights=weights)), 1e-9), 1e-3)
         return np.array([1.0, 1.0 / rate, 1.0, 1.0])
+
+    def _param_scales(self, data: Data | Grouped, weights: np.ndarray) -> np.ndarray:
+        """alpha is in time units: its scale is the mean customer age T; r, a, b are shapes."""
+        return np.array([1.0, _mean_age(data, weights), 1.0, 1.0])
 
     def _terms(self, theta: np.ndarray, x: np.ndarray, tx: np.ndarray, t_cal: np.ndarray):
         """Log of the two likelihood terms (without the gamma part) and the mask of the second."""
@@ -175,16 +180,47 @@ class BGNBD(TransactionModel):
 
         By Euler's transformation ``(1-z)^(r+x) 2F1(r+x, b+x; c; z) = (1-z)^(a-1) 2F1(c-r-x, a-1; c; z)``
         with ``c = a+b+x-1``; the right-hand side is bounded for any x, so no overflow.
+
+        The bracket is ``E[(1 - (1 + p t/(alpha+T))^-(r+x)) / p]`` over the posterior of the
+        drop-out probability of a customer alive at T, ``p ~ Beta(a, b+x)`` (``b+x+1`` for
+        MBG/NBD): while alive, a customer with rate lambda and drop-out p buys
+        ``(1 - e^(-lambda p t)) / p`` times in expectation, and lambda's posterior is
+        Gamma(r+x, alpha+T). Where SciPy's ``hyp2f1`` loses precision (NaN, or a value outside
+        ``[0, (r+x) t/(alpha+T)]``: customers observed for 10^4 days and more, parameters far
+        from the usual range), that expectation is taken by Gauss quadrature over the Beta
+        posterior instead (:func:`~loyalscope.models.numerics.quadrature.beta_rule`), so every
+        prediction is finite.
         """
         x, tx, t_cal = self._validate(frequency, recency, T)
         tt = as_array("t", t)
         r, alpha, a, b = self._theta()
+        x, tx, t_cal, tt = np.broadcast_arrays(x, tx, t_cal, tt)
         z = tt / (alpha + t_cal + tt)
-        if abs(a - 1.0) < 1e-6:  # removable singularity at a = 1: mean of a = 1 -/+ 1e-6 (error ~1e-12)
-            scale = 0.5 * (self._scaled_bracket(r, 1.0 - 1e-6, b, x, z) + self._scaled_bracket(r, 1.0 + 1e-6, b, x, z))
-        else:
-            scale = self._scaled_bracket(r, a, b, x, z)
+        with np.errstate(all="ignore"):
+            if abs(a - 1.0) < 1e-6:  # removable singularity at a = 1: mean of a = 1 -/+ 1e-6 (error ~1e-12)
+                scale = 0.5 * (self._scaled_bracket(r, 1.0 - 1e-6, b, x, z)
+                               + self._scaled_bracket(r, 1.0 + 1e-6, b, x, z))
+            else:
+                scale = self._scaled_bracket(r, a, b, x, z)
+            bound = (r + x) * tt / (alpha + t_cal)  # purchases expected with no drop-out at all
+            bad = ~np.isfinite(scale) | (scale < 0) | (scale > bound * (1 + 1e-9))
+        if bad.any():
+            scale = np.array(scale, dtype=float)
+            scale[bad] = self._bracket_by_quadrature(r, a, b, x[bad], tt[bad] / (alpha + t_cal[bad]))
         return scale * np.exp(-np.logaddexp(0.0, self._log_alive_odds(x, tx, t_cal)))
+
+    def _bracket_by_quadrature(self, r: float, a: float, b: float, x: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """``E[(1 - (1 + p u)^-(r+x)) / p]`` for ``p ~ Beta(a, b + x + shift)``, one rule per distinct x."""
+        out = np.empty(x.size)
+        for value in np.unique(x):
+            rows = x == value
+            p, w = beta_rule(a, b + value + self._shift, 96)
+            pu = np.outer(u[rows], p)
+            with np.errstate(divide="ignore", invalid="ignore"):  # p -> 0: the limit (r+x) u
+                g = np.where(p > 0, -np.expm1(-(r + value) * np.log1p(pu)) / np.where(p > 0, p, 1.0),
+                             (r + value) * u[rows, None])
+            out[rows] = g @ w
+        return out
 
     def _scaled_bracket(self, r: float, a: float, b: float, x: np.ndarray, z: np.ndarray) -> np.ndarray:
         c = a + b + x + self._shift - 1
@@ -203,3 +239,9 @@ class BGNBD(TransactionModel):
 
     def _simulate(self, T: Any, size: int | None, t_holdout: float, seed: int | None) -> Any:
         return simulate_bgnbd(self._theta(), T, size, t_holdout, seed, shift=self._shift)
+
+
+def _mean_age(data: Any, weights: np.ndarray) -> float:
+    """Weighted mean customer age T of the fit's rows (at least 1e-9)."""
+    T = data.T if isinstance(data, Grouped) else np.asarray(data[2])
+    return max(float(np.average(T, weights=weights)), 1e-9)

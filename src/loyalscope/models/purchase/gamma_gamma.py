@@ -28,6 +28,7 @@ import pandas as pd
 from scipy.special import digamma, gammaln
 
 from loyalscope.models.base import Data, MLEModel, as_array, as_weights
+from loyalscope.models.status import FitIssue
 
 CORRELATION_WARNING = 0.3
 
@@ -41,7 +42,7 @@ class GammaGamma(MLEModel):
     ----------
     q_constraint : bool, default False
         Keep ``q >= 1`` (see the module docstring).
-    penalizer, tol, maxiter
+    penalizer, tol, maxiter, random_state
         See :class:`~loyalscope.models.base.MLEModel`.
     """
 
@@ -49,8 +50,8 @@ class GammaGamma(MLEModel):
     _warm_start_rows: ClassVar[int | None] = 20_000
 
     def __init__(self, penalizer: float = 0.0, tol: float = 1e-10, maxiter: int = 2000,
-                 q_constraint: bool = False) -> None:
-        super().__init__(penalizer=penalizer, tol=tol, maxiter=maxiter)
+                 q_constraint: bool = False, random_state: int = 0) -> None:
+        super().__init__(penalizer=penalizer, tol=tol, maxiter=maxiter, random_state=random_state)
         self.q_constraint = q_constraint
 
     def _lower_bounds(self) -> dict[str, float]:
@@ -93,6 +94,16 @@ class GammaGamma(MLEModel):
         mean = float(np.average(z, weights=weights))
         return np.array([1.0, 2.0, mean])
 
+    def _param_scales(self, data: Data | _SpendRows, weights: np.ndarray) -> np.ndarray:
+        """gamma is in currency units: its scale is the mean spend; p and q are shapes."""
+        return np.array([1.0, 1.0, max(float(np.average(data[1], weights=weights)), 1e-12)])
+
+    def _model_issues(self, data: Any, weights: np.ndarray) -> list[FitIssue]:
+        """q <= 1: the population mean spend p gamma / (q - 1) is infinite, so is the expected
+        spend of a customer without repeat purchases."""
+        q = self.params_["q"]
+        return [FitIssue("q_not_above_1", {"q": q})] if q <= 1.0 else []
+
     def _prepare(self, data: Data, weights: np.ndarray) -> tuple[_SpendRows, np.ndarray]:
         rows = _SpendRows(data[0], data[1], weights)
         return rows, rows.w
@@ -120,12 +131,19 @@ class GammaGamma(MLEModel):
         return -float(ll), -np.array([d_p, d_q, d_g]) * theta
 
     def conditional_expected_average_spend(self, frequency: Any, monetary: Any) -> np.ndarray:
-        """E[mean spend | x, zbar] = p (gamma + x zbar) / (p x + q - 1); x = 0 gives the population mean."""
+        """E[mean spend | x, zbar] = p (gamma + x zbar) / (p x + q - 1); x = 0 gives the population mean.
+
+        The posterior mean of the spend rate exists only where ``p x + q > 1``; elsewhere (x = 0
+        with q <= 1) the expectation is infinite and ``inf`` is returned, never a negative
+        amount. Such a fit has ``status_`` "not estimable" (issue ``q_not_above_1``).
+        """
         p, q, g = self._theta()
         x = as_array("frequency", frequency)
         z = as_array("monetary", monetary)
         x, z = np.broadcast_arrays(x, np.where(x > 0, z, 0.0))
-        return p * (g + x * z) / (p * x + q - 1.0)
+        den = p * x + q - 1.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(den > 0, p * (g + x * z) / np.where(den > 0, den, 1.0), np.inf)
 
     def population_mean_spend(self) -> float:
         """Mean spend per transaction across customers: p gamma / (q - 1) (infinite when q <= 1)."""

@@ -31,6 +31,7 @@ from scipy.special import gammaln
 
 from loyalscope.models.base import Data, as_array, as_weights, harmless_underflow
 from loyalscope.models.numerics.grouping import Grouped, group_rows
+from loyalscope.models.purchase.bgnbd import _mean_age
 from loyalscope.models.purchase.pareto_nbd_likelihood import (
     pareto_nbd_loglik,
     pareto_nbd_loglik_grouped,
@@ -118,6 +119,11 @@ class ParetoNBD(TransactionModel):
                 "The 'recency' argument must be <= 'T' for every customer. Got recency > T."
             )
         return x, np.minimum(tx, t_cal), t_cal
+
+    def _param_scales(self, data: Data | Grouped, weights: np.ndarray) -> np.ndarray:
+        """alpha and beta are in time units: their scale is the mean customer age T."""
+        age = _mean_age(data, weights)
+        return np.array([1.0, age, 1.0, age])
 
     def _initial_params(self, data: Data, weights: np.ndarray) -> np.ndarray:
         x, _, t_cal = data

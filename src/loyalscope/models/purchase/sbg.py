@@ -22,6 +22,7 @@ import pandas as pd
 from scipy.special import betaln, digamma, hyp2f1
 
 from loyalscope.models.base import Data, MLEModel, as_array, as_weights
+from loyalscope.models.status import FitIssue
 
 
 class ShiftedBetaGeometric(MLEModel):
@@ -55,6 +56,12 @@ class ShiftedBetaGeometric(MLEModel):
         w = as_weights(weights, t.size)
         keep = w > 0
         return self._fit_mle((t[keep], c[keep]), w[keep], initial_params)  # type: ignore[return-value]
+
+    def _model_issues(self, data: Any, weights: np.ndarray) -> list[FitIssue]:
+        """One renewal period observed (no customer reached a second term): the data give one
+        retention rate, r(1) = beta / (alpha + beta), and cannot separate alpha from beta."""
+        periods = int(np.max(data[0], initial=0))
+        return [FitIssue("one_renewal_period", {"periods": periods})] if periods <= 1 else []
 
     def _negloglik_grad(self, log_params: np.ndarray, data: Data, weights: np.ndarray) -> tuple[float, np.ndarray]:
         theta = np.exp(log_params)

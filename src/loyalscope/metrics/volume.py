@@ -1,0 +1,56 @@
+"""Volumes per period (业务量): orders, revenue, buyers and new customers.
+
+The counts and amounts a monitor watches first (a fall in orders shows here before it
+shows in any rate). ``numerator`` is the count or amount, ``denominator`` is 1 (so ``value``
+is the count); periods without orders are present with 0 (without a ``by`` group).
+"""
+
+from __future__ import annotations
+
+import ibis
+
+from loyalscope.metrics._base import calendar, f64, first_orders, keys, orders, windowed, with_group
+from loyalscope.metrics.registry import Metric, MetricContext, register
+
+
+def _volume(ds, ctx: MetricContext, agg: ibis.Table) -> ibis.Table:
+    """``agg`` (keys, numerator) with denominator 1, on the calendar without a group."""
+    if not ctx.by:
+        cal = calendar(ds, ctx).select("period")
+        j = cal.left_join(agg, "period")
+        agg = j.select("period", numerator=j.numerator.fill_null(0.0))
+    return agg.mutate(denominator=ibis.literal(1.0))
+
+
+def orders_count(ds, ctx: MetricContext) -> ibis.Table:
+    """Orders placed in the period."""
+    tx = orders(ds, ctx, "order_id")
+    return _volume(ds, ctx, tx.group_by(keys(ctx)).aggregate(numerator=f64(tx.order_id.count())))
+
+
+def revenue(ds, ctx: MetricContext) -> ibis.Table:
+    """Sum of order amounts in the period (before returns)."""
+    tx = orders(ds, ctx, "amount")
+    return _volume(ds, ctx, tx.group_by(keys(ctx)).aggregate(numerator=f64(tx.amount.sum())))
+
+
+def buyers(ds, ctx: MetricContext) -> ibis.Table:
+    """Distinct customers with an order in the period."""
+    tx = orders(ds, ctx)
+    return _volume(ds, ctx, tx.group_by(keys(ctx)).aggregate(
+        numerator=f64(tx.customer_id.nunique())))
+
+
+def new_customers(ds, ctx: MetricContext) -> ibis.Table:
+    """Customers whose first order falls in the period."""
+    fo = first_orders(ds, ctx)
+    fo = fo.mutate(_ts=fo.first_date.cast("timestamp"))
+    fo = windowed(fo, "_ts", ctx).mutate(period=ctx.bucket(fo._ts))
+    fo = with_group(ds, ctx, fo)
+    return _volume(ds, ctx, fo.group_by(keys(ctx)).aggregate(
+        numerator=f64(fo.customer_id.count())))
+
+
+for _id, _fn in (("orders", orders_count), ("revenue", revenue), ("buyers", buyers),
+                 ("new_customers", new_customers)):
+    register(Metric(_id, "behaviour", ("transactions",), _fn, percent=False))
