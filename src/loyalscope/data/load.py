@@ -36,6 +36,7 @@ from loyalscope.data.mapping import table_for_name
 from loyalscope.data.quality import QUARANTINE_COLUMNS, QualityReport, TableReport
 from loyalscope.data.sources import DATA_SUFFIXES, Source, read_source
 from loyalscope.data.validate import END, LINE, SRC, Parsed, parse_source
+from loyalscope.engine import anti_join
 from loyalscope.errors import SchemaError
 from loyalscope.i18n import t
 
@@ -295,7 +296,7 @@ def _count_orphans(accepted: dict[str, ir.Table], reports: dict[str, TableReport
                 or parent not in accepted):
             continue
         known = accepted[parent].select(_k=accepted[parent][pcol])
-        orphans = tbl.anti_join(known, tbl[col] == known._k)
+        orphans = anti_join(tbl, tbl[col], known._k)
         reports[name].orphans = int(orphans.count().execute())
 
 

@@ -37,6 +37,7 @@ from loyalscope.config import AnalysisConfig
 from loyalscope.data import schema
 from loyalscope.data.shapes._common import BAD, LINE, LINE_COLUMNS, SOURCE, quarantine
 from loyalscope.data.shapes.statuses import NOT_SALES, classify
+from loyalscope.engine import anti_join, semi_join
 from loyalscope.i18n import t
 
 _ORDER_FIRST = ("customer_id", "status", "channel", "paid_ts")
@@ -155,7 +156,7 @@ def shape_lines(tx: ibis.Table, config: AnalysisConfig,
 
     # orders whose amount nothing gives: their lines are quarantined
     missing = o.filter(o.amount.isnull() & ~o._doc).select(mid="order_id")
-    lost = tx.semi_join(missing, tx.order_id == missing.mid)
+    lost = semi_join(tx, tx.order_id, missing.mid)
     parts.append(quarantine(lost, "transactions", "amount", None, "missing_required",
                             t("data.shapes.detail_no_amount")))
     o = o.filter(o.amount.notnull() | o._doc)
@@ -192,9 +193,9 @@ def _incomplete_orders(tx: ibis.Table, parts: list[ibis.Table]) -> ibis.Table:
         col = bad[len(BAD):]
         raw = tx[bad].cast("string")
         ids = tx.filter(raw.notnull()).select(_oid=tx.order_id).distinct()
-        hit = tx.semi_join(ids, tx.order_id == ids._oid)
+        hit = semi_join(tx, tx.order_id, ids._oid)
         if flagged is not None:
-            hit = hit.anti_join(flagged, hit.order_id == flagged._oid)
+            hit = anti_join(hit, hit.order_id, flagged._oid)
         hraw = hit[bad].cast("string")
         dtype = schema.table("transactions").column(col).dtype
         own = hit.filter(hraw.notnull())
@@ -208,12 +209,12 @@ def _incomplete_orders(tx: ibis.Table, parts: list[ibis.Table]) -> ibis.Table:
     per = tx.group_by("order_id").aggregate(_n_ts=tx.order_ts.count())
     no_ts = per.filter(per._n_ts == 0).select(_oid=per.order_id)
     if flagged is not None:
-        no_ts = no_ts.anti_join(flagged, no_ts._oid == flagged._oid)
-    lost = tx.semi_join(no_ts, tx.order_id == no_ts._oid)
+        no_ts = anti_join(no_ts, no_ts._oid, flagged._oid)
+    lost = semi_join(tx, tx.order_id, no_ts._oid)
     parts.append(quarantine(lost, "transactions", "order_ts", None, "missing_required",
                             t("data.validate.detail_missing", column="order_ts")))
     gone = no_ts if flagged is None else flagged.union(no_ts)
-    tx = tx.anti_join(gone, tx.order_id == gone._oid)
+    tx = anti_join(tx, tx.order_id, gone._oid)
     return tx.drop(*[c for c in tx.columns if c.startswith(BAD)])
 
 
