@@ -67,6 +67,8 @@ class Source:
     notes: list[str] = field(default_factory=list)
     inferred: bool = False
     """The table was judged from the columns (a single file named anything)."""
+    scratch: tuple[int, int] | None = None
+    """Positions of its intermediate engine objects (see ``compiled.mark``), dropped once parsed."""
 
 
 def sniff_delimiter(header_line: str, suffix: str) -> str:
