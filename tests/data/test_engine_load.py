@@ -91,9 +91,16 @@ def test_postgres_tables_validated_in_place(postgres_url: str) -> None:
         assert ds.quality.orders["guest_orders"] == 1 and ds.quality.orders["guest_revenue"] == 5.0
         got = ds.table("transactions").order_by("order_id").execute()
         assert got["amount"].tolist() == [10.0, 20.0]
-        ds.con.drop_table("ls_transactions", force=True)
-        ds.con.drop_table("ls_quarantine", force=True)
+        # a second load into the same database replaces the ls_ views and the stored orders
+        again = ls.load(postgres_url, now=NOW)
+        assert again.table("transactions").count().execute() == 2
     finally:
+        for name in db.list_tables():
+            if name.startswith("ls_"):
+                try:
+                    db.drop_view(name, force=True)
+                except Exception:  # a table
+                    db.drop_table(name, force=True)
         db.drop_table("orders", force=True)
 
 

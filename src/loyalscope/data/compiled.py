@@ -32,18 +32,36 @@ def remember(kind: str, name: str) -> None:
     _SCRATCH.append((kind, name))
 
 
+def mark() -> int:
+    """A position in the list of intermediate objects (see :func:`release_since`)."""
+    return len(_SCRATCH)
+
+
+def release_since(con: BaseBackend, start: int, end: int) -> None:
+    """Drop the intermediate objects made between two :func:`mark` positions (a source's lines
+    and records, once its parsed table exists), so that the raw rows are not held twice."""
+    done = _SCRATCH[start:end]
+    del _SCRATCH[start:end]
+    for kind, name in reversed(done):
+        _drop(con, kind, name)
+
+
+def _drop(con: BaseBackend, kind: str, name: str) -> None:
+    try:
+        if kind == "view":
+            con.drop_view(name, force=True)
+        else:
+            con.drop_table(name, force=True)
+    except Exception:
+        pass
+
+
 def release(con: BaseBackend) -> None:
     """Drop the intermediate tables and views of a finished load (they hold a copy of the
     raw rows: lines, records, parsed values)."""
     while _SCRATCH:
         kind, name = _SCRATCH.pop()
-        try:
-            if kind == "view":
-                con.drop_view(name, force=True)
-            else:
-                con.drop_table(name, force=True)
-        except Exception:
-            pass
+        _drop(con, kind, name)
 _CACHE: dict[Hashable, str] = {}
 _ids = itertools.count()
 

@@ -29,7 +29,7 @@ from loyalscope import engine
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import schema, shapes
 from loyalscope.data.checks import duplicate_key_rule, future_date_rule
-from loyalscope.data.compiled import release, remember, scratch_name
+from loyalscope.data.compiled import mark, release, release_since, remember, scratch_name
 from loyalscope.data.dataset import Dataset
 from loyalscope.data.intake import Unused, file_info
 from loyalscope.data.mapping import table_for_name
@@ -83,7 +83,11 @@ def load(
     srcs: list[Source] = []
     unused: list[Unused] = []
     for src in sources:
-        srcs.extend(read_source(src, config, con, unused=unused))
+        start = mark()
+        read = read_source(src, config, con, unused=unused)
+        if len(read) == 1:  # its intermediate tables, dropped once it is parsed
+            read[0].scratch = (start, mark())
+        srcs.extend(read)
     if not srcs:
         raise SchemaError(t("data.sources.nothing"), fix=t("data.sources.nothing_fix"))
     try:
@@ -119,11 +123,16 @@ def validate_sources(
     reports: dict[str, TableReport] = {}
     qparts: list[tuple[str, ir.Table]] = []
     inputs: dict[str, ir.Table] = {}
+    dropped = 0
     for name in order:
         rep = TableReport(name)
         parts: list[ir.Table] = []
         for i, src in by_table[name]:
             parsed = parse_source(con, src, i, config)
+            if src.scratch is not None:  # the raw lines and records are not needed any more
+                start, end = src.scratch
+                release_since(con, start - dropped, end - dropped)
+                dropped += end - start
             _note_source(rep, src, parsed)
             if src.inferred:
                 rep.notes.append(f"{src.name}: " + t("data.shapes.note_inferred", table=name,
@@ -142,38 +151,64 @@ def validate_sources(
             tbl, q = duplicate_key_rule(tbl, name)
             if q is not None:
                 qparts.append((name, q))
-        tbl = tbl.mutate(_source=_source_names(tbl[SRC], names))
-        stored = con.create_table(scratch_name(f"in_{name}"), tbl.drop(END, SRC))
-        remember("table", stored.get_name())
-        inputs[name] = stored
-        rep.rows_accepted = int(stored.count().execute())
-    shaped, shape_parts, log = shapes.apply(inputs, config)
-    tables = {name: con.create_table(f"ls_{name}", expr, overwrite=True)
-              for name, expr in shaped.items()}
+        tbl = tbl.mutate(_source=_source_names(tbl[SRC], names)).drop(END, SRC)
+        if name == "transactions" and len(parts) == 1:
+            inputs[name] = tbl  # a filter of the parsed table: the shapes store the orders once
+        else:
+            stored = con.create_table(scratch_name(f"in_{name}"), tbl)
+            remember("table", stored.get_name())
+            inputs[name] = stored
+        rep.rows_accepted = int(inputs[name].count().execute())
+    _drop_output_views(con)
+    shaped, shape_parts, log = shapes.apply(inputs, config, con)
+    tables = {}
+    for name, expr in shaped.items():
+        if name in log.views:
+            con.create_view(f"ls_{name}", expr, overwrite=True)
+            tables[name] = con.table(f"ls_{name}")
+        else:
+            tables[name] = con.create_table(f"ls_{name}", expr, overwrite=True)
     quarantine = _quarantine(con, qparts, names, shape_parts)
     report = QualityReport(reports, quarantine)
-    counts = quarantine.group_by(["table", "reason"]).aggregate(n=quarantine.count()).execute()
-    shaped_counts: dict[str, int] = defaultdict(int)
-    for row in counts.itertuples():
-        if row.table in reports:
-            reports[row.table].reasons[row.reason] = int(row.n)
-    for table, p in shape_parts_by_table(shape_parts):
-        shaped_counts[table] += int(p.count().execute())
-    for name, rep in reports.items():
+    counts = quarantine.group_by(["table", "reason", "_shaped"]).aggregate(
+        n=quarantine.count()).execute()
+    for table, reason, by_shapes, n in counts.itertuples(index=False, name=None):
+        if table in reports:
+            rep = reports[table]
+            rep.reasons[reason] += int(n)
+            if by_shapes:  # quarantined by the shapes: counted as accepted by validation
+                rep.rows_accepted -= int(n)
+    for rep in reports.values():
         rep.rows_quarantined = sum(rep.reasons.values())
-        rep.rows_accepted -= shaped_counts.get(name, 0)
     _record_shapes(report, log)
     _count_orphans(tables, reports)
     return tables, report
 
 
-def shape_parts_by_table(parts: list[ir.Table]) -> list[tuple[str, ir.Table]]:
-    """Quarantine parts made by the shapes, by table (one small query)."""
-    out = []
-    for p in parts:
-        for table in p.select("table").distinct().execute()["table"]:
-            out.append((str(table), p.filter(p.table == table)))
-    return out
+def _drop_output_views(con: BaseBackend) -> None:
+    """Drop the ``ls_*`` views a previous load left on this database: they read the stored
+    orders ``ls__orders_all``, and a view cannot be replaced by a table of the same name. On
+    PostgreSQL, which refuses to replace a table any view reads, the previous outputs are dropped
+    with every view still reading them (CASCADE); elsewhere tables are left to ``overwrite``."""
+    for name in con.list_tables():
+        if not name.startswith("ls_"):
+            continue
+        try:
+            if con.name == "postgres":
+                kind = "VIEW" if name in _views(con) else "TABLE"
+                con.raw_sql(f'DROP {kind} IF EXISTS "{name}" CASCADE').close()
+            else:
+                con.drop_view(name, force=True)
+        except Exception:  # a table: replaced in place by create_table(overwrite=True)
+            pass
+
+
+def _views(con: BaseBackend) -> set[str]:
+    cur = con.raw_sql("SELECT viewname FROM pg_views WHERE schemaname = current_schema()")
+    try:
+        return {r[0] for r in cur.fetchall()}
+    finally:
+        cur.close()
 
 
 def _source_names(src: ir.IntegerValue, names: list[str]) -> ir.StringValue:
@@ -269,7 +304,7 @@ def _quarantine(con: BaseBackend, parts: list[tuple[str, ir.Table]], names: list
                 extra: list[ir.Table] = ()) -> ir.Table:  # type: ignore[assignment]
     """All quarantined rows as one engine table ``ls_quarantine``."""
     shaped = [p.select(*[p[c].cast("int64" if c == "line" else "string").name(c)
-                         for c in QUARANTINE_COLUMNS]) for p in extra]
+                         for c in QUARANTINE_COLUMNS], _shaped=ibis.literal(True)) for p in extra]
     for table, p in parts:
         src_name = ibis.cases(*[(p[SRC] == i, n) for i, n in enumerate(names)],
                               else_=ibis.null().cast("string"))
@@ -277,10 +312,10 @@ def _quarantine(con: BaseBackend, parts: list[tuple[str, ir.Table]], names: list
             table=ibis.literal(table), source_file=src_name,
             line=p[LINE].cast("int64"), column=p._q_column.cast("string"),
             value=p._q_value.cast("string"), reason=p._q_reason.cast("string"),
-            detail=p._q_detail.cast("string")))
+            detail=p._q_detail.cast("string"), _shaped=ibis.literal(False)))
     if not shaped:
         empty = pd.DataFrame({c: pd.Series(dtype="int64" if c == "line" else "string")
-                              for c in QUARANTINE_COLUMNS})
+                              for c in QUARANTINE_COLUMNS} | {"_shaped": pd.Series(dtype="bool")})
         return con.create_table("ls_quarantine", ibis.memtable(empty), overwrite=True)
     out = shaped[0]
     for p in shaped[1:]:

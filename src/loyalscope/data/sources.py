@@ -73,6 +73,8 @@ class Source:
     absent_bad: tuple[BadLine, ...] = ()
     """Records the staging step found bad and left out of a staged Parquet file (broken JSON
     records, duplicate keys): quarantined as they are, and counted as read."""
+    scratch: tuple[int, int] | None = None
+    """Positions of its intermediate engine objects (see ``compiled.mark``), dropped once parsed."""
 
 
 def sniff_delimiter(header_line: str, suffix: str) -> str:
