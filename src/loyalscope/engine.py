@@ -201,3 +201,27 @@ def capabilities(con: BaseBackend) -> Capabilities:
         distinct_in_window=name not in ("pyspark",),
         local_files=name == "duckdb",
     )
+
+
+
+def semi_join(left: ibis.Table, key: ibis.Value, right_key: ibis.Value) -> ibis.Table:
+    """Rows of ``left`` whose ``key`` equals some value of ``right_key`` (a column of another
+    table): ``WHERE key IN (SELECT right_key ...)``; a NULL key matches nothing.
+
+    Used instead of Ibis' ``semi_join``: a chain of semi/anti joins compiles to one ``SELECT``
+    with several ``SEMI``/``ANTI`` joins, and sqlglot's rewrite for PostgreSQL (which has no such
+    joins) rewrites only every other one, leaving ``LEFT ANTI JOIN`` in the SQL (sqlglot 29).
+    Not ``EXISTS`` (``(key == right_key).any()``): Ibis correlates a table derived from ``left``
+    with ``left`` itself and the condition becomes always true. DuckDB and Spark plan the ``IN``
+    as a semi join.
+    """
+    return left.filter(key.isin(right_key))
+
+
+def anti_join(left: ibis.Table, key: ibis.Value, right_key: ibis.Value) -> ibis.Table:
+    """Rows of ``left`` whose ``key`` equals no non-NULL value of ``right_key``; a NULL key matches
+    nothing, so its row is kept, as in an anti join (a bare ``NOT IN`` would drop it, and drop
+    every row once ``right_key`` holds a NULL). See :func:`semi_join`."""
+    rel = right_key.as_table()
+    known = rel.filter(rel[0].notnull())[0]
+    return left.filter(key.isnull() | ~key.isin(known))

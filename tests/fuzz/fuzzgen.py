@@ -178,6 +178,8 @@ class GenFile:
                 _line(self._row(r), sep).encode(codec)
             except UnicodeEncodeError:  # ￥ or 年月日 in cp1252 / Big5: plain spellings
                 r.amount_spelling = r.date_spelling = 0
+                if r.defect == "bad_amount" and not _encodes(r.bad_value, codec):
+                    r.bad_value = "12EUR34"  # 12元34 in cp1252: text between the digits still
             if r.defect == "stray_quote":
                 text = f'{r.order_id}{sep}"{r.customer_id}{sep}{r.date_text()}{sep}{r.amount_text()}\r\n'
             else:
@@ -273,6 +275,14 @@ class GenFile:
         else:
             df = pd.DataFrame([self._row(r) for r in self.records], columns=HEAD_EN)
         df.to_parquet(path, index=False)
+
+
+def _encodes(text: str, codec: str) -> bool:
+    try:
+        text.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _line(cells: list[str], sep: str) -> str:

@@ -12,7 +12,8 @@ import typer
 from loyalscope.cli.app import console, emit_json, fail, load_config, mapped
 from loyalscope.cli.survey_app import survey_app
 from loyalscope.config import SurveyConfig
-from loyalscope.data.sources import detect_encoding, sniff_delimiter
+from loyalscope.data.intake.encoding import decide
+from loyalscope.data.sources import sniff_delimiter
 from loyalscope.errors import ConfigError, LoyalscopeError, SchemaError
 from loyalscope.i18n import t
 from loyalscope.models.survey.nps import NPS
@@ -30,7 +31,9 @@ def read_table(path: Path) -> pd.DataFrame:
     if suffix in (".xlsx", ".xls"):
         return pd.read_excel(path)
     raw = path.read_bytes()
-    encoding = detect_encoding(raw)
+    encoding = decide(path).name  # intake's decision (BOMs, UTF-8, GB18030, Big5, ...)
+    if encoding.startswith("utf-16") and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding = "utf-16"  # the codec that reads and drops the byte-order mark
     header = raw.decode(encoding, errors="replace").lstrip("\ufeff").split("\n", 1)[0]
     return pd.read_csv(io.BytesIO(raw), encoding=encoding, sep=sniff_delimiter(header, suffix))
 

@@ -1,29 +1,42 @@
-"""``load``: read, map, validate and upload user data; ``write_quarantine``.
+"""``load``: read, map and validate user data on the engine; ``write_quarantine``.
 
 >>> import loyalscope as ls
 >>> ds = ls.load("data/")                       # doctest: +SKIP
 >>> ds.quality.tables["transactions"].rows_quarantined   # doctest: +SKIP
+
+Every step is an engine expression: sources are read by the engine's readers
+(:mod:`loyalscope.data.sources`), parsed and checked per source
+(:mod:`loyalscope.data.validate`), then checked per table (:mod:`loyalscope.data.checks`). The
+accepted rows become the tables ``ls_<table>`` and the quarantine the table ``ls_quarantine`` on
+the same connection; only counts and a few example values come back to Python. Hooks for other
+packages: ``loyalscope.data.shapes.apply`` (when installed) runs on the accepted tables after the
+per-source checks and before the table-wide ones (see :func:`_shapes`).
 """
 
 from __future__ import annotations
 
+import csv
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 from ibis.backends import BaseBackend
 
 from loyalscope import engine
 from loyalscope.config import AnalysisConfig
-from loyalscope.data import shapes
-from loyalscope.data.dataset import Dataset, cast_frame
+from loyalscope.data import schema, shapes
+from loyalscope.data.checks import duplicate_key_rule, future_date_rule
+from loyalscope.data.compiled import mark, release, release_since, remember, scratch_name
+from loyalscope.data.dataset import Dataset
 from loyalscope.data.intake import Unused, file_info
-from loyalscope.data.intake.parquet import check_types
-from loyalscope.data.mapping import resolve, table_for_name
+from loyalscope.data.mapping import table_for_name
 from loyalscope.data.quality import QUARANTINE_COLUMNS, QualityReport, TableReport
-from loyalscope.data.sources import DATA_SUFFIXES, RawTable, read_source
-from loyalscope.data.validate import check_table, parse_raw
+from loyalscope.data.sources import DATA_SUFFIXES, Source, read_source
+from loyalscope.data.validate import END, LINE, SRC, Parsed, parse_source
+from loyalscope.engine import anti_join
 from loyalscope.errors import SchemaError
 from loyalscope.i18n import t
 
@@ -31,6 +44,7 @@ from loyalscope.i18n import t
 _ORDER = ("customers", "transactions", "returns")
 _ORPHAN_KEYS = {"returns": ("order_id", "transactions", "order_id"),
                 "referrals": ("referrer_id", "customers", "customer_id")}
+_Q = ("_q_reason", "_q_column", "_q_value", "_q_detail")
 
 
 def load(
@@ -39,17 +53,18 @@ def load(
     con: BaseBackend | None = None,
     now: pd.Timestamp | None = None,
 ) -> Dataset:
-    """Read, map and validate ``sources``; upload the accepted rows to ``con``.
+    """Read, map and validate ``sources`` on ``con``; the accepted rows become its tables.
 
     Parameters
     ----------
     *sources
         Paths of files (CSV/TSV/xlsx/Parquet/JSON Lines/DuckDB), folders of them, a database
-        URL (``postgres://...``), or a dict ``{table: frame or path}`` (pandas, polars, pyarrow).
+        URL (``postgres://...``: read and validated in place), or a dict
+        ``{table: frame or path}`` (pandas, polars, pyarrow).
     config : AnalysisConfig or path, optional
         Settings (``[data]``, ``[mapping]``); a path is read with :meth:`AnalysisConfig.load`.
     con : ibis backend, optional
-        Where the canonical tables go; default an in-memory DuckDB.
+        The engine; default the database of a URL source, else an in-memory DuckDB.
     now : Timestamp, optional
         The "now" of the future-date check (default: the current time in ``[data] timezone``).
 
@@ -60,115 +75,149 @@ def load(
     """
     if not isinstance(config, AnalysisConfig):
         config = AnalysisConfig.load(config)
-    raws: list[RawTable] = []
+    if con is None:
+        urls = [s for s in sources if isinstance(s, str) and "://" in s]
+        con = engine.connect(urls[0]) if urls else engine.connect()
+        if urls:
+            con._ls_url = urls[0]
+    srcs: list[Source] = []
     unused: list[Unused] = []
     for src in sources:
-        raws.extend(read_source(src, config, unused=unused))
-    if not raws:
+        start = mark()
+        read = read_source(src, config, con, unused=unused)
+        if len(read) == 1:  # its intermediate tables, dropped once it is parsed
+            read[0].scratch = (start, mark())
+        srcs.extend(read)
+    if not srcs:
         raise SchemaError(t("data.sources.nothing"), fix=t("data.sources.nothing_fix"))
-    accepted, report = validate_sources(raws, config, now)
-    # files not read, each with the reason: from intake (sheets, members, folder files) and
-    # from the folder scan below (data files no table reads)
+    try:
+        tables, report = validate_sources(con, srcs, config, now)
+    finally:
+        release(con)
+    # files not read, each with the reason: from intake and the folder scan (sheets, members,
+    # folder files), then data files no table reads
     report.unused.extend({"file": u.source, "reason": u.reason} for u in unused)
     seen = {u["file"] for u in report.unused}
-    report.unused.extend(u for u in _unused_files(sources, raws) if u["file"] not in seen)
-    con = con or engine.connect()
-    inputs = {}
-    for name, frame in accepted.items():
-        inputs[name] = con.create_table(f"ls_in_{name}", cast_frame(name, frame), overwrite=True)
-    shaped, parts, log = shapes.apply(inputs, config)
-    tables = {}
-    for name, expr in shaped.items():
-        tables[name] = con.create_table(f"ls_{name}", expr, overwrite=True)
-    _record_shapes(report, parts, log)
-    for name in inputs:
-        con.drop_table(f"ls_in_{name}", force=True)
-    _count_orphans(tables, report.tables)
+    report.unused.extend(u for u in _unused_files(sources, srcs) if u["file"] not in seen)
     return Dataset.from_tables(con, tables, config, report)
 
 
 def validate_sources(
-    raws: list[RawTable], config: AnalysisConfig, now: pd.Timestamp | None = None,
-) -> tuple[dict[str, pd.DataFrame], QualityReport]:
-    """Validate raw tables; returns accepted canonical frames per table and the report."""
+    con: BaseBackend, srcs: list[Source], config: AnalysisConfig, now: pd.Timestamp | None = None,
+) -> tuple[dict[str, ir.Table], QualityReport]:
+    """Validate sources on ``con`` and shape them: the tables ``ls_<table>`` and the report.
+
+    1. per source: records, mapping, parsing, row checks (:func:`parse_source`);
+    2. per table: future dates, and duplicate keys except for transactions, whose duplicate-key
+       and negative-amount rules belong to the shapes (``checks.negative_amount_rule`` and
+       ``checks.duplicate_key_rule`` are there for them);
+    3. ``data.shapes.apply`` (order lines, cancellations, statuses, related files, persons,
+       guests) on the accepted rows, which keep ``_source`` and ``_line``.
+    """
     now = now if now is not None else pd.Timestamp.now(tz=config.data.timezone).tz_localize(None)
-    by_table: dict[str, list[RawTable]] = defaultdict(list)
-    for raw in raws:
-        assert raw.table is not None
-        by_table[raw.table].append(raw)
-    order = [n for n in _ORDER if n in by_table or n == "returns"]
-    order += [n for n in by_table if n not in order]
+    by_table: dict[str, list[tuple[int, Source]]] = defaultdict(list)
+    for i, src in enumerate(srcs):
+        by_table[src.table].append((i, src))
+    names = [s.name for s in srcs]
+    order = [n for n in _ORDER if n in by_table] + [n for n in by_table if n not in _ORDER]
     reports: dict[str, TableReport] = {}
-    accepted: dict[str, pd.DataFrame] = {}
-    quarantine: list[pd.DataFrame] = []
-    moved: pd.DataFrame | None = None
+    qparts: list[tuple[str, ir.Table]] = []
+    inputs: dict[str, ir.Table] = {}
+    dropped = 0
     for name in order:
         rep = TableReport(name)
-        frames = []
-        for raw in by_table.get(name, []):
-            mapping = resolve(name, list(raw.frame.columns), config.mapping.get(name),
-                              config.data.preset, raw.name, related=by_table)
-            if raw.typed:
-                check_types(raw.frame, name, mapping, raw.name)
-            checked = parse_raw(raw, name, mapping, config)
-            rep.sources.append(raw.name)
-            rep.files.append(file_info(raw.name, raw.staged))
-            rep.mapping.update({k: v for k, v in mapping.items() if k not in rep.mapping})
-            rep.rows_read += raw.rows_read
-            rep.encoding = rep.encoding or raw.encoding
-            if raw.staged is not None:
-                rep.notes.extend(f"{raw.name}: {n}" for n in raw.staged.notes)
-            rep.notes.extend(f"{raw.name}: {n}" for n in checked.notes)
-            if raw.inferred:
-                rep.notes.append(f"{raw.name}: " + t("data.shapes.note_inferred", table=name,
-                                                     columns=", ".join(mapping)))
-            frames.append(checked.frame)
-            quarantine.append(checked.quarantine)
-            rep.reasons.update(checked.quarantine["reason"])
-        if name == "returns" and moved is not None and len(moved):
-            frames.append(moved)
-            rep.rows_read += len(moved)
-            rep.sources.append("transactions (negative amounts)")
-            rep.notes.append(t("data.validate.note_moved", count=len(moved)))
-        if not frames:
-            continue
-        checked, made = check_table(name, frames, config, now, shaped=True)
-        if name == "transactions":
-            moved = made
-        quarantine.append(checked.quarantine)
-        rep.reasons.update(checked.quarantine["reason"])
-        rep.rows_accepted = len(checked.frame)
-        rep.rows_quarantined = sum(rep.reasons.values())
-        accepted[name] = checked.frame
+        parts: list[ir.Table] = []
+        for i, src in by_table[name]:
+            parsed = parse_source(con, src, i, config)
+            if src.scratch is not None:  # the raw lines and records are not needed any more
+                start, end = src.scratch
+                release_since(con, start - dropped, end - dropped)
+                dropped += end - start
+            _note_source(rep, src, parsed)
+            if src.inferred:
+                rep.notes.append(f"{src.name}: " + t("data.shapes.note_inferred", table=name,
+                                                     columns=", ".join(src.mapping)))
+            qparts.append((name, parsed.table.filter(parsed.table._q_reason.notnull())))
+            if src.absent_bad:
+                qparts.append((name, _absent_bad(src, i)))
+            keep = parsed.table.filter(parsed.table._q_reason.isnull())
+            parts.append(keep.select(*parsed.columns, LINE, END, SRC))
         reports[name] = rep
-    parts = [q for q in quarantine if len(q)]
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=QUARANTINE_COLUMNS)
-    return accepted, QualityReport(reports, frame[QUARANTINE_COLUMNS])
+        tbl = _union(name, parts)
+        tbl, q = future_date_rule(tbl, name, config, now)
+        if q is not None:
+            qparts.append((name, q))
+        if name != "transactions":
+            tbl, q = duplicate_key_rule(tbl, name)
+            if q is not None:
+                qparts.append((name, q))
+        tbl = tbl.mutate(_source=_source_names(tbl[SRC], names)).drop(END, SRC)
+        if name == "transactions" and len(parts) == 1:
+            inputs[name] = tbl  # a filter of the parsed table: the shapes store the orders once
+        else:
+            stored = con.create_table(scratch_name(f"in_{name}"), tbl)
+            remember("table", stored.get_name())
+            inputs[name] = stored
+        rep.rows_accepted = int(inputs[name].count().execute())
+    _drop_output_views(con)
+    shaped, shape_parts, log = shapes.apply(inputs, config, con)
+    tables = {}
+    for name, expr in shaped.items():
+        if name in log.views:
+            con.create_view(f"ls_{name}", expr, overwrite=True)
+            tables[name] = con.table(f"ls_{name}")
+        else:
+            tables[name] = con.create_table(f"ls_{name}", expr, overwrite=True)
+    quarantine = _quarantine(con, qparts, names, shape_parts)
+    report = QualityReport(reports, quarantine)
+    counts = quarantine.group_by(["table", "reason", "_shaped"]).aggregate(
+        n=quarantine.count()).execute()
+    for table, reason, by_shapes, n in counts.itertuples(index=False, name=None):
+        if table in reports:
+            rep = reports[table]
+            rep.reasons[reason] += int(n)
+            if by_shapes:  # quarantined by the shapes: counted as accepted by validation
+                rep.rows_accepted -= int(n)
+    for rep in reports.values():
+        rep.rows_quarantined = sum(rep.reasons.values())
+    _record_shapes(report, log)
+    _count_orphans(tables, reports)
+    return tables, report
 
 
-def _count_orphans(tables: dict[str, Any], reports: dict[str, TableReport]) -> None:
-    """Accepted rows that point at a customer (order) absent from customers (transactions)."""
-    for name, tbl in tables.items():
-        col, parent, pcol = _ORPHAN_KEYS.get(name, ("customer_id", "customers", "customer_id"))
-        if (name == parent or name not in reports or col not in tbl.columns
-                or parent not in tables):
+def _drop_output_views(con: BaseBackend) -> None:
+    """Drop the ``ls_*`` views a previous load left on this database: they read the stored
+    orders ``ls__orders_all``, and a view cannot be replaced by a table of the same name. On
+    PostgreSQL, which refuses to replace a table any view reads, the previous outputs are dropped
+    with every view still reading them (CASCADE); elsewhere tables are left to ``overwrite``."""
+    for name in con.list_tables():
+        if not name.startswith("ls_"):
             continue
-        known = tables[parent].select(_k=tables[parent][pcol])
-        reports[name].orphans = int(tbl.anti_join(known, tbl[col] == known._k).count().execute())
+        try:
+            if con.name == "postgres":
+                kind = "VIEW" if name in _views(con) else "TABLE"
+                con.raw_sql(f'DROP {kind} IF EXISTS "{name}" CASCADE').close()
+            else:
+                con.drop_view(name, force=True)
+        except Exception:  # a table: replaced in place by create_table(overwrite=True)
+            pass
 
 
-def _record_shapes(report: QualityReport, parts: list[Any], log: shapes.ShapeLog) -> None:
-    """Move the rows the shapes quarantined out of "accepted" and record joins and statuses."""
-    frames = [p.execute() for p in parts]
-    frames = [f for f in frames if len(f)]
-    if frames:
-        extra = pd.concat(frames, ignore_index=True)[QUARANTINE_COLUMNS]
-        for name, grp in extra.groupby("table"):
-            rep = report.tables[str(name)]
-            rep.rows_accepted -= len(grp)
-            rep.rows_quarantined += len(grp)
-            rep.reasons.update(grp["reason"])
-        report.quarantine = pd.concat([report.quarantine, extra], ignore_index=True)
+def _views(con: BaseBackend) -> set[str]:
+    cur = con.raw_sql("SELECT viewname FROM pg_views WHERE schemaname = current_schema()")
+    try:
+        return {r[0] for r in cur.fetchall()}
+    finally:
+        cur.close()
+
+
+def _source_names(src: ir.IntegerValue, names: list[str]) -> ir.StringValue:
+    return ibis.cases(*[(src == i, n) for i, n in enumerate(names)],
+                      else_=ibis.null().cast("string"))
+
+
+def _record_shapes(report: QualityReport, log: shapes.ShapeLog) -> None:
+    """Joins, statuses, notes and order figures recorded by the shapes."""
     for join in log.joins:
         table = join.left.split(".")[0]
         if table in report.tables:
@@ -183,9 +232,9 @@ def _record_shapes(report: QualityReport, parts: list[Any], log: shapes.ShapeLog
     report.no_customer_reason = log.no_customer_reason
 
 
-def _unused_files(sources: tuple[Any, ...], raws: list[RawTable]) -> list[dict[str, str]]:
+def _unused_files(sources: tuple[Any, ...], srcs: list[Source]) -> list[dict[str, str]]:
     """Data files of a given folder that no table reads, with the reason."""
-    read = {Path(r.name.split(":")[0].split("!")[0]).resolve() for r in raws}  # sheet / member
+    read = {Path(r.name.split(":")[0].split("!")[0]).resolve() for r in srcs}  # sheet / member
     out = []
     for src in sources:
         if not isinstance(src, (str, Path)) or "://" in str(src) or not Path(src).is_dir():
@@ -198,20 +247,125 @@ def _unused_files(sources: tuple[Any, ...], raws: list[RawTable]) -> list[dict[s
     return out
 
 
+def _note_source(rep: TableReport, src: Source, parsed: Parsed) -> None:
+    rep.sources.append(src.name)
+    rep.files.append(file_info(src.name, src.staged))
+    rep.mapping.update({k: v for k, v in src.mapping.items() if k not in rep.mapping})
+    rep.rows_read += parsed.records + len(src.absent_bad)
+    rep.encoding = rep.encoding or src.encoding
+    if src.lines is not None:
+        rep.lines_read = (rep.lines_read or 0) + src.lines
+        if src.multiline and src.multiline_example:
+            first, last = src.multiline_example
+            rep.multiline_records += src.multiline
+            rep.notes.append(f"{src.name}: " + t("data.validate.note_multiline", count=src.multiline,
+                                                 first=first, last=last))
+    rep.notes.extend(f"{src.name}: {n}" for n in parsed.notes)
+
+
+def _absent_bad(src: Source, index: int) -> ir.Table:
+    """Records the staging step left out of a staged Parquet file, as quarantine rows."""
+    frame = pd.DataFrame({
+        LINE: pd.Series([b[0] for b in src.absent_bad], dtype="int64"),
+        SRC: pd.Series([index] * len(src.absent_bad), dtype="int64"),
+        "_q_column": pd.Series([None] * len(src.absent_bad), dtype="string"),
+        "_q_value": pd.Series([None] * len(src.absent_bad), dtype="string"),
+        "_q_reason": pd.Series([b[1] for b in src.absent_bad], dtype="string"),
+        "_q_detail": pd.Series([b[2] for b in src.absent_bad], dtype="string")})
+    return ibis.memtable(frame)
+
+
+def _union(name: str, parts: list[ir.Table]) -> ir.Table:
+    """Union of sources with different column subsets; absent columns are typed NULLs."""
+    spec = schema.table(name)
+    cols: list[str] = []
+    for p in parts:
+        cols += [c for c in p.columns if c not in cols and c not in (LINE, END, SRC)]
+    types = {c: next(p[c].type() for p in parts if c in p.columns) for c in cols}
+    aligned = []
+    for p in parts:
+        aligned.append(p.select(
+            *[(p[c] if c in p.columns else ibis.null()).cast(
+                types[c] if not spec.allows(c) else _ibis_type(spec.column(c).dtype)).name(c)
+              for c in cols],
+            p[LINE].cast("int64").name(LINE), p[END].cast("int64").name(END),
+            p[SRC].cast("int64").name(SRC)))
+    out = aligned[0]
+    for p in aligned[1:]:
+        out = out.union(p)
+    return out
+
+
+def _ibis_type(dtype: str) -> str:
+    return "timestamp" if dtype == "date" else dtype
+
+
+def _quarantine(con: BaseBackend, parts: list[tuple[str, ir.Table]], names: list[str],
+                extra: list[ir.Table] = ()) -> ir.Table:  # type: ignore[assignment]
+    """All quarantined rows as one engine table ``ls_quarantine``."""
+    shaped = [p.select(*[p[c].cast("int64" if c == "line" else "string").name(c)
+                         for c in QUARANTINE_COLUMNS], _shaped=ibis.literal(True)) for p in extra]
+    for table, p in parts:
+        src_name = ibis.cases(*[(p[SRC] == i, n) for i, n in enumerate(names)],
+                              else_=ibis.null().cast("string"))
+        shaped.append(p.select(
+            table=ibis.literal(table), source_file=src_name,
+            line=p[LINE].cast("int64"), column=p._q_column.cast("string"),
+            value=p._q_value.cast("string"), reason=p._q_reason.cast("string"),
+            detail=p._q_detail.cast("string"), _shaped=ibis.literal(False)))
+    if not shaped:
+        empty = pd.DataFrame({c: pd.Series(dtype="int64" if c == "line" else "string")
+                              for c in QUARANTINE_COLUMNS} | {"_shaped": pd.Series(dtype="bool")})
+        return con.create_table("ls_quarantine", ibis.memtable(empty), overwrite=True)
+    out = shaped[0]
+    for p in shaped[1:]:
+        out = out.union(p)
+    return con.create_table("ls_quarantine", out, overwrite=True)
+
+
+def _count_orphans(accepted: dict[str, ir.Table], reports: dict[str, TableReport]) -> None:
+    """Accepted rows that point at a customer (order) absent from customers (transactions)."""
+    for name, tbl in accepted.items():
+        col, parent, pcol = _ORPHAN_KEYS.get(name, ("customer_id", "customers", "customer_id"))
+        if (name == parent or name not in reports or col not in tbl.columns
+                or parent not in accepted):
+            continue
+        known = accepted[parent].select(_k=accepted[parent][pcol])
+        orphans = anti_join(tbl, tbl[col], known._k)
+        reports[name].orphans = int(orphans.count().execute())
+
+
 def write_quarantine(report: QualityReport, path: str | Path) -> Path:
-    """Write the quarantine as CSV in UTF-8 with BOM (so Excel shows Chinese correctly).
+    """Write the quarantine as CSV in UTF-8 with BOM (so Excel shows Chinese correctly),
+    streamed from the engine in Arrow batches.
 
     ``path`` may be a folder (then ``quarantine.csv`` inside it) or a file name.
     """
+    # text cells through safe_text: control characters escaped, formula starts quoted (OWASP);
+    # report.cells depends on pandas only, imported here to keep data below report
+    from loyalscope.report.cells import safe_text
+
+    def _cell(value: Any) -> Any:
+        if value is None or (isinstance(value, float) and value != value):
+            return ""
+        return safe_text(value)
+
     p = Path(path)
     if p.is_dir() or not p.suffix:
         p.mkdir(parents=True, exist_ok=True)
         p = p / "quarantine.csv"
-    # text cells through safe_text: control characters escaped, formula starts quoted (OWASP);
-    # report.cells depends on pandas only, imported here to keep data below report
-    from loyalscope.report.cells import safe_frame
-
-    safe_frame(report.quarantine).to_csv(p, index=False, encoding="utf-8-sig")
+    with p.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(QUARANTINE_COLUMNS)
+        q = report.quarantine_table
+        if q is None:
+            for row in report.quarantine.itertuples(index=False):
+                writer.writerow([_cell(v) for v in row])
+            return p
+        ordered = q.order_by([q.table, q.source_file, q.line]).select(*QUARANTINE_COLUMNS)
+        for batch in ordered.to_pyarrow_batches(chunk_size=100_000):
+            cols = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+            writer.writerows([_cell(v) for v in row] for row in zip(*cols, strict=True))
     return p
 
 

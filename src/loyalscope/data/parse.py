@@ -1,239 +1,434 @@
-"""Vectorised value parsing: amounts, dates and times, booleans, identifiers.
+"""Value parsing as Ibis expressions: amounts, dates and times, booleans, identifiers.
 
-Every parser takes a pandas Series and returns ``(values, bad)`` where ``bad`` marks the
-non-empty inputs that could not be read (empty inputs are NA and not bad). Text is handled
-with pandas string operations on Arrow-backed strings, so ten million rows take seconds.
-Columns that already carry the right type (Parquet, databases, frames) are not re-parsed.
+Every parser takes an Ibis column (text read from a file, or an already typed column from
+Parquet, a database or a frame) and returns a :class:`Parsed`: the canonical value, and the
+reason code and a short English detail tag when a present value cannot be used (empty inputs
+are NULL and not bad). The expressions compile to SQL, so parsing runs where the data is
+(DuckDB, Spark, PostgreSQL) and no row passes through Python.
 
 Supported spellings
 -------------------
-amounts   ``1,234.50``  ``¥1,200``  ``￥300元``  ``RMB 5``  ``$12``  ``(300)`` (= -300)  full-width digits
+amounts   ``1,234.50``  ``¥1,200``  ``￥300元``  ``RMB 5``  ``$12``  ``(300)`` (= -300)  full-width digits,
+          one currency (before and/or after the number, ``¥ ... 元`` counts as one)
 dates     ``2024-01-05``  ``2024/1/5``  ``2024.1.5``  ``2024年1月5日``  ``05/01/2024`` (day- or month-first,
-          see ``[data] dayfirst``)  ``20240105``, each optionally with a time ``10:30[:15[.123]]``
-          (``10时30分``) and an offset (``Z``, ``+08:00``: converted to ``[data] timezone``, stored naive);
-          Excel serial days (10,000 to 100,000: 1927 to 2173); epoch seconds (1e9 to 1e11) and milliseconds (1e11 to 1e14)
+          decided on the whole column, see :func:`date_order`)  ``20240105``, each optionally with a time
+          ``10:30[:15[.123]]`` (``10时30分``) and an offset (``Z``, ``+08:00``: converted to ``[data] timezone``,
+          stored naive; an offset drops fractions of a second); Excel serial days (10,000 to 100,000:
+          1927 to 2173); epoch seconds (1e9 to 1e11) and milliseconds (1e11 to 1e14)
 booleans  是/否 对/错 有/无 Y/N yes/no true/false T/F 1/0
+
+Strict values (quarantined with reason ``out_of_range`` or ``unparseable``): ``inf``, ``NaN``,
+``1e400`` and amounts of 1e15 or more; text between digits (``12元34``); two currencies
+(``USD1EUR2``, ``$5 EUR``); half parentheses (``(12``); years before 1900 or after 2200; a boolean
+column used as an amount (``wrong_type``).
 """
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from dataclasses import dataclass
 
-from loyalscope.errors import DataQualityError
-from loyalscope.i18n import t
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
 
-STR = "string[pyarrow]"
+MAX_AMOUNT = 1e15
+"""Largest absolute amount accepted: float64 still holds cents exactly below it."""
+MIN_YEAR, MAX_YEAR = 1900, 2200
+
+_FULL = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000\u2212\uffe5"
+_HALF = "".join(chr(c) for c in range(0x21, 0x7F)) + " -¥"
 _TRUE = ("是", "对", "有", "真", "y", "yes", "true", "t", "1", "1.0", "已", "✓")
 _FALSE = ("否", "错", "无", "假", "n", "no", "false", "f", "0", "0.0", "未", "✗")
-_BOOL = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
-_ISO_RE = r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"
-_YMD_RE = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?: \d{1,2}:\d{1,2}(?::\d{1,2})?)?"
-_DATE_RE = (
+_CUR_PRE = r"(¥|\$|€|£|RMB|CNY|USD|EUR|US\$|HK\$)"
+_CUR_SUF = r"(元|RMB|CNY|USD|EUR)"
+_NUM = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d*)?|\.\d+)([eE][-+]?\d{1,4})?"
+AMOUNT_RE = rf"(?i)^([-+]?)\s*(?:{_CUR_PRE}\s*)?([-+]?)\s*{_NUM}\s*(?:{_CUR_SUF})?(%?)$"
+_SIMPLE_NUM = r"^-?\d{1,15}(\.\d{1,9})?$"
+_NONFINITE = r"(?i)^[-+]?(inf|infinity|nan)$"
+DATE_RE = (
     r"^(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})"
-    r"(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d{1,9}))?)?)?"
-    r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?$"
+    r"(?: +(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d{1,9}))?)?)?"
+    r" *(Z|[+-]\d{2}(?::?\d{2})?)?$"
 )
+_ISO_FAST = r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$"
+DMY_RE = r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})(?:[ T].*)?$"
 
 
-def clean(s: pd.Series) -> pd.Series:
-    """Strings, NFKC-normalised where non-ASCII (full-width digits, ￥), stripped; "" -> NA.
+@dataclass(frozen=True)
+class Parsed:
+    """A parsed column: ``value`` (canonical type, NULL when empty or bad), ``reason``
+    (NULL, ``"unparseable"``, ``"out_of_range"`` or ``"wrong_type"``) and ``tag`` (why: the suffix
+    of an i18n key ``data.validate.why_<tag>``, NULL when ``reason`` is)."""
 
-    The result is marked (``attrs["ls_clean"]``) so that cleaning it again is free.
+    value: ir.Value
+    reason: ir.StringValue
+    tag: ir.StringValue
+
+
+_NULL_STR = ibis.null().cast("string")
+
+
+def _ok(value: ir.Value) -> Parsed:
+    return Parsed(value, _NULL_STR, _NULL_STR)
+
+
+def clean(s: ir.Value) -> ir.StringValue:
+    """Text, full-width forms folded to ASCII (``１２３`` -> ``123``, ``￥`` -> ``¥``), stripped;
+    ``""`` -> NULL."""
+    raw = s.cast("string")
+    wide = raw.re_search("[^\\x00-\\x7f]")  # only non-ASCII text needs the (slow) translate
+    txt = ibis.ifelse(wide, raw.translate(_FULL, _HALF), raw).strip()
+    return txt.nullif("")
+
+
+def _is_text(s: ir.Value) -> bool:
+    return s.type().is_string()
+
+
+# ---- identifiers and labels ------------------------------------------------------------------
+def string(tbl: ir.Table, col: str, out: str) -> ir.Table:
+    """Identifiers and labels: stripped text; integral floats lose their ``.0``."""
+    if tbl[col].type().is_string():
+        tbl = tbl.mutate(**{out: clean(tbl[col]), f"{out}__r": _NULL_STR, f"{out}__g": _NULL_STR})
+        return tbl.mutate(**{f"{out}__p": tbl[out].notnull()})
+    return _put(tbl, out, _string(tbl[col]))
+
+
+def boolean(tbl: ir.Table, col: str, out: str) -> ir.Table:
+    """是/否, Y/N, true/false, 1/0 ... -> boolean."""
+    if tbl[col].type().is_string():
+        tbl = tbl.mutate(**{f"{out}__t": clean(tbl[col]).lower()})
+        tbl = _put(tbl, out, _boolean(tbl[f"{out}__t"]))
+        return tbl.mutate(**{f"{out}__p": tbl[f"{out}__t"].notnull()}).drop(f"{out}__t")
+    return _put(tbl, out, _boolean(tbl[col]))
+
+
+def _put(tbl: ir.Table, out: str, p: Parsed, present: ir.BooleanValue | None = None) -> ir.Table:
+    return tbl.mutate(**{out: p.value, f"{out}__r": p.reason, f"{out}__g": p.tag,
+                         f"{out}__p": present if present is not None else _present(tbl, out, p)})
+
+
+def _present(tbl: ir.Table, out: str, p: Parsed) -> ir.BooleanValue:
+    return p.value.notnull() | p.reason.notnull()
+
+
+def _string(s: ir.Value) -> Parsed:
+    """Identifiers and labels: stripped text; integral floats lose their ``.0``."""
+    typ = s.type()
+    if typ.is_floating() or typ.is_decimal():
+        f = s.cast("float64")
+        integral = (f == f.floor()) & (f.abs() < 1e15)
+        txt = ibis.ifelse(integral, f.cast("int64").cast("string"), f.cast("string"))
+        return _ok(txt)
+    if typ.is_boolean():
+        return _ok(ibis.ifelse(s, "true", "false"))
+    return _ok(clean(s))
+
+
+# ---- numbers and money -----------------------------------------------------------------------
+def number(tbl: ir.Table, col: str, out: str, percent: bool = False) -> ir.Table:
+    """Numbers and money: thousands separators, one currency, ``(negative)``, full width.
+
+    Adds ``out`` (float64), ``out__r`` (reason) and ``out__g`` (tag) to ``tbl``. Values of
+    ``MAX_AMOUNT`` (1e15) or more in absolute value, infinities and NaN are ``out_of_range``; a
+    boolean column is ``wrong_type``. Computed in stages (each a projection) so that the SQL
+    stays linear in size.
     """
-    if s.attrs.get("ls_clean"):
-        return s
-    out = s.astype(STR)
-    wide = out.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False)
-    if wide.any():
-        out = out.copy()
-        out[wide] = out[wide].astype(object).str.normalize("NFKC").astype(STR)
-    out = out.str.strip()
-    out = out.mask(out == "")
-    out.attrs["ls_clean"] = True
-    return out
-
-
-def parse_string(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Identifiers and labels: stripped strings; integral floats lose their ``.0``."""
-    if pd.api.types.is_float_dtype(s.dtype):
-        finite = s.dropna()
-        if len(finite) and np.all(np.mod(finite, 1) == 0):
-            s = s.astype("Int64")
-    out = clean(s)
-    return out.astype("string"), pd.Series(False, index=s.index)
-
-
-def parse_number(s: pd.Series, percent: bool = False) -> tuple[pd.Series, pd.Series]:
-    """Numbers and money: thousands separators, currency signs, (negatives), full width."""
-    if pd.api.types.is_bool_dtype(s.dtype):
-        s = s.astype("float64")
-    if pd.api.types.is_numeric_dtype(s.dtype):
-        return s.astype("float64"), pd.Series(False, index=s.index)
-    txt = clean(s)
-    present = txt.notna()
-    txt = txt.str.replace("\u2212", "-", regex=False)
-    neg = txt.str.match(r"^\(.*\)$").fillna(False)
-    txt = txt.str.replace(r"RMB|CNY|USD|EUR|元|[¥$€£()\s]", "", regex=True)
-    grouped = txt.str.match(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$").fillna(False)
-    txt = txt.where(~grouped, txt.str.replace(",", "", regex=False))
-    pct = txt.str.endswith("%").fillna(False) if percent else pd.Series(False, index=s.index)
-    if percent:
-        txt = txt.str.rstrip("%")
-    num = pd.to_numeric(txt.astype(object), errors="coerce").astype("float64")
-    num = num.where(~neg, -num.abs())
-    num = num.where(~pct, num / 100.0)
-    return num, present & num.isna()
-
-
-def parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """是/否, Y/N, true/false, 1/0 ... -> nullable boolean."""
-    if pd.api.types.is_bool_dtype(s.dtype):
-        return s.astype("boolean"), pd.Series(False, index=s.index)
-    txt = clean(s).str.lower()
-    out = txt.astype(object).map(_BOOL).astype("boolean")
-    return out, txt.notna() & out.isna()
-
-
-def parse_datetime(
-    s: pd.Series,
-    *,
-    dayfirst: bool | None = None,
-    timezone: str = "UTC",
-    file: str | None = None,
-    column: str | None = None,
-) -> tuple[pd.Series, pd.Series]:
-    """Dates and times -> naive ``datetime64[us]`` wall-clock time in ``timezone``.
-
-    Raises
-    ------
-    DataQualityError
-        ``dayfirst`` is None and the a/b/yyyy dates cannot be told apart (none has a part above
-        12 while some are ambiguous), or some are clearly day-first and others month-first.
-    """
-    if isinstance(s.dtype, pd.DatetimeTZDtype):
-        return _naive(s.dt.tz_convert(timezone)), pd.Series(False, index=s.index)
-    if pd.api.types.is_datetime64_dtype(s.dtype):
-        return s.astype("datetime64[us]"), pd.Series(False, index=s.index)
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
-    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-        num = s.astype("float64")
-        _numeric_dates(num, num.notna(), out, timezone)
-        return out, num.notna() & out.isna()
-    txt = clean(s)
-    present = txt.notna()
-    iso = txt.str.fullmatch(_ISO_RE).fillna(False)
-    if iso.any():  # fast path: plain ISO dates without offsets, parsed in C
-        out[iso] = pd.to_datetime(txt[iso].astype(object), format="ISO8601", errors="coerce")
-    rest = present & ~iso
-    if not rest.any():
-        return out, present & out.isna()
-    txt = txt[rest]
-    cjk = txt.str.contains(r"[年月日号时点分秒]", regex=True).fillna(False)
-    if cjk.any():
-        txt = txt.copy()
-        txt[cjk] = (txt[cjk].str.replace(r"[年月]", "-", regex=True).str.replace(r"[日号]", " ", regex=True)
-                    .str.replace(r"[时点分]", ":", regex=True).str.replace("秒", "", regex=False)
-                    .str.replace(r"\s+", " ", regex=True).str.strip().str.rstrip(":-"))
-    ymd = txt.str.fullmatch(_YMD_RE).fillna(False)
-    if ymd.any():  # second fast path: 2024/1/5 [10:30[:15]] via strptime formats in C
-        _ymd_dates(txt[ymd].str.replace(r"[/.]", "-", regex=True), out)
-        txt = txt[~ymd | out.loc[txt.index].isna()]
-    is_num = txt.str.fullmatch(r"\d+(\.\d+)?").fillna(False)
-    if is_num.any():
-        _numeric_dates(pd.to_numeric(txt.where(is_num).astype(object), errors="coerce"), is_num, out,
-                       timezone)
-    parts = txt.where(~is_num).str.extract(_DATE_RE)
-    ok = parts[0].notna()
-    if ok.any():
-        _text_dates(parts[ok], txt[ok], out, dayfirst, timezone, file, column)
-    return out, present & out.isna()
-
-
-def _ymd_dates(txt: pd.Series, out: pd.Series) -> None:
-    colons = txt.str.count(":").to_numpy()
-    for n, fmt in ((2, "%Y-%m-%d %H:%M:%S"), (1, "%Y-%m-%d %H:%M"), (0, "%Y-%m-%d")):
-        sub = txt[colons == n]
-        if len(sub):
-            out.loc[sub.index] = pd.to_datetime(sub.astype(object), format=fmt, errors="coerce")
-
-
-def _numeric_dates(num: pd.Series, mask: pd.Series, out: pd.Series, tz: str) -> None:
-    num = num[mask.to_numpy()]
-    ymd = (num >= 19000101) & (num <= 21001231) & (np.mod(num, 1) == 0)
-    if ymd.any():
-        out.loc[num.index[ymd]] = pd.to_datetime(num[ymd].astype("int64").astype(str), format="%Y%m%d",
-                                                 errors="coerce")
-    serial = ~ymd & (num >= 10_000) & (num < 100_000)
-    if serial.any():
-        out.loc[num.index[serial]] = (pd.Timestamp("1899-12-30")
-                                      + pd.to_timedelta(num[serial] * 86400.0, unit="s").round("s"))
-    for lo, hi, unit in ((1e9, 1e11, "s"), (1e11, 1e14, "ms")):
-        m = ~ymd & (num >= lo) & (num < hi)
-        if m.any():
-            out.loc[num.index[m]] = _naive(pd.to_datetime(num[m], unit=unit, utc=True).dt.tz_convert(tz))
-
-
-def _text_dates(
-    parts: pd.DataFrame, raw: pd.Series, out: pd.Series, dayfirst: bool | None, tz: str,
-    file: str | None, column: str | None,
-) -> None:
-    a, b, c = (pd.to_numeric(parts[i].astype(object)) for i in range(3))
-    ymd = (parts[0].str.len() == 4).fillna(False)
-    dmy = ~ymd & parts[2].str.len().isin([2, 4]).fillna(False)
-    year = a.where(ymd, c.where(parts[2].str.len() == 4, c + 2000))
-    if dmy.any():
-        dayfirst = _decide_dayfirst(a[dmy], b[dmy], raw[dmy], dayfirst, file, column)
-    first_is_day = dmy & bool(dayfirst)
-    month = b.where(ymd | first_is_day, a)
-    day = c.where(ymd, a.where(first_is_day, b))
-    frac = parts[6].fillna("0").str.pad(6, side="right", fillchar="0").str.slice(0, 6)
-    fields = pd.DataFrame({
-        "year": year.where(ymd | dmy), "month": month, "day": day,
-        "hour": pd.to_numeric(parts[3].astype(object)).fillna(0),
-        "minute": pd.to_numeric(parts[4].astype(object)).fillna(0),
-        "second": pd.to_numeric(parts[5].astype(object)).fillna(0),
-        "us": pd.to_numeric(frac.astype(object)),
+    s = tbl[col]
+    typ = s.type()
+    if typ.is_boolean():
+        return tbl.mutate(**{out: ibis.null().cast("float64"),
+                             f"{out}__r": ibis.ifelse(s.notnull(), "wrong_type", _NULL_STR),
+                             f"{out}__g": ibis.ifelse(s.notnull(), "bool_type", _NULL_STR)})
+    if typ.is_numeric():
+        tbl = tbl.mutate(**{f"{out}__f": s.cast("float64")})
+        v = tbl[f"{out}__f"]
+        bad = v.notnull() & (v.isnan() | v.isinf() | (v.abs() >= MAX_AMOUNT))
+        return tbl.mutate(**{out: ibis.ifelse(bad, ibis.null().cast("float64"), v),
+                             f"{out}__r": ibis.ifelse(bad, "out_of_range", _NULL_STR),
+                             f"{out}__g": ibis.ifelse(bad, "not_finite", _NULL_STR)}).drop(
+            f"{out}__f")
+    k = f"{out}__"
+    tbl = tbl.mutate(**{k + "t": clean(s)})
+    txt = tbl[k + "t"]
+    tbl = tbl.mutate(**{k + "simple": txt.re_search(_SIMPLE_NUM).fill_null(False)})
+    simple = tbl[k + "simple"]  # plain numbers skip every other regular expression below
+    no = ibis.literal(False)
+    tbl = tbl.mutate(**{k + "paren": ibis.ifelse(simple, no, txt.re_search(r"^\(.*\)$")),
+                        k + "nonfinite": ibis.ifelse(simple, no, txt.re_search(_NONFINITE))})
+    tbl = tbl.mutate(**{k + "core": ibis.ifelse(tbl[k + "paren"],
+                                                 txt.substr(1, txt.length() - 2).strip(), txt)})
+    core = tbl[k + "core"]
+    tbl = tbl.mutate(**{k + "half": ibis.ifelse(simple, no, core.contains("(") | core.contains(")")),
+                        k + "m": ibis.ifelse(simple, no, core.re_search(AMOUNT_RE)),
+                        **{k + f"g{i}": ibis.ifelse(simple, "", core.re_extract(AMOUNT_RE, i))
+                           for i in range(1, 8)}})
+    g = {i: tbl[k + f"g{i}"] for i in range(1, 8)}
+    pre, suf, pct = g[2], g[6], g[7]
+    yuan_pre = pre.upper().isin(["¥", "RMB", "CNY"])
+    tbl = tbl.mutate(**{
+        k + "two_cur": (pre != "") & (suf != "") & ~((suf == "元") & yuan_pre)
+        & (pre.upper() != suf.upper()),
+        k + "two_signs": (g[1] != "") & (g[3] != ""),
+        k + "neg": (g[1] == "-") | (g[3] == "-") | tbl[k + "paren"],
+        k + "mag": (g[4].replace(",", "") + g[5]).try_cast("float64"),
+        k + "pct_bad": (pct == "%") & (not percent),
+        k + "scale": (pct == "%").ifelse(0.01, 1.0),
+        k + "st": txt.try_cast("float64"),
     })
-    stamp = pd.to_datetime(fields, errors="coerce")
-    off = parts[7]
-    has_off = off.notna()
-    if has_off.any():
-        o = off[has_off].str.replace(":", "", regex=False)
-        sign = np.where(o.str.startswith("-"), -1, 1)
-        digits = o.str.lstrip("+-").str.pad(4, side="right", fillchar="0").where(o != "Z", "0000")
-        minutes = sign * (pd.to_numeric(digits.str.slice(0, 2).astype(object)) * 60
-                          + pd.to_numeric(digits.str.slice(2, 4).astype(object)))
-        utc = stamp[has_off] - pd.to_timedelta(minutes, unit="m")
-        stamp[has_off] = _naive(utc.dt.tz_localize("UTC").dt.tz_convert(tz))
-    out.loc[parts.index] = stamp.astype("datetime64[us]")
+    mag = tbl[k + "mag"]
+    tbl = tbl.mutate(**{
+        k + "value": ibis.ifelse(tbl[k + "simple"], tbl[k + "st"],
+                                 ibis.ifelse(tbl[k + "neg"], -mag, mag) * tbl[k + "scale"]),
+        k + "ok": tbl[k + "simple"] | (tbl[k + "m"] & ~tbl[k + "half"] & ~tbl[k + "two_cur"]
+                                       & ~tbl[k + "two_signs"] & ~tbl[k + "pct_bad"]),
+    })
+    value = tbl[k + "value"]
+    finite = value.notnull() & ~value.isnan() & ~value.isinf() & (value.abs() < MAX_AMOUNT)
+    tbl = tbl.mutate(**{k + "r": ibis.cases(
+        (txt.isnull(), _NULL_STR),
+        (tbl[k + "nonfinite"], "out_of_range"),
+        (~tbl[k + "ok"], "unparseable"),
+        (~finite, "out_of_range"),
+        else_=_NULL_STR,
+    )})
+    reason = tbl[k + "r"]
+    tbl = tbl.mutate(**{
+        f"{out}__g": ibis.cases(
+            (reason.isnull(), _NULL_STR),
+            (reason == "out_of_range", "not_finite"),
+            (tbl[k + "half"], "paren"),
+            (tbl[k + "two_cur"], "two_currencies"),
+            (tbl[k + "pct_bad"], "percent"),
+            else_="not_number"),
+        out: ibis.ifelse(reason.isnull() & txt.notnull(), value, ibis.null().cast("float64")),
+    })
+    tbl = tbl.mutate(**{f"{out}__p": tbl[k + "present"] if k + "present" in tbl.columns
+                        else tbl[k + "t"].notnull()})
+    tmp = [c for c in tbl.columns if c.startswith(k) and c not in (f"{out}__g", f"{out}__r", f"{out}__p")]
+    return tbl.drop(*tmp)
 
 
-def _decide_dayfirst(
-    a: pd.Series, b: pd.Series, raw: pd.Series, dayfirst: bool | None, file: str | None,
-    column: str | None,
-) -> bool:
-    if dayfirst is not None:
-        return dayfirst
-    day_ev, month_ev = a > 12, b > 12
-    if day_ev.any() and month_ev.any():
-        raise DataQualityError(
-            t("data.validate.mixed_dates", dayfirst=raw[day_ev].iloc[0], monthfirst=raw[month_ev].iloc[0]),
-            file=file, column=column, value=raw[day_ev].iloc[0], fix=t("data.validate.mixed_dates_fix"),
-        )
-    if day_ev.any():
-        return True
-    if month_ev.any():
-        return False
-    ambiguous = a != b
-    if ambiguous.any():
-        examples = ", ".join(list(dict.fromkeys(raw[ambiguous].head(50)))[:3])
-        raise DataQualityError(
-            t("data.validate.ambiguous_dates", examples=examples), file=file, column=column,
-            value=raw[ambiguous].iloc[0], fix=t("data.validate.ambiguous_dates_fix"),
-        )
-    return False
+# ---- booleans --------------------------------------------------------------------------------
+def _boolean(s: ir.Value) -> Parsed:
+    """是/否, Y/N, true/false, 1/0 ... -> boolean."""
+    typ = s.type()
+    if typ.is_boolean():
+        return _ok(s)
+    if typ.is_numeric():
+        v = s.cast("float64")
+        bad = v.notnull() & ~v.isin([0.0, 1.0])
+        return Parsed(ibis.ifelse(bad, ibis.null().cast("boolean"), v == 1.0),
+                      ibis.ifelse(bad, "unparseable", _NULL_STR),
+                      ibis.ifelse(bad, "not_bool", _NULL_STR))
+    txt = s  # already cleaned and lower-cased by boolean()
+    yes, no = txt.isin(list(_TRUE)), txt.isin(list(_FALSE))
+    bad = txt.notnull() & ~yes & ~no
+    value = ibis.cases((yes, True), (no, False), else_=ibis.null().cast("boolean"))
+    return Parsed(value, ibis.ifelse(bad, "unparseable", _NULL_STR),
+                  ibis.ifelse(bad, "not_bool", _NULL_STR))
 
 
-def _naive(s: pd.Series) -> pd.Series:
-    return s.dt.tz_localize(None).astype("datetime64[us]")
+# ---- dates and times -------------------------------------------------------------------------
+def date_parts(s: ir.Value, cleaned: bool = False) -> ir.StringValue:
+    """Date text normalised for :data:`DATE_RE` (Chinese units, ``T``, full width)."""
+    txt = s if cleaned else clean(s)
+    txt = txt.re_replace(r"[年月]", "-").re_replace(r"[日号]", " ").re_replace(r"[时点分]", ":")
+    txt = txt.replace("秒", "").replace("T", " ").re_replace(r"\s+", " ").strip()
+    return txt.re_replace(r"[:\- ]+$", "")
+
+
+def datetime(tbl: ir.Table, col: str, out: str, dayfirst: bool, timezone: str,
+             backend: str) -> ir.Table:
+    """Dates and times -> naive timestamps, wall-clock time in ``timezone``.
+
+    Adds ``out``, ``out__r``, ``out__g``. ``dayfirst`` is the column's decided order (see
+    :func:`date_order`) for a/b/yyyy dates. Years outside 1900-2200 are ``out_of_range``.
+    """
+    s = tbl[col]
+    typ = s.type()
+    k = f"{out}__"
+    if typ.is_timestamp() or typ.is_date():
+        ts = s.cast("timestamp")
+        if typ.is_timestamp() and typ.timezone is not None:
+            ts = to_zone(s.cast(dt.Timestamp(timezone="UTC")).cast("timestamp"), timezone, backend)
+        tbl = tbl.mutate(**{k + "ts": ts, k + "present": s.notnull()})
+        return _year_checked(tbl, out)
+    if typ.is_boolean():
+        return tbl.mutate(**{out: ibis.null().cast("timestamp"),
+                             f"{out}__r": ibis.ifelse(s.notnull(), "wrong_type", _NULL_STR),
+                             f"{out}__g": ibis.ifelse(s.notnull(), "bool_type", _NULL_STR)})
+    if typ.is_numeric():
+        tbl = tbl.mutate(**{k + "num": s.cast("float64"), k + "present": s.notnull()})
+        tbl = tbl.mutate(**{k + "ts": _numeric_date(tbl[k + "num"], timezone, backend)})
+        return _year_checked(tbl, out)
+    tbl = tbl.mutate(**{k + "c": clean(s)})
+    tbl = tbl.mutate(**{k + "fast": tbl[k + "c"].re_search(_ISO_FAST).fill_null(False)})
+    tbl = tbl.mutate(**{k + "t": ibis.ifelse(tbl[k + "fast"], tbl[k + "c"],
+                                              date_parts(tbl[k + "c"], cleaned=True))})
+    txt = tbl[k + "t"]
+    fast, no = tbl[k + "fast"], ibis.literal(False)  # ISO dates skip the regular expressions below
+    tbl = tbl.mutate(**{k + "matched": ibis.ifelse(fast, no, txt.re_search(DATE_RE)),
+                        k + "isnum": ibis.ifelse(fast, no, txt.re_search(r"^\d+(\.\d+)?$")),
+                        k + "present": txt.notnull(),
+                        **{k + f"g{i}": ibis.ifelse(fast, "", txt.re_extract(DATE_RE, i))
+                           for i in range(1, 9)}})
+    tbl = tbl.mutate(**{k + "num": ibis.ifelse(tbl[k + "isnum"], txt.try_cast("float64"),
+                                               ibis.null().cast("float64"))})
+    a, b, c, hh, mi, ss, frac, off = (tbl[k + f"g{i}"] for i in range(1, 9))
+    tbl = tbl.mutate(**{k + "ymd": a.length() == 4,
+                        k + "dmy": (a.length() <= 2) & c.length().isin([2, 4])})
+    ymd, first_day = tbl[k + "ymd"], ibis.literal(bool(dayfirst))
+    tbl = tbl.mutate(**{
+        k + "year": ibis.ifelse(ymd, a, ibis.ifelse(c.length() == 4, c, ("20" + c))),
+        k + "month": ibis.ifelse(ymd, b, ibis.ifelse(first_day, b, a)),
+        k + "day": ibis.ifelse(ymd, c, ibis.ifelse(first_day, a, b)),
+        k + "digits": ibis.ifelse(off == "", "0000", off.re_replace(r"[+:\-Z]", "").rpad(4, "0")),
+        k + "valid": tbl[k + "matched"] & (ymd | tbl[k + "dmy"]),
+    })
+    text = (tbl[k + "year"].lpad(4, "0") + "-" + tbl[k + "month"].lpad(2, "0") + "-"
+            + tbl[k + "day"].lpad(2, "0") + " "
+            + ibis.ifelse(hh == "", "00", hh.lpad(2, "0")) + ":"
+            + ibis.ifelse(mi == "", "00", mi.lpad(2, "0")) + ":"
+            + ibis.ifelse(ss == "", "00", ss.lpad(2, "0"))
+            + ibis.ifelse(frac == "", "", "." + frac.substr(0, 6)))
+    digits = tbl[k + "digits"]
+    minutes = (digits.substr(0, 2).try_cast("int64") * 60 + digits.substr(2, 2).try_cast("int64"))
+    tbl = tbl.mutate(**{
+        k + "stamp": ibis.ifelse(tbl[k + "valid"], text.try_cast("timestamp"),
+                                 ibis.null().cast("timestamp")),
+        k + "min": ibis.ifelse(off == "", 0, ibis.ifelse(off.startswith("-"), -minutes, minutes)),
+        k + "ndate": ibis.ifelse(tbl[k + "isnum"], _numeric_date(tbl[k + "num"], timezone, backend),
+                                 ibis.null().cast("timestamp")),
+    })
+    stamp = tbl[k + "stamp"]
+    utc = (stamp.epoch_seconds() - tbl[k + "min"] * 60).as_timestamp("s")
+    tbl = tbl.mutate(**{
+        k + "ts": ibis.cases(
+            (tbl[k + "fast"], txt.try_cast("timestamp")),
+            (tbl[k + "isnum"], tbl[k + "ndate"]),
+            (off != "", to_zone(utc, timezone, backend)),
+            else_=stamp),
+        k + "ytext": ibis.ifelse(tbl[k + "valid"], tbl[k + "year"], ""),
+    })
+    return _year_checked(tbl, out, year_text=k + "ytext")
+
+
+def _numeric_date(num: ir.FloatingValue, timezone: str, backend: str) -> ir.TimestampValue:
+    """yyyymmdd, Excel serial days, epoch seconds or milliseconds (UTC, converted)."""
+    integral = num == num.floor()
+    ymd = integral & (num >= 19000101) & (num <= 22001231)
+    ymd_text = num.try_cast("int64").cast("string")
+    ymd_ts = (ymd_text.substr(0, 4) + "-" + ymd_text.substr(4, 2) + "-" + ymd_text.substr(6, 2)).try_cast(
+        "timestamp")
+    serial = ((num - 25569.0) * 86400.0).round().try_cast("int64").as_timestamp("s")
+    secs = to_zone(num.floor().try_cast("int64").as_timestamp("s"), timezone, backend)
+    millis = to_zone((num / 1000.0).floor().try_cast("int64").as_timestamp("s"), timezone, backend)
+    return ibis.cases(
+        (ymd, ymd_ts),
+        ((num >= 10_000) & (num < 100_000), serial),
+        ((num >= 1e9) & (num < 1e11), secs),
+        ((num >= 1e11) & (num < 1e14), millis),
+        else_=ibis.null().cast("timestamp"),
+    )
+
+
+def _year_checked(tbl: ir.Table, out: str, year_text: str | None = None) -> ir.Table:
+    k = f"{out}__"
+    ts, present = tbl[k + "ts"], tbl[k + "present"]
+    tbl = tbl.mutate(**{k + "year_": ts.year()})
+    year = tbl[k + "year_"]
+    bad_year = year.notnull() & ((year < MIN_YEAR) | (year > MAX_YEAR))
+    if year_text is not None:  # a text year that did not even reach the cast (e.g. 0001-02-30)
+        y = tbl[year_text].try_cast("int64")
+        bad_year = bad_year | (ts.isnull() & y.notnull() & ((y < MIN_YEAR) | (y > MAX_YEAR)))
+    tbl = tbl.mutate(**{f"{out}__r": ibis.cases(
+        (~present, _NULL_STR),
+        (bad_year, "out_of_range"),
+        (ts.isnull(), "unparseable"),
+        else_=_NULL_STR,
+    )})
+    reason = tbl[f"{out}__r"]
+    tbl = tbl.mutate(**{
+        f"{out}__g": ibis.cases((reason == "out_of_range", "year_range"),
+                                (reason == "unparseable", "not_date"), else_=_NULL_STR),
+        out: ibis.ifelse(reason.isnull(), ts, ibis.null().cast("timestamp")),
+    })
+    tbl = tbl.mutate(**{f"{out}__p": tbl[k + "present"] if k + "present" in tbl.columns
+                        else tbl[k + "t"].notnull()})
+    tmp = [c for c in tbl.columns if c.startswith(k) and c not in (f"{out}__g", f"{out}__r", f"{out}__p")]
+    return tbl.drop(*tmp)
+
+
+_TS, _TS_UTC = dt.Timestamp(), dt.Timestamp(timezone="UTC")
+
+
+@ibis.udf.scalar.builtin(name="timezone")
+def _duck_timezone(zone: str, ts: _TS_UTC) -> _TS:  # type: ignore[valid-type]
+    """DuckDB: a UTC instant as wall-clock time in ``zone``."""
+
+
+@ibis.udf.scalar.builtin(name="from_utc_timestamp")
+def _spark_from_utc(ts: _TS, zone: str) -> _TS:  # type: ignore[valid-type]
+    """Spark: a UTC wall-clock time as wall-clock time in ``zone``."""
+
+
+def to_zone(utc: ir.TimestampValue, timezone: str, backend: str) -> ir.TimestampValue:
+    """Naive UTC timestamps -> naive wall-clock time in ``timezone``."""
+    if timezone.upper() in ("UTC", "ETC/UTC", "Z"):
+        return utc
+    if backend == "pyspark":
+        return _spark_from_utc(utc, timezone)
+    if backend == "duckdb":
+        return _duck_timezone(timezone, utc.cast(dt.Timestamp(timezone="UTC")))
+    return utc.cast(dt.Timestamp(timezone="UTC")).cast(dt.Timestamp(timezone=timezone)).cast("timestamp")
+
+
+# ---- the date order of a whole column --------------------------------------------------------
+@dataclass(frozen=True)
+class DateOrder:
+    """Evidence on a/b/yyyy dates of one column: counts and the first example of each kind."""
+
+    day_first: int
+    month_first: int
+    ambiguous: int
+    day_example: tuple[str, int] | None
+    month_example: tuple[str, int] | None
+    ambiguous_examples: tuple[str, ...]
+
+
+def date_order(tbl: ir.Table, column: str, line: str = "_line") -> DateOrder:
+    """Count, over the whole column, the a/b/yyyy dates that only fit day-first (a > 12),
+    only month-first (b > 12) or both (a != b, both <= 12); one aggregate query in the engine."""
+    if not tbl[column].type().is_string():
+        return DateOrder(0, 0, 0, None, None, ())
+    raw = tbl[column].strip()
+    seps = ["/", "-", ".", "／", "－", "．"]
+    # cheap pre-filter: a one- or two-digit first part, or any non-ASCII text
+    tbl = tbl.filter(raw.substr(1, 1).isin(seps) | raw.substr(2, 1).isin(seps)
+                     | raw.re_search("[^\\x00-\\x7f]"))
+    col = tbl[column]
+    txt = date_parts(col)
+    a = txt.re_extract(DMY_RE, 1).try_cast("int64")
+    b = txt.re_extract(DMY_RE, 2).try_cast("int64")
+    m = txt.re_search(DMY_RE)
+    day = m & (a > 12) & (b <= 12)
+    mon = m & (b > 12) & (a <= 12)
+    amb = m & (a <= 12) & (b <= 12) & (a != b)
+    ln = tbl[line]
+    agg = tbl.aggregate(
+        nd=day.sum(), nm=mon.sum(), na=amb.sum(),
+        dl=ln.min(where=day), ml=ln.min(where=mon),
+        dv=col.argmin(ln, where=day), mv=col.argmin(ln, where=mon),
+        av=col.argmin(ln, where=amb),
+    ).execute().iloc[0]
+
+    def _n(v: object) -> int:
+        return 0 if v is None or v != v else int(v)  # type: ignore[call-overload]
+
+    return DateOrder(
+        _n(agg["nd"]), _n(agg["nm"]), _n(agg["na"]),
+        (str(agg["dv"]), _n(agg["dl"])) if _n(agg["nd"]) else None,
+        (str(agg["mv"]), _n(agg["ml"])) if _n(agg["nm"]) else None,
+        (str(agg["av"]),) if _n(agg["na"]) else (),
+    )

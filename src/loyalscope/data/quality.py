@@ -1,6 +1,12 @@
 """Data-quality bookkeeping: per-table counts, the mapping used, and the quarantine.
 
-Invariant (tested): for every table, ``rows_read == rows_accepted + rows_quarantined``.
+Invariants (tested): for every table, ``rows_read == rows_accepted + rows_quarantined``, where
+``rows_read`` counts records; for text files ``lines_read`` counts the physical lines after the
+header, counted by the engine independently of the records, and each record covers a line range
+(a record with a quoted line break in a free-text column covers several: ``multiline_records``).
+
+The quarantine is a table on the engine (``quarantine_table``); ``quarantine`` is the same
+rows as a pandas frame (read once, when asked for).
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ QUARANTINE_COLUMNS = ["table", "source_file", "line", "column", "value", "reason
 """Columns of the quarantine table. ``line`` is the 1-based line in the source file (header = 1)
 for text files, the 1-based data row number otherwise. ``reason`` is a stable code
 (``missing_required``, ``unparseable``, ``duplicate_key``, ``future_date``, ``negative_amount``,
-``empty_row``, ``malformed_line``); ``detail`` is a human sentence."""
+``empty_row``, ``malformed_line``, ``unbalanced_quote``, ``separator_in_value``, ``out_of_range``,
+``wrong_type``); ``detail`` is a human sentence (a record spanning lines names its range)."""
 
 
 @dataclass
@@ -34,6 +41,10 @@ class TableReport:
     """Rows accepted whose customer_id is absent from ``customers``."""
     notes: list[str] = field(default_factory=list)
     encoding: str | None = None
+    lines_read: int | None = None
+    """Physical lines after the header in the text sources (None: no text source)."""
+    multiline_records: int = 0
+    """Accepted records spanning several lines (a quoted line break in a free-text column)."""
     files: list[dict[str, Any]] = field(default_factory=list)
     """Per source file (sheet, archive member): format, encoding, confidence, evidence and
     undecodable lines (see :func:`loyalscope.data.intake.stage`)."""
@@ -57,27 +68,47 @@ class TableReport:
             "orphans": self.orphans,
             "notes": list(self.notes),
             "encoding": self.encoding,
+            "lines_read": self.lines_read,
+            "multiline_records": self.multiline_records,
             "files": list(self.files),
             "joins": list(self.joins),
             "statuses": list(self.statuses),
         }
 
 
-@dataclass
 class QualityReport:
-    """The data-quality report of a whole import."""
+    """The data-quality report of a whole import: per-table reports and the quarantine, a
+    table on the engine (``quarantine_table``) or a frame."""
 
-    tables: dict[str, TableReport] = field(default_factory=dict)
-    quarantine: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=QUARANTINE_COLUMNS)
-    )
-    orders: dict[str, Any] = field(default_factory=dict)
-    """Order-level figures made by ``data.shapes``: orders, sale orders, guests, gross and net
-    revenue, returns."""
-    unused: list[dict[str, str]] = field(default_factory=list)
-    """Files (or related tables) read but not used, each with the reason."""
-    no_customer_reason: str | None = None
-    """Set when the data has no customer id at all: why customer sections are skipped."""
+    def __init__(self, tables: dict[str, TableReport] | None = None,
+                 quarantine: pd.DataFrame | Any = None) -> None:
+        self.tables: dict[str, TableReport] = dict(tables or {})
+        self.quarantine_table: Any = None
+        self._frame: pd.DataFrame | None = None
+        if isinstance(quarantine, pd.DataFrame):
+            self._frame = quarantine[QUARANTINE_COLUMNS]
+        elif quarantine is not None:
+            self.quarantine_table = quarantine
+        self.orders: dict[str, Any] = {}
+        """Order-level figures made by ``data.shapes``: orders, sale orders, guests, gross and
+        net revenue, returns."""
+        self.unused: list[dict[str, str]] = []
+        """Files (or related tables) read but not used, each with the reason."""
+        self.no_customer_reason: str | None = None
+        """Set when the data has no customer id at all: why customer sections are skipped."""
+
+    @property
+    def quarantine(self) -> pd.DataFrame:
+        """The quarantined rows as a frame, sorted by table, file and line."""
+        if self._frame is None:
+            if self.quarantine_table is None:
+                self._frame = pd.DataFrame(columns=QUARANTINE_COLUMNS)
+            else:
+                q = self.quarantine_table
+                df = q.order_by([q.table, q.source_file, q.line]).to_pandas()
+                df["line"] = df["line"].astype("int64")
+                self._frame = df[QUARANTINE_COLUMNS]
+        return self._frame
 
     def to_dict(self) -> dict[str, Any]:
         return {name: rep.to_dict() for name, rep in self.tables.items()}

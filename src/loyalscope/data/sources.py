@@ -1,9 +1,20 @@
-"""Readers: files, folders, in-memory frames, DuckDB files and database URLs -> :class:`RawTable`.
+"""Sources: files, folders, frames, DuckDB files and database URLs -> tables on the engine.
 
-Text files (CSV, TSV, JSON Lines) are read as strings so that parsing stays ours and each row
-keeps its 1-based source line (header = line 1). A line with the wrong number of fields is not
-dropped: it becomes a ``malformed_line`` quarantine row. Typed sources (Parquet, DuckDB,
-databases, frames) keep their types; validation does not re-parse typed columns.
+Every source becomes a :class:`Source`: an Ibis table on the analysis connection holding the
+source's own columns plus ``_line`` / ``_line_end`` (1-based line range in the file, header = 1;
+the row number for typed sources), and its header mapping. Nothing is read into Python:
+
+Files are staged first (:func:`loyalscope.data.intake.stage`: encodings decided with evidence,
+spreadsheets, JSON, archives -> UTF-8 CSV or Parquet files, interface 1 of TEAM.md); then
+
+- text files (CSV, TSV, staged UTF-8 copies) are read as physical lines by the engine and
+  assembled into records in the engine (:mod:`loyalscope.data.records`); text stays text, parsing
+  is ours (:mod:`loyalscope.data.parse`);
+- Parquet is read by the engine's Parquet reader; typed columns keep their types;
+- JSON Lines: lines read by the engine, each parsed with the engine's JSON functions;
+- database tables (a DuckDB file, ``postgres://...``) are read in place when the analysis runs
+  on that database (``load("postgres://...")``), else copied in Arrow batches;
+- frames (pandas / polars / pyarrow) are small by definition and uploaded.
 """
 
 from __future__ import annotations
@@ -11,82 +22,59 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import fnmatch
-import io
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
+from ibis.backends import BaseBackend
 
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import schema
-from loyalscope.data.intake import Staged, Unused, stage, supported
-from loyalscope.data.mapping import infer_table, table_for_name
-from loyalscope.data.quality import QUARANTINE_COLUMNS
+from loyalscope.data.compiled import remember, scratch_name
+from loyalscope.data.intake import SUFFIXES, BadLine, Staged, Unused, stage, supported
+from loyalscope.data.intake.parquet import check_types
+from loyalscope.data.mapping import infer_table, resolve, table_for_name
+from loyalscope.data.readers import lf_line_ends, read_lines, read_parquet
+from loyalscope.data.records import csv_records
 from loyalscope.errors import SchemaError
 from loyalscope.i18n import t
 
-TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
-JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
-EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
-PARQUET_SUFFIXES = (".parquet", ".pq")
 DUCKDB_SUFFIXES = (".duckdb", ".ddb")
-DATA_SUFFIXES = TEXT_SUFFIXES + JSONL_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES + (".gz", ".zip")
-_GB_FAMILY = ("gb2312", "gbk", "gb18030", "hz", "cp936")
+DATA_SUFFIXES = SUFFIXES
+"""Suffixes of the files a folder scan reads (those :func:`loyalscope.data.intake.stage` reads)."""
+__all__ = ["DATA_SUFFIXES", "Source", "read_source", "sniff_delimiter"]
 
 
 @dataclass
-class RawTable:
-    """One source's rows before mapping: ``frame`` (object/str columns for text sources),
-    ``lines`` (1-based source line of each row) and the malformed lines already found."""
+class Source:
+    """One source on the engine: ``rel`` (own columns + ``_line``, ``_line_end``; text files
+    also ``_reason`` ... for structurally bad records), its mapping and its counts."""
 
-    table: str | None
+    table: str
     name: str
-    frame: pd.DataFrame
-    lines: np.ndarray
+    rel: ir.Table
+    mapping: dict[str, str]
     typed: bool = False
     encoding: str | None = None
-    malformed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=QUARANTINE_COLUMNS))
-    staged: Staged | None = None
-    """How intake staged the file (encoding decision, notes); None for frames and databases."""
+    lines: int | None = None
+    """Physical lines after the header (text files)."""
+    multiline: int = 0
+    multiline_example: tuple[int, int] | None = None
+    notes: list[str] = field(default_factory=list)
     inferred: bool = False
     """The table was judged from the columns (a single file named anything)."""
-
-    @property
-    def rows_read(self) -> int:
-        return len(self.frame) + len(self.malformed)
-
-
-# ---- encodings and delimiters --------------------------------------------------------------
-def detect_encoding(data: bytes) -> str:
-    """Encoding of ``data``: BOMs first, then strict UTF-8, then charset-normalizer.
-
-    Any GB-family guess (GB2312, GBK, ...) is widened to ``gb18030``, their superset.
-    """
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    try:
-        data.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    matches = from_bytes(data[:200_000])
-    names = [m.encoding.lower().replace("_", "") for m in matches]
-    if any(n.replace("-", "") in _GB_FAMILY for n in names) or not names:
-        try:
-            data.decode("gb18030")
-            return "gb18030"
-        except UnicodeDecodeError:
-            pass
-    best = matches.best()
-    return best.encoding if best is not None else "gb18030"
+    staged: Staged | None = None
+    """How intake staged the file (encoding decision, notes); None for frames and databases."""
+    absent_bad: tuple[BadLine, ...] = ()
+    """Records the staging step found bad and left out of a staged Parquet file (broken JSON
+    records, duplicate keys): quarantined as they are, and counted as read."""
+    scratch: tuple[int, int] | None = None
+    """Positions of its intermediate engine objects (see ``compiled.mark``), dropped once parsed."""
 
 
 def sniff_delimiter(header_line: str, suffix: str) -> str:
@@ -98,104 +86,180 @@ def sniff_delimiter(header_line: str, suffix: str) -> str:
     return best
 
 
-def _malformed(table: str | None, name: str, rows: list[tuple[int, str, str]]) -> pd.DataFrame:
-    if not rows:
-        return pd.DataFrame(columns=QUARANTINE_COLUMNS)
-    line, value, detail = zip(*rows, strict=True)
-    return pd.DataFrame({
-        "table": table, "source_file": name, "line": list(line), "column": None,
-        "value": list(value), "reason": "malformed_line", "detail": list(detail),
-    })[QUARANTINE_COLUMNS]
+def structural_columns(table: str, mapping: dict[str, str]) -> set[str]:
+    """Source headers of columns that may not hold a line break or the delimiter: ids, keys,
+    required columns, and every number, date and boolean. Other text is free text."""
+    spec = schema.table(table)
+    out = set()
+    for canon, header in mapping.items():
+        col = spec.column(canon)
+        if col.dtype != "string" or col.required or col.key or canon.endswith("_id"):
+            out.add(header)
+    return out
+
+
+def _unique(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for h in headers:
+        h = h or "column"
+        if h in seen:
+            seen[h] += 1
+            out.append(f"{h}.{seen[h]}")
+        else:
+            seen[h] = 0
+            out.append(h)
+    return out
+
+
+def _reserved(headers: list[str]) -> list[str]:
+    return [f"{h}_" if h.startswith("_l") or h.startswith("_r") else h for h in headers]
 
 
 # ---- file readers --------------------------------------------------------------------------
-def read_text(path: Path, table: str | None, encoding: str | None = None) -> RawTable:
-    """Read a delimited text file as strings, with source line numbers."""
-    data = path.read_bytes()
-    enc = encoding or detect_encoding(data)
-    try:
-        text = data.decode(enc)
-    except UnicodeDecodeError:
-        text = data.decode(enc, errors="replace")
-    text = text.lstrip("\ufeff")
-    first = text.split("\n", 1)[0]
+def read_text(con: BaseBackend, staged: Staged, table: str, config: AnalysisConfig,
+              related: tuple[str, ...] = (), name: str | None = None) -> Source:
+    """A delimited UTF-8 text file (LF or CRLF line ends, see
+    :func:`loyalscope.data.readers.lf_line_ends`) as records on the engine."""
+    path, name = staged.path, name or staged.source
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        first = fh.readline().rstrip("\r\n")
     if not first.strip():
-        raise SchemaError(t("data.sources.empty_file"), file=str(path), row=1,
+        raise SchemaError(t("data.sources.empty_file"), file=name, row=1,
                           fix=t("data.sources.empty_file_fix"))
-    delim = sniff_delimiter(first, path.suffix.lower())
-    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # cells over 131,072 characters
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
-    header = [h.strip() for h in next(reader)]
-    width = len(header)
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    bad: list[tuple[int, str, str]] = []
-    start = reader.line_num + 1
-    for rec in reader:
-        if len(rec) == width:
-            rows.append(rec)
-            lines.append(start)
-        elif not rec or (len(rec) < width and not any(v.strip() for v in rec)):
-            rows.append([""] * width)  # a blank line: quarantined later as empty_row
-            lines.append(start)
-        else:
-            bad.append((start, delim.join(rec)[:200],
-                        t("data.validate.detail_malformed", expected=width, found=len(rec))))
-        start = reader.line_num + 1
-    frame = pd.DataFrame(rows, columns=_unique(header), dtype=object)
-    return RawTable(table, str(path), frame, np.asarray(lines, dtype=np.int64), encoding=enc,
-                    malformed=_malformed(table, str(path), bad))
+    delim = sniff_delimiter(first, Path(staged.name).suffix.lower())
+    header = _reserved(_unique([h.strip() for h in next(csv.reader([first], delimiter=delim))]))
+    mapping = resolve(table, header, config.mapping.get(table), config.data.preset, name, related)
+    spec = schema.table(table)
+    numeric = frozenset(h for c, h in mapping.items() if spec.column(c).dtype in ("float64", "int64"))
+    recs = csv_records(read_lines(con, path), header, delim, structural_columns(table, mapping),
+                       numeric)
+    rel = _staged_bad_lines(recs.table, staged)
+    if con.name == "duckdb":  # records once, so that parsing reads a plain table
+        scratch = scratch_name("records")
+        rel = con.create_table(scratch, rel, temp=True)
+        remember("table", scratch)
+    return Source(table, name, rel, mapping, encoding=_enc(staged), lines=recs.lines,
+                  multiline=recs.multiline, multiline_example=recs.multiline_example)
 
 
-def read_jsonl(path: Path, table: str | None, encoding: str | None = None) -> RawTable:
-    """Read JSON Lines: one object per line, values kept as strings."""
-    data = path.read_bytes()
-    enc = encoding or detect_encoding(data)
-    records: list[dict[str, Any]] = []
-    lines: list[int] = []
-    bad: list[tuple[int, str, str]] = []
-    for no, line in enumerate(data.decode(enc, errors="replace").lstrip("\ufeff").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            bad.append((no, line[:200], str(exc)))
-            continue
-        if not isinstance(obj, dict):
-            bad.append((no, line[:200], "not a JSON object"))
-            continue
-        records.append({k: _jsonl_str(v) for k, v in obj.items()})
-        lines.append(no)
-    frame = pd.DataFrame.from_records(records).astype(object) if records else pd.DataFrame()
-    return RawTable(table, str(path), frame, np.asarray(lines, dtype=np.int64), encoding=enc,
-                    malformed=_malformed(table, str(path), bad))
+def _staged_bad_lines(rel: ir.Table, staged: Staged) -> ir.Table:
+    """The record holding each line the staging step found bad (undecodable bytes, NUL, mixed
+    encodings) is quarantined with the staging step's reason code and detail, whatever its
+    text parses to; a record holding several takes the first."""
+    if not staged.bad_lines:
+        return rel
+    bad = ibis.memtable(pd.DataFrame(list(staged.bad_lines), columns=["_bl", "_br", "_bd"])
+                        .astype({"_bl": "int64", "_br": "string", "_bd": "string"}))
+    spans = rel.select(_hl=rel._line, _he=rel._line_end)
+    hits = spans.join(bad, (spans._hl <= bad._bl) & (bad._bl <= spans._he))
+    first = hits.group_by("_hl").aggregate(_br=hits._br.argmin(hits._bl),
+                                           _bd=hits._bd.argmin(hits._bl))
+    j = rel.left_join(first, rel._line == first._hl)
+    hit = j._br.notnull()
+    return j.select(
+        *[c for c in rel.columns if c not in ("_reason", "_why", "_sd")],
+        _reason=ibis.ifelse(hit, j._br, j._reason), _why=ibis.ifelse(hit, "staged", j._why),
+        _sd=ibis.ifelse(hit, j._bd, j._sd))
 
 
-def _jsonl_str(v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, (dict, list)):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return str(v)
+def _enc(staged: Staged) -> str | None:
+    return staged.encoding.name if staged.encoding is not None else None
 
 
-def read_excel(path: Path, table: str | None) -> RawTable:
-    """Read the first sheet of an .xlsx workbook (openpyxl); cells rendered as strings."""
+@ibis.udf.scalar.builtin(name="json_extract_string")
+def _json_str(text: str, path: str) -> str:  # type: ignore[empty-body]
+    """DuckDB: the value at ``path`` as text."""
+
+
+@ibis.udf.scalar.builtin(name="get_json_object")
+def _spark_json(text: str, path: str) -> str:  # type: ignore[empty-body]
+    """Spark: the value at ``path`` as text."""
+
+
+@ibis.udf.scalar.builtin(name="json_valid")
+def _json_valid(text: str) -> bool:  # type: ignore[empty-body]
+    """DuckDB: whether the text is valid JSON."""
+
+
+@ibis.udf.scalar.builtin(name="json_type")
+def _json_type(text: str) -> str:  # type: ignore[empty-body]
+    """DuckDB: OBJECT, ARRAY ... of a JSON text."""
+
+
+def read_jsonl(con: BaseBackend, staged: Staged, table: str, config: AnalysisConfig,
+               related: tuple[str, ...] = (), name: str | None = None) -> Source:
+    """JSON Lines: one object per line, values as text; other lines are ``malformed_line``."""
+    lines = read_lines(con, staged.path)
+    keys = _json_keys(con, lines)
+    header = _reserved(_unique(keys))
+    name = name or staged.source
+    mapping = resolve(table, header, config.mapping.get(table), config.data.preset, name, related)
+    if con.name == "pyspark":
+        def get(text: ir.StringValue, k: str) -> ir.StringValue:
+            return _spark_json(text, "$['" + k.replace("'", "\\'") + "']")
+        is_obj = lines.text.strip().startswith("{") & _spark_json(lines.text, "$").notnull()
+    else:
+        def get(text: ir.StringValue, k: str) -> ir.StringValue:
+            return _json_str(text, '$."' + k.replace('"', '\\"') + '"')
+        valid = lines.text.re_search(r"^\s*\{") & _json_valid(lines.text)
+        is_obj = valid & (_json_type(ibis.ifelse(valid, lines.text, "{}")) == "OBJECT")
+    blank = lines.text.strip() == ""
+    null_s = ibis.null().cast("string")
+    reason = ibis.cases((blank, "empty_row"), (~is_obj, "malformed_line"), else_=null_s)
+    rel = lines.select(
+        "_line", _line_end=lines._line,
+        **{h: ibis.ifelse(is_obj, get(ibis.ifelse(is_obj, lines.text, "{}"), k), null_s)
+           for h, k in zip(header, keys, strict=True)},
+        _reason=reason, _why=ibis.ifelse(reason == "malformed_line", "json", null_s),
+        _col=null_s, _val=lines.text.substr(0, 200), _nf=ibis.literal(0, "int64"),
+        _first=lines._line, _last=lines._line, _sd=null_s,
+    )
+    n = int(lines.count().execute())
+    return Source(table, name, rel, mapping, encoding=_enc(staged), lines=n)
+
+
+def _json_keys(con: BaseBackend, lines: ir.Table) -> list[str]:
+    """Keys of the JSON objects, in first-seen order (one small query)."""
+    if con.name == "pyspark":
+        sql = ("SELECT k, min(_line) AS f FROM (SELECT _line, explode(json_object_keys(text)) AS k "
+               "FROM {t} WHERE trim(text) LIKE '{{%') GROUP BY k ORDER BY f, k")
+    else:
+        sql = ("SELECT k, min(_line) AS f FROM (SELECT _line, unnest(json_keys(text)) AS k FROM {t} "
+               "WHERE regexp_matches(text, '^\\s*\\{{') AND json_valid(text) "
+               "AND json_type(text) = 'OBJECT') GROUP BY k ORDER BY f, k")
+    view = con.create_view(f"_ls_jk_{id(lines)}", lines, overwrite=True)
     try:
-        frame = pd.read_excel(path, dtype=object, engine="openpyxl")
-    except ImportError as exc:  # pragma: no cover - openpyxl is a dependency
-        raise SchemaError(t("data.sources.xlsx_engine"), file=str(path),
-                          fix=t("data.sources.xlsx_engine_fix")) from exc
-    frame.columns = _unique([str(c).strip() for c in frame.columns])
-    frame = frame.map(_cell_str)
-    lines = np.arange(2, len(frame) + 2, dtype=np.int64)
-    return RawTable(table, str(path), frame, lines)
+        return [str(k) for k in con.sql(sql.format(t=view.get_name())).execute()["k"]]
+    finally:
+        con.drop_view(view.get_name(), force=True)
 
 
-def _cell_str(v: Any) -> Any:
+def read_parquet_source(con: BaseBackend, staged: Staged, table: str,
+                        config: AnalysisConfig, related: tuple[str, ...] = (),
+                        name: str | None = None) -> Source:
+    """A Parquet file; columns keep their types (staged text stays text). A user's typed
+    column must be of a type its canonical column can hold
+    (:func:`loyalscope.data.intake.parquet.check_types`: booleans are not amounts)."""
+    name = name or staged.source
+    rel = read_parquet(con, staged.path, staged.line_column)
+    rel = rel.mutate(_line_end=rel._line)
+    cols = [c for c in rel.columns if c not in ("_line", "_line_end")]
+    mapping = resolve(table, cols, config.mapping.get(table), config.data.preset, name, related)
+    typed = staged.line_column is None
+    if typed:  # the check reads dtypes only: an empty frame of the file's schema
+        check_types(_empty_frame(rel.select(*cols)), table, mapping, name)
+    return Source(table, name, rel, mapping, typed=typed, encoding=_enc(staged),
+                  absent_bad=staged.bad_lines)
+
+
+def _empty_frame(rel: ir.Table) -> pd.DataFrame:
+    """A zero-row pandas frame with the dtypes of ``rel``'s columns."""
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in rel.schema().to_pandas()})
+
+
+def cell_str(v: Any) -> Any:
+    """An Excel cell as text (integral floats without ``.0``, dates in ISO form)."""
     if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
         return None
     if isinstance(v, float) and v.is_integer():
@@ -207,55 +271,92 @@ def _cell_str(v: Any) -> Any:
     return str(v)
 
 
-def from_frame(obj: Any, table: str | None, name: str) -> RawTable:
-    """A pandas / polars / pyarrow object as a typed source."""
+def from_frame(con: BaseBackend, obj: Any, table: str, name: str,
+               config: AnalysisConfig) -> Source:
+    """A pandas / polars / pyarrow object (small by definition) uploaded as a typed source."""
     if isinstance(obj, pd.DataFrame):
         frame = obj.reset_index(drop=True)
     elif hasattr(obj, "to_pandas"):
         frame = obj.to_pandas()
     else:
         frame = pd.DataFrame(obj)
-    frame.columns = _unique([str(c) for c in frame.columns])
-    return RawTable(table, name, frame, np.arange(1, len(frame) + 1, dtype=np.int64), typed=True)
+    frame = frame.copy()
+    frame.columns = _reserved(_unique([str(c) for c in frame.columns]))
+    mapping = resolve(table, list(frame.columns), config.mapping.get(table), config.data.preset,
+                      name)
+    frame["_line"] = np.arange(1, len(frame) + 1, dtype=np.int64)
+    frame["_line_end"] = frame["_line"]
+    for col in frame.columns:  # object columns of mixed Python values: as text
+        if frame[col].dtype == object:
+            frame[col] = frame[col].map(lambda v: None if v is None or v != v else str(v))
+    rel = con.create_table(f"_ls_frame_{id(frame)}", frame, overwrite=True) \
+        if con.name != "pyspark" else ibis.memtable(frame)
+    return Source(table, name, rel, mapping, typed=True)
 
 
-def read_parquet(path: Path, table: str | None) -> RawTable:
-    raw = from_frame(pd.read_parquet(path), table, str(path))
-    return raw
+def _in_place(con: BaseBackend, tbl: ir.Table, table: str, label: str,
+              config: AnalysisConfig) -> Source:
+    numbered = tbl.mutate(_line=(ibis.row_number().over() + 1).cast("int64"))
+    numbered = numbered.mutate(_line_end=numbered._line)
+    cols = [c for c in tbl.columns]
+    mapping = resolve(table, cols, config.mapping.get(table), config.data.preset, label)
+    return Source(table, label, numbered, mapping, typed=True)
 
 
-def read_duckdb(path: Path, config: AnalysisConfig) -> list[RawTable]:
-    """Every table of a DuckDB file whose name stands for a canonical table."""
+def read_duckdb(con: BaseBackend, path: Path, config: AnalysisConfig) -> list[Source]:
+    """Every table of a DuckDB file whose name stands for a canonical table, read in place
+    (ATTACH ... READ_ONLY) when the engine is DuckDB."""
     import duckdb
 
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        names = [r[0] for r in con.execute("SHOW TABLES").fetchall()]
-        out = []
+    out = []
+    if con.name == "duckdb":
+        alias = f"_ls_src_{abs(hash(str(path.resolve()))) % 10**8}"
+        attached = con.raw_sql("SELECT database_name FROM duckdb_databases()").fetchall()
+        if alias not in {r[0] for r in attached}:
+            con.raw_sql(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS {alias} (READ_ONLY)")
+        names = [r[0] for r in con.raw_sql(
+            f"SELECT table_name FROM duckdb_tables() WHERE database_name = '{alias}' "
+            "ORDER BY table_name").fetchall()]
         for name in names:
             tbl = _table_from_config(name, config) or table_for_name(name)
             if tbl is not None:
-                out.append(from_frame(con.execute(f'SELECT * FROM "{name}"').df(), tbl, f"{path}:{name}"))
+                rel = con.sql(f'SELECT * FROM {alias}."{name}"')
+                out.append(_in_place(con, rel, tbl, f"{path}:{name}", config))
         return out
+    src = duckdb.connect(str(path), read_only=True)
+    try:
+        for (name,) in src.execute("SHOW TABLES").fetchall():
+            tbl = _table_from_config(name, config) or table_for_name(name)
+            if tbl is not None:
+                arrow = src.execute(f'SELECT * FROM "{name}"').fetch_arrow_table()
+                out.append(from_frame(con, arrow, tbl, f"{path}:{name}", config))
     finally:
-        con.close()
+        src.close()
+    return out
 
 
-def read_url(url: str, config: AnalysisConfig) -> list[RawTable]:
-    """Every table behind an Ibis URL (postgres://...) whose name stands for a canonical table."""
+def read_url(con: BaseBackend, url: str, config: AnalysisConfig) -> list[Source]:
+    """Every table behind a database URL whose name stands for a canonical table: in place when
+    ``con`` is that database, else copied in Arrow batches."""
     from loyalscope import engine
 
-    con = engine.open_engine(config.engine, url)
-    spark = con.name == "pyspark"
+    same = getattr(con, "_ls_url", None) == url
+    db = con if same else engine.open_engine(config.engine, url)
+    spark = db.name == "pyspark"
     database = (url.removeprefix("pyspark://").strip("/") or None) if spark else None
     out = []
-    for name in con.list_tables(database=database) if database else con.list_tables():
+    for name in db.list_tables(database=database) if database else db.list_tables():
         tbl = _table_from_config(name, config) or table_for_name(name)
-        if tbl is not None:
-            frame = con.table(name, database=database).to_pandas() if database else con.table(name).to_pandas()
-            out.append(from_frame(frame, tbl, f"{url.split('@')[-1]}:{name}"))
+        if tbl is None:
+            continue
+        label = f"{url.split('@')[-1]}:{name}"
+        table = db.table(name, database=database) if database else db.table(name)
+        if same:
+            out.append(_in_place(con, table, tbl, label, config))
+        else:
+            out.append(from_frame(con, table.to_pyarrow(), tbl, label, config))
     if spark and not out:
-        session = con._session
+        session = db._session
         raise SchemaError(
             t("engine.no_tables", database=database or session.catalog.currentDatabase(),
               warehouse=session.conf.get("spark.sql.warehouse.dir")),
@@ -264,23 +365,16 @@ def read_url(url: str, config: AnalysisConfig) -> list[RawTable]:
 
 
 # ---- dispatch ------------------------------------------------------------------------------
-def read_file(path: Path, table: str | None, config: AnalysisConfig) -> RawTable:
-    """Read one data file; ``table`` None means "from the file name". The first table only;
-    see :func:`read_staged` for every sheet / archive member."""
-    raws, _ = read_staged(path, table, config)
-    return raws[0]
-
-
-def read_staged(path: Path, table: str | None, config: AnalysisConfig,
-                ) -> tuple[list[RawTable], list[Unused]]:
+def read_file(con: BaseBackend, path: Path, table: str | None, config: AnalysisConfig,
+              related: tuple[str, ...] = (), unused: list[Unused] | None = None) -> list[Source]:
     """Stage ``path`` (:func:`loyalscope.data.intake.stage`) and read each staged file.
 
-    The first staged file (the best sheet, the first archive member) takes ``table``, else
-    the table its own name or the file's name stands for; further sheets and members are read
-    when their name stands for a table, and are returned as unused otherwise."""
+    ``table`` None means "from the file name". The first staged file (the best sheet, the first
+    archive member) takes ``table``, else the table its own name or the file's name stands for,
+    else the table judged from its columns; further sheets and members are read when their name
+    stands for a table, and are appended to ``unused`` otherwise."""
     file_table = table or _table_from_config(path.name, config) or table_for_name(_stem(path.name))
-    out: list[RawTable] = []
-    unused: list[Unused] = []
+    out: list[Source] = []
     for i, st in enumerate(stage(path, config)):
         own = st.sheet or (st.member and _stem(st.member))
         tbl = (_table_from_config(st.member or "", config) or table_for_name(own or "")
@@ -288,15 +382,11 @@ def read_staged(path: Path, table: str | None, config: AnalysisConfig,
         if i == 0:
             tbl = tbl if st.member and tbl else file_table
         name = str(path) + st.source[len(path.name):]
+        inferred = False
         if tbl is None and i == 0:  # a single file named anything: judged from its columns
-            raw = _read_one(st, None, name)
-            guess = infer_table(list(raw.frame.columns), config.mapping, config.data.preset)
+            guess = infer_table(_headers(st), config.mapping, config.data.preset)
             if guess is not None:
-                raw.table, raw.inferred = guess[0], True
-                if len(raw.malformed):
-                    raw.malformed["table"] = guess[0]
-                out.append(raw)
-                continue
+                tbl, inferred = guess[0], True
         if tbl is None:
             if i == 0:
                 raise SchemaError(
@@ -304,10 +394,26 @@ def read_staged(path: Path, table: str | None, config: AnalysisConfig,
                     fix=t("data.sources.unknown_table_fix", known=", ".join(schema.TABLE_NAMES),
                           example="transactions", name=path.name),
                 )
-            unused.append(Unused(name, t("data.intake.unused_sheet")))
+            if unused is not None:
+                unused.append(Unused(name, t("data.intake.unused_sheet")))
             continue
-        out.append(_read_one(st, tbl, name))
-    return out, unused
+        src = _read_staged(con, st, tbl, config, related, name)
+        src.inferred = inferred
+        out.append(src)
+    return out
+
+
+def _read_staged(con: BaseBackend, st: Staged, table: str, config: AnalysisConfig,
+                 related: tuple[str, ...], name: str) -> Source:
+    if st.format == "parquet":
+        src = read_parquet_source(con, st, table, config, related, name)
+    elif st.format == "jsonl":
+        src = read_jsonl(con, st, table, config, related, name)
+    else:
+        src = read_text(con, lf_line_ends(st), table, config, related, name)
+    src.staged = st
+    src.notes.extend(st.notes)
+    return src
 
 
 def _stem(name: str) -> str:
@@ -315,102 +421,73 @@ def _stem(name: str) -> str:
     return Path(base).stem
 
 
-def _read_one(st: Staged, table: str | None, name: str) -> RawTable:
-    if st.format == "csv":
-        raw = read_text(st.path, table, "utf-8")
-    elif st.line_column is not None:
-        frame = pd.read_parquet(st.path).astype(object)
-        lines = frame.pop(st.line_column).to_numpy(dtype=np.int64)
-        frame = frame.where(frame.notna(), None)
-        raw = RawTable(table, name, frame, lines)
-    else:
-        raw = read_parquet(st.path, table)
-    raw.name = name
-    raw.staged = st
-    raw.encoding = st.encoding.name if st.encoding else None
-    if not raw.malformed.empty:
-        raw.malformed["source_file"] = name
-    if st.bad_lines:
-        _apply_bad_lines(raw, st)
-    return raw
+def _headers(staged: Staged) -> list[str]:
+    """The column names of a staged file (header line, Parquet schema, JSON keys of the first
+    line), for telling its table from its columns."""
+    if staged.format == "parquet":
+        import pyarrow.parquet as pq
+
+        return [c for c in pq.read_schema(staged.path).names if c != staged.line_column]
+    with staged.path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        first = fh.readline().rstrip("\r\n")
+    if staged.format == "jsonl":
+        import json
+
+        try:
+            obj = json.loads(first)
+        except ValueError:
+            return []
+        return [str(k) for k in obj] if isinstance(obj, dict) else []
+    delim = sniff_delimiter(first, Path(staged.name).suffix.lower())
+    return [h.strip() for h in next(csv.reader([first], delimiter=delim), [])]
 
 
-def _apply_bad_lines(raw: RawTable, st: Staged) -> None:
-    """Quarantine the records that intake found bad (see :class:`Staged` ``bad_lines``)."""
-    bad = sorted(st.bad_lines)
-    rows: list[tuple[int, str | None, str, str]] = []
-    if st.format == "csv":
-        # the record holding each bad line: the last record starting at or before it
-        starts = np.sort(np.concatenate([raw.lines, raw.malformed["line"].to_numpy(np.int64)]))
-        hit: dict[int, tuple[str, str]] = {}
-        for line, reason, detail in bad:
-            pos = int(np.searchsorted(starts, line, side="right")) - 1
-            if pos >= 0:
-                hit.setdefault(int(starts[pos]), (reason, detail))
-        keep = ~np.isin(raw.lines, list(hit))
-        values = [",".join("" if v is None else str(v) for v in rec)
-                  for rec in raw.frame[~keep].itertuples(index=False)]
-        for line, value in zip(raw.lines[~keep], values, strict=True):
-            rows.append((int(line), value[:200], *hit[int(line)]))
-        raw.frame, raw.lines = raw.frame[keep].reset_index(drop=True), raw.lines[keep]
-        m = raw.malformed
-        for idx in m.index[m["line"].isin(list(hit))]:
-            m.loc[idx, ["reason", "detail"]] = hit[int(m.loc[idx, "line"])]
-    else:
-        rows = [(line, None, reason, detail) for line, reason, detail in bad]
-    if rows:
-        extra = pd.DataFrame({
-            "table": raw.table, "source_file": raw.name, "line": [r[0] for r in rows],
-            "column": None, "value": [r[1] for r in rows], "reason": [r[2] for r in rows],
-            "detail": [r[3] for r in rows]})[QUARANTINE_COLUMNS]
-        parts = [p for p in (raw.malformed, extra) if len(p)]
-        raw.malformed = pd.concat(parts, ignore_index=True)
-
-
-def read_source(source: Any, config: AnalysisConfig, table: str | None = None,
-                unused: list[Unused] | None = None) -> list[RawTable]:
-    """Turn one ``load`` argument into raw tables; files of a folder that are not read are
-    appended to ``unused`` with the reason."""
+def read_source(source: Any, config: AnalysisConfig, con: BaseBackend,
+                table: str | None = None, unused: list[Unused] | None = None) -> list[Source]:
+    """Turn one ``load`` argument into sources on ``con``; files of a folder (sheets, archive
+    members) that are not read are appended to ``unused`` with the reason."""
     if isinstance(source, Mapping):
-        out: list[RawTable] = []
+        out: list[Source] = []
         for name, obj in source.items():
             schema.table(name)
-            out.extend(read_source(obj, config, table=name, unused=unused))
+            out.extend(read_source(obj, config, con, table=name, unused=unused))
         return out
     if isinstance(source, str) and "://" in source:
-        return read_url(source, config)
+        return read_url(con, source, config)
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.exists():
             raise SchemaError(t("data.sources.not_found", path=path), file=str(path),
                               fix=t("data.sources.not_found_fix"))
         if path.is_dir():
-            return list(_read_folder(path, config, unused))
+            return list(_read_folder(con, path, config, unused))
         if path.suffix.lower() in DUCKDB_SUFFIXES:
-            return read_duckdb(path, config)
+            return read_duckdb(con, path, config)
         if supported(path.name):
-            raws, more = read_staged(path, table, config)
-            if unused is not None:
-                unused.extend(more)
-            return raws
+            return read_file(con, path, table, config, unused=unused)
     elif isinstance(source, pd.DataFrame) or hasattr(source, "to_pandas"):
         if table is not None:
-            return [from_frame(source, table, f"<{table}>")]
+            return [from_frame(con, source, table, f"<{table}>", config)]
     raise SchemaError(t("data.sources.unsupported", what=type(source).__name__ if not isinstance(
         source, (str, Path)) else str(source)), fix=t("data.sources.unsupported_fix"))
 
 
-def _read_folder(folder: Path, config: AnalysisConfig, unused: list[Unused] | None = None,
-                 ) -> Iterator[RawTable]:
+def _read_folder(con: BaseBackend, folder: Path, config: AnalysisConfig,
+                 unused: list[Unused] | None = None) -> Iterator[Source]:
     """Every file of ``folder`` that stands for a table; the others are appended to ``unused``
     with the reason (never skipped silently)."""
     # Only the folder itself: subfolders often hold alternative exports of the same data
     # (e.g. a CRM export beside the canonical files) and would be read twice.
     unused = unused if unused is not None else []
-    entries = [p for p in sorted(folder.iterdir()) if not p.name.startswith((".", "~$"))]
+    entries = sorted(p for p in folder.iterdir() if not p.name.startswith((".", "~$")))
+    files = [p for p in entries if p.is_file()]
+    related = tuple(sorted({t for p in files if supported(p.name)
+                            for t in [_table_from_config(p.name, config)
+                                      or table_for_name(_stem(p.name))]
+                            if t is not None}))
     # (report, i15) a folder whose only data file is named anything ("online_retail.csv") is
-    # read like that file given directly: its table judged from its columns (read_staged)
-    data_files = [p for p in entries if p.is_file() and (supported(p.name) or p.suffix.lower() in DUCKDB_SUFFIXES)]
+    # read like that file given directly: its table judged from its columns
+    data_files = [p for p in files if supported(p.name) or p.suffix.lower() in DUCKDB_SUFFIXES]
     lone = data_files[0] if len(data_files) == 1 else None
     for path in entries:
         if path.is_dir():
@@ -419,7 +496,7 @@ def _read_folder(folder: Path, config: AnalysisConfig, unused: list[Unused] | No
         rel = path.relative_to(folder).as_posix()
         table = _table_from_config(rel, config) or _table_from_config(path.name, config)
         if path.suffix.lower() in DUCKDB_SUFFIXES:
-            yield from read_duckdb(path, config)
+            yield from read_duckdb(con, path, config)
             continue
         if not supported(path.name):
             unused.append(Unused(str(path), t("data.intake.unused_type")))
@@ -429,14 +506,13 @@ def _read_folder(folder: Path, config: AnalysisConfig, unused: list[Unused] | No
             unused.append(Unused(str(path), t("data.intake.unused_name")))
             continue
         try:
-            raws, more = read_staged(path, table, config)
+            srcs = read_file(con, path, table, config, related, unused)
         except SchemaError as exc:
             if table is not None:
                 raise
             unused.append(Unused(str(path), exc.message))
             continue
-        unused.extend(more)
-        yield from raws
+        yield from srcs
 
 
 def _table_from_config(name: str, config: AnalysisConfig) -> str | None:
@@ -445,16 +521,3 @@ def _table_from_config(name: str, config: AnalysisConfig) -> str | None:
             if fnmatch.fnmatch(name, pat):
                 return tbl
     return None
-
-
-def _unique(headers: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for h in headers:
-        if h in seen:
-            seen[h] += 1
-            out.append(f"{h}.{seen[h]}")
-        else:
-            seen[h] = 0
-            out.append(h)
-    return out

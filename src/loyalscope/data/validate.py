@@ -1,220 +1,261 @@
-"""Row checks: each source's rows -> canonical typed rows + quarantine rows.
+"""Row checks of one source, as engine expressions: source columns -> canonical typed columns
+plus, per row, the first reason it cannot be used.
 
-Two stages:
+Order of the checks (the first that fails is the row's reason): the record's structure
+(``empty_row`` blank line, ``unbalanced_quote``, ``malformed_line``, ``separator_in_value``, see
+:mod:`loyalscope.data.records`); ``empty_row`` (every value empty); then for each required column,
+in schema order, ``missing_required`` (empty), ``unparseable``, ``out_of_range`` or
+``wrong_type`` (see :mod:`loyalscope.data.parse`). An optional value that cannot be used is left
+empty and counted in a note (the row is kept).
 
-- :func:`parse_raw` (per source file): ``empty_row``; a required value that is empty
-  (``missing_required``) or cannot be read (``unparseable``) quarantines the row. An optional
-  value that cannot be read is left empty and counted in a note (the row is kept). A required
-  column that a row may leave empty (``data.shapes.row_optional_columns``: a transactions
-  customer id or amount, a line file's order time) keeps an unreadable value in
-  ``_bad_<column>``; the shapes quarantine that row's whole order with reason ``unparseable``.
-- :func:`check_table` (per canonical table, all sources together): ``future_date`` (time column
-  after now, unless ``[data] future_dates = "accept"``), ``negative_amount`` (transactions with
-  amount < 0) and ``duplicate_key`` (the first occurrence is kept).
+Date order: the a/b/yyyy dates of a text column are read day-first or month-first as decided
+on the whole column (:func:`loyalscope.data.parse.date_order`); the decision is printed as a note
+("day-first: 13/01/2024 on line 5"); a column with rows that fit only day-first and rows that fit
+only month-first, or only ambiguous rows, is a :class:`DataQualityError` unless
+``[data] dayfirst`` is set (then the rows that do not fit are quarantined).
 
-Negative transaction amounts, ``[data] negative_amounts``:
+Real exports (``data.shapes``): a required column that a row may leave empty
+(``data.shapes.row_optional_columns``: a transactions customer id or amount, a line file's order
+time) is not checked here; an unreadable value there is kept in ``_bad_<column>`` and the shapes
+quarantine that row's whole order with reason ``unparseable``.
 
-- ``"quarantine"``: the row is quarantined with reason ``negative_amount``.
-- ``"returns"`` (default): the row leaves ``transactions`` (it is counted there as quarantined
-  with reason ``negative_amount`` and a detail saying "moved to returns") and becomes a row of
-  ``returns``: same ``order_id``, ``return_ts`` = the order time, ``amount`` = ``abs(amount)``,
-  ``reason`` = ``"negative_amount"``. The returns report counts it as read and accepted.
-
-So for every table ``rows_read == rows_accepted + rows_quarantined`` holds, and every row that
-does not reach its table is in the quarantine with its source file and line.
+Table-wide checks (future dates, negative amounts, duplicate keys) are in
+:mod:`loyalscope.data.checks`.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
-import numpy as np
-import pandas as pd
+import ibis
+import ibis.expr.types as ir
+from ibis.backends import BaseBackend
 
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import parse, schema
-from loyalscope.data.quality import QUARANTINE_COLUMNS
+from loyalscope.data.compiled import materialize, scratch_name
+from loyalscope.data.messages import sql_t
 from loyalscope.data.shapes import BAD, row_optional_columns
-from loyalscope.data.sources import RawTable
+from loyalscope.data.sources import Source
+from loyalscope.errors import DataQualityError
 from loyalscope.i18n import t
 
-LINE, SOURCE = "_line", "_source"
+LINE, END, SRC = "_line", "_line_end", "_src"
+REASON, COLUMN, VALUE, DETAIL = "_q_reason", "_q_column", "_q_value", "_q_detail"
+_WHY = ("not_finite", "paren", "two_currencies", "percent", "not_number", "year_range", "not_date",
+        "not_bool", "bool_type", "negative")
+_ids = itertools.count()
 
 
 @dataclass
-class Checked:
-    """Canonical rows (plus ``_line`` / ``_source``) and the quarantine rows of one step."""
+class Parsed:
+    """One source after parsing: ``table`` (materialised on the engine) holds the canonical
+    columns, ``_line``, ``_line_end``, ``_src`` and the ``_q_*`` quarantine columns."""
 
-    frame: pd.DataFrame
-    quarantine: pd.DataFrame
+    table: ir.Table
+    columns: list[str]
+    records: int
     notes: list[str] = field(default_factory=list)
 
 
-def quarantine_rows(
-    table: str, source: pd.Series | str, line: pd.Series | np.ndarray, column: str | None,
-    value: pd.Series | None, reason: str, detail: pd.Series | str,
-) -> pd.DataFrame:
-    """Build quarantine rows (one per entry of ``line``)."""
-    n = len(line)
-    df = pd.DataFrame({
-        "table": [table] * n,
-        "source_file": np.asarray(source, dtype=object) if not isinstance(source, str) else [source] * n,
-        "line": np.asarray(line, dtype=np.int64),
-        "column": [column] * n,
-        "value": [None] * n if value is None else np.asarray(value.astype(object), dtype=object),
-        "reason": [reason] * n,
-        "detail": np.asarray(detail, dtype=object) if not isinstance(detail, str) else [detail] * n,
-    })
-    return df[QUARANTINE_COLUMNS]
+def _why(tag: ir.StringValue) -> ir.StringValue:
+    return ibis.cases(*[(tag == w, t(f"data.validate.why_{w}")) for w in _WHY], else_=tag)
 
 
-def _cleaned(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], np.ndarray]:
-    """Text columns cleaned once (see :func:`parse.clean`) and the all-empty row mask."""
-    empty = np.ones(len(frame), dtype=bool)
-    cols = {}
-    for col in frame.columns:
-        s = frame[col]
-        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-            s = parse.clean(s)
-        cols[col] = s
-        empty &= s.isna().to_numpy()
-    return cols, empty
-
-
-def parse_column(s: pd.Series, col: schema.Column, config: AnalysisConfig, file: str,
-                 ) -> tuple[pd.Series, pd.Series]:
-    """Parse one mapped column to its canonical type; returns ``(values, bad)``."""
+def _parse_column(tbl: ir.Table, header: str, out: str, col: schema.Column, dayfirst: bool,
+                  config: AnalysisConfig, backend: str) -> ir.Table:
+    """Add ``out``, ``out__r`` and ``out__g`` (value, reason, tag) for one mapped column."""
     if col.dtype == "string":
-        return parse.parse_string(s)
-    if col.dtype in ("float64", "int64"):
-        return parse.parse_number(s, percent=col.unit == "0-1")
+        return parse.string(tbl, header, out)
     if col.dtype == "boolean":
-        return parse.parse_bool(s)
-    return parse.parse_datetime(s, dayfirst=config.data.dayfirst, timezone=config.data.timezone,
-                                file=file, column=col.name)
+        return parse.boolean(tbl, header, out)
+    if col.dtype not in ("float64", "int64"):
+        return parse.datetime(tbl, header, out, dayfirst, config.data.timezone, backend)
+    tbl = parse.number(tbl, header, out, percent=col.unit == "0-1")
+    if not col.nonnegative:
+        return tbl
+    neg = tbl[out] < 0
+    return tbl.mutate(**{out: ibis.ifelse(neg, ibis.null().cast("float64"), tbl[out]),
+                         f"{out}__r": ibis.ifelse(neg, "out_of_range", tbl[f"{out}__r"]),
+                         f"{out}__g": ibis.ifelse(neg, "negative", tbl[f"{out}__g"])})
 
 
-def parse_raw(raw: RawTable, table: str, mapping: dict[str, str], config: AnalysisConfig) -> Checked:
-    """Map and parse one source; quarantine empty rows and bad required values."""
-    spec = schema.table(table)
-    frame = raw.frame.reset_index(drop=True)
-    lines = pd.Series(raw.lines, dtype="int64")
-    rejected = np.zeros(len(frame), dtype=bool)
-    parts = [raw.malformed]
-    notes: list[str] = []
+def decide_dayfirst(rel: ir.Table, header: str, column: str, file: str,
+                    config: AnalysisConfig) -> tuple[bool, str | None]:
+    """The date order of one text column, decided on the whole column, and its note."""
+    if config.data.dayfirst is not None:
+        return config.data.dayfirst, None
+    ev = parse.date_order(rel, header)
+    if ev.day_example and ev.month_example:
+        raise DataQualityError(
+            t("data.validate.mixed_dates", dayfirst=f"{ev.day_example[0]} (line {ev.day_example[1]})",
+              monthfirst=f"{ev.month_example[0]} (line {ev.month_example[1]})"),
+            file=file, row=ev.month_example[1], column=column, value=ev.day_example[0],
+            fix=t("data.validate.mixed_dates_fix"))
+    if ev.day_example:
+        return True, t("data.validate.note_dayfirst", column=column, value=ev.day_example[0],
+                       line=ev.day_example[1])
+    if ev.month_example:
+        return False, t("data.validate.note_monthfirst", column=column, value=ev.month_example[0],
+                        line=ev.month_example[1])
+    if ev.ambiguous:
+        examples = ", ".join(ev.ambiguous_examples)
+        raise DataQualityError(t("data.validate.ambiguous_dates", examples=examples), file=file,
+                               column=column, value=ev.ambiguous_examples[0],
+                               fix=t("data.validate.ambiguous_dates_fix"))
+    return False, None
 
-    cleaned, empty = _cleaned(frame)
-    if empty.any():
-        parts.append(quarantine_rows(table, raw.name, lines[empty], None, None, "empty_row",
-                                     t("data.validate.detail_empty")))
-    rejected |= empty
 
-    out = pd.DataFrame(index=frame.index)
-    # data.shapes hook: required columns a row may leave empty (guests, Shopify continuation
-    # lines); an unreadable value there is kept in ``_bad_<column>`` and shapes quarantines the
-    # whole order with reason "unparseable" (a line dropped here would silently shrink its order).
-    row_optional = row_optional_columns(table, mapping)
-    for canon, header in mapping.items():
+def _structural(rel: ir.Table, width: int) -> list[tuple[ir.BooleanValue, str, ir.Value, ir.Value,
+                                                          ir.StringValue]]:
+    """Conditions for records that are structurally bad (text sources)."""
+    if "_reason" not in rel.columns:
+        return []
+    r, why = rel._reason, rel._why
+    null_s = ibis.null().cast("string")
+    detail = ibis.cases(
+        (r == "empty_row", t("data.validate.detail_empty")),
+        (why == "span", sql_t("data.validate.detail_unbalanced_span", first=rel._first, last=rel._last)),
+        (why == "eof", sql_t("data.validate.detail_unbalanced_eof", first=rel._first)),
+        (why == "odd", sql_t("data.validate.detail_odd_quotes", first=rel._first)),
+        (why == "bad_quotes", t("data.validate.detail_bad_quotes")),
+        (why == "json", t("data.validate.detail_json")),
+        (why == "staged", ibis.coalesce(rel._sd, "")),
+        (why == "separator", sql_t("data.validate.detail_separator", column=rel._col, value=rel._val)),
+        else_=sql_t("data.validate.detail_malformed", expected=width, found=rel._nf),
+    )
+    value = ibis.ifelse(r == "empty_row", null_s, rel._val)
+    return [(r.notnull(), r, rel._col, value, detail)]
+
+
+def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConfig) -> Parsed:
+    """Map, parse and check one source; materialise the result on ``con``."""
+    spec = schema.table(src.table)
+    rel = src.rel
+    notes = list(src.notes)
+    dayfirst: dict[str, bool] = {}
+    for canon, header in src.mapping.items():
+        if spec.column(canon).dtype in ("timestamp", "date") and rel[header].type().is_string():
+            dayfirst[canon], note = decide_dayfirst(rel, header, canon, src.name, config)
+            if note:
+                notes.append(note)
+    optional = [c for c in src.mapping if not spec.column(c).required]
+    key = ("parse", src.table, tuple(src.mapping.items()), tuple(sorted(dayfirst.items())),
+           config.data.timezone, index)
+
+    def build(r: ir.Table) -> ir.Table:
+        return _build(r, src, index, dayfirst, config, con.name)
+
+    table = materialize(con, key, rel, build, scratch_name("parsed"))
+    records = int(table.count().execute())
+    notes.extend(_nulled_notes(table, optional))
+    row_optional = row_optional_columns(src.table, src.mapping)
+    bad_cols = [f"{p}{c}" for c in src.mapping if spec.column(c).required and c in row_optional
+                for p in (BAD, "_badr_")]
+    return Parsed(table, [*src.mapping, *bad_cols], records, notes)
+
+
+def _build(rel: ir.Table, src: Source, index: int, dayfirst: dict[str, bool],
+           config: AnalysisConfig, backend: str) -> ir.Table:
+    """The parse-and-check expression of one source over ``rel`` (pure: no queries)."""
+    spec = schema.table(src.table)
+    own = [c for c in rel.columns if c not in (LINE, END) and c not in _RECORD_COLS]
+    null_s = ibis.null().cast("string")
+    values: dict[str, ir.Value] = {}
+    extra: dict[str, ir.Value] = {}
+    n_opt = 0
+    for j, (canon, header) in enumerate(src.mapping.items()):
+        rel = _parse_column(rel, header, f"_p{j}", spec.column(canon), dayfirst.get(canon, False),
+                            config, backend)
+    present: dict[str, ir.BooleanValue] = {}
+    for j, (canon, header) in enumerate(src.mapping.items()):
+        flag = f"_p{j}__p"
+        present[canon] = rel[flag] if flag in rel.columns else rel[header].notnull()
+    mapped = set(src.mapping.values())
+    empty = ibis.literal(True)
+    for canon in src.mapping:
+        empty = empty & ~present[canon]
+    for c in own:
+        if c not in mapped:
+            v = rel[c]
+            empty = empty & ((v.strip().isnull() | (v.strip() == "")) if v.type().is_string()
+                             else v.isnull())
+    rel = rel.mutate(_c_empty=empty)
+    conds = _structural(rel, len(own))
+    conds.append((rel._c_empty, ibis.literal("empty_row"), null_s, null_s,
+                  ibis.literal(t("data.validate.detail_empty"))))
+    row_optional = row_optional_columns(src.table, src.mapping)
+    for j, (canon, header) in enumerate(src.mapping.items()):
         col = spec.column(canon)
-        src = frame[header]
-        values, bad = parse_column(cleaned[header], col, config, raw.name)
-        missing = values.isna().to_numpy() & ~bad.to_numpy()
-        bad = bad.to_numpy().copy()
-        if col.nonnegative and col.dtype == "float64":
-            neg = (values < 0).fillna(False).to_numpy()
-            bad |= neg
-        if col.required and canon in row_optional:
-            if bad.any():
-                flags = pd.Series(bad, index=values.index)
-                out[f"{BAD}{canon}"] = src.where(flags).astype(object)
-                values = values.mask(flags)
+        raw, value, reason, tag = rel[header], rel[f"_p{j}"], rel[f"_p{j}__r"], rel[f"_p{j}__g"]
+        shown = raw.cast("string")
+        if col.required and canon in row_optional:  # the shapes judge the whole order
+            bad = reason.notnull()
+            values[canon] = ibis.ifelse(bad, ibis.null().cast(value.type()), value)
+            values[f"{BAD}{canon}"] = ibis.ifelse(bad, shown, null_s)
+            values[f"_badr_{canon}"] = reason  # the engine's reason, for the shapes to report
         elif col.required:
-            for mask, reason, key in ((missing, "missing_required", "detail_missing"),
-                                      (bad, "unparseable", "detail_unparseable")):
-                m = mask & ~rejected
-                if m.any():
-                    vals = src[m]
-                    details = [t(f"data.validate.{key}", column=canon, value=v, dtype=col.dtype)
-                               for v in vals.astype(object).head(100_000)]
-                    details += [details[-1]] * (len(vals) - len(details))
-                    parts.append(quarantine_rows(table, raw.name, lines[m], canon, vals, reason,
-                                                 pd.Series(details)))
-                    rejected |= m
-        elif bad.any():
-            first = int(np.argmax(bad))
-            notes.append(t("data.validate.note_nulled", count=int(bad.sum()), column=canon,
-                           line=int(lines.iloc[first]), value=src.iloc[first]))
-            values = values.mask(pd.Series(bad, index=values.index))
-        out[canon] = values
-    keep = ~rejected
-    out = out[keep].reset_index(drop=True)
-    out[LINE] = lines[keep].to_numpy()
-    out[SOURCE] = raw.name
-    return Checked(out, _concat(parts), notes)
+            conds.append((~present[canon], ibis.literal("missing_required"), ibis.literal(canon),
+                          shown, ibis.literal(t("data.validate.detail_missing", column=canon))))
+            why = _why(tag)
+            detail = ibis.cases(
+                (reason == "out_of_range",
+                 sql_t("data.validate.detail_out_of_range", column=canon, value=shown, why=why)),
+                (reason == "wrong_type",
+                 sql_t("data.validate.detail_wrong_type", column=canon, value=shown, why=why)),
+                else_=sql_t("data.validate.detail_unparseable_why", column=canon, value=shown,
+                            dtype=col.dtype, why=why),
+            )
+            conds.append((reason.notnull(), reason, ibis.literal(canon), shown, detail))
+            values[canon] = value
+        else:
+            bad = reason.notnull()
+            values[canon] = ibis.ifelse(bad, ibis.null().cast(value.type()), value)
+            extra[f"_nv_{n_opt}"] = ibis.ifelse(bad, ibis.coalesce(shown, ""), null_s)
+            n_opt += 1
+    # the first failing condition's index, computed once; the quarantine columns pick by it
+    first = ibis.cases(*[(c[0], i) for i, c in enumerate(conds)], else_=ibis.null().cast("int64"))
+    rel = rel.mutate(_c_first=first)
+    conds = [(rel._c_first == i, *c[1:]) for i, c in enumerate(conds)]
+
+    def pick(i: int) -> ir.Value:
+        return ibis.cases(*[(c[0], c[i]) for c in conds], else_=null_s)
+
+    return rel.select(
+        **values, _line=rel[LINE], _line_end=rel[END], _src=ibis.literal(index, "int64"),
+        _q_reason=pick(1), _q_column=pick(2), _q_value=pick(3).substr(0, 500), _q_detail=pick(4),
+        **extra,
+    )
 
 
-def check_table(
-    table: str, frames: list[pd.DataFrame], config: AnalysisConfig, now: pd.Timestamp,
-    shaped: bool = False,
-) -> tuple[Checked, pd.DataFrame | None]:
-    """Table-wide checks; returns the accepted rows and, for transactions under
-    ``negative_amounts = "returns"``, the return rows made from negative amounts.
-
-    ``shaped``: the negative-amount and duplicate-key rules are left to ``data.shapes`` (order
-    lines, cancellations and refunds of real exports)."""
-    spec = schema.table(table)
-    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    parts: list[pd.DataFrame] = []
-    moved: pd.DataFrame | None = None
-    keep = np.ones(len(df), dtype=bool)
-
-    tcol = spec.time_column
-    if tcol in df.columns and config.data.future_dates == "quarantine":
-        fut = (df[tcol] > now).fillna(False).to_numpy()
-        if fut.any():
-            vals = df.loc[fut, tcol].astype(str)
-            parts.append(quarantine_rows(
-                table, df.loc[fut, SOURCE], df.loc[fut, LINE], tcol, vals, "future_date",
-                pd.Series([t("data.validate.detail_future", column=tcol, value=v, now=now) for v in vals])))
-            keep &= ~fut
-
-    if table == "transactions" and "amount" in df.columns and not shaped:
-        neg = keep & (df["amount"] < 0).fillna(False).to_numpy()
-        if neg.any():
-            sub = df[neg]
-            if config.data.negative_amounts == "returns":
-                details = [t("data.validate.detail_negative_moved", value=v, order=o)
-                           for v, o in zip(sub["amount"], sub["order_id"], strict=True)]
-                moved = pd.DataFrame({
-                    "order_id": sub["order_id"].to_numpy(), "return_ts": sub["order_ts"].to_numpy(),
-                    "amount": sub["amount"].abs().to_numpy(), "reason": "negative_amount",
-                    LINE: sub[LINE].to_numpy(), SOURCE: sub[SOURCE].to_numpy(),
-                }).astype({"order_id": "string", "reason": "string"})
-            else:
-                details = [t("data.validate.detail_negative", value=v) for v in sub["amount"]]
-            parts.append(quarantine_rows(table, sub[SOURCE], sub[LINE], "amount",
-                                         sub["amount"].astype(str), "negative_amount", pd.Series(details)))
-            keep &= ~neg
-
-    key = [k for k in spec.key if k in df.columns]
-    if key and keep.any() and not (shaped and table == "transactions"):
-        kept = df[keep]
-        dup = kept.duplicated(subset=key, keep="first")
-        if dup.any():
-            first_line = kept.groupby(key, sort=False, dropna=False)[LINE].transform("first")
-            sub = kept[dup.to_numpy()]
-            keys = sub[key].astype(str).agg(" / ".join, axis=1)
-            details = [t("data.validate.detail_duplicate", keys=k, first=f)
-                       for k, f in zip(keys, first_line[dup.to_numpy()], strict=True)]
-            parts.append(quarantine_rows(table, sub[SOURCE], sub[LINE], "/".join(key), keys,
-                                         "duplicate_key", pd.Series(details)))
-            keep[np.flatnonzero(keep)[dup.to_numpy()]] = False
-
-    return Checked(df[keep].reset_index(drop=True), _concat(parts)), moved
+def _empty(rel: ir.Table, own: list[str]) -> ir.BooleanValue:
+    empty = ibis.literal(True)
+    for c in own:
+        v = rel[c]
+        empty = empty & (v.strip().isnull() | (v.strip() == "") if v.type().is_string()
+                         else v.isnull())
+    return empty
 
 
-def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return pd.DataFrame(columns=QUARANTINE_COLUMNS)
-    return pd.concat(parts, ignore_index=True)[QUARANTINE_COLUMNS]
+_RECORD_COLS = ("_reason", "_why", "_col", "_val", "_nf", "_first", "_last", "_sd")
+
+
+def _nulled_notes(table: ir.Table, optional: list[str]) -> list[str]:
+    """"n values of optional column c could not be read (e.g. line l: v)", one query."""
+    if not optional:
+        return []
+    aggs = {}
+    for i, _ in enumerate(optional):
+        v = table[f"_nv_{i}"]
+        aggs[f"n{i}"] = v.notnull().sum()
+        aggs[f"l{i}"] = table[LINE].min(where=v.notnull())
+        aggs[f"v{i}"] = v.argmin(table[LINE], where=v.notnull())
+    row = table.aggregate(**aggs).execute().iloc[0]
+    notes = []
+    for i, canon in enumerate(optional):
+        n = row[f"n{i}"]
+        if n is not None and n == n and int(n) > 0:
+            notes.append(t("data.validate.note_nulled", count=int(n), column=canon,
+                           line=int(row[f"l{i}"]), value=row[f"v{i}"]))
+    return notes

@@ -268,7 +268,6 @@ def test_parquet_boolean_amounts_are_refused(tmp_path: Path) -> None:
     assert info.value.column == "amount" and "bool" in info.value.message
 
 
-@pytest.mark.xfail(strict=True, reason="data-engine: dates before 1900 quarantined (#10 item 4)")
 def test_parquet_year_one_dates_are_quarantined(tmp_path: Path) -> None:
     p = tmp_path / "transactions.parquet"
     pq.write_table(pa.table({

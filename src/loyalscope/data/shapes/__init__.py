@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ibis
 import pandas as pd
+from ibis.backends import BaseBackend
 
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import schema
@@ -54,9 +55,21 @@ def _canon(tbl: ibis.Table, name: str) -> ibis.Table:
     return tbl.select(*[c for c in tbl.columns if spec.allows(c)])
 
 
+STORED_ORDERS = "ls__orders_all"
+"""The orders, stored once; ``ls_orders``, ``ls_transactions`` (and ``ls_order_lines``) may be
+views of it."""
+
+
 def apply(tables: dict[str, ibis.Table], config: AnalysisConfig,
+          con: BaseBackend | None = None, stored_name: str = STORED_ORDERS,
           ) -> tuple[dict[str, ibis.Table], list[ibis.Table], ShapeLog]:
-    """Shape the accepted tables; see the module docstring."""
+    """Shape the accepted tables; see the module docstring.
+
+    With ``con``, the orders are materialised once as the table ``stored_name`` and the outputs
+    that are only filters of it (``orders``, ``transactions``, and ``order_lines`` when every order
+    is one row) are listed in ``log.views``: the caller stores them as views, so that ten million
+    orders are held once, not three times.
+    """
     log = ShapeLog()
     parts: list[ibis.Table] = []
     out = {k: v for k, v in tables.items() if k not in schema.RELATED_TABLES}
@@ -95,7 +108,11 @@ def apply(tables: dict[str, ibis.Table], config: AnalysisConfig,
         log.unused.append(("products", t("data.shapes.unused_related", table="products",
                                          needs="order_items")))
 
-    res = shape_lines(tx, config, external)
+    def store(expr: ibis.Table) -> ibis.Table:
+        assert con is not None
+        return con.create_table(stored_name, expr, overwrite=True)
+
+    res = shape_lines(tx, config, external, store if con is not None else None)
     parts.extend(res.quarantine)
     orders = res.orders
     if item_rows is not None:
@@ -114,9 +131,11 @@ def apply(tables: dict[str, ibis.Table], config: AnalysisConfig,
             product_id=item_rows.product_id if "product_id" in item_rows.columns else ibis.null("string"),
             category=item_rows.category if "category" in item_rows.columns else ibis.null("string"),
             quantity=item_rows._qty, amount=item_rows._value)
+        orders = orders.cache()  # a join of the stored orders: computed once
     else:
         line_src = res.lines
-    orders = orders.cache()
+        if con is not None:
+            log.views.update({"orders", "transactions"})
 
     _summarise(orders, res.returns, res.line_file, log)
     has_customers = "customer_id" in tx.columns and count(orders.filter(~orders.is_guest)) > 0
@@ -134,12 +153,22 @@ def apply(tables: dict[str, ibis.Table], config: AnalysisConfig,
 
     if has_customers:
         out["transactions"] = _canon(sale, "transactions")
-        o = sale.select(oid=sale.order_id, ocust=sale.customer_id, ots=sale.order_ts)
-        lines = line_src.join(o, line_src.order_id == o.oid)
-        out["order_lines"] = lines.select(
-            order_id=lines.order_id, customer_id=lines.ocust, order_ts=lines.ots,
-            product_id=lines.product_id, category=lines.category, quantity=lines.quantity,
-            amount=lines.amount)
+        if res.one_line_orders and item_rows is None:  # the sale order row is its line
+            one = sale.filter(sale._n_sale > 0)
+            out["order_lines"] = one.select(
+                order_id=one.order_id, customer_id=one.customer_id, order_ts=one.order_ts,
+                product_id=one.product_id if "product_id" in one.columns else ibis.null("string"),
+                category=one.category if "category" in one.columns else ibis.null("string"),
+                quantity=one.quantity, amount=one._lv)
+            if con is not None:
+                log.views.add("order_lines")
+        else:
+            o = sale.select(oid=sale.order_id, ocust=sale.customer_id, ots=sale.order_ts)
+            lines = line_src.join(o, line_src.order_id == o.oid)
+            out["order_lines"] = lines.select(
+                order_id=lines.order_id, customer_id=lines.ocust, order_ts=lines.ots,
+                product_id=lines.product_id, category=lines.category, quantity=lines.quantity,
+                amount=lines.amount)
         has_cat = "category" in tx.columns or (item_rows is not None and "category" in item_rows.columns)
         if not has_cat:  # no categories at all: cross-selling says so instead of showing zeros
             out["order_lines"] = out["order_lines"].drop("category")
@@ -163,10 +192,10 @@ def _summarise(orders: ibis.Table, returns: ibis.Table, line_file: bool, log: Sh
     sale = o.is_sale
     agg = o.aggregate(
         orders_total=o.count(),
-        sale_orders=sale.cast("int64").sum(),
-        not_sale_orders=(~sale).cast("int64").sum(),
+        sale_orders=ibis.ifelse(sale, 1, 0).sum(),
+        not_sale_orders=ibis.ifelse(~sale, 1, 0).sum(),
         gross_revenue=money_sum(ibis.cases((sale, o.amount), else_=0.0)),
-        guest_orders=(sale & o.is_guest).cast("int64").sum(),
+        guest_orders=ibis.ifelse(sale & o.is_guest, 1, 0).sum(),
         guest_revenue=money_sum(ibis.cases((sale & o.is_guest, o.amount), else_=0.0)),
         customers=ibis.cases((sale & ~o.is_guest, o.customer_id), else_=ibis.null("string")).nunique(),
         lines=o.lines.sum(),

@@ -75,6 +75,8 @@ class ShapeLog:
     orders: dict[str, Any] = field(default_factory=dict)
     unused: list[tuple[str, str]] = field(default_factory=list)
     no_customer_reason: str | None = None
+    views: set[str] = field(default_factory=set)
+    """Outputs that are filters of the stored orders table: stored as views, not copies."""
 
     def note(self, table: str, text: str) -> None:
         self.notes.setdefault(table, []).append(text)

@@ -29,6 +29,7 @@ allowances).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import ibis
@@ -37,6 +38,7 @@ from loyalscope.config import AnalysisConfig
 from loyalscope.data import schema
 from loyalscope.data.shapes._common import BAD, LINE, LINE_COLUMNS, SOURCE, quarantine
 from loyalscope.data.shapes.statuses import NOT_SALES, classify
+from loyalscope.engine import anti_join, semi_join
 from loyalscope.i18n import t
 
 _ORDER_FIRST = ("customer_id", "status", "channel", "paid_ts")
@@ -51,6 +53,8 @@ class Lines:
     returns: ibis.Table
     quarantine: list[ibis.Table]
     line_file: bool
+    one_line_orders: bool = False
+    """Every order is one row: ``lines`` are a projection of ``orders`` (no join needed)."""
 
 
 def _null(tbl: ibis.Table, col: str, dtype: str) -> ibis.Value:
@@ -65,17 +69,24 @@ def is_line_file(tx: ibis.Table) -> bool:
 
 
 def shape_lines(tx: ibis.Table, config: AnalysisConfig,
-                external: ibis.Table | None = None) -> Lines:
+                external: ibis.Table | None = None,
+                store: Callable[[ibis.Table], ibis.Table] | None = None) -> Lines:
     """Aggregate ``tx`` (accepted transaction rows with ``_line``/``_source``) to orders.
 
     ``external`` (``order_id``, ``ext_amount``) gives order amounts from payments or order items;
-    it wins over the lines' own amounts.
+    it wins over the lines' own amounts. ``store`` materialises the orders once on the engine
+    (every output of the shapes reads that table); default: Ibis' ``cache``.
+
+    When no order id repeats (one row per order: most exports, and every order-line file whose
+    orders have one line), each row is its order: the orders are a projection of the rows, with
+    the same values the aggregation would give, and no grouping, window or join over the rows is
+    run (one statistics query decides it). Otherwise lines are grouped by order id.
     """
     parts: list[ibis.Table] = []
     line_file = is_line_file(tx)
-    tx = tx.mutate(_seq=ibis.row_number().over(order_by=[tx[SOURCE], tx[LINE]]))
-    if not line_file:
-        w = ibis.window(group_by=tx.order_id, order_by=tx._seq)
+    unique = _unique_orders(tx)
+    if not line_file and not unique:
+        w = ibis.window(group_by=tx.order_id, order_by=[tx[SOURCE], tx[LINE]])
         tx = tx.mutate(_rn=ibis.row_number().over(w),
                        _first=tx[LINE].first().over(w))
         dup = tx.filter(tx._rn > 0)
@@ -83,13 +94,15 @@ def shape_lines(tx: ibis.Table, config: AnalysisConfig,
                                 ibis.literal(t("data.shapes.detail_duplicate")).concat(
                                     dup._first.cast("string"))))
         tx = tx.filter(tx._rn == 0).drop("_rn", "_first")
-    tx = _incomplete_orders(tx, parts)
+        unique = True
+    tx = _incomplete_rows(tx, parts) if unique else _incomplete_orders(tx, parts)
 
     amount = _null(tx, "amount", "float64")
     qty = _null(tx, "quantity", "float64")
     price = _null(tx, "unit_price", "float64")
     has_qp = "quantity" in tx.columns and "unit_price" in tx.columns
-    order_level = has_qp and "amount" in tx.columns and _amount_is_order_total(tx)
+    order_level = (not unique and has_qp and "amount" in tx.columns
+                   and _amount_is_order_total(tx))
     qp = qty * price if has_qp else ibis.null("float64")
     value = qp if order_level else ibis.coalesce(amount, qp)
     tx = tx.mutate(_v=value, _amt=amount, _q=qty)
@@ -103,32 +116,7 @@ def shape_lines(tx: ibis.Table, config: AnalysisConfig,
                                 t("data.shapes.detail_negative")))
         tx = tx.filter(~tx._ret)
 
-    sale = ~tx._ret
-    aggs: dict[str, ibis.Value] = {
-        "order_ts": tx.order_ts.min(),
-        "_n_sale": sale.cast("int64").sum(),
-        "_n_ret": tx._ret.cast("int64").sum(),
-        "_gross": ibis.cases((sale, tx._v), else_=ibis.null("float64")).sum(),
-        "_returned": ibis.cases((tx._ret, -tx._v), else_=ibis.null("float64")).sum(),
-        "_total": tx._amt.sum() if order_level else ibis.null("float64"),
-        "quantity": ibis.cases((sale, tx._q), else_=ibis.null("float64")).sum(),
-        "_source": tx[SOURCE].min(),
-    }
-    for col in _ORDER_FIRST:
-        if col in tx.columns:
-            aggs[col] = tx[col].min()
-    for col in ("paid_amount", "refund_amount"):
-        if col in tx.columns:
-            aggs[col] = tx[col].max()
-    for col in ("discount", "margin"):
-        if col in tx.columns:
-            aggs[col] = tx[col].sum()
-    if "is_promo" in tx.columns:
-        aggs["is_promo"] = tx.is_promo.any()
-    for col in ("category", "product_id"):
-        if col in tx.columns:
-            aggs[col] = ibis.cases((sale, tx[col]), else_=ibis.null("string")).min()
-    o = tx.group_by("order_id").aggregate(**aggs)
+    o = _per_row_orders(tx) if unique else _grouped_orders(tx, order_level)
     o = o.mutate(lines=o._n_sale)
 
     if external is not None:
@@ -154,19 +142,93 @@ def shape_lines(tx: ibis.Table, config: AnalysisConfig,
         o = o.mutate(customer_id=ibis.null("string"))
 
     # orders whose amount nothing gives: their lines are quarantined
-    missing = o.filter(o.amount.isnull() & ~o._doc).select(mid="order_id")
-    lost = tx.semi_join(missing, tx.order_id == missing.mid)
+    o = o.mutate(_no_amount=o.amount.isnull() & ~o._doc)
+    o = store(o) if store is not None else o.cache()
+    if unique:  # the order is its row
+        lost = o.filter(o._no_amount)
+    else:
+        missing = o.filter(o._no_amount).select(mid="order_id")
+        lost = semi_join(tx, tx.order_id, missing.mid)
     parts.append(quarantine(lost, "transactions", "amount", None, "missing_required",
                             t("data.shapes.detail_no_amount")))
-    o = o.filter(o.amount.notnull() | o._doc)
+    o = o.filter(~o._no_amount)
 
     returns = _returns(o)
     orders = o.filter(~o._doc)
-    lines = tx.filter(~tx._ret).select(
-        order_id=tx.order_id, product_id=_null(tx, "product_id", "string"),
-        category=_null(tx, "category", "string"), quantity=tx._q,
-        amount=ibis.coalesce(tx._v, tx._amt))
-    return Lines(orders, lines, returns, parts, line_file)
+    if unique and external is None:  # one line per order: the order row carries its line
+        lines = orders.filter(orders._n_sale > 0).select(
+            order_id=orders.order_id, product_id=_null(orders, "product_id", "string"),
+            category=_null(orders, "category", "string"), quantity=orders.quantity,
+            amount=orders._lv)
+    else:
+        lines = tx.filter(~tx._ret).select(
+            order_id=tx.order_id, product_id=_null(tx, "product_id", "string"),
+            category=_null(tx, "category", "string"), quantity=tx._q,
+            amount=ibis.coalesce(tx._v, tx._amt))
+    return Lines(orders, lines, returns, parts, line_file, unique and external is None)
+
+
+def _unique_orders(tx: ibis.Table) -> bool:
+    """Whether no order id repeats (one statistics query)."""
+    stats = tx.aggregate(n=tx.count(), k=tx.order_id.nunique()).execute()
+    return int(stats["n"].iloc[0]) == int(stats["k"].iloc[0])
+
+
+def _grouped_orders(tx: ibis.Table, order_level: bool) -> ibis.Table:
+    """One row per order id: the lines aggregated."""
+    sale = ~tx._ret
+    aggs: dict[str, ibis.Value] = {
+        "order_ts": tx.order_ts.min(),
+        "_n_sale": ibis.ifelse(sale, 1, 0).sum(),
+        "_n_ret": ibis.ifelse(tx._ret, 1, 0).sum(),
+        "_gross": ibis.cases((sale, tx._v), else_=ibis.null("float64")).sum(),
+        "_returned": ibis.cases((tx._ret, -tx._v), else_=ibis.null("float64")).sum(),
+        "_total": tx._amt.sum() if order_level else ibis.null("float64"),
+        "quantity": ibis.cases((sale, tx._q), else_=ibis.null("float64")).sum(),
+        "_source": tx[SOURCE].min(),
+    }
+    for col in _ORDER_FIRST:
+        if col in tx.columns:
+            aggs[col] = tx[col].min()
+    for col in ("paid_amount", "refund_amount"):
+        if col in tx.columns:
+            aggs[col] = tx[col].max()
+    for col in ("discount", "margin"):
+        if col in tx.columns:
+            aggs[col] = tx[col].sum()
+    if "is_promo" in tx.columns:
+        aggs["is_promo"] = tx.is_promo.any()
+    for col in ("category", "product_id"):
+        if col in tx.columns:
+            aggs[col] = ibis.cases((sale, tx[col]), else_=ibis.null("string")).min()
+    return tx.group_by("order_id").aggregate(**aggs)
+
+
+def _per_row_orders(tx: ibis.Table) -> ibis.Table:
+    """Orders of one row each: the values :func:`_grouped_orders` gives for a single line,
+    plus ``_line`` (the order's row) and ``_lv`` (its line amount)."""
+    sale = ~tx._ret
+    none = ibis.null("float64")
+    cols: dict[str, ibis.Value] = {
+        "order_id": tx.order_id,
+        "order_ts": tx.order_ts,
+        "_n_sale": ibis.ifelse(sale, 1, 0).cast("int64"),
+        "_n_ret": ibis.ifelse(tx._ret, 1, 0).cast("int64"),
+        "_gross": ibis.ifelse(sale, tx._v, none),
+        "_returned": ibis.ifelse(tx._ret, -tx._v, none),
+        "_total": none,
+        "quantity": ibis.ifelse(sale, tx._q, none),
+        "_source": tx[SOURCE],
+        "_line": tx[LINE],
+        "_lv": ibis.coalesce(tx._v, tx._amt),
+    }
+    for col in (*_ORDER_FIRST, "paid_amount", "refund_amount", "discount", "margin", "is_promo"):
+        if col in tx.columns:
+            cols[col] = tx[col]
+    for col in ("category", "product_id"):
+        if col in tx.columns:
+            cols[col] = ibis.ifelse(sale, tx[col], ibis.null("string"))
+    return tx.select(**cols)
 
 
 _MARK = "\u00a7\u00a7"  # printable, so that ``{value!r}`` in a message keeps it as is
@@ -192,9 +254,9 @@ def _incomplete_orders(tx: ibis.Table, parts: list[ibis.Table]) -> ibis.Table:
         col = bad[len(BAD):]
         raw = tx[bad].cast("string")
         ids = tx.filter(raw.notnull()).select(_oid=tx.order_id).distinct()
-        hit = tx.semi_join(ids, tx.order_id == ids._oid)
+        hit = semi_join(tx, tx.order_id, ids._oid)
         if flagged is not None:
-            hit = hit.anti_join(flagged, hit.order_id == flagged._oid)
+            hit = anti_join(hit, hit.order_id, flagged._oid)
         hraw = hit[bad].cast("string")
         dtype = schema.table("transactions").column(col).dtype
         own = hit.filter(hraw.notnull())
@@ -208,20 +270,41 @@ def _incomplete_orders(tx: ibis.Table, parts: list[ibis.Table]) -> ibis.Table:
     per = tx.group_by("order_id").aggregate(_n_ts=tx.order_ts.count())
     no_ts = per.filter(per._n_ts == 0).select(_oid=per.order_id)
     if flagged is not None:
-        no_ts = no_ts.anti_join(flagged, no_ts._oid == flagged._oid)
-    lost = tx.semi_join(no_ts, tx.order_id == no_ts._oid)
+        no_ts = anti_join(no_ts, no_ts._oid, flagged._oid)
+    lost = semi_join(tx, tx.order_id, no_ts._oid)
     parts.append(quarantine(lost, "transactions", "order_ts", None, "missing_required",
                             t("data.validate.detail_missing", column="order_ts")))
     gone = no_ts if flagged is None else flagged.union(no_ts)
-    tx = tx.anti_join(gone, tx.order_id == gone._oid)
+    tx = anti_join(tx, tx.order_id, gone._oid)
     return tx.drop(*[c for c in tx.columns if c.startswith(BAD)])
+
+
+def _incomplete_rows(tx: ibis.Table, parts: list[ibis.Table]) -> ibis.Table:
+    """:func:`_incomplete_orders` when every order is one row: a row with an unreadable value is
+    quarantined (``unparseable``, with its value), a row without a time ``missing_required``."""
+    bads = [c for c in tx.columns if c.startswith(BAD)]
+    hit = ibis.literal(False)
+    for bad in bads:
+        col = bad[len(BAD):]
+        raw = tx[bad].cast("string")
+        own = tx.filter(raw.notnull() & ~hit)
+        dtype = schema.table("transactions").column(col).dtype
+        parts.append(quarantine(own, "transactions", col, own[bad], "unparseable", _template(
+            t("data.validate.detail_unparseable", column=col, value=_MARK, dtype=dtype),
+            own[bad])))
+        hit = hit | raw.notnull()
+    no_ts = tx.filter(tx.order_ts.isnull() & ~hit)
+    parts.append(quarantine(no_ts, "transactions", "order_ts", None, "missing_required",
+                            t("data.validate.detail_missing", column="order_ts")))
+    kept = tx.filter(~hit & tx.order_ts.notnull())
+    return kept.drop(*bads)
 
 
 def _amount_is_order_total(tx: ibis.Table) -> bool:
     """``amount`` filled on exactly one line of every multi-line order (an order total)."""
     per = tx.group_by("order_id").aggregate(n=tx.count(), filled=tx.amount.count())
     multi = per.filter(per.n > 1)
-    stats = multi.aggregate(orders=multi.count(), single=(multi.filled == 1).cast("int64").sum()).execute()
+    stats = multi.aggregate(orders=multi.count(), single=ibis.ifelse(multi.filled == 1, 1, 0).sum()).execute()
     n, single = int(stats["orders"].iloc[0]), stats["single"].iloc[0]
     return n > 0 and int(single or 0) == n
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ibis
 
 from loyalscope.data.shapes._common import Join, ShapeLog, count, quarantine
+from loyalscope.engine import anti_join, semi_join
 from loyalscope.i18n import t
 
 
@@ -32,8 +33,8 @@ def match(left: ibis.Table, name: str, key: str, right: ibis.Table, right_name: 
           quarantine_unmatched: bool = True) -> ibis.Table:
     """Rows of ``left`` whose ``key`` is in ``right``; the others quarantined; the join logged."""
     keys = right.select(_k=right[right_key]).distinct()
-    hit = left.semi_join(keys, left[key] == keys._k)
-    miss = left.anti_join(keys, left[key] == keys._k)
+    hit = semi_join(left, left[key], keys._k)
+    miss = anti_join(left, left[key], keys._k)
     n_hit, n_miss = count(hit), count(miss)
     log.joins.append(Join(f"{name}.{key}", right_name, key, n_hit, n_miss,
                           "quarantined" if quarantine_unmatched else "kept"))
@@ -53,7 +54,7 @@ def item_lines(items: ibis.Table, products: ibis.Table | None, log: ShapeLog,
                parts: list[ibis.Table]) -> ibis.Table:
     """Item rows with ``category`` (from products when absent) and a line ``amount``."""
     if products is not None and "product_id" in items.columns and "category" in products.columns:
-        n_known = count(items.semi_join(products, items.product_id == products.product_id))
+        n_known = count(semi_join(items, items.product_id, products.product_id))
         log.joins.append(Join("order_items.product_id", "products", "product_id", n_known,
                               count(items) - n_known, "kept"))
         cat = products.select(pid=products.product_id, pcat=products.category)

@@ -1,0 +1,111 @@
+"""Compiled-SQL cache for the data layer's large expressions.
+
+Parsing and checking one source is a deep Ibis expression whose compilation costs far more
+than running it on small files. Its SQL depends only on the source's schema and a few
+decisions (mapping, date order, language), so it is compiled once per such key against a
+placeholder table, and each source runs the cached SQL against a view of its own relation.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Hashable
+
+import ibis
+import ibis.expr.types as ir
+from ibis.backends import BaseBackend
+
+from loyalscope.i18n import default_lang
+
+_PLACEHOLDER = "ls_placeholder_relation"
+_SCRATCH: list[tuple[str, str]] = []
+"""Intermediate tables and views of the load in progress: (kind, name), dropped by release."""
+
+
+def scratch_name(prefix: str) -> str:
+    """A name for an intermediate table, unique across processes sharing a warehouse."""
+    return f"_ls_{prefix}_{os.getpid()}_{next(_ids)}"
+
+
+def remember(kind: str, name: str) -> None:
+    _SCRATCH.append((kind, name))
+
+
+def mark() -> int:
+    """A position in the list of intermediate objects (see :func:`release_since`)."""
+    return len(_SCRATCH)
+
+
+def release_since(con: BaseBackend, start: int, end: int) -> None:
+    """Drop the intermediate objects made between two :func:`mark` positions (a source's lines
+    and records, once its parsed table exists), so that the raw rows are not held twice."""
+    done = _SCRATCH[start:end]
+    del _SCRATCH[start:end]
+    for kind, name in reversed(done):
+        _drop(con, kind, name)
+
+
+def _drop(con: BaseBackend, kind: str, name: str) -> None:
+    try:
+        if kind == "view":
+            con.drop_view(name, force=True)
+        else:
+            con.drop_table(name, force=True)
+    except Exception:
+        pass
+
+
+def release(con: BaseBackend) -> None:
+    """Drop the intermediate tables and views of a finished load (they hold a copy of the
+    raw rows: lines, records, parsed values)."""
+    while _SCRATCH:
+        kind, name = _SCRATCH.pop()
+        _drop(con, kind, name)
+_CACHE: dict[Hashable, str] = {}
+_ids = itertools.count()
+
+
+def bound(con: BaseBackend, key: Hashable, rel: ir.Table,
+          build: Callable[[ir.Table], ir.Table]) -> ir.Table:
+    """``build(rel)``, compiled once per ``(key, schema of rel, engine, language)``."""
+    schema = rel.schema()
+    k = (key, tuple((n, str(t)) for n, t in schema.items()), con.name, default_lang())
+    sql = _CACHE.get(k)
+    if sql is None:
+        placeholder = ibis.table(schema, name=_PLACEHOLDER)
+        sql = ibis.to_sql(build(placeholder), dialect=con.name)
+        if len(_CACHE) > 256:
+            _CACHE.clear()
+        _CACHE[k] = sql
+    view = scratch_name("view")
+    con.create_view(view, rel, overwrite=True)
+    remember("view", view)
+    return con.sql(sql.replace(_PLACEHOLDER, view))
+
+
+def materialize(con: BaseBackend, key: Hashable, rel: ir.Table,
+                build: Callable[[ir.Table], ir.Table], name: str) -> ir.Table:
+    """``build(rel)`` stored as the table ``name`` (temporary where the engine allows),
+    running the cached SQL directly (no second parse of the SQL by Ibis)."""
+    schema = rel.schema()
+    k = (key, tuple((n, str(t)) for n, t in schema.items()), con.name, default_lang())
+    sql = _CACHE.get(k)
+    if sql is None:
+        placeholder = ibis.table(schema, name=_PLACEHOLDER)
+        sql = ibis.to_sql(build(placeholder), dialect=con.name)
+        if len(_CACHE) > 256:
+            _CACHE.clear()
+        _CACHE[k] = sql
+    view = scratch_name("view")
+    con.create_view(view, rel, overwrite=True)
+    remember("view", view)
+    remember("table", name)
+    sql = sql.replace(_PLACEHOLDER, view)
+    if con.name == "duckdb":
+        con.raw_sql(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')
+        return con.table(name)
+    if con.name == "pyspark":
+        con._session.sql(sql).write.mode("overwrite").saveAsTable(name)
+        return con.table(name)
+    return con.create_table(name, con.sql(sql), temp=True, overwrite=True)

@@ -1,0 +1,220 @@
+"""Delimited text: physical lines -> records, in the engine, each record with its line range.
+
+Why not the engines' own CSV readers: DuckDB's reader numbers rejected rows by record (a
+rejected row after a quoted line break is reported on the wrong line), gives accepted rows no
+line at all, and an unbalanced quote swallows every following line into one rejected record;
+Spark's PERMISSIVE reader gives no line numbers either. So the engine reads physical lines
+(:mod:`loyalscope.data.readers`) and these expressions make records out of them.
+
+The rule (records vs lines)
+---------------------------
+- A line holding an even number of quote characters is one record.
+- A line holding an odd number opens a quoted field that the next such line closes. The lines
+  from the opener to the closer form one record only if (a) it splits into exactly the
+  header's number of fields, (b) every field holding a line break is a *free-text* column (not
+  an id, date, amount or other structural column: real exports carry reviews and remarks
+  with line breaks in quotes), (c) it spans at most :data:`MAX_SPAN` lines. Such a record is
+  accepted and counted (``multiline_records``; the report says how many and where).
+- Otherwise nothing is swallowed: the opener is quarantined as ``unbalanced_quote`` ("quoted
+  field spans lines 3-5: unbalanced quote?"), the closer too, and every line in between is
+  read as its own record. An opener with no closer ("never closed") is quarantined alone.
+- A structural column holding a line break, or (ids, dates, booleans) the delimiter, is
+  quarantined (``separator_in_value``); in a number the delimiter can only be a thousands
+  separator (``"1,200"``), which the number parser checks; a line with the wrong number of fields or a quote inside an
+  unquoted field is ``malformed_line``; a blank line is ``empty_row``.
+
+Every physical line after the header belongs to exactly one record, so
+``lines = sum(line_end - line + 1)`` over records; both counts are reported.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+
+MAX_SPAN = 200
+"""Most physical lines one record may span (a free-text field with many line breaks)."""
+_STR_ARRAY = dt.Array(dt.string)
+
+
+@ibis.udf.scalar.builtin(name="regexp_extract_all")
+def _extract_all(text: str, pattern: str, group: int) -> _STR_ARRAY:  # type: ignore[valid-type]
+    """Every match's ``group`` (DuckDB and Spark share the name and arguments)."""
+
+
+@dataclass(frozen=True)
+class Records:
+    """Records of one text file: ``table`` has ``_line``, ``_line_end``, one string column per
+    header, and ``_reason`` / ``_why`` / ``_col`` / ``_val`` / ``_nf`` / ``_first`` / ``_last``
+    for records that are structurally bad (``_reason`` NULL otherwise)."""
+
+    table: ir.Table
+    lines: int
+    multiline: int
+    multiline_example: tuple[int, int] | None
+
+
+def _patterns(delim: str) -> tuple[str, str]:
+    d = re.escape(delim) if delim != "\t" else "\t"
+    field = f'"(?:[^"]|"")*"|[^{d}"]*'
+    return f"(?:^|{d})({field})", f"^(?:{field})(?:{d}(?:{field}))*$"
+
+
+def _split(text: ir.StringValue, delim: str) -> tuple[ir.ArrayValue, ir.BooleanValue]:
+    extract, full = _patterns(delim)
+    quoted = text.contains('"')
+    arr = ibis.ifelse(quoted, _extract_all(text, extract, 1), text.split(delim))
+    return arr, ~quoted | text.re_search(full)
+
+
+def _at(arr: ir.ArrayValue, n: ir.IntegerValue, i: int) -> ir.StringValue:
+    """``arr[i]``, NULL past the end (Spark's ANSI mode raises on an index out of bounds)."""
+    return ibis.ifelse(n > i, arr[i], ibis.null().cast("string"))
+
+
+def _joined(members: ir.Table) -> ir.StringValue:
+    """The group's lines joined by line breaks in line order (collect, sort, join: an ordered
+    string aggregate that DuckDB and Spark both have)."""
+    pairs = ibis.struct({"l": members._line, "t": members.text}).collect()
+    return pairs.sort().map(lambda x: x.t).join("\n")
+
+
+def _unquote(f: ir.StringValue) -> ir.StringValue:
+    q = f.startswith('"') & f.endswith('"') & (f.length() >= 2)
+    return ibis.ifelse(q, f.substr(1, f.length() - 2).replace('""', '"'), f)
+
+
+def csv_records(lines: ir.Table, header: list[str], delim: str, structural: set[str],
+                numeric: frozenset[str] = frozenset()) -> Records:
+    """Records of a delimited text file from its physical ``lines`` (header = line 1)."""
+    width = len(header)
+    body = lines.filter(lines._line > 1)
+    body = body.mutate(_q=body.text.length() - body.text.replace('"', "").length())
+    n_lines = int(body.count().execute())
+    odd = body.filter(body._q % 2 == 1).select("_line")
+    n_odd = int(odd.count().execute()) if n_lines else 0
+    null_i, null_s = ibis.null().cast("int64"), ibis.null().cast("string")
+    multiline, example = 0, None
+    if n_odd:
+        recs, multiline, example = _quoted_records(body, odd, header, delim, structural)
+    else:
+        recs = body.select(_line=body._line, _line_end=body._line, text=body.text,
+                           _odd=ibis.literal(False), _why0=null_s, _first=null_i, _last=null_i)
+    arr, ok_quotes = _split(recs.text, delim)
+    recs = recs.mutate(_arr=arr, _okq=ok_quotes, _hq=recs.text.contains('"'))
+    recs = recs.mutate(_nf=recs._arr.length())
+    recs = recs.mutate(**{f"_f{i}": _at(recs._arr, recs._nf, i) for i in range(width)})
+    # only a record with quotes can hold quoted fields, line breaks or the delimiter in a field
+    recs = recs.mutate(**{f"_u{i}": ibis.ifelse(recs._hq, _unquote(recs[f"_f{i}"]), recs[f"_f{i}"])
+                          for i in range(width)})
+    nf, ok_quotes = recs._nf, recs._okq
+    fields = {h: recs[f"_u{i}"] for i, h in enumerate(header)}
+    sep_col: ir.StringValue = null_s
+    sep_val: ir.StringValue = null_s
+    for h in reversed(header):  # the first structural column holding a separator wins
+        if h in structural:
+            hit = fields[h].contains("\n")
+            if h not in numeric:  # "1,200" in quotes is a thousands separator, checked by parse
+                hit = hit | fields[h].contains(delim)
+            hit = ibis.ifelse(recs._hq, hit, False)
+            sep_col = ibis.ifelse(hit, h, sep_col)
+            sep_val = ibis.ifelse(hit, fields[h], sep_val)
+    recs = recs.mutate(_sc=sep_col, _sv=sep_val)
+    sep_col, sep_val = recs._sc, recs._sv
+    blank = recs.text.strip() == ""
+    recs = recs.mutate(_r=ibis.cases(
+        (blank & (recs._line == recs._line_end), "empty_row"),
+        (recs._odd, "unbalanced_quote"),
+        (~ok_quotes, "malformed_line"),
+        (nf != width, "malformed_line"),
+        (sep_col.notnull(), "separator_in_value"),
+        else_=null_s,
+    ))
+    reason = recs._r
+    why = ibis.cases(
+        (reason == "unbalanced_quote", recs._why0),
+        ((reason == "malformed_line") & ~ok_quotes, "bad_quotes"),
+        (reason == "malformed_line", "count"),
+        (reason == "separator_in_value", "separator"),
+        else_=null_s,
+    )
+    out = recs.select(
+        "_line", "_line_end",
+        *[fields[h].name(h) for h in header],
+        _reason=reason, _why=why, _col=sep_col,
+        _val=ibis.ifelse(reason == "separator_in_value", sep_val, recs.text.substr(0, 200)),
+        _nf=nf.cast("int64"), _first=recs._first, _last=recs._last, _sd=null_s,
+    )
+    return Records(out, n_lines, multiline, example)
+
+
+def _quoted_records(body: ir.Table, odd: ir.Table, header: list[str], delim: str,
+                    structural: set[str]) -> tuple[ir.Table, int, tuple[int, int] | None]:
+    """Records when some lines hold an odd number of quotes.
+
+    Every odd line is paired with the next odd line as a candidate record; the candidates are
+    checked in the engine (fields, line breaks only in free text, span), then one greedy pass
+    over the odd lines' numbers (line numbers and flags only, never their text) picks the
+    records: a valid candidate consumes both lines, an invalid one leaves its opener as an
+    ``unbalanced_quote`` line and the scan goes on from the next odd line.
+    """
+    import pandas as pd
+
+    null_i, null_s = ibis.null().cast("int64"), ibis.null().cast("string")
+    w = ibis.window(order_by="_line")
+    cand = odd.mutate(_next=odd._line.lead().over(w))
+    near = cand.filter(cand._next.notnull() & (cand._next - cand._line < MAX_SPAN))
+    pairs = near.select(_open=near._line, _close=near._next)
+    members = body.join(pairs, (body._line >= pairs._open) & (body._line <= pairs._close))
+    groups = members.group_by(["_open", "_close"]).aggregate(text=_joined(members))
+    arr, ok_quotes = _split(groups.text, delim)
+    groups = groups.mutate(_arr=arr, _okq=ok_quotes)
+    broken = ibis.literal(False)
+    for i, h in enumerate(header):
+        if h in structural:
+            broken = broken | _at(groups._arr, groups._arr.length(), i).contains("\n")
+    valid = groups.select("_open", _valid=groups._okq & (groups._arr.length() == len(header))
+                          & ~broken)
+    flags = cand.left_join(valid, cand._line == valid._open).select(
+        cand._line, cand._next, _valid=ibis.coalesce(valid._valid, False)).order_by("_line")
+    seq = flags.execute()
+    chosen: list[tuple[int, int]] = []
+    bad: list[tuple[int, str, int]] = []
+    lines, nexts, oks = (seq["_line"].tolist(), seq["_next"].tolist(), seq["_valid"].tolist())
+    i = 0
+    while i < len(lines):
+        if oks[i]:
+            chosen.append((int(lines[i]), int(nexts[i])))
+            i += 2
+            continue
+        nxt = nexts[i]
+        if nxt is None or nxt != nxt:
+            bad.append((int(lines[i]), "eof", int(lines[i])))
+        else:
+            bad.append((int(lines[i]), "span", int(nxt)))
+        i += 1
+    example = chosen[0] if chosen else None
+    good = ibis.memtable(pd.DataFrame(chosen or [(0, 0)], columns=["_gopen", "_gclose"]).astype(
+        "int64"))
+    if not chosen:
+        good = good.filter(good._gopen < 0)
+    badt = ibis.memtable(pd.DataFrame(bad or [(0, "odd", 0)], columns=["_bl", "_bwhy", "_blast"])
+                         .astype({"_bl": "int64", "_blast": "int64"}))
+    if not bad:
+        badt = badt.filter(badt._bl < 0)
+    gm = body.join(good, (body._line >= good._gopen) & (body._line <= good._gclose))
+    multi = gm.group_by(["_gopen", "_gclose"]).aggregate(text=_joined(gm))
+    covered = gm.select(_cl=gm._line)
+    single = body.anti_join(covered, body._line == covered._cl)
+    single = single.left_join(badt, single._line == badt._bl)
+    single = single.select(
+        _line=single._line, _line_end=single._line, text=single.text,
+        _odd=single._bl.notnull(), _why0=ibis.coalesce(single._bwhy, "odd"),
+        _first=single._line, _last=ibis.coalesce(single._blast, single._line))
+    multi = multi.select(_line=multi._gopen, _line_end=multi._gclose, text=multi.text,
+                         _odd=ibis.literal(False), _why0=null_s, _first=null_i, _last=null_i)
+    return single.union(multi), len(chosen), example
