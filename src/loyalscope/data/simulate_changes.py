@@ -210,6 +210,12 @@ def _complaint_surge(tables: dict[str, pd.DataFrame], links: pd.Series, change: 
                                                        "billing"]),
         "channel": col.labels(rng.integers(0, 4, k), ["phone", "online", "store", "wechat"]),
     })
+    for extra_col in [c for c in base.columns if c not in new.columns]:
+        # other columns (the complaint text of the report's themes): drawn from the existing
+        # complaints of the same category, so the added ones read like the others
+        pool = base.groupby("category")[extra_col].apply(lambda v: v.dropna().to_numpy())
+        new[extra_col] = [rng.choice(pool[c]) if c in pool.index and len(pool[c]) else None
+                          for c in new["category"].astype(str)]
     out = dict(tables)
     out["complaints"] = pd.concat([base, new.astype(base.dtypes.to_dict())], ignore_index=True)
     links = pd.concat([links, orders["order_id"].reset_index(drop=True)], ignore_index=True)

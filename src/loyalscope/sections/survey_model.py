@@ -62,7 +62,11 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     items = find_items(list(surveys.columns))
     name, blocks = choose_model(items, ctx.config.survey.model)
     cols = [c for v in blocks.values() for c in v]
-    data = surveys.select(*cols).execute().apply(pd.to_numeric, errors="coerce").dropna()
+    # in a fixed row order: the bootstrap resamples rows by position, and an engine returns rows
+    # in any order (Spark's intervals differed from DuckDB's on the same data)
+    keys = [c for c in ("survey_id", "customer_id", "answered_ts") if c in surveys.columns]
+    rows = surveys.select(*keys, *cols).order_by([*keys, *cols]).execute()
+    data = rows[cols].apply(pd.to_numeric, errors="coerce").dropna()
     if len(data) < max(MIN_RESPONDENTS, ctx.config.survey.min_n):
         raise InsufficientDataError(
             t("survey_model.section.too_few", n=len(data), need=max(MIN_RESPONDENTS, ctx.config.survey.min_n)),
