@@ -1,9 +1,10 @@
 """Compiled-SQL cache for the data layer's large expressions.
 
-Parsing and checking one source is a deep Ibis expression whose compilation costs far more
+Parsing and checking one source is a long chain of projections whose compilation costs more
 than running it on small files. Its SQL depends only on the source's schema and a few
-decisions (mapping, date order, language), so it is compiled once per such key against a
-placeholder table, and each source runs the cached SQL against a view of its own relation.
+decisions (mapping, date order, language), so it is compiled (stage by stage, see
+:mod:`loyalscope.data.staged`) once per such key, and each source runs the cached SQL against a
+view of its own relation.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import itertools
 import os
 from collections.abc import Callable, Hashable
 
-import ibis
 import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
+from loyalscope.data.staged import Staged
 from loyalscope.i18n import default_lang
 
 _PLACEHOLDER = "ls_placeholder_relation"
@@ -66,34 +67,17 @@ _CACHE: dict[Hashable, str] = {}
 _ids = itertools.count()
 
 
-def bound(con: BaseBackend, key: Hashable, rel: ir.Table,
-          build: Callable[[ir.Table], ir.Table]) -> ir.Table:
-    """``build(rel)``, compiled once per ``(key, schema of rel, engine, language)``."""
-    schema = rel.schema()
-    k = (key, tuple((n, str(t)) for n, t in schema.items()), con.name, default_lang())
-    sql = _CACHE.get(k)
-    if sql is None:
-        placeholder = ibis.table(schema, name=_PLACEHOLDER)
-        sql = ibis.to_sql(build(placeholder), dialect=con.name)
-        if len(_CACHE) > 256:
-            _CACHE.clear()
-        _CACHE[k] = sql
-    view = scratch_name("view")
-    con.create_view(view, rel, overwrite=True)
-    remember("view", view)
-    return con.sql(sql.replace(_PLACEHOLDER, view))
-
-
 def materialize(con: BaseBackend, key: Hashable, rel: ir.Table,
-                build: Callable[[ir.Table], ir.Table], name: str) -> ir.Table:
-    """``build(rel)`` stored as the table ``name`` (temporary where the engine allows),
-    running the cached SQL directly (no second parse of the SQL by Ibis)."""
+                build: Callable[[Staged], Staged], name: str) -> ir.Table:
+    """``build`` applied to ``rel`` and stored as the table ``name`` (temporary where the engine
+    allows). ``build`` adds its projections to a :class:`~loyalscope.data.staged.Staged` chain;
+    its SQL is compiled once per ``(key, schema of rel, engine, language)`` and run directly (no
+    second parse of the SQL by Ibis)."""
     schema = rel.schema()
     k = (key, tuple((n, str(t)) for n, t in schema.items()), con.name, default_lang())
     sql = _CACHE.get(k)
     if sql is None:
-        placeholder = ibis.table(schema, name=_PLACEHOLDER)
-        sql = ibis.to_sql(build(placeholder), dialect=con.name)
+        sql = build(Staged(schema, con)).sql(_PLACEHOLDER)
         if len(_CACHE) > 256:
             _CACHE.clear()
         _CACHE[k] = sql

@@ -26,10 +26,13 @@ column used as an amount (``wrong_type``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
+
+from loyalscope.data.staged import Relation
 
 MAX_AMOUNT = 1e15
 """Largest absolute amount accepted: float64 still holds cents exactly below it."""
@@ -86,7 +89,7 @@ def _is_text(s: ir.Value) -> bool:
 
 
 # ---- identifiers and labels ------------------------------------------------------------------
-def string(tbl: ir.Table, col: str, out: str) -> ir.Table:
+def string(tbl: Relation, col: str, out: str) -> Any:
     """Identifiers and labels: stripped text; integral floats lose their ``.0``."""
     if tbl[col].type().is_string():
         tbl = tbl.mutate(**{out: clean(tbl[col]), f"{out}__r": _NULL_STR, f"{out}__g": _NULL_STR})
@@ -94,7 +97,7 @@ def string(tbl: ir.Table, col: str, out: str) -> ir.Table:
     return _put(tbl, out, _string(tbl[col]))
 
 
-def boolean(tbl: ir.Table, col: str, out: str) -> ir.Table:
+def boolean(tbl: Relation, col: str, out: str) -> Any:
     """是/否, Y/N, true/false, 1/0 ... -> boolean."""
     if tbl[col].type().is_string():
         tbl = tbl.mutate(**{f"{out}__t": clean(tbl[col]).lower()})
@@ -103,12 +106,12 @@ def boolean(tbl: ir.Table, col: str, out: str) -> ir.Table:
     return _put(tbl, out, _boolean(tbl[col]))
 
 
-def _put(tbl: ir.Table, out: str, p: Parsed, present: ir.BooleanValue | None = None) -> ir.Table:
+def _put(tbl: Relation, out: str, p: Parsed, present: ir.BooleanValue | None = None) -> Any:
     return tbl.mutate(**{out: p.value, f"{out}__r": p.reason, f"{out}__g": p.tag,
                          f"{out}__p": present if present is not None else _present(tbl, out, p)})
 
 
-def _present(tbl: ir.Table, out: str, p: Parsed) -> ir.BooleanValue:
+def _present(tbl: Relation, out: str, p: Parsed) -> ir.BooleanValue:
     return p.value.notnull() | p.reason.notnull()
 
 
@@ -126,7 +129,7 @@ def _string(s: ir.Value) -> Parsed:
 
 
 # ---- numbers and money -----------------------------------------------------------------------
-def number(tbl: ir.Table, col: str, out: str, percent: bool = False) -> ir.Table:
+def number(tbl: Relation, col: str, out: str, percent: bool = False) -> Any:
     """Numbers and money: thousands separators, one currency, ``(negative)``, full width.
 
     Adds ``out`` (float64), ``out__r`` (reason) and ``out__g`` (tag) to ``tbl``. Values of
@@ -238,8 +241,8 @@ def date_parts(s: ir.Value, cleaned: bool = False) -> ir.StringValue:
     return txt.re_replace(r"[:\- ]+$", "")
 
 
-def datetime(tbl: ir.Table, col: str, out: str, dayfirst: bool, timezone: str,
-             backend: str) -> ir.Table:
+def datetime(tbl: Relation, col: str, out: str, dayfirst: bool, timezone: str,
+             backend: str) -> Any:
     """Dates and times -> naive timestamps, wall-clock time in ``timezone``.
 
     Adds ``out``, ``out__r``, ``out__g``. ``dayfirst`` is the column's decided order (see
@@ -333,7 +336,7 @@ def _numeric_date(num: ir.FloatingValue, timezone: str, backend: str) -> ir.Time
     )
 
 
-def _year_checked(tbl: ir.Table, out: str, year_text: str | None = None) -> ir.Table:
+def _year_checked(tbl: Relation, out: str, year_text: str | None = None) -> Any:
     k = f"{out}__"
     ts, present = tbl[k + "ts"], tbl[k + "present"]
     tbl = tbl.mutate(**{k + "year_": ts.year()})

@@ -38,6 +38,7 @@ from loyalscope.data.compiled import materialize, scratch_name
 from loyalscope.data.messages import sql_t
 from loyalscope.data.shapes import BAD, row_optional_columns
 from loyalscope.data.sources import Source
+from loyalscope.data.staged import Staged
 from loyalscope.errors import DataQualityError
 from loyalscope.i18n import t
 
@@ -63,8 +64,8 @@ def _why(tag: ir.StringValue) -> ir.StringValue:
     return ibis.cases(*[(tag == w, t(f"data.validate.why_{w}")) for w in _WHY], else_=tag)
 
 
-def _parse_column(tbl: ir.Table, header: str, out: str, col: schema.Column, dayfirst: bool,
-                  config: AnalysisConfig, backend: str) -> ir.Table:
+def _parse_column(tbl: Staged, header: str, out: str, col: schema.Column, dayfirst: bool,
+                  config: AnalysisConfig, backend: str) -> Staged:
     """Add ``out``, ``out__r`` and ``out__g`` (value, reason, tag) for one mapped column."""
     if col.dtype == "string":
         return parse.string(tbl, header, out)
@@ -107,7 +108,7 @@ def decide_dayfirst(rel: ir.Table, header: str, column: str, file: str,
     return False, None
 
 
-def _structural(rel: ir.Table, width: int) -> list[tuple[ir.BooleanValue, str, ir.Value, ir.Value,
+def _structural(rel: Staged, width: int) -> list[tuple[ir.BooleanValue, str, ir.Value, ir.Value,
                                                           ir.StringValue]]:
     """Conditions for records that are structurally bad (text sources)."""
     if "_reason" not in rel.columns:
@@ -144,7 +145,7 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
     key = ("parse", src.table, tuple(src.mapping.items()), tuple(sorted(dayfirst.items())),
            config.data.timezone, index)
 
-    def build(r: ir.Table) -> ir.Table:
+    def build(r: Staged) -> Staged:
         return _build(r, src, index, dayfirst, config, con.name)
 
     table = materialize(con, key, rel, build, scratch_name("parsed"))
@@ -156,8 +157,8 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
     return Parsed(table, [*src.mapping, *bad_cols], records, notes)
 
 
-def _build(rel: ir.Table, src: Source, index: int, dayfirst: dict[str, bool],
-           config: AnalysisConfig, backend: str) -> ir.Table:
+def _build(rel: Staged, src: Source, index: int, dayfirst: dict[str, bool],
+           config: AnalysisConfig, backend: str) -> Staged:
     """The parse-and-check expression of one source over ``rel`` (pure: no queries)."""
     spec = schema.table(src.table)
     own = [c for c in rel.columns if c not in (LINE, END) and c not in _RECORD_COLS]
@@ -166,8 +167,13 @@ def _build(rel: ir.Table, src: Source, index: int, dayfirst: dict[str, bool],
     extra: dict[str, ir.Value] = {}
     n_opt = 0
     for j, (canon, header) in enumerate(src.mapping.items()):
-        rel = _parse_column(rel, header, f"_p{j}", spec.column(canon), dayfirst.get(canon, False),
-                            config, backend)
+        col, first = spec.column(canon), dayfirst.get(canon, False)
+
+        def parse_one(s: Staged, i: str, o: str, col: schema.Column = col, first: bool = first) -> Staged:
+            return _parse_column(s, i, o, col, first, config, backend)
+
+        key = ("parse", col.dtype, col.unit, col.nonnegative, first, config.data.timezone, backend)
+        rel = rel.apply(parse_one, header, f"_p{j}", key)
     present: dict[str, ir.BooleanValue] = {}
     for j, (canon, header) in enumerate(src.mapping.items()):
         flag = f"_p{j}__p"
@@ -227,15 +233,6 @@ def _build(rel: ir.Table, src: Source, index: int, dayfirst: dict[str, bool],
         _q_reason=pick(1), _q_column=pick(2), _q_value=pick(3).substr(0, 500), _q_detail=pick(4),
         **extra,
     )
-
-
-def _empty(rel: ir.Table, own: list[str]) -> ir.BooleanValue:
-    empty = ibis.literal(True)
-    for c in own:
-        v = rel[c]
-        empty = empty & (v.strip().isnull() | (v.strip() == "") if v.type().is_string()
-                         else v.isnull())
-    return empty
 
 
 _RECORD_COLS = ("_reason", "_why", "_col", "_val", "_nf", "_first", "_last", "_sd")
