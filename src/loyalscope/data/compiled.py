@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 
+import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
+import pandas as pd
+import sqlglot.expressions as sge
 from ibis.backends import BaseBackend
 
 from loyalscope.data.staged import Staged
@@ -63,29 +67,52 @@ def release(con: BaseBackend) -> None:
     while _SCRATCH:
         kind, name = _SCRATCH.pop()
         _drop(con, kind, name)
-_CACHE: dict[Hashable, str] = {}
+
+
+_CACHE: dict[Hashable, tuple[str, tuple[str, ...]]] = {}
 _ids = itertools.count()
 
 
 def materialize(con: BaseBackend, key: Hashable, rel: ir.Table,
-                build: Callable[[Staged], Staged], name: str) -> ir.Table:
+                build: Callable[[Staged], Staged], name: str, *,
+                inputs: Mapping[str, str] | None = None, outputs: Mapping[str, str] | None = None,
+                constants: Mapping[str, int] | None = None,
+                labels: Mapping[str, Mapping[int, str]] | None = None, store: bool = True) -> ir.Table:
     """``build`` applied to ``rel`` and stored as the table ``name`` (temporary where the engine
-    allows). ``build`` adds its projections to a :class:`~loyalscope.data.staged.Staged` chain;
-    its SQL is compiled once per ``(key, schema of rel, engine, language)`` and run directly (no
-    second parse of the SQL by Ibis)."""
-    schema = rel.schema()
+    allows).
+
+    ``build`` adds its projections to a :class:`~loyalscope.data.staged.Staged` chain; its SQL
+    is compiled once per ``(key, schema, engine, language)`` and run directly (no second parse
+    of the SQL by Ibis). So that files with other column names share the compiled SQL,
+    ``build`` may work on placeholder names: ``inputs`` maps a placeholder to the column of
+    ``rel`` it stands for, ``outputs`` a placeholder the result has to its real name (other
+    columns keep theirs), and ``constants`` are integer columns added to the result.
+    ``labels`` turns integer codes of a result column into text (``{column: {code: text}}``,
+    other codes NULL). ``store=False`` returns the query itself (a relation on ``con``, nothing
+    stored).
+    """
+    inputs = dict(inputs or {})
+    real = {v: k for k, v in inputs.items()}
+    schema = {real.get(n, n): t for n, t in rel.schema().items()}
     k = (key, tuple((n, str(t)) for n, t in schema.items()), con.name, default_lang())
-    sql = _CACHE.get(k)
-    if sql is None:
-        sql = build(Staged(schema, con)).sql(_PLACEHOLDER)
+    hit = _CACHE.get(k)
+    if hit is None:
+        staged = build(Staged(schema, con))
+        hit = (staged.sql(_PLACEHOLDER), staged.columns)
         if len(_CACHE) > 256:
             _CACHE.clear()
-        _CACHE[k] = sql
-    view = scratch_name("view")
-    con.create_view(view, rel, overwrite=True)
-    remember("view", view)
+        _CACHE[k] = hit
+    sql, columns = hit
+    sql = _bind(con, sql, rel, {n: inputs.get(n, n) for n in schema})
+    if outputs or constants or labels:
+        q = Staged.quoter(con)
+        cols = [f"{_labelled(con, q(c), (labels or {}).get(c))} AS {q((outputs or {}).get(c, c))}"
+                for c in columns]
+        cols += [f"{int(v)} AS {q(c)}" for c, v in (constants or {}).items()]
+        sql = f"SELECT {', '.join(cols)} FROM ({sql}) AS {q('ls_result')}"
+    if not store:
+        return con.sql(sql)
     remember("table", name)
-    sql = sql.replace(_PLACEHOLDER, view)
     if con.name == "duckdb":
         con.raw_sql(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')
         return con.table(name)
@@ -93,3 +120,60 @@ def materialize(con: BaseBackend, key: Hashable, rel: ir.Table,
         con._session.sql(sql).write.mode("overwrite").saveAsTable(name)
         return con.table(name)
     return con.create_table(name, con.sql(sql), temp=True, overwrite=True)
+
+
+_QUERIES: dict[Hashable, str] = {}
+
+
+def run_query(con: BaseBackend, key: Hashable, rel: ir.Table, inputs: Mapping[str, str],
+              build: Callable[[ir.Table], ir.Table]) -> pd.DataFrame:
+    """``build(rel)`` executed, its SQL compiled once per ``(key, types, engine)`` against
+    placeholder columns: ``inputs`` maps each placeholder to the column of ``rel`` it stands
+    for (``build`` reads only those)."""
+    schema = {g: rel[c].type() for g, c in inputs.items()}
+    k = (key, tuple((n, str(t)) for n, t in schema.items()), con.name)
+    sql = _QUERIES.get(k)
+    if sql is None:
+        sql = ibis.to_sql(build(ibis.table(schema, name=_PLACEHOLDER)), dialect=con.name)
+        if len(_QUERIES) > 256:
+            _QUERIES.clear()
+        _QUERIES[k] = sql
+    return _fetch(con, _bind(con, sql, rel, inputs))
+
+
+def _bind(con: BaseBackend, sql: str, rel: ir.Table, columns: Mapping[str, str]) -> str:
+    """``sql`` reading ``rel`` where it reads the placeholder relation, whose columns are
+    ``columns`` (placeholder name -> column of ``rel``). A stored DuckDB table is read in the
+    text (no Ibis compile); anything else through a scratch view."""
+    q = Staged.quoter(con)
+    target = q(_PLACEHOLDER)
+    op = rel.op()
+    if con.name == "duckdb" and isinstance(op, ops.DatabaseTable) and not op.namespace.catalog \
+            and not op.namespace.database:
+        cols = ", ".join(f"{q(c)} AS {q(g)}" for g, c in columns.items())
+        return sql.replace(target, f"(SELECT {cols} FROM {q(op.name)})")
+    view = scratch_name("view")
+    renamed = rel.select(*[rel[c].name(g) for g, c in columns.items()])
+    con.create_view(view, renamed, overwrite=True)
+    remember("view", view)
+    return sql.replace(target, q(view))
+
+
+def _labelled(con: BaseBackend, column: str, labels: Mapping[int, str] | None) -> str:
+    if labels is None:
+        return column
+    dialect = con.compiler.dialect
+    whens = " ".join(f"WHEN {int(k)} THEN {sge.Literal.string(v).sql(dialect=dialect)}"
+                     for k, v in labels.items())
+    if not whens:
+        return sge.Cast(this=sge.Null(), to=sge.DataType.build("text")).sql(dialect=dialect)
+    return f"CASE {column} {whens} ELSE NULL END"
+
+
+def _fetch(con: BaseBackend, sql: str) -> pd.DataFrame:
+    """The result of a SQL query as a frame, without Ibis parsing the SQL back."""
+    if con.name == "duckdb":
+        return con.raw_sql(sql).fetch_df()
+    if con.name == "pyspark":
+        return con._session.sql(sql).toPandas()
+    return con.sql(sql).execute()

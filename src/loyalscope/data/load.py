@@ -121,7 +121,7 @@ def validate_sources(
     names = [s.name for s in srcs]
     order = [n for n in _ORDER if n in by_table] + [n for n in by_table if n not in _ORDER]
     reports: dict[str, TableReport] = {}
-    qparts: list[tuple[str, ir.Table]] = []
+    qparts: list[tuple[str, ir.Table, str | None]] = []
     inputs: dict[str, ir.Table] = {}
     dropped = 0
     for name in order:
@@ -137,20 +137,20 @@ def validate_sources(
             if src.inferred:
                 rep.notes.append(f"{src.name}: " + t("data.shapes.note_inferred", table=name,
                                                      columns=", ".join(src.mapping)))
-            qparts.append((name, parsed.table.filter(parsed.table._q_reason.notnull())))
+            qparts.append((name, parsed.table.filter(parsed.table._q_reason.notnull()), src.name))
             if src.absent_bad:
-                qparts.append((name, _absent_bad(src, i)))
+                qparts.append((name, _absent_bad(src, i), src.name))
             keep = parsed.table.filter(parsed.table._q_reason.isnull())
             parts.append(keep.select(*parsed.columns, LINE, END, SRC))
         reports[name] = rep
-        tbl = _union(name, parts)
+        tbl = _union(con, name, parts)
         tbl, q = future_date_rule(tbl, name, config, now)
         if q is not None:
-            qparts.append((name, q))
+            qparts.append((name, q, None))
         if name != "transactions":
             tbl, q = duplicate_key_rule(tbl, name)
             if q is not None:
-                qparts.append((name, q))
+                qparts.append((name, q, None))
         tbl = tbl.mutate(_source=_source_names(tbl[SRC], names)).drop(END, SRC)
         if name == "transactions" and len(parts) == 1:
             inputs[name] = tbl  # a filter of the parsed table: the shapes store the orders once
@@ -275,8 +275,11 @@ def _absent_bad(src: Source, index: int) -> ir.Table:
     return ibis.memtable(frame)
 
 
-def _union(name: str, parts: list[ir.Table]) -> ir.Table:
-    """Union of sources with different column subsets; absent columns are typed NULLs."""
+def _union(con: BaseBackend, name: str, parts: list[ir.Table]) -> ir.Table:
+    """Union of sources with different column subsets; absent columns are typed NULLs.
+
+    Several parts are stored as one scratch table, filled part by part (one small query each:
+    a union of many sources compiled as one expression costs time quadratic in their number)."""
     spec = schema.table(name)
     cols: list[str] = []
     for p in parts:
@@ -290,9 +293,17 @@ def _union(name: str, parts: list[ir.Table]) -> ir.Table:
               for c in cols],
             p[LINE].cast("int64").name(LINE), p[END].cast("int64").name(END),
             p[SRC].cast("int64").name(SRC)))
-    out = aligned[0]
-    for p in aligned[1:]:
-        out = out.union(p)
+    if len(aligned) == 1:
+        return aligned[0]
+    return _stack(con, scratch_name(f"union_{name}"), aligned)
+
+
+def _stack(con: BaseBackend, name: str, parts: list[ir.Table]) -> ir.Table:
+    """``parts`` (same columns and types) stored as the scratch table ``name``."""
+    out = con.create_table(name, parts[0])
+    remember("table", name)
+    for p in parts[1:]:
+        con.insert(name, p)
     return out
 
 
@@ -300,27 +311,28 @@ def _ibis_type(dtype: str) -> str:
     return "timestamp" if dtype == "date" else dtype
 
 
-def _quarantine(con: BaseBackend, parts: list[tuple[str, ir.Table]], names: list[str],
-                extra: list[ir.Table] = ()) -> ir.Table:  # type: ignore[assignment]
-    """All quarantined rows as one engine table ``ls_quarantine``."""
+def _quarantine(con: BaseBackend, parts: list[tuple[str, ir.Table, str | None]],
+                names: list[str], extra: list[ir.Table] = ()) -> ir.Table:  # type: ignore[assignment]
+    """All quarantined rows as one engine table ``ls_quarantine`` (filled part by part).
+
+    A part of one source names it (``parts``: table, rows, source file); a part of a whole
+    table (``None``) finds each row's file by its ``_src`` index."""
     shaped = [p.select(*[p[c].cast("int64" if c == "line" else "string").name(c)
                          for c in QUARANTINE_COLUMNS], _shaped=ibis.literal(True)) for p in extra]
-    for table, p in parts:
-        src_name = ibis.cases(*[(p[SRC] == i, n) for i, n in enumerate(names)],
-                              else_=ibis.null().cast("string"))
+    for table, p, source in parts:
+        src_name = (ibis.literal(source) if source is not None
+                    else _source_names(p[SRC], names))
         shaped.append(p.select(
-            table=ibis.literal(table), source_file=src_name,
+            table=ibis.literal(table), source_file=src_name.cast("string"),
             line=p[LINE].cast("int64"), column=p._q_column.cast("string"),
             value=p._q_value.cast("string"), reason=p._q_reason.cast("string"),
             detail=p._q_detail.cast("string"), _shaped=ibis.literal(False)))
-    if not shaped:
-        empty = pd.DataFrame({c: pd.Series(dtype="int64" if c == "line" else "string")
-                              for c in QUARANTINE_COLUMNS} | {"_shaped": pd.Series(dtype="bool")})
-        return con.create_table("ls_quarantine", ibis.memtable(empty), overwrite=True)
-    out = shaped[0]
-    for p in shaped[1:]:
-        out = out.union(p)
-    return con.create_table("ls_quarantine", out, overwrite=True)
+    empty = pd.DataFrame({c: pd.Series(dtype="int64" if c == "line" else "string")
+                          for c in QUARANTINE_COLUMNS} | {"_shaped": pd.Series(dtype="bool")})
+    out = con.create_table("ls_quarantine", ibis.memtable(empty), overwrite=True)
+    for p in shaped:
+        con.insert("ls_quarantine", p)
+    return out
 
 
 def _count_orphans(accepted: dict[str, ir.Table], reports: dict[str, TableReport]) -> None:

@@ -25,12 +25,14 @@ column used as an amount (``wrong_type``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
+import pandas as pd
 
 from loyalscope.data.staged import Relation
 
@@ -400,11 +402,8 @@ class DateOrder:
     ambiguous_examples: tuple[str, ...]
 
 
-def date_order(tbl: ir.Table, column: str, line: str = "_line") -> DateOrder:
-    """Count, over the whole column, the a/b/yyyy dates that only fit day-first (a > 12),
-    only month-first (b > 12) or both (a != b, both <= 12); one aggregate query in the engine."""
-    if not tbl[column].type().is_string():
-        return DateOrder(0, 0, 0, None, None, ())
+def date_order_query(tbl: ir.Table, column: str, line: str = "_line") -> ir.Table:
+    """The one-row aggregate :func:`date_order` runs (counts and first examples)."""
     raw = tbl[column].strip()
     seps = ["/", "-", ".", "／", "－", "．"]
     # cheap pre-filter: a one- or two-digit first part, or any non-ASCII text
@@ -419,12 +418,25 @@ def date_order(tbl: ir.Table, column: str, line: str = "_line") -> DateOrder:
     mon = m & (b > 12) & (a <= 12)
     amb = m & (a <= 12) & (b <= 12) & (a != b)
     ln = tbl[line]
-    agg = tbl.aggregate(
+    return tbl.aggregate(
         nd=day.sum(), nm=mon.sum(), na=amb.sum(),
         dl=ln.min(where=day), ml=ln.min(where=mon),
         dv=col.argmin(ln, where=day), mv=col.argmin(ln, where=mon),
         av=col.argmin(ln, where=amb),
-    ).execute().iloc[0]
+    )
+
+
+def date_order(tbl: ir.Table, column: str, line: str = "_line",
+               run: Callable[[ir.Table], pd.DataFrame] | None = None) -> DateOrder:
+    """Count, over the whole column, the a/b/yyyy dates that only fit day-first (a > 12),
+    only month-first (b > 12) or both (a != b, both <= 12); one aggregate query in the engine
+    (:func:`date_order_query`; ``run`` executes it, by default ``expr.execute()``)."""
+    if not tbl[column].type().is_string():
+        return DateOrder(0, 0, 0, None, None, ())
+    if run is None:
+        agg = date_order_query(tbl, column, line).execute().iloc[0]
+    else:
+        agg = run(tbl).iloc[0]
 
     def _n(v: object) -> int:
         return 0 if v is None or v != v else int(v)  # type: ignore[call-overload]

@@ -35,6 +35,10 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
+from ibis.backends import BaseBackend
+
+from loyalscope.data.compiled import materialize, scratch_name
+from loyalscope.data.staged import Staged
 
 MAX_SPAN = 200
 """Most physical lines one record may span (a free-text field with many line breaks)."""
@@ -88,22 +92,49 @@ def _unquote(f: ir.StringValue) -> ir.StringValue:
     return ibis.ifelse(q, f.substr(1, f.length() - 2).replace('""', '"'), f)
 
 
-def csv_records(lines: ir.Table, header: list[str], delim: str, structural: set[str],
-                numeric: frozenset[str] = frozenset()) -> Records:
-    """Records of a delimited text file from its physical ``lines`` (header = line 1)."""
+def csv_records(con: BaseBackend, lines: ir.Table, header: list[str], delim: str,
+                structural: set[str], numeric: frozenset[str] = frozenset()) -> Records:
+    """Records of a delimited text file from its physical ``lines`` (header = line 1).
+
+    On DuckDB the records are stored as a temporary table (parsing then reads a plain table);
+    elsewhere they stay a query.
+    """
     width = len(header)
     body = lines.filter(lines._line > 1)
     body = body.mutate(_q=body.text.length() - body.text.replace('"', "").length())
-    n_lines = int(body.count().execute())
-    odd = body.filter(body._q % 2 == 1).select("_line")
-    n_odd = int(odd.count().execute()) if n_lines else 0
+    counts = body.aggregate(n=body.count(), odd=(body._q % 2 == 1).sum()).execute().iloc[0]
+    n_lines = int(counts["n"])
+    n_odd = int(counts["odd"]) if n_lines and counts["odd"] == counts["odd"] else 0
     null_i, null_s = ibis.null().cast("int64"), ibis.null().cast("string")
     multiline, example = 0, None
     if n_odd:
+        odd = body.filter(body._q % 2 == 1).select("_line")
         recs, multiline, example = _quoted_records(body, odd, header, delim, structural)
     else:
         recs = body.select(_line=body._line, _line_end=body._line, text=body.text,
                            _odd=ibis.literal(False), _why0=null_s, _first=null_i, _last=null_i)
+    # the SQL names fields by position, so that files with other headers share it
+    generic = [f"ls_c{i}" for i in range(width)]
+    is_structural = tuple(h in structural for h in header)
+    is_numeric = tuple(h in numeric for h in header)
+
+    def build(s: Staged) -> Staged:
+        return _split_fields(s, generic, delim, is_structural, is_numeric)
+
+    key = ("records", width, delim, is_structural, is_numeric)
+    table = materialize(con, key, recs, build, scratch_name("records"),
+                        outputs=dict(zip(generic, header, strict=True)),
+                        labels={"_col": {i: h for i, h in enumerate(header) if h in structural}},
+                        store=con.name == "duckdb")
+    return Records(table, n_lines, multiline, example)
+
+
+def _split_fields(recs: Staged, header: list[str], delim: str, structural: tuple[bool, ...],
+                  numeric: tuple[bool, ...]) -> Staged:
+    """Records (``_line``, ``_line_end``, ``text`` ...) -> one column per header field, and the
+    structural reason of a bad record (see the module's docstring)."""
+    width = len(header)
+    null_s = ibis.null().cast("string")
     arr, ok_quotes = _split(recs.text, delim)
     recs = recs.mutate(_arr=arr, _okq=ok_quotes, _hq=recs.text.contains('"'))
     recs = recs.mutate(_nf=recs._arr.length())
@@ -113,15 +144,16 @@ def csv_records(lines: ir.Table, header: list[str], delim: str, structural: set[
                           for i in range(width)})
     nf, ok_quotes = recs._nf, recs._okq
     fields = {h: recs[f"_u{i}"] for i, h in enumerate(header)}
-    sep_col: ir.StringValue = null_s
+    sep_col: ir.IntegerValue = ibis.null().cast("int64")  # the field's position
     sep_val: ir.StringValue = null_s
-    for h in reversed(header):  # the first structural column holding a separator wins
-        if h in structural:
+    for i in reversed(range(width)):  # the first structural column holding a separator wins
+        h = header[i]
+        if structural[i]:
             hit = fields[h].contains("\n")
-            if h not in numeric:  # "1,200" in quotes is a thousands separator, checked by parse
+            if not numeric[i]:  # "1,200" in quotes is a thousands separator, checked by parse
                 hit = hit | fields[h].contains(delim)
             hit = ibis.ifelse(recs._hq, hit, False)
-            sep_col = ibis.ifelse(hit, h, sep_col)
+            sep_col = ibis.ifelse(hit, ibis.literal(i, "int64"), sep_col)
             sep_val = ibis.ifelse(hit, fields[h], sep_val)
     recs = recs.mutate(_sc=sep_col, _sv=sep_val)
     sep_col, sep_val = recs._sc, recs._sv
@@ -142,14 +174,13 @@ def csv_records(lines: ir.Table, header: list[str], delim: str, structural: set[
         (reason == "separator_in_value", "separator"),
         else_=null_s,
     )
-    out = recs.select(
-        "_line", "_line_end",
-        *[fields[h].name(h) for h in header],
+    return recs.select(
+        _line=recs._line, _line_end=recs._line_end,
+        **{h: fields[h] for h in header},
         _reason=reason, _why=why, _col=sep_col,
         _val=ibis.ifelse(reason == "separator_in_value", sep_val, recs.text.substr(0, 200)),
         _nf=nf.cast("int64"), _first=recs._first, _last=recs._last, _sd=null_s,
     )
-    return Records(out, n_lines, multiline, example)
 
 
 def _quoted_records(body: ir.Table, odd: ir.Table, header: list[str], delim: str,

@@ -35,7 +35,6 @@ from ibis.backends import BaseBackend
 
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import schema
-from loyalscope.data.compiled import remember, scratch_name
 from loyalscope.data.intake import SUFFIXES, BadLine, Staged, Unused, stage, supported
 from loyalscope.data.intake.parquet import check_types
 from loyalscope.data.mapping import infer_table, resolve, table_for_name
@@ -132,13 +131,9 @@ def read_text(con: BaseBackend, staged: Staged, table: str, config: AnalysisConf
     mapping = resolve(table, header, config.mapping.get(table), config.data.preset, name, related)
     spec = schema.table(table)
     numeric = frozenset(h for c, h in mapping.items() if spec.column(c).dtype in ("float64", "int64"))
-    recs = csv_records(read_lines(con, path), header, delim, structural_columns(table, mapping),
-                       numeric)
+    recs = csv_records(con, read_lines(con, path), header, delim,
+                       structural_columns(table, mapping), numeric)
     rel = _staged_bad_lines(recs.table, staged)
-    if con.name == "duckdb":  # records once, so that parsing reads a plain table
-        scratch = scratch_name("records")
-        rel = con.create_table(scratch, rel, temp=True)
-        remember("table", scratch)
     return Source(table, name, rel, mapping, encoding=_enc(staged), lines=recs.lines,
                   multiline=recs.multiline, multiline_example=recs.multiline_example)
 

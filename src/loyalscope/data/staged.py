@@ -243,7 +243,7 @@ class Staged:
         self._flush()
         q = self._quote
         ctes = []
-        prev = q(source)
+        prev = f"{q(source)} AS {q('ls_source')}"
         for i, (kept, new) in enumerate(self._stages):
             cols = [q(n) for n in kept] + [f"{text} AS {q(n)}" for n, text in new]
             ctes.append(f"{q(f'ls_s{i}')} AS (SELECT {', '.join(cols)} FROM {prev})")
@@ -253,6 +253,12 @@ class Staged:
 
     def _quote(self, name: str) -> str:
         return _quote(name, self._dialect)
+
+    @staticmethod
+    def quoter(con: BaseBackend) -> Callable[[str], str]:
+        """A function quoting identifiers in ``con``'s SQL dialect."""
+        dialect = con.compiler.dialect
+        return lambda name: _quote(name, dialect)
 
 
 @functools.lru_cache(maxsize=65536)

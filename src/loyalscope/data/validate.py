@@ -30,11 +30,12 @@ from dataclasses import dataclass, field
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 from ibis.backends import BaseBackend
 
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import parse, schema
-from loyalscope.data.compiled import materialize, scratch_name
+from loyalscope.data.compiled import materialize, run_query, scratch_name
 from loyalscope.data.messages import sql_t
 from loyalscope.data.shapes import BAD, row_optional_columns
 from loyalscope.data.sources import Source
@@ -82,12 +83,17 @@ def _parse_column(tbl: Staged, header: str, out: str, col: schema.Column, dayfir
                          f"{out}__g": ibis.ifelse(neg, "negative", tbl[f"{out}__g"])})
 
 
-def decide_dayfirst(rel: ir.Table, header: str, column: str, file: str,
+def decide_dayfirst(con: BaseBackend, rel: ir.Table, header: str, column: str, file: str,
                     config: AnalysisConfig) -> tuple[bool, str | None]:
     """The date order of one text column, decided on the whole column, and its note."""
     if config.data.dayfirst is not None:
         return config.data.dayfirst, None
-    ev = parse.date_order(rel, header)
+
+    def run(r: ir.Table) -> pd.DataFrame:
+        return run_query(con, "date_order", r, {"ls_in": header, LINE: LINE},
+                         lambda p: parse.date_order_query(p, "ls_in", LINE))
+
+    ev = parse.date_order(rel, header, run=run)
     if ev.day_example and ev.month_example:
         raise DataQualityError(
             t("data.validate.mixed_dates", dayfirst=f"{ev.day_example[0]} (line {ev.day_example[1]})",
@@ -138,17 +144,23 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
     dayfirst: dict[str, bool] = {}
     for canon, header in src.mapping.items():
         if spec.column(canon).dtype in ("timestamp", "date") and rel[header].type().is_string():
-            dayfirst[canon], note = decide_dayfirst(rel, header, canon, src.name, config)
+            dayfirst[canon], note = decide_dayfirst(con, rel, header, canon, src.name, config)
             if note:
                 notes.append(note)
     optional = [c for c in src.mapping if not spec.column(c).required]
-    key = ("parse", src.table, tuple(src.mapping.items()), tuple(sorted(dayfirst.items())),
-           config.data.timezone, index)
+    # the SQL works on placeholder column names, so that files whose columns differ only in
+    # their names share one compiled statement
+    own = [c for c in rel.columns if c not in (LINE, END) and c not in _RECORD_COLS]
+    generic = {h: f"ls_c{i}" for i, h in enumerate(own)}
+    mapping = {canon: generic[h] for canon, h in src.mapping.items()}
+    key = ("parse", src.table, tuple(mapping.items()), tuple(sorted(dayfirst.items())),
+           config.data.timezone)
 
     def build(r: Staged) -> Staged:
-        return _build(r, src, index, dayfirst, config, con.name)
+        return _build(r, src.table, mapping, dayfirst, config, con.name)
 
-    table = materialize(con, key, rel, build, scratch_name("parsed"))
+    table = materialize(con, key, rel, build, scratch_name("parsed"),
+                        inputs={g: h for h, g in generic.items()}, constants={SRC: index})
     records = int(table.count().execute())
     notes.extend(_nulled_notes(table, optional))
     row_optional = row_optional_columns(src.table, src.mapping)
@@ -157,16 +169,17 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
     return Parsed(table, [*src.mapping, *bad_cols], records, notes)
 
 
-def _build(rel: Staged, src: Source, index: int, dayfirst: dict[str, bool],
+def _build(rel: Staged, table: str, mapping: dict[str, str], dayfirst: dict[str, bool],
            config: AnalysisConfig, backend: str) -> Staged:
-    """The parse-and-check expression of one source over ``rel`` (pure: no queries)."""
-    spec = schema.table(src.table)
+    """The parse-and-check projections of one source over ``rel`` (pure: no queries);
+    ``mapping``: canonical column -> column of ``rel``."""
+    spec = schema.table(table)
     own = [c for c in rel.columns if c not in (LINE, END) and c not in _RECORD_COLS]
     null_s = ibis.null().cast("string")
     values: dict[str, ir.Value] = {}
     extra: dict[str, ir.Value] = {}
     n_opt = 0
-    for j, (canon, header) in enumerate(src.mapping.items()):
+    for j, (canon, header) in enumerate(mapping.items()):
         col, first = spec.column(canon), dayfirst.get(canon, False)
 
         def parse_one(s: Staged, i: str, o: str, col: schema.Column = col, first: bool = first) -> Staged:
@@ -175,12 +188,12 @@ def _build(rel: Staged, src: Source, index: int, dayfirst: dict[str, bool],
         key = ("parse", col.dtype, col.unit, col.nonnegative, first, config.data.timezone, backend)
         rel = rel.apply(parse_one, header, f"_p{j}", key)
     present: dict[str, ir.BooleanValue] = {}
-    for j, (canon, header) in enumerate(src.mapping.items()):
+    for j, (canon, header) in enumerate(mapping.items()):
         flag = f"_p{j}__p"
         present[canon] = rel[flag] if flag in rel.columns else rel[header].notnull()
-    mapped = set(src.mapping.values())
+    mapped = set(mapping.values())
     empty = ibis.literal(True)
-    for canon in src.mapping:
+    for canon in mapping:
         empty = empty & ~present[canon]
     for c in own:
         if c not in mapped:
@@ -191,8 +204,8 @@ def _build(rel: Staged, src: Source, index: int, dayfirst: dict[str, bool],
     conds = _structural(rel, len(own))
     conds.append((rel._c_empty, ibis.literal("empty_row"), null_s, null_s,
                   ibis.literal(t("data.validate.detail_empty"))))
-    row_optional = row_optional_columns(src.table, src.mapping)
-    for j, (canon, header) in enumerate(src.mapping.items()):
+    row_optional = row_optional_columns(table, mapping)
+    for j, (canon, header) in enumerate(mapping.items()):
         col = spec.column(canon)
         raw, value, reason, tag = rel[header], rel[f"_p{j}"], rel[f"_p{j}__r"], rel[f"_p{j}__g"]
         shown = raw.cast("string")
@@ -229,7 +242,7 @@ def _build(rel: Staged, src: Source, index: int, dayfirst: dict[str, bool],
         return ibis.cases(*[(c[0], c[i]) for c in conds], else_=null_s)
 
     return rel.select(
-        **values, _line=rel[LINE], _line_end=rel[END], _src=ibis.literal(index, "int64"),
+        **values, _line=rel[LINE], _line_end=rel[END],
         _q_reason=pick(1), _q_column=pick(2), _q_value=pick(3).substr(0, 500), _q_detail=pick(4),
         **extra,
     )
