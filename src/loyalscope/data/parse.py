@@ -409,15 +409,19 @@ def date_order_query(tbl: ir.Table, column: str, line: str = "_line") -> ir.Tabl
     # cheap pre-filter: a one- or two-digit first part, or any non-ASCII text
     tbl = tbl.filter(raw.substr(1, 1).isin(seps) | raw.substr(2, 1).isin(seps)
                      | raw.re_search("[^\\x00-\\x7f]"))
-    col = tbl[column]
-    txt = date_parts(col)
-    a = txt.re_extract(DMY_RE, 1).try_cast("int64")
-    b = txt.re_extract(DMY_RE, 2).try_cast("int64")
-    m = txt.re_search(DMY_RE)
-    day = m & (a > 12) & (b <= 12)
-    mon = m & (b > 12) & (a <= 12)
-    amb = m & (a <= 12) & (b <= 12) & (a != b)
-    ln = tbl[line]
+    # in steps, each a projection: the SQL of one expression would repeat the text
+    # normalisation (six regular expressions) in every condition below
+    tbl = tbl.select(ls_v=tbl[column], ls_l=tbl[line], ls_t=date_parts(tbl[column]))
+    txt = tbl.ls_t
+    tbl = tbl.select("ls_v", "ls_l", ls_m=txt.re_search(DMY_RE).fill_null(False),
+                     ls_a=txt.re_extract(DMY_RE, 1).try_cast("int64"),
+                     ls_b=txt.re_extract(DMY_RE, 2).try_cast("int64"))
+    a, b, m = tbl.ls_a, tbl.ls_b, tbl.ls_m
+    tbl = tbl.select("ls_v", "ls_l", ls_day=m & (a > 12) & (b <= 12),
+                     ls_mon=m & (b > 12) & (a <= 12),
+                     ls_amb=m & (a <= 12) & (b <= 12) & (a != b))
+    col, ln = tbl.ls_v, tbl.ls_l
+    day, mon, amb = tbl.ls_day, tbl.ls_mon, tbl.ls_amb
     return tbl.aggregate(
         nd=day.sum(), nm=mon.sum(), na=amb.sum(),
         dl=ln.min(where=day), ml=ln.min(where=mon),

@@ -340,7 +340,7 @@ def read_url(con: BaseBackend, url: str, config: AnalysisConfig) -> list[Source]
     spark = db.name == "pyspark"
     database = (url.removeprefix("pyspark://").strip("/") or None) if spark else None
     out = []
-    for name in db.list_tables(database=database) if database else db.list_tables():
+    for name in _stored_tables(db, database):
         tbl = _table_from_config(name, config) or table_for_name(name)
         if tbl is None:
             continue
@@ -357,6 +357,20 @@ def read_url(con: BaseBackend, url: str, config: AnalysisConfig) -> list[Source]
               warehouse=session.conf.get("spark.sql.warehouse.dir")),
             fix=t("engine.no_tables_fix"))
     return out
+
+
+def _stored_tables(db: BaseBackend, database: str | None) -> list[str]:
+    """Tables of the database behind a URL, without this process's scratch objects and, on
+    Spark, without temporary views (Spark lists the session's views, such as a previous load's
+    ``ls_orders``, in every database)."""
+    if db.name == "pyspark":
+        session = db._session
+        names = [t.name for t in session.catalog.listTables(database)
+                 if not t.isTemporary] if database else [
+            t.name for t in session.catalog.listTables() if not t.isTemporary]
+    else:
+        names = list(db.list_tables())
+    return [n for n in names if not n.startswith("_ls_")]
 
 
 # ---- dispatch ------------------------------------------------------------------------------
