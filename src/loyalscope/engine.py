@@ -106,6 +106,18 @@ def connect_duckdb(path: str | None, settings: DuckDBSettings | None = None) -> 
     return con
 
 
+def _spark_literals_as_spark_reads_them() -> None:
+    """Spark SQL knows the escapes ``\\b \\n \\r \\t`` in string literals but not ``\\a \\v \\f``:
+    it reads ``'\\f'`` as ``f``. sqlglot writes vertical tab and form feed that way, so Ibis's
+    ``strip()`` (``TRIM(' \\t\\n\\r\\v\\f' FROM x)``) stripped the letters f and v on Spark
+    (``feedback`` -> ``eedback``, ``false`` -> ``alse``). Those characters are written as they
+    are instead (a literal may hold any character)."""
+    from ibis.backends.sql.dialects import PySpark
+
+    PySpark.ESCAPED_SEQUENCES = {k: v for k, v in PySpark.ESCAPED_SEQUENCES.items()
+                                 if k not in ("\x07", "\x0b", "\x0c")}
+
+
 def connect_spark(session: Any = None, shuffle_partitions: int = 4,
                   settings: SparkSettings | None = None) -> BaseBackend:
     """Connect Ibis to a Spark session (a new one from ``settings`` unless ``session`` is given).
@@ -116,6 +128,7 @@ def connect_spark(session: Any = None, shuffle_partitions: int = 4,
     folder never collide over ``./spark-warehouse``), the catalog, and the workers' Python
     (by default the running interpreter, which has pandas and pyarrow: ``PYSPARK_PYTHON``).
     """
+    _spark_literals_as_spark_reads_them()
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:  # pragma: no cover - depends on the extra

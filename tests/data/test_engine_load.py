@@ -68,6 +68,22 @@ def test_spark_load_agrees_with_duckdb(tmp_path: Path, spark_con) -> None:
     assert duck[0]["order_id"].tolist() == ["O1", "O3", "O4"]
 
 
+@pytest.mark.spark
+@pytest.mark.slow
+def test_spark_keeps_text_beginning_with_f_or_v(tmp_path: Path, spark_con) -> None:
+    """Values are trimmed of white space only: Spark read sqlglot's ``'\\f'`` and ``'\\v'``
+    escapes in the trim set as the letters f and v (``food`` -> ``ood``, ``false`` -> NULL)."""
+    p = tmp_path / "orders.csv"
+    p.write_text("order_id,customer_id,order_ts,amount,category,is_promo\n"
+                 "O1,C1,2024-01-05,10,food,false\n"
+                 "O2,C2,2024-01-06,20,vegetables ,true\n"
+                 "O3,C3,2024-01-07,30, fish\t,False\n", encoding="utf-8")
+    got = ls.load({"transactions": p}, con=spark_con, now=NOW).table("transactions").to_pandas()
+    got = got.sort_values("order_id")
+    assert got["category"].tolist() == ["food", "vegetables", "fish"]
+    assert got["is_promo"].tolist() == [False, True, False]
+
+
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_postgres_tables_validated_in_place(postgres_url: str) -> None:

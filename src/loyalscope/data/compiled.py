@@ -110,8 +110,15 @@ def materialize(con: BaseBackend, key: Hashable, rel: ir.Table,
                 for c in columns]
         cols += [f"{int(v)} AS {q(c)}" for c, v in (constants or {}).items()]
         sql = f"SELECT {', '.join(cols)} FROM ({sql}) AS {q('ls_result')}"
-    if not store:
-        return con.sql(sql)
+    if not store:  # a view made from the text: Ibis would parse the SQL back (deep recursion)
+        q = Staged.quoter(con)
+        if con.name == "pyspark":
+            con._session.sql(f"CREATE OR REPLACE TEMPORARY VIEW {q(name)} AS {sql}")
+        else:
+            _execute(con, f"CREATE OR REPLACE {'TEMP ' if con.name == 'duckdb' else ''}"
+                          f"VIEW {q(name)} AS {sql}")
+        remember("view", name)
+        return con.table(name)
     remember("table", name)
     if con.name == "duckdb":
         con.raw_sql(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')
@@ -176,4 +183,17 @@ def _fetch(con: BaseBackend, sql: str) -> pd.DataFrame:
         return con.raw_sql(sql).fetch_df()
     if con.name == "pyspark":
         return con._session.sql(sql).toPandas()
-    return con.sql(sql).execute()
+    cur = con.raw_sql(sql)
+    try:
+        names = [d[0] for d in cur.description]
+        return pd.DataFrame(cur.fetchall(), columns=names)
+    finally:
+        cur.close()
+
+
+def _execute(con: BaseBackend, sql: str) -> None:
+    """Run a statement that returns nothing (DuckDB's raw_sql returns the connection itself,
+    which must stay open; other engines return a cursor to close)."""
+    result = con.raw_sql(sql)
+    if con.name != "duckdb" and hasattr(result, "close"):
+        result.close()

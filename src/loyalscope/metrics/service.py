@@ -82,11 +82,16 @@ def _plus(agg: ibis.Table, extra: ibis.Table | None, ctx: MetricContext) -> ibis
     """``agg`` (keys, numerator, denominator) with ``extra`` (keys, more) added to numerator."""
     if extra is None:
         return agg
-    extra = extra.rename(**{f"_{k}": k for k in keys(ctx)})
-    j = agg.outer_join(extra, [agg[k].identical_to(extra[f"_{k}"]) for k in keys(ctx)])
-    cols = {k: ibis.coalesce(j[k], j[f"_{k}"]) for k in keys(ctx)}
-    return j.select(**cols, numerator=j.numerator.fill_null(0.0) + j.more.fill_null(0.0),
-                    denominator=j.denominator.fill_null(0.0))
+    # a union grouped by the keys, not a full outer join on NULL-safe equality: PostgreSQL
+    # runs a FULL JOIN only on plain equality (and a group's key may be NULL)
+    zero = ibis.literal(0.0)
+    ks = keys(ctx)
+    both = agg.select(*ks, numerator=agg.numerator.cast("float64"),
+                      denominator=agg.denominator.cast("float64")).union(
+        extra.select(*[extra[k].cast(agg[k].type()).name(k) for k in ks],
+                     numerator=extra.more.cast("float64"), denominator=zero))
+    return both.group_by(ks).aggregate(numerator=both.numerator.fill_null(0.0).sum(),
+                                       denominator=both.denominator.fill_null(0.0).sum())
 
 
 def return_rate(ds, ctx: MetricContext) -> ibis.Table:
