@@ -159,6 +159,9 @@ def _bind(con: BaseBackend, sql: str, rel: ir.Table, columns: Mapping[str, str])
             and not op.namespace.database:
         cols = ", ".join(f"{q(c)} AS {q(g)}" for g, c in columns.items())
         return sql.replace(target, f"(SELECT {cols} FROM {q(op.name)})")
+    if isinstance(op, ops.SQLQueryResult) and con.name in ("duckdb", "pyspark"):
+        cols = ", ".join(f"{q(c)} AS {q(g)}" for g, c in columns.items())
+        return sql.replace(target, f"(SELECT {cols} FROM ({op.query}) AS {q('ls_query')})")
     view = scratch_name("view")
     renamed = rel.select(*[rel[c].name(g) for g, c in columns.items()])
     con.create_view(view, renamed, overwrite=True)

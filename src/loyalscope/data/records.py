@@ -37,7 +37,7 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
-from loyalscope.data.compiled import materialize, scratch_name
+from loyalscope.data.compiled import materialize, run_query, scratch_name
 from loyalscope.data.staged import Staged
 
 MAX_SPAN = 200
@@ -100,33 +100,46 @@ def csv_records(con: BaseBackend, lines: ir.Table, header: list[str], delim: str
     elsewhere they stay a query.
     """
     width = len(header)
-    body = lines.filter(lines._line > 1)
-    body = body.mutate(_q=body.text.length() - body.text.replace('"', "").length())
-    counts = body.aggregate(n=body.count(), odd=(body._q % 2 == 1).sum()).execute().iloc[0]
+    counts = run_query(con, "line_counts", lines, {"_line": "_line", "text": "text"},
+                       _line_counts).iloc[0]
     n_lines = int(counts["n"])
     n_odd = int(counts["odd"]) if n_lines and counts["odd"] == counts["odd"] else 0
     null_i, null_s = ibis.null().cast("int64"), ibis.null().cast("string")
     multiline, example = 0, None
-    if n_odd:
-        odd = body.filter(body._q % 2 == 1).select("_line")
-        recs, multiline, example = _quoted_records(body, odd, header, delim, structural)
-    else:
-        recs = body.select(_line=body._line, _line_end=body._line, text=body.text,
-                           _odd=ibis.literal(False), _why0=null_s, _first=null_i, _last=null_i)
     # the SQL names fields by position, so that files with other headers share it
     generic = [f"ls_c{i}" for i in range(width)]
     is_structural = tuple(h in structural for h in header)
     is_numeric = tuple(h in numeric for h in header)
+    if n_odd:
+        body = lines.filter(lines._line > 1)
+        body = body.mutate(_q=body.text.length() - body.text.replace('"', "").length())
+        odd = body.filter(body._q % 2 == 1).select("_line")
+        recs, multiline, example = _quoted_records(body, odd, header, delim, structural)
 
-    def build(s: Staged) -> Staged:
-        return _split_fields(s, generic, delim, is_structural, is_numeric)
+        def build(s: Staged) -> Staged:
+            return _split_fields(s, generic, delim, is_structural, is_numeric)
+    else:  # every line after the header is one record: read the lines as they are
+        recs = lines
 
-    key = ("records", width, delim, is_structural, is_numeric)
+        def build(s: Staged) -> Staged:
+            s = s.filter(s._line > 1)
+            s = s.select(_line=s._line, _line_end=s._line, text=s.text,
+                         _odd=ibis.literal(False), _why0=null_s, _first=null_i, _last=null_i)
+            return _split_fields(s, generic, delim, is_structural, is_numeric)
+
+    key = ("records", width, delim, is_structural, is_numeric, bool(n_odd))
     table = materialize(con, key, recs, build, scratch_name("records"),
                         outputs=dict(zip(generic, header, strict=True)),
                         labels={"_col": {i: h for i, h in enumerate(header) if h in structural}},
                         store=con.name == "duckdb")
     return Records(table, n_lines, multiline, example)
+
+
+def _line_counts(lines: ir.Table) -> ir.Table:
+    """Lines after the header, and how many of them hold an odd number of quotes."""
+    body = lines.filter(lines._line > 1)
+    quotes = body.text.length() - body.text.replace('"', "").length()
+    return body.aggregate(n=body.count(), odd=(quotes % 2 == 1).sum())
 
 
 def _split_fields(recs: Staged, header: list[str], delim: str, structural: tuple[bool, ...],

@@ -102,6 +102,7 @@ class Staged:
         self._compiler = con.compiler
         self._dialect = self._compiler.dialect
         self._stages: list[tuple[list[str], list[tuple[str, str]]]] = []
+        self._where: dict[int, str] = {}  # stage -> condition its rows meet
         self._pending: list[_Pipeline] = []
         self._table_: ir.Table | None = None
 
@@ -141,6 +142,14 @@ class Staged:
     def select(self, **exprs: Any) -> Staged:
         """Keep only the given columns, computed from the current ones; returns ``self``."""
         return self._stage(exprs, keep=False)
+
+    def filter(self, condition: ir.BooleanValue) -> Staged:
+        """Keep the rows meeting ``condition`` (a stage of its own); returns ``self``."""
+        self._flush()
+        (text,), _ = self._compile({"ls_condition": condition})
+        self._stages.append((list(self._schema), []))
+        self._where[len(self._stages) - 1] = text
+        return self
 
     def drop(self, *names: str) -> Staged:
         """Forget columns (they are left out of the next stage's projection); returns ``self``."""
@@ -246,7 +255,8 @@ class Staged:
         prev = f"{q(source)} AS {q('ls_source')}"
         for i, (kept, new) in enumerate(self._stages):
             cols = [q(n) for n in kept] + [f"{text} AS {q(n)}" for n, text in new]
-            ctes.append(f"{q(f'ls_s{i}')} AS (SELECT {', '.join(cols)} FROM {prev})")
+            where = f" WHERE {self._where[i]}" if i in self._where else ""
+            ctes.append(f"{q(f'ls_s{i}')} AS (SELECT {', '.join(cols)} FROM {prev}{where})")
             prev = q(f"ls_s{i}")
         final = f"SELECT {', '.join(q(n) for n in self._schema)} FROM {prev}"
         return f"WITH {', '.join(ctes)} {final}" if ctes else final
