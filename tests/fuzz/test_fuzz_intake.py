@@ -13,13 +13,12 @@ JSON duplicate keys and broken records, Excel layouts, archives, Parquet).
 quotes, each quarantined at its own line without taking the next lines with it.
 Counts (each example is one folder of ``LOYALSCOPE_FUZZ_FILES`` = 42 files, loaded once):
 ``LOYALSCOPE_FUZZ_EXAMPLES`` examples of ``test_fuzz_intake`` (default 3: 126 files) and
-``LOYALSCOPE_FUZZ_ENGINE_EXAMPLES`` of the engine test (default 2: 84 files). The defaults keep
-``tests/fuzz`` near 5 minutes of CPU on CI's 2 cores: with the engine data layer one folder costs
-~45-50 s of CPU (measured on the shared machine, `time`: 2 intake examples = 100 s user), almost
-all of it Ibis compiling each file's own parse/check SQL (``compiled.materialize``; every
-generated file has its own header names and decisions, so nothing is reused). Issue #10's
-5,000 files per run (``LOYALSCOPE_FUZZ_EXAMPLES=120``) therefore takes ~1.5 h of CPU today and is
-not the CI default until the per-file compile cost falls.
+``LOYALSCOPE_FUZZ_ENGINE_EXAMPLES`` of the engine test (default 2: 84 files). One file costs
+~0.1 s of CPU (records, date order, parse and checks are SQL compiled once per file *shape* and
+cached, see ``loyalscope.data.staged``; before that, ~1 s per file of Ibis compiling). Issue
+#10's 5,000 files per run: ``LOYALSCOPE_FUZZ_EXAMPLES=100 LOYALSCOPE_FUZZ_ENGINE_EXAMPLES=20``
+(5,040 files) passed on 2026-11-29 in 605 s wall on the shared 2-core machine (load ~3); the CI
+default stays small so that ``make test`` keeps to its ~20 minutes.
 """
 
 from __future__ import annotations
