@@ -70,3 +70,18 @@ def test_summary_and_cohorts_agree(duck, other):
     _same(cohort_matrix(other, "quarter"), cohort_matrix(duck, "quarter"), "cohorts")
     _same(lifecycle(other, "month"), lifecycle(duck, "month"), "lifecycle")
     _same(survival_curve(other), survival_curve(duck), "survival")
+
+
+def test_whole_window_case_counts_agree(duck, other):
+    from test_catalogue import MINE
+
+    from loyalscope.metrics import REGISTRY
+    from loyalscope.metrics.registry import MetricContext
+
+    ctx = MetricContext(window=(date(2023, 2, 1), date(2023, 11, 1)))
+    counted = [m for m in MINE if REGISTRY[m].window_n is not None]
+    assert counted
+    for mid in counted:
+        count = REGISTRY[mid].window_n
+        assert count is not None
+        assert int(count(other, ctx).execute()) == int(count(duck, ctx).execute()), mid

@@ -220,21 +220,36 @@ def first_orders(ds: Dataset, ctx: MetricContext) -> ibis.Table:
 
 
 def ratio(tbl: ibis.Table, ctx: MetricContext, num: ibis.Value, den: ibis.Value,
-          *extra: str) -> ibis.Table:
-    """Group ``tbl`` by period (and group) and return numerator and denominator."""
-    return tbl.group_by(keys(ctx, *extra)).aggregate(numerator=f64(num), denominator=f64(den))
+          *extra: str, n: ibis.Value | None = None) -> ibis.Table:
+    """Group ``tbl`` by period (and group) and return numerator and denominator; with ``n``
+    (a count aggregate), also ``n``: the number of cases behind the value, for metrics whose
+    denominator is an amount rather than a number of cases (see :func:`cases`)."""
+    aggs = {"numerator": f64(num), "denominator": f64(den)}
+    if n is not None:
+        aggs["n"] = cases(n)
+    return tbl.group_by(keys(ctx, *extra)).aggregate(**aggs)
+
+
+def cases(count: ibis.Value) -> ibis.Value:
+    """A count aggregate as the ``n`` column of a metric table (int64): how many cases
+    (customers, orders, members) the period's value comes from, where the denominator does not
+    say it (an amount of money or points)."""
+    return count.cast("int64")
 
 
 def on_calendar(cal: ibis.Table, agg: ibis.Table, ctx: MetricContext) -> ibis.Table:
     """Left-join per-period aggregates onto the calendar so that periods without rows appear
-    with a zero denominator (only without a ``by`` group: groups have no calendar)."""
+    with a zero denominator (and ``n`` = 0 when ``agg`` has an ``n`` column; only without a
+    ``by`` group: groups have no calendar)."""
     if ctx.by:
         return agg
     j = cal.select("period").left_join(agg, "period")
+    n = {"n": j.n.fill_null(0)} if "n" in agg.columns else {}
     return j.select(
         "period",
         numerator=j.numerator.fill_null(0.0),
         denominator=j.denominator.fill_null(0.0),
+        **n,
     )
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from loyalscope.metrics._base import (
     CATEGORIES,
+    cases,
     category_lines,
     customer_periods,
     epoch_days,
@@ -203,10 +204,15 @@ def cross_selling(ds, ctx: MetricContext) -> ibis.Table:
 
 def _channel_mix(ds, ctx: MetricContext, spend: bool) -> ibis.Table:
     tx = orders(ds, ctx, "order_id", "amount", "channel")
-    measure = money_sum(tx.amount) if spend else f64(tx.order_id.count())
-    by_ch = tx.group_by(keys(ctx, "channel")).aggregate(numerator=measure)
-    tot = by_ch.group_by(keys(ctx)).aggregate(denominator=money_sum(by_ch.numerator))
-    return by_ch.inner_join(tot, keys(ctx))
+    if not spend:  # the denominator counts the orders itself
+        by_ch = tx.group_by(keys(ctx, "channel")).aggregate(numerator=f64(tx.order_id.count()))
+        tot = by_ch.group_by(keys(ctx)).aggregate(denominator=money_sum(by_ch.numerator))
+        return by_ch.inner_join(tot, keys(ctx))
+    by_ch = tx.group_by(keys(ctx, "channel")).aggregate(numerator=money_sum(tx.amount),
+                                                         orders=tx.order_id.count())
+    tot = by_ch.group_by(keys(ctx)).aggregate(denominator=money_sum(by_ch.numerator),
+                                              n=cases(by_ch.orders.sum()))
+    return by_ch.drop("orders").inner_join(tot, keys(ctx))
 
 
 def channel_mix(ds, ctx: MetricContext) -> ibis.Table:
@@ -215,20 +221,30 @@ def channel_mix(ds, ctx: MetricContext) -> ibis.Table:
 
 
 def channel_mix_spend(ds, ctx: MetricContext) -> ibis.Table:
-    """Share of spend by channel: amount in the channel / amount in the period."""
+    """Share of spend by channel: amount in the channel / amount in the period; ``n`` = orders
+    in the period (all channels: the cases the denominator's amount is summed over)."""
     return _channel_mix(ds, ctx, spend=True)
 
 
 def pareto_share(ds, ctx: MetricContext, top: float = 0.2) -> ibis.Table:
     """Share of revenue from the top ``top`` (20%) of ordering customers by spend in the period:
-    the ceil(0.2 n) customers with the largest spend (ties broken by customer_id)."""
+    the ceil(0.2 n) customers with the largest spend (ties broken by customer_id), where
+    ``n`` = ordering customers in the period (the cases the share is ranked over; the
+    denominator is their spend)."""
     pc = _per_customer(ds, ctx)
     w = ibis.window(group_by=keys(ctx), order_by=[ibis.desc(pc.spend), pc.customer_id])
     wn = ibis.window(group_by=keys(ctx))
     pc = pc.mutate(rk=ibis.row_number().over(w), cnt=pc.customer_id.count().over(wn))
     ppm = round(top * 1_000_000)  # integer ceil(n * top), free of float rounding
     pc = pc.mutate(is_top=pc.rk < (pc.cnt * ppm + 999_999) // 1_000_000)  # row_number is 0-based
-    return ratio(pc, ctx, money_sum(pc.is_top.ifelse(pc.spend, 0.0)), money_sum(pc.spend))
+    return ratio(pc, ctx, money_sum(pc.is_top.ifelse(pc.spend, 0.0)), money_sum(pc.spend),
+                 n=pc.customer_id.count())
+
+
+def ordering_customers(ds, ctx: MetricContext) -> ibis.Value:
+    """Distinct customers with an order in ``ctx.window``: the whole-window ``n`` of
+    :func:`pareto_share` (a customer ordering in several periods counts once)."""
+    return cases(orders(ds, ctx).customer_id.nunique())
 
 
 for _id, _fn, _req, _pct, _bd in (
@@ -249,4 +265,5 @@ for _id, _fn, _req, _pct, _bd in (
     ("channel_mix_spend", channel_mix_spend, ("transactions.channel",), True, "channel"),
     ("pareto_share", pareto_share, TX, True, None),
 ):
-    register(Metric(_id, "behaviour", _req, _fn, percent=_pct, breakdown=_bd))
+    register(Metric(_id, "behaviour", _req, _fn, percent=_pct, breakdown=_bd,
+                    window_n=ordering_customers if _id == "pareto_share" else None))

@@ -10,6 +10,7 @@ import ibis
 
 from loyalscope.metrics._base import (
     calendar,
+    cases,
     f64,
     first_orders,
     ind,
@@ -75,13 +76,26 @@ def feedback_channel_utilisation(ds, ctx: MetricContext) -> ibis.Table:
 
 
 def program_redemption_rate(ds, ctx: MetricContext) -> ibis.Table:
-    """Points redeemed / points earned in the period."""
+    """Points redeemed / points earned in the period; ``n`` = members with a points record in
+    the period (the points are summed over their records, and a member's records are not
+    independent cases: a rate from 3 members with 200 records each is a rate from 3 members)."""
+    p = _points(ds, ctx)
+    return p.group_by(keys(ctx)).aggregate(
+        numerator=money_sum(p.points_redeemed), denominator=money_sum(p.points_earned),
+        n=cases(p.customer_id.nunique()),
+    )
+
+
+def _points(ds, ctx: MetricContext) -> ibis.Table:
     p = windowed(ds.table("loyalty_points", "customer_id", "ts", "points_earned",
                           "points_redeemed"), "ts", ctx)
-    p = with_group(ds, ctx, p.mutate(period=ctx.bucket(p.ts)))
-    return p.group_by(keys(ctx)).aggregate(
-        numerator=money_sum(p.points_redeemed), denominator=money_sum(p.points_earned)
-    )
+    return with_group(ds, ctx, p.mutate(period=ctx.bucket(p.ts)))
+
+
+def point_members(ds, ctx: MetricContext) -> ibis.Value:
+    """Distinct members with a points record in ``ctx.window``: the whole-window ``n`` of
+    :func:`program_redemption_rate` (a member active in several periods counts once)."""
+    return cases(_points(ds, ctx).customer_id.nunique())
 
 
 def _members(ds, ctx: MetricContext) -> ibis.Table:
@@ -173,4 +187,5 @@ for _id, _fn, _req, _sec, _pct, _bd in (
     ("switching_rate", switching_rate, ("transactions", "customers.came_from_competitor"),
      "satisfaction", True, None),
 ):
-    register(Metric(_id, _sec, _req, _fn, percent=_pct, breakdown=_bd))  # type: ignore[arg-type]
+    register(Metric(_id, _sec, _req, _fn, percent=_pct, breakdown=_bd,  # type: ignore[arg-type]
+                    window_n=point_members if _id == "program_redemption_rate" else None))

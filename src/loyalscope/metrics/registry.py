@@ -2,9 +2,11 @@
 
 A metric is a record (:class:`Metric`) whose ``build`` returns an Ibis table with the columns
 ``period`` (date, start of the period), the group column when ``ctx.by`` is set, ``numerator``
-and ``denominator`` (float64), and optionally ``value`` (for statistics that are not a ratio,
-e.g. a median). :func:`compute` runs it and turns it into a pandas frame with ``value``,
-``numerator``, ``denominator`` and ``reason`` (null where the value is defined;
+and ``denominator`` (float64), optionally ``value`` (for statistics that are not a ratio,
+e.g. a median), and optionally ``n`` (int64: the number of cases behind the value, for metrics
+whose denominator is an amount of money or points rather than a number of customers, orders or
+answers). :func:`compute` runs it and turns it into a pandas frame with ``value``,
+``numerator``, ``denominator``, [``n``] and ``reason`` (null where the value is defined;
 ``"zero_denominator"`` where the denominator is 0: the value is then null, never 0).
 
 Display names and formulas come from the i18n catalogues: ``metrics.<id>.name`` and
@@ -63,6 +65,11 @@ class Metric:
     """Whether ``value`` is a share shown as a percentage."""
     breakdown: str | None = None
     """A column the metric is always split by (e.g. ``channel`` for the channel mix)."""
+    window_n: Callable[[Dataset, MetricContext], ibis.Value] | None = None
+    """For a metric whose ``n`` counts people (customers, members), who are not additive across
+    periods: the number of distinct cases over ``ctx.window`` (an Ibis scalar), so that a figure
+    pooled over several periods gets its true sample size. None where ``n`` adds up (orders)
+    or is absent."""
 
     def name(self, lang: str | None = None) -> str:
         return t(f"metrics.{self.id}.name", lang)
@@ -106,8 +113,8 @@ def compute(
     Returns
     -------
     pandas.DataFrame
-        ``period``, [``by``], ``value``, ``numerator``, ``denominator``, ``reason``; sorted by
-        period (and group). ``reason`` is ``"zero_denominator"`` where the value is undefined.
+        ``period``, [``by``], ``value``, ``numerator``, ``denominator``, [``n``], ``reason``;
+        sorted by period (and group); ``n`` only for the metrics that compute it. ``reason`` is ``"zero_denominator"`` where the value is undefined.
         Computed once per dataset (:meth:`Dataset.memo`); each call returns a copy.
     """
     if period not in GRAINS:
@@ -132,7 +139,8 @@ def compute(
 
 
 def finish(df: pd.DataFrame, by: str | None, breakdown: str | None = None) -> pd.DataFrame:
-    """Add ``value`` (numerator / denominator where not given) and ``reason``; sort."""
+    """Add ``value`` (numerator / denominator where not given) and ``reason``; keep ``n``
+    (int64) when the metric computes it; sort."""
     df = df.copy()
     df["numerator"] = df["numerator"].astype("float64")
     df["denominator"] = df["denominator"].astype("float64")
@@ -148,5 +156,8 @@ def finish(df: pd.DataFrame, by: str | None, breakdown: str | None = None) -> pd
         df["reason"] = df["reason"].where(zero, given.where(given.notna(), None))
     df["period"] = pd.to_datetime(df["period"]).dt.date
     keys = ["period"] + ([by] if by else []) + ([breakdown] if breakdown and breakdown != by else [])
-    cols = [*keys, "value", "numerator", "denominator", "reason"]
+    n = ["n"] if "n" in df.columns else []
+    if n:  # periods or groups without rows have no case: 0, never null
+        df["n"] = df["n"].fillna(0).astype("int64")
+    cols = [*keys, "value", "numerator", "denominator", *n, "reason"]
     return df[cols].sort_values(keys, kind="stable").reset_index(drop=True)

@@ -10,6 +10,7 @@ import ibis
 
 from loyalscope.metrics._base import (
     calendar,
+    cases,
     f64,
     ind,
     keys,
@@ -79,19 +80,24 @@ def _returns_without_order(ds, ctx: MetricContext) -> ibis.Table | None:
 
 
 def _plus(agg: ibis.Table, extra: ibis.Table | None, ctx: MetricContext) -> ibis.Table:
-    """``agg`` (keys, numerator, denominator) with ``extra`` (keys, more) added to numerator."""
+    """``agg`` (keys, numerator, denominator, [n]) with ``extra`` (keys, more) added to
+    numerator (``extra`` adds no case to ``n``: its returns have no order in the data)."""
     if extra is None:
         return agg
     # a union grouped by the keys, not a full outer join on NULL-safe equality: PostgreSQL
     # runs a FULL JOIN only on plain equality (and a group's key may be NULL)
     zero = ibis.literal(0.0)
     ks = keys(ctx)
+    has_n = "n" in agg.columns
+    n_agg = {"n": agg.n.cast("int64")} if has_n else {}
+    n_extra = {"n": ibis.literal(0).cast("int64")} if has_n else {}
     both = agg.select(*ks, numerator=agg.numerator.cast("float64"),
-                      denominator=agg.denominator.cast("float64")).union(
+                      denominator=agg.denominator.cast("float64"), **n_agg).union(
         extra.select(*[extra[k].cast(agg[k].type()).name(k) for k in ks],
-                     numerator=extra.more.cast("float64"), denominator=zero))
+                     numerator=extra.more.cast("float64"), denominator=zero, **n_extra))
+    n_sum = {"n": cases(both.n.fill_null(0).sum())} if has_n else {}
     return both.group_by(ks).aggregate(numerator=both.numerator.fill_null(0.0).sum(),
-                                       denominator=both.denominator.fill_null(0.0).sum())
+                                       denominator=both.denominator.fill_null(0.0).sum(), **n_sum)
 
 
 def return_rate(ds, ctx: MetricContext) -> ibis.Table:
@@ -113,10 +119,12 @@ def return_rate(ds, ctx: MetricContext) -> ibis.Table:
 def return_amount_rate(ds, ctx: MetricContext) -> ibis.Table:
     """Returned amount / sold amount: returns of an order in the period of the order, returns
     whose order is not in the data (cancellation invoices) in the period of the return (can
-    exceed 100% when returns are larger than the orders)."""
+    exceed 100% when returns are larger than the orders). ``n`` = orders in the period (the
+    cases the sold amount is summed over)."""
     j = _orders_returns(ds, ctx)
     agg = j.group_by(keys(ctx)).aggregate(
-        numerator=money_sum(j.ramount.fill_null(0.0)), denominator=money_sum(j.amount)
+        numerator=money_sum(j.ramount.fill_null(0.0)), denominator=money_sum(j.amount),
+        n=cases(j.order_id.count()),
     )
     r = _returns_without_order(ds, ctx)
     extra = None if r is None else r.group_by(keys(ctx)).aggregate(
@@ -171,7 +179,10 @@ def post_complaint_repurchase(ds, ctx: MetricContext) -> ibis.Table:
 
 def silent_dissatisfied(ds, ctx: MetricContext) -> ibis.Table:
     """Estimated dissatisfied customers = complainants in the period x iceberg ratio
-    (``[analysis] iceberg_ratio``, documents: 25)."""
+    (``[analysis] iceberg_ratio``, documents: 25).
+
+    No ``n``: the value is a count scaled by a constant, not an estimate from a sample of
+    cases (the complainants are the numerator itself; the denominator is the constant 1)."""
     ratio_ = float(ds.config.analysis.iceberg_ratio)
     c = _complaints(ds, ctx)
     agg = c.group_by(keys(ctx)).aggregate(numerator=f64(c.customer_id.nunique()))
