@@ -124,3 +124,36 @@ def test_every_metric_is_either_a_pooled_ratio_or_listed_as_not_poolable(ds):
         got = got[got.denominator != 0]
         expected = FACTORS.get(mid, 1.0) * got.numerator / got.denominator
         assert got.value.to_numpy() == pytest.approx(expected.to_numpy(), rel=1e-9), mid
+
+
+def _monthly_buyers(customers: int, per_month: int, seed: int) -> pd.DataFrame:
+    """2023 orders (January 1 to December 31, so every month is full): each month ``per_month``
+    of ``customers`` customers, drawn at random, order once with a random amount."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for m in range(1, 13):
+        for c in rng.choice(customers, per_month, replace=False):
+            rows.append((f"c{c}", pd.Timestamp(2023, m, 1) + pd.Timedelta(days=int(rng.integers(0, 28)))))
+    rows[0] = (rows[0][0], pd.Timestamp("2023-01-01"))  # data start on the first day: January is full
+    rows[-1] = (rows[-1][0], pd.Timestamp("2023-12-31"))  # analysis date 2024-01-01: December is full
+    return pd.DataFrame({"order_id": [f"o{i}" for i in range(len(rows))], "customer_id": [r[0] for r in rows],
+                         "order_ts": [r[1] for r in rows], "amount": rng.gamma(2.0, 30.0, len(rows)).round(2)})
+
+
+@pytest.mark.parametrize(("customers", "per_month", "small"), [(12, 12, True), (45, 35, False)])
+def test_pareto_share_carries_its_customers_and_is_flagged_below_min_n(customers, per_month, small):
+    """Before: the Pareto share had no sample size (its denominator is revenue), so a share of
+    the top 20% of 12 customers was shown like one of thousands. The whole window counts each
+    customer once: 12 customers over 12 months are 12 cases, not 144."""
+    tx = _monthly_buyers(customers, per_month, seed=customers)
+    sec = behaviour.build(Dataset.from_frames({"transactions": tx}), SectionContext(config=AnalysisConfig()))
+    window, last = [b for b in sec.blocks if isinstance(b, Number) and b.metric_id == "pareto_share"]
+    december = tx[tx.order_ts >= pd.Timestamp("2023-12-01")]
+    assert last.period == "2023-12-01" and last.n == december.customer_id.nunique() == per_month
+    assert window.period == "2023-01-01/2024-01-01" and window.n == tx.customer_id.nunique() == customers
+    assert sec.data["pareto_share"]["window"]["n"] == window.n and sec.data["pareto_share"]["n"] == last.n
+    for number in (window, last):
+        assert ("small_sample" in number.flags) is small and number.warn is small
+        assert number.interval is None  # a share of revenue, not of counted cases: no Wilson interval

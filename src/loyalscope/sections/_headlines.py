@@ -13,8 +13,24 @@ A period is *partial* when the data do not cover it entirely: the first one when
 after its first day, the last one when the analysis date falls before its end. Partial periods
 are flagged, left out of both headlines and of the trend charts (a last month with 4 days of data
 is not a collapse). A number from fewer than ``[analysis] min_n`` cases is flagged
-``small_sample`` (``n`` is the denominator where that counts cases: customers, orders, answers);
-rates that are a share of counted cases carry a 95% Wilson interval.
+``small_sample``; rates that are a share of counted cases carry a 95% Wilson interval.
+
+The sample size ``n`` of a number:
+
+- the metric's ``n`` column where it has one (metrics whose denominator is an amount of money
+  or points: ``pareto_share`` and ``program_redemption_rate`` count ordering customers and
+  points members, ``return_amount_rate`` and ``channel_mix_spend`` orders, see
+  :mod:`loyalscope.metrics.registry`);
+- else the denominator where that counts cases (customers, orders, answers);
+- none for :data:`NOT_COUNTS` without an ``n`` column (``silent_dissatisfied`` is a count of
+  complainants times a constant: no sample behind it).
+
+For the whole window, ``n`` is the sum over the full periods (orders, answers and the
+customer-periods of a pooled customer rate: a customer counted once per period, as in the
+pooled denominator), except for metrics whose ``n`` counts people who recur across periods
+(:attr:`~loyalscope.metrics.registry.Metric.window_n`): there the caller passes the distinct
+customers or members over the full periods, computed in the engine (``window_n``), so a
+Pareto share of 10 customers over 12 months is a number from 10 customers, not 120.
 """
 
 from __future__ import annotations
@@ -40,7 +56,7 @@ PROPORTIONS = frozenset({
     "member_repeat_rate",
 })
 #: Metrics whose denominator is an amount (money, points) or a constant, not a number of cases:
-#: no sample size.
+#: their sample size is their ``n`` column (none without one).
 NOT_COUNTS = frozenset({"pareto_share", "return_amount_rate", "program_redemption_rate",
                         "silent_dissatisfied", "channel_mix_spend"})
 
@@ -80,7 +96,11 @@ def _ratio_factor(metric_id: str) -> float | None:
     return None if metric_id in NOT_POOLABLE else FACTORS.get(metric_id, 1.0)
 
 
-def _n(metric_id: str, denominator: float) -> int | None:
+def _n(metric_id: str, denominator: float, cases: float | None = None) -> int | None:
+    """The sample size: ``cases`` (the metric's ``n``) when given, else the denominator where
+    it counts cases, else None."""
+    if cases is not None and not pd.isna(cases):
+        return int(cases)
     return None if metric_id in NOT_COUNTS else round(denominator)
 
 
@@ -95,17 +115,34 @@ def _interval(metric_id: str, num: float, den: float) -> tuple[float, float] | N
     return wilson_interval(num, den)
 
 
-def headline_numbers(metric_id: str, df: pd.DataFrame, grain: str, window: Window, unit: Unit | None,
-                     min_n: int) -> tuple[list[Number], dict[str, Any]]:
-    """The whole-window and last-full-period numbers of one metric series, and its data record."""
+def full_span(df: pd.DataFrame, grain: str, window: Window) -> tuple[date, date] | None:
+    """``[start, end)`` of the full periods of a metric series (None without one): the dates the
+    whole-window number covers."""
     full = full_periods(df, grain, window)
+    if full.empty:
+        return None
+    end = pd.Timestamp(full.period.max()) + _OFFSET[grain]
+    return pd.Timestamp(full.period.min()).date(), end.date()
+
+
+def headline_numbers(metric_id: str, df: pd.DataFrame, grain: str, window: Window, unit: Unit | None,
+                     min_n: int, window_n: int | None = None) -> tuple[list[Number], dict[str, Any]]:
+    """The whole-window and last-full-period numbers of one metric series, and its data record.
+
+    ``window_n``: the whole window's sample size when the series' ``n`` is not additive across
+    periods (distinct customers or members over :func:`full_span`); else the sum of ``n`` over
+    the full periods is used (see the module docstring).
+    """
+    full = full_periods(df, grain, window)
+    has_n = "n" in df.columns
     numbers: list[Number] = []
     data: dict[str, Any] = {}
     factor = _ratio_factor(metric_id) if len(full) else None
     if factor is not None:
         num, den = float(full.numerator.sum()), float(full.denominator.sum())
         value = factor * num / den if den else None
-        n = _n(metric_id, den)
+        cases = window_n if window_n is not None else (float(full.n.sum()) if has_n else None)
+        n = _n(metric_id, den, cases)
         span = {"start": str(full.period.min()), "end": str(full.period.max()), "periods": len(full)}
         numbers.append(Number(
             label="metrics.section.window_value", value=value, unit=unit, metric_id=metric_id,
@@ -128,7 +165,7 @@ def headline_numbers(metric_id: str, df: pd.DataFrame, grain: str, window: Windo
     by_period = df.set_index(pd.to_datetime(df.period)).value
     changes = {"previous": _change(value, by_period, p - _OFFSET[grain]),
                "year_ago": _change(value, by_period, p - pd.DateOffset(years=1))}
-    n = _n(metric_id, float(last.denominator))
+    n = _n(metric_id, float(last.denominator), float(last.n) if has_n else None)
     interval = _interval(metric_id, float(last.numerator), float(last.denominator))
     numbers.append(Number(
         label=f"metrics.{metric_id}.name", value=value, unit=unit, metric_id=metric_id,

@@ -9,8 +9,9 @@ import pandas as pd
 from loyalscope.errors import DataQualityError, InsufficientDataError, LoyalscopeError
 from loyalscope.i18n import t
 from loyalscope.metrics import REGISTRY, compute
+from loyalscope.metrics.registry import MetricContext
 from loyalscope.results import Chart, Phrase, Section, Text, Unit
-from loyalscope.sections._headlines import Window, full_periods, headline_numbers
+from loyalscope.sections._headlines import Window, full_periods, full_span, headline_numbers
 
 if TYPE_CHECKING:
     from loyalscope.data.dataset import Dataset
@@ -66,13 +67,15 @@ def headline(ds: Dataset, ctx: SectionContext, section: Section, ids: list[str]
         series[mid] = df
         if REGISTRY[mid].breakdown:
             continue
-        numbers, data = headline_numbers(mid, df, grain, window, unit(mid), ctx.config.analysis.min_n)
+        numbers, data = headline_numbers(mid, df, grain, window, unit(mid), ctx.config.analysis.min_n,
+                                         _window_n(ds, mid, df, grain, window))
         if not numbers:
             continue
         section.add(*numbers)
         if data.get("value") is not None:  # latest values feed the strategy rules' gaps vs targets
             ctx.results.setdefault("metric_values", {})[mid] = data["value"]
-            ctx.results.setdefault("metric_n", {})[mid] = float(data["denominator"])
+            if data.get("n") is not None:  # cases, never an amount of money (a binomial SE's n)
+                ctx.results.setdefault("metric_n", {})[mid] = float(data["n"])
             if not data.get("partial"):  # the summary compares full periods only
                 ctx.results.setdefault("metric_period", {})[mid] = pd.Timestamp(data["period"]).date()
         section.data[mid] = data
@@ -80,6 +83,17 @@ def headline(ds: Dataset, ctx: SectionContext, section: Section, ids: list[str]
         raise InsufficientDataError(t("report.errors.no_metrics"), fix=t("report.errors.no_metrics_fix"))
     ctx.results.setdefault("data_window", window)
     return series
+
+
+def _window_n(ds: Dataset, metric_id: str, df: pd.DataFrame, grain: str, window: Window) -> int | None:
+    """Distinct cases (customers, members) over the full periods of ``df``, for a metric whose
+    per-period ``n`` does not add up across periods (``Metric.window_n``); None otherwise."""
+    count = REGISTRY[metric_id].window_n
+    span = full_span(df, grain, window) if count is not None else None
+    if count is None or span is None:
+        return None
+    key = ("window_n", metric_id, grain, span)
+    return int(ds.memo(key, lambda: count(ds, MetricContext(period=grain, window=span)).execute()))  # type: ignore[arg-type]
 
 
 def trend_chart(series: dict[str, pd.DataFrame], ids: list[str], window: Window | None = None,
