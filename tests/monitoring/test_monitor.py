@@ -85,6 +85,22 @@ def test_small_samples_are_not_alerted_on(steady_ds) -> None:
     assert r.checked == 0
 
 
+def test_a_share_of_revenue_is_tested_on_its_customers(steady) -> None:
+    """Before: the Pareto share (revenue over revenue) had no sample size, so a month of three
+    customers was checked like one of thousands. Its check now carries the month's ordering
+    customers and is not checked below ``min_n``."""
+    from loyalscope.data.dataset import Dataset
+
+    tx = steady.tables["transactions"]
+    nov = tx[(tx.order_ts >= pd.Timestamp("2025-11-01")) & (tx.order_ts < pd.Timestamp("2025-12-01"))]
+    customers = nov.customer_id.nunique()
+    ds = Dataset.from_frames({"transactions": tx})
+    for min_n, state in ((30, "ok"), (customers + 1, "small_n")):
+        r = monitor(ds, _cfg(include=["pareto_share"], min_n=min_n))
+        (check,) = r.checks
+        assert (check.period, check.n, check.state) == ("2025-11", customers, state)
+
+
 def test_at_a_period_and_the_same_answer_later(steady_ds, result) -> None:
     cfg = _cfg(include=["orders", "repeat_purchase_rate", "return_rate", "nps", "churn_rate"])
     early = monitor(steady_ds, cfg, at="2025-06")

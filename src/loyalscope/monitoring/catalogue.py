@@ -50,8 +50,9 @@ COUNTS: dict[str, str | None] = {
 NO_UNITS: frozenset[str] = frozenset({
     "pareto_share", "return_amount_rate", "program_redemption_rate", "revenue",
 })
-"""Amounts and ratios of amounts (yuan, points): no number of customers, orders or answers
-behind them, so no sample size to test against and no segment check."""
+"""Amounts and ratios of amounts (yuan, points): their denominator counts no customers, orders
+or answers, so no segment check; the small-sample test uses the metric's ``n`` column (ordering
+customers, orders, points members) where it has one (see :mod:`loyalscope.monitoring.series`)."""
 PER_DAY: frozenset[str] = frozenset({
     "orders", "revenue", "buyers", "new_customers", "silent_dissatisfied",
 })

@@ -49,15 +49,19 @@ class Series:
     kind: Kind
     dimension: str | None = None
     segment: Any = None
+    cases: np.ndarray | None = None
+    """The metric's ``n`` column (cases behind a ratio of amounts: customers, orders, members),
+    None for metrics without one."""
 
     @property
     def usable(self) -> np.ndarray:
         return np.array([s == "ok" for s in self.state])
 
     def sample(self, i: int) -> float | None:
-        """The period's sample size (units), None for a ratio of amounts."""
+        """The period's sample size (units); for a ratio of amounts, its cases (``n``) when the
+        metric counts them, else None."""
         if self.kind == "level":
-            return None
+            return float(self.cases[i]) if self.cases is not None else None
         if self.kind == "count":
             return float(self.counts[i]) if self.counts is not None else None
         return float(self.denominator[i])
@@ -111,6 +115,7 @@ def _series(metric_id: str, raw: pd.DataFrame, fr: Frame, min_n: int, lag: int,
     num = d["numerator"].to_numpy(dtype=float)
     den = d["denominator"].fillna(0.0).to_numpy(dtype=float)
     kind = kind or catalogue.kind(metric_id, raw)
+    cases = d["n"].fillna(0).to_numpy(dtype=float) if "n" in d.columns else None
     counts: np.ndarray | None = None
     if kind == "count":
         setting = catalogue.COUNTS.get(metric_id)
@@ -121,13 +126,15 @@ def _series(metric_id: str, raw: pd.DataFrame, fr: Frame, min_n: int, lag: int,
     else:
         units = den
         counts = num if kind == "share" else None
-    state = [_state(p, value[i], kind, counts[i] if counts is not None else None, den[i],
+    sizes = counts if kind != "level" else cases
+    state = [_state(p, value[i], kind, sizes[i] if sizes is not None else None, den[i],
                     metric_id, fr, min_n, lag) for i, p in enumerate(fr.periods)]
     if metric_id in catalogue.PER_DAY:
         exposure = np.array([(shift(p, fr.grain) - p).days for p in fr.periods], dtype=float)
     else:
         exposure = np.ones(value.size)
-    return Series(metric_id, fr.periods, value, num, den, units, exposure, counts, state, kind)
+    return Series(metric_id, fr.periods, value, num, den, units, exposure, counts, state, kind,
+                  cases=cases)
 
 
 def _one_row_per_period(raw: pd.DataFrame) -> pd.DataFrame:
@@ -135,7 +142,8 @@ def _one_row_per_period(raw: pd.DataFrame) -> pd.DataFrame:
     null group in pieces); the value is then numerator / denominator."""
     if not raw["period"].duplicated().any():
         return raw
-    agg = raw.groupby("period", as_index=False)[["numerator", "denominator"]].sum()
+    cols = ["numerator", "denominator", *(["n"] if "n" in raw.columns else [])]
+    agg = raw.groupby("period", as_index=False)[cols].sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         agg["value"] = np.where(agg.denominator > 0, agg.numerator / agg.denominator, np.nan)
     return agg
@@ -143,6 +151,7 @@ def _one_row_per_period(raw: pd.DataFrame) -> pd.DataFrame:
 
 def _state(p: date, value: float, kind: Kind, count: float | None, den: float, metric_id: str,
            fr: Frame, min_n: int, lag: int) -> str:
+    """``count``: the count of a count metric, or the cases (``n``) of a level metric."""
     end = shift(p, fr.grain)
     if p < fr.first or end > fr.end:
         return "partial"
@@ -152,7 +161,8 @@ def _state(p: date, value: float, kind: Kind, count: float | None, den: float, m
         return "warmup"
     if not np.isfinite(value):
         return "undefined"
-    n = count if kind == "count" else (den if kind in ("share", "mean") else None)
+    # a level (ratio of amounts) is tested on its cases when the metric counts them
+    n = count if kind in ("count", "level") else (den if kind in ("share", "mean") else None)
     if n is not None and n < min_n:
         return "small_n"
     return "ok"
