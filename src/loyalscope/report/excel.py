@@ -293,7 +293,7 @@ def _numbers_sheet(book: _Book, analysis: Analysis) -> None:
     lang = book.lang
     ws = book.sheet(t("excel.numbers", lang))
     headers = [t(f"excel.{c}", lang) for c in ("section", "measure", "value", "unit", "metric_id", "formula")] + \
-        [t("report.numerator", lang), t("report.denominator", lang), t("excel.note", lang)]
+        [t("report.numerator", lang), t("report.denominator", lang), t("report.sample_size", lang), t("excel.note", lang)]
     rows = []
     for section in analysis.sections:
         for block in section.blocks:
@@ -303,7 +303,7 @@ def _numbers_sheet(book: _Book, analysis: Analysis) -> None:
                 has_key(f"metrics.{block.metric_id}.formula") else None
             rows.append([t(f"report.section.{section.id}", lang), t(block.label, lang, **render_kw(block.label_kw, lang)),
                          block.value, t(f"report.unit.{block.unit}", lang) if block.unit else None,
-                         block.metric_id, formula, block.numerator, block.denominator,
+                         block.metric_id, formula, block.numerator, block.denominator, block.n,
                          t(block.note, lang, **render_kw(block.note_kw, lang)) if block.note else None])
     # one format per column: the value column mixes units, so it is written per row below
     _grid_mixed(book, ws, headers, rows, [b for s in analysis.sections for b in s.blocks if isinstance(b, Number)])
@@ -314,7 +314,7 @@ def _grid_mixed(book: _Book, ws: Worksheet, headers: list[str], rows: list[list[
     ws.write_row(0, 0, [safe_text(h, "xlsx") for h in headers], book.header)
     for i, (row, block) in enumerate(zip(rows, blocks, strict=True), start=1):
         for j, value in enumerate(row):
-            unit = block.unit if j == 2 else "count" if j in (6, 7) and _is_number(value) and float(value).is_integer() else None
+            unit = block.unit if j == 2 else "count" if j in (6, 7, 8) and _is_number(value) and float(value).is_integer() else None
             num = clean_number(value, unit) if _is_number(value) else None
             if num is not None:
                 ws.write_number(i, j, num, book.number_format(unit, [num]))

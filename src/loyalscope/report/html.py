@@ -67,6 +67,7 @@ def _number(block: Number, lang: str) -> dict[str, Any]:
         "formula": formula,
         "numerator": None if block.numerator is None else fmt_value(block.numerator, None, lang),
         "denominator": None if block.denominator is None else fmt_value(block.denominator, None, lang),
+        "n": None if block.n is None else fmt_value(block.n, "count", lang),
         "interval": interval,
         "note": t(block.note, lang, **_kw(block.note_kw, lang)) if block.note else None,
         "warn": block.warn,

@@ -22,7 +22,7 @@ def _kw(kw: dict[str, Any], lang: str) -> dict[str, Any]:
 
 
 def number_view(block: Number, lang: str) -> dict[str, Any]:
-    """A headline number: label, formatted value, raw value, metric id, formula, denominator."""
+    """A headline number: label, formatted value, raw value, metric id, formula, denominator, sample size."""
     formula = None
     if block.metric_id and has_key(f"metrics.{block.metric_id}.formula"):
         formula = t(f"metrics.{block.metric_id}.formula", lang)
@@ -35,6 +35,7 @@ def number_view(block: Number, lang: str) -> dict[str, Any]:
         "formula": formula,
         "numerator": block.numerator,
         "denominator": block.denominator,
+        "n": block.n,
         "note": t(block.note, lang, **_kw(block.note_kw, lang)) if block.note else None,
         "warn": block.warn,
     }
