@@ -45,6 +45,16 @@ def test_compute_json_matches_pandas(folder):
         assert got[q]["value"] == pytest.approx(row["sum"] / row["count"])
 
 
+def test_compute_json_gives_the_cases_behind_a_share_of_revenue(folder):
+    res = CliRunner().invoke(
+        app, ["metrics", "compute", str(folder), "-m", "pareto_share", "--period", "quarter", "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    tx = pd.read_csv(folder / "transactions.csv", parse_dates=["order_ts"])
+    customers = tx.groupby(tx.order_ts.dt.to_period("Q").dt.start_time.dt.date.astype(str)).customer_id.nunique()
+    assert {r["period"]: r["n"] for r in json.loads(res.stdout)["rows"]} == customers.to_dict()
+
+
 def test_compute_by_group(folder):
     res = CliRunner().invoke(
         app, ["metrics", "compute", str(folder), "-m", "purchase_frequency", "--by", "region",

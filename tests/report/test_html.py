@@ -77,3 +77,23 @@ def test_excel_and_json(tmp_path, analysis) -> None:
     assert len(sheets["指标"]) >= 4
     paths = analysis.save(tmp_path)
     assert paths["analysis"].exists()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_sample_size_is_shown_beside_numerator_and_denominator(tmp_path, analysis, lang: str) -> None:
+    """A share of revenue shows the cases behind it (its denominator is money, not customers),
+    in the report's definition and in the workbook's numbers sheet."""
+    from loyalscope.i18n import t
+
+    share = Number("metrics.pareto_share.name", 0.61, "percent", metric_id="pareto_share",
+                   numerator=1531.1, denominator=2514.04, n=12, flags=["small_sample"])
+    analysis.sections.append(Section("behaviour", [share]))
+    try:
+        html = render_html(analysis, lang)
+        sheets = pd.read_excel(write_excel(analysis, tmp_path / "book.xlsx", lang), sheet_name=None)
+    finally:
+        analysis.sections.pop()
+    assert f"{t('report.sample_size', lang)} 12</div>" in html
+    numbers = sheets[t("excel.numbers", lang)]
+    row = numbers[numbers[t("excel.metric_id", lang)] == "pareto_share"].iloc[0]
+    assert row[t("report.sample_size", lang)] == 12 and row[t("report.denominator", lang)] == 2514.04

@@ -39,6 +39,8 @@ def test_dashboard_shows_numbers_and_every_chart(client, finished, saved, lang: 
         for block in section["blocks"]:
             if block["type"] == "number" and block["metric_id"]:
                 assert f'data-metric="{block["metric_id"]}"' in html
+            if block["type"] == "number" and block.get("n") is not None:  # the cases behind it
+                assert f'{t("report.sample_size", lang)}: {block["n"]:,}' in html
     assert '<script src="/static/plotly.min.js">' in html
     assert _local(html) == []
     other = "en" if lang == "zh" else "zh"
