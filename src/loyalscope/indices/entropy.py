@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from loyalscope.errors import InsufficientDataError
+from loyalscope.i18n import t
 
 
 def minmax(x: np.ndarray, positive: bool = True) -> np.ndarray:
@@ -38,8 +39,7 @@ def entropy_weights(x: np.ndarray, positive: np.ndarray | list[bool] | None = No
     n, m = x.shape
     if n < 2:
         raise InsufficientDataError(
-            f"The entropy weight method needs at least 2 complete rows, got {n}.",
-            fix="Use more customers, or weights from AHP or a file (--weights ahp|FILE).",
+            t("models.errors.entropy_too_few", n=n), fix=t("models.errors.entropy_too_few_fix"),
         )
     pos = np.ones(m, dtype=bool) if positive is None else np.asarray(positive, dtype=bool)
     z = np.column_stack([minmax(x[:, j], bool(pos[j])) for j in range(m)])

@@ -40,6 +40,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from loyalscope.errors import ConvergenceError, InsufficientDataError, NotFittedError
+from loyalscope.i18n import t
 from loyalscope.models.numerics.optimize import hessian, lbfgs, quasi_newton
 from loyalscope.models.status import FitIssue, FitStatus, mle_issues
 
@@ -268,8 +269,8 @@ class MLEModel:
         n = float(weights.sum())
         if not n > 0 or data[0].size == 0:
             raise InsufficientDataError(
-                f"The {type(self).__name__} model needs at least one customer with a positive weight; got none.",
-                fix="Check that the customer summary is not empty (every filter left some customers).")
+                t("models.errors.no_positive_weight", model=type(self).__name__),
+                fix=t("models.errors.no_positive_weight_fix"))
         data, weights = self._prepare(data, weights)
         k = len(self._param_names)
         start = np.asarray(initial_params if initial_params is not None else self._initial_params(data, weights), dtype=float)

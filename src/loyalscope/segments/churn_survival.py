@@ -20,6 +20,7 @@ from lifelines import CoxPHFitter, KaplanMeierFitter
 
 from loyalscope.data.dataset import Dataset
 from loyalscope.errors import InsufficientDataError
+from loyalscope.i18n import t
 from loyalscope.metrics.window import inactivity_days as window_days
 from loyalscope.segments.churn import churn_features
 
@@ -64,8 +65,8 @@ def cox_drivers(surv: pd.DataFrame, penalizer: float = 0.05) -> pd.DataFrame:
     x = x.loc[:, x.std() > 0]
     if surv.event.sum() < 5 or x.shape[1] == 0:
         raise InsufficientDataError(
-            f"A Cox model needs churn events and varying features (events={int(surv.event.sum())}).",
-            fix="Use a longer history or a shorter inactivity window ([analysis] inactivity_days).",
+            t("models.errors.cox_needs_events", events=int(surv.event.sum())),
+            fix=t("models.errors.cox_needs_events_fix"),
         )
     x = (x - x.mean()) / x.std()
     df = x.assign(duration=surv.duration, event=surv.event)

@@ -25,6 +25,7 @@ from scipy.special import expit, log_expit
 from scipy.stats import rankdata
 
 from loyalscope.errors import ConvergenceError, InsufficientDataError, NotFittedError
+from loyalscope.i18n import t
 
 
 class LogisticChurnModel:
@@ -49,8 +50,8 @@ class LogisticChurnModel:
         y = np.asarray(y, dtype=float)
         if len(y) < 10 or y.min() == y.max():
             raise InsufficientDataError(
-                f"Churn model needs both churned and retained customers (n={len(y)}, churned={int(y.sum())}).",
-                fix="Use an earlier cut-off or a longer history so both outcomes occur.",
+                t("models.errors.churn_needs_both", n=len(y), churned=int(y.sum())),
+                fix=t("models.errors.churn_needs_both_fix"),
             )
         self.feature_names_ = feature_names or [f"x{i}" for i in range(x.shape[1])]
         fill = np.nanmedian(np.where(np.isnan(x).all(axis=0), 0.0, x), axis=0)

@@ -25,6 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from loyalscope.errors import InsufficientDataError, NotFittedError
+from loyalscope.i18n import t
 
 MAX_SHAPLEY_PREDICTORS = 15
 
@@ -40,8 +41,8 @@ def _matrix(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     Xa, ya = Xa[keep], ya[keep]
     if Xa.shape[0] <= Xa.shape[1] + 1:
         raise InsufficientDataError(
-            f"{Xa.shape[0]} complete rows are too few for {Xa.shape[1]} drivers.",
-            fix="Give more respondents than drivers + 1, or fewer drivers.",
+            t("models.errors.drivers_too_few_rows", rows=Xa.shape[0], drivers=Xa.shape[1]),
+            fix=t("models.errors.drivers_too_few_rows_fix"),
         )
     return Xa, ya
 
@@ -105,8 +106,8 @@ def shapley_r2(X: Any, y: Any) -> np.ndarray:
     p = rxy.size
     if p > MAX_SHAPLEY_PREDICTORS:
         raise InsufficientDataError(
-            f"Exact Shapley importance over {p} drivers needs 2^{p} regressions.",
-            fix=f"Use relative weights, or at most {MAX_SHAPLEY_PREDICTORS} drivers.",
+            t("models.errors.shapley_too_many", drivers=p),
+            fix=t("models.errors.shapley_too_many_fix", most=MAX_SHAPLEY_PREDICTORS),
         )
     r2 = np.zeros(1 << p)
     for mask in range(1, 1 << p):

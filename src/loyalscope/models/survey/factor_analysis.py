@@ -43,6 +43,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from loyalscope.errors import ConvergenceError, InsufficientDataError, NotFittedError
+from loyalscope.i18n import t
 
 
 def kmo(R: Any) -> tuple[float, np.ndarray]:
@@ -177,8 +178,8 @@ class FactorAnalysis:
         n, p = Xa.shape
         if not 1 <= self.n_factors < p or n <= p:
             raise InsufficientDataError(
-                f"Factor analysis of {p} items on {n} complete answers with {self.n_factors} factors is not possible.",
-                fix="Use 1 <= factors < items and more respondents than items.",
+                t("models.errors.efa_impossible", items=p, n=n, factors=self.n_factors),
+                fix=t("models.errors.efa_impossible_fix"),
             )
         self.names_ = list(names) if names is not None else [f"item{j + 1}" for j in range(p)]
         self.n_ = n

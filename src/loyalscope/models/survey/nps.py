@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from loyalscope.errors import InsufficientDataError, NotFittedError
+from loyalscope.i18n import t
 
 
 def nps_counts(scores: Any) -> tuple[int, int, int]:
@@ -96,7 +97,7 @@ class NPS:
         n = int(c.sum())
         if n == 0:
             raise InsufficientDataError(
-                "No NPS answers to compute from.", fix="Give at least one answer on the 0-10 scale."
+                t("models.errors.no_nps_answers"), fix=t("models.errors.no_nps_answers_fix")
             )
         self.promoters_, self.passives_, self.detractors_ = (int(x) for x in c)
         self.n_ = n

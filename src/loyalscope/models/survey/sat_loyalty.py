@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from loyalscope.errors import InsufficientDataError, NotFittedError
+from loyalscope.i18n import t
 
 
 def _curve(df: pd.DataFrame, keys: list[str], prior: tuple[float, float], level: float) -> pd.DataFrame:
@@ -83,8 +84,7 @@ class SatLoyaltyCurve:
         df = df.dropna()
         if df.empty:
             raise InsufficientDataError(
-                "No respondent has both a satisfaction answer and a repurchase outcome.",
-                fix="Join survey answers to later purchases (same customer_id).",
+                t("models.errors.no_sat_outcome"), fix=t("models.errors.no_sat_outcome_fix"),
             )
         self.n_ = len(df)
         curve = _curve(df, ["s"], self.prior, self.level).rename(columns={"s": "satisfaction"})

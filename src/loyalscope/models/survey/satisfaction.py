@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from loyalscope.errors import InsufficientDataError
+from loyalscope.i18n import t
 from loyalscope.models.survey.drivers import relative_weights
 
 MIN_N = 30
@@ -50,7 +51,7 @@ def _answers(values: Any, scale_max: float | None = None, scale_min: float = 1.0
     arr = np.asarray(values, dtype=float).ravel()
     arr = arr[~np.isnan(arr)]
     if arr.size == 0:
-        raise InsufficientDataError("No answers to compute from.", fix="Give at least one non-missing answer.")
+        raise InsufficientDataError(t("models.errors.no_answers"), fix=t("models.errors.no_answers_fix"))
     if scale_max is not None:
         bad = arr[(arr < scale_min) | (arr > scale_max)]
         if bad.size:
@@ -87,7 +88,7 @@ def mention_rate(mentioned: Any, min_n: int = MIN_N) -> Estimate:
     """Share of respondents who mention the brand unprompted (missing answers ignored)."""
     s = pd.Series(mentioned).dropna().astype(bool)
     if s.empty:
-        raise InsufficientDataError("No mention answers.", fix="Give surveys.mention_unprompted.")
+        raise InsufficientDataError(t("models.errors.no_mentions"), fix=t("models.errors.no_mentions_fix"))
     return _est(s.mean(), s.size, min_n)
 
 
@@ -108,7 +109,8 @@ def satisfaction_index(
     cols = list(dimensions.columns)
     full = dimensions.dropna()
     if full.empty:
-        raise InsufficientDataError("No respondent answered every dimension.", fix="Check the dim_* columns.")
+        raise InsufficientDataError(t("models.errors.no_complete_dims"),
+                                    fix=t("models.errors.no_complete_dims_fix"))
     if weights is not None:
         w = np.array([float(weights[c]) for c in cols])
     elif outcome is not None:
