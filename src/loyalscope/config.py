@@ -438,13 +438,13 @@ class AnalysisConfig(_Section):
         if path is not None:
             p = Path(path)
             if not p.exists():
-                raise ConfigError(f"Config file {p} does not exist.", file=str(p),
-                                  fix="Check the path given to --config.")
+                raise ConfigError(t("core.input_errors.config_missing", path=p), file=str(p),
+                                  fix=t("core.input_errors.config_missing_fix"))
             try:
                 raw = tomllib.loads(p.read_text(encoding="utf-8"))
             except tomllib.TOMLDecodeError as exc:
-                raise ConfigError(f"{p} is not valid TOML: {exc}", file=str(p),
-                                  fix="Fix the TOML syntax at the position named.") from exc
+                raise ConfigError(t("core.input_errors.config_toml", path=p, error=exc), file=str(p),
+                                  fix=t("core.input_errors.config_toml_fix")) from exc
         for dotted, value in overrides.items():
             if value is None:
                 continue

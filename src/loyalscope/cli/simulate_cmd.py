@@ -32,7 +32,7 @@ def simulate(
         if fmt not in FORMATS:
             from loyalscope.errors import ConfigError
 
-            raise ConfigError(f"Unknown format {fmt!r}.", value=fmt, fix="Use --format csv or --format parquet.")
+            raise ConfigError(t("core.input_errors.unknown_format", format=fmt), value=fmt, fix=t("core.input_errors.unknown_format_fix"))
         from loyalscope.data.simulate_changes import parse
 
         company = run(customers=customers, days=days, seed=seed, purchase_density=density,

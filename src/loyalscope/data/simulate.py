@@ -41,6 +41,7 @@ from loyalscope.data import simulate_extras as extras
 from loyalscope.data import simulate_text
 from loyalscope.data.simulate_survey import latent_scores, survey_table, survey_truth
 from loyalscope.errors import ConfigError
+from loyalscope.i18n import t
 
 BGNBD = {"r": 0.5, "alpha": 40.0, "a": 0.8, "b": 2.5}
 GAMMA_GAMMA = {"p": 6.0, "q": 4.0, "gamma": 15.0}
@@ -89,21 +90,20 @@ class SimulatedCompany:
 
 def _check(customers: int, days: int, acquisition_share: float = ACQUISITION_SHARE) -> None:
     if not 0 < acquisition_share <= 1:
-        raise ConfigError(f"acquisition_share must be in (0, 1], got {acquisition_share}.",
-                          value=acquisition_share,
-                          fix="Pass 0.5 (signups in the first half) or 1 (all along the window).")
+        raise ConfigError(t("core.input_errors.bad_acquisition", value=acquisition_share), value=acquisition_share,
+                          fix=t("core.input_errors.bad_acquisition_fix"))
     if customers < 1:
-        raise ConfigError(f"customers must be at least 1, got {customers}.", value=customers,
-                          fix="Pass --customers 1000 or more.")
+        raise ConfigError(t("core.input_errors.bad_customers", value=customers), value=customers,
+                          fix=t("core.input_errors.bad_customers_fix"))
     if days < 2:
-        raise ConfigError(f"days must be at least 2, got {days}.", value=days, fix="Pass --days 730.")
+        raise ConfigError(t("core.input_errors.bad_days", value=days), value=days, fix=t("core.input_errors.bad_days_fix"))
 
 
 def _bgnbd(density: float) -> dict[str, float]:
     """BG/NBD parameters at ``density`` times the default purchases per lifetime."""
     if not (np.isfinite(density) and 0 < density <= 100):
-        raise ConfigError(f"purchase density must be in (0, 100], got {density}.", value=density,
-                          fix="Pass --density 1 (about 3.8 orders per customer) or 4 (about 10).")
+        raise ConfigError(t("core.input_errors.bad_density", value=density), value=density,
+                          fix=t("core.input_errors.bad_density_fix"))
     return {**BGNBD, "alpha": BGNBD["alpha"] / density, "b": BGNBD["b"] * density}
 
 

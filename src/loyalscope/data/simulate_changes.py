@@ -32,6 +32,7 @@ import pandas as pd
 
 from loyalscope.data import simulate_columns as col
 from loyalscope.errors import ConfigError
+from loyalscope.i18n import t
 
 KINDS = ("order_drop", "complaint_surge", "nps_fall")
 COMPLAINT_DAYS = 10.0
@@ -50,11 +51,11 @@ class Change:
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise ConfigError(f"Unknown change {self.kind!r}.", value=self.kind,
-                              fix="Use order_drop, complaint_surge or nps_fall.")
+            raise ConfigError(t("core.input_errors.unknown_change", kind=self.kind), value=self.kind,
+                              fix=t("core.input_errors.unknown_change_fix"))
         if self.end <= self.start:
-            raise ConfigError(f"The change window {self.start} to {self.end} is empty.",
-                              value=f"{self.start}..{self.end}", fix="Give an end after the start.")
+            raise ConfigError(t("core.input_errors.empty_change", start=self.start, end=self.end),
+                              value=f"{self.start}..{self.end}", fix=t("core.input_errors.empty_change_fix"))
         ok = {"order_drop": 0 < self.size < 1, "complaint_surge": self.size > 1,
               "nps_fall": 0 < self.size <= 10}[self.kind]
         if not ok:
@@ -74,20 +75,20 @@ def parse(text: str) -> Change:
     ``order_drop:2026-06:0.3:region=east``. WINDOW is a month (``2026-06``), a quarter
     (``2026-Q2``) or ``2026-06-01..2026-06-15`` (end exclusive)."""
     parts = text.split(":")
-    fix = "Write KIND:WINDOW:SIZE[:COLUMN=VALUE], e.g. order_drop:2026-06:0.3:region=east."
+    fix = t("core.input_errors.unreadable_change_fix")
     if len(parts) not in (3, 4):
-        raise ConfigError(f"Cannot read the change {text!r}.", value=text, fix=fix)
+        raise ConfigError(t("core.input_errors.unreadable_change", text=text), value=text, fix=fix)
     kind, window, size = parts[:3]
     try:
         start, end = _window(window)
         amount = float(size)
     except ValueError:
-        raise ConfigError(f"Cannot read the change {text!r}.", value=text, fix=fix) from None
+        raise ConfigError(t("core.input_errors.unreadable_change", text=text), value=text, fix=fix) from None
     where: list[tuple[str, str]] = []
     for item in (parts[3].split(",") if len(parts) == 4 and parts[3] else []):
         key, eq, value = item.partition("=")
         if not eq or not key or not value:
-            raise ConfigError(f"Cannot read {item!r} in the change {text!r}.", value=text, fix=fix)
+            raise ConfigError(t("core.input_errors.unreadable_change_part", item=item, text=text), value=text, fix=fix)
         where.append((key.strip(), value.strip()))
     return Change(kind, start, end, amount, tuple(where))  # type: ignore[arg-type]
 

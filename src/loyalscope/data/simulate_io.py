@@ -18,6 +18,7 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 from loyalscope.errors import ConfigError
+from loyalscope.i18n import t
 
 if TYPE_CHECKING:
     from loyalscope.data.simulate import SimulatedCompany
@@ -33,7 +34,8 @@ CATEGORY_ZH = {"apparel": "服装", "beauty": "美妆", "electronics": "数码�
 def write_company(company: SimulatedCompany, out_dir: Path, format: str = "csv") -> dict[str, Path]:
     """Write ``company`` under ``out_dir`` (created); see the module docstring."""
     if format not in FORMATS:
-        raise ConfigError(f"Unknown format {format!r}.", value=format, fix="Use --format csv or --format parquet.")
+        raise ConfigError(t("core.input_errors.unknown_format", format=format), value=format,
+                          fix=t("core.input_errors.unknown_format_fix"))
     out_dir.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
     for name, df in company.tables.items():

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.config import Period
+from loyalscope.i18n import t
 from loyalscope.metrics._base import (
     absolute_period_index,
     calendar,
@@ -37,7 +38,8 @@ def _ctx(period: str, by: str | None) -> MetricContext:
     if period not in GRAINS:
         from loyalscope.errors import ConfigError
 
-        raise ConfigError(f"Unknown period {period!r}.", fix=f"Use one of: {', '.join(GRAINS)}.")
+        raise ConfigError(t("core.input_errors.unknown_period", period=period),
+                          fix=t("core.input_errors.unknown_period_fix", known=", ".join(GRAINS)))
     return MetricContext(period=period, by=by)  # type: ignore[arg-type]
 
 

@@ -28,6 +28,7 @@ import ibis
 import pandas as pd
 
 from loyalscope.errors import ConfigError
+from loyalscope.i18n import t
 from loyalscope.metrics._base import money_sum
 
 if TYPE_CHECKING:
@@ -92,13 +93,13 @@ def customer_summary(
     """
     per = _unit(time_unit)
     if monetary not in ("repeat_mean", "all_mean"):
-        raise ConfigError(f"Unknown monetary definition {monetary!r}.",
-                          fix="Use repeat_mean (lifetimes) or all_mean.")
+        raise ConfigError(t("core.input_errors.unknown_monetary", monetary=monetary),
+                          fix=t("core.input_errors.unknown_monetary_fix"))
     if observation_end is None:
         tx = ds.table("transactions", "order_ts")
         last = tx.order_ts.max().execute()
         if last is None or pd.isna(last):
-            raise ConfigError("transactions is empty.", fix="Give at least one transaction.")
+            raise ConfigError(t("core.input_errors.no_transactions"), fix=t("core.input_errors.no_transactions_fix"))
         observation_end = pd.Timestamp(last).date()
     end = calibration_end or observation_end
     hourly = time_unit == "hour"

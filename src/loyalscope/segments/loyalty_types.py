@@ -20,6 +20,7 @@ import pandas as pd
 
 from loyalscope.conditions import OPS, column_holds, is_valid
 from loyalscope.errors import ConfigError
+from loyalscope.i18n import t
 
 FIELDS = ("satisfaction", "price_sensitivity", "promo_share", "alternatives", "is_employee")
 
@@ -60,8 +61,8 @@ def load_rules(path: str | Path | None = None) -> list[Rule]:
                 )
             conds.append((c["field"], c["op"], c["value"]))
         if not conds:
-            raise ConfigError(f"Rule {item.get('id')!r} has no conditions.", file=source,
-                              fix="Give `when = [{ field = ..., op = ..., value = ... }]`.")
+            raise ConfigError(t("core.input_errors.rule_no_conditions", rule=item.get("id")), file=source,
+                              fix=t("core.input_errors.rule_no_conditions_fix"))
         rules.append(Rule(str(item["id"]), str(item.get("zh", item["id"])),
                           str(item.get("en", item["id"])), tuple(conds)))
     return rules
