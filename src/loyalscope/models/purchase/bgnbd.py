@@ -30,7 +30,7 @@ import numpy as np
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
 from loyalscope.models.base import Data, as_array, as_weights, harmless_underflow
-from loyalscope.models.numerics.grouping import Grouped, group_rows
+from loyalscope.models.numerics.grouping import Grouped, distinct_rows, group_rows
 from loyalscope.models.numerics.quadrature import beta_rule
 from loyalscope.models.purchase.pmf import bgnbd_pmf
 from loyalscope.models.purchase.simulate import simulate_bgnbd
@@ -193,8 +193,14 @@ class BGNBD(TransactionModel):
         """
         x, tx, t_cal = self._validate(frequency, recency, T)
         tt = as_array("t", t)
-        r, alpha, a, b = self._theta()
         x, tx, t_cal, tt = np.broadcast_arrays(x, tx, t_cal, tt)
+        # once per distinct (x, t_x, T, t): customer summaries repeat, the hypergeometric does not need to
+        rows, inverse = distinct_rows(*(np.ascontiguousarray(v).ravel() for v in (x, tx, t_cal, tt)))
+        return self._predict_rows(*rows)[inverse].reshape(x.shape)
+
+    def _predict_rows(self, x: np.ndarray, tx: np.ndarray, t_cal: np.ndarray, tt: np.ndarray) -> np.ndarray:
+        """:meth:`predict_purchases` on 1-d arrays of equal length (no validation)."""
+        r, alpha, a, b = self._theta()
         z = tt / (alpha + t_cal + tt)
         with np.errstate(all="ignore"):
             if abs(a - 1.0) < 1e-6:  # removable singularity at a = 1: mean of a = 1 -/+ 1e-6 (error ~1e-12)

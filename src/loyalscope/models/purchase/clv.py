@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.models.base import as_array
+from loyalscope.models.numerics.grouping import distinct_rows
 
 DAYS_PER_UNIT = {"hour": 1.0 / 24.0, "day": 1.0, "week": 7.0, "month": 365.25 / 12.0, "year": 365.25}
 
@@ -68,14 +69,17 @@ def clv(transaction_model: TransactionModel, spend_model: SpendModel, frequency:
     if steps is None:
         steps = max(1, int(np.ceil(horizon * yrs * 12 - 1e-9)))
     spend = spend_model.conditional_expected_average_spend(frequency, monetary)
-    value = np.zeros_like(np.asarray(spend, dtype=float))
+    # the discounted purchases depend on (x, t_x, T) only: summed once per distinct row, gathered
+    columns = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (frequency, recency, T)))
+    rows, inverse = distinct_rows(*(np.ascontiguousarray(c).ravel() for c in columns))
+    value = np.zeros(rows[0].size)
     previous = np.zeros_like(value)
     for k in range(1, steps + 1):
         t_k = horizon * k / steps
-        cumulative = transaction_model.predict_purchases(t_k, frequency, recency, T)
+        cumulative = np.asarray(transaction_model.predict_purchases(t_k, *rows), dtype=float)
         value = value + (cumulative - previous) / (1.0 + annual_discount_rate) ** (t_k * yrs)
         previous = cumulative
-    return margin * spend * value
+    return margin * spend * value[inverse].reshape(columns[0].shape)
 
 
 def clv_simple(spend_per_period: Any, expected_lifetime_periods: Any, acquisition_cost: Any = 0.0,

@@ -35,6 +35,7 @@ from loyalscope.models.purchase.bgnbd import _mean_age
 from loyalscope.models.purchase.pareto_nbd_likelihood import (
     pareto_nbd_loglik,
     pareto_nbd_loglik_grouped,
+    pareto_nbd_loglik_pairs,
 )
 from loyalscope.models.purchase.pmf import pareto_nbd_pmf
 from loyalscope.models.purchase.simulate import simulate_pareto_nbd
@@ -173,7 +174,7 @@ class ParetoNBD(TransactionModel):
     def _log_p_alive_rows(theta: np.ndarray, x: np.ndarray, tx: np.ndarray, t_cal: np.ndarray) -> np.ndarray:
         r, alpha, s, beta = theta
         log_l1 = -(r + x) * np.log(alpha + t_cal) - s * np.log(beta + t_cal)
-        ll = pareto_nbd_loglik(theta, x, tx, t_cal)
+        ll = pareto_nbd_loglik_pairs(theta, x, tx, t_cal)  # series once per (x, tau) pair
         front = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
         return np.minimum(log_l1 - (ll - front), 0.0)
 

@@ -40,11 +40,22 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import digamma, gammaln
 
-from loyalscope.models.numerics.grouping import Grouped
+from loyalscope.models.numerics.grouping import Grouped, distinct_rows
 from loyalscope.models.numerics.special import log_hyp2f1_series
 
-__all__ = ["pareto_nbd_loglik", "pareto_nbd_loglik_grouped"]
+__all__ = ["pareto_nbd_loglik", "pareto_nbd_loglik_grouped", "pareto_nbd_loglik_pairs"]
 
+
+def _log_f_value(r, alpha, s, beta, x, tau, ge):
+    """``log F(tau)`` and ``log S`` as in :func:`_log_f`, without the partials (the series
+    value is summed the same way; only the derivative sums are left out)."""
+    la, lb = np.log(alpha + tau), np.log(beta + tau)
+    c = r + s + x + 1.0
+    if ge:
+        ls = log_hyp2f1_series(1.0, r + x, c, (alpha - beta) / (alpha + tau))
+        return -(r + x) * la - s * lb + ls, ls
+    ls = log_hyp2f1_series(1.0, s + 1.0, c, (beta - alpha) / (beta + tau))
+    return (1.0 - r - x) * la - (s + 1.0) * lb + ls, ls
 
 
 def _log_f(r, alpha, s, beta, x, tau, ge):
@@ -119,6 +130,23 @@ def pareto_nbd_loglik_grouped(params: np.ndarray, g: Grouped) -> tuple[np.ndarra
     _, ls_T, d_T = _log_f(r, alpha, s, beta, px, pT, ge)
     parts = (lf_tx[code_tx], ls_tx[code_tx], d_tx[:, code_tx], ls_T[code_T], d_T[:, code_T])
     return _combine(r, alpha, s, beta, g.x, g.tx, g.T, parts, True)
+
+
+def pareto_nbd_loglik_pairs(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """:func:`pareto_nbd_loglik` (no gradient) with ``F(tau)`` summed once per distinct
+    ``(x, t_x)`` and ``(x, T)`` pair and gathered for the rows: the same values, element by
+    element, for a fraction of the series work (a million customers have about 500,000
+    distinct ``(x, t_x, T)`` rows but far fewer distinct pairs).
+    """
+    r, alpha, s, beta = (float(v) for v in params)
+    x, t_x, T = (np.asarray(v, dtype=float).ravel() for v in (x, t_x, T))
+    ge = alpha >= beta
+    (px, ptx), code_tx = distinct_rows(x, t_x)
+    lf_tx, ls_tx = _log_f_value(r, alpha, s, beta, px, ptx, ge)
+    (px, pT), code_T = distinct_rows(x, T)
+    _, ls_T = _log_f_value(r, alpha, s, beta, px, pT, ge)
+    parts = (lf_tx[code_tx], ls_tx[code_tx], None, ls_T[code_T], None)
+    return _combine(r, alpha, s, beta, x, t_x, T, parts, False)
 
 
 def _combine(r, alpha, s, beta, x, t_x, T, parts, grad):
