@@ -79,9 +79,7 @@ def _profile(ds: Dataset, ctx: SectionContext) -> pd.DataFrame:
     first = tx.group_by("customer_id").aggregate(first=tx.order_ts.min()).to_pandas()
     first["customer_id"] = first.customer_id.astype(str)
     prof = prof.merge(first, on="customer_id", how="left")
-    first_ts = pd.to_datetime(prof["first"])
-    prof["cohort"] = pd.Series([f"{t.year}-Q{t.quarter}" if pd.notna(t) else None for t in first_ts],
-                               index=prof.index, dtype="string")
+    prof["cohort"] = quarter_labels(pd.to_datetime(prof["first"]))
     if ds.has("surveys", "nps"):
         sv = ds.table("surveys", "customer_id", "nps")
         nps = sv.group_by("customer_id").aggregate(nps=sv.nps.mean()).to_pandas()
@@ -90,14 +88,24 @@ def _profile(ds: Dataset, ctx: SectionContext) -> pd.DataFrame:
     return prof
 
 
+def quarter_labels(ts: pd.Series) -> pd.Series:
+    """"2025-Q3" per timestamp (missing stays missing), written once per distinct quarter."""
+    valid = ts.notna().to_numpy()
+    key = np.where(valid, ts.dt.year.fillna(0).to_numpy("int64") * 4 + ts.dt.quarter.fillna(1).to_numpy("int64") - 1, -1)
+    codes, uniques = pd.factorize(key, sort=False)
+    texts = np.array([f"{k // 4}-Q{k % 4 + 1}" if k >= 0 else None for k in uniques], dtype=object)
+    return pd.Series(texts[codes] if len(codes) else np.empty(0, dtype=object), index=ts.index, dtype="string")
+
+
 def _group_table(prof: pd.DataFrame, col: str) -> pd.DataFrame:
-    g = prof[col].astype("string").fillna("__unknown__")
-    agg = prof.assign(g=g).groupby("g", sort=False).agg(
+    g = prof[col].astype("string").fillna("__unknown__").rename("g")
+    agg = prof[["customer_id", "repeat", "retained"]].groupby(g, sort=False).agg(
         customers=("customer_id", "size"), repeat_rate=("repeat", "mean"), retention=("retained", "mean"))
     if "clv" in prof.columns:
-        agg["clv"] = prof.assign(g=g).groupby("g").clv.mean()
+        agg["clv"] = prof.clv.groupby(g).mean()
     if "nps" in prof.columns:
-        grp = prof.assign(g=g).dropna(subset=["nps"]).groupby("g").nps
+        answered = prof.nps.notna()
+        grp = prof.nps[answered].groupby(g[answered])
         agg["nps"] = grp.apply(lambda s: 100 * ((s >= 9).mean() - (s <= 6).mean()))
         agg["respondents"] = grp.size()
         agg["respondents"] = agg.respondents.fillna(0).astype(int)

@@ -50,8 +50,9 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     tbl["share"] = tbl.customers / n
     tbl["spend_share"] = tbl.spend / tbl.spend.sum() if tbl.spend.sum() else 0.0
     if ctx.customers is not None and "clv" in ctx.customers:
-        clv = ctx.customers.set_index("customer_id")["clv"]
-        tbl["clv"] = [float(clv.reindex(seg.customer_id[seg.segment_id == s]).mean()) for s in tbl.segment_id]
+        clv = ctx.customers.set_index("customer_id")["clv"].reindex(seg.customer_id).to_numpy()
+        ids = seg.segment_id.to_numpy()  # one lookup, then each segment's customers in the same order
+        tbl["clv"] = [float(pd.Series(clv[ids == s]).mean()) for s in tbl.segment_id]
     order = {s.id: i for i, s in enumerate(scheme.segments)}
     tbl = tbl.sort_values("segment_id", key=lambda c: c.map(order)).reset_index(drop=True)
     cols = {c: K + "col." + c for c in tbl.columns if c != "segment_id"}
@@ -79,7 +80,8 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
                           options={"columns": "fm", "z": "customers", "texttemplate": "%{z}"}))
     start = ds.analysis_date - timedelta(days=inactivity_days(ds))
     try:
-        section.add(_migration(ds, seg, scheme, start, builtin, inactivity_days(ds)))
+        section.add(_migration(ds, seg, scheme, start, builtin, inactivity_days(ds),
+                               ctx.results.setdefault("rfm_previous", {})))
     except (KeyError, ValueError):  # no customers at the earlier date
         pass
 
@@ -114,10 +116,12 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
 
 
 def _migration(ds: Dataset, seg: pd.DataFrame, scheme: Scheme, start: date, builtin: bool,
-               days: int) -> Table:
+               days: int, ctx_previous: dict[date, pd.DataFrame]) -> Table:
     """Customers by segment at ``start`` (rows, "(new)" for first purchases since) and now
     (columns), by segment id; labels from the catalogue (built-in schemes) or the scheme file."""
-    before = rfm_segments(ds, scheme, start)[["customer_id", "segment_id"]]
+    previous = rfm_segments(ds, scheme, start)
+    ctx_previous[start] = previous  # the strategy section compares with the same date
+    before = previous[["customer_id", "segment_id"]]
     both = seg[["customer_id", "segment_id"]].merge(before, on="customer_id", how="left",
                                                      suffixes=("_end", "_start"))
     both["segment_id_start"] = both["segment_id_start"].fillna("__new__")

@@ -36,10 +36,12 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     prev = None
     if seg is not None and scheme is not None:
         earlier = ds.analysis_date - timedelta(days=inactivity_days(ds))
-        try:
-            prev = rfm_segments(ds, scheme, earlier)
-        except (KeyError, ValueError):
-            prev = None
+        prev = (ctx.results.get("rfm_previous") or {}).get(earlier)  # the segments section's, same date
+        if prev is None:
+            try:
+                prev = rfm_segments(ds, scheme, earlier)
+            except (KeyError, ValueError):
+                prev = None
     churn = ctx.results.get("churn")
     p = churn.scores["churn_probability"] if churn is not None else None
     tier = churn.scores["churn_tier"] if churn is not None and "churn_tier" in churn.scores else None

@@ -101,16 +101,42 @@ def score_bins(scored: pd.DataFrame, bins: int = 5) -> pd.DataFrame:
 
 
 def _codes(scored: pd.DataFrame, scheme: Scheme) -> pd.Series:
+    """The code of each customer: the scores written one after the other ("53", "545") or
+    H/L per dimension ("HLH"). The parts take a handful of values, so each distinct combination
+    is written once and gathered (no string work per customer)."""
     if scheme.key == "r_fm":
         fm = np.floor((scored["f"] + scored["m"]) / 2 + 0.5).astype(int)
-        return scored["r"].astype(str) + fm.astype(str)
-    if scheme.key == "rfm":
-        return scored["r"].astype(str) + scored["f"].astype(str) + scored["m"].astype(str)
-    split = high_low_splits(scored, scheme)
-    r = np.where(scored["recency_days"] < split["recency_days"], "H", "L")
-    f = np.where(scored["frequency"] > split["frequency"], "H", "L")
-    m = np.where(scored["monetary"] > split["monetary"], "H", "L")
-    return pd.Series(np.char.add(np.char.add(r, f), m), index=scored.index)
+        parts = [scored["r"].to_numpy(), fm.to_numpy()]
+    elif scheme.key == "rfm":
+        parts = [scored[c].to_numpy() for c in ("r", "f", "m")]
+    else:
+        split = high_low_splits(scored, scheme)
+        parts = [np.where(scored["recency_days"] < split["recency_days"], "H", "L"),
+                 np.where(scored["frequency"] > split["frequency"], "H", "L"),
+                 np.where(scored["monetary"] > split["monetary"], "H", "L")]
+    return pd.Series(_joined(parts), index=scored.index)
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    """``str(p1) + str(p2) + ...`` per row, as an object array, computed once per distinct row."""
+    n = len(parts[0]) if parts else 0
+    if n == 0:
+        return np.empty(0, dtype=object)
+    key = np.zeros(n, dtype=np.int64)
+    uniques = []
+    for p in parts:
+        codes, u = pd.factorize(p, sort=False)
+        key = key * len(u) + codes
+        uniques.append(u)
+    inverse, keys = pd.factorize(key, sort=False)
+    texts = np.empty(len(keys), dtype=object)
+    for i, k in enumerate(np.asarray(keys, dtype=np.int64)):
+        digits = []
+        for u in reversed(uniques):
+            k, c = divmod(int(k), len(u))
+            digits.append(str(u[c]))
+        texts[i] = "".join(reversed(digits))
+    return texts[inverse]
 
 
 def high_low_splits(summary: pd.DataFrame, scheme: Scheme) -> dict[str, float]:
@@ -126,8 +152,10 @@ def assign_segments(scored: pd.DataFrame, scheme: Scheme, lang: str = "en") -> p
     lookup = scheme.lookup()
     out = scored.copy()
     out["code"] = _codes(out, scheme).to_numpy()
-    out["segment_id"] = out["code"].map(lambda c: lookup[c].id)
-    out["segment"] = out["code"].map(lambda c: lookup[c].name(lang))
+    codes, uniques = pd.factorize(out["code"], sort=False)  # a few dozen codes: look each up once
+    segs = [lookup[c] for c in uniques]
+    out["segment_id"] = np.array([s.id for s in segs], dtype=object)[codes] if len(out) else out["code"]
+    out["segment"] = np.array([s.name(lang) for s in segs], dtype=object)[codes] if len(out) else out["code"]
     return out
 
 
