@@ -45,6 +45,10 @@ def column_holds(column: pd.Series | None, op: str, value: Any, length: int | No
     if column is None:
         return np.zeros(length or 0, dtype=bool)
     present = column.notna().to_numpy()
-    vals = column.astype(object).to_numpy()
-    return np.array([bool(OPS[op](v, value)) if p else False for v, p in zip(vals, present, strict=True)],
-                    dtype=bool)
+    out = np.zeros(len(column), dtype=bool)
+    if column.dtype.kind == "f" and isinstance(value, int | float):  # IEEE comparison, as in Python
+        out[present] = OPS[op](column.to_numpy(dtype=float, na_value=np.nan)[present], value)
+        return out
+    vals = column.astype(object).to_numpy()[present]
+    out[present] = [bool(OPS[op](v, value)) for v in vals]
+    return out

@@ -23,12 +23,17 @@ import pandas as pd
 
 from loyalscope.data.dataset import Dataset
 from loyalscope.indices.excellent import relationship_depth
-from loyalscope.metrics._base import CATEGORIES, category_lines, money_sum
+from loyalscope.metrics._base import (
+    CATEGORIES,
+    category_lines,
+    collect_by_customer,
+    join_by_customer,
+    money_sum,
+)
 
 
-def _by_customer(tbl: ibis.Table, **aggs: ibis.Expr) -> pd.DataFrame:
-    df = tbl.group_by("customer_id").aggregate(**aggs).to_pandas()
-    return df.set_index(df.customer_id.astype(str)).drop(columns="customer_id")
+def _by_customer(tbl: ibis.Table, **aggs: ibis.Expr) -> ibis.Table:
+    return tbl.group_by("customer_id").aggregate(**aggs)
 
 
 def excellent_inputs(ds: Dataset, as_of: date | None = None) -> pd.DataFrame:
@@ -40,11 +45,38 @@ def excellent_inputs(ds: Dataset, as_of: date | None = None) -> pd.DataFrame:
     for col, name in (("margin", "margin"), ("channel", "channels")):
         if col in tx.columns:
             aggs[name] = money_sum(tx[col]) if col == "margin" else tx[col].nunique()
-    base = _by_customer(tx, **aggs).sort_index()
+    parts: list[ibis.Table] = []
     if not ds.missing((CATEGORIES,)):  # categories of the order lines when there are any
         cl = category_lines(ds)
         cl = cl.filter(cl.order_ts < cut)
-        base = base.join(_by_customer(cl, categories=cl.category.nunique()))
+        parts.append(_by_customer(cl, categories=cl.category.nunique()))
+    rec = None
+    counts: list[str] = []
+    if ds.has("surveys"):
+        sv = ds.table("surveys", "customer_id", "answered_ts")
+        sv = sv.filter(sv.answered_ts < cut)
+        rec = next((c for c in ("nps", "recommend_intent") if c in sv.columns), None)
+        sv_aggs = {"n_surveys": sv.count()}
+        if rec is not None:
+            sv_aggs["recommendation"] = sv[rec].cast("float64").mean()
+        parts.append(_by_customer(sv, **sv_aggs))
+        counts.append("n_surveys")
+    if ds.has("complaints"):
+        cp = ds.table("complaints", "customer_id", "opened_ts")
+        cp = cp.filter(cp.opened_ts < cut)
+        parts.append(_by_customer(cp, n_complaints=cp.count()))
+        counts.append("n_complaints")
+    if ds.has("interactions"):
+        it = ds.table("interactions", "customer_id", "ts", "kind")
+        it = it.filter((it.ts < cut) & (it.kind == "feedback"))
+        parts.append(_by_customer(it, n_feedback=it.count()))
+        counts.append("n_feedback")
+    if ds.has("referrals"):
+        rf = ds.table("referrals", "referrer_id", "referred_ts")
+        rf = rf.filter(rf.referred_ts < cut)
+        parts.append(rf.group_by(customer_id=rf.referrer_id).aggregate(n_referrals=rf.count()))
+    base = collect_by_customer(join_by_customer(_by_customer(tx, **aggs), *parts))
+    if "categories" in base:
         base["categories"] = base["categories"].fillna(0)
     out = pd.DataFrame(index=base.index)
     out["revenue_share"] = base.revenue.astype(float) / float(base.revenue.sum())
@@ -55,33 +87,14 @@ def excellent_inputs(ds: Dataset, as_of: date | None = None) -> pd.DataFrame:
         if c in base:
             out[c] = base[c].astype(float)
     out["relationship_depth"] = relationship_depth(out)
-    counts: list[pd.Series] = []
-    if ds.has("surveys"):
-        sv = ds.table("surveys", "customer_id", "answered_ts")
-        sv = sv.filter(sv.answered_ts < cut)
-        rec = next((c for c in ("nps", "recommend_intent") if c in sv.columns), None)
-        if rec is not None:
-            out = out.join(_by_customer(sv, recommendation=sv[rec].cast("float64").mean()), how="left")
-        counts.append(_by_customer(sv, n=sv.count()).n)
-    if ds.has("complaints"):
-        cp = ds.table("complaints", "customer_id", "opened_ts")
-        cp = cp.filter(cp.opened_ts < cut)
-        counts.append(_by_customer(cp, n=cp.count()).n)
-    if ds.has("interactions"):
-        it = ds.table("interactions", "customer_id", "ts", "kind")
-        it = it.filter((it.ts < cut) & (it.kind == "feedback"))
-        counts.append(_by_customer(it, n=it.count()).n)
-    if ds.has("referrals"):
-        rf = ds.table("referrals", "referrer_id", "referred_ts")
-        rf = rf.filter(rf.referred_ts < cut)
-        made = rf.group_by(customer_id=rf.referrer_id).aggregate(n=rf.count()).execute()
-        out["referrals_made"] = (made.set_index(made.customer_id.astype(str)).n
-                                 .reindex(out.index).fillna(0).astype(float))
-        parts = [c for c in ("recommendation", "referrals_made") if c in out]
-        out["recommendation"] = out[parts].rank(pct=True, method="average").mean(axis=1)
+    if rec is not None:
+        out["recommendation"] = base["recommendation"].astype(float)
+    if "n_referrals" in base:
+        out["referrals_made"] = base["n_referrals"].fillna(0).astype(float)
+        used = [c for c in ("recommendation", "referrals_made") if c in out]
+        out["recommendation"] = out[used].rank(pct=True, method="average").mean(axis=1)
     if counts:
-        total = pd.concat(counts, axis=1).fillna(0).sum(axis=1)
-        out["feedback"] = total.reindex(out.index).fillna(0).astype(float)
+        out["feedback"] = base[counts].astype(float).fillna(0).sum(axis=1).astype(float)
     out.index.name = "customer_id"
     return out
 
@@ -93,19 +106,23 @@ def excellent_components(ds: Dataset, loyalty: pd.Series, indicators: pd.DataFra
     value (``clv``) and potential (``potential``) from the scored ``customers`` table when the
     value section ran (else potential is the frequency trend A13), recommendation, feedback,
     relationship depth, and satisfaction (A34)."""
-    inp = excellent_inputs(ds).reindex(indicators.index)
+    inp = excellent_inputs(ds)
+    if not inp.index.equals(indicators.index):  # the same sorted customers, unless as_of differs
+        inp = inp.reindex(indicators.index)
     comp = pd.DataFrame({"loyalty": loyalty}, index=indicators.index)
     comp["contribution"] = inp["margin_share"] if "margin_share" in inp else inp["revenue_share"]
-    scored = customers.set_index("customer_id") if customers is not None else pd.DataFrame()
+    cols = [c for c in ("clv", "potential") if customers is not None and c in customers]
+    scored = (customers.set_index("customer_id")[cols].reindex(comp.index)  # one lookup for both
+              if customers is not None else pd.DataFrame())
     if "clv" in scored:
-        comp["value"] = scored["clv"].reindex(comp.index)
+        comp["value"] = scored["clv"]
     for c in ("recommendation", "feedback", "relationship_depth"):
         if c in inp:
             comp[c] = inp[c]
     if "A34" in indicators:
         comp["satisfaction"] = indicators["A34"]
     if "potential" in scored:  # predicted next-horizon spend minus trailing spend
-        comp["potential"] = scored["potential"].reindex(comp.index)
+        comp["potential"] = scored["potential"]
     elif "A13" in indicators:  # without a value model: the frequency trend
         comp["potential"] = indicators["A13"]
     return comp.astype(float)

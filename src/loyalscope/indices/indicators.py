@@ -13,7 +13,12 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
-from loyalscope.metrics._base import CATEGORIES, category_lines
+from loyalscope.metrics._base import (
+    CATEGORIES,
+    category_lines,
+    collect_by_customer,
+    join_by_customer,
+)
 
 SURVEY_INDICATORS = {"A21": "share_of_wallet", "A31": "mention_unprompted",
                      "A32": "price_sensitivity", "A33": "voluntary", "A34": "csat"}
@@ -34,28 +39,29 @@ def loyalty_indicators(ds: Dataset, as_of: date | None = None, half_window: int 
         "recent": (tx.order_ts >= mid).sum(),
         "prior": ((tx.order_ts >= start) & (tx.order_ts < mid)).sum(),
     }
-    df = tx.group_by("customer_id").aggregate(**aggs).to_pandas()
+    parts = []
     if not ds.missing((CATEGORIES,)):  # categories of the order lines when there are any
         cl = category_lines(ds)
         cl = cl.filter(cl.order_ts < cut)
-        a22 = cl.group_by("customer_id").aggregate(A22=cl.category.nunique()).to_pandas()
-        df = df.merge(a22, on="customer_id", how="left")
-        df["A22"] = df["A22"].fillna(0)
-    df["A11"] = (pd.to_datetime(df.last_ts) - pd.to_datetime(df.first_ts)).dt.total_seconds() / 86400
-    df["A13"] = df["recent"].astype(float) - df["prior"].astype(float)
-    df["A12"] = df["A12"].astype(float)
-    out = df.set_index(df.customer_id.astype(str))[[c for c in ("A11", "A12", "A13", "A22") if c in df]]
+        parts.append(cl.group_by("customer_id").aggregate(A22=cl.category.nunique()))
+    survey: list[str] = []
     if ds.has("surveys"):
         sv = ds.table("surveys", "customer_id", "answered_ts")
         sv = sv.filter(sv.answered_ts < cut)
         cols = {k: v for k, v in SURVEY_INDICATORS.items() if v in sv.columns}
         if cols:
-            agg = sv.group_by("customer_id").aggregate(
-                **{k: sv[v].cast("float64").mean() for k, v in cols.items()}
-            ).to_pandas()
-            agg = agg.set_index(agg.customer_id.astype(str)).drop(columns="customer_id")
-            out = out.join(agg, how="left")
+            parts.append(sv.group_by("customer_id").aggregate(
+                **{k: sv[v].cast("float64").mean() for k, v in cols.items()}))
+            survey = list(cols)
+    # one query: the per-customer aggregates joined in the engine, collected once
+    df = collect_by_customer(join_by_customer(tx.group_by("customer_id").aggregate(**aggs), *parts))
+    if "A22" in df:
+        df["A22"] = df["A22"].fillna(0)
+    df["A11"] = (pd.to_datetime(df.last_ts) - pd.to_datetime(df.first_ts)).dt.total_seconds() / 86400
+    df["A13"] = df["recent"].astype(float) - df["prior"].astype(float)
+    df["A12"] = df["A12"].astype(float)
+    out = df[[c for c in ("A11", "A12", "A13", "A22", *survey) if c in df]]
     out.index.name = "customer_id"
-    return out[sorted(out.columns)].sort_index()  # customer order fixed: means do not depend on the engine
+    return out[sorted(out.columns)]  # sorted by customer: means do not depend on the engine's order
 
 

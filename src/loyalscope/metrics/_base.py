@@ -270,3 +270,19 @@ def group_mask(f: pd.DataFrame, g: list[str], key: tuple) -> np.ndarray:
     for col, val in zip(g, key, strict=True):
         sel &= f[col].isna().to_numpy() if pd.isna(val) else (f[col] == val).to_numpy()
     return sel
+
+
+def join_by_customer(first: ibis.Table, *others: ibis.Table) -> ibis.Table:
+    """``first`` (one row per customer_id) with the value columns of each of ``others`` (per
+    customer aggregates, other column names) left-joined on customer_id, in the engine: one
+    result to collect instead of one per table and string-keyed joins in pandas."""
+    out = first
+    for other in others:
+        out = out.left_join(other, "customer_id").drop("customer_id_right")
+    return out
+
+
+def collect_by_customer(tbl: ibis.Table) -> pd.DataFrame:
+    """Collected, indexed by customer_id as text and sorted by it (the order the sums use)."""
+    df = tbl.to_pandas()
+    return df.set_index(df.customer_id.astype(str)).drop(columns="customer_id").sort_index()

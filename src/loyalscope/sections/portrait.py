@@ -18,6 +18,7 @@ from scipy import stats
 from loyalscope.data.dataset import Dataset
 from loyalscope.errors import InsufficientDataError
 from loyalscope.i18n import t
+from loyalscope.metrics._base import join_by_customer
 from loyalscope.metrics.window import inactivity_days
 from loyalscope.results import Chart, Number, Phrase, Section, Table, Text
 from loyalscope.sections.context import SectionContext
@@ -65,26 +66,28 @@ def _profile(ds: Dataset, ctx: SectionContext) -> pd.DataFrame:
     prof["retained"] = (prof.recency_days <= inactivity_days(ds)).astype(float)
     cu = ctx.customers
     if cu is not None and "clv" in cu.columns:
-        prof = prof.merge(cu[["customer_id", "clv"]].astype({"customer_id": str}), on="customer_id", how="left")
+        ids = cu.customer_id.astype(str)
+        if ids.reset_index(drop=True).equals(prof.customer_id.reset_index(drop=True)):
+            prof["clv"] = cu.clv.to_numpy()  # the same customers in the same order: no lookup
+        else:
+            prof = prof.merge(pd.DataFrame({"customer_id": ids, "clv": cu.clv}), on="customer_id", how="left")
+    # first order, descriptors and mean NPS per customer: joined in the engine, one merge here
+    tx = ds.table("transactions", "customer_id", "order_ts")
+    parts = []
     if ds.has("customers"):
         cols = [c for c in ("region", "gender", "age", "channel", "member_tier", "signup_date")
                 if ds.has("customers", c)]
         if cols:
-            info = ds.table("customers", "customer_id", *cols).to_pandas()
-            info["customer_id"] = info.customer_id.astype(str)
-            prof = prof.merge(info, on="customer_id", how="left")
-    if "age" in prof.columns:
-        prof["age_band"] = age_band(prof.age)
-    tx = ds.table("transactions", "customer_id", "order_ts")
-    first = tx.group_by("customer_id").aggregate(first=tx.order_ts.min()).to_pandas()
-    first["customer_id"] = first.customer_id.astype(str)
-    prof = prof.merge(first, on="customer_id", how="left")
-    prof["cohort"] = quarter_labels(pd.to_datetime(prof["first"]))
+            parts.append(ds.table("customers", "customer_id", *cols))
     if ds.has("surveys", "nps"):
         sv = ds.table("surveys", "customer_id", "nps")
-        nps = sv.group_by("customer_id").aggregate(nps=sv.nps.mean()).to_pandas()
-        nps["customer_id"] = nps.customer_id.astype(str)
-        prof = prof.merge(nps, on="customer_id", how="left")
+        parts.append(sv.group_by("customer_id").aggregate(nps=sv.nps.mean()))
+    more = join_by_customer(tx.group_by("customer_id").aggregate(first=tx.order_ts.min()), *parts).to_pandas()
+    more["customer_id"] = more.customer_id.astype(str)
+    prof = prof.merge(more, on="customer_id", how="left")
+    if "age" in prof.columns:
+        prof["age_band"] = age_band(prof.age)
+    prof["cohort"] = quarter_labels(pd.to_datetime(prof["first"]))
     return prof
 
 

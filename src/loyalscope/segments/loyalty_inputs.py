@@ -16,9 +16,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import ibis
+import numpy as np
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
+from loyalscope.metrics._base import join_by_customer
 from loyalscope.metrics.scales import check_scale
 from loyalscope.segments.dimensions import rescale
 
@@ -33,19 +36,24 @@ def loyalty_inputs(ds: Dataset, as_of: date | None = None, scale_max: float | No
     aggs = {"n_orders": tx.count()}
     if "is_promo" in tx.columns:
         aggs["promo_share"] = tx.is_promo.fill_null(False).cast("float64").mean()
-    out = tx.group_by("customer_id").aggregate(**aggs).to_pandas()
-    out = out.set_index(out.customer_id.astype(str)).drop(columns=["customer_id", "n_orders"])
+    parts = []
     if ds.has("surveys"):
         sv = ds.table("surveys", "customer_id", "answered_ts")
         sv = sv.filter(sv.answered_ts < cut)
         cols = [c for c in ("csat", "nps", "price_sensitivity", "alternatives", "repurchase_intent")
                 if c in sv.columns]
         if cols:
-            s = sv.group_by("customer_id").aggregate(**{c: sv[c].cast("float64").mean() for c in cols}).to_pandas()
-            out = out.join(s.set_index(s.customer_id.astype(str)).drop(columns="customer_id"), how="left")
-    if ds.has("customers", "is_employee"):
-        cu = ds.table("customers", "customer_id", "is_employee").to_pandas()
-        out = out.join(cu.set_index(cu.customer_id.astype(str)).is_employee.astype(object), how="left")
+            parts.append(sv.group_by("customer_id").aggregate(**{c: sv[c].cast("float64").mean() for c in cols}))
+    employee = ds.has("customers", "is_employee")
+    if employee:
+        cu = ds.table("customers", "customer_id", "is_employee")
+        parts.append(cu.select("customer_id", "is_employee", in_customers=ibis.literal(True)))
+    # one query: the per-customer aggregates joined in the engine, collected once
+    out = join_by_customer(tx.group_by("customer_id").aggregate(**aggs), *parts).to_pandas()
+    out = out.set_index(out.customer_id.astype(str)).drop(columns=["customer_id", "n_orders"])
+    if employee:  # as answered; missing (NaN) for a buyer not in the customers table
+        known = out.pop("in_customers").notna().to_numpy()
+        out["is_employee"] = np.where(known, out["is_employee"].astype(object).to_numpy(), np.nan)
     if "csat" in out:
         csat = check_scale(ds, "csat")
         out["satisfaction"] = rescale(out["csat"], csat.low, scale_max or csat.high)

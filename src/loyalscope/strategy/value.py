@@ -72,32 +72,44 @@ def rank(recs: list[Recommendation], inputs: StakeInputs) -> tuple[list[Recommen
     Returns the ranked recommendations (``rank``, ``customers``, ``value_at_stake``, ``basis``
     set) and a Series customer_id -> rule id of the customers each one targets.
     """
-    stake = inputs.stake().to_dict()
-    groups = {r.rule: [str(c) for c in pd.Index(inputs.members.get(r.target, pd.Index([]))).unique()]
-              for r in recs}
-    taken: set[str] = set()
-    assigned: dict[str, str] = {}
+    stake = inputs.stake()
+    stake = stake[~stake.index.duplicated(keep="last")]  # as a dict of it would keep
+    ids = {r.rule: pd.Index([str(c) for c in pd.Index(inputs.members.get(r.target, pd.Index([]))).unique()],
+                            dtype=object).unique() for r in recs}
+    # every targeted customer once, as a position: value and "taken" are arrays over positions
+    universe = pd.Index(np.concatenate([np.asarray(i, dtype=object) for i in ids.values()])
+                        if ids else np.empty(0, dtype=object)).unique()
+    value = stake.reindex(universe).fillna(0.0).to_numpy(dtype=float)
+    groups = {rule: universe.get_indexer(i) for rule, i in ids.items()}
+    taken = np.zeros(universe.size, dtype=bool)
+    assigned_ids: list[np.ndarray] = []
+    assigned_rules: list[str] = []
     pending = list(recs)
     ranked: list[Recommendation] = []
     while pending:
-        free = {r.rule: [c for c in groups[r.rule] if c not in taken] for r in pending}
-        values = {rule: float(sum(stake.get(c, 0.0) for c in ids)) for rule, ids in free.items()}
+        free = {r.rule: groups[r.rule][~taken[groups[r.rule]]] for r in pending}
+        # each group's value summed in its customers' order, one after the other (np.cumsum is
+        # sequential), as the sum over a list of them was
+        values = {rule: float(np.cumsum(value[pos])[-1]) if pos.size else 0.0 for rule, pos in free.items()}
         # most value first; ties: more customers, then the rule file's (documents') order
-        best = max(pending, key=lambda r: (values[r.rule], len(free[r.rule]), -recs.index(r)))
+        best = max(pending, key=lambda r: (values[r.rule], free[r.rule].size, -recs.index(r)))
         mine = free[best.rule]
         if best.size is None and best.target in inputs.members:
-            best.size = float(len(groups[best.rule]))
+            best.size = float(groups[best.rule].size)
         if best.spend is None and inputs.spend is not None and best.target in inputs.members:
-            best.spend = float(inputs.spend.reindex(groups[best.rule]).fillna(0.0).sum())
+            best.spend = float(inputs.spend.reindex(ids[best.rule]).fillna(0.0).sum())
         best.value_at_stake = values[best.rule]
-        best.customers = float(len(mine))
+        best.customers = float(mine.size)
         best.basis = inputs.basis
         best.rank = len(ranked) + 1
-        assigned.update(dict.fromkeys(mine, best.rule))
-        taken.update(mine)
+        assigned_ids.append(np.asarray(universe[mine], dtype=object))
+        assigned_rules.extend([best.rule] * mine.size)
+        taken[mine] = True
         ranked.append(best)
         pending.remove(best)
-    return ranked, pd.Series(assigned, dtype="string", name="target_of")
+    index = np.concatenate(assigned_ids) if assigned_ids else np.empty(0, dtype=object)
+    return ranked, pd.Series(pd.array(assigned_rules, dtype="string"), index=pd.Index(index, dtype=object),
+                             name="target_of")
 
 
 def target_table(assigned: pd.Series, inputs: StakeInputs, recs: list[Recommendation],
