@@ -39,3 +39,16 @@ def test_is_valid() -> None:
     assert not is_valid({"op": "<", "value": 1}, "fact")
     assert is_valid({"field": "a", "op": "==", "value": True}, "field", ("a", "b"))
     assert not is_valid({"field": "c", "op": "==", "value": True}, "field", ("a", "b"))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "Float64", "object"])
+@pytest.mark.parametrize("op", ["==", "!=", "<", "<=", ">", ">="])
+@pytest.mark.parametrize("value", [0.5, 1, True])
+def test_columns_hold_as_each_element_on_its_own(dtype: str, op: str, value: object) -> None:
+    """A column is evaluated as arrays; each element gets what :func:`holds` gives it alone."""
+    rng = np.random.default_rng(1)
+    values = np.round(rng.uniform(-0.5, 1.5, 500), 1)
+    values[rng.random(500) < 0.2] = np.nan
+    col = pd.Series(values).astype(dtype)
+    want = [holds(None if pd.isna(v) else v, op, value) for v in col.astype(object)]
+    assert column_holds(col, op, value).tolist() == want

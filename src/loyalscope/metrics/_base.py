@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -285,4 +285,18 @@ def join_by_customer(first: ibis.Table, *others: ibis.Table) -> ibis.Table:
 def collect_by_customer(tbl: ibis.Table) -> pd.DataFrame:
     """Collected, indexed by customer_id as text and sorted by it (the order the sums use)."""
     df = tbl.to_pandas()
-    return df.set_index(df.customer_id.astype(str)).drop(columns="customer_id").sort_index()
+    df = df.set_index(df.customer_id.astype(str)).drop(columns="customer_id")
+    return df.take(text_order(df.index))
+
+
+def text_order(values: Any) -> np.ndarray:
+    """The stable ascending order of distinct texts, as pandas sorts them (by code point).
+
+    Compared as a fixed-width unicode array in C rather than as Python objects (several times
+    faster on a million customer ids); texts that are not all ``str`` or that hold a NUL
+    character (which that array would drop at the end) are sorted as objects.
+    """
+    arr = np.asarray(values, dtype=object)
+    if arr.size and pd.api.types.infer_dtype(arr, skipna=False) == "string" and "\x00" not in "".join(arr):
+        return np.argsort(arr.astype(str), kind="stable")
+    return np.argsort(arr, kind="stable")

@@ -24,7 +24,7 @@ import pandas as pd
 from loyalscope.config import ModelsConfig, ValueConfig
 from loyalscope.errors import ConvergenceError, InsufficientDataError
 from loyalscope.i18n import t
-from loyalscope.metrics._base import money_sum
+from loyalscope.metrics._base import money_sum, text_order
 from loyalscope.metrics.window import inactivity_days
 from loyalscope.models.purchase.clv import clv, holdout_by_frequency
 from loyalscope.models.purchase.gamma_gamma import CORRELATION_WARNING, GammaGamma
@@ -96,8 +96,8 @@ def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConf
     the spend and CLV numbers; a weakly identified model's numbers carry a warning.
     """
     mc = models or ModelsConfig()
-    full = full.assign(customer_id=full.customer_id.astype(str)).sort_values("customer_id", kind="stable")
-    full = full.reset_index(drop=True)
+    full = full.assign(customer_id=full.customer_id.astype(str))
+    full = full.take(text_order(full.customer_id)).reset_index(drop=True)
     repeat = full[(full.frequency > 0) & (full.monetary_value > 0)]
     unit = cfg.time_unit
     section = Section(SECTION_ID)
@@ -113,7 +113,8 @@ def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConf
         data.update(status=status.to_dict())
         return section
     if split is not None and len(split) >= mc.min_customers:
-        split = split.assign(customer_id=split.customer_id.astype(str)).sort_values("customer_id", kind="stable")
+        split = split.assign(customer_id=split.customer_id.astype(str))
+        split = split.take(text_order(split.customer_id))
         sel = select_model(split.frequency, split.recency, split["T"], holdout_frequency=split.frequency_holdout,
                            holdout_duration=float(split.duration_holdout.iloc[0]), alpha=mc.holdout_alpha,
                            random_state=seed)

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
-from loyalscope.metrics._base import money_sum
+from loyalscope.metrics._base import money_sum, text_order
 from loyalscope.segments.scheme import Scheme, load_scheme
 
 _DIMS = ("recency_days", "frequency", "monetary")
@@ -59,7 +59,7 @@ def rfm_summary(ds: Dataset, as_of: date | None = None) -> pd.DataFrame:
     df["customer_id"] = df["customer_id"].astype(str)
     df["frequency"] = df["frequency"].astype("int64")
     df["monetary"] = df["monetary"].astype("float64")
-    return df[["customer_id", *_DIMS]].sort_values("customer_id").reset_index(drop=True)
+    return df[["customer_id", *_DIMS]].take(text_order(df["customer_id"])).reset_index(drop=True)
 
 
 def ntile_scores(values: np.ndarray, bins: int = 5) -> np.ndarray:

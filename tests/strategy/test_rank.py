@@ -1,0 +1,59 @@
+"""Ranking and de-duplication of the fired recommendations, against a plain one-customer-at-a-time
+implementation of the rule in :mod:`loyalscope.strategy.value` written here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from loyalscope.strategy.engine import Recommendation
+from loyalscope.strategy.value import StakeInputs, rank
+
+
+def _reference(recs: list[Recommendation], inputs: StakeInputs) -> tuple[list[tuple], dict[str, str]]:
+    stake = inputs.stake().to_dict()
+    groups = {r.rule: [str(c) for c in pd.Index(inputs.members.get(r.target, pd.Index([]))).unique()] for r in recs}
+    taken: set[str] = set()
+    assigned: dict[str, str] = {}
+    pending, out = list(recs), []
+    while pending:
+        free = {r.rule: [c for c in groups[r.rule] if c not in taken] for r in pending}
+        values = {rule: float(sum(stake.get(c, 0.0) for c in ids)) for rule, ids in free.items()}
+        best = max(pending, key=lambda r: (values[r.rule], len(free[r.rule]), -recs.index(r)))
+        mine = free[best.rule]
+        spend = float(inputs.spend.reindex(groups[best.rule]).fillna(0.0).sum()) if inputs.spend is not None else None
+        out.append((best.rule, len(out) + 1, values[best.rule], float(len(mine)), float(len(groups[best.rule])), spend))
+        assigned.update(dict.fromkeys(mine, best.rule))
+        taken.update(mine)
+        pending.remove(best)
+    return out, assigned
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("basis", ["excess_churn", "spend"])
+def test_rank_matches_the_one_customer_at_a_time_rule(seed: int, basis: str) -> None:
+    rng = np.random.default_rng(seed)
+    ids = np.array([f"c{i:05d}" for i in range(5000)], dtype=object)
+    clv = pd.Series(rng.gamma(2.0, 300.0, ids.size), index=ids)
+    clv.iloc[rng.integers(0, ids.size, 50)] = np.inf  # not finite: left out of the stake
+    p = pd.Series(rng.uniform(0, 1, ids.size), index=ids)
+    spend = pd.Series(np.round(rng.gamma(2.0, 100.0, ids.size), 2), index=ids)
+    targets = ["a", "b", "c", "d", "empty", "unknown"]
+    members = {t: pd.Index(sorted(set(rng.choice(ids, int(rng.integers(100, 3000)), replace=True))), dtype=object)
+               for t in targets[:4]}
+    members["d"] = pd.Index([*members["d"], "not_a_customer"], dtype=object)
+    members["empty"] = pd.Index([], dtype=object)
+    inputs = StakeInputs(clv=clv if basis == "excess_churn" else None, churn_probability=p, base_rate=0.3,
+                         spend=spend, members=members)
+    recs = [Recommendation(rule=f"r_{t}", strategy="s", text="", target=t) for t in targets]
+    copies = [Recommendation(rule=r.rule, strategy="s", text="", target=r.target) for r in recs]
+    want, want_assigned = _reference(copies, inputs)
+    ranked, assigned = rank(recs, inputs)
+    got = [(r.rule, r.rank, r.value_at_stake, r.customers, r.size if r.target in members else float(len(
+        members.get(r.target, []))), r.spend if r.target in members else (0.0 if inputs.spend is not None else None))
+           for r in ranked]
+    assert got == want  # exactly: the same sums in the same order
+    assert assigned.to_dict() == want_assigned
+    assert list(assigned.index) == list(want_assigned)
+    assert assigned.dtype == "string"
