@@ -33,4 +33,10 @@ class SectionContext:
             self.customers = frame.reset_index(drop=True)
             return
         cols = [c for c in frame.columns if c == "customer_id" or c not in self.customers.columns]
+        ids = frame["customer_id"].reset_index(drop=True)
+        if len(ids) == len(self.customers) and ids.equals(self.customers["customer_id"].reset_index(drop=True)):
+            # the same customers in the same order (summaries sorted by id): what the merge gives, without it
+            added = frame[[c for c in cols if c != "customer_id"]].set_axis(self.customers.index)
+            self.customers = pd.concat([self.customers, added], axis=1)
+            return
         self.customers = self.customers.merge(frame[cols], on="customer_id", how="left")

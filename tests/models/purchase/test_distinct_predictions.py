@@ -11,7 +11,10 @@ from scipy.special import hyp2f1
 
 from loyalscope.models import BGNBD, MBGNBD, GammaGamma, ParetoNBD
 from loyalscope.models.purchase.clv import clv
-from loyalscope.models.purchase.pareto_nbd_likelihood import pareto_nbd_loglik, pareto_nbd_loglik_pairs
+from loyalscope.models.purchase.pareto_nbd_likelihood import (
+    pareto_nbd_loglik,
+    pareto_nbd_loglik_pairs,
+)
 
 
 @pytest.fixture(scope="module")

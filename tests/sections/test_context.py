@@ -1,0 +1,37 @@
+"""The scored-customer table: columns added by the sections land on their customers, whether a
+frame comes in the table's order (added without a merge) or in any other order or subset."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from loyalscope.config import AnalysisConfig
+from loyalscope.sections.context import SectionContext
+
+
+def _merged(base: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """Independent: a left merge on customer_id of every new column."""
+    frame = frame.assign(customer_id=frame.customer_id.astype("string"))
+    new = [c for c in frame.columns if c == "customer_id" or c not in base.columns]
+    return base.merge(frame[new], on="customer_id", how="left")
+
+
+@pytest.mark.parametrize("order", ["same", "shuffled", "subset"])
+def test_added_columns_equal_a_left_merge(order: str) -> None:
+    rng = np.random.default_rng(7)
+    ids = [f"c{i:04d}" for i in range(500)]
+    ctx = SectionContext(config=AnalysisConfig.load())
+    ctx.add_customer_columns(pd.DataFrame({"customer_id": ids, "clv": rng.gamma(2.0, 10.0, 500)}))
+    frame = pd.DataFrame({"score": rng.integers(1, 6, 500), "customer_id": ids,
+                          "tier": pd.array(rng.choice(["A", "B", None], 500), dtype="string"),
+                          "flag": rng.random(500) < 0.5, "clv": 0.0}, index=np.arange(1000, 1500))
+    if order == "shuffled":
+        frame = frame.sample(frac=1.0, random_state=1)
+    elif order == "subset":
+        frame = frame.iloc[::3]
+    want = _merged(ctx.customers.copy(), frame)
+    ctx.add_customer_columns(frame)
+    pd.testing.assert_frame_equal(ctx.customers, want)
+    assert ctx.customers.clv.gt(0).all()  # a column already there is not replaced
