@@ -48,11 +48,18 @@ def chi_square(groups: pd.Series, outcome: pd.Series) -> dict[str, float] | None
     frame = pd.DataFrame({"g": groups.astype("string").fillna("__unknown__"), "y": outcome.astype(float)}).dropna()
     counts = frame.g.value_counts()
     frame.loc[frame.g.isin(counts.index[counts < MIN_GROUP]), "g"] = "__other__"
-    table = pd.crosstab(frame.g, frame.y)
+    table = _crosstab(frame.g, frame.y)
     if table.shape[0] < 2 or table.shape[1] < 2:
         return None
-    chi2, p, dof, _ = stats.chi2_contingency(table.to_numpy(), correction=False)
-    return {"chi2": float(chi2), "df": float(dof), "p": float(p), "n": float(table.to_numpy().sum())}
+    chi2, p, dof, _ = stats.chi2_contingency(table, correction=False)
+    return {"chi2": float(chi2), "df": float(dof), "p": float(p), "n": float(table.sum())}
+
+
+def _crosstab(rows: pd.Series, cols: pd.Series) -> np.ndarray:
+    """Counts of each (row value, column value), both in sorted order (``pd.crosstab``'s table)."""
+    r, ru = pd.factorize(rows, sort=True)
+    c, cu = pd.factorize(cols, sort=True)
+    return np.bincount(r * len(cu) + c, minlength=len(ru) * len(cu)).reshape(len(ru), len(cu)).astype(np.int64)
 
 
 def _profile(ds: Dataset, ctx: SectionContext) -> pd.DataFrame:
