@@ -31,12 +31,13 @@ def _days(ds: Any) -> Any:
     return d.inner_join(first, d.customer_id == first.cid)
 
 
-def tracking_inputs(ds: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+def tracking_inputs(ds: Any, days: Any = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(customers per first-purchase day, repeat purchase days per day), days since 1970.
 
     Sorted by day: the expected curve is a sum over births, and a group-by returns its groups in
-    a different order on each multi-threaded run (the sum's last digits changed run to run)."""
-    j = _days(ds)
+    a different order on each multi-threaded run (the sum's last digits changed run to run).
+    ``days``: the purchase days of :func:`_days`, when the caller has them materialised."""
+    j = _days(ds) if days is None else days
     births = (j.filter(j.day == j.first).group_by("first").aggregate(n=j.customer_id.count())
               .order_by("first").execute())
     rep = j.filter(j.day > j.first)
@@ -44,11 +45,11 @@ def tracking_inputs(ds: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     return births, repeats
 
 
-def repeat_purchase_days(ds: Any) -> pd.DataFrame:
+def repeat_purchase_days(ds: Any, days: Any = None) -> pd.DataFrame:
     """customer_id and repeat_purchase_days: the days after the first purchase day on which the
     customer bought again, space separated in increasing order (sorted in the engine: the same
     text on every run and engine, not the order the engine's threads collected them in)."""
-    j = _days(ds)
+    j = _days(ds) if days is None else days
     rep = j.filter(j.day > j.first).mutate(offset=(j.day - j.first).cast("int64"))
     agg = rep.group_by("customer_id").aggregate(days=rep.offset.collect())
     out = agg.select("customer_id", repeat_purchase_days=agg.days.sort().map(lambda v: v.cast("string")).join(" ")).execute()
@@ -61,9 +62,14 @@ def add_btyd_diagnostics(section: Section, ds: Any, ctx: Any, full: pd.DataFrame
     fitted = (ctx.results.get("value") or {}).get("model") if ctx is not None else None
     if fitted is None or section.skipped:
         return
+    with _days(ds).cache() as days:  # purchase days and first days: one pass, read twice
+        _add(section, ds, ctx, full, fitted, days)
+
+
+def _add(section: Section, ds: Any, ctx: Any, full: pd.DataFrame, fitted: Any, days: Any) -> None:
     unit = ctx.config.value.time_unit
     per = DAYS_PER_UNIT[unit]
-    births, repeats = tracking_inputs(ds)
+    births, repeats = tracking_inputs(ds, days)
     last_repeat = float(repeats["day"].max()) if len(repeats) else 0.0
     start, end = float(births["first"].min()), max(float(births["first"].max()), last_repeat)
     step = max(7.0, float(np.ceil((end - start + 1) / MAX_PERIODS / 7.0)) * 7.0)  # whole weeks
@@ -88,7 +94,7 @@ def add_btyd_diagnostics(section: Section, ds: Any, ctx: Any, full: pd.DataFrame
                                 "cumulative_expected": float(frame.cumulative_expected.iloc[-1])}
     ages = pd.DataFrame({"customer_id": full.customer_id.astype(str).to_numpy(), "btyd_T": full["T"].to_numpy(float)})
     try:
-        ages = ages.merge(repeat_purchase_days(ds), on="customer_id", how="left")
+        ages = ages.merge(repeat_purchase_days(ds, days), on="customer_id", how="left")
     except Exception:
         pass
     ctx.add_customer_columns(ages)
