@@ -57,3 +57,17 @@ def test_rank_matches_the_one_customer_at_a_time_rule(seed: int, basis: str) -> 
     assert assigned.to_dict() == want_assigned
     assert list(assigned.index) == list(want_assigned)
     assert assigned.dtype == "string"
+
+
+def test_members_are_the_distinct_ids_in_python_text_order() -> None:
+    from loyalscope.strategy.targets import members
+
+    rng = np.random.default_rng(1)
+    ids = pd.Series(rng.choice([f"c{i}" for i in range(5000)] + ["é", "Z", "a b", "c10"], 20000))
+    rfm = pd.DataFrame({"customer_id": ids, "frequency": rng.integers(1, 3, 20000),
+                        "segment_id": rng.choice(["x", "y"], 20000)})
+    got = members(["all", "one_time", "x", "y"], rfm=rfm)
+    want = {"all": rfm.customer_id, "one_time": rfm.customer_id[rfm.frequency == 1],
+            "x": rfm.customer_id[rfm.segment_id == "x"], "y": rfm.customer_id[rfm.segment_id == "y"]}
+    for k, v in want.items():
+        pd.testing.assert_index_equal(got[k], pd.Index(sorted(set(v)), dtype="object"))

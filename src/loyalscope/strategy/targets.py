@@ -19,8 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
+from loyalscope.metrics._base import text_order
 from loyalscope.segments.quadrant import QUADRANTS
 
 HIGH_RISK_EXCESS = 0.10
@@ -59,8 +61,9 @@ def members(
     for target in set(targets):
         idx = _resolve(target, rfm, quadrant, churn, base_rate, complainants, answers, trailing or {},
                        scale_max, tier)
-        if idx is not None:
-            out[target] = pd.Index(sorted(set(idx.astype(str))), dtype="object")
+        if idx is not None:  # distinct ids, sorted as Python sorts text
+            ids = np.asarray(pd.unique(np.asarray(idx.astype(str), dtype=object)), dtype=object)
+            out[target] = pd.Index(ids[text_order(ids)], dtype="object")
     return out
 
 
