@@ -83,7 +83,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         Number(K + "value_total" + spend_basis, total, "currency", label_kw=horizon,
                denominator=float(len(assigned)), note=K + "value_total_note" + spend_basis),
         Number(K + "customers_targeted", float(len(assigned)), "count",
-               denominator=float(len(inputs.stake())) if len(inputs.stake()) else None),
+               denominator=float(n_stake) if (n_stake := len(inputs.stake())) else None),
     )
     section.add(Table(K + "table", _frame(ranked), {c: K + "col." + c for c in _COLUMNS},
                       translate_values=("strategy", "recommendation", "target", "evidence"),
@@ -149,11 +149,13 @@ def _stake_inputs(ctx: SectionContext, seg: pd.DataFrame | None, p: pd.Series | 
     cu = ctx.customers
     clv = None
     if cu is not None and "clv" in cu.columns:
-        c = cu.set_index(cu.customer_id.astype(str))
+        c = cu[[col for col in ("customer_id", "clv", "p_alive") if col in cu.columns]]
+        c = c.set_index(c.customer_id.astype(str))  # the columns used, not a copy of the whole table
         clv = c["clv"].astype(float)
         if "p_alive" in c.columns:  # the value a churn takes away: CLV given the customer stays
             clv = clv / c["p_alive"].astype(float).clip(lower=1e-3)
-    spend = seg.set_index(seg.customer_id.astype(str))["monetary"].astype(float) if seg is not None else None
+    spend = (pd.Series(seg["monetary"].to_numpy(), index=seg.customer_id.astype(str), name="monetary").astype(float)
+             if seg is not None else None)
     groups = members(targets, rfm=seg, quadrant=ctx.results.get("quadrant"), churn=p, tier=tier, base_rate=base,
                      complainants=complainants, answers=ctx.results.get("survey_answers"),
                      trailing=trailing(competitors), scale_max=float(ctx.config.survey.rating_scale_max))

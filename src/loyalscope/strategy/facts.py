@@ -79,7 +79,7 @@ def diagnosis_facts(
         q = quadrant.dropna()
         mon = None
         if segments is not None and "customer_id" in segments:
-            mon = segments.set_index("customer_id")["monetary"]
+            mon = segments[["customer_id", "monetary"]].set_index("customer_id")["monetary"]
         counts = q.value_counts()
         for k in [*counts.index, *(k for k in quadrant_ids if k not in counts.index)]:
             c = int(counts.get(k, 0))
@@ -103,7 +103,7 @@ def diagnosis_facts(
             f["churn.high_risk_lift"] = float(p[high].mean() / p.mean())
         f["segment_size.high_risk"] = float(high.sum())
         if segments is not None and "customer_id" in segments:
-            mon = segments.set_index("customer_id")["monetary"]
+            mon = segments[["customer_id", "monetary"]].set_index("customer_id")["monetary"]
             f["segment_value.high_risk"] = _total(mon.reindex(high.index[high]))
     if complaints is not None and len(complaints):
         t = complaints.set_index(["dimension", "level"])
@@ -119,7 +119,7 @@ def diagnosis_facts(
         who = pd.Index(pd.unique(pd.Series(list(complainants), dtype="string").dropna()))
         f["segment_size.complainants"] = float(len(who))
         if segments is not None and "customer_id" in segments:
-            mon = segments.set_index("customer_id")["monetary"]
+            mon = segments[["customer_id", "monetary"]].set_index("customer_id")["monetary"]
             f["segment_value.complainants"] = _total(mon.reindex(who))
     for k, v in (metrics or {}).items():
         if targets and k in targets:
