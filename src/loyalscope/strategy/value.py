@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -74,8 +75,7 @@ def rank(recs: list[Recommendation], inputs: StakeInputs) -> tuple[list[Recommen
     """
     stake = inputs.stake()
     stake = stake[~stake.index.duplicated(keep="last")]  # as a dict of it would keep
-    ids = {r.rule: pd.Index([str(c) for c in pd.Index(inputs.members.get(r.target, pd.Index([]))).unique()],
-                            dtype=object).unique() for r in recs}
+    ids = {r.rule: _distinct_text(inputs.members.get(r.target, pd.Index([]))) for r in recs}
     # every targeted customer once, as a position: value and "taken" are arrays over positions
     universe = pd.Index(np.concatenate([np.asarray(i, dtype=object) for i in ids.values()])
                         if ids else np.empty(0, dtype=object)).unique()
@@ -110,6 +110,14 @@ def rank(recs: list[Recommendation], inputs: StakeInputs) -> tuple[list[Recommen
     index = np.concatenate(assigned_ids) if assigned_ids else np.empty(0, dtype=object)
     return ranked, pd.Series(pd.array(assigned_rules, dtype="string"), index=pd.Index(index, dtype=object),
                              name="target_of")
+
+
+def _distinct_text(members: Any) -> pd.Index:
+    """The distinct member ids as text, in their order (the target lists are already that)."""
+    idx = pd.Index(members).unique()
+    if idx.dtype != object or pd.api.types.infer_dtype(idx, skipna=False) not in ("string", "empty"):
+        idx = pd.Index([str(c) for c in idx], dtype=object).unique()
+    return idx
 
 
 def target_table(assigned: pd.Series, inputs: StakeInputs, recs: list[Recommendation],
