@@ -89,6 +89,9 @@ def shape_lines(tx: ibis.Table, config: AnalysisConfig,
         w = ibis.window(group_by=tx.order_id, order_by=[tx[SOURCE], tx[LINE]])
         tx = tx.mutate(_rn=ibis.row_number().over(w),
                        _first=tx[LINE].first().over(w))
+        # every quarantine part and the orders read the numbered rows: number them once
+        # (a window over every row, else recomputed by each reader)
+        tx = tx.cache()
         dup = tx.filter(tx._rn > 0)
         parts.append(quarantine(dup, "transactions", "order_id", dup.order_id, "duplicate_key",
                                 ibis.literal(t("data.shapes.detail_duplicate")).concat(
