@@ -196,3 +196,22 @@ def test_config_for_engine_tests() -> None:
                                 "out_of_range", "empty_row"}
     assert sorted(zip(back["order_id"], back["amount"], strict=True)) == [("O10", 12.0),
                                                                           ("O6", 5.0)]
+
+
+def test_duckdb_memory_limit_below_the_line_readers_default_buffer(tmp_path: Path) -> None:
+    """Under ``memory_limit = 600MB`` the load gives what it gives without a limit. DuckDB's
+    line reader asked for a 1 GiB block (16 x the 64 MiB longest line), so every file failed
+    with "could not allocate block" under any limit below ~1.5 GB."""
+    from loyalscope import engine
+    from loyalscope.config import DuckDBSettings
+
+    p = tmp_path / "orders.csv"
+    p.write_text(MESSY, encoding="utf-8")
+    limited = engine.connect_duckdb(None, DuckDBSettings(memory_limit="600MB"))
+    assert limited.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0].startswith(
+        ("572", "600"))
+    tx, q, counts = _summary(ls.load(p, con=limited, now=NOW))
+    tx0, q0, counts0 = _summary(ls.load(p, now=NOW))
+    pd.testing.assert_frame_equal(tx, tx0)
+    pd.testing.assert_frame_equal(q, q0)
+    assert counts == counts0 and counts["accepted"] > 0
