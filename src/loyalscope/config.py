@@ -367,12 +367,14 @@ class DuckDBSettings(_Section):
     """DuckDB settings (``SET memory_limit`` ...; https://duckdb.org/docs/configuration/overview)."""
 
     memory_limit: str | None = Field(default=None, pattern=r"^\s*\d+(\.\d+)?\s*[KMGT]?i?B\s*$")
-    """Most memory DuckDB may use before spilling to ``temp_directory``, e.g. "4GB"; None:
-    DuckDB's default (80% of RAM)."""
+    """Most memory DuckDB may use before spilling to ``temp_directory``, e.g. "4GB"; None: a
+    quarter of the machine's memory, at least 1 GiB and at most 4 GiB
+    (:func:`loyalscope.engine.default_memory_limit`)."""
     threads: int | None = Field(default=None, ge=1)
     """Worker threads; None: one per core."""
     temp_directory: str | None = None
-    """Where DuckDB spills when the memory limit is reached; None: DuckDB's default."""
+    """Where DuckDB spills when the memory limit is reached; None: a private temporary folder
+    of the process, removed at exit."""
 
 
 class SparkSettings(_Section):

@@ -196,3 +196,44 @@ def test_config_for_engine_tests() -> None:
                                 "out_of_range", "empty_row"}
     assert sorted(zip(back["order_id"], back["amount"], strict=True)) == [("O10", 12.0),
                                                                           ("O6", 5.0)]
+
+
+def test_duckdb_memory_limit_below_the_line_readers_default_buffer(tmp_path: Path) -> None:
+    """Under ``memory_limit = 600MB`` the load gives what it gives without a limit. DuckDB's
+    line reader asked for a 1 GiB block (16 x the 64 MiB longest line), so every file failed
+    with "could not allocate block" under any limit below ~1.5 GB."""
+    from loyalscope import engine
+    from loyalscope.config import DuckDBSettings
+
+    p = tmp_path / "orders.csv"
+    p.write_text(MESSY, encoding="utf-8")
+    limited = engine.connect_duckdb(None, DuckDBSettings(memory_limit="600MB"))
+    assert limited.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0].startswith(
+        ("572", "600"))
+    tx, q, counts = _summary(ls.load(p, con=limited, now=NOW))
+    tx0, q0, counts0 = _summary(ls.load(p, now=NOW))
+    pd.testing.assert_frame_equal(tx, tx0)
+    pd.testing.assert_frame_equal(q, q0)
+    assert counts == counts0 and counts["accepted"] > 0
+
+
+def test_duckdb_has_a_memory_limit_and_a_private_spill_folder(tmp_path: Path) -> None:
+    """A default connection holds at most RAM / 4 (1-4 GiB) and spills to a folder of its own,
+    not ``.tmp`` in the user's folder; ``[engine.duckdb]`` settings still win."""
+    from loyalscope import engine
+    from loyalscope.config import DuckDBSettings
+
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    expected = min(max(ram // 4, 1 << 30), 4 << 30)
+    assert engine.default_memory_limit() == expected
+    con = engine.connect()
+    setting = con.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0]
+    value, unit = setting.split()
+    assert unit == "GiB" and abs(float(value) * (1 << 30) - expected) < (1 << 30) / 100
+    temp = Path(con.raw_sql("SELECT current_setting('temp_directory')").fetchone()[0])
+    assert temp.is_dir() and temp.name.startswith("loyalscope-duckdb-")
+    assert temp == Path(engine.private_temp_directory())
+    mine = engine.connect_duckdb(None, DuckDBSettings(memory_limit="2GB",
+                                                       temp_directory=str(tmp_path)))
+    assert mine.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0] == "1.8 GiB"
+    assert mine.raw_sql("SELECT current_setting('temp_directory')").fetchone()[0] == str(tmp_path)

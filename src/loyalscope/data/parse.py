@@ -77,12 +77,23 @@ def _ok(value: ir.Value) -> Parsed:
     return Parsed(value, _NULL_STR, _NULL_STR)
 
 
+_EDGE_SPACE = "^[ \\t\\n\\r\\x0b\\x0c]|[ \\t\\n\\r\\x0b\\x0c]$"
+"""A value beginning or ending with what ``strip`` removes (space, tab, LF, CR, VT, FF)."""
+
+
+def strip(s: ir.StringValue) -> ir.StringValue:
+    """``s.strip()``, run only on values with white space at an end: DuckDB's ``TRIM`` with a
+    character set costs ~2x a regular-expression test (1.8 vs 0.8 s of CPU for 4 columns of
+    2M rows), and almost no value of an export needs it."""
+    return ibis.ifelse(s.re_search(_EDGE_SPACE), s.strip(), s)
+
+
 def clean(s: ir.Value) -> ir.StringValue:
     """Text, full-width forms folded to ASCII (``１２３`` -> ``123``, ``￥`` -> ``¥``), stripped;
     ``""`` -> NULL."""
     raw = s.cast("string")
     wide = raw.re_search("[^\\x00-\\x7f]")  # only non-ASCII text needs the (slow) translate
-    txt = ibis.ifelse(wide, raw.translate(_FULL, _HALF), raw).strip()
+    txt = strip(ibis.ifelse(wide, raw.translate(_FULL, _HALF), raw))
     return txt.nullif("")
 
 
@@ -404,7 +415,7 @@ class DateOrder:
 
 def date_order_query(tbl: ir.Table, column: str, line: str = "_line") -> ir.Table:
     """The one-row aggregate :func:`date_order` runs (counts and first examples)."""
-    raw = tbl[column].strip()
+    raw = strip(tbl[column])
     seps = ["/", "-", ".", "／", "－", "．"]
     # cheap pre-filter: a one- or two-digit first part, or any non-ASCII text
     tbl = tbl.filter(raw.substr(1, 1).isin(seps) | raw.substr(2, 1).isin(seps)

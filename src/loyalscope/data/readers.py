@@ -33,7 +33,9 @@ if TYPE_CHECKING:
     from loyalscope.data.intake import Staged
 
 MAX_LINE_BYTES = 64 * 1024 * 1024
-"""Longest physical line read (DuckDB ``max_line_size``); longer lines end in a clear error."""
+"""Longest physical line read (DuckDB ``max_line_size``); longer lines end in a clear error.
+The reader's buffer is set to twice this (DuckDB's default, 16 times, is a 1 GiB block that
+no ``memory_limit`` below ~1.5 GB can hold)."""
 _SEP = "\x1f\x1e\x1d\x1c"  # a 4-byte delimiter that no text line holds: one column per line
 _ids = itertools.count()
 
@@ -59,7 +61,7 @@ def read_lines(con: BaseBackend, path: Path) -> ir.Table:
                 f"CREATE TEMP TABLE {name} AS SELECT text FROM read_csv({_sql_str(str(path))}, "
                 f"columns={{'text': 'VARCHAR'}}, header=false, delim={_sql_str(_SEP)}, quote='', "
                 f"escape='', auto_detect=false, strict_mode=false, "
-                f"max_line_size={MAX_LINE_BYTES})"
+                f"max_line_size={MAX_LINE_BYTES}, buffer_size={2 * MAX_LINE_BYTES})"
             )
         except Exception as exc:  # duckdb raises InvalidInputException and friends
             raise SchemaError(t("data.sources.engine_read", error=str(exc).splitlines()[0]),

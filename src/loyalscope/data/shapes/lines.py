@@ -84,16 +84,20 @@ def shape_lines(tx: ibis.Table, config: AnalysisConfig,
     """
     parts: list[ibis.Table] = []
     line_file = is_line_file(tx)
-    unique = _unique_orders(tx)
-    if not line_file and not unique:
-        w = ibis.window(group_by=tx.order_id, order_by=[tx[SOURCE], tx[LINE]])
-        tx = tx.mutate(_rn=ibis.row_number().over(w),
-                       _first=tx[LINE].first().over(w))
-        dup = tx.filter(tx._rn > 0)
+    repeated = _repeated_orders(tx)
+    unique = repeated is None
+    if not line_file and repeated is not None:
+        # only the rows of repeated ids are numbered (a window over every row sorted them all)
+        rep = semi_join(tx, tx.order_id, repeated.order_id)
+        w = ibis.window(group_by=rep.order_id, order_by=[rep[SOURCE], rep[LINE]])
+        rep = rep.mutate(_rn=ibis.row_number().over(w), _first=rep[LINE].first().over(w)).cache()
+        dup = rep.filter(rep._rn > 0)
         parts.append(quarantine(dup, "transactions", "order_id", dup.order_id, "duplicate_key",
                                 ibis.literal(t("data.shapes.detail_duplicate")).concat(
                                     dup._first.cast("string"))))
-        tx = tx.filter(tx._rn == 0).drop("_rn", "_first")
+        once = anti_join(tx, tx.order_id, repeated.order_id)
+        first = rep.filter(rep._rn == 0)
+        tx = once.union(first.select(**{c: first[c].cast(once[c].type()) for c in once.columns}))
         unique = True
     tx = _incomplete_rows(tx, parts) if unique else _incomplete_orders(tx, parts)
 
@@ -168,10 +172,14 @@ def shape_lines(tx: ibis.Table, config: AnalysisConfig,
     return Lines(orders, lines, returns, parts, line_file, unique and external is None)
 
 
-def _unique_orders(tx: ibis.Table) -> bool:
-    """Whether no order id repeats (one statistics query)."""
-    stats = tx.aggregate(n=tx.count(), k=tx.order_id.nunique()).execute()
-    return int(stats["n"].iloc[0]) == int(stats["k"].iloc[0])
+def _repeated_orders(tx: ibis.Table) -> ibis.Table | None:
+    """The order ids on more than one row (a small stored table), or None when no id repeats
+    (one aggregation)."""
+    counts = tx.group_by("order_id").aggregate(_k=tx.count())
+    repeated = counts.filter(counts._k > 1).select("order_id").cache()
+    if int(repeated.count().execute()) == 0:
+        return None
+    return repeated
 
 
 def _grouped_orders(tx: ibis.Table, order_level: bool) -> ibis.Table:
