@@ -46,8 +46,9 @@ class Moments:
     """
 
     def __init__(self, raw: np.ndarray) -> None:
-        self.xc = np.asarray(raw, dtype=float) - np.asarray(raw, dtype=float).mean(axis=0)
-        self.n, self.p = self.xc.shape
+        x = np.asarray(raw, dtype=float)
+        self.xt = np.ascontiguousarray((x - x.mean(axis=0)).T)  # centred, one item per row
+        self.p, self.n = self.xt.shape
         self.iu, self.ju = np.triu_indices(self.p)
         self.width = self.iu.size + self.p
         self._total: np.ndarray | None = None
@@ -57,14 +58,18 @@ class Moments:
         return max(1, COUNT_CELLS // self.n)
 
     def _products(self, start: int, stop: int) -> np.ndarray:
-        """Row products ``x_i x_j`` (i <= j) and the rows, for rows ``start..stop`` (R, width)."""
-        rows = self.xc[start:stop]
-        out = np.empty((rows.shape[0], self.width))
+        """Row products ``x_i x_j`` (i <= j) and the rows, for rows ``start..stop``: (width, R).
+
+        Built feature-major (each product a contiguous row) from the transposed data: three
+        times faster than writing strided columns; the matrix products take its transpose.
+        """
+        rows = self.xt[:, start:stop]
+        out = np.empty((self.width, rows.shape[1]))
         col = 0
         for i in range(self.p):  # row-major upper triangle, as triu_indices; no gathered copies
-            np.multiply(rows[:, i:i + 1], rows[:, i:], out=out[:, col:col + self.p - i])
+            np.multiply(rows[i], rows[i:], out=out[col:col + self.p - i])
             col += self.p - i
-        out[:, col:] = rows
+        out[col:] = rows
         return out
 
     def sums(self, counts: np.ndarray) -> np.ndarray:
@@ -74,7 +79,7 @@ class Moments:
         step = max(1, BLOCK_CELLS // max(k, self.width))
         for start in range(0, self.n, step):
             stop = min(self.n, start + step)
-            out += counts[:, start:stop].astype(float) @ self._products(start, stop)
+            out += counts[:, start:stop].astype(float) @ self._products(start, stop).T
         return out
 
     def total(self) -> np.ndarray:
@@ -83,7 +88,7 @@ class Moments:
             self._total = np.zeros(self.width)
             step = max(1, BLOCK_CELLS // self.width)
             for s in range(0, self.n, step):
-                self._total += self._products(s, min(self.n, s + step)).sum(axis=0)
+                self._total += self._products(s, min(self.n, s + step)).sum(axis=1)
         return self._total
 
     def cov(self, sums: np.ndarray, total: np.ndarray | float) -> np.ndarray:
@@ -107,7 +112,7 @@ class Moments:
 
     def leave_one_out(self, start: int, stop: int) -> np.ndarray:
         """Covariances (stop - start, p, p) of the data without row ``i``, for ``i`` in ``start..stop``."""
-        return self.cov(self.total()[None, :] - self._products(start, stop), self.n - 1.0)
+        return self.cov(self.total()[None, :] - self._products(start, stop).T, self.n - 1.0)
 
     def jackknife(self) -> Iterator[np.ndarray]:
         """Leave-one-out covariances in blocks of rows, in row order."""
