@@ -190,12 +190,54 @@ def test_fit_returns_self() -> None:
 
 
 def test_bootstrap_in_small_chunks_equals_one_batch(bank_model, monkeypatch) -> None:
-    """Resamples (and the BCa jackknife) are built chunk by chunk, never all at once: the chunk
-    size changes memory, not the table."""
-    from loyalscope.models.survey import plspm_bootstrap
+    """Resample counts, row products, refits (and the BCa jackknife) are built block by block,
+    never all at once: the block sizes change memory, not the table."""
+    from loyalscope.models.survey import moments, plspm_bootstrap
 
+    bank_model._resample_cache_.clear()
     one = bank_model.bootstrap(40, seed=5, bca=True)
-    monkeypatch.setattr(plspm_bootstrap, "_CHUNK_CELLS", 3 * bank_model._raw_.size)
+    monkeypatch.setattr(moments, "COUNT_CELLS", 3 * len(bank_model._raw_))  # 3 resamples a batch
+    monkeypatch.setattr(moments, "BLOCK_CELLS", 700)  # a few rows of products at a time
+    monkeypatch.setattr(plspm_bootstrap, "_FIT_CELLS", 7 * bank_model._raw_.shape[1] ** 2)
+    bank_model._resample_cache_.clear()
     chunked = bank_model.bootstrap(40, seed=5, bca=True)
     pd.testing.assert_frame_equal(chunked, one, check_exact=False, rtol=1e-12)
     assert chunked.attrs == one.attrs
+
+
+@pytest.mark.parametrize("consistent", [False, True])
+def test_every_bootstrap_parameter_matches_a_loop_of_refits(bank, consistent) -> None:
+    """Mean and standard error of every bootstrapped parameter (paths, weights, loadings, R2, GoF,
+    rho_A) equal those of refitting the model on the rows ``data[draws[b]]`` one by one."""
+    spec = ecsi_spec()
+    model = PLSPM(spec.blocks, spec.paths, scaled=True, consistent=consistent).fit(bank)
+    table = model.bootstrap(8, seed=21, bca=False)
+    draws = np.random.default_rng(21).integers(0, len(bank), size=(8, len(bank)))
+    fits = [PLSPM(spec.blocks, spec.paths, scaled=True, consistent=consistent).fit(
+        bank.iloc[d].reset_index(drop=True)) for d in draws]
+    kept = [f for f in fits if f.admissible_]  # inadmissible PLSc resamples are dropped
+    assert table.attrs["n_failed"] == len(fits) - len(kept) and len(kept) >= 4
+    fits = kept
+    loop = {("path", p): [f.path_dict()[p] for f in fits] for p in fits[0].path_dict()}
+    loop |= {("weight", c): [f.outer_weights_[c] for f in fits] for c in ("imag1", "sat4", "loy2")}
+    loop |= {("loading", c): [f.loadings_[c] for f in fits] for c in ("expe3", "val1", "qual5")}
+    loop |= {("r2", lv): [f.r2_[lv] for f in fits] for lv in fits[0].r2_.index}
+    loop |= {("gof", "GoF"): [f.gof_ for f in fits]}
+    loop |= {("rho_a", lv): [f.rho_a_[lv] for f in fits] for lv in ("Image", "Loyalty")}
+    for key, values in loop.items():
+        assert table.loc[key, "boot_mean"] == pytest.approx(np.mean(values), abs=1e-10), key
+        assert table.loc[key, "std_error"] == pytest.approx(np.std(values, ddof=1), abs=1e-10), key
+
+
+def test_bca_jackknife_matches_leave_one_out_refits(bank_model) -> None:
+    """The jackknife behind BCa's acceleration equals refitting without each respondent."""
+    from loyalscope.models.survey.plspm_bootstrap import _jackknife
+
+    jack = _jackknife(bank_model)
+    assert jack.shape[0] == len(bank_model._raw_)
+    spec = ecsi_spec()
+    data = pd.DataFrame(bank_model._raw_, columns=bank_model._mvs)
+    for i in (0, 117, len(data) - 1):
+        fit = PLSPM.from_spec(spec, consistent=False).fit(data.drop(index=i).reset_index(drop=True))
+        np.testing.assert_allclose(jack[i, :len(spec.paths)], list(fit.path_dict().values()), atol=1e-10)
+        assert jack[i, -7] == pytest.approx(fit.gof_, abs=1e-10)  # GoF precedes the six rho_A

@@ -63,29 +63,27 @@ def inner_ols(corr: np.ndarray, path: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return coefs, r2
 
 
-def consistent(x: np.ndarray, weights: np.ndarray, lv_corr: np.ndarray, pls_loadings: np.ndarray,
+def consistent(cov: np.ndarray, weights: np.ndarray, lv_corr: np.ndarray, pls_loadings: np.ndarray,
                odm: np.ndarray, path: np.ndarray, common: np.ndarray) -> Consistent:
     """PLSc from the PLS estimates of a stack.
 
     Parameters
     ----------
-    x : (B, n, p) the data the weights apply to (centred, or standardised).
-    weights : (B, p, L) outer weights (zero outside the block), composites ``x @ w`` of unit variance.
+    cov : (B, p, p) ``X'X / n`` of the data the weights apply to (centred, or standardised).
+    weights : (B, p, L) outer weights (zero outside the block), composites ``X @ w`` of unit variance.
     lv_corr : (B, L, L) correlations of the composites.
     pls_loadings : (B, p) PLS loadings (kept for composites).
     odm : (p, L) outer design matrix; path : (L, L) inner design matrix.
     common : (L,) bool, the blocks treated as common factors.
     """
-    n = x.shape[1]
-    sd = np.sqrt(np.mean((x - x.mean(axis=1, keepdims=True)) ** 2, axis=1))  # (B, p)
+    sd = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0.0, None))  # (B, p)
     sd = np.where(sd > 0, sd, 1.0)
-    z = (x - x.mean(axis=1, keepdims=True)) / sd[:, None, :]
-    s = np.einsum("bni,bnj->bij", z, z) / n  # indicator correlations (B, p, p)
+    s = cov / sd[:, :, None] / sd[:, None, :]  # indicator correlations (B, p, p)
     w = weights * sd[:, :, None] * odm  # weights on standardised indicators
-    var = np.einsum("bpl,bpq,bql->bl", w, s, w)
+    var = (w * (s @ w)).sum(axis=1)
     w = w / np.sqrt(np.where(var > 0, var, 1.0))[:, None, :]
     diag = np.diagonal(s, axis1=1, axis2=2)  # (B, p)
-    wsw = np.einsum("bpl,bpq,bql->bl", w, s, w)
+    wsw = (w * (s @ w)).sum(axis=1)
     off_s = wsw - np.einsum("bpl,bp->bl", w ** 2, diag)
     ww = (w ** 2).sum(axis=1)  # w'w (B, L)
     off_w = ww ** 2 - (w ** 4).sum(axis=1)

@@ -43,7 +43,16 @@ import pandas as pd
 from loyalscope.errors import ConfigError, ConvergenceError, LoyalscopeError, NotFittedError
 from loyalscope.i18n import t
 from loyalscope.models.survey.plsc import consistent
-from loyalscope.models.survey.plspm_core import estimate, outer_weights, total_effects, treat_data
+from loyalscope.models.survey.plspm_core import (
+    Estimates,
+    WeightsResult,
+    cross_product,
+    estimate,
+    outer_weights,
+    total_effects,
+    treat_cov,
+    treat_data,
+)
 from loyalscope.models.survey.plspm_spec import ModelSpec, check_columns, parse_path, validate_spec
 
 
@@ -143,21 +152,37 @@ class PLSPM:
                               fix=t("survey_model.errors.missing_values_fix"), column=col)
         return x
 
-    def fit_stack(self, raw: np.ndarray):
-        """Fit the model to a stack of raw data sets ``(B, n, p)``; returns (Estimates, converged).
+    def fit_moments(self, cov: np.ndarray) -> tuple[Estimates, WeightsResult]:
+        """Fit the model to a stack of raw covariance matrices ``(B, p, p)`` (population, divisor n).
 
-        Under PLSc the estimates' ``path_coefs``, ``r2``, ``loadings`` and ``lv_corr`` are the
-        consistent ones, ``est.pls`` keeps the plain PLS ones and ``est.plsc`` the
+        PLS-PM and PLSc depend on the data only through this matrix (see
+        :mod:`loyalscope.models.survey.plspm_core`), so a bootstrap resample is a ``p x p``
+        problem. Returns (Estimates without scores, WeightsResult); under PLSc the estimates'
+        ``path_coefs``, ``r2``, ``loadings`` and ``lv_corr`` are the consistent ones,
+        ``est.pls`` keeps the plain PLS ones and ``est.plsc`` the
         :class:`~loyalscope.models.survey.plsc.Consistent` result (rho_A, admissibility).
         """
-        x = treat_data(raw, self.scaled)
-        res = outer_weights(x, self._odm, self._path, self._modes, self.scheme, self.tol, self.maxiter)
-        est = estimate(x, res.w, self._odm, self._path)
-        pc = consistent(x, est.weights, est.lv_corr, est.loadings, self._odm, self._path, self._common)
+        return self._fit_treated(treat_cov(cov, self.scaled))
+
+    def _fit_treated(self, cov: np.ndarray) -> tuple[Estimates, WeightsResult]:
+        res = outer_weights(cov, self._odm, self._path, self._modes, self.scheme, self.tol, self.maxiter)
+        est = estimate(cov, res.w, self._odm, self._path)
+        pc = consistent(cov, est.weights, est.lv_corr, est.loadings, self._odm, self._path, self._common)
         est.pls = (est.path_coefs, est.r2, est.loadings)
         est.plsc = pc
         if self._common.any():
             est.path_coefs, est.r2, est.loadings, est.lv_corr = pc.path_coefs, pc.r2, pc.loadings, pc.construct_corr
+        return est, res
+
+    def fit_stack(self, raw: np.ndarray) -> tuple[Estimates, WeightsResult]:
+        """Fit the model to a stack of raw data sets ``(B, n, p)``; returns (Estimates, WeightsResult).
+
+        As :meth:`fit_moments` on the data's covariance matrices, plus the LV scores
+        ``est.scores`` (B, n, L) of the respondents.
+        """
+        x = treat_data(raw, self.scaled)
+        est, res = self._fit_treated(cross_product(x))
+        est.scores = x @ est.weights
         return est, res
 
     def fit(self, X: pd.DataFrame, y: None = None) -> PLSPM:
@@ -171,6 +196,7 @@ class PLSPM:
             raise ConvergenceError(t("survey_model.errors.no_convergence", maxiter=self.maxiter, tol=self.tol),
                                    fix=t("survey_model.errors.no_convergence_fix"))
         self._raw_ = raw
+        self._resample_cache_: dict[tuple[int, int], np.ndarray] = {}  # see plspm_bootstrap
         lvs, mvs = self._lvs, self._mvs
         self.n_iter_ = int(res.iterations[0])
         self.outer_weights_ = pd.Series((est.weights[0] * self._odm).sum(axis=1), index=mvs, name="weight")
@@ -186,6 +212,7 @@ class PLSPM:
         total = total_effects(est.path_coefs[0])
         self.total_effects_ = pd.DataFrame(total, index=lvs, columns=lvs)
         self.indirect_effects_ = self.total_effects_ - self.path_coefs_
+        assert est.scores is not None
         self.scores_ = pd.DataFrame(est.scores[0], index=X.index, columns=lvs)
         self.lv_of_ = lv_of
         assert est.pls is not None and est.plsc is not None

@@ -4,9 +4,11 @@ bootstrap interval, Q-squared by blindfolding and PLSpredict (what SmartPLS repo
 - **Inner VIF** of predictor k of construct i: ``VIF_k = [R_PP^-1]_kk`` from the construct
   correlations of i's predictors (disattenuated under PLSc), i.e. ``1 / (1 - R^2_k)`` of k on the
   other predictors (Hair et al. 2017: values above 5 signal collinearity; 3 as a stricter cut).
-- **HTMT** (Henseler, Ringle & Sarstedt 2015) on every bootstrap resample of the respondents:
-  percentile interval; discriminant validity is supported when the upper bound is below 1
-  (HTMT_inference) or below 0.85 / 0.90.
+- **HTMT** (Henseler, Ringle & Sarstedt 2015) on every bootstrap resample of the respondents
+  (from the resample's indicator correlation matrix, built from its counts without copying the
+  rows; the resamples of :func:`~loyalscope.models.survey.plspm_bootstrap.bootstrap` with the
+  same seed and size): percentile interval; discriminant validity is supported when the upper
+  bound is below 1 (HTMT_inference) or below 0.85 / 0.90.
 - **Q-squared** (Stone 1974, Geisser 1974), cross-validated redundancy by blindfolding with
   omission distance D (default 7): in round d the data points ``k = i * K + m`` (respondent i,
   item m of the K items of an endogenous block) with ``k mod D = d`` are replaced by the item
@@ -30,7 +32,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from loyalscope.models.survey.plspm_core import treat_data
+from loyalscope.models.survey.plspm_bootstrap import resample_covariances
+from loyalscope.models.survey.plspm_core import cross_product, treat_cov, treat_data
 
 if TYPE_CHECKING:
     from loyalscope.models.survey.plspm import PLSPM
@@ -79,15 +82,10 @@ def htmt_interval(model: PLSPM, n_boot: int = 500, seed: int | None = None, leve
     raw = model._raw_
     groups = [np.flatnonzero(model._odm[:, j]) for j in range(len(model._lvs))]
 
-    def corr_of(stack: np.ndarray) -> np.ndarray:
-        z = treat_data(stack, True)
-        return np.einsum("bni,bnj->bij", z, z) / stack.shape[1]
-
-    point = _htmt_stack(corr_of(raw[None]), groups)[0]
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, raw.shape[0], size=(n_boot, raw.shape[0]))
-    chunk = max(1, 4_000_000 // raw[0].size)
-    boot = np.concatenate([_htmt_stack(corr_of(raw[draws[s:s + chunk]]), groups) for s in range(0, n_boot, chunk)])
+    point = _htmt_stack(cross_product(treat_data(raw[None], True)), groups)[0]
+    # the resamples' correlation matrices from their counts (shared with a path bootstrap of the
+    # same seed and size); HTMT is a function of the correlation matrix alone
+    boot = _htmt_stack(treat_cov(resample_covariances(model, n_boot, seed), True), groups)
     a = (1 - level) / 2
     with warnings.catch_warnings():  # the diagonal (and single-item blocks) are all NaN
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -132,7 +130,7 @@ def q2_blindfolding(model: PLSPM, distance: int = 7) -> pd.DataFrame:
             kept_mean = np.array([block[~masks[d][:, m], m].mean() for m in range(cols.size)])
             stack[d][:, cols] = np.where(masks[d], kept_mean, block)
         est, _ = model.fit_stack(stack)
-        assert est.pls is not None
+        assert est.pls is not None and est.scores is not None
         coefs, _, loadings = est.pls
         preds = np.flatnonzero(model._path[j] == 1)
         y_hat = np.einsum("bnk,bk->bn", est.scores[:, :, preds], coefs[:, j, preds])  # (D, n)

@@ -4,7 +4,8 @@ For two groups of sizes n1 and n2, the model is fitted on each and the differenc
 coefficient ``d = beta_1 - beta_2`` computed. Under H0 (no group difference) the group labels
 are exchangeable: the respondents are shuffled ``n_perm`` times, the first n1 forming group 1,
 and the model is refitted on both parts of every permutation (batched, all permutations at
-once). The p-value is ``(1 + #{|d_perm| >= |d|}) / (n_perm + 1)``. Under PLSc the compared
+once, each on its group's covariance matrix computed from the group membership without
+copying the rows, see :mod:`loyalscope.models.survey.moments`). The p-value is ``(1 + #{|d_perm| >= |d|}) / (n_perm + 1)``. Under PLSc the compared
 coefficients are the consistent ones (as the model was fitted); inadmissible permutations are
 left out. With more than two groups every pair is compared.
 
@@ -25,20 +26,47 @@ import pandas as pd
 
 from loyalscope.errors import InsufficientDataError
 from loyalscope.i18n import t
+from loyalscope.models.survey.moments import Moments
 
 if TYPE_CHECKING:
     from loyalscope.models.survey.plspm import PLSPM
+    from loyalscope.models.survey.plspm_core import Estimates, WeightsResult
 
 MIN_GROUP = 20
 """Smallest group a path model is compared on."""
 
 
-def _paths(model: PLSPM, stack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    est, res = model.fit_stack(stack)
+def _paths(model: PLSPM, fitted: tuple[Estimates, WeightsResult]) -> tuple[np.ndarray, np.ndarray]:
+    est, res = fitted
     src = [model._lvs.index(a) for a, _ in model._edges]
     dst = [model._lvs.index(b) for _, b in model._edges]
     ok = res.converged & (est.plsc.admissible if model.consistent_ and est.plsc is not None else True)
     return est.path_coefs[:, dst, src], ok
+
+
+def _permuted_paths(model: PLSPM, both: np.ndarray, n1: int, n_perm: int,
+                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Paths of both parts of ``n_perm`` permutations of ``both`` (the first ``n1`` rows form part 1).
+
+    Part 1 of a permutation is a 0/1 count vector over the rows; its covariance comes from the
+    weighted sums of the row products and part 2's from the full sums minus part 1's.
+    """
+    moments = Moments(both)
+    n = moments.n
+    p1, p2, keep = [], [], []
+    batch = moments.batch_size()
+    for start in range(0, n_perm, batch):
+        k = min(batch, n_perm - start)
+        member = np.zeros((k, n), dtype=np.uint8)
+        for r in range(k):
+            member[r, rng.permutation(n)[:n1]] = 1
+        sums = moments.sums(member)
+        c1, ok1 = _paths(model, model.fit_moments(moments.cov(sums, n1)))
+        c2, ok2 = _paths(model, model.fit_moments(moments.cov(moments.total()[None, :] - sums, n - n1)))
+        p1.append(c1)
+        p2.append(c2)
+        keep.append(ok1 & ok2)
+    return np.concatenate(p1), np.concatenate(p2), np.concatenate(keep)
 
 
 def permutation_test(model: PLSPM, groups: Any, n_perm: int = 1000, seed: int | None = None) -> pd.DataFrame:
@@ -65,17 +93,10 @@ def permutation_test(model: PLSPM, groups: Any, n_perm: int = 1000, seed: int | 
         x2 = raw[(labels == g2).to_numpy()]
         both = np.concatenate([x1, x2])
         n1 = x1.shape[0]
-        c1, ok1 = _paths(model, x1[None])
-        c2, ok2 = _paths(model, x2[None])
+        c1, ok1 = _paths(model, model.fit_stack(x1[None]))
+        c2, ok2 = _paths(model, model.fit_stack(x2[None]))
         diff = c1[0] - c2[0]
-        rng = np.random.default_rng(seed)
-        perms = np.stack([rng.permutation(both.shape[0]) for _ in range(n_perm)])
-        chunk = max(1, 4_000_000 // both.size)  # bounds memory: ~32 MB of data per batched fit
-        parts = [(_paths(model, both[perms[s:s + chunk, :n1]]), _paths(model, both[perms[s:s + chunk, n1:]]))
-                 for s in range(0, n_perm, chunk)]
-        p1 = np.concatenate([a[0] for a, _ in parts])
-        p2 = np.concatenate([b[0] for _, b in parts])
-        keep = np.concatenate([a[1] & b[1] for a, b in parts])
+        p1, p2, keep = _permuted_paths(model, both, n1, n_perm, np.random.default_rng(seed))
         d_perm = (p1 - p2)[keep]
         used = min(used, int(keep.sum()))
         p_value = (1 + (np.abs(d_perm) >= np.abs(diff) - 1e-12).sum(axis=0)) / (keep.sum() + 1)
