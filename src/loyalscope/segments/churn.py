@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import ibis
 import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
@@ -56,22 +57,30 @@ def _ts(d: date) -> datetime:
 
 
 def churn_features(ds: Dataset, cutoff: date) -> pd.DataFrame:
-    """Features per customer (index ``customer_id``) from rows before ``cutoff`` only."""
+    """Features per customer (index ``customer_id``, sorted) from rows before ``cutoff`` only.
+
+    One query on the engine (every table aggregated per customer and joined there), computed
+    once per cut-off for a dataset (:meth:`Dataset.memo`); each call returns its own copy."""
+    return ds.memo(("churn_features", cutoff), lambda: _fetch(ds, cutoff, None)).copy()
+
+
+def churn_labels(ds: Dataset, cutoff: date, horizon: int) -> pd.Series:
+    """1 = no order in ``[cutoff, cutoff + horizon days)``, for customers who bought before."""
+    return _fetch(ds, cutoff, horizon)["churned"]
+
+
+def _fetch(ds: Dataset, cutoff: date, horizon: int | None) -> pd.DataFrame:
+    """The features at ``cutoff`` and, with ``horizon``, the label ``churned`` (1 = no order
+    in ``[cutoff, cutoff + horizon)``): one query on the engine, fetched sorted by customer."""
     cut = _ts(cutoff)
     tx = ds.table("transactions", "customer_id", "order_ts", "amount")
     tx = tx.filter(tx.order_ts < cut)
-    base = tx.group_by("customer_id").aggregate(
+    base = tx.group_by(customer_id=tx.customer_id.cast("string")).aggregate(
         first_ts=tx.order_ts.min(), last_ts=tx.order_ts.max(),
         frequency=tx.count(), monetary=money_sum(tx.amount),
-    ).to_pandas()
-    base["customer_id"] = base.customer_id.astype(str)
-    base = base.set_index("customer_id").sort_index()
-    cut_ts = pd.Timestamp(cut)
-    out = pd.DataFrame(index=base.index)
-    out["recency_days"] = (cut_ts - pd.to_datetime(base.last_ts)).dt.total_seconds() / 86400
-    out["frequency"] = base.frequency.astype(float)
-    out["monetary"] = base.monetary.astype(float)
-    out["tenure_days"] = (cut_ts - pd.to_datetime(base.first_ts)).dt.total_seconds() / 86400
+    )
+    counts = ["complaints", "unresolved_complaints", "returns", "interactions"]
+    parts: list[tuple[ibis.Table, dict[str, Any]]] = []
     if ds.has("complaints"):
         cp = ds.table("complaints", "customer_id", "opened_ts")
         cp = cp.filter(cp.opened_ts < cut)
@@ -82,45 +91,53 @@ def churn_features(ds: Dataset, cutoff: date) -> pd.DataFrame:
             if "closed_ts" in cp.columns:
                 closed = closed & cp.closed_ts.notnull() & (cp.closed_ts < cut)
             aggs["unresolved_complaints"] = (~closed).cast("int64").sum()
-        out = out.join(_agg(cp, aggs), how="left")
+        parts.append((cp, aggs))
     if ds.has("returns"):
         rt = ds.table("returns", "order_id", "return_ts")
         rt = rt.filter(rt.return_ts < cut)
         orders = ds.table("transactions", "order_id", "customer_id")
         j = rt.join(orders, "order_id")
-        out = out.join(_agg(j, {"returns": j.count()}), how="left")
+        parts.append((j, {"returns": j.count()}))
     if ds.has("surveys"):
         sv = ds.table("surveys", "customer_id", "answered_ts")
         sv = sv.filter(sv.answered_ts < cut)
         aggs = {c: sv[c].mean() for c in ("nps", "csat") if c in sv.columns}
         if aggs:
-            out = out.join(_agg(sv, aggs), how="left")
+            parts.append((sv, aggs))
     if ds.has("interactions"):
         it = ds.table("interactions", "customer_id", "ts")
         it = it.filter(it.ts < cut)
-        out = out.join(_agg(it, {"interactions": it.count()}), how="left")
-    for c in ("complaints", "unresolved_complaints", "returns", "interactions"):
-        if c in out:
-            out[c] = out[c].fillna(0).astype(float)
-    return out
-
-
-def _agg(tbl: Any, aggs: dict[str, Any]) -> pd.DataFrame:
-    df = tbl.group_by("customer_id").aggregate(**aggs).to_pandas()
+        parts.append((it, {"interactions": it.count()}))
+    if horizon is not None:
+        end = _ts(cutoff + timedelta(days=horizon))
+        tx2 = ds.table("transactions", "customer_id", "order_ts")
+        after = tx2.filter((tx2.order_ts >= cut) & (tx2.order_ts < end))
+        parts.append((after, {"_active": after.count()}))
+    joined, cols = base, ["customer_id", "first_ts", "last_ts", "frequency", "monetary"]
+    for i, (tbl, aggs) in enumerate(parts):
+        key = f"_cid{i}"
+        agg = tbl.group_by(**{key: tbl.customer_id.cast("string")}).aggregate(**aggs)
+        joined = joined.left_join(agg, joined.customer_id == agg[key]).drop(key)
+        cols += list(aggs)
+    df = joined.select(*cols).order_by("customer_id").to_pandas()
     df["customer_id"] = df.customer_id.astype(str)
-    return df.set_index("customer_id").astype(float)
-
-
-def churn_labels(ds: Dataset, cutoff: date, horizon: int) -> pd.Series:
-    """1 = no order in ``[cutoff, cutoff + horizon days)``, for customers who bought before."""
-    cut, end = _ts(cutoff), _ts(cutoff + timedelta(days=horizon))
-    tx = ds.table("transactions", "customer_id", "order_ts")
-    before = tx.filter(tx.order_ts < cut).select("customer_id").distinct().to_pandas()
-    after = tx.filter((tx.order_ts >= cut) & (tx.order_ts < end)).select("customer_id").distinct().to_pandas()
-    ids = before.customer_id.astype(str)
-    active = set(after.customer_id.astype(str))
-    return pd.Series([0 if i in active else 1 for i in ids], index=pd.Index(ids, name="customer_id"),
-                     name="churned").sort_index()
+    df = df.set_index("customer_id")
+    if not df.index.is_monotonic_increasing:  # a server collation that orders text otherwise
+        df = df.sort_index()
+    cut_ts = pd.Timestamp(cut)
+    out = pd.DataFrame(index=df.index)
+    out["recency_days"] = (cut_ts - pd.to_datetime(df.last_ts)).dt.total_seconds() / 86400
+    out["frequency"] = df.frequency.astype(float)
+    out["monetary"] = df.monetary.astype(float)
+    out["tenure_days"] = (cut_ts - pd.to_datetime(df.first_ts)).dt.total_seconds() / 86400
+    for c in df.columns[4:]:
+        if c == "_active":
+            out["churned"] = df[c].isna().astype(int).to_numpy()
+        elif c in counts:
+            out[c] = df[c].fillna(0).astype(float)
+        else:
+            out[c] = df[c].astype(float)
+    return out
 
 
 #: Tiers by the rank of the current score: share of customers in "high" and in "elevated".
@@ -159,10 +176,10 @@ def churn_risk(ds: Dataset, horizon: int | None = None, alpha: float = 0.01) -> 
     valid_cut = today - timedelta(days=horizon)
     train_cut = valid_cut - timedelta(days=horizon)
     _check_window(ds, horizon, train_cut, today)
-    xt = churn_features(ds, train_cut)
-    yt = churn_labels(ds, train_cut, horizon).loc[xt.index]
-    xv = churn_features(ds, valid_cut)
-    yv = churn_labels(ds, valid_cut, horizon).loc[xv.index]
+    xt = _fetch(ds, train_cut, horizon)
+    yt = xt.pop("churned")
+    xv = _fetch(ds, valid_cut, horizon)
+    yv = xv.pop("churned")
     min_n = ds.config.analysis.min_n
     for y, cut in ((yt, train_cut), (yv, valid_cut)):
         if len(y) < min_n or y.sum() == 0 or y.sum() == len(y):
@@ -173,10 +190,7 @@ def churn_risk(ds: Dataset, horizon: int | None = None, alpha: float = 0.01) -> 
     model = LogisticChurnModel(alpha).fit(xt[feats].to_numpy(float), yt.to_numpy(), feats)
     pv = model.predict_proba(xv[feats].to_numpy(float))
     y = yv.to_numpy()
-    xs = churn_features(ds, today)
-    for c in feats:
-        if c not in xs:
-            xs[c] = np.nan
+    xs = churn_features(ds, today).reindex(columns=feats)
     p = model.predict_proba(xs[feats].to_numpy(float))
     base = float(np.mean(y))
     scores = pd.DataFrame({"churn_probability": p, "churn_lift": p / base, "churn_tier": risk_tiers(p)},
