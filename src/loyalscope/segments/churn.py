@@ -134,7 +134,7 @@ def _fetch(ds: Dataset, cutoff: date, horizon: int | None) -> pd.DataFrame:
         if c == "_active":
             out["churned"] = df[c].isna().astype(int).to_numpy()
         elif c in counts:
-            out[c] = df[c].fillna(0).astype(float)
+            out[c] = df[c].astype(float).fillna(0.0)
         else:
             out[c] = df[c].astype(float)
     return out
