@@ -47,6 +47,11 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
                                                    "gaps": win.gaps, "median": win.median_gap}, style="p"),
                 Number(S + "window", float(win.days), unit="days", n=win.gaps))
     section.data["window"] = win.to_dict()
+    try:  # first: its one scan of the data also gives the features at the analysis date
+        res: ChurnResult | None = churn_risk(ds)
+        refused = None
+    except InsufficientDataError as exc:
+        res, refused = None, exc
     surv = survival_table(ds)
     churned_now = int(surv.event.sum())
     section.add(Number(S + "churned_now", churned_now / len(surv), unit="percent", numerator=churned_now,
@@ -54,18 +59,15 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
                        interval_method="wilson", label_kw={"days": win.days},
                        flags=sample_flags(len(surv), ctx.config.analysis.min_n)))
     section.data["churned_now"] = {"value": churned_now / len(surv), "n": len(surv)}
-    try:
-        res: ChurnResult | None = churn_risk(ds)
-    except InsufficientDataError as exc:
-        res = None
-        if isinstance(exc, ChurnWindowError):  # in the language of each report, not only the configured one
-            keys = exc.keys
+    if refused is not None:
+        if isinstance(refused, ChurnWindowError):  # in the language of each report, not only the configured one
+            keys = refused.keys
             section.add(Text(K + "risk_skipped_head", style="warning"), Text(keys[0], keys[1], style="warning"),
                         Text(keys[2], keys[3], style="note"))
         else:
-            section.add(Text(K + "risk_skipped", {"reason": Phrase.from_message(exc.message),
-                                                   "fix": Phrase.from_message(exc.fix or "")}, style="warning"))
-        section.data["risk_model"] = {"skipped": exc.message}
+            section.add(Text(K + "risk_skipped", {"reason": Phrase.from_message(refused.message),
+                                                   "fix": Phrase.from_message(refused.fix or "")}, style="warning"))
+        section.data["risk_model"] = {"skipped": refused.message}
     if res is not None:
         _risk(res, ctx, section)
     seg = _segments(ctx)

@@ -61,83 +61,93 @@ def churn_features(ds: Dataset, cutoff: date) -> pd.DataFrame:
 
     One query on the engine (every table aggregated per customer and joined there), computed
     once per cut-off for a dataset (:meth:`Dataset.memo`); each call returns its own copy."""
-    return ds.memo(("churn_features", cutoff), lambda: _fetch(ds, cutoff, None)).copy()
+    return ds.memo(("churn_features", cutoff), lambda: _fetch(ds, [cutoff])[0]).copy()
 
 
 def churn_labels(ds: Dataset, cutoff: date, horizon: int) -> pd.Series:
     """1 = no order in ``[cutoff, cutoff + horizon days)``, for customers who bought before."""
-    return _fetch(ds, cutoff, horizon)["churned"]
+    return _fetch(ds, [cutoff, cutoff + timedelta(days=horizon)])[0]["churned"]
 
 
-def _fetch(ds: Dataset, cutoff: date, horizon: int | None) -> pd.DataFrame:
-    """The features at ``cutoff`` and, with ``horizon``, the label ``churned`` (1 = no order
-    in ``[cutoff, cutoff + horizon)``): one query on the engine, fetched sorted by customer."""
-    cut = _ts(cutoff)
+def _fetch(ds: Dataset, cutoffs: list[date]) -> list[pd.DataFrame]:
+    """The features at each of the increasing ``cutoffs``, in one scan of every table on the
+    engine (an aggregate per cut-off, filtered to the rows before it), fetched once, sorted by
+    customer. Frame ``i`` holds the customers with an order before ``cutoffs[i]``; every frame
+    but the last also has ``churned`` = 1 when the customer has no order in
+    ``[cutoffs[i], cutoffs[i + 1])`` (the same order count at both cut-offs)."""
+    cuts = [_ts(c) for c in cutoffs]
     tx = ds.table("transactions", "customer_id", "order_ts", "amount")
-    tx = tx.filter(tx.order_ts < cut)
-    base = tx.group_by(customer_id=tx.customer_id.cast("string")).aggregate(
-        first_ts=tx.order_ts.min(), last_ts=tx.order_ts.max(),
-        frequency=tx.count(), monetary=money_sum(tx.amount),
-    )
-    counts = ["complaints", "unresolved_complaints", "returns", "interactions"]
+    tx = tx.filter(tx.order_ts < cuts[-1])
+    aggs: dict[str, Any] = {}
+    names: list[str] = []  # the optional features, in order
+    for i, cut in enumerate(cuts):
+        before = tx.order_ts < cut
+        aggs |= {f"first_ts{i}": tx.order_ts.min(where=before), f"last_ts{i}": tx.order_ts.max(where=before),
+                 f"frequency{i}": tx.count(where=before),
+                 f"monetary{i}": money_sum(ibis.ifelse(before, tx.amount, ibis.null()))}
+    joined = tx.group_by(customer_id=tx.customer_id.cast("string")).aggregate(**aggs)
     parts: list[tuple[ibis.Table, dict[str, Any]]] = []
     if ds.has("complaints"):
         cp = ds.table("complaints", "customer_id", "opened_ts")
-        cp = cp.filter(cp.opened_ts < cut)
-        aggs = {"complaints": cp.count()}
-        if "resolved" in cp.columns:
-            # resolution known only if closed before the cut-off
-            closed = cp.resolved.fill_null(False)
-            if "closed_ts" in cp.columns:
-                closed = closed & cp.closed_ts.notnull() & (cp.closed_ts < cut)
-            aggs["unresolved_complaints"] = (~closed).cast("int64").sum()
+        cp = cp.filter(cp.opened_ts < cuts[-1])
+        names += ["complaints", "unresolved_complaints"] if "resolved" in cp.columns else ["complaints"]
+        aggs = {}
+        for i, cut in enumerate(cuts):
+            aggs[f"complaints{i}"] = cp.count(where=cp.opened_ts < cut)
+            if "resolved" in cp.columns:
+                # resolution known only if closed before the cut-off
+                closed = cp.resolved.fill_null(False)
+                if "closed_ts" in cp.columns:
+                    closed = closed & cp.closed_ts.notnull() & (cp.closed_ts < cut)
+                aggs[f"unresolved_complaints{i}"] = (~closed).cast("int64").sum(where=cp.opened_ts < cut)
         parts.append((cp, aggs))
     if ds.has("returns"):
         rt = ds.table("returns", "order_id", "return_ts")
-        rt = rt.filter(rt.return_ts < cut)
+        rt = rt.filter(rt.return_ts < cuts[-1])
         orders = ds.table("transactions", "order_id", "customer_id")
         j = rt.join(orders, "order_id")
-        parts.append((j, {"returns": j.count()}))
+        names.append("returns")
+        parts.append((j, {f"returns{i}": j.count(where=j.return_ts < cut) for i, cut in enumerate(cuts)}))
     if ds.has("surveys"):
         sv = ds.table("surveys", "customer_id", "answered_ts")
-        sv = sv.filter(sv.answered_ts < cut)
-        aggs = {c: sv[c].mean() for c in ("nps", "csat") if c in sv.columns}
+        sv = sv.filter(sv.answered_ts < cuts[-1])
+        aggs = {f"{c}{i}": sv[c].mean(where=sv.answered_ts < cut)
+                for i, cut in enumerate(cuts) for c in ("nps", "csat") if c in sv.columns}
         if aggs:
+            names += [c for c in ("nps", "csat") if c in sv.columns]
             parts.append((sv, aggs))
     if ds.has("interactions"):
         it = ds.table("interactions", "customer_id", "ts")
-        it = it.filter(it.ts < cut)
-        parts.append((it, {"interactions": it.count()}))
-    if horizon is not None:
-        end = _ts(cutoff + timedelta(days=horizon))
-        tx2 = ds.table("transactions", "customer_id", "order_ts")
-        after = tx2.filter((tx2.order_ts >= cut) & (tx2.order_ts < end))
-        parts.append((after, {"_active": after.count()}))
-    joined, cols = base, ["customer_id", "first_ts", "last_ts", "frequency", "monetary"]
-    for i, (tbl, aggs) in enumerate(parts):
-        key = f"_cid{i}"
+        it = it.filter(it.ts < cuts[-1])
+        names.append("interactions")
+        parts.append((it, {f"interactions{i}": it.count(where=it.ts < cut) for i, cut in enumerate(cuts)}))
+    for k, (tbl, aggs) in enumerate(parts):
+        key = f"_cid{k}"
         agg = tbl.group_by(**{key: tbl.customer_id.cast("string")}).aggregate(**aggs)
         joined = joined.left_join(agg, joined.customer_id == agg[key]).drop(key)
-        cols += list(aggs)
-    df = joined.select(*cols).order_by("customer_id").to_pandas()
+    df = joined.order_by("customer_id").to_pandas()
     df["customer_id"] = df.customer_id.astype(str)
     df = df.set_index("customer_id")
     if not df.index.is_monotonic_increasing:  # a server collation that orders text otherwise
         df = df.sort_index()
-    cut_ts = pd.Timestamp(cut)
-    out = pd.DataFrame(index=df.index)
-    out["recency_days"] = (cut_ts - pd.to_datetime(df.last_ts)).dt.total_seconds() / 86400
-    out["frequency"] = df.frequency.astype(float)
-    out["monetary"] = df.monetary.astype(float)
-    out["tenure_days"] = (cut_ts - pd.to_datetime(df.first_ts)).dt.total_seconds() / 86400
-    for c in df.columns[4:]:
-        if c == "_active":
-            out["churned"] = df[c].isna().astype(int).to_numpy()
-        elif c in counts:
-            out[c] = df[c].astype(float).fillna(0.0)
-        else:
-            out[c] = df[c].astype(float)
-    return out
+    counts = ("complaints", "unresolved_complaints", "returns", "interactions")
+    frames = []
+    for i, cut in enumerate(cuts):
+        freq = df[f"frequency{i}"].to_numpy()
+        rows = df[freq > 0]
+        cut_ts = pd.Timestamp(cut)
+        out = pd.DataFrame(index=rows.index)
+        out["recency_days"] = (cut_ts - pd.to_datetime(rows[f"last_ts{i}"])).dt.total_seconds() / 86400
+        out["frequency"] = rows[f"frequency{i}"].astype(float)
+        out["monetary"] = rows[f"monetary{i}"].astype(float)
+        out["tenure_days"] = (cut_ts - pd.to_datetime(rows[f"first_ts{i}"])).dt.total_seconds() / 86400
+        for c in names:
+            col = rows[f"{c}{i}"].astype(float)
+            out[c] = col.fillna(0.0) if c in counts else col
+        if i + 1 < len(cuts):
+            out["churned"] = (rows[f"frequency{i + 1}"].to_numpy() == rows[f"frequency{i}"].to_numpy()).astype(int)
+        frames.append(out)
+    return frames
 
 
 #: Tiers by the rank of the current score: share of customers in "high" and in "elevated".
@@ -176,10 +186,10 @@ def churn_risk(ds: Dataset, horizon: int | None = None, alpha: float = 0.01) -> 
     valid_cut = today - timedelta(days=horizon)
     train_cut = valid_cut - timedelta(days=horizon)
     _check_window(ds, horizon, train_cut, today)
-    xt = _fetch(ds, train_cut, horizon)
-    yt = xt.pop("churned")
-    xv = _fetch(ds, valid_cut, horizon)
-    yv = xv.pop("churned")
+    # one scan for the three cut-offs: each label window ends at the next cut-off
+    xt, xv, now = _fetch(ds, [train_cut, valid_cut, today])
+    yt, yv = xt.pop("churned"), xv.pop("churned")
+    ds.memo(("churn_features", today), lambda: now)
     min_n = ds.config.analysis.min_n
     for y, cut in ((yt, train_cut), (yv, valid_cut)):
         if len(y) < min_n or y.sum() == 0 or y.sum() == len(y):
