@@ -133,20 +133,22 @@ def _fetch(ds: Dataset, cutoffs: list[date]) -> list[pd.DataFrame]:
     counts = ("complaints", "unresolved_complaints", "returns", "interactions")
     frames = []
     for i, cut in enumerate(cuts):
-        freq = df[f"frequency{i}"].to_numpy()
-        rows = df[freq > 0]
+        keep = df[f"frequency{i}"].to_numpy() > 0
+        index = df.index[keep]
+
+        def col(name: str, keep: np.ndarray = keep, index: pd.Index = index) -> pd.Series:
+            return pd.Series(df[name].to_numpy()[keep], index=index)
+
         cut_ts = pd.Timestamp(cut)
-        out = pd.DataFrame(index=rows.index)
-        out["recency_days"] = (cut_ts - pd.to_datetime(rows[f"last_ts{i}"])).dt.total_seconds() / 86400
-        out["frequency"] = rows[f"frequency{i}"].astype(float)
-        out["monetary"] = rows[f"monetary{i}"].astype(float)
-        out["tenure_days"] = (cut_ts - pd.to_datetime(rows[f"first_ts{i}"])).dt.total_seconds() / 86400
+        data = {"recency_days": (cut_ts - pd.to_datetime(col(f"last_ts{i}"))).dt.total_seconds() / 86400,
+                "frequency": col(f"frequency{i}").astype(float), "monetary": col(f"monetary{i}").astype(float),
+                "tenure_days": (cut_ts - pd.to_datetime(col(f"first_ts{i}"))).dt.total_seconds() / 86400}
         for c in names:
-            col = rows[f"{c}{i}"].astype(float)
-            out[c] = col.fillna(0.0) if c in counts else col
+            x = col(f"{c}{i}").astype(float)
+            data[c] = x.fillna(0.0) if c in counts else x
         if i + 1 < len(cuts):
-            out["churned"] = (rows[f"frequency{i + 1}"].to_numpy() == rows[f"frequency{i}"].to_numpy()).astype(int)
-        frames.append(out)
+            data["churned"] = (col(f"frequency{i + 1}").to_numpy() == col(f"frequency{i}").to_numpy()).astype(int)
+        frames.append(pd.DataFrame(data, index=index))
     return frames
 
 
