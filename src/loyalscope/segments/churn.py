@@ -125,7 +125,8 @@ def _fetch(ds: Dataset, cutoffs: list[date]) -> list[pd.DataFrame]:
         key = f"_cid{k}"
         agg = tbl.group_by(**{key: tbl.customer_id.cast("string")}).aggregate(**aggs)
         joined = joined.left_join(agg, joined.customer_id == agg[key]).drop(key)
-    df = joined.order_by("customer_id").to_pandas()
+    # through Arrow: one conversion of each column (Ibis' to_pandas builds object arrays on the way)
+    df = joined.order_by("customer_id").to_pyarrow().to_pandas()
     df["customer_id"] = df.customer_id.astype(str)
     df = df.set_index("customer_id")
     if not df.index.is_monotonic_increasing:  # a server collation that orders text otherwise
