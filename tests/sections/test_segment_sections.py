@@ -71,6 +71,12 @@ def test_churn_and_strategy_sections(ds: Dataset) -> None:
     assert km.frame.survival.between(0, 1).all()
     assert len(km.frame) <= 30 * 11  # aggregated
     assert 0 <= sec.data["auc_valid"] <= 1
+    # the Cox drivers: fitted on every customer, with n, events and 95% intervals
+    cox = next(b for b in sec.blocks if isinstance(b, Table) and b.title.endswith("churn.cox"))
+    churned = sec.data["churned_now"]
+    assert cox.note_kw["n"] == churned["n"] == sec.data["cox"]["n"] and sec.data["cox"]["sampled"] is False
+    assert cox.note_kw["events"] == round(churned["value"] * churned["n"])
+    assert (cox.frame.hr_low < cox.frame["exp(coef)"]).all() and (cox.frame["exp(coef)"] < cox.frame.hr_high).all()
     st = strategy.build(ds, ctx)
     recs = st.data["recommendations"]
     facts = st.data["facts"]
@@ -188,6 +194,9 @@ def test_churn_section_on_five_real_days_explains_itself_in_each_language(tmp_pa
     churn_en = en[en.index("The churn-risk model is not shown"):]
     assert not re.search(r"[\u4e00-\u9fff]", churn_en[:churn_en.index("</p>", churn_en.index("days of orders"))])
     assert "未显示流失风险模型" in zh
+    # nobody churned: the Cox drivers cannot be estimated, and the report says so (before: silence)
+    assert "skipped" in data["cox"]
+    assert "The churn drivers (Cox model) are not shown" in en and "未显示流失驱动因素" in zh
     reasons = next(b for b in result.section("churn").blocks
                    if isinstance(b, Table) and b.title.endswith("churn.reasons")).frame
     assert reasons.odds_ratio.isna().all()

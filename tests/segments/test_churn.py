@@ -32,6 +32,29 @@ def test_labels_by_hand() -> None:
     assert y.to_dict() == {"a": 0, "b": 1}  # c had not bought before the cut-off
 
 
+def test_labels_and_features_equal_an_independent_pandas_computation(
+    shop_frames: dict[str, pd.DataFrame], shop: Dataset, shop_date: date
+) -> None:
+    cut, horizon = shop_date - timedelta(days=200), 60
+    tx = shop_frames["transactions"]
+    before = tx[tx.order_ts < pd.Timestamp(cut)].groupby("customer_id")
+    after = tx[(tx.order_ts >= pd.Timestamp(cut)) & (tx.order_ts < pd.Timestamp(cut + timedelta(days=horizon)))]
+    want = pd.Series((~before.size().index.isin(after.customer_id)).astype(int), index=before.size().index)
+    y = churn_labels(shop, cut, horizon)
+    assert y.index.tolist() == sorted(want.index) and y.tolist() == want.sort_index().tolist()
+    f = churn_features(shop, cut)
+    assert f.index.tolist() == y.index.tolist()
+    np.testing.assert_allclose(f.frequency, before.size().sort_index())
+    # money_sum: each amount rounded to 0.0001, summed exactly
+    np.testing.assert_allclose(f.monetary, before.amount.apply(lambda a: a.round(4).sum()).sort_index(), rtol=1e-12)
+    cp = shop_frames["complaints"]
+    n_cp = cp[cp.opened_ts < pd.Timestamp(cut)].groupby("customer_id").size()
+    np.testing.assert_array_equal(f.complaints, n_cp.reindex(f.index, fill_value=0))
+    # computed once per cut-off, and each caller gets its own copy
+    f["frequency"] = -1.0
+    assert churn_features(shop, cut).frequency.min() >= 1
+
+
 def test_no_leakage_rows_after_cutoff_change_nothing(
     shop_frames: dict[str, pd.DataFrame], shop_date: date
 ) -> None:

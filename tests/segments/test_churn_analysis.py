@@ -5,16 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from lifelines import KaplanMeierFitter
+from lifelines import CoxPHFitter, KaplanMeierFitter
 
 from loyalscope.data.dataset import Dataset
+from loyalscope.errors import InsufficientDataError
 from loyalscope.segments.churn_reasons import (
     churn_reasons,
     cohens_d,
     odds_ratio,
     post_complaint_repurchase,
 )
-from loyalscope.segments.churn_survival import cox_drivers, km_curves, survival_table
+from loyalscope.segments.churn_survival import cox_drivers, cox_model, km_curves, survival_table
 
 
 def test_km_curves_by_segment(shop: Dataset) -> None:
@@ -32,9 +33,40 @@ def test_km_curves_by_segment(shop: Dataset) -> None:
         float(kmf.survival_function_at_times([d]).iloc[0]))
 
 
-def test_cox_hazard_ratio_of_complaints_above_one(shop: Dataset) -> None:
-    s = cox_drivers(survival_table(shop))
-    assert s.loc["complaints", "exp(coef)"] > 1.0
+def test_km_curves_equal_lifelines_at_every_grid_day(shop: Dataset) -> None:
+    surv = survival_table(shop)
+    seg = pd.Series(np.where(surv.frequency > 3, "many", "few"), index=surv.index)
+    curves = km_curves(surv, seg, grid=25)
+    for name, sub in surv.groupby(seg):
+        got = curves[curves.segment == name]
+        kmf = KaplanMeierFitter().fit(sub.duration, sub.event)
+        np.testing.assert_allclose(got.survival, kmf.survival_function_at_times(got.day).to_numpy(), rtol=1e-12)
+        assert got.at_risk.tolist() == [int((sub.duration >= d).sum()) for d in got.day]
+
+
+def test_cox_drivers_equal_lifelines_on_every_customer(shop: Dataset) -> None:
+    surv = survival_table(shop)
+    s = cox_drivers(surv)
+    assert s.loc["complaints", "exp(coef)"] > 1.0  # complaints drive dropout in the simulation
+    # independently: the same features, median-filled and standardised, through lifelines
+    x = surv.drop(columns=["event", "duration", "recency_days", "tenure_days"]).astype(float)
+    x = x.fillna(x.median())
+    x = x.loc[:, x.std() > 0]
+    x = (x - x.mean()) / x.std()
+    ref = CoxPHFitter(penalizer=0.05).fit(x.assign(T=surv.duration, E=surv.event), "T", "E",
+                                          fit_options={"precision": 1e-12, "r_precision": 1e-14}).summary
+    assert list(s.index) == list(ref.index)
+    for ours, theirs in (("coef", "coef"), ("se(coef)", "se(coef)"), ("hr_low", "exp(coef) lower 95%"),
+                         ("hr_high", "exp(coef) upper 95%"), ("p", "p")):
+        np.testing.assert_allclose(s[ours], ref[theirs], rtol=1e-6, atol=1e-12)
+    model = cox_model(surv)
+    assert (model.n_, model.events_) == (len(surv), int(surv.event.sum()))
+
+
+def test_cox_refuses_without_churn_events(shop: Dataset) -> None:
+    surv = survival_table(shop).assign(event=0)
+    with pytest.raises(InsufficientDataError):
+        cox_drivers(surv)
 
 
 def test_effect_sizes_by_hand() -> None:

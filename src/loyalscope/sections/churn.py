@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
-from loyalscope.errors import InsufficientDataError
+from loyalscope.errors import ConvergenceError, InsufficientDataError
 from loyalscope.intervals import wilson_interval
 from loyalscope.metrics.window import inactivity_window
 from loyalscope.results import Chart, Number, Phrase, Section, Table, Text
@@ -32,7 +32,7 @@ from loyalscope.segments.churn import (
     churn_risk,
 )
 from loyalscope.segments.churn_reasons import churn_reasons, post_complaint_repurchase, reason_codes
-from loyalscope.segments.churn_survival import cox_drivers, km_curves, survival_table
+from loyalscope.segments.churn_survival import cox_model, km_curves, survival_table
 from loyalscope.segments.scheme import BUILTIN
 
 SECTION_ID = "churn"
@@ -47,6 +47,11 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
                                                    "gaps": win.gaps, "median": win.median_gap}, style="p"),
                 Number(S + "window", float(win.days), unit="days", n=win.gaps))
     section.data["window"] = win.to_dict()
+    try:  # first: its one scan of the data also gives the features at the analysis date
+        res: ChurnResult | None = churn_risk(ds)
+        refused = None
+    except InsufficientDataError as exc:
+        res, refused = None, exc
     surv = survival_table(ds)
     churned_now = int(surv.event.sum())
     section.add(Number(S + "churned_now", churned_now / len(surv), unit="percent", numerator=churned_now,
@@ -54,18 +59,15 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
                        interval_method="wilson", label_kw={"days": win.days},
                        flags=sample_flags(len(surv), ctx.config.analysis.min_n)))
     section.data["churned_now"] = {"value": churned_now / len(surv), "n": len(surv)}
-    try:
-        res: ChurnResult | None = churn_risk(ds)
-    except InsufficientDataError as exc:
-        res = None
-        if isinstance(exc, ChurnWindowError):  # in the language of each report, not only the configured one
-            keys = exc.keys
+    if refused is not None:
+        if isinstance(refused, ChurnWindowError):  # in the language of each report, not only the configured one
+            keys = refused.keys
             section.add(Text(K + "risk_skipped_head", style="warning"), Text(keys[0], keys[1], style="warning"),
                         Text(keys[2], keys[3], style="note"))
         else:
-            section.add(Text(K + "risk_skipped", {"reason": Phrase.from_message(exc.message),
-                                                   "fix": Phrase.from_message(exc.fix or "")}, style="warning"))
-        section.data["risk_model"] = {"skipped": exc.message}
+            section.add(Text(K + "risk_skipped", {"reason": Phrase.from_message(refused.message),
+                                                   "fix": Phrase.from_message(refused.fix or "")}, style="warning"))
+        section.data["risk_model"] = {"skipped": refused.message}
     if res is not None:
         _risk(res, ctx, section)
     seg = _segments(ctx)
@@ -75,11 +77,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
                       labels={"day": K + "col.day", "survival": K + "col.survival", "segment": K + "col.segment"},
                       translate_values=("segment",) if seg is not None else ()),
                 Text(K + "km_note", {"days": win.days}, style="note"))
-    try:
-        cox = cox_drivers(surv).reset_index().rename(columns={"covariate": "feature"})
-        section.add(Table(K + "cox", cox))
-    except InsufficientDataError:
-        pass
+    _cox(surv, section)
     reasons = churn_reasons(ds).reset_index()
     section.add(Table(K + "reasons", reasons, note=K + "reasons_note"))
     if ds.has("customers", "churn_reason"):
@@ -139,13 +137,29 @@ def _risk(res: ChurnResult, ctx: SectionContext, section: Section) -> None:
                          "high_risk_share": high / len(p), "high_risk_lift": high_p / res.base_rate})
 
 
+def _cox(surv: pd.DataFrame, section: Section) -> None:
+    """Hazard ratios of churn per SD of each feature, fitted on every customer, with their 95%
+    intervals, n and events; when the model cannot be estimated, the reason."""
+    try:
+        model = cox_model(surv)
+    except (InsufficientDataError, ConvergenceError) as exc:
+        section.add(Text(K + "cox_skipped", {"reason": Phrase.from_message(exc.message),
+                                             "fix": Phrase.from_message(exc.fix or "")}, style="note"))
+        section.data["cox"] = {"skipped": exc.message}
+        return
+    cox = model.summary().drop(columns="z").reset_index().rename(columns={"covariate": "feature"})
+    kw = {"n": model.n_, "events": model.events_, "penalizer": model.penalizer}
+    section.add(Table(K + "cox", cox, note=K + "cox_note", note_kw=kw))
+    section.data["cox"] = {**kw, "ties": "efron", "sampled": False, "iterations": model.n_iter_}
+
+
 def _segments(ctx: SectionContext) -> pd.Series | None:
     rfm = ctx.results.get("rfm")
     if rfm is None:
         return None
     builtin = ctx.config.segments.rfm_scheme in BUILTIN
     seg = rfm.set_index("customer_id")["segment_id" if builtin else "segment"]
-    return seg.map(lambda s: f"segments.name.{s}") if builtin else seg
+    return "segments.name." + seg.astype(str) if builtin else seg
 
 
 def _story(ctx: SectionContext, section: Section, surv: pd.DataFrame, res: ChurnResult | None,

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import ibis
 import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
@@ -56,71 +57,100 @@ def _ts(d: date) -> datetime:
 
 
 def churn_features(ds: Dataset, cutoff: date) -> pd.DataFrame:
-    """Features per customer (index ``customer_id``) from rows before ``cutoff`` only."""
-    cut = _ts(cutoff)
-    tx = ds.table("transactions", "customer_id", "order_ts", "amount")
-    tx = tx.filter(tx.order_ts < cut)
-    base = tx.group_by("customer_id").aggregate(
-        first_ts=tx.order_ts.min(), last_ts=tx.order_ts.max(),
-        frequency=tx.count(), monetary=money_sum(tx.amount),
-    ).to_pandas()
-    base["customer_id"] = base.customer_id.astype(str)
-    base = base.set_index("customer_id").sort_index()
-    cut_ts = pd.Timestamp(cut)
-    out = pd.DataFrame(index=base.index)
-    out["recency_days"] = (cut_ts - pd.to_datetime(base.last_ts)).dt.total_seconds() / 86400
-    out["frequency"] = base.frequency.astype(float)
-    out["monetary"] = base.monetary.astype(float)
-    out["tenure_days"] = (cut_ts - pd.to_datetime(base.first_ts)).dt.total_seconds() / 86400
-    if ds.has("complaints"):
-        cp = ds.table("complaints", "customer_id", "opened_ts")
-        cp = cp.filter(cp.opened_ts < cut)
-        aggs = {"complaints": cp.count()}
-        if "resolved" in cp.columns:
-            # resolution known only if closed before the cut-off
-            closed = cp.resolved.fill_null(False)
-            if "closed_ts" in cp.columns:
-                closed = closed & cp.closed_ts.notnull() & (cp.closed_ts < cut)
-            aggs["unresolved_complaints"] = (~closed).cast("int64").sum()
-        out = out.join(_agg(cp, aggs), how="left")
-    if ds.has("returns"):
-        rt = ds.table("returns", "order_id", "return_ts")
-        rt = rt.filter(rt.return_ts < cut)
-        orders = ds.table("transactions", "order_id", "customer_id")
-        j = rt.join(orders, "order_id")
-        out = out.join(_agg(j, {"returns": j.count()}), how="left")
-    if ds.has("surveys"):
-        sv = ds.table("surveys", "customer_id", "answered_ts")
-        sv = sv.filter(sv.answered_ts < cut)
-        aggs = {c: sv[c].mean() for c in ("nps", "csat") if c in sv.columns}
-        if aggs:
-            out = out.join(_agg(sv, aggs), how="left")
-    if ds.has("interactions"):
-        it = ds.table("interactions", "customer_id", "ts")
-        it = it.filter(it.ts < cut)
-        out = out.join(_agg(it, {"interactions": it.count()}), how="left")
-    for c in ("complaints", "unresolved_complaints", "returns", "interactions"):
-        if c in out:
-            out[c] = out[c].fillna(0).astype(float)
-    return out
+    """Features per customer (index ``customer_id``, sorted) from rows before ``cutoff`` only.
 
-
-def _agg(tbl: Any, aggs: dict[str, Any]) -> pd.DataFrame:
-    df = tbl.group_by("customer_id").aggregate(**aggs).to_pandas()
-    df["customer_id"] = df.customer_id.astype(str)
-    return df.set_index("customer_id").astype(float)
+    One query on the engine (every table aggregated per customer and joined there), computed
+    once per cut-off for a dataset (:meth:`Dataset.memo`); each call returns its own copy."""
+    return ds.memo(("churn_features", cutoff), lambda: _fetch(ds, [cutoff])[0]).copy()
 
 
 def churn_labels(ds: Dataset, cutoff: date, horizon: int) -> pd.Series:
     """1 = no order in ``[cutoff, cutoff + horizon days)``, for customers who bought before."""
-    cut, end = _ts(cutoff), _ts(cutoff + timedelta(days=horizon))
-    tx = ds.table("transactions", "customer_id", "order_ts")
-    before = tx.filter(tx.order_ts < cut).select("customer_id").distinct().to_pandas()
-    after = tx.filter((tx.order_ts >= cut) & (tx.order_ts < end)).select("customer_id").distinct().to_pandas()
-    ids = before.customer_id.astype(str)
-    active = set(after.customer_id.astype(str))
-    return pd.Series([0 if i in active else 1 for i in ids], index=pd.Index(ids, name="customer_id"),
-                     name="churned").sort_index()
+    return _fetch(ds, [cutoff, cutoff + timedelta(days=horizon)])[0]["churned"]
+
+
+def _fetch(ds: Dataset, cutoffs: list[date]) -> list[pd.DataFrame]:
+    """The features at each of the increasing ``cutoffs``, in one scan of every table on the
+    engine (an aggregate per cut-off, filtered to the rows before it), fetched once, sorted by
+    customer. Frame ``i`` holds the customers with an order before ``cutoffs[i]``; every frame
+    but the last also has ``churned`` = 1 when the customer has no order in
+    ``[cutoffs[i], cutoffs[i + 1])`` (the same order count at both cut-offs)."""
+    cuts = [_ts(c) for c in cutoffs]
+    tx = ds.table("transactions", "customer_id", "order_ts", "amount")
+    tx = tx.filter(tx.order_ts < cuts[-1])
+    aggs: dict[str, Any] = {}
+    names: list[str] = []  # the optional features, in order
+    for i, cut in enumerate(cuts):
+        before = tx.order_ts < cut
+        aggs |= {f"first_ts{i}": tx.order_ts.min(where=before), f"last_ts{i}": tx.order_ts.max(where=before),
+                 f"frequency{i}": tx.count(where=before),
+                 f"monetary{i}": money_sum(ibis.ifelse(before, tx.amount, ibis.null()))}
+    joined = tx.group_by(customer_id=tx.customer_id.cast("string")).aggregate(**aggs)
+    parts: list[tuple[ibis.Table, dict[str, Any]]] = []
+    if ds.has("complaints"):
+        cp = ds.table("complaints", "customer_id", "opened_ts")
+        cp = cp.filter(cp.opened_ts < cuts[-1])
+        names += ["complaints", "unresolved_complaints"] if "resolved" in cp.columns else ["complaints"]
+        aggs = {}
+        for i, cut in enumerate(cuts):
+            aggs[f"complaints{i}"] = cp.count(where=cp.opened_ts < cut)
+            if "resolved" in cp.columns:
+                # resolution known only if closed before the cut-off
+                closed = cp.resolved.fill_null(False)
+                if "closed_ts" in cp.columns:
+                    closed = closed & cp.closed_ts.notnull() & (cp.closed_ts < cut)
+                aggs[f"unresolved_complaints{i}"] = (~closed).cast("int64").sum(where=cp.opened_ts < cut)
+        parts.append((cp, aggs))
+    if ds.has("returns"):
+        rt = ds.table("returns", "order_id", "return_ts")
+        rt = rt.filter(rt.return_ts < cuts[-1])
+        orders = ds.table("transactions", "order_id", "customer_id")
+        j = rt.join(orders, "order_id")
+        names.append("returns")
+        parts.append((j, {f"returns{i}": j.count(where=j.return_ts < cut) for i, cut in enumerate(cuts)}))
+    if ds.has("surveys"):
+        sv = ds.table("surveys", "customer_id", "answered_ts")
+        sv = sv.filter(sv.answered_ts < cuts[-1])
+        aggs = {f"{c}{i}": sv[c].mean(where=sv.answered_ts < cut)
+                for i, cut in enumerate(cuts) for c in ("nps", "csat") if c in sv.columns}
+        if aggs:
+            names += [c for c in ("nps", "csat") if c in sv.columns]
+            parts.append((sv, aggs))
+    if ds.has("interactions"):
+        it = ds.table("interactions", "customer_id", "ts")
+        it = it.filter(it.ts < cuts[-1])
+        names.append("interactions")
+        parts.append((it, {f"interactions{i}": it.count(where=it.ts < cut) for i, cut in enumerate(cuts)}))
+    for k, (tbl, aggs) in enumerate(parts):
+        key = f"_cid{k}"
+        agg = tbl.group_by(**{key: tbl.customer_id.cast("string")}).aggregate(**aggs)
+        joined = joined.left_join(agg, joined.customer_id == agg[key]).drop(key)
+    # through Arrow: one conversion of each column (Ibis' to_pandas builds object arrays on the way)
+    df = joined.order_by("customer_id").to_pyarrow().to_pandas()
+    df["customer_id"] = df.customer_id.astype(str)
+    df = df.set_index("customer_id")
+    if not df.index.is_monotonic_increasing:  # a server collation that orders text otherwise
+        df = df.sort_index()
+    counts = ("complaints", "unresolved_complaints", "returns", "interactions")
+    frames = []
+    for i, cut in enumerate(cuts):
+        keep = df[f"frequency{i}"].to_numpy() > 0
+        index = df.index[keep]
+
+        def col(name: str, keep: np.ndarray = keep, index: pd.Index = index) -> pd.Series:
+            return pd.Series(df[name].to_numpy()[keep], index=index)
+
+        cut_ts = pd.Timestamp(cut)
+        data = {"recency_days": (cut_ts - pd.to_datetime(col(f"last_ts{i}"))).dt.total_seconds() / 86400,
+                "frequency": col(f"frequency{i}").astype(float), "monetary": col(f"monetary{i}").astype(float),
+                "tenure_days": (cut_ts - pd.to_datetime(col(f"first_ts{i}"))).dt.total_seconds() / 86400}
+        for c in names:
+            x = col(f"{c}{i}").astype(float)
+            data[c] = x.fillna(0.0) if c in counts else x
+        if i + 1 < len(cuts):
+            data["churned"] = (col(f"frequency{i + 1}").to_numpy() == col(f"frequency{i}").to_numpy()).astype(int)
+        frames.append(pd.DataFrame(data, index=index))
+    return frames
 
 
 #: Tiers by the rank of the current score: share of customers in "high" and in "elevated".
@@ -159,10 +189,10 @@ def churn_risk(ds: Dataset, horizon: int | None = None, alpha: float = 0.01) -> 
     valid_cut = today - timedelta(days=horizon)
     train_cut = valid_cut - timedelta(days=horizon)
     _check_window(ds, horizon, train_cut, today)
-    xt = churn_features(ds, train_cut)
-    yt = churn_labels(ds, train_cut, horizon).loc[xt.index]
-    xv = churn_features(ds, valid_cut)
-    yv = churn_labels(ds, valid_cut, horizon).loc[xv.index]
+    # one scan for the three cut-offs: each label window ends at the next cut-off
+    xt, xv, now = _fetch(ds, [train_cut, valid_cut, today])
+    yt, yv = xt.pop("churned"), xv.pop("churned")
+    ds.memo(("churn_features", today), lambda: now)
     min_n = ds.config.analysis.min_n
     for y, cut in ((yt, train_cut), (yv, valid_cut)):
         if len(y) < min_n or y.sum() == 0 or y.sum() == len(y):
@@ -173,10 +203,7 @@ def churn_risk(ds: Dataset, horizon: int | None = None, alpha: float = 0.01) -> 
     model = LogisticChurnModel(alpha).fit(xt[feats].to_numpy(float), yt.to_numpy(), feats)
     pv = model.predict_proba(xv[feats].to_numpy(float))
     y = yv.to_numpy()
-    xs = churn_features(ds, today)
-    for c in feats:
-        if c not in xs:
-            xs[c] = np.nan
+    xs = churn_features(ds, today).reindex(columns=feats)
     p = model.predict_proba(xs[feats].to_numpy(float))
     base = float(np.mean(y))
     scores = pd.DataFrame({"churn_probability": p, "churn_lift": p / base, "churn_tier": risk_tiers(p)},

@@ -1,11 +1,13 @@
-"""Retention curves (Kaplan-Meier) by segment and a Cox model of churn drivers (lifelines).
+"""Retention curves (Kaplan-Meier) by segment and a Cox model of churn drivers.
 
 Durations at the analysis date ``as_of``: a customer is "churned" (event) when the days since
 the last order exceed the inactivity window ``w`` (:mod:`loyalscope.metrics.window`); a churned
 customer's duration runs from the first order to the first day they were no longer active
 (``w + 1`` days after the last order), a censored one's from the first order to ``as_of``. So
 every curve is 1 at day 0, as :func:`loyalscope.metrics.cohorts.survival_curve`. Curves are returned
-aggregated: survival at a grid of days per segment (no row per customer).
+aggregated: survival at a grid of days per segment (no row per customer). Both are vectorised
+NumPy (no loop over customers or event times), so they fit every customer: the Cox model is
+:class:`loyalscope.models.churn.cox.CoxPH`, which gives lifelines' ``CoxPHFitter`` estimates.
 
 Reference: Kaplan, E. L. & Meier, P. (1958). JASA 53; Cox, D. R. (1972). JRSS B 34.
 """
@@ -16,12 +18,12 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter, KaplanMeierFitter
 
 from loyalscope.data.dataset import Dataset
 from loyalscope.errors import InsufficientDataError
 from loyalscope.i18n import t
 from loyalscope.metrics.window import inactivity_days as window_days
+from loyalscope.models.churn.cox import CoxPH
 from loyalscope.segments.churn import churn_features
 
 
@@ -39,25 +41,40 @@ def survival_table(ds: Dataset, as_of: date | None = None, inactivity_days: int 
 
 def km_curves(surv: pd.DataFrame, segment: pd.Series | None = None, grid: int = 30) -> pd.DataFrame:
     """Kaplan-Meier survival per segment at ``grid`` evenly spaced days (long format:
-    segment, day, survival, at_risk)."""
+    segment, day, survival, at_risk).
+
+    ``S(t) = prod_{t_i <= t} (1 - d_i / n_i)`` over the distinct durations ``t_i`` with
+    ``d_i`` churn events and ``n_i`` customers still observed (duration >= ``t_i``); computed
+    from one sort per segment."""
     groups = segment.reindex(surv.index).fillna("all") if segment is not None else pd.Series("all", index=surv.index)
     days = np.linspace(0, float(surv.duration.max()), grid)
+    duration = surv.duration.to_numpy(float)
+    event = surv.event.to_numpy(float)
     rows = []
-    for name, idx in groups.groupby(groups).groups.items():
-        sub = surv.loc[idx]
-        kmf = KaplanMeierFitter().fit(sub.duration, sub.event)
-        s = kmf.survival_function_at_times(days).to_numpy()
-        at_risk = [(sub.duration >= d).sum() for d in days]
+    for name, idx in groups.groupby(groups, sort=True).indices.items():
+        dur, ev = duration[idx], event[idx]
+        order = np.argsort(dur, kind="stable")
+        dur, ev = dur[order], ev[order]
+        times, first = np.unique(dur, return_index=True)
+        deaths = np.add.reduceat(ev, first)
+        at_risk_t = len(dur) - first
+        s_t = np.cumprod(1.0 - deaths / at_risk_t)
+        pos = np.searchsorted(times, days, side="right") - 1
+        s = np.where(pos >= 0, s_t[np.maximum(pos, 0)], 1.0)
+        at_risk = len(dur) - np.searchsorted(dur, days, side="left")
         rows += [{"segment": name, "day": float(d), "survival": float(v), "at_risk": int(a)}
                  for d, v, a in zip(days, s, at_risk, strict=True)]
     return pd.DataFrame(rows)
 
 
-def cox_drivers(surv: pd.DataFrame, penalizer: float = 0.05) -> pd.DataFrame:
-    """Cox proportional-hazards fit of churn on the customer features (standardised).
+def cox_model(surv: pd.DataFrame, penalizer: float = 0.05) -> CoxPH:
+    """Cox proportional-hazards fit of churn on the customer features, standardised, on every
+    customer (:class:`~loyalscope.models.churn.cox.CoxPH`: Efron ties, ridge ``penalizer``).
 
-    Returns lifelines' summary: ``exp(coef)`` is the hazard ratio per SD of a feature.
-    Recency and tenure define the outcome and are left out.
+    ``exp(coef)`` is the hazard ratio per SD of a feature. Missing values are filled with the
+    feature's median; features that do not vary are left out, and so are recency and tenure,
+    which define the outcome. Raises :class:`InsufficientDataError` without 5 churn events or a
+    varying feature, :class:`~loyalscope.errors.ConvergenceError` if the fit does not converge.
     """
     cols = [c for c in surv.columns if c not in ("event", "duration", "recency_days", "tenure_days")]
     x = surv[cols].astype(float)
@@ -69,6 +86,12 @@ def cox_drivers(surv: pd.DataFrame, penalizer: float = 0.05) -> pd.DataFrame:
             fix=t("models.errors.cox_needs_events_fix"),
         )
     x = (x - x.mean()) / x.std()
-    df = x.assign(duration=surv.duration, event=surv.event)
-    cph = CoxPHFitter(penalizer=penalizer).fit(df, duration_col="duration", event_col="event")
-    return cph.summary[["coef", "exp(coef)", "se(coef)", "p"]]
+    return CoxPH(penalizer).fit(surv.duration.to_numpy(float), surv.event.to_numpy(float),
+                                x.to_numpy(float), list(x.columns))
+
+
+def cox_drivers(surv: pd.DataFrame, penalizer: float = 0.05) -> pd.DataFrame:
+    """The summary of :func:`cox_model` (index ``covariate``): ``coef``, ``exp(coef)`` (hazard
+    ratio per SD), ``se(coef)``, the hazard ratio's 95% interval ``hr_low`` / ``hr_high``, ``z``
+    and ``p``."""
+    return cox_model(surv, penalizer).summary()

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
-from scipy.special import expit, log_expit
+from scipy.special import expit
 from scipy.stats import rankdata
 
 from loyalscope.errors import ConvergenceError, InsufficientDataError, NotFittedError
@@ -66,7 +66,8 @@ class LogisticChurnModel:
 
         def objective(b: np.ndarray) -> tuple[float, np.ndarray]:
             eta = z @ b
-            ll = (y * log_expit(eta) + (1 - y) * log_expit(-eta)).sum()
+            # y log(expit(eta)) + (1 - y) log(expit(-eta)) = y eta - log(1 + exp(eta)): one pass
+            ll = float(y @ eta - np.logaddexp(0.0, eta).sum())
             grad = -(z.T @ (y - expit(eta))) / n + pen * b
             return -ll / n + 0.5 * float((pen * b * b).sum()), grad
 
