@@ -97,9 +97,9 @@ def _encoded(column: Column) -> np.ndarray:
     """Each distinct value's cell content after the ``r`` attribute, and None for no cell (last)."""
     style = f' s="{column.style}"' if column.style is not None else ""
     if column.kind == "number":
-        pieces = [f'"{style}><v>{v:.16G}</v></c>' for v in column.uniques]
+        pieces = [None if v is None else f'"{style}><v>{v:.16G}</v></c>' for v in column.uniques]
     else:
-        pieces = [f'"{style} t="inlineStr">{inline_text(v)}</c>' for v in column.uniques]
+        pieces = [None if v is None else f'"{style} t="inlineStr">{inline_text(v)}</c>' for v in column.uniques]
     return np.array([*pieces, None], dtype=object)  # code -1 (no cell) -> None
 
 
