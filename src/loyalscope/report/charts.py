@@ -273,19 +273,21 @@ def _path_diagram(chart: Chart, df: pd.DataFrame, lang: str) -> go.Figure:
     r2 = chart.options.get("r2", {})
     prefix = chart.options.get("node_label_prefix")
     fig = go.Figure()
+    notes: list[dict[str, Any]] = []  # one layout update: add_annotation re-validates all the earlier ones
     for s, tg, c in zip(sources, targets, raw["coef"], strict=True):
         (x0, y0), (x1, y1) = pos[s], pos[tg]
-        fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", text="",
-                           showarrow=True, arrowhead=3, arrowwidth=1 + 3 * abs(float(c)),
-                           arrowcolor="#2f6f9f" if c >= 0 else "#c0504d", standoff=34, startstandoff=34)
+        notes.append({"x": x1, "y": y1, "ax": x0, "ay": y0, "xref": "x", "yref": "y", "axref": "x", "ayref": "y",
+                      "text": "", "showarrow": True, "arrowhead": 3, "arrowwidth": 1 + 3 * abs(float(c)),
+                      "arrowcolor": "#2f6f9f" if c >= 0 else "#c0504d", "standoff": 34, "startstandoff": 34})
         at = 0.5 if abs(x1 - x0) <= 1 else 0.3  # long arrows: label near their source, off the crowd
-        fig.add_annotation(x=x0 + at * (x1 - x0), y=y0 + at * (y1 - y0), text=f"{c:.2f}", showarrow=False,
-                           bgcolor="white", font={"size": 11})
+        notes.append({"x": x0 + at * (x1 - x0), "y": y0 + at * (y1 - y0), "text": f"{c:.2f}", "showarrow": False,
+                      "bgcolor": "white", "font": {"size": 11}})
     for n, (x, y) in pos.items():
         name = t(prefix + n, lang) if prefix and has_key(prefix + n) else display_label(n, lang)
         text = f"<b>{name}</b>" + (f"<br>R² = {r2[n]:.2f}" if n in r2 else "")
-        fig.add_annotation(x=x, y=y, text=text, showarrow=False, bgcolor="#eaf2f8", bordercolor="#2f6f9f",
-                           borderwidth=2, borderpad=8, font={"size": 12})
+        notes.append({"x": x, "y": y, "text": text, "showarrow": False, "bgcolor": "#eaf2f8",
+                      "bordercolor": "#2f6f9f", "borderwidth": 2, "borderpad": 8, "font": {"size": 12}})
+    fig.update_layout(annotations=notes)
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", marker={"size": 1, "opacity": 0}, hoverinfo="skip"))

@@ -24,14 +24,16 @@ BOM = b"\xef\xbb\xbf"
 
 
 def _column(col: pd.Series) -> pa.Array:
-    if pd.api.types.is_bool_dtype(col.dtype) or pd.api.types.is_numeric_dtype(col.dtype):
+    """A column for Arrow: numbers, booleans and dates as they are; anything else as text made
+    safe once per distinct value (ids, segments, tiers repeat)."""
+    if pd.api.types.is_bool_dtype(col.dtype) or pd.api.types.is_numeric_dtype(col.dtype) \
+            or pd.api.types.is_datetime64_any_dtype(col.dtype):
         return pa.array(col, from_pandas=True)
-    if pd.api.types.is_datetime64_any_dtype(col.dtype):
-        return pa.array(col, from_pandas=True)
-    text = safe_texts(col, "csv")
-    present = text.notna()
-    text[present] = text[present].map(lambda v: v if isinstance(v, str) else str(v))
-    return pa.array(text.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    safe = safe_texts(pd.Series(uniques, dtype=object), "csv")
+    text = pa.array([v if isinstance(v, str) else str(v) for v in safe], type=pa.string())
+    indices = pa.array(codes, type=pa.int32(), mask=codes < 0)
+    return pa.DictionaryArray.from_arrays(indices, text).cast(pa.string())
 
 
 def write_customers_csv(customers: pd.DataFrame, path: str | Path) -> Path:

@@ -38,6 +38,7 @@ _EXCEL_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 _XML = re.compile("[&<>]")
 _EDGE_SPACE = re.compile(r"^\s|\s$")
+_SPECIAL = re.compile("[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\\s|\\s$")
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
        "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
@@ -55,9 +56,10 @@ def column_letter(j: int) -> str:
 
 def inline_text(text: str) -> str:
     """The ``<is>`` element of an inline-string cell holding ``text`` (as xlsxwriter writes it)."""
+    if len(text) <= MAX_TEXT // 2 and not _SPECIAL.search(text):  # most cells: nothing to escape
+        return f"<is><t>{text}</t></is>"
     if len(text) > MAX_TEXT // 2 and len(text.encode("utf-16-le")) // 2 > MAX_TEXT:
-        cut = text.encode("utf-16-le")[: 2 * MAX_TEXT].decode("utf-16-le", errors="ignore")
-        text = cut
+        text = text.encode("utf-16-le")[: 2 * MAX_TEXT].decode("utf-16-le", errors="ignore")
     text = _EXCEL_ESCAPE.sub(r"_x005F\1", text)
     text = _CONTROL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", text)
     text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
@@ -125,16 +127,11 @@ def write_rows(folder: Path, sheet_index: int, first_row: int, columns: Sequence
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
         for start in range(0, n, CHUNK_ROWS):
             stop = min(start + CHUNK_ROWS, n)
-            cells = [table[c.codes[start:stop]].tolist() for c, table in zip(columns, tables, strict=True)]
-            out: list[str] = []
-            for i in range(stop - start):
-                r = str(first_row + start + i + 1)
-                out.append(f'<row r="{r}">')
-                for letter, col in zip(letters, cells, strict=True):
-                    cell = col[i]
-                    if cell is not None:
-                        out.append(f'<c r="{letter}{r}{cell}')
-                out.append("</row>")
+            rs = [str(r) for r in range(first_row + start + 1, first_row + stop + 1)]
+            cells = [[f'<c r="{letter}{r}{p}' if p is not None else ""
+                      for r, p in zip(rs, table[c.codes[start:stop]], strict=True)]
+                     for letter, c, table in zip(letters, columns, tables, strict=True)]
+            out = [f'<row r="{r}">' + "".join(row) + "</row>" for r, *row in zip(rs, *cells, strict=True)]
             fh.write("".join(out))
     return SheetRows(sheet_index, first_row, n, len(columns), Path(name))
 
