@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -20,7 +21,7 @@ import loyalscope as ls
 from loyalscope.analysis import analyze
 from loyalscope.errors import OutputError
 from loyalscope.i18n import use_lang
-from loyalscope.report.cells import safe_frame, safe_text
+from loyalscope.report.cells import safe_frame, safe_text, safe_texts
 from loyalscope.report.outputs import write_outputs
 
 NOW = pd.Timestamp("2024-06-01")
@@ -150,3 +151,41 @@ def test_folder_without_write_permission_through_the_cli(tmp_path: Path) -> None
     assert "permission denied" in err["message"] and "--out" in err["fix"]
     assert "Traceback" not in run.stderr
     assert list(locked.iterdir()) == []
+
+
+def test_safe_texts_is_safe_text_on_every_cell() -> None:
+    chars = [chr(i) for i in range(0x250)] + ["\ufffe", "é", "客"]
+    values = chars + [f"a{c}b" for c in chars] + [f"ab{c}" for c in chars] + [None, np.nan, "", "=x"]
+    col = pd.Series(values, index=[i % 7 for i in range(len(values))], dtype=object)  # repeated labels
+    for target in ("csv", "xlsx"):
+        got = safe_texts(col, target)
+        assert list(got.index) == list(col.index)
+        want = [v if not isinstance(v, str) else safe_text(v, target) for v in values]
+        assert [g if isinstance(g, str) else None for g in got] == [w if isinstance(w, str) else None for w in want]
+    mixed = pd.Series(["=1", 5, 2.5, None], dtype=object)  # numbers among texts stay numbers
+    assert safe_texts(mixed).tolist()[:3] == ["'=1", 5, 2.5]
+
+
+def test_customers_csv_and_workbook_with_evil_ids(dataset: ls.Dataset, tmp_path: Path) -> None:
+    ids = [*EVIL, "bad\x01\x1b", "C1"]
+    customers = pd.DataFrame({"customer_id": ids, "clv": np.arange(len(ids), dtype=float),
+                              "rfm_segment": ["champions"] * len(ids)})
+    analysis = analyze(dataset, sections=("data",))
+    analysis.customers = customers
+    paths = write_outputs(analysis, dataset, tmp_path / "out", "en")
+    with paths["customers_csv"].open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["customer_id", "clv", "rfm_segment"]
+    assert [r[0] for r in rows[1:]] == [safe_text(i) for i in ids]  # quoted per OWASP, escaped
+    assert not any(r[0].startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows[1:])
+    book = openpyxl.load_workbook(paths["workbook"])
+    ws = book["Customers"]
+    shown = [c.value for c in ws["A"][2:]]
+    assert sorted(shown) == sorted(safe_text(i, "xlsx") for i in ids)  # as typed, control chars escaped
+    assert all(c.data_type == "s" for c in ws["A"][2:])
+    # the quarantine written column by column equals the cell-by-cell rule
+    q = dataset.quality.quarantine
+    want = [list(q.columns)] + [["" if pd.isna(v) else str(safe_text(v)) for v in rec]
+                                for rec in q.itertuples(index=False)]
+    with paths["quarantine"].open(encoding="utf-8-sig", newline="") as fh:
+        assert list(csv.reader(fh)) == want

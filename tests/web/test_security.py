@@ -9,6 +9,7 @@ text, config paths confined, no 500 for hostile input, and an XSS probe that exe
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import re
@@ -17,8 +18,11 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from webtools import TOKEN, serve, wait_job
+
+from loyalscope.report.cells import safe_text
 
 SECRET = "hunter2-s3cret"
 PORT_PROBE = "127.0.0.1:9"  # the discard port: nothing listens there
@@ -331,6 +335,13 @@ def test_formula_cells_are_written_as_text(server, company_dir) -> None:
     with zipfile.ZipFile(io.BytesIO(xlsx.content)) as z:
         assert not any("<f>" in z.read(n).decode("utf-8", "replace") for n in z.namelist()
                        if n.startswith("xl/worksheets/"))
+    # every customer, downloadable as CSV beside the capped customer sheet: the id quoted (OWASP)
+    customers = c.get(f"/analyses/{row['id']}/files/customers.csv")
+    assert customers.status_code == 200
+    ids = [r[0] for r in csv.reader(io.StringIO(customers.content.decode("utf-8-sig")))][1:]
+    scored = pd.read_parquet(io.BytesIO(c.get(f"/analyses/{row['id']}/files/customers.parquet").content))
+    assert ids == [safe_text(i) for i in scored.customer_id]
+    assert not [i for i in ids if i[:1] in ("=", "+", "-", "@", "\t", "\r")]
 
 
 @pytest.mark.browser

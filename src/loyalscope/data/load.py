@@ -353,31 +353,32 @@ def write_quarantine(report: QualityReport, path: str | Path) -> Path:
 
     ``path`` may be a folder (then ``quarantine.csv`` inside it) or a file name.
     """
-    # text cells through safe_text: control characters escaped, formula starts quoted (OWASP);
-    # report.cells depends on pandas only, imported here to keep data below report
-    from loyalscope.report.cells import safe_text
+    # text cells through safe_texts (a column at a time): control characters escaped, formula
+    # starts quoted (OWASP); report.cells depends on pandas only, imported here to keep data below report
+    from loyalscope.report.cells import safe_texts
 
-    def _cell(value: Any) -> Any:
-        if value is None or (isinstance(value, float) and value != value):
-            return ""
-        return safe_text(value)
+    def _rows(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.copy()
+        for name in out.columns:
+            if not pd.api.types.is_numeric_dtype(out[name].dtype):
+                out[name] = safe_texts(out[name]).to_numpy()
+        return out
 
     p = Path(path)
     if p.is_dir() or not p.suffix:
         p.mkdir(parents=True, exist_ok=True)
         p = p / "quarantine.csv"
     with p.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(QUARANTINE_COLUMNS)
+        csv.writer(fh).writerow(QUARANTINE_COLUMNS)
         q = report.quarantine_table
+        # csv.writer's dialect (minimal quoting, CRLF); missing values empty
+        options: dict[str, Any] = {"header": False, "index": False, "lineterminator": "\r\n", "na_rep": ""}
         if q is None:
-            for row in report.quarantine.itertuples(index=False):
-                writer.writerow([_cell(v) for v in row])
+            _rows(report.quarantine).to_csv(fh, **options)
             return p
         ordered = q.order_by([q.table, q.source_file, q.line]).select(*QUARANTINE_COLUMNS)
         for batch in ordered.to_pyarrow_batches(chunk_size=100_000):
-            cols = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-            writer.writerows([_cell(v) for v in row] for row in zip(*cols, strict=True))
+            _rows(batch.to_pandas(integer_object_nulls=True)).to_csv(fh, **options)
     return p
 
 

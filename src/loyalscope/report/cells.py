@@ -21,10 +21,15 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_RE2 = r"[\x{00}-\x{08}\x{0b}-\x{1f}\x{7f}-\x{9f}]"  # _CONTROL in RE2 syntax (Arrow)
+_FORMULA_RE2 = r"^[=+\-@\t\r]"  # FORMULA_STARTS
 Target = Literal["csv", "xlsx"]
 
 
@@ -51,6 +56,25 @@ def safe_text(value: Any, target: Target = "csv") -> Any:
     return text
 
 
+def safe_texts(values: pd.Series, target: Target = "csv") -> pd.Series:
+    """:func:`safe_text` over a column at once (missing values stay missing).
+
+    Vectorised: the two tests (a control character anywhere, a formula start) run over the
+    whole column in Arrow; only the cells that need a change are rewritten in Python.
+    """
+    arr = values.to_numpy(dtype=object, copy=True)
+    try:
+        texts = pa.array(arr, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):  # numbers, dates ... among the texts stay as they are
+        return values.map(lambda v: safe_text(v, target), na_action="ignore").astype(object)
+    control = pc.match_substring_regex(texts, _CONTROL_RE2).fill_null(False).to_numpy(zero_copy_only=False)
+    formula = pc.match_substring_regex(texts, _FORMULA_RE2).fill_null(False).to_numpy(zero_copy_only=False) \
+        if target == "csv" else np.zeros(len(arr), dtype=bool)
+    for k in np.flatnonzero(control | formula):
+        arr[k] = safe_text(arr[k], target)
+    return pd.Series(arr, index=values.index, name=values.name, dtype=object)
+
+
 def safe_frame(frame: pd.DataFrame, target: Target = "csv") -> pd.DataFrame:
     """A copy of ``frame`` with every text cell and column name passed through
     :func:`safe_text`; numeric, date and boolean columns are left as they are."""
@@ -58,7 +82,7 @@ def safe_frame(frame: pd.DataFrame, target: Target = "csv") -> pd.DataFrame:
     for i in range(out.shape[1]):  # by position: translated column labels may repeat
         s = out.iloc[:, i]
         if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-            out.isetitem(i, s.map(lambda v: safe_text(v, target), na_action="ignore"))
+            out.isetitem(i, safe_texts(s, target))
     out.columns = [safe_text(c, target) if isinstance(c, str) else c for c in out.columns]
     return out
 
@@ -78,4 +102,4 @@ def text_not_formulas(workbook: Any) -> int:
     return changed
 
 
-__all__ = ["FORMULA_STARTS", "safe_frame", "safe_text", "text_not_formulas"]
+__all__ = ["FORMULA_STARTS", "safe_frame", "safe_text", "safe_texts", "text_not_formulas"]

@@ -30,20 +30,22 @@ def label(column: str, lang: str) -> str:
     return text
 
 
+VALUE_KEYS: dict[str, tuple[str, ...]] = {
+    "rfm_segment": ("segments.name.{}",),
+    "loyalty_type": ("report.loyalty_type.{}", "segments.loyalty_type.{}", "segments.report.more.{}"),
+    "target_of": ("strategy.rule.{}",),
+    "recommendation": ("strategy.rule.{}",),
+    "strategy": ("strategy.kind.{}",),
+    "churn_tier": ("report.value.tier_{}",),
+}
+"""Id-valued columns and the catalogue keys their ids translate through (first that exists)."""
+
+
 def value_key(column: str, value: Any) -> str | None:
     """Catalogue key of an id-valued cell (segment, loyalty type, recommendation), else None."""
     if not isinstance(value, str) or not value:
         return None
-    candidates = {
-        "rfm_segment": (f"segments.name.{value}",),
-        "loyalty_type": (f"report.loyalty_type.{value}", f"segments.loyalty_type.{value}",
-                         f"segments.report.more.{value}"),
-        "target_of": (f"strategy.rule.{value}",),
-        "recommendation": (f"strategy.rule.{value}",),
-        "strategy": (f"strategy.kind.{value}",),
-        "churn_tier": (f"report.value.tier_{value}",),
-    }.get(column, ())
-    return next((k for k in candidates if has_key(k)), None)
+    return next((k for k in (c.format(value) for c in VALUE_KEYS.get(column, ())) if has_key(k)), None)
 
 
 def display(column: str, value: Any, lang: str) -> Any:

@@ -18,15 +18,20 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
+from loyalscope.data.quality import QUARANTINE_COLUMNS
 from loyalscope.errors import DataQualityError, OutputError
 from loyalscope.i18n import t
-from loyalscope.report.excel import write_excel
+from loyalscope.report.customers_csv import write_customers_csv
+from loyalscope.report.excel import MAX_TARGET_ROWS, write_excel
 from loyalscope.report.html import write_html
 from loyalscope.report.targets import write_target_lists
 
 if TYPE_CHECKING:
     from loyalscope.analysis import Analysis
     from loyalscope.data.dataset import Dataset
+    from loyalscope.data.quality import QualityReport
 
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 _DENIED = (errno.EROFS, errno.EACCES, errno.EPERM)
@@ -73,21 +78,23 @@ def _move_into_place(tmp: Path, out: Path, paths: dict[str, Path]) -> dict[str, 
 
 
 def write_outputs(analysis: Analysis, dataset: Dataset, out: Path, lang: str) -> dict[str, Path]:
-    """Write ``analysis.json`` and ``customers.parquet`` (:meth:`Analysis.save`), the HTML report
-    in ``lang`` (``report.html``) and in the other language (``report.<other>.html``), the Excel
-    workbook and the quarantined rows (``quarantine.csv``) into ``out``, atomically (see the
-    module docstring); return their final paths."""
+    """Write ``analysis.json`` and ``customers.parquet`` (:meth:`Analysis.save`), the same table as
+    ``customers.csv``, the HTML report in ``lang`` (``report.html``) and in the other language
+    (``report.<other>.html``), the Excel workbook and the quarantined rows (``quarantine.csv``)
+    into ``out``, atomically (see the module docstring); return their final paths."""
     from loyalscope.data.load import write_quarantine
 
     out = Path(out)
     tmp = _staging(out)
     try:
         paths = dict(analysis.save(tmp))
+        if analysis.customers is not None:  # the workbook's customer sheet is capped and points here
+            paths["customers_csv"] = write_customers_csv(analysis.customers, tmp / "customers.csv")
         other = "en" if lang == "zh" else "zh"
         paths["report"] = write_html(analysis, tmp / "report.html", lang)
         paths[f"report_{other}"] = write_html(analysis, tmp / f"report.{other}.html", other)
-        paths["workbook"] = write_excel(analysis, tmp / "loyalscope.xlsx", lang,
-                                        dataset.quality.quarantine)
+        head, total = quarantine_head(dataset.quality, MAX_TARGET_ROWS)
+        paths["workbook"] = write_excel(analysis, tmp / "loyalscope.xlsx", lang, head, total)
         paths["quarantine"] = write_quarantine(dataset.quality, tmp / "quarantine.csv")
         targets = write_target_lists(analysis, tmp / "targets", lang)
         existed = out.exists()
@@ -100,6 +107,20 @@ def write_outputs(analysis: Analysis, dataset: Dataset, out: Path, lang: str) ->
         raise output_error(out, exc) from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def quarantine_head(quality: QualityReport, limit: int) -> tuple[pd.DataFrame, int]:
+    """The first ``limit`` quarantined rows (by table, file and line) and the count of all: only
+    the rows the workbook shows leave the engine (the whole quarantine goes to quarantine.csv
+    in batches)."""
+    q = quality.quarantine_table
+    if q is None:
+        frame = quality.quarantine
+        return frame.head(limit), len(frame)
+    total = int(q.count().execute())
+    head = q.order_by([q.table, q.source_file, q.line]).limit(limit).to_pandas()
+    head["line"] = head["line"].astype("int64")
+    return head[QUARANTINE_COLUMNS], total
 
 
 def _replace_targets(tmp: Path, out: Path) -> None:

@@ -3,7 +3,7 @@
 ``targets/<rank>_<rule>.csv`` per action: UTF-8 with BOM (Excel opens it with Chinese intact),
 stable ids in the id columns (customer_id, action = rule id, rfm_segment id) and the action's
 label in the report's language beside them; every text cell passes through
-:func:`loyalscope.report.cells.safe_text` (CSV rules: control characters escaped, formula starts quoted).
+(:func:`loyalscope.report.cells.safe_texts`, a column at a time; CSV rules: control characters escaped, formula starts quoted).
 """
 
 from __future__ import annotations
@@ -11,17 +11,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from loyalscope.i18n import normalise_lang, t
-from loyalscope.report.cells import safe_text
-from loyalscope.report.excel import clean_number, target_lists
+from loyalscope.report.cells import safe_text, safe_texts
+from loyalscope.report.excel import clean_numbers, target_lists
 
 if TYPE_CHECKING:
     from loyalscope.analysis import Analysis
 
 COLUMNS = ("customer_id", "action", "action_label", "rank", "rfm_segment", "clv", "churn_probability",
            "value_at_stake")
+
+
+def _numbers(col: pd.Series, unit: str) -> list[float | int | None]:
+    """:func:`clean_number` of every cell, computed once per distinct value."""
+    codes, uniques = pd.factorize(pd.to_numeric(col, errors="coerce"), use_na_sentinel=True)
+    cleaned = np.array([*clean_numbers(np.asarray(uniques, dtype=float), unit), None], dtype=object)
+    return list(cleaned[codes])
 
 
 def write_target_lists(analysis: Analysis, folder: str | Path, lang: str | None = None) -> dict[str, Path]:
@@ -37,15 +45,14 @@ def write_target_lists(analysis: Analysis, folder: str | Path, lang: str | None 
     for rule, frame in lists.items():
         rank = int(frame.target_rank.iloc[0]) if "target_rank" in frame else 0
         csv = pd.DataFrame({
-            "customer_id": frame.customer_id.astype(str).map(safe_text),
+            "customer_id": safe_texts(frame.customer_id.astype(str)).to_numpy(),
             "action": rule,
             "action_label": safe_text(t(f"strategy.rule.{rule}", lang)),
             "rank": rank,
         })
         for col in ("rfm_segment", "clv", "churn_probability", "value_at_stake"):
             if col in frame:
-                values = frame[col].to_numpy()
-                csv[col] = [clean_number(v, units.get(col)) if col in units else safe_text(v) for v in values]
+                csv[col] = _numbers(frame[col], units[col]) if col in units else safe_texts(frame[col]).to_numpy()
         path = folder / f"{rank:02d}_{rule}.csv"
         csv.to_csv(path, index=False, encoding="utf-8-sig")
         out[rule] = path

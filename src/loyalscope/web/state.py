@@ -33,7 +33,7 @@ from loyalscope.web.store import ACTIVE, AnalysisRow, DatasetRow, Store, new_id
 
 UPLOAD_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet", ".jsonl", ".json", ".duckdb", ".toml",
                    ".zip")
-OUTPUT_FILES = ("analysis.json", "customers.parquet", "loyalscope.xlsx", "quarantine.csv",
+OUTPUT_FILES = ("analysis.json", "customers.parquet", "customers.csv", "loyalscope.xlsx", "quarantine.csv",
                 "report.html", "report.en.html", "report.zh.html")
 MAX_UPLOAD_FILES = 100
 DONE_ROW_TTL_S = 2.0
