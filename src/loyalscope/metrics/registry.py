@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Literal
 
 import ibis
@@ -177,7 +178,11 @@ def prefetch(dataset: Dataset, metric_id: str, period: Grain, bys: list[str],
     for i, (by, expr) in enumerate(parts):
         part = frame[tag == i].rename(columns={slots[by]: by})[list(expr.columns)]
         done = finish(part.reset_index(drop=True), by, metric.breakdown)
-        dataset.memo(("metric", metric_id, period, by, window), lambda done=done: done)
+        dataset.memo(("metric", metric_id, period, by, window), partial(_same, done))
+
+
+def _same(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame
 
 
 def finish(df: pd.DataFrame, by: str | None, breakdown: str | None = None) -> pd.DataFrame:
