@@ -239,6 +239,7 @@ def epoch_days(d: ibis.Value) -> ibis.Value:
 def first_orders(ds: Dataset, ctx: MetricContext) -> ibis.Table:
     """``customer_id``, ``first_date`` over all transactions (not windowed: a customer's first
     order before the window still makes them an existing customer)."""
+
     def build() -> ibis.Table:
         tx = ds.table("transactions", "customer_id", "order_ts")
         return tx.group_by("customer_id").aggregate(first_date=tx.order_ts.min().date()).cache()
