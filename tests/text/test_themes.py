@@ -41,3 +41,41 @@ def test_themes_separate_groups_with_shares_trend_and_examples() -> None:
     p = 18 / 60
     z = (8 / 20 - 10 / 40) / math.sqrt(p * (1 - p) * (1 / 20 + 1 / 40))
     assert (z >= 1.96) == any("快递" in th.term for th in found)
+
+
+def test_terms_of_equal_weight_come_in_the_same_order_in_every_process() -> None:
+    """Terms that always come together have the same weight: the theme names them in term
+    order, not in the order of a Python set (which changes with the process' hash seed)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json, pandas as pd; from loyalscope.text.themes import themes; "
+            "t = pd.Series(['delay refund courier'] * 12 + ['great product'] * 30); "
+            "f = pd.Series([True] * 12 + [False] * 30); "
+            "print(json.dumps([th.term for th in themes(t, f)]))")
+    seen = set()
+    for seed in ("1", "2", "3", "4"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, check=True).stdout
+        seen.add(out)
+    assert len(seen) == 1
+    assert json.loads(seen.pop()) == ["courier · delay · refund"]
+
+
+def test_repeated_texts_give_the_themes_of_distinct_ones() -> None:
+    """Each distinct text is segmented once: the same shares, counts, z and trends as texts that
+    are all different (digits, which tokens drop, make them distinct here)."""
+    low = ["退换货流程太麻烦。"] * 12 + ["快递太慢。"] * 8 + ["客服态度差 refund"] * 9
+    high = ["产品质量很好。"] * 30 + ["快递太慢。"] * 10 + ["客服态度差 refund"] * 3
+    focus = pd.Series([True] * len(low) + [False] * len(high))
+    periods = pd.Series(["2025Q1", "2025Q2"] * ((len(low) + len(high)) // 2))
+    same = themes(pd.Series(low + high), focus, periods)
+    distinct = themes(pd.Series([f"{x} {i}" for i, x in enumerate(low + high)]), focus, periods)
+    assert len(same) >= 2
+    assert [(th.term, th.share_focus, th.share_other, th.n_focus, th.n_other, th.z, th.trend)
+            for th in same] == [
+        (th.term, th.share_focus, th.share_other, th.n_focus, th.n_other, th.z, th.trend)
+        for th in distinct]

@@ -14,6 +14,7 @@ Conventions
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -80,11 +81,21 @@ def with_group(ds: Dataset, ctx: MetricContext, tbl: ibis.Table) -> ibis.Table:
     ``customers`` on ``customer_id`` (customers absent there fall into a null group)."""
     if not ctx.by or ctx.by in tbl.columns:
         return tbl
-    cust = ds.table("customers", "customer_id", ctx.by)
-    # customer_id is the key of customers; max() keeps one row per id on every engine
-    attr = cust.group_by(_cid=cust.customer_id).aggregate(**{ctx.by: cust[ctx.by].max()})
+    attr = group_attribute(ds, ctx.by)
     j = tbl.left_join(attr, tbl.customer_id == attr._cid)
     return j.drop("_cid")
+
+
+def group_attribute(ds: Dataset, by: str) -> ibis.Table:
+    """``_cid``, ``by``: one row per customer id of ``customers`` with its ``by`` value,
+    materialised once per column (every grouped metric joins it)."""
+
+    def build() -> ibis.Table:
+        cust = ds.table("customers", "customer_id", by)
+        # customer_id is the key of customers; max() keeps one row per id on every engine
+        return cust.group_by(_cid=cust.customer_id).aggregate(**{by: cust[by].max()}).cache()
+
+    return ds.memo(("table", "group_attribute", by), build)
 
 
 def shared(ds: Dataset, name: str, ctx: MetricContext,
@@ -102,6 +113,11 @@ def customer_periods(ds: Dataset, ctx: MetricContext) -> ibis.Table:
     (materialised once per grain, window and group)."""
 
     def build() -> ibis.Table:
+        if ctx.by and ctx.by not in ds.table("transactions").columns:
+            # a customers attribute: the ungrouped rows with each customer's group joined (the
+            # same rows, from a customer-period-sized table instead of the orders)
+            pc = customer_periods(ds, replace(ctx, by=None))
+            return with_group(ds, ctx, pc).select(*keys(ctx), "customer_id", "n", "spend", "last")
         tx = orders(ds, ctx, "order_id", "amount")
         return tx.group_by([*keys(ctx), "customer_id"]).aggregate(
             n=tx.order_id.count(), spend=money_sum(tx.amount), last=tx.order_date.max()
@@ -139,15 +155,23 @@ def orders(ds: Dataset, ctx: MetricContext, *cols: str) -> ibis.Table:
 
 def date_bounds(ds: Dataset, ctx: MetricContext) -> tuple[date, date]:
     """First order date and the analysis date (exclusive end), clipped to the window."""
-    tx = ds.table("transactions", "order_ts")
-    first = tx.order_ts.min().execute()
-    start = pd.Timestamp(first).date() if first is not None and not pd.isna(first) else None
+    start = first_order_date(ds)
     end = ds.analysis_date
     if start is None:
         start = end
     if ctx.window is not None:
         start, end = max(start, ctx.window[0]), min(end, ctx.window[1])
     return start, end
+
+
+def first_order_date(ds: Dataset) -> date | None:
+    """Date of the first order (None without orders), read once per dataset."""
+
+    def build() -> date | None:
+        first = ds.table("transactions", "order_ts").order_ts.min().execute()
+        return pd.Timestamp(first).date() if first is not None and not pd.isna(first) else None
+
+    return ds.memo(("first_order_date",), build)
 
 
 def calendar(ds: Dataset, ctx: MetricContext, lookback_days: int = 0) -> ibis.Table:
@@ -215,8 +239,13 @@ def epoch_days(d: ibis.Value) -> ibis.Value:
 def first_orders(ds: Dataset, ctx: MetricContext) -> ibis.Table:
     """``customer_id``, ``first_date`` over all transactions (not windowed: a customer's first
     order before the window still makes them an existing customer)."""
-    tx = ds.table("transactions", "customer_id", "order_ts")
-    return tx.group_by("customer_id").aggregate(first_date=tx.order_ts.min().date())
+
+    def build() -> ibis.Table:
+        tx = ds.table("transactions", "customer_id", "order_ts")
+        return tx.group_by("customer_id").aggregate(first_date=tx.order_ts.min().date()).cache()
+
+    # customer-sized and the same for every grain, window and group: materialised once
+    return ds.memo(("table", "first_orders"), build)
 
 
 def ratio(tbl: ibis.Table, ctx: MetricContext, num: ibis.Value, den: ibis.Value,

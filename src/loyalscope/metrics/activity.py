@@ -38,6 +38,7 @@ lost in j all the same.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
 import ibis
@@ -73,12 +74,56 @@ def activity_counts(ds: Dataset, ctx: MetricContext) -> pd.DataFrame:
 def _compute(ds: Dataset, ctx: MetricContext, w: int) -> pd.DataFrame:
     cal = calendar(ds, ctx).execute().sort_values("idx").reset_index(drop=True)
     n = len(cal)
-    base = absolute_period_index(ctx, pd.Timestamp(cal.period.iloc[0]))
     g = [ctx.by] if ctx.by else []
+    idx = _indexer(ctx, cal)
+    # islands and first orders do not depend on the group: one pass over the transactions per
+    # grain, window and inactivity window, whatever the number of groups asked for
+    isl, first = _islands(ds, ctx, w, cal)
+    isl = with_group(ds, ctx, isl)
+    # the grouped islands feed five small queries: materialise them once (a temporary table)
+    with isl.cache() if ctx.by else nullcontext(isl) as isl:
+        opens = _counts(isl, g, isl.lo)
+        closes = _counts(isl, g, isl.hi + 1)
+        ends = _counts(isl.filter(isl.hi < n), g, isl.hi)
+
+        first = with_group(ds, ctx, first)
+        new = _counts(first, g, first.j)
+        fi = first.inner_join(isl.select("customer_id", "lo", "hi"), "customer_id")
+        fi = fi.filter((fi.lo <= fi.j + 1) & (fi.j + 1 <= fi.hi))
+        new_active = _counts(fi, g, fi.j)
+
+        lapsed = _contract_lapses(ds, ctx, idx, n, isl, g)
+
+        return _assemble(cal, n, g, opens, closes, ends, new, new_active, lapsed)
+
+
+def _indexer(ctx: MetricContext, cal: pd.DataFrame):
+    """``idx(d)``: the calendar position (0 = first period) of the period of date ``d``."""
+    base = absolute_period_index(ctx, pd.Timestamp(cal.period.iloc[0]))
 
     def idx(d: ibis.Value) -> ibis.Value:
         return period_index(ctx, ctx.bucket(d)) - base
 
+    return idx
+
+
+def _islands(ds: Dataset, ctx: MetricContext, w: int, cal: pd.DataFrame
+             ) -> tuple[ibis.Table, ibis.Table]:
+    """``customer_id``, ``island``, ``lo``, ``hi`` (the merged runs of boundaries a customer is
+    active at, clipped to the calendar) and ``customer_id``, ``j`` (calendar position of the
+    first order, customers whose first order falls in the calendar): materialised once per
+    grain, window and inactivity window (customer-sized temporary tables shared by every
+    group)."""
+    key = (ctx.period, ctx.window, w, ds.analysis_date)
+    # two memo entries (not a tuple) so that Dataset.release drops both temporary tables
+    isl = ds.memo(("activity_islands", *key), lambda: _build_islands(ds, ctx, w, cal).cache())
+    first = ds.memo(("activity_first", *key), lambda: _build_first(ds, ctx, cal).cache())
+    return isl, first
+
+
+def _build_islands(ds: Dataset, ctx: MetricContext, w: int, cal: pd.DataFrame) -> ibis.Table:
+    n = len(cal)
+    idx = _indexer(ctx, cal)
     tx = ds.table("transactions", "customer_id", "order_ts")
     days = tx.select(tx.customer_id, d=tx.order_ts.date()).distinct()
     spans = days.mutate(lo=idx(days.d) + 1, hi=idx(days.d + ibis.interval(days=w)))
@@ -90,25 +135,16 @@ def _compute(ds: Dataset, ctx: MetricContext, w: int) -> pd.DataFrame:
     spans = spans.mutate(island=spans.start.sum().over(upto))
     isl = spans.group_by(["customer_id", "island"]).aggregate(lo=spans.lo.min(), hi=spans.hi.max())
     isl = isl.mutate(lo=ibis.greatest(isl.lo, 0), hi=ibis.least(isl.hi, n))
-    isl = isl.filter(isl.lo <= isl.hi)
-    isl = with_group(ds, ctx, isl)
-    # the islands feed five small queries: materialise them once (a temporary table)
-    with isl.cache() as isl:
-        opens = _counts(isl, g, isl.lo)
-        closes = _counts(isl, g, isl.hi + 1)
-        ends = _counts(isl.filter(isl.hi < n), g, isl.hi)
+    return isl.filter(isl.lo <= isl.hi)
 
-        first = tx.group_by("customer_id").aggregate(f=tx.order_ts.min().date())
-        first = with_group(ds, ctx, first.mutate(j=idx(first.f)))
-        first = first.filter((first.j >= 0) & (first.j < n))
-        new = _counts(first, g, first.j)
-        fi = first.inner_join(isl.select("customer_id", "lo", "hi"), "customer_id")
-        fi = fi.filter((fi.lo <= fi.j + 1) & (fi.j + 1 <= fi.hi))
-        new_active = _counts(fi, g, fi.j)
 
-        lapsed = _contract_lapses(ds, ctx, idx, n, isl, g)
-
-        return _assemble(cal, n, g, opens, closes, ends, new, new_active, lapsed)
+def _build_first(ds: Dataset, ctx: MetricContext, cal: pd.DataFrame) -> ibis.Table:
+    n = len(cal)
+    idx = _indexer(ctx, cal)
+    tx = ds.table("transactions", "customer_id", "order_ts")
+    first = tx.group_by("customer_id").aggregate(f=tx.order_ts.min().date())
+    first = first.mutate(j=idx(first.f))
+    return first.filter((first.j >= 0) & (first.j < n))
 
 
 def _counts(tbl: ibis.Table, g: list[str], at: ibis.Value) -> ibis.Table:
@@ -147,10 +183,22 @@ def _period_end(ctx: MetricContext, d: ibis.Value) -> ibis.Value:
     return (start + step).cast("date")
 
 
+def _execute_together(g: list[str], parts: tuple[ibis.Table | None, ...]
+                      ) -> list[pd.DataFrame | None]:
+    """Run the count tables (``*g``, ``at``, ``c``) as one query (a tagged union) and split
+    the result: one round trip to the engine instead of one per table."""
+    live = [(i, p) for i, p in enumerate(parts) if p is not None]
+    tagged = [p.select(*g, at=p.at.cast("int64"), c=p.c.cast("int64"),
+                       _part=ibis.literal(i).cast("int64")) for i, p in live]
+    frame = ibis.union(*tagged, distinct=False).execute()
+    out: list[pd.DataFrame | None] = [None] * len(parts)
+    for i, _ in live:
+        out[i] = frame[frame["_part"].to_numpy() == i].drop(columns="_part").reset_index(drop=True)
+    return out
+
+
 def _assemble(cal: pd.DataFrame, n: int, g: list[str], *parts: ibis.Table | None) -> pd.DataFrame:
-    opens, closes, ends, new, new_active, lapsed = (
-        p.execute() if p is not None else None for p in parts
-    )
+    opens, closes, ends, new, new_active, lapsed = _execute_together(g, parts)
     rows = []
     for key in group_values(g, opens, new):
 

@@ -66,8 +66,8 @@ def purchase_amount(ds, ctx: MetricContext) -> ibis.Table:
 
 def order_value(ds, ctx: MetricContext) -> ibis.Table:
     """Mean order value: total amount / orders."""
-    tx = orders(ds, ctx, "order_id", "amount")
-    return ratio(tx, ctx, money_sum(tx.amount), tx.order_id.count())
+    pc = _per_customer(ds, ctx)  # exact spend per customer and period, summed exactly
+    return ratio(pc, ctx, money_sum(pc.spend), pc.n.sum())
 
 
 def repeat_purchase_rate(ds, ctx: MetricContext) -> ibis.Table:

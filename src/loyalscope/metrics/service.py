@@ -11,6 +11,7 @@ import ibis
 from loyalscope.metrics._base import (
     calendar,
     cases,
+    customer_periods,
     f64,
     ind,
     keys,
@@ -31,7 +32,8 @@ def _complaints(ds, ctx: MetricContext, *cols: str) -> ibis.Table:
 def complaint_rate(ds, ctx: MetricContext) -> ibis.Table:
     """Ordering customers with >= 1 complaint opened in the period / customers with an order in
     the period."""
-    act = orders(ds, ctx).select(*keys(ctx), "customer_id").distinct()
+    pc = customer_periods(ds, ctx)  # one row per ordering customer, period and group
+    act = pc.select(*keys(ctx), "customer_id")
     c = _complaints(ds, ctx)
     comp = c.select(pc=c.period, cc=c.customer_id).distinct()
     j = act.left_join(comp, (act.period == comp.pc) & (act.customer_id == comp.cc))

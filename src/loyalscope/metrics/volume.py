@@ -1,7 +1,8 @@
 """Volumes per period (业务量): orders, revenue, buyers and new customers.
 
 The counts and amounts a monitor watches first (a fall in orders shows here before it
-shows in any rate). ``numerator`` is the count or amount, ``denominator`` is 1 (so ``value``
+shows in any rate). Orders, revenue and buyers are sums over the shared per-customer-period
+table (:func:`loyalscope.metrics._base.customer_periods`), not a pass over the orders each. ``numerator`` is the count or amount, ``denominator`` is 1 (so ``value``
 is the count); periods without orders are present with 0 (without a ``by`` group).
 """
 
@@ -11,11 +12,11 @@ import ibis
 
 from loyalscope.metrics._base import (
     calendar,
+    customer_periods,
     f64,
     first_orders,
     keys,
     money_sum,
-    orders,
     windowed,
     with_group,
 )
@@ -33,21 +34,21 @@ def _volume(ds, ctx: MetricContext, agg: ibis.Table) -> ibis.Table:
 
 def orders_count(ds, ctx: MetricContext) -> ibis.Table:
     """Orders placed in the period."""
-    tx = orders(ds, ctx, "order_id")
-    return _volume(ds, ctx, tx.group_by(keys(ctx)).aggregate(numerator=f64(tx.order_id.count())))
+    pc = customer_periods(ds, ctx)
+    return _volume(ds, ctx, pc.group_by(keys(ctx)).aggregate(numerator=f64(pc.n.sum())))
 
 
 def revenue(ds, ctx: MetricContext) -> ibis.Table:
     """Sum of order amounts in the period (before returns)."""
-    tx = orders(ds, ctx, "amount")
-    return _volume(ds, ctx, tx.group_by(keys(ctx)).aggregate(numerator=money_sum(tx.amount)))
+    pc = customer_periods(ds, ctx)  # spend is exact per customer and period: its sum too
+    return _volume(ds, ctx, pc.group_by(keys(ctx)).aggregate(numerator=money_sum(pc.spend)))
 
 
 def buyers(ds, ctx: MetricContext) -> ibis.Table:
     """Distinct customers with an order in the period."""
-    tx = orders(ds, ctx)
-    return _volume(ds, ctx, tx.group_by(keys(ctx)).aggregate(
-        numerator=f64(tx.customer_id.nunique())))
+    pc = customer_periods(ds, ctx)  # one row per ordering customer, period and group
+    return _volume(ds, ctx, pc.group_by(keys(ctx)).aggregate(
+        numerator=f64(pc.customer_id.count())))
 
 
 def new_customers(ds, ctx: MetricContext) -> ibis.Table:

@@ -20,6 +20,7 @@ from loyalscope.config import AnalysisConfig, MonitorConfig
 from loyalscope.errors import ConfigError, InsufficientDataError, LoyalscopeError
 from loyalscope.i18n import t
 from loyalscope.metrics import REGISTRY
+from loyalscope.metrics.registry import prefetch
 from loyalscope.monitoring import alerts as al
 from loyalscope.monitoring import catalogue, drivers, periods, series
 from loyalscope.monitoring.baseline import Kind, Settings, Track, track
@@ -254,6 +255,7 @@ def segments(ds: Dataset, metric_id: str, fr: Frame, config: AnalysisConfig, dim
     mcfg = cfg.metric(metric_id)
     lag = mcfg.lag if mcfg.lag is not None else catalogue.LAG.get(metric_id, 0)
     st = settings(cfg, metric_id, fr.grain)
+    prefetch(ds, metric_id, fr.grain, dims)  # type: ignore[arg-type]  # every split, one query
     out: dict[str, list[tuple[Series, Track]]] = {}
     for dim in dims:
         try:

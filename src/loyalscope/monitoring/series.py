@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.metrics import compute
+from loyalscope.metrics._base import first_order_date
 from loyalscope.metrics.window import inactivity_days
 from loyalscope.monitoring import catalogue
 from loyalscope.monitoring.baseline import Kind
@@ -84,9 +85,8 @@ def frame(ds: Dataset, grain: str) -> Frame:
     """The periods of ``ds`` from its first order to its analysis date, with the facts that
     decide which are complete."""
     end = ds.analysis_date
-    tx = ds.table("transactions", "order_ts")
-    v = tx.order_ts.min().execute()
-    first = end if v is None or pd.isna(v) else pd.Timestamp(v).date()
+    v = first_order_date(ds)
+    first = end if v is None else v
     warm = first + timedelta(days=inactivity_days(ds))  # configured, or from the data's gaps
     return Frame(calendar(first, end, grain), grain, first, end, warm)
 

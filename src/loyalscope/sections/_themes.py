@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
@@ -69,14 +70,20 @@ def complaint_themes(ds: Dataset, section: Section) -> None:
     analysis date) against those of customers who stayed."""
     if not ds.has("complaints", "text") or not ds.has("transactions"):
         return
-    cp = ds.table("complaints", "customer_id", "text", "opened_ts").to_pandas()
-    cp = cp[cp.text.notna()]
+    c = ds.table("complaints", "customer_id", "text", "opened_ts")
+    c = c.filter(c.text.notnull())
+    # each complainant's last order, joined in the engine: complaint-sized rows come back,
+    # not one row per customer
+    tx = ds.table("transactions", "customer_id", "order_ts")
+    last = tx.group_by(_cid=tx.customer_id).aggregate(_last=tx.order_ts.max())
+    j = c.left_join(last, c.customer_id == last._cid)
+    order = ["complaint_id"] if "complaint_id" in c.columns else []  # the file's order
+    cp = j.order_by([*order, "opened_ts", "customer_id", "text"]).select(
+        "text", "opened_ts", "_last").to_pandas()
     if len(cp) < MIN_TEXTS:
         return
-    tx = ds.table("transactions", "customer_id", "order_ts")
-    last = tx.group_by("customer_id").aggregate(last=tx.order_ts.max()).to_pandas()
     cut = pd.Timestamp(ds.analysis_date - timedelta(days=inactivity_days(ds)))
-    churned = cp.customer_id.astype(str).map(dict(zip(last.customer_id.astype(str), pd.to_datetime(last["last"]) < cut,
-                                                      strict=True)))
+    last_ts = pd.to_datetime(cp["_last"])
+    churned = (last_ts < cut).astype(object).where(last_ts.notna(), np.nan)
     quarter = pd.to_datetime(cp.opened_ts).dt.to_period("Q").astype(str)
     _add(section, themes(cp.text, churned, quarter), "complaint", len(cp))

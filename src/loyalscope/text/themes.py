@@ -19,6 +19,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from loyalscope.text.tokens import tokens
@@ -62,7 +63,10 @@ def themes(texts: pd.Series, focus: pd.Series, periods: pd.Series | None = None,
     keep = texts.notna() & texts.astype(str).str.strip().ne("") & focus.notna()
     texts, focus = texts[keep].astype(str), focus[keep].astype(bool)
     periods = periods[keep] if periods is not None else None
-    docs = [set(tokens(x)) for x in texts]
+    # each distinct text is segmented once (complaint and survey texts repeat a lot)
+    codes, uniques = pd.factorize(texts)
+    udocs = [set(tokens(x)) for x in uniques]
+    docs = [udocs[c] for c in codes]
     if not docs or focus.all() or not focus.any():
         return []
     f_mask = focus.to_numpy()
@@ -72,8 +76,11 @@ def themes(texts: pd.Series, focus: pd.Series, periods: pd.Series | None = None,
     n1, n0 = len(groups["focus"]), len(groups["other"])
     out: list[Theme] = []
     seen: list[tuple[Theme, set[int]]] = []
-    for term, w in sorted(weights.items(), key=lambda kv: kv[1], reverse=True)[:top]:
-        has = pd.Series([term in d for d in docs], index=texts.index)
+    # ties in weight are taken in the terms' order (not in the order of a set, which changes
+    # from one Python process to the next)
+    for term, w in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:top]:
+        has = pd.Series(np.array([term in d for d in udocs], dtype=bool)[codes],
+                        index=texts.index)
         where = {i for i, v in enumerate(has.to_numpy()) if v}
         twin = next((th for th, w2 in seen if len(where & w2) >= 0.8 * len(where | w2)), None)
         if twin is not None:  # words that come together ("退换货 流程 麻烦") are one theme
