@@ -34,7 +34,7 @@ ALLOWED_LATIN = {
     # acronyms and names of methods, models and people that Chinese reports write in Latin letters
     "NPS", "CSAT", "CLV", "RFM", "ACSI", "ECSI", "PLS", "AVE", "HTMT", "DERL", "AUC", "BG", "NBD",
     "MBG", "BB", "sBG", "KMO", "Loyalscope", "Pareto", "Gamma", "Spearman", "Pearson", "Shapley",
-    "Holm", "Cox", "Wilson", "Kaplan", "Meier", "Wald", "Cronbach", "Bartlett", "Johnson", "Kotler",
+    "Holm", "Cox", "Efron", "Wilson", "Kaplan", "Meier", "Wald", "Cronbach", "Bartlett", "Johnson", "Kotler",
     "CRM", "Excel", "JSON", "CSV", "csv", "Parquet", "parquet", "xlsx", "html", "json", "duckdb", "DuckDB",
     "Spark", "PostgreSQL", "R", "F", "M", "A", "B", "C", "D", "n", "p", "z", "df", "R²", "Q", "W", "L", "O", "S",
     "LL", "AIC", "BIC", "SE", "CI", "alpha", "beta", "rho", "VIF", "GoF", "SRMR", "rA", "Beta",
