@@ -26,18 +26,10 @@ from loyalscope.data.intake.model import LINE_COLUMN, Staged
 from loyalscope.data.intake.workdir import new_path
 from loyalscope.errors import SchemaError
 from loyalscope.i18n import t
+from loyalscope.report.xlsx_rows import column_letter
 
 BATCH = 50_000
 _TAIL = 8
-
-
-def _letters(index: int) -> str:
-    out = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 def _open(path: Path, source: str, limits: Limits) -> Any:
@@ -193,8 +185,8 @@ def _names(header: list[Any], col0: int, notes: list[str]) -> list[str]:
     for j, v in enumerate(header):
         text = (layout.cell_text(v) or "").strip()
         if not text:
-            text = f"column_{_letters(col0 + j)}"
-            unnamed.append(_letters(col0 + j))
+            text = f"column_{column_letter(col0 + j)}"
+            unnamed.append(column_letter(col0 + j))
         if text in seen:
             seen[text] += 1
             text = f"{text}.{seen[text]}"
