@@ -61,7 +61,9 @@ def test_prefetch_gives_the_frames_of_compute_and_memoises_them(frames) -> None:
                     compute(fetched, mid, "month", by=by)
                 continue
             got = compute(fetched, mid, "month", by=by)
-            pd.testing.assert_frame_equal(got, want, check_exact=True, obj=f"{mid} by {by}")
+            # float sums (share_of_wallet's) may differ in the last bits between two query plans
+            pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, atol=0,
+                                          obj=f"{mid} by {by}")
     # every metric whose three splits build and line up comes from one query
     assert seeded >= 3 * (len(metrics) - 5), (seeded, len(metrics))
 

@@ -156,7 +156,10 @@ def _frequency_trend(ds, ctx: MetricContext, k: int) -> pd.DataFrame:
     g = [ctx.by] if ctx.by else []
     pc = _per_customer(ds, ctx)
     pc = pc.mutate(i=period_index(ctx, pc.period))
-    w = ibis.window(group_by="customer_id", order_by="i")
+    # a customer's series within its group: split by an orders column (channel), one customer
+    # has a row per channel in a period, and a window over the customer alone took the next
+    # order period from whichever channel's row came first (a result that changed with the plan)
+    w = ibis.window(group_by=["customer_id", *g], order_by="i")
     sp = pc.mutate(nxt=pc.i.lead().over(w))
     sp = sp.mutate(at=ibis.least(sp.nxt.fill_null(sp.i + k), sp.i + k))
     with sp.cache() as sp:  # three small queries read it: materialise once
