@@ -237,3 +237,55 @@ def test_duckdb_has_a_memory_limit_and_a_private_spill_folder(tmp_path: Path) ->
                                                        temp_directory=str(tmp_path)))
     assert mine.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0] == "1.8 GiB"
     assert mine.raw_sql("SELECT current_setting('temp_directory')").fetchone()[0] == str(tmp_path)
+
+
+def test_parsed_times_stay_naive_timestamps_on_duckdb(tmp_path: Path) -> None:
+    """A column mixing ISO times, a UTC offset and epoch seconds is stored as ``TIMESTAMP``:
+    DuckDB's ``to_timestamp`` returns ``TIMESTAMP WITH TIME ZONE``, which made the whole
+    column time-zone aware and every later use a time-zone conversion. Values are checked
+    against pandas."""
+    p = tmp_path / "orders.csv"
+    p.write_text("order_id,customer_id,order_ts,amount\n"
+                 "O1,C1,2024-01-05 10:00:00,10\n"
+                 "O2,C1,2024-01-06T10:30:00+08:00,20\n"
+                 "O3,C2,1704067200,30\n"
+                 "O4,C2,2024-01-08 23:59:59.5-05:00,40\n", encoding="utf-8")
+    cfg = AnalysisConfig.load(None)
+    zone = cfg.data.timezone
+    import ibis
+
+    from loyalscope.data import parse
+
+    texts = [line.split(",")[2] for line in p.read_text().splitlines()[1:]]
+    duck = ibis.duckdb.connect()
+    raw = duck.create_table("raw", pd.DataFrame({"s": texts}))
+    parsed = parse.datetime(raw, "s", "ts", dayfirst=False, timezone=zone, backend="duckdb")
+    described = duck.raw_sql(f"DESCRIBE {ibis.to_sql(parsed, dialect='duckdb')}").fetchall()
+    kinds = {row[0]: row[1] for row in described}
+    assert kinds["ts"] == "TIMESTAMP"
+    ds = ls.load(p, config=cfg, now=NOW)
+    got = dict(ds.con.raw_sql("SELECT order_id, order_ts FROM ls_transactions").fetchall())
+
+    def wall(text: str) -> pd.Timestamp:
+        return pd.Timestamp(text).tz_convert(zone).tz_localize(None)
+
+    assert pd.Timestamp(got["O1"]) == pd.Timestamp("2024-01-05 10:00:00")
+    assert pd.Timestamp(got["O2"]) == wall("2024-01-06T10:30:00+08:00")
+    assert pd.Timestamp(got["O3"]) == wall(pd.Timestamp(1704067200, unit="s", tz="UTC").isoformat())
+    assert pd.Timestamp(got["O4"]) == wall("2024-01-08 23:59:59.5-05:00")
+
+
+@pytest.mark.parametrize(("delim", "blank"), [(",", "   "), ("\t", "\t \t"), ("\t", "")])
+def test_blank_lines_are_empty_rows_with_any_delimiter(tmp_path: Path, delim: str,
+                                                       blank: str) -> None:
+    """A line of white space (tabs too, in a tab-separated file) is an ``empty_row``; a line
+    of only delimiters in a comma file reaches parsing and is an empty record there too."""
+    head = delim.join(["order_id", "customer_id", "order_ts", "amount"])
+    row = delim.join(["O1", "C1", "2024-01-05", "10"])
+    p = tmp_path / ("orders.tsv" if delim == "\t" else "orders.csv")
+    p.write_text(f"{head}\n{row}\n{blank}\n{delim * 3}\n", encoding="utf-8")
+    ds = ls.load(p, now=NOW)
+    q = ds.quality.quarantine.sort_values("line")
+    assert q["line"].tolist() == [3, 4]
+    assert q["reason"].tolist() == ["empty_row", "empty_row"]
+    assert ds.quality.tables["transactions"].rows_accepted == 1

@@ -81,14 +81,22 @@ def _split(text: ir.StringValue, delim: str) -> tuple[ir.ArrayValue, ir.BooleanV
     A plain line (see :func:`_patterns`) is split on the delimiter once its quotes are
     removed: the same fields the general pattern gives, without its backtracking regular
     expression (``regexp_extract_all`` costs ~20x a split).
+
+    The regular expressions sit inside ``CASE`` branches, never under ``OR`` / ``AND``: in a
+    projection DuckDB evaluates every operand of a boolean connective on every row, but a
+    ``CASE`` branch only on the rows that reach it (lines without quotes, most of a file, then
+    cost a ``contains`` test; two whole-line regular expressions per row doubled the records
+    step).
     """
     extract, full, plain = _patterns(delim)
     quoted = text.contains('"')
-    easy = ~quoted | text.re_search(plain)
+    easy = text.re_search(plain)
     arr = ibis.ifelse(~quoted, text.split(delim),
                       ibis.ifelse(easy, text.replace('"', "").split(delim),
                                   _extract_all(text, extract, 1)))
-    return arr, easy | text.re_search(full), quoted & ~easy
+    ok = ibis.cases((~quoted, True), (easy, True), else_=text.re_search(full))
+    hard = ibis.cases((~quoted, False), (easy, False), else_=True)
+    return arr, ok, hard
 
 
 def _at(arr: ir.ArrayValue, n: ir.IntegerValue, i: int) -> ir.StringValue:
@@ -109,11 +117,14 @@ def _unquote(f: ir.StringValue) -> ir.StringValue:
 
 
 def csv_records(con: BaseBackend, lines: ir.Table, header: list[str], delim: str,
-                structural: set[str], numeric: frozenset[str] = frozenset()) -> Records:
+                structural: set[str], numeric: frozenset[str] = frozenset(),
+                every_text: bool = False) -> Records:
     """Records of a delimited text file from its physical ``lines`` (header = line 1).
 
     On DuckDB the records are stored as a temporary table (parsing then reads a plain table);
-    elsewhere they stay a query.
+    elsewhere they stay a query. A record's text (its first 200 characters, ``_val``) is kept
+    for the quarantine only when it is structurally bad, or on every record with
+    ``every_text`` (lines that staging found bad, e.g. undecodable bytes, are marked later).
     """
     width = len(header)
     counts = run_query(con, "line_counts", lines, {"_line": "_line", "text": "text"},
@@ -133,7 +144,7 @@ def csv_records(con: BaseBackend, lines: ir.Table, header: list[str], delim: str
         recs, multiline, example = _quoted_records(body, odd, header, delim, structural)
 
         def build(s: Staged) -> Staged:
-            return _split_fields(s, generic, delim, is_structural, is_numeric)
+            return _split_fields(s, generic, delim, is_structural, is_numeric, every_text)
     else:  # every line after the header is one record: read the lines as they are
         recs = lines
 
@@ -141,9 +152,9 @@ def csv_records(con: BaseBackend, lines: ir.Table, header: list[str], delim: str
             s = s.filter(s._line > 1)
             s = s.select(_line=s._line, _line_end=s._line, text=s.text,
                          _odd=ibis.literal(False), _why0=null_s, _first=null_i, _last=null_i)
-            return _split_fields(s, generic, delim, is_structural, is_numeric)
+            return _split_fields(s, generic, delim, is_structural, is_numeric, every_text)
 
-    key = ("records", width, delim, is_structural, is_numeric, bool(n_odd))
+    key = ("records", width, delim, is_structural, is_numeric, bool(n_odd), every_text)
     table = materialize(con, key, recs, build, scratch_name("records"),
                         outputs=dict(zip(generic, header, strict=True)),
                         labels={"_col": {i: h for i, h in enumerate(header) if h in structural}},
@@ -155,11 +166,13 @@ def _line_counts(lines: ir.Table) -> ir.Table:
     """Lines after the header, and how many of them hold an odd number of quotes."""
     body = lines.filter(lines._line > 1)
     quotes = body.text.length() - body.text.replace('"', "").length()
-    return body.aggregate(n=body.count(), odd=(quotes % 2 == 1).sum())
+    # counted only on lines holding a quote (a CASE: the copy REPLACE makes is skipped elsewhere)
+    odd = ibis.cases((body.text.contains('"'), quotes % 2 == 1), else_=False)
+    return body.aggregate(n=body.count(), odd=odd.sum())
 
 
 def _split_fields(recs: Staged, header: list[str], delim: str, structural: tuple[bool, ...],
-                  numeric: tuple[bool, ...]) -> Staged:
+                  numeric: tuple[bool, ...], every_text: bool = False) -> Staged:
     """Records (``_line``, ``_line_end``, ``text`` ...) -> one column per header field, and the
     structural reason of a bad record (see the module's docstring)."""
     width = len(header)
@@ -186,9 +199,13 @@ def _split_fields(recs: Staged, header: list[str], delim: str, structural: tuple
             sep_val = ibis.ifelse(hit, fields[h], sep_val)
     recs = recs.mutate(_sc=sep_col, _sv=sep_val)
     sep_col, sep_val = recs._sc, recs._sv
-    blank = recs.text.strip() == ""
+    # a blank line splits into one field, unless white space is the delimiter (a CASE, so that
+    # the other lines skip the copy TRIM makes)
+    one = ibis.literal(True) if delim.isspace() else (nf == 1)
+    blank = ibis.cases((one & (recs._line == recs._line_end), recs.text.strip() == ""),
+                       else_=False)
     recs = recs.mutate(_r=ibis.cases(
-        (blank & (recs._line == recs._line_end), "empty_row"),
+        (blank, "empty_row"),
         (recs._odd, "unbalanced_quote"),
         (~ok_quotes, "malformed_line"),
         (nf != width, "malformed_line"),
@@ -207,7 +224,9 @@ def _split_fields(recs: Staged, header: list[str], delim: str, structural: tuple
         _line=recs._line, _line_end=recs._line_end,
         **{h: fields[h] for h in header},
         _reason=reason, _why=why, _col=sep_col,
-        _val=ibis.ifelse(reason == "separator_in_value", sep_val, recs.text.substr(0, 200)),
+        _val=ibis.cases((reason == "separator_in_value", sep_val),
+                        (reason.notnull() | every_text, recs.text.substr(0, 200)),
+                        else_=null_s),
         _nf=nf.cast("int64"), _first=recs._first, _last=recs._last, _sd=null_s,
     )
 

@@ -132,7 +132,8 @@ def read_text(con: BaseBackend, staged: Staged, table: str, config: AnalysisConf
     spec = schema.table(table)
     numeric = frozenset(h for c, h in mapping.items() if spec.column(c).dtype in ("float64", "int64"))
     recs = csv_records(con, read_lines(con, path), header, delim,
-                       structural_columns(table, mapping), numeric)
+                       structural_columns(table, mapping), numeric,
+                       every_text=bool(staged.bad_lines))
     rel = _staged_bad_lines(recs.table, staged)
     return Source(table, name, rel, mapping, encoding=_enc(staged), lines=recs.lines,
                   multiline=recs.multiline, multiline_example=recs.multiline_example)
