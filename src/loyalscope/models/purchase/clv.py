@@ -90,9 +90,13 @@ def discounted_purchases(transaction_model: TransactionModel, frequency: Any, re
     rows = [np.ascontiguousarray(np.asarray(v, dtype=float)).ravel() for v in (frequency, recency, T)]
     value = np.zeros(rows[0].size)
     previous = np.zeros_like(value)
+    ts = [horizon * k / steps for k in range(1, steps + 1)]
+    many = getattr(transaction_model, "predict_purchases_steps", None)  # all horizons at once (BG/NBD)
+    curves = many(ts, *rows) if many is not None else None
     for k in range(1, steps + 1):
-        t_k = horizon * k / steps
-        cumulative = np.asarray(transaction_model.predict_purchases(t_k, *rows), dtype=float)
+        t_k = ts[k - 1]
+        cumulative = (np.asarray(transaction_model.predict_purchases(t_k, *rows), dtype=float)
+                      if curves is None else curves[k - 1])
         value = value + (cumulative - previous) / (1.0 + annual_discount_rate) ** (t_k * yrs)
         previous = cumulative
     return value
