@@ -17,7 +17,7 @@ from loyalscope.sections.value import trailing_spend
 from loyalscope.sections.value_diagnostics import repeat_purchase_days
 from loyalscope.sections.value_inputs import daily_inputs
 
-CAL_END, END = date(1997, 9, 30), date(1998, 6, 30)
+CAL_END, END = date(1997, 3, 10), date(1998, 6, 30)  # the cohort was born in Jan-Mar 1997
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +75,12 @@ def test_trailing_spend_and_repeat_days_equal_the_separate_queries(dataset, inpu
 def test_holdout_columns_from_pandas(dataset, inputs):
     _, tx = dataset
     day = tx.order_ts.dt.normalize()
-    hold = tx[(day > pd.Timestamp(CAL_END)) & (day <= pd.Timestamp(END))].assign(day=day)
+    born = tx.customer_id.map(day.groupby(tx.customer_id).min()) <= pd.Timestamp(CAL_END)
+    hold = tx[born & (day > pd.Timestamp(CAL_END)) & (day <= pd.Timestamp(END))].assign(day=day)
     per_day = hold.groupby(["customer_id", "day"]).amount.sum().groupby("customer_id")
     split = inputs.split.set_index("customer_id")
+    assert set(split.index) == set(tx.customer_id[born])
     np.testing.assert_array_equal(split.frequency_holdout.reindex(per_day.size().index), per_day.size())
     np.testing.assert_allclose(split.monetary_value_holdout.reindex(per_day.mean().index), per_day.mean(), rtol=1e-12)
     assert (split.loc[~split.index.isin(per_day.size().index), "frequency_holdout"] == 0).all()
-    assert split.duration_holdout.iloc[0] == pytest.approx(273 / 7)
+    assert split.duration_holdout.iloc[0] == pytest.approx((END - CAL_END).days / 7)

@@ -35,7 +35,7 @@ def test_distinct_rows_count_the_customers(customers):
     pd.testing.assert_series_equal(got, expected.astype(float), check_names=False)
     for k, col in enumerate(("x", "tx", "T")):
         np.testing.assert_array_equal(rows.columns[k][rows.inverse], customers[col].to_numpy())
-    assert rows.size < len(customers) / 2  # the compression the section relies on
+    assert rows.size < 0.8 * len(customers)  # customers share rows: the compression the section relies on
 
 
 @pytest.mark.parametrize("model", [BGNBD, ParetoNBD])

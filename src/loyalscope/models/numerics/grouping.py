@@ -194,11 +194,11 @@ class DistinctRows:
         return self.columns[1]
 
     @property
-    def T(self) -> np.ndarray:  # noqa: N802 - the papers' name
+    def T(self) -> np.ndarray:
         return self.columns[2]
 
     @property
-    def xtT(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # noqa: N802
+    def xtT(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(x, t_x, T)`` of the distinct rows, the arguments of the models' methods."""
         return self.columns[0], self.columns[1], self.columns[2]
 
