@@ -1,6 +1,6 @@
 """The value section's inputs from one pass over the transactions equal the separate engine
 queries they replace (customer summary, calibration/holdout summary, trailing spend, repeat
-purchase days) and a pandas computation of the same definitions, on the CDNOW transactions."""
+purchase days, births and repeat purchase days per day) and a pandas computation of the same definitions, on the CDNOW transactions."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from loyalscope.config import AnalysisConfig
 from loyalscope.data.dataset import Dataset
 from loyalscope.metrics.summary import customer_summary
 from loyalscope.sections.value import trailing_spend
-from loyalscope.sections.value_diagnostics import repeat_purchase_days
+from loyalscope.sections.value_diagnostics import repeat_purchase_days, tracking_inputs
 from loyalscope.sections.value_inputs import daily_inputs
 
 CAL_END, END = date(1997, 3, 10), date(1998, 6, 30)  # the cohort was born in Jan-Mar 1997
@@ -34,9 +34,7 @@ def dataset(data_dir) -> tuple[Dataset, pd.DataFrame]:
 def inputs(dataset):
     ds, _ = dataset
     start = pd.Timestamp(END) + pd.Timedelta(days=1) - pd.Timedelta(days=26 * 7)
-    out = daily_inputs(ds, END, CAL_END, start, 7.0, (END - CAL_END).days / 7.0)
-    yield out
-    out.days.release()
+    return daily_inputs(ds, END, CAL_END, start, 7.0, (END - CAL_END).days / 7.0)
 
 
 def _by_id(frame: pd.DataFrame) -> pd.DataFrame:
@@ -84,3 +82,18 @@ def test_holdout_columns_from_pandas(dataset, inputs):
     np.testing.assert_allclose(split.monetary_value_holdout.reindex(per_day.mean().index), per_day.mean(), rtol=1e-12)
     assert (split.loc[~split.index.isin(per_day.size().index), "frequency_holdout"] == 0).all()
     assert split.duration_holdout.iloc[0] == pytest.approx((END - CAL_END).days / 7)
+
+
+def test_tracking_inputs_equal_the_separate_queries(dataset, inputs):
+    ds, tx = dataset
+    births, repeats = tracking_inputs(ds)
+    got_births, got_repeats = inputs.tracking
+    pd.testing.assert_frame_equal(got_births, births, check_dtype=False)
+    pd.testing.assert_frame_equal(got_repeats, repeats, check_dtype=False)
+    # from pandas: each customer's purchase days after the first, counted per day
+    day = (tx.order_ts.dt.normalize() - pd.Timestamp("1970-01-01")).dt.days
+    d = pd.DataFrame({"c": tx.customer_id, "day": day}).drop_duplicates()
+    later = d[d.day > d.groupby("c").day.transform("min")].day.value_counts().sort_index()
+    np.testing.assert_array_equal(got_repeats.day, later.index)
+    np.testing.assert_array_equal(got_repeats.n, later.to_numpy())
+    assert got_births.n.sum() == tx.customer_id.nunique()

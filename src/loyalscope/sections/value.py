@@ -82,11 +82,7 @@ def build(ds: Any, ctx: Any) -> Section:
         add_btyd_diagnostics,  # tracking, distribution (issue 17)
     )
 
-    try:
-        add_btyd_diagnostics(section, ds, ctx, full, days=inputs.days if inputs is not None else None)
-    finally:
-        if inputs is not None:
-            inputs.days.release()
+    add_btyd_diagnostics(section, ds, ctx, full, tracking=inputs.tracking if inputs is not None else None)
     return section
 
 

@@ -57,26 +57,28 @@ def repeat_purchase_days(ds: Any, days: Any = None) -> pd.DataFrame:
     return out
 
 
-def add_btyd_diagnostics(section: Section, ds: Any, ctx: Any, full: pd.DataFrame, days: Any = None) -> None:
+def add_btyd_diagnostics(section: Section, ds: Any, ctx: Any, full: pd.DataFrame,
+                         tracking: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> None:
     """Add the tracking and frequency-distribution charts of the fitted model to ``section``.
 
-    ``days``: the purchase days (``customer_id, day, first``) when the caller has them
-    materialised (:func:`loyalscope.sections.value_inputs.purchase_days`); ``full`` may carry
-    the ``repeat_purchase_days`` column already (then it is not queried again)."""
+    ``tracking``: what :func:`tracking_inputs` returns, when the caller has it
+    (:mod:`loyalscope.sections.value_inputs`); ``full`` may carry the ``repeat_purchase_days``
+    column already. With both, nothing is queried here."""
     fitted = (ctx.results.get("value") or {}).get("model") if ctx is not None else None
     if fitted is None or section.skipped:
         return
-    if days is not None:
-        _add(section, ds, ctx, full, fitted, days)
+    if tracking is not None and "repeat_purchase_days" in full:
+        _add(section, ds, ctx, full, fitted, None, tracking)
         return
     with _days(ds).cache() as cached:  # purchase days and first days: one pass, read twice
-        _add(section, ds, ctx, full, fitted, cached)
+        _add(section, ds, ctx, full, fitted, cached, tracking)
 
 
-def _add(section: Section, ds: Any, ctx: Any, full: pd.DataFrame, fitted: Any, days: Any) -> None:
+def _add(section: Section, ds: Any, ctx: Any, full: pd.DataFrame, fitted: Any, days: Any,
+         tracking: tuple[pd.DataFrame, pd.DataFrame] | None) -> None:
     unit = ctx.config.value.time_unit
     per = DAYS_PER_UNIT[unit]
-    births, repeats = tracking_inputs(ds, days)
+    births, repeats = tracking_inputs(ds, days) if tracking is None else tracking
     last_repeat = float(repeats["day"].max()) if len(repeats) else 0.0
     start, end = float(births["first"].min()), max(float(births["first"].max()), last_repeat)
     step = max(7.0, float(np.ceil((end - start + 1) / MAX_PERIODS / 7.0)) * 7.0)  # whole weeks
