@@ -29,7 +29,7 @@ import ibis.expr.datatypes as dt
 import numpy as np
 import pandas as pd
 
-from loyalscope.metrics._base import epoch_days, ind, money_sum
+from loyalscope.metrics._base import epoch_days, ind, money_sum, text_order
 
 __all__ = ["ValueInputs", "daily_inputs", "purchase_days"]
 
@@ -107,6 +107,8 @@ def _inputs(j: Any, end: date, cal_end: date | None, trailing_start: pd.Timestam
     text = agg.all_days.sort()[1:].map(lambda v: (v - agg.f).cast("string")).join(" ").nullif("")
     frame = agg.mutate(repeat_purchase_days=text).drop("all_days").execute()
     ids = frame.customer_id.astype(str).to_numpy()
+    order = text_order(ids)  # by customer id, as the section sorts them: full and split sorted once
+    frame, ids = frame.take(order).reset_index(drop=True), ids[order]
     f = frame.f.to_numpy(np.int64)
     full = _summary(ids, frame.n.to_numpy(np.int64), f, frame["last"].to_numpy(np.int64),
                     frame.rep_sum.to_numpy(float), _day(end), per)
