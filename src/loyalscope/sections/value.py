@@ -1,8 +1,13 @@
 """Report section "value": BTYD model comparison, parameters, P(alive), expected purchases, CLV.
 
-The customer summary (frequency, recency, T, monetary_value per customer) is computed in the
-engine by :func:`loyalscope.metrics.summary.customer_summary`; everything after that works on
-customer-level frames in :func:`value_section`. Transaction models are compared on a
+The customer summary (frequency, recency, T, monetary_value per customer; the definitions of
+:func:`loyalscope.metrics.summary.customer_summary`) is computed in the engine, with every other
+per-customer input, in one pass over the transactions (:mod:`loyalscope.sections.value_inputs`);
+everything after that works on customer-level frames in :func:`value_section`. The models see
+only the compressed sufficient statistics: the distinct (x, t_x, T) rows with their counts
+(:class:`~loyalscope.models.numerics.grouping.DistinctRows`), fitted and predicted once per row
+and gathered for the customers, which gives the numbers of a pass over every customer to the
+last bit. Transaction models are compared on a
 calibration / holdout split (the last ``value.holdout_fraction`` of the observation window):
 the lowest BIC wins, the holdout error is shown beside it and overrides BIC only when it is
 significantly lower (paired test over customers; :mod:`loyalscope.models.purchase.selection`),
