@@ -1,8 +1,13 @@
 """Report section "value": BTYD model comparison, parameters, P(alive), expected purchases, CLV.
 
-The customer summary (frequency, recency, T, monetary_value per customer) is computed in the
-engine by :func:`loyalscope.metrics.summary.customer_summary`; everything after that works on
-customer-level frames in :func:`value_section`. Transaction models are compared on a
+The customer summary (frequency, recency, T, monetary_value per customer; the definitions of
+:func:`loyalscope.metrics.summary.customer_summary`) is computed in the engine, with every other
+per-customer input, in one pass over the transactions (:mod:`loyalscope.sections.value_inputs`);
+everything after that works on customer-level frames in :func:`value_section`. The models see
+only the compressed sufficient statistics: the distinct (x, t_x, T) rows with their counts
+(:class:`~loyalscope.models.numerics.grouping.DistinctRows`), fitted and predicted once per row
+and gathered for the customers, which gives the numbers of a pass over every customer to the
+last bit. Transaction models are compared on a
 calibration / holdout split (the last ``value.holdout_fraction`` of the observation window):
 the lowest BIC wins, the holdout error is shown beside it and overrides BIC only when it is
 significantly lower (paired test over customers; :mod:`loyalscope.models.purchase.selection`),
@@ -26,7 +31,8 @@ from loyalscope.errors import ConvergenceError, InsufficientDataError
 from loyalscope.i18n import t
 from loyalscope.metrics._base import money_sum, text_order
 from loyalscope.metrics.window import inactivity_days
-from loyalscope.models.purchase.clv import clv, holdout_by_frequency
+from loyalscope.models.numerics.grouping import DistinctRows, distinct_customer_rows
+from loyalscope.models.purchase.clv import discounted_purchases, holdout_by_frequency
 from loyalscope.models.purchase.gamma_gamma import CORRELATION_WARNING, GammaGamma
 from loyalscope.models.purchase.selection import MODELS, Selection, select_model
 from loyalscope.models.status import FitIssue, FitStatus, sample_size_issues
@@ -39,30 +45,50 @@ _COL = "models.value.columns."
 
 
 def build(ds: Any, ctx: Any) -> Section:
-    """Summaries from the engine (full window and calibration/holdout split), then :func:`value_section`."""
+    """Summaries from the engine (full window and calibration/holdout split), then :func:`value_section`.
+
+    On DuckDB, daily and coarser time units read every per-customer input from one pass over
+    the transactions (:mod:`loyalscope.sections.value_inputs`); hourly summaries, and other
+    engines until the engine-agreement tests cover that query's list functions, query each."""
     try:
         from loyalscope.metrics.summary import UNIT_DAYS, customer_summary
     except ModuleNotFoundError as exc:
         raise InsufficientDataError(t("models.value.no_summary"), fix=t("models.value.no_summary_fix")) from exc
     cfg: ValueConfig = ctx.config.value
     tx = ds.table("transactions", "customer_id", "order_ts", "amount")
-    first, last = (pd.Timestamp(v) for v in (tx.order_ts.min().execute(), tx.order_ts.max().execute()))
-    full = customer_summary(ds, observation_end=last.date(), time_unit=cfg.time_unit).execute()
-    split = None
+    bounds = tx.aggregate(lo=tx.order_ts.min(), hi=tx.order_ts.max()).execute().iloc[0]
+    first, last = pd.Timestamp(bounds["lo"]), pd.Timestamp(bounds["hi"])
+    cal_end = None
     if cfg.holdout_fraction > 0:
         cal_end = (first + (last - first) * (1 - cfg.holdout_fraction)).date()
-        if first.date() < cal_end < last.date():
+        if not first.date() < cal_end < last.date():
+            cal_end = None
+    days = cfg.horizon * UNIT_DAYS[cfg.time_unit]
+    inputs = None
+    if cfg.time_unit != "hour" and getattr(ds.con, "name", "") == "duckdb":
+        from loyalscope.sections.value_inputs import daily_inputs
+
+        duration = (last.date() - cal_end).days / UNIT_DAYS[cfg.time_unit] if cal_end is not None else None
+        start = last.normalize() + pd.Timedelta(days=1) - pd.Timedelta(days=days)
+        inputs = daily_inputs(ds, last.date(), cal_end, start, UNIT_DAYS[cfg.time_unit], duration)
+        full, split = by_customer_id(inputs.full), inputs.split
+        trailing = pd.Series(full.pop("trailing_spend").to_numpy(), index=pd.Index(full.customer_id))
+    else:
+        full = customer_summary(ds, observation_end=last.date(), time_unit=cfg.time_unit).execute()
+        split = None
+        if cal_end is not None:
             split = customer_summary(ds, calibration_end=cal_end, observation_end=last.date(),
                                      time_unit=cfg.time_unit).execute()
-    trailing = trailing_spend(ds, last, cfg.horizon * UNIT_DAYS[cfg.time_unit])
+        trailing = trailing_spend(ds, last, days)
     window = inactivity_days(ds) / UNIT_DAYS[cfg.time_unit]
-    section = value_section(full, split, cfg, ctx, trailing=trailing, models=ctx.config.models,
-                            seed=ctx.config.analysis.seed, window=window)
+    section = value_section(full.drop(columns="repeat_purchase_days", errors="ignore"), split, cfg, ctx,
+                            trailing=trailing, models=ctx.config.models, seed=ctx.config.analysis.seed,
+                            window=window)
     from loyalscope.sections.value_diagnostics import (
         add_btyd_diagnostics,  # tracking, distribution (issue 17)
     )
 
-    add_btyd_diagnostics(section, ds, ctx, full)
+    add_btyd_diagnostics(section, ds, ctx, full, tracking=inputs.tracking if inputs is not None else None)
     return section
 
 
@@ -96,8 +122,7 @@ def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConf
     the spend and CLV numbers; a weakly identified model's numbers carry a warning.
     """
     mc = models or ModelsConfig()
-    full = full.assign(customer_id=full.customer_id.astype(str))
-    full = full.take(text_order(full.customer_id)).reset_index(drop=True)
+    full = by_customer_id(full)
     repeat = full[(full.frequency > 0) & (full.monetary_value > 0)]
     unit = cfg.time_unit
     section = Section(SECTION_ID)
@@ -112,19 +137,24 @@ def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConf
         section.add(*status_blocks("transaction_models", status))
         data.update(status=status.to_dict())
         return section
+    # compressed sufficient statistics: every fit and prediction runs once per distinct
+    # (x, t_x, T) row (counts as weights) and is gathered for the customers (same numbers)
+    rows = distinct_customer_rows(full.frequency, full.recency, full["T"])
+    cal_rows = None
     if split is not None and len(split) >= mc.min_customers:
-        split = split.assign(customer_id=split.customer_id.astype(str))
-        split = split.take(text_order(split.customer_id))
-        sel = select_model(split.frequency, split.recency, split["T"], holdout_frequency=split.frequency_holdout,
+        split = by_customer_id(split)
+        cal_rows = distinct_customer_rows(split.frequency, split.recency, split["T"])
+        sel = select_model(*cal_rows.xtT, weights=cal_rows.counts, inverse=cal_rows.inverse,
+                           holdout_frequency=split.frequency_holdout,
                            holdout_duration=float(split.duration_holdout.iloc[0]), alpha=mc.holdout_alpha,
                            random_state=seed)
     else:
-        sel, split = select_model(full.frequency, full.recency, full["T"], random_state=seed), None
+        sel, split = select_model(*rows.xtT, weights=rows.counts, random_state=seed), None
     section.add(Table(title="models.value.comparison", frame=_comparison(sel),
                       columns={c: _COL + c for c in ("model", "status", "loglik", "bic", "delta_bic", "holdout_rmse")},
                       translate_values=("model", "status")))
     data.update(selection=sel.table.drop(columns="error").to_dict("records"), rule=sel.rule, p_value=sel.p_value)
-    refit = _refit(sel, full, seed)
+    refit = _refit(sel, rows, seed)
     if refit is None:
         status = FitStatus(tuple(i for name in sel.statuses for i in sel.statuses[name].issues))
         section.add(Text("models.value.none_estimable", style="warning"), *status_blocks("transaction_models", status))
@@ -135,11 +165,11 @@ def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConf
                 *status_blocks(chosen, model.status_))
     spend, spend_status = _spend_model(repeat, mc, seed)
     flags = fit_flags(model.status_)
-    args = (full.frequency, full.recency, full["T"])
-    scored = pd.DataFrame({"customer_id": full.customer_id.to_numpy(), "p_alive": model.p_alive(*args),
-                           "expected_purchases": model.predict_purchases(cfg.horizon, *args)})
+    args, inv = rows.xtT, rows.inverse
+    scored = pd.DataFrame({"customer_id": full.customer_id.to_numpy(), "p_alive": model.p_alive(*args)[inv],
+                           "expected_purchases": model.predict_purchases(cfg.horizon, *args)[inv]})
     if window is not None:
-        scored["p_no_order_window"] = model.prob_n_purchases(0, window, *args)
+        scored["p_no_order_window"] = model.prob_n_purchases(0, window, *args)[inv]
     section.add(
         Table(title="models.value.parameters", frame=model.summary().assign(model=model_name(chosen))[_PARAM_COLS],
               columns={c: (_COL + c if c == "model" else f"models.summary.{c}") for c in _PARAM_COLS},
@@ -154,8 +184,9 @@ def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConf
     section.add(*status_blocks("gamma_gamma", spend_status))
     if spend is not None:
         scored["expected_spend"] = spend.conditional_expected_average_spend(full.frequency, full.monetary_value)
-        scored["clv"] = clv(model, spend, *args, full.monetary_value, horizon=cfg.horizon, time_unit=unit,
-                            annual_discount_rate=cfg.annual_discount_rate, margin=cfg.margin)
+        purchases = discounted_purchases(model, *args, horizon=cfg.horizon, time_unit=unit,
+                                         annual_discount_rate=cfg.annual_discount_rate)
+        scored["clv"] = cfg.margin * scored.expected_spend.to_numpy() * purchases[inv]  # as clv() computes it
         if trailing is not None:
             scored["predicted_spend"] = scored.expected_purchases * scored.expected_spend
             past = trailing.reindex(scored.customer_id).fillna(0.0).to_numpy()
@@ -177,10 +208,9 @@ def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConf
     if ctx is not None:
         ctx.add_customer_columns(scored)
         ctx.results["value"] = {"selection": sel, "model": model, "chosen": chosen, "spend_model": spend,
-                                "scored": scored}
-    if split is not None and chosen in sel.fitted and sel.statuses[chosen].estimable:
-        pred = sel.fitted[chosen].predict_purchases(split.duration_holdout.iloc[0], split.frequency, split.recency,
-                                                    split["T"])
+                                "scored": scored, "full_rows": rows}
+    if split is not None and cal_rows is not None and chosen in sel.predictions and sel.statuses[chosen].estimable:
+        pred = sel.predictions[chosen][cal_rows.inverse]
         section.add(Chart(kind="bar", title="models.value.holdout_chart",
                           frame=holdout_by_frequency(pred, split.frequency_holdout, split.frequency),
                           x="frequency", y=["predicted", "actual"],
@@ -189,9 +219,7 @@ def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConf
         section.add(
             Chart(kind="histogram", title="models.value.clv_hist", frame=clv_histogram(scored.clv.to_numpy()),
                   x="bin", y="customers", labels={"bin": _COL + "clv", "customers": _COL + "customers"}),
-            Table(title="models.value.top_customers",
-                  frame=full[["customer_id", "frequency", "recency", "T", "monetary_value"]]
-                  .merge(scored, on="customer_id").nlargest(TOP_N, "clv"),
+            Table(title="models.value.top_customers", frame=_top_customers(full, scored),
                   columns={c: _COL + c for c in ("customer_id", "frequency", "recency", "T", "monetary_value",
                                                  "p_alive", "expected_purchases", "expected_spend", "clv")},
                   percent_columns=("p_alive",), max_rows=TOP_N),
@@ -214,12 +242,29 @@ def _comparison(sel: Selection) -> pd.DataFrame:
     return frame
 
 
-def _refit(sel: Selection, full: pd.DataFrame, seed: int) -> tuple[str, Any] | None:
+def by_customer_id(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with text customer ids, sorted by them (:func:`text_order`; a frame already in
+    that order, as ``build`` passes it, is only checked), on a fresh index."""
+    frame = frame.assign(customer_id=frame.customer_id.astype(str))
+    if not frame.customer_id.is_monotonic_increasing:
+        frame = frame.take(text_order(frame.customer_id))
+    return frame.reset_index(drop=True)
+
+
+def _top_customers(full: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
+    """The ``TOP_N`` customers by CLV with their summary and scores (``full`` and ``scored``
+    are row-aligned: the rows the merge on customer_id gave, without hashing every id)."""
+    top = scored.clv.nlargest(TOP_N).index
+    return pd.concat([full.loc[top, ["customer_id", "frequency", "recency", "T", "monetary_value"]],
+                      scored.loc[top].drop(columns="customer_id")], axis=1)
+
+
+def _refit(sel: Selection, rows: DistinctRows, seed: int) -> tuple[str, Any] | None:
     """The chosen model refitted on the whole window; the next in the ranking when that fit is
     not estimable (the status of the fit the numbers come from is what counts)."""
     for name in sel.ranking:
         try:
-            model = MODELS[name](random_state=seed).fit(full.frequency, full.recency, full["T"])
+            model = MODELS[name](random_state=seed).fit(*rows.xtT, weights=rows.counts)
         except ConvergenceError as exc:
             sel.statuses[name] = sel.statuses[name].plus(FitIssue("not_converged", {"message": exc.message}))
             continue

@@ -57,19 +57,28 @@ def repeat_purchase_days(ds: Any, days: Any = None) -> pd.DataFrame:
     return out
 
 
-def add_btyd_diagnostics(section: Section, ds: Any, ctx: Any, full: pd.DataFrame) -> None:
-    """Add the tracking and frequency-distribution charts of the fitted model to ``section``."""
+def add_btyd_diagnostics(section: Section, ds: Any, ctx: Any, full: pd.DataFrame,
+                         tracking: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> None:
+    """Add the tracking and frequency-distribution charts of the fitted model to ``section``.
+
+    ``tracking``: what :func:`tracking_inputs` returns, when the caller has it
+    (:mod:`loyalscope.sections.value_inputs`); ``full`` may carry the ``repeat_purchase_days``
+    column already. With both, nothing is queried here."""
     fitted = (ctx.results.get("value") or {}).get("model") if ctx is not None else None
     if fitted is None or section.skipped:
         return
-    with _days(ds).cache() as days:  # purchase days and first days: one pass, read twice
-        _add(section, ds, ctx, full, fitted, days)
+    if tracking is not None and "repeat_purchase_days" in full:
+        _add(section, ds, ctx, full, fitted, None, tracking)
+        return
+    with _days(ds).cache() as cached:  # purchase days and first days: one pass, read twice
+        _add(section, ds, ctx, full, fitted, cached, tracking)
 
 
-def _add(section: Section, ds: Any, ctx: Any, full: pd.DataFrame, fitted: Any, days: Any) -> None:
+def _add(section: Section, ds: Any, ctx: Any, full: pd.DataFrame, fitted: Any, days: Any,
+         tracking: tuple[pd.DataFrame, pd.DataFrame] | None) -> None:
     unit = ctx.config.value.time_unit
     per = DAYS_PER_UNIT[unit]
-    births, repeats = tracking_inputs(ds, days)
+    births, repeats = tracking_inputs(ds, days) if tracking is None else tracking
     last_repeat = float(repeats["day"].max()) if len(repeats) else 0.0
     start, end = float(births["first"].min()), max(float(births["first"].max()), last_repeat)
     step = max(7.0, float(np.ceil((end - start + 1) / MAX_PERIODS / 7.0)) * 7.0)  # whole weeks
@@ -77,7 +86,11 @@ def _add(section: Section, ds: Any, ctx: Any, full: pd.DataFrame, fitted: Any, d
     frame = tracking_frame(fitted, births["first"].to_numpy(float) / per, births["n"].to_numpy(float),
                            repeats["day"].to_numpy(float) / per, repeats["n"].to_numpy(float), ends / per)
     frame["period_end"] = pd.to_datetime(ends - 1, unit="D").strftime("%Y-%m-%d")
-    dist = frequency_distribution(fitted, full.frequency, full["T"])
+    stats = (ctx.results.get("value") or {}).get("full_rows")
+    if stats is not None:  # distinct (x, t_x, T) rows with counts: the same sums, exactly
+        dist = frequency_distribution(fitted, stats.x, stats.T, weights=stats.counts)
+    else:
+        dist = frequency_distribution(fitted, full.frequency, full["T"])
     section.add(
         Chart(kind="tracking", title="models.charts.tracking_title", frame=frame,
               options={"height": 520, "x_title": "models.charts.week_ending"},
@@ -93,8 +106,11 @@ def _add(section: Section, ds: Any, ctx: Any, full: pd.DataFrame, fitted: Any, d
     section.data["tracking"] = {"period_days": step, "cumulative_actual": total,
                                 "cumulative_expected": float(frame.cumulative_expected.iloc[-1])}
     ages = pd.DataFrame({"customer_id": full.customer_id.astype(str).to_numpy(), "btyd_T": full["T"].to_numpy(float)})
-    try:
-        ages = ages.merge(repeat_purchase_days(ds, days), on="customer_id", how="left")
-    except Exception:
-        pass
+    if "repeat_purchase_days" in full:
+        ages["repeat_purchase_days"] = full.repeat_purchase_days.to_numpy(object)
+    else:
+        try:
+            ages = ages.merge(repeat_purchase_days(ds, days), on="customer_id", how="left")
+        except Exception:
+            pass
     ctx.add_customer_columns(ages)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Grouped", "group_rows"]
+__all__ = ["DistinctRows", "Grouped", "distinct_customer_rows", "distinct_rows", "group_rows"]
 
 
 def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -158,3 +158,59 @@ def distinct_rows(*columns: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndar
         keys, c = np.divmod(keys, s)
         out.append(u[c])
     return tuple(reversed(out)), inverse
+
+
+@dataclass(frozen=True)
+class DistinctRows:
+    """Customers' ``(x, t_x, T)`` (and any further columns) as distinct rows with counts.
+
+    The compressed sufficient statistics of the transaction models: a fit on ``(x, t_x, T)``
+    with ``counts`` as weights is the fit on every customer (the log-likelihood is a weighted
+    sum), and a prediction computed once per distinct row is gathered for the customers with
+    ``values[inverse]``. Rows are in order of first appearance (as :func:`group_rows` orders
+    them), so a fit on these rows groups them exactly as a fit on the customers would and
+    gives the same numbers to the last bit.
+
+    Attributes
+    ----------
+    columns : tuple of ndarray
+        One float array per column, one value per distinct row (``x, t_x, T`` first).
+    counts : ndarray
+        Customers per distinct row (float, for use as weights).
+    inverse : ndarray of int
+        Each customer's distinct row: ``columns[k][inverse]`` is the k-th input column.
+    """
+
+    columns: tuple[np.ndarray, ...]
+    counts: np.ndarray
+    inverse: np.ndarray
+
+    @property
+    def x(self) -> np.ndarray:
+        return self.columns[0]
+
+    @property
+    def tx(self) -> np.ndarray:
+        return self.columns[1]
+
+    @property
+    def T(self) -> np.ndarray:
+        return self.columns[2]
+
+    @property
+    def xtT(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(x, t_x, T)`` of the distinct rows, the arguments of the models' methods."""
+        return self.columns[0], self.columns[1], self.columns[2]
+
+    @property
+    def size(self) -> int:
+        return int(self.counts.size)
+
+
+def distinct_customer_rows(*columns: Any) -> DistinctRows:
+    """:class:`DistinctRows` of equally long per-customer columns (as float64), hash based
+    (:func:`distinct_rows`), in O(n)."""
+    cols = [np.ascontiguousarray(np.asarray(c, dtype=float).ravel()) for c in columns]
+    rows, inverse = distinct_rows(*cols)
+    counts = np.bincount(inverse, minlength=rows[0].size).astype(float)
+    return DistinctRows(tuple(np.asarray(r, dtype=float) for r in rows), counts, inverse)

@@ -198,6 +198,17 @@ class BGNBD(TransactionModel):
         rows, inverse = distinct_rows(*(np.ascontiguousarray(v).ravel() for v in (x, tx, t_cal, tt)))
         return self._predict_rows(*rows)[inverse].reshape(x.shape)
 
+    @harmless_underflow
+    def predict_purchases_steps(self, ts: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
+        """:meth:`predict_purchases` for each horizon of ``ts`` (shape ``(len(ts), n)``): P(alive)
+        and the distinct ``(x, T)`` pairs once for all horizons, the bracket per pair and horizon.
+        Each value is the one :meth:`predict_purchases` gives (the same element-wise arithmetic)."""
+        x, tx, t_cal = (np.ascontiguousarray(v).ravel() for v in self._validate(frequency, recency, T))
+        steps = as_array("t", ts)
+        alive = np.exp(-np.logaddexp(0.0, self._log_alive_odds(x, tx, t_cal)))
+        (ux, uT), inverse = distinct_rows(x, t_cal)
+        return np.stack([self._bracket(ux, uT, np.full(ux.size, t))[inverse] * alive for t in steps])
+
     def _predict_rows(self, x: np.ndarray, tx: np.ndarray, t_cal: np.ndarray, tt: np.ndarray) -> np.ndarray:
         """:meth:`predict_purchases` on 1-d arrays of equal length (no validation): the bracket
         (the hypergeometric part) depends on (x, T, t) only and is computed once per distinct

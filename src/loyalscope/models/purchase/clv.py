@@ -61,6 +61,25 @@ def clv(transaction_model: TransactionModel, spend_model: SpendModel, frequency:
     -------
     array of CLV in the currency of ``monetary``.
     """
+    spend = spend_model.conditional_expected_average_spend(frequency, monetary)
+    # the discounted purchases depend on (x, t_x, T) only: summed once per distinct row, gathered
+    columns = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (frequency, recency, T)))
+    rows, inverse = distinct_rows(*(np.ascontiguousarray(c).ravel() for c in columns))
+    value = discounted_purchases(transaction_model, *rows, horizon=horizon, time_unit=time_unit,
+                                 annual_discount_rate=annual_discount_rate, steps=steps)
+    return margin * spend * value[inverse].reshape(columns[0].shape)
+
+
+def discounted_purchases(transaction_model: TransactionModel, frequency: Any, recency: Any, T: Any, *,
+                         horizon: float, time_unit: str, annual_discount_rate: float,
+                         steps: int | None = None) -> np.ndarray:
+    """``sum_k (E[Y(t_k)] - E[Y(t_{k-1})]) / (1 + d)^years(t_k)`` of each row: the discounted
+    purchases of :func:`clv` (which multiplies them by margin and expected spend).
+
+    Call it once per distinct ``(x, t_x, T)`` row and gather (``value[inverse]``): each row's
+    value depends on that row alone, so the gathered values are those of a call on every
+    customer. Arguments as in :func:`clv`.
+    """
     yrs = years_per_unit(time_unit)
     if horizon <= 0:
         raise ValueError(f"The 'horizon' argument must be > 0 ({time_unit}s). Got {horizon!r} instead.")
@@ -68,18 +87,19 @@ def clv(transaction_model: TransactionModel, spend_model: SpendModel, frequency:
         raise ValueError(f"The 'annual_discount_rate' argument must be >= 0. Got {annual_discount_rate!r} instead.")
     if steps is None:
         steps = max(1, int(np.ceil(horizon * yrs * 12 - 1e-9)))
-    spend = spend_model.conditional_expected_average_spend(frequency, monetary)
-    # the discounted purchases depend on (x, t_x, T) only: summed once per distinct row, gathered
-    columns = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (frequency, recency, T)))
-    rows, inverse = distinct_rows(*(np.ascontiguousarray(c).ravel() for c in columns))
+    rows = [np.ascontiguousarray(np.asarray(v, dtype=float)).ravel() for v in (frequency, recency, T)]
     value = np.zeros(rows[0].size)
     previous = np.zeros_like(value)
+    ts = [horizon * k / steps for k in range(1, steps + 1)]
+    many = getattr(transaction_model, "predict_purchases_steps", None)  # all horizons at once (BG/NBD)
+    curves = many(ts, *rows) if many is not None else None
     for k in range(1, steps + 1):
-        t_k = horizon * k / steps
-        cumulative = np.asarray(transaction_model.predict_purchases(t_k, *rows), dtype=float)
+        t_k = ts[k - 1]
+        cumulative = (np.asarray(transaction_model.predict_purchases(t_k, *rows), dtype=float)
+                      if curves is None else curves[k - 1])
         value = value + (cumulative - previous) / (1.0 + annual_discount_rate) ** (t_k * yrs)
         previous = cumulative
-    return margin * spend * value[inverse].reshape(columns[0].shape)
+    return value
 
 
 def clv_simple(spend_per_period: Any, expected_lifetime_periods: Any, acquisition_cost: Any = 0.0,

@@ -72,23 +72,31 @@ class Selection:
     ranking: list[str] = field(default_factory=list)
     statuses: dict[str, FitStatus] = field(default_factory=dict)
     fitted: dict[str, Any] = field(default_factory=dict)
+    #: holdout purchases predicted by each estimable fit, one value per input row
+    predictions: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def select_model(frequency: Any, recency: Any, T: Any, weights: Any = None, *,
                  holdout_frequency: Any = None, holdout_duration: float | None = None,
                  candidates: list[str] | None = None, penalizer: float = 0.0, alpha: float = 0.05,
-                 random_state: int = 0) -> Selection:
+                 random_state: int = 0, inverse: Any = None) -> Selection:
     """Fit the candidate models on (frequency, recency, T) and pick one (rule in the module doc).
 
     Parameters
     ----------
     frequency, recency, T, weights : calibration data, as for ``BGNBD.fit`` (one time unit).
     holdout_frequency : optional per-customer repeat purchases in the holdout period (needs
-        unweighted rows, one per customer).
+        unweighted rows, one per customer, or ``inverse``).
     holdout_duration : length of the holdout period, same time unit.
     candidates : registry keys to try (default: all of :data:`MODELS`).
     alpha : significance level of the paired test that lets the holdout error override BIC.
     random_state : seed of the fits (see :class:`~loyalscope.models.base.MLEModel`).
+    inverse : optional index of each customer's row when the rows are distinct ``(x, t_x, T)``
+        with their counts as ``weights``
+        (:class:`~loyalscope.models.numerics.grouping.DistinctRows`); ``holdout_frequency`` is then
+        per customer. The fits and the holdout predictions run once per distinct row, and each
+        customer's holdout error is the prediction of their row: the same numbers as on one
+        row per customer.
     """
     names = candidates or list(MODELS)
     unknown = [n for n in names if n not in MODELS]
@@ -98,10 +106,11 @@ def select_model(frequency: Any, recency: Any, T: Any, weights: Any = None, *,
     if use_holdout:
         if holdout_duration is None or holdout_duration <= 0:
             raise ValueError("The 'holdout_duration' argument must be > 0 when 'holdout_frequency' is given.")
-        if weights is not None:
-            raise ValueError("Holdout evaluation needs one row per customer; leave 'weights' out.")
+        if weights is not None and inverse is None:
+            raise ValueError("Holdout evaluation needs one row per customer; leave 'weights' out or give 'inverse'.")
         actual = as_array("holdout_frequency", holdout_frequency)
-    rows, fitted, statuses, errors = [], {}, {}, {}
+    gather = (lambda v: v) if inverse is None else (lambda v: v[np.asarray(inverse)])
+    rows, fitted, statuses, errors, predictions = [], {}, {}, {}, {}
     for name in names:
         row: dict[str, Any] = {"model": name, "status": "not_estimable", "loglik": np.nan, "aic": np.nan,
                                "bic": np.nan, "delta_bic": np.nan, "holdout_rmse": np.nan, "error": None}
@@ -116,15 +125,15 @@ def select_model(frequency: Any, recency: Any, T: Any, weights: Any = None, *,
         fitted[name], statuses[name] = model, model.status_
         row.update(status=model.status_.status, loglik=model.loglik_, aic=model.aic_, bic=model.bic_)
         if use_holdout and model.status_.estimable:
-            pred = model.predict_purchases(holdout_duration, frequency, recency, T)
-            errors[name] = (pred - actual) ** 2
+            predictions[name] = model.predict_purchases(holdout_duration, frequency, recency, T)
+            errors[name] = (gather(predictions[name]) - actual) ** 2
             row["holdout_rmse"] = float(np.sqrt(np.mean(errors[name])))
         rows.append(row)
     table = pd.DataFrame(rows)
     ok = table[table.status != "not_estimable"].sort_values(["bic", "model"], kind="stable")
     if ok.empty:
         return Selection(table, None, None, "none", "No transaction model is estimable from these data.",
-                         rule="none_estimable", statuses=statuses, fitted=fitted)
+                         rule="none_estimable", statuses=statuses, fitted=fitted, predictions=predictions)
     table["delta_bic"] = table.bic - ok.bic.min()
     ranking = ok.model.tolist()
     best = ranking[0]
@@ -141,7 +150,8 @@ def select_model(frequency: Any, recency: Any, T: Any, weights: Any = None, *,
             else:
                 rule = "bic_holdout_not_significant"
     return Selection(table, chosen, fitted[chosen], criterion, _reason(table, chosen, best, rule, p_value),
-                     rule=rule, p_value=p_value, ranking=ranking, statuses=statuses, fitted=fitted)
+                     rule=rule, p_value=p_value, ranking=ranking, statuses=statuses, fitted=fitted,
+                     predictions=predictions)
 
 
 def paired_p_value(errors_a: np.ndarray, errors_b: np.ndarray) -> float:
