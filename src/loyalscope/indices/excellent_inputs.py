@@ -18,81 +18,37 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import ibis
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
+from loyalscope.indices.customer_facts import customer_facts, timestamps
 from loyalscope.indices.excellent import relationship_depth
-from loyalscope.metrics._base import (
-    CATEGORIES,
-    category_lines,
-    collect_by_customer,
-    join_by_customer,
-    money_sum,
-)
-
-
-def _by_customer(tbl: ibis.Table, **aggs: ibis.Expr) -> ibis.Table:
-    return tbl.group_by("customer_id").aggregate(**aggs)
 
 
 def excellent_inputs(ds: Dataset, as_of: date | None = None) -> pd.DataFrame:
-    """Frame indexed by ``customer_id`` (customers with an order before ``as_of``)."""
-    cut = datetime.combine(as_of or ds.analysis_date, datetime.min.time())
-    tx = ds.table("transactions", "customer_id", "order_ts", "amount")
-    tx = tx.filter(tx.order_ts < cut)
-    aggs = {"revenue": money_sum(tx.amount), "first_ts": tx.order_ts.min()}
-    for col, name in (("margin", "margin"), ("channel", "channels")):
-        if col in tx.columns:
-            aggs[name] = money_sum(tx[col]) if col == "margin" else tx[col].nunique()
-    parts: list[ibis.Table] = []
-    if not ds.missing((CATEGORIES,)):  # categories of the order lines when there are any
-        cl = category_lines(ds)
-        cl = cl.filter(cl.order_ts < cut)
-        parts.append(_by_customer(cl, categories=cl.category.nunique()))
-    rec = None
-    counts: list[str] = []
-    if ds.has("surveys"):
-        sv = ds.table("surveys", "customer_id", "answered_ts")
-        sv = sv.filter(sv.answered_ts < cut)
-        rec = next((c for c in ("nps", "recommend_intent") if c in sv.columns), None)
-        sv_aggs = {"n_surveys": sv.count()}
-        if rec is not None:
-            sv_aggs["recommendation"] = sv[rec].cast("float64").mean()
-        parts.append(_by_customer(sv, **sv_aggs))
-        counts.append("n_surveys")
-    if ds.has("complaints"):
-        cp = ds.table("complaints", "customer_id", "opened_ts")
-        cp = cp.filter(cp.opened_ts < cut)
-        parts.append(_by_customer(cp, n_complaints=cp.count()))
-        counts.append("n_complaints")
-    if ds.has("interactions"):
-        it = ds.table("interactions", "customer_id", "ts", "kind")
-        it = it.filter((it.ts < cut) & (it.kind == "feedback"))
-        parts.append(_by_customer(it, n_feedback=it.count()))
-        counts.append("n_feedback")
-    if ds.has("referrals"):
-        rf = ds.table("referrals", "referrer_id", "referred_ts")
-        rf = rf.filter(rf.referred_ts < cut)
-        parts.append(rf.group_by(customer_id=rf.referrer_id).aggregate(n_referrals=rf.count()))
-    base = collect_by_customer(join_by_customer(_by_customer(tx, **aggs), *parts))
-    if "categories" in base:
-        base["categories"] = base["categories"].fillna(0)
+    """Frame indexed by ``customer_id`` (customers with an order before ``as_of``), from the
+    per-customer facts the loyalty-index indicators read too (one engine query for both,
+    :func:`loyalscope.indices.customer_facts.customer_facts`)."""
+    as_of = as_of or ds.analysis_date
+    ds.table("transactions", "customer_id", "order_ts", "amount")  # a clear error without amounts
+    cut = datetime.combine(as_of, datetime.min.time())
+    base = customer_facts(ds, as_of)
     out = pd.DataFrame(index=base.index)
     out["revenue_share"] = base.revenue.astype(float) / float(base.revenue.sum())
     if "margin" in base and base.margin.notna().any() and float(base.margin.sum()) != 0:
         out["margin_share"] = base.margin.astype(float) / float(base.margin.sum())
-    out["tenure_days"] = (pd.Timestamp(cut) - pd.to_datetime(base.first_ts)).dt.total_seconds() / 86400
+    out["tenure_days"] = (pd.Timestamp(cut) - timestamps(base.first_ts)).dt.total_seconds() / 86400
     for c in ("categories", "channels"):
         if c in base:
             out[c] = base[c].astype(float)
     out["relationship_depth"] = relationship_depth(out)
-    if rec is not None:
+    if "recommendation" in base:
         out["recommendation"] = base["recommendation"].astype(float)
     if "n_referrals" in base:
         out["referrals_made"] = base["n_referrals"].fillna(0).astype(float)
         used = [c for c in ("recommendation", "referrals_made") if c in out]
         out["recommendation"] = out[used].rank(pct=True, method="average").mean(axis=1)
+    counts = [c for c in ("n_surveys", "n_complaints", "n_feedback") if c in base]
     if counts:
         out["feedback"] = base[counts].astype(float).fillna(0).sum(axis=1).astype(float)
     out.index.name = "customer_id"
