@@ -72,7 +72,8 @@ def test_lifecycle_matches_pandas(ds, frames, grain):
 
 
 def test_survival_curve_matches_lifelines(ds, frames):
-    lifelines = pytest.importorskip("lifelines")
+    import lifelines  # test extra (dev): the independent reference, not a product dependency
+
     tx = frames["transactions"]
     d = tx.order_ts.dt.normalize()
     first, last = d.groupby(tx.customer_id).min(), d.groupby(tx.customer_id).max()

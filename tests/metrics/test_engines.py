@@ -12,39 +12,20 @@ import pandas as pd
 import pytest
 from canonical_frames import make_frames
 
-from loyalscope.data.dataset import Dataset
+from loyalscope.config import AnalysisConfig
 from loyalscope.metrics import compute
 from loyalscope.metrics.cohorts import cohort_matrix, lifecycle, survival_curve
 from loyalscope.metrics.summary import customer_summary
 
 
 @pytest.fixture(scope="module")
-def engine_frames():
+def frames():
     return make_frames(seed=7, n_customers=40, n_orders=300)
 
 
 @pytest.fixture(scope="module")
-def duck(engine_frames):
-    return Dataset.from_frames(engine_frames)
-
-
-@pytest.fixture(
-    scope="module",
-    params=[
-        pytest.param("spark", marks=[pytest.mark.spark, pytest.mark.slow]),
-        pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.slow]),
-    ],
-)
-def other(request, engine_frames):
-    if request.param == "spark":
-        con = request.getfixturevalue("spark_con")
-    else:
-        from loyalscope.engine import connect
-
-        con = connect(request.getfixturevalue("postgres_url"))
-    ds = Dataset.from_frames(engine_frames, con=con)
-    yield ds
-    ds.release()  # temporary tables go before the server stops
+def config() -> AnalysisConfig:
+    return AnalysisConfig()  # the product's default: the inactivity window comes from the data
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame, what: str) -> None:
@@ -54,25 +35,25 @@ def _same(a: pd.DataFrame, b: pd.DataFrame, what: str) -> None:
     )
 
 
-def test_metrics_agree(duck, other):
+def test_metrics_agree(ds, other_engine):
     from test_catalogue import MINE
 
     for mid in MINE:
         by = "region" if mid in ("repeat_purchase_rate", "retention_rate_std") else None
-        _same(compute(other, mid, "quarter", by=by), compute(duck, mid, "quarter", by=by), mid)
+        _same(compute(other_engine, mid, "quarter", by=by), compute(ds, mid, "quarter", by=by), mid)
 
 
-def test_summary_and_cohorts_agree(duck, other):
+def test_summary_and_cohorts_agree(ds, other_engine):
     key = ["customer_id"]
-    s1 = customer_summary(other, observation_end=date(2023, 9, 30), time_unit="week").execute()
-    s2 = customer_summary(duck, observation_end=date(2023, 9, 30), time_unit="week").execute()
+    s1 = customer_summary(other_engine, observation_end=date(2023, 9, 30), time_unit="week").execute()
+    s2 = customer_summary(ds, observation_end=date(2023, 9, 30), time_unit="week").execute()
     _same(s1.sort_values(key), s2.sort_values(key), "summary")
-    _same(cohort_matrix(other, "quarter"), cohort_matrix(duck, "quarter"), "cohorts")
-    _same(lifecycle(other, "month"), lifecycle(duck, "month"), "lifecycle")
-    _same(survival_curve(other), survival_curve(duck), "survival")
+    _same(cohort_matrix(other_engine, "quarter"), cohort_matrix(ds, "quarter"), "cohorts")
+    _same(lifecycle(other_engine, "month"), lifecycle(ds, "month"), "lifecycle")
+    _same(survival_curve(other_engine), survival_curve(ds), "survival")
 
 
-def test_whole_window_case_counts_agree(duck, other):
+def test_whole_window_case_counts_agree(ds, other_engine):
     from test_catalogue import MINE
 
     from loyalscope.metrics import REGISTRY
@@ -84,4 +65,4 @@ def test_whole_window_case_counts_agree(duck, other):
     for mid in counted:
         count = REGISTRY[mid].window_n
         assert count is not None
-        assert int(count(other, ctx).execute()) == int(count(duck, ctx).execute()), mid
+        assert int(count(other_engine, ctx).execute()) == int(count(ds, ctx).execute()), mid

@@ -9,11 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import reference
 from canonical_frames import make_frames
 from reference import bucket
 
-from loyalscope.config import AnalysisConfig
 from loyalscope.data.dataset import Dataset
 from loyalscope.metrics import REGISTRY, compute
 from loyalscope.metrics.registry import prefetch
@@ -34,18 +32,12 @@ def frames() -> dict[str, pd.DataFrame]:
     return {**fr, "customers": cust}
 
 
-def _ds(frames, con=None) -> Dataset:
-    config = AnalysisConfig()
-    config.analysis.inactivity_days = reference.W
-    return Dataset.from_frames(frames, config=config, con=con)
-
-
 def _metrics(ds: Dataset) -> list[str]:
     return [m for m in headline_ids() if not ds.missing(REGISTRY[m].requires)]
 
 
-def test_prefetch_gives_the_frames_of_compute_and_memoises_them(frames) -> None:
-    fetched, alone = _ds(frames), _ds(frames)
+def test_prefetch_gives_the_frames_of_compute_and_memoises_them(make_ds) -> None:
+    fetched, alone = make_ds(), make_ds()
     metrics = _metrics(fetched)
     assert len(metrics) >= 30
     seeded = 0
@@ -68,8 +60,8 @@ def test_prefetch_gives_the_frames_of_compute_and_memoises_them(frames) -> None:
     assert seeded >= 3 * (len(metrics) - 5), (seeded, len(metrics))
 
 
-def test_a_column_that_is_not_text_is_left_to_compute(frames) -> None:
-    ds = _ds(frames)
+def test_a_column_that_is_not_text_is_left_to_compute(frames, make_ds) -> None:
+    ds = make_ds()
     prefetch(ds, "orders", "month", ["region", "channel", "age"])
     assert ("metric", "orders", "month", "region", None) in ds._memo
     assert ("metric", "orders", "month", "age", None) not in ds._memo
@@ -91,8 +83,9 @@ def _by_order_channel(frames) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("metric", ["orders", "buyers", "revenue", "order_value"])
-def test_volumes_split_by_the_orders_own_channel_match_pandas(frames, metric: str) -> None:
-    ds = _ds(frames)
+def test_volumes_split_by_the_orders_own_channel_match_pandas(frames, make_ds,
+                                                              metric: str) -> None:
+    ds = make_ds()
     prefetch(ds, metric, "month", BYS)
     got = compute(ds, metric, "month", by="channel").set_index(["period", "channel"]).value
     ref = _by_order_channel(frames)[metric]
@@ -101,8 +94,9 @@ def test_volumes_split_by_the_orders_own_channel_match_pandas(frames, metric: st
 
 
 @pytest.mark.parametrize("by", ["tier", "channel"])
-def test_complaint_rate_by_a_customers_attribute_matches_pandas(frames, by: str) -> None:
-    ds = _ds(frames)
+def test_complaint_rate_by_a_customers_attribute_matches_pandas(frames, make_ds,
+                                                                by: str) -> None:
+    ds = make_ds()
     prefetch(ds, "complaint_rate", "month", BYS)
     got = compute(ds, "complaint_rate", "month", by=by)
     # complaint_rate's orders carry the order channel; customers' own column otherwise
@@ -125,28 +119,11 @@ def test_complaint_rate_by_a_customers_attribute_matches_pandas(frames, by: str)
         assert got[col].sort_index().tolist() == ref[col].astype(float).sort_index().tolist()
 
 
-@pytest.fixture(
-    scope="module",
-    params=[pytest.param("spark", marks=[pytest.mark.spark, pytest.mark.slow]),
-            pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.slow])],
-)
-def other_engine(request, frames):
-    if request.param == "spark":
-        con = request.getfixturevalue("spark_con")
-    else:
-        from loyalscope.engine import connect
-
-        con = connect(request.getfixturevalue("postgres_url"))
-    out = _ds(frames, con=con)
-    yield out
-    out.release()
-
-
 @pytest.mark.parametrize("metric", ["orders", "buyers", "order_value", "purchase_frequency",
                                     "repurchase_rate", "churn_rate", "complaint_rate",
                                     "return_rate"])
-def test_prefetch_agrees_on_other_engines(frames, other_engine, metric: str) -> None:
-    duck = _ds(frames)
+def test_prefetch_agrees_on_other_engines(make_ds, other_engine, metric: str) -> None:
+    duck = make_ds()
     prefetch(other_engine, metric, "month", BYS)
     for by in BYS:
         a = compute(other_engine, metric, "month", by=by)

@@ -64,23 +64,6 @@ def test_split_by_a_column_with_nulls_returns_the_null_group_once(frames) -> Non
     assert len(got) == len(ref)
 
 
-@pytest.fixture(
-    scope="module",
-    params=[pytest.param("spark", marks=[pytest.mark.spark, pytest.mark.slow]),
-            pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.slow])],
-)
-def other_engine(request, frames):
-    if request.param == "spark":
-        con = request.getfixturevalue("spark_con")
-    else:
-        from loyalscope.engine import connect
-
-        con = connect(request.getfixturevalue("postgres_url"))
-    out = Dataset.from_frames(frames, con=con)
-    yield out
-    out.release()
-
-
 @pytest.mark.parametrize(("metric", "by"), [("orders", "region"), ("revenue", None),
                                             ("buyers", "region"), ("new_customers", None),
                                             ("complaints_per_1000_orders", "region")])

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from loyalscope.errors import NotFittedError
+from loyalscope.i18n import use_lang
 from loyalscope.models import BGNBD
 from loyalscope.models.base import compress
 
@@ -32,10 +33,11 @@ def test_compress_leaves_distinct_rows_alone():
 
 
 def test_not_fitted_message():
-    with pytest.raises(NotFittedError) as info:
+    with use_lang("en"), pytest.raises(NotFittedError) as info:
         BGNBD().p_alive(1, 1, 2)
-    assert info.value.message == ("This BGNBD instance is not fitted yet. Call 'fit' with appropriate "
-                                  "arguments before using this method.")
+    assert info.value.message == "This BGNBD model is not fitted yet: it has no params_."
+    assert info.value.fix == ("Call BGNBD().fit(...) first, or load a fitted model with "
+                              "BGNBD.from_dict(...).")
 
 
 def test_from_dict_checks_the_model_name():

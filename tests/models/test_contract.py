@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from loyalscope.errors import NotFittedError
+from loyalscope.i18n import use_lang
 from loyalscope.models import BGBB, BGNBD, MBGNBD, GammaGamma, ShiftedBetaGeometric
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -67,7 +68,8 @@ def test_fit_returns_self(case):
 def test_not_fitted_error_before_fit(case):
     name = case[0]
     fresh = CASES[name][0]()
-    with pytest.raises(NotFittedError, match=f"This {type(fresh).__name__} instance is not fitted yet"):
+    with use_lang("en"), pytest.raises(NotFittedError,
+                                       match=f"This {type(fresh).__name__} model is not fitted yet"):
         fresh.summary()
 
 

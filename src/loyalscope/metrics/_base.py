@@ -55,6 +55,18 @@ def money_sum(x: ibis.Value) -> ibis.Value:
     return x.cast(dt.Decimal(18, 4)).sum().cast("float64")
 
 
+def share_sum(x: ibis.Value) -> ibis.Value:
+    """Sum of a column of shares in [0, 1] (stated share of wallet), exact and independent of
+    row order: each value is taken to 18 decimals (DECIMAL(38, 18), finer than a float64's
+    spacing at 0.5, ~1.1e-16) and summed as a decimal, then cast to float64 (int part up to
+    1e20: far more answers than any survey).
+
+    Like :func:`money_sum`, but without rounding the values to 0.0001: a share may have more
+    decimals than money. The result is the float64 nearest the exact sum of the values.
+    """
+    return x.cast(dt.Decimal(38, 18)).sum().cast("float64")
+
+
 def ind(cond: ibis.Value) -> ibis.Value:
     """1 where ``cond`` holds, else 0 (int64; PostgreSQL cannot cast boolean to bigint)."""
     return cond.ifelse(1, 0).cast("int64")

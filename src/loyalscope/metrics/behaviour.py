@@ -26,6 +26,7 @@ from loyalscope.metrics._base import (
     period_index,
     ratio,
     ratio_schema,
+    share_sum,
     shared,
     windowed,
     with_group,
@@ -193,7 +194,8 @@ def share_of_wallet(ds, ctx: MetricContext) -> ibis.Table:
     s = windowed(ds.table("surveys", "customer_id", "answered_ts", "share_of_wallet"),
                  "answered_ts", ctx)
     s = with_group(ds, ctx, s.mutate(period=ctx.bucket(s.answered_ts)))
-    return ratio(s, ctx, s.share_of_wallet.sum(), s.share_of_wallet.count())
+    # exact sum: a float sum changed in the last bits with the engine's order of rows
+    return ratio(s, ctx, share_sum(s.share_of_wallet), s.share_of_wallet.count())
 
 
 def cross_selling(ds, ctx: MetricContext) -> ibis.Table:

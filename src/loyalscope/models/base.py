@@ -49,6 +49,34 @@ _Z95 = 1.959963984540054
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def check_fitted(model: object, attributes: str | Sequence[str], *, loadable: bool = False) -> None:
+    """Raise :class:`~loyalscope.errors.NotFittedError` unless ``model`` has been fitted.
+
+    Every model of the package calls this before it predicts or summarises: it is fitted when it
+    has each learned attribute in ``attributes`` (names ending in ``_``, set by ``fit``). The
+    message and the fix come from the zh/en catalogues (``models.errors.not_fitted*``);
+    ``loadable`` adds that a fitted model can also be loaded with ``from_dict``.
+
+    Parameters
+    ----------
+    model : object
+        The model instance.
+    attributes : str or sequence of str
+        Learned attributes that ``fit`` sets (e.g. ``"coef_"``).
+    loadable : bool, default False
+        The class has ``from_dict`` (the maximum-likelihood models).
+    """
+    names = [attributes] if isinstance(attributes, str) else list(attributes)
+    missing = [a for a in names if not hasattr(model, a)]
+    if missing:
+        name = type(model).__name__
+        raise NotFittedError(
+            t("models.errors.not_fitted", model=name, missing=", ".join(missing)),
+            fix=t("models.errors.not_fitted_fix_load" if loadable else "models.errors.not_fitted_fix",
+                  model=name),
+        )
+
+
 def harmless_underflow(func: F) -> F:
     """Run ``func`` with floating-point underflow ignored.
 
@@ -375,12 +403,7 @@ class MLEModel:
 
     # --- fitted-state helpers -----------------------------------------------------------------
     def _check_fitted(self) -> None:
-        if not hasattr(self, "params_"):
-            name = type(self).__name__
-            raise NotFittedError(
-                f"This {name} instance is not fitted yet. Call 'fit' with appropriate arguments before using this method.",
-                fix=f"Call {name}().fit(...) first, or load a fitted model with {name}.from_dict(...).",
-            )
+        check_fitted(self, "params_", loadable=True)
 
     def _theta(self) -> np.ndarray:
         self._check_fitted()

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import mpmath as mp
 import numpy as np
-import pandas as pd
 import pytest
 
 from loyalscope.models import BGNBD
-
-
-@pytest.fixture(scope="module")
-def cdnow(data_dir) -> pd.DataFrame:
-    return pd.read_csv(data_dir / "cdnow_sample_summary.csv")
 
 
 @pytest.fixture(scope="module")

@@ -43,8 +43,8 @@ def models(summary):
     return bg, gg
 
 
-def test_summary_reproduces_published_cdnow_summary(summary, data_dir):
-    ref = pd.read_csv(data_dir / "cdnow_sample_summary.csv").set_index("ID").loc[summary.index]
+def test_summary_reproduces_published_cdnow_summary(summary, cdnow):
+    ref = cdnow.set_index("ID").loc[summary.index]
     assert len(summary) == 2357
     np.testing.assert_array_equal(summary.frequency, ref.x)
     np.testing.assert_allclose(summary.recency, ref.t_x, atol=0.005)

@@ -5,7 +5,6 @@ row-by-row computation gives (the value section's numbers do not move)."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy.special import hyp2f1
 
@@ -15,11 +14,6 @@ from loyalscope.models.purchase.pareto_nbd_likelihood import (
     pareto_nbd_loglik,
     pareto_nbd_loglik_pairs,
 )
-
-
-@pytest.fixture(scope="module")
-def cdnow(data_dir) -> pd.DataFrame:
-    return pd.read_csv(data_dir / "cdnow_sample_summary.csv")
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,8 @@ from loyalscope.models import GammaGamma
 
 
 @pytest.fixture(scope="module")
-def repeat_buyers(data_dir) -> pd.DataFrame:
-    df = pd.read_csv(data_dir / "cdnow_sample_summary.csv")
-    return df[df.x > 0]
+def repeat_buyers(cdnow) -> pd.DataFrame:
+    return cdnow[cdnow.x > 0]
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import integrate, stats
 
@@ -11,9 +10,8 @@ from loyalscope.models import MBGNBD
 
 
 @pytest.fixture(scope="module")
-def fitted(data_dir) -> MBGNBD:
-    df = pd.read_csv(data_dir / "cdnow_sample_summary.csv")
-    return MBGNBD().fit(df.x, df.t_x, df["T"])
+def fitted(cdnow) -> MBGNBD:
+    return MBGNBD().fit(cdnow.x, cdnow.t_x, cdnow["T"])
 
 
 def test_published_parameters_and_loglik(fitted):

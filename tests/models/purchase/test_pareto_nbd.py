@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import mpmath as mp
 import numpy as np
-import pandas as pd
 import pytest
 
 from loyalscope.errors import NotFittedError
@@ -28,11 +27,6 @@ def _mp_loglik(params, x, t_x, T) -> float:
         bracket = 1 / ((a + T) ** (r + x) * (b + T) ** s) + s / c * (f(t_x) - f(T))
         front = mp.loggamma(r + x) - mp.loggamma(r) + r * mp.log(a) + s * mp.log(b)
         return float(front + mp.log(bracket))
-
-
-@pytest.fixture(scope="module")
-def cdnow(data_dir) -> pd.DataFrame:
-    return pd.read_csv(data_dir / "cdnow_sample_summary.csv")
 
 
 @pytest.fixture(scope="module")

@@ -15,11 +15,6 @@ lifetimes = pytest.importorskip("lifetimes")
 
 
 @pytest.fixture(scope="module")
-def cdnow(data_dir) -> pd.DataFrame:
-    return pd.read_csv(data_dir / "cdnow_sample_summary.csv")
-
-
-@pytest.fixture(scope="module")
 def fitted(cdnow) -> dict:
     return {cls.__name__: cls().fit(cdnow.x, cdnow.t_x, cdnow["T"]) for cls in (BGNBD, MBGNBD, ParetoNBD)}
 

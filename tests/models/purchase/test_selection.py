@@ -4,16 +4,10 @@ significant margin (paired t-test over customers)."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats
 
 from loyalscope.models.purchase.selection import MODELS, paired_p_value, select_model
-
-
-@pytest.fixture(scope="module")
-def cdnow(data_dir) -> pd.DataFrame:
-    return pd.read_csv(data_dir / "cdnow_sample_summary.csv")
 
 
 def test_bic_choice_on_cdnow(cdnow):

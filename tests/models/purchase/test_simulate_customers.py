@@ -10,11 +10,6 @@ import pytest
 from loyalscope.models import BGBB, BGNBD, MBGNBD, ParetoNBD
 
 
-@pytest.fixture(scope="module")
-def cdnow(data_dir) -> pd.DataFrame:
-    return pd.read_csv(data_dir / "cdnow_sample_summary.csv")
-
-
 @pytest.mark.parametrize("cls", [BGNBD, MBGNBD, ParetoNBD])
 def test_refit_on_simulated_customers_recovers_the_parameters(cdnow, cls):
     model = cls().fit(cdnow.x, cdnow.t_x, cdnow["T"])

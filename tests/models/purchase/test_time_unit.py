@@ -12,11 +12,6 @@ from loyalscope.models import BGBB, BGNBD, MBGNBD, GammaGamma, ParetoNBD
 lifetimes = pytest.importorskip("lifetimes")
 
 
-@pytest.fixture(scope="module")
-def cdnow(data_dir) -> pd.DataFrame:
-    return pd.read_csv(data_dir / "cdnow_sample_summary.csv")
-
-
 @pytest.mark.parametrize("cls", [BGNBD, MBGNBD, ParetoNBD])
 def test_days_and_hours_give_the_same_predictions(cdnow, cls):
     days = cdnow.assign(t_x=cdnow.t_x * 7, T=cdnow["T"] * 7)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from survey_reference import simulated_survey
 
-from loyalscope.data.simulate_survey import LATENTS, LOADINGS, PATHS, latent_scores
 from loyalscope.models.survey.plspm import PLSPM
 from loyalscope.models.survey.plspm_spec import ecsi_spec
 
@@ -34,11 +34,6 @@ ADANCO_WEIGHTS = {"imag1": 0.20601295659423505, "expe5": 0.26528878169904946, "v
                   "loy2": 0.2516612946819376}
 ADANCO_CONSTRUCT_CORR = {("Quality", "Expectations"): 0.9798021302320492, ("Value", "Image"): 0.8146315864038048,
                          ("Loyalty", "Satisfaction"): 0.7534836773680136}
-
-
-@pytest.fixture(scope="module")
-def bank(data_dir) -> pd.DataFrame:
-    return pd.read_csv(data_dir / "ecsi_bank_satisfaction.csv")
 
 
 @pytest.fixture(scope="module")
@@ -80,20 +75,9 @@ def test_plain_pls_stays_beside_plsc(bank, adanco_model):
     assert abs(summary.loc["Satisfaction -> Loyalty", "direct"]) > 0
 
 
-CSEM_BLOCKS = {"IMAG": ["imag1", "imag2", "imag3"], "EXPE": ["expe1", "expe2", "expe3"],
-               "QUAL": [f"qual{i}" for i in range(1, 6)], "VAL": ["val1", "val2", "val3"],
-               "SAT": [f"sat{i}" for i in range(1, 5)], "LOY": [f"loy{i}" for i in range(1, 5)]}
-CSEM_PATHS = ["IMAG -> EXPE", "EXPE -> QUAL", "EXPE -> VAL", "QUAL -> VAL", "IMAG -> SAT", "EXPE -> SAT",
-              "QUAL -> SAT", "VAL -> SAT", "IMAG -> LOY", "SAT -> LOY"]
 CSEM_PUBLISHED = {"IMAG -> EXPE": 0.4714, "EXPE -> QUAL": 0.8344, "EXPE -> VAL": 0.0457, "QUAL -> VAL": 0.7013,
                   "IMAG -> SAT": 0.2450, "EXPE -> SAT": -0.0172, "QUAL -> SAT": 0.2215, "VAL -> SAT": 0.5270,
                   "IMAG -> LOY": 0.1819, "SAT -> LOY": 0.6283}
-
-
-@pytest.fixture(scope="module")
-def csem_model(bank) -> PLSPM:
-    return PLSPM(CSEM_BLOCKS, CSEM_PATHS, modes={k: "B" for k in ("IMAG", "EXPE", "QUAL", "VAL")}, scheme="path",
-                 consistent=True, tol=1e-12, maxiter=500).fit(bank)
 
 
 def test_reproduces_csem_readme_mixed_composites_and_common_factors(csem_model):
@@ -116,21 +100,9 @@ def test_reproduces_csem_readme_mixed_composites_and_common_factors(csem_model):
     assert total.loc["SAT", "EXPE"] == pytest.approx(0.5001, abs=5e-5)
 
 
-def _simulated_survey(n: int, seed: int) -> tuple[pd.DataFrame, dict, list[str], dict[str, float]]:
-    """Respondents of the simulator's ECSI model (data/simulate_survey.py): items
-    clip(round(5.5 + 1.8 (l eta + sqrt(1 - l^2) e)), 1, 10)."""
-    rng = np.random.default_rng(seed)
-    eta = latent_scores(rng, n)
-    cols = {f"q_{name}{k}": np.clip(np.rint(5.5 + 1.8 * (lam * eta[name] + np.sqrt(1 - lam * lam) * rng.standard_normal(n))), 1, 10)
-            for name in LATENTS for k, lam in enumerate(LOADINGS, start=1)}
-    blocks = {name: [f"q_{name}{k}" for k in (1, 2, 3)] for name in LATENTS}
-    truth = {f"{s} -> {t}": c for t, src in PATHS.items() for s, c in src.items()}
-    return pd.DataFrame(cols), blocks, list(truth), truth
-
-
 @pytest.mark.slow
 def test_plsc_recovers_simulated_paths_where_pls_does_not():
-    data, blocks, paths, truth = _simulated_survey(3049, seed=2024)
+    data, blocks, paths, truth = simulated_survey(3049, seed=2024)
     inside = {}
     for consistent in (True, False):
         model = PLSPM(blocks, paths, consistent=consistent).fit(data)

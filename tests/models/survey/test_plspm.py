@@ -27,11 +27,6 @@ PUBLISHED_GOF = 0.609741624338411
 
 
 @pytest.fixture(scope="module")
-def bank(data_dir) -> pd.DataFrame:
-    return pd.read_csv(data_dir / "ecsi_bank_satisfaction.csv", index_col=0)
-
-
-@pytest.fixture(scope="module")
 def bank_model(bank) -> PLSPM:
     return PLSPM.from_spec(ecsi_spec(), consistent=False).fit(bank)  # plain PLS: plspm's published results
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from survey_reference import simulated_survey
 
-from loyalscope.data.simulate_survey import LATENTS, LOADINGS, PATHS, latent_scores
 from loyalscope.errors import InsufficientDataError
 from loyalscope.models.survey.plspm import PLSPM
 from loyalscope.models.survey.plspm_assess import (
@@ -18,28 +18,6 @@ from loyalscope.models.survey.plspm_assess import (
 from loyalscope.models.survey.plspm_mga import permutation_test
 from loyalscope.models.survey.plspm_spec import ecsi_spec
 
-CSEM_BLOCKS = {"IMAG": ["imag1", "imag2", "imag3"], "EXPE": ["expe1", "expe2", "expe3"],
-               "QUAL": [f"qual{i}" for i in range(1, 6)], "VAL": ["val1", "val2", "val3"],
-               "SAT": [f"sat{i}" for i in range(1, 5)], "LOY": [f"loy{i}" for i in range(1, 5)]}
-CSEM_PATHS = ["IMAG -> EXPE", "EXPE -> QUAL", "EXPE -> VAL", "QUAL -> VAL", "IMAG -> SAT", "EXPE -> SAT",
-              "QUAL -> SAT", "VAL -> SAT", "IMAG -> LOY", "SAT -> LOY"]
-
-
-def _simulated_survey(n: int, seed: int) -> tuple[pd.DataFrame, dict, list[str], dict[str, float]]:
-    """Respondents of the simulator's ECSI model (as in test_plsc.py)."""
-    rng = np.random.default_rng(seed)
-    eta = latent_scores(rng, n)
-    cols = {f"q_{name}{k}": np.clip(np.rint(5.5 + 1.8 * (lam * eta[name] + np.sqrt(1 - lam * lam) * rng.standard_normal(n))), 1, 10)
-            for name in LATENTS for k, lam in enumerate(LOADINGS, start=1)}
-    blocks = {name: [f"q_{name}{k}" for k in (1, 2, 3)] for name in LATENTS}
-    truth = {f"{s} -> {t}": c for t, src in PATHS.items() for s, c in src.items()}
-    return pd.DataFrame(cols), blocks, list(truth), truth
-
-
-@pytest.fixture(scope="module")
-def bank(data_dir) -> pd.DataFrame:
-    return pd.read_csv(data_dir / "ecsi_bank_satisfaction.csv")
-
 
 @pytest.fixture(scope="module")
 def ecsi(bank) -> PLSPM:
@@ -47,10 +25,8 @@ def ecsi(bank) -> PLSPM:
     return PLSPM(spec.blocks, spec.paths, scaled=True, tol=1e-10, maxiter=300).fit(bank)
 
 
-def test_inner_vif_matches_csem_readme(bank):
-    model = PLSPM(CSEM_BLOCKS, CSEM_PATHS, modes={k: "B" for k in ("IMAG", "EXPE", "QUAL", "VAL")}, scheme="path",
-                  consistent=True, tol=1e-12, maxiter=500).fit(bank)
-    vif = inner_vif(model).set_index(["target", "source"]).vif
+def test_inner_vif_matches_csem_readme(csem_model):
+    vif = inner_vif(csem_model).set_index(["target", "source"]).vif
     published = {("VAL", "EXPE"): 3.2928, ("VAL", "QUAL"): 3.2928, ("SAT", "EXPE"): 3.2985, ("SAT", "QUAL"): 4.4151,
                  ("SAT", "IMAG"): 1.7280, ("SAT", "VAL"): 2.6726, ("LOY", "IMAG"): 1.9345, ("LOY", "SAT"): 1.9345}
     for key, value in published.items():
@@ -141,8 +117,8 @@ def test_pls_predict_against_an_independent_fold_computation(bank, ecsi):
 
 
 def test_mga_finds_a_real_group_difference_and_matches_a_loop():
-    a, blocks, paths, _ = _simulated_survey(300, seed=1)
-    b, *_ = _simulated_survey(300, seed=2)
+    a, blocks, paths, _ = simulated_survey(300, seed=1)
+    b, *_ = simulated_survey(300, seed=2)
     b = b.assign(q_loy1=b.q_loy1.sample(frac=1, random_state=0).to_numpy(),  # break LOY in group b
                  q_loy2=b.q_loy2.sample(frac=1, random_state=1).to_numpy(),
                  q_loy3=b.q_loy3.sample(frac=1, random_state=2).to_numpy())

@@ -23,11 +23,6 @@ PUBLISHED_ALPHA_STD = {"Image": 0.8302, "Expectations": 0.8466, "Quality": 0.871
 
 
 @pytest.fixture(scope="module")
-def bank(data_dir) -> pd.DataFrame:
-    return pd.read_csv(data_dir / "ecsi_bank_satisfaction.csv", index_col=0)
-
-
-@pytest.fixture(scope="module")
 def table(bank) -> pd.DataFrame:
     spec = ecsi_spec()
     return reliability_table(bank, spec.blocks, PLSPM.from_spec(spec, consistent=False).fit(bank).loadings_)

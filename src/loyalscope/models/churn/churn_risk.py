@@ -24,8 +24,9 @@ from scipy.optimize import minimize
 from scipy.special import expit
 from scipy.stats import rankdata
 
-from loyalscope.errors import ConvergenceError, InsufficientDataError, NotFittedError
+from loyalscope.errors import ConvergenceError, InsufficientDataError
 from loyalscope.i18n import t
+from loyalscope.models.base import check_fitted
 
 
 class LogisticChurnModel:
@@ -81,21 +82,14 @@ class LogisticChurnModel:
         self.intercept_ = float(res.x[0])
         return self
 
-    def _check(self) -> None:
-        if not hasattr(self, "coef_"):
-            raise NotFittedError(
-                "This LogisticChurnModel instance is not fitted yet.",
-                fix="Call 'fit' with appropriate arguments before using this model.",
-            )
-
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """Churn probability of each row of ``x``."""
-        self._check()
+        check_fitted(self, "coef_")
         return expit(self.intercept_ + self._design(np.asarray(x, dtype=float)) @ self.coef_)
 
     def summary(self) -> pd.DataFrame:
         """Coefficient per standard deviation of each feature and its odds ratio."""
-        self._check()
+        check_fitted(self, "coef_")
         return pd.DataFrame(
             {"coef_per_sd": self.coef_, "odds_ratio_per_sd": np.exp(self.coef_)},
             index=pd.Index(self.feature_names_, name="feature"),

@@ -39,8 +39,9 @@ import pandas as pd
 from scipy.linalg import solve
 from scipy.stats import norm
 
-from loyalscope.errors import ConvergenceError, InsufficientDataError, NotFittedError
+from loyalscope.errors import ConvergenceError, InsufficientDataError
 from loyalscope.i18n import t
+from loyalscope.models.base import check_fitted
 
 Z95 = float(norm.ppf(0.975))
 
@@ -153,18 +154,11 @@ class CoxPH:
         self.n_, self.events_ = n, events
         return self
 
-    def _check(self) -> None:
-        if not hasattr(self, "coef_"):
-            raise NotFittedError(
-                "This CoxPH instance is not fitted yet.",
-                fix="Call 'fit' with appropriate arguments before using this model.",
-            )
-
     def summary(self) -> pd.DataFrame:
         """Per feature: ``coef`` (log hazard ratio per unit), ``exp(coef)`` (hazard ratio),
         ``se(coef)``, the hazard ratio's Wald 95% interval ``hr_low`` / ``hr_high``, ``z`` and
         the two-sided ``p``."""
-        self._check()
+        check_fitted(self, "coef_")
         z = self.coef_ / self.se_
         return pd.DataFrame({
             "coef": self.coef_, "exp(coef)": np.exp(self.coef_), "se(coef)": self.se_,

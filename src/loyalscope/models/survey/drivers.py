@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from loyalscope.errors import InsufficientDataError, NotFittedError
+from loyalscope.errors import InsufficientDataError
 from loyalscope.i18n import t
+from loyalscope.models.base import check_fitted
 
 MAX_SHAPLEY_PREDICTORS = 15
 
@@ -209,10 +210,7 @@ class DriverAnalysis:
     def summary(self) -> pd.DataFrame:
         """One row per driver: correlations, raw and rescaled relative weights, Shapley,
         performance and quadrant."""
-        if not hasattr(self, "r2_"):
-            raise NotFittedError(
-                "This DriverAnalysis instance is not fitted yet.", fix="Call 'fit' with X and y first."
-            )
+        check_fitted(self, "r2_")
         df = self.correlations_[["driver", "pearson", "pearson_p_holm", "spearman", "spearman_p_holm"]].copy()
         df["relative_weight"] = self.relative_weights_
         df["relative_weight_pct"] = 100 * self.relative_weights_ / self.r2_

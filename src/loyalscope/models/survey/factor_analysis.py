@@ -42,8 +42,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from loyalscope.errors import ConvergenceError, InsufficientDataError, NotFittedError
+from loyalscope.errors import ConvergenceError, InsufficientDataError
 from loyalscope.i18n import t
+from loyalscope.models.base import check_fitted
 
 
 def kmo(R: Any) -> tuple[float, np.ndarray]:
@@ -236,8 +237,7 @@ class FactorAnalysis:
 
     def summary(self) -> pd.DataFrame:
         """Loadings per item and factor, with communality, uniqueness and per-item KMO."""
-        if not hasattr(self, "loadings_"):
-            raise NotFittedError("This FactorAnalysis instance is not fitted yet.", fix="Call 'fit' with the item answers first.")
+        check_fitted(self, "loadings_")
         df = pd.DataFrame(self.loadings_, columns=[f"F{j + 1}" for j in range(self.n_factors)])
         df.insert(0, "item", self.names_)
         df["communality"] = self.communalities_

@@ -27,8 +27,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from loyalscope.errors import InsufficientDataError, NotFittedError
+from loyalscope.errors import InsufficientDataError
 from loyalscope.i18n import t
+from loyalscope.models.base import check_fitted
 
 
 def nps_counts(scores: Any) -> tuple[int, int, int]:
@@ -125,16 +126,10 @@ class NPS:
         )
         return self
 
-    def _check(self) -> None:
-        if not hasattr(self, "nps_"):
-            raise NotFittedError(
-                "This NPS instance is not fitted yet.", fix="Call 'fit' with the 0-10 answers first."
-            )
-
     def to_dict(self) -> dict[str, Any]:
         """``{"nps", "n", "promoters", "passives", "detractors", "intervals", "small_sample"}``
         with NPS and intervals in points (-100..100)."""
-        self._check()
+        check_fitted(self, "nps_")
         return {
             "nps": self.nps_,
             "n": self.n_,
@@ -147,7 +142,7 @@ class NPS:
 
     def summary(self) -> pd.DataFrame:
         """One row per interval method: ``method, nps, lower, upper, n``."""
-        self._check()
+        check_fitted(self, "nps_")
         return pd.DataFrame(
             [
                 {"method": k, "nps": self.nps_, "lower": lo, "upper": hi, "n": self.n_}

@@ -40,8 +40,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loyalscope.errors import ConfigError, ConvergenceError, LoyalscopeError, NotFittedError
+from loyalscope.errors import ConfigError, ConvergenceError, LoyalscopeError
 from loyalscope.i18n import t
+from loyalscope.models.base import check_fitted
 from loyalscope.models.survey.plsc import consistent
 from loyalscope.models.survey.plspm_core import (
     Estimates,
@@ -228,8 +229,7 @@ class PLSPM:
         return self
 
     def _check(self) -> None:
-        if not hasattr(self, "path_coefs_"):
-            raise NotFittedError(t("survey_model.errors.not_fitted"), fix=t("survey_model.errors.not_fitted_fix"))
+        check_fitted(self, "path_coefs_")
 
     def path_dict(self) -> dict[str, float]:
         """Direct path coefficients as ``{"A -> B": value}`` in spec order."""

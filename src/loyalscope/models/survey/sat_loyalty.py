@@ -28,8 +28,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from loyalscope.errors import InsufficientDataError, NotFittedError
+from loyalscope.errors import InsufficientDataError
 from loyalscope.i18n import t
+from loyalscope.models.base import check_fitted
 
 
 def _curve(df: pd.DataFrame, keys: list[str], prior: tuple[float, float], level: float) -> pd.DataFrame:
@@ -115,9 +116,7 @@ class SatLoyaltyCurve:
     def predict(self, satisfaction: Any, segment: Any = None) -> np.ndarray:
         """L = O x f(S): the overall curve's posterior mean at each level, times the segment's O
         (O = 1 without segment). Unseen levels give NaN."""
-        if not hasattr(self, "curve_"):
-            raise NotFittedError("This SatLoyaltyCurve instance is not fitted yet.",
-                                 fix="Call 'fit' with satisfaction levels and repurchase flags first.")
+        check_fitted(self, "curve_")
         f = pd.Series(np.asarray(satisfaction, dtype=float)).map(
             dict(zip(self.curve_["satisfaction"], self.curve_["mean"], strict=True))).to_numpy(float)
         if segment is None:
@@ -128,7 +127,5 @@ class SatLoyaltyCurve:
 
     def summary(self) -> pd.DataFrame:
         """The overall curve: ``satisfaction, n, repurchased, rate, mean, lower, upper``."""
-        if not hasattr(self, "curve_"):
-            raise NotFittedError("This SatLoyaltyCurve instance is not fitted yet.",
-                                 fix="Call 'fit' with satisfaction levels and repurchase flags first.")
+        check_fitted(self, "curve_")
         return self.curve_.copy()
