@@ -12,6 +12,7 @@ import pandas as pd
 
 from loyalscope.metrics._base import (
     CATEGORIES,
+    _period_code,
     cases,
     category_lines,
     customer_periods,
@@ -293,7 +294,16 @@ def pareto_share(ds, ctx: MetricContext, top: float = 0.2) -> ibis.Table:
 
 def ordering_customers(ds, ctx: MetricContext) -> ibis.Value:
     """Distinct customers with an order in ``ctx.window``: the whole-window ``n`` of
-    :func:`pareto_share` (a customer ordering in several periods counts once)."""
+    :func:`pareto_share` (a customer ordering in several periods counts once). A window of
+    whole periods (the headline's full periods) is counted on the customer-period table the
+    metrics share, a smaller table than the orders."""
+    if ctx.window is not None and not ctx.by and all(
+            pd.Timestamp(d) == pd.Timestamp(d).to_period(_period_code(ctx.period)).start_time
+            for d in ctx.window):
+        pc = customer_periods(ds, MetricContext(period=ctx.period))
+        start, end = ctx.window
+        pc = pc.filter((pc.period >= start) & (pc.period < end))
+        return cases(pc.customer_id.nunique())
     return cases(orders(ds, ctx).customer_id.nunique())
 
 
