@@ -78,6 +78,10 @@ def test_window_n_counts_each_customer_once(ds, frames, metric_id, table, col):
     assert count is not None
     got = int(count(ds, MetricContext(window=(start, end))).execute())
     assert got == inside.customer_id.nunique()
+    # one month, and the same month from its 10th day (not a period boundary)
+    for lo in (date(2023, 2, 1), date(2023, 2, 10)):
+        part = f[(f[col] >= pd.Timestamp(lo)) & (f[col] < pd.Timestamp(date(2023, 3, 1)))]
+        assert int(count(ds, MetricContext(window=(lo, date(2023, 3, 1)))).execute()) == part.customer_id.nunique()
     series = compute(ds, metric_id)
     assert got < series[(series.period >= start) & (series.period < end)].n.sum()
 

@@ -14,6 +14,7 @@ from loyalscope.errors import ConfigError
 from loyalscope.segments.rfm import (
     migration,
     ntile_scores,
+    prefetch_summaries,
     rfm_segments,
     rfm_summary,
     score_bins,
@@ -47,6 +48,25 @@ def test_summary_matches_pandas() -> None:
     assert (got["frequency"] == exp_f.loc[got.index]).all()
     np.testing.assert_allclose(got["monetary"], exp_m.loc[got.index])
     np.testing.assert_allclose(got["recency_days"], exp_r.loc[got.index])
+
+
+def test_summaries_of_several_dates_in_one_pass_match_pandas() -> None:
+    """prefetch_summaries computes each date's summary from the orders before it, in one query;
+    rfm_summary then returns them (customers without an order before a date are absent)."""
+    ds = _dataset(80, seed=4)
+    tx = ds.tables["transactions"].to_pandas()
+    dates = [AS_OF, AS_OF - timedelta(days=200), AS_OF - timedelta(days=380)]
+    prefetch_summaries(ds, dates)
+    for as_of in dates:
+        got = rfm_summary(ds, as_of).set_index("customer_id")
+        before = tx[tx.order_ts < pd.Timestamp(as_of)]
+        assert list(got.index) == sorted(before.customer_id.unique())
+        per = before.groupby("customer_id")
+        assert (got["frequency"] == per.size().loc[got.index]).all()
+        np.testing.assert_allclose(got["monetary"], per.amount.sum().loc[got.index], rtol=1e-12)
+        recency = (pd.Timestamp(as_of) - per.order_ts.max()).dt.total_seconds() / 86400
+        np.testing.assert_allclose(got["recency_days"], recency.loc[got.index], rtol=1e-12)
+    assert len(rfm_summary(ds, dates[2])) < len(rfm_summary(ds, dates[1])) < len(rfm_summary(ds, AS_OF))
 
 
 def test_recent_buyer_gets_r5_and_lapsed_buyer_r1() -> None:

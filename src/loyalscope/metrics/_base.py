@@ -23,6 +23,7 @@ import ibis.expr.datatypes as dt
 import numpy as np
 import pandas as pd
 
+from loyalscope.metrics.days import customer_span
 from loyalscope.metrics.registry import MetricContext
 
 if TYPE_CHECKING:
@@ -252,12 +253,8 @@ def first_orders(ds: Dataset, ctx: MetricContext) -> ibis.Table:
     """``customer_id``, ``first_date`` over all transactions (not windowed: a customer's first
     order before the window still makes them an existing customer)."""
 
-    def build() -> ibis.Table:
-        tx = ds.table("transactions", "customer_id", "order_ts")
-        return tx.group_by("customer_id").aggregate(first_date=tx.order_ts.min().date()).cache()
-
     # customer-sized and the same for every grain, window and group: materialised once
-    return ds.memo(("table", "first_orders"), build)
+    return customer_span(ds).select("customer_id", "first_date")
 
 
 def ratio(tbl: ibis.Table, ctx: MetricContext, num: ibis.Value, den: ibis.Value,

@@ -54,6 +54,7 @@ from loyalscope.metrics._base import (
     period_index,
     with_group,
 )
+from loyalscope.metrics.days import customer_days, customer_span
 from loyalscope.metrics.registry import MetricContext
 from loyalscope.metrics.window import inactivity_days
 
@@ -122,16 +123,17 @@ def _islands(ds: Dataset, ctx: MetricContext, w: int, cal: pd.DataFrame
 
 
 def _build_islands(ds: Dataset, ctx: MetricContext, w: int, cal: pd.DataFrame) -> ibis.Table:
+    # from the customer-days with each day's previous order day (one shared window pass): the
+    # ranges' upper ends idx(d + w) grow with d, so the running maximum of the earlier ranges
+    # is the previous day's own upper end, idx(prev + w), and a day starts an island when its
+    # range begins more than one past it; islands are numbered by a running count of starts
     n = len(cal)
     idx = _indexer(ctx, cal)
-    tx = ds.table("transactions", "customer_id", "order_ts")
-    days = tx.select(tx.customer_id, d=tx.order_ts.date()).distinct()
-    spans = days.mutate(lo=idx(days.d) + 1, hi=idx(days.d + ibis.interval(days=w)))
+    days = customer_days(ds)
+    spans = days.mutate(lo=idx(days.d) + 1, hi=idx(days.d + ibis.interval(days=w)),
+                        prev_max=idx(days.prev + ibis.interval(days=w)))
+    spans = spans.mutate(start=ind(spans.prev.isnull() | (spans.lo > spans.prev_max + 1)))
     upto = ibis.window(group_by="customer_id", order_by="d", preceding=None, following=0)
-    ordered = ibis.window(group_by="customer_id", order_by="d")
-    spans = spans.mutate(run_max=spans.hi.max().over(upto))
-    spans = spans.mutate(prev_max=spans.run_max.lag().over(ordered))
-    spans = spans.mutate(start=ind(spans.prev_max.isnull() | (spans.lo > spans.prev_max + 1)))
     spans = spans.mutate(island=spans.start.sum().over(upto))
     isl = spans.group_by(["customer_id", "island"]).aggregate(lo=spans.lo.min(), hi=spans.hi.max())
     isl = isl.mutate(lo=ibis.greatest(isl.lo, 0), hi=ibis.least(isl.hi, n))
@@ -141,9 +143,8 @@ def _build_islands(ds: Dataset, ctx: MetricContext, w: int, cal: pd.DataFrame) -
 def _build_first(ds: Dataset, ctx: MetricContext, cal: pd.DataFrame) -> ibis.Table:
     n = len(cal)
     idx = _indexer(ctx, cal)
-    tx = ds.table("transactions", "customer_id", "order_ts")
-    first = tx.group_by("customer_id").aggregate(f=tx.order_ts.min().date())
-    first = first.mutate(j=idx(first.f))
+    first = customer_span(ds)
+    first = first.select("customer_id", f=first.first_date, j=idx(first.first_date))
     return first.filter((first.j >= 0) & (first.j < n))
 
 

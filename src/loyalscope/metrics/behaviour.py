@@ -7,10 +7,12 @@ catalogues (``metrics.<id>.formula``).
 from __future__ import annotations
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from loyalscope.metrics._base import (
     CATEGORIES,
+    _period_code,
     cases,
     category_lines,
     customer_periods,
@@ -31,6 +33,7 @@ from loyalscope.metrics._base import (
     windowed,
     with_group,
 )
+from loyalscope.metrics.days import customer_days
 from loyalscope.metrics.registry import Metric, MetricContext, register
 from loyalscope.metrics.scales import check_scale
 
@@ -94,33 +97,78 @@ def repurchase_rate(ds, ctx: MetricContext) -> ibis.Table:
     return ratio(j, ctx, ind(j.back).sum(), j.pidx.count())
 
 
-def _gaps(ds, ctx: MetricContext) -> ibis.Table:
-    """Days since the customer's previous order, per order after the first (in the window);
-    shared by the mean and the median interval."""
+def _gap_counts(ds, ctx: MetricContext) -> ibis.Table:
+    """Days since the customer's previous order, per order after the first (in the window),
+    as counts: ``period`` (of the later order), [group], ``gap`` (days), ``c`` (orders with that
+    gap, > 0); shared by the mean and the median interval.
+
+    Without a group, or grouped by a customers attribute (a customer's group is fixed), the
+    counts come from the customer-days (:func:`loyalscope.metrics.days.customer_days`): the
+    first order of a day follows the previous order day (``d - prev``, when that day is in the
+    window), the ``n - 1`` others follow an order of the same day (gap 0). Grouped by an orders
+    column (channel), from the orders themselves, each gap in the group of the later order."""
 
     def build() -> ibis.Table:
-        tx = orders(ds, ctx, "order_id")
-        w = ibis.window(group_by="customer_id", order_by=[tx.order_ts, tx.order_id])
-        tx = tx.mutate(gap=epoch_days(tx.order_date) - epoch_days(tx.order_date.lag().over(w)))
-        return tx.filter(tx.gap.notnull()).select(*keys(ctx), "gap")
+        if ctx.by and ctx.by in ds.table("transactions").columns:
+            tx = orders(ds, ctx, "order_id")
+            w = ibis.window(group_by="customer_id", order_by=[tx.order_ts, tx.order_id])
+            tx = tx.mutate(gap=epoch_days(tx.order_date) - epoch_days(tx.order_date.lag().over(w)))
+            tx = tx.filter(tx.gap.notnull())
+            return tx.group_by(keys(ctx, "gap")).aggregate(c=tx.count().cast("int64"))
+        days = customer_days(ds)
+        if ctx.window is not None:
+            start, end = ctx.window
+            days = days.filter((days.d >= start) & (days.d < end))
+            after = days.prev.notnull() & (days.prev >= start)
+        else:
+            after = days.prev.notnull()
+        days = with_group(ds, ctx, days.mutate(period=ctx.bucket(days.d)))
+        first = days.filter(after)
+        first = first.select(*keys(ctx), gap=epoch_days(first.d) - epoch_days(first.prev))
+        first = first.group_by(keys(ctx, "gap")).aggregate(c=first.count().cast("int64"))
+        same = days.group_by(keys(ctx)).aggregate(c=(days.n - 1).sum().cast("int64"))
+        same = same.select(*keys(ctx), gap=ibis.literal(0).cast("int64"), c=same.c)
+        both = first.select(*keys(ctx), gap=first.gap.cast("int64"), c=first.c).union(same)
+        return both.filter(both.c > 0)
 
-    return shared(ds, "order_gaps", ctx, build)
+    return shared(ds, "order_gap_counts", ctx, build)
 
 
 def interpurchase_interval(ds, ctx: MetricContext) -> ibis.Table:
     """Mean days between consecutive orders of a customer (reported in the period of the later
     order): sum of gaps / number of gaps. Orders on the same day give a gap of 0."""
-    g = _gaps(ds, ctx)
-    return ratio(g, ctx, g.gap.sum(), g.gap.count())
+    g = _gap_counts(ds, ctx)
+    return ratio(g, ctx, (g.gap * g.c).sum(), g.c.sum())
 
 
 def interpurchase_interval_median(ds, ctx: MetricContext) -> ibis.Table:
     """Median days between consecutive orders (``value``); numerator and denominator as in
-    :func:`interpurchase_interval`."""
-    g = _gaps(ds, ctx)
-    return g.group_by(keys(ctx)).aggregate(
-        numerator=f64(g.gap.sum()), denominator=f64(g.gap.count()), value=f64(g.gap.median())
-    )
+    :func:`interpurchase_interval`. The median of the ``N`` gaps of a period is the mean of
+    the ``floor((N - 1) / 2)``-th and ``floor(N / 2)``-th smallest (0-based), taken from the
+    per-gap counts (the engine's continuous median, on every engine)."""
+    key = ("interpurchase_interval_median", ctx.period, ctx.window, ctx.by)
+    frame = ds.memo(key, lambda: _median_frame(_gap_counts(ds, ctx).execute(), keys(ctx)))
+    schema = ibis.schema({**dict(ratio_schema(ds, ctx).items()), "value": "float64"})
+    return ibis.memtable(frame, schema=schema)
+
+
+def _median_frame(counts: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """``by``, ``numerator`` (sum of gaps), ``denominator`` (gaps), ``value`` (median) from the
+    per-gap counts (``by``, ``gap``, ``c``)."""
+    counts = counts.sort_values([*by, "gap"], kind="stable")
+    rows = []
+    for key, grp in counts.groupby(by, dropna=False, sort=False):
+        gap = grp["gap"].to_numpy(dtype=np.int64)
+        c = grp["c"].to_numpy(dtype=np.int64)
+        cum = np.cumsum(c)
+        n = int(cum[-1])
+        lo = float(gap[np.searchsorted(cum, (n - 1) // 2, side="right")])
+        hi = float(gap[np.searchsorted(cum, n // 2, side="right")])
+        rows.append({**dict(zip(by, key, strict=True)), "numerator": float((gap * c).sum()),
+                     "denominator": float(n), "value": lo + (hi - lo) * 0.5})
+    out = pd.DataFrame(rows, columns=[*by, "numerator", "denominator", "value"])
+    out["period"] = pd.to_datetime(out["period"]).dt.date
+    return out
 
 
 def relationship_duration(ds, ctx: MetricContext) -> ibis.Table:
@@ -248,7 +296,16 @@ def pareto_share(ds, ctx: MetricContext, top: float = 0.2) -> ibis.Table:
 
 def ordering_customers(ds, ctx: MetricContext) -> ibis.Value:
     """Distinct customers with an order in ``ctx.window``: the whole-window ``n`` of
-    :func:`pareto_share` (a customer ordering in several periods counts once)."""
+    :func:`pareto_share` (a customer ordering in several periods counts once). A window of
+    whole periods (the headline's full periods) is counted on the customer-period table the
+    metrics share, a smaller table than the orders."""
+    if ctx.window is not None and not ctx.by and all(
+            pd.Timestamp(d) == pd.Timestamp(d).to_period(_period_code(ctx.period)).start_time
+            for d in ctx.window):
+        pc = customer_periods(ds, MetricContext(period=ctx.period))
+        start, end = ctx.window
+        pc = pc.filter((pc.period >= start) & (pc.period < end))
+        return cases(pc.customer_id.nunique())
     return cases(orders(ds, ctx).customer_id.nunique())
 
 

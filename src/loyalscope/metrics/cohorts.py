@@ -25,6 +25,7 @@ from loyalscope.metrics._base import (
     shared,
     with_group,
 )
+from loyalscope.metrics.days import customer_span
 from loyalscope.metrics.registry import GRAINS, Metric, MetricContext, register
 from loyalscope.metrics.window import inactivity_days
 
@@ -181,8 +182,8 @@ def survival_curve(ds: Dataset, by: str | None = None) -> pd.DataFrame:
     ctx = MetricContext(by=by)
     end = ds.analysis_date
     w = inactivity_days(ds)
-    tx = ds.table("transactions", "customer_id", "order_ts")
-    per = tx.group_by("customer_id").aggregate(f=tx.order_ts.min().date(), la=tx.order_ts.max().date())
+    span = customer_span(ds)  # first and last order dates, shared with the other sections
+    per = span.select("customer_id", f=span.first_date, la=span.last_date)
     end_days = (pd.Timestamp(end) - pd.Timestamp("1970-01-01")).days
     per = per.mutate(
         churned=(end_days - epoch_days(per.la)) > w,

@@ -21,6 +21,7 @@ import ibis
 
 from loyalscope.metrics._base import f64, ind, keys, ratio_schema, windowed, with_group
 from loyalscope.metrics.activity import _period_end, activity_counts
+from loyalscope.metrics.days import customer_span
 from loyalscope.metrics.registry import Metric, MetricContext, register
 
 
@@ -86,9 +87,8 @@ def _first_dates(ds, ctx: MetricContext) -> ibis.Table:
     and first order (a contract customer need not have orders)."""
     c = ds.table("contracts", "customer_id", "start_date")
     parts = [c.select("customer_id", d=c.start_date.cast("date"))]
-    if ds.has("transactions"):
-        tx = ds.table("transactions", "customer_id", "order_ts")
-        parts.append(tx.select("customer_id", d=tx.order_ts.date()))
+    if ds.has("transactions"):  # each customer's first order date (customer-sized, shared)
+        parts.append(customer_span(ds).select("customer_id", d=ibis._.first_date))
     u = ibis.union(*parts) if len(parts) > 1 else parts[0]
     return with_group(ds, ctx, u.group_by("customer_id").aggregate(first_date=u.d.min()))
 

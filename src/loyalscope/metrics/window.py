@@ -9,7 +9,8 @@ purchases happen sooner than the window, so a customer silent for longer has, by
 rhythm, probably stopped buying. With fewer than :data:`MIN_GAPS` repeat purchases the quantile
 is not meaningful and :data:`DEFAULT_DAYS` is used; the report says which of the three applied.
 
-The quantile is computed in the engine (consecutive purchase days by a window function).
+The quantile is computed in the engine, from the customer-days table of
+:func:`loyalscope.metrics.days.customer_days` (each day's previous purchase day).
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-import ibis
-
 from loyalscope.metrics._base import epoch_days
+from loyalscope.metrics.days import customer_days
 
 if TYPE_CHECKING:
     from loyalscope.data.dataset import Dataset
@@ -63,11 +63,9 @@ def inactivity_days(ds: Dataset) -> int:
 
 
 def _compute(ds: Dataset, configured: int | None, q: float) -> InactivityWindow:
-    tx = ds.table("transactions", "customer_id", "order_ts")
-    days = tx.select(tx.customer_id, d=epoch_days(tx.order_ts.date())).distinct()
-    w = ibis.window(group_by="customer_id", order_by="d")
-    gaps = days.mutate(gap=days.d - days.d.lag().over(w))
-    gaps = gaps.filter(gaps.gap.notnull())
+    days = customer_days(ds)
+    days = days.filter(days.prev.notnull())
+    gaps = days.select(gap=epoch_days(days.d) - epoch_days(days.prev))
     stats = gaps.aggregate(n=gaps.count(), qv=gaps.gap.quantile(q), med=gaps.gap.quantile(0.5)).execute().iloc[0]
     n = int(stats["n"] or 0)
     median = float(stats["med"]) if n else None

@@ -20,7 +20,7 @@ from loyalscope.segments.loyalty_inputs import loyalty_inputs
 from loyalscope.segments.loyalty_types import load_rules, loyalty_types
 from loyalscope.segments.quadrant import QUADRANTS, sat_loyalty_quadrant
 from loyalscope.segments.relationship import relationship_level
-from loyalscope.segments.rfm import rfm_segments, score_bins
+from loyalscope.segments.rfm import prefetch_summaries, rfm_segments, score_bins
 from loyalscope.segments.scheme import BUILTIN, Scheme, load_scheme
 
 SECTION_ID = "segments"
@@ -34,6 +34,8 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     cfg = ctx.config.segments
     scheme = load_scheme(cfg.rfm_scheme)
     builtin = cfg.rfm_scheme in BUILTIN
+    start = ds.analysis_date - timedelta(days=inactivity_days(ds))
+    prefetch_summaries(ds, [ds.analysis_date, start])  # now and for the migration: one pass
     seg = rfm_segments(ds, scheme, bins=cfg.rfm_bins, lang=ctx.config.locale)
     label = seg["segment_id"].map(lambda s: f"segments.name.{s}") if builtin else seg["segment"]
     seg["label"] = label
@@ -78,7 +80,6 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         section.add(Chart("heatmap", K + "grid", long, x="r", y="customers",
                           labels={"r": K + "col.r", "fm": K + "col.fm"},
                           options={"columns": "fm", "z": "customers", "texttemplate": "%{z}"}))
-    start = ds.analysis_date - timedelta(days=inactivity_days(ds))
     try:
         section.add(_migration(ds, seg, scheme, start, builtin, inactivity_days(ds),
                                ctx.results.setdefault("rfm_previous", {})))

@@ -49,7 +49,11 @@ def loyalty_inputs(ds: Dataset, as_of: date | None = None, scale_max: float | No
         cu = ds.table("customers", "customer_id", "is_employee")
         parts.append(cu.select("customer_id", "is_employee", in_customers=ibis.literal(True)))
     # one query: the per-customer aggregates joined in the engine, collected once
-    out = join_by_customer(tx.group_by("customer_id").aggregate(**aggs), *parts).to_pandas()
+    # sorted by id in the engine: in the order of the RFM table (ids sorted by code point, as
+    # UTF-8 bytes sort on DuckDB and Spark), whose reindex is then a comparison, not a lookup
+    # of every id (the rows are the same whatever the order)
+    out = join_by_customer(tx.group_by("customer_id").aggregate(**aggs), *parts).order_by(
+        "customer_id").to_pandas()
     out = out.set_index(out.customer_id.astype(str)).drop(columns=["customer_id", "n_orders"])
     if employee:  # as answered; missing (NaN) for a buyer not in the customers table
         known = out.pop("in_customers").notna().to_numpy()

@@ -30,11 +30,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import ibis.expr.datatypes as dt
 import numpy as np
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
-from loyalscope.metrics._base import money_sum, text_order
+from loyalscope.metrics._base import text_order
 from loyalscope.segments.scheme import Scheme, load_scheme
 
 _DIMS = ("recency_days", "frequency", "monetary")
@@ -44,22 +45,48 @@ def rfm_summary(ds: Dataset, as_of: date | None = None) -> pd.DataFrame:
     """Per-customer ``recency_days``, ``frequency``, ``monetary`` computed in the engine.
 
     Only orders with ``order_ts < as_of`` (midnight) count; default ``as_of`` is
-    ``ds.analysis_date``. One row per customer with at least one such order.
+    ``ds.analysis_date``. One row per customer with at least one such order. Memoised per date
+    (a copy is returned); :func:`prefetch_summaries` computes several dates in one query.
     """
     as_of = as_of or ds.analysis_date
-    cut = datetime.combine(as_of, datetime.min.time())
+    prefetch_summaries(ds, [as_of])
+    return _summaries(ds)[as_of].copy()
+
+
+def _summaries(ds: Dataset) -> dict[date, pd.DataFrame]:
+    """The summaries computed so far on this dataset, by date."""
+    return ds.memo(("rfm_summaries",), dict)
+
+
+def prefetch_summaries(ds: Dataset, dates: list[date]) -> None:
+    """Compute the :func:`rfm_summary` of each date not yet computed in one pass over the
+    orders (per customer, the aggregates of the orders before each date) and memoise them."""
+    done = _summaries(ds)
+    todo = sorted({d for d in dates if d not in done})
+    if not todo:
+        return
+    cuts = [datetime.combine(d, datetime.min.time()) for d in todo]
     tx = ds.table("transactions", "customer_id", "order_ts", "amount")
-    tx = tx.filter(tx.order_ts < cut)
-    agg = tx.group_by("customer_id").aggregate(
-        last_ts=tx.order_ts.max(), frequency=tx.count(), monetary=money_sum(tx.amount)
-    )
-    df = agg.to_pandas()
-    last = pd.to_datetime(df["last_ts"])
-    df["recency_days"] = (pd.Timestamp(cut) - last).dt.total_seconds() / 86400.0
-    df["customer_id"] = df["customer_id"].astype(str)
-    df["frequency"] = df["frequency"].astype("int64")
-    df["monetary"] = df["monetary"].astype("float64")
-    return df[["customer_id", *_DIMS]].take(text_order(df["customer_id"])).reset_index(drop=True)
+    tx = tx.filter(tx.order_ts < max(cuts))
+    aggs = {}
+    for i, cut in enumerate(cuts):
+        before = tx.order_ts < cut
+        aggs[f"last_ts{i}"] = tx.order_ts.max(where=before)
+        aggs[f"frequency{i}"] = tx.count(where=before)
+        # exact and independent of row order, as money_sum
+        aggs[f"monetary{i}"] = tx.amount.cast(dt.Decimal(18, 4)).sum(where=before).cast("float64")
+    wide = tx.group_by("customer_id").aggregate(**aggs).to_pandas()
+    wide["customer_id"] = wide["customer_id"].astype(str)
+    wide = wide.take(text_order(wide["customer_id"])).reset_index(drop=True)
+    for i, (day, cut) in enumerate(zip(todo, cuts, strict=True)):
+        freq = wide[f"frequency{i}"].fillna(0).astype("int64")
+        df = pd.DataFrame({"customer_id": wide["customer_id"], "last_ts": wide[f"last_ts{i}"],
+                           "frequency": freq, "monetary": wide[f"monetary{i}"]})[freq.to_numpy() > 0]
+        last = pd.to_datetime(df["last_ts"])
+        df["recency_days"] = (pd.Timestamp(cut) - last).dt.total_seconds() / 86400.0
+        df["monetary"] = df["monetary"].astype("float64")
+        df = df[["customer_id", *_DIMS]].reset_index(drop=True)
+        done[day] = df
 
 
 def ntile_scores(values: np.ndarray, bins: int = 5) -> np.ndarray:
