@@ -17,8 +17,9 @@ Counts (each example is one folder of ``LOYALSCOPE_FUZZ_FILES`` = 42 files, load
 ~0.1 s of CPU (records, date order, parse and checks are SQL compiled once per file *shape* and
 cached, see ``loyalscope.data.staged``; before that, ~1 s per file of Ibis compiling). Issue
 #10's 5,000 files per run: ``LOYALSCOPE_FUZZ_EXAMPLES=100 LOYALSCOPE_FUZZ_ENGINE_EXAMPLES=20``
-(5,040 files) passed on 2026-11-29 in 605 s wall on the shared 2-core machine (load ~3); the CI
-default stays small so that ``make test`` keeps to its ~20 minutes.
+(5,040 files) passed on 2026-11-29 in 605 s wall on the shared 2-core machine (load ~3). That run
+is ``make fuzz``, which ``.ci/run`` runs after ``make test`` (so every CI run loads 5,040 files);
+``make test`` itself keeps the small default to stay near its ~20 minutes.
 """
 
 from __future__ import annotations

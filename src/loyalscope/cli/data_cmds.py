@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from loyalscope.cli.app import app, console, emit_json, fail, load_config
+from loyalscope.cli.main_cmds import ENGINE_HELP, ENGINE_OPTION_HELP, engine_for, engine_overrides
 from loyalscope.data.load import load, write_quarantine
 from loyalscope.errors import LoyalscopeError
 from loyalscope.i18n import t
@@ -21,11 +22,16 @@ def validate(
     config: Annotated[Path | None, typer.Option("--config", "-c", help=t("data.cli.config_help"))] = None,
     as_json: Annotated[bool, typer.Option("--json", help=t("data.cli.json_help"))] = False,
     out: Annotated[Path | None, typer.Option("--out", "-o", help=t("data.cli.out_help"))] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help=ENGINE_HELP)] = None,
+    engine_options: Annotated[list[str] | None, typer.Option("--engine-option", help=ENGINE_OPTION_HELP)] = None,
 ) -> None:
-    """Validate data files (see ``loyalscope validate --help``)."""
+    """Validate data files (see ``loyalscope validate --help``); the files are read and checked
+    by the engine of ``--engine`` (DuckDB by default, Spark reads them itself)."""
+    from loyalscope.engine import open_engine
+
     try:
-        cfg = load_config(config, paths)
-        ds = load(*paths, config=cfg)
+        cfg = load_config(config, paths, **engine_overrides(engine, engine_options or []))
+        ds = load(*paths, config=cfg, con=open_engine(cfg.engine, engine_for(paths, cfg)))
     except LoyalscopeError as exc:
         fail(exc, as_json)
     report = ds.quality

@@ -41,7 +41,7 @@ def run_analysis(data: list[str], out: Path, config: AnalysisConfig, lang: str,
                   TimeElapsedColumn(), console=console, disable=quiet, transient=True) as bar:
         task = bar.add_task(t("cli.loading"), total=None)
         steps = _StepClock()
-        con = open_engine(config.engine, _engine_for(data, config))
+        con = open_engine(config.engine, engine_for(data, config))
         dataset = load(*data, config=config, con=con)
         require_transactions(dataset, out)
 
@@ -63,7 +63,14 @@ def run_analysis(data: list[str], out: Path, config: AnalysisConfig, lang: str,
     }
 
 
-def _engine_for(data: list[str], config: AnalysisConfig) -> str:
+ENGINE_HELP = ("duckdb (default), duckdb:PATH.duckdb, spark, sc://HOST:15002 (Spark Connect) or a "
+               "database URL; [engine] use in loyalscope.toml.")
+ENGINE_OPTION_HELP = ("KEY=VALUE of [engine], e.g. duckdb.memory_limit=4GB, duckdb.threads=2, "
+                      "duckdb.temp_directory=/tmp, spark.master=local[4], spark.shuffle_partitions=8, "
+                      "spark.driver_memory=4g, spark.warehouse_dir=DIR, spark.python=/usr/bin/python3.")
+
+
+def engine_for(data: list[str], config: AnalysisConfig) -> str:
     """``[engine] use``; when it is left at its default and the data is one Spark URL
     (``pyspark://``), the analysis runs on that Spark session rather than copying its tables
     into DuckDB."""
@@ -105,14 +112,8 @@ def analyze(
     lang: str = typer.Option(None, "--lang", help="Report language: zh or en."),
     config_path: Path | None = typer.Option(None, "--config", "-c", help="loyalscope.toml"),
     period: str | None = typer.Option(None, "--period", help="day|week|month|quarter|year"),
-    engine: str | None = typer.Option(
-        None, "--engine", help="duckdb (default), duckdb:PATH.duckdb, spark, sc://HOST:15002 (Spark "
-        "Connect) or a database URL; [engine] use in loyalscope.toml."),
-    engine_options: list[str] = typer.Option(
-        [], "--engine-option", help="KEY=VALUE of [engine], e.g. duckdb.memory_limit=4GB, "
-        "duckdb.threads=2, duckdb.temp_directory=/tmp, spark.master=local[4], "
-        "spark.shuffle_partitions=8, spark.driver_memory=4g, spark.warehouse_dir=DIR, "
-        "spark.python=/usr/bin/python3."),
+    engine: str | None = typer.Option(None, "--engine", help=ENGINE_HELP),
+    engine_options: list[str] = typer.Option([], "--engine-option", help=ENGINE_OPTION_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
     """Analyse DATA and write report.html, loyalscope.xlsx, analysis.json, customers.parquet and
