@@ -67,3 +67,23 @@ def test_validate_config_mapping(tmp_path: Path) -> None:
     res = runner.invoke(app, ["validate", str(tmp_path / "orders.csv"), "--config", str(cfg), "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["transactions"]["rows_accepted"] == 1
+
+
+def test_validate_on_a_duckdb_file_with_engine_options(tmp_path: Path) -> None:
+    """``--engine duckdb:PATH`` validates in that DuckDB file with ``--engine-option``
+    settings; an unknown engine or a malformed option is an answer with the fix."""
+    import duckdb
+
+    (tmp_path / "in").mkdir()
+    folder = _files(tmp_path / "in")
+    db = tmp_path / "work.duckdb"
+    res = runner.invoke(app, ["validate", str(folder), "--json", "--engine", f"duckdb:{db}",
+                              "--engine-option", "duckdb.memory_limit=512MB"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["transactions"]["rows_accepted"] == 2
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM ls_transactions").fetchone() == (2,)
+    bad = runner.invoke(app, ["validate", str(folder), "--json", "--engine", "oracle"])
+    assert bad.exit_code == 2 and json.loads(bad.stdout)["fix"]
+    bad = runner.invoke(app, ["validate", str(folder), "--json", "--engine-option", "threads"])
+    assert bad.exit_code == 2 and "KEY=VALUE" in bad.stdout

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from loyalscope import __version__
@@ -63,11 +64,13 @@ def run_analysis(data: list[str], out: Path, config: AnalysisConfig, lang: str,
     }
 
 
-ENGINE_HELP = ("duckdb (default), duckdb:PATH.duckdb, spark, sc://HOST:15002 (Spark Connect) or a "
-               "database URL; [engine] use in loyalscope.toml.")
-ENGINE_OPTION_HELP = ("KEY=VALUE of [engine], e.g. duckdb.memory_limit=4GB, duckdb.threads=2, "
-                      "duckdb.temp_directory=/tmp, spark.master=local[4], spark.shuffle_partitions=8, "
-                      "spark.driver_memory=4g, spark.warehouse_dir=DIR, spark.python=/usr/bin/python3.")
+# help is read as Rich markup, where [engine] (a loyalscope.toml section) is a style tag: escaped
+ENGINE_HELP = escape("duckdb (default), duckdb:PATH.duckdb, spark, sc://HOST:15002 (Spark Connect) "
+                     "or a database URL; [engine] use in loyalscope.toml.")
+ENGINE_OPTION_HELP = escape("KEY=VALUE of [engine], e.g. duckdb.memory_limit=4GB, duckdb.threads=2, "
+                            "duckdb.temp_directory=/tmp, spark.master=local[4], "
+                            "spark.shuffle_partitions=8, spark.driver_memory=4g, "
+                            "spark.warehouse_dir=DIR, spark.python=/usr/bin/python3.")
 
 
 def engine_for(data: list[str], config: AnalysisConfig) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 
 from loyalscope.cli.app import app, emit_json, err_console, fail, load_config
@@ -28,7 +29,7 @@ def monitor(
     period: str | None = typer.Option(None, "--period", help="day|week|month|quarter|year"),
     at: str | None = typer.Option(None, "--at", help="Period to check, e.g. 2025-11 (default: "
                                                      "the latest complete one)."),
-    notify: bool = typer.Option(False, "--notify", help="Send the alerts to [monitor.notify]."),
+    notify: bool = typer.Option(False, "--notify", help=escape("Send the alerts to [monitor.notify].")),
     lang: str | None = typer.Option(None, "--lang", help="Language: zh or en."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:

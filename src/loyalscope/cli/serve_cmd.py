@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from loyalscope.cli.app import app, console, fail
 from loyalscope.errors import ConfigError, LoyalscopeError
@@ -38,7 +39,7 @@ def serve(
     port: int = typer.Option(8000, "--port", help=t("web.cli.port_help")),
     lang: str = typer.Option("zh", "--lang", help=t("web.cli.lang_help")),
     db: str | None = typer.Option(None, "--db", help=t("web.cli.db_help")),
-    config: Path | None = typer.Option(None, "--config", help=t("web.cli.config_help")),
+    config: Path | None = typer.Option(None, "--config", help=escape(t("web.cli.config_help"))),
     token: str | None = typer.Option(None, "--token", help=t("web.cli.token_help")),
     no_auth: bool = typer.Option(False, "--no-auth", help=t("web.cli.no_auth_help")),
     data_root: list[Path] = typer.Option([], "--data-root", help=t("web.cli.data_root_help")),
