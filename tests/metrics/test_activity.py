@@ -6,8 +6,10 @@ dataset holding only that group's customers."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 import reference
@@ -16,7 +18,7 @@ from test_catalogue import compare
 from loyalscope.config import AnalysisConfig
 from loyalscope.data.dataset import Dataset
 from loyalscope.metrics import compute
-from loyalscope.metrics.activity import activity_counts
+from loyalscope.metrics.activity import activity_counts, prefetch_counts
 from loyalscope.metrics.registry import MetricContext
 
 RETENTION = ["retention_rate_std", "retention_rate_seed", "reactivation_rate", "churn_rate", "join_rate"]
@@ -89,3 +91,35 @@ def test_retention_stays_in_range_and_reactivated_are_apart(ds):
     assert len(both) >= 6
     assert ((both.value_r + both.value_c) - 1).abs().max() < 1e-12
     assert (react.numerator > 0).any()
+
+
+@pytest.mark.parametrize("ctx", [MetricContext(period="month"), MetricContext(period="quarter"),
+                                 MetricContext(period="month",
+                                               window=(date(2023, 3, 1), date(2023, 9, 1)))])
+def test_one_pass_split_equals_each_columns_own_counts(frames, config, ctx):
+    """prefetch_counts (one query for every column) gives, per column, the frame the
+    column's own grouped pass gives: a text column with nulls (a null group), customers with
+    orders but no customers row (every column's null group), contract lapses; an integer
+    column is left to activity_counts."""
+    cust = frames["customers"].copy()
+    cust["tier"] = np.where(np.arange(len(cust)) % 4 == 0, None,
+                            np.where(np.arange(len(cust)) % 2 == 0, "gold", "silver"))
+    cust["age"] = np.arange(len(cust)) % 3 + 20
+    fr = {**frames, "customers": cust.iloc[5:]}
+    fetched, alone = (Dataset.from_frames(fr, config=config) for _ in range(2))
+    bys = ["region", "channel", "tier", "age"]
+    prefetch_counts(fetched, ctx, bys)
+    w = config.analysis.inactivity_days
+    key = ("activity_counts", ctx.period, ctx.window)
+    end = fetched.analysis_date
+    assert all((*key, by, w, end) in fetched._memo for by in bys[:3])
+    assert (*key, "age", w, end) not in fetched._memo
+    for by in bys:
+        got, want = (activity_counts(d, replace(ctx, by=by)) for d in (fetched, alone))
+        got, want = (f.sort_values(["period", by], na_position="first", kind="stable")
+                     .reset_index(drop=True) for f in (got, want))
+        pd.testing.assert_frame_equal(got, want, obj=by)
+        if by != "age":
+            nulls = got[got[by].isna()]
+            assert len(nulls) and nulls.S.sum() > 0 and nulls[by].map(lambda v: v is None).all()
+    assert sum(activity_counts(alone, replace(ctx, by="tier")).S_lost) > 0

@@ -155,3 +155,20 @@ def test_weekly_grain(steady_ds) -> None:
     weekly = compute(steady_ds, "orders", "week")
     last = pd.Timestamp(r.period).date()
     assert weekly.period.max() >= last
+
+
+def test_segment_columns_leave_out_id_like_columns(steady) -> None:
+    """A column with more than MAX_SEGMENTS distinct values (counted with pandas here) is an
+    id, not a segment; the others are kept in the configured order."""
+    from loyalscope.data.dataset import Dataset
+    from loyalscope.monitoring.monitor import MAX_SEGMENTS, segment_columns
+
+    cust = steady.tables["customers"].copy()
+    cust["shop"] = [f"s{i % (MAX_SEGMENTS + 1)}" for i in range(len(cust))]
+    cust["team"] = [f"t{i % MAX_SEGMENTS}" for i in range(len(cust))]
+    ds = Dataset.from_frames({**steady.tables, "customers": cust})
+    wanted = ["team", "shop", "region"]
+    kept = [c for c in wanted if cust[c].nunique() <= MAX_SEGMENTS]
+    assert kept == ["team", "region"]
+    assert segment_columns(ds, _cfg(segments=wanted).monitor) == kept
+    assert segment_columns(ds, _cfg(segments=[]).monitor) == []

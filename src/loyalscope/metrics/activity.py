@@ -39,6 +39,8 @@ lost in j all the same.
 from __future__ import annotations
 
 from contextlib import nullcontext
+from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 import ibis
@@ -96,6 +98,71 @@ def _compute(ds: Dataset, ctx: MetricContext, w: int) -> pd.DataFrame:
         lapsed = _contract_lapses(ds, ctx, idx, n, isl, g)
 
         return _assemble(cal, n, g, opens, closes, ends, new, new_active, lapsed)
+
+
+def prefetch_counts(ds: Dataset, ctx: MetricContext, bys: list[str]) -> None:
+    """:func:`activity_counts` split by each text column of ``customers`` in ``bys``, from one
+    engine query, memoised as :func:`activity_counts` memoises them (its later calls per
+    column return these frames without a query).
+
+    The per-customer facts (islands, first orders, contract lapses) do not depend on the
+    group: they are tagged, joined once to all the columns' values and counted per (fact,
+    boundary, combination of values). A column's counts are then the sums over the other
+    columns' values: each customer has one value per column, so counts of customers add up.
+    One pass over the facts instead of a grouped islands table and a query per column; the
+    result has at most one row per fact row (customer-sized), usually a few thousand.
+
+    Only an optimisation: columns that are not text (their pandas type could change once
+    padded with nulls), or whose name clashes with a working column, are left to
+    :func:`activity_counts`."""
+    w = inactivity_days(ds)
+    ctx = replace(ctx, by=None)
+    dims = [b for b in dict.fromkeys(bys) if b not in _WORK and ds.has("customers", b)
+            and ds.table("customers", b).schema()[b].is_string()]
+    if len(dims) < 2:
+        return
+    cal = calendar(ds, ctx).execute().sort_values("idx").reset_index(drop=True)
+    n = len(cal)
+    idx = _indexer(ctx, cal)
+    isl, first = _islands(ds, ctx, w, cal)
+    ends = isl.filter(isl.hi < n)
+    fi = first.inner_join(isl.select("customer_id", "lo", "hi"), "customer_id")
+    fi = fi.filter((fi.lo <= fi.j + 1) & (fi.j + 1 <= fi.hi))
+    lapsed = _lapsed(ds, ctx, idx, n, isl, [])
+    facts = [(isl, isl.lo), (isl, isl.hi + 1), (ends, ends.hi), (first, first.j), (fi, fi.j),
+             (lapsed, None if lapsed is None else lapsed.j)]
+    tagged = [t.select(customer_id=t.customer_id, _at=at.cast("int64"),
+                       _part=ibis.literal(i).cast("int64"))
+              for i, (t, at) in enumerate(facts) if t is not None and at is not None]
+    events = ibis.union(*tagged, distinct=False)
+    cust = ds.table("customers", "customer_id", *dims)
+    # customer_id is the key of customers; max() keeps one row per id on every engine (as in
+    # group_attribute): customers absent there fall into every column's null group
+    attrs = cust.group_by(_cid=cust.customer_id).aggregate(**{d: cust[d].max() for d in dims})
+    j = events.left_join(attrs, events.customer_id == attrs._cid)
+    frame = j.group_by(["_part", "_at", *dims]).aggregate(_c=j.customer_id.count()).execute()
+    part = frame["_part"].to_numpy()
+    for d in dims:
+        counts: list[pd.DataFrame | None] = []
+        for i, (t, _) in enumerate(facts):
+            if t is None:
+                counts.append(None)
+                continue
+            f = frame[part == i].groupby([d, "_at"], dropna=False, sort=False)["_c"].sum()
+            f = f.reset_index().rename(columns={"_at": "at", "_c": "c"})
+            f[d] = f[d].astype(object).where(f[d].notna(), None)
+            counts.append(f.astype({"at": "int64", "c": "int64"}))
+        done = _from_counts(cal, n, [d], *counts)
+        ds.memo(("activity_counts", ctx.period, ctx.window, d, w, ds.analysis_date),
+                partial(_same, done))
+
+
+_WORK = ("customer_id", "_cid", "_part", "_at", "_c")
+"""Working column names of :func:`prefetch_counts` (a group column so named is left out)."""
+
+
+def _same(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame
 
 
 def _indexer(ctx: MetricContext, cal: pd.DataFrame):
@@ -156,6 +223,14 @@ def _counts(tbl: ibis.Table, g: list[str], at: ibis.Value) -> ibis.Table:
 def _contract_lapses(ds: Dataset, ctx: MetricContext, idx, n: int, isl: ibis.Table,
                      g: list[str]) -> ibis.Table | None:
     """Customers active at both ends of period j whose contract ended in j (see module doc)."""
+    rows = _lapsed(ds, ctx, idx, n, isl, g)
+    return None if rows is None else _counts(rows, g, ibis._.j)
+
+
+def _lapsed(ds: Dataset, ctx: MetricContext, idx, n: int, isl: ibis.Table,
+            g: list[str]) -> ibis.Table | None:
+    """``customer_id``, [group], ``j``: one row per customer and period of
+    :func:`_contract_lapses` (None without contract end dates)."""
     if not ds.has("contracts", "end_date"):
         return None
     cols = ["customer_id", "start_date", "end_date"]
@@ -173,7 +248,7 @@ def _contract_lapses(ds: Dataset, ctx: MetricContext, idx, n: int, isl: ibis.Tab
     ended = ended.select("customer_id", "j").anti_join(cover, ["customer_id", "j"])
     both = ended.inner_join(isl.select("customer_id", *g, "lo", "hi"), "customer_id")
     both = both.filter((both.lo <= both.j) & (both.j + 1 <= both.hi))
-    return _counts(both.select("customer_id", *g, "j").distinct(), g, ibis._.j)
+    return both.select("customer_id", *g, "j").distinct()
 
 
 def _period_end(ctx: MetricContext, d: ibis.Value) -> ibis.Value:
@@ -199,7 +274,14 @@ def _execute_together(g: list[str], parts: tuple[ibis.Table | None, ...]
 
 
 def _assemble(cal: pd.DataFrame, n: int, g: list[str], *parts: ibis.Table | None) -> pd.DataFrame:
-    opens, closes, ends, new, new_active, lapsed = _execute_together(g, parts)
+    return _from_counts(cal, n, g, *_execute_together(g, parts))
+
+
+def _from_counts(cal: pd.DataFrame, n: int, g: list[str], *parts: pd.DataFrame | None
+                 ) -> pd.DataFrame:
+    """The per-period table from the six count frames (``*g``, ``at``, ``c``): islands opening,
+    closing and ending, first orders, first orders still active, contract lapses."""
+    opens, closes, ends, new, new_active, lapsed = parts
     rows = []
     for key in group_values(g, opens, new):
 

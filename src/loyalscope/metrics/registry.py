@@ -71,6 +71,11 @@ class Metric:
     periods: the number of distinct cases over ``ctx.window`` (an Ibis scalar), so that a figure
     pooled over several periods gets its true sample size. None where ``n`` adds up (orders)
     or is absent."""
+    prefetch: Callable[[Dataset, MetricContext, list[str]], None] | None = None
+    """Optional: compute what the metric's splits by several columns share in one pass and
+    memoise it (``prefetch(dataset, ctx, bys)``, ``ctx`` without a group), before
+    :func:`prefetch` builds the splits; e.g. the retention family's per-customer activity
+    facts (:func:`loyalscope.metrics.activity.prefetch_counts`)."""
 
     def name(self, lang: str | None = None) -> str:
         return t(f"metrics.{self.id}.name", lang)
@@ -143,7 +148,8 @@ def prefetch(dataset: Dataset, metric_id: str, period: Grain, bys: list[str],
              window: tuple[date, date] | None = None) -> None:
     """Compute ``metric_id`` split by each column of ``bys`` in one engine query (a union of
     the per-column tables, tagged) and memoise each split as :func:`compute` would: the later
-    ``compute(..., by=b)`` calls return the same frames without a query each.
+    ``compute(..., by=b)`` calls return the same frames without a query each. A metric's own
+    ``prefetch`` (:attr:`Metric.prefetch`) runs first.
 
     Only an optimisation: columns whose table cannot be built, or whose tables do not line up
     (another column set or type; a group column that is not a string, whose pandas type could
@@ -151,6 +157,11 @@ def prefetch(dataset: Dataset, metric_id: str, period: Grain, bys: list[str],
     metric = get(metric_id)
     if period not in GRAINS or dataset.missing(metric.requires) or len(bys) < 2:
         return
+    if metric.prefetch is not None:
+        try:
+            metric.prefetch(dataset, MetricContext(period=period, window=window), list(bys))
+        except Exception:  # only an optimisation: compute() raises as usual
+            pass
     parts: list[tuple[str, ibis.Table]] = []
     for by in dict.fromkeys(bys):
         try:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import ibis
 
 from loyalscope.metrics._base import f64, ind, keys, ratio_schema, windowed, with_group
-from loyalscope.metrics.activity import _period_end, activity_counts
+from loyalscope.metrics.activity import _period_end, activity_counts, prefetch_counts
 from loyalscope.metrics.days import customer_span
 from loyalscope.metrics.registry import Metric, MetricContext, register
 
@@ -120,4 +120,6 @@ for _id, _fn, _req in (
     ("renewal_rate", renewal_rate, ("contracts.renewed",)),
     ("renewal_rate_seed", renewal_rate_seed, ("contracts.renewed",)),
 ):
-    register(Metric(_id, "retention", _req, _fn))
+    # the activity-based rates split by several columns share one pass over the customers
+    register(Metric(_id, "retention", _req, _fn,
+                    prefetch=prefetch_counts if _req == _TX else None))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ibis
 
 from loyalscope.metrics._base import f64, keys, money_sum
+from loyalscope.metrics.activity import prefetch_counts
 from loyalscope.metrics.behaviour import purchase_amount
 from loyalscope.metrics.registry import Metric, MetricContext, register
 from loyalscope.metrics.retention import churn_rate
@@ -37,4 +38,5 @@ def clv_simple(ds, ctx: MetricContext) -> ibis.Table:
                     reason=reason)
 
 
-register(Metric("clv_simple", "value", ("transactions",), clv_simple, percent=False))
+register(Metric("clv_simple", "value", ("transactions",), clv_simple, percent=False,
+                prefetch=prefetch_counts))  # its churn rates split in one pass

@@ -198,12 +198,13 @@ def segment_columns(ds: Dataset, cfg: MonitorConfig) -> list[str]:
         wanted = list(cfg.segments)
     else:
         wanted = [c for c in DEFAULT_SEGMENTS if ds.has("customers", c)]
-    out = []
-    for col in wanted:
-        tbl = ds.table("customers", col)
-        if int(tbl[col].nunique().execute()) <= MAX_SEGMENTS:
-            out.append(col)
-    return out
+    if not wanted:
+        return []
+    tbl = ds.table("customers", *wanted)
+    # every column's count of distinct values in one query (was one query per column)
+    distinct = tbl.aggregate(**{f"_n{i}": tbl[c].nunique() for i, c in enumerate(wanted)})
+    counts = distinct.execute().iloc[0]
+    return [c for i, c in enumerate(wanted) if int(counts[f"_n{i}"]) <= MAX_SEGMENTS]
 
 
 def target_period(fr: Frame, at: str | date | None) -> date:
