@@ -38,6 +38,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 from scipy.stats import rankdata
 
 from loyalscope.data.dataset import Dataset
@@ -123,32 +124,49 @@ def _fetch(ds: Dataset, cutoffs: list[date]) -> list[pd.DataFrame]:
         key = f"_cid{k}"
         agg = tbl.group_by(**{key: tbl.customer_id.cast("string")}).aggregate(**aggs)
         joined = joined.left_join(agg, joined.customer_id == agg[key]).drop(key)
-    # through Arrow: one conversion of each column (Ibis' to_pandas builds object arrays on the way)
-    df = joined.order_by("customer_id").to_pyarrow().to_pandas()
+    # through Arrow: one conversion of each column (Ibis' to_pandas builds object arrays on the way),
+    # sorted there (by code point, as pandas sorts text): an engine ORDER BY of the customer ids
+    # cost ten times more (0.7 s at 300,000 customers)
+    arrow = joined.to_pyarrow()
+    df = arrow.to_pandas().take(pc.sort_indices(arrow["customer_id"]).to_numpy())  # Arrow's take: 8x slower
     df["customer_id"] = df.customer_id.astype(str)
     df = df.set_index("customer_id")
-    if not df.index.is_monotonic_increasing:  # a server collation that orders text otherwise
+    if not df.index.is_monotonic_increasing:  # ids that were not text (sorted as numbers)
         df = df.sort_index()
     counts = ("complaints", "unresolved_complaints", "returns", "interactions")
+    values = {c: df[c].to_numpy() for c in df.columns}
     frames = []
     for i, cut in enumerate(cuts):
-        keep = df[f"frequency{i}"].to_numpy() > 0
-        index = df.index[keep]
+        keep = values[f"frequency{i}"] > 0
+        every = bool(keep.all())
 
-        def col(name: str, keep: np.ndarray = keep, index: pd.Index = index) -> pd.Series:
-            return pd.Series(df[name].to_numpy()[keep], index=index)
+        def col(name: str, keep: np.ndarray = keep, every: bool = every) -> np.ndarray:
+            return values[name] if every else values[name][keep]
 
-        cut_ts = pd.Timestamp(cut)
-        data = {"recency_days": (cut_ts - _timestamps(col(f"last_ts{i}"))).dt.total_seconds() / 86400,
+        data = {"recency_days": _days_before(cut, col(f"last_ts{i}")),
                 "frequency": col(f"frequency{i}").astype(float), "monetary": col(f"monetary{i}").astype(float),
-                "tenure_days": (cut_ts - _timestamps(col(f"first_ts{i}"))).dt.total_seconds() / 86400}
+                "tenure_days": _days_before(cut, col(f"first_ts{i}"))}
         for c in names:
             x = col(f"{c}{i}").astype(float)
-            data[c] = x.fillna(0.0) if c in counts else x
+            data[c] = np.where(np.isnan(x), 0.0, x) if c in counts else x
         if i + 1 < len(cuts):
-            data["churned"] = (col(f"frequency{i + 1}").to_numpy() == col(f"frequency{i}").to_numpy()).astype(int)
-        frames.append(pd.DataFrame(data, index=index))
+            data["churned"] = (col(f"frequency{i + 1}") == col(f"frequency{i}")).astype(int)
+        frames.append(pd.DataFrame(data, index=df.index if every else df.index[keep]))
     return frames
+
+
+def _days_before(cut: datetime, ts: np.ndarray) -> np.ndarray:
+    """Days (float) from each time stamp of ``ts`` to ``cut``: ``(cut - ts).total_seconds() /
+    86400`` as pandas computes it (the integer difference in the array's unit over that unit's
+    count per second), on the NumPy array (a pandas Series per column cost 0.2 s per million
+    customers); NaT gives NaN."""
+    if not np.issubdtype(ts.dtype, np.datetime64):
+        return ((pd.Timestamp(cut) - pd.to_datetime(pd.Series(ts))).dt.total_seconds() / 86400).to_numpy()
+    unit, _ = np.datetime_data(ts.dtype)
+    diff = np.datetime64(cut, unit) - ts
+    secs = diff.astype(np.int64) / {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[unit]
+    secs[np.isnat(diff)] = np.nan
+    return secs / 86400
 
 
 def _order_slices(tx: ibis.Table, cuts: list[datetime]) -> ibis.Table:
@@ -179,12 +197,6 @@ def _order_slices(tx: ibis.Table, cuts: list[datetime]) -> ibis.Table:
         no_amount = ibis.coalesce(*[joined[f"_m{k}"] for k in upto]).isnull()  # as SUM: null without one
         out[f"monetary{i}"] = ibis.ifelse(no_amount, ibis.null(), total).cast("float64")
     return joined.select("customer_id", **out)
-
-
-def _timestamps(values: pd.Series) -> pd.Series:
-    """``values`` as ``datetime64``: unchanged when they already are (``pd.to_datetime`` looks
-    for repeated values through a Python object per row first: 5 s at a million customers)."""
-    return values if pd.api.types.is_datetime64_dtype(values.dtype) else pd.to_datetime(values)
 
 
 #: Tiers by the rank of the current score: share of customers in "high" and in "elevated".
