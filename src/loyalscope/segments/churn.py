@@ -44,6 +44,7 @@ from scipy.stats import rankdata
 from loyalscope.data.dataset import Dataset
 from loyalscope.errors import InsufficientDataError
 from loyalscope.i18n import t
+from loyalscope.metrics._base import ind
 from loyalscope.metrics.window import inactivity_days
 from loyalscope.models.churn.churn_risk import (
     LogisticChurnModel,
@@ -98,7 +99,7 @@ def _fetch(ds: Dataset, cutoffs: list[date]) -> list[pd.DataFrame]:
                 closed = cp.resolved.fill_null(False)
                 if "closed_ts" in cp.columns:
                     closed = closed & cp.closed_ts.notnull() & (cp.closed_ts < cut)
-                aggs[f"unresolved_complaints{i}"] = (~closed).cast("int64").sum(where=cp.opened_ts < cut)
+                aggs[f"unresolved_complaints{i}"] = ind(~closed).sum(where=cp.opened_ts < cut)  # PostgreSQL: no bool -> int cast
         parts.append((cp, aggs))
     if ds.has("returns"):
         rt = ds.table("returns", "order_id", "return_ts")
