@@ -164,7 +164,7 @@ def _days_before(cut: datetime, ts: np.ndarray) -> np.ndarray:
     if not np.issubdtype(ts.dtype, np.datetime64):
         return ((pd.Timestamp(cut) - pd.to_datetime(pd.Series(ts))).dt.total_seconds() / 86400).to_numpy()
     unit, _ = np.datetime_data(ts.dtype)
-    diff = np.datetime64(cut, unit) - ts
+    diff = np.datetime64(cut, "us").astype(ts.dtype) - ts  # the cut-offs are whole days: exact in any unit
     secs = diff.astype(np.int64) / {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[unit]
     secs[np.isnat(diff)] = np.nan
     return secs / 86400
