@@ -96,9 +96,11 @@ def _risk(res: ChurnResult, ctx: SectionContext, section: Section) -> None:
     """AUC, base rate, the relative tiers, lift and calibration, coefficients."""
     p = res.scores["churn_probability"]
     tier = res.scores["churn_tier"]
+    # one comparison of the customers' tier texts per tier (each is a pass over Python objects)
+    is_tier = {k: (tier == k).to_numpy() for k in ("high", "elevated", "usual")}
     churned = round(res.base_rate * res.n_valid)
-    high = int((tier == "high").sum())
-    high_p = float(p[tier == "high"].mean()) if high else float("nan")
+    high = int(is_tier["high"].sum())
+    high_p = float(p[is_tier["high"]].mean()) if high else float("nan")
     min_n = ctx.config.analysis.min_n
     section.add(
         Number(K + "auc_valid", res.auc_valid, unit="ratio", note=K + "auc_note", n=res.n_valid,
@@ -117,10 +119,9 @@ def _risk(res: ChurnResult, ctx: SectionContext, section: Section) -> None:
         Chart("line", K + "calibration", res.calibration, x="predicted", y=["observed", "predicted"],
               labels={"predicted": K + "col.predicted", "observed": K + "col.observed"}),
     )
-    tiers = (tier.value_counts().reindex(["high", "elevated", "usual"], fill_value=0).rename("customers")
-             .rename_axis("tier").reset_index())
+    tiers = pd.DataFrame({"tier": list(is_tier), "customers": [int(m.sum()) for m in is_tier.values()]})
     tiers["share"] = tiers.customers / len(p)
-    tiers["mean_probability"] = [float(p[tier == k].mean()) if (tier == k).any() else np.nan for k in tiers.tier]
+    tiers["mean_probability"] = [float(p[m].mean()) if m.any() else np.nan for m in is_tier.values()]
     tiers["lift"] = tiers.mean_probability / res.base_rate
     tiers["tier"] = K + "tier." + tiers.tier
     section.add(Table(K + "tiers", tiers, {c: K + "col." + c for c in tiers.columns},

@@ -35,14 +35,16 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 from scipy.stats import rankdata
 
 from loyalscope.data.dataset import Dataset
 from loyalscope.errors import InsufficientDataError
 from loyalscope.i18n import t
-from loyalscope.metrics._base import money_sum
+from loyalscope.metrics._base import ind
 from loyalscope.metrics.window import inactivity_days
 from loyalscope.models.churn.churn_risk import (
     LogisticChurnModel,
@@ -70,22 +72,20 @@ def churn_labels(ds: Dataset, cutoff: date, horizon: int) -> pd.Series:
 
 
 def _fetch(ds: Dataset, cutoffs: list[date]) -> list[pd.DataFrame]:
-    """The features at each of the increasing ``cutoffs``, in one scan of every table on the
-    engine (an aggregate per cut-off, filtered to the rows before it), fetched once, sorted by
-    customer. Frame ``i`` holds the customers with an order before ``cutoffs[i]``; every frame
-    but the last also has ``churned`` = 1 when the customer has no order in
-    ``[cutoffs[i], cutoffs[i + 1])`` (the same order count at both cut-offs)."""
+    """The features at each of the increasing ``cutoffs``, in one query on the engine, fetched
+    once, sorted by customer. Frame ``i`` holds the customers with an order before
+    ``cutoffs[i]``; every frame but the last also has ``churned`` = 1 when the customer has no
+    order in ``[cutoffs[i], cutoffs[i + 1])`` (the same order count at both cut-offs).
+
+    The orders are aggregated per customer once per slice between consecutive cut-offs (first
+    and last order time, count, exact decimal sum of the amounts) and the slices are combined
+    into the running values at each cut-off (the first order of the earliest slice with one, the
+    last of the latest, the sums of the counts and of the decimal sums): the same numbers as
+    aggregates filtered to the rows before each cut-off, with one aggregate state per slice
+    instead of one per cut-off on every order (three times less aggregation work)."""
     cuts = [_ts(c) for c in cutoffs]
-    tx = ds.table("transactions", "customer_id", "order_ts", "amount")
-    tx = tx.filter(tx.order_ts < cuts[-1])
-    aggs: dict[str, Any] = {}
+    joined = _order_slices(ds.table("transactions", "customer_id", "order_ts", "amount"), cuts)
     names: list[str] = []  # the optional features, in order
-    for i, cut in enumerate(cuts):
-        before = tx.order_ts < cut
-        aggs |= {f"first_ts{i}": tx.order_ts.min(where=before), f"last_ts{i}": tx.order_ts.max(where=before),
-                 f"frequency{i}": tx.count(where=before),
-                 f"monetary{i}": money_sum(ibis.ifelse(before, tx.amount, ibis.null()))}
-    joined = tx.group_by(customer_id=tx.customer_id.cast("string")).aggregate(**aggs)
     parts: list[tuple[ibis.Table, dict[str, Any]]] = []
     if ds.has("complaints"):
         cp = ds.table("complaints", "customer_id", "opened_ts")
@@ -99,7 +99,7 @@ def _fetch(ds: Dataset, cutoffs: list[date]) -> list[pd.DataFrame]:
                 closed = cp.resolved.fill_null(False)
                 if "closed_ts" in cp.columns:
                     closed = closed & cp.closed_ts.notnull() & (cp.closed_ts < cut)
-                aggs[f"unresolved_complaints{i}"] = (~closed).cast("int64").sum(where=cp.opened_ts < cut)
+                aggs[f"unresolved_complaints{i}"] = ind(~closed).sum(where=cp.opened_ts < cut)  # PostgreSQL: no bool -> int cast
         parts.append((cp, aggs))
     if ds.has("returns"):
         rt = ds.table("returns", "order_id", "return_ts")
@@ -125,32 +125,79 @@ def _fetch(ds: Dataset, cutoffs: list[date]) -> list[pd.DataFrame]:
         key = f"_cid{k}"
         agg = tbl.group_by(**{key: tbl.customer_id.cast("string")}).aggregate(**aggs)
         joined = joined.left_join(agg, joined.customer_id == agg[key]).drop(key)
-    # through Arrow: one conversion of each column (Ibis' to_pandas builds object arrays on the way)
-    df = joined.order_by("customer_id").to_pyarrow().to_pandas()
+    # through Arrow: one conversion of each column (Ibis' to_pandas builds object arrays on the way),
+    # sorted there (by code point, as pandas sorts text): an engine ORDER BY of the customer ids
+    # cost ten times more (0.7 s at 300,000 customers)
+    arrow = joined.to_pyarrow()
+    df = arrow.to_pandas().take(pc.sort_indices(arrow["customer_id"]).to_numpy())  # Arrow's take: 8x slower
     df["customer_id"] = df.customer_id.astype(str)
     df = df.set_index("customer_id")
-    if not df.index.is_monotonic_increasing:  # a server collation that orders text otherwise
+    if not df.index.is_monotonic_increasing:  # ids that were not text (sorted as numbers)
         df = df.sort_index()
     counts = ("complaints", "unresolved_complaints", "returns", "interactions")
+    values = {c: df[c].to_numpy() for c in df.columns}
     frames = []
     for i, cut in enumerate(cuts):
-        keep = df[f"frequency{i}"].to_numpy() > 0
-        index = df.index[keep]
+        keep = values[f"frequency{i}"] > 0
+        every = bool(keep.all())
 
-        def col(name: str, keep: np.ndarray = keep, index: pd.Index = index) -> pd.Series:
-            return pd.Series(df[name].to_numpy()[keep], index=index)
+        def col(name: str, keep: np.ndarray = keep, every: bool = every) -> np.ndarray:
+            return values[name] if every else values[name][keep]
 
-        cut_ts = pd.Timestamp(cut)
-        data = {"recency_days": (cut_ts - pd.to_datetime(col(f"last_ts{i}"))).dt.total_seconds() / 86400,
+        data = {"recency_days": _days_before(cut, col(f"last_ts{i}")),
                 "frequency": col(f"frequency{i}").astype(float), "monetary": col(f"monetary{i}").astype(float),
-                "tenure_days": (cut_ts - pd.to_datetime(col(f"first_ts{i}"))).dt.total_seconds() / 86400}
+                "tenure_days": _days_before(cut, col(f"first_ts{i}"))}
         for c in names:
             x = col(f"{c}{i}").astype(float)
-            data[c] = x.fillna(0.0) if c in counts else x
+            data[c] = np.where(np.isnan(x), 0.0, x) if c in counts else x
         if i + 1 < len(cuts):
-            data["churned"] = (col(f"frequency{i + 1}").to_numpy() == col(f"frequency{i}").to_numpy()).astype(int)
-        frames.append(pd.DataFrame(data, index=index))
+            data["churned"] = (col(f"frequency{i + 1}") == col(f"frequency{i}")).astype(int)
+        frames.append(pd.DataFrame(data, index=df.index if every else df.index[keep]))
     return frames
+
+
+def _days_before(cut: datetime, ts: np.ndarray) -> np.ndarray:
+    """Days (float) from each time stamp of ``ts`` to ``cut``: ``(cut - ts).total_seconds() /
+    86400`` as pandas computes it (the integer difference in the array's unit over that unit's
+    count per second), on the NumPy array (a pandas Series per column cost 0.2 s per million
+    customers); NaT gives NaN."""
+    if not np.issubdtype(ts.dtype, np.datetime64):
+        return ((pd.Timestamp(cut) - pd.to_datetime(pd.Series(ts))).dt.total_seconds() / 86400).to_numpy()
+    unit, _ = np.datetime_data(ts.dtype)
+    diff = np.datetime64(cut, "us").astype(ts.dtype) - ts  # the cut-offs are whole days: exact in any unit
+    secs = diff.astype(np.int64) / {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[unit]
+    secs[np.isnat(diff)] = np.nan
+    return secs / 86400
+
+
+def _order_slices(tx: ibis.Table, cuts: list[datetime]) -> ibis.Table:
+    """Per customer with an order before ``cuts[-1]``: ``first_ts{i}``, ``last_ts{i}``,
+    ``frequency{i}`` and ``monetary{i}`` (:func:`~loyalscope.metrics._base.money_sum`: amounts
+    rounded to 0.0001 and summed exactly) over the orders before ``cuts[i]``, from one aggregate
+    per slice ``[cuts[i - 1], cuts[i])`` full-outer-joined on the customer."""
+    slices: list[ibis.Table] = []
+    for i, cut in enumerate(cuts):
+        rows = tx.filter(tx.order_ts < cut) if i == 0 else tx.filter((tx.order_ts >= cuts[i - 1]) & (tx.order_ts < cut))
+        slices.append(rows.group_by(**{f"_c{i}": rows.customer_id.cast("string")}).aggregate(**{
+            f"_f{i}": rows.order_ts.min(), f"_l{i}": rows.order_ts.max(), f"_n{i}": rows.count(),
+            f"_m{i}": rows.amount.cast(dt.Decimal(18, 4)).sum()}))  # money_sum before its cast
+    joined = slices[0].rename(customer_id="_c0")
+    for i, part in enumerate(slices[1:], start=1):
+        joined = joined.view()  # a relation of its own, not an extension of the previous join
+        j = joined.outer_join(part, joined.customer_id == part[f"_c{i}"])
+        joined = j.select(ibis.coalesce(joined.customer_id, part[f"_c{i}"]).name("customer_id"),
+                          *[c for c in joined.columns if c != "customer_id"],
+                          *[c for c in part.columns if c != f"_c{i}"])
+    out: dict[str, ibis.Value] = {}
+    for i in range(len(cuts)):
+        upto = range(i + 1)
+        out[f"first_ts{i}"] = ibis.coalesce(*[joined[f"_f{k}"] for k in upto])
+        out[f"last_ts{i}"] = ibis.coalesce(*[joined[f"_l{k}"] for k in reversed(upto)])
+        out[f"frequency{i}"] = sum((joined[f"_n{k}"].fill_null(0) for k in upto[1:]), joined["_n0"].fill_null(0))
+        total = sum((joined[f"_m{k}"].fill_null(0) for k in upto[1:]), joined["_m0"].fill_null(0))
+        no_amount = ibis.coalesce(*[joined[f"_m{k}"] for k in upto]).isnull()  # as SUM: null without one
+        out[f"monetary{i}"] = ibis.ifelse(no_amount, ibis.null(), total).cast("float64")
+    return joined.select("customer_id", **out)
 
 
 #: Tiers by the rank of the current score: share of customers in "high" and in "elevated".

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
+from loyalscope.indices.customer_facts import timestamps
 from loyalscope.metrics.window import inactivity_days as window_days
 from loyalscope.segments.churn import churn_features
 
@@ -120,7 +121,7 @@ def post_complaint_repurchase(
         add("resolution", "resolved", res, None)
         add("resolution", "unresolved", ~res, None)
         if "closed_ts" in agg:
-            days = (pd.to_datetime(agg.closed_ts) - pd.to_datetime(agg.opened_ts)).dt.total_seconds() / 86400
+            days = (timestamps(agg.closed_ts) - timestamps(agg.opened_ts)).dt.total_seconds() / 86400
             quick = res & (days <= quick_days)
             add("speed", "quick", quick, BENCHMARKS["quick"])
             add("speed", "slow", res & ~quick, None)

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import solve
 from scipy.stats import norm
+from threadpoolctl import threadpool_limits
 
 from loyalscope.errors import ConvergenceError, InsufficientDataError
 from loyalscope.i18n import t
@@ -69,7 +70,15 @@ class CoxPH:
     def fit(self, duration: np.ndarray, event: np.ndarray, x: np.ndarray,
             feature_names: list[str] | None = None) -> CoxPH:
         """Fit on durations (any positive unit), events (1 = event, 0 = censored) and ``x``
-        (n x p, no missing values, every column varying). Returns ``self``."""
+        (n x p, no missing values, every column varying). Returns ``self``.
+
+        BLAS runs on one thread: its products here are n x p by p or p x n by n x p, where
+        a second thread's wake-ups cost more than they save on a busy machine."""
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._fit(duration, event, x, feature_names)
+
+    def _fit(self, duration: np.ndarray, event: np.ndarray, x: np.ndarray,
+             feature_names: list[str] | None) -> CoxPH:
         t_ = np.asarray(duration, dtype=float)
         e_ = np.asarray(event, dtype=float)
         x = np.asarray(x, dtype=float)
