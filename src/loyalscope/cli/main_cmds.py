@@ -65,12 +65,8 @@ def run_analysis(data: list[str], out: Path, config: AnalysisConfig, lang: str,
 
 
 # help is read as Rich markup, where [engine] (a loyalscope.toml section) is a style tag: escaped
-ENGINE_HELP = escape("duckdb (default), duckdb:PATH.duckdb, spark, sc://HOST:15002 (Spark Connect) "
-                     "or a database URL; [engine] use in loyalscope.toml.")
-ENGINE_OPTION_HELP = escape("KEY=VALUE of [engine], e.g. duckdb.memory_limit=4GB, duckdb.threads=2, "
-                            "duckdb.temp_directory=/tmp, spark.master=local[4], "
-                            "spark.shuffle_partitions=8, spark.driver_memory=4g, "
-                            "spark.warehouse_dir=DIR, spark.python=/usr/bin/python3.")
+ENGINE_HELP = escape(t("engine.help"))
+ENGINE_OPTION_HELP = escape(t("engine.option_help"))
 
 
 def engine_for(data: list[str], config: AnalysisConfig) -> str:
