@@ -101,6 +101,12 @@ def _spark_numbered(con: BaseBackend, df: Any, line: str, extra_cols: list[str])
     """``df`` with a consecutive 1-based ``line`` number in file order, computed in the JVM."""
     from pyspark.sql import functions as F
 
+    view = _name("spark")
+    if df.rdd.getNumPartitions() == 1:  # a file below one split: the row id is the line (no job)
+        df.select(*[F.col(f"`{c}`") for c in extra_cols],
+                  (F.monotonically_increasing_id() + 1).cast("long").alias(line)
+                  ).createOrReplaceTempView(view)
+        return con.table(view)
     base = (df.withColumn("_pid", F.spark_partition_id())
             .withColumn("_mid", F.monotonically_increasing_id()))
     counts = sorted((r["_pid"], r["count"]) for r in base.groupBy("_pid").count().collect())
@@ -115,7 +121,6 @@ def _spark_numbered(con: BaseBackend, df: Any, line: str, extra_cols: list[str])
         (F.col("_off") + F.col("_mid") - F.shiftleft(F.col("_pid").cast("long"), 33) + 1)
         .cast("long").alias(line),
     )
-    view = _name("spark")
     numbered.createOrReplaceTempView(view)
     return con.table(view)
 

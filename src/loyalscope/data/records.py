@@ -158,7 +158,7 @@ def csv_records(con: BaseBackend, lines: ir.Table, header: list[str], delim: str
     table = materialize(con, key, recs, build, scratch_name("records"),
                         outputs=dict(zip(generic, header, strict=True)),
                         labels={"_col": {i: h for i, h in enumerate(header) if h in structural}},
-                        store=con.name == "duckdb")
+                        store=con.name in ("duckdb", "pyspark"))
     return Records(table, n_lines, multiline, example)
 
 
