@@ -97,3 +97,27 @@ def test_tracking_inputs_equal_the_separate_queries(dataset, inputs):
     np.testing.assert_array_equal(got_repeats.day, later.index)
     np.testing.assert_array_equal(got_repeats.n, later.to_numpy())
     assert got_births.n.sum() == tx.customer_id.nunique()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", [pytest.param("spark", marks=pytest.mark.spark),
+                                    pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_one_pass_on_spark_and_postgres_equals_duckdb(request, dataset, inputs, engine: str) -> None:
+    """The one-pass query's list functions (collect, sort, slice, map, join) and decimal sums
+    give DuckDB's frames on the other engines, where the value section uses them too."""
+    if engine == "spark":
+        con = request.getfixturevalue("spark_con")
+    else:
+        from loyalscope.engine import connect
+
+        con = connect(request.getfixturevalue("postgres_url"))
+    ds = Dataset.from_frames({"transactions": dataset[1]}, config=AnalysisConfig(), con=con)
+    try:
+        start = pd.Timestamp(END) + pd.Timedelta(days=1) - pd.Timedelta(days=26 * 7)
+        got = daily_inputs(ds, END, CAL_END, start, 7.0, (END - CAL_END).days / 7.0)
+    finally:
+        ds.release()
+    pd.testing.assert_frame_equal(_by_id(got.full), _by_id(inputs.full), check_dtype=False)
+    pd.testing.assert_frame_equal(_by_id(got.split), _by_id(inputs.split), check_dtype=False)
+    for mine, theirs in zip(got.tracking, inputs.tracking, strict=True):
+        pd.testing.assert_frame_equal(mine, theirs, check_dtype=False)

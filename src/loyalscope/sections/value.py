@@ -47,9 +47,9 @@ _COL = "models.value.columns."
 def build(ds: Any, ctx: Any) -> Section:
     """Summaries from the engine (full window and calibration/holdout split), then :func:`value_section`.
 
-    On DuckDB, daily and coarser time units read every per-customer input from one pass over
-    the transactions (:mod:`loyalscope.sections.value_inputs`); hourly summaries, and other
-    engines until the engine-agreement tests cover that query's list functions, query each."""
+    Daily and coarser time units read every per-customer input from one pass over the
+    transactions (:mod:`loyalscope.sections.value_inputs`, equal on DuckDB, Spark and
+    PostgreSQL by test); hourly summaries query each."""
     try:
         from loyalscope.metrics.summary import UNIT_DAYS, customer_summary
     except ModuleNotFoundError as exc:
@@ -65,7 +65,7 @@ def build(ds: Any, ctx: Any) -> Section:
             cal_end = None
     days = cfg.horizon * UNIT_DAYS[cfg.time_unit]
     inputs = None
-    if cfg.time_unit != "hour" and getattr(ds.con, "name", "") == "duckdb":
+    if cfg.time_unit != "hour":
         from loyalscope.sections.value_inputs import daily_inputs
 
         duration = (last.date() - cal_end).days / UNIT_DAYS[cfg.time_unit] if cal_end is not None else None
