@@ -304,7 +304,13 @@ def _union(con: BaseBackend, name: str, parts: list[ir.Table]) -> ir.Table:
 
 
 def _stack(con: BaseBackend, name: str, parts: list[ir.Table]) -> ir.Table:
-    """``parts`` (same columns and types) stored as the scratch table ``name``."""
+    """``parts`` (same columns and types) stored as the scratch table ``name``: one
+    INSERT ... UNION ALL of their cached SQL, else part by part through Ibis."""
+    sql = sqlcache.union_sql(con, parts)
+    if sql is not None:
+        sqlcache.fill_table(con, name, sql, parts[0].schema(), overwrite=False)
+        remember("table", name)
+        return sqlcache.made_table(con, name, ("stack", tuple(parts[0].schema().items()), con.name))
     out = con.create_table(name, parts[0])
     remember("table", name)
     for p in parts[1:]:
@@ -341,7 +347,7 @@ def _quarantine(con: BaseBackend, parts: list[tuple[str, ir.Table, str | None]],
     sql = sqlcache.union_sql(con, shaped) if shaped else None
     if sql is not None:
         sqlcache.fill_table(con, "ls_quarantine", sql, columns, overwrite=True)
-        return con.table("ls_quarantine")
+        return sqlcache.made_table(con, "ls_quarantine", ("quarantine", con.name))
     out = con.create_table("ls_quarantine", ibis.memtable(empty), overwrite=True)
     for p in shaped:
         con.insert("ls_quarantine", p)

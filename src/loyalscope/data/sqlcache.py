@@ -42,6 +42,8 @@ _IDS: dict[Any, object] = {}
 """Structural key of a node -> a unique token (hash-consing: keys stay shallow)."""
 _SQL: dict[Any, tuple[str, tuple[str, ...], tuple[str, ...]] | None] = {}
 """Structure -> (SQL template, table placeholders, string placeholders); None: not cacheable."""
+_SCHEMAS: dict[Any, tuple[ibis.Schema, ops.Namespace]] = {}
+"""Structure -> schema and namespace of the table made from it (see :func:`_table`)."""
 _TABLE = "ls_sqlcache_table_{}_q"
 _STRING = "ls_sqlcache_string_{}_q"
 _LEAVES_NOT_CACHED = (ops.InMemoryTable, ops.SQLQueryResult, ops.SQLStringView, ops.UnboundTable,
@@ -137,6 +139,12 @@ def _template(con: BaseBackend, expr: ir.Expr, leaves: list[ops.DatabaseTable],
 def bound_sql(con: BaseBackend, expr: ir.Expr) -> str | None:
     """The SQL of ``expr`` on ``con`` from the per-structure cache (compiled on a miss); None
     when the expression cannot be cached (the caller uses Ibis)."""
+    bound = _bound(con, expr)
+    return None if bound is None else bound[0]
+
+
+def _bound(con: BaseBackend, expr: ir.Expr) -> tuple[str, Any] | None:
+    """:func:`bound_sql` and the structure's key."""
     try:
         key, leaves, strings = _structure(expr.op(), _LATE.get())
     except (_NotCached, TypeError, KeyError):  # other leaves, unhashable or hidden arguments
@@ -146,6 +154,7 @@ def bound_sql(con: BaseBackend, expr: ir.Expr) -> str | None:
         if len(_SQL) > 512 or len(_IDS) > 500_000:
             _SQL.clear()
             _IDS.clear()
+            _SCHEMAS.clear()
             key, leaves, strings = _structure(expr.op(), _LATE.get())
             k = (key, con.name)
         _SQL[k] = _template(con, expr, leaves, strings)
@@ -160,7 +169,21 @@ def bound_sql(con: BaseBackend, expr: ir.Expr) -> str | None:
         sql = sql.replace(quoted, real.sql(dialect=dialect))
     for quoted, value in zip(texts, strings, strict=True):
         sql = sql.replace(quoted, sge.Literal.string(value).sql(dialect=dialect))
-    return sql
+    return sql, k
+
+
+def made_table(con: BaseBackend, name: str, key: Any) -> ir.Table:
+    """``con.table(name)`` for a table or view just made from the structure ``key``: its
+    schema is looked up on the engine once per structure (the same SQL over tables of the same
+    schemas gives the same columns and types)."""
+    known = _SCHEMAS.get(key)
+    if known is None:
+        op = con.table(name).op()
+        assert isinstance(op, ops.DatabaseTable)
+        _SCHEMAS[key] = (op.schema, op.namespace)
+        return op.to_expr()
+    schema, namespace = known
+    return ops.DatabaseTable(name, schema=schema, source=con, namespace=namespace).to_expr()
 
 
 def fetch(expr: ir.Expr, con: BaseBackend | None = None) -> Any:
@@ -197,11 +220,11 @@ def count(expr: ir.Table, con: BaseBackend | None = None) -> int:
 def create_table(con: BaseBackend, name: str, expr: ir.Table, *, overwrite: bool = False) -> ir.Table:
     """``con.create_table(name, expr, overwrite=overwrite)`` with the SQL from the cache: the
     table declared with the expression's column types, then filled by one INSERT ... SELECT."""
-    sql = bound_sql(con, expr)
-    if sql is None:
+    bound = _bound(con, expr)
+    if bound is None:
         return con.create_table(name, expr, overwrite=overwrite)
-    fill_table(con, name, sql, expr.schema(), overwrite=overwrite)
-    return con.table(name)
+    fill_table(con, name, bound[0], expr.schema(), overwrite=overwrite)
+    return made_table(con, name, ("table", bound[1]))
 
 
 def fill_table(con: BaseBackend, name: str, sql: str, schema: ibis.Schema, *,
@@ -225,13 +248,13 @@ def fill_table(con: BaseBackend, name: str, sql: str, schema: ibis.Schema, *,
 
 def create_view(con: BaseBackend, name: str, expr: ir.Table) -> ir.Table:
     """``con.create_view(name, expr, overwrite=True)`` with the SQL from the cache."""
-    sql = bound_sql(con, expr)
-    if sql is None:
+    bound = _bound(con, expr)
+    if bound is None:
         return con.create_view(name, expr, overwrite=True)
     kind = "TEMPORARY VIEW" if con.name == "pyspark" else "VIEW"  # as Ibis on each engine
     target = sg.table(name, quoted=True).sql(dialect=con.compiler.dialect)
-    _run(con, [f"CREATE OR REPLACE {kind} {target} AS {sql}"])
-    return con.table(name)
+    _run(con, [f"CREATE OR REPLACE {kind} {target} AS {bound[0]}"])
+    return made_table(con, name, ("view", bound[1]))
 
 
 def union_sql(con: BaseBackend, exprs: Sequence[ir.Table]) -> str | None:
