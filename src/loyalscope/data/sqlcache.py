@@ -22,6 +22,7 @@ expression's column types, then inserts), so tables, types and values are the sa
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any
@@ -163,12 +164,14 @@ def _bound(con: BaseBackend, expr: ir.Expr) -> tuple[str, Any] | None:
         return None
     sql, tables, texts = hit
     dialect = con.compiler.dialect
-    for quoted, leaf in zip(tables, leaves, strict=True):
-        ns = leaf.namespace
-        real = sg.table(leaf.name, db=ns.database, catalog=ns.catalog, quoted=True)
-        sql = sql.replace(quoted, real.sql(dialect=dialect))
-    for quoted, value in zip(texts, strings, strict=True):
-        sql = sql.replace(quoted, sge.Literal.string(value).sql(dialect=dialect))
+    real = {quoted: sg.table(leaf.name, db=leaf.namespace.database, catalog=leaf.namespace.catalog,
+                             quoted=True).sql(dialect=dialect)
+            for quoted, leaf in zip(tables, leaves, strict=True)}
+    real.update({quoted: sge.Literal.string(value).sql(dialect=dialect)
+                 for quoted, value in zip(texts, strings, strict=True)})
+    if real:  # one pass: a name put in is never read again as a placeholder
+        pattern = re.compile("|".join(re.escape(q) for q in real))
+        sql = pattern.sub(lambda m: real[m.group(0)], sql)
     return sql, k
 
 
