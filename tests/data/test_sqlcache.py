@@ -67,6 +67,7 @@ _SUMMARY = r'''
 import json, sys
 import pandas as pd
 import loyalscope as ls
+from loyalscope.config import AnalysisConfig
 
 def summary(path):
     ds = ls.load(path, config=AnalysisConfig(), now=pd.Timestamp("2024-06-01"))

@@ -216,8 +216,9 @@ def fetch(expr: ir.Expr, con: BaseBackend | None = None) -> Any:
 
 
 def count(expr: ir.Table, con: BaseBackend | None = None) -> int:
-    """Number of rows of ``expr``."""
-    return int(fetch(expr.count(), con))
+    """Number of rows of ``expr``. The count is named: Ibis names an unnamed count after the
+    table (``CountStar(<table>)``), which would put the table's name outside the template."""
+    return int(fetch(expr.aggregate(ls_n=expr.count()), con)["ls_n"].iloc[0])
 
 
 def create_table(con: BaseBackend, name: str, expr: ir.Table, *, overwrite: bool = False) -> ir.Table:
