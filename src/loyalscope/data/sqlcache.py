@@ -22,6 +22,7 @@ expression's column types, then inserts), so tables, types and values are the sa
 from __future__ import annotations
 
 import contextlib
+import decimal
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
@@ -94,6 +95,8 @@ def _structure(op: ops.Node, late: frozenset[str]) -> tuple[object, list[ops.Dat
         if isinstance(x, Mapping):
             return ("map", tuple((k, arg(v)) for k, v in x.items()))
         hash(x)
+        if isinstance(x, (float, decimal.Decimal)):  # equal values written differently: -0.0, 1.00
+            return (type(x), x, repr(x))
         return (type(x), x)
 
     for node in order:
