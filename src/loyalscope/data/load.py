@@ -27,7 +27,7 @@ from ibis.backends import BaseBackend
 
 from loyalscope import engine
 from loyalscope.config import AnalysisConfig
-from loyalscope.data import schema, shapes
+from loyalscope.data import schema, shapes, sqlcache
 from loyalscope.data.checks import duplicate_key_rule, future_date_rule
 from loyalscope.data.compiled import mark, release, release_since, remember, scratch_name
 from loyalscope.data.dataset import Dataset
@@ -114,11 +114,17 @@ def validate_sources(
     3. ``data.shapes.apply`` (order lines, cancellations, statuses, related files, persons,
        guests) on the accepted rows, which keep ``_source`` and ``_line``.
     """
+    names = [s.name for s in srcs]
+    with sqlcache.late_strings(names):  # file names: bound late in the cached SQL
+        return _validate(con, srcs, config, names, now)
+
+
+def _validate(con: BaseBackend, srcs: list[Source], config: AnalysisConfig, names: list[str],
+              now: pd.Timestamp | None) -> tuple[dict[str, ir.Table], QualityReport]:
     now = now if now is not None else pd.Timestamp.now(tz=config.data.timezone).tz_localize(None)
     by_table: dict[str, list[tuple[int, Source]]] = defaultdict(list)
     for i, src in enumerate(srcs):
         by_table[src.table].append((i, src))
-    names = [s.name for s in srcs]
     order = [n for n in _ORDER if n in by_table] + [n for n in by_table if n not in _ORDER]
     reports: dict[str, TableReport] = {}
     qparts: list[tuple[str, ir.Table, str | None]] = []
@@ -155,23 +161,22 @@ def validate_sources(
         if name == "transactions" and len(parts) == 1:
             inputs[name] = tbl  # a filter of the parsed table: the shapes store the orders once
         else:
-            stored = con.create_table(scratch_name(f"in_{name}"), tbl)
+            stored = sqlcache.create_table(con, scratch_name(f"in_{name}"), tbl)
             remember("table", stored.get_name())
             inputs[name] = stored
-        rep.rows_accepted = int(inputs[name].count().execute())
+        rep.rows_accepted = sqlcache.count(inputs[name], con)
     _drop_output_views(con)
     shaped, shape_parts, log = shapes.apply(inputs, config, con)
     tables = {}
     for name, expr in shaped.items():
         if name in log.views:
-            con.create_view(f"ls_{name}", expr, overwrite=True)
-            tables[name] = con.table(f"ls_{name}")
+            tables[name] = sqlcache.create_view(con, f"ls_{name}", expr)
         else:
-            tables[name] = con.create_table(f"ls_{name}", expr, overwrite=True)
+            tables[name] = sqlcache.create_table(con, f"ls_{name}", expr, overwrite=True)
     quarantine = _quarantine(con, qparts, names, shape_parts)
     report = QualityReport(reports, quarantine)
-    counts = quarantine.group_by(["table", "reason", "_shaped"]).aggregate(
-        n=quarantine.count()).execute()
+    counts = sqlcache.fetch(quarantine.group_by(["table", "reason", "_shaped"]).aggregate(
+        n=quarantine.count()), con)
     for table, reason, by_shapes, n in counts.itertuples(index=False, name=None):
         if table in reports:
             rep = reports[table]
@@ -299,7 +304,13 @@ def _union(con: BaseBackend, name: str, parts: list[ir.Table]) -> ir.Table:
 
 
 def _stack(con: BaseBackend, name: str, parts: list[ir.Table]) -> ir.Table:
-    """``parts`` (same columns and types) stored as the scratch table ``name``."""
+    """``parts`` (same columns and types) stored as the scratch table ``name``: one
+    INSERT ... UNION ALL of their cached SQL, else part by part through Ibis."""
+    sql = sqlcache.union_sql(con, parts)
+    if sql is not None:
+        sqlcache.fill_table(con, name, sql, parts[0].schema(), overwrite=False)
+        remember("table", name)
+        return sqlcache.made_table(con, name, ("stack", tuple(parts[0].schema().items()), con.name))
     out = con.create_table(name, parts[0])
     remember("table", name)
     for p in parts[1:]:
@@ -313,10 +324,12 @@ def _ibis_type(dtype: str) -> str:
 
 def _quarantine(con: BaseBackend, parts: list[tuple[str, ir.Table, str | None]],
                 names: list[str], extra: list[ir.Table] = ()) -> ir.Table:  # type: ignore[assignment]
-    """All quarantined rows as one engine table ``ls_quarantine`` (filled part by part).
+    """All quarantined rows as one engine table ``ls_quarantine``, made by one statement.
 
     A part of one source names it (``parts``: table, rows, source file); a part of a whole
-    table (``None``) finds each row's file by its ``_src`` index."""
+    table (``None``) finds each row's file by its ``_src`` index. The parts' SQL comes from the
+    per-structure cache (:mod:`loyalscope.data.sqlcache`) and is joined by UNION ALL; when a
+    part cannot be cached the table is filled part by part through Ibis, as before."""
     shaped = [p.select(*[p[c].cast("int64" if c == "line" else "string").name(c)
                          for c in QUARANTINE_COLUMNS], _shaped=ibis.literal(True)) for p in extra]
     for table, p, source in parts:
@@ -329,6 +342,12 @@ def _quarantine(con: BaseBackend, parts: list[tuple[str, ir.Table, str | None]],
             detail=p._q_detail.cast("string"), _shaped=ibis.literal(False)))
     empty = pd.DataFrame({c: pd.Series(dtype="int64" if c == "line" else "string")
                           for c in QUARANTINE_COLUMNS} | {"_shaped": pd.Series(dtype="bool")})
+    columns = ibis.schema({c: "int64" if c == "line" else "string" for c in QUARANTINE_COLUMNS}
+                          | {"_shaped": "boolean"})  # the types of ``empty``
+    sql = sqlcache.union_sql(con, shaped) if shaped else None
+    if sql is not None:
+        sqlcache.fill_table(con, "ls_quarantine", sql, columns, overwrite=True)
+        return sqlcache.made_table(con, "ls_quarantine", ("quarantine", con.name))
     out = con.create_table("ls_quarantine", ibis.memtable(empty), overwrite=True)
     for p in shaped:
         con.insert("ls_quarantine", p)
@@ -344,7 +363,7 @@ def _count_orphans(accepted: dict[str, ir.Table], reports: dict[str, TableReport
             continue
         known = accepted[parent].select(_k=accepted[parent][pcol])
         orphans = anti_join(tbl, tbl[col], known._k)
-        reports[name].orphans = int(orphans.count().execute())
+        reports[name].orphans = sqlcache.count(orphans)
 
 
 def write_quarantine(report: QualityReport, path: str | Path) -> Path:

@@ -34,7 +34,7 @@ import pandas as pd
 from ibis.backends import BaseBackend
 
 from loyalscope.config import AnalysisConfig
-from loyalscope.data import parse, schema
+from loyalscope.data import parse, schema, sqlcache
 from loyalscope.data.compiled import materialize, run_query, scratch_name
 from loyalscope.data.messages import sql_t
 from loyalscope.data.shapes import BAD, row_optional_columns
@@ -161,7 +161,7 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
 
     table = materialize(con, key, rel, build, scratch_name("parsed"),
                         inputs={g: h for h, g in generic.items()}, constants={SRC: index})
-    records = int(table.count().execute())
+    records = sqlcache.count(table, con)
     notes.extend(_nulled_notes(table, optional))
     row_optional = row_optional_columns(src.table, src.mapping)
     bad_cols = [f"{p}{c}" for c in src.mapping if spec.column(c).required and c in row_optional
@@ -261,7 +261,7 @@ def _nulled_notes(table: ir.Table, optional: list[str]) -> list[str]:
         aggs[f"n{i}"] = v.notnull().sum()
         aggs[f"l{i}"] = table[LINE].min(where=v.notnull())
         aggs[f"v{i}"] = v.argmin(table[LINE], where=v.notnull())
-    row = table.aggregate(**aggs).execute().iloc[0]
+    row = sqlcache.fetch(table.aggregate(**aggs)).iloc[0]
     notes = []
     for i, canon in enumerate(optional):
         n = row[f"n{i}"]

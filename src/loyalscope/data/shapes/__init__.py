@@ -25,7 +25,7 @@ import pandas as pd
 from ibis.backends import BaseBackend
 
 from loyalscope.config import AnalysisConfig
-from loyalscope.data import schema
+from loyalscope.data import schema, sqlcache
 from loyalscope.data.shapes._common import BAD, LINE, SOURCE, ShapeLog, count, row_optional_columns
 from loyalscope.data.shapes.lines import shape_lines
 from loyalscope.data.shapes.related import (
@@ -110,7 +110,7 @@ def apply(tables: dict[str, ibis.Table], config: AnalysisConfig,
 
     def store(expr: ibis.Table) -> ibis.Table:
         assert con is not None
-        return con.create_table(stored_name, expr, overwrite=True)
+        return sqlcache.create_table(con, stored_name, expr, overwrite=True)
 
     res = shape_lines(tx, config, external, store if con is not None else None)
     parts.extend(res.quarantine)
@@ -199,8 +199,9 @@ def _summarise(orders: ibis.Table, returns: ibis.Table, line_file: bool, log: Sh
         guest_revenue=money_sum(ibis.cases((sale & o.is_guest, o.amount), else_=0.0)),
         customers=ibis.cases((sale & ~o.is_guest, o.customer_id), else_=ibis.null("string")).nunique(),
         lines=o.lines.sum(),
-    ).execute().iloc[0]
-    r = returns.aggregate(n=returns.count(), amount=money_sum(returns.amount)).execute().iloc[0]
+    )
+    agg = sqlcache.fetch(agg).iloc[0]
+    r = sqlcache.fetch(returns.aggregate(n=returns.count(), amount=money_sum(returns.amount))).iloc[0]
     summary = {k: (int(v) if k not in ("gross_revenue", "guest_revenue") else float(v or 0.0))
                for k, v in agg.items() if v is not None}
     summary["returns"] = int(r["n"])
@@ -210,7 +211,7 @@ def _summarise(orders: ibis.Table, returns: ibis.Table, line_file: bool, log: Sh
     log.orders = summary
     st = o.group_by(["status", "status_class"]).aggregate(rows=o.count()).order_by(ibis.desc("rows"))
     log.statuses = [{"value": "" if v is None else v, "class": c, "orders": int(n)}
-                    for v, c, n in st.execute().itertuples(index=False, name=None)]
+                    for v, c, n in sqlcache.fetch(st).itertuples(index=False, name=None)]
     if line_file:
         log.note("transactions", t("data.shapes.note_lines", lines=int(summary.get("lines", 0)),
                                    orders=summary["orders_total"]))

@@ -8,7 +8,7 @@ from typing import Any
 
 import ibis
 
-from loyalscope.data import schema
+from loyalscope.data import schema, sqlcache
 
 LINE, SOURCE = "_line", "_source"
 BAD = "_bad_"
@@ -83,4 +83,4 @@ class ShapeLog:
 
 
 def count(expr: ibis.Table) -> int:
-    return int(expr.count().execute())
+    return sqlcache.count(expr)

@@ -35,8 +35,9 @@ from dataclasses import dataclass
 import ibis
 
 from loyalscope.config import AnalysisConfig
-from loyalscope.data import schema
-from loyalscope.data.shapes._common import BAD, LINE, LINE_COLUMNS, SOURCE, quarantine
+from loyalscope.data import schema, sqlcache
+from loyalscope.data.compiled import remember, scratch_name
+from loyalscope.data.shapes._common import BAD, LINE, LINE_COLUMNS, SOURCE, count, quarantine
 from loyalscope.data.shapes.statuses import NOT_SALES, classify
 from loyalscope.engine import anti_join, semi_join
 from loyalscope.i18n import t
@@ -176,8 +177,11 @@ def _repeated_orders(tx: ibis.Table) -> ibis.Table | None:
     """The order ids on more than one row (a small stored table), or None when no id repeats
     (one aggregation)."""
     counts = tx.group_by("order_id").aggregate(_k=tx.count())
-    repeated = counts.filter(counts._k > 1).select("order_id").cache()
-    if int(repeated.count().execute()) == 0:
+    repeated = counts.filter(counts._k > 1).select("order_id")
+    name = scratch_name("repeated")  # stored as Ibis' cache would, with the SQL compiled once
+    repeated = sqlcache.create_table(tx._find_backend(), name, repeated)
+    remember("table", name)
+    if count(repeated) == 0:
         return None
     return repeated
 
