@@ -16,6 +16,7 @@ import pytest
 
 import loyalscope as ls
 from loyalscope.config import AnalysisConfig
+from loyalscope.data.dataset import Dataset
 from loyalscope.i18n import use_lang
 
 
@@ -76,6 +77,14 @@ def test_spark_load_agrees_with_duckdb(tmp_path: Path, spark_con) -> None:
     # independent expectations: 12 physical lines after the header, 11 records
     assert duck[2]["lines"] == 12 and duck[2]["read"] == 11 and duck[2]["multiline"] == 1
     assert duck[0]["order_id"].tolist() == ["O1", "O3", "O4"]
+    # frames uploaded to the same session afterwards are what is read, not the load's
+    # ls_transactions view (Spark's temporary views shadow tables of the same name)
+    frame = pd.DataFrame({"order_id": ["N1", "N2"], "customer_id": ["C1", "C2"],
+                          "order_ts": pd.to_datetime(["2024-02-01", "2024-02-02"]),
+                          "amount": [1.0, 2.0]})
+    fresh = Dataset.from_frames({"transactions": frame}, con=spark_con)
+    got = fresh.table("transactions").execute()
+    assert sorted(got.order_id) == ["N1", "N2"]
 
 
 class _Collected:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -71,6 +72,11 @@ class Dataset:
         for name, frame in frames.items():
             df = frame if isinstance(frame, pd.DataFrame) else _to_pandas(frame)
             df = cast_frame(name, df)
+            # a view of that name (an earlier load's output on this session) would hide the new
+            # table on Spark, whose temporary views shadow tables: the frames' data is dropped
+            # silently otherwise; a table is replaced by overwrite
+            with contextlib.suppress(Exception):
+                con.drop_view(f"ls_{name}", force=True)
             tables[name] = con.create_table(f"ls_{name}", df, overwrite=True)
         return cls.from_tables(con, tables, config)
 
