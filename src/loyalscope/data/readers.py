@@ -102,7 +102,11 @@ def _spark_numbered(con: BaseBackend, df: Any, line: str, extra_cols: list[str])
     from pyspark.sql import functions as F
 
     view = _name("spark")
-    if df.rdd.getNumPartitions() == 1:  # a file below one split: the row id is the line (no job)
+    try:  # planning only; Spark Connect has no RDDs (then the general path below)
+        one = df.rdd.getNumPartitions() == 1
+    except Exception:
+        one = False
+    if one:  # a file below one split: the row id is the line (no job)
         df.select(*[F.col(f"`{c}`") for c in extra_cols],
                   (F.monotonically_increasing_id() + 1).cast("long").alias(line)
                   ).createOrReplaceTempView(view)
