@@ -340,15 +340,13 @@ def _quarantine(con: BaseBackend, parts: list[tuple[str, ir.Table, str | None]],
             line=p[LINE].cast("int64"), column=p._q_column.cast("string"),
             value=p._q_value.cast("string"), reason=p._q_reason.cast("string"),
             detail=p._q_detail.cast("string"), _shaped=ibis.literal(False)))
-    empty = pd.DataFrame({c: pd.Series(dtype="int64" if c == "line" else "string")
-                          for c in QUARANTINE_COLUMNS} | {"_shaped": pd.Series(dtype="bool")})
     columns = ibis.schema({c: "int64" if c == "line" else "string" for c in QUARANTINE_COLUMNS}
-                          | {"_shaped": "boolean"})  # the types of ``empty``
+                          | {"_shaped": "boolean"})
     sql = sqlcache.union_sql(con, shaped) if shaped else None
     if sql is not None:
         sqlcache.fill_table(con, "ls_quarantine", sql, columns, overwrite=True)
         return sqlcache.made_table(con, "ls_quarantine", ("quarantine", con.name))
-    out = con.create_table("ls_quarantine", ibis.memtable(empty), overwrite=True)
+    out = con.create_table("ls_quarantine", schema=columns, overwrite=True)
     for p in shaped:
         con.insert("ls_quarantine", p)
     return out
