@@ -161,8 +161,7 @@ def test_strict_amounts_quarantined_with_reason(tmp_path: Path) -> None:
     ds = _load(tmp_path, rows, future_dates="accept")
     q = ds.quality.quarantine.set_index("line")
     # amounts of transactions are judged per order by data.shapes, which quarantines the order
-    # as "unparseable" with the value (the engine's own reason, out_of_range for inf and 1e400,
-    # is kept in _badr_amount for it); dates keep their reason
+    # as "unparseable" with the value; dates keep their own reason
     assert q["reason"].to_dict() == {2: "unparseable", 3: "unparseable", 4: "unparseable",
                                      5: "unparseable", 6: "unparseable", 7: "out_of_range",
                                      8: "out_of_range"}

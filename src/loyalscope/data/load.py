@@ -157,7 +157,7 @@ def _validate(con: BaseBackend, srcs: list[Source], config: AnalysisConfig, name
             tbl, q = duplicate_key_rule(tbl, name)
             if q is not None:
                 qparts.append((name, q, None))
-        tbl = tbl.mutate(_source=_source_names(tbl[SRC], names)).drop(END, SRC)
+        tbl = tbl.mutate(_source=shapes.source_names(tbl[SRC], names)).drop(END, SRC)
         if name == "transactions" and len(parts) == 1:
             inputs[name] = tbl  # a filter of the parsed table: the shapes store the orders once
         else:
@@ -166,7 +166,7 @@ def _validate(con: BaseBackend, srcs: list[Source], config: AnalysisConfig, name
             inputs[name] = stored
         rep.rows_accepted = sqlcache.count(inputs[name], con)
     _drop_output_views(con)
-    shaped, shape_parts, log = shapes.apply(inputs, config, con)
+    shaped, shape_parts, log = shapes.apply(inputs, config, con, sources=names)
     tables = {}
     for name, expr in shaped.items():
         if name in log.views:
@@ -214,11 +214,6 @@ def _views(con: BaseBackend) -> set[str]:
         return {r[0] for r in cur.fetchall()}
     finally:
         cur.close()
-
-
-def _source_names(src: ir.IntegerValue, names: list[str]) -> ir.StringValue:
-    return ibis.cases(*[(src == i, n) for i, n in enumerate(names)],
-                      else_=ibis.null().cast("string"))
 
 
 def _record_shapes(report: QualityReport, log: shapes.ShapeLog) -> None:

@@ -164,8 +164,7 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
     records = sqlcache.count(table, con)
     notes.extend(_nulled_notes(table, optional))
     row_optional = row_optional_columns(src.table, src.mapping)
-    bad_cols = [f"{p}{c}" for c in src.mapping if spec.column(c).required and c in row_optional
-                for p in (BAD, "_badr_")]
+    bad_cols = [f"{BAD}{c}" for c in src.mapping if spec.column(c).required and c in row_optional]
     return Parsed(table, [*src.mapping, *bad_cols], records, notes)
 
 
@@ -213,7 +212,6 @@ def _build(rel: Staged, table: str, mapping: dict[str, str], dayfirst: dict[str,
             bad = reason.notnull()
             values[canon] = ibis.ifelse(bad, ibis.null().cast(value.type()), value)
             values[f"{BAD}{canon}"] = ibis.ifelse(bad, shown, null_s)
-            values[f"_badr_{canon}"] = reason  # the engine's reason, for the shapes to report
         elif col.required:
             conds.append((~present[canon], ibis.literal("missing_required"), ibis.literal(canon),
                           shown, ibis.literal(t("data.validate.detail_missing", column=canon))))

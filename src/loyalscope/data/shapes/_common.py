@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +15,13 @@ BAD = "_bad_"
 """Prefix of the columns in which validation keeps an unreadable value of a row-optional column."""
 LINE_COLUMNS = ("quantity", "unit_price", "product_id", "category")
 """Transactions columns that make a file an order-line file."""
+
+
+def source_names(code: ibis.IntegerValue, names: Sequence[str]) -> ibis.StringValue:
+    """The file name of each row from its index ``code`` in ``names`` (NULL for another code):
+    rows carry the small index, the name is made where it is read."""
+    return ibis.cases(*[(code == i, n) for i, n in enumerate(names)],
+                      else_=ibis.null().cast("string"))
 
 
 def row_optional_columns(table: str, mapping: Mapping[str, str]) -> tuple[str, ...]:

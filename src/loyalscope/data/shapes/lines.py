@@ -122,7 +122,7 @@ def shape_lines(tx: ibis.Table, config: AnalysisConfig,
         tx = tx.filter(~tx._ret)
 
     o = _per_row_orders(tx) if unique else _grouped_orders(tx, order_level)
-    o = o.mutate(lines=o._n_sale)
+    n_own = len(o.columns)  # the line count follows these (added after storing, see below)
 
     if external is not None:
         ext = external.rename(_eid="order_id")
@@ -148,7 +148,14 @@ def shape_lines(tx: ibis.Table, config: AnalysisConfig,
 
     # orders whose amount nothing gives: their lines are quarantined
     o = o.mutate(_no_amount=o.amount.isnull() & ~o._doc)
+    # copies of other columns are added after storing (each stored column of ten million orders
+    # is ~100 MB in memory): the line count is the sale line count; one-row orders have no total
+    names = [*o.columns[:n_own], "lines", *o.columns[n_own:]]
+    if unique:
+        o = o.drop("_total")
     o = store(o) if store is not None else o.cache()
+    o = o.mutate(lines=o._n_sale, **({"_total": ibis.null("float64")} if unique else {}))
+    o = o.select(*names)  # the columns in the order they were built
     if unique:  # the order is its row
         lost = o.filter(o._no_amount)
     else:
