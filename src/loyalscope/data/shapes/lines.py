@@ -182,11 +182,20 @@ def shape_lines(tx: ibis.Table, config: AnalysisConfig,
 
 def _repeated_orders(tx: ibis.Table) -> ibis.Table | None:
     """The order ids on more than one row (a small stored table), or None when no id repeats
-    (one aggregation)."""
-    counts = tx.group_by("order_id").aggregate(_k=tx.count())
-    repeated = counts.filter(counts._k > 1).select("order_id")
+    (one query: a sort on DuckDB, an aggregation elsewhere)."""
+    con = tx._find_backend()
+    if con.name == "duckdb":
+        # the same ids by a sort: an id equal to its predecessor in id order repeats. DuckDB
+        # sorts ten million ids in about half the time a hash aggregate of as many distinct
+        # keys takes (a window without partitions is one task on Spark: not used there)
+        prev = tx.order_id.lag().over(ibis.window(order_by=tx.order_id))
+        marked = tx.select("order_id", _again=tx.order_id.identical_to(prev))
+        repeated = marked.filter(marked._again).select("order_id").distinct()
+    else:
+        counts = tx.group_by("order_id").aggregate(_k=tx.count())
+        repeated = counts.filter(counts._k > 1).select("order_id")
     name = scratch_name("repeated")  # stored as Ibis' cache would, with the SQL compiled once
-    repeated = sqlcache.create_table(tx._find_backend(), name, repeated)
+    repeated = sqlcache.create_table(con, name, repeated)
     remember("table", name)
     if count(repeated) == 0:
         return None
