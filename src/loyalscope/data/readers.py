@@ -57,8 +57,12 @@ def read_lines(con: BaseBackend, path: Path) -> ir.Table:
     if con.name == "duckdb":
         name = _name("lines")
         try:
+            # a line's final carriage return is removed once, as the lines are stored (every
+            # later scan reads the stored text: counts, quote pairing, fields)
             con.raw_sql(
-                f"CREATE TEMP TABLE {name} AS SELECT text FROM read_csv({_sql_str(str(path))}, "
+                f"CREATE TEMP TABLE {name} AS SELECT CASE WHEN ends_with(text, chr(13)) "
+                f"THEN substr(text, 1, length(text) - 1) ELSE coalesce(text, '') END AS text "
+                f"FROM read_csv({_sql_str(str(path))}, "
                 f"columns={{'text': 'VARCHAR'}}, header=false, delim={_sql_str(_SEP)}, quote='', "
                 f"escape='', auto_detect=false, strict_mode=false, "
                 f"max_line_size={MAX_LINE_BYTES}, buffer_size={2 * MAX_LINE_BYTES})"
@@ -66,9 +70,7 @@ def read_lines(con: BaseBackend, path: Path) -> ir.Table:
         except Exception as exc:  # duckdb raises InvalidInputException and friends
             raise SchemaError(t("data.sources.engine_read", error=str(exc).splitlines()[0]),
                               file=str(path), fix=t("data.sources.engine_read_fix")) from exc
-        return con.sql(f"SELECT CAST(rowid + 1 AS BIGINT) AS _line, "
-                       f"regexp_replace(coalesce(text, ''), '\\r$', '') AS text "
-                       f"FROM {name}")
+        return con.sql(f"SELECT CAST(rowid + 1 AS BIGINT) AS _line, text FROM {name}")
     if con.name == "pyspark":
         session = con._session
         df = session.read.text(str(path)).withColumnRenamed("value", "text")

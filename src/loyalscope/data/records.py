@@ -139,7 +139,9 @@ def csv_records(con: BaseBackend, lines: ir.Table, header: list[str], delim: str
     is_numeric = tuple(h in numeric for h in header)
     if n_odd:
         body = lines.filter(lines._line > 1)
-        body = body.mutate(_q=body.text.length() - body.text.replace('"', "").length())
+        # quotes counted only on lines holding one (a CASE: REPLACE copies every line otherwise)
+        quotes = body.text.length() - body.text.replace('"', "").length()
+        body = body.mutate(_q=ibis.cases((body.text.contains('"'), quotes), else_=0))
         odd = body.filter(body._q % 2 == 1).select("_line")
         recs, multiline, example = _quoted_records(body, odd, header, delim, structural)
 
