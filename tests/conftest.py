@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +17,12 @@ from loyalscope.data.dataset import Dataset
 from loyalscope.data.simulate import simulate
 
 DATA = Path(__file__).parent / "data"
+
+# compiled SQL kept between processes (data.sqldisk): a folder of this run's own, so that the
+# suite neither reads nor writes the user's cache (every subprocess inherits it)
+_SQL_CACHE = tempfile.mkdtemp(prefix="loyalscope-sql-cache-")
+os.environ["LOYALSCOPE_CACHE_DIR"] = _SQL_CACHE
+atexit.register(shutil.rmtree, _SQL_CACHE, True)
 
 
 @pytest.fixture(scope="session")

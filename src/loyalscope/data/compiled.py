@@ -20,6 +20,7 @@ import pandas as pd
 import sqlglot.expressions as sge
 from ibis.backends import BaseBackend
 
+from loyalscope.data import sqldisk
 from loyalscope.data.staged import Staged
 from loyalscope.i18n import default_lang
 
@@ -97,8 +98,14 @@ def materialize(con: BaseBackend, key: Hashable, rel: ir.Table,
     k = (key, tuple((n, str(t)) for n, t in schema.items()), con.name, default_lang())
     hit = _CACHE.get(k)
     if hit is None:
-        staged = build(Staged(schema, con))
-        hit = (staged.sql(_PLACEHOLDER), staged.columns)
+        dk = sqldisk.key("materialize", k)
+        stored = sqldisk.get(dk)
+        if isinstance(stored, list) and len(stored) == 2:
+            hit = (stored[0], tuple(stored[1]))
+        else:
+            staged = build(Staged(schema, con))
+            hit = (staged.sql(_PLACEHOLDER), staged.columns)
+            sqldisk.put(dk, [hit[0], list(hit[1])])
         if len(_CACHE) > 256:
             _CACHE.clear()
         _CACHE[k] = hit
@@ -141,7 +148,11 @@ def run_query(con: BaseBackend, key: Hashable, rel: ir.Table, inputs: Mapping[st
     k = (key, tuple((n, str(t)) for n, t in schema.items()), con.name)
     sql = _QUERIES.get(k)
     if sql is None:
-        sql = ibis.to_sql(build(ibis.table(schema, name=_PLACEHOLDER)), dialect=con.name)
+        dk = sqldisk.key("query", k)
+        sql = sqldisk.get(dk)
+        if not isinstance(sql, str):
+            sql = ibis.to_sql(build(ibis.table(schema, name=_PLACEHOLDER)), dialect=con.name)
+            sqldisk.put(dk, sql)
         if len(_QUERIES) > 256:
             _QUERIES.clear()
         _QUERIES[k] = sql

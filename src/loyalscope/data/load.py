@@ -27,7 +27,7 @@ from ibis.backends import BaseBackend
 
 from loyalscope import engine
 from loyalscope.config import AnalysisConfig
-from loyalscope.data import schema, shapes, sqlcache
+from loyalscope.data import schema, shapes, sqlcache, sqldisk
 from loyalscope.data.checks import duplicate_key_rule, future_date_rule
 from loyalscope.data.compiled import mark, release, release_since, remember, scratch_name
 from loyalscope.data.dataset import Dataset
@@ -94,6 +94,7 @@ def load(
         tables, report = validate_sources(con, srcs, config, now)
     finally:
         release(con)
+        sqldisk.flush()  # what this load compiled, for the next process
     # files not read, each with the reason: from intake and the folder scan (sheets, members,
     # folder files), then data files no table reads
     report.unused.extend({"file": u.source, "reason": u.reason} for u in unused)
@@ -329,7 +330,7 @@ def _quarantine(con: BaseBackend, parts: list[tuple[str, ir.Table, str | None]],
                          for c in QUARANTINE_COLUMNS], _shaped=ibis.literal(True)) for p in extra]
     for table, p, source in parts:
         src_name = (ibis.literal(source) if source is not None
-                    else _source_names(p[SRC], names))
+                    else shapes.source_names(p[SRC], names))
         shaped.append(p.select(
             table=ibis.literal(table), source_file=src_name.cast("string"),
             line=p[LINE].cast("int64"), column=p._q_column.cast("string"),

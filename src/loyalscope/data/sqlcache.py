@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import decimal
+import hashlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
@@ -37,6 +38,7 @@ import sqlglot as sg
 import sqlglot.expressions as sge
 from ibis.backends import BaseBackend
 
+from loyalscope.data import sqldisk
 from loyalscope.data.compiled import _fetch, scratch_name
 
 _LATE: ContextVar[frozenset[str]] = ContextVar("ls_late_strings", default=frozenset())
@@ -67,15 +69,13 @@ def late_strings(values: Sequence[str]) -> Iterator[None]:
         _LATE.reset(token)
 
 
-def _structure(op: ops.Node, late: frozenset[str]) -> tuple[object, list[ops.DatabaseTable], list[str]]:
-    """The structural key of ``op``, its database tables and late strings in key order."""
-    leaves: dict[ops.DatabaseTable, int] = {}
-    strings: dict[str, int] = {}
-    memo: dict[int, object] = {}
+def _children_first(op: ops.Node) -> list[ops.Node]:
+    """The nodes of ``op`` once each, every node after its children (database tables are
+    leaves), without recursion (expressions can be deeper than Python's stack)."""
     order: list[ops.Node] = []
     seen: set[int] = set()
     stack: list[tuple[ops.Node, bool]] = [(op, False)]
-    while stack:  # children before parents, without recursion (deep expressions)
+    while stack:
         node, done = stack.pop()
         if done:
             order.append(node)
@@ -86,6 +86,15 @@ def _structure(op: ops.Node, late: frozenset[str]) -> tuple[object, list[ops.Dat
         stack.append((node, True))
         if not isinstance(node, ops.DatabaseTable):
             stack.extend((c, False) for c in node.__children__ if id(c) not in seen)
+    return order
+
+
+def _structure(op: ops.Node, late: frozenset[str]) -> tuple[object, list[ops.DatabaseTable], list[str]]:
+    """The structural key of ``op``, its database tables and late strings in key order."""
+    leaves: dict[ops.DatabaseTable, int] = {}
+    strings: dict[str, int] = {}
+    memo: dict[int, object] = {}
+    order = _children_first(op)
 
     def arg(x: Any) -> Any:
         if isinstance(x, ops.Node):
@@ -111,6 +120,42 @@ def _structure(op: ops.Node, late: frozenset[str]) -> tuple[object, list[ops.Dat
             key = (type(node), tuple(arg(a) for a in node.__args__))
         memo[id(node)] = _IDS.setdefault(key, object())
     return memo[id(op)], list(leaves), list(strings)
+
+
+def _stable_key(op: ops.Node, late: frozenset[str], engine: str) -> str | None:
+    """A digest of the structure of ``op`` (as :func:`_structure`) that another process
+    computes alike, for :mod:`loyalscope.data.sqldisk`: each node's type and arguments as
+    text, tables by position and schema, late strings by position. None when an argument has
+    no stable text."""
+    digests: dict[int, str] = {}
+    leaves: dict[ops.DatabaseTable, int] = {}
+    strings: dict[str, int] = {}
+
+    def text(x: Any) -> str:
+        if isinstance(x, ops.Node):
+            return digests[id(x)]
+        if isinstance(x, tuple):
+            return "(" + ",".join(text(v) for v in x) + ")"
+        if isinstance(x, Mapping):
+            return "{" + ",".join(f"{sqldisk.text(k)}:{text(v)}" for k, v in x.items()) + "}"
+        return sqldisk.text(x)
+
+    order = _children_first(op)
+    try:
+        for node in order:
+            if isinstance(node, ops.DatabaseTable):
+                body = f"table {leaves.setdefault(node, len(leaves))} " + ",".join(
+                    f"{n!r}:{t!r}" for n, t in node.schema.items())
+            elif (isinstance(node, ops.Literal) and isinstance(node.value, str)
+                  and node.value in late and node.dtype.is_string()):
+                body = f"string {strings.setdefault(node.value, len(strings))} {node.dtype!r}"
+            else:
+                body = f"{type(node).__module__}.{type(node).__qualname__}(" + ",".join(
+                    text(a) for a in node.__args__) + ")"
+            digests[id(node)] = hashlib.sha256(body.encode()).hexdigest()
+    except sqldisk.Unstable:
+        return None
+    return sqldisk.key("sqlcache", digests[id(op)], engine)
 
 
 def _template(con: BaseBackend, expr: ir.Expr, leaves: list[ops.DatabaseTable],
@@ -161,7 +206,14 @@ def _bound(con: BaseBackend, expr: ir.Expr) -> tuple[str, Any] | None:
             _SCHEMAS.clear()
             key, leaves, strings = _structure(expr.op(), _LATE.get())
             k = (key, con.name)
-        _SQL[k] = _template(con, expr, leaves, strings)
+        dk = _stable_key(expr.op(), _LATE.get(), con.name)
+        stored = sqldisk.get(dk)
+        if isinstance(stored, list) and len(stored) == 3:
+            _SQL[k] = (stored[0], tuple(stored[1]), tuple(stored[2]))
+        else:
+            _SQL[k] = _template(con, expr, leaves, strings)
+            if _SQL[k] is not None:
+                sqldisk.put(dk, list(_SQL[k]))  # type: ignore[arg-type]
     hit = _SQL[k]
     if hit is None:
         return None
