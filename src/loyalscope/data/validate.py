@@ -69,12 +69,12 @@ def _parse_column(tbl: Staged, header: str, out: str, col: schema.Column, dayfir
                   config: AnalysisConfig, backend: str) -> Staged:
     """Add ``out``, ``out__r`` and ``out__g`` (value, reason, tag) for one mapped column."""
     if col.dtype == "string":
-        return parse.string(tbl, header, out)
+        return parse.string(tbl, header, out, backend)
     if col.dtype == "boolean":
-        return parse.boolean(tbl, header, out)
+        return parse.boolean(tbl, header, out, backend)
     if col.dtype not in ("float64", "int64"):
         return parse.datetime(tbl, header, out, dayfirst, config.data.timezone, backend)
-    tbl = parse.number(tbl, header, out, percent=col.unit == "0-1")
+    tbl = parse.number(tbl, header, out, percent=col.unit == "0-1", backend=backend)
     if not col.nonnegative:
         return tbl
     neg = tbl[out] < 0
