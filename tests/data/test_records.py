@@ -140,3 +140,30 @@ def test_a_bad_line_inside_a_record_quarantines_that_record(tmp_path: Path) -> N
     tables, report = validate_sources(con, [read_text(con, moved, "transactions", cfg)], cfg, NOW)
     assert sorted(tables["transactions"].execute()["order_id"]) == ["O1", "O2"]
     assert report.quarantine["line"].tolist() == [4]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
+def test_staging_counts_line_ends_as_the_file_has_them(tmp_path: Path, encoding: str) -> None:
+    """The staging pass counts CR, CRLF and LF while it reads the file (the line reader then
+    needs no second pass): the counts equal the staged file's bytes counted here, for a clean
+    UTF-8 file (staged as itself), a BOM file and a GBK file copied to UTF-8, each mixing CRLF,
+    LF and a lone CR, with chunks cut at LFs across a CRLF-heavy file."""
+    from loyalscope.config import AnalysisConfig
+    from loyalscope.data.intake import transcode
+    from loyalscope.data.intake.text import stage_text
+    from loyalscope.data.readers import lf_line_ends
+
+    body = (HEAD.replace("\n", "\r\n") + "O1,C1,2024-01-05,10,王\r\n" * 50_000
+            + "O2,C2,2024-01-06,20,a\rb\nO3,C3,2024-01-07,30,c\n" + "O4,C4,2024-01-08,5,d\r\n")
+    p = tmp_path / "orders.csv"
+    p.write_bytes(body.encode(encoding))
+    old = transcode.CHUNK
+    transcode.CHUNK = 4096  # many chunks, each ending at an LF after a CR
+    try:
+        staged = stage_text(p, "orders.csv", AnalysisConfig(data={"encoding": encoding}))
+    finally:
+        transcode.CHUNK = old
+    data = staged.path.read_bytes()
+    assert staged.line_ends == (data.count(b"\r"), data.count(b"\r\n"), data.count(b"\n"))
+    assert staged.line_ends[0] == 50_003 and staged.line_ends[2] == 50_004
+    assert lf_line_ends(staged).path != staged.path  # a lone CR: the LF copy is made

@@ -164,7 +164,7 @@ def lf_line_ends(staged: Staged) -> Staged:
     (numbered by intake on LF) are renumbered to the copy's lines."""
     if staged.format != "csv":
         return staged
-    cr, crlf, lf = _line_ends(staged.path)
+    cr, crlf, lf = staged.line_ends or _line_ends(staged.path)
     if cr == 0 or cr == crlf == lf:
         return staged
     from loyalscope.data.intake.workdir import new_path
@@ -174,7 +174,7 @@ def lf_line_ends(staged: Staged) -> Staged:
         with out.open("wb") as dst:
             for data in _chunks(staged.path):
                 dst.write(data.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
-        return dataclasses.replace(staged, path=out)
+        return dataclasses.replace(staged, path=out, line_ends=None)
     wanted = {line for line, _, _ in staged.bad_lines}
     moved: dict[int, int] = {}
     extra = 0  # lone CRs before the current LF-line
@@ -188,4 +188,4 @@ def lf_line_ends(staged: Staged) -> Staged:
             extra += body.count(b"\r")
             dst.write(body.replace(b"\r", b"\n") + end)
     bad = tuple((moved.get(line, line), reason, detail) for line, reason, detail in staged.bad_lines)
-    return dataclasses.replace(staged, path=out, bad_lines=bad)
+    return dataclasses.replace(staged, path=out, bad_lines=bad, line_ends=None)

@@ -10,6 +10,7 @@ zips), not as cp437.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import zipfile
 import zlib
@@ -120,7 +121,5 @@ def _stage_zip(path: Path, source: str, config: AnalysisConfig, folder: Path | N
         raise SchemaError(t("data.intake.zip_empty", name=source), file=source,
                           fix=t("data.intake.zip_empty_fix"))
     first = out[0]
-    out[0] = Staged(first.source, first.path, first.format, first.encoding, first.bad_lines,
-                    (*notes, *first.notes), first.line_column, first.sheet, first.member,
-                    first.rows_excluded)
+    out[0] = dataclasses.replace(first, notes=(*notes, *first.notes))
     return out

@@ -89,6 +89,9 @@ class Staged:
     rows_excluded : int
         Rows of the original that are not records and not quarantined (title rows above the
         header, a total row at the bottom): each is described in ``notes``.
+    line_ends : (int, int, int) or None
+        For a staged CSV, its counts of CR, CRLF and LF when staging counted them (the pass
+        over the file already reads every byte); None otherwise.
     """
 
     source: str
@@ -101,6 +104,7 @@ class Staged:
     sheet: str | None = None
     member: str | None = None
     rows_excluded: int = 0
+    line_ends: tuple[int, int, int] | None = None
 
     @property
     def name(self) -> str:

@@ -44,13 +44,20 @@ def stage_text(path: Path, source: str, config: AnalysisConfig, folder: Path | N
         res = transcode.run(path, codec, None, start)
         if not res.bad:
             return Staged(source, path, "csv", decision, member=member,
-                          notes=_notes(decision, res))
+                          notes=_notes(decision, res), line_ends=_line_ends(res))
     dest = new_path(folder, path.stem, ".csv")
     res = transcode.run(path, codec, dest, start)
     decision = EncodingDecision(decision.name, decision.confidence, decision.evidence,
                                 tuple(res.undecodable), decision.forced)
     return Staged(source, dest, "csv", decision, bad_lines=tuple(res.bad),
-                  notes=_notes(decision, res), member=member)
+                  notes=_notes(decision, res), member=member, line_ends=_line_ends(res))
+
+
+def _line_ends(res: transcode.PassResult) -> tuple[int, int, int] | None:
+    """CR, CRLF and LF counts of the staged file, when the pass counted them."""
+    if res.cr is None or res.crlf is None:
+        return None
+    return res.cr, res.crlf, res.lines
 
 
 def _notes(decision: EncodingDecision, res: transcode.PassResult) -> tuple[str, ...]:

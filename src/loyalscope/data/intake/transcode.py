@@ -34,12 +34,16 @@ _LEGACY = ("gb18030", "big5", "cp1252", "latin-1", "gbk", "gb2312", "cp950", "bi
 
 @dataclass
 class PassResult:
-    """Lines found bad in one pass, and the count of physical lines."""
+    """Lines found bad in one pass, and the count of physical lines; for one-byte line ends
+    (not UTF-16) also the CR and CRLF counts (``lines`` then counts LF), which the same bytes
+    of the UTF-8 copy have too (:func:`loyalscope.data.readers.lf_line_ends` needs them)."""
 
     undecodable: list[int] = field(default_factory=list)
     bad: list[tuple[int, str, str]] = field(default_factory=list)
     lines: int = 0
     wrote: bool = False
+    cr: int | None = None
+    crlf: int | None = None
 
 
 def _newline(encoding: str) -> tuple[bytes, int]:
@@ -105,6 +109,7 @@ def run(src: Path, encoding: str, dest: Path | None, start: int = 0) -> PassResu
     nl, width = _newline(encoding)
     legacy = encoding.lower() in _LEGACY
     res = PassResult()
+    cr = crlf = 0
     out = dest.open("wb") if dest is not None else None
     try:
         with src.open("rb") as fh:
@@ -116,8 +121,13 @@ def run(src: Path, encoding: str, dest: Path | None, start: int = 0) -> PassResu
                     text = _slow(chunk, encoding, legacy, nl, width, base, res)
                 res.lines += chunk.count(nl) if width == 1 else len(_split(chunk, nl, width)) - (
                     0 if chunk.endswith(nl) else 1)
+                if width == 1:  # chunks end at an LF: a CRLF is never cut between two
+                    n = chunk.count(b"\r")
+                    cr, crlf = cr + n, crlf + (chunk.count(b"\r\n") if n else 0)
                 if out is not None:
                     out.write(text.encode("utf-8"))
+        if width == 1:
+            res.cr, res.crlf = cr, crlf
         res.wrote = out is not None
     finally:
         if out is not None:
