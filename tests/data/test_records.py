@@ -142,27 +142,38 @@ def test_a_bad_line_inside_a_record_quarantines_that_record(tmp_path: Path) -> N
     assert report.quarantine["line"].tolist() == [4]
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "ascii", "ascii-nul"])
 def test_staging_counts_line_ends_as_the_file_has_them(tmp_path: Path, encoding: str) -> None:
     """The staging pass counts CR, CRLF and LF while it reads the file (the line reader then
     needs no second pass): the counts equal the staged file's bytes counted here, for a clean
-    UTF-8 file (staged as itself), a BOM file and a GBK file copied to UTF-8, each mixing CRLF,
-    LF and a lone CR, with chunks cut at LFs across a CRLF-heavy file."""
+    UTF-8 file (staged as itself), a BOM file and a GBK file copied to UTF-8, an all-ASCII file
+    (counted by the encoding sample, which reads it whole) and one with a NUL byte (which is
+    still found), each mixing CRLF, LF and a lone CR, with chunks cut at LFs across a
+    CRLF-heavy file."""
     from loyalscope.config import AnalysisConfig
+    from loyalscope.data.intake import encoding as enc
     from loyalscope.data.intake import transcode
     from loyalscope.data.intake.text import stage_text
     from loyalscope.data.readers import lf_line_ends
 
-    body = (HEAD.replace("\n", "\r\n") + "O1,C1,2024-01-05,10,王\r\n" * 50_000
+    ascii_only = encoding.startswith("ascii")
+    body = (HEAD.replace("\n", "\r\n") + ("O1,C1,2024-01-05,10,w\r\n" if ascii_only
+                                             else "O1,C1,2024-01-05,10,王\r\n") * 50_000
             + "O2,C2,2024-01-06,20,a\rb\nO3,C3,2024-01-07,30,c\n" + "O4,C4,2024-01-08,5,d\r\n")
+    if encoding == "ascii-nul":
+        body = body.replace("O3,C3", "O3,\x00C3")
     p = tmp_path / "orders.csv"
-    p.write_bytes(body.encode(encoding))
-    old = transcode.CHUNK
-    transcode.CHUNK = 4096  # many chunks, each ending at an LF after a CR
+    p.write_bytes(body.encode("utf-8" if ascii_only else encoding))
+    old = transcode.CHUNK, enc._CHUNK
+    transcode.CHUNK = enc._CHUNK = 4096  # many chunks, each ending at an LF after a CR
     try:
-        staged = stage_text(p, "orders.csv", AnalysisConfig(data={"encoding": encoding}))
+        # an encoding named in the config is not sampled: the ASCII files are detected
+        cfg = AnalysisConfig(data={"encoding": None if ascii_only else encoding})
+        staged = stage_text(p, "orders.csv", cfg)
     finally:
-        transcode.CHUNK = old
+        transcode.CHUNK, enc._CHUNK = old
+    assert (staged.path == p) == (encoding in ("utf-8", "utf-8-sig", "ascii"))
+    assert [b[1] for b in staged.bad_lines] == (["nul_byte"] if encoding == "ascii-nul" else [])
     data = staged.path.read_bytes()
     assert staged.line_ends == (data.count(b"\r"), data.count(b"\r\n"), data.count(b"\n"))
     assert staged.line_ends[0] == 50_003 and staged.line_ends[2] == 50_004

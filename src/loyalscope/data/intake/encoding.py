@@ -65,20 +65,44 @@ class Sample:
     lines: list[bytes]
     header: bytes
     all_ascii: bool
+    line_ends: tuple[int, int, int] | None = None
+    """When the file was read whole (its non-ASCII lines fit the sample): its counts of CR,
+    CRLF and LF."""
+    nul: bool = False
+    """When the file was read whole: whether it holds a NUL byte."""
+
+    @property
+    def whole_utf8(self) -> bool:
+        """Whether the file was read whole and every line of it decodes as UTF-8 with no NUL:
+        staging then needs no second pass over it (:mod:`loyalscope.data.intake.text`)."""
+        if self.line_ends is None or self.nul:
+            return False
+        try:
+            for line in self.lines:  # every non-ASCII line of the file
+                line.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        return True
 
 
 def read_sample(path: Path) -> Sample:
-    """Collect the first 4 KiB, the first line and up to ``SAMPLE_BYTES`` of non-ASCII lines."""
+    """Collect the first 4 KiB, the first line and up to ``SAMPLE_BYTES`` of non-ASCII lines.
+
+    A file whose non-ASCII lines fit the sample is read whole: its line ends and NUL bytes
+    are counted on the way (see :attr:`Sample.whole_utf8`)."""
     lines: list[bytes] = []
     size = 0
     head = b""
     header = b""
     all_ascii = True
     tail = b""
+    cr = crlf = lf = 0
+    nul, exact, whole = False, True, False
     with path.open("rb") as fh:
         while size < SAMPLE_BYTES:
             chunk = fh.read(_CHUNK)
             if not chunk:
+                whole = True
                 break
             if not head:
                 head = chunk[:4096]
@@ -87,7 +111,10 @@ def read_sample(path: Path) -> Sample:
             cut = data.rfind(b"\n") + 1
             body, tail = (data[:cut], data[cut:]) if cut else (b"", data)
             if len(tail) > _CHUNK * 4:  # a 16 MiB line: judge what we have
-                body, tail = data, b""
+                body, tail, exact = data, b"", False
+            n = body.count(b"\r")  # a body ends at an LF: no CRLF is cut
+            cr, crlf, lf = cr + n, crlf + (body.count(b"\r\n") if n else 0), lf + body.count(b"\n")
+            nul = nul or b"\x00" in body
             if body.isascii():
                 continue
             all_ascii = False
@@ -100,7 +127,10 @@ def read_sample(path: Path) -> Sample:
         if tail and not tail.isascii() and size < SAMPLE_BYTES:
             all_ascii = False
             lines.append(tail)
-    return Sample(head, lines, header, all_ascii)
+    if not whole or not exact or size >= SAMPLE_BYTES:
+        return Sample(head, lines, header, all_ascii)
+    return Sample(head, lines, header, all_ascii, (cr + tail.count(b"\r"), crlf, lf),
+                  nul or b"\x00" in tail)
 
 
 def check_forced(name: str) -> str:
@@ -112,12 +142,13 @@ def check_forced(name: str) -> str:
                           value=name, fix=t("data.intake.unknown_encoding_fix")) from exc
 
 
-def decide(path: Path, forced: str | None = None) -> EncodingDecision:
-    """Decide the encoding of the text file ``path`` (see the module docstring)."""
+def decide(path: Path, forced: str | None = None, sample: Sample | None = None) -> EncodingDecision:
+    """Decide the encoding of the text file ``path`` (see the module docstring); ``sample`` is
+    its :func:`read_sample` when the caller has read it."""
     if forced:
         name = check_forced(forced)
         return EncodingDecision(name, 1.0, t("data.intake.enc_forced", name=name), forced=True)
-    sample = read_sample(path)
+    sample = sample if sample is not None else read_sample(path)
     head = sample.head
     if head.startswith(b"\xef\xbb\xbf"):
         return EncodingDecision("utf-8-sig", 1.0, t("data.intake.enc_bom", bom="EF BB BF"))

@@ -37,9 +37,13 @@ def _bom_skip(path: Path, name: str) -> tuple[int, str]:
 def stage_text(path: Path, source: str, config: AnalysisConfig, folder: Path | None = None,
                member: str | None = None) -> Staged:
     """Stage one delimited text file (see the module docstring)."""
-    decision = enc.decide(path, config.data.encoding)
+    sample = None if config.data.encoding else enc.read_sample(path)
+    decision = enc.decide(path, config.data.encoding, sample)
     start, codec = _bom_skip(path, decision.name)
     utf8 = codec in ("utf-8", "utf8")
+    if utf8 and sample is not None and sample.whole_utf8:
+        # the sample read the whole file and holds every non-ASCII line: all decode, no NUL
+        return Staged(source, path, "csv", decision, member=member, line_ends=sample.line_ends)
     if utf8:
         res = transcode.run(path, codec, None, start)
         if not res.bad:
