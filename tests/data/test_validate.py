@@ -240,6 +240,39 @@ def test_configured_order_quarantines_rows_that_do_not_fit(tmp_path: Path) -> No
     assert ds.quality.quarantine["reason"].tolist() == ["unparseable"]
 
 
+@pytest.mark.parametrize(("late", "want", "order"), [
+    ("13/01/2024", [TS("2024-01-13"), TS("2024-03-02")], "day-first"),
+    ("01/13/2024", [TS("2024-01-13"), TS("2024-02-03")], "month-first"),
+])
+def test_date_order_decided_when_a_bdyyyy_dates_come_after_the_sample(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, late: str, want: list, order: str) -> None:
+    """A column whose first values are ISO dates is parsed before its order is decided; an
+    a/b/yyyy date further down still decides it on the whole column (parsed again when it is
+    day-first), with the same note. The sample is set to 3 values here (50,000 by default)."""
+    from loyalscope.data import validate
+
+    monkeypatch.setattr(validate, "DMY_SAMPLE", 3)
+    rows = [[f"A{i}", "C1", f"2024-01-0{i}", "1"] for i in range(1, 6)]
+    rows += [["B1", "C1", late, "1"], ["B2", "C1", "02/03/2024", "1"]]
+    ds = _load(tmp_path, rows)
+    tx = ds.table("transactions").execute().set_index("order_id")["order_ts"]
+    assert [tx["B1"], tx["B2"]] == want and tx["A5"] == TS("2024-01-05")
+    notes = " ".join(ds.quality.tables["transactions"].notes)
+    assert order in notes and f"{late} on line 7" in notes
+
+
+def test_contradicting_orders_after_the_sample_are_an_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from loyalscope.data import validate
+
+    monkeypatch.setattr(validate, "DMY_SAMPLE", 2)
+    rows = [["A1", "C1", "2024-01-01", "1"], ["A2", "C1", "2024-01-02", "1"],
+            ["A3", "C1", "13/01/2024", "1"], ["A4", "C1", "01/13/2024", "1"]]
+    with pytest.raises(DataQualityError) as info:
+        _load(tmp_path, rows)
+    assert "13/01/2024" in info.value.message and info.value.column == "order_ts"
+
+
 # ---- Parquet types ----------------------------------------------------------------------------
 def test_parquet_year_one_dates_quarantined(tmp_path: Path) -> None:
     # a boolean amount column is refused as a whole (SchemaError naming the column, item 5):

@@ -300,8 +300,10 @@ def datetime(tbl: Relation, col: str, out: str, dayfirst: bool, timezone: str,
              backend: str) -> Any:
     """Dates and times -> naive timestamps, wall-clock time in ``timezone``.
 
-    Adds ``out``, ``out__r``, ``out__g``. ``dayfirst`` is the column's decided order (see
-    :func:`date_order`) for a/b/yyyy dates. Years outside 1900-2200 are ``out_of_range``.
+    Adds ``out``, ``out__r``, ``out__g``; for a text column also ``out__s``, true on the values
+    that are not plain ISO dates (only those can be a/b/yyyy dates: see
+    :func:`loyalscope.data.validate.parse_source`). ``dayfirst`` is the column's decided order
+    (see :func:`date_order`) for a/b/yyyy dates. Years outside 1900-2200 are ``out_of_range``.
     """
     s = tbl[col]
     typ = s.type()
@@ -326,7 +328,8 @@ def datetime(tbl: Relation, col: str, out: str, dayfirst: bool, timezone: str,
                                               date_parts(tbl[k + "c"], cleaned=True))})
     txt = tbl[k + "t"]
     fast, no = tbl[k + "fast"], ibis.literal(False)  # ISO dates skip the regular expressions below
-    tbl = tbl.mutate(**{k + "matched": ibis.ifelse(fast, no, txt.re_search(DATE_RE)),
+    tbl = tbl.mutate(**{f"{out}__s": ~fast & tbl[k + "c"].notnull(),
+                        k + "matched": ibis.ifelse(fast, no, txt.re_search(DATE_RE)),
                         k + "isnum": ibis.ifelse(fast, no, txt.re_search(r"^\d+(\.\d+)?$")),
                         k + "present": txt.notnull(),
                         **{k + f"g{i}": ibis.ifelse(fast, "", txt.re_extract(DATE_RE, i))
@@ -429,7 +432,8 @@ def _year_checked(tbl: Relation, out: str, year_text: str | None = None) -> Any:
     })
     tbl = tbl.mutate(**{f"{out}__p": tbl[k + "present"] if k + "present" in tbl.columns
                         else tbl[k + "t"].notnull()})
-    tmp = [c for c in tbl.columns if c.startswith(k) and c not in (f"{out}__g", f"{out}__r", f"{out}__p")]
+    kept = (f"{out}__g", f"{out}__r", f"{out}__p", f"{out}__s")
+    tmp = [c for c in tbl.columns if c.startswith(k) and c not in kept]
     return tbl.drop(*tmp)
 
 

@@ -44,6 +44,10 @@ from loyalscope.errors import DataQualityError
 from loyalscope.i18n import t
 
 LINE, END, SRC = "_line", "_line_end", "_src"
+SLOW = "_ds_"
+"""Prefix of the parsed table's flag columns: a text date value that is not an ISO date."""
+DMY_SAMPLE = 50_000
+"""Values of a text date column looked at for a/b/yyyy dates before parsing."""
 REASON, COLUMN, VALUE, DETAIL = "_q_reason", "_q_column", "_q_value", "_q_detail"
 _WHY = ("not_finite", "paren", "two_currencies", "percent", "not_number", "year_range", "not_date",
         "not_bool", "bool_type", "negative")
@@ -142,12 +146,59 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
     rel = src.rel
     notes = list(src.notes)
     dayfirst: dict[str, bool] = {}
+    assumed: list[str] = []  # date columns parsed before their order is decided
     for canon, header in src.mapping.items():
         if spec.column(canon).dtype in ("timestamp", "date") and rel[header].type().is_string():
+            if config.data.dayfirst is None and not _dmy_in_sample(con, rel, header):
+                dayfirst[canon] = False
+                assumed.append(canon)
+                continue
             dayfirst[canon], note = decide_dayfirst(con, rel, header, canon, src.name, config)
             if note:
                 notes.append(note)
+    table = _parse_table(con, src, index, config, dayfirst)
+    if assumed:
+        # the order is decided on the whole column only when a value is not an ISO date (an
+        # export of ISO dates skips that scan); a decision other than the assumed one parses
+        # again (a/b/yyyy dates first seen after the sample)
+        row = sqlcache.fetch(table.aggregate(**{c: table[f"{SLOW}{c}"].sum() for c in assumed}))
+        again = False
+        for canon in assumed:
+            n = row[canon].iloc[0]
+            if n is None or n != n or int(n) == 0:
+                continue
+            header = src.mapping[canon]
+            first, note = decide_dayfirst(con, rel, header, canon, src.name, config)
+            if note:
+                notes.append(note)
+            if first != dayfirst[canon]:
+                dayfirst[canon], again = first, True
+        if again:
+            con.drop_table(table.get_name(), force=True)
+            table = _parse_table(con, src, index, config, dayfirst)
+    records = sqlcache.count(table, con)
     optional = [c for c in src.mapping if not spec.column(c).required]
+    notes.extend(_nulled_notes(table, optional))
+    row_optional = row_optional_columns(src.table, src.mapping)
+    bad_cols = [f"{BAD}{c}" for c in src.mapping if spec.column(c).required and c in row_optional]
+    return Parsed(table, [*src.mapping, *bad_cols], records, notes)
+
+
+def _dmy_in_sample(con: BaseBackend, rel: ir.Table, header: str) -> bool:
+    """Whether the first :data:`DMY_SAMPLE` values of a text date column hold an a/b/yyyy
+    date that tells or asks the order (then the order is decided before parsing)."""
+    def run(r: ir.Table) -> pd.DataFrame:
+        return run_query(con, "date_order", r, {"ls_in": header, LINE: LINE},
+                         lambda p: parse.date_order_query(p, "ls_in", LINE))
+
+    ev = parse.date_order(rel.limit(DMY_SAMPLE), header, run=run)
+    return bool(ev.day_example or ev.month_example or ev.ambiguous)
+
+
+def _parse_table(con: BaseBackend, src: Source, index: int, config: AnalysisConfig,
+                 dayfirst: dict[str, bool]) -> ir.Table:
+    """The parsed and checked source, materialised on ``con``."""
+    rel = src.rel
     # the SQL works on placeholder column names, so that files whose columns differ only in
     # their names share one compiled statement
     own = [c for c in rel.columns if c not in (LINE, END) and c not in _RECORD_COLS]
@@ -159,13 +210,8 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
     def build(r: Staged) -> Staged:
         return _build(r, src.table, mapping, dayfirst, config, con.name)
 
-    table = materialize(con, key, rel, build, scratch_name("parsed"),
-                        inputs={g: h for h, g in generic.items()}, constants={SRC: index})
-    records = sqlcache.count(table, con)
-    notes.extend(_nulled_notes(table, optional))
-    row_optional = row_optional_columns(src.table, src.mapping)
-    bad_cols = [f"{BAD}{c}" for c in src.mapping if spec.column(c).required and c in row_optional]
-    return Parsed(table, [*src.mapping, *bad_cols], records, notes)
+    return materialize(con, key, rel, build, scratch_name("parsed"),
+                       inputs={g: h for h, g in generic.items()}, constants={SRC: index})
 
 
 def _build(rel: Staged, table: str, mapping: dict[str, str], dayfirst: dict[str, bool],
@@ -231,6 +277,8 @@ def _build(rel: Staged, table: str, mapping: dict[str, str], dayfirst: dict[str,
             values[canon] = ibis.ifelse(bad, ibis.null().cast(value.type()), value)
             extra[f"_nv_{n_opt}"] = ibis.ifelse(bad, ibis.coalesce(shown, ""), null_s)
             n_opt += 1
+        if f"_p{j}__s" in rel.columns:  # a text date column: its values other than ISO dates
+            extra[f"{SLOW}{canon}"] = rel[f"_p{j}__s"]
     # the first failing condition's index, computed once; the quarantine columns pick by it
     first = ibis.cases(*[(c[0], i) for i, c in enumerate(conds)], else_=ibis.null().cast("int64"))
     rel = rel.mutate(_c_first=first)
