@@ -102,6 +102,7 @@ def shape_lines(tx: ibis.Table, config: AnalysisConfig,
         unique = True
     tx = _incomplete_rows(tx, parts) if unique else _incomplete_orders(tx, parts)
 
+    has_quantity = "quantity" in tx.columns
     amount = _null(tx, "amount", "float64")
     qty = _null(tx, "quantity", "float64")
     price = _null(tx, "unit_price", "float64")
@@ -136,8 +137,15 @@ def shape_lines(tx: ibis.Table, config: AnalysisConfig,
 
     status = o.status if "status" in o.columns else ibis.null("string")
     cls = classify(status, config.data.statuses)
+    # columns that are one value on every order when the file has no status or quantity are not
+    # stored (ten million copies of a constant held ~400 MB): added back after storing
+    constant: dict[str, ibis.Value] = {}
     if "status" not in o.columns and "paid_ts" in o.columns:
         cls = ibis.cases((o.paid_ts.isnull(), "unpaid"), else_="sale")
+    elif "status" not in o.columns:  # a missing status is a sale
+        constant.update(status=status, status_class=ibis.literal("sale"))
+    if not has_quantity:
+        constant["quantity"] = ibis.null("float64")
     doc = (o._n_sale == 0) & (o._n_ret > 0)
     o = o.mutate(status=status, status_class=cls, _doc=doc)
     o = o.mutate(is_sale=~o._doc & ~o.status_class.isin(NOT_SALES),
@@ -151,10 +159,10 @@ def shape_lines(tx: ibis.Table, config: AnalysisConfig,
     # copies of other columns are added after storing (each stored column of ten million orders
     # is ~100 MB in memory): the line count is the sale line count; one-row orders have no total
     names = [*o.columns[:n_own], "lines", *o.columns[n_own:]]
-    if unique:
-        o = o.drop("_total")
+    o = o.drop(*constant, *(["_total"] if unique else []))
     o = store(o) if store is not None else o.cache()
-    o = o.mutate(lines=o._n_sale, **({"_total": ibis.null("float64")} if unique else {}))
+    o = o.mutate(lines=o._n_sale, **({"_total": ibis.null("float64")} if unique else {}),
+                 **constant)
     o = o.select(*names)  # the columns in the order they were built
     if unique:  # the order is its row
         lost = o.filter(o._no_amount)
