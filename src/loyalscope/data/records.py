@@ -143,7 +143,10 @@ def csv_records(con: BaseBackend, lines: ir.Table, header: list[str], delim: str
         quotes = body.text.length() - body.text.replace('"', "").length()
         body = body.mutate(_q=ibis.cases((body.text.contains('"'), quotes), else_=0))
         odd = body.filter(body._q % 2 == 1).select("_line")
-        recs, multiline, example = _quoted_records(body, odd, header, delim, structural)
+        # one such line (a stray quote) has no partner: it is never closed, and no query over
+        # the lines is needed to pair it
+        alone = int(counts["first_odd"]) if n_odd == 1 else None
+        recs, multiline, example = _quoted_records(body, odd, header, delim, structural, alone)
 
         def build(s: Staged) -> Staged:
             return _split_fields(s, generic, delim, is_structural, is_numeric, every_text)
@@ -169,12 +172,13 @@ def csv_records(con: BaseBackend, lines: ir.Table, header: list[str], delim: str
 
 
 def _line_counts(lines: ir.Table) -> ir.Table:
-    """Lines after the header, and how many of them hold an odd number of quotes."""
+    """Lines after the header, how many of them hold an odd number of quotes, and the first
+    of those."""
     body = lines.filter(lines._line > 1)
     quotes = body.text.length() - body.text.replace('"', "").length()
     # counted only on lines holding a quote (a CASE: the copy REPLACE makes is skipped elsewhere)
     odd = ibis.cases((body.text.contains('"'), quotes % 2 == 1), else_=False)
-    return body.aggregate(n=body.count(), odd=odd.sum())
+    return body.aggregate(n=body.count(), odd=odd.sum(), first_odd=body._line.min(where=odd))
 
 
 def _split_fields(recs: Staged, header: list[str], delim: str, structural: tuple[bool, ...],
@@ -238,38 +242,46 @@ def _split_fields(recs: Staged, header: list[str], delim: str, structural: tuple
 
 
 def _quoted_records(body: ir.Table, odd: ir.Table, header: list[str], delim: str,
-                    structural: set[str]) -> tuple[ir.Table, int, tuple[int, int] | None]:
+                    structural: set[str], alone: int | None = None,
+                    ) -> tuple[ir.Table, int, tuple[int, int] | None]:
     """Records when some lines hold an odd number of quotes.
 
     Every odd line is paired with the next odd line as a candidate record; the candidates are
     checked in the engine (fields, line breaks only in free text, span), then one greedy pass
     over the odd lines' numbers (line numbers and flags only, never their text) picks the
     records: a valid candidate consumes both lines, an invalid one leaves its opener as an
-    ``unbalanced_quote`` line and the scan goes on from the next odd line.
+    ``unbalanced_quote`` line and the scan goes on from the next odd line. ``alone``: the line
+    number when it is the only odd line (no candidate; nothing to check).
     """
     import pandas as pd
 
     null_i, null_s = ibis.null().cast("int64"), ibis.null().cast("string")
-    w = ibis.window(order_by="_line")
-    cand = odd.mutate(_next=odd._line.lead().over(w))
-    near = cand.filter(cand._next.notnull() & (cand._next - cand._line < MAX_SPAN))
-    pairs = near.select(_open=near._line, _close=near._next)
-    members = body.join(pairs, (body._line >= pairs._open) & (body._line <= pairs._close))
-    groups = members.group_by(["_open", "_close"]).aggregate(text=_joined(members))
-    arr, ok_quotes, _ = _split(groups.text, delim)
-    groups = groups.mutate(_arr=arr, _okq=ok_quotes)
-    broken = ibis.literal(False)
-    for i, h in enumerate(header):
-        if h in structural:
-            broken = broken | _at(groups._arr, groups._arr.length(), i).contains("\n")
-    valid = groups.select("_open", _valid=groups._okq & (groups._arr.length() == len(header))
-                          & ~broken)
-    flags = cand.left_join(valid, cand._line == valid._open).select(
-        cand._line, cand._next, _valid=ibis.coalesce(valid._valid, False)).order_by("_line")
-    seq = flags.execute()
+    lines: list
+    nexts: list
+    oks: list
+    if alone is not None:
+        lines, nexts, oks = [alone], [None], [False]
+    else:
+        w = ibis.window(order_by="_line")
+        cand = odd.mutate(_next=odd._line.lead().over(w))
+        near = cand.filter(cand._next.notnull() & (cand._next - cand._line < MAX_SPAN))
+        pairs = near.select(_open=near._line, _close=near._next)
+        members = body.join(pairs, (body._line >= pairs._open) & (body._line <= pairs._close))
+        groups = members.group_by(["_open", "_close"]).aggregate(text=_joined(members))
+        arr, ok_quotes, _ = _split(groups.text, delim)
+        groups = groups.mutate(_arr=arr, _okq=ok_quotes)
+        broken = ibis.literal(False)
+        for i, h in enumerate(header):
+            if h in structural:
+                broken = broken | _at(groups._arr, groups._arr.length(), i).contains("\n")
+        valid = groups.select("_open", _valid=groups._okq & (groups._arr.length() == len(header))
+                              & ~broken)
+        flags = cand.left_join(valid, cand._line == valid._open).select(
+            cand._line, cand._next, _valid=ibis.coalesce(valid._valid, False)).order_by("_line")
+        seq = flags.execute()
+        lines, nexts, oks = (seq["_line"].tolist(), seq["_next"].tolist(), seq["_valid"].tolist())
     chosen: list[tuple[int, int]] = []
     bad: list[tuple[int, str, int]] = []
-    lines, nexts, oks = (seq["_line"].tolist(), seq["_next"].tolist(), seq["_valid"].tolist())
     i = 0
     while i < len(lines):
         if oks[i]:
