@@ -12,7 +12,10 @@ Date order: the a/b/yyyy dates of a text column are read day-first or month-firs
 on the whole column (:func:`loyalscope.data.parse.date_order`); the decision is printed as a note
 ("day-first: 13/01/2024 on line 5"); a column with rows that fit only day-first and rows that fit
 only month-first, or only ambiguous rows, is a :class:`DataQualityError` unless
-``[data] dayfirst`` is set (then the rows that do not fit are quarantined).
+``[data] dayfirst`` is set (then the rows that do not fit are quarantined). The whole-column
+scan runs before parsing when the first :data:`DMY_SAMPLE` values hold such a date; otherwise
+the column is parsed at once and scanned only if the parse saw a value that is not an ISO date
+(parsed again if the decision is day-first), so that exports of ISO dates skip it.
 
 Real exports (``data.shapes``): a required column that a row may leave empty
 (``data.shapes.row_optional_columns``: a transactions customer id or amount, a line file's order
@@ -26,6 +29,7 @@ Table-wide checks (future dates, negative amounts, duplicate keys) are in
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import ibis
@@ -92,12 +96,7 @@ def decide_dayfirst(con: BaseBackend, rel: ir.Table, header: str, column: str, f
     """The date order of one text column, decided on the whole column, and its note."""
     if config.data.dayfirst is not None:
         return config.data.dayfirst, None
-
-    def run(r: ir.Table) -> pd.DataFrame:
-        return run_query(con, "date_order", r, {"ls_in": header, LINE: LINE},
-                         lambda p: parse.date_order_query(p, "ls_in", LINE))
-
-    ev = parse.date_order(rel, header, run=run)
+    ev = parse.date_order(rel, header, run=_date_order_runner(con, header))
     if ev.day_example and ev.month_example:
         raise DataQualityError(
             t("data.validate.mixed_dates", dayfirst=f"{ev.day_example[0]} (line {ev.day_example[1]})",
@@ -187,12 +186,17 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
 def _dmy_in_sample(con: BaseBackend, rel: ir.Table, header: str) -> bool:
     """Whether the first :data:`DMY_SAMPLE` values of a text date column hold an a/b/yyyy
     date that tells or asks the order (then the order is decided before parsing)."""
+    ev = parse.date_order(rel.limit(DMY_SAMPLE), header, run=_date_order_runner(con, header))
+    return bool(ev.day_example or ev.month_example or ev.ambiguous)
+
+
+def _date_order_runner(con: BaseBackend, header: str) -> Callable[[ir.Table], pd.DataFrame]:
+    """Runs :func:`parse.date_order_query` on ``con`` with its SQL compiled once."""
     def run(r: ir.Table) -> pd.DataFrame:
         return run_query(con, "date_order", r, {"ls_in": header, LINE: LINE},
                          lambda p: parse.date_order_query(p, "ls_in", LINE))
 
-    ev = parse.date_order(rel.limit(DMY_SAMPLE), header, run=run)
-    return bool(ev.day_example or ev.month_example or ev.ambiguous)
+    return run
 
 
 def _parse_table(con: BaseBackend, src: Source, index: int, config: AnalysisConfig,
