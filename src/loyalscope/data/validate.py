@@ -13,7 +13,8 @@ on the whole column (:func:`loyalscope.data.parse.date_order`); the decision is 
 ("day-first: 13/01/2024 on line 5"); a column with rows that fit only day-first and rows that fit
 only month-first, or only ambiguous rows, is a :class:`DataQualityError` unless
 ``[data] dayfirst`` is set (then the rows that do not fit are quarantined). The whole-column
-scan runs before parsing when the first :data:`DMY_SAMPLE` values hold such a date; otherwise
+scan runs before parsing for a text file of at most :data:`DMY_SAMPLE` lines, and when the first
+:data:`DMY_SAMPLE` values hold such a date; otherwise
 the column is parsed at once and scanned only if the parse saw a value that is not an ISO date
 (parsed again if the decision is day-first), so that exports of ISO dates skip it.
 
@@ -146,9 +147,13 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
     notes = list(src.notes)
     dayfirst: dict[str, bool] = {}
     assumed: list[str] = []  # date columns parsed before their order is decided
+    # a file of known size within the sample is decided at once (one query, as a sample of it
+    # would be the whole file)
+    small = src.lines is not None and src.lines <= DMY_SAMPLE
     for canon, header in src.mapping.items():
         if spec.column(canon).dtype in ("timestamp", "date") and rel[header].type().is_string():
-            if config.data.dayfirst is None and not _dmy_in_sample(con, rel, header):
+            if (config.data.dayfirst is None and not small
+                    and not _dmy_in_sample(con, rel, header)):
                 dayfirst[canon] = False
                 assumed.append(canon)
                 continue
