@@ -19,6 +19,16 @@ def _english() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True, params=["stored", "view"])
+def _records_kept(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test twice: the records of a small file are a stored table, those of a file of
+    over ``records.VIEW_FROM_LINES`` lines a view over its lines (lowered to 0 here)."""
+    from loyalscope.data import records
+
+    if request.param == "view":
+        monkeypatch.setattr(records, "VIEW_FROM_LINES", 0)
+
+
 NOW = pd.Timestamp("2024-06-01")
 HEAD = "order_id,customer_id,order_ts,amount,review\n"
 

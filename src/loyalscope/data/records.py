@@ -40,6 +40,9 @@ from ibis.backends import BaseBackend
 from loyalscope.data.compiled import materialize, run_query, scratch_name
 from loyalscope.data.staged import Staged
 
+VIEW_FROM_LINES = 1_000_000
+"""On DuckDB, records of a file with more lines than this (and no multi-line record) are a view
+over its lines, not a stored table."""
 MAX_SPAN = 200
 """Most physical lines one record may span (a free-text field with many line breaks)."""
 _STR_ARRAY = dt.Array(dt.string)
@@ -121,8 +124,9 @@ def csv_records(con: BaseBackend, lines: ir.Table, header: list[str], delim: str
                 every_text: bool = False) -> Records:
     """Records of a delimited text file from its physical ``lines`` (header = line 1).
 
-    On Spark, and on DuckDB when lines were joined into records, the records are stored as a
-    temporary table (parsing then reads a plain table); otherwise they stay a query (a view). A record's text (its first 200 characters, ``_val``) is kept
+    On Spark, and on DuckDB when lines were joined into records or the file has at most
+    :data:`VIEW_FROM_LINES` lines, the records are stored as a temporary table (parsing then
+    reads a plain table); otherwise they stay a query (a view). A record's text (its first 200 characters, ``_val``) is kept
     for the quarantine only when it is structurally bad, or on every record with
     ``every_text`` (lines that staging found bad, e.g. undecodable bytes, are marked later).
     """
@@ -161,9 +165,11 @@ def csv_records(con: BaseBackend, lines: ir.Table, header: list[str], delim: str
 
     key = ("records", width, delim, is_structural, is_numeric, bool(n_odd), every_text)
     # stored on Spark (each later query would read and split the file again) and on DuckDB when
-    # lines were joined into multi-line records; otherwise a view over the stored lines: the
-    # split costs less than writing the fields out (10M lines: 0.6 s to split, 2.8 s to store)
-    store = con.name == "pyspark" or (con.name == "duckdb" and multiline > 0)
+    # lines were joined into multi-line records or the file is small (each query over a view
+    # binds its SQL again: +10 ms a file); otherwise a view over the stored lines: the split
+    # costs less than writing the fields out (10M lines: 0.6 s to split, 2.8 s to store)
+    store = con.name == "pyspark" or (con.name == "duckdb"
+                                      and (multiline > 0 or n_lines <= VIEW_FROM_LINES))
     table = materialize(con, key, recs, build, scratch_name("records"),
                         outputs=dict(zip(generic, header, strict=True)),
                         labels={"_col": {i: h for i, h in enumerate(header) if h in structural}},
