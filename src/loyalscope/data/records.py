@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -262,9 +263,10 @@ def _quoted_records(body: ir.Table, odd: ir.Table, header: list[str], delim: str
     import pandas as pd
 
     null_i, null_s = ibis.null().cast("int64"), ibis.null().cast("string")
-    lines: list
-    nexts: list
-    oks: list
+    # line numbers, the next odd line (None or NaN at the end) and whether the pair is valid
+    lines: list[Any]
+    nexts: list[Any]
+    oks: list[Any]
     if alone is not None:
         lines, nexts, oks = [alone], [None], [False]
     else:
