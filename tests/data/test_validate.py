@@ -194,6 +194,22 @@ def test_future_dates(tmp_path: Path, mode: str, kept: int) -> None:
     assert ds.quality.quarantine["reason"].tolist() == ["future_date"] * (2 - kept)
 
 
+def test_future_dates_judged_by_each_runs_now(tmp_path: Path) -> None:
+    # "now" is bound late in the SQL compiled once per structure (data.sqlcache): two loads of
+    # the same file with different "now" must each use their own (a "now" baked into the
+    # cached text would judge the second load by the first's)
+    rows = [["A1", "C1", "2024-01-05", "1"], ["A2", "C1", "2024-06-05 12:30:00", "1"]]
+    path = _csv(tmp_path / "orders.csv", rows, HEAD)
+    for now, future in [(TS("2024-06-05 12:29:59.5"), ["A2"]), (TS("2024-06-05 12:30:00"), []),
+                        (TS("2024-03-01"), ["A2"]), (TS("2025-01-01"), [])]:
+        ds = ls.load({"transactions": path}, now=now)
+        q = ds.quality.quarantine
+        assert q["reason"].tolist() == ["future_date"] * len(future)
+        assert ds.quality.tables["transactions"].rows_accepted == 2 - len(future)
+        if future:
+            assert q["detail"].iloc[0] == f"order_ts 2024-06-05 12:30:00 lies after now ({now})."
+
+
 def test_negative_amounts_become_returns(tmp_path: Path) -> None:
     # the negative-amount rule of transactions belongs to data.shapes (a refund of its customer)
     ds = _load(tmp_path, [["A1", "C1", "2024-01-05", "10"], ["A2", "C1", "2024-01-09", "-4"]])

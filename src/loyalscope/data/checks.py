@@ -32,16 +32,24 @@ def _q(tbl: ir.Table, reason: str, column: str, value: ir.Value, detail: ir.Stri
                       _q_value=value.cast("string"), _q_detail=detail)
 
 
+def now_text(now: pd.Timestamp) -> str:
+    """The text of "now" in the future-date rule's SQL (``2026-11-30 02:33:18.123456``): a
+    string literal cast to a timestamp, so that :mod:`loyalscope.data.sqlcache` binds it late
+    like a file name and the run's statements are compiled once, not once per run."""
+    return str(now.tz_localize(None) if now.tzinfo is not None else now)
+
+
 def future_date_rule(tbl: ir.Table, table: str, config: AnalysisConfig,
                      now: pd.Timestamp) -> tuple[ir.Table, ir.Table | None]:
     tcol = schema.table(table).time_column
     if tcol is None or tcol not in tbl.columns or config.data.future_dates != "quarantine":
         return tbl, None
-    fut = tbl[tcol] > ibis.literal(now.to_pydatetime())
+    now_lit = ibis.literal(now_text(now))  # a string: bound late in the cached SQL (sqlcache)
+    fut = tbl[tcol] > now_lit.cast("timestamp")
     bad = tbl.filter(fut)
     shown = bad[tcol].cast("string")
     q = _q(bad, "future_date", tcol, shown,
-           sql_t("data.validate.detail_future", column=tcol, value=shown, now=now))
+           sql_t("data.validate.detail_future", column=tcol, value=shown, now=now_lit))
     return tbl.filter(~fut.fill_null(False)), q
 
 

@@ -28,7 +28,7 @@ from ibis.backends import BaseBackend
 from loyalscope import engine
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import schema, shapes, sqlcache, sqldisk
-from loyalscope.data.checks import duplicate_key_rule, future_date_rule
+from loyalscope.data.checks import duplicate_key_rule, future_date_rule, now_text
 from loyalscope.data.compiled import mark, release, release_since, remember, scratch_name
 from loyalscope.data.dataset import Dataset
 from loyalscope.data.intake import Unused, file_info
@@ -116,13 +116,14 @@ def validate_sources(
        guests) on the accepted rows, which keep ``_source`` and ``_line``.
     """
     names = [s.name for s in srcs]
-    with sqlcache.late_strings(names):  # file names: bound late in the cached SQL
+    now = now if now is not None else pd.Timestamp.now(tz=config.data.timezone).tz_localize(None)
+    # file names and "now" change from run to run: bound late in the cached SQL
+    with sqlcache.late_strings([*names, now_text(now)]):
         return _validate(con, srcs, config, names, now)
 
 
 def _validate(con: BaseBackend, srcs: list[Source], config: AnalysisConfig, names: list[str],
-              now: pd.Timestamp | None) -> tuple[dict[str, ir.Table], QualityReport]:
-    now = now if now is not None else pd.Timestamp.now(tz=config.data.timezone).tz_localize(None)
+              now: pd.Timestamp) -> tuple[dict[str, ir.Table], QualityReport]:
     by_table: dict[str, list[tuple[int, Source]]] = defaultdict(list)
     for i, src in enumerate(srcs):
         by_table[src.table].append((i, src))
