@@ -368,7 +368,7 @@ class DuckDBSettings(_Section):
 
     memory_limit: str | None = Field(default=None, pattern=r"^\s*\d+(\.\d+)?\s*[KMGT]?i?B\s*$")
     """Most memory DuckDB may use before spilling to ``temp_directory``, e.g. "4GB"; None: a
-    quarter of the machine's memory, at least 1 GiB and at most 4 GiB
+    quarter of the machine's memory, at least 1 GiB and at most 2 GiB
     (:func:`loyalscope.engine.default_memory_limit`)."""
     threads: int | None = Field(default=None, ge=1)
     """Worker threads; None: one per core."""

@@ -68,14 +68,17 @@ def connect(url: str | Path | None = None, **kwargs: Any) -> BaseBackend:
     return con
 
 
-DEFAULT_MEMORY_CAP = 4 << 30
+DEFAULT_MEMORY_CAP = 2 << 30
 """DuckDB's default memory limit: a quarter of the machine's memory, at least 1 GiB and at most
-this (4 GiB); ``[engine.duckdb] memory_limit`` overrides it."""
+this (2 GiB); ``[engine.duckdb] memory_limit`` overrides it. Measured (docs/benchmarks.md,
+2026-11-30): ``analyze`` of 1M customers / 10.25M orders took 196.8 s and 4.85 GB with 2 GiB,
+197.1 s and 6.7 GB with 4 GiB (the Python side holds ~3 GB more at its peak); 1M / 3.8M 119.6 s
+and 4.8 GB against 122.2 s and 5.2 GB."""
 _TEMP: list[str] = []
 
 
 def default_memory_limit() -> int:
-    """Bytes DuckDB may hold before it spills: RAM / 4 within [1 GiB, 4 GiB].
+    """Bytes DuckDB may hold before it spills: RAM / 4 within [1 GiB, 2 GiB].
 
     DuckDB's own default (80% of RAM) let one analysis of 1M customers hold 16-19 GB of
     intermediate tables on a 24 GB machine; with a limit it spills them to a private
