@@ -208,6 +208,11 @@ def test_future_dates_judged_by_each_runs_now(tmp_path: Path) -> None:
         assert ds.quality.tables["transactions"].rows_accepted == 2 - len(future)
         if future:
             assert q["detail"].iloc[0] == f"order_ts 2024-06-05 12:30:00 lies after now ({now})."
+    # a "now" with a zone is the wall-clock time in [data] timezone (12:30 in Shanghai = 04:30 UTC)
+    cfg = AnalysisConfig.load(None, **{"data.timezone": "Asia/Shanghai"})
+    for now, n_future in [(TS("2024-06-05 04:29:59", tz="UTC"), 1), (TS("2024-06-05 04:30:00", tz="UTC"), 0)]:
+        ds = ls.load({"transactions": path}, config=cfg, now=now)
+        assert ds.quality.quarantine["reason"].tolist() == ["future_date"] * n_future
 
 
 def test_negative_amounts_become_returns(tmp_path: Path) -> None:

@@ -33,10 +33,10 @@ def _q(tbl: ir.Table, reason: str, column: str, value: ir.Value, detail: ir.Stri
 
 
 def now_text(now: pd.Timestamp) -> str:
-    """The text of "now" in the future-date rule's SQL (``2026-11-30 02:33:18.123456``): a
-    string literal cast to a timestamp, so that :mod:`loyalscope.data.sqlcache` binds it late
+    """The text of "now" (naive) in the future-date rule's SQL (``2026-11-30 02:33:18.123456``):
+    a string literal cast to a timestamp, so that :mod:`loyalscope.data.sqlcache` binds it late
     like a file name and the run's statements are compiled once, not once per run."""
-    return str(now.tz_localize(None) if now.tzinfo is not None else now)
+    return str(now)
 
 
 def future_date_rule(tbl: ir.Table, table: str, config: AnalysisConfig,

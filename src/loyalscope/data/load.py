@@ -66,7 +66,8 @@ def load(
     con : ibis backend, optional
         The engine; default the database of a URL source, else an in-memory DuckDB.
     now : Timestamp, optional
-        The "now" of the future-date check (default: the current time in ``[data] timezone``).
+        The "now" of the future-date check (default: the current time in ``[data] timezone``;
+        a time with a zone is taken as the wall-clock time in ``[data] timezone``).
 
     Returns
     -------
@@ -116,7 +117,9 @@ def validate_sources(
        guests) on the accepted rows, which keep ``_source`` and ``_line``.
     """
     names = [s.name for s in srcs]
-    now = now if now is not None else pd.Timestamp.now(tz=config.data.timezone).tz_localize(None)
+    now = pd.Timestamp.now(tz=config.data.timezone) if now is None else pd.Timestamp(now)
+    if now.tzinfo is not None:  # the wall-clock time in [data] timezone, as the parsed times
+        now = now.tz_convert(config.data.timezone).tz_localize(None)
     # file names and "now" change from run to run: bound late in the cached SQL
     with sqlcache.late_strings([*names, now_text(now)]):
         return _validate(con, srcs, config, names, now)
