@@ -42,14 +42,16 @@ def _run(fn, values, **kw) -> pd.DataFrame:
      ("(300)", -300.0), ("１２３．５", 123.5), ("-7", -7.0), ("−8", -8.0), ("1,234,567", 1234567.0),
      ("USD 3.25", 3.25), (" 42 ", 42.0), ("1e5", 1e5)],
 )
-def test_amounts(text: str, value: float) -> None:
-    got = _run(parse.number, [text]).iloc[0]
+@pytest.mark.parametrize("backend", [None, "duckdb"])  # groups by one run per group / one run
+def test_amounts(text: str, value: float, backend: str | None) -> None:
+    got = _run(parse.number, [text], backend=backend).iloc[0]
     assert got["v"] == pytest.approx(value) and got["r"] is None
 
 
 @pytest.mark.parametrize("text", ["abc", "1,5", "12..3", "1.2.3"])
-def test_bad_amounts(text: str) -> None:
-    got = _run(parse.number, [text]).iloc[0]
+@pytest.mark.parametrize("backend", [None, "duckdb"])
+def test_bad_amounts(text: str, backend: str | None) -> None:
+    got = _run(parse.number, [text], backend=backend).iloc[0]
     assert np.isnan(got["v"]) and got["r"] == "unparseable"
 
 
@@ -63,13 +65,40 @@ def test_bad_amounts(text: str) -> None:
      ("$5 EUR", "unparseable", "two_currencies"), ("(12", "unparseable", "paren"),
      ("12)", "unparseable", "paren"), ("45%", "unparseable", "percent")],
 )
-def test_strict_amounts(text: str, reason: str, tag: str) -> None:
-    got = _run(parse.number, [text]).iloc[0]
+@pytest.mark.parametrize("backend", [None, "duckdb"])
+def test_strict_amounts(text: str, reason: str, tag: str, backend: str | None) -> None:
+    got = _run(parse.number, [text], backend=backend).iloc[0]
     assert np.isnan(got["v"]) and (got["r"], got["g"]) == (reason, tag)
 
 
-def test_percent_only_when_asked() -> None:
-    assert _run(parse.number, ["45%"], percent=True).iloc[0]["v"] == pytest.approx(0.45)
+@pytest.mark.parametrize("backend", [None, "duckdb"])
+def test_percent_only_when_asked(backend: str | None) -> None:
+    assert _run(parse.number, ["45%"], percent=True, backend=backend).iloc[0]["v"] == pytest.approx(0.45)
+
+
+_GROUP_TEXTS = [
+    "1,234.50", "¥1,200", "300元", "RMB 5", "$12", "-7", "+-7", "-¥3", "1,234,567", "USD 3.25",
+    "1e5", "45%", "$5 EUR", "12元34", ".5", "5.", "abc", "", " ", "1,5", "12..3", "2024-01-05",
+    "2024/1/5 10:30", "2024.1.5 10:30:15.25", "5/1/2024 3:04", "2024-01-05 10:00 +08:00",
+    "2024-01-05 02:00Z", "20240105", "1/2/24", "12:30", "2024-1-5T10", None, "¥", "元",
+]
+
+
+@pytest.mark.parametrize(("pattern", "n", "first"), [(parse.AMOUNT_RE, 7, 4), (parse.DATE_RE, 8, 1)])
+def test_regex_groups_in_one_run_equal_one_run_per_group(pattern: str, n: int, first: int) -> None:
+    """On DuckDB the groups of the amount and date expressions come from one regexp_extract
+    returning a struct, and "matches" from a group that a match never leaves empty; the result
+    must equal re_search plus one re_extract per group (the other engines' way), skipped rows
+    included."""
+    k = len(_GROUP_TEXTS)
+    tbl = ibis.memtable(pd.DataFrame({"i": range(2 * k), "s": pd.Series(_GROUP_TEXTS * 2, dtype=object),
+                                      "skip": [False] * k + [True] * k}))
+    got = {}
+    for backend in (None, "duckdb"):
+        staged, cols = parse._regex_stage(tbl, tbl.s, pattern, n, tbl.skip, first, "x_", backend)
+        got[backend] = CON.execute(staged.mutate(**cols).select("i", *cols).order_by("i"))
+    pd.testing.assert_frame_equal(got["duckdb"], got[None])
+    assert got[None]["x_m"].iloc[:k].fillna(False).astype(bool).any()  # the texts do match, some
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,7 @@ column used as an amount (``wrong_type``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -183,6 +184,45 @@ def _string(s: ir.Value) -> Parsed:
 
 
 # ---- numbers and money -----------------------------------------------------------------------
+def _groups_type(n: int) -> dt.Struct:
+    return dt.Struct({f"g{i}": dt.string for i in range(1, n + 1)})
+
+
+@functools.cache
+def _extract_groups(n: int) -> Callable[..., ir.StructValue]:
+    """DuckDB's ``regexp_extract(text, pattern, [names])``: groups 1..n of one match as a struct
+    of texts (``''`` for a group that took no part, every field ``''`` without a match)."""
+    def regexp_extract(s: Any, pattern: Any, names: Any) -> Any:  # a builtin: no Python body
+        ...
+    return ibis.udf.scalar.builtin(regexp_extract, name="regexp_extract",
+                                   signature=((dt.string, dt.string, dt.Array(dt.string)), _groups_type(n)))
+
+
+def _regex_stage(tbl: Relation, txt: ir.StringValue, pattern: str, n: int, skip: ir.BooleanValue,
+                 first: int, prefix: str, backend: str | None) -> tuple[Relation, dict[str, ir.Value]]:
+    """Whether ``txt`` matches ``pattern`` (anchored; its group ``first`` is never empty in a
+    match) and its groups 1..n: columns ``{prefix}m`` and ``{prefix}g{i}`` for the caller's
+    next projection; rows where ``skip`` holds get ``False`` and ``''``.
+
+    On DuckDB one run of the expression gives every group (a struct column added to ``tbl``
+    first; "matches" is its group ``first`` not being empty) instead of n + 1 runs, and n + 1
+    compilations per statement and thread (~0.15 s of fixed cost in a 54-column file).
+    Elsewhere ``re_search`` and one ``re_extract`` per group."""
+    no = ibis.literal(False)
+    if backend == "duckdb":
+        names = ibis.literal([f"g{i}" for i in range(1, n + 1)], type="array<string>")
+        found = _extract_groups(n)(txt, pattern, names)
+        tbl = tbl.mutate(**{prefix + "grp": ibis.ifelse(skip, ibis.null().cast(_groups_type(n)), found)})
+        grp = tbl[prefix + "grp"]
+        cols: dict[str, ir.Value] = {prefix + "m": ibis.ifelse(skip, no, grp[f"g{first}"] != "")}
+        cols.update({prefix + f"g{i}": ibis.ifelse(skip, "", grp[f"g{i}"]) for i in range(1, n + 1)})
+        return tbl, cols
+    cols = {prefix + "m": ibis.ifelse(skip, no, txt.re_search(pattern))}
+    cols.update({prefix + f"g{i}": ibis.ifelse(skip, "", txt.re_extract(pattern, i))
+                 for i in range(1, n + 1)})
+    return tbl, cols
+
+
 def number(tbl: Relation, col: str, out: str, percent: bool = False,
            backend: str | None = None) -> Any:
     """Numbers and money: thousands separators, one currency, ``(negative)``, full width.
@@ -217,10 +257,9 @@ def number(tbl: Relation, col: str, out: str, percent: bool = False,
     tbl = tbl.mutate(**{k + "core": ibis.ifelse(tbl[k + "paren"],
                                                  txt.substr(1, txt.length() - 2).strip(), txt)})
     core = tbl[k + "core"]
+    tbl, groups = _regex_stage(tbl, core, AMOUNT_RE, 7, simple, 4, k, backend)  # group 4: digits
     tbl = tbl.mutate(**{k + "half": ibis.ifelse(simple, no, core.contains("(") | core.contains(")")),
-                        k + "m": ibis.ifelse(simple, no, core.re_search(AMOUNT_RE)),
-                        **{k + f"g{i}": ibis.ifelse(simple, "", core.re_extract(AMOUNT_RE, i))
-                           for i in range(1, 8)}})
+                        **groups})
     g = {i: tbl[k + f"g{i}"] for i in range(1, 8)}
     pre, suf, pct = g[2], g[6], g[7]
     yuan_pre = pre.upper().isin(["¥", "RMB", "CNY"])
@@ -328,12 +367,10 @@ def datetime(tbl: Relation, col: str, out: str, dayfirst: bool, timezone: str,
                                               date_parts(tbl[k + "c"], cleaned=True))})
     txt = tbl[k + "t"]
     fast, no = tbl[k + "fast"], ibis.literal(False)  # ISO dates skip the regular expressions below
+    tbl, groups = _regex_stage(tbl, txt, DATE_RE, 8, fast, 1, k, backend)  # group 1: a number
     tbl = tbl.mutate(**{f"{out}__s": ~fast & tbl[k + "c"].notnull(),
-                        k + "matched": ibis.ifelse(fast, no, txt.re_search(DATE_RE)),
                         k + "isnum": ibis.ifelse(fast, no, txt.re_search(r"^\d+(\.\d+)?$")),
-                        k + "present": txt.notnull(),
-                        **{k + f"g{i}": ibis.ifelse(fast, "", txt.re_extract(DATE_RE, i))
-                           for i in range(1, 9)}})
+                        k + "present": txt.notnull(), **groups})
     tbl = tbl.mutate(**{k + "num": ibis.ifelse(tbl[k + "isnum"], txt.try_cast("float64"),
                                                ibis.null().cast("float64"))})
     a, b, c, hh, mi, ss, frac, off = (tbl[k + f"g{i}"] for i in range(1, 9))
@@ -345,7 +382,7 @@ def datetime(tbl: Relation, col: str, out: str, dayfirst: bool, timezone: str,
         k + "month": ibis.ifelse(ymd, b, ibis.ifelse(first_day, b, a)),
         k + "day": ibis.ifelse(ymd, c, ibis.ifelse(first_day, a, b)),
         k + "digits": ibis.ifelse(off == "", "0000", off.re_replace(r"[+:\-Z]", "").rpad(4, "0")),
-        k + "valid": tbl[k + "matched"] & (ymd | tbl[k + "dmy"]),
+        k + "valid": tbl[k + "m"] & (ymd | tbl[k + "dmy"]),
     })
     text = (tbl[k + "year"].lpad(4, "0") + "-" + tbl[k + "month"].lpad(2, "0") + "-"
             + tbl[k + "day"].lpad(2, "0") + " "
