@@ -347,6 +347,9 @@ _ODD_TEXT = [" a", "a ", "\ta", "a\n", "a\r", "\x0ba", "a\x0c", "\x01a", "a\x01"
              "Ａ　Ｂ", "￥5", "−3", "王小明", " 王 ", "é", "a\u3000", "\u3000", "abc", "C001", "😀x",
              "x😀", "a b", "\x00", "2024-01-06", "USD1EUR2"]
 
+# every full-width form after other non-ASCII text: the translate runs only on text holding one
+_EVERY_FULL = [f"王{c}é" for c in parse._FULL]
+
 
 def _python_clean(text: str) -> str | None:
     """:func:`parse.clean` computed in Python: full-width forms folded, white space stripped
@@ -359,7 +362,7 @@ def _python_clean(text: str) -> str | None:
 def test_clean_matches_python_on_odd_text(backend: str | None) -> None:
     """The engine test that picks the values needing cleaning (byte vs character length, first
     and last character on DuckDB; a regular expression elsewhere) misses none of them."""
-    values = [*_ODD_TEXT, *[a + b for a in _ODD_TEXT[:12] for b in _ODD_TEXT[10:20]]]
+    values = [*_ODD_TEXT, *[a + b for a in _ODD_TEXT[:12] for b in _ODD_TEXT[10:20]], *_EVERY_FULL]
     tbl = ibis.memtable(pd.DataFrame({"s": pd.Series(values, dtype=object)}))
     got = CON.execute(tbl.select(v=parse.clean(tbl.s, backend)))["v"].tolist()
     assert [None if v is None or v != v else v for v in got] == [_python_clean(v) for v in values]
@@ -368,7 +371,7 @@ def test_clean_matches_python_on_odd_text(backend: str | None) -> None:
 @pytest.mark.spark
 def test_clean_on_spark_matches_python(spark_con) -> None:
     """Spark's quick test (``octet_length``) picks the same values as DuckDB's."""
-    values = [*_ODD_TEXT, *[a + b for a in _ODD_TEXT[:12] for b in _ODD_TEXT[10:20]]]
+    values = [*_ODD_TEXT, *[a + b for a in _ODD_TEXT[:12] for b in _ODD_TEXT[10:20]], *_EVERY_FULL]
     values = [v for v in values if "\x00" not in v]  # Spark's Arrow transfer keeps NUL as is too,
     # but the pandas round trip of a NUL-only string is not what this test is about
     tbl = spark_con.create_table("ls_clean_test", pd.DataFrame({"i": range(len(values)), "s": values}),
