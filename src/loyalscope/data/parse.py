@@ -345,8 +345,9 @@ def datetime(tbl: Relation, col: str, out: str, dayfirst: bool, timezone: str,
     """Dates and times -> naive timestamps, wall-clock time in ``timezone``.
 
     Adds ``out``, ``out__r``, ``out__g``; for a text column also ``out__s``, true on the values
-    that are not plain ISO dates (only those can be a/b/yyyy dates: see
-    :func:`loyalscope.data.validate.parse_source`). ``dayfirst`` is the column's decided order
+    that :func:`date_order` would count (normalised text matching :data:`DMY_RE`: a/b/yyyy
+    dates; ISO and y/m/d dates never do), so that the whole-column decision runs only on files
+    that have one (see :func:`loyalscope.data.validate.parse_source`). ``dayfirst`` is the column's decided order
     (see :func:`date_order`) for a/b/yyyy dates. Years outside 1900-2200 are ``out_of_range``.
     """
     s = tbl[col]
@@ -373,7 +374,7 @@ def datetime(tbl: Relation, col: str, out: str, dayfirst: bool, timezone: str,
     txt = tbl[k + "t"]
     fast, no = tbl[k + "fast"], ibis.literal(False)  # ISO dates skip the regular expressions below
     tbl, groups = _regex_stage(tbl, txt, DATE_RE, 8, fast, 1, k, backend)  # group 1: a number
-    tbl = tbl.mutate(**{f"{out}__s": ~fast & tbl[k + "c"].notnull(),
+    tbl = tbl.mutate(**{f"{out}__s": ~fast & txt.re_search(DMY_RE).fill_null(False),
                         k + "isnum": ibis.ifelse(fast, no, txt.re_search(r"^\d+(\.\d+)?$")),
                         k + "present": txt.notnull(), **groups})
     tbl = tbl.mutate(**{k + "num": ibis.ifelse(tbl[k + "isnum"], txt.try_cast("float64"),

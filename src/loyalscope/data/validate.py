@@ -15,8 +15,9 @@ only month-first, or only ambiguous rows, is a :class:`DataQualityError` unless
 ``[data] dayfirst`` is set (then the rows that do not fit are quarantined). The whole-column
 scan runs before parsing for a text file of at most :data:`DMY_SAMPLE` lines, and when the first
 :data:`DMY_SAMPLE` values hold such a date; otherwise
-the column is parsed at once and scanned only if the parse saw a value that is not an ISO date
-(parsed again if the decision is day-first), so that exports of ISO dates skip it.
+the column is parsed at once and scanned only if the parse saw an a/b/yyyy-like value (one that
+the scan would count; parsed again if the decision is day-first), so that exports of ISO or
+y/m/d dates skip it.
 
 Real exports (``data.shapes``): a required column that a row may leave empty
 (``data.shapes.row_optional_columns``: a transactions customer id or amount, a line file's order
@@ -162,9 +163,10 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
                 notes.append(note)
     table = _parse_table(con, src, index, config, dayfirst)
     if assumed:
-        # the order is decided on the whole column only when a value is not an ISO date (an
-        # export of ISO dates skips that scan); a decision other than the assumed one parses
-        # again (a/b/yyyy dates first seen after the sample)
+        # the order is decided on the whole column only when a value is a/b/yyyy-like (an
+        # export of ISO or y/m/d dates skips that scan: without such a value it would decide
+        # month-first without a note, as assumed); a decision other than the assumed one
+        # parses again (a/b/yyyy dates first seen after the sample)
         row = sqlcache.fetch(table.aggregate(**{c: table[f"{SLOW}{c}"].sum() for c in assumed}))
         again = False
         for canon in assumed:
