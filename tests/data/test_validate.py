@@ -329,6 +329,24 @@ def test_date_order_flag_marks_what_the_scan_counts(text: str | None, flag: bool
         assert all(counted[c] in (0, None) or counted[c] != counted[c] for c in ("nd", "nm", "na"))
 
 
+_DATE_TEXTS = ["2024/8/21 12:50", "2024-01-05", "2024年1月5日", "2024年1月5日 10时30分", "5号",
+               "10点", "3秒", "2024-01-05T10:30", "a  b", "2024-01-05 ", " 2024-01-05", "2024-01-05:",
+               "2024-01-05-", "2024-01-05 10:", "x\ty", "x\ny", "x\ry", "x\x0cy", "x\x0by",
+               "x\x0b", "\x0bx", "1/2/2024", "", " ", "T", "王", "2024/8/21 12:50:00.5 +08:00"]
+
+
+@pytest.mark.parametrize("cleaned", [True, False])
+def test_date_parts_skips_only_text_it_would_not_change(cleaned: bool) -> None:
+    """date_parts runs its six replacements only where the guard sees something to replace:
+    the result must equal the replacements run on every text."""
+    tbl = ibis.memtable(pd.DataFrame({"i": range(len(_DATE_TEXTS)), "s": _DATE_TEXTS}))
+    txt = tbl.s if cleaned else parse.clean(tbl.s)
+    out = CON.execute(tbl.select("i", g=parse.date_parts(tbl.s, cleaned=cleaned),
+                                 f=parse._date_parts_replaced(txt)).order_by("i"))
+    assert out["g"].tolist() == out["f"].tolist()
+    assert out["g"].iloc[0] == "2024/8/21 12:50" and out["g"].iloc[3] == "2024-1-5 10:30"
+
+
 def test_contradicting_orders_after_the_sample_are_an_error(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from loyalscope.data import validate

@@ -332,9 +332,23 @@ def _boolean(s: ir.Value) -> Parsed:
 
 
 # ---- dates and times -------------------------------------------------------------------------
+_DATE_PARTS_NEEDED = "[年月日号时点分秒T\t\n\x0b\x0c\r]|  |^ |[: -]$"
+"""Text that :func:`date_parts` changes: a unit or ``T``, white space other than single
+spaces inside, at either end, or a trailing separator (literal characters: the same in RE2,
+Java and PostgreSQL)."""
+
+
 def date_parts(s: ir.Value, cleaned: bool = False) -> ir.StringValue:
-    """Date text normalised for :data:`DATE_RE` (Chinese units, ``T``, full width)."""
+    """Date text normalised for :data:`DATE_RE` (Chinese units, ``T``, full width).
+
+    The six replacements run only on text that one of them changes (:data:`_DATE_PARTS_NEEDED`):
+    on 2M dates like ``2024/8/21 12:50`` they cost ~2 s, the test ~0.15 s."""
     txt = s if cleaned else clean(s)
+    return ibis.ifelse(txt.re_search(_DATE_PARTS_NEEDED), _date_parts_replaced(txt), txt)
+
+
+def _date_parts_replaced(txt: ir.StringValue) -> ir.StringValue:
+    """:func:`date_parts`' replacements, on any text."""
     txt = txt.re_replace(r"[年月]", "-").re_replace(r"[日号]", " ").re_replace(r"[时点分]", ":")
     txt = txt.replace("秒", "").replace("T", " ").re_replace(r"\s+", " ").strip()
     return txt.re_replace(r"[:\- ]+$", "")
