@@ -388,7 +388,7 @@ def datetime(tbl: Relation, col: str, out: str, dayfirst: bool, timezone: str,
     txt = tbl[k + "t"]
     fast, no = tbl[k + "fast"], ibis.literal(False)  # ISO dates skip the regular expressions below
     tbl, groups = _regex_stage(tbl, txt, DATE_RE, 8, fast, 1, k, backend)  # group 1: a number
-    tbl = tbl.mutate(**{f"{out}__s": ~fast & txt.re_search(DMY_RE).fill_null(False),
+    tbl = tbl.mutate(**{f"{out}__s": ibis.ifelse(fast, no, txt.re_search(DMY_RE).fill_null(False)),
                         k + "isnum": ibis.ifelse(fast, no, txt.re_search(r"^\d+(\.\d+)?$")),
                         k + "present": txt.notnull(), **groups})
     tbl = tbl.mutate(**{k + "num": ibis.ifelse(tbl[k + "isnum"], txt.try_cast("float64"),
