@@ -361,8 +361,9 @@ def datetime(tbl: Relation, col: str, out: str, dayfirst: bool, timezone: str,
     Adds ``out``, ``out__r``, ``out__g``; for a text column also ``out__s``, true on the values
     that :func:`date_order` would count (normalised text matching :data:`DMY_RE`: a/b/yyyy
     dates; ISO and y/m/d dates never do), so that the whole-column decision runs only on files
-    that have one (see :func:`loyalscope.data.validate.parse_source`). ``dayfirst`` is the column's decided order
-    (see :func:`date_order`) for a/b/yyyy dates. Years outside 1900-2200 are ``out_of_range``.
+    that have one (see :func:`loyalscope.data.validate.parse_source`). ``dayfirst`` is the
+    column's decided order (see :func:`date_order`) for a/b/yyyy dates. Years outside
+    1900-2200 are ``out_of_range``.
     """
     s = tbl[col]
     typ = s.type()
