@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 import loyalscope as ls
 from loyalscope.cli import app
+from loyalscope.config import AnalysisConfig
 from loyalscope.metrics import compute
 from loyalscope.report.format import render_value
 
@@ -94,6 +95,32 @@ def test_uci_online_retail_invoice_lines(tmp_path: Path) -> None:
     ra = compute(ds, "return_amount_rate").iloc[0]
     assert ra.numerator == pytest.approx(returned) and ra.denominator == pytest.approx(known.gross.sum())
     assert any("inferred" in n for n in tx["notes"])
+
+
+@pytest.mark.parametrize(("spelling", "dayfirst"), [("%m/%d/%Y %H:%M", False), ("%d.%m.%Y %H:%M", True)])
+def test_uci_online_retail_in_its_own_spelling(tmp_path: Path, spelling: str, dayfirst: bool) -> None:
+    """The UCI file as its publisher writes it (``12/1/2010 8:26``) with prices in pounds
+    (``£1.45``): the same transactions as the excerpt's ISO spelling, with times read back by
+    pandas from the text written (the slash-date and currency paths of the parser: one
+    regular-expression run per value on DuckDB, no full-width fold for a pound sign)."""
+    src = REAL / "online_retail" / "online_retail_2010-12_excerpt.csv"
+    d = _raw(src)
+    ts = pd.to_datetime(d.InvoiceDate, format="%Y-%m-%d %H:%M")
+    d["InvoiceDate"] = ts.dt.strftime(spelling).str.replace(r"(^|[/. ])0(\d)", r"\1\2", regex=True)
+    d["UnitPrice"] = "£" + d.UnitPrice
+    respelled = tmp_path / "online_retail.csv"
+    d.to_csv(respelled, index=False)
+    back = pd.to_datetime(_raw(respelled).InvoiceDate, format=spelling)  # independent of ours
+    assert (back == ts).all() and d.InvoiceDate.iloc[0] in ("12/1/2010 9:41", "1.12.2010 9:41")
+
+    cfg = AnalysisConfig.load(None, **{"data.dayfirst": dayfirst})
+    iso, own = (ls.load(path, config=cfg) for path in (src, respelled))
+    for table in ("transactions", "orders", "returns"):
+        a, b = (x.table(table).execute().drop(columns=["_source"], errors="ignore") for x in (iso, own))
+        key = [c for c in ("order_id", "line", "return_ts") if c in a.columns]
+        pd.testing.assert_frame_equal(a.sort_values(key).reset_index(drop=True),
+                                      b.sort_values(key).reset_index(drop=True), check_like=True)
+    assert len(own.quality.quarantine) == len(iso.quality.quarantine) == 0
 
 
 def test_olist_marketplace_folder(tmp_path: Path) -> None:

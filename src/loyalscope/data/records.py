@@ -127,9 +127,10 @@ def csv_records(con: BaseBackend, lines: ir.Table, header: list[str], delim: str
 
     On Spark, and on DuckDB when lines were joined into records or the file has at most
     :data:`VIEW_FROM_LINES` lines, the records are stored as a temporary table (parsing then
-    reads a plain table); otherwise they stay a query (a view). A record's text (its first 200 characters, ``_val``) is kept
-    for the quarantine only when it is structurally bad, or on every record with
-    ``every_text`` (lines that staging found bad, e.g. undecodable bytes, are marked later).
+    reads a plain table); otherwise they stay a query (a view). A record's text (its first 200
+    characters, ``_val``) is kept for the quarantine only when it is structurally bad, or on
+    every record with ``every_text`` (lines that staging found bad, e.g. undecodable bytes, are
+    marked later).
     """
     width = len(header)
     counts = run_query(con, "line_counts", lines, {"_line": "_line", "text": "text"},

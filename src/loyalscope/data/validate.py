@@ -14,10 +14,9 @@ on the whole column (:func:`loyalscope.data.parse.date_order`); the decision is 
 only month-first, or only ambiguous rows, is a :class:`DataQualityError` unless
 ``[data] dayfirst`` is set (then the rows that do not fit are quarantined). The whole-column
 scan runs before parsing for a text file of at most :data:`DMY_SAMPLE` lines, and when the first
-:data:`DMY_SAMPLE` values hold such a date; otherwise
-the column is parsed at once and scanned only if the parse saw an a/b/yyyy-like value (one that
-the scan would count; parsed again if the decision is day-first), so that exports of ISO or
-y/m/d dates skip it.
+:data:`DMY_SAMPLE` values hold such a date; otherwise the column is parsed at once and scanned
+only if the parse saw an a/b/yyyy-like value (one that the scan would count; parsed again if the
+decision is day-first), so that exports of ISO or y/m/d dates skip it.
 
 Real exports (``data.shapes``): a required column that a row may leave empty
 (``data.shapes.row_optional_columns``: a transactions customer id or amount, a line file's order
