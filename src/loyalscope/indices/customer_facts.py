@@ -33,9 +33,9 @@ from loyalscope.data.dataset import Dataset
 from loyalscope.metrics._base import (
     CATEGORIES,
     category_lines,
+    collect_by_customer,
     join_by_customer,
     money_sum,
-    text_order,
 )
 
 SURVEY_COLUMNS = ("share_of_wallet", "mention_unprompted", "price_sensitivity", "voluntary", "csat")
@@ -106,23 +106,12 @@ def _collect(ds: Dataset, as_of: date, half_window: int) -> pd.DataFrame:
         rf = rf.filter(rf.referred_ts < cut)
         parts.append(rf.group_by(customer_id=rf.referrer_id).aggregate(n_referrals=rf.count()))
     # one query: the per-customer aggregates joined in the engine, collected once
-    df = _collect_frame(join_by_customer(_by_customer(tx, **aggs), *parts))
+    df = collect_by_customer(join_by_customer(_by_customer(tx, **aggs), *parts))
     for c in ("categories", "channels"):
         if c in df:
             df[c] = df[c].fillna(0)
     df.index.name = "customer_id"
     return df
-
-
-def _collect_frame(tbl: ibis.Table) -> pd.DataFrame:
-    """As :func:`~loyalscope.metrics._base.collect_by_customer`, through Arrow: a column with
-    nulls (a survey mean most customers lack) becomes a float array with NaN directly, where
-    Ibis' pandas conversion goes through a Python list per column (the larger part of the
-    collection at 1M customers). Timestamps stay ``datetime64``; counts with nulls become
-    float64 with NaN, as they did."""
-    df = tbl.to_pyarrow().to_pandas()
-    df = df.set_index(df.customer_id.astype(str)).drop(columns="customer_id")
-    return df.take(text_order(df.index))
 
 
 def timestamps(values: pd.Series) -> pd.Series:

@@ -22,6 +22,8 @@ import ibis
 import ibis.expr.datatypes as dt
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from loyalscope.metrics.days import customer_span
 from loyalscope.metrics.registry import MetricContext
@@ -321,10 +323,45 @@ def join_by_customer(first: ibis.Table, *others: ibis.Table) -> ibis.Table:
 
 
 def collect_by_customer(tbl: ibis.Table) -> pd.DataFrame:
-    """Collected, indexed by customer_id as text and sorted by it (the order the sums use)."""
-    df = tbl.to_pandas()
-    df = df.set_index(df.customer_id.astype(str)).drop(columns="customer_id")
-    return df.take(text_order(df.index))
+    """Collected through Arrow, indexed by customer_id as text and sorted by it (the order the
+    sums use); see :func:`sorted_by_customer`. The frame holds the converted arrays as they are
+    (no consolidation copy)."""
+    index, values = sorted_by_customer(tbl.to_pyarrow())
+    return pd.DataFrame(values, index=index, copy=False)
+
+
+def sorted_by_customer(arrow: pa.Table) -> tuple[pd.Index, dict[str, np.ndarray]]:
+    """The ``customer_id`` column of ``arrow`` as a text index and every other column as a NumPy
+    array, all sorted by the ids as pandas sorts text (by code point).
+
+    Column by column: each is converted as ``to_pandas`` converts it (NaN for a null in a count
+    or a mean, ``datetime64`` in the column's unit, NaT for a null time) and gathered in the
+    ids' order on its own, so that only the table and the arrays built so far are held. A
+    whole-table ``to_pandas()``, its re-indexing and its ``take`` held three or four copies of
+    every column (+0.5 GB at a million customers and the churn model's three cut-offs). The
+    order is Arrow's sort of the ids (bytes of UTF-8 text: code point order); ids that were
+    not text in the engine are sorted again as text."""
+    order = pc.sort_indices(arrow["customer_id"]).to_numpy()
+    ids = arrow["customer_id"].to_numpy(zero_copy_only=False)[order]
+    index = pd.Index(ids, dtype=object, name="customer_id").astype(str)
+    values = {c: arrow[c].to_pandas().to_numpy()[order] for c in arrow.column_names if c != "customer_id"}
+    if not index.is_monotonic_increasing:
+        again = text_order(index)
+        index, values = index[again], {c: v[again] for c, v in values.items()}
+    return index, values
+
+
+def map_distinct(values: Any, fn: Callable[[Any], Any]) -> np.ndarray:
+    """``fn(v)`` for each of ``values``, as an object array, with ``fn`` called once per distinct
+    value (missing values included) and its result shared by every row that holds it.
+
+    A label per customer drawn from a handful of segments or tiers is then a handful of text
+    objects referenced a million times, not a million objects (64 MB at a million customers,
+    and 0.3 s of Python calls per column)."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
+    mapped = np.empty(len(uniques), dtype=object)
+    mapped[:] = [fn(u) for u in uniques]
+    return mapped[codes]
 
 
 def text_order(values: Any) -> np.ndarray:

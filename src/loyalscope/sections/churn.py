@@ -20,6 +20,7 @@ import pandas as pd
 from loyalscope.data.dataset import Dataset
 from loyalscope.errors import ConvergenceError, InsufficientDataError
 from loyalscope.intervals import wilson_interval
+from loyalscope.metrics._base import map_distinct
 from loyalscope.metrics.window import inactivity_window
 from loyalscope.results import Chart, Number, Phrase, Section, Table, Text
 from loyalscope.sections._trust import sample_flags
@@ -160,7 +161,7 @@ def _segments(ctx: SectionContext) -> pd.Series | None:
         return None
     builtin = ctx.config.segments.rfm_scheme in BUILTIN
     seg = rfm.set_index("customer_id")["segment_id" if builtin else "segment"]
-    return "segments.name." + seg.astype(str) if builtin else seg
+    return pd.Series(map_distinct(seg, "segments.name.{}".format), index=seg.index, name=seg.name) if builtin else seg
 
 
 def _story(ctx: SectionContext, section: Section, surv: pd.DataFrame, res: ChurnResult | None,

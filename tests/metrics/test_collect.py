@@ -1,0 +1,72 @@
+"""Per-customer frames collected from the engine, and labels shared by the rows holding them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import ibis
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from loyalscope.metrics._base import collect_by_customer, map_distinct
+
+
+def _expected(arrow: pa.Table) -> pd.DataFrame:
+    """The whole table through pandas: ids as text, sorted as pandas sorts text."""
+    df = arrow.to_pandas()
+    df = df.set_index(df.pop("customer_id").astype(str).rename("customer_id"))
+    return df.sort_index(kind="stable")
+
+
+@pytest.fixture()
+def con():
+    return ibis.duckdb.connect()
+
+
+def test_text_ids_sorted_by_code_point_with_nulls_as_pandas_converts_them(con):
+    arrow = pa.table({
+        "customer_id": ["b9", "张三", "B", "b10", "Émile", "a", "a b"],
+        "orders": pa.array([3, None, 1, 7, None, 2, 5], pa.int64()),  # a left-joined count: NaN
+        "mean": pa.array([1.5, None, 2.0, None, 0.25, 3.0, 1.0], pa.float64()),
+        "last_ts": pa.array([datetime(2024, 1, 2, 3, 4, 5, 6), None, datetime(2023, 5, 1),
+                             datetime(2024, 2, 29, 23, 59, 59), datetime(2022, 1, 1), None,
+                             datetime(2024, 1, 1)], pa.timestamp("us")),
+    })
+    got = collect_by_customer(con.create_table("t", arrow))
+    want = _expected(con.table("t").to_pyarrow())
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert list(got.index) == ["B", "a", "a b", "b10", "b9", "É" + "mile", "张三"]
+    assert got.orders.dtype == np.float64 and got.orders.isna().sum() == 2
+    assert got.last_ts.dtype.kind == "M" and got.last_ts.isna().sum() == 2
+
+
+def test_ids_that_are_numbers_in_the_engine_are_sorted_as_text(con):
+    arrow = pa.table({"customer_id": pa.array([2, 100, 1, 10], pa.int64()), "x": [0.2, 100.0, 0.1, 10.0]})
+    got = collect_by_customer(con.create_table("t", arrow))
+    assert list(got.index) == ["1", "10", "100", "2"]
+    assert got.x.tolist() == [0.1, 10.0, 100.0, 0.2]
+    pd.testing.assert_frame_equal(got, _expected(con.table("t").to_pyarrow()), check_exact=True)
+
+
+def test_no_rows(con):
+    arrow = pa.table({"customer_id": pa.array([], pa.string()), "x": pa.array([], pa.float64())})
+    got = collect_by_customer(con.create_table("t", arrow))
+    assert got.empty and list(got.columns) == ["x"] and got.index.name == "customer_id"
+
+
+def test_map_distinct_calls_once_per_value_and_shares_the_results():
+    calls: list[object] = []
+
+    def label(v: object) -> str:
+        calls.append(v)
+        return f"segments.name.{v}"
+
+    values = np.array(["champions", "at_risk", np.nan, "champions", "at_risk", np.nan, "lost"], dtype=object)
+    got = map_distinct(values, label)
+    assert list(got) == [f"segments.name.{v}" for v in values]  # a missing value is passed too, as Series.map does
+    assert len(calls) == 4 and sum(isinstance(c, float) for c in calls) == 1
+    assert got[0] is got[3] and got[1] is got[4] and got[2] is got[5]
+    assert len({id(v) for v in got}) == 4
+    assert map_distinct(np.array([], dtype=object), label).shape == (0,)
