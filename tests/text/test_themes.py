@@ -79,3 +79,20 @@ def test_repeated_texts_give_the_themes_of_distinct_ones() -> None:
             for th in same] == [
         (th.term, th.share_focus, th.share_other, th.n_focus, th.n_other, th.z, th.trend)
         for th in distinct]
+
+
+def test_examples_do_not_depend_on_the_order_of_the_rows() -> None:
+    """The shortest texts of the theme, equal lengths in text order: the engine returns the
+    rows of a parallel scan in another order from run to run, and the report's examples
+    changed with it."""
+    low = ["退换货流程太麻烦～", "退换货流程太麻烦,质量一般。", "退换货流程太麻烦！", "退换货流程太麻烦。",
+           "退换货流程太麻烦,客服慢。"] * 4  # three shortest of equal length
+    high = ["产品质量很好。"] * 40
+    texts = pd.Series(low + high)
+    focus = pd.Series([True] * len(low) + [False] * len(high))
+    seen = set()
+    for seed in range(6):
+        order = texts.sample(frac=1, random_state=seed).index
+        found = themes(texts.loc[order].reset_index(drop=True), focus.loc[order].reset_index(drop=True))
+        seen.add(tuple(found[0].examples))
+    assert seen == {("退换货流程太麻烦。", "退换货流程太麻烦！")}

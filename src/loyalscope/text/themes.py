@@ -97,8 +97,9 @@ def themes(texts: pd.Series, focus: pd.Series, periods: pd.Series | None = None,
         theme = Theme(term, x1 / n1, x0 / n0, n1, n0, w, z)
         if periods is not None:
             theme.trend = _trend(has[focus], periods[focus])
-        examples = texts[focus & has].drop_duplicates()
-        theme.examples = list(examples.loc[examples.str.len().sort_values(kind="stable").index][:2])
+        # the two shortest texts, equal lengths in text order: the same examples whatever order
+        # the engine returned the rows in (a parallel scan's order changes from run to run)
+        theme.examples = sorted(set(texts[focus & has]), key=lambda x: (len(x), x))[:2]
         out.append(theme)
         seen.append((theme, where))
         if len(out) == max_themes:
