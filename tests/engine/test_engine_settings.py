@@ -71,3 +71,68 @@ def test_option_without_value_and_unknown_engine_say_how_to_fix() -> None:
     with pytest.raises(ConfigError) as err:
         open_engine(AnalysisConfig().engine, "oracle")
     assert "--engine" in (err.value.fix or "")
+
+
+def _compression(con) -> set[str]:
+    """The storage methods of the column segments of every table the load made."""
+    tables = [r[0] for r in con.raw_sql(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()]
+    assert tables
+    return {r[0] for t in tables for r in con.raw_sql(
+        f"SELECT DISTINCT compression FROM pragma_storage_info('{t}')").fetchall()}
+
+
+def _flat(x, path=""):
+    if isinstance(x, dict):
+        for k, v in x.items():
+            yield from _flat(v, f"{path}.{k}")
+    elif isinstance(x, list):
+        for i, v in enumerate(x):
+            yield from _flat(v, f"{path}[{i}]")
+    else:
+        yield path, x
+
+
+def test_compressed_tables_give_the_same_analysis() -> None:
+    """``compress = true``: the loaded tables are stored compressed (dictionary, bit packing
+    ...) in an in-memory catalog of their own, and the analysis of a real export is the one
+    of the uncompressed tables (floats to 1e-12: DuckDB's parallel sums end in other digits
+    from run to run)."""
+    import loyalscope as ls
+    from loyalscope.analysis import analyze
+    from loyalscope.config import DuckDBSettings
+    from loyalscope.engine import connect_duckdb
+
+    data = Path(__file__).parents[1] / "data" / "real" / "online_retail"
+    out = {}
+    for compress in (True, False):
+        con = connect_duckdb(None, DuckDBSettings(compress=compress))
+        ds = ls.load(data, con=con)
+        methods = _compression(con)
+        current = con.raw_sql("SELECT current_database()").fetchone()[0]
+        if compress:
+            assert current == "loyalscope" and methods - {"Uncompressed"}, methods
+        else:
+            assert current == "memory" and methods == {"Uncompressed"}, methods
+        result = analyze(ds)
+        out[compress] = (dict(_flat(result.to_dict()["sections"])), result.customers)
+    (a, ca), (b, cb) = out[True], out[False]
+    assert a.keys() == b.keys()
+    for k, v in a.items():
+        if isinstance(v, float) and isinstance(b[k], float):
+            assert v == pytest.approx(b[k], rel=1e-12, abs=1e-12, nan_ok=True), k
+        else:
+            assert v == b[k], k
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(ca, cb, check_exact=False, rtol=1e-12)
+
+
+def test_compress_from_the_command_line_and_its_default() -> None:
+    from loyalscope.engine import COMPRESS_BELOW, machine_memory
+
+    cfg = AnalysisConfig.load(None, **engine_overrides("duckdb", ["duckdb.compress=true"]))
+    assert cfg.engine.duckdb.compress is True
+    assert open_engine(cfg.engine).raw_sql("SELECT current_database()").fetchone()[0] == "loyalscope"
+    default = open_engine(AnalysisConfig().engine).raw_sql("SELECT current_database()").fetchone()[0]
+    assert default == ("loyalscope" if machine_memory() <= COMPRESS_BELOW else "memory")

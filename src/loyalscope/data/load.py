@@ -96,6 +96,7 @@ def load(
     finally:
         release(con)
         sqldisk.flush()  # what this load compiled, for the next process
+    engine.compress_tables(con)  # [engine.duckdb] compress: the loaded tables, once
     # files not read, each with the reason: from intake and the folder scan (sheets, members,
     # folder files), then data files no table reads
     report.unused.extend({"file": u.source, "reason": u.reason} for u in unused)
