@@ -368,17 +368,16 @@ class DuckDBSettings(_Section):
 
     memory_limit: str | None = Field(default=None, pattern=r"^\s*\d+(\.\d+)?\s*[KMGT]?i?B\s*$")
     """Most memory DuckDB may use before spilling to ``temp_directory``, e.g. "4GB"; None: a
-    quarter of the machine's memory, at least 1 GiB and at most 2 GiB
+    quarter of the machine's memory, at least 512 MiB and at most 1 GiB
     (:func:`loyalscope.engine.default_memory_limit`)."""
     threads: int | None = Field(default=None, ge=1)
     """Worker threads; None: one per core."""
     temp_directory: str | None = None
     """Where DuckDB spills when the memory limit is reached; None: a private temporary folder
     of the process, removed at exit."""
-    compress: bool | None = None
-    """Compress the loaded tables of an in-memory DuckDB (about a third of the memory, ~9% more
-    time: :func:`loyalscope.engine.compress_tables`); None: on machines with at most 8 GiB of
-    memory."""
+    compress: bool = False
+    """Compress the loaded tables of an in-memory DuckDB (a third of the memory, ~9% more time:
+    :func:`loyalscope.engine.compress_tables`): less to spill when the memory limit is low."""
 
 
 class SparkSettings(_Section):

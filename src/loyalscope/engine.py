@@ -70,15 +70,15 @@ def connect(url: str | Path | None = None, **kwargs: Any) -> BaseBackend:
 
 COMPRESSED = "loyalscope"
 """The in-memory DuckDB catalog whose tables are compressed (``[engine.duckdb] compress``)."""
-COMPRESS_BELOW = 8 << 30
-"""``compress`` unset: compress the tables on machines with at most this much memory (8 GiB)."""
 
-DEFAULT_MEMORY_CAP = 2 << 30
-"""DuckDB's default memory limit: a quarter of the machine's memory, at least 1 GiB and at most
-this (2 GiB); ``[engine.duckdb] memory_limit`` overrides it. Measured (docs/benchmarks.md,
-2026-11-30): ``analyze`` of 1M customers / 10.25M orders took 196.8 s and 4.85 GB with 2 GiB,
-197.1 s and 6.7 GB with 4 GiB (the Python side holds ~3 GB more at its peak); 1M / 3.8M 119.6 s
-and 4.8 GB against 122.2 s and 5.2 GB."""
+DEFAULT_MEMORY_CAP = 1 << 30
+"""DuckDB's default memory limit: a quarter of the machine's memory, at least 512 MiB and at most
+this (1 GiB); ``[engine.duckdb] memory_limit`` overrides it. DuckDB fills whatever it is given
+(its in-memory tables and intermediate results are evicted to the spill folder beyond it).
+Measured (docs/benchmarks.md, 2026-11-30, ``analyze`` of 1M customers / 10.25M orders, one
+process after the other): 190.5 / 192.2 s and 4.75 / 4.80 GB with 2 GiB, 196.7 s and 3.57 GB
+with 1 GiB (207.1 s and 3.71 GB with 1200 MB in busier minutes); before, 196.8 s and 4.85 GB
+with 2 GiB against 197.1 s and 6.7 GB with 4 GiB."""
 _TEMP: list[str] = []
 
 
@@ -88,9 +88,11 @@ def compress_tables(con: BaseBackend) -> None:
 
     DuckDB keeps the tables of an in-memory database as they were inserted; a checkpoint of a
     catalog attached with ``COMPRESS`` stores them as a file would (dictionary, FSST, bit
-    packing). Measured at 1M customers / 10.25M orders (docs/benchmarks.md): DuckDB's share
-    after the load 1,177 -> 359 MiB, the analysis' peak 4.38 -> 4.05 GB, for 7 s of
-    checkpoint and ~14 s of decompression in the sections' scans (242 -> 263 s)."""
+    packing). Measured at 1M customers / 10.25M orders with a 2 GiB limit (docs/engines.md):
+    DuckDB's share after the load 1,177 -> 359 MiB, the analysis' peak 4.38 -> 4.05 GB, for 7 s
+    of checkpoint and ~14 s of decompression in the sections' scans (242 -> 263 s). Under the
+    default limit (1 GiB) DuckDB holds at most that either way: compressed tables then spill
+    less to the temporary folder."""
     if con.name != "duckdb":
         return
     if con.raw_sql("SELECT current_database()").fetchone()[0] == COMPRESSED:
@@ -106,13 +108,13 @@ def machine_memory() -> int:
 
 
 def default_memory_limit() -> int:
-    """Bytes DuckDB may hold before it spills: RAM / 4 within [1 GiB, 2 GiB].
+    """Bytes DuckDB may hold before it spills: RAM / 4 within [512 MiB, 1 GiB].
 
     DuckDB's own default (80% of RAM) let one analysis of 1M customers hold 16-19 GB of
     intermediate tables on a 24 GB machine; with a limit it spills them to a private
     temporary folder instead (https://duckdb.org/docs/guides/performance/how_to_tune_workloads).
     """
-    return int(min(max(machine_memory() // 4, 1 << 30), DEFAULT_MEMORY_CAP))
+    return int(min(max(machine_memory() // 4, 512 << 20), DEFAULT_MEMORY_CAP))
 
 
 def private_temp_directory() -> str:
@@ -164,14 +166,11 @@ def open_engine(settings: EngineConfig, use: str | None = None) -> BaseBackend:
 def connect_duckdb(path: str | None, settings: DuckDBSettings | None = None) -> BaseBackend:
     """DuckDB in memory (``path`` None) or in a file, with ``[engine.duckdb]`` applied.
 
-    In memory with ``compress`` (unset: on machines with at most :data:`COMPRESS_BELOW` of
-    memory), the tables go to a catalog attached with ``COMPRESS`` that :func:`compress_tables`
-    compresses once they are loaded; a file compresses its tables itself."""
+    In memory with ``compress``, the tables go to a catalog attached with ``COMPRESS`` that
+    :func:`compress_tables` compresses once they are loaded; a file compresses its tables
+    itself."""
     con = connect(Path(path) if path else None)
-    compress = settings.compress if settings is not None else None
-    if compress is None:
-        compress = machine_memory() <= COMPRESS_BELOW
-    if not path and compress:
+    if not path and settings is not None and settings.compress:
         con.raw_sql(f"ATTACH ':memory:' AS {COMPRESSED} (COMPRESS)")
         con.raw_sql(f"USE {COMPRESSED}")
     if settings is not None:

@@ -303,18 +303,18 @@ def test_duckdb_memory_limit_below_the_line_readers_default_buffer(tmp_path: Pat
 
 
 def test_duckdb_has_a_memory_limit_and_a_private_spill_folder(tmp_path: Path) -> None:
-    """A default connection holds at most RAM / 4 (1-2 GiB) and spills to a folder of its own,
+    """A default connection holds at most RAM / 4 (512 MiB-1 GiB) and spills to a folder of its own,
     not ``.tmp`` in the user's folder; ``[engine.duckdb]`` settings still win."""
     from loyalscope import engine
     from loyalscope.config import DuckDBSettings
 
     ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    expected = min(max(ram // 4, 1 << 30), 2 << 30)
+    expected = min(max(ram // 4, 512 << 20), 1 << 30)
     assert engine.default_memory_limit() == expected
     con = engine.connect()
     setting = con.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0]
     value, unit = setting.split()
-    assert unit == "GiB" and abs(float(value) * (1 << 30) - expected) < (1 << 30) / 100
+    assert abs(float(value) * {"MiB": 1 << 20, "GiB": 1 << 30}[unit] - expected) < (1 << 30) / 100
     temp = Path(con.raw_sql("SELECT current_setting('temp_directory')").fetchone()[0])
     assert temp.is_dir() and temp.name.startswith("loyalscope-duckdb-")
     assert temp == Path(engine.private_temp_directory())

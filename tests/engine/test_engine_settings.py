@@ -128,11 +128,9 @@ def test_compressed_tables_give_the_same_analysis() -> None:
     pd.testing.assert_frame_equal(ca, cb, check_exact=False, rtol=1e-12)
 
 
-def test_compress_from_the_command_line_and_its_default() -> None:
-    from loyalscope.engine import COMPRESS_BELOW, machine_memory
-
+def test_compress_from_the_command_line() -> None:
     cfg = AnalysisConfig.load(None, **engine_overrides("duckdb", ["duckdb.compress=true"]))
     assert cfg.engine.duckdb.compress is True
     assert open_engine(cfg.engine).raw_sql("SELECT current_database()").fetchone()[0] == "loyalscope"
     default = open_engine(AnalysisConfig().engine).raw_sql("SELECT current_database()").fetchone()[0]
-    assert default == ("loyalscope" if machine_memory() <= COMPRESS_BELOW else "memory")
+    assert default == "memory"
