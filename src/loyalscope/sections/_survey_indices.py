@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from loyalscope.errors import DataQualityError, InsufficientDataError
+from loyalscope.metrics._base import in_fixed_order
 from loyalscope.metrics.scales import check_scale
 from loyalscope.models.survey.satisfaction import satisfaction_index
 from loyalscope.results import Number, Phrase, Section, Table, Text
@@ -84,7 +85,7 @@ def _weighted(ds: Dataset, ctx: SectionContext, section: Section, dims: list[str
     imps = [f"imp_{d[4:]}" for d in dims]
     outcome_col = next((c for c in ("loyalty_score", "recommend_intent", "nps") if c in columns), None)
     wanted = dims + [c for c in imps if c in columns] + ([outcome_col] if outcome_col else [])
-    answers = ds.table("surveys", *wanted).execute()
+    answers = in_fixed_order(ds.table("surveys", *wanted), wanted).execute()
     if len(lows) > 1 or len(highs) > 1:  # rescale each dimension by its own scale first
         for d, s in scales.items():
             answers[d] = 1.0 + (answers[d] - s.low) / (s.high - s.low)

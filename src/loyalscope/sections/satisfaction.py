@@ -19,6 +19,7 @@ from loyalscope.data.dataset import Dataset
 from loyalscope.errors import DataQualityError, LoyalscopeError, SchemaError
 from loyalscope.i18n import t
 from loyalscope.metrics import compute
+from loyalscope.metrics._base import in_fixed_order
 from loyalscope.metrics.scales import NPS_SCALE, check_scale
 from loyalscope.metrics.survey import competitor_pairs
 from loyalscope.metrics.window import inactivity_days
@@ -55,7 +56,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     wanted = sorted({*dims, *(p[2] for p in pairs), *(c for c in ("nps", "loyalty_score", "recommend_intent") if c in cols)})
     if wanted:
         extra = ["customer_id"] if "customer_id" in cols else []
-        answers = surveys.select(*extra, *wanted).execute()
+        answers = in_fixed_order(surveys, [*extra, *wanted]).execute()
         if extra:  # one row per answer (survey-sized): the strategy section targets respondents
             ctx.results["survey_answers"] = answers.assign(customer_id=answers.customer_id.astype(str))
         if pairs:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.errors import LoyalscopeError
+from loyalscope.metrics._base import in_fixed_order
 from loyalscope.models.survey.factor_analysis import FactorAnalysis, kmo_label, suggest_factors
 from loyalscope.results import Section, Table, Text
 from loyalscope.sections.survey_model import choose_model, find_items
@@ -44,7 +45,7 @@ def add_efa(section: Section, surveys: Any, ctx: Any) -> None:
     items = items_outside_model(list(surveys.columns), ctx.config.survey.model)
     if len(items) < MIN_ITEMS:
         return
-    answers = surveys.select(*items).execute().apply(pd.to_numeric, errors="coerce")
+    answers = in_fixed_order(surveys, items).execute().apply(pd.to_numeric, errors="coerce")
     answers = answers.loc[:, answers.nunique() > 1]
     complete = answers.dropna()
     if answers.shape[1] < MIN_ITEMS or len(complete) < max(50, MIN_PER_ITEM * answers.shape[1]):
