@@ -93,9 +93,7 @@ def compress_tables(con: BaseBackend) -> None:
     of checkpoint and ~14 s of decompression in the sections' scans (242 -> 263 s). Under the
     default limit (1 GiB) DuckDB holds at most that either way: compressed tables then spill
     less to the temporary folder."""
-    if con.name != "duckdb":
-        return
-    if con.raw_sql("SELECT current_database()").fetchone()[0] == COMPRESSED:
+    if getattr(con, "_ls_compressed", False):
         con.raw_sql(f"CHECKPOINT {COMPRESSED}")
 
 
@@ -173,6 +171,7 @@ def connect_duckdb(path: str | None, settings: DuckDBSettings | None = None) -> 
     if not path and settings is not None and settings.compress:
         con.raw_sql(f"ATTACH ':memory:' AS {COMPRESSED} (COMPRESS)")
         con.raw_sql(f"USE {COMPRESSED}")
+        con._ls_compressed = True  # for compress_tables
     if settings is not None:
         for key in ("memory_limit", "threads", "temp_directory"):
             value = getattr(settings, key)

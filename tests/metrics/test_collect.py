@@ -50,6 +50,16 @@ def test_ids_that_are_numbers_in_the_engine_are_sorted_as_text(con):
     pd.testing.assert_frame_equal(got, _expected(con.table("t").to_pyarrow()), check_exact=True)
 
 
+def test_a_time_zone_is_kept_as_pandas_keeps_it(con):
+    arrow = pa.table({"customer_id": ["b", "a", "c"],
+                      "ts": pa.array([datetime(2024, 1, 2, 3), None, datetime(2023, 5, 1)], pa.timestamp("us", tz="UTC"))})
+    con.create_table("t", arrow)
+    got = collect_by_customer(con.table("t"))
+    want = _expected(con.table("t").to_pyarrow())
+    assert isinstance(want.ts.dtype, pd.DatetimeTZDtype)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
 def test_no_rows(con):
     arrow = pa.table({"customer_id": pa.array([], pa.string()), "x": pa.array([], pa.float64())})
     got = collect_by_customer(con.create_table("t", arrow))

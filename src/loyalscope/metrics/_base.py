@@ -330,13 +330,14 @@ def collect_by_customer(tbl: ibis.Table) -> pd.DataFrame:
     return pd.DataFrame(values, index=index, copy=False)
 
 
-def sorted_by_customer(arrow: pa.Table) -> tuple[pd.Index, dict[str, np.ndarray]]:
-    """The ``customer_id`` column of ``arrow`` as a text index and every other column as a NumPy
-    array, all sorted by the ids as pandas sorts text (by code point).
+def sorted_by_customer(arrow: pa.Table) -> tuple[pd.Index, dict[str, Any]]:
+    """The ``customer_id`` column of ``arrow`` as a text index and every other column as the
+    array pandas makes of it, all sorted by the ids as pandas sorts text (by code point).
 
     Column by column: each is converted as ``to_pandas`` converts it (NaN for a null in a count
-    or a mean, ``datetime64`` in the column's unit, NaT for a null time) and gathered in the
-    ids' order on its own, so that only the table and the arrays built so far are held. A
+    or a mean, ``datetime64`` in the column's unit, NaT for a null time, a time zone kept as an
+    extension array) and gathered in the ids' order on its own, so that only the table and the
+    arrays built so far are held. A
     whole-table ``to_pandas()``, its re-indexing and its ``take`` held three or four copies of
     every column (+0.5 GB at a million customers and the churn model's three cut-offs). The
     order is Arrow's sort of the ids (bytes of UTF-8 text: code point order); ids that were
@@ -344,7 +345,8 @@ def sorted_by_customer(arrow: pa.Table) -> tuple[pd.Index, dict[str, np.ndarray]
     order = pc.sort_indices(arrow["customer_id"]).to_numpy()
     ids = arrow["customer_id"].to_numpy(zero_copy_only=False)[order]
     index = pd.Index(ids, dtype=object, name="customer_id").astype(str)
-    values = {c: arrow[c].to_pandas().to_numpy()[order] for c in arrow.column_names if c != "customer_id"}
+    values = {c: arrow[c].to_pandas().array[order] for c in arrow.column_names if c != "customer_id"}
+    values = {c: v.to_numpy() if isinstance(v.dtype, np.dtype) else v for c, v in values.items()}
     if not index.is_monotonic_increasing:
         again = text_order(index)
         index, values = index[again], {c: v[again] for c, v in values.items()}
