@@ -122,8 +122,7 @@ def _migration(ds: Dataset, seg: pd.DataFrame, scheme: Scheme, start: date, buil
     previous = rfm_segments(ds, scheme, start)
     # the strategy section compares the segment shares with the same date: only what it reads
     # is kept for it (the whole frame held another 0.3 GB to the end at a million customers)
-    ctx_previous[start] = previous[["customer_id", "segment_id"]]
-    before = previous[["customer_id", "segment_id"]]
+    before = ctx_previous[start] = previous[["customer_id", "segment_id"]]
     both = seg[["customer_id", "segment_id"]].merge(before, on="customer_id", how="left",
                                                      suffixes=("_end", "_start"))
     both["segment_id_start"] = both["segment_id_start"].fillna("__new__")
