@@ -119,6 +119,8 @@ def analyze(
                               skipped_kw={"reason": Phrase.from_message(exc.message)})
         except LoyalscopeError:
             raise
+        for name in getattr(module, "LAST_READER_OF", ()):  # per-customer frames not held to the end
+            dataset.forget(name)
         ctx.sections[section_id] = section
         out.append(section)
     out.sort(key=lambda s: ORDER.index(s.id))  # shown in the outline's order

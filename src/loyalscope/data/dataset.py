@@ -120,6 +120,18 @@ class Dataset:
             self._memo[key] = build()
         return self._memo[key]
 
+    def forget(self, name: str) -> int:
+        """Drop the results memoised under ``name`` (a key equal to it or a tuple starting with
+        it); return how many. A section that is the last reader of a large per-customer frame
+        (a million rows: hundreds of MB) forgets it, so that it is not held to the end of the
+        run; a later reader would compute it again, with the same result."""
+        gone = [k for k in self._memo if k == name or (isinstance(k, tuple) and k[:1] == (name,))]
+        for key in gone:
+            value = self._memo.pop(key)
+            if hasattr(value, "release"):
+                value.release()
+        return len(gone)
+
     def release(self) -> None:
         """Drop the intermediate results memoised by :meth:`memo`, including temporary tables
         on the backend. Call it before closing the connection (a server database)."""

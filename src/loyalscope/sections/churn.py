@@ -37,6 +37,9 @@ from loyalscope.segments.churn_survival import cox_model, km_curves, survival_ta
 from loyalscope.segments.scheme import BUILTIN
 
 SECTION_ID = "churn"
+# The last section of a run to read the churn features at the cut-offs: the analysis forgets them after it
+# (Dataset.forget; hundreds of MB per million customers otherwise held to the end).
+LAST_READER_OF = ("churn_features",)
 K = "segments.report.churn."
 S = "segments.report.churn_story."
 

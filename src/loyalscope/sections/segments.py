@@ -24,6 +24,9 @@ from loyalscope.segments.rfm import prefetch_summaries, rfm_segments, score_bins
 from loyalscope.segments.scheme import BUILTIN, Scheme, load_scheme
 
 SECTION_ID = "segments"
+# The last section of a run to read the RFM summaries (now and at the migration's start): the analysis forgets them after it
+# (Dataset.forget; hundreds of MB per million customers otherwise held to the end).
+LAST_READER_OF = ("rfm_summaries",)
 NEEDS = ("value",)  # shows mean CLV per segment
 K = "segments.report."
 M = "segments.report.more."
