@@ -106,7 +106,7 @@ def _collect(ds: Dataset, as_of: date, half_window: int) -> pd.DataFrame:
         rf = rf.filter(rf.referred_ts < cut)
         parts.append(rf.group_by(customer_id=rf.referrer_id).aggregate(n_referrals=rf.count()))
     # one query: the per-customer aggregates joined in the engine, collected once
-    df = collect_by_customer(join_by_customer(_by_customer(tx, **aggs), *parts))
+    df = collect_by_customer(join_by_customer(_by_customer(tx, **aggs), *parts), ds)
     for c in ("categories", "channels"):
         if c in df:
             df[c] = df[c].fillna(0)

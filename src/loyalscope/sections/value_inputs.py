@@ -29,7 +29,7 @@ import ibis.expr.datatypes as dt
 import numpy as np
 import pandas as pd
 
-from loyalscope.metrics._base import epoch_days, ind, money_sum, text_order
+from loyalscope.metrics._base import epoch_days, ind, money_sum, shared_ids, text_order
 
 __all__ = ["ValueInputs", "daily_inputs", "purchase_days"]
 
@@ -83,12 +83,12 @@ def daily_inputs(ds: Any, end: date, cal_end: date | None, trailing_start: pd.Ti
     """
     days = purchase_days(ds)
     try:
-        return _inputs(days, end, cal_end, trailing_start, per, duration)
+        return _inputs(ds, days, end, cal_end, trailing_start, per, duration)
     finally:
         days.release()
 
 
-def _inputs(j: Any, end: date, cal_end: date | None, trailing_start: pd.Timestamp, per: float,
+def _inputs(ds: Any, j: Any, end: date, cal_end: date | None, trailing_start: pd.Timestamp, per: float,
             duration: float | None) -> ValueInputs:
     first_amt = _exact(j.amt.argmin(j.day))
     cols: dict[str, Any] = {
@@ -108,7 +108,7 @@ def _inputs(j: Any, end: date, cal_end: date | None, trailing_start: pd.Timestam
     frame = agg.mutate(repeat_purchase_days=text).drop("all_days").execute()
     ids = frame.customer_id.astype(str).to_numpy()
     order = text_order(ids)  # by customer id, as the section sorts them: full and split sorted once
-    frame, ids = frame.take(order).reset_index(drop=True), ids[order]
+    frame, ids = frame.take(order).reset_index(drop=True), shared_ids(ds, ids[order])
     f = frame.f.to_numpy(np.int64)
     full = _summary(ids, frame.n.to_numpy(np.int64), f, frame["last"].to_numpy(np.int64),
                     frame.rep_sum.to_numpy(float), _day(end), per)

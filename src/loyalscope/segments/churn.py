@@ -124,7 +124,7 @@ def _fetch(ds: Dataset, cutoffs: list[date]) -> list[pd.DataFrame]:
         key = f"_cid{k}"
         agg = tbl.group_by(**{key: tbl.customer_id.cast("string")}).aggregate(**aggs)
         joined = joined.left_join(agg, joined.customer_id == agg[key]).drop(key)
-    index, arrays = sorted_by_customer(joined.to_pyarrow())  # one conversion per column
+    index, arrays = sorted_by_customer(joined.to_pyarrow(), ds)  # one conversion per column
     values = {c: np.asarray(v) for c, v in arrays.items()}  # a time with a zone: Timestamp objects
     counts = ("complaints", "unresolved_complaints", "returns", "interactions")
     frames = []

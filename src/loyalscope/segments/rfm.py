@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
-from loyalscope.metrics._base import text_order
+from loyalscope.metrics._base import shared_ids, text_order
 from loyalscope.segments.scheme import Scheme, load_scheme
 
 _DIMS = ("recency_days", "frequency", "monetary")
@@ -78,6 +78,7 @@ def prefetch_summaries(ds: Dataset, dates: list[date]) -> None:
     wide = tx.group_by("customer_id").aggregate(**aggs).to_pandas()
     wide["customer_id"] = wide["customer_id"].astype(str)
     wide = wide.take(text_order(wide["customer_id"])).reset_index(drop=True)
+    wide["customer_id"] = shared_ids(ds, wide["customer_id"])
     for i, (day, cut) in enumerate(zip(todo, cuts, strict=True)):
         freq = wide[f"frequency{i}"].fillna(0).astype("int64")
         df = pd.DataFrame({"customer_id": wide["customer_id"], "last_ts": wide[f"last_ts{i}"],
