@@ -36,8 +36,8 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
                 "share": "metrics.cohort.share"},
     ))
     states = lifecycle(ds, grain)
-    states["customers"] = states.customers.where(states.state != "dormant", -states.customers)
-    states["state"] = "metrics.lifecycle_state." + states.state
+    states = states.assign(customers=states.customers.where(states.state != "dormant", -states.customers),
+                           state="metrics.lifecycle_state." + states.state)
     section.add(Chart(
         kind="bar", title="metrics.section.lifecycle_chart", frame=states, x="period",
         y="customers", color="state", options={"barmode": "relative"},

@@ -37,10 +37,11 @@ def sat_loyalty_quadrant(
         loyalty_cut = float(loyalty.median())
     hs = satisfaction >= sat_cut
     hl = loyalty >= loyalty_cut
-    out = np.select([hs & hl, hs & ~hl, ~hs & hl], ["apostle", "mercenary", "hostage"], "defector")
-    res = pd.Series(out, index=satisfaction.index, name="quadrant", dtype=object)
-    res[satisfaction.isna() | loyalty.isna()] = np.nan
-    return res
+    code = np.select([hs & hl, hs & ~hl, ~hs & hl], [0, 1, 2], 3)
+    code[(satisfaction.isna() | loyalty.isna()).to_numpy()] = 4
+    # gathered from one object per quadrant (a text array cast to objects: one per customer)
+    names = np.array([*QUADRANTS, np.nan], dtype=object)
+    return pd.Series(names[code], index=satisfaction.index, name="quadrant", dtype=object)
 
 
 def quadrant_shares(quadrant: pd.Series) -> dict[str, float]:
