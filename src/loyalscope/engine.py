@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 from ibis.backends import BaseBackend
 
-from loyalscope.errors import ConfigError
+from loyalscope.errors import ConfigError, EngineResourceError
 
 if TYPE_CHECKING:
     from loyalscope.config import DuckDBSettings, EngineConfig, SparkSettings
@@ -123,6 +123,38 @@ def private_temp_directory() -> str:
         _TEMP.append(path)
         atexit.register(shutil.rmtree, path, ignore_errors=True)
     return _TEMP[0]
+
+
+def resource_error(exc: BaseException, con: BaseBackend | None,
+                   file: str | None = None) -> EngineResourceError | None:
+    """DuckDB's "out of memory" or a full disk under its spill files as an error that names the
+    limit, the folder and what to change; None for any other error.
+
+    Both end a large run (100M orders spill tens of GB) deep inside a query: the raw exception
+    named neither the setting nor the folder."""
+    import duckdb
+
+    from loyalscope.i18n import t
+
+    text = str(exc)
+    no_disk = (isinstance(exc, duckdb.IOException) and (
+        "No space left on device" in text or "duckdb_temp_storage" in text)) or (
+        isinstance(exc, duckdb.OutOfMemoryException) and "max_temp_directory_size" in text)
+    no_memory = isinstance(exc, duckdb.OutOfMemoryException) and not no_disk
+    if not (no_disk or no_memory):
+        return None
+    limit, temp = "?", "?"
+    try:
+        limit, temp = con.raw_sql(  # type: ignore[union-attr]
+            "SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchone()
+    except Exception:  # a broken or non-DuckDB connection: the message without them
+        pass
+    detail = text.splitlines()[0][:300]
+    if no_disk:
+        return EngineResourceError(t("engine.no_spill_space", folder=temp, detail=detail),
+                                   fix=t("engine.no_spill_space_fix", folder=temp), value=temp, file=file)
+    return EngineResourceError(t("engine.out_of_memory", limit=limit, detail=detail),
+                               fix=t("engine.out_of_memory_fix", limit=limit), value=limit, file=file)
 
 
 def _duckdb_defaults(con: BaseBackend) -> None:

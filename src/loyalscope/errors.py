@@ -109,3 +109,7 @@ class InsufficientDataError(LoyalscopeError):
 
 class OutputError(LoyalscopeError):
     """An output folder cannot be written (read-only, full, no permission)."""
+
+
+class EngineResourceError(LoyalscopeError):
+    """The engine ran out of memory under its limit, or out of disk for its spill files."""

@@ -33,7 +33,7 @@ def run_analysis(data: list[str], out: Path, config: AnalysisConfig, lang: str,
     (``load``, each section in report order, ``write``)."""
     from loyalscope.analysis import analyze
     from loyalscope.data.load import load
-    from loyalscope.engine import open_engine
+    from loyalscope.engine import open_engine, resource_error
     from loyalscope.report.format import render_value
     from loyalscope.report.outputs import require_transactions, write_outputs
 
@@ -43,16 +43,21 @@ def run_analysis(data: list[str], out: Path, config: AnalysisConfig, lang: str,
         task = bar.add_task(t("cli.loading"), total=None)
         steps = _StepClock()
         con = open_engine(config.engine, engine_for(data, config))
-        dataset = load(*data, config=config, con=con)
-        require_transactions(dataset, out)
+        try:
+            dataset = load(*data, config=config, con=con)
+            require_transactions(dataset, out)
 
-        def progress(section_id: str, i: int, n: int) -> None:
-            steps.lap(section_id if section_id != "done" else "write")
-            label = t(f"report.section.{section_id}") if section_id != "done" else t("cli.writing")
-            bar.update(task, description=label, completed=i, total=n)
+            def progress(section_id: str, i: int, n: int) -> None:
+                steps.lap(section_id if section_id != "done" else "write")
+                label = t(f"report.section.{section_id}") if section_id != "done" else t("cli.writing")
+                bar.update(task, description=label, completed=i, total=n)
 
-        analysis = analyze(dataset, config, progress=progress)
-        paths = {k: str(v) for k, v in write_outputs(analysis, dataset, out, lang).items()}
+            analysis = analyze(dataset, config, progress=progress)
+            paths = {k: str(v) for k, v in write_outputs(analysis, dataset, out, lang).items()}
+        except Exception as exc:  # out of memory or of spill disk: what to change, not a traceback
+            if (err := resource_error(exc, con)) is not None:
+                raise err from exc
+            raise
         steps.lap("")
     return {
         "outputs": paths,

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
+from loyalscope.engine import resource_error
 from loyalscope.errors import SchemaError
 from loyalscope.i18n import t
 
@@ -68,6 +69,8 @@ def read_lines(con: BaseBackend, path: Path) -> ir.Table:
                 f"max_line_size={MAX_LINE_BYTES}, buffer_size={2 * MAX_LINE_BYTES})"
             )
         except Exception as exc:  # duckdb raises InvalidInputException and friends
+            if (err := resource_error(exc, con, str(path))) is not None:  # not the file's fault
+                raise err from exc
             raise SchemaError(t("data.sources.engine_read", error=str(exc).splitlines()[0]),
                               file=str(path), fix=t("data.sources.engine_read_fix")) from exc
         return con.sql(f"SELECT CAST(rowid + 1 AS BIGINT) AS _line, text FROM {name}")
