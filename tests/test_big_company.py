@@ -10,8 +10,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
-
 from benchmarks.big_company import ID_COLUMNS, write_blocks
+
 from loyalscope.data.simulate import simulate
 from loyalscope.data.simulate_io import _arrow
 

@@ -134,3 +134,24 @@ def test_compress_from_the_command_line() -> None:
     assert open_engine(cfg.engine).raw_sql("SELECT current_database()").fetchone()[0] == "loyalscope"
     default = open_engine(AnalysisConfig().engine).raw_sql("SELECT current_database()").fetchone()[0]
     assert default == "memory"
+
+
+def test_load_intermediates_go_where_the_database_compresses(tmp_path: Path) -> None:
+    """The load's lines, records and parsed values: temporary tables in memory (uncompressed,
+    spilled as they are), tables of the file or of the compressed catalog otherwise (102M
+    orders into a DuckDB file spilled 40 GB of temporary tables); none left after the load."""
+    import loyalscope as ls
+    from loyalscope.config import DuckDBSettings
+    from loyalscope.engine import connect_duckdb, scratch_temp
+
+    data = Path(__file__).parents[1] / "data" / "real" / "online_retail"
+    for path, compress, kind in ((None, False, "TEMP "), (None, True, ""),
+                                 (str(tmp_path / "x.duckdb"), False, "")):
+        con = connect_duckdb(path, DuckDBSettings(compress=compress))
+        assert scratch_temp(con) == kind
+        ls.load(data, con=con)
+        left = con.raw_sql("SELECT database_name, table_name FROM duckdb_tables() "
+                           "WHERE table_name LIKE '\\_ls\\_%' ESCAPE '\\'").fetchall()
+        assert left == [], left
+        stored = {r[0] for r in con.raw_sql("SELECT table_name FROM duckdb_tables()").fetchall()}
+        assert "ls_order_lines" in stored

@@ -22,6 +22,7 @@ from ibis.backends import BaseBackend
 
 from loyalscope.data import sqldisk
 from loyalscope.data.staged import Staged
+from loyalscope.engine import scratch_temp
 from loyalscope.i18n import default_lang
 
 _PLACEHOLDER = "ls_placeholder_relation"
@@ -80,7 +81,7 @@ def materialize(con: BaseBackend, key: Hashable, rel: ir.Table,
                 constants: Mapping[str, int] | None = None,
                 labels: Mapping[str, Mapping[int, str]] | None = None, store: bool = True) -> ir.Table:
     """``build`` applied to ``rel`` and stored as the table ``name`` (temporary where the engine
-    allows).
+    allows, in DuckDB unless its database compresses: :func:`loyalscope.engine.scratch_temp`).
 
     ``build`` adds its projections to a :class:`~loyalscope.data.staged.Staged` chain; its SQL
     is compiled once per ``(key, schema, engine, language)`` and run directly (no second parse
@@ -128,7 +129,7 @@ def materialize(con: BaseBackend, key: Hashable, rel: ir.Table,
         return con.table(name)
     remember("table", name)
     if con.name == "duckdb":
-        con.raw_sql(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')
+        con.raw_sql(f'CREATE OR REPLACE {scratch_temp(con)}TABLE "{name}" AS {sql}')
         return con.table(name)
     if con.name == "pyspark":
         con._session.sql(sql).write.mode("overwrite").saveAsTable(name)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
-from loyalscope.engine import resource_error
+from loyalscope.engine import resource_error, scratch_temp
 from loyalscope.errors import SchemaError
 from loyalscope.i18n import t
 
@@ -61,7 +61,7 @@ def read_lines(con: BaseBackend, path: Path) -> ir.Table:
             # a line's final carriage return is removed once, as the lines are stored (every
             # later scan reads the stored text: counts, quote pairing, fields)
             con.raw_sql(
-                f"CREATE TEMP TABLE {name} AS SELECT CASE WHEN ends_with(text, chr(13)) "
+                f"CREATE {scratch_temp(con)}TABLE {name} AS SELECT CASE WHEN ends_with(text, chr(13)) "
                 f"THEN substr(text, 1, length(text) - 1) ELSE coalesce(text, '') END AS text "
                 f"FROM read_csv({_sql_str(str(path))}, "
                 f"columns={{'text': 'VARCHAR'}}, header=false, delim={_sql_str(_SEP)}, quote='', "
