@@ -41,6 +41,19 @@ def _by_id(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(customer_id=frame.customer_id.astype(str)).sort_values("customer_id").reset_index(drop=True)
 
 
+def test_customer_buckets_give_the_same_inputs(dataset, inputs, monkeypatch) -> None:
+    """Past ``BUCKET_ROWS`` purchase days the per-customer lists are built one bucket of
+    customers at a time (DuckDB holds a hash aggregate's lists in memory): the same frames."""
+    import loyalscope.sections.value_inputs as vi
+
+    ds, _ = dataset
+    monkeypatch.setattr(vi, "BUCKET_ROWS", 1_000)  # the CDNOW sample: 6,919 orders, 7 buckets
+    start = pd.Timestamp(END) + pd.Timedelta(days=1) - pd.Timedelta(days=26 * 7)
+    bucketed = daily_inputs(ds, END, CAL_END, start, 7.0, (END - CAL_END).days / 7.0)
+    pd.testing.assert_frame_equal(bucketed.full, inputs.full)
+    pd.testing.assert_frame_equal(bucketed.split, inputs.split)
+
+
 def test_summaries_equal_the_separate_queries(dataset, inputs):
     ds, _ = dataset
     full = customer_summary(ds, observation_end=END, time_unit="week").execute()

@@ -21,6 +21,7 @@ decimal), so the numbers are those of the separate queries. Hourly summaries (``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -69,6 +70,23 @@ def _exact(v: Any) -> Any:
     return v.cast(dt.Decimal(18, 4))
 
 
+# purchase days per query of the per-customer lists: the lists of a hash aggregate are held in
+# memory (DuckDB cannot spill them); 102M purchase days at 10M customers needed more than 3.7 GiB
+BUCKET_ROWS = 10_000_000
+
+
+def _by_buckets(j: Any, per_customer: Callable[[Any], Any]) -> pd.DataFrame:
+    """``per_customer(j)`` collected, as one query up to :data:`BUCKET_ROWS` rows of ``j``, else
+    one per bucket of customers (a hash of the id): each customer's rows in one bucket, so the
+    rows are those of one query (in another order, which the caller sorts)."""
+    buckets = -(-int(j.count().execute()) // BUCKET_ROWS)
+    if buckets <= 1:
+        return per_customer(j).execute()
+    key = (j.customer_id.hash() % buckets).abs()
+    return pd.concat([per_customer(j.filter(key == i)).execute() for i in range(buckets)],
+                     ignore_index=True)
+
+
 def daily_inputs(ds: Any, end: date, cal_end: date | None, trailing_start: pd.Timestamp,
                  per: float, duration: float | None) -> ValueInputs:
     """:class:`ValueInputs` for daily (or coarser) time units from one purchase-days table.
@@ -90,22 +108,26 @@ def daily_inputs(ds: Any, end: date, cal_end: date | None, trailing_start: pd.Ti
 
 def _inputs(ds: Any, j: Any, end: date, cal_end: date | None, trailing_start: pd.Timestamp, per: float,
             duration: float | None) -> ValueInputs:
-    first_amt = _exact(j.amt.argmin(j.day))
-    cols: dict[str, Any] = {
-        "n": j.day.count(), "f": j.day.min(), "last": j.day.max(),
-        "rep_sum": (_exact(j.amt).sum() - first_amt).cast("float64"),
-        "trailing": money_sum((j.day >= _day(trailing_start.date())).ifelse(j.amt, 0.0)),
-        "all_days": j.day.collect(),
-    }
     c = _day(cal_end) if cal_end is not None else None
-    if c is not None:
-        cal = j.day <= c
-        cols.update(n_cal=ind(cal).sum(), last_cal=j.day.max(where=cal),
-                    rep_cal=(_exact(cal.ifelse(j.amt, 0.0)).sum() - first_amt).cast("float64"),
-                    n_hold=ind(~cal).sum(), hold_sum=money_sum((~cal).ifelse(j.amt, 0.0)))
-    agg = j.group_by("customer_id").aggregate(**cols)
-    text = agg.all_days.sort()[1:].map(lambda v: (v - agg.f).cast("string")).join(" ").nullif("")
-    frame = agg.mutate(repeat_purchase_days=text).drop("all_days").execute()
+
+    def per_customer(part: Any) -> Any:
+        first_amt = _exact(part.amt.argmin(part.day))
+        cols: dict[str, Any] = {
+            "n": part.day.count(), "f": part.day.min(), "last": part.day.max(),
+            "rep_sum": (_exact(part.amt).sum() - first_amt).cast("float64"),
+            "trailing": money_sum((part.day >= _day(trailing_start.date())).ifelse(part.amt, 0.0)),
+            "all_days": part.day.collect(),
+        }
+        if c is not None:
+            cal = part.day <= c
+            cols.update(n_cal=ind(cal).sum(), last_cal=part.day.max(where=cal),
+                        rep_cal=(_exact(cal.ifelse(part.amt, 0.0)).sum() - first_amt).cast("float64"),
+                        n_hold=ind(~cal).sum(), hold_sum=money_sum((~cal).ifelse(part.amt, 0.0)))
+        agg = part.group_by("customer_id").aggregate(**cols)
+        text = agg.all_days.sort()[1:].map(lambda v: (v - agg.f).cast("string")).join(" ").nullif("")
+        return agg.mutate(repeat_purchase_days=text).drop("all_days")
+
+    frame = _by_buckets(j, per_customer)
     ids = frame.customer_id.astype(str).to_numpy()
     order = text_order(ids)  # by customer id, as the section sorts them: full and split sorted once
     frame, ids = frame.take(order).reset_index(drop=True), shared_ids(ds, ids[order])
