@@ -42,6 +42,19 @@ def test_text_ids_sorted_by_code_point_with_nulls_as_pandas_converts_them(con):
     assert got.last_ts.dtype.kind == "M" and got.last_ts.isna().sum() == 2
 
 
+def test_text_columns_as_pandas_converts_them_with_one_object_per_value(con):
+    arrow = pa.table({
+        "customer_id": [f"c{i}" for i in range(9)],
+        "region": pa.array(["东北", None, "east", "east", None, "东北", "", "east", "west"], pa.string()),
+        "none": pa.array([None] * 9, pa.string()),
+    })
+    got = collect_by_customer(con.create_table("t", arrow))
+    want = _expected(con.table("t").to_pyarrow())
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert [v is None for v in got.region] == [v is None for v in want.region]  # None, not NaN
+    assert len({id(v) for v in got.region}) == 5  # 东北, east, "", west, None
+
+
 def test_ids_that_are_numbers_in_the_engine_are_sorted_as_text(con):
     arrow = pa.table({"customer_id": pa.array([2, 100, 1, 10], pa.int64()), "x": [0.2, 100.0, 0.1, 10.0]})
     got = collect_by_customer(con.create_table("t", arrow))

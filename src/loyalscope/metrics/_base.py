@@ -336,8 +336,8 @@ def sorted_by_customer(arrow: pa.Table, ds: Dataset | None = None) -> tuple[pd.I
 
     Column by column: each is converted as ``to_pandas`` converts it (NaN for a null in a count
     or a mean, ``datetime64`` in the column's unit, NaT for a null time, a time zone kept as an
-    extension array) and gathered in the ids' order on its own, so that only the table and the
-    arrays built so far are held. A
+    extension array; text as one object per distinct value) and gathered in the ids' order on
+    its own, so that only the table and the arrays built so far are held. A
     whole-table ``to_pandas()``, its re-indexing and its ``take`` held three or four copies of
     every column (+0.5 GB at a million customers and the churn model's three cut-offs). The
     order is Arrow's sort of the ids (bytes of UTF-8 text: code point order); ids that were
@@ -346,14 +346,27 @@ def sorted_by_customer(arrow: pa.Table, ds: Dataset | None = None) -> tuple[pd.I
     order = pc.sort_indices(arrow["customer_id"]).to_numpy()
     ids = arrow["customer_id"].to_numpy(zero_copy_only=False)[order]
     index = pd.Index(ids, dtype=object, name="customer_id").astype(str)
-    values = {c: arrow[c].to_pandas().array[order] for c in arrow.column_names if c != "customer_id"}
-    values = {c: v.to_numpy() if isinstance(v.dtype, np.dtype) else v for c, v in values.items()}
+    values = {c: _column(arrow[c])[order] for c in arrow.column_names if c != "customer_id"}
+    values = {c: v.to_numpy() if isinstance(v, pd.api.extensions.ExtensionArray) and isinstance(v.dtype, np.dtype)
+              else v for c, v in values.items()}
     if not index.is_monotonic_increasing:
         again = text_order(index)
         index, values = index[again], {c: v[again] for c, v in values.items()}
     if ds is not None:  # the id objects an earlier frame of ``ds`` holds (:func:`shared_ids`)
         index = pd.Index(shared_ids(ds, index.to_numpy()), dtype=object, name="customer_id")
     return index, values
+
+
+def _column(col: pa.ChunkedArray) -> Any:
+    """The array ``to_pandas`` makes of ``col``; text as objects shared by equal values (one per
+    distinct text, None for a null) rather than one per row: a region, a channel, a tier per
+    customer are a handful of texts (four such columns were 2 GB at ten million customers)."""
+    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        coded = col.combine_chunks().dictionary_encode()
+        texts = np.append(coded.dictionary.to_numpy(zero_copy_only=False), None).astype(object)
+        codes = coded.indices.fill_null(len(coded.dictionary)).to_numpy(zero_copy_only=False)
+        return texts[codes]
+    return col.to_pandas().array
 
 
 def shared_ids(ds: Dataset, ids: Any) -> np.ndarray:

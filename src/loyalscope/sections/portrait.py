@@ -18,7 +18,7 @@ from scipy import stats
 from loyalscope.data.dataset import Dataset
 from loyalscope.errors import InsufficientDataError
 from loyalscope.i18n import t
-from loyalscope.metrics._base import join_by_customer
+from loyalscope.metrics._base import collect_by_customer, join_by_customer
 from loyalscope.metrics.window import inactivity_days
 from loyalscope.results import Chart, Number, Phrase, Section, Table, Text
 from loyalscope.sections.context import SectionContext
@@ -89,9 +89,13 @@ def _profile(ds: Dataset, ctx: SectionContext) -> pd.DataFrame:
     if ds.has("surveys", "nps"):
         sv = ds.table("surveys", "customer_id", "nps")
         parts.append(sv.group_by("customer_id").aggregate(nps=sv.nps.mean()))
-    more = join_by_customer(tx.group_by("customer_id").aggregate(first=tx.order_ts.min()), *parts).to_pandas()
-    more["customer_id"] = more.customer_id.astype(str)
-    prof = prof.merge(more, on="customer_id", how="left")
+    more = collect_by_customer(join_by_customer(tx.group_by("customer_id").aggregate(first=tx.order_ts.min()),
+                                                *parts), ds)
+    if more.index.equals(pd.Index(prof.customer_id)):  # the same customers in the same order
+        for c in more.columns:  # no join on ten million ids (and their copies) in pandas
+            prof[c] = more[c].to_numpy()
+    else:
+        prof = prof.merge(more.reset_index(), on="customer_id", how="left")
     if "age" in prof.columns:
         prof["age_band"] = age_band(prof.age)
     prof["cohort"] = quarter_labels(pd.to_datetime(prof["first"]))
