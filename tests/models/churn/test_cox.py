@@ -53,6 +53,19 @@ def test_matches_lifelines(tie_grid: float | None, penalizer: float) -> None:
     assert m.n_ == 3000 and m.events_ == int(event.sum())
 
 
+def test_hessian_in_blocks_gives_the_same_fit(monkeypatch) -> None:
+    """Past HESSIAN_ROWS customers the Hessian's weighted product is summed block by block
+    (not one p x n array: 0.8 GB at ten million customers): the same fit, to rounding."""
+    import loyalscope.models.churn.cox as cox
+
+    duration, event, x = _simulated(3000, 2, 0.2)
+    whole = CoxPH(0.05).fit(duration, event, x).summary()
+    monkeypatch.setattr(cox, "HESSIAN_ROWS", 256)  # 12 blocks
+    blocks = CoxPH(0.05).fit(duration, event, x).summary()
+    np.testing.assert_allclose(blocks["coef"], whole["coef"], rtol=1e-12)
+    np.testing.assert_allclose(blocks["se(coef)"], whole["se(coef)"], rtol=1e-12)
+
+
 def test_partial_likelihood_by_hand() -> None:
     """Three customers, no ties, one feature: l(b) = b x1 - log(sum_j e^{b xj}) + b x2 -
     log(e^{b x2} + e^{b x3}) for events at t1 < t2 (the third censored). The fitted b zeroes

@@ -47,6 +47,10 @@ from loyalscope.models.base import check_fitted
 Z95 = float(norm.ppf(0.975))
 
 
+# rows per block of the Hessian's weighted product (p x n floats each): one block up to a million
+# customers (the sums as before), ten at ten million (0.8 GB less at the churn section's peak)
+HESSIAN_ROWS = 1 << 20
+
 class CoxPH:
     """Cox proportional-hazards regression (Efron ties, ridge penalty), fitted in ``O(n p^2)``
     per Newton step.
@@ -128,7 +132,10 @@ class CoxPH:
             a = np.cumsum(np.bincount(kk, weights=1 / den, minlength=k_all))
             bk = np.bincount(kk, weights=c / den, minlength=k_all)
             weight = w * (a[group] - ev * bk[group])
-            hess = m @ m.T - (zt * weight) @ zt.T
+            hess = m @ m.T
+            for lo in range(0, n, HESSIAN_ROWS):  # a p x n product per block: not one of n rows
+                blk = zt[:, lo:lo + HESSIAN_ROWS]
+                hess -= (blk * weight[lo:lo + HESSIAN_ROWS]) @ blk.T
             hess[np.diag_indices(p)] -= pen
             return ll, grad, hess
 
