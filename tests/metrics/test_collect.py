@@ -93,3 +93,26 @@ def test_map_distinct_calls_once_per_value_and_shares_the_results():
     assert got[0] is got[3] and got[1] is got[4] and got[2] is got[5]
     assert len({id(v) for v in got}) == 4
     assert map_distinct(np.array([], dtype=object), label).shape == (0,)
+
+
+def test_frames_of_one_dataset_share_the_id_objects():
+    """The per-customer frames of a run hold one set of id texts, not one per frame; a frame
+    of other customers keeps its own (and is not held)."""
+    from loyalscope.config import AnalysisConfig
+    from loyalscope.data.dataset import Dataset
+
+    ids = [f"c{i:03d}" for i in range(50)]
+    tx = pd.DataFrame({"order_id": [f"o{i}" for i in range(100)], "customer_id": ids[::-1] * 2,
+                       "order_ts": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(100), "D"),
+                       "amount": np.arange(100, dtype=float) + 1})
+    ds = Dataset.from_frames({"transactions": tx}, config=AnalysisConfig())
+    t = ds.table("transactions", "customer_id", "amount")
+    a = collect_by_customer(t.group_by("customer_id").aggregate(n=t.count()), ds)
+    b = collect_by_customer(t.group_by("customer_id").aggregate(total=t.amount.sum()), ds)
+    few = t.filter(t.customer_id < "c010")
+    c = collect_by_customer(few.group_by("customer_id").aggregate(n=few.count()), ds)
+    assert list(a.index) == list(b.index) == sorted(ids) and list(c.index) == sorted(ids)[:10]
+    assert all(x is y for x, y in zip(a.index, b.index, strict=True))
+    assert not any(x is y for x, y in zip(a.index[:10], c.index, strict=True))
+    fresh = collect_by_customer(t.group_by("customer_id").aggregate(n=t.count()))  # no dataset given
+    assert not any(x is y for x, y in zip(a.index, fresh.index, strict=True))
