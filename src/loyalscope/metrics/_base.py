@@ -363,7 +363,7 @@ def _column(col: pa.ChunkedArray) -> Any:
     customer are a handful of texts (four such columns were 2 GB at ten million customers)."""
     if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
         coded = col.combine_chunks().dictionary_encode()
-        texts = np.append(coded.dictionary.to_numpy(zero_copy_only=False), None).astype(object)
+        texts = np.array([*coded.dictionary.to_numpy(zero_copy_only=False), None], dtype=object)
         codes = coded.indices.fill_null(len(coded.dictionary)).to_numpy(zero_copy_only=False)
         return texts[codes]
     return col.to_pandas().array
