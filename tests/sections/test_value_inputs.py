@@ -54,6 +54,15 @@ def test_customer_buckets_give_the_same_inputs(dataset, inputs, monkeypatch) -> 
     pd.testing.assert_frame_equal(bucketed.split, inputs.split)
 
 
+def test_repeat_days_query_in_buckets_gives_the_same_texts(dataset, monkeypatch) -> None:
+    import loyalscope.sections.value_inputs as vi
+
+    ds, _ = dataset
+    whole = repeat_purchase_days(ds).sort_values("customer_id", ignore_index=True)
+    monkeypatch.setattr(vi, "BUCKET_ROWS", 500)
+    pd.testing.assert_frame_equal(repeat_purchase_days(ds).sort_values("customer_id", ignore_index=True), whole)
+
+
 def test_summaries_equal_the_separate_queries(dataset, inputs):
     ds, _ = dataset
     full = customer_summary(ds, observation_end=END, time_unit="week").execute()

@@ -19,6 +19,7 @@ from loyalscope.metrics._base import epoch_days
 from loyalscope.models.purchase.clv import DAYS_PER_UNIT
 from loyalscope.models.purchase.tracking import frequency_distribution, tracking_frame
 from loyalscope.results import Chart, Section, Text
+from loyalscope.sections.value_inputs import by_customer_buckets
 
 MAX_PERIODS = 104
 """At most this many tracking periods (weeks, or longer periods for long histories)."""
@@ -51,8 +52,12 @@ def repeat_purchase_days(ds: Any, days: Any = None) -> pd.DataFrame:
     text on every run and engine, not the order the engine's threads collected them in)."""
     j = _days(ds) if days is None else days
     rep = j.filter(j.day > j.first).mutate(offset=(j.day - j.first).cast("int64"))
-    agg = rep.group_by("customer_id").aggregate(days=rep.offset.collect())
-    out = agg.select("customer_id", repeat_purchase_days=agg.days.sort().map(lambda v: v.cast("string")).join(" ")).execute()
+
+    def per_customer(part: Any) -> Any:  # lists per customer: in buckets past BUCKET_ROWS
+        agg = part.group_by("customer_id").aggregate(days=part.offset.collect())
+        return agg.select("customer_id", repeat_purchase_days=agg.days.sort().map(lambda v: v.cast("string")).join(" "))
+
+    out = by_customer_buckets(rep, per_customer)
     out["customer_id"] = out["customer_id"].astype(str)
     return out
 

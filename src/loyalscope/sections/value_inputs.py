@@ -75,7 +75,7 @@ def _exact(v: Any) -> Any:
 BUCKET_ROWS = 10_000_000
 
 
-def _by_buckets(j: Any, per_customer: Callable[[Any], Any]) -> pd.DataFrame:
+def by_customer_buckets(j: Any, per_customer: Callable[[Any], Any]) -> pd.DataFrame:
     """``per_customer(j)`` collected, as one query up to :data:`BUCKET_ROWS` rows of ``j``, else
     one per bucket of customers (a hash of the id): each customer's rows in one bucket, so the
     rows are those of one query (in another order, which the caller sorts)."""
@@ -127,7 +127,7 @@ def _inputs(ds: Any, j: Any, end: date, cal_end: date | None, trailing_start: pd
         text = agg.all_days.sort()[1:].map(lambda v: (v - agg.f).cast("string")).join(" ").nullif("")
         return agg.mutate(repeat_purchase_days=text).drop("all_days")
 
-    frame = _by_buckets(j, per_customer)
+    frame = by_customer_buckets(j, per_customer)
     ids = frame.customer_id.astype(str).to_numpy()
     order = text_order(ids)  # by customer id, as the section sorts them: full and split sorted once
     frame, ids = frame.take(order).reset_index(drop=True), shared_ids(ds, ids[order])
