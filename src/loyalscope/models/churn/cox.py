@@ -88,15 +88,18 @@ class CoxPH:
         x = np.asarray(x, dtype=float)
         n, p = x.shape
         events = int(e_.sum())
-        xt = np.ascontiguousarray(x.T)  # p x n: every pass below runs along contiguous rows
-        sd = xt.std(axis=1, ddof=1) if n > 1 else np.zeros(p)
-        if events == 0 or p == 0 or not np.all(sd > 0) or not np.all(np.isfinite(x)):
+        xt = np.ascontiguousarray(x.T)  # p x n: every pass below runs along contiguous rows (no copy of x.T of one)
+        # row by row: one feature-sized temporary, not one of all features
+        sd = np.array([row.std(ddof=1) for row in xt]) if n > 1 else np.zeros(p)
+        if events == 0 or p == 0 or not np.all(sd > 0) or not all(np.isfinite(row).all() for row in xt):
             raise InsufficientDataError(t("models.errors.cox_needs_events", events=events),
                                         fix=t("models.errors.cox_needs_events_fix"))
         self.feature_names_ = feature_names or [f"x{i}" for i in range(p)]
-        self.mean_, self.scale_ = xt.mean(axis=1), sd
+        self.mean_, self.scale_ = np.array([row.mean() for row in xt]), sd
         order = np.argsort(t_, kind="stable")
-        zt = (xt[:, order] - self.mean_[:, None]) / self.scale_[:, None]
+        zt = np.empty_like(xt)
+        for j in range(p):
+            zt[j] = (xt[j, order] - self.mean_[j]) / self.scale_[j]
         ts, ev = t_[order], e_[order]
         _, start, counts = np.unique(ts, return_index=True, return_counts=True)
         k_all = len(start)
