@@ -62,7 +62,7 @@ def churn_reasons(ds: Dataset, as_of: date | None = None, inactivity_days: int |
     features, of having at least one)."""
     as_of = as_of or ds.analysis_date
     inactivity_days = inactivity_days or window_days(ds)
-    f = churn_features(ds, as_of)
+    f = churn_features(ds, as_of, deep=False)  # reads and adds columns only
     churned = (f.recency_days > inactivity_days).to_numpy()
     rows = []
     for c in f.columns:
