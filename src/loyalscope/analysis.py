@@ -20,6 +20,7 @@ from loyalscope import __version__
 from loyalscope.config import AnalysisConfig
 from loyalscope.data.dataset import Dataset
 from loyalscope.errors import DataQualityError, InsufficientDataError, LoyalscopeError, SchemaError
+from loyalscope.heap import release_free_memory
 from loyalscope.i18n import t
 from loyalscope.results import Phrase, Section, to_jsonable
 from loyalscope.sections import ORDER, run_order
@@ -84,6 +85,7 @@ def analyze(
     config: AnalysisConfig | None = None,
     progress: Progress | None = None,
     sections: tuple[str, ...] | None = None,
+    context: SectionContext | None = None,
 ) -> Analysis:
     """Run the analysis.
 
@@ -97,6 +99,9 @@ def analyze(
         ``progress(section_id, i, n)`` before each section.
     sections : tuple of str, optional
         Only these section ids (default: all of :data:`ORDER`).
+    context : SectionContext, optional
+        The state the sections share (default: a new one with ``config``); given, it can be
+        read after the run (what the sections left in ``results``).
     """
     config = config or dataset.config
     if not transactions_left(dataset):  # a clear error, not a section's traceback
@@ -105,10 +110,11 @@ def analyze(
             t("report.outputs.no_transactions", path="quarantine.csv",
               rows=rep.rows_read if rep else 0),
             fix=t("report.outputs.no_transactions_fix", path="quarantine.csv"))
-    ctx = SectionContext(config=config)
+    ctx = context if context is not None else SectionContext(config=config)
     wanted = [s for s in ORDER if sections is None or s in sections]
     plan = run_order(wanted)
     out: list[Section] = []
+    release_free_memory()  # what the load freed
     for i, (section_id, module) in enumerate(plan):
         if progress is not None:
             progress(section_id, i, len(plan))
@@ -121,6 +127,9 @@ def analyze(
             raise
         for name in getattr(module, "LAST_READER_OF", ()):  # per-customer frames not held to the end
             dataset.forget(name)
+        for name in getattr(module, "LAST_READER_OF_RESULTS", ()):
+            ctx.results.pop(name, None)
+        release_free_memory()  # the section's freed temporaries: not resident into the next one
         ctx.sections[section_id] = section
         out.append(section)
     out.sort(key=lambda s: ORDER.index(s.id))  # shown in the outline's order

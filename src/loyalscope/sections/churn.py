@@ -172,13 +172,12 @@ def _story(ctx: SectionContext, section: Section, surv: pd.DataFrame, res: Churn
     """By segment: churned now (no order within the window), P(alive), the purchase model's and
     the risk model's probability of no order within the window."""
     frame = pd.DataFrame({"churned_now": surv.event.astype(float)}, index=surv.index.astype(str))
-    value = ctx.results.get("value") or {}
-    scored = value.get("scored")
-    if scored is not None:
-        extra = scored.set_index("customer_id")
-        for col in ("p_alive", "p_no_order_window"):
-            if col in extra:
-                frame[col] = extra[col].reindex(frame.index)
+    cu = ctx.customers  # the value section's scores are its columns (not a second copy of them)
+    cols = [c for c in ("p_alive", "p_no_order_window") if cu is not None and c in cu.columns]
+    if cu is not None and cols:
+        extra = cu[["customer_id", *cols]].set_index("customer_id")
+        for col in cols:
+            frame[col] = extra[col].reindex(frame.index).to_numpy()
     if res is not None:
         frame["churn_probability"] = res.scores["churn_probability"].reindex(frame.index)
         frame["high_risk"] = (res.scores["churn_tier"].reindex(frame.index) == "high").astype(float)

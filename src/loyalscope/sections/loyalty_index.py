@@ -50,8 +50,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
                       note=K + "tiers_note"))
     out = pd.DataFrame({"customer_id": scored.index.astype(str), "loyalty_index": li.to_numpy(),
                         "excellent_tier": tiers.tier.to_numpy()})
-    ctx.add_customer_columns(out)
-    ctx.results["loyalty_index"] = out
+    ctx.add_customer_columns(out)  # no other copy kept: no later section reads them but from ctx.customers
     section.data = {"weights": weights, "notes": notes, "mean": float(li.mean()),
                     "excellent_weights": used, "excellent_dropped": dropped}
     return section

@@ -27,6 +27,9 @@ from loyalscope.strategy.value import StakeInputs, rank
 
 SECTION_ID = "strategy"
 NEEDS = ("segments", "value", "churn", "satisfaction", "service")
+# The last section of a run to read these per-customer results: the analysis drops them after it
+# (the segments, earlier segments, quadrants and churn scores: ~0.3 KB per customer held to the end)
+LAST_READER_OF_RESULTS = ("rfm", "rfm_previous", "quadrant", "churn")
 K = "strategy.section."
 
 

@@ -208,7 +208,7 @@ def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConf
     if ctx is not None:
         ctx.add_customer_columns(scored)
         ctx.results["value"] = {"selection": sel, "model": model, "chosen": chosen, "spend_model": spend,
-                                "scored": scored, "full_rows": rows}
+                                "full_rows": rows}  # the scores: columns of ctx.customers
     if split is not None and cal_rows is not None and chosen in sel.predictions and sel.statuses[chosen].estimable:
         pred = sel.predictions[chosen][cal_rows.inverse]
         section.add(Chart(kind="bar", title="models.value.holdout_chart",
