@@ -22,6 +22,17 @@ from scipy import optimize
 
 Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
+MIN_STEP = 1e-3
+"""The shortest step :func:`quasi_newton`'s line search tries before it gives up (ten halvings).
+
+Near the optimum a Newton step on a good Hessian is accepted whole. A step cut ten times means
+the model of the objective no longer holds, in practice that the objective is at its rounding
+noise: on 862k repeat buyers (1M customers / 10.25M orders) the Gamma-Gamma mean
+log-likelihood varies by 1e-12 between points 1e-8 apart and its gradient by 1e-7, so no step
+met ``xtol`` and every line search "succeeded" on noise after ~20 halvings: 2,071 evaluations
+(10.6 s) before the iteration limit, then L-BFGS-B from the start. Giving up at the first
+such search goes to the same L-BFGS-B fit after ~15 evaluations (the same parameters)."""
+
 
 @dataclass
 class Result:
@@ -73,7 +84,7 @@ def quasi_newton(objective: Objective, x0: np.ndarray, hess0: np.ndarray,
     """Minimise from ``x0`` with Newton steps on a BFGS-updated Hessian, starting at ``hess0``.
 
     Each step solves ``H p = -g`` and backtracks until the Armijo condition
-    ``f(x + t p) <= f(x) + 1e-4 t g.p`` holds; ``H`` then takes the BFGS update with
+    ``f(x + t p) <= f(x) + 1e-4 t g.p`` holds (``t`` down to :data:`MIN_STEP`); ``H`` then takes the BFGS update with
     ``s = t p`` and ``y = g_new - g`` (skipped unless ``y.s > 0``, which keeps it positive
     definite). Stops when the largest component of the Newton step is below ``xtol`` (the models work in
     log-parameters, so that is a relative change of the parameters). Returns None when
@@ -103,7 +114,7 @@ def quasi_newton(objective: Objective, x0: np.ndarray, hess0: np.ndarray,
             if np.isfinite(f_new) and f_new <= f + 1e-4 * t * slope + 1e-14 * abs(f):
                 break
             t *= 0.5
-            if t < 1e-10:
+            if t < MIN_STEP:
                 return None
         s, y = t * p, g_new - g
         x, f, g = x + s, f_new, g_new
