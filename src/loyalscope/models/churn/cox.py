@@ -88,7 +88,9 @@ class CoxPH:
         x = np.asarray(x, dtype=float)
         n, p = x.shape
         events = int(e_.sum())
-        xt = np.ascontiguousarray(x.T)  # p x n: every pass below runs along contiguous rows (no copy of x.T of one)
+        # p x n: every pass below runs along contiguous rows (no copy when x is the transpose of a
+        # C-ordered p x n array, as cox_model passes it)
+        xt = np.ascontiguousarray(x.T)
         # row by row: one feature-sized temporary, not one of all features
         sd = np.array([row.std(ddof=1) for row in xt]) if n > 1 else np.zeros(p)
         if events == 0 or p == 0 or not np.all(sd > 0) or not all(np.isfinite(row).all() for row in xt):
