@@ -120,3 +120,20 @@ def test_reason_codes() -> None:
     assert r.churn_reason.tolist() == ["price", "service"]
     assert r.n.tolist() == [3, 1]
     assert r.share.tolist() == [0.75, 0.25]
+
+
+def test_standardised_rows_equal_pandas_fill_select_and_scale() -> None:
+    from loyalscope.segments.churn_survival import standardised_rows
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"a": rng.gamma(2.0, 3.0, 500), "b": rng.integers(0, 4, 500).astype(float),
+                          "const": 7.0, "empty": np.nan, "c": rng.normal(size=500)})
+    frame.loc[rng.choice(500, 60, replace=False), "a"] = np.nan
+    rows, names = standardised_rows(frame, list(frame.columns))
+    # independently, as pandas does it: median fill, varying columns only, (x - mean) / sd
+    x = frame.fillna(frame.median())
+    x = x.loc[:, x.std() > 0]
+    x = (x - x.mean()) / x.std()
+    assert names == ["a", "b", "c"] == list(x.columns)
+    assert rows.shape == (3, 500) and rows.flags.c_contiguous
+    np.testing.assert_allclose(rows, x.to_numpy().T, rtol=1e-13, atol=1e-13)
