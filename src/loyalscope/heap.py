@@ -12,7 +12,6 @@ Reference: glibc manual, "Memory Allocation Tunables"; ``man 3 malloc_trim``.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sys
 from functools import cache
 from typing import Any
@@ -23,8 +22,8 @@ def _libc() -> Any | None:
     """glibc's ``malloc_trim``, or None (another C library, another system)."""
     if not sys.platform.startswith("linux"):
         return None
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    try:  # the symbols already loaded into the process: no library search (find_library runs ldconfig)
+        libc = ctypes.CDLL(None)
         return libc if hasattr(libc, "malloc_trim") else None
     except OSError:
         return None
