@@ -101,7 +101,8 @@ def analyze(
         Only these section ids (default: all of :data:`ORDER`).
     context : SectionContext, optional
         The state the sections share (default: a new one with ``config``); given, it can be
-        read after the run (what the sections left in ``results``).
+        read after the run (what the sections left in ``results``). Its own ``config`` is the
+        one the sections read.
     """
     config = config or dataset.config
     if not transactions_left(dataset):  # a clear error, not a section's traceback
