@@ -161,8 +161,13 @@ def boolean(tbl: Relation, col: str, out: str, backend: str | None = None) -> An
     """是/否, Y/N, true/false, 1/0 ... -> boolean."""
     if tbl[col].type().is_string():
         tbl = tbl.mutate(**{f"{out}__t": clean(tbl[col], backend).lower()})
-        tbl = _put(tbl, out, _boolean(tbl[f"{out}__t"]))
-        return tbl.mutate(**{f"{out}__p": tbl[f"{out}__t"].notnull()}).drop(f"{out}__t")
+        txt = tbl[f"{out}__t"]
+        # the word lists tested once, in a stage of their own: DuckDB runs an IN list of this
+        # size as a join, once per place the test appears (five, in value, reason and tag)
+        tbl = tbl.mutate(**{f"{out}__y": txt.isin(list(_TRUE)), f"{out}__n": txt.isin(list(_FALSE))})
+        tbl = _put(tbl, out, _words_boolean(txt, tbl[f"{out}__y"], tbl[f"{out}__n"]),
+                   present=txt.notnull())
+        return tbl.drop(f"{out}__t", f"{out}__y", f"{out}__n")
     return _put(tbl, out, _boolean(tbl[col]))
 
 
@@ -323,8 +328,12 @@ def _boolean(s: ir.Value) -> Parsed:
         return Parsed(ibis.ifelse(bad, ibis.null().cast("boolean"), v == 1.0),
                       ibis.ifelse(bad, "unparseable", _NULL_STR),
                       ibis.ifelse(bad, "not_bool", _NULL_STR))
-    txt = s  # already cleaned and lower-cased by boolean()
-    yes, no = txt.isin(list(_TRUE)), txt.isin(list(_FALSE))
+    return _words_boolean(s, s.isin(list(_TRUE)), s.isin(list(_FALSE)))
+
+
+def _words_boolean(txt: ir.StringValue, yes: ir.BooleanValue, no: ir.BooleanValue) -> Parsed:
+    """Cleaned, lower-cased text -> boolean, given whether it is a word for true (``yes``) or
+    for false (``no``)."""
     bad = txt.notnull() & ~yes & ~no
     value = ibis.cases((yes, True), (no, False), else_=ibis.null().cast("boolean"))
     return Parsed(value, ibis.ifelse(bad, "unparseable", _NULL_STR),
