@@ -6,6 +6,7 @@ transactions themselves (the order's channel)."""
 
 from __future__ import annotations
 
+import ibis
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +14,7 @@ from canonical_frames import make_frames
 from reference import bucket
 
 from loyalscope.data.dataset import Dataset
-from loyalscope.metrics import REGISTRY, compute
+from loyalscope.metrics import REGISTRY, combined, compute
 from loyalscope.metrics.registry import prefetch
 from loyalscope.monitoring.catalogue import headline_ids
 
@@ -29,7 +30,10 @@ def frames() -> dict[str, pd.DataFrame]:
     cust["tier"] = np.where(np.arange(len(cust)) % 4 == 0, None,
                             np.where(np.arange(len(cust)) % 2 == 0, "gold", "silver"))
     cust["age"] = np.arange(len(cust)) % 3 + 20  # an integer column: left to compute()
-    return {**fr, "customers": cust}
+    surveys = fr["surveys"].copy()
+    i = np.arange(len(surveys))
+    surveys["nps"], surveys["csat"] = i * 7 % 11, i % 5 + 1
+    return {**fr, "customers": cust, "surveys": surveys}
 
 
 def _metrics(ds: Dataset) -> list[str]:
@@ -150,3 +154,83 @@ def test_retention_splits_come_from_the_one_pass_on_every_engine(make_ds, other_
                 .sort_values(["period", by], na_position="first", kind="stable")
                 .reset_index(drop=True) for d in (other_engine, duck))
         pd.testing.assert_frame_equal(a, b, check_dtype=False, obj=by)
+
+
+# ---- several customer columns from one query (metrics.combined) ------------------------------
+ADDITIVE = ["purchase_frequency", "repeat_purchase_rate", "repurchase_rate", "complaint_rate",
+            "return_rate", "nps", "csat_top2"]
+
+
+def test_the_additive_metrics_are_the_ones_flagged() -> None:
+    assert sorted(m for m, r in REGISTRY.items() if r.additive) == sorted(
+        [*ADDITIVE, "mention_rate"])
+
+
+@pytest.mark.parametrize("metric", ADDITIVE)
+def test_a_split_added_up_from_the_combined_query_equals_the_split_alone(make_ds,
+                                                                          metric: str) -> None:
+    fetched, alone = make_ds(), make_ds()
+    # channel is a column of the orders (and complaints): there each row is in its own
+    # channel's group, not a customer attribute, so it is split on its own; the surveys have
+    # no channel: the survey metrics take the customer's
+    cols = BYS if metric in ("nps", "csat_top2") else ["region", "tier"]
+    assert combined.prefetch(fetched, REGISTRY[metric], "month", BYS) == cols
+    for by in cols:
+        assert ("metric", metric, "month", by, None) in fetched._memo
+        got, want = compute(fetched, metric, "month", by=by), compute(alone, metric, "month", by=by)
+        pd.testing.assert_frame_equal(got, want, check_exact=True, obj=f"{metric} by {by}")
+
+
+def test_the_combined_path_is_taken_and_agrees_on_other_engines(make_ds, other_engine) -> None:
+    duck = make_ds()
+    for metric in ("repurchase_rate", "return_rate", "complaint_rate"):
+        assert combined.prefetch(other_engine, REGISTRY[metric], "month", BYS) == [
+            "region", "tier"], metric
+        for by in ("region", "tier"):
+            a = compute(other_engine, metric, "month", by=by)
+            b = compute(duck, metric, "month", by=by)
+            pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True),
+                                          check_exact=True, check_dtype=False,
+                                          obj=f"{metric} by {by}")
+
+
+def test_a_customer_missing_from_customers_is_in_every_columns_null_group(frames,
+                                                                         config) -> None:
+    tx = frames["transactions"]
+    ghost = tx.iloc[:5].assign(customer_id="GHOST", order_id=lambda f: "G" + f.order_id)
+    fr = {**frames, "transactions": pd.concat([tx, ghost], ignore_index=True)}
+    fetched = Dataset.from_frames(fr, config=config)
+    alone = Dataset.from_frames(fr, config=config)
+    assert combined.prefetch(fetched, REGISTRY["purchase_frequency"], "month", BYS) == [
+        "region", "tier"]
+    for by in ("region", "tier"):
+        got = compute(fetched, "purchase_frequency", "month", by=by)
+        pd.testing.assert_frame_equal(got, compute(alone, "purchase_frequency", "month", by=by),
+                                      check_exact=True)
+    assert compute(fetched, "purchase_frequency", "month", by="region").region.isna().any()
+
+
+def test_customer_columns_are_text_attributes_absent_from_the_metrics_tables(make_ds) -> None:
+    ds = make_ds()
+    assert combined.customer_columns(ds, ("transactions",), [*BYS, "age"]) == ["region", "tier"]
+    assert combined.customer_columns(ds, ("surveys.nps",), BYS) == (
+        [b for b in BYS if b not in ds.table("surveys").columns])
+
+
+@pytest.mark.parametrize("values", [
+    ("north", "gold"), (None, "gold"), ("a|b", "c\\d"), ("\\N", None), ("", ""),
+    ("华东", "金卡|银卡"), (None, None), ("|", "\\"),
+])
+def test_the_combination_text_decodes_to_its_values(values: tuple[str | None, ...]) -> None:
+    t = ibis.memtable({"a": [values[0]], "b": [values[1]]},
+                      schema={"a": "string", "b": "string"})
+    code = ibis.duckdb.connect().execute(t.select(c=combined.combination(t, ("a", "b"))))["c"][0]
+    assert combined.decode(code, 2) == values
+
+
+def test_distinct_values_give_distinct_combinations() -> None:
+    rows = [("a|b", "c"), ("a", "b|c"), ("a\\", "|c"), (None, "x"), ("\\N", "x"), ("", "x")]
+    t = ibis.memtable({"a": [r[0] for r in rows], "b": [r[1] for r in rows]},
+                      schema={"a": "string", "b": "string"})
+    codes = ibis.duckdb.connect().execute(t.select(c=combined.combination(t, ("a", "b"))))["c"]
+    assert codes.nunique() == len(rows)

@@ -120,6 +120,10 @@ class Dataset:
             self._memo[key] = build()
         return self._memo[key]
 
+    def memoised(self, key: Hashable) -> Any:
+        """What :meth:`memo` holds under ``key``, None if nothing (nothing is computed)."""
+        return self._memo.get(key)
+
     def forget(self, name: str) -> int:
         """Drop the results memoised under ``name`` (a key equal to it or a tuple starting with
         it); return how many. A section that is the last reader of a large per-customer frame

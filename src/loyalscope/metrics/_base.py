@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from loyalscope.metrics import combined
 from loyalscope.metrics.days import customer_span
 from loyalscope.metrics.registry import MetricContext
 
@@ -105,12 +106,23 @@ def group_attribute(ds: Dataset, by: str) -> ibis.Table:
     """``_cid``, ``by``: one row per customer id of ``customers`` with its ``by`` value,
     materialised once per column (every grouped metric joins it)."""
 
+    if combined.columns_of(ds, by) is not None:  # several columns at once (metrics.combined)
+        return combined.attributes(ds, by).select("_cid", by)
+
     def build() -> ibis.Table:
         cust = ds.table("customers", "customer_id", by)
         # customer_id is the key of customers; max() keeps one row per id on every engine
         return cust.group_by(_cid=cust.customer_id).aggregate(**{by: cust[by].max()}).cache()
 
     return ds.memo(("table", "group_attribute", by), build)
+
+
+def group_type(ds: Dataset, by: str) -> dt.DataType:
+    """The type of group column ``by`` (a column of ``customers``, or a combination of
+    several: text)."""
+    if combined.columns_of(ds, by) is not None:
+        return dt.string
+    return ds.table("customers", by).schema()[by]
 
 
 def shared(ds: Dataset, name: str, ctx: MetricContext,
@@ -129,22 +141,44 @@ def customer_periods(ds: Dataset, ctx: MetricContext) -> ibis.Table:
 
     def build() -> ibis.Table:
         if ctx.by and ctx.by not in ds.table("transactions").columns:
+            name = ctx.by if combined.columns_of(ds, ctx.by) else combined.combined_for(ds, ctx.by)
+            if name is not None:  # a projection of the table grouped by several columns at once
+                wide = _wide_customer_periods(ds, replace(ctx, by=name))
+                return wide.select(*keys(ctx), "customer_id", "n", "spend", "last")
             # a customers attribute: the ungrouped rows with each customer's group joined (the
             # same rows, from a customer-period-sized table instead of the orders)
             pc = customer_periods(ds, replace(ctx, by=None))
-            return with_group(ds, ctx, pc).select(*keys(ctx), "customer_id", "n", "spend", "last")
+            return with_group(ds, ctx, pc).select(*keys(ctx), "customer_id", "n", "spend",
+                                                  "last").cache()
         tx = orders(ds, ctx, "order_id", "amount")
         return tx.group_by([*keys(ctx), "customer_id"]).aggregate(
             n=tx.order_id.count(), spend=money_sum(tx.amount), last=tx.order_date.max()
-        )
+        ).cache()
 
-    return shared(ds, "customer_periods", ctx, build)
+    return ds.memo(("table", "customer_periods", ctx.period, ctx.window, ctx.by), build)
+
+
+def _wide_customer_periods(ds: Dataset, ctx: MetricContext) -> ibis.Table:
+    """:func:`customer_periods` with the combination ``ctx.by`` and each of its columns
+    (:mod:`loyalscope.metrics.combined`): one table from which the split by the combination
+    and by each of its columns are projections."""
+    name = ctx.by
+    assert name is not None
+
+    def build() -> ibis.Table:
+        cols = combined.columns_of(ds, name) or ()
+        pc = customer_periods(ds, replace(ctx, by=None))
+        attr = combined.attributes(ds, name)
+        j = pc.left_join(attr, pc.customer_id == attr._cid)
+        return j.select("period", "customer_id", "n", "spend", "last", name, *cols)
+
+    return shared(ds, "customer_periods_wide", ctx, build)
 
 
 def ratio_schema(ds: Dataset, ctx: MetricContext) -> ibis.Schema:
     """Schema of a ratio table computed outside the engine: ``period``, [``ctx.by``] (typed as
     in ``customers``), ``numerator``, ``denominator``."""
-    group = {ctx.by: ds.table("customers", ctx.by).schema()[ctx.by]} if ctx.by else {}
+    group = {ctx.by: group_type(ds, ctx.by)} if ctx.by else {}
     return ibis.schema({"period": "date", **group, "numerator": "float64",
                         "denominator": "float64"})
 

@@ -309,6 +309,9 @@ def ordering_customers(ds, ctx: MetricContext) -> ibis.Value:
     return cases(orders(ds, ctx).customer_id.nunique())
 
 
+_ADDITIVE = ("purchase_frequency", "repeat_purchase_rate", "repurchase_rate")
+"""Counts of orders and customers (:attr:`Metric.additive`)."""
+
 for _id, _fn, _req, _pct, _bd in (
     ("purchase_frequency", purchase_frequency, TX, False, None),
     ("purchase_frequency_distribution", purchase_frequency_distribution, TX, True,
@@ -328,4 +331,5 @@ for _id, _fn, _req, _pct, _bd in (
     ("pareto_share", pareto_share, TX, True, None),
 ):
     register(Metric(_id, "behaviour", _req, _fn, percent=_pct, breakdown=_bd,
-                    window_n=ordering_customers if _id == "pareto_share" else None))
+                    window_n=ordering_customers if _id == "pareto_share" else None,
+                    additive=_id in _ADDITIVE))

@@ -77,6 +77,13 @@ class Metric:
     :func:`prefetch` builds the splits; e.g. the retention family's per-customer activity
     facts (:func:`loyalscope.metrics.activity.prefetch_counts`)."""
 
+    additive: bool = False
+    """Whether ``numerator``, ``denominator`` and ``n`` are counts of cases that each belong to
+    one customer (orders, ordering customers, answers), so that a split by several customer
+    attributes at once adds up to the split by each of them
+    (:mod:`loyalscope.metrics.combined`). Not for sums of money (their float sums would
+    differ in the last digits) or for statistics given as ``value`` (medians)."""
+
     def name(self, lang: str | None = None) -> str:
         return t(f"metrics.{self.id}.name", lang)
 
@@ -149,7 +156,9 @@ def prefetch(dataset: Dataset, metric_id: str, period: Grain, bys: list[str],
     """Compute ``metric_id`` split by each column of ``bys`` in one engine query (a union of
     the per-column tables, tagged) and memoise each split as :func:`compute` would: the later
     ``compute(..., by=b)`` calls return the same frames without a query each. A metric's own
-    ``prefetch`` (:attr:`Metric.prefetch`) runs first.
+    ``prefetch`` (:attr:`Metric.prefetch`) runs first; an additive metric
+    (:attr:`Metric.additive`) gets its splits by customer attributes from one query grouped by
+    all of them (:mod:`loyalscope.metrics.combined`), the other columns from the union.
 
     Only an optimisation: columns whose table cannot be built, or whose tables do not line up
     (another column set or type; a group column that is not a string, whose pandas type could
@@ -162,8 +171,17 @@ def prefetch(dataset: Dataset, metric_id: str, period: Grain, bys: list[str],
             metric.prefetch(dataset, MetricContext(period=period, window=window), list(bys))
         except Exception:  # only an optimisation: compute() raises as usual
             pass
+    bys = list(dict.fromkeys(bys))
+    if metric.additive:  # the customer columns from one query grouped by all of them
+        from loyalscope.metrics import combined
+
+        try:
+            done = combined.prefetch(dataset, metric, period, bys, window)
+        except Exception:  # only an optimisation: the columns are split one by one below
+            done = []
+        bys = [b for b in bys if b not in done]
     parts: list[tuple[str, ibis.Table]] = []
-    for by in dict.fromkeys(bys):
+    for by in bys:
         try:
             expr = metric.build(dataset, MetricContext(period=period, by=by, window=window))
         except Exception:  # compute() raises it again, where it is handled

@@ -203,4 +203,5 @@ for _id, _fn, _req, _pct in (
     ("post_complaint_repurchase", post_complaint_repurchase, ("transactions", "complaints"), True),
     ("silent_dissatisfied", silent_dissatisfied, _C, False),
 ):
-    register(Metric(_id, "service", _req, _fn, percent=_pct))
+    register(Metric(_id, "service", _req, _fn, percent=_pct,
+                    additive=_id in ("complaint_rate", "return_rate")))  # counts of customers, orders

@@ -30,6 +30,7 @@ import pandas as pd
 
 from loyalscope.errors import SchemaError
 from loyalscope.i18n import t
+from loyalscope.metrics._base import with_group
 from loyalscope.metrics.registry import Builder, Metric, MetricContext, register
 from loyalscope.metrics.scales import NPS_SCALE, check_scale
 
@@ -44,11 +45,7 @@ def _surveys(ds: Dataset, ctx: MetricContext, *cols: str) -> ibis.Table:
         s = s.filter((s.answered_ts >= ibis.timestamp(pd.Timestamp(start)))
                      & (s.answered_ts < ibis.timestamp(pd.Timestamp(end))))
     s = s.mutate(period=ctx.bucket(s.answered_ts))
-    if ctx.by and ctx.by not in s.columns:
-        cust = ds.table("customers", "customer_id", ctx.by)
-        attr = cust.select(_cid=cust.customer_id, **{ctx.by: cust[ctx.by]}).distinct(on="_cid")
-        s = s.left_join(attr, s.customer_id == attr._cid).drop("_cid")
-    return s
+    return with_group(ds, ctx, s)
 
 
 def _agg(s: ibis.Table, ctx: MetricContext, num: ibis.Value, den: ibis.Value) -> ibis.Table:
@@ -117,15 +114,16 @@ def _competitor_gap(ds: Dataset, ctx: MetricContext) -> ibis.Table:
 
 
 for _metric in (
-    Metric("csat_top2", "satisfaction", ("surveys.csat",), _csat_top2),
+    Metric("csat_top2", "satisfaction", ("surveys.csat",), _csat_top2, additive=True),
     Metric("satisfaction_score", "satisfaction", ("surveys.csat",),
            _mean_index("csat"), percent=False),
-    Metric("nps", "satisfaction", ("surveys.nps",), _nps),
+    Metric("nps", "satisfaction", ("surveys.nps",), _nps, additive=True),
     Metric("recommend_index_seed", "satisfaction", ("surveys.recommend_intent",),
            _mean_index("recommend_intent"), percent=False),
     Metric("loyalty_index_seed", "satisfaction", ("surveys.loyalty_score",),
            _mean_index("loyalty_score"), percent=False),
-    Metric("mention_rate", "satisfaction", ("surveys.mention_unprompted",), _mention_rate),
+    Metric("mention_rate", "satisfaction", ("surveys.mention_unprompted",), _mention_rate,
+           additive=True),
     Metric("competitor_gap", "satisfaction", ("surveys",), _competitor_gap, percent=False),
 ):
     register(_metric)

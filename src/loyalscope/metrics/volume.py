@@ -63,4 +63,5 @@ def new_customers(ds, ctx: MetricContext) -> ibis.Table:
 
 for _id, _fn in (("orders", orders_count), ("revenue", revenue), ("buyers", buyers),
                  ("new_customers", new_customers)):
+    # not additive (metrics.combined): the denominator is the constant 1, not a count
     register(Metric(_id, "behaviour", ("transactions",), _fn, percent=False))
