@@ -14,8 +14,9 @@ from canonical_frames import make_frames
 from reference import bucket
 
 from loyalscope.data.dataset import Dataset
-from loyalscope.metrics import REGISTRY, combined, compute
-from loyalscope.metrics.registry import prefetch
+from loyalscope.errors import SchemaError
+from loyalscope.metrics import REGISTRY, _base, combined, compute
+from loyalscope.metrics.registry import MetricContext, prefetch
 from loyalscope.monitoring.catalogue import headline_ids
 
 BYS = ["region", "channel", "tier"]
@@ -234,3 +235,13 @@ def test_distinct_values_give_distinct_combinations() -> None:
                       schema={"a": "string", "b": "string"})
     codes = ibis.duckdb.connect().execute(t.select(c=combined.combination(t, ("a", "b"))))["c"]
     assert codes.nunique() == len(rows)
+
+
+def test_a_combined_query_that_fails_leaves_each_column_to_its_own_split(frames, config) -> None:
+    surveys = frames["surveys"].drop(columns=["nps"])
+    ds = Dataset.from_frames({**frames, "surveys": surveys}, config=config)
+    with pytest.raises(SchemaError):
+        combined.prefetch(ds, REGISTRY["nps"], "month", BYS)
+    assert combined.combined_for(ds, "region") is None
+    table = _base.customer_periods(ds, MetricContext(period="month", by="region"))
+    assert combined.PREFIX not in " ".join(table.columns)

@@ -146,12 +146,14 @@ def prefetch(ds: Dataset, metric: Metric, period: Grain, bys: list[str],
     if not metric.additive or metric.breakdown is not None or len(cols) < 2:
         return []
     name = register(ds, cols)
-    for c in cols:  # the per-column customer-period tables are projections of the combined one
-        ds.memo(("combined_for", c), lambda: name)
     expr = metric.build(ds, MetricContext(period=period, by=name, window=window))
     if "value" in expr.columns or name not in expr.columns:
         return []
     frame = expr.execute()
+    # from now on the per-column customer-period tables are projections of the combined one
+    # (only once it has worked: a failure here leaves every column to its own split)
+    for c in cols:
+        ds.memo(("combined_for", c), lambda: name)
     sums = [c for c in ("numerator", "denominator", "n") if c in frame.columns]
     # a customer absent from customers has no combination: no value in any column
     missing = (None,) * len(cols)
