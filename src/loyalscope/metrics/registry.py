@@ -82,7 +82,8 @@ class Metric:
     one customer (orders, ordering customers, answers), so that a split by several customer
     attributes at once adds up to the split by each of them
     (:mod:`loyalscope.metrics.combined`). Not for sums of money (their float sums would
-    differ in the last digits) or for statistics given as ``value`` (medians)."""
+    differ in the last digits), a constant denominator (the volumes' 1) or statistics given as
+    ``value`` (medians)."""
 
     def name(self, lang: str | None = None) -> str:
         return t(f"metrics.{self.id}.name", lang)
