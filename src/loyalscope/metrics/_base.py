@@ -109,12 +109,18 @@ def group_attribute(ds: Dataset, by: str) -> ibis.Table:
     if combined.columns_of(ds, by) is not None:  # several columns at once (metrics.combined)
         return combined.attributes(ds, by).select("_cid", by)
 
-    def build() -> ibis.Table:
-        cust = ds.table("customers", "customer_id", by)
-        # customer_id is the key of customers; max() keeps one row per id on every engine
-        return cust.group_by(_cid=cust.customer_id).aggregate(**{by: cust[by].max()}).cache()
+    return ds.memo(("table", "group_attribute", by),
+                   lambda: customer_attributes(ds, (by,)).cache())
 
-    return ds.memo(("table", "group_attribute", by), build)
+
+def customer_attributes(ds: Dataset, columns: tuple[str, ...] | list[str]) -> ibis.Table:
+    """``_cid`` and ``columns`` of ``customers``, one row per customer id (not materialised).
+
+    customer_id is the key of customers; ``max()`` keeps one row per id on every engine.
+    Customers absent from ``customers`` get no row: joined to, they fall into each column's
+    null group."""
+    cust = ds.table("customers", "customer_id", *columns)
+    return cust.group_by(_cid=cust.customer_id).aggregate(**{c: cust[c].max() for c in columns})
 
 
 def group_type(ds: Dataset, by: str) -> dt.DataType:

@@ -50,6 +50,7 @@ import pandas as pd
 from loyalscope.metrics._base import (
     absolute_period_index,
     calendar,
+    customer_attributes,
     group_mask,
     group_values,
     ind,
@@ -135,10 +136,7 @@ def prefetch_counts(ds: Dataset, ctx: MetricContext, bys: list[str]) -> None:
                        _part=ibis.literal(i).cast("int64"))
               for i, (t, at) in enumerate(facts) if t is not None and at is not None]
     events = ibis.union(*tagged, distinct=False)
-    cust = ds.table("customers", "customer_id", *dims)
-    # customer_id is the key of customers; max() keeps one row per id on every engine (as in
-    # group_attribute): customers absent there fall into every column's null group
-    attrs = cust.group_by(_cid=cust.customer_id).aggregate(**{d: cust[d].max() for d in dims})
+    attrs = customer_attributes(ds, dims)  # customers absent there: every column's null group
     j = events.left_join(attrs, events.customer_id == attrs._cid)
     frame = j.group_by(["_part", "_at", *dims]).aggregate(_c=j.customer_id.count()).execute()
     part = frame["_part"].to_numpy()

@@ -112,8 +112,9 @@ def attributes(ds: Dataset, name: str) -> ir.Table:
         raise KeyError(name)
 
     def build() -> ir.Table:
-        cust = ds.table("customers", "customer_id", *cols)
-        agg = cust.group_by(_cid=cust.customer_id).aggregate(**{c: cust[c].max() for c in cols})
+        from loyalscope.metrics._base import customer_attributes
+
+        agg = customer_attributes(ds, cols)
         return agg.mutate(**{name: combination(agg, cols)}).cache()
 
     return ds.memo(("table", "combined_attributes", name), build)
