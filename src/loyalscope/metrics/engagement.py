@@ -11,12 +11,12 @@ import ibis
 from loyalscope.metrics._base import (
     calendar,
     cases,
+    customer_periods,
     f64,
     first_orders,
     ind,
     keys,
     money_sum,
-    orders,
     windowed,
     with_group,
 )
@@ -100,11 +100,12 @@ def point_members(ds, ctx: MetricContext) -> ibis.Value:
 
 def _members(ds, ctx: MetricContext) -> ibis.Table:
     """Per (period, [group], customer) of ordering customers: ``member`` ("member" when the
-    customer has any loyalty_points row, else "non_member"), orders and spend."""
-    tx = orders(ds, ctx, "order_id", "amount")
-    pc = tx.group_by([*keys(ctx), "customer_id"]).aggregate(
-        n=tx.order_id.count(), spend=money_sum(tx.amount)
-    )
+    customer has any loyalty_points row, else "non_member"), orders and spend.
+
+    The orders and spend are those of :func:`customer_periods` (the same definition), read from
+    its shared table: grouping the orders again cost a pass over them per metric (2.2 s each at
+    ten million orders)."""
+    pc = customer_periods(ds, ctx).select(*keys(ctx), "customer_id", "n", "spend")
     p = ds.table("loyalty_points", "customer_id")
     mem = p.select(mcid=p.customer_id).distinct()
     j = pc.left_join(mem, pc.customer_id == mem.mcid)
