@@ -91,6 +91,21 @@ def test_equal_values_get_equal_scores_whatever_the_id() -> None:
     assert ntile_scores(values[::-1], 5).tolist() == got[::-1].tolist()
 
 
+def test_scores_count_the_values_strictly_below_with_ties_and_missing_values() -> None:
+    """The score is floor(bins * below / n) + 1, ``below`` counted directly (missing values
+    count as equal to each other and above every number, as a sort places them)."""
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 7, 50, 301):
+        values = rng.integers(-3, 4, n).astype(float)
+        values[rng.random(n) < 0.15] = np.nan
+        values[rng.random(n) < 0.1] = np.inf
+        numbers = values[~np.isnan(values)]
+        # a number: the numbers lower than it; a missing value: every number
+        below = np.array([len(numbers) if np.isnan(v) else int(np.sum(numbers < v)) for v in values])
+        for bins in (1, 5, 10):
+            assert ntile_scores(values, bins).tolist() == (below * bins // n + 1).tolist()
+
+
 def test_one_time_buyers_never_reach_the_top_f_score() -> None:
     """Before: ties broken by customer id gave 60% one-time buyers F scores 1-5 in equal shares,
     so one-time buyers were "Champions"."""

@@ -92,12 +92,24 @@ def prefetch_summaries(ds: Dataset, dates: list[date]) -> None:
 
 def ntile_scores(values: np.ndarray, bins: int = 5) -> np.ndarray:
     """Scores 1..bins, higher for higher ``values``: ``floor(bins * below / n) + 1`` with ``below``
-    the number of values strictly lower (equal values, equal scores)."""
+    the number of values strictly lower (equal values, equal scores; missing values, sorted
+    last, count as equal to each other).
+
+    ``below`` is read off one sort: in sorted order, each value's count of lower values is the
+    position where its run of equal values starts (a search of every value in the sorted array
+    cost twice the sort at a million customers)."""
     v = np.asarray(values, dtype=float)
     n = v.size
     if n == 0:
         return np.zeros(0, dtype=int)
-    below = np.searchsorted(np.sort(v), v, side="left")
+    order = np.argsort(v, kind="stable")
+    s = v[order]
+    nan = np.isnan(s)
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = (s[1:] != s[:-1]) & ~(nan[1:] & nan[:-1])
+    pos = np.arange(n)
+    below = np.empty(n, dtype=np.int64)
+    below[order] = np.maximum.accumulate(np.where(starts, pos, 0))
     return (below * bins // n + 1).astype(int)
 
 
