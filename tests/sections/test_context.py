@@ -18,7 +18,7 @@ def _merged(base: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     return base.merge(frame[new], on="customer_id", how="left")
 
 
-@pytest.mark.parametrize("order", ["same", "shuffled", "subset"])
+@pytest.mark.parametrize("order", ["same", "shuffled", "subset", "superset", "duplicated"])
 def test_added_columns_equal_a_left_merge(order: str) -> None:
     rng = np.random.default_rng(7)
     ids = [f"c{i:04d}" for i in range(500)]
@@ -26,11 +26,19 @@ def test_added_columns_equal_a_left_merge(order: str) -> None:
     ctx.add_customer_columns(pd.DataFrame({"customer_id": ids, "clv": rng.gamma(2.0, 10.0, 500)}))
     frame = pd.DataFrame({"score": rng.integers(1, 6, 500), "customer_id": ids,
                           "tier": pd.array(rng.choice(["A", "B", None], 500), dtype="string"),
-                          "flag": rng.random(500) < 0.5, "clv": 0.0}, index=np.arange(1000, 1500))
+                          "flag": rng.random(500) < 0.5, "clv": 0.0,
+                          "kind": pd.Categorical(rng.choice(["x", "y"], 500)),
+                          "seen": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 99, 500), "D"),
+                          "count": pd.array(rng.integers(0, 9, 500), dtype="Int64")},
+                         index=np.arange(1000, 1500))
     if order == "shuffled":
         frame = frame.sample(frac=1.0, random_state=1)
     elif order == "subset":
         frame = frame.iloc[::3]
+    elif order == "superset":  # ids the table does not hold: left out, as by the merge
+        frame = pd.concat([frame.iloc[::2], frame.iloc[:40].assign(customer_id=[f"x{i}" for i in range(40)])])
+    elif order == "duplicated":  # not a key: the merge itself (one row per match)
+        frame = pd.concat([frame.iloc[::2], frame.iloc[:5]])
     want = _merged(ctx.customers.copy(), frame)
     ctx.add_customer_columns(frame)
     pd.testing.assert_frame_equal(ctx.customers, want)
