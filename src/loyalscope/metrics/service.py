@@ -21,6 +21,7 @@ from loyalscope.metrics._base import (
     windowed,
     with_group,
 )
+from loyalscope.metrics.days import last_order_times
 from loyalscope.metrics.registry import Metric, MetricContext, register
 
 
@@ -170,8 +171,7 @@ def post_complaint_repurchase(ds, ctx: MetricContext) -> ibis.Table:
     first complaint of the period / complainants. Split with ``--by severity`` / ``resolved``."""
     c = _complaints(ds, ctx)
     first = c.group_by([*keys(ctx), "customer_id"]).aggregate(fc=c.opened_ts.min())
-    tx = ds.table("transactions", "customer_id", "order_ts")
-    last = tx.group_by("customer_id").aggregate(lo=tx.order_ts.max()).rename(cid="customer_id")
+    last = last_order_times(ds).rename(cid="customer_id", lo="last_ts")
     j = first.left_join(last, first.customer_id == last.cid)
     back = ind(j.lo.notnull() & (j.lo > j.fc))
     return j.group_by(keys(ctx)).aggregate(

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
+from loyalscope.metrics.days import last_order_times
 from loyalscope.metrics.window import inactivity_days
 from loyalscope.results import Section, Table, Text
 from loyalscope.text.themes import Theme, themes
@@ -74,8 +75,7 @@ def complaint_themes(ds: Dataset, section: Section) -> None:
     c = c.filter(c.text.notnull())
     # each complainant's last order, joined in the engine: complaint-sized rows come back,
     # not one row per customer
-    tx = ds.table("transactions", "customer_id", "order_ts")
-    last = tx.group_by(_cid=tx.customer_id).aggregate(_last=tx.order_ts.max())
+    last = last_order_times(ds).rename(_cid="customer_id", _last="last_ts")
     j = c.left_join(last, c.customer_id == last._cid)
     order = ["complaint_id"] if "complaint_id" in c.columns else []  # the file's order
     cp = j.order_by([*order, "opened_ts", "customer_id", "text"]).select(
