@@ -129,7 +129,10 @@ def pareto_nbd_loglik_grouped(params: np.ndarray, g: Grouped) -> tuple[np.ndarra
     px, pT, code_T = g.pairs("T")
     _, ls_T, d_T = _log_f(r, alpha, s, beta, px, pT, ge)
     parts = (lf_tx[code_tx], ls_tx[code_tx], d_tx[:, code_tx], ls_T[code_T], d_T[:, code_T])
-    return _combine(r, alpha, s, beta, g.x, g.tx, g.T, parts, True)
+    # gammaln and digamma of r + x once per distinct x (g.x == g.ux[g.ix]: the same values),
+    # two thirds of the arithmetic per row otherwise
+    of_x = (gammaln(r + g.ux)[g.ix], digamma(r + g.ux)[g.ix])
+    return _combine(r, alpha, s, beta, g.x, g.tx, g.T, parts, True, of_x)
 
 
 def pareto_nbd_loglik_pairs(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
@@ -149,10 +152,12 @@ def pareto_nbd_loglik_pairs(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, 
     return _combine(r, alpha, s, beta, x, t_x, T, parts, False)
 
 
-def _combine(r, alpha, s, beta, x, t_x, T, parts, grad):
+def _combine(r, alpha, s, beta, x, t_x, T, parts, grad, of_x=None):
     """The log-likelihood (and gradient) from ``log F(t_x)``, ``log S`` at ``t_x`` and ``T``
-    and the partials of ``log F`` at both."""
+    and the partials of ``log F`` at both; ``of_x``: ``gammaln(r + x)`` and ``digamma(r + x)``
+    when the caller has them."""
     lf_tx, ls_tx, d_tx, ls_T, d_T = parts
+    lg_x, dg_x = of_x if of_x is not None else (gammaln(r + x), None)
     # Delta = log F(T) - log F(t_x) from differences (log1p keeps it exact when T ~ t_x)
     gap = T - t_x
     a1 = np.log1p(gap / (alpha + t_x))
@@ -166,7 +171,7 @@ def _combine(r, alpha, s, beta, x, t_x, T, parts, grad):
     log_k = np.log(s) - np.log(r + s + x)
     l1 = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
     g = np.logaddexp(l1, log_k + log_d)
-    ll = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta) + g
+    ll = lg_x - gammaln(r) + r * np.log(alpha) + s * np.log(beta) + g
     if not grad:
         return ll
     w1 = np.exp(l1 - g)
@@ -181,7 +186,7 @@ def _combine(r, alpha, s, beta, x, t_x, T, parts, grad):
     d_g = w1 * d_l1 + w2 * (d_k + d_d)
     front = np.stack(
         [
-            digamma(r + x) - digamma(r) + np.log(alpha),
+            (digamma(r + x) if dg_x is None else dg_x) - digamma(r) + np.log(alpha),
             np.full(x.shape, r / alpha),
             np.full(x.shape, np.log(beta)),
             np.full(x.shape, s / beta),
