@@ -60,13 +60,48 @@ def complaints_per_1000_orders(ds, ctx: MetricContext) -> ibis.Table:
     return j.mutate(value=1000.0 * j.numerator / j.denominator.nullif(0.0))
 
 
-def _orders_returns(ds, ctx: MetricContext) -> ibis.Table:
-    tx = orders(ds, ctx, "order_id", "amount")
-    r = ds.table("returns", "order_id")
-    aggs = {"ramount": money_sum(r.amount)} if "amount" in r.columns else {"n": r.order_id.count()}
-    r = r.group_by(rid=r.order_id).aggregate(**aggs)
-    j = tx.left_join(r, tx.order_id == r.rid)
-    return j
+def _returned_orders(ds) -> ibis.Table:
+    """The rows of transactions whose order has a return, each with ``ramount`` (its returns'
+    exact amount) or, when returns have no amount, ``rn`` (their number): materialised once
+    per dataset (a few percent of the orders), read by the return metrics of the report and of
+    each monitored split."""
+
+    def build() -> ibis.Table:
+        tx = ds.table("transactions")
+        r = ds.table("returns", "order_id")
+        aggs = {"ramount": money_sum(r.amount)} if "amount" in r.columns else {"rn": r.order_id.count()}
+        r = r.group_by(rid=r.order_id).aggregate(**aggs)
+        return tx.join(r, tx.order_id == r.rid).drop("rid").cache()
+
+    return ds.memo(("table", "returned_orders"), build)
+
+
+def _returns_by_order_period(ds, ctx: MetricContext, total: ibis.Value, returned: ibis.Value,
+                             n: bool) -> ibis.Table:
+    """Per period (and group): ``numerator`` from the returned orders (``returned`` of
+    :func:`_returned_orders`' rows in the window, in the period of the order), ``denominator``
+    (and ``n`` = orders) from the ordering customers' periods (``total`` of
+    :func:`customer_periods`' rows: the same orders, counted and summed per customer first).
+
+    The same numbers as joining every order to its returns, without that join: the orders
+    are scanned by the customer-period table the report builds anyway, and the returned
+    orders once. Groups are combined by a union and a grouping (PostgreSQL runs a FULL JOIN
+    only on plain equality, and a group's key may be NULL)."""
+    ks = keys(ctx)
+    ro = windowed(_returned_orders(ds), "order_ts", ctx)
+    ro = with_group(ds, ctx, ro.mutate(period=ctx.bucket(ro.order_ts)))
+    num = ro.group_by(ks).aggregate(numerator=returned(ro))
+    pc = customer_periods(ds, ctx)
+    den = pc.group_by(ks).aggregate(denominator=total(pc), n=pc.n.sum().cast("int64"))
+    zero = ibis.literal(0.0)
+    both = den.select(*ks, numerator=zero, denominator=den.denominator.cast("float64"), n=den.n).union(
+        num.select(*[num[k].cast(den[k].type()).name(k) for k in ks],
+                   numerator=num.numerator.cast("float64"), denominator=zero,
+                   n=ibis.literal(0).cast("int64")))
+    out = both.group_by(ks).aggregate(numerator=both.numerator.fill_null(0.0).sum(),
+                                      denominator=both.denominator.fill_null(0.0).sum(),
+                                      n=cases(both.n.sum()))
+    return out if n else out.drop("n")
 
 
 def _returns_without_order(ds, ctx: MetricContext) -> ibis.Table | None:
@@ -110,10 +145,8 @@ def return_rate(ds, ctx: MetricContext) -> ibis.Table:
     order is not in the data (a cancellation invoice with its own id) counts once, in the
     period of the return.
     """
-    j = _orders_returns(ds, ctx)
-    agg = j.group_by(keys(ctx)).aggregate(
-        numerator=f64(j.rid.count()), denominator=f64(j.order_id.count())
-    )
+    agg = _returns_by_order_period(ds, ctx, lambda pc: f64(pc.n.sum()),
+                                   lambda ro: f64(ro.order_id.count()), n=False)
     r = _returns_without_order(ds, ctx)
     extra = None if r is None else r.group_by(keys(ctx)).aggregate(more=f64(r.order_id.count()))
     return on_calendar(calendar(ds, ctx), _plus(agg, extra, ctx), ctx)
@@ -124,11 +157,8 @@ def return_amount_rate(ds, ctx: MetricContext) -> ibis.Table:
     whose order is not in the data (cancellation invoices) in the period of the return (can
     exceed 100% when returns are larger than the orders). ``n`` = orders in the period (the
     cases the sold amount is summed over)."""
-    j = _orders_returns(ds, ctx)
-    agg = j.group_by(keys(ctx)).aggregate(
-        numerator=money_sum(j.ramount.fill_null(0.0)), denominator=money_sum(j.amount),
-        n=cases(j.order_id.count()),
-    )
+    agg = _returns_by_order_period(ds, ctx, lambda pc: money_sum(pc.spend),
+                                   lambda ro: money_sum(ro.ramount.fill_null(0.0)), n=True)
     r = _returns_without_order(ds, ctx)
     extra = None if r is None else r.group_by(keys(ctx)).aggregate(
         more=money_sum(r.amount.fill_null(0.0)))
