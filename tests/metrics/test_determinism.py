@@ -22,7 +22,7 @@ from loyalscope.data.dataset import Dataset
 from loyalscope.engine import connect_duckdb
 from loyalscope.metrics import compute
 
-METRICS = ["share_of_wallet", "clv_simple", "interaction_frequency"]
+METRICS = ["share_of_wallet", "clv_simple", "interaction_frequency", "resolution_time"]
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,15 @@ def frames() -> dict[str, pd.DataFrame]:
         "share_of_wallet": rng.uniform(0, 1, n),
     })
     cust = fr["customers"].assign(acquisition_cost=rng.uniform(5, 50, len(fr["customers"])))
-    return {**fr, "surveys": surveys, "customers": cust}
+    # resolution times to the microsecond: their float sum in hours depends on the order
+    opened = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 365 * 86400 * 10**6, n), unit="us")
+    complaints = pd.DataFrame({
+        "complaint_id": [f"k{i}" for i in range(n)],
+        "customer_id": rng.choice(fr["customers"].customer_id, n),
+        "opened_ts": opened,
+        "closed_ts": opened + pd.to_timedelta(rng.integers(60 * 10**6, 30 * 86400 * 10**6, n), unit="us"),
+    })
+    return {**fr, "surveys": surveys, "customers": cust, "complaints": complaints}
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import ibis
+import ibis.expr.datatypes as dt
 
 from loyalscope.metrics._base import (
     calendar,
@@ -175,18 +176,22 @@ def complaint_resolution_rate(ds, ctx: MetricContext) -> ibis.Table:
 
 
 def _hours(ds, ctx: MetricContext) -> ibis.Table:
+    """Closed complaints with ``secs`` (seconds from opened to closed) and ``h`` (hours)."""
     c = _complaints(ds, ctx, "closed_ts")
     c = c.filter(c.closed_ts.notnull())
-    return c.mutate(
-        h=f64(c.closed_ts.epoch_seconds() - c.opened_ts.epoch_seconds()) / 3600.0
-    )
+    secs = f64(c.closed_ts.epoch_seconds() - c.opened_ts.epoch_seconds())
+    return c.mutate(secs=secs, h=secs / 3600.0)
 
 
 def _resolution_time(q: float):
     def build(ds, ctx: MetricContext) -> ibis.Table:
         c = _hours(ds, ctx)
+        # the total summed exactly (seconds to the microsecond, as a decimal), then in hours: a
+        # float sum of the hours depends on the order a parallel engine adds them in (the last
+        # digits moved between two runs of 1M complaints)
+        total = f64(c.secs.cast(dt.Decimal(38, 6)).sum()) / 3600.0
         return c.group_by(keys(ctx)).aggregate(
-            numerator=f64(c.h.sum()), denominator=f64(c.h.count()), value=c.h.quantile(q)
+            numerator=total, denominator=f64(c.h.count()), value=c.h.quantile(q)
         )
 
     build.__doc__ = (
