@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ibis
 import ibis.expr.datatypes as dt
 
@@ -77,8 +79,8 @@ def _returned_orders(ds) -> ibis.Table:
     return ds.memo(("table", "returned_orders"), build)
 
 
-def _returns_by_order_period(ds, ctx: MetricContext, total: ibis.Value, returned: ibis.Value,
-                             n: bool) -> ibis.Table:
+def _returns_by_order_period(ds, ctx: MetricContext, total: Callable[[ibis.Table], ibis.Value],
+                             returned: Callable[[ibis.Table], ibis.Value], n: bool) -> ibis.Table:
     """Per period (and group): ``numerator`` from the returned orders (``returned`` of
     :func:`_returned_orders`' rows in the window, in the period of the order), ``denominator``
     (and ``n`` = orders) from the ordering customers' periods (``total`` of
