@@ -79,32 +79,28 @@ def _returned_orders(ds) -> ibis.Table:
     return ds.memo(("table", "returned_orders"), build)
 
 
-def _returns_by_order_period(ds, ctx: MetricContext, total: Callable[[ibis.Table], ibis.Value],
-                             returned: Callable[[ibis.Table], ibis.Value], n: bool) -> ibis.Table:
-    """Per period (and group): ``numerator`` from the returned orders (``returned`` of
-    :func:`_returned_orders`' rows in the window, in the period of the order), ``denominator``
-    (and ``n`` = orders) from the ordering customers' periods (``total`` of
-    :func:`customer_periods`' rows: the same orders, counted and summed per customer first).
+def _return_rate(ds, ctx: MetricContext, total: Callable[[ibis.Table], ibis.Value],
+                 returned: Callable[[ibis.Table], ibis.Value], n: bool) -> ibis.Table:
+    """Per period (and group): ``denominator`` (and ``n`` = orders) from the ordering customers'
+    periods (``total`` of :func:`customer_periods`' rows: the orders counted and summed per
+    customer first); ``numerator``: ``returned`` of :func:`_returned_orders`' rows in the
+    window (in the period of the order) plus ``returned`` of the returns without an order (in
+    the period of the return).
 
-    The same numbers as joining every order to its returns, without that join: the orders
-    are scanned by the customer-period table the report builds anyway, and the returned
-    orders once. Groups are combined by a union and a grouping (PostgreSQL runs a FULL JOIN
-    only on plain equality, and a group's key may be NULL)."""
+    The same numbers as joining every order to its returns, without that join: the orders are
+    scanned by the customer-period table the report builds anyway, and the returned orders
+    once."""
     ks = keys(ctx)
+    pc = customer_periods(ds, ctx)
+    n_agg = {"n": cases(pc.n.sum())} if n else {}
+    den = pc.group_by(ks).aggregate(denominator=total(pc), **n_agg).mutate(numerator=ibis.literal(0.0))
     ro = windowed(_returned_orders(ds), "order_ts", ctx)
     ro = with_group(ds, ctx, ro.mutate(period=ctx.bucket(ro.order_ts)))
-    num = ro.group_by(ks).aggregate(numerator=returned(ro))
-    pc = customer_periods(ds, ctx)
-    den = pc.group_by(ks).aggregate(denominator=total(pc), n=pc.n.sum().cast("int64"))
-    zero = ibis.literal(0.0)
-    both = den.select(*ks, numerator=zero, denominator=den.denominator.cast("float64"), n=den.n).union(
-        num.select(*[num[k].cast(den[k].type()).name(k) for k in ks],
-                   numerator=num.numerator.cast("float64"), denominator=zero,
-                   n=ibis.literal(0).cast("int64")))
-    out = both.group_by(ks).aggregate(numerator=both.numerator.fill_null(0.0).sum(),
-                                      denominator=both.denominator.fill_null(0.0).sum(),
-                                      n=cases(both.n.sum()))
-    return out if n else out.drop("n")
+    extras = [ro.group_by(ks).aggregate(more=returned(ro))]
+    r = _returns_without_order(ds, ctx)
+    if r is not None:
+        extras.append(r.group_by(ks).aggregate(more=returned(r)))
+    return on_calendar(calendar(ds, ctx), _plus(den, extras, ctx), ctx)
 
 
 def _returns_without_order(ds, ctx: MetricContext) -> ibis.Table | None:
@@ -120,11 +116,9 @@ def _returns_without_order(ds, ctx: MetricContext) -> ibis.Table | None:
     return with_group(ds, ctx, r.mutate(period=ctx.bucket(r.return_ts)))
 
 
-def _plus(agg: ibis.Table, extra: ibis.Table | None, ctx: MetricContext) -> ibis.Table:
-    """``agg`` (keys, numerator, denominator, [n]) with ``extra`` (keys, more) added to
-    numerator (``extra`` adds no case to ``n``: its returns have no order in the data)."""
-    if extra is None:
-        return agg
+def _plus(agg: ibis.Table, extras: list[ibis.Table], ctx: MetricContext) -> ibis.Table:
+    """``agg`` (keys, numerator, denominator, [n]) with each of ``extras`` (keys, more) added to
+    numerator (``extras`` add no case to ``n``)."""
     # a union grouped by the keys, not a full outer join on NULL-safe equality: PostgreSQL
     # runs a FULL JOIN only on plain equality (and a group's key may be NULL)
     zero = ibis.literal(0.0)
@@ -134,11 +128,18 @@ def _plus(agg: ibis.Table, extra: ibis.Table | None, ctx: MetricContext) -> ibis
     n_extra = {"n": ibis.literal(0).cast("int64")} if has_n else {}
     both = agg.select(*ks, numerator=agg.numerator.cast("float64"),
                       denominator=agg.denominator.cast("float64"), **n_agg).union(
-        extra.select(*[extra[k].cast(agg[k].type()).name(k) for k in ks],
-                     numerator=extra.more.cast("float64"), denominator=zero, **n_extra))
+        *[extra.select(*[extra[k].cast(agg[k].type()).name(k) for k in ks],
+                       numerator=extra.more.cast("float64"), denominator=zero, **n_extra)
+          for extra in extras])
     n_sum = {"n": cases(both.n.fill_null(0).sum())} if has_n else {}
     return both.group_by(ks).aggregate(numerator=both.numerator.fill_null(0.0).sum(),
                                        denominator=both.denominator.fill_null(0.0).sum(), **n_sum)
+
+
+def _returned_amount(rows: ibis.Table) -> ibis.Value:
+    """The exact returned amount of returned orders (``ramount``) or of returns (``amount``)."""
+    col = rows.ramount if "ramount" in rows.columns else rows.amount
+    return money_sum(col.fill_null(0.0))
 
 
 def return_rate(ds, ctx: MetricContext) -> ibis.Table:
@@ -148,11 +149,7 @@ def return_rate(ds, ctx: MetricContext) -> ibis.Table:
     order is not in the data (a cancellation invoice with its own id) counts once, in the
     period of the return.
     """
-    agg = _returns_by_order_period(ds, ctx, lambda pc: f64(pc.n.sum()),
-                                   lambda ro: f64(ro.order_id.count()), n=False)
-    r = _returns_without_order(ds, ctx)
-    extra = None if r is None else r.group_by(keys(ctx)).aggregate(more=f64(r.order_id.count()))
-    return on_calendar(calendar(ds, ctx), _plus(agg, extra, ctx), ctx)
+    return _return_rate(ds, ctx, lambda pc: f64(pc.n.sum()), lambda r: f64(r.order_id.count()), n=False)
 
 
 def return_amount_rate(ds, ctx: MetricContext) -> ibis.Table:
@@ -160,12 +157,7 @@ def return_amount_rate(ds, ctx: MetricContext) -> ibis.Table:
     whose order is not in the data (cancellation invoices) in the period of the return (can
     exceed 100% when returns are larger than the orders). ``n`` = orders in the period (the
     cases the sold amount is summed over)."""
-    agg = _returns_by_order_period(ds, ctx, lambda pc: money_sum(pc.spend),
-                                   lambda ro: money_sum(ro.ramount.fill_null(0.0)), n=True)
-    r = _returns_without_order(ds, ctx)
-    extra = None if r is None else r.group_by(keys(ctx)).aggregate(
-        more=money_sum(r.amount.fill_null(0.0)))
-    return on_calendar(calendar(ds, ctx), _plus(agg, extra, ctx), ctx)
+    return _return_rate(ds, ctx, lambda pc: money_sum(pc.spend), _returned_amount, n=True)
 
 
 def complaint_resolution_rate(ds, ctx: MetricContext) -> ibis.Table:
