@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
-from loyalscope.metrics._base import join_by_customer
+from loyalscope.metrics._base import collect_by_customer, join_by_customer
 from loyalscope.metrics.scales import check_scale
 from loyalscope.segments.dimensions import rescale
 
@@ -48,13 +48,13 @@ def loyalty_inputs(ds: Dataset, as_of: date | None = None, scale_max: float | No
     if employee:
         cu = ds.table("customers", "customer_id", "is_employee")
         parts.append(cu.select("customer_id", "is_employee", in_customers=ibis.literal(True)))
-    # one query: the per-customer aggregates joined in the engine, collected once
-    # sorted by id in the engine: in the order of the RFM table (ids sorted by code point, as
-    # UTF-8 bytes sort on DuckDB and Spark), whose reindex is then a comparison, not a lookup
-    # of every id (the rows are the same whatever the order)
-    out = join_by_customer(tx.group_by("customer_id").aggregate(**aggs), *parts).order_by(
-        "customer_id").to_pandas()
-    out = out.set_index(out.customer_id.astype(str)).drop(columns=["customer_id", "n_orders"])
+    # one query: the per-customer aggregates joined in the engine, collected once through
+    # Arrow (:func:`collect_by_customer`: Ibis's ``to_pandas`` made a Python object of every
+    # value of a column holding a missing value), sorted by id as the RFM table is (code
+    # point order), whose reindex is then a comparison, not a lookup of every id; the ids are
+    # the text objects earlier per-customer frames hold
+    out = collect_by_customer(join_by_customer(tx.group_by("customer_id").aggregate(**aggs), *parts), ds)
+    out = out.drop(columns=["n_orders"])
     if employee:  # as answered; missing (NaN) for a buyer not in the customers table
         known = out.pop("in_customers").notna().to_numpy()
         out["is_employee"] = np.where(known, out["is_employee"].astype(object).to_numpy(), np.nan)
