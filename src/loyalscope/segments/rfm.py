@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
-from loyalscope.metrics._base import shared_ids, text_order
+from loyalscope.metrics._base import collect_by_customer
 from loyalscope.segments.scheme import Scheme, load_scheme
 
 _DIMS = ("recency_days", "frequency", "monetary")
@@ -75,10 +75,10 @@ def prefetch_summaries(ds: Dataset, dates: list[date]) -> None:
         aggs[f"frequency{i}"] = tx.count(where=before)
         # exact and independent of row order, as money_sum
         aggs[f"monetary{i}"] = tx.amount.cast(dt.Decimal(18, 4)).sum(where=before).cast("float64")
-    wide = tx.group_by("customer_id").aggregate(**aggs).to_pandas()
-    wide["customer_id"] = wide["customer_id"].astype(str)
-    wide = wide.take(text_order(wide["customer_id"])).reset_index(drop=True)
-    wide["customer_id"] = shared_ids(ds, wide["customer_id"])
+    # through Arrow, sorted by id as text, the ids those of earlier per-customer frames
+    # (:func:`collect_by_customer`; Ibis's ``to_pandas`` made a Python object of every value of
+    # a column holding a missing value: 0.5-1 s at a million customers)
+    wide = collect_by_customer(tx.group_by("customer_id").aggregate(**aggs), ds).reset_index()
     for i, (day, cut) in enumerate(zip(todo, cuts, strict=True)):
         freq = wide[f"frequency{i}"].fillna(0).astype("int64")
         df = pd.DataFrame({"customer_id": wide["customer_id"], "last_ts": wide[f"last_ts{i}"],
