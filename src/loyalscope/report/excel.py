@@ -254,17 +254,19 @@ def _width(text: str) -> int:
 
 
 def write_excel(analysis: Analysis, path: str | Path, lang: str | None = None,
-                quarantine: pd.DataFrame | None = None, quarantine_total: int | None = None) -> Path:
+                quarantine: pd.DataFrame | None = None, quarantine_total: int | None = None,
+                lists: dict[str, pd.DataFrame] | None = None) -> Path:
     """Write the workbook to ``path`` and return it.
 
     ``quarantine`` may be only the first :data:`MAX_TARGET_ROWS` quarantined rows, with
-    ``quarantine_total`` the count of all of them (default ``len(quarantine)``)."""
+    ``quarantine_total`` the count of all of them (default ``len(quarantine)``). ``lists``:
+    :func:`target_lists` of ``analysis`` when the caller has them (default: built here)."""
     lang = normalise_lang(lang or analysis.config.locale)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     book = _Book(path, lang)
     try:
-        lists = target_lists(analysis)
+        lists = target_lists(analysis) if lists is None else lists
         _summary_sheet(book, analysis, lists)
         _numbers_sheet(book, analysis)
         for rule, frame in lists.items():

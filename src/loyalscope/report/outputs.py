@@ -24,7 +24,7 @@ from loyalscope.data.quality import QUARANTINE_COLUMNS
 from loyalscope.errors import DataQualityError, OutputError
 from loyalscope.i18n import t
 from loyalscope.report.customers_csv import write_customers_csv
-from loyalscope.report.excel import MAX_TARGET_ROWS, write_excel
+from loyalscope.report.excel import MAX_TARGET_ROWS, target_lists, write_excel
 from loyalscope.report.html import write_html
 from loyalscope.report.targets import write_target_lists
 
@@ -94,9 +94,12 @@ def write_outputs(analysis: Analysis, dataset: Dataset, out: Path, lang: str) ->
         paths["report"] = write_html(analysis, tmp / "report.html", lang)
         paths[f"report_{other}"] = write_html(analysis, tmp / f"report.{other}.html", other)
         head, total = quarantine_head(dataset.quality, MAX_TARGET_ROWS)
-        paths["workbook"] = write_excel(analysis, tmp / "loyalscope.xlsx", lang, head, total)
+        # the workbook's sheets and the CSV files list the same customers: grouped and sorted
+        # once (0.5 s at a million scored customers)
+        lists = target_lists(analysis)
+        paths["workbook"] = write_excel(analysis, tmp / "loyalscope.xlsx", lang, head, total, lists)
         paths["quarantine"] = write_quarantine(dataset.quality, tmp / "quarantine.csv")
-        targets = write_target_lists(analysis, tmp / "targets", lang)
+        targets = write_target_lists(analysis, tmp / "targets", lang, lists)
         existed = out.exists()
         paths = _move_into_place(tmp, out, paths)  # a new ``out`` takes tmp/targets with it
         if existed:

@@ -32,10 +32,14 @@ def _numbers(col: pd.Series, unit: str) -> list[float | int | None]:
     return list(cleaned[codes])
 
 
-def write_target_lists(analysis: Analysis, folder: str | Path, lang: str | None = None) -> dict[str, Path]:
-    """Write one CSV per recommended action into ``folder``; return rule id -> path."""
+def write_target_lists(analysis: Analysis, folder: str | Path, lang: str | None = None,
+                       lists: dict[str, pd.DataFrame] | None = None) -> dict[str, Path]:
+    """Write one CSV per recommended action into ``folder``; return rule id -> path.
+
+    ``lists``: :func:`~loyalscope.report.excel.target_lists` of ``analysis`` when the caller
+    has them (default: built here)."""
     lang = normalise_lang(lang or analysis.config.locale)
-    lists = target_lists(analysis)
+    lists = target_lists(analysis) if lists is None else lists
     if not lists:
         return {}
     folder = Path(folder)
