@@ -42,24 +42,45 @@ def age_band(age: pd.Series) -> pd.Series:
 def chi_square(groups: pd.Series, outcome: pd.Series) -> dict[str, float] | None:
     """Chi-square test of independence between a group label and a 0/1 outcome.
 
-    Groups with fewer than :data:`MIN_GROUP` customers are pooled; returns chi2, df, p, n, or
-    None when fewer than two groups remain or the outcome does not vary.
+    Groups are compared by their text (``astype("string")``; missing: ``__unknown__``); groups
+    with fewer than :data:`MIN_GROUP` customers whose outcome is known are pooled as
+    ``__other__``; the table's rows and columns are in sorted order (``pd.crosstab``'s table).
+    Returns chi2, df, p, n, or None when fewer than two groups remain or the outcome does not
+    vary.
     """
-    frame = pd.DataFrame({"g": groups.astype("string").fillna("__unknown__"), "y": outcome.astype(float)}).dropna()
-    counts = frame.g.value_counts()
-    frame.loc[frame.g.isin(counts.index[counts < MIN_GROUP]), "g"] = "__other__"
-    table = _crosstab(frame.g, frame.y)
-    if table.shape[0] < 2 or table.shape[1] < 2:
+    return _chi_square_coded(*group_codes(groups), outcome)
+
+
+def group_codes(groups: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct group texts (``astype("string")`` of each value, ``__unknown__`` for a
+    missing one) and each row's position among them.
+
+    Each distinct value is written as text once (not each of a million rows), and values with
+    the same text (``1`` and ``"1"``) are one group."""
+    raw, uniques = pd.factorize(groups, use_na_sentinel=True)
+    texts = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype("string")
+    names = np.array([*texts.fillna("__unknown__").tolist(), "__unknown__"], dtype=object)
+    merged, labels = pd.factorize(names)
+    return np.asarray(labels, dtype=object), merged[np.where(raw < 0, len(names) - 1, raw)]
+
+
+def _chi_square_coded(labels: np.ndarray, codes: np.ndarray, outcome: pd.Series) -> dict[str, float] | None:
+    """:func:`chi_square` from :func:`group_codes`: the table counted from integer codes."""
+    y = outcome.astype(float).to_numpy()
+    known = ~np.isnan(y)
+    codes, y = codes[known], y[known]
+    counts = np.bincount(codes, minlength=len(labels))
+    final = np.where(counts < MIN_GROUP, "__other__", labels.astype(object))
+    rows = sorted({str(v) for v in final[counts > 0]})
+    row_of = np.array([rows.index(v) if c > 0 else -1 for v, c in zip(final, counts, strict=True)],
+                      dtype=np.int64)
+    col, cols = pd.factorize(y, sort=True)  # hashed, then the few distinct values sorted
+    if len(rows) < 2 or len(cols) < 2:
         return None
+    table = np.bincount(row_of[codes] * len(cols) + col,
+                        minlength=len(rows) * len(cols)).reshape(len(rows), len(cols)).astype(np.int64)
     chi2, p, dof, _ = stats.chi2_contingency(table, correction=False)
     return {"chi2": float(chi2), "df": float(dof), "p": float(p), "n": float(table.sum())}
-
-
-def _crosstab(rows: pd.Series, cols: pd.Series) -> np.ndarray:
-    """Counts of each (row value, column value), both in sorted order (``pd.crosstab``'s table)."""
-    r, ru = pd.factorize(rows, sort=True)
-    c, cu = pd.factorize(cols, sort=True)
-    return np.bincount(r * len(cu) + c, minlength=len(ru) * len(cu)).reshape(len(ru), len(cu)).astype(np.int64)
 
 
 def _profile(ds: Dataset, ctx: SectionContext) -> pd.DataFrame:
@@ -112,7 +133,10 @@ def quarter_labels(ts: pd.Series) -> pd.Series:
 
 
 def _group_table(prof: pd.DataFrame, col: str) -> pd.DataFrame:
-    g = prof[col].astype("string").fillna("__unknown__").rename("g")
+    # grouped by integer codes in first-appearance order (the order grouping the texts with
+    # sort=False gives): each groupby below hashed the million texts again
+    codes, texts = pd.factorize(prof[col].astype("string").fillna("__unknown__"))
+    g = pd.Series(codes, index=prof.index, name="g")
     agg = prof[["customer_id", "repeat", "retained"]].groupby(g, sort=False).agg(
         customers=("customer_id", "size"), repeat_rate=("repeat", "mean"), retention=("retained", "mean"))
     if "clv" in prof.columns:
@@ -125,6 +149,7 @@ def _group_table(prof: pd.DataFrame, col: str) -> pd.DataFrame:
         agg["respondents"] = agg.respondents.fillna(0).astype(int)
         agg.loc[agg.respondents < 30, "nps"] = np.nan  # not quoted from fewer than 30 answers
     agg["share"] = agg.customers / agg.customers.sum()
+    agg.index = pd.Index(texts[agg.index.to_numpy()], name="g")
     agg = agg.sort_values("customers", ascending=False).head(MAX_GROUPS).reset_index()
     if col == "cohort":
         agg = agg.sort_values("g").reset_index(drop=True)
@@ -153,8 +178,9 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     present = [c for c in DESCRIPTORS if c in prof.columns and prof[c].notna().any()]
     tests: list[dict[str, object]] = []
     best: tuple[float, str] | None = None
+    tables: dict[str, pd.DataFrame] = {}
     for col in present:
-        table = _group_table(prof, col)
+        table = tables[col] = _group_table(prof, col)
         if len(table) < 2:
             continue
         cols = ["group", "customers", "share", "repeat_rate", "retention",
@@ -163,8 +189,9 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
                           percent_columns=("share", "repeat_rate", "retention"),
                           units={"clv": "currency", "customers": "count", "nps": "points"},
                           translate_values=("group",), max_rows=MAX_GROUPS))
+        labels, codes = group_codes(prof[col])  # once for both outcomes
         for outcome, label in (("repeat", "repeat_rate"), ("retained", "retention")):
-            res = chi_square(prof[col], prof[outcome])
+            res = _chi_square_coded(labels, codes, prof[outcome])
             if res is None:
                 continue
             real = res["p"] < 0.05
@@ -178,7 +205,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     if not present:
         section.add(Text(K + "no_descriptors", style="note"))
     if best is not None:
-        table = _group_table(prof, best[1])
+        table = tables[best[1]]
         section.add(Chart("bar", K + "chart", table[["group", "repeat_rate", "retention"]], x="group",
                           y=["repeat_rate", "retention"], translate_values=("group",),
                           labels={"group": K + "name." + best[1], "repeat_rate": K + "col.repeat_rate",
