@@ -72,8 +72,8 @@ def _chi_square_coded(labels: np.ndarray, codes: np.ndarray, outcome: pd.Series)
     counts = np.bincount(codes, minlength=len(labels))
     final = np.where(counts < MIN_GROUP, "__other__", labels.astype(object))
     rows = sorted({str(v) for v in final[counts > 0]})
-    row_of = np.array([rows.index(v) if c > 0 else -1 for v, c in zip(final, counts, strict=True)],
-                      dtype=np.int64)
+    at = {v: i for i, v in enumerate(rows)}  # a lookup: a city or product column has thousands
+    row_of = np.array([at[v] if c > 0 else -1 for v, c in zip(final, counts, strict=True)], dtype=np.int64)
     col, cols = pd.factorize(y, sort=True)  # hashed, then the few distinct values sorted
     if len(rows) < 2 or len(cols) < 2:
         return None
