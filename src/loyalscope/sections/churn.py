@@ -174,13 +174,16 @@ def _story(ctx: SectionContext, section: Section, surv: pd.DataFrame, res: Churn
     frame = pd.DataFrame({"churned_now": surv.event.astype(float)}, index=surv.index.astype(str))
     cu = ctx.customers  # the value section's scores are its columns (not a second copy of them)
     cols = [c for c in ("p_alive", "p_no_order_window") if cu is not None and c in cu.columns]
+    # each source re-indexed onto the survival table's ids once for all its columns (one
+    # lookup of a million text ids each, not one per column)
     if cu is not None and cols:
-        extra = cu[["customer_id", *cols]].set_index("customer_id")
+        extra = cu[["customer_id", *cols]].set_index("customer_id").reindex(frame.index)
         for col in cols:
-            frame[col] = extra[col].reindex(frame.index).to_numpy()
+            frame[col] = extra[col].to_numpy()
     if res is not None:
-        frame["churn_probability"] = res.scores["churn_probability"].reindex(frame.index)
-        frame["high_risk"] = (res.scores["churn_tier"].reindex(frame.index) == "high").astype(float)
+        scores = res.scores[["churn_probability", "churn_tier"]].reindex(frame.index)
+        frame["churn_probability"] = scores["churn_probability"]
+        frame["high_risk"] = (scores["churn_tier"] == "high").astype(float)
     frame["segment"] = seg.reindex(frame.index).fillna(S + "all") if seg is not None else S + "all"
     table = frame.groupby("segment", sort=False).agg(
         customers=("churned_now", "size"), **{c: (c, "mean") for c in frame.columns if c != "segment"}).reset_index()
