@@ -92,6 +92,13 @@ def windowed(tbl: ibis.Table, col: str, ctx: MetricContext) -> ibis.Table:
     )
 
 
+def in_periods(ds: Dataset, ctx: MetricContext, tbl: ibis.Table, col: str) -> ibis.Table:
+    """Rows of ``tbl`` whose timestamp ``col`` falls in ``ctx.window``, with ``period`` (the
+    period of ``col``) and the group column (:func:`windowed`, then :func:`with_group`)."""
+    tbl = windowed(tbl, col, ctx)
+    return with_group(ds, ctx, tbl.mutate(period=ctx.bucket(tbl[col])))
+
+
 def with_group(ds: Dataset, ctx: MetricContext, tbl: ibis.Table) -> ibis.Table:
     """Add the ``ctx.by`` column: taken from ``tbl`` itself when it has it, else joined from
     ``customers`` on ``customer_id`` (customers absent there fall into a null group)."""

@@ -21,6 +21,7 @@ from loyalscope.metrics._base import (
     first_orders,
     group_mask,
     group_values,
+    in_periods,
     ind,
     keys,
     money_sum,
@@ -30,7 +31,6 @@ from loyalscope.metrics._base import (
     ratio_schema,
     share_sum,
     shared,
-    windowed,
     with_group,
 )
 from loyalscope.metrics.days import customer_days
@@ -239,9 +239,8 @@ def _frequency_trend(ds, ctx: MetricContext, k: int) -> pd.DataFrame:
 def share_of_wallet(ds, ctx: MetricContext) -> ibis.Table:
     """Mean stated share of wallet of survey answers in the period (A21)."""
     check_scale(ds, "share_of_wallet")  # a share in [0, 1]; percentages (48.6) are refused
-    s = windowed(ds.table("surveys", "customer_id", "answered_ts", "share_of_wallet"),
-                 "answered_ts", ctx)
-    s = with_group(ds, ctx, s.mutate(period=ctx.bucket(s.answered_ts)))
+    s = in_periods(ds, ctx, ds.table("surveys", "customer_id", "answered_ts", "share_of_wallet"),
+                   "answered_ts")
     # exact sum: a float sum changed in the last bits with the engine's order of rows
     return ratio(s, ctx, share_sum(s.share_of_wallet), s.share_of_wallet.count())
 
@@ -249,8 +248,7 @@ def share_of_wallet(ds, ctx: MetricContext) -> ibis.Table:
 def cross_selling(ds, ctx: MetricContext) -> ibis.Table:
     """Distinct categories per ordering customer, mean over customers (A22). Categories come
     from the order lines when there are any (an order of tea and cups is two categories)."""
-    tx = windowed(category_lines(ds), "order_ts", ctx)
-    tx = with_group(ds, ctx, tx.mutate(period=ctx.bucket(tx.order_ts)))
+    tx = in_periods(ds, ctx, category_lines(ds), "order_ts")
     pc = tx.group_by([*keys(ctx), "customer_id"]).aggregate(c=tx.category.nunique())
     return ratio(pc, ctx, pc.c.sum(), pc.customer_id.count())
 

@@ -14,6 +14,7 @@ from loyalscope.metrics._base import (
     customer_periods,
     f64,
     first_orders,
+    in_periods,
     ind,
     keys,
     money_sum,
@@ -44,8 +45,7 @@ def _per_base(ds, ctx: MetricContext, num: ibis.Table) -> ibis.Table:
 
 
 def _interactions(ds, ctx: MetricContext, *cols: str) -> ibis.Table:
-    i = windowed(ds.table("interactions", "customer_id", "ts", "kind", *cols), "ts", ctx)
-    return with_group(ds, ctx, i.mutate(period=ctx.bucket(i.ts)))
+    return in_periods(ds, ctx, ds.table("interactions", "customer_id", "ts", "kind", *cols), "ts")
 
 
 def interaction_frequency(ds, ctx: MetricContext) -> ibis.Table:
@@ -87,9 +87,8 @@ def program_redemption_rate(ds, ctx: MetricContext) -> ibis.Table:
 
 
 def _points(ds, ctx: MetricContext) -> ibis.Table:
-    p = windowed(ds.table("loyalty_points", "customer_id", "ts", "points_earned",
-                          "points_redeemed"), "ts", ctx)
-    return with_group(ds, ctx, p.mutate(period=ctx.bucket(p.ts)))
+    return in_periods(ds, ctx, ds.table("loyalty_points", "customer_id", "ts", "points_earned",
+                                        "points_redeemed"), "ts")
 
 
 def point_members(ds, ctx: MetricContext) -> ibis.Value:

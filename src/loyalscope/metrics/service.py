@@ -16,21 +16,19 @@ from loyalscope.metrics._base import (
     cases,
     customer_periods,
     f64,
+    in_periods,
     ind,
     keys,
     money_sum,
     on_calendar,
     orders,
-    windowed,
-    with_group,
 )
 from loyalscope.metrics.days import last_order_times
 from loyalscope.metrics.registry import Metric, MetricContext, register
 
 
 def _complaints(ds, ctx: MetricContext, *cols: str) -> ibis.Table:
-    c = windowed(ds.table("complaints", "customer_id", "opened_ts", *cols), "opened_ts", ctx)
-    return with_group(ds, ctx, c.mutate(period=ctx.bucket(c.opened_ts)))
+    return in_periods(ds, ctx, ds.table("complaints", "customer_id", "opened_ts", *cols), "opened_ts")
 
 
 def complaint_rate(ds, ctx: MetricContext) -> ibis.Table:
@@ -94,8 +92,7 @@ def _return_rate(ds, ctx: MetricContext, total: Callable[[ibis.Table], ibis.Valu
     pc = customer_periods(ds, ctx)
     n_agg = {"n": cases(pc.n.sum())} if n else {}
     den = pc.group_by(ks).aggregate(denominator=total(pc), **n_agg).mutate(numerator=ibis.literal(0.0))
-    ro = windowed(_returned_orders(ds), "order_ts", ctx)
-    ro = with_group(ds, ctx, ro.mutate(period=ctx.bucket(ro.order_ts)))
+    ro = in_periods(ds, ctx, _returned_orders(ds), "order_ts")
     extras = [ro.group_by(ks).aggregate(more=returned(ro))]
     r = _returns_without_order(ds, ctx)
     if r is not None:
@@ -112,8 +109,7 @@ def _returns_without_order(ds, ctx: MetricContext) -> ibis.Table | None:
         return None
     tx = ds.table("transactions", "order_id")
     r = r.filter(r.customer_id.notnull()).anti_join(tx, r.order_id == tx.order_id)
-    r = windowed(r, "return_ts", ctx)
-    return with_group(ds, ctx, r.mutate(period=ctx.bucket(r.return_ts)))
+    return in_periods(ds, ctx, r, "return_ts")
 
 
 def _plus(agg: ibis.Table, extras: list[ibis.Table], ctx: MetricContext) -> ibis.Table:
@@ -180,9 +176,10 @@ def _hours(ds, ctx: MetricContext) -> ibis.Table:
 def _resolution_time(q: float):
     def build(ds, ctx: MetricContext) -> ibis.Table:
         c = _hours(ds, ctx)
-        # the total summed exactly (seconds to the microsecond, as a decimal), then in hours: a
-        # float sum of the hours depends on the order a parallel engine adds them in (the last
-        # digits moved between two runs of 1M complaints)
+        # the total summed exactly (the engine's epoch seconds as a decimal: whole seconds on
+        # DuckDB, fractions kept to the microsecond where an engine gives them), then in hours:
+        # a float sum of the hours depends on the order a parallel engine adds them in (the
+        # last digits moved between two runs of 1M complaints)
         total = f64(c.secs.cast(dt.Decimal(38, 6)).sum()) / 3600.0
         return c.group_by(keys(ctx)).aggregate(
             numerator=total, denominator=f64(c.h.count()), value=c.h.quantile(q)
