@@ -56,20 +56,22 @@ def excellent_inputs(ds: Dataset, as_of: date | None = None) -> pd.DataFrame:
 
 
 def excellent_components(ds: Dataset, loyalty: pd.Series, indicators: pd.DataFrame,
-                         customers: pd.DataFrame | None = None) -> pd.DataFrame:
+                         scored: pd.DataFrame | None = None) -> pd.DataFrame:
     """The components of :func:`loyalscope.indices.excellent.evaluate_excellent` per customer
     (index of ``indicators``): loyalty index, contribution (margin share, else revenue share),
-    value (``clv``) and potential (``potential``) from the scored ``customers`` table when the
-    value section ran (else potential is the frequency trend A13), recommendation, feedback,
-    relationship depth, and satisfaction (A34)."""
+    value (``clv``) and potential (``potential``) from ``scored`` (the scored customers' columns
+    indexed as ``indicators``, :meth:`~loyalscope.sections.context.SectionContext.customer_values`)
+    when the value section ran (else potential is the frequency trend A13), recommendation,
+    feedback, relationship depth, and satisfaction (A34)."""
     inp = excellent_inputs(ds)
     if not inp.index.equals(indicators.index):  # the same sorted customers, unless as_of differs
         inp = inp.reindex(indicators.index)
     comp = pd.DataFrame({"loyalty": loyalty}, index=indicators.index)
     comp["contribution"] = inp["margin_share"] if "margin_share" in inp else inp["revenue_share"]
-    cols = [c for c in ("clv", "potential") if customers is not None and c in customers]
-    scored = (customers.set_index("customer_id")[cols].reindex(comp.index)  # one lookup for both
-              if customers is not None else pd.DataFrame())
+    if scored is None:
+        scored = pd.DataFrame()
+    elif not scored.index.equals(comp.index):
+        scored = scored.reindex(comp.index)
     if "clv" in scored:
         comp["value"] = scored["clv"]
     for c in ("recommendation", "feedback", "relationship_depth"):

@@ -177,7 +177,7 @@ def _story(ctx: SectionContext, section: Section, surv: pd.DataFrame, res: Churn
     # each source re-indexed onto the survival table's ids once for all its columns (one
     # lookup of a million text ids each, not one per column)
     if cu is not None and cols:
-        extra = cu[["customer_id", *cols]].set_index("customer_id").reindex(frame.index)
+        extra = ctx.customer_values(cols, frame.index)
         for col in cols:
             frame[col] = extra[col].to_numpy()
     if res is not None:

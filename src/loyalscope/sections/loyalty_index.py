@@ -59,7 +59,10 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
 def _excellent(ds: Dataset, ctx: SectionContext, li: pd.Series, ind: pd.DataFrame
                ) -> tuple[pd.DataFrame, dict[str, float], list[str]]:
     """Excellent-customer tiers over the management-evaluation components the data provides."""
-    comp = excellent_components(ds, li, ind, ctx.customers)
+    cu = ctx.customers
+    scored = (ctx.customer_values([c for c in ("clv", "potential") if c in cu], ind.index)
+              if cu is not None else None)
+    comp = excellent_components(ds, li, ind, scored)
     tiers, used, _ = evaluate_excellent(comp.astype(float))
     dropped = [c for c in COMPONENTS if c not in used]
     return tiers, used, dropped

@@ -54,7 +54,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     tbl["share"] = tbl.customers / n
     tbl["spend_share"] = tbl.spend / tbl.spend.sum() if tbl.spend.sum() else 0.0
     if ctx.customers is not None and "clv" in ctx.customers:
-        clv = ctx.customers.set_index("customer_id")["clv"].reindex(seg.customer_id).to_numpy()
+        clv = ctx.customer_values(["clv"], seg.customer_id)["clv"].to_numpy()
         ids = seg.segment_id.to_numpy()  # one lookup, then each segment's customers in the same order
         tbl["clv"] = [float(pd.Series(clv[ids == s]).mean()) for s in tbl.segment_id]
     order = {s.id: i for i, s in enumerate(scheme.segments)}
