@@ -71,3 +71,18 @@ def test_members_are_the_distinct_ids_in_python_text_order() -> None:
             "x": rfm.customer_id[rfm.segment_id == "x"], "y": rfm.customer_id[rfm.segment_id == "y"]}
     for k, v in want.items():
         pd.testing.assert_index_equal(got[k], pd.Index(sorted(set(v)), dtype="object"))
+
+
+def test_value_at_stake_is_computed_once_and_its_inputs_cannot_be_replaced() -> None:
+    import dataclasses
+
+    ids = pd.Index(["a", "b", "c"], dtype=object)
+    clv = pd.Series([100.0, 50.0, np.inf], index=ids)
+    p = pd.Series([0.5, 0.1, 0.9], index=ids)
+    inputs = StakeInputs(clv=clv, churn_probability=p, base_rate=0.2)
+    stake = inputs.stake()
+    assert inputs.stake() is stake  # the same Series on every call
+    # (p - base)+ x clv+, not-finite values left out: an independent computation
+    assert stake.to_dict() == {"a": 100.0 * (0.5 - 0.2), "b": 0.0}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        inputs.clv = clv * 2  # type: ignore[misc]
