@@ -56,18 +56,26 @@ class Analysis:
             "sections": {s.id: to_jsonable(s) for s in self.sections},
         }
 
-    def save(self, out: str | Path) -> dict[str, Path]:
-        """Write ``analysis.json`` and ``customers.parquet`` into ``out``; return the paths."""
+    def save(self, out: str | Path, customers: bool = True) -> dict[str, Path]:
+        """Write ``analysis.json`` and (with ``customers``) ``customers.parquet`` into ``out``;
+        return the paths."""
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         paths = {"analysis": out / "analysis.json"}
         paths["analysis"].write_text(
             json.dumps(self.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8"
         )
-        if self.customers is not None:
-            paths["customers"] = out / "customers.parquet"
-            self.customers.to_parquet(paths["customers"], index=False)
+        if customers and self.customers is not None:
+            paths["customers"] = self.save_customers(out / "customers.parquet")
         return paths
+
+    def save_customers(self, path: Path, customers: pd.DataFrame | None = None) -> Path:
+        """Write the scored customers (``customers``: the same table, e.g. a shallow copy of
+        it) to the Parquet file ``path``; return it."""
+        table = self.customers if customers is None else customers
+        assert table is not None
+        table.to_parquet(path, index=False)
+        return path
 
 
 def transactions_left(dataset: Dataset) -> bool:

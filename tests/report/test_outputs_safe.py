@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -189,3 +190,43 @@ def test_customers_csv_and_workbook_with_evil_ids(dataset: ls.Dataset, tmp_path:
                                 for rec in q.itertuples(index=False)]
     with paths["quarantine"].open(encoding="utf-8-sig", newline="") as fh:
         assert list(csv.reader(fh)) == want
+
+
+def _scored(n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"customer_id": pd.array([f"C{i}" for i in range(n)], dtype="string"),
+                          "clv": rng.gamma(2.0, 50.0, n), "rfm_segment": rng.choice(["champions", "=1+1"], n)})
+    with warnings.catch_warnings():  # "highly fragmented": on purpose
+        warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+        for i in range(30):  # a table built column by column, as the sections build it (many blocks)
+            frame[f"x{i}"] = rng.random(n)
+    return frame
+
+
+def test_customer_files_written_beside_the_reports_equal_the_writers_alone(dataset: ls.Dataset,
+                                                                        tmp_path: Path) -> None:
+    from loyalscope.report.customers_csv import write_customers_csv
+
+    analysis = analyze(dataset, sections=("data",))
+    analysis.customers = _scored(250_001)  # more than two CSV batches
+    paths = write_outputs(analysis, dataset, tmp_path / "out", "en")
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    analysis.customers.to_parquet(alone / "customers.parquet", index=False)
+    write_customers_csv(analysis.customers, alone / "customers.csv")
+    assert paths["customers"].read_bytes() == (alone / "customers.parquet").read_bytes()
+    assert paths["customers_csv"].read_bytes() == (alone / "customers.csv").read_bytes()
+    assert list(paths)[:3] == ["analysis", "customers", "customers_csv"]
+
+
+def test_a_failing_customer_file_leaves_nothing(dataset: ls.Dataset, tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    analysis = analyze(dataset, sections=("data",))
+    scored = _scored(1000)
+    scored["bad"] = [{1, 2}] * len(scored)  # a column the CSV writer cannot hold: its thread fails
+    analysis.customers = scored
+    with pytest.raises((TypeError, pa.ArrowException)):  # raised here, from the writer's thread
+        write_outputs(analysis, dataset, tmp_path / "out", "en")
+    assert not (tmp_path / "out").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp left
