@@ -24,7 +24,11 @@ from loyalscope.heap import release_free_memory
 from loyalscope.i18n import t
 from loyalscope.results import Phrase, Section, to_jsonable
 from loyalscope.sections import ORDER, run_order
+from loyalscope.sections._themes import warm_up_tokenizer
 from loyalscope.sections.context import SectionContext
+
+THEMED = ("satisfaction", "service")
+"""Sections that find themes in free texts (Chinese segmented by jieba)."""
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(section_id, index, total)`` before each section runs."""
@@ -124,6 +128,8 @@ def analyze(
     plan = run_order(wanted)
     out: list[Section] = []
     release_free_memory()  # what the load freed
+    if any(section_id in THEMED for section_id, _ in plan):
+        warm_up_tokenizer(dataset)  # beside the sections before them
     for i, (section_id, module) in enumerate(plan):
         if progress is not None:
             progress(section_id, i, len(plan))

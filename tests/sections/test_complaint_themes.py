@@ -70,3 +70,19 @@ def test_complaint_themes_use_the_churn_flag_of_each_complainant() -> None:
     n_flagged = int(churned.notna().sum())
     if got:
         assert got[0]["n_focus"] + got[0]["n_other"] == n_flagged
+
+
+def test_chinese_texts_found_in_either_text_column() -> None:
+    from loyalscope.sections._themes import chinese_texts
+
+    fr = _frames()
+    assert chinese_texts(Dataset.from_frames(fr))
+    english = fr["complaints"].assign(text=fr["complaints"].text.where(
+        fr["complaints"].text.isna(), "too slow, asked for a refund"))
+    assert not chinese_texts(Dataset.from_frames({**fr, "complaints": english}))
+    assert not chinese_texts(Dataset.from_frames({k: v for k, v in fr.items() if k != "complaints"}))
+    # one comment in Chinese (an extension-A character) among English ones
+    surveys = pd.DataFrame({"response_id": ["r1", "r2"], "customer_id": fr["customers"].customer_id[:2],
+                            "answered_ts": pd.Timestamp("2024-01-05"), "csat": [4.0, 2.0],
+                            "comment": ["fine", "\u3400 太慢"]})
+    assert chinese_texts(Dataset.from_frames({**fr, "complaints": english, "surveys": surveys}))

@@ -15,6 +15,8 @@ from loyalscope.metrics.days import last_order_times
 from loyalscope.metrics.window import inactivity_days
 from loyalscope.results import Section, Table, Text
 from loyalscope.text.themes import Theme, themes
+from loyalscope.text.tokens import HAN_RANGES, warm_up
+from loyalscope.text.tokens import ready as tokenizer_ready
 
 K = "themes."
 MIN_TEXTS = 30
@@ -47,6 +49,24 @@ def _add(section: Section, found: list[Theme], kind: str, n_texts: int) -> None:
                                        "share_other": th.share_other, "n_focus": th.n_focus,
                                        "n_other": th.n_other, "z": th.z, "trend": th.trend,
                                        "examples": th.examples} for th in found]
+
+
+def chinese_texts(ds: Dataset) -> bool:
+    """Whether the texts the themes read (survey comments, complaint texts) hold any Chinese
+    character: a scan of those columns in the engine."""
+    for table, column in (("surveys", "comment"), ("complaints", "text")):
+        if ds.has(table, column):
+            col = ds.table(table, column)[column]
+            if bool(col.re_search(f"[{HAN_RANGES}]").any().execute()):
+                return True
+    return False
+
+
+def warm_up_tokenizer(ds: Dataset) -> None:
+    """Start loading the Chinese word segmenter in the background when the texts need it
+    (:func:`loyalscope.text.tokens.warm_up`)."""
+    if not tokenizer_ready() and chinese_texts(ds):
+        warm_up()
 
 
 def survey_comment_themes(ds: Dataset, section: Section, scale_max: float) -> None:

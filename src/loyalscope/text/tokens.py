@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from functools import cache
 
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+HAN_RANGES = "\u3400-\u4dbf\u4e00-\u9fff"
+"""The Han characters (CJK unified ideographs and extension A), as the characters themselves:
+also a character class of the engine's regular expressions (RE2 has no ``\\u`` escape)."""
+HAN = re.compile(f"[{HAN_RANGES}]+")
 LATIN = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 
 STOP_ZH = frozenset("""的 了 和 是 就 都 而 及 与 着 或 一个 没有 我们 你们 他们 它们 这个 那个 这些 那些 自己 什么 怎么 因为 所以
@@ -27,6 +31,30 @@ def _jieba() -> object:
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     return jieba
+
+
+def ready() -> bool:
+    """Whether jieba's dictionary is loaded in this process."""
+    return _jieba.cache_info().currsize > 0
+
+
+def warm_up() -> threading.Thread:
+    """Load jieba's dictionary in a background thread and return it (started).
+
+    The load is about a second of work done once per process, before the first Chinese text is
+    segmented; the analysis starts it when its texts hold Chinese, so that it runs beside the
+    engine's queries (which leave the interpreter free) instead of in the middle of a section.
+    A failure there is left to the first :func:`tokens` call, which raises it."""
+
+    def load() -> None:
+        try:
+            _jieba()
+        except Exception:  # not cached: the first tokens() call tries again and raises it there
+            return
+
+    thread = threading.Thread(target=load, name="loyalscope-jieba", daemon=True)
+    thread.start()
+    return thread
 
 
 def tokens(text: str) -> list[str]:
