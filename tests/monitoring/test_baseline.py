@@ -133,3 +133,25 @@ def test_exact_poisson_p_value_scales_with_the_unit_value() -> None:
     assert pv == pytest.approx(2 * dist.sf(8), rel=1e-9)
     assert lo == pytest.approx(25 * dist.ppf(0.005), abs=25)
     assert hi == pytest.approx(25 * dist.ppf(0.995), abs=25)
+
+
+@pytest.mark.parametrize("n", [5, 1000, 1025, 48585])
+def test_beta_binomial_prefix_is_the_full_sum_cut(n: int) -> None:
+    from scipy import stats
+
+    from loyalscope.monitoring.baseline import _betabinom_cdf
+
+    rng = np.random.default_rng(n)
+    for _ in range(12):
+        p = float(rng.choice([0.5 / n, rng.uniform(0, 50 / n), 1 - rng.uniform(0, 50 / n), 1 - 0.5 / n]))
+        p = min(max(p, 0.5 / n), 1 - 0.5 / n)
+        rho = float(rng.uniform(1e-6, 0.5))
+        a, b = p * (1 / rho - 1), (1 - p) * (1 / rho - 1)
+        xi = int(rng.integers(0, n + 1)) if rng.random() < 0.3 else int(rng.integers(0, min(n, 200) + 1))
+        alpha = float(rng.choice([0.01, 0.05]))
+        full = np.cumsum(stats.betabinom.pmf(np.arange(n + 1), n, a, b))
+        part = _betabinom_cdf(n, a, b, xi, 1 - alpha / 2)
+        assert len(part) > xi
+        np.testing.assert_array_equal(part, full[:len(part)])  # the same numbers, bit for bit
+        for level in (alpha / 2, 1 - alpha / 2):  # the range's ends found in the prefix
+            assert np.searchsorted(part, level) == np.searchsorted(full, level)
