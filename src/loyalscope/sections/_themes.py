@@ -65,7 +65,13 @@ def chinese_texts(ds: Dataset) -> bool:
 def warm_up_tokenizer(ds: Dataset) -> None:
     """Start loading the Chinese word segmenter in the background when the texts need it
     (:func:`loyalscope.text.tokens.warm_up`)."""
-    if not tokenizer_ready() and chinese_texts(ds):
+    if tokenizer_ready():
+        return
+    try:
+        chinese = chinese_texts(ds)
+    except Exception:  # only a head start: an engine without this regular expression skips it
+        return
+    if chinese:
         warm_up()
 
 

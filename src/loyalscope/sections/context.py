@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas._libs import lib
 
 from loyalscope.config import AnalysisConfig
 from loyalscope.results import Section
@@ -96,6 +95,6 @@ def _text_ids(ids: pd.Series) -> np.ndarray:
     """``ids`` as text objects, as ``astype("string")`` writes them (a missing id as ``pd.NA``):
     the ids themselves when they already are text (no copy of a million objects)."""
     values = ids.to_numpy()
-    if values.dtype == object and lib.is_string_array(values, skipna=False):
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
         return values
     return ids.astype("string").to_numpy(dtype=object)
