@@ -184,3 +184,29 @@ def test_model_choice_and_p_alive_on_data_simulated_from_bgnbd():
     assert table.bic.idxmin() == "bgnbd" and table.delta_bic["pareto_nbd"] > 100
     assert abs(section.data["p_alive_mean"] - truth) < 0.05
     assert abs(ctx.customers.p_alive.mean() - company.latent.alive.mean()) < 0.05
+
+
+@pytest.mark.parametrize("ids", ["sorted", "shuffled", "numbers", "missing"])
+def test_by_customer_id_is_text_ids_in_text_order_on_a_fresh_index(ids: str) -> None:
+    from loyalscope.sections.value import by_customer_id
+
+    rng = np.random.default_rng(2)
+    raw: list[object] = [f"c{i:03d}" for i in range(200)]
+    if ids == "shuffled":
+        raw = list(rng.permutation(raw))
+    elif ids == "numbers":
+        raw = list(rng.permutation(200).astype(int))
+    elif ids == "missing":
+        raw[5] = None
+    frame = pd.DataFrame({"customer_id": raw, "frequency": rng.random(200)}, index=np.arange(500, 700))
+    before = frame.copy()
+    got = by_customer_id(frame)
+    # independent: ids as str (None -> "None"), sorted by Python's text order, a 0..n-1 index
+    text = [str(v) for v in raw]
+    order = sorted(range(200), key=lambda i: text[i])
+    want = pd.DataFrame({"customer_id": [text[i] for i in order],
+                         "frequency": frame.frequency.to_numpy()[order]})
+    pd.testing.assert_frame_equal(got, want)
+    pd.testing.assert_frame_equal(frame, before)  # the input is not changed
+    got.loc[0, "frequency"] = -1.0
+    pd.testing.assert_frame_equal(frame, before)  # and not shared
