@@ -15,7 +15,7 @@ import pytest
 
 from loyalscope.errors import InsufficientDataError
 from loyalscope.models import BGNBD, MBGNBD, GammaGamma, ParetoNBD, ShiftedBetaGeometric
-from loyalscope.models.status import FitIssue, FitStatus, mle_issues, sample_size_issues
+from loyalscope.models.status import FitIssue, FitStatus, extreme, mle_issues, sample_size_issues
 
 CDNOW = pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "cdnow_sample_summary.csv")
 TRANSACTION_MODELS = [BGNBD, MBGNBD, ParetoNBD]
@@ -48,6 +48,16 @@ def test_one_or_identical_customers_are_not_estimable(cls, data):
     assert codes & {"param_extreme", "hessian_singular"}
     assert np.all(np.isfinite(model.predict_purchases(10.0, *data)))
     assert np.all(np.isfinite(model.p_alive(*data)))
+    # an optimiser that stalled is reported only beside the parameter that ran off (SciPy 1.17's
+    # L-BFGS-B stops with ABNORMAL on some of these; a stall elsewhere is a ConvergenceError)
+    stalled = [i for i in model.status_.issues if i.code == "not_converged"]
+    assert not stalled or ("param_extreme" in codes and stalled[0].detail["message"])
+
+
+def test_extreme_marks_parameters_far_from_their_scale():
+    theta = np.array([1.0, 2e6, 5e-7, np.inf, np.nan, 0.5])
+    scales = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1e6])
+    assert extreme(theta, scales).tolist() == [False, True, True, True, True, True]
 
 
 @pytest.mark.parametrize("cls", [*TRANSACTION_MODELS, GammaGamma], ids=lambda c: c.__name__)

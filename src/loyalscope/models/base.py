@@ -42,7 +42,7 @@ from threadpoolctl import threadpool_limits
 from loyalscope.errors import ConvergenceError, InsufficientDataError, NotFittedError
 from loyalscope.i18n import t
 from loyalscope.models.numerics.optimize import hessian, lbfgs, quasi_newton
-from loyalscope.models.status import FitIssue, FitStatus, mle_issues
+from loyalscope.models.status import FitIssue, FitStatus, extreme, mle_issues
 
 Data = tuple[np.ndarray, ...]
 _Z95 = 1.959963984540054
@@ -335,7 +335,14 @@ class MLEModel:
         grad = res.grad
         self.at_bound_ = ({p for p, x, lo in zip(self._param_names, res.x, log_lower, strict=True)
                            if np.isfinite(lo) and x - lo < 1e-9} if bounds is not None else set())
-        if not np.isfinite(res.fun) or res.fun >= 1e299 or (not res.success and np.max(np.abs(grad)) > 1e-4):
+        stalled = not res.success and np.max(np.abs(grad)) > 1e-4
+        # a search that stalled with a parameter beyond EXTREME x its scale chased an optimum at
+        # infinity (one customer, identical customers): reported as not estimable below, with
+        # the optimiser's message, rather than as a numerical failure (SciPy 1.17.1's L-BFGS-B
+        # stops there with ABNORMAL and a gradient of 1e-2 on one customer's data)
+        ran_off = stalled and np.isfinite(res.fun) and res.fun < 1e299 and bool(extreme(
+            np.exp(res.x), self._param_scales(data, weights)).any())
+        if not np.isfinite(res.fun) or res.fun >= 1e299 or (stalled and not ran_off):
             raise ConvergenceError(
                 f"The {type(self).__name__} fit did not converge ({res.message}).",
                 fix="Rescale the time unit (weeks instead of days, so T is tens rather than thousands); "
@@ -359,6 +366,8 @@ class MLEModel:
         free = np.array([p not in self.at_bound_ for p in self._param_names])
         issues = mle_issues(self._param_names, theta, self._param_scales(data, weights), self._hessian, se, free)
         issues += [FitIssue("param_at_bound", {"param": p, "value": self.params_[p]}) for p in sorted(self.at_bound_)]
+        if ran_off:
+            issues.append(FitIssue("not_converged", {"message": res.message}))
         self.status_ = FitStatus(tuple([*issues, *self._model_issues(data, weights)]))
         return self
 

@@ -128,6 +128,14 @@ def sample_size_issues(n: int, need: int, n_repeat: int | None = None, need_repe
     return out
 
 
+def extreme(theta: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    """Which parameters lie beyond ``EXTREME`` x their scale or below ``1 / EXTREME`` x it (or
+    are not finite): the ``param_extreme`` test, as a boolean array."""
+    rel = np.asarray(theta, dtype=float) / np.asarray(scales, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return ~np.isfinite(rel) | (rel > EXTREME) | (rel < 1.0 / EXTREME)
+
+
 def mle_issues(names: tuple[str, ...], theta: np.ndarray, scales: np.ndarray, hessian: np.ndarray | None,
                se: np.ndarray, free: np.ndarray | None = None) -> list[FitIssue]:
     """The generic checks of a maximum-likelihood fit.
@@ -143,9 +151,8 @@ def mle_issues(names: tuple[str, ...], theta: np.ndarray, scales: np.ndarray, he
     free : parameters not held on a bound (default: all); the information checks use these.
     """
     out: list[FitIssue] = []
-    rel = theta / scales
-    for name, value, r in zip(names, theta, rel, strict=True):
-        if not np.isfinite(r) or r > EXTREME or r < 1.0 / EXTREME:
+    for name, value, far in zip(names, theta, extreme(theta, scales), strict=True):
+        if far:
             out.append(FitIssue("param_extreme", {"param": name, "value": float(value)}))
     keep = np.ones(theta.size, dtype=bool) if free is None else np.asarray(free, dtype=bool)
     if not keep.any():
