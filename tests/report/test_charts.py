@@ -24,3 +24,35 @@ def test_bar_groups_by_colour() -> None:
     fig = figure(Chart("bar", "t", df, x="m", y="v", color="g"), "zh")
     assert [tr.name for tr in fig.data] == ["x", "y"]
     assert list(fig.data[1].y) == [3]
+
+
+WARM_SCRIPT = """
+import sys
+import pandas as pd
+import plotly.io as pio
+from loyalscope.report import charts
+from loyalscope.results import Chart
+
+if sys.argv[1] == "warm":
+    thread = charts.warm_up()
+    thread.join(120)
+    assert not thread.is_alive() and pio.templates.default == charts.TEMPLATE
+else:
+    assert pio.templates.default != charts.TEMPLATE  # Plotly's own default until the first figure
+df = pd.DataFrame({"m": ["a", "b"], "v": [1.5, 2.0]})
+print(charts.figure(Chart("bar", "t", df, x="m", y="v"), "zh").to_json())
+"""
+
+
+def test_a_figure_after_the_background_template_equals_one_made_cold() -> None:
+    """``analyze`` sets the template in a background thread before the load; the figures made
+    after it are those made when the first figure sets it."""
+    import subprocess
+    import sys
+
+    def run(mode: str) -> str:
+        return subprocess.run([sys.executable, "-c", WARM_SCRIPT, mode], capture_output=True,
+                              text=True, timeout=300, check=True).stdout
+
+    warm, cold = run("warm"), run("cold")
+    assert warm == cold and '"template"' in warm and "#2f6f9f" in warm

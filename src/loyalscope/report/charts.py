@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime
 from typing import Any
 
@@ -77,14 +78,38 @@ def _grain(col: pd.Series) -> str:
     return "day"
 
 
+_template_lock = threading.Lock()
+
+
 def _use_template(name: str) -> None:
     """New figures start with template ``name``: Plotly installs the default template at creation
     without validating it, while ``update_layout(template=...)`` deep-copies and validates its
     ~6 kB on every figure (0.3 s of CPU per report language); the figure's JSON is the same.
     Setting the default validates it too, so it is set only when it differs (once a process:
-    every figure of Loyalscope uses the same template)."""
-    if pio.templates.default != name:
-        pio.templates.default = name
+    every figure of Loyalscope uses the same template; under a lock, as :func:`warm_up` may be
+    setting it in another thread)."""
+    with _template_lock:
+        if pio.templates.default != name:
+            pio.templates.default = name
+
+
+def warm_up() -> threading.Thread:
+    """Set the figures' template in a background thread and return it (started).
+
+    Validating the template imports and runs Plotly's validators of every trace type, about
+    0.4 s of work once per process; ``analyze`` starts it before the load, so that it runs
+    beside the engine's queries (which leave the interpreter free) instead of before the first
+    chart. A failure is left to the first figure, which sets the template again and raises it."""
+
+    def run() -> None:
+        try:
+            _use_template(TEMPLATE)
+        except Exception:  # the first figure() tries again and raises it there
+            return
+
+    thread = threading.Thread(target=run, name="loyalscope-plotly", daemon=True)
+    thread.start()
+    return thread
 
 
 def figure(chart: Chart, lang: str) -> go.Figure:
