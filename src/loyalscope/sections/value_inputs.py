@@ -142,7 +142,8 @@ def _inputs(ds: Any, j: Any, end: date, cal_end: date | None, trailing_start: pd
     frame = by_customer_buckets(j, per_customer)
     ids = frame.customer_id.astype(str).to_numpy()
     order = text_order(ids)  # by customer id, as the section sorts them: full and split sorted once
-    frame, ids = frame.take(order).reset_index(drop=True), shared_ids(ds, ids[order])
+    frame, ids = frame.take(order), shared_ids(ds, ids[order])
+    frame.index = pd.RangeIndex(len(frame))  # reset_index(drop=True) copied every column again
     f = frame.f.to_numpy(np.int64)
     full = _summary(ids, frame.n.to_numpy(np.int64), f, frame["last"].to_numpy(np.int64),
                     frame.rep_sum.to_numpy(float), _day(end), per)
