@@ -6,10 +6,12 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from loyalscope.data.dataset import Dataset
 from loyalscope.metrics import compute
 from loyalscope.metrics.days import customer_days, customer_span
+from loyalscope.sections.value_inputs import purchase_days
 
 
 def _days(tx: pd.DataFrame) -> pd.DataFrame:
@@ -24,9 +26,16 @@ def _sorted(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return df.sort_values(keys).reset_index(drop=True)
 
 
-def test_customer_days_match_pandas(frames):
+@pytest.mark.parametrize("source", ["orders", "purchase_days"])
+def test_customer_days_match_pandas(frames, source):
+    """Grouped from the orders, or read from the value section's purchase days (which hold
+    the same rows): the same table."""
     ds = Dataset.from_frames(frames)
-    got = _sorted(customer_days(ds).execute(), ["customer_id", "d"])
+    grouped = purchase_days(ds) if source == "purchase_days" else None
+    table = customer_days(ds, grouped)
+    if grouped is not None:
+        grouped.release()  # the customer days are stored: they outlive what they were read from
+    got = _sorted(table.execute(), ["customer_id", "d"])
     want = _days(frames["transactions"])
     assert len(got) == len(want) and got.n.sum() == len(frames["transactions"])
     assert (got.customer_id == want.customer_id).all()
@@ -35,6 +44,18 @@ def test_customer_days_match_pandas(frames):
     assert (pd.to_datetime(got.prev).isna() == want.prev.isna()).all()
     both = want.prev.notna().to_numpy()
     assert (pd.to_datetime(got.prev)[both] == want.prev[both]).all()
+
+
+def test_purchase_days_hold_each_days_orders_and_spend(frames):
+    ds = Dataset.from_frames(frames)
+    got = _sorted(purchase_days(ds).execute(), ["customer_id", "d"])
+    t = frames["transactions"].assign(d=frames["transactions"].order_ts.dt.normalize())
+    want = t.groupby(["customer_id", "d"]).agg(n=("amount", "size"), amt=("amount", "sum")).reset_index()
+    assert (got.customer_id == want.customer_id).all()
+    assert (got.n.to_numpy() == want.n.to_numpy()).all()
+    np.testing.assert_allclose(got.amt.astype(float), want.amt, rtol=1e-12)
+    days = (want.d - pd.Timestamp("1970-01-01")).dt.days
+    assert (got.day.to_numpy() == days.to_numpy()).all()
 
 
 def test_customer_span_matches_pandas(frames):

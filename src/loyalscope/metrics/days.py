@@ -23,14 +23,25 @@ if TYPE_CHECKING:
     from loyalscope.data.dataset import Dataset
 
 
-def customer_days(ds: Dataset) -> ibis.Table:
+def order_days(ds: Dataset) -> ibis.Table:
+    """``customer_id``, ``d`` (the order date) and ``n`` (int64 orders that day): the orders
+    grouped by customer and day (a query, not materialised)."""
+    tx = ds.table("transactions", "customer_id", "order_ts")
+    return tx.group_by(["customer_id", tx.order_ts.date().name("d")]).aggregate(
+        n=tx.count().cast("int64"))
+
+
+def customer_days(ds: Dataset, grouped: ibis.Table | None = None) -> ibis.Table:
     """``customer_id``, ``d`` (date), ``n`` (int64 orders that day), ``prev`` (date of the
-    customer's previous order day, null for the first): memoised per dataset."""
+    customer's previous order day, null for the first): memoised per dataset.
+
+    ``grouped``: a stored table that already holds :func:`order_days`' rows (its
+    ``customer_id``, ``d`` and ``n``, other columns ignored), such as the value section's
+    purchase days: the days are then read from it instead of grouping the orders again (1.45 of
+    2.4 s at ten million orders). Used only when nothing is memoised yet."""
 
     def build() -> ibis.Table:
-        tx = ds.table("transactions", "customer_id", "order_ts")
-        days = tx.group_by(["customer_id", tx.order_ts.date().name("d")]).aggregate(
-            n=tx.count().cast("int64"))
+        days = order_days(ds) if grouped is None else grouped.select("customer_id", "d", "n")
         w = ibis.window(group_by="customer_id", order_by="d")
         return days.mutate(prev=days.d.lag().over(w)).cache()
 

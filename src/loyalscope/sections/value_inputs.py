@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.metrics._base import epoch_days, ind, money_sum, shared_ids, text_order
+from loyalscope.metrics.days import customer_days
 
 __all__ = ["ValueInputs", "daily_inputs", "purchase_days"]
 
@@ -56,10 +57,15 @@ class ValueInputs:
 
 
 def purchase_days(ds: Any) -> Any:
-    """``customer_id, day, amt``: the purchase days with the day's spend, materialised in the engine."""
+    """``customer_id, d, n, amt, day``: the purchase days (``d`` the date, ``day`` the same in
+    whole days since 1970) with their orders (int64) and spend, materialised in the engine.
+    The rows and ``n`` are those of :func:`~loyalscope.metrics.days.order_days`, which
+    :func:`daily_inputs` lets the shared customer-days table read from here."""
     tx = ds.table("transactions", "customer_id", "order_ts", "amount")
-    t = tx.mutate(day=epoch_days(tx.order_ts.date()))
-    return t.group_by(["customer_id", "day"]).aggregate(amt=money_sum(t.amount)).cache()
+    t = tx.mutate(d=tx.order_ts.date())
+    days = t.group_by(["customer_id", "d"]).aggregate(n=t.count().cast("int64"),
+                                                      amt=money_sum(t.amount))
+    return days.mutate(day=epoch_days(days.d)).cache()
 
 
 def _day(d: date) -> int:
@@ -113,6 +119,9 @@ def daily_inputs(ds: Any, end: date, cal_end: date | None, trailing_start: pd.Ti
     """
     days = purchase_days(ds)
     try:
+        # the section's next step reads the customer days (the inactivity window): from the
+        # purchase days while they exist, instead of grouping the orders again
+        customer_days(ds, days)
         return _inputs(ds, days, end, cal_end, trailing_start, per, duration)
     finally:
         days.release()
