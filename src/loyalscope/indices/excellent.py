@@ -68,7 +68,9 @@ def evaluate_excellent(
              for c in COMPONENTS if w_all.get(c, 0) > 0 and c not in cols]
     total = sum(w_all[c] for c in cols)
     used = {c: w_all[c] / total for c in cols}
-    ranks = components[cols].astype(float).rank(pct=True, method="average")
+    # column by column: pandas' 2-D rank costs ~1.6x the 1-D one (the same values)
+    ranks = pd.DataFrame({c: components[c].astype(float).rank(pct=True, method="average")
+                          for c in cols}, index=components.index)
     wv = np.array([used[c] for c in cols])
     z = ranks.to_numpy(float)
     den = (~np.isnan(z) * wv).sum(axis=1)

@@ -177,8 +177,8 @@ def _quadrant(ds: Dataset, seg: pd.DataFrame, ctx: SectionContext, section: Sect
 
 def _loyalty_types(ds: Dataset, seg: pd.DataFrame, ctx: SectionContext, section: Section) -> None:
     """Loyalty types with the rule that fired, and mean behavioural/attitudinal/emotional loyalty."""
-    inputs = loyalty_inputs(ds)
-    inputs = inputs.reindex(seg.customer_id)
+    ids = pd.Index(seg.customer_id)
+    inputs = loyalty_inputs(ds).reindex(ids)
     types = loyalty_types(inputs, load_rules(), lang=ctx.config.locale)
     counts = types.loyalty_type.value_counts()
     frame = pd.DataFrame({"loyalty_type": [f"segments.loyalty_type.{r.id}" for r in load_rules()],
@@ -189,14 +189,17 @@ def _loyalty_types(ds: Dataset, seg: pd.DataFrame, ctx: SectionContext, section:
                                                    "customers": K + "col.customers", "share": K + "col.share"},
                       percent_columns=("share",), translate_values=("loyalty_type",),
                       note=M + "loyalty_types_note"))
-    s = seg.set_index("customer_id")
     csat_top = check_scale(ds, "csat").high if ds.has("surveys", "csat") else float(ctx.config.survey.csat_scale_max)
-    dims = loyalty_dimensions(s[["frequency", "recency_days"]].join(inputs), csat_top)
+    # the inputs are in the segments' row order already: their columns side by side, where a
+    # join on the ids compared a million text ids and tested both indexes for order (0.5 s)
+    both = pd.DataFrame({"frequency": seg["frequency"].array, "recency_days": seg["recency_days"].array,
+                         **{c: inputs[c].array for c in inputs.columns}}, index=ids)
+    dims = loyalty_dimensions(both, csat_top)
     means = dims.mean()
     dim_frame = pd.DataFrame({"dimension": [M + "dim." + d for d in dims.columns],
                               "score": means.to_numpy(), "customers": dims.notna().sum().to_numpy()})
     section.add(Table(M + "dimensions", dim_frame, {"dimension": M + "col.dimension", "score": M + "col.score",
                                                     "customers": K + "col.customers"},
                       translate_values=("dimension",), note=M + "dimensions_note"))
-    ctx.add_customer_columns(pd.DataFrame({"customer_id": s.index.astype(str),
+    ctx.add_customer_columns(pd.DataFrame({"customer_id": ids.astype(str),
                                            "loyalty_type": types.loyalty_type.to_numpy()}))
