@@ -67,7 +67,7 @@ def one(n: int, writer: str) -> dict[str, float]:
     return {"seconds": seconds, "cpu_seconds": cpu, "peak_mib": peak_rss_mib(), "mib": size / 2**20}
 
 
-def run(size: str = "full") -> str:
+def run(size: str) -> str:
     n = 100_000 if size == "full" else 5_000
     rows = []
     for writer in ("ours", "ours-all", "openpyxl"):
