@@ -23,12 +23,17 @@ if TYPE_CHECKING:
     from loyalscope.data.dataset import Dataset
 
 
-def order_days(ds: Dataset) -> ibis.Table:
+def order_days(ds: Dataset, spend: bool = False) -> ibis.Table:
     """``customer_id``, ``d`` (the order date) and ``n`` (int64 orders that day): the orders
-    grouped by customer and day (a query, not materialised)."""
-    tx = ds.table("transactions", "customer_id", "order_ts")
-    return tx.group_by(["customer_id", tx.order_ts.date().name("d")]).aggregate(
-        n=tx.count().cast("int64"))
+    grouped by customer and day (a query, not materialised); with ``spend``, also ``amt``, the
+    day's spend (an exact decimal sum, :func:`~loyalscope.metrics._base.money_sum`)."""
+    from loyalscope.metrics._base import money_sum  # _base imports this module
+
+    tx = ds.table("transactions", "customer_id", "order_ts", *(["amount"] if spend else []))
+    aggs = {"n": tx.count().cast("int64")}
+    if spend:
+        aggs["amt"] = money_sum(tx.amount)
+    return tx.group_by(["customer_id", tx.order_ts.date().name("d")]).aggregate(**aggs)
 
 
 def customer_days(ds: Dataset, grouped: ibis.Table | None = None) -> ibis.Table:

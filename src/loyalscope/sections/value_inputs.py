@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.metrics._base import epoch_days, ind, money_sum, shared_ids, text_order
-from loyalscope.metrics.days import customer_days
+from loyalscope.metrics.days import customer_days, order_days
 
 __all__ = ["ValueInputs", "daily_inputs", "purchase_days"]
 
@@ -59,12 +59,9 @@ class ValueInputs:
 def purchase_days(ds: Any) -> Any:
     """``customer_id, d, n, amt, day``: the purchase days (``d`` the date, ``day`` the same in
     whole days since 1970) with their orders (int64) and spend, materialised in the engine.
-    The rows and ``n`` are those of :func:`~loyalscope.metrics.days.order_days`, which
-    :func:`daily_inputs` lets the shared customer-days table read from here."""
-    tx = ds.table("transactions", "customer_id", "order_ts", "amount")
-    t = tx.mutate(d=tx.order_ts.date())
-    days = t.group_by(["customer_id", "d"]).aggregate(n=t.count().cast("int64"),
-                                                      amt=money_sum(t.amount))
+    Its rows, ``n`` and ``amt`` are :func:`~loyalscope.metrics.days.order_days`' (with the
+    spend), which :func:`daily_inputs` lets the shared customer-days table read from here."""
+    days = order_days(ds, spend=True)
     return days.mutate(day=epoch_days(days.d)).cache()
 
 
