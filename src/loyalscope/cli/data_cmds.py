@@ -11,7 +11,6 @@ from rich.table import Table
 
 from loyalscope.cli.app import app, console, emit_json, fail, load_config
 from loyalscope.cli.main_cmds import ENGINE_HELP, ENGINE_OPTION_HELP, engine_for, engine_overrides
-from loyalscope.data.load import load, write_quarantine
 from loyalscope.errors import LoyalscopeError
 from loyalscope.i18n import t
 
@@ -27,6 +26,7 @@ def validate(
 ) -> None:
     """Validate data files (see ``loyalscope validate --help``); the files are read and checked
     by the engine of ``--engine`` (DuckDB by default, Spark reads them itself)."""
+    from loyalscope.data.load import load, write_quarantine  # the engine's modules: not for --help
     from loyalscope.engine import open_engine
 
     try:

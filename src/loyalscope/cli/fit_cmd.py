@@ -5,15 +5,18 @@ from __future__ import annotations
 import importlib
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
 import typer
 
 from loyalscope.cli.app import app, console, emit_json, fail, load_config, mapped
 from loyalscope.errors import ConfigError, DataQualityError, LoyalscopeError, SchemaError
 from loyalscope.i18n import t
+
+if TYPE_CHECKING:  # pandas and NumPy load when a command runs, not for --help
+    import numpy as np
+    import pandas as pd
+
 
 MODELS = {
     "bgnbd": ("bgnbd", "BGNBD"),
@@ -36,6 +39,8 @@ UNITS = {"hour": 1.0 / 24.0, "day": 1.0, "week": 7.0, "month": 365.25 / 12.0}
 
 
 def _optional(df: pd.DataFrame, name: str) -> np.ndarray | None:
+    import pandas as pd
+
     for alias in ALIASES[name]:
         if alias in df.columns:
             return pd.to_numeric(df[alias], errors="raise").to_numpy(dtype=float)
@@ -55,6 +60,8 @@ def _summary_from_transactions(df: pd.DataFrame, file: str, calibration_end: str
 
     Purchases on the same calendar day count as one (in the same clock hour for ``unit="hour"``,
     as lifetimes' ``freq="h"``); times are days / days-per-unit."""
+    import pandas as pd
+
     from loyalscope.models.purchase.clv import calibration_holdout_summary
 
     for col in ("customer_id", "order_ts", "amount"):
@@ -78,6 +85,7 @@ def _summary_from_transactions(df: pd.DataFrame, file: str, calibration_end: str
 
 def _fit(model_name: str, df: pd.DataFrame, file: str, as_of: str | None = None,
          q_constraint: bool = False) -> tuple[Any, dict[str, Any]]:
+
     module, cls_name = MODELS[model_name]
     cls = getattr(importlib.import_module(f"loyalscope.models.purchase.{module}"), cls_name)
     extra: dict[str, Any] = {}
@@ -105,6 +113,8 @@ CONTRACT_COLUMNS = ("customer_id", "start_date", "end_date")
 
 def _fit_contracts(cls: Any, df: pd.DataFrame, as_of: str | None) -> tuple[Any, dict[str, Any]]:
     """sBG from the canonical contracts table (one row per contract term; ``renewed`` optional)."""
+    import pandas as pd
+
     from loyalscope.models.purchase.sbg import contracts_to_durations
 
     try:
@@ -131,6 +141,8 @@ def fit(
     config: Path | None = typer.Option(None, "--config", "-c", help=t("data.cli.config_help")),
 ) -> None:
     """Fit MODEL on FILE and print parameters, standard errors and the log-likelihood."""
+    import pandas as pd
+
     try:
         cfg = load_config(config, [data])  # --config, else loyalscope.toml beside the data / here
         if model not in MODELS:

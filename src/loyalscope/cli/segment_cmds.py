@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 from rich.table import Table
 
 from loyalscope.cli.app import app, console, emit_json, fail
 from loyalscope.config import AnalysisConfig
-from loyalscope.data.dataset import Dataset
 from loyalscope.errors import LoyalscopeError
 from loyalscope.i18n import normalise_lang, t, use_lang
+
+if TYPE_CHECKING:  # the engine's modules load when a command runs, not for --help
+    from loyalscope.data.dataset import Dataset
+
 
 segment_app = typer.Typer(help="Customer segments / 客户分群", no_args_is_help=True)
 app.add_typer(segment_app, name="segment")
@@ -82,6 +85,8 @@ def index(
     as_json: bool = _JSON,
 ) -> None:
     """Composite loyalty index (0-100) over the A1-A3 indicators."""
+    import pandas as pd
+
     from loyalscope.indices.excellent import evaluate_excellent
     from loyalscope.indices.excellent_inputs import excellent_components
     from loyalscope.indices.indicators import loyalty_indicators

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.table import Table
 
@@ -15,13 +13,18 @@ from loyalscope.cli.survey_app import survey_app
 from loyalscope.cli.survey_nps_cmd import read_table
 from loyalscope.errors import InsufficientDataError, LoyalscopeError, SchemaError
 from loyalscope.i18n import t
-from loyalscope.models.survey.factor_analysis import FactorAnalysis, kmo_label, suggest_factors
+
+if TYPE_CHECKING:  # pandas loads when a command runs, not for --help
+    import pandas as pd
+
 
 ROTATIONS = ("varimax", "promax", "none")
 
 
 def item_columns(data: pd.DataFrame, items: str | None, file: str | None = None) -> list[str]:
     """The columns to analyse: ``items`` (comma separated) or every numeric column except ids."""
+    import pandas as pd
+
     if items:
         cols = [c.strip() for c in items.split(",") if c.strip()]
         missing = [c for c in cols if c not in data.columns]
@@ -44,6 +47,15 @@ def item_columns(data: pd.DataFrame, items: str | None, file: str | None = None)
 def run_efa(data: pd.DataFrame, items: list[str], n_factors: int | None = None, rotation: str = "varimax",
             file: str | None = None) -> dict[str, Any]:
     """EFA of ``items``: JSON-ready loadings, communalities, KMO, Bartlett (complete answers only)."""
+    import numpy as np
+    import pandas as pd
+
+    from loyalscope.models.survey.factor_analysis import (  # SciPy: not at the CLI's start
+        FactorAnalysis,
+        kmo_label,
+        suggest_factors,
+    )
+
     if len(items) < 3:
         raise InsufficientDataError(t("survey.efa.too_few_items", n=len(items)), fix=t("survey.efa.items_fix"))
     x = data[items].apply(pd.to_numeric, errors="coerce")

@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
 from loyalscope.cli.app import console, emit_json, fail, load_config, mapped
 from loyalscope.cli.survey_app import survey_app
 from loyalscope.config import SurveyConfig
-from loyalscope.data.intake.encoding import decide
-from loyalscope.data.sources import sniff_delimiter
 from loyalscope.errors import ConfigError, LoyalscopeError, SchemaError
 from loyalscope.i18n import t
-from loyalscope.models.survey.nps import NPS
+
+if TYPE_CHECKING:  # pandas loads when a command runs, not for --help
+    import pandas as pd
 
 
 def read_table(path: Path) -> pd.DataFrame:
     """Read a CSV (encoding and delimiter detected: UTF-8, GBK/GB18030 ...), Excel
     (.xlsx/.xls) or Parquet file into pandas."""
+    import pandas as pd
+
+    from loyalscope.data.intake.encoding import decide
+    from loyalscope.data.sources import sniff_delimiter
+
     if not path.exists():
         raise ConfigError(t("survey.cli.no_file", path=str(path)), file=str(path),
                           fix=t("survey.cli.no_file_fix"))
@@ -41,6 +45,10 @@ def read_table(path: Path) -> pd.DataFrame:
 def run_nps(data: pd.DataFrame, column: str, seed: int = 0, file: str | None = None,
             min_n: int | None = None) -> dict[str, Any]:
     """NPS of ``data[column]`` as the JSON-ready dict printed by ``survey nps``."""
+    import pandas as pd
+
+    from loyalscope.models.survey.nps import NPS  # SciPy's statistics: not at the CLI's start
+
     if column not in data.columns:
         raise SchemaError(t("survey.cli.no_column", column=column), file=file, column=column,
                           fix=t("survey.cli.no_column_fix", columns=", ".join(map(str, data.columns))))

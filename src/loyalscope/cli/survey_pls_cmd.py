@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.table import Table
 
@@ -14,19 +12,14 @@ from loyalscope.cli.app import console, emit_json, fail, load_config, mapped
 from loyalscope.cli.survey_app import survey_app
 from loyalscope.errors import ConfigError, LoyalscopeError
 from loyalscope.i18n import t
-from loyalscope.models.survey import reliability as rel
-from loyalscope.models.survey.plspm import PLSPM
-from loyalscope.models.survey.plspm_assess import (
-    htmt_interval,
-    inner_vif,
-    pls_predict,
-    q2_blindfolding,
-)
-from loyalscope.models.survey.plspm_mga import permutation_test
-from loyalscope.models.survey.plspm_spec import check_columns, load_spec
+
+if TYPE_CHECKING:  # pandas loads when a command runs, not for --help
+    import pandas as pd
 
 
 def _read(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
     if not path.exists():
         raise ConfigError(t("survey_model.cli.no_data"), fix=t("survey_model.cli.no_data_fix"), file=str(path))
     suffix = path.suffix.lower()
@@ -38,6 +31,8 @@ def _read(path: Path) -> pd.DataFrame:
 
 
 def _num(x: float) -> float | None:
+    import numpy as np
+
     return None if x is None or not np.isfinite(x) else float(x)
 
 
@@ -53,6 +48,19 @@ def run_pls(data: pd.DataFrame, spec_path: Path, n_boot: int = 0, seed: int | No
     ``consistent`` ("auto", "true", "false") overrides the spec; ``groups`` names a column for the
     permutation multi-group analysis; ``predict`` adds Q-squared (blindfolding) and PLSpredict.
     """
+    import numpy as np
+
+    from loyalscope.models.survey import reliability as rel  # SciPy: not at the CLI's start
+    from loyalscope.models.survey.plspm import PLSPM
+    from loyalscope.models.survey.plspm_assess import (
+        htmt_interval,
+        inner_vif,
+        pls_predict,
+        q2_blindfolding,
+    )
+    from loyalscope.models.survey.plspm_mga import permutation_test
+    from loyalscope.models.survey.plspm_spec import check_columns, load_spec
+
     spec = load_spec(spec_path)
     check_columns(spec, list(data.columns), file=data_file)
     if consistent is not None:
