@@ -56,3 +56,28 @@ def test_a_figure_after_the_background_template_equals_one_made_cold() -> None:
 
     warm, cold = run("warm"), run("cold")
     assert warm == cold and '"template"' in warm and "#2f6f9f" in warm
+
+
+def test_cut_lines_and_axes_are_those_plotly_draws_from_its_own_calls() -> None:
+    """The builders write the figure as dicts; the quadrant's cut lines, the axis titles and the
+    percent and currency ticks are what Plotly's own ``add_vline`` / ``add_hline`` /
+    ``update_xaxes`` / ``update_yaxes`` calls give on the same traces."""
+    import json
+
+    import plotly.graph_objects as go
+
+    df = pd.DataFrame({"share": [0.05, 0.2, 0.3], "score": [2.0, 4.0, 5.0], "spend": [10.0, 2500.0, 40.0]})
+    chart = Chart("quadrant", "t", df, x="share", y="score",
+                  options={"x_cut": 0.1, "y_cut": 3.5, "percent_x": True})
+    fig = figure(chart, "en")
+    ref = go.Figure(data=fig.data, layout={k: v for k, v in fig.layout.to_plotly_json().items()
+                                           if k not in ("shapes", "xaxis", "yaxis")})
+    ref.add_vline(x=0.1, line_dash="dash", line_color="#999")
+    ref.add_hline(y=3.5, line_dash="dash", line_color="#999")
+    ref.update_xaxes(title="share (%)", tickformat=".0%", range=[0, 0.3 * 1.15])
+    ref.update_yaxes(title="score")
+    assert json.loads(fig.to_json()) == json.loads(ref.to_json())
+
+    money = figure(Chart("hbar", "t", df, x="score", y="spend", options={"unit_y": "currency"}), "en")
+    assert money.layout.xaxis.tickformat == ",.0f"  # a horizontal bar plots y along x
+    assert money.layout.yaxis.autorange == "reversed" and money.layout.xaxis.title.text
