@@ -129,7 +129,7 @@ def flush() -> None:
         text = json.dumps({"format": _FORMAT, "entries": _entries}, ensure_ascii=False)
     try:
         _path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not _trusted(_path.parent):
+        if not trusted(_path.parent):
             return
         if len(text) > _MAX_BYTES:
             return
@@ -161,7 +161,7 @@ def _read() -> dict[str, Any]:
     except OSError:
         return _entries
     try:
-        if _path.is_file() and _trusted(where) and _trusted(_path) \
+        if _path.is_file() and trusted(where) and trusted(_path) \
                 and _path.stat().st_size <= _MAX_BYTES:
             data = json.loads(_path.read_text(encoding="utf-8"))
             if isinstance(data, dict) and data.get("format") == _FORMAT \
@@ -172,7 +172,7 @@ def _read() -> dict[str, Any]:
     return _entries
 
 
-def _trusted(p: Path) -> bool:
+def trusted(p: Path) -> bool:
     """Owned by this user and writable by no one else."""
     try:
         st = p.stat()
@@ -191,4 +191,4 @@ def reset() -> None:
     stats.update(hits=0, misses=0)
 
 
-__all__ = ["Unstable", "fingerprint", "flush", "folder", "get", "key", "put", "reset", "stats", "text"]
+__all__ = ["Unstable", "fingerprint", "flush", "folder", "get", "key", "put", "reset", "stats", "text", "trusted"]
