@@ -38,11 +38,9 @@ def run_analysis(data: list[str], out: Path, config: AnalysisConfig, lang: str,
     from loyalscope.report.outputs import require_transactions, write_outputs
 
     started = time.perf_counter()
-    from loyalscope import preload
     from loyalscope.report import charts
 
     charts.warm_up()  # the report's template, beside the load's queries
-    preload.in_background()  # SciPy, which the sections import, also beside them
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), console=console, disable=quiet, transient=True) as bar:
         task = bar.add_task(t("cli.loading"), total=None)
