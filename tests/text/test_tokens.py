@@ -100,3 +100,20 @@ def test_with_the_cache_off_nothing_is_written(tmp_path, monkeypatch) -> None:
     tok, reference = _fresh()
     assert load_dictionary(tok) == "dictionary"
     assert tok.FREQ == reference.FREQ and list(tmp_path.iterdir()) == []  # type: ignore[attr-defined]
+
+
+def test_two_threads_loading_at_once_load_it_once(tmp_path, monkeypatch) -> None:
+    import threading
+
+    from loyalscope.text.tokens import load_dictionary
+
+    monkeypatch.setenv("LOYALSCOPE_CACHE_DIR", str(tmp_path / "cache"))
+    tok, reference = _fresh()
+    results: list[str] = []
+    threads = [threading.Thread(target=lambda: results.append(load_dictionary(tok))) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(results) == ["dictionary", "ready"]  # the second waited for the first
+    assert tok.lcut(SENTENCE) == reference.lcut(SENTENCE)  # type: ignore[attr-defined]

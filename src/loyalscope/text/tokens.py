@@ -47,7 +47,7 @@ def _jieba() -> object:
 
 def load_dictionary(tokenizer: Any) -> str:
     """Give a jieba ``Tokenizer`` of the default dictionary its prefix dictionary; return where
-    it came from: ``"cache"`` or ``"dictionary"``.
+    it came from: ``"cache"``, ``"dictionary"`` (built), or ``"ready"`` (it had one).
 
     jieba builds the prefix dictionary (every word and word prefix with its frequency, and the
     total) from its ``dict.txt`` (about 1.2 s on a 2-core machine) or reads its own cache of it,
@@ -61,25 +61,26 @@ def load_dictionary(tokenizer: Any) -> str:
     """
     import jieba
 
-    if tokenizer.initialized:
-        return "cache"
-    if tokenizer.dictionary != jieba.DEFAULT_DICT:  # a user dictionary: jieba's own rules
-        tokenizer.initialize()
-        return "dictionary"
-    where = sqldisk.folder()
-    path = None if where is None else where / f"jieba-{jieba.__version__}-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
-    if path is not None and path.is_file() and sqldisk.trusted(where) and sqldisk.trusted(path):  # type: ignore[arg-type]
-        try:
-            raw = path.read_bytes() if path.stat().st_size <= _DICT_MAX_BYTES else b""
-            freq, total = marshal.loads(raw)
-        except (OSError, ValueError, EOFError, TypeError):
-            freq = total = None
-        if isinstance(freq, dict) and isinstance(total, int) and freq:
-            with tokenizer.lock:
+    with tokenizer.lock:  # a second caller (the warm-up thread's, the first text's) waits for it
+        if tokenizer.initialized:
+            return "ready"
+        if tokenizer.dictionary != jieba.DEFAULT_DICT:  # a user dictionary: jieba's own rules
+            tokenizer.initialize()
+            return "dictionary"
+        where = sqldisk.folder()
+        path = None if where is None else \
+            where / f"jieba-{jieba.__version__}-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
+        if where is not None and path is not None and path.is_file() and sqldisk.trusted(where) \
+                and sqldisk.trusted(path):
+            try:
+                raw = path.read_bytes() if path.stat().st_size <= _DICT_MAX_BYTES else b""
+                freq, total = marshal.loads(raw)
+            except (OSError, ValueError, EOFError, TypeError):
+                freq = total = None
+            if isinstance(freq, dict) and isinstance(total, int) and freq:
                 tokenizer.FREQ, tokenizer.total, tokenizer.initialized = freq, total, True
-            return "cache"
-    freq, total = tokenizer.gen_pfdict(tokenizer.get_dict_file())
-    with tokenizer.lock:
+                return "cache"
+        freq, total = tokenizer.gen_pfdict(tokenizer.get_dict_file())
         tokenizer.FREQ, tokenizer.total, tokenizer.initialized = freq, total, True
     if path is not None:
         _write_private(path, marshal.dumps((freq, total)))
