@@ -96,3 +96,20 @@ def test_examples_do_not_depend_on_the_order_of_the_rows() -> None:
         found = themes(texts.loc[order].reset_index(drop=True), focus.loc[order].reset_index(drop=True))
         seen.add(tuple(found[0].examples))
     assert seen == {("退换货流程太麻烦。", "退换货流程太麻烦！")}
+
+
+def test_quarter_labels_from_the_engine_are_those_of_pandas_periods() -> None:
+    """The themes' trend groups texts by quarter; the label computed in the engine is the one
+    pandas writes for a quarterly period, and ``NaT`` where there is no time."""
+    import ibis
+    import pandas as pd
+
+    from loyalscope.sections._themes import quarter_label
+
+    stamps = pd.Series(pd.to_datetime(["2024-01-01 00:00:00", "2024-03-31 23:59:59", "2024-04-01 00:00:00", None,
+                                       "1999-12-31 12:00:00", "2025-07-15 00:00:00"]), name="ts")
+    con = ibis.duckdb.connect()
+    t = con.create_table("t", pd.DataFrame({"i": range(len(stamps)), "ts": stamps}))
+    got = t.order_by("i").select(q=quarter_label(ibis._.ts)).to_pandas()["q"].tolist()
+    assert got == stamps.dt.to_period("Q").astype(str).tolist()
+    assert got[3] == "NaT" and got[0] == "2024Q1" and got[2] == "2024Q2"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
@@ -83,13 +85,13 @@ def survey_comment_themes(ds: Dataset, section: Section, scale_max: float) -> No
     rating = "csat" if ds.has("surveys", "csat") else "nps" if ds.has("surveys", "nps") else None
     if rating is None:
         return
-    sv = ds.table("surveys", "comment", rating, "answered_ts").to_pandas()
+    t = ds.table("surveys", "comment", rating, "answered_ts")
+    sv = t.select("comment", rating, quarter=quarter_label(t.answered_ts)).to_pandas()
     sv = sv[sv.comment.notna()]
     if len(sv) < MIN_TEXTS:
         return
     low = sv[rating] <= (2 if rating == "csat" and scale_max <= 5 else 6 if rating == "nps" else 0.4 * scale_max)
-    quarter = pd.to_datetime(sv.answered_ts).dt.to_period("Q").astype(str)
-    _add(section, themes(sv.comment, low.where(sv[rating].notna()), quarter), "survey", len(sv))
+    _add(section, themes(sv.comment, low.where(sv[rating].notna()), sv.quarter), "survey", len(sv))
 
 
 def complaint_themes(ds: Dataset, section: Section) -> None:
@@ -105,11 +107,16 @@ def complaint_themes(ds: Dataset, section: Section) -> None:
     j = c.left_join(last, c.customer_id == last._cid)
     order = ["complaint_id"] if "complaint_id" in c.columns else []  # the file's order
     cp = j.order_by([*order, "opened_ts", "customer_id", "text"]).select(
-        "text", "opened_ts", "_last").to_pandas()
+        "text", "_last", quarter=quarter_label(ibis._.opened_ts)).to_pandas()
     if len(cp) < MIN_TEXTS:
         return
     cut = pd.Timestamp(ds.analysis_date - timedelta(days=inactivity_days(ds)))
     last_ts = pd.to_datetime(cp["_last"])
     churned = (last_ts < cut).astype(object).where(last_ts.notna(), np.nan)
-    quarter = pd.to_datetime(cp.opened_ts).dt.to_period("Q").astype(str)
-    _add(section, themes(cp.text, churned, quarter), "complaint", len(cp))
+    _add(section, themes(cp.text, churned, cp.quarter), "complaint", len(cp))
+
+
+def quarter_label(ts: ir.TimestampValue) -> ir.StringValue:
+    """The calendar quarter of ``ts`` written as pandas writes a quarterly period (``2024Q3``;
+    ``NaT`` without a time), computed in the engine."""
+    return (ts.year().cast("string") + "Q" + ts.quarter().cast("string")).fill_null("NaT")
