@@ -85,7 +85,6 @@ def _summary_from_transactions(df: pd.DataFrame, file: str, calibration_end: str
 
 def _fit(model_name: str, df: pd.DataFrame, file: str, as_of: str | None = None,
          q_constraint: bool = False) -> tuple[Any, dict[str, Any]]:
-
     module, cls_name = MODELS[model_name]
     cls = getattr(importlib.import_module(f"loyalscope.models.purchase.{module}"), cls_name)
     extra: dict[str, Any] = {}

@@ -12,6 +12,8 @@ Where: ``LOYALSCOPE_CACHE_DIR``, else ``$XDG_CACHE_HOME/loyalscope``, else
 SQL, so a file is read only when it and its folder belong to the user running loyalscope and no
 one else can write them; a file that cannot be read, parsed or trusted is ignored (the run
 compiles as if it were absent). The cache only saves time: results never depend on it.
+:func:`read_private` and :func:`write_private` are those rules for any file of the folder (jieba's
+prefix dictionary, :mod:`loyalscope.text.tokens`, is kept there too).
 """
 
 from __future__ import annotations
@@ -127,20 +129,41 @@ def flush() -> None:
             return
         _changed = False
         text = json.dumps({"format": _FORMAT, "entries": _entries}, ensure_ascii=False)
+    data = text.encode("utf-8")
+    if len(data) <= _MAX_BYTES:
+        write_private(_path, data)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` readable and writable by this user only, atomically (a
+    temporary file in the same folder, then renamed), in a folder made private (0700) if new.
+    Errors (read-only or full disk, a folder another user owns or can write) leave the file
+    as it was."""
+    tmp = None
     try:
-        _path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not trusted(_path.parent):
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not trusted(path.parent):
             return
-        if len(text) > _MAX_BYTES:
-            return
-        fd, tmp = tempfile.mkstemp(dir=_path.parent, prefix=".sql-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".ls-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.chmod(tmp, 0o600)
-        os.replace(tmp, _path)
+        os.replace(tmp, path)
     except OSError:
-        with contextlib.suppress(OSError, UnboundLocalError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def read_private(path: Path, max_bytes: int) -> bytes | None:
+    """The bytes of ``path`` when it and its folder belong to this user, no one else can write
+    them and it holds at most ``max_bytes``; else None (also when it cannot be read)."""
+    try:
+        if path.is_file() and trusted(path.parent) and trusted(path) and path.stat().st_size <= max_bytes:
+            return path.read_bytes()
+    except OSError:
+        pass
+    return None
 
 
 def _load() -> dict[str, Any]:
@@ -160,14 +183,13 @@ def _read() -> dict[str, Any]:
         _path = where / f"sql-{fingerprint()[:32]}.json"
     except OSError:
         return _entries
+    raw = read_private(_path, _MAX_BYTES)
     try:
-        if _path.is_file() and trusted(where) and trusted(_path) \
-                and _path.stat().st_size <= _MAX_BYTES:
-            data = json.loads(_path.read_text(encoding="utf-8"))
-            if isinstance(data, dict) and data.get("format") == _FORMAT \
-                    and isinstance(data.get("entries"), dict):
-                _entries = data["entries"]
-    except (OSError, ValueError):
+        data = json.loads(raw.decode("utf-8")) if raw is not None else None
+        if isinstance(data, dict) and data.get("format") == _FORMAT \
+                and isinstance(data.get("entries"), dict):
+            _entries = data["entries"]
+    except ValueError:  # not UTF-8 or not JSON: as if absent
         _entries = {}
     return _entries
 
@@ -191,4 +213,5 @@ def reset() -> None:
     stats.update(hits=0, misses=0)
 
 
-__all__ = ["Unstable", "fingerprint", "flush", "folder", "get", "key", "put", "reset", "stats", "text", "trusted"]
+__all__ = ["Unstable", "fingerprint", "flush", "folder", "get", "key", "put", "read_private", "reset", "stats",
+           "text", "trusted", "write_private"]

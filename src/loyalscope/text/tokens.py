@@ -4,16 +4,12 @@ digits dropped), both without stop words and one-character tokens."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import marshal
-import os
 import re
 import sys
-import tempfile
 import threading
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from loyalscope.data import sqldisk
@@ -70,12 +66,11 @@ def load_dictionary(tokenizer: Any) -> str:
         where = sqldisk.folder()
         path = None if where is None else \
             where / f"jieba-{jieba.__version__}-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
-        if where is not None and path is not None and path.is_file() and sqldisk.trusted(where) \
-                and sqldisk.trusted(path):
+        raw = None if path is None else sqldisk.read_private(path, _DICT_MAX_BYTES)
+        if raw is not None:
             try:
-                raw = path.read_bytes() if path.stat().st_size <= _DICT_MAX_BYTES else b""
                 freq, total = marshal.loads(raw)
-            except (OSError, ValueError, EOFError, TypeError):
+            except (ValueError, EOFError, TypeError):
                 freq = total = None
             if isinstance(freq, dict) and isinstance(total, int) and freq:
                 tokenizer.FREQ, tokenizer.total, tokenizer.initialized = freq, total, True
@@ -83,28 +78,8 @@ def load_dictionary(tokenizer: Any) -> str:
         freq, total = tokenizer.gen_pfdict(tokenizer.get_dict_file())
         tokenizer.FREQ, tokenizer.total, tokenizer.initialized = freq, total, True
     if path is not None:
-        _write_private(path, marshal.dumps((freq, total)))
+        sqldisk.write_private(path, marshal.dumps((freq, total)))
     return "dictionary"
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` readable and writable by this user only, atomically (a
-    temporary file in the same folder, then renamed); errors (read-only or full disk, a folder
-    others can write) leave the file unwritten."""
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not sqldisk.trusted(path.parent):
-            return
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".jieba-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except OSError:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
 
 
 def ready() -> bool:
