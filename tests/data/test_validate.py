@@ -254,6 +254,33 @@ def test_negative_amounts_become_returns(tmp_path: Path) -> None:
     assert back["return_ts"].tolist() == [TS("2024-01-09")]
 
 
+@pytest.mark.parametrize("columns", [["order_id", "return_ts", "amount"], ["order_id", "return_ts"]])
+def test_a_returns_export_without_its_optional_columns_joins_the_orders_returns(
+        tmp_path: Path, columns: list[str]) -> None:
+    """A shop's returns file with only the order and date (no reason, maybe no amount) beside an
+    orders file whose negative amounts are returns too: both kinds of return rows, the file's
+    with null reason (and amount), its customer from its order. (It raised Ibis' "Column
+    'reason' is not found" from inside the shapes.)"""
+    orders = tmp_path / "orders.csv"
+    orders.write_text("order_id,customer_id,order_ts,amount\nA1,C1,2024-01-05,10\n"
+                      "A2,C2,2024-01-06,20\nA3,C2,2024-01-07,-5\n", encoding="utf-8")
+    own = pd.DataFrame({"order_id": ["A1"], "return_ts": ["2024-01-09"], "amount": [10.0]})
+    own[columns].to_csv(tmp_path / "returns.csv", index=False)
+    ds = ls.load(tmp_path, now=TS("2025-01-01"))
+    back = ds.table("returns").execute().sort_values("return_ts").reset_index(drop=True)
+    assert back["order_id"].tolist() == ["A3", "A1"]
+    assert back["customer_id"].tolist() == ["C2", "C1"]
+    assert back["return_ts"].tolist() == [TS("2024-01-07"), TS("2024-01-09")]
+    assert back["reason"].iloc[0] == "negative_amount" and back["reason"].iloc[1] is None
+    assert back["amount"].iloc[0] == 5.0
+    if "amount" in columns:
+        assert back["amount"].iloc[1] == 10.0
+    else:
+        assert pd.isna(back["amount"].iloc[1])
+    rep = ds.quality.tables["returns"]
+    assert (rep.rows_read, rep.rows_accepted) == (1, 1)
+
+
 # ---- the date order of a column ---------------------------------------------------------------
 def test_dayfirst_decided_on_the_whole_column_and_printed(tmp_path: Path) -> None:
     rows = [["A1", "C1", "05/01/2024", "1"], ["A2", "C1", "06/01/2024", "1"],

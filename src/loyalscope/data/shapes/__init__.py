@@ -169,7 +169,11 @@ def apply(tables: dict[str, ibis.Table], config: AnalysisConfig,
         if "customer_id" not in own.columns:
             who = orders.select(rid=orders.order_id, rcust=orders.customer_id)
             own = own.left_join(who, own.order_id == who.rid).rename(customer_id="rcust").drop("rid")
-        returns = ibis.union(_canon(own, "returns").select(*returns.columns), returns)
+        own = _canon(own, "returns")
+        # the export's optional columns (amount, reason) may be absent: null, not a crash
+        returns = ibis.union(own.select(*[
+            own[c] if c in own.columns else ibis.null(returns[c].type()).name(c)
+            for c in returns.columns]), returns)
     out["returns"] = returns
 
     if has_customers:
