@@ -130,6 +130,25 @@ def postgres_url():
         shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.fixture
+def postgres_db(postgres_url: str):
+    """A database of its own on the suite's PostgreSQL server (dropped afterwards), for a test
+    that reads every table of its database: the other tests' tables stay out of it, whatever
+    ran before on the server."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_url.replace("postgres://", "postgresql://"), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(postgres_url.replace("postgres://", "postgresql://"), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @dataclass
 class Demo:
     """A full analysis of a simulated company (1,200 customers over two years, every table),

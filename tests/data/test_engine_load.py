@@ -83,6 +83,16 @@ def test_spark_load_agrees_with_duckdb(tmp_path: Path, spark_con) -> None:
     assert sorted(got.order_id) == ["N1", "N2"]
 
 
+def _rows_of_data(out) -> int:  # type: ignore[no-untyped-def]
+    """Rows of a result that came from data: a listing of the session's catalog (the load lists
+    its tables to drop its old views) is a row per table the session holds, which depends on
+    what ran before on the shared session, not on the file; it counts 0."""
+    if isinstance(out, list) and out and hasattr(out[0], "asDict") and \
+            {"tableName", "isTemporary"} <= set(out[0].asDict()):
+        return 0
+    return len(out)
+
+
 class _Collected:
     """Rows that reached Python: every result a Spark DataFrame gave the driver (``collect``,
     ``toPandas``, ``toArrow``, ``toLocalIterator``), every local data set made into a Spark
@@ -95,7 +105,7 @@ class _Collected:
 
         self.sizes: list[tuple[str, int]] = []
         for name in ("collect", "toPandas", "toArrow"):
-            self._wrap(monkeypatch, DataFrame, name, lambda out: len(out))
+            self._wrap(monkeypatch, DataFrame, name, _rows_of_data)
         self._wrap(monkeypatch, DataFrame, "toLocalIterator", None)
         self._wrap(monkeypatch, pd, "read_csv", lambda out: len(out) if hasattr(out, "__len__") else 0)
         self._wrap(monkeypatch, pacsv, "read_csv", lambda out: out.num_rows)
@@ -175,9 +185,10 @@ def test_spark_keeps_text_beginning_with_f_or_v(tmp_path: Path, spark_con) -> No
 
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_postgres_tables_validated_in_place(postgres_url: str) -> None:
+def test_postgres_tables_validated_in_place(postgres_db: str) -> None:
     import ibis
 
+    postgres_url = postgres_db  # a database of its own: the load reads every table in it
     db = ibis.connect(postgres_url)
     frame = pd.DataFrame({
         "order_id": ["A1", "A2", "A2", "A3"], "customer_id": ["C1", "C2", "C2", None],
