@@ -155,3 +155,18 @@ def test_beta_binomial_prefix_is_the_full_sum_cut(n: int) -> None:
         np.testing.assert_array_equal(part, full[:len(part)])  # the same numbers, bit for bit
         for level in (alpha / 2, 1 - alpha / 2):  # the range's ends found in the prefix
             assert np.searchsorted(part, level) == np.searchsorted(full, level)
+
+
+def test_scalar_helpers_give_numpys_numbers() -> None:
+    """The per-period helpers stand for ``np.nan_to_num`` and ``np.average`` on the same
+    inputs, bit for bit (the track calls them thousands of times a run)."""
+    from loyalscope.monitoring.baseline import _average, _finite
+
+    for v in (np.nan, np.inf, -np.inf, 0.3, -2.0, 0.0, 1e308, np.float64(7.5)):
+        for nan in (0.0, 1.0):
+            assert _finite(v, nan) == float(np.nan_to_num(v, nan=nan))
+    rng = np.random.default_rng(3)
+    for size in (3, 7, 24):
+        x = rng.normal(size=size) ** 2
+        w = 0.5 ** (rng.integers(0, 30, size) / 12.0)
+        assert _average(x, w) == float(np.average(x, weights=w))
