@@ -281,6 +281,33 @@ def test_a_returns_export_without_its_optional_columns_joins_the_orders_returns(
     assert (rep.rows_read, rep.rows_accepted) == (1, 1)
 
 
+@pytest.mark.parametrize("survey", ["nps", "csat,nps"])
+def test_a_survey_file_beside_reviews_keeps_its_own_columns(tmp_path: Path, survey: str) -> None:
+    """Reviews (an order's score) become CSAT answers beside the survey file's answers: an NPS
+    survey without ``csat`` used to raise "Column 'csat' is not found", and a survey with both
+    lost its ``nps`` column (only the reviews' columns were kept). Every answer keeps its
+    values; what a side did not ask is null."""
+    (tmp_path / "orders.csv").write_text("order_id,customer_id,order_ts,amount\n"
+                                         "A1,C1,2024-01-05,10\nA2,C2,2024-01-06,20\n", encoding="utf-8")
+    (tmp_path / "reviews.csv").write_text("review_id,order_id,score\nR1,A1,5\nR2,A2,3\n",
+                                          encoding="utf-8")
+    rows = {"nps": ["9", "4"], "csat": ["4", "2"]}
+    cols = survey.split(",")
+    (tmp_path / "surveys.csv").write_text(
+        f"response_id,customer_id,answered_ts,{survey}\n"
+        + "".join(f"S{i + 1},C{i + 1},2024-02-0{i + 1},{','.join(rows[c][i] for c in cols)}\n"
+                  for i in range(2)), encoding="utf-8")
+    ds = ls.load(tmp_path, now=TS("2025-01-01"))
+    got = ds.table("surveys").execute().set_index("response_id").sort_index()
+    assert got.index.tolist() == ["R1", "R2", "S1", "S2"]
+    assert got["customer_id"].tolist() == ["C1", "C2", "C1", "C2"]
+    assert got.loc[["S1", "S2"], "nps"].tolist() == [9.0, 4.0]
+    assert got.loc[["R1", "R2"], "nps"].isna().all()
+    want_csat = [5.0, 3.0] + ([4.0, 2.0] if "csat" in cols else [np.nan, np.nan])
+    np.testing.assert_array_equal(got["csat"].to_numpy(dtype=float), want_csat)
+    assert got.loc["R1", "answered_ts"] == TS("2024-01-05")  # a review without date: its order's
+
+
 # ---- the date order of a column ---------------------------------------------------------------
 def test_dayfirst_decided_on_the_whole_column_and_printed(tmp_path: Path) -> None:
     rows = [["A1", "C1", "05/01/2024", "1"], ["A2", "C1", "06/01/2024", "1"],

@@ -65,6 +65,22 @@ def _canon(tbl: ibis.Table, name: str) -> ibis.Table:
     return tbl.select(*[c for c in tbl.columns if spec.allows(c)])
 
 
+def _stack(own: ibis.Table, derived: ibis.Table) -> ibis.Table:
+    """The rows of an export's own table (returns, surveys) and those derived from another
+    file (negative order lines, reviews), over the columns of both: a column one side lacks
+    is null there (a returns file without ``reason``, a survey without ``csat`` beside
+    reviews' scores, or the survey's ``nps`` that the reviews do not have), never a crash
+    or a dropped column; the derived side takes the own table's types."""
+    cols = [*derived.columns, *[c for c in own.columns if c not in derived.columns]]
+    types = {**{c: derived[c].type() for c in derived.columns}, **{c: own[c].type() for c in own.columns}}
+
+    def fill(tbl: ibis.Table) -> ibis.Table:
+        return tbl.select(*[(tbl[c].cast(types[c]) if c in tbl.columns
+                             else ibis.null(types[c])).name(c) for c in cols])
+
+    return ibis.union(fill(own), fill(derived))
+
+
 STORED_ORDERS = "ls__orders_all"
 """The orders, stored once; ``ls_orders``, ``ls_transactions`` (and ``ls_order_lines``) may be
 views of it."""
@@ -169,11 +185,7 @@ def apply(tables: dict[str, ibis.Table], config: AnalysisConfig,
         if "customer_id" not in own.columns:
             who = orders.select(rid=orders.order_id, rcust=orders.customer_id)
             own = own.left_join(who, own.order_id == who.rid).rename(customer_id="rcust").drop("rid")
-        own = _canon(own, "returns")
-        # the export's optional columns (amount, reason) may be absent: null, not a crash
-        returns = ibis.union(own.select(*[
-            own[c] if c in own.columns else ibis.null(returns[c].type()).name(c)
-            for c in returns.columns]), returns)
+        returns = _stack(_canon(own, "returns"), returns)
     out["returns"] = returns
 
     if has_customers:
@@ -200,7 +212,7 @@ def apply(tables: dict[str, ibis.Table], config: AnalysisConfig,
         if "reviews" in related:
             answers = reviews_to_surveys(related["reviews"], orders, log, parts)
             if "surveys" in out:
-                answers = ibis.union(out["surveys"].select(*answers.columns), answers)
+                answers = _stack(out["surveys"], answers)
             out["surveys"] = answers
     else:
         out.pop("transactions", None)
