@@ -137,3 +137,22 @@ def test_standardised_rows_equal_pandas_fill_select_and_scale() -> None:
     assert names == ["a", "b", "c"] == list(x.columns)
     assert rows.shape == (3, 500) and rows.flags.c_contiguous
     np.testing.assert_allclose(rows, x.to_numpy().T, rtol=1e-13, atol=1e-13)
+
+
+def test_a_feature_nobody_in_a_group_has_is_not_available_without_a_warning() -> None:
+    """Only the churned customer answered the survey: the retained group's NPS mean is not
+    available (NaN, shown as such), and no "Mean of empty slice" reaches the user's console."""
+    import warnings
+
+    tx = pd.DataFrame({"order_id": ["1", "2", "3", "4"], "customer_id": ["a", "b", "a", "b"],
+                       "order_ts": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-12-20",
+                                                   "2024-01-05"]),
+                       "amount": [1.0, 2.0, 3.0, 4.0]})
+    sv = pd.DataFrame({"response_id": ["s1"], "customer_id": ["b"],
+                       "answered_ts": pd.to_datetime(["2024-01-10"]), "nps": [3.0]})
+    ds = Dataset.from_frames({"transactions": tx, "surveys": sv})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = churn_reasons(ds, inactivity_days=60)
+    assert r.loc["nps", "mean_churned"] == 3.0 and np.isnan(r.loc["nps", "mean_retained"])
+    assert r.loc["monetary", "mean_churned"] == 6.0 and r.loc["monetary", "mean_retained"] == 4.0

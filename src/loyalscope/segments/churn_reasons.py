@@ -57,6 +57,12 @@ def odds_ratio(flag: np.ndarray, churned: np.ndarray) -> float:
     return float(a * d / (b * c))
 
 
+def _mean_known(x: np.ndarray) -> float:
+    """Mean of the known (non-NaN) values; NaN when there is none (without NumPy's "Mean of
+    empty slice" warning on the user's console: the table shows it as not available)."""
+    return float(np.nanmean(x)) if (~np.isnan(x)).any() else np.nan
+
+
 def churn_reasons(ds: Dataset, as_of: date | None = None, inactivity_days: int | None = None) -> pd.DataFrame:
     """One row per feature: mean_churned, mean_retained, cohens_d, odds_ratio (for count
     features, of having at least one)."""
@@ -69,8 +75,8 @@ def churn_reasons(ds: Dataset, as_of: date | None = None, inactivity_days: int |
         if c in ("recency_days",):
             continue  # defines churn
         x = f[c].to_numpy(float)
-        row = {"feature": c, "mean_churned": float(np.nanmean(x[churned])) if churned.any() else np.nan,
-               "mean_retained": float(np.nanmean(x[~churned])) if (~churned).any() else np.nan,
+        row = {"feature": c, "mean_churned": _mean_known(x[churned]),
+               "mean_retained": _mean_known(x[~churned]),
                "cohens_d": cohens_d(x[churned], x[~churned])}
         if c in ("complaints", "unresolved_complaints", "returns", "interactions"):
             row["odds_ratio"] = odds_ratio(x > 0, churned)
