@@ -21,9 +21,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/loyalscope demo --out $(OUT)
 
+# two processes (pytest-xdist), each test file in one of them (its module fixtures built once):
+# 21 -> 16 min on 2 cores; most of the suite waits on one Python thread
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # issue #10's fuzz run: 120 folders of 42 generated messy files (5,040 files, ~10 min on 2 cores),
 # each record checked against the generator; `make test` runs 5 of those folders
