@@ -92,6 +92,10 @@ class DataConfig(_Section):
                                 "failed"]] = Field(default_factory=dict)
     """Order status value -> class, added to / overriding the built-in table
     (``loyalscope.data.shapes.statuses``), e.g. ``[data.statuses] "已发货" = "sale"``."""
+    return_statuses: dict[str, Literal["return", "not_return"]] = Field(default_factory=dict)
+    """A returns file's status value -> ``return`` (counted) or ``not_return`` (a closed or
+    refused request), added to / overriding the built-in table, e.g.
+    ``[data.return_statuses] "退款关闭" = "not_return"``."""
 
     @field_validator("timezone")
     @classmethod

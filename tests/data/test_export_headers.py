@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 import loyalscope as ls
 from loyalscope.cli import app
+from loyalscope.config import AnalysisConfig
 from loyalscope.data import mapping
 
 SHOPIFY = ("Name,Email,Financial Status,Paid at,Fulfillment Status,Fulfilled at,Accepts Marketing,"
@@ -107,3 +109,58 @@ def test_config_found_beside_data_and_toml_printed_verbatim(tmp_path: Path) -> N
     (tmp_path / "loyalscope.toml").write_text('[mapping.transactions]\norder_ts = "成交日"\n', encoding="utf-8")
     res = runner.invoke(app, ["validate", str(tmp_path / "sales.csv"), "--json"])
     assert res.exit_code == 0, res.output
+
+
+# 淘宝 / 天猫 退款报表 (seller centre, 退款管理 → 导出): the columns of its export, in its order (as
+# read by the public tools that import it, e.g. the field lists kept in their models)
+TAOBAO_REFUNDS = ("订单编号,退款编号,支付宝交易号,订单付款时间,商品编码,退款完结时间,买家实际支付金额,宝贝标题,"
+                  "买家退款金额,手工退款/系统退款,是否需要退货,退款的申请时间,超时时间,退款状态,货物状态,"
+                  "买家退款原因,买家退款说明,买家会员名称")
+
+
+def test_taobao_refund_report_counts_only_refunds_that_were_not_closed(tmp_path: Path) -> None:
+    """A Taobao order report and its refund report (GBK, Chinese headers): the refund report's
+    columns are recognised (its application time, the buyer's refund rather than the paid
+    amount, its reason, status and buyer), a refund whose request was closed (退款关闭) is not a
+    return, and that is said in a note and in the statuses ``validate`` lists, with the rows;
+    the order figures (returns, net revenue) count the refunds that are returns."""
+    orders = ["订单编号,买家会员名,订单创建时间,买家实际支付金额,订单状态",
+              "T1,张三,2024-01-05 10:00:00,128.50,交易成功", "T2,李四,2024-01-06 11:00:00,88.00,交易成功",
+              "T3,王五,2024-03-08 09:00:00,99.00,交易成功", "T4,李四,2024-03-09 09:00:00,0,交易关闭"]
+    (tmp_path / "订单报表.csv").write_bytes("\r\n".join(orders).encode("gbk") + b"\r\n")
+    cols = TAOBAO_REFUNDS.split(",")
+
+    def refund(order: str, paid: str, back: str, asked: str, status: str, why: str, who: str) -> str:
+        row = dict.fromkeys(cols, "")
+        row.update({"订单编号": order, "买家实际支付金额": paid, "买家退款金额": back,
+                    "退款的申请时间": asked, "退款状态": status, "买家退款原因": why, "买家会员名称": who})
+        return ",".join(row[c] for c in cols)
+
+    refunds = [TAOBAO_REFUNDS, refund("T1", "128.50", "128.50", "2024-01-10 08:00:00", "退款成功", "七天无理由", "张三"),
+               refund("T2", "88.00", "20.00", "2024-01-12 08:00:00", "退款关闭", "少件", "李四"),
+               refund("T3", "99.00", "30.00", "2024-03-20 08:00:00", "等待卖家同意退款", "质量问题", "王五")]
+    (tmp_path / "退款报表.csv").write_bytes("\r\n".join(refunds).encode("gbk") + b"\r\n")
+    ds = ls.load(tmp_path, now=pd.Timestamp("2025-01-01"))
+    rep = ds.quality.tables["returns"]
+    assert {k: rep.mapping.get(k) for k in ("order_id", "return_ts", "amount", "reason", "customer_id",
+                                             "status")} == {
+        "order_id": "订单编号", "return_ts": "退款的申请时间", "amount": "买家退款金额",
+        "reason": "买家退款原因", "customer_id": "买家会员名称", "status": "退款状态"}
+    assert (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (3, 3, 0)
+    got = ds.table("returns").execute().sort_values("order_id")
+    assert got["order_id"].tolist() == ["T1", "T3"]  # T2's request was closed
+    assert got["amount"].tolist() == [128.5, 30.0] and got["reason"].tolist() == ["七天无理由", "质量问题"]
+    assert {s["value"]: (s["class"], s["orders"]) for s in rep.statuses} == {
+        "退款成功": ("return", 1), "退款关闭": ("not_return", 1), "等待卖家同意退款": ("return", 1)}
+    assert any("退款关闭" in n and n.startswith("1 ") for n in rep.notes)
+    # the order figures count the refund report's returns (they said 0 beside a returns file)
+    o = ds.quality.orders
+    assert (o["returns"], o["returns_amount"]) == (2, 158.5)
+    assert o["gross_revenue"] == 128.5 + 88.0 + 99.0 and o["net_revenue"] == o["gross_revenue"] - 158.5
+    out = CliRunner().invoke(app, ["validate", str(tmp_path)])
+    assert out.exit_code == 0 and "退款关闭 → not_return: 1" in out.output
+    # a status mapped otherwise in loyalscope.toml ([data.return_statuses]) is followed
+    toml = tmp_path.parent / "loyalscope.toml"
+    toml.write_text('[data.return_statuses]\n"退款关闭" = "return"\n', encoding="utf-8")
+    again = ls.load(tmp_path, config=AnalysisConfig.load(toml), now=pd.Timestamp("2025-01-01"))
+    assert sorted(again.table("returns").execute()["order_id"]) == ["T1", "T2", "T3"]

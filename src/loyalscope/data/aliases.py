@@ -5,7 +5,7 @@ Sources of the spellings: the project's simulator and CRM presets; the UCI Onlin
 items, reviews, products); Shopify's documented order export (one row per line item, order
 fields on the first line only); WooCommerce order exports (built-in analytics and the common
 order-export plugins); 淘宝 / 天猫 order reports (订单编号, 买家会员名, 总金额, 买家实际支付金额, 订单状态,
-订单创建时间, 订单付款时间, 退款金额), 京东 (订单号, 下单帐号, 订购数量, 京东价, 应付金额), 有赞 / 微店 (买家昵称,
+订单创建时间, 订单付款时间, 退款金额; 退款报表: 退款的申请时间, 买家退款金额, 退款状态), 京东 (订单号, 下单帐号, 订购数量, 京东价, 应付金额), 有赞 / 微店 (买家昵称,
 买家手机号, 商品单价, 订单实付金额). See ``tests/data/README.md`` for the samples behind the tests.
 """
 
@@ -80,11 +80,16 @@ _TABLE_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "is_promo": ("是否促销", "促销", "is promo", "promo", "promotion"),
     },
     "returns": {
+        # 淘宝 / 天猫 退款报表: 退款的申请时间, 买家退款金额, 买家退款原因, 退款状态, 买家会员名称
         "return_ts": ("退货时间", "退货日期", "退款时间", "退款日期", "return date", "return time",
-                      "refund date", "return ts"),
-        "amount": ("退款金额", "退货金额", "金额", "refund amount", "return amount", "amount"),
-        "reason": ("退货原因", "退款原因", "原因", "reason", "return reason"),
-        "customer_id": ("退货客户", "returned by"),
+                      "refund date", "return ts", "退款的申请时间", "退款申请时间", "申请退款时间",
+                      "refund requested at", "requested at"),
+        "amount": ("退款金额", "退货金额", "金额", "refund amount", "return amount", "amount",
+                   "买家退款金额"),
+        "reason": ("退货原因", "退款原因", "原因", "reason", "return reason", "买家退款原因",
+                   "refund reason"),
+        "customer_id": ("退货客户", "returned by", "买家会员名称"),
+        "status": ("退款状态", "退货状态", "售后状态", "refund status", "return status", "status", "状态"),
     },
     "payments": {
         "amount": ("payment value", "payment amount", "支付金额", "付款金额", "amount paid", "paid"),

@@ -230,6 +230,8 @@ def _record_shapes(report: QualityReport, log: shapes.ShapeLog) -> None:
             report.tables[table].joins.append(join.to_dict())
     if "transactions" in report.tables:
         report.tables["transactions"].statuses = log.statuses
+    if "returns" in report.tables and log.return_statuses:
+        report.tables["returns"].statuses = log.return_statuses
     for table, notes in log.notes.items():
         if table in report.tables:
             report.tables[table].notes.extend(notes)

@@ -140,6 +140,7 @@ TABLES: dict[str, Table] = {
                 _c("amount", "float64", unit="currency", nonnegative=True),
                 _c("reason", "string"),
                 _c("customer_id", "string"),
+                _c("status", "string"),
             ),
             time_column="return_ts",
         ),

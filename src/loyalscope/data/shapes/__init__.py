@@ -47,6 +47,7 @@ from loyalscope.data.shapes.related import (
     persons,
     reviews_to_surveys,
 )
+from loyalscope.data.shapes.statuses import classify_return
 from loyalscope.i18n import t
 from loyalscope.metrics._base import money_sum
 
@@ -63,6 +64,26 @@ def _drop_meta(tbl: ibis.Table) -> ibis.Table:
 def _canon(tbl: ibis.Table, name: str) -> ibis.Table:
     spec = schema.table(name)
     return tbl.select(*[c for c in tbl.columns if spec.allows(c)])
+
+
+def _returns_by_status(returns: ibis.Table, config: AnalysisConfig, log: ShapeLog) -> ibis.Table:
+    """The rows of a returns file whose status is a return (:mod:`.statuses`); the status
+    values, their class and rows are kept for ``validate`` and the report, and the rows that are
+    not returns (a closed or refused refund request) are counted in a note, not dropped
+    silently."""
+    cls = classify_return(returns.status, config.data.return_statuses)
+    tagged = returns.mutate(_return_class=cls)
+    seen = tagged.group_by(["status", "_return_class"]).aggregate(rows=tagged.count())
+    log.return_statuses = [
+        {"value": "" if v is None else v, "class": c, "orders": int(n)}
+        for v, c, n in sqlcache.fetch(seen.order_by([ibis.desc("rows"), "status"])).itertuples(
+            index=False, name=None)]
+    dropped = [s for s in log.return_statuses if s["class"] == "not_return"]
+    if dropped:
+        log.note("returns", t("data.shapes.note_not_returns", rows=sum(s["orders"] for s in dropped),
+                              values=", ".join(s["value"] for s in dropped)))
+    kept = tagged.filter(tagged._return_class == "return")
+    return kept.drop("_return_class", "status")
 
 
 def _stack(own: ibis.Table, derived: ibis.Table) -> ibis.Table:
@@ -102,6 +123,8 @@ def apply(tables: dict[str, ibis.Table], config: AnalysisConfig,
     parts: list[ibis.Table] = []
     out = {k: v for k, v in tables.items() if k not in schema.RELATED_TABLES}
     related = {k: tables[k] for k in schema.RELATED_TABLES if k in tables}
+    if "returns" in out and "status" in out["returns"].columns:
+        out["returns"] = _returns_by_status(out["returns"], config, log)
     tx = tables.get("transactions")
     for name in related:
         need = _NEEDS[name]
@@ -172,13 +195,6 @@ def apply(tables: dict[str, ibis.Table], config: AnalysisConfig,
         if con is not None:
             log.views.update({"orders", "transactions"})
 
-    _summarise(orders, res.returns, res.line_file, log)
-    # whether any order has a customer: the first one found answers (not a count of them all)
-    has_customers = ("customer_id" in tx.columns
-                     and count(orders.filter(~orders.is_guest).limit(1)) > 0)
-    out["orders"] = _canon(orders, "orders")
-
-    sale = orders.filter(orders.is_sale & ~orders.is_guest)
     returns = res.returns
     if "returns" in out:
         own = out["returns"]
@@ -186,7 +202,15 @@ def apply(tables: dict[str, ibis.Table], config: AnalysisConfig,
             who = orders.select(rid=orders.order_id, rcust=orders.customer_id)
             own = own.left_join(who, own.order_id == who.rid).rename(customer_id="rcust").drop("rid")
         returns = _stack(_canon(own, "returns"), returns)
+    # the order figures count every return: the order file's own and the returns file's
+    _summarise(orders, returns, res.line_file, log)
+    # whether any order has a customer: the first one found answers (not a count of them all)
+    has_customers = ("customer_id" in tx.columns
+                     and count(orders.filter(~orders.is_guest).limit(1)) > 0)
+    out["orders"] = _canon(orders, "orders")
     out["returns"] = returns
+
+    sale = orders.filter(orders.is_sale & ~orders.is_guest)
 
     if has_customers:
         out["transactions"] = _canon(sale, "transactions")

@@ -79,6 +79,8 @@ class ShapeLog:
     joins: list[Join] = field(default_factory=list)
     notes: dict[str, list[str]] = field(default_factory=dict)
     statuses: list[dict[str, Any]] = field(default_factory=list)
+    return_statuses: list[dict[str, Any]] = field(default_factory=list)
+    """The returns file's status values, their class and rows (when it has a status)."""
     orders: dict[str, Any] = field(default_factory=dict)
     unused: list[tuple[str, str]] = field(default_factory=list)
     no_customer_reason: str | None = None

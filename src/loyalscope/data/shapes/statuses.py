@@ -1,4 +1,5 @@
-"""Order statuses: which values are sales, and which are cancelled, unpaid, closed ... orders.
+"""Order statuses: which values are sales, and which are cancelled, unpaid, closed ... orders;
+and the statuses of a returns / refunds export: which rows are returns.
 
 A status value is compared after :func:`~loyalscope.data.mapping.normalise_header` (case and
 separators ignored). ``[data.statuses]`` in ``loyalscope.toml`` maps further values, or overrides
@@ -12,6 +13,12 @@ Classes: ``sale`` (counted in revenue and purchases), ``refunded`` (a sale fully
 sale plus a return of its amount), and the non-sales ``cancelled``, ``unpaid``, ``closed``,
 ``unavailable``, ``failed`` (counted and shown, never revenue). Any value not listed is a sale
 and is listed in ``validate`` with its class, so a wrong default is visible.
+
+A returns file may carry the refund's status (淘宝 / 天猫 退款报表: 退款状态 = 退款成功, 退款关闭,
+等待卖家同意 ...). Classes: ``return`` (counted as a return: done, or requested and still open,
+since a request to return is the signal of dissatisfaction) and ``not_return`` (the request was
+closed, withdrawn or refused: no goods or money went back). ``[data.return_statuses]`` maps
+further values; any value not listed is a return, and every value is listed in ``validate``.
 """
 
 from __future__ import annotations
@@ -41,6 +48,42 @@ DEFAULT_STATUS_CLASSES: dict[str, str] = {
     "无货": "unavailable", "支付失败": "failed", "付款失败": "failed", "已退款": "refunded",
     "退款成功": "refunded", "全额退款": "refunded",
 }
+
+
+RETURN_CLASSES = ("return", "not_return")
+
+DEFAULT_RETURN_STATUS_CLASSES: dict[str, str] = {
+    # English (marketplace and shop refund exports)
+    "closed": "not_return", "cancelled": "not_return", "canceled": "not_return",
+    "rejected": "not_return", "declined": "not_return", "denied": "not_return",
+    "withdrawn": "not_return", "void": "not_return", "voided": "not_return",
+    "refund closed": "not_return", "refund rejected": "not_return", "return cancelled": "not_return",
+    "refunded": "return", "completed": "return", "approved": "return", "success": "return",
+    "pending": "return", "requested": "return", "processing": "return", "open": "return",
+    # 中文 (淘宝 / 天猫 / 京东 / 有赞 售后)
+    "退款关闭": "not_return", "退款已关闭": "not_return", "已关闭": "not_return", "关闭": "not_return",
+    "售后关闭": "not_return", "退款取消": "not_return", "已取消": "not_return", "取消": "not_return",
+    "已撤销": "not_return", "撤销": "not_return", "买家撤销": "not_return", "卖家拒绝退款": "not_return",
+    "拒绝退款": "not_return", "已拒绝": "not_return", "审核不通过": "not_return",
+    "退款成功": "return", "已退款": "return", "退货成功": "return", "售后完成": "return",
+    "退款中": "return", "等待卖家同意退款": "return", "等待买家退货": "return",
+    "等待卖家确认收货": "return",
+}
+
+
+def return_status_classes(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Normalised refund status -> ``return`` / ``not_return``: the defaults above updated by
+    ``[data.return_statuses]``."""
+    out = {normalise_header(k): v for k, v in DEFAULT_RETURN_STATUS_CLASSES.items()}
+    out.update({normalise_header(k): v for k, v in (overrides or {}).items()})
+    return out
+
+
+def classify_return(status: ibis.Value, overrides: Mapping[str, str] | None = None) -> ibis.Value:
+    """A returns row's ``status`` -> ``return`` / ``not_return`` (null or unknown: ``return``)."""
+    norm = normalised(status)
+    cases = [(norm == key, cls) for key, cls in return_status_classes(overrides).items()]
+    return ibis.cases(*cases, else_="return")
 
 
 def status_classes(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
