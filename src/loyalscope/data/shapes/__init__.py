@@ -74,7 +74,7 @@ def _returns_by_status(returns: ibis.Table, config: AnalysisConfig, log: ShapeLo
     cls = classify_return(returns.status, config.data.return_statuses)
     tagged = returns.mutate(_return_class=cls)
     seen = tagged.group_by(["status", "_return_class"]).aggregate(rows=tagged.count())
-    log.return_statuses = [
+    log.return_statuses = [  # "orders": the count key of every status list validate prints
         {"value": "" if v is None else v, "class": c, "orders": int(n)}
         for v, c, n in sqlcache.fetch(seen.order_by([ibis.desc("rows"), "status"])).itertuples(
             index=False, name=None)]
