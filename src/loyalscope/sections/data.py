@@ -142,6 +142,14 @@ def _orders_block(ds: Dataset, section: Section) -> None:
             "value": "data_section.col.status", "class": "data_section.col.status_class",
             "orders": "data_section.col.rows"}))
         section.data["statuses"] = list(rep.statuses)
+    refunds = ds.quality.tables.get("returns")
+    if refunds is not None and refunds.statuses:  # a refund report's status: which rows are returns
+        frame = pd.DataFrame(refunds.statuses)
+        frame["class"] = "data_section.return_class." + frame["class"]
+        section.add(Table("data_section.return_statuses", frame, columns={
+            "value": "data_section.col.status", "class": "data_section.col.status_class",
+            "orders": "data_section.col.rows"}, translate_values=("class",)))
+        section.data["return_statuses"] = list(refunds.statuses)
     joins = [j for r in ds.quality.tables.values() for j in r.joins]
     if joins:
         section.data["joins"] = joins
