@@ -50,8 +50,6 @@ DEFAULT_STATUS_CLASSES: dict[str, str] = {
 }
 
 
-RETURN_CLASSES = ("return", "not_return")
-
 DEFAULT_RETURN_STATUS_CLASSES: dict[str, str] = {
     # English (marketplace and shop refund exports)
     "closed": "not_return", "cancelled": "not_return", "canceled": "not_return",
@@ -71,24 +69,11 @@ DEFAULT_RETURN_STATUS_CLASSES: dict[str, str] = {
 }
 
 
-def return_status_classes(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Normalised refund status -> ``return`` / ``not_return``: the defaults above updated by
-    ``[data.return_statuses]``."""
-    out = {normalise_header(k): v for k, v in DEFAULT_RETURN_STATUS_CLASSES.items()}
-    out.update({normalise_header(k): v for k, v in (overrides or {}).items()})
-    return out
-
-
-def classify_return(status: ibis.Value, overrides: Mapping[str, str] | None = None) -> ibis.Value:
-    """A returns row's ``status`` -> ``return`` / ``not_return`` (null or unknown: ``return``)."""
-    norm = normalised(status)
-    cases = [(norm == key, cls) for key, cls in return_status_classes(overrides).items()]
-    return ibis.cases(*cases, else_="return")
-
-
-def status_classes(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Normalised status value -> class: the defaults above updated by ``[data.statuses]``."""
-    out = {normalise_header(k): v for k, v in DEFAULT_STATUS_CLASSES.items()}
+def status_classes(overrides: Mapping[str, str] | None = None,
+                   defaults: Mapping[str, str] = DEFAULT_STATUS_CLASSES) -> dict[str, str]:
+    """Normalised status value -> class: ``defaults`` (the order statuses above) updated by
+    ``[data.statuses]`` (or, for a returns file, ``[data.return_statuses]``)."""
+    out = {normalise_header(k): v for k, v in defaults.items()}
     out.update({normalise_header(k): v for k, v in (overrides or {}).items()})
     return out
 
@@ -102,9 +87,16 @@ def normalised(col: ibis.Value) -> ibis.Value:
     return out
 
 
-def classify(status: ibis.Value, overrides: Mapping[str, str] | None = None) -> ibis.Value:
-    """``status`` -> class as an Ibis expression (null or unknown values are sales)."""
-    table = status_classes(overrides)
+def classify(status: ibis.Value, overrides: Mapping[str, str] | None = None,
+             defaults: Mapping[str, str] = DEFAULT_STATUS_CLASSES, other: str = "sale") -> ibis.Value:
+    """``status`` -> class as an Ibis expression (null or unknown values are ``other``: a sale
+    among order statuses, a return among a returns file's)."""
+    table = status_classes(overrides, defaults)
     norm = normalised(status)
     cases = [(norm == key, cls) for key, cls in table.items()]
-    return ibis.cases(*cases, else_="sale") if cases else ibis.literal("sale")
+    return ibis.cases(*cases, else_=other) if cases else ibis.literal(other)
+
+
+def classify_return(status: ibis.Value, overrides: Mapping[str, str] | None = None) -> ibis.Value:
+    """A returns row's ``status`` -> ``return`` / ``not_return`` (null or unknown: ``return``)."""
+    return classify(status, overrides, DEFAULT_RETURN_STATUS_CLASSES, "return")
