@@ -27,6 +27,7 @@ def validate(
     """Validate data files (see ``loyalscope validate --help``); the files are read and checked
     by the engine of ``--engine`` (DuckDB by default, Spark reads them itself)."""
     from loyalscope.data.load import load, write_quarantine  # the engine's modules: not for --help
+    from loyalscope.data.mapping import not_found
     from loyalscope.engine import open_engine
 
     try:
@@ -69,6 +70,11 @@ def validate(
         if rep.statuses:
             grid.add_row(t("data.shapes.statuses"), escape("\n".join(
                 f"{s['value'] or '-'} → {s['class']}: {s['orders']:,}" for s in rep.statuses)))
+        if rep.unused_columns:
+            grid.add_row(t("data.cli.unused_columns"), escape("\n".join(
+                [f"{Path(u['source']).name}: {', '.join(u['columns'])}" for u in rep.unused_columns]
+                + [t("data.cli.unused_columns_fix", table=name,
+                     canonical=", ".join(not_found(name, rep.mapping)) or "-")])))
         for note in rep.notes:
             grid.add_row("", escape(note))
         console.print(grid)

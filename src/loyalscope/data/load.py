@@ -259,6 +259,8 @@ def _note_source(rep: TableReport, src: Source, parsed: Parsed) -> None:
     rep.sources.append(src.name)
     rep.files.append(file_info(src.name, src.staged))
     rep.mapping.update({k: v for k, v in src.mapping.items() if k not in rep.mapping})
+    if src.unused_columns:
+        rep.unused_columns.append({"source": src.name, "columns": src.unused_columns})
     rep.rows_read += parsed.records + len(src.absent_bad)
     rep.encoding = rep.encoding or src.encoding
     if src.lines is not None:

@@ -194,6 +194,12 @@ def _match(
     return out
 
 
+def not_found(table: str, mapping: Mapping[str, str]) -> list[str]:
+    """The canonical columns of ``table`` that ``mapping`` has no header for (what a column
+    of the file left unused may be mapped to)."""
+    return [c for c in schema.table(table).names if c not in mapping]
+
+
 def has_amount_source(found: Mapping[str, str]) -> bool:
     """Whether mapped transaction columns give an order amount on their own."""
     return "amount" in found or "paid_amount" in found or {"quantity", "unit_price"} <= set(found)

@@ -52,6 +52,9 @@ class TableReport:
     """Joins of this table on a related export: key, rows matched, rows not matched."""
     statuses: list[dict[str, Any]] = field(default_factory=list)
     """Order status values seen: value, class (sale, cancelled ...), orders."""
+    unused_columns: list[dict[str, Any]] = field(default_factory=list)
+    """Per source with columns that no canonical column took: ``source`` and ``columns`` (read,
+    and used by no number: a column the analysis could use needs a ``[mapping.<table>]`` line)."""
 
     def check_invariant(self) -> bool:
         return self.rows_read == self.rows_accepted + self.rows_quarantined
@@ -73,6 +76,7 @@ class TableReport:
             "files": list(self.files),
             "joins": list(self.joins),
             "statuses": list(self.statuses),
+            "unused_columns": list(self.unused_columns),
         }
 
 

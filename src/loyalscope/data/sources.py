@@ -74,6 +74,15 @@ class Source:
     records, duplicate keys): quarantined as they are, and counted as read."""
     scratch: tuple[int, int] | None = None
     """Positions of its intermediate engine objects (see ``compiled.mark``), dropped once parsed."""
+    headers: tuple[str, ...] = ()
+    """The source's own column names, in order (those its ``mapping`` did not take are reported
+    as columns not used)."""
+
+    @property
+    def unused_columns(self) -> list[str]:
+        """Its columns that no canonical column took: read, and not used by any number."""
+        taken = set(self.mapping.values())
+        return [h for h in self.headers if h not in taken]
 
 
 def sniff_delimiter(header_line: str, suffix: str) -> str:
@@ -136,7 +145,8 @@ def read_text(con: BaseBackend, staged: Staged, table: str, config: AnalysisConf
                        every_text=bool(staged.bad_lines))
     rel = _staged_bad_lines(recs.table, staged)
     return Source(table, name, rel, mapping, encoding=_enc(staged), lines=recs.lines,
-                  multiline=recs.multiline, multiline_example=recs.multiline_example)
+                  multiline=recs.multiline, multiline_example=recs.multiline_example,
+                  headers=tuple(header))
 
 
 def _staged_bad_lines(rel: ir.Table, staged: Staged) -> ir.Table:
@@ -212,7 +222,7 @@ def read_jsonl(con: BaseBackend, staged: Staged, table: str, config: AnalysisCon
         _first=lines._line, _last=lines._line, _sd=null_s,
     )
     n = int(lines.count().execute())
-    return Source(table, name, rel, mapping, encoding=_enc(staged), lines=n)
+    return Source(table, name, rel, mapping, encoding=_enc(staged), lines=n, headers=tuple(header))
 
 
 def _json_keys(con: BaseBackend, lines: ir.Table) -> list[str]:
@@ -246,7 +256,7 @@ def read_parquet_source(con: BaseBackend, staged: Staged, table: str,
     if typed:  # the check reads dtypes only: an empty frame of the file's schema
         check_types(_empty_frame(rel.select(*cols)), table, mapping, name)
     return Source(table, name, rel, mapping, typed=typed, encoding=_enc(staged),
-                  absent_bad=staged.bad_lines)
+                  absent_bad=staged.bad_lines, headers=tuple(cols))
 
 
 def _empty_frame(rel: ir.Table) -> pd.DataFrame:
@@ -278,8 +288,8 @@ def from_frame(con: BaseBackend, obj: Any, table: str, name: str,
         frame = pd.DataFrame(obj)
     frame = frame.copy()
     frame.columns = _reserved(_unique([str(c) for c in frame.columns]))
-    mapping = resolve(table, list(frame.columns), config.mapping.get(table), config.data.preset,
-                      name)
+    headers = tuple(str(c) for c in frame.columns)
+    mapping = resolve(table, list(headers), config.mapping.get(table), config.data.preset, name)
     frame["_line"] = np.arange(1, len(frame) + 1, dtype=np.int64)
     frame["_line_end"] = frame["_line"]
     for col in frame.columns:  # object columns of mixed Python values: as text
@@ -287,7 +297,7 @@ def from_frame(con: BaseBackend, obj: Any, table: str, name: str,
             frame[col] = frame[col].map(lambda v: None if v is None or v != v else str(v))
     rel = con.create_table(f"_ls_frame_{id(frame)}", frame, overwrite=True) \
         if con.name != "pyspark" else ibis.memtable(frame)
-    return Source(table, name, rel, mapping, typed=True)
+    return Source(table, name, rel, mapping, typed=True, headers=headers)
 
 
 def _in_place(con: BaseBackend, tbl: ir.Table, table: str, label: str,
@@ -296,7 +306,7 @@ def _in_place(con: BaseBackend, tbl: ir.Table, table: str, label: str,
     numbered = numbered.mutate(_line_end=numbered._line)
     cols = [c for c in tbl.columns]
     mapping = resolve(table, cols, config.mapping.get(table), config.data.preset, label)
-    return Source(table, label, numbered, mapping, typed=True)
+    return Source(table, label, numbered, mapping, typed=True, headers=tuple(cols))
 
 
 def read_duckdb(con: BaseBackend, path: Path, config: AnalysisConfig) -> list[Source]:

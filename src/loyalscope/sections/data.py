@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
+from loyalscope.data.mapping import not_found
 from loyalscope.i18n import has_key
 from loyalscope.metrics._base import money_sum
 from loyalscope.results import Number, Phrase, Section, Table, Text
@@ -25,6 +26,12 @@ def column_phrase(table: str, column: str) -> Phrase | str:
         if has_key(key):
             return Phrase("report.column_with_id", {"label": key, "id": column})
     return column
+
+
+def _canonical(table: str, column: str) -> Phrase:
+    """A canonical column as a phrase even when it has no label (its id then)."""
+    found = column_phrase(table, column)
+    return found if isinstance(found, Phrase) else Phrase("report.column_with_id", {"label": column, "id": column})
 
 
 def build(ds: Dataset, ctx: SectionContext) -> Section:
@@ -101,6 +108,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         section.add(Table("data_section.mapping", pd.DataFrame(mapping_rows), columns={
             "table": "data_section.col.table", "canonical": "data_section.col.canonical",
             "source": "data_section.col.source"}, translate_values=("table", "canonical")))
+    _unused_columns_block(ds, section)
     q = ds.quality.quarantine
     if len(q):
         summary = (q.groupby(["table", "reason"]).size().rename("rows").reset_index()
@@ -155,3 +163,22 @@ def _orders_block(ds: Dataset, section: Section) -> None:
         section.data["joins"] = joins
     if ds.quality.unused:
         section.data["unused_files"] = list(ds.quality.unused)
+
+
+def _unused_columns_block(ds: Dataset, section: Section) -> None:
+    """The columns of each source that no canonical column took: read, used by no number (a
+    churn flag or a tenure the user expected to count has to be mapped, or is not analysed)."""
+    rows = [{"table": table_key(name), "source": u["source"], "count": len(u["columns"]),
+             "columns": ", ".join(u["columns"]),
+             "not_found": [_canonical(name, c) for c in not_found(name, rep.mapping)]}
+            for name, rep in ds.quality.tables.items() for u in rep.unused_columns]
+    if not rows:
+        return
+    section.add(Table("data_section.unused_columns", pd.DataFrame(rows), columns={
+        "table": "data_section.col.table", "source": "data_section.col.sources",
+        "count": "data_section.col.count", "columns": "data_section.col.columns",
+        "not_found": "data_section.col.not_found"},
+        translate_values=("table", "not_found")),
+        Text("data_section.unused_columns_note", style="note"))
+    section.data["unused_columns"] = [
+        {"table": name, **u} for name, rep in ds.quality.tables.items() for u in rep.unused_columns]

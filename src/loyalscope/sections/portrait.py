@@ -86,7 +86,8 @@ def _chi_square_coded(labels: np.ndarray, codes: np.ndarray, outcome: pd.Series)
 def _profile(ds: Dataset, ctx: SectionContext) -> pd.DataFrame:
     """One row per customer with orders: descriptors and loyalty outcomes."""
     seg = ctx.results.get("rfm")
-    if seg is None:
+    if seg is None:  # no orders, orders without customer ids, or segments skipped for a reason
+        ds.table("transactions", "customer_id")  # the first two say so themselves
         raise InsufficientDataError(t("portrait.needs_segments"), fix=t("portrait.needs_segments_fix"))
     prof = seg[["customer_id", "frequency", "recency_days"]].copy()
     prof["customer_id"] = prof.customer_id.astype(str)
