@@ -22,7 +22,7 @@ QUARANTINE_COLUMNS = ["table", "source_file", "line", "column", "value", "reason
 for text files, the 1-based data row number otherwise. ``reason`` is a stable code
 (``missing_required``, ``unparseable``, ``duplicate_key``, ``future_date``, ``negative_amount``,
 ``empty_row``, ``malformed_line``, ``unbalanced_quote``, ``separator_in_value``, ``out_of_range``,
-``wrong_type``); ``detail`` is a human sentence (a record spanning lines names its range)."""
+``wrong_type``, ``conflicting_values``: the lines of one order name different customers); ``detail`` is a human sentence (a record spanning lines names its range)."""
 
 
 @dataclass

@@ -270,10 +270,14 @@ def _per_row_orders(tx: ibis.Table) -> ibis.Table:
 _MARK = "\u00a7\u00a7"  # printable, so that ``{value!r}`` in a message keeps it as is
 
 
-def _template(text: str, value: ibis.Value) -> ibis.Value:
-    """``text`` (a translated message holding ``_MARK``) with ``value`` in place of the mark."""
-    head, _, tail = text.partition(_MARK)
-    return ibis.literal(head).concat(value.cast("string")).concat(ibis.literal(tail))
+def _template(text: str, *values: ibis.Value) -> ibis.Value:
+    """``text`` (a translated message holding one ``_MARK`` per value) with ``values`` in place
+    of the marks, in order."""
+    head, *pieces = text.split(_MARK)
+    out = ibis.literal(head)
+    for value, piece in zip(values, pieces, strict=True):
+        out = out.concat(value.cast("string")).concat(ibis.literal(piece))
+    return out
 
 
 def _incomplete_orders(tx: ibis.Table, parts: list[ibis.Table]) -> ibis.Table:
@@ -303,7 +307,10 @@ def _incomplete_orders(tx: ibis.Table, parts: list[ibis.Table]) -> ibis.Table:
         parts.append(quarantine(rest, "transactions", col, None, "unparseable", _template(
             t("data.shapes.detail_order_unreadable", column=col, order=_MARK), rest.order_id)))
         flagged = ids if flagged is None else flagged.union(ids)
-    per = tx.group_by("order_id").aggregate(_n_ts=tx.order_ts.count())
+    aggs = {"_n_ts": tx.order_ts.count()}
+    if "customer_id" in tx.columns:  # lines naming different customers: min and max differ
+        aggs.update(_c_lo=tx.customer_id.min(), _c_hi=tx.customer_id.max())
+    per = tx.group_by("order_id").aggregate(**aggs)
     no_ts = per.filter(per._n_ts == 0).select(_oid=per.order_id)
     if flagged is not None:
         no_ts = anti_join(no_ts, no_ts._oid, flagged._oid)
@@ -311,6 +318,17 @@ def _incomplete_orders(tx: ibis.Table, parts: list[ibis.Table]) -> ibis.Table:
     parts.append(quarantine(lost, "transactions", "order_ts", None, "missing_required",
                             t("data.validate.detail_missing", column="order_ts")))
     gone = no_ts if flagged is None else flagged.union(no_ts)
+    if "customer_id" in tx.columns:
+        two = per.filter((per._n_ts > 0) & (per._c_lo != per._c_hi))
+        two = two.select(_oid=two.order_id, _lo=two._c_lo, _hi=two._c_hi)
+        if flagged is not None:
+            two = anti_join(two, two._oid, flagged._oid)
+        hit = tx.inner_join(two, tx.order_id == two._oid)
+        detail = _template(t("data.shapes.detail_two_customers", order=_MARK, first=_MARK, last=_MARK),
+                           hit.order_id, hit._lo, hit._hi)
+        parts.append(quarantine(hit, "transactions", "customer_id", hit.customer_id,
+                                "conflicting_values", detail))
+        gone = gone.union(two.select("_oid"))
     tx = anti_join(tx, tx.order_id, gone._oid)
     return tx.drop(*[c for c in tx.columns if c.startswith(BAD)])
 
