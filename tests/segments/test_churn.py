@@ -17,6 +17,8 @@ def test_out_of_time_auc_well_above_chance(shop: Dataset, shop_date: date) -> No
     assert res.valid_cutoff == shop_date - timedelta(days=90)
     assert res.train_cutoff == shop_date - timedelta(days=180)
     assert res.auc_valid > 0.75
+    lo, hi = res.auc_valid_interval
+    assert 0.5 < lo < res.auc_valid < hi <= 1.0 and res.discriminates
     assert res.lift.lift.iloc[0] > 1.5
     assert res.calibration.n.sum() == len(churn_features(shop, res.valid_cutoff))
     # complaints raise churn in the simulation: the fitted sign must say so

@@ -75,7 +75,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     if res is not None:
         _risk(res, ctx, section)
     seg = _segments(ctx)
-    _story(ctx, section, surv, res, seg, win.days)
+    _story(ctx, section, surv, res if res is not None and res.discriminates else None, seg, win.days)
     curves = km_curves(surv, seg)
     section.add(Chart("line", K + "km", curves, x="day", y="survival", color="segment",
                       labels={"day": K + "col.day", "survival": K + "col.survival", "segment": K + "col.segment"},
@@ -106,13 +106,29 @@ def _risk(res: ChurnResult, ctx: SectionContext, section: Section) -> None:
     high = int(is_tier["high"].sum())
     high_p = float(p[is_tier["high"]].mean()) if high else float("nan")
     min_n = ctx.config.analysis.min_n
+    lo, hi = res.auc_valid_interval
+    shown = {"lo": "-", "hi": "-"} if np.isnan(lo) else {"lo": f"{lo:.2f}", "hi": f"{hi:.2f}"}
     section.add(
         Number(K + "auc_valid", res.auc_valid, unit="ratio", note=K + "auc_note", n=res.n_valid,
+               interval=None if np.isnan(lo) else (lo, hi), interval_method="delong",
                note_kw={"train": str(res.train_cutoff), "valid": str(res.valid_cutoff), "horizon": res.horizon}),
         Number(K + "base_rate", res.base_rate, unit="percent", numerator=churned, denominator=res.n_valid,
                n=res.n_valid, interval=wilson_interval(churned, res.n_valid), interval_method="wilson",
                label_kw={"horizon": res.horizon}, note=K + "base_rate_note", note_kw={"valid": str(res.valid_cutoff)},
                flags=sample_flags(res.n_valid, min_n)),
+    )
+    section.data.update({"auc_train": res.auc_train, "auc_valid": res.auc_valid, "horizon_days": res.horizon,
+                         "auc_valid_interval": None if np.isnan(lo) else [lo, hi],
+                         "train_cutoff": str(res.train_cutoff),
+                         "valid_cutoff": str(res.valid_cutoff), "base_rate": res.base_rate,
+                         "n_train": res.n_train, "n_valid": res.n_valid})
+    if not res.discriminates:  # no better than chance out of time: no ranking, tiers or targets
+        section.add(Text(K + "no_discrimination", {
+            "auc": f"{res.auc_valid:.2f}", **shown, "n": res.n_valid,
+            "churned": churned, "valid": str(res.valid_cutoff)}, style="warning"))
+        section.data["risk_model"] = {"not_used": "no_discrimination"}
+        return
+    section.add(
         Number(K + "expected_rate", float(p.mean()), unit="percent", n=len(p), label_kw={"horizon": res.horizon}),
         Number(K + "high_risk_lift", high_p / res.base_rate, unit="ratio", n=high,
                label_kw={"share": f"{HIGH_SHARE:.0%}"}, note=K + "tiers_note",
@@ -136,10 +152,7 @@ def _risk(res: ChurnResult, ctx: SectionContext, section: Section) -> None:
                                                  "odds_ratio_per_sd": K + "col.odds_ratio"}))
     ctx.add_customer_columns(res.scores.reset_index().rename(columns={"index": "customer_id"}))
     ctx.results["churn"] = res
-    section.data.update({"auc_train": res.auc_train, "auc_valid": res.auc_valid, "horizon_days": res.horizon,
-                         "train_cutoff": str(res.train_cutoff), "valid_cutoff": str(res.valid_cutoff),
-                         "base_rate": res.base_rate, "n_train": res.n_train, "n_valid": res.n_valid,
-                         "high_risk_share": high / len(p), "high_risk_lift": high_p / res.base_rate})
+    section.data.update({"high_risk_share": high / len(p), "high_risk_lift": high_p / res.base_rate})
 
 
 def _cox(surv: pd.DataFrame, section: Section) -> None:

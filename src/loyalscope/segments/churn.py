@@ -48,6 +48,7 @@ from loyalscope.metrics.window import inactivity_days
 from loyalscope.models.churn.churn_risk import (
     LogisticChurnModel,
     auc,
+    auc_interval,
     calibration_curve,
     lift_table,
 )
@@ -217,6 +218,15 @@ class ChurnResult:
     """Observed share of customers with no order within the horizon, at the validation cut-off."""
     n_train: int
     n_valid: int
+    auc_valid_interval: tuple[float, float] = (float("nan"), float("nan"))
+    """DeLong's 95% interval of ``auc_valid``."""
+
+    @property
+    def discriminates(self) -> bool:
+        """Whether the model tells churners from the others better than chance out of time: the
+        lower end of ``auc_valid_interval`` above 0.5. A model that does not is not used to rank
+        or target customers."""
+        return bool(self.auc_valid_interval[0] > 0.5)
 
 
 def churn_risk(ds: Dataset, horizon: int | None = None, alpha: float = 0.01) -> ChurnResult:
@@ -251,7 +261,7 @@ def churn_risk(ds: Dataset, horizon: int | None = None, alpha: float = 0.01) -> 
     return ChurnResult(
         model, feats, train_cut, valid_cut, horizon,
         auc(yt.to_numpy(), model.predict_proba(xt[feats].to_numpy(float))), auc(y, pv),
-        calibration_curve(y, pv), lift_table(y, pv), scores, base, len(yt), len(yv),
+        calibration_curve(y, pv), lift_table(y, pv), scores, base, len(yt), len(yv), auc_interval(y, pv),
     )
 
 

@@ -10,6 +10,7 @@ from loyalscope.errors import NotFittedError
 from loyalscope.models.churn.churn_risk import (
     LogisticChurnModel,
     auc,
+    auc_interval,
     calibration_curve,
     lift_table,
 )
@@ -47,3 +48,37 @@ def test_calibration_and_lift() -> None:
 def test_not_fitted() -> None:
     with pytest.raises(NotFittedError):
         LogisticChurnModel().predict_proba(np.zeros((1, 1)))
+
+
+def _delong_by_pairs(y: np.ndarray, s: np.ndarray) -> tuple[float, float]:
+    """AUC and DeLong's standard error from the n1 x n0 comparison matrix (every pair)."""
+    pos, neg = s[y], s[~y]
+    psi = (pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])
+    v10, v01 = psi.mean(axis=1), psi.mean(axis=0)
+    return float(psi.mean()), float(np.sqrt(v10.var(ddof=1) / len(pos) + v01.var(ddof=1) / len(neg)))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_auc_interval_is_delongs_from_every_pair(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    y = rng.random(400) < 0.15
+    s = np.round(rng.normal(size=400) + 0.7 * y, 1)  # rounded: many ties
+    a, se = _delong_by_pairs(y, s)
+    lo, hi = auc_interval(y, s)
+    assert auc(y, s) == pytest.approx(a, rel=1e-12)
+    assert lo == pytest.approx(a - 1.959963984540054 * se, rel=1e-9)
+    assert hi == pytest.approx(a + 1.959963984540054 * se, rel=1e-9)
+
+
+def test_auc_interval_covers_chance_for_an_uninformative_score() -> None:
+    rng = np.random.default_rng(5)
+    covered = 0
+    for _ in range(200):
+        y = rng.random(300) < 0.2
+        lo, hi = auc_interval(y, rng.normal(size=300))
+        covered += lo <= 0.5 <= hi
+    assert 180 <= covered <= 200  # ~95% of the intervals hold the true AUC 0.5
+
+
+def test_auc_interval_needs_two_of_each_class() -> None:
+    assert np.isnan(auc_interval(np.array([1, 0, 0, 0]), np.array([0.9, 0.1, 0.2, 0.3]))).all()

@@ -116,6 +116,31 @@ def auc(y: np.ndarray, score: np.ndarray) -> float:
     return float((r[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
+def auc_interval(y: np.ndarray, score: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """DeLong's interval of the AUC: ``AUC -/+ z * se`` clipped to [0, 1].
+
+    ``Var(AUC) = s10^2 / n1 + s01^2 / n0``, where ``s10^2`` is the sample variance over the
+    positives of the share of negatives each outranks (ties 1/2) and ``s01^2`` the same over the
+    negatives (DeLong, DeLong & Clarke-Pearson 1988, Biometrics 44(3):837-845; from midranks as in
+    Sun & Xu 2014, IEEE Signal Processing Letters 21(11):1389-1393). NaN when either class has
+    fewer than two members.
+    """
+    from scipy.stats import norm
+
+    y = np.asarray(y, dtype=bool)
+    s = np.asarray(score, dtype=float)
+    n1, n0 = int(y.sum()), int((~y).sum())
+    if n1 < 2 or n0 < 2:
+        return float("nan"), float("nan")
+    r = rankdata(s)
+    v10 = (r[y] - rankdata(s[y])) / n0  # each positive: the share of negatives below it
+    v01 = 1.0 - (r[~y] - rankdata(s[~y])) / n1  # each negative: the share of positives above it
+    a = float(v10.mean())
+    se = float(np.sqrt(v10.var(ddof=1) / n1 + v01.var(ddof=1) / n0))
+    z = float(norm.ppf(0.5 + level / 2.0))
+    return max(0.0, a - z * se), min(1.0, a + z * se)
+
+
 def calibration_curve(y: np.ndarray, p: np.ndarray, bins: int = 10) -> pd.DataFrame:
     """Mean predicted vs observed churn rate in ``bins`` equal-count groups of ``p``."""
     order = np.argsort(p, kind="stable")
