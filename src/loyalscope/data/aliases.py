@@ -89,7 +89,8 @@ _TABLE_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "reason": ("退货原因", "退款原因", "原因", "reason", "return reason", "买家退款原因",
                    "refund reason"),
         "customer_id": ("退货客户", "returned by", "买家会员名称"),
-        "status": ("退款状态", "退货状态", "售后状态", "refund status", "return status", "status", "状态"),
+        "status": ("退款状态", "退货状态", "售后状态", "refund status", "return status", "status", "状态",
+                   "returned", "是否退货", "已退货"),
     },
     "payments": {
         "amount": ("payment value", "payment amount", "支付金额", "付款金额", "amount paid", "paid"),

@@ -303,6 +303,8 @@ def infer_table(headers: Iterable[str], config_mapping: Mapping[str, Mapping[str
             found = resolve(table, headers, (config_mapping or {}).get(table), preset)
         except (SchemaError, ConfigError):
             continue
+        if table == "returns" and "return_ts" not in found:  # undated returns only beside orders
+            continue
         if best is None or len(found) > best[0]:
             best = (len(found), table, found)
     if best is not None and best[1] in schema.RELATED_TABLES:

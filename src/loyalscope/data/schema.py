@@ -314,9 +314,12 @@ ALL_TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
 
 INPUT_OPTIONAL: dict[str, tuple[str, ...]] = {
     "transactions": ("customer_id", "amount"),
+    "returns": ("return_ts",),
 }
 """Required columns a source of that table may lack: rows without a customer id are guest orders,
-and the amount may come from quantity x unit price, a paid amount, payments or order items."""
+and the amount may come from quantity x unit price, a paid amount, payments or order items; a
+list of returned orders without dates (Superstore's Returns sheet: Returned, Order ID) is dated
+by its orders (``data.shapes``)."""
 
 
 def table(name: str) -> Table:

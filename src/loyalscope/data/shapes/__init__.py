@@ -34,6 +34,7 @@ from loyalscope.data.shapes._common import (
     SOURCE,
     ShapeLog,
     count,
+    quarantine,
     row_optional_columns,
     source_names,
 )
@@ -198,6 +199,8 @@ def apply(tables: dict[str, ibis.Table], config: AnalysisConfig,
     returns = res.returns
     if "returns" in out:
         own = out["returns"]
+        if "return_ts" not in own.columns:  # a list of returned orders: dated by its orders
+            own = _dated_by_order(own, orders, log, parts)
         if "customer_id" not in own.columns:
             who = orders.select(rid=orders.order_id, rcust=orders.customer_id)
             own = own.left_join(who, own.order_id == who.rid).rename(customer_id="rcust").drop("rid")
@@ -245,6 +248,23 @@ def apply(tables: dict[str, ibis.Table], config: AnalysisConfig,
         if "reviews" in related:
             log.unused.append(("reviews", log.no_customer_reason))
     return {k: _drop_meta(v) for k, v in out.items()}, parts, log
+
+
+def _dated_by_order(own: ibis.Table, orders: ibis.Table, log: ShapeLog,
+                    parts: list[ibis.Table]) -> ibis.Table:
+    """A returns file without a return date (a list of returned order ids): each return takes
+    its order's date and, when it has no amount, the order's amount (the whole order returned).
+    A return whose order is not in the orders has no date: quarantined (``missing_required``)."""
+    o = orders.select(_rid=orders.order_id, _rts=orders.order_ts, _ramt=orders.amount)
+    j = own.left_join(o, own.order_id == o._rid)
+    lost = j.filter(j._rid.isnull())
+    parts.append(quarantine(lost, "returns", "return_ts", None, "missing_required",
+                            t("data.shapes.detail_return_undated")))
+    kept = j.filter(j._rid.notnull())
+    amount = ibis.coalesce(kept.amount, kept._ramt) if "amount" in kept.columns else kept._ramt
+    kept = kept.mutate(return_ts=kept._rts, amount=amount).drop("_rid", "_rts", "_ramt")
+    log.note("returns", t("data.shapes.note_dated_by_order"))
+    return kept
 
 
 def _summarise(orders: ibis.Table, returns: ibis.Table, line_file: bool, log: ShapeLog) -> None:

@@ -66,6 +66,9 @@ DEFAULT_RETURN_STATUS_CLASSES: dict[str, str] = {
     "退款成功": "return", "已退款": "return", "退货成功": "return", "售后完成": "return",
     "退款中": "return", "等待卖家同意退款": "return", "等待买家退货": "return",
     "等待卖家确认收货": "return",
+    # a yes / no column of returned orders ("Returned", 是否退货)
+    "yes": "return", "y": "return", "true": "return", "1": "return", "是": "return",
+    "no": "not_return", "n": "not_return", "false": "not_return", "0": "not_return", "否": "not_return",
 }
 
 
