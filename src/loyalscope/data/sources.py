@@ -37,7 +37,7 @@ from loyalscope.config import AnalysisConfig
 from loyalscope.data import schema
 from loyalscope.data.intake import SUFFIXES, BadLine, Staged, Unused, stage, supported
 from loyalscope.data.intake.parquet import check_types
-from loyalscope.data.mapping import infer_table, resolve, table_for_name
+from loyalscope.data.mapping import infer_table, normalise_header, resolve, table_for_name
 from loyalscope.data.readers import lf_line_ends, read_lines, read_parquet
 from loyalscope.data.records import csv_records
 from loyalscope.errors import SchemaError
@@ -395,6 +395,7 @@ def read_file(con: BaseBackend, path: Path, table: str | None, config: AnalysisC
     stands for a table, and are appended to ``unused`` otherwise."""
     file_table = table or _table_from_config(path.name, config) or table_for_name(_stem(path.name))
     out: list[Source] = []
+    first: tuple[str, list[str], str] | None = None  # the first sheet's table, columns and name
     for i, st in enumerate(stage(path, config)):
         own = st.sheet or (st.member and _stem(st.member))
         tbl = (_table_from_config(st.member or "", config) or table_for_name(own or "")
@@ -407,6 +408,9 @@ def read_file(con: BaseBackend, path: Path, table: str | None, config: AnalysisC
             guess = infer_table(_headers(st), config.mapping, config.data.preset)
             if guess is not None:
                 tbl, inferred = guess[0], True
+        same = False
+        if tbl is None and first is not None and _comparable(_headers(st)) == first[1]:
+            tbl, same = first[0], True  # a year's sheet of the same export (Online Retail II)
         if tbl is None:
             if i == 0:
                 raise SchemaError(
@@ -419,8 +423,18 @@ def read_file(con: BaseBackend, path: Path, table: str | None, config: AnalysisC
             continue
         src = _read_staged(con, st, tbl, config, related, name)
         src.inferred = inferred
+        if i == 0:
+            first = (tbl, _comparable(_headers(st)), st.sheet or st.member or path.name)
+        elif same and first is not None:
+            src.notes.append(t("data.intake.same_columns", sheet=st.sheet or st.member or name,
+                               first=first[2], table=tbl))
         out.append(src)
     return out
+
+
+def _comparable(headers: list[str]) -> list[str]:
+    """Headers in the form two exports of one table share (see ``normalise_header``)."""
+    return [normalise_header(h) for h in headers]
 
 
 def _read_staged(con: BaseBackend, st: Staged, table: str, config: AnalysisConfig,
