@@ -20,6 +20,9 @@ issue code                 status           meaning (``detail`` keys)
 ``q_not_above_1``          not estimable    Gamma-Gamma q <= 1: mean spend is infinite (q)
 ``one_renewal_period``     not estimable    sBG with one observed renewal period: only one
                                             retention rate, two parameters (periods)
+``no_dropout``             not estimable    a purchase model expects fewer than half a customer
+                                            to have left in all the data: no dropout to measure
+                                            (expected)
 ``not_converged``          not estimable    the optimiser stopped without converging (message)
 ``ill_conditioned``        weak             condition number of the estimates' correlation
                                             matrix above ``ILL_CONDITIONED`` (condition)
@@ -54,6 +57,7 @@ ISSUES: dict[str, Status] = {
     "hessian_singular": "not_estimable",
     "q_not_above_1": "not_estimable",
     "one_renewal_period": "not_estimable",
+    "no_dropout": "not_estimable",
     "not_converged": "not_estimable",
     "ill_conditioned": "weak",
     "se_exceeds_estimate": "weak",

@@ -35,6 +35,7 @@ from loyalscope.models.numerics.quadrature import beta_rule
 from loyalscope.models.purchase.pmf import bgnbd_pmf
 from loyalscope.models.purchase.simulate import simulate_bgnbd
 from loyalscope.models.purchase.transaction import TransactionModel
+from loyalscope.models.status import FitIssue
 
 
 class BGNBD(TransactionModel):
@@ -84,6 +85,12 @@ class BGNBD(TransactionModel):
     def _param_scales(self, data: Data | Grouped, weights: np.ndarray) -> np.ndarray:
         """alpha is in time units: its scale is the mean customer age T; r, a, b are shapes."""
         return np.array([1.0, _mean_age(data, weights), 1.0, 1.0])
+
+    def _model_issues(self, data: Any, weights: np.ndarray) -> list[FitIssue]:
+        """``no_dropout``: expected dropouts ``E[p] * sum(x)`` below one half (``E[p] = a / (a + b)``
+        per repeat purchase; Fader, Hardie & Lee 2005)."""
+        a, b = self.params_["a"], self.params_["b"]
+        return no_dropout(a / (a + b) * _totals(data, weights)[0])
 
     def _terms(self, theta: np.ndarray, x: np.ndarray, tx: np.ndarray, t_cal: np.ndarray):
         """Log of the two likelihood terms (without the gamma part) and the mask of the second."""
@@ -266,6 +273,20 @@ class BGNBD(TransactionModel):
 
     def _simulate(self, T: Any, size: int | None, t_holdout: float, seed: int | None) -> Any:
         return simulate_bgnbd(self._theta(), T, size, t_holdout, seed, shift=self._shift)
+
+
+def _totals(data: Any, weights: np.ndarray) -> tuple[float, float]:
+    """Total repeat purchases and total customer age (sum of T) of the fit's rows."""
+    x = data.x if isinstance(data, Grouped) else np.asarray(data[0], dtype=float)
+    T = data.T if isinstance(data, Grouped) else np.asarray(data[2], dtype=float)
+    return float(np.sum(x * weights)), float(np.sum(T * weights))
+
+
+def no_dropout(expected: float) -> list[FitIssue]:
+    """``no_dropout`` when the fit expects fewer than half a customer to have left in all the
+    data: the dropout process ran to the edge of its space (the model reduces to one without
+    dropout) and its parameters, P(alive) and lifetimes are not determined by these data."""
+    return [FitIssue("no_dropout", {"expected": expected})] if expected < 0.5 else []
 
 
 def _mean_age(data: Any, weights: np.ndarray) -> float:

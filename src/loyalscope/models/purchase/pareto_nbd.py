@@ -31,7 +31,7 @@ from scipy.special import gammaln
 
 from loyalscope.models.base import Data, as_array, as_weights, harmless_underflow
 from loyalscope.models.numerics.grouping import Grouped, distinct_rows, group_rows
-from loyalscope.models.purchase.bgnbd import _mean_age
+from loyalscope.models.purchase.bgnbd import _mean_age, _totals, no_dropout
 from loyalscope.models.purchase.pareto_nbd_likelihood import (
     pareto_nbd_loglik,
     pareto_nbd_loglik_grouped,
@@ -40,6 +40,7 @@ from loyalscope.models.purchase.pareto_nbd_likelihood import (
 from loyalscope.models.purchase.pmf import pareto_nbd_pmf
 from loyalscope.models.purchase.simulate import simulate_pareto_nbd
 from loyalscope.models.purchase.transaction import TransactionModel
+from loyalscope.models.status import FitIssue
 
 #: Above this many distinct rows, ``fit`` starts from a fit on a subsample of this many customers
 #: and polishes with quasi-Newton steps (:meth:`MLEModel._warm_start`).
@@ -127,6 +128,11 @@ class ParetoNBD(TransactionModel):
         """alpha and beta are in time units: their scale is the mean customer age T."""
         age = _mean_age(data, weights)
         return np.array([1.0, age, 1.0, age])
+
+    def _model_issues(self, data: Any, weights: np.ndarray) -> list[FitIssue]:
+        """``no_dropout``: expected dropouts ``E[mu] * sum(T)`` below one half (``E[mu] = s / beta``
+        per time unit; an upper bound of the expected number of customers gone by their age T)."""
+        return no_dropout(self.params_["s"] / self.params_["beta"] * _totals(data, weights)[1])
 
     def _initial_params(self, data: Data, weights: np.ndarray) -> np.ndarray:
         x, _, t_cal = data
