@@ -262,9 +262,30 @@ def resolve(
     return out
 
 
+_DATA_CELL = re.compile(r"^[+-]?(\d+([.,]\d+)?|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}([ T][\d:.]+)?)$")
+
+
+def looks_like_data(headers: Iterable[str]) -> bool:
+    """Whether a "header" line is a data row: at least two cells, most of them numbers or dates
+    (a file exported without its header line, such as Tianchi's UserBehavior.csv:
+    ``1,2268318,2520377,pv,1511544070``)."""
+    cells = [str(h).strip() for h in headers if str(h).strip()]
+    return len(cells) >= 2 and sum(bool(_DATA_CELL.match(c)) for c in cells) >= 0.6 * len(cells)
+
+
+def no_header_hint(headers: Iterable[str]) -> str:
+    """A sentence saying the first line looks like data, or "" when it does not."""
+    headers = [str(h) for h in headers]
+    return " " + t("data.mapping.no_header", line=",".join(headers)[:120]) if looks_like_data(headers) else ""
+
+
 def missing_error(table: str, column: str, headers: list[str], used: set[str],
                   file: str | None) -> SchemaError:
     """The error for a required column that no header matches, naming plausible headers."""
+    if looks_like_data(headers):
+        return SchemaError(t("data.mapping.missing_no_header", table=table, column=column)
+                           + no_header_hint(headers), file=file, row=1, column=column,
+                           fix=t("data.mapping.no_header_fix"))
     cands = candidates(column, headers, used)
     if cands:
         advice = t("data.mapping.candidates", column=column, headers=", ".join(cands[:5]))

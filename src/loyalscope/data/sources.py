@@ -37,7 +37,13 @@ from loyalscope.config import AnalysisConfig
 from loyalscope.data import schema
 from loyalscope.data.intake import SUFFIXES, BadLine, Staged, Unused, stage, supported
 from loyalscope.data.intake.parquet import check_types
-from loyalscope.data.mapping import infer_table, normalise_header, resolve, table_for_name
+from loyalscope.data.mapping import (
+    infer_table,
+    no_header_hint,
+    normalise_header,
+    resolve,
+    table_for_name,
+)
 from loyalscope.data.readers import lf_line_ends, read_lines, read_parquet
 from loyalscope.data.records import csv_records
 from loyalscope.errors import SchemaError
@@ -413,10 +419,13 @@ def read_file(con: BaseBackend, path: Path, table: str | None, config: AnalysisC
             tbl, same = first[0], True  # a year's sheet of the same export (Online Retail II)
         if tbl is None:
             if i == 0:
+                hint = no_header_hint(_headers(st))
                 raise SchemaError(
-                    t("data.sources.unknown_table", name=path.name), file=str(path),
-                    fix=t("data.sources.unknown_table_fix", known=", ".join(schema.TABLE_NAMES),
-                          example="transactions", name=path.name),
+                    t("data.sources.unknown_table", name=path.name) + hint, file=str(path),
+                    row=1 if hint else None,
+                    fix=t("data.mapping.no_header_fix") if hint else t(
+                        "data.sources.unknown_table_fix", known=", ".join(schema.TABLE_NAMES),
+                        example="transactions", name=path.name),
                 )
             if unused is not None:
                 unused.append(Unused(name, t("data.intake.unused_sheet")))
