@@ -21,7 +21,8 @@ The rule (records vs lines)
 - A structural column holding a line break, or (ids, dates, booleans) the delimiter, is
   quarantined (``separator_in_value``); in a number the delimiter can only be a thousands
   separator (``"1,200"``), which the number parser checks; a line with the wrong number of fields or a quote inside an
-  unquoted field is ``malformed_line``; a blank line is ``empty_row``.
+  unquoted field is ``malformed_line``; a blank line is ``empty_row``. A field written as Excel's
+  text formula ``="..."`` (ids kept as text by Taobao / Tmall and CRM exports) is its quoted text.
 
 Every physical line after the header belongs to exactly one record, so
 ``lines = sum(line_end - line + 1)`` over records; both counts are reported.
@@ -71,7 +72,7 @@ def _patterns(delim: str) -> tuple[str, str, str]:
     whole line, and a *plain* line whose quotes only wrap whole fields holding no quote,
     delimiter or line break (``"C001","home",12``: most quoted exports)."""
     d = re.escape(delim) if delim != "\t" else "\t"
-    field = f'"(?:[^"]|"")*"|[^{d}"]*'
+    field = f'=?"(?:[^"]|"")*"|[^{d}"]*'
     plain = f'"[^"{d}\n]*"|[^"{d}\n]*'
     return (f"(?:^|{d})({field})", f"^(?:{field})(?:{d}(?:{field}))*$",
             f"^(?:{plain})(?:{d}(?:{plain}))*$")
@@ -123,8 +124,12 @@ def _joined(members: ir.Table) -> ir.StringValue:
 
 
 def _unquote(f: ir.StringValue) -> ir.StringValue:
+    """A quoted field's text; Excel's text formula ``="0012345"`` (how Taobao / Tmall and many
+    CRM exports keep long ids and leading zeros out of scientific notation) gives its text too."""
     q = f.startswith('"') & f.endswith('"') & (f.length() >= 2)
-    return ibis.ifelse(q, f.substr(1, f.length() - 2).replace('""', '"'), f)
+    formula = f.startswith('="') & f.endswith('"') & (f.length() >= 3)
+    return ibis.cases((q, f.substr(1, f.length() - 2).replace('""', '"')),
+                      (formula, f.substr(2, f.length() - 3).replace('""', '"')), else_=f)
 
 
 def csv_records(con: BaseBackend, lines: ir.Table, header: list[str], delim: str,
