@@ -45,3 +45,21 @@ def test_sheets_with_the_first_sheets_columns_are_more_rows_of_its_table(tmp_pat
     both["value"] = both.Quantity * both.Price
     orders = ds.table("transactions", "order_id", "amount").to_pandas().set_index("order_id").amount
     assert orders.sort_index().to_dict() == both.groupby("Invoice").value.sum().sort_index().to_dict()
+
+
+def test_the_report_names_the_sheets_it_did_not_read(tmp_path: Path) -> None:
+    from loyalscope.report.html import render_html
+    from loyalscope.results import Table
+
+    path = tmp_path / "shop.xlsx"
+    with pd.ExcelWriter(path) as xl:
+        _year(["489434", "489435"], "2009-12-01 07:45:00", [13085.0, 13086.0]).to_excel(
+            xl, sheet_name="Orders", index=False)
+        pd.DataFrame({"Person": ["Anna"], "Region": ["West"]}).to_excel(xl, sheet_name="People", index=False)
+    an = ls.analyze(ls.load(path, now=pd.Timestamp("2025-01-01")), sections=("data",))
+    data = next(s for s in an.sections if s.id == "data")
+    table = next(b for b in data.blocks if isinstance(b, Table) and b.title == "data_section.files_not_read")
+    assert table.frame.source.tolist() == [f"{path}!People"]
+    zh, en = render_html(an, "zh"), render_html(an, "en")
+    assert "已读取但未使用的文件、工作表和数据表" in zh and "工作表名称不对应任何数据表" in zh
+    assert "Files, sheets and tables read but not used" in en and "its name does not stand for a table" in en

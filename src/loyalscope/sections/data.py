@@ -71,6 +71,12 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
             "undecodable": "data_section.col.undecodable"}))
     section.data["files"] = files
     section.data["files_not_read"] = list(ds.quality.unused)
+    if ds.quality.unused:  # a file, sheet or related table read and not used: said, with why
+        unused = pd.DataFrame([{"source": u["file"], "reason": Phrase.from_message(str(u["reason"]))}
+                               for u in ds.quality.unused])
+        section.add(Table("data_section.files_not_read", unused, columns={
+            "source": "data_section.col.sources", "reason": "data_section.col.why_not_read"},
+            translate_values=("reason",)))
 
     if ds.quality.no_customer_reason:
         section.add(Text("data_section.no_customer", {"reason": Phrase.from_message(ds.quality.no_customer_reason)},
