@@ -87,7 +87,8 @@ def test_churn_json(folder: Path) -> None:
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert out["horizon_days"] == 60
-    assert out["auc_valid"] > 0.7
+    assert out["auc_valid"] > 0.7 and out["discriminates"] is True
+    assert out["auc_valid_interval"][0] > 0.5
     assert len(out["lift"]) == 10
     assert all(0 <= c["churn_probability"] <= 1 for c in out["customers"])
 
@@ -153,3 +154,24 @@ def test_churn_tiers_are_relative(folder: Path) -> None:
     assert p[tiers == "high"].min() >= p[tiers != "high"].max()
     lift = pd.Series([c["lift"] for c in out["customers"]])
     assert lift.to_numpy() == pytest.approx((p / out["base_rate"]).to_numpy())
+
+
+def test_churn_of_a_model_no_better_than_chance_ranks_nobody(tmp_path: Path) -> None:
+    # every customer buys as one Poisson process: nothing in the past tells who will stop
+    rng = np.random.default_rng(3)
+    start, days, rows = pd.Timestamp("2022-01-01"), 3 * 365, []
+    for c in range(800):
+        for i, d in enumerate(np.sort(rng.uniform(0, days, rng.poisson(days / 45)))):
+            rows.append((f"O{c}_{i}", f"C{c:04d}", str(start + pd.Timedelta(days=float(d))), 10.0))
+    pd.DataFrame(rows, columns=["order_id", "customer_id", "order_ts", "amount"]).to_csv(
+        tmp_path / "transactions.csv", index=False)
+    res = runner.invoke(app, ["churn", str(tmp_path), "--json", "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    lo, hi = out["auc_valid_interval"]
+    assert lo <= 0.5 <= hi and out["discriminates"] is False
+    assert out["not_used"] == "no_discrimination" and out["customers"] == []
+    assert "better than chance" in out["message"] and "lift" not in out
+    text = runner.invoke(app, ["churn", str(tmp_path), "--lang", "en"])
+    words = " ".join(text.stdout.split())  # the console wraps lines
+    assert text.exit_code == 0 and "better than chance" in words and "top decile lift" not in words

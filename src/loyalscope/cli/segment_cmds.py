@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from loyalscope.cli.app import app, console, emit_json, fail
@@ -154,10 +155,24 @@ def churn(
     except LoyalscopeError as exc:
         fail(exc, as_json)
     p = res.scores["churn_probability"]
+    lo, hi = res.auc_valid_interval
+    churned = round(res.base_rate * res.n_valid)
+    refusal = None if res.discriminates else t(
+        "segments.report.churn.no_discrimination", language, auc=f"{res.auc_valid:.2f}",
+        lo="-" if lo != lo else f"{lo:.2f}", hi="-" if hi != hi else f"{hi:.2f}", n=res.n_valid,
+        churned=churned, valid=str(res.valid_cutoff))
     if as_json:
-        emit_json({
+        doc = {
             "horizon_days": res.horizon, "train_cutoff": res.train_cutoff, "valid_cutoff": res.valid_cutoff,
-            "auc_train": res.auc_train, "auc_valid": res.auc_valid, "base_rate": res.base_rate,
+            "auc_train": res.auc_train, "auc_valid": res.auc_valid,
+            "auc_valid_interval": None if lo != lo else [lo, hi], "discriminates": res.discriminates,
+            "base_rate": res.base_rate,
+        }
+        if refusal is not None:  # no better than chance: no scores to rank anyone by
+            emit_json({**doc, "not_used": "no_discrimination", "message": refusal, "customers": []})
+            return
+        emit_json({
+            **doc,
             "calibration": res.calibration.to_dict(orient="records"),
             "lift": res.lift.to_dict(orient="records"),
             "coefficients": res.model.summary().reset_index().to_dict(orient="records"),
@@ -168,5 +183,8 @@ def churn(
     console.print(t("segments.cli.churn_summary", language, train=res.train_cutoff,
                     valid=res.valid_cutoff, horizon=res.horizon))
     console.print(t("segments.cli.churn_auc", language, train=res.auc_train, valid=res.auc_valid))
+    if refusal is not None:
+        console.print(f"[yellow]{escape(refusal)}[/]")
+        return
     console.print(t("segments.cli.churn_top_lift", language, lift=float(res.lift.lift.iloc[0]),
                     base=res.base_rate, horizon=res.horizon, high=int((res.scores.churn_tier == "high").sum())))
