@@ -156,11 +156,8 @@ def churn(
         fail(exc, as_json)
     p = res.scores["churn_probability"]
     lo, hi = res.auc_valid_interval
-    churned = round(res.base_rate * res.n_valid)
     refusal = None if res.discriminates else t(
-        "segments.report.churn.no_discrimination", language, auc=f"{res.auc_valid:.2f}",
-        lo="-" if lo != lo else f"{lo:.2f}", hi="-" if hi != hi else f"{hi:.2f}", n=res.n_valid,
-        churned=churned, valid=str(res.valid_cutoff))
+        "segments.report.churn.no_discrimination", language, **res.no_discrimination_kw())
     if as_json:
         doc = {
             "horizon_days": res.horizon, "train_cutoff": res.train_cutoff, "valid_cutoff": res.valid_cutoff,

@@ -401,7 +401,7 @@ def read_file(con: BaseBackend, path: Path, table: str | None, config: AnalysisC
     stands for a table, and are appended to ``unused`` otherwise."""
     file_table = table or _table_from_config(path.name, config) or table_for_name(_stem(path.name))
     out: list[Source] = []
-    first: tuple[str, list[str], str] | None = None  # the first sheet's table, columns and name
+    first: tuple[str, Staged] | None = None  # the first sheet's table and staged file
     for i, st in enumerate(stage(path, config)):
         own = st.sheet or (st.member and _stem(st.member))
         tbl = (_table_from_config(st.member or "", config) or table_for_name(own or "")
@@ -415,7 +415,7 @@ def read_file(con: BaseBackend, path: Path, table: str | None, config: AnalysisC
             if guess is not None:
                 tbl, inferred = guess[0], True
         same = False
-        if tbl is None and first is not None and _comparable(_headers(st)) == first[1]:
+        if tbl is None and first is not None and _comparable(_headers(st)) == _comparable(_headers(first[1])):
             tbl, same = first[0], True  # a year's sheet of the same export (Online Retail II)
         if tbl is None:
             if i == 0:
@@ -433,10 +433,10 @@ def read_file(con: BaseBackend, path: Path, table: str | None, config: AnalysisC
         src = _read_staged(con, st, tbl, config, related, name)
         src.inferred = inferred
         if i == 0:
-            first = (tbl, _comparable(_headers(st)), st.sheet or st.member or path.name)
+            first = (tbl, st)
         elif same and first is not None:
             src.notes.append(t("data.intake.same_columns", sheet=st.sheet or st.member or name,
-                               first=first[2], table=tbl))
+                               first=first[1].sheet or first[1].member or path.name, table=tbl))
         out.append(src)
     return out
 

@@ -107,7 +107,6 @@ def _risk(res: ChurnResult, ctx: SectionContext, section: Section) -> None:
     high_p = float(p[is_tier["high"]].mean()) if high else float("nan")
     min_n = ctx.config.analysis.min_n
     lo, hi = res.auc_valid_interval
-    shown = {"lo": "-", "hi": "-"} if np.isnan(lo) else {"lo": f"{lo:.2f}", "hi": f"{hi:.2f}"}
     section.add(
         Number(K + "auc_valid", res.auc_valid, unit="ratio", note=K + "auc_note", n=res.n_valid,
                interval=None if np.isnan(lo) else (lo, hi), interval_method="delong",
@@ -123,9 +122,7 @@ def _risk(res: ChurnResult, ctx: SectionContext, section: Section) -> None:
                          "valid_cutoff": str(res.valid_cutoff), "base_rate": res.base_rate,
                          "n_train": res.n_train, "n_valid": res.n_valid})
     if not res.discriminates:  # no better than chance out of time: no ranking, tiers or targets
-        section.add(Text(K + "no_discrimination", {
-            "auc": f"{res.auc_valid:.2f}", **shown, "n": res.n_valid,
-            "churned": churned, "valid": str(res.valid_cutoff)}, style="warning"))
+        section.add(Text(K + "no_discrimination", res.no_discrimination_kw(), style="warning"))
         section.data["risk_model"] = {"not_used": "no_discrimination"}
         return
     section.add(

@@ -20,18 +20,12 @@ def table_key(name: str) -> str:
     return f"schema.{name}._name" if has_key(f"schema.{name}._name") else f"report.value.table_{name}"
 
 
-def column_phrase(table: str, column: str) -> Phrase | str:
-    """A canonical column as its label (``schema.<table>.<column>``), else the id."""
+def column_phrase(table: str, column: str) -> Phrase:
+    """A canonical column as its label (``schema.<table>.<column>``), else its id."""
     for key in (f"schema.{table}.{column}", f"report.value.{column}"):
         if has_key(key):
             return Phrase("report.column_with_id", {"label": key, "id": column})
-    return column
-
-
-def _canonical(table: str, column: str) -> Phrase:
-    """A canonical column as a phrase even when it has no label (its id then)."""
-    found = column_phrase(table, column)
-    return found if isinstance(found, Phrase) else Phrase("report.column_with_id", {"label": column, "id": column})
+    return Phrase("report.column_with_id", {"label": column, "id": column})
 
 
 def build(ds: Dataset, ctx: SectionContext) -> Section:
@@ -176,7 +170,7 @@ def _unused_columns_block(ds: Dataset, section: Section) -> None:
     churn flag or a tenure the user expected to count has to be mapped, or is not analysed)."""
     rows = [{"table": table_key(name), "source": u["source"], "count": len(u["columns"]),
              "columns": ", ".join(u["columns"]),
-             "not_found": [_canonical(name, c) for c in not_found(name, rep.mapping)]}
+             "not_found": [column_phrase(name, c) for c in not_found(name, rep.mapping)]}
             for name, rep in ds.quality.tables.items() for u in rep.unused_columns]
     if not rows:
         return

@@ -221,6 +221,14 @@ class ChurnResult:
     auc_valid_interval: tuple[float, float] = (float("nan"), float("nan"))
     """DeLong's 95% interval of ``auc_valid``."""
 
+    def no_discrimination_kw(self) -> dict[str, Any]:
+        """The arguments of ``segments.report.churn.no_discrimination``: AUC, its interval
+        ("-" when undefined), validation customers and churned, cut-off."""
+        lo, hi = self.auc_valid_interval
+        shown = {"lo": "-", "hi": "-"} if np.isnan(lo) else {"lo": f"{lo:.2f}", "hi": f"{hi:.2f}"}
+        return {"auc": f"{self.auc_valid:.2f}", **shown, "n": self.n_valid,
+                "churned": round(self.base_rate * self.n_valid), "valid": str(self.valid_cutoff)}
+
     @property
     def discriminates(self) -> bool:
         """Whether the model tells churners from the others better than chance out of time: the
