@@ -107,7 +107,9 @@ def test_config_maps_transaction_headers(tmp_path, data_dir):
     args = ["bgnbd", "--data", str(path), "--format", "transactions", "--calibration-end", "1997-09-30",
             "--time-unit", "week", "--json"]
     res = runner.invoke(app, ["fit", *args])
-    assert res.exit_code != 0 and "customer_id" in res.output  # not found without a mapping
+    # read as analyze reads it: 会员 and 金额 are known headers, 日期 (any date) is not an order time
+    err = json.loads(res.stdout)
+    assert res.exit_code == 2 and err["column"] == "order_ts" and "日期" in err["message"]
     toml = '[mapping.transactions]\ncustomer_id = "会员"\norder_ts = "日期"\namount = "金额"\n'
     (tmp_path / "my.toml").write_text(toml, encoding="utf-8")
     out = _json([*args[:-1], "--config", str(tmp_path / "my.toml")])
@@ -136,7 +138,8 @@ def test_hour_unit_on_transactions_matches_the_day_fit_rescaled(tmp_path):
     from loyalscope.models import BGNBD
 
     t = pd.to_datetime(frame.order_ts).dt.floor("h")
-    origin, end = t.min(), t.max()
+    # T runs to the last hour of the last day (metrics.summary: orders on the end day count)
+    origin, end = t.min(), t.max().normalize() + pd.Timedelta(hours=23)
     g = frame.assign(t=t).drop_duplicates(["customer_id", "t"]).groupby("customer_id").t
     x = g.size() - 1
     rec = (g.max() - g.min()).dt.total_seconds() / 3600
@@ -159,3 +162,38 @@ def test_fit_reports_its_status(tmp_path, data_dir):
     assert "one_renewal_period" in [i["code"] for i in out["status"]["issues"]]
     text = runner.invoke(app, ["fit", "sbg", "--data", str(path)], env={"LOYALSCOPE_LANG": "en"}).output
     assert "not estimable" in text and "only 1 renewal period observed" in text
+
+
+def test_transactions_read_as_analyze_reads_them(tmp_path, data_dir):
+    """A shop's export of CDNOW's purchases (GBK, Chinese headers, day-first dates, an order of
+    several CDs split into lines, cancelled orders beside them) gives the published BG/NBD fit:
+    the lines are one order, the cancelled orders are no purchases. pandas' ``read_csv`` failed
+    on the encoding, and would have counted every cancelled order as a purchase."""
+    tx = pd.read_csv(data_dir / "cdnow_sample_transactions.txt", sep=r"\s+", header=None,
+                     names=["master_id", "customer_id", "date", "cds", "amount"], dtype={"date": str})
+    day = pd.to_datetime(tx.date, format="%Y%m%d")
+    rows = []
+    for i, r in enumerate(tx.itertuples(index=False)):
+        when = day.iloc[i].strftime("%d/%m/%Y")
+        cents = round(r.amount * 100)
+        parts = [cents // 2, cents - cents // 2] if r.cds >= 2 else [cents]
+        for j, c in enumerate(parts):
+            rows.append((f"D{i}", r.customer_id, when, f"CD{j}", f"{c / 100:.2f}", "交易成功"))
+        if i % 10 == 0:  # a cancelled order of the same customer, a day later
+            later = (day.iloc[i] + pd.Timedelta(days=1)).strftime("%d/%m/%Y")
+            rows.append((f"X{i}", r.customer_id, later, "CD0", "99.99", "交易关闭"))
+    frame = pd.DataFrame(rows, columns=["订单编号", "会员ID", "下单时间", "商品编号", "金额", "订单状态"])
+    path = tmp_path / "订单导出.csv"
+    frame.to_csv(path, index=False, encoding="gbk")
+    out = _json(["bgnbd", "--data", str(path), "--format", "transactions", "--calibration-end", "1997-09-30",
+                 "--time-unit", "week"])
+    assert out["n"] == 2357
+    published = {"r": 0.2426, "alpha": 4.4135, "a": 0.7929, "b": 2.4258}
+    for k, v in published.items():
+        assert out["params"][k] == pytest.approx(v, abs=1e-3)
+    data = out["data"]
+    assert data["rows_read"] == len(frame) and data["rows_quarantined"] == 0
+    assert data["orders"] == len(tx)  # sale orders: the cancelled ones are not among them
+    text = runner.invoke(app, ["fit", "bgnbd", "--data", str(path), "--format", "transactions"],
+                         env={"LOYALSCOPE_LANG": "en"}).output
+    assert f"Rows read {len(frame):,}" in text and "0 quarantined" in text

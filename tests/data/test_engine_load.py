@@ -183,6 +183,21 @@ def test_spark_keeps_text_beginning_with_f_or_v(tmp_path: Path, spark_con) -> No
     assert got["is_promo"].tolist() == [False, True, False]
 
 
+@pytest.mark.spark
+@pytest.mark.slow
+def test_spark_names_the_orders_of_a_purchase_log_as_duckdb_does(tmp_path: Path, spark_con) -> None:
+    """A file without order ids: each row one order, ``file:line`` on both engines."""
+    p = tmp_path / "purchases.csv"
+    p.write_text("customer_id,order_ts,amount\nC1,2024-01-05,10\nC2,2024-01-06,20\n"
+                 "C1,2024-01-07,30\n", encoding="utf-8")
+    cols = ("order_id", "customer_id", "amount")
+    spark = ls.load({"transactions": p}, con=spark_con, now=NOW).table("transactions").select(*cols)
+    duck = ls.load({"transactions": p}, now=NOW).table("transactions").select(*cols)
+    got = spark.to_pandas().sort_values("order_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, duck.to_pandas().sort_values("order_id").reset_index(drop=True))
+    assert got.order_id.tolist() == ["purchases.csv:2", "purchases.csv:3", "purchases.csv:4"]
+
+
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_postgres_tables_validated_in_place(postgres_db: str) -> None:

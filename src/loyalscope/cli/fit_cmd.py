@@ -9,13 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from loyalscope.cli.app import app, console, emit_json, fail, load_config, mapped
+from loyalscope.cli.app import app, console, emit_json, fail, load_config
 from loyalscope.errors import ConfigError, DataQualityError, LoyalscopeError, SchemaError
 from loyalscope.i18n import t
 
 if TYPE_CHECKING:  # pandas and NumPy load when a command runs, not for --help
     import numpy as np
     import pandas as pd
+
+    from loyalscope.config import AnalysisConfig
 
 
 MODELS = {
@@ -55,32 +57,38 @@ def _column(df: pd.DataFrame, name: str, file: str) -> np.ndarray:
                       fix=t("models.cli.missing_column_fix", column=ALIASES[name][0]), file=file, column=name)
 
 
-def _summary_from_transactions(df: pd.DataFrame, file: str, calibration_end: str | None, unit: str) -> pd.DataFrame:
-    """Customer summary (frequency, recency, T, monetary_value) in ``unit`` from canonical transactions.
+def _summary_from_transactions(data: str, config: AnalysisConfig, calibration_end: str | None,
+                               unit: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Customer summary (frequency, recency, T, monetary_value) in ``unit`` from a transactions
+    export, and what the load did with its rows.
 
-    Purchases on the same calendar day count as one (in the same clock hour for ``unit="hour"``,
-    as lifetimes' ``freq="h"``); times are days / days-per-unit."""
+    The file is read as ``analyze`` reads it (:func:`loyalscope.data.load.load`: encoding,
+    Excel, header aliases and ``[mapping.transactions]``, day-first dates, order lines made
+    orders, cancelled and refunded orders left out, bad rows quarantined with their reason);
+    the summary is :func:`loyalscope.metrics.summary.customer_summary`, computed in the engine:
+    purchases on the same calendar day count as one (the same clock hour for ``unit="hour"``),
+    T runs to the end of the last day (``--calibration-end``, else the last order's day)."""
     import pandas as pd
 
-    from loyalscope.models.purchase.clv import calibration_holdout_summary
+    from loyalscope.data.load import load
+    from loyalscope.metrics.summary import customer_summary
 
-    for col in ("customer_id", "order_ts", "amount"):
-        if col not in df.columns:
-            raise SchemaError(t("models.cli.missing_column", column=col, aliases=col),
-                              fix=t("models.cli.missing_column_fix", column=col), file=file, column=col)
-    stamps = pd.to_datetime(df["order_ts"])
-    day = stamps.dt.floor("h") if unit == "hour" else stamps.dt.normalize()
     try:
-        end = pd.Timestamp(calibration_end) if calibration_end else day.max()
+        end = pd.Timestamp(calibration_end).date() if calibration_end else None
     except ValueError as exc:
         raise ConfigError(t("models.cli.bad_date", value=calibration_end), fix=t("models.cli.bad_date_fix")) from exc
-    origin = day.min()
-    scale = UNITS[unit]
-    time = (day - origin).dt.total_seconds().to_numpy() / 86400.0 / scale
-    cal_end = (end - origin).total_seconds() / 86400.0 / scale
-    out = calibration_holdout_summary(df["customer_id"].astype(str).to_numpy(), time, cal_end,
-                                      max(cal_end, time.max()) + 1.0, df["amount"].to_numpy(dtype=float))
-    return out.rename(columns={"monetary": "monetary_value"})
+    ds = load({"transactions": data}, config=config)
+    rep = ds.quality.tables["transactions"]
+    quality = {"rows_read": rep.rows_read, "rows_accepted": rep.rows_accepted,
+               "rows_quarantined": rep.rows_quarantined, "quarantine_reasons": dict(rep.reasons),
+               "orders": ds.quality.orders.get("sale_orders")}
+    if "transactions" not in ds.tables:  # no customer id: orders only
+        raise SchemaError(t("models.cli.missing_column", column="customer_id", aliases="customer_id"),
+                          fix=t("models.cli.missing_column_fix", column="customer_id"), file=data,
+                          column="customer_id")
+    summary = customer_summary(ds, calibration_end=end, time_unit=unit)  # type: ignore[arg-type]
+    frame = summary.select("customer_id", "frequency", "recency", "T", "monetary_value").to_pandas()
+    return frame, {"data": quality}
 
 
 def _fit(model_name: str, df: pd.DataFrame, file: str, as_of: str | None = None,
@@ -150,19 +158,21 @@ def fit(
             raise ConfigError(t("models.cli.unknown_format", fmt=fmt), fix=t("models.cli.unknown_format_fix"))
         if time_unit not in UNITS:
             raise ConfigError(t("models.cli.unknown_unit", unit=time_unit), fix=t("models.cli.unknown_unit_fix"))
-        try:
-            df = pd.read_csv(data)
-        except (OSError, pd.errors.ParserError) as exc:
-            raise SchemaError(t("models.cli.file_missing"), fix=t("models.cli.file_missing_fix"), file=str(data)) from exc
+        loaded: dict[str, Any] = {}
         if fmt == "transactions":
-            df = mapped(df, cfg, "transactions")
             if model in ("bgbb", "sbg"):
                 raise ConfigError(t("models.cli.transactions_not_for", model=model), fix=t("models.cli.transactions_not_for_fix"))
-            df = _summary_from_transactions(df, str(data), calibration_end, time_unit)
+            df, loaded = _summary_from_transactions(data, cfg, calibration_end, time_unit)
+        else:
+            try:
+                df = pd.read_csv(data)
+            except (OSError, pd.errors.ParserError) as exc:
+                raise SchemaError(t("models.cli.file_missing"), fix=t("models.cli.file_missing_fix"), file=str(data)) from exc
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 fitted, extra = _fit(model, df, str(data), calibration_end, q_constraint)
+                extra.update(loaded)
             except ValueError as exc:
                 raise DataQualityError(t("models.cli.bad_values", detail=str(exc)), fix=t("models.cli.bad_values_fix"), file=str(data)) from exc
     except LoyalscopeError as exc:
@@ -194,6 +204,11 @@ def _print(model: str, fitted: Any, unit: str | None, notes: list[str], extra: d
     if extra.get("source") == "contracts":
         console.print(t("sbg.cli.from_contracts", contracts=extra["contracts"], customers=extra["customers"],
                         churned=extra["churned"], as_of=extra["as_of"]))
+    if "data" in extra:  # read as analyze reads it: what was kept and what was quarantined
+        d = extra["data"]
+        reasons = ", ".join(f"{k} {v:,}" for k, v in d["quarantine_reasons"].items())
+        console.print(t("models.cli.data_rows", read=f"{d['rows_read']:,}", accepted=f"{d['rows_accepted']:,}",
+                        quarantined=f"{d['rows_quarantined']:,}", reasons=reasons or "-"))
     if extra.get("left_out"):
         console.print(t("models.cli.left_out", count=extra["left_out"]))
     for note in notes:

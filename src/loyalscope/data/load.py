@@ -153,7 +153,13 @@ def _validate(con: BaseBackend, srcs: list[Source], config: AnalysisConfig, name
             if src.absent_bad:
                 qparts.append((name, _absent_bad(src, i), src.name))
             keep = parsed.table.filter(parsed.table._q_reason.isnull())
-            parts.append(keep.select(*parsed.columns, LINE, END, SRC))
+            cols = [keep[c] for c in parsed.columns]
+            if name == "transactions" and "order_id" not in parsed.columns:
+                # a purchase log (mapping.resolve let it lack the id): each row one order
+                label = _row_order_label(src.name, [s.name for _, s in by_table[name]])
+                cols.insert(0, (ibis.literal(f"{label}:") + keep[LINE].cast("string")).name("order_id"))
+                rep.notes.append(f"{src.name}: " + t("data.validate.note_row_orders", source=label))
+            parts.append(keep.select(*cols, LINE, END, SRC))
         reports[name] = rep
         tbl = _union(con, name, parts)
         tbl, q = future_date_rule(tbl, name, config, now)
@@ -194,6 +200,14 @@ def _validate(con: BaseBackend, srcs: list[Source], config: AnalysisConfig, name
     _record_shapes(report, log)
     _count_orphans(tables, reports)
     return tables, report
+
+
+def _row_order_label(name: str, names: list[str]) -> str:
+    """How the order ids of a file without them begin: its base name (``purchases.csv``, the
+    id of line 2 is ``purchases.csv:2``), or its whole name when another file of the table has
+    the same base name (two ``orders.csv`` of two folders would give the same ids)."""
+    base = Path(name).name
+    return base if sum(Path(n).name == base for n in names) == 1 else name
 
 
 def _drop_output_views(con: BaseBackend) -> None:

@@ -312,6 +312,15 @@ TABLE_NAMES: tuple[str, ...] = tuple(n for n in TABLES if n not in RELATED_TABLE
 """The analysed tables a user (or the simulator) gives."""
 ALL_TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
 
+LINE_COLUMNS: tuple[str, ...] = ("quantity", "unit_price", "product_id", "category")
+"""Transactions columns that make a file an order-line file."""
+
+ORDER_ID_OPTIONAL_WITHOUT: tuple[str, ...] = (*LINE_COLUMNS, "payments", "order_items")
+"""A transactions source may lack ``order_id`` (a purchase log: customer, date, amount, such as
+CDNOW's) unless it has one of these columns or is given with one of these related files: then
+each row is one order, named by its file and line (``data.load``); lines or related files need
+the id that groups or joins them."""
+
 INPUT_OPTIONAL: dict[str, tuple[str, ...]] = {
     "transactions": ("customer_id", "amount"),
     "returns": ("return_ts",),
