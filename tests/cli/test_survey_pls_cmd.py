@@ -72,3 +72,21 @@ def test_plsc_mga_and_prediction(data_dir, tmp_path) -> None:
     assert plain["estimator"] == "PLS" and plain["paths"] == plain["paths_pls"]
     bad = _run("--data", str(data_dir / "ecsi_bank_satisfaction.csv"), "--spec", str(spec), "--groups", "region", "--json")
     assert bad.exit_code == 2 and json.loads(bad.stdout)["column"] == "region"
+
+
+def test_a_gbk_export_with_chinese_headers_gives_the_same_model(data_dir, tmp_path) -> None:
+    """A survey tool's export (GBK, semicolons, Chinese column names mapped in loyalscope.toml)
+    gives the bank data's published paths: ``read_csv`` stopped on the first GBK byte."""
+    import pandas as pd
+
+    bank = pd.read_csv(data_dir / "ecsi_bank_satisfaction.csv")
+    names = {c: f"题{i}_{c}" for i, c in enumerate(bank.columns)}
+    path = tmp_path / "问卷导出.csv"
+    bank.rename(columns=names).to_csv(path, index=False, sep=";", encoding="gbk")
+    lines = "\n".join(f'"{c}" = "{n}"' for c, n in names.items())
+    (tmp_path / "loyalscope.toml").write_text(f"[mapping.surveys]\n{lines}\n", encoding="utf-8")
+    res = _run("--data", str(path), "--spec", str(bank_spec_path()), "--json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["paths"]["Satisfaction -> Loyalty"] == pytest.approx(0.4955, abs=1e-4)
+    assert out["gof"] == pytest.approx(0.609741624338411, abs=1e-6)

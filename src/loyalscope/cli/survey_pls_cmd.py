@@ -10,24 +10,12 @@ from rich.table import Table
 
 from loyalscope.cli.app import console, emit_json, fail, load_config, mapped
 from loyalscope.cli.survey_app import survey_app
+from loyalscope.cli.survey_nps_cmd import read_table
 from loyalscope.errors import ConfigError, LoyalscopeError
 from loyalscope.i18n import t
 
 if TYPE_CHECKING:  # pandas loads when a command runs, not for --help
     import pandas as pd
-
-
-def _read(path: Path) -> pd.DataFrame:
-    import pandas as pd
-
-    if not path.exists():
-        raise ConfigError(t("survey_model.cli.no_data"), fix=t("survey_model.cli.no_data_fix"), file=str(path))
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        return pd.read_parquet(path)
-    if suffix in (".xlsx", ".xls"):
-        return pd.read_excel(path)
-    return pd.read_csv(path)
 
 
 def _num(x: float) -> float | None:
@@ -173,7 +161,7 @@ def pls(
     """Fit a PLS path model (e.g. ACSI / ECSI): paths, R squared, GoF, 0-100 index, reliability."""
     try:
         cfg = load_config(config, [str(data)])  # [mapping.surveys] renames columns to the spec's
-        out = run_pls(mapped(_read(data), cfg, "surveys"), spec, n_boot=n_boot, seed=seed,
+        out = run_pls(mapped(read_table(data), cfg, "surveys"), spec, n_boot=n_boot, seed=seed,
                       data_file=str(data), consistent=consistent, groups=groups, n_perm=n_perm,
                       predict=predict)
     except LoyalscopeError as exc:
