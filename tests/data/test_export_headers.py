@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -164,3 +165,42 @@ def test_taobao_refund_report_counts_only_refunds_that_were_not_closed(tmp_path:
     toml.write_text('[data.return_statuses]\n"退款关闭" = "return"\n', encoding="utf-8")
     again = ls.load(tmp_path, config=AnalysisConfig.load(toml), now=pd.Timestamp("2025-01-01"))
     assert sorted(again.table("returns").execute()["order_id"]) == ["T1", "T2", "T3"]
+
+
+SAMPLE_SALES = ("ORDERNUMBER,QUANTITYORDERED,PRICEEACH,ORDERLINENUMBER,SALES,ORDERDATE,STATUS,QTR_ID,"
+                "MONTH_ID,YEAR_ID,PRODUCTLINE,MSRP,PRODUCTCODE,CUSTOMERNAME,PHONE,CITY,COUNTRY,DEALSIZE")
+
+
+def test_sample_sales_order_lines_are_lines_not_duplicates(tmp_path: Path) -> None:
+    """Kaggle's "Sample Sales Data" (sales_data_sample.csv, 2,823 lines of 307 orders, from the
+    BIRT ClassicModels database): its QUANTITYORDERED / PRICEEACH / PRODUCTCODE / PRODUCTLINE
+    were not recognised, so the file was not an order-line file and 2,516 of its 2,823 lines
+    were quarantined as repeated order numbers (gross revenue 1.37M of 9.66M). Here its shape:
+    upper-case run-together headers, month-first ``2/24/2003 0:00`` dates, PRICEEACH capped at
+    100 (SALES, not quantity x price, is the line's amount), Cancelled and On Hold orders."""
+    rng = np.random.default_rng(11)
+    statuses = ["Shipped"] * 8 + ["Cancelled", "On Hold", "Disputed", "Resolved", "In Process"]
+    rows = []
+    for o in range(60):
+        status = statuses[o % len(statuses)]
+        day = pd.Timestamp("2003-01-06") + pd.Timedelta(days=int(o * 11))
+        for line in range(1, int(rng.integers(1, 6)) + 1):
+            qty, price = int(rng.integers(20, 50)), round(float(rng.uniform(40, 180)), 2)
+            rows.append([10100 + o, qty, min(price, 100.0), line, round(qty * price, 2),
+                         f"{day.month}/{day.day}/{day.year} 0:00", status, 1, day.month, day.year,
+                         "Motorcycles", 95, f"S10_{line}", f"Shop {o % 9}", f"555{o % 9:04d}", "NYC", "USA",
+                         "Small"])
+    frame = pd.DataFrame(rows, columns=SAMPLE_SALES.split(","))
+    path = tmp_path / "sales_data_sample.csv"
+    frame.to_csv(path, index=False)
+    ds = ls.load(path)
+    rep = ds.quality.tables["transactions"]
+    assert rep.rows_read == len(frame) and rep.rows_quarantined == 0
+    assert {k: rep.mapping.get(k) for k in ("quantity", "unit_price", "product_id", "category", "amount")} == {
+        "quantity": "QUANTITYORDERED", "unit_price": "PRICEEACH", "product_id": "PRODUCTCODE",
+        "category": "PRODUCTLINE", "amount": "SALES"}
+    orders = ds.quality.orders
+    sale = frame[~frame.STATUS.isin(["Cancelled", "On Hold"])]
+    assert orders["line_file"] and orders["orders_total"] == frame.ORDERNUMBER.nunique() == 60
+    assert orders["sale_orders"] == sale.ORDERNUMBER.nunique()
+    assert orders["gross_revenue"] == pytest.approx(round(sale.SALES.sum(), 2), abs=0.005)

@@ -6,7 +6,8 @@ items, reviews, products); Shopify's documented order export (one row per line i
 fields on the first line only); WooCommerce order exports (built-in analytics and the common
 order-export plugins); 淘宝 / 天猫 order reports (订单编号, 买家会员名, 总金额, 买家实际支付金额, 订单状态,
 订单创建时间, 订单付款时间, 退款金额; 退款报表: 退款的申请时间, 买家退款金额, 退款状态), 京东 (订单号, 下单帐号, 订购数量, 京东价, 应付金额), 有赞 / 微店 (买家昵称,
-买家手机号, 商品单价, 订单实付金额). See ``tests/data/README.md`` for the samples behind the tests.
+买家手机号, 商品单价, 订单实付金额); Kaggle's Sample Sales Data (BIRT ClassicModels: ORDERNUMBER,
+QUANTITYORDERED, PRICEEACH, PRODUCTCODE, PRODUCTLINE, SALES). See ``tests/data/README.md`` for the samples behind the tests.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ _COMMON: dict[str, tuple[str, ...]] = {
     ),
     "channel": ("渠道", "销售渠道", "来源渠道", "获客渠道", "channel", "source", "sales channel"),
     "category": ("品类", "类别", "分类", "商品类别", "投诉类别", "category", "product category",
-                 "product category name", "商品分类", "类目"),
+                 "product category name", "商品分类", "类目", "product line"),
     "region": ("地区", "区域", "省份", "城市", "region", "area", "province", "city", "country", "state",
                "customer state"),
 }
@@ -60,11 +61,11 @@ _TABLE_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
                    "商品总价", "line total", "order total", "order total amount", "net sales", "total price",
                    "totalprice", "line amount", "应付金额"),
         "product_id": ("商品编号", "商品ID", "产品编号", "产品ID", "SKU", "product id", "item id", "stock code",
-                       "stockcode", "lineitem sku", "商品编码", "货号", "商家编码"),
+                       "stockcode", "lineitem sku", "商品编码", "货号", "商家编码", "product code"),
         "quantity": ("数量", "购买数量", "件数", "quantity", "qty", "宝贝总数量", "商品数量", "订购数量",
-                     "lineitem quantity", "items sold", "units"),
+                     "lineitem quantity", "items sold", "units", "quantity ordered"),
         "unit_price": ("单价", "商品单价", "成交单价", "销售单价", "unit price", "unitprice", "price",
-                       "lineitem price", "item price", "京东价"),
+                       "lineitem price", "item price", "京东价", "price each"),
         "status": ("订单状态", "交易状态", "状态", "order status", "status", "financial status",
                    "payment status", "订单交易状态"),
         "paid_amount": ("买家实际支付金额", "实际支付金额", "实收金额", "实付款", "订单实付金额", "amount paid",
