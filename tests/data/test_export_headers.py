@@ -188,7 +188,7 @@ def test_sample_sales_order_lines_are_lines_not_duplicates(tmp_path: Path) -> No
             qty, price = int(rng.integers(20, 50)), round(float(rng.uniform(40, 180)), 2)
             rows.append([10100 + o, qty, min(price, 100.0), line, round(qty * price, 2),
                          f"{day.month}/{day.day}/{day.year} 0:00", status, 1, day.month, day.year,
-                         "Motorcycles", 95, f"S10_{line}", f"Shop {o % 9}", f"555{o % 9:04d}", "NYC", "USA",
+                         "Motorcycles", 95, f"S10_{line}", f"Shop {o % 9}", f"555{min(o % 9, 7):04d}", "NYC", "USA",
                          "Small"])
     frame = pd.DataFrame(rows, columns=SAMPLE_SALES.split(","))
     path = tmp_path / "sales_data_sample.csv"
@@ -204,3 +204,20 @@ def test_sample_sales_order_lines_are_lines_not_duplicates(tmp_path: Path) -> No
     assert orders["line_file"] and orders["orders_total"] == frame.ORDERNUMBER.nunique() == 60
     assert orders["sale_orders"] == sale.ORDERNUMBER.nunique()
     assert orders["gross_revenue"] == pytest.approx(round(sale.SALES.sum(), 2), abs=0.005)
+    # no customer id column: the phone is the last resort, and the note offers the name (shops
+    # 7 and 8 share a phone here, as two companies of the real file do)
+    assert rep.mapping["customer_id"] == "PHONE" and orders["customers"] == 8
+    note = next(n for n in rep.notes if "PHONE" in n)
+    assert "CUSTOMERNAME" in note and 'customer_id = "CUSTOMERNAME"' in note
+    (tmp_path / "loyalscope.toml").write_text('[mapping.transactions]\ncustomer_id = "CUSTOMERNAME"\n',
+                                              encoding="utf-8")
+    named = ls.load(path, config=tmp_path / "loyalscope.toml")
+    assert named.quality.orders["customers"] == frame.CUSTOMERNAME.nunique() == 9
+    assert not any("PHONE" in n for n in named.quality.tables["transactions"].notes)
+
+
+def test_a_preset_or_alias_customer_column_gets_no_last_resort_note() -> None:
+    """Shopify's Email is its preset's customer column, InvoiceNo files' "Customer ID" an alias."""
+    for headers in (SHOPIFY.split(","), ["InvoiceNo", "InvoiceDate", "Customer ID", "Phone", "Amount"]):
+        found = mapping.resolve("transactions", headers)
+        assert mapping.last_resort("transactions", headers, found) is None, headers

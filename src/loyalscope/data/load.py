@@ -27,7 +27,7 @@ from ibis.backends import BaseBackend
 
 from loyalscope import engine
 from loyalscope.config import AnalysisConfig
-from loyalscope.data import schema, shapes, sqlcache, sqldisk
+from loyalscope.data import mapping, schema, shapes, sqlcache, sqldisk
 from loyalscope.data.checks import duplicate_key_rule, future_date_rule, now_text
 from loyalscope.data.compiled import mark, release, release_since, remember, scratch_name
 from loyalscope.data.dataset import Dataset
@@ -146,6 +146,12 @@ def _validate(con: BaseBackend, srcs: list[Source], config: AnalysisConfig, name
                 release_since(con, start - dropped, end - dropped)
                 dropped += end - start
             _note_source(rep, src, parsed)
+            if (lr := mapping.last_resort(name, src.headers, src.mapping,
+                                          config.mapping.get(name))) is not None:
+                column, header, others = lr
+                rep.notes.append(f"{src.name}: " + t(
+                    "data.validate.note_last_resort", column=column, header=header, table=name,
+                    others=", ".join(others) or "-", example=others[0] if others else header))
             if src.inferred:
                 rep.notes.append(f"{src.name}: " + t("data.shapes.note_inferred", table=name,
                                                      columns=", ".join(src.mapping)))
