@@ -39,6 +39,11 @@ SHOPIFY = ("Name,Email,Financial Status,Paid at,Fulfillment Status,Fulfilled at,
       "customer_id": "下单帐号"}),
     (["订单号", "订单状态", "下单时间", "付款时间", "买家昵称", "买家手机号", "商品单价", "订单实付金额"],
      {"customer_id": "买家昵称", "unit_price": "商品单价", "paid_amount": "订单实付金额"}),
+    # Kaggle's Retail Sales Dataset: was taken for a customers file (Customer ID, Gender, Age)
+    (["Transaction ID", "Date", "Customer ID", "Gender", "Age", "Product Category", "Quantity",
+      "Price per Unit", "Total Amount"],
+     {"order_id": "Transaction ID", "order_ts": "Date", "customer_id": "Customer ID",
+      "amount": "Total Amount", "unit_price": "Price per Unit", "quantity": "Quantity"}),
 ])
 def test_export_headers(headers: list[str], expect: dict[str, str]) -> None:
     table, got = mapping.infer_table(headers) or ("", {})

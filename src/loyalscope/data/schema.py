@@ -315,11 +315,12 @@ ALL_TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
 LINE_COLUMNS: tuple[str, ...] = ("quantity", "unit_price", "product_id", "category")
 """Transactions columns that make a file an order-line file."""
 
-ORDER_ID_OPTIONAL_WITHOUT: tuple[str, ...] = (*LINE_COLUMNS, "payments", "order_items")
+ORDER_ID_OPTIONAL_WITHOUT: tuple[str, ...] = ("payments", "order_items")
 """A transactions source may lack ``order_id`` (a purchase log: customer, date, amount, such as
-CDNOW's) unless it has one of these columns or is given with one of these related files: then
-each row is one order, named by its file and line (``data.load``); lines or related files need
-the id that groups or joins them."""
+CDNOW's, or with a quantity, price and category per purchase, such as Kaggle's Retail Sales and
+E-commerce Customer Behavior data) unless it is given with one of these related files, which
+join on the id: each row is then one order, named by its file and line (``data.load``), and a
+note says that rows of one order on several lines would each count as an order."""
 
 INPUT_OPTIONAL: dict[str, tuple[str, ...]] = {
     "transactions": ("customer_id", "amount"),
