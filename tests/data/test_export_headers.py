@@ -226,3 +226,36 @@ def test_a_preset_or_alias_customer_column_gets_no_last_resort_note() -> None:
     for headers in (SHOPIFY.split(","), ["InvoiceNo", "InvoiceDate", "Customer ID", "Phone", "Amount"]):
         found = mapping.resolve("transactions", headers)
         assert mapping.last_resort("transactions", headers, found) is None, headers
+
+
+AMAZON = ("index,Order ID,Date,Status,Fulfilment,Sales Channel ,ship-service-level,Style,SKU,Category,"
+          "Size,ASIN,Courier Status,Qty,currency,Amount,ship-city,ship-state,ship-postal-code,"
+          "ship-country,promotion-ids,B2B,fulfilled-by")
+
+
+def test_amazon_order_report_statuses(tmp_path: Path) -> None:
+    """Kaggle's Amazon Sales Report (Seller Central, India): an order sent back to the seller,
+    rejected by the buyer or lost in transit was counted as a sale ("Shipped - Returned to
+    Seller" was no known status, and an unknown status is a sale). Now the first two are sales
+    refunded in full (a return of their amount), the third a failed order, as pandas says."""
+    statuses = ["Shipped - Delivered to Buyer", "Shipped", "Cancelled", "Shipped - Returned to Seller",
+                "Shipped - Rejected by Buyer", "Shipped - Lost in Transit", "Pending", "Returned"]
+    rows = [[i, f"405-{i:07d}-0", f"04-{1 + i % 28:02d}-22", st, "Merchant", "Amazon.in", "Standard",
+             "SET389", f"SET389-KR-NP-{i}", "Set", "S", "B09KXVBD7Z", "Shipped", 1, "INR",
+             f"{400 + 7 * i}.00", "MUMBAI", "MAHARASHTRA", 400081, "IN", "", "False", "Easy Ship"]
+            for i, st in enumerate(statuses * 3)]
+    frame = pd.DataFrame(rows, columns=AMAZON.split(","))
+    path = tmp_path / "Amazon Sale Report.csv"
+    frame.to_csv(path, index=False)
+    ds = ls.load(path)
+    seen = {s["value"]: s["class"] for s in ds.quality.tables["transactions"].statuses}
+    assert seen["Shipped - Returned to Seller"] == seen["Shipped - Rejected by Buyer"] == "refunded"
+    assert seen["Returned"] == "refunded" and seen["Shipped - Lost in Transit"] == "failed"
+    assert seen["Shipped - Delivered to Buyer"] == seen["Shipped"] == "sale"
+    amount = frame.Amount.astype(float)
+    sold = ~frame.Status.isin(["Cancelled", "Shipped - Lost in Transit", "Pending"])
+    back = frame.Status.isin(["Shipped - Returned to Seller", "Shipped - Rejected by Buyer", "Returned"])
+    o = ds.quality.orders
+    assert o["sale_orders"] == int(sold.sum()) and o["gross_revenue"] == pytest.approx(amount[sold].sum())
+    assert o["returns"] == int(back.sum()) and o["returns_amount"] == pytest.approx(amount[back].sum())
+    assert o["net_revenue"] == pytest.approx(amount[sold & ~back].sum())

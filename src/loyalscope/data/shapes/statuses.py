@@ -40,13 +40,18 @@ DEFAULT_STATUS_CLASSES: dict[str, str] = {
     "awaiting payment": "unpaid", "on hold": "unpaid", "authorized": "unpaid", "failed": "failed",
     "payment failed": "failed", "declined": "failed", "refunded": "refunded",
     "trash": "cancelled", "draft": "unpaid", "checkout draft": "unpaid",
+    "returned": "refunded", "return": "refunded", "returned to seller": "refunded",
+    # Amazon Seller Central's order report (Kaggle's Amazon Sales Report: "Shipped - ...")
+    "shipped returned to seller": "refunded", "shipped returning to seller": "refunded",
+    "shipped rejected by buyer": "refunded", "rejected by buyer": "refunded",
+    "shipped lost in transit": "failed", "lost in transit": "failed",
     # 中文 (淘宝 / 天猫 / 京东 / 有赞 / 微店)
     "已取消": "cancelled", "取消": "cancelled", "订单取消": "cancelled", "交易取消": "cancelled",
     "已作废": "cancelled", "作废": "cancelled", "交易关闭": "closed", "已关闭": "closed", "关闭": "closed",
     "订单关闭": "closed", "未付款": "unpaid", "待付款": "unpaid", "等待买家付款": "unpaid",
     "等待付款": "unpaid", "待支付": "unpaid", "未支付": "unpaid", "缺货": "unavailable",
     "无货": "unavailable", "支付失败": "failed", "付款失败": "failed", "已退款": "refunded",
-    "退款成功": "refunded", "全额退款": "refunded",
+    "退款成功": "refunded", "全额退款": "refunded", "已退货": "refunded", "退货成功": "refunded",
 }
 
 
