@@ -197,3 +197,15 @@ def test_transactions_read_as_analyze_reads_them(tmp_path, data_dir):
     text = runner.invoke(app, ["fit", "bgnbd", "--data", str(path), "--format", "transactions"],
                          env={"LOYALSCOPE_LANG": "en"}).output
     assert f"Rows read {len(frame):,}" in text and "0 quarantined" in text
+
+
+def test_summary_from_excel_and_a_semicolon_csv(tmp_path, data_dir):
+    """A summary saved from Excel (.xlsx) or as a semicolon CSV gives the published fit
+    (``read_csv`` stopped on the workbook's bytes and split nothing at the semicolons)."""
+    summary = pd.read_csv(data_dir / "cdnow_sample_summary.csv")
+    book, semi = tmp_path / "summary.xlsx", tmp_path / "summary.csv"
+    summary.to_excel(book, index=False)
+    summary.to_csv(semi, index=False, sep=";")
+    for path in (book, semi):
+        out = _json(["bgnbd", "--data", str(path), "--time-unit", "week"])
+        assert out["n"] == 2357 and out["params"]["alpha"] == pytest.approx(4.4135, abs=5e-4), path

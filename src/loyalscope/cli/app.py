@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from loyalscope.config import AnalysisConfig
-from loyalscope.errors import LoyalscopeError
+from loyalscope.errors import ConfigError, LoyalscopeError
+from loyalscope.i18n import t
+
+if TYPE_CHECKING:  # pandas loads when a command reads a file, not for --help
+    import pandas as pd
 
 CONFIG_NAME = "loyalscope.toml"
 
@@ -42,6 +46,32 @@ def mapped(df: Any, config: AnalysisConfig, table: str) -> Any:
     (for the commands that read one file with pandas: ``fit``, ``survey``)."""
     ren = {src: canon for canon, src in (config.mapping.get(table) or {}).items() if src in df.columns}
     return df.rename(columns=ren) if ren else df
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a CSV (encoding and delimiter detected: UTF-8, GBK/GB18030 ...), Excel
+    (.xlsx/.xls) or Parquet file into pandas."""
+    import io
+
+    import pandas as pd
+
+    from loyalscope.data.intake.encoding import decide
+    from loyalscope.data.sources import sniff_delimiter
+
+    if not path.exists():
+        raise ConfigError(t("survey.cli.no_file", path=str(path)), file=str(path),
+                          fix=t("survey.cli.no_file_fix"))
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return pd.read_parquet(path)
+    if suffix in (".xlsx", ".xls"):
+        return pd.read_excel(path)
+    raw = path.read_bytes()
+    encoding = decide(path).name  # intake's decision (BOMs, UTF-8, GB18030, Big5, ...)
+    if encoding.startswith("utf-16") and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding = "utf-16"  # the codec that reads and drops the byte-order mark
+    header = raw.decode(encoding, errors="replace").lstrip("\ufeff").split("\n", 1)[0]
+    return pd.read_csv(io.BytesIO(raw), encoding=encoding, sep=sniff_delimiter(header, suffix))
 
 
 app = typer.Typer(

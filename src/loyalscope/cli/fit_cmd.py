@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from loyalscope.cli.app import app, console, emit_json, fail, load_config
+from loyalscope.cli.app import app, console, emit_json, fail, load_config, read_table
 from loyalscope.errors import ConfigError, DataQualityError, LoyalscopeError, SchemaError
 from loyalscope.i18n import t
 
@@ -165,8 +165,8 @@ def fit(
             df, loaded = _summary_from_transactions(data, cfg, calibration_end, time_unit)
         else:
             try:
-                df = pd.read_csv(data)
-            except (OSError, pd.errors.ParserError) as exc:
+                df = read_table(Path(data))  # CSV (encoding and delimiter detected), Excel, Parquet
+            except (OSError, ValueError, pd.errors.ParserError) as exc:
                 raise SchemaError(t("models.cli.file_missing"), fix=t("models.cli.file_missing_fix"), file=str(data)) from exc
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

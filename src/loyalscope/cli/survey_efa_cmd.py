@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from loyalscope.cli.app import console, emit_json, fail
+from loyalscope.cli.app import console, emit_json, fail, read_table
 from loyalscope.cli.survey_app import survey_app
-from loyalscope.cli.survey_nps_cmd import read_table
 from loyalscope.errors import InsufficientDataError, LoyalscopeError, SchemaError
 from loyalscope.i18n import t
 

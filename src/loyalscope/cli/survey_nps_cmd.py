@@ -2,44 +2,19 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from loyalscope.cli.app import console, emit_json, fail, load_config, mapped
+from loyalscope.cli.app import console, emit_json, fail, load_config, mapped, read_table
 from loyalscope.cli.survey_app import survey_app
 from loyalscope.config import SurveyConfig
-from loyalscope.errors import ConfigError, LoyalscopeError, SchemaError
+from loyalscope.errors import LoyalscopeError, SchemaError
 from loyalscope.i18n import t
 
 if TYPE_CHECKING:  # pandas loads when a command runs, not for --help
     import pandas as pd
-
-
-def read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV (encoding and delimiter detected: UTF-8, GBK/GB18030 ...), Excel
-    (.xlsx/.xls) or Parquet file into pandas."""
-    import pandas as pd
-
-    from loyalscope.data.intake.encoding import decide
-    from loyalscope.data.sources import sniff_delimiter
-
-    if not path.exists():
-        raise ConfigError(t("survey.cli.no_file", path=str(path)), file=str(path),
-                          fix=t("survey.cli.no_file_fix"))
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        return pd.read_parquet(path)
-    if suffix in (".xlsx", ".xls"):
-        return pd.read_excel(path)
-    raw = path.read_bytes()
-    encoding = decide(path).name  # intake's decision (BOMs, UTF-8, GB18030, Big5, ...)
-    if encoding.startswith("utf-16") and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        encoding = "utf-16"  # the codec that reads and drops the byte-order mark
-    header = raw.decode(encoding, errors="replace").lstrip("\ufeff").split("\n", 1)[0]
-    return pd.read_csv(io.BytesIO(raw), encoding=encoding, sep=sniff_delimiter(header, suffix))
 
 
 def run_nps(data: pd.DataFrame, column: str, seed: int = 0, file: str | None = None,

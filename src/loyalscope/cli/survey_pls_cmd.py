@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from loyalscope.cli.app import console, emit_json, fail, load_config, mapped
+from loyalscope.cli.app import console, emit_json, fail, load_config, mapped, read_table
 from loyalscope.cli.survey_app import survey_app
-from loyalscope.cli.survey_nps_cmd import read_table
 from loyalscope.errors import ConfigError, LoyalscopeError
 from loyalscope.i18n import t
 
