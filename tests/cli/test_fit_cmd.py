@@ -20,6 +20,24 @@ def _json(args: list[str]) -> dict:
     return json.loads(result.stdout)
 
 
+def _cdnow(data_dir) -> pd.DataFrame:
+    """CDNOW's 2,357-customer sample of purchases (master id, customer, yyyymmdd date, CDs, amount)."""
+    return pd.read_csv(data_dir / "cdnow_sample_transactions.txt", sep=r"\s+", header=None,
+                       names=["master_id", "customer_id", "date", "cds", "amount"], dtype={"date": str})
+
+
+def _published_bgnbd(path) -> dict:
+    """``fit bgnbd`` of the purchases in ``path`` (weeks, calibration to 1997-09-30): the
+    published BG/NBD fit of CDNOW's sample (Fader, Hardie & Lee 2005)."""
+    out = _json(["bgnbd", "--data", str(path), "--format", "transactions", "--calibration-end", "1997-09-30",
+                 "--time-unit", "week"])
+    assert out["n"] == 2357
+    published = {"r": 0.2426, "alpha": 4.4135, "a": 0.7929, "b": 2.4258}
+    for k, v in published.items():
+        assert out["params"][k] == pytest.approx(v, abs=1e-3)
+    return out
+
+
 def test_bgnbd_summary_json(data_dir):
     out = _json(["bgnbd", "--data", str(data_dir / "cdnow_sample_summary.csv"), "--time-unit", "week"])
     assert out["model"] == "bgnbd" and out["n"] == 2357 and out["time_unit"] == "week"
@@ -49,17 +67,11 @@ def test_sbg_survivor_counts(tmp_path):
 
 
 def test_transactions_format_reproduces_summary_fit(tmp_path, data_dir):
-    tx = pd.read_csv(data_dir / "cdnow_sample_transactions.txt", sep=r"\s+", header=None,
-                     names=["master_id", "customer_id", "date", "cds", "amount"], dtype={"date": str})
+    tx = _cdnow(data_dir)
     tx["order_ts"] = pd.to_datetime(tx.date, format="%Y%m%d")
     path = tmp_path / "transactions.csv"
     tx[["customer_id", "order_ts", "amount"]].to_csv(path, index=False)
-    out = _json(["bgnbd", "--data", str(path), "--format", "transactions", "--calibration-end", "1997-09-30",
-                 "--time-unit", "week"])
-    assert out["n"] == 2357
-    published = {"r": 0.2426, "alpha": 4.4135, "a": 0.7929, "b": 2.4258}
-    for k, v in published.items():
-        assert out["params"][k] == pytest.approx(v, abs=1e-3)
+    _published_bgnbd(path)
 
 
 def test_errors_say_how_to_fix(tmp_path):
@@ -98,8 +110,7 @@ def test_sbg_contracts_table(tmp_path):
 
 def test_config_maps_transaction_headers(tmp_path, data_dir):
     """``--config`` (and a loyalscope.toml beside the data) name the columns of a transactions file."""
-    tx = pd.read_csv(data_dir / "cdnow_sample_transactions.txt", sep=r"\s+", header=None,
-                     names=["master_id", "customer_id", "date", "cds", "amount"], dtype={"date": str})
+    tx = _cdnow(data_dir)
     tx["order_ts"] = pd.to_datetime(tx.date, format="%Y%m%d")
     frame = tx[["customer_id", "order_ts", "amount"]].set_axis(["会员", "日期", "金额"], axis=1)
     path = tmp_path / "sales.csv"
@@ -169,8 +180,7 @@ def test_transactions_read_as_analyze_reads_them(tmp_path, data_dir):
     several CDs split into lines, cancelled orders beside them) gives the published BG/NBD fit:
     the lines are one order, the cancelled orders are no purchases. pandas' ``read_csv`` failed
     on the encoding, and would have counted every cancelled order as a purchase."""
-    tx = pd.read_csv(data_dir / "cdnow_sample_transactions.txt", sep=r"\s+", header=None,
-                     names=["master_id", "customer_id", "date", "cds", "amount"], dtype={"date": str})
+    tx = _cdnow(data_dir)
     day = pd.to_datetime(tx.date, format="%Y%m%d")
     rows = []
     for i, r in enumerate(tx.itertuples(index=False)):
@@ -185,12 +195,7 @@ def test_transactions_read_as_analyze_reads_them(tmp_path, data_dir):
     frame = pd.DataFrame(rows, columns=["订单编号", "会员ID", "下单时间", "商品编号", "金额", "订单状态"])
     path = tmp_path / "订单导出.csv"
     frame.to_csv(path, index=False, encoding="gbk")
-    out = _json(["bgnbd", "--data", str(path), "--format", "transactions", "--calibration-end", "1997-09-30",
-                 "--time-unit", "week"])
-    assert out["n"] == 2357
-    published = {"r": 0.2426, "alpha": 4.4135, "a": 0.7929, "b": 2.4258}
-    for k, v in published.items():
-        assert out["params"][k] == pytest.approx(v, abs=1e-3)
+    out = _published_bgnbd(path)
     data = out["data"]
     assert data["rows_read"] == len(frame) and data["rows_quarantined"] == 0
     assert data["orders"] == len(tx)  # sale orders: the cancelled ones are not among them
