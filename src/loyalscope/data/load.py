@@ -146,8 +146,8 @@ def _validate(con: BaseBackend, srcs: list[Source], config: AnalysisConfig, name
                 release_since(con, start - dropped, end - dropped)
                 dropped += end - start
             _note_source(rep, src, parsed)
-            if (lr := mapping.last_resort(name, src.headers, src.mapping,
-                                          config.mapping.get(name))) is not None:
+            if (lr := mapping.last_resort(name, src.headers, src.mapping, config.mapping.get(name),
+                                          config.data.preset)) is not None:
                 column, header, others = lr
                 rep.notes.append(f"{src.name}: " + t(
                     "data.validate.note_last_resort", column=column, header=header, table=name,

@@ -195,20 +195,22 @@ def _match(
 
 
 def last_resort(table: str, headers: Iterable[str], mapping: Mapping[str, str],
-                explicit: Mapping[str, str] | None = None) -> tuple[str, str, list[str]] | None:
+                explicit: Mapping[str, str] | None = None,
+                preset: str | None = None) -> tuple[str, str, list[str]] | None:
     """``(column, header, others)`` when ``mapping`` took ``column`` from a last-resort spelling
     (:data:`~loyalscope.data.aliases._FALLBACK`: an e-mail, a phone, a customer name), with the
     other last-resort headers the file has: the choice between a phone and a name is the user's
     (Sample Sales Data: two companies share the phone 6175558555, and were one customer). None
-    when the column was named in ``[mapping.<table>]`` or matched a regular alias."""
+    when the column was named in ``[mapping.<table>]``, by the CRM preset (``preset``, else the
+    one the headers show) or matched a regular alias."""
     headers = [str(h) for h in headers]
     for canon, spellings in _FALLBACK.items():
         header = mapping.get(canon)
         if header is None or canon in (explicit or {}):
             continue
         norm = {normalise_header(a) for a in spellings}
-        preset = PRESETS.get(detect_preset(headers) or "", {}).get(table, {}).get(canon, ())
-        regular = {normalise_header(a) for a in (canon, *aliases(table, canon), *preset)}
+        own = PRESETS.get(preset or detect_preset(headers) or "", {}).get(table, {}).get(canon, ())
+        regular = {normalise_header(a) for a in (canon, *aliases(table, canon), *own)}
         if normalise_header(header) not in norm or normalise_header(header) in regular:
             continue
         taken = set(mapping.values())
