@@ -58,20 +58,22 @@ def _column(df: pd.DataFrame, name: str, file: str) -> np.ndarray:
 
 
 def _summary_from_transactions(data: str, config: AnalysisConfig, calibration_end: str | None,
-                               unit: str) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Customer summary (frequency, recency, T, monetary_value) in ``unit`` from a transactions
-    export, and what the load did with its rows.
+                               unit: str, spend: bool) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Customer summary in ``unit`` from a transactions export, and what the load did with its
+    rows: the distinct (frequency, monetary_value) when ``spend`` (Gamma-Gamma), else the
+    distinct (frequency, recency, T), each with its ``count`` of customers (the fit's weights).
 
     The file is read as ``analyze`` reads it (:func:`loyalscope.data.load.load`: encoding,
     Excel, header aliases and ``[mapping.transactions]``, day-first dates, order lines made
-    orders, cancelled and refunded orders left out, bad rows quarantined with their reason);
-    the summary is :func:`loyalscope.metrics.summary.customer_summary`, computed in the engine:
+    orders, cancelled, unpaid and closed orders left out, refunds kept as returns, bad rows
+    quarantined with their reason); the summary is
+    :func:`loyalscope.metrics.summary.customer_summary`, computed and compressed in the engine:
     purchases on the same calendar day count as one (the same clock hour for ``unit="hour"``),
     T runs to the end of the last day (``--calibration-end``, else the last order's day)."""
     import pandas as pd
 
     from loyalscope.data.load import load
-    from loyalscope.metrics.summary import customer_summary
+    from loyalscope.metrics.summary import compress, customer_summary
 
     try:
         end = pd.Timestamp(calibration_end).date() if calibration_end else None
@@ -87,8 +89,11 @@ def _summary_from_transactions(data: str, config: AnalysisConfig, calibration_en
                           fix=t("models.cli.missing_column_fix", column="customer_id"), file=data,
                           column="customer_id")
     summary = customer_summary(ds, calibration_end=end, time_unit=unit)  # type: ignore[arg-type]
-    frame = summary.select("customer_id", "frequency", "recency", "T", "monetary_value").to_pandas()
-    return frame, {"data": quality}
+    if spend:
+        distinct = summary.group_by(["frequency", "monetary_value"]).aggregate(count=summary.count())
+    else:
+        distinct = compress(summary)
+    return distinct.to_pandas(), {"data": quality}
 
 
 def _fit(model_name: str, df: pd.DataFrame, file: str, as_of: str | None = None,
@@ -162,7 +167,8 @@ def fit(
         if fmt == "transactions":
             if model in ("bgbb", "sbg"):
                 raise ConfigError(t("models.cli.transactions_not_for", model=model), fix=t("models.cli.transactions_not_for_fix"))
-            df, loaded = _summary_from_transactions(data, cfg, calibration_end, time_unit)
+            df, loaded = _summary_from_transactions(data, cfg, calibration_end, time_unit,
+                                                    spend=model == "gamma_gamma")
         else:
             try:
                 df = read_table(Path(data))  # CSV (encoding and delimiter detected), Excel, Parquet

@@ -273,17 +273,16 @@ def resolve(
         amount, date or address as an id) and the toml lines that fix it.
     """
     headers = [str(h) for h in headers]
-    related = tuple(related)
     if preset is not None and preset not in PRESETS:
         raise ConfigError(t("data.mapping.unknown_preset", preset=preset), value=preset,
                           fix=t("data.mapping.unknown_preset_fix", known=", ".join(PRESETS)))
     out = _match(table, headers, dict(explicit or {}), preset or detect_preset(headers), file)
     optional = schema.INPUT_OPTIONAL.get(table, ())
-    if table == "transactions" and not {*out, *related} & set(schema.ORDER_ID_OPTIONAL_WITHOUT):
+    joined = table == "transactions" and bool(set(schema.JOINED_ON_ORDER_ID) & set(related))
+    if table == "transactions" and not joined:
         optional = (*optional, "order_id")  # a purchase log: each row one order (data.load)
     missing = [c for c in schema.table(table).required if c not in out and c not in optional]
-    if (table == "transactions" and not missing and not has_amount_source(out)
-            and not {"payments", "order_items"} & set(related)):
+    if table == "transactions" and not missing and not has_amount_source(out) and not joined:
         missing = ["amount"]
     if missing:
         raise missing_error(table, missing[0], headers, set(out.values()), file)

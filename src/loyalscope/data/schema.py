@@ -312,15 +312,13 @@ TABLE_NAMES: tuple[str, ...] = tuple(n for n in TABLES if n not in RELATED_TABLE
 """The analysed tables a user (or the simulator) gives."""
 ALL_TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
 
-LINE_COLUMNS: tuple[str, ...] = ("quantity", "unit_price", "product_id", "category")
-"""Transactions columns that make a file an order-line file."""
-
-ORDER_ID_OPTIONAL_WITHOUT: tuple[str, ...] = ("payments", "order_items")
-"""A transactions source may lack ``order_id`` (a purchase log: customer, date, amount, such as
-CDNOW's, or with a quantity, price and category per purchase, such as Kaggle's Retail Sales and
-E-commerce Customer Behavior data) unless it is given with one of these related files, which
-join on the id: each row is then one order, named by its file and line (``data.load``), and a
-note says that rows of one order on several lines would each count as an order."""
+JOINED_ON_ORDER_ID: tuple[str, ...] = ("payments", "order_items")
+"""Related exports joined to transactions on ``order_id``: beside one of them a transactions
+source needs the id, and may take its amounts from them. Without them the id may be absent (a
+purchase log: customer, date, amount, such as CDNOW's, or with a quantity, price and category
+per purchase, such as Kaggle's Retail Sales and E-commerce Customer Behavior data): each row is
+then one order, named by its file and line (``data.load``), and a note says that rows of one
+order on several lines would each count as an order."""
 
 INPUT_OPTIONAL: dict[str, tuple[str, ...]] = {
     "transactions": ("customer_id", "amount"),

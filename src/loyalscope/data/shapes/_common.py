@@ -13,7 +13,8 @@ from loyalscope.data import schema, sqlcache
 LINE, SOURCE = "_line", "_source"
 BAD = "_bad_"
 """Prefix of the columns in which validation keeps an unreadable value of a row-optional column."""
-LINE_COLUMNS = schema.LINE_COLUMNS
+LINE_COLUMNS = ("quantity", "unit_price", "product_id", "category")
+"""Transactions columns that make a file an order-line file."""
 
 
 def source_names(code: ibis.IntegerValue, names: Sequence[str]) -> ibis.StringValue:
