@@ -17,12 +17,56 @@ import tempfile
 import time
 from typing import Any
 
+import pytest
+
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-dev-shm-usage", "--remote-debugging-pipe",
 ]
+
+
+_INSTALL_LOCK = os.path.join(tempfile.gettempdir(), "loyalscope-chromium-install.lock")
+
+
+def _has_cjk_font() -> bool:
+    if not shutil.which("fc-list"):
+        return False
+    out = subprocess.run(["fc-list", ":lang=zh-cn", "family"], capture_output=True, text=True)
+    return bool(out.stdout.strip())
+
+
+def ensure_chromium() -> str:
+    """Path of Chromium, installing it (and a CJK font) with apt-get when missing.
+
+    Every browser test calls this, whichever test process (pytest-xdist) runs it first: the
+    install is serialised by a file lock, so that two processes never run apt-get at once (dpkg
+    takes one at a time) and a test never skips because another file had not installed it yet.
+    Skips only where nothing can install it (no apt-get, or not root and no sudo).
+    """
+    def missing() -> list[str]:
+        return [pkg for pkg, ok in (("chromium", os.path.exists(CHROMIUM)),
+                                    ("fonts-noto-cjk", _has_cjk_font())) if not ok]
+
+    if not missing():
+        return CHROMIUM
+    with open(_INSTALL_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            need = missing()  # another process may have installed them while this one waited
+            if need:
+                if not shutil.which("apt-get"):
+                    pytest.skip(f"needs {' and '.join(need)}; apt-get is not available to install them")
+                sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+                if sudo and not shutil.which("sudo"):
+                    pytest.skip(f"needs {' and '.join(need)}; not root and no sudo to install them")
+                env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+                subprocess.run([*sudo, "apt-get", "update", "-q"], check=True, env=env)
+                subprocess.run([*sudo, "apt-get", "install", "-y", "-q", *need], check=True, env=env)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return CHROMIUM
 
 
 class CDPError(RuntimeError):

@@ -8,10 +8,7 @@ On a fresh Debian/Ubuntu machine the setup installs ``chromium`` and ``fonts-not
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -26,7 +23,7 @@ from loyalscope.report import write_html
 from loyalscope.results import Chart, Number, Section
 
 sys.path.insert(0, str(Path(__file__).parent))
-from browser import CHROMIUM, Browser
+from browser import Browser, ensure_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -37,28 +34,10 @@ CJK_FONT = re.compile(r"CJK|Noto Sans SC|Noto Serif SC|Source Han|WenQuanYi|Droi
                       r"AR PL|PingFang|Hiragino|YaHei|SimHei|SimSun", re.I)
 
 
-def _has_cjk_font() -> bool:
-    if not shutil.which("fc-list"):
-        return False
-    out = subprocess.run(["fc-list", ":lang=zh-cn", "family"], capture_output=True, text=True)
-    return bool(out.stdout.strip())
-
-
 @pytest.fixture(scope="session")
 def chromium() -> str:
     """Path of Chromium, installing it (and a CJK font) with apt-get when missing."""
-    missing = [pkg for pkg, ok in (("chromium", os.path.exists(CHROMIUM)),
-                                   ("fonts-noto-cjk", _has_cjk_font())) if not ok]
-    if missing:
-        if not shutil.which("apt-get"):
-            pytest.skip(f"needs {' and '.join(missing)}; apt-get is not available to install them")
-        sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
-        if sudo and not shutil.which("sudo"):
-            pytest.skip(f"needs {' and '.join(missing)}; not root and no sudo to install them")
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run([*sudo, "apt-get", "update", "-q"], check=True, env=env)
-        subprocess.run([*sudo, "apt-get", "install", "-y", "-q", *missing], check=True, env=env)
-    return CHROMIUM
+    return ensure_chromium()
 
 
 @pytest.fixture(scope="module")

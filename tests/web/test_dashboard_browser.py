@@ -7,7 +7,6 @@ browser tests find it (``/usr/bin/chromium``; those tests install it with apt-ge
 
 from __future__ import annotations
 
-import os
 import socket
 import sys
 import threading
@@ -21,7 +20,7 @@ from loyalscope.i18n import t
 from loyalscope.web import create_app
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "report"))
-from browser import CHROMIUM, Browser
+from browser import CHROMIUM, Browser, ensure_chromium
 from webtools import TOKEN, settings
 
 pytestmark = pytest.mark.browser
@@ -53,8 +52,7 @@ def server(finished):
 @pytest.fixture(scope="module")
 def browser(server):
     """Chromium, logged in the way a user does: the address with ?token= sets the session cookie."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"needs Chromium at {CHROMIUM} (tests/report/test_browser.py installs it)")
+    ensure_chromium()
     with Browser(CHROMIUM, timeout=30) as b:
         session = b.open_page()
         b.navigate(session, f"{server}/?token={TOKEN}")

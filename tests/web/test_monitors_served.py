@@ -10,7 +10,6 @@ Uses the project's CDP driver (``tests/report/browser.py``) and Chromium at ``/u
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from collections import Counter
@@ -23,7 +22,7 @@ from loyalscope.data.simulate import simulate
 from loyalscope.i18n import t
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "report"))
-from browser import CHROMIUM, Browser
+from browser import CHROMIUM, Browser, ensure_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -96,8 +95,7 @@ def _done(c, monitor_id: str) -> list[dict]:
 
 
 def test_a_monitor_added_in_the_browser_runs_and_its_alerts_show(world) -> None:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"needs Chromium at {CHROMIUM} (tests/report/test_browser.py installs it)")
+    ensure_chromium()
     with _serve(world) as srv, srv.client() as c, Browser(CHROMIUM, timeout=30) as b:
         shop = c.post("/api/datasets/path", json={"path": str(world["shop"]), "name": "shop"})
         assert shop.status_code == 201, shop.text

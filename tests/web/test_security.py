@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import sqlite3
 import sys
@@ -347,10 +346,9 @@ def test_formula_cells_are_written_as_text(server, company_dir) -> None:
 @pytest.mark.browser
 def test_xss_probe_executes_nothing(server, world, company_dir) -> None:
     sys.path.insert(0, str(Path(__file__).parents[1] / "report"))
-    from browser import CHROMIUM, Browser
+    from browser import Browser, ensure_chromium
 
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"needs Chromium at {CHROMIUM}")
+    CHROMIUM = ensure_chromium()
     c = server.client()
     ds = c.post("/api/datasets/path", json={"path": str(world["root"] / "shop"), "name": XSS}).json()
     assert c.get("/api/datasets").status_code == 200
