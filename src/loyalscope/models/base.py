@@ -419,14 +419,23 @@ class MLEModel:
         return np.array([self.params_[p] for p in self._param_names])
 
     def summary(self) -> pd.DataFrame:
-        """Parameters with standard errors and 95% Wald intervals (param, estimate, se, lower_95, upper_95)."""
+        """Parameters with standard errors and 95% intervals (param, estimate, se, lower_95, upper_95).
+
+        Every parameter is positive (the fit runs on its logarithm), so the interval is the Wald
+        interval of ``log theta`` (delta method: ``se(log theta) = se / theta``) taken back:
+        ``theta * exp(-/+ 1.96 se / theta)``. It stays inside the parameter space, where
+        ``theta -/+ 1.96 se`` went below zero for an imprecise estimate (NBD's r = 59.4, se
+        36.4 on Tableau's Superstore sample: -11.9 to 130.7; now 17.9 to 197.4).
+        """
         self._check_fitted()
         est = self._theta()
         se = np.array([self.se_[p] for p in self._param_names])
-        return pd.DataFrame(
-            {"param": list(self._param_names), "estimate": est, "se": se,
-             "lower_95": est - _Z95 * se, "upper_95": est + _Z95 * se}
-        )
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            half = _Z95 * se / est
+            return pd.DataFrame(
+                {"param": list(self._param_names), "estimate": est, "se": se,
+                 "lower_95": est * np.exp(-half), "upper_95": est * np.exp(half)}
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable description (settings and, once fitted, the learned attributes)."""
