@@ -214,3 +214,22 @@ def test_summary_from_excel_and_a_semicolon_csv(tmp_path, data_dir):
     for path in (book, semi):
         out = _json(["bgnbd", "--data", str(path), "--time-unit", "week"])
         assert out["n"] == 2357 and out["params"]["alpha"] == pytest.approx(4.4135, abs=5e-4), path
+
+
+def test_fit_nbd_on_a_summary_is_the_independent_negative_binomial_fit(tmp_path, data_dir) -> None:
+    """``fit nbd`` on CDNOW's published summary: the estimates of scipy's negative binomial
+    count likelihood maximised directly (the NBD model's likelihood differs by T^x / x! only)."""
+    from scipy import optimize, stats
+
+    s = pd.read_csv(data_dir / "cdnow_sample_summary.csv")
+    path = tmp_path / "summary.csv"
+    s.to_csv(path, index=False)
+    out = _json(["nbd", "--data", str(path)])
+
+    def nll(lp):
+        r, a = np.exp(lp)
+        return -stats.nbinom.logpmf(s["x"], r, a / (a + s["T"])).sum()
+
+    res = optimize.minimize(nll, [0.0, 1.0], method="Nelder-Mead", options={"xatol": 1e-11, "fatol": 1e-11})
+    r, alpha = np.exp(res.x)
+    assert out["params"]["r"] == pytest.approx(r, rel=1e-5) and out["params"]["alpha"] == pytest.approx(alpha, rel=1e-5)

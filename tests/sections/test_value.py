@@ -11,7 +11,7 @@ from loyalscope.models.purchase.clv import calibration_holdout_summary
 from loyalscope.results import Chart, Number, Table, Text
 from loyalscope.sections._trust import model_name
 from loyalscope.sections.context import SectionContext
-from loyalscope.sections.value import clv_histogram, value_section
+from loyalscope.sections.value import clv_histogram, holdout_gap, value_section
 
 ORIGIN = pd.Timestamp("1997-01-01")
 
@@ -210,3 +210,50 @@ def test_by_customer_id_is_text_ids_in_text_order_on_a_fresh_index(ids: str) -> 
     pd.testing.assert_frame_equal(frame, before)  # the input is not changed
     got.loc[0, "frequency"] = -1.0
     pd.testing.assert_frame_equal(frame, before)  # and not shared
+
+
+def test_holdout_total_is_checked_and_a_large_miss_is_a_warning(built, summaries):
+    """The chosen model's holdout purchases against the actual ones, summed over the customers
+    (CDNOW: close; a shop whose buying grew, as Superstore's did, gets a warning)."""
+    section, _, _ = built
+    _, split = summaries
+    text = next(b for b in section.blocks if isinstance(b, Text) and b.key.startswith("models.value.holdout_gap"))
+    actual = float(split.frequency_holdout.sum())
+    assert text.kw["actual"] == f"{actual:,.0f}" and text.kw["n"] == f"{len(split):,}"
+    predicted = float(text.kw["predicted"].replace(",", ""))
+    gap = (predicted - actual) / actual
+    assert text.key == ("models.value.holdout_gap_warning" if abs(gap) > 0.2 else "models.value.holdout_gap")
+    grew = holdout_gap(np.full(100, 1.5), np.full(100, 2.1), 52.0, "week")
+    assert grew.key == "models.value.holdout_gap_warning" and grew.style == "warning" and grew.kw["gap"] == "-29%"
+    assert holdout_gap(np.full(100, 2.0), np.full(100, 2.1), 52.0, "week").style == "finding"
+
+
+def test_a_shop_where_nobody_leaves_gets_the_nbd_model_and_no_p_alive():
+    """Every customer buys as a Poisson process over the whole window (the shape of Tableau's
+    Superstore sample): every dropout model is `no_dropout`; the NBD model gives expected
+    purchases and CLV, with no P(alive) shown anywhere (it is 1 by assumption)."""
+    rng = np.random.default_rng(1)
+    n = 800
+    T = rng.uniform(60.0, 200.0, n)
+    x = rng.poisson(0.12 * T).astype(float)
+    recency = np.where(x > 0, T * rng.random(n) ** (1 / np.maximum(x, 1)), 0.0)
+    full = pd.DataFrame({"customer_id": [f"c{i}" for i in range(n)], "frequency": x, "recency": recency,
+                         "T": T, "monetary_value": np.where(x > 0, rng.gamma(4.0, 25.0, n), 0.0)})
+    config = AnalysisConfig()
+    config.value.time_unit = "week"
+    ctx = SectionContext(config=config)
+    section = value_section(full, None, config.value, ctx)
+    assert section.data["chosen"] == "nbd" and section.data["rule"] == "no_dropout_nbd"
+    assert section.data["p_alive_mean"] is None
+    keys = [b.key for b in section.blocks if isinstance(b, Text)]
+    assert "models.selection.no_dropout_nbd" in keys and "models.value.no_dropout_model" in keys
+    assert "p_alive" not in ctx.customers.columns
+    assert not [b for b in section.blocks if isinstance(b, Number) and b.label == "models.value.p_alive_mean"]
+    assert not [b for b in section.blocks if isinstance(b, Chart) and b.title == "models.value.heatmap_alive"]
+    # expected purchases: the closed form (r + x) t / (alpha + T) at the section's fit
+    r, alpha = section.data["params"]["r"], section.data["params"]["alpha"]
+    cust = ctx.customers.set_index("customer_id").loc[full.customer_id]
+    np.testing.assert_allclose(cust.expected_purchases, (r + x) * config.value.horizon / (alpha + T), rtol=1e-9)
+    assert (cust.clv > 0).sum() > 0.9 * n and np.isfinite(cust.clv).all()
+    top = next(b for b in section.blocks if isinstance(b, Table) and b.title == "models.value.top_customers")
+    assert "p_alive" not in top.frame.columns and "p_alive" not in top.columns

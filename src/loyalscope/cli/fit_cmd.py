@@ -24,6 +24,7 @@ MODELS = {
     "bgnbd": ("bgnbd", "BGNBD"),
     "pareto_nbd": ("pareto_nbd", "ParetoNBD"),
     "mbgnbd": ("mbgnbd", "MBGNBD"),
+    "nbd": ("nbd", "NBD"),
     "bgbb": ("bgbb", "BGBB"),
     "gamma_gamma": ("gamma_gamma", "GammaGamma"),
     "sbg": ("sbg", "ShiftedBetaGeometric"),

@@ -12,7 +12,7 @@ from loyalscope.models.status import FitStatus
 from loyalscope.results import Block, Flag, Text
 
 #: i18n key of each model's display name.
-MODEL_NAMES = {"bgnbd": "models.name.bgnbd", "mbgnbd": "models.name.mbgnbd",
+MODEL_NAMES = {"bgnbd": "models.name.bgnbd", "mbgnbd": "models.name.mbgnbd", "nbd": "models.name.nbd",
                "pareto_nbd": "models.name.pareto_nbd", "gamma_gamma": "models.name.gamma_gamma",
                "sbg": "models.name.sbg", "churn_risk": "models.name.churn_risk",
                "transaction_models": "models.name.transaction_models"}

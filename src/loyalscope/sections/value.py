@@ -34,7 +34,7 @@ from loyalscope.metrics.window import inactivity_days
 from loyalscope.models.numerics.grouping import DistinctRows, distinct_customer_rows
 from loyalscope.models.purchase.clv import discounted_purchases, holdout_by_frequency
 from loyalscope.models.purchase.gamma_gamma import CORRELATION_WARNING, GammaGamma
-from loyalscope.models.purchase.selection import MODELS, Selection, select_model
+from loyalscope.models.purchase.selection import FALLBACK, MODELS, Selection, select_model
 from loyalscope.models.status import FitIssue, FitStatus, sample_size_issues
 from loyalscope.results import Chart, Number, Section, Table, Text
 from loyalscope.sections._trust import fit_flags, model_name, status_blocks
@@ -166,21 +166,29 @@ def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConf
     spend, spend_status = _spend_model(repeat, mc, seed)
     flags = fit_flags(model.status_)
     args, inv = rows.xtT, rows.inverse
-    scored = pd.DataFrame({"customer_id": full.customer_id.to_numpy(), "p_alive": model.p_alive(*args)[inv],
-                           "expected_purchases": model.predict_purchases(cfg.horizon, *args)[inv]})
+    # a model without dropout assumes P(alive) = 1: not an estimate, so not shown (NBD, rule 4
+    # of select_model); its expected purchases and CLV assume every customer keeps buying
+    dropout = chosen not in FALLBACK
+    scored = pd.DataFrame({"customer_id": full.customer_id.to_numpy()})
+    if dropout:
+        scored["p_alive"] = model.p_alive(*args)[inv]
+    else:
+        section.add(Text("models.value.no_dropout_model", {"model": model_name(chosen)}, style="warning"))
+    scored["expected_purchases"] = model.predict_purchases(cfg.horizon, *args)[inv]
     if window is not None:
         scored["p_no_order_window"] = model.prob_n_purchases(0, window, *args)[inv]
     section.add(
         Table(title="models.value.parameters", frame=model.summary().assign(model=model_name(chosen))[_PARAM_COLS],
               columns={c: (_COL + c if c == "model" else f"models.summary.{c}") for c in _PARAM_COLS},
               translate_values=("model",)),
-        Number(label="models.value.p_alive_mean", value=float(scored.p_alive.mean()), unit="share",
-               metric_id="p_alive", denominator=len(full), n=len(full), flags=list(flags)),
+        *([Number(label="models.value.p_alive_mean", value=float(scored.p_alive.mean()), unit="share",
+                  metric_id="p_alive", denominator=len(full), n=len(full), flags=list(flags))] if dropout else []),
         Number(label="models.value.expected_purchases", value=float(scored.expected_purchases.sum()), unit="count",
                label_kw={"horizon": cfg.horizon, "unit": f"models.horizon_units.{unit}"}, denominator=len(full), n=len(full), flags=list(flags)),
     )
     data.update(chosen=chosen, criterion=sel.criterion, reason=sel.reason, params=model.params_,
-                loglik=model.loglik_, status=model.status_.to_dict(), p_alive_mean=float(scored.p_alive.mean()))
+                loglik=model.loglik_, status=model.status_.to_dict(),
+                p_alive_mean=float(scored.p_alive.mean()) if dropout else None)
     section.add(*status_blocks("gamma_gamma", spend_status))
     if spend is not None:
         scored["expected_spend"] = spend.conditional_expected_average_spend(full.frequency, full.monetary_value)
@@ -211,6 +219,7 @@ def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConf
                                 "full_rows": rows}  # the scores: columns of ctx.customers
     if split is not None and cal_rows is not None and chosen in sel.predictions and sel.statuses[chosen].estimable:
         pred = sel.predictions[chosen][cal_rows.inverse]
+        section.add(holdout_gap(pred, split.frequency_holdout.to_numpy(float), float(split.duration_holdout.iloc[0]), unit))
         section.add(Chart(kind="bar", title="models.value.holdout_chart",
                           frame=holdout_by_frequency(pred, split.frequency_holdout, split.frequency),
                           x="frequency", y=["predicted", "actual"],
@@ -221,11 +230,14 @@ def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConf
                   x="bin", y="customers", labels={"bin": _COL + "clv", "customers": _COL + "customers"}),
             Table(title="models.value.top_customers", frame=_top_customers(full, scored),
                   columns={c: _COL + c for c in ("customer_id", "frequency", "recency", "T", "monetary_value",
-                                                 "p_alive", "expected_purchases", "expected_spend", "clv")},
-                  percent_columns=("p_alive",), max_rows=TOP_N),
+                                                 "p_alive", "expected_purchases", "expected_spend", "clv")
+                           if c in scored or c in full},
+                  percent_columns=("p_alive",) if dropout else (), max_rows=TOP_N),
         )
     grid = frequency_recency_grid(model, full, cfg.horizon)
-    for value, title in (("expected_purchases", "models.value.heatmap_purchases"), ("p_alive", "models.value.heatmap_alive")):
+    heatmaps = [("expected_purchases", "models.value.heatmap_purchases")]
+    heatmaps += [("p_alive", "models.value.heatmap_alive")] if dropout else []
+    for value, title in heatmaps:
         section.add(Chart(kind="heatmap", title=title, frame=grid[["frequency", "recency", value]], x="frequency",
                           options={"columns": "recency", "z": value, "texttemplate": "%{z:.2f}"},
                           labels={c: _COL + c for c in ("frequency", "recency")}))
@@ -233,6 +245,26 @@ def value_section(full: pd.DataFrame, split: pd.DataFrame | None, cfg: ValueConf
 
 
 _PARAM_COLS = ["model", "param", "estimate", "se", "lower_95", "upper_95"]
+#: A holdout total missed by more than this share is a warning (the model's rates are not stable).
+HOLDOUT_GAP_WARNING = 0.2
+
+
+def holdout_gap(predicted: np.ndarray, actual: np.ndarray, duration: float, unit: str) -> Text:
+    """The chosen model's total holdout purchases against the customers' actual ones.
+
+    ``gap = (predicted - actual) / actual`` over the calibration customers; a warning when
+    ``|gap| > HOLDOUT_GAP_WARNING``: the models assume each customer's purchase rate stays the
+    same, so a shop whose buying grew or fell in the holdout gets biased forecasts and CLV (on
+    Tableau's Superstore sample, orders grew each year and the forecast of the last year fell
+    short by about 30%).
+    """
+    want, got = float(np.sum(predicted)), float(np.sum(actual))
+    gap = (want - got) / got if got > 0 else None
+    warn = gap is not None and abs(gap) > HOLDOUT_GAP_WARNING
+    return Text("models.value.holdout_gap_warning" if warn else "models.value.holdout_gap",
+                {"predicted": f"{want:,.0f}", "actual": f"{got:,.0f}", "gap": f"{gap:+.0%}" if gap is not None else "-",
+                 "n": f"{len(actual):,}", "duration": f"{duration:,.3g}", "unit": f"models.horizon_units.{unit}"},
+                style="warning" if warn else "finding")
 
 
 def _comparison(sel: Selection) -> pd.DataFrame:
@@ -270,7 +302,7 @@ def _refit(sel: Selection, rows: DistinctRows, seed: int) -> tuple[str, Any] | N
     not estimable (the status of the fit the numbers come from is what counts)."""
     for name in sel.ranking:
         try:
-            model = MODELS[name](random_state=seed).fit(*rows.xtT, weights=rows.counts)
+            model = {**MODELS, **FALLBACK}[name](random_state=seed).fit(*rows.xtT, weights=rows.counts)
         except ConvergenceError as exc:
             sel.statuses[name] = sel.statuses[name].plus(FitIssue("not_converged", {"message": exc.message}))
             continue
@@ -301,7 +333,7 @@ def _rule_kw(sel: Selection, chosen: str) -> dict[str, Any]:
     others = ok.drop(index=chosen)
     runner = others.bic.idxmin() if len(others) else None
     lower = ok.holdout_rmse.idxmin() if ok.holdout_rmse.notna().any() else None
-    return {"model": model_name(chosen), "bic": f"{t.bic[chosen]:,.1f}",
+    return {"model": model_name(chosen), "bic": f"{t.bic[chosen]:,.1f}", "loglik": f"{t.loglik[chosen]:,.1f}",
             "runner": model_name(runner) if runner else "-",
             "delta": f"{t.bic[runner] - t.bic[chosen]:,.1f}" if runner else "-",
             "mae": f"{t.holdout_rmse[chosen]:.4f}", "other": model_name(lower) if lower else "-",

@@ -21,9 +21,16 @@ The rule
     that under-predicts. On data simulated from BG/NBD, Pareto/NBD had the lower holdout MAE
     (significantly so over 20,000 customers) while BG/NBD had the lower squared error.
 
+    4. When no candidate is estimable and a candidate ran its dropout to the edge of its space
+       (``no_dropout``: the data show nobody leaving), the models reduce to the NBD model without
+       dropout (:class:`~loyalscope.models.purchase.nbd.NBD`, in :data:`FALLBACK`), which is then
+       fitted and used if estimable (rule ``"no_dropout_nbd"``; with a holdout its error is
+       reported beside it). It is not an ordinary candidate: where the dropout models are
+       estimable they contain it (dropout at zero) and the data speak for dropout.
+
 ``Selection.rule`` names the branch that decided ("bic", "bic_holdout_agrees",
-``"bic_holdout_not_significant"``, "holdout_significant", or "none_estimable"); the report words
-it from the i18n key ``models.selection.<rule>``.
+``"bic_holdout_not_significant"``, "holdout_significant", "no_dropout_nbd" or
+"none_estimable"); the report words it from the i18n key ``models.selection.<rule>``.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from loyalscope.errors import ConvergenceError
 from loyalscope.models.base import as_array
 from loyalscope.models.purchase.bgnbd import BGNBD
 from loyalscope.models.purchase.mbgnbd import MBGNBD
+from loyalscope.models.purchase.nbd import NBD
 from loyalscope.models.status import FitIssue, FitStatus
 
 MODELS: dict[str, Any] = {"bgnbd": BGNBD, "mbgnbd": MBGNBD}
@@ -47,6 +55,8 @@ try:
     MODELS["pareto_nbd"] = importlib.import_module("loyalscope.models.purchase.pareto_nbd").ParetoNBD
 except ImportError:  # pragma: no cover - present once the Pareto/NBD module lands
     pass
+#: Models fitted only when every candidate of :data:`MODELS` fails for want of dropout (rule 4).
+FALLBACK: dict[str, Any] = {"nbd": NBD}
 
 
 @dataclass
@@ -131,6 +141,30 @@ def select_model(frequency: Any, recency: Any, T: Any, weights: Any = None, *,
         rows.append(row)
     table = pd.DataFrame(rows)
     ok = table[table.status != "not_estimable"].sort_values(["bic", "model"], kind="stable")
+    if ok.empty and any(i.code == "no_dropout" for st in statuses.values() for i in st.issues):
+        name = "nbd"
+        row = {"model": name, "status": "not_estimable", "loglik": np.nan, "aic": np.nan, "bic": np.nan,
+               "delta_bic": np.nan, "holdout_rmse": np.nan, "error": None}
+        try:
+            model = FALLBACK[name](penalizer=penalizer, random_state=random_state).fit(
+                frequency, recency, T, weights=weights)
+        except ConvergenceError as exc:
+            row["error"] = exc.message
+            statuses[name] = FitStatus((FitIssue("not_converged", {"message": exc.message}),))
+        else:
+            fitted[name], statuses[name] = model, model.status_
+            row.update(status=model.status_.status, loglik=model.loglik_, aic=model.aic_, bic=model.bic_)
+        table = pd.concat([table, pd.DataFrame([row])], ignore_index=True)
+        if name in fitted and model.status_.estimable:
+            table["delta_bic"] = np.where(table.model == name, 0.0, np.nan)
+            if use_holdout:
+                predictions[name] = model.predict_purchases(holdout_duration, frequency, recency, T)
+                table.loc[table.model == name, "holdout_rmse"] = float(
+                    np.sqrt(np.mean((gather(predictions[name]) - actual) ** 2)))
+            reason = (f"{name} is used: every model with dropout ran its dropout to zero "
+                      f"(no customer seen leaving), and they reduce to it.")
+            return Selection(table, name, model, "bic", reason, rule="no_dropout_nbd", ranking=[name],
+                             statuses=statuses, fitted=fitted, predictions=predictions)
     if ok.empty:
         return Selection(table, None, None, "none", "No transaction model is estimable from these data.",
                          rule="none_estimable", statuses=statuses, fitted=fitted, predictions=predictions)
