@@ -121,49 +121,36 @@ def select_model(frequency: Any, recency: Any, T: Any, weights: Any = None, *,
         actual = as_array("holdout_frequency", holdout_frequency)
     gather = (lambda v: v) if inverse is None else (lambda v: v[np.asarray(inverse)])
     rows, fitted, statuses, errors, predictions = [], {}, {}, {}, {}
-    for name in names:
+
+    def attempt(name: str, cls: Any) -> dict[str, Any]:
+        """Fit ``cls``; its row of the table, with the holdout error of an estimable fit."""
         row: dict[str, Any] = {"model": name, "status": "not_estimable", "loglik": np.nan, "aic": np.nan,
                                "bic": np.nan, "delta_bic": np.nan, "holdout_rmse": np.nan, "error": None}
         try:
-            model = MODELS[name](penalizer=penalizer, random_state=random_state).fit(
-                frequency, recency, T, weights=weights)
+            model = cls(penalizer=penalizer, random_state=random_state).fit(frequency, recency, T, weights=weights)
         except ConvergenceError as exc:
             row["error"] = exc.message
             statuses[name] = FitStatus((FitIssue("not_converged", {"message": exc.message}),))
-            rows.append(row)
-            continue
+            return row
         fitted[name], statuses[name] = model, model.status_
         row.update(status=model.status_.status, loglik=model.loglik_, aic=model.aic_, bic=model.bic_)
         if use_holdout and model.status_.estimable:
             predictions[name] = model.predict_purchases(holdout_duration, frequency, recency, T)
             errors[name] = (gather(predictions[name]) - actual) ** 2
             row["holdout_rmse"] = float(np.sqrt(np.mean(errors[name])))
-        rows.append(row)
+        return row
+
+    rows = [attempt(name, MODELS[name]) for name in names]
     table = pd.DataFrame(rows)
     ok = table[table.status != "not_estimable"].sort_values(["bic", "model"], kind="stable")
     if ok.empty and any(i.code == "no_dropout" for st in statuses.values() for i in st.issues):
         name = "nbd"
-        row = {"model": name, "status": "not_estimable", "loglik": np.nan, "aic": np.nan, "bic": np.nan,
-               "delta_bic": np.nan, "holdout_rmse": np.nan, "error": None}
-        try:
-            model = FALLBACK[name](penalizer=penalizer, random_state=random_state).fit(
-                frequency, recency, T, weights=weights)
-        except ConvergenceError as exc:
-            row["error"] = exc.message
-            statuses[name] = FitStatus((FitIssue("not_converged", {"message": exc.message}),))
-        else:
-            fitted[name], statuses[name] = model, model.status_
-            row.update(status=model.status_.status, loglik=model.loglik_, aic=model.aic_, bic=model.bic_)
-        table = pd.concat([table, pd.DataFrame([row])], ignore_index=True)
-        if name in fitted and model.status_.estimable:
+        table = pd.concat([table, pd.DataFrame([attempt(name, FALLBACK[name])])], ignore_index=True)
+        if name in fitted and statuses[name].estimable:
             table["delta_bic"] = np.where(table.model == name, 0.0, np.nan)
-            if use_holdout:
-                predictions[name] = model.predict_purchases(holdout_duration, frequency, recency, T)
-                table.loc[table.model == name, "holdout_rmse"] = float(
-                    np.sqrt(np.mean((gather(predictions[name]) - actual) ** 2)))
             reason = (f"{name} is used: every model with dropout ran its dropout to zero "
                       f"(no customer seen leaving), and they reduce to it.")
-            return Selection(table, name, model, "bic", reason, rule="no_dropout_nbd", ranking=[name],
+            return Selection(table, name, fitted[name], "bic", reason, rule="no_dropout_nbd", ranking=[name],
                              statuses=statuses, fitted=fitted, predictions=predictions)
     if ok.empty:
         return Selection(table, None, None, "none", "No transaction model is estimable from these data.",
