@@ -11,6 +11,15 @@ period of churn T is shifted-geometric::
 
 A cohort with ``survivors`` n_0, n_1, ..., n_k (active at the start of periods 1..k+1) contributes
 ``sum_t (n_{t-1} - n_t) ln P(T=t) + n_k ln S(k)``. Time is in renewal periods (e.g. years).
+
+Left truncation: a customer seen only because they were still a customer ``e`` periods after
+joining (``entry``) contributes ``ln P(T=t) - ln S(e)`` or ``ln S(t) - ln S(e)``, the likelihood
+given survival to ``e``. A snapshot of current customers with their tenure and whether they left
+in the last period (IBM's Telco sample: tenure in months, "Churn" = left within the last month)
+has ``e = t - 1`` for everyone: those who left earlier are not in it, and the plain likelihood
+would read the survivors' low churn as everyone's. Each such customer contributes the hazard
+``1 - r(t) = alpha / (alpha+beta+t-1)`` or the retention rate ``r(t)`` (Klein & Moeschberger 2003,
+section 3.4, on left-truncated survival data).
 """
 
 from __future__ import annotations
@@ -43,19 +52,29 @@ class ShiftedBetaGeometric(MLEModel):
         return self.fit_durations(periods, churned, weights, initial_params)
 
     def fit_durations(self, periods: Any, churned: Any, weights: Any = None,
-                      initial_params: Any = None) -> ShiftedBetaGeometric:
+                      initial_params: Any = None, entry: Any = None) -> ShiftedBetaGeometric:
         """Fit from contracts: ``periods`` completed (>= 1) and whether the customer ``churned`` at
-        the end of the last one (1) or is still active (0, censored); optional counts ``weights``."""
+        the end of the last one (1) or is still active (0, censored); optional counts ``weights``.
+
+        ``entry`` (optional): periods each customer had already survived when they came under
+        observation (left truncation, module doc); 0 by default. A snapshot of customers with
+        their tenure ``t`` and a flag for leaving in its last period has ``entry = t - 1``.
+        """
         t = as_array("periods", periods)
         c = as_array("churned", churned)
-        t, c = np.broadcast_arrays(t, c)
+        e = as_array("entry", 0.0 if entry is None else entry)
+        t, c, e = np.broadcast_arrays(t, c, e)
         if np.any(t != np.round(t)) or np.any((t < 1) & (c == 1)):
             raise ValueError("The 'periods' argument must hold whole numbers of periods (>= 1 for churned contracts).")
         if not np.all(np.isin(c, (0.0, 1.0))):
             raise ValueError("The 'churned' argument must be 0 (still active) or 1 (churned).")
+        if np.any(e != np.round(e)) or np.any(e > t) or np.any((e == t) & (c == 1)):
+            raise ValueError("The 'entry' argument must hold whole numbers of periods survived before "
+                             "observation, at most 'periods' (less than 'periods' for churned contracts).")
         w = as_weights(weights, t.size)
         keep = w > 0
-        return self._fit_mle((t[keep], c[keep]), w[keep], initial_params)  # type: ignore[return-value]
+        data = (t[keep], c[keep]) if entry is None else (t[keep], c[keep], e[keep])
+        return self._fit_mle(data, w[keep], initial_params)  # type: ignore[return-value]
 
     def _model_issues(self, data: Any, weights: np.ndarray) -> list[FitIssue]:
         """One renewal period observed (no customer reached a second term): the data give one
@@ -66,13 +85,19 @@ class ShiftedBetaGeometric(MLEModel):
     def _negloglik_grad(self, log_params: np.ndarray, data: Data, weights: np.ndarray) -> tuple[float, np.ndarray]:
         theta = np.exp(log_params)
         al, be = theta
-        t, c = data
+        t, c = data[0], data[1]
         base_a, base_b = digamma(al + be) - digamma(al), digamma(al + be) - digamma(be)
         s_end = digamma(al + be + t)
         tb = np.where(c == 1, be + t - 1, be + t)
         ll = np.where(c == 1, betaln(al + 1, be + t - 1), betaln(al, be + t)) - betaln(al, be)
         d_al = np.where(c == 1, digamma(al + 1), digamma(al)) - s_end + base_a
         d_be = digamma(tb) - s_end + base_b
+        if len(data) > 2:  # left truncation: minus ln S(e) = betaln(al, be+e) - betaln(al, be)
+            e = data[2]
+            ll = ll - (betaln(al, be + e) - betaln(al, be))
+            s_entry = digamma(al + be + e)
+            d_al = d_al + s_entry - digamma(al + be)
+            d_be = d_be - (digamma(be + e) - s_entry - digamma(be) + digamma(al + be))
         grad = np.array([weights @ d_al, weights @ d_be]) * theta
         return -float(weights @ ll), -grad
 
