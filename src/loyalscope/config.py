@@ -157,6 +157,8 @@ class ValueConfig(_Section):
     annual_discount_rate: float = Field(default=0.10, ge=0)
     margin: float = Field(default=0.30, gt=0, le=1)
     holdout_fraction: float = Field(default=0.25, ge=0, lt=1)
+    tenure_unit: Literal["day", "week", "month", "year"] = "month"
+    """Unit of a customer snapshot's ``tenure`` column: one renewal period of the sBG model."""
 
 
 class ModelsConfig(_Section):

@@ -1,9 +1,10 @@
 """Columns read but not used are reported, never dropped without a word.
 
 A real customer snapshot (IBM's Telco Customer Churn, ``tests/data/real/telco``) has 21 columns
-of which only ``customerID`` and ``gender`` are canonical: ``tenure``, ``Contract``,
-``MonthlyCharges``, ``TotalCharges`` and ``Churn`` enter no number, and ``validate``, the
-data section and ``analysis.json`` must say so (with the canonical columns no header gave).
+of which six are canonical (``customerID``, ``gender``, and the snapshot's ``tenure``, ``Churn``,
+``MonthlyCharges``, ``Contract``): ``TotalCharges`` and the 14 service and household columns
+enter no number, and ``validate``, the data section and ``analysis.json`` must say so (with the
+canonical columns no header gave).
 """
 
 from __future__ import annotations
@@ -38,11 +39,13 @@ def test_validate_lists_every_column_no_canonical_column_took() -> None:
     assert rep["rows_read"] == rep["rows_accepted"] == 311
     header = _header(TELCO)
     taken = set(rep["mapping"].values())
-    assert taken == {"customerID", "gender"}
+    assert taken == {"customerID", "gender", "tenure", "Churn", "MonthlyCharges", "Contract"}
+    assert {k: v for k, v in rep["mapping"].items() if k in ("tenure", "churned", "fee", "plan")} == {
+        "tenure": "tenure", "churned": "Churn", "fee": "MonthlyCharges", "plan": "Contract"}
     [unused] = rep["unused_columns"]
     assert unused["source"] == str(TELCO)
     assert unused["columns"] == [h for h in header if h not in taken]  # in the file's order
-    assert {"tenure", "Contract", "MonthlyCharges", "TotalCharges", "Churn"} <= set(unused["columns"])
+    assert {"TotalCharges", "PaymentMethod", "InternetService"} <= set(unused["columns"])
     assert len(unused["columns"]) + len(taken) == len(header) == 21
 
 
@@ -50,7 +53,7 @@ def test_validate_table_names_the_columns_and_the_fix() -> None:
     res = runner.invoke(app, ["validate", str(TELCO)], env={"LOYALSCOPE_LANG": "en", "COLUMNS": "200"})
     assert res.exit_code == 0, res.output
     assert "columns not used" in res.output
-    assert "MonthlyCharges" in res.output and "Churn" in res.output
+    assert "TotalCharges" in res.output and "PaymentMethod" in res.output
     assert "[mapping.customers]" in res.output  # the line that maps one, not eaten as markup
     assert "signup_date" in res.output  # a canonical column no header gave
 
@@ -60,13 +63,13 @@ def test_data_section_reports_unused_columns_in_both_languages(tmp_path: Path) -
     an = ls.analyze(ds, sections=("data",))
     data = next(s for s in an.sections if s.id == "data")
     [row] = data.data["unused_columns"]
-    assert row["table"] == "customers" and "Churn" in row["columns"]
+    assert row["table"] == "customers" and "TotalCharges" in row["columns"] and "Churn" not in row["columns"]
     table = next(b for b in data.blocks if isinstance(b, Table)
                  and b.title == "data_section.unused_columns")
-    assert int(table.frame["count"].iloc[0]) == 19
+    assert int(table.frame["count"].iloc[0]) == 15
     missing = [p.kw["id"] for p in table.frame["not_found"].iloc[0]]  # each worded by its label
     assert missing == [c for c in schema.table("customers").names
-                       if c not in ("customer_id", "gender")]
+                       if c not in ("customer_id", "gender", "tenure", "churned", "fee", "plan")]
     zh, en = render_html(an, "zh"), render_html(an, "en")
     assert "已读取但未使用的列" in zh and "未找到的规范列" in zh and "注册日期" in zh
     assert "Columns read but not used" in en and "TotalCharges" in en

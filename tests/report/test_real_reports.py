@@ -24,7 +24,8 @@ from leaks import data_names, figure_texts, html_texts, leaks
 
 REAL = Path(__file__).resolve().parent.parent / "data" / "real"
 SOURCES = {"olist": REAL / "olist", "online_retail": REAL / "online_retail" / "online_retail_2010-12_excerpt.csv",
-           "tmall": REAL / "tmall" / "tmall_order_report_2020-02_excerpt.csv"}
+           "tmall": REAL / "tmall" / "tmall_order_report_2020-02_excerpt.csv",
+           "telco": REAL / "telco" / "Telco-Customer-Churn_excerpt.csv"}
 pytestmark = pytest.mark.slow
 
 

@@ -49,6 +49,11 @@ _TABLE_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "is_employee": ("是否员工", "员工", "is employee", "employee"),
         "came_from_competitor": ("来自竞争对手", "是否来自竞品", "from competitor", "came from competitor"),
         "churn_reason": ("流失原因", "churn reason", "reason for leaving"),
+        "tenure": ("tenure", "tenure months", "tenure in months", "在网时长", "在网月数", "网龄", "入网时长"),
+        "churned": ("churn", "churned", "churn label", "churn value", "exited", "是否流失", "流失", "已流失",
+                    "流失标志"),
+        "fee": ("monthly charges", "monthly charge", "monthly fee", "月费", "月租", "月租费", "月消费"),
+        "plan": ("contract", "contract type", "plan", "subscription plan", "合约类型", "合约", "套餐", "套餐类型"),
     },
     "transactions": {
         "order_ts": ("下单时间", "订单日期", "成交时间", "下单日期", "交易时间", "交易日期", "购买时间",

@@ -104,6 +104,13 @@ TABLES: dict[str, Table] = {
                 _c("is_employee", "boolean"),
                 _c("came_from_competitor", "boolean"),
                 _c("churn_reason", "string"),
+                # a snapshot of customers without dates (IBM's Telco sample): tenure in periods
+                # (``[value] tenure_unit``), whether the customer left in the last period, the fee
+                # per period and the plan; read by the "snapshot" section
+                _c("tenure", "float64", unit="periods", nonnegative=True),
+                _c("churned", "boolean"),
+                _c("fee", "float64", unit="currency", nonnegative=True),
+                _c("plan", "string"),
             ),
             time_column="signup_date",
         ),

@@ -8,6 +8,15 @@ parameters with 95% intervals, the observed (Kaplan-Meier) and fitted retention 
 survival curves, and the discounted expected residual lifetime (DERL, Fader & Hardie 2010) by
 number of renewals made, at ``value.annual_discount_rate`` converted to the median term length.
 
+Without a contracts table, a snapshot of customers (``customers`` with ``tenure`` and
+``churned``: IBM's Telco sample, tenure in months and "Churn" for leaving within the last month)
+is read as contracts renewed every ``[value] tenure_unit``: only customers still there at the start
+of the snapshot's last period are in it, so the sBG model is fitted given survival to
+``tenure - 1`` (left truncation, :mod:`loyalscope.models.purchase.sbg`) and the observed
+retention is the product-limit estimate with delayed entry. The churned share and, with a
+``plan`` column, the share by plan are shown with their Wilson intervals; the counts come from
+the engine (one row per distinct tenure and flag, one per plan).
+
 Fit checks first (:mod:`loyalscope.models.status`): with fewer contract customers or churned
 customers than ``[models] min_contract_customers`` / ``min_contract_churned``, or with a single
 observed renewal period (one retention rate cannot determine two parameters: the two-year demo
@@ -24,6 +33,7 @@ import pandas as pd
 
 from loyalscope.config import ModelsConfig
 from loyalscope.errors import ConvergenceError
+from loyalscope.intervals import wilson_interval
 from loyalscope.models.purchase.sbg import ShiftedBetaGeometric, contracts_to_durations, life_table
 from loyalscope.models.status import FitIssue, FitStatus, sample_size_issues
 from loyalscope.results import Chart, Number, Section, Table, Text
@@ -37,8 +47,15 @@ MAX_RENEWALS = 10
 _COL = "sbg.section.columns."
 
 
+#: Days in one period of each ``[value] tenure_unit`` (a snapshot's tenure).
+TENURE_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12.0, "year": 365.25}
+
+
 def build(ds: Any, ctx: Any) -> Section:
-    """Read the contracts table, turn it into durations and build the section."""
+    """Read the contracts table, turn it into durations and build the section (from a customer
+    snapshot when there is no contracts table and the customers have tenure and a churn flag)."""
+    if not ds.has("contracts") and ds.has("customers", "tenure") and ds.has("customers", "churned"):
+        return snapshot(ds, ctx)
     cols = ["customer_id", "start_date", "end_date"]
     cols += [c for c in ("renewed", "fee") if ds.has("contracts", c)]
     frame = ds.table("contracts", *cols).execute()
@@ -55,17 +72,70 @@ def period_discount_rate(annual_rate: float, term_days: float) -> float:
     return float((1.0 + annual_rate) ** (max(term_days, 1.0) / 365.25) - 1.0)
 
 
+def snapshot(ds: Any, ctx: Any) -> Section:
+    """The section from a snapshot of customers: tenure, churned flag, fee and plan (module doc)."""
+    cfg = ctx.config
+    c = ds.table("customers", "tenure", "churned")
+    counts = c.group_by(["tenure", "churned"]).aggregate(n=c.count()).execute()
+    known = counts[counts.churned.notna() & counts.tenure.notna()]
+    tenure = known.tenure.to_numpy(float)
+    fit = (tenure >= 1) & (tenure == np.round(tenure))
+    rows = known[fit]
+    n_all, lost_all = int(known.n.sum()), int(known.n[known.churned.astype(bool)].sum())
+    unit = cfg.value.tenure_unit
+    intro = Text("sbg.section.snapshot_intro", {
+        "n": f"{n_all:,}", "churned": f"{lost_all:,}", "unknown": f"{int(counts.n.sum()) - n_all:,}",
+        "left_out": f"{int(known.n[~fit].sum()):,}", "unit": f"sbg.section.units.{unit}"})
+    fee = None
+    if ds.has("customers", "fee"):
+        f = ds.table("customers", "fee")
+        fee = f.aggregate(m=f.fee.mean()).execute().m.iloc[0]
+        fee = float(fee) if fee is not None and np.isfinite(fee) else None
+    periods = rows.tenure.to_numpy(float)
+    section = contracts_section(periods, rows.churned.astype(bool).to_numpy(float), TENURE_DAYS[unit],
+                                cfg.value.annual_discount_rate, fee=fee, ctx=ctx, models=cfg.models,
+                                seed=cfg.analysis.seed, weights=rows.n.to_numpy(float), entry=periods - 1,
+                                intro=intro)
+    interval = wilson_interval(lost_all, n_all)
+    section.blocks.insert(1, Number(label="sbg.section.snapshot_share", value=lost_all / n_all if n_all else None,
+                                    unit="share", numerator=lost_all, denominator=n_all, n=n_all,
+                                    interval=interval, label_kw={"unit": f"sbg.section.units.{unit}"}))
+    section.data.update(snapshot={"customers": n_all, "churned": lost_all, "tenure_unit": unit})
+    if ds.has("customers", "plan"):
+        p = ds.table("customers", "plan", "churned")
+        p = p.filter(p.churned.notnull())
+        plans = p.group_by("plan").aggregate(customers=p.count(), churned=p.churned.cast("int64").sum()).execute()
+        plans = plans.sort_values(["customers", "plan"], ascending=[False, True], kind="stable")
+        plans["plan"] = plans.plan.fillna("-").astype(str)
+        plans["share"] = plans.churned / plans.customers
+        bounds = [wilson_interval(k, m) or (np.nan, np.nan) for k, m in zip(plans.churned, plans.customers, strict=True)]
+        plans["lower_95"], plans["upper_95"] = [b[0] for b in bounds], [b[1] for b in bounds]
+        frame = plans[["plan", "customers", "churned", "share", "lower_95", "upper_95"]].reset_index(drop=True)
+        section.add(
+            Table(title="sbg.section.by_plan", frame=frame,
+                  columns={c: _COL + c for c in frame.columns}, percent_columns=("share", "lower_95", "upper_95")),
+            Chart(kind="bar", title="sbg.section.by_plan_chart", frame=frame[["plan", "share"]], x="plan", y=["share"],
+                  labels={"plan": _COL + "plan", "share": _COL + "share"}, options={"percent_y": True}))
+        section.data["snapshot"]["by_plan"] = frame.to_dict("records")
+    return section
+
+
 def contracts_section(periods: np.ndarray, churned: np.ndarray, term_days: float, annual_rate: float,
                       fee: float | None = None, ctx: Any = None, models: ModelsConfig | None = None,
-                      seed: int = 0) -> Section:
-    """The section from per-customer ``periods`` survived and ``churned`` flags (see module doc)."""
+                      seed: int = 0, weights: np.ndarray | None = None, entry: np.ndarray | None = None,
+                      intro: Text | None = None) -> Section:
+    """The section from per-customer ``periods`` survived and ``churned`` flags (see module doc);
+    ``weights`` counts identical rows, ``entry`` the periods survived before observation (a
+    snapshot's left truncation), ``intro`` replaces the contracts' opening text."""
     mc = models or ModelsConfig()
-    n, lost = int(periods.size), int(churned.sum())
-    observed = life_table(periods, churned) if n else pd.DataFrame(columns=["period", "retention", "survival"])
+    w = np.ones(periods.size) if weights is None else np.asarray(weights, dtype=float)
+    n, lost = int(w.sum()), int(w @ churned)
+    observed = (life_table(periods, churned, w, entry) if periods.size
+                else pd.DataFrame(columns=["period", "retention", "survival"]))
     k = int(observed.period.max()) if len(observed) else 0
     section = Section(SECTION_ID)
-    section.add(Text("sbg.section.intro", {"n": n, "churned": lost, "active": n - lost, "periods": k,
-                                           "term_days": f"{term_days:.0f}"}))
+    section.add(intro or Text("sbg.section.intro", {"n": n, "churned": lost, "active": n - lost, "periods": k,
+                                                    "term_days": f"{term_days:.0f}"}))
     issues = sample_size_issues(n, mc.min_contract_customers)
     if lost < mc.min_contract_churned:
         issues.append(FitIssue("too_few_churned", {"n": lost, "need": mc.min_contract_churned}))
@@ -73,7 +143,7 @@ def contracts_section(periods: np.ndarray, churned: np.ndarray, term_days: float
     model = None
     if status.estimable:
         try:
-            model = ShiftedBetaGeometric(random_state=seed).fit_durations(periods, churned)
+            model = ShiftedBetaGeometric(random_state=seed).fit_durations(periods, churned, w, entry=entry)
             status = status.plus(*model.status_.issues)
         except ConvergenceError as exc:
             status = status.plus(FitIssue("not_converged", {"message": exc.message}))

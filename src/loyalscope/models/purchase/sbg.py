@@ -207,13 +207,16 @@ def _flags(values: Any) -> np.ndarray:
                      "false": 0.0, "0": 0.0, "0.0": 0.0, "no": 0.0, "n": 0.0}).to_numpy(dtype=float)
 
 
-def life_table(periods: Any, churned: Any, weights: Any = None) -> pd.DataFrame:
+def life_table(periods: Any, churned: Any, weights: Any = None, entry: Any = None) -> pd.DataFrame:
     """Observed retention by period from (possibly censored) contract durations.
 
     Returns one row per period ``t = 1..max(periods)``: ``at_risk`` (customers who started period
-    t: ``periods >= t``), ``churned`` (churned at its end), ``retention`` ``= 1 - churned/at_risk``
-    and ``survival``, the Kaplan-Meier product of the retention rates (for one fully observed cohort
-    it is the survivor count ``n_t / n_0``).
+    t: ``periods >= t``; with ``entry``, only those observed by then, ``entry < t <= periods``),
+    ``churned`` (churned at its end), ``retention`` ``= 1 - churned/at_risk`` and ``survival``, the
+    Kaplan-Meier product of the retention rates (for one fully observed cohort it is the survivor
+    count ``n_t / n_0``; with delayed entry, the product-limit estimate of Klein & Moeschberger
+    2003, section 4.6). A period nobody was at risk in has no retention (NaN) and leaves the
+    survival where it was.
     """
     t = as_array("periods", periods)
     c = as_array("churned", churned)
@@ -221,6 +224,9 @@ def life_table(periods: Any, churned: Any, weights: Any = None) -> pd.DataFrame:
     k = int(t.max(initial=0))
     idx = t.astype(int)
     at_risk = np.cumsum(np.bincount(idx, weights=w, minlength=k + 1)[::-1])[::-1][1:]
+    if entry is not None:  # minus those who came under observation at t or later
+        e = np.minimum(as_array("entry", entry), k).astype(int)
+        at_risk = at_risk - np.cumsum(np.bincount(e, weights=w, minlength=k + 1)[::-1])[::-1][1:]
     lost = np.bincount(idx, weights=w * (c == 1), minlength=k + 1)[1:]
     with np.errstate(divide="ignore", invalid="ignore"):
         retention = np.where(at_risk > 0, 1.0 - lost / at_risk, np.nan)
