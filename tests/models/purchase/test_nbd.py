@@ -129,3 +129,17 @@ def test_intervals_stay_inside_the_parameter_space() -> None:
         assert s.lower_95[p] == pytest.approx(est * np.exp(-z * se / est), rel=1e-9)
         assert s.upper_95[p] == pytest.approx(est * np.exp(z * se / est), rel=1e-9)
     assert (s.lower_95 > 0).all() and s.estimate["r"] - z * s.se["r"] < 0  # the old interval went below 0
+
+
+def test_a_checks_numbers_are_in_the_data_unit() -> None:
+    """The fit runs on time divided by the longest age; "se of alpha exceeds its estimate"
+    quoted alpha and its se in that internal unit (58.2 and 228 beside a table of 9,091 and
+    35,545 weeks: NBD on Superstore's first three years)."""
+    rng = np.random.default_rng(2)
+    T = rng.uniform(50.0, 150.0, 300)
+    x = rng.poisson(0.03 * T).astype(float)  # one rate for everyone: the gamma's r runs off
+    fit = NBD().fit(x, np.zeros_like(x), T)
+    issues = {i.detail["param"]: i.detail for i in fit.status_.issues if i.code == "se_exceeds_estimate"}
+    assert "alpha" in issues and fit.time_scale_ != 1.0
+    assert issues["alpha"]["value"] == pytest.approx(fit.params_["alpha"], rel=1e-12)
+    assert issues["alpha"]["se"] == pytest.approx(fit.se_["alpha"], rel=1e-12)
