@@ -90,3 +90,51 @@ def test_a_simulated_snapshot_recovers_its_truth() -> None:
     table = next(b for b in section.blocks if isinstance(b, ls.results.Table) and b.title == "sbg.section.parameters")
     s = table.frame.set_index("param")
     assert s.lower_95["alpha"] < 0.7 < s.upper_95["alpha"] and s.lower_95["beta"] < 3.0 < s.upper_95["beta"]
+
+
+def _scores(section_src) -> tuple[ls.results.Section, pd.DataFrame]:
+    an = ls.analyze(ls.load(section_src, now=pd.Timestamp("2025-01-01")), sections=("contracts",))
+    section = next(s for s in an.sections if s.id == "contracts")
+    return section, an.customers.set_index("customer_id")
+
+
+def test_telco_customer_scores_come_from_their_plans_model() -> None:
+    """Month-to-month (167 customers, 74 left) gets its own sBG, equal to the independent fit on
+    its rows; one- and two-year plans (1 and 2 leavers, under the minimum of 5) the pooled one.
+    Every current customer is scored; those who left are not."""
+    section, scores = _scores(TELCO)
+    raw = pd.read_csv(TELCO).set_index("customerID")
+    [row] = section.data["snapshot"]["plan_models"]
+    assert row["plan"] == "Month-to-month" and row["model"] == "sbg.section.models.sbg"
+    m2m = raw[(raw.Contract == "Month-to-month") & (raw.tenure >= 1)]
+    a, b = _hazard_fit(m2m.tenure.to_numpy(float), m2m.Churn.eq("Yes").to_numpy(float))
+    assert row["params"]["alpha"] == pytest.approx(a, rel=1e-5) and row["params"]["beta"] == pytest.approx(b, rel=1e-5)
+    current = raw[raw.Churn.eq("No")]
+    assert set(scores.index) == set(current.index)
+    s = scores.loc[current.index]
+    pooled = section.data["params"]
+    al = np.where(current.Contract == "Month-to-month", a, pooled["alpha"])
+    be = np.where(current.Contract == "Month-to-month", b, pooled["beta"])
+    np.testing.assert_allclose(s.p_leave_next, al / (al + be + current.tenure.to_numpy()), rtol=1e-5)
+    np.testing.assert_allclose(s.residual_value, s.derl.to_numpy() * current.MonthlyCharges.to_numpy(), rtol=1e-12)
+    total = next(b for b in section.blocks if isinstance(b, ls.results.Number) and b.label == "sbg.section.residual_value")
+    assert total.value == pytest.approx(s.residual_value.sum()) and total.n == len(current)
+
+
+def test_a_plan_whose_churn_does_not_fall_with_tenure_gets_one_churn_probability() -> None:
+    """A plan where everyone leaves with 5% a month whatever their tenure runs the sBG to its
+    edge (no heterogeneity); its limit, the geometric model with p = left / customers, is used:
+    p_leave_next = p and DERL = (1 - p)(1 + d) / (d + p)."""
+    rng = np.random.default_rng(8)
+    tenure = rng.integers(1, 61, 3000)
+    left = rng.random(3000) < 0.05
+    frame = pd.DataFrame({"customer_id": [f"c{i}" for i in range(3000)], "tenure": tenure,
+                          "churn": np.where(left, "Yes", "No"), "contract": "Two year",
+                          "monthly charges": 50.0})
+    section, scores = _scores({"customers": frame})
+    [row] = section.data["snapshot"]["plan_models"]
+    p = left.sum() / 3000
+    assert row["model"] == "sbg.section.models.geometric" and row["params"]["p"] == pytest.approx(p, rel=1e-12)
+    d = (1.10) ** (365.25 / 12 / 365.25) - 1  # 10% a year, per month
+    np.testing.assert_allclose(scores.p_leave_next, p, rtol=1e-12)
+    np.testing.assert_allclose(scores.derl, (1 - p) * (1 + d) / (d + p), rtol=1e-9)

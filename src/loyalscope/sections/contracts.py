@@ -117,7 +117,109 @@ def snapshot(ds: Any, ctx: Any) -> Section:
             Chart(kind="bar", title="sbg.section.by_plan_chart", frame=frame[["plan", "share"]], x="plan", y=["share"],
                   labels={"plan": _COL + "plan", "share": _COL + "share"}, options={"percent_y": True}))
         section.data["snapshot"]["by_plan"] = frame.to_dict("records")
+    fitted = ctx.results.get("contracts") or {}
+    pooled: ShiftedBetaGeometric | float | None = fitted.get("model")
+    edge = fitted.get("status") is not None and any(i.code == "param_extreme" for i in fitted["status"].issues)
+    if pooled is None and edge:  # churn does not fall with tenure: the sBG's geometric limit
+        w, c = rows.n.to_numpy(float), rows.churned.astype(bool).to_numpy(float)
+        pooled = float(w @ c / w.sum())
+        section.add(Text("sbg.section.geometric_pooled", {"p": f"{pooled:.1%}", "unit": f"sbg.section.units.{unit}"},
+                         style="note"))
+        section.data["snapshot"]["geometric_p"] = pooled
+    if pooled is not None:
+        _snapshot_scores(ds, ctx, section, pooled, unit)
     return section
+
+
+def _snapshot_scores(ds: Any, ctx: Any, section: Section, pooled: ShiftedBetaGeometric | float, unit: str) -> None:
+    """Each plan's own model where the plan has enough customers and leavers (``[models]``
+    minimums; the pooled fit for the others), and each current customer's scores: ``p_leave_next``
+    (the probability of leaving at the end of the coming period: ``alpha / (alpha + beta + t)`` at
+    tenure t), ``derl`` (discounted expected residual lifetime in payments,
+    :meth:`ShiftedBetaGeometric.derl` at t renewals) and ``residual_value`` (``derl`` x the
+    customer's fee). The plans differ far more than tenure explains (Telco: 42.7% of
+    month-to-month customers left in the last month, 2.8% of two-year ones), so one pooled fit
+    would give them all the same risk at the same tenure.
+
+    A plan whose churn does not fall with tenure (Telco's one- and two-year contracts) runs the
+    sBG to the edge of its space (alpha, beta -> infinity: no heterogeneity); its limit, the
+    geometric model with one churn probability ``p = left / customers`` (the maximum-likelihood
+    estimate from one-period observations), is used instead: ``p_leave_next = p`` and
+    ``DERL = (1 - p)(1 + d) / (d + p)``.
+    """
+    cfg = ctx.config
+    mc = cfg.models
+    cols = ["customer_id", "tenure", "churned", *[c for c in ("plan", "fee") if ds.has("customers", c)]]
+    people = ds.table("customers", *cols).execute()
+    people = people[people.churned.notna() & people.tenure.notna()]
+    whole = (people.tenure >= 0) & (people.tenure == people.tenure.round())
+    rate = period_discount_rate(cfg.value.annual_discount_rate, TENURE_DAYS[unit])
+    hazard: dict[str, ShiftedBetaGeometric | float] = {}  # plan -> fitted sBG, or the geometric model's p
+    rows = []
+    if "plan" in people:
+        fit_rows = people[whole & (people.tenure >= 1)].assign(plan=lambda f: f.plan.fillna("-").astype(str))
+        counts = fit_rows.groupby(["plan", "tenure", "churned"]).size().rename("n").reset_index()
+        for plan, part in counts.groupby("plan", sort=True):
+            t = part.tenure.to_numpy(float)
+            c = part.churned.astype(bool).to_numpy(float)
+            w = part.n.to_numpy(float)
+            if w.sum() < mc.min_contract_customers or w @ c < mc.min_contract_churned:
+                continue
+            try:
+                fit: ShiftedBetaGeometric | None = ShiftedBetaGeometric(
+                    random_state=cfg.analysis.seed).fit_durations(t, c, w, entry=t - 1)
+            except ConvergenceError:
+                fit = None
+            if fit is not None and fit.status_.estimable:
+                hazard[str(plan)] = fit
+                first = fit.params_["alpha"] / (fit.params_["alpha"] + fit.params_["beta"])
+                year = 1.0 - float(np.prod(fit.retention_rate(np.arange(1, 13))))
+                kind = "sbg"
+            else:
+                hazard[str(plan)] = first = float(w @ c / w.sum())
+                year, kind = 1.0 - (1.0 - first) ** 12, "geometric"
+            rows.append({"plan": str(plan), "customers": int(w.sum()), "churned": int(w @ c),
+                         "model": f"sbg.section.models.{kind}", "first": float(first), "year": float(year)})
+    if rows:
+        frame = pd.DataFrame(rows)
+        section.add(Table(title="sbg.section.plan_models", frame=frame, columns={c: _COL + c for c in frame.columns},
+                          percent_columns=("first", "year"), translate_values=("model",),
+                          note="sbg.section.plan_models_note", note_kw={"unit": f"sbg.section.units.{unit}"}))
+        section.data["snapshot"]["plan_models"] = [
+            {**r, "params": _params(hazard[str(r["plan"])])} for r in rows]
+    current = people[whole & ~people.churned.astype(bool)]
+    p_leave = np.full(len(current), np.nan)
+    derl = np.full(len(current), np.nan)
+    plan_of = current.plan.fillna("-").astype(str) if "plan" in current else pd.Series("", index=current.index)
+    tenure = current.tenure.to_numpy(float)
+    for key in plan_of.unique():
+        at = (plan_of == key).to_numpy()
+        m: ShiftedBetaGeometric | float = hazard.get(str(key), pooled)
+        if isinstance(m, ShiftedBetaGeometric):
+            al, be = m.params_["alpha"], m.params_["beta"]
+            p_leave[at] = al / (al + be + tenure[at])
+            if rate > 0:
+                derl[at] = m.derl(rate, tenure[at])
+        else:
+            p_leave[at] = m
+            if rate > 0:
+                derl[at] = (1.0 - m) * (1.0 + rate) / (rate + m)
+    scores = pd.DataFrame({"customer_id": current.customer_id.astype(str).to_numpy(), "p_leave_next": p_leave})
+    if rate > 0:
+        scores["derl"] = derl
+        if "fee" in current:
+            scores["residual_value"] = derl * current.fee.to_numpy(float)
+            value = scores.residual_value
+            if value.notna().any():
+                section.add(Number(label="sbg.section.residual_value", value=float(value.sum()), unit="currency",
+                                   denominator=int(value.notna().sum()), n=int(value.notna().sum()),
+                                   label_kw={"rate": f"{rate:.2%}"}))
+    if len(scores):
+        ctx.add_customer_columns(scores)
+
+
+def _params(model: ShiftedBetaGeometric | float) -> dict[str, float]:
+    return model.params_ if isinstance(model, ShiftedBetaGeometric) else {"p": model}
 
 
 def contracts_section(periods: np.ndarray, churned: np.ndarray, term_days: float, annual_rate: float,
