@@ -70,6 +70,12 @@ def test_queue_is_bounded_and_jobs_cancel_and_delete(tmp_path, company_dir) -> N
         assert c.post(f"/api/analyses/{second['id']}/cancel").json()["status"] == "cancelled"
         _running(c, first["id"])
         runner = app.state.web.runner  # type: ignore[attr-defined]
+        # the row says "running" just before the runner's thread records the process it started
+        # (seen failing with a KeyError on a fast machine): wait for that record too
+        deadline = time.monotonic() + 30
+        while first["id"] not in runner._running:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
         pid = runner._running[first["id"]].proc.pid
         c.post(f"/api/analyses/{first['id']}/cancel")
         row = wait_job(c, first["id"], 30)
