@@ -138,3 +138,14 @@ def test_a_plan_whose_churn_does_not_fall_with_tenure_gets_one_churn_probability
     d = (1.10) ** (365.25 / 12 / 365.25) - 1  # 10% a year, per month
     np.testing.assert_allclose(scores.p_leave_next, p, rtol=1e-12)
     np.testing.assert_allclose(scores.derl, (1 - p) * (1 + d) / (d + p), rtol=1e-9)
+
+
+def test_telco_lists_the_current_customers_with_most_value_at_risk() -> None:
+    """The list is the top 20 of p_leave_next x residual_value over the current customers."""
+    section, scores = _scores(TELCO)
+    table = next(b for b in section.blocks if isinstance(b, ls.results.Table) and b.title == "sbg.section.at_risk")
+    stake = (scores.p_leave_next * scores.residual_value).sort_values(ascending=False)
+    assert table.frame.customer_id.tolist() == stake.index[:20].tolist()
+    np.testing.assert_allclose(table.frame.at_stake, stake.iloc[:20], rtol=1e-12)
+    raw = pd.read_csv(TELCO).set_index("customerID").loc[table.frame.customer_id]
+    assert table.frame.plan.tolist() == raw.Contract.tolist() and table.frame.tenure.tolist() == raw.tenure.tolist()

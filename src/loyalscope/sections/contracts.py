@@ -214,8 +214,29 @@ def _snapshot_scores(ds: Any, ctx: Any, section: Section, pooled: ShiftedBetaGeo
                 section.add(Number(label="sbg.section.residual_value", value=float(value.sum()), unit="currency",
                                    denominator=int(value.notna().sum()), n=int(value.notna().sum()),
                                    label_kw={"rate": f"{rate:.2%}"}))
+                section.add(_at_risk(current, scores, unit))
     if len(scores):
         ctx.add_customer_columns(scores)
+
+
+#: Current customers listed by risk-weighted value.
+TOP_AT_RISK = 20
+
+
+def _at_risk(current: pd.DataFrame, scores: pd.DataFrame, unit: str) -> Table:
+    """The current customers with the most value at risk at the coming renewal:
+    ``at_stake = p_leave_next x residual_value`` (the chance of leaving at the end of the coming
+    period times the expected remaining value), highest first."""
+    frame = pd.DataFrame({"customer_id": scores.customer_id.to_numpy(),
+                          **{c: current[c].to_numpy() for c in ("plan", "tenure", "fee") if c in current},
+                          "p_leave_next": scores.p_leave_next.to_numpy(),
+                          "residual_value": scores.residual_value.to_numpy()})
+    frame["at_stake"] = frame.p_leave_next * frame.residual_value
+    top = frame.dropna(subset=["at_stake"]).sort_values(["at_stake", "customer_id"], ascending=[False, True],
+                                                        kind="stable").head(TOP_AT_RISK).reset_index(drop=True)
+    return Table(title="sbg.section.at_risk", frame=top, columns={c: _COL + c for c in top.columns},
+                 percent_columns=("p_leave_next",), max_rows=TOP_AT_RISK,
+                 note="sbg.section.at_risk_note", note_kw={"unit": f"sbg.section.units.{unit}", "n": len(frame)})
 
 
 def _params(model: ShiftedBetaGeometric | float) -> dict[str, float]:
