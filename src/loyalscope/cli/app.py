@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -12,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from loyalscope.config import AnalysisConfig
-from loyalscope.errors import ConfigError, LoyalscopeError
+from loyalscope.errors import ConfigError, LoyalscopeError, SchemaError
 from loyalscope.i18n import t
 
 if TYPE_CHECKING:  # pandas loads when a command reads a file, not for --help
@@ -62,16 +63,48 @@ def read_table(path: Path) -> pd.DataFrame:
         raise ConfigError(t("survey.cli.no_file", path=str(path)), file=str(path),
                           fix=t("survey.cli.no_file_fix"))
     suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        return pd.read_parquet(path)
-    if suffix in (".xlsx", ".xls"):
-        return pd.read_excel(path)
-    raw = path.read_bytes()
-    encoding = decide(path).name  # intake's decision (BOMs, UTF-8, GB18030, Big5, ...)
-    if encoding.startswith("utf-16") and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        encoding = "utf-16"  # the codec that reads and drops the byte-order mark
-    header = raw.decode(encoding, errors="replace").lstrip("\ufeff").split("\n", 1)[0]
-    return pd.read_csv(io.BytesIO(raw), encoding=encoding, sep=sniff_delimiter(header, suffix))
+    encoding = ""
+    try:
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+        if suffix in (".xlsx", ".xls"):
+            return pd.read_excel(path)
+        raw = path.read_bytes()
+        encoding = decide(path).name  # intake's decision (BOMs, UTF-8, GB18030, Big5, ...)
+        if encoding.startswith("utf-16") and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            encoding = "utf-16"  # the codec that reads and drops the byte-order mark
+        header = raw.decode(encoding, errors="replace").lstrip("\ufeff").split("\n", 1)[0]
+        return pd.read_csv(io.BytesIO(raw), encoding=encoding, sep=sniff_delimiter(header, suffix))
+    except LoyalscopeError:
+        raise
+    except Exception as exc:  # pandas', the readers' and the OS's errors: said with their cause
+        raise read_error(exc, path, encoding) from exc
+
+
+def read_error(exc: BaseException, path: Path, encoding: str = "") -> SchemaError:
+    """A file :func:`read_table` could not read, as an error that names the cause, the row where
+    there is one, and the fix (it was "cannot read the data file: check the path" for every cause,
+    or a traceback in the survey commands)."""
+    import pandas as pd
+
+    where = str(path)
+    if isinstance(exc, pd.errors.EmptyDataError):
+        return SchemaError(t("data.cli.read_empty"), file=where, fix=t("data.cli.read_empty_fix"))
+    if isinstance(exc, pd.errors.ParserError):
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if found:
+            want, line, saw = (int(g) for g in found.groups())
+            return SchemaError(t("data.cli.read_fields", line=line, want=want, saw=saw), file=where, row=line,
+                               fix=t("data.cli.read_fields_fix"))
+        return SchemaError(t("data.cli.read_table"), file=where, value=str(exc)[:200],
+                           fix=t("data.cli.read_fields_fix"))
+    if isinstance(exc, UnicodeDecodeError):
+        return SchemaError(t("data.cli.read_encoding", encoding=encoding or exc.encoding, at=exc.start), file=where,
+                           fix=t("data.cli.read_encoding_fix"))
+    if isinstance(exc, PermissionError | IsADirectoryError):
+        return SchemaError(t("data.cli.read_denied"), file=where, fix=t("data.cli.read_denied_fix"))
+    return SchemaError(t("data.cli.read_format", kind=path.suffix.lower() or "?"), file=where,
+                       value=str(exc)[:200], fix=t("data.cli.read_format_fix"))
 
 
 app = typer.Typer(

@@ -154,7 +154,6 @@ def fit(
     config: Path | None = typer.Option(None, "--config", "-c", help=t("data.cli.config_help")),
 ) -> None:
     """Fit MODEL on FILE and print parameters, standard errors and the log-likelihood."""
-    import pandas as pd
 
     try:
         cfg = load_config(config, [data])  # --config, else loyalscope.toml beside the data / here
@@ -171,10 +170,7 @@ def fit(
             df, loaded = _summary_from_transactions(data, cfg, calibration_end, time_unit,
                                                     spend=model == "gamma_gamma")
         else:
-            try:
-                df = read_table(Path(data))  # CSV (encoding and delimiter detected), Excel, Parquet
-            except (OSError, ValueError, pd.errors.ParserError) as exc:
-                raise SchemaError(t("models.cli.file_missing"), fix=t("models.cli.file_missing_fix"), file=str(data)) from exc
+            df = read_table(Path(data))  # CSV (encoding and delimiter detected), Excel, Parquet; errors say why
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
