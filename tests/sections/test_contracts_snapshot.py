@@ -100,22 +100,30 @@ def _scores(section_src) -> tuple[ls.results.Section, pd.DataFrame]:
 
 def test_telco_customer_scores_come_from_their_plans_model() -> None:
     """Month-to-month (167 customers, 74 left) gets its own sBG, equal to the independent fit on
-    its rows; one- and two-year plans (1 and 2 leavers, under the minimum of 5) the pooled one.
-    Every current customer is scored; those who left are not."""
+    its rows; one- and two-year plans (1 and 2 leavers, under the minimum of 5 for a model of
+    tenure) one churn probability each, (left + 1/2) / (customers + 1), not the pooled fit (which
+    gave them 8-11% a month). Every current customer is scored; those who left are not."""
     section, scores = _scores(TELCO)
     raw = pd.read_csv(TELCO).set_index("customerID")
-    [row] = section.data["snapshot"]["plan_models"]
-    assert row["plan"] == "Month-to-month" and row["model"] == "sbg.section.models.sbg"
+    models = {r["plan"]: r for r in section.data["snapshot"]["plan_models"]}
+    assert set(models) == {"Month-to-month", "One year", "Two year"}
+    row = models["Month-to-month"]
+    assert row["model"] == "sbg.section.models.sbg"
     m2m = raw[(raw.Contract == "Month-to-month") & (raw.tenure >= 1)]
     a, b = _hazard_fit(m2m.tenure.to_numpy(float), m2m.Churn.eq("Yes").to_numpy(float))
     assert row["params"]["alpha"] == pytest.approx(a, rel=1e-5) and row["params"]["beta"] == pytest.approx(b, rel=1e-5)
+    fitted = raw[raw.tenure >= 1]
+    p = {plan: (g.Churn.eq("Yes").sum() + 0.5) / (len(g) + 1) for plan, g in fitted.groupby("Contract")}
+    for plan in ("One year", "Two year"):
+        assert models[plan]["model"] == "sbg.section.models.few_leavers"
+        assert models[plan]["params"]["p"] == pytest.approx(p[plan], rel=1e-12) and p[plan] < 0.04
     current = raw[raw.Churn.eq("No")]
     assert set(scores.index) == set(current.index)
     s = scores.loc[current.index]
-    pooled = section.data["params"]
-    al = np.where(current.Contract == "Month-to-month", a, pooled["alpha"])
-    be = np.where(current.Contract == "Month-to-month", b, pooled["beta"])
-    np.testing.assert_allclose(s.p_leave_next, al / (al + be + current.tenure.to_numpy()), rtol=1e-5)
+    m2m_now = (current.Contract == "Month-to-month").to_numpy()
+    t = current.tenure.to_numpy(float)
+    want = np.where(m2m_now, a / (a + b + t), current.Contract.map(p).to_numpy(float))
+    np.testing.assert_allclose(s.p_leave_next, want, rtol=1e-5)
     np.testing.assert_allclose(s.residual_value, s.derl.to_numpy() * current.MonthlyCharges.to_numpy(), rtol=1e-12)
     total = next(b for b in section.blocks if isinstance(b, ls.results.Number) and b.label == "sbg.section.residual_value")
     assert total.value == pytest.approx(s.residual_value.sum()) and total.n == len(current)

@@ -145,7 +145,11 @@ def _snapshot_scores(ds: Any, ctx: Any, section: Section, pooled: ShiftedBetaGeo
     sBG to the edge of its space (alpha, beta -> infinity: no heterogeneity); its limit, the
     geometric model with one churn probability ``p = left / customers`` (the maximum-likelihood
     estimate from one-period observations), is used instead: ``p_leave_next = p`` and
-    ``DERL = (1 - p)(1 + d) / (d + p)``.
+    ``DERL = (1 - p)(1 + d) / (d + p)``. A plan with enough customers but too few leavers for a
+    model of tenure gets the same geometric model with ``p = (left + 1/2) / (customers + 1)``
+    (the posterior mean under Jeffreys' prior: never 0 for a plan where nobody left yet), not the
+    pooled fit, which gave the Telco excerpt's two-year customers (2 leavers of 84) the pool's
+    8-11% a month.
     """
     cfg = ctx.config
     mc = cfg.models
@@ -163,7 +167,13 @@ def _snapshot_scores(ds: Any, ctx: Any, section: Section, pooled: ShiftedBetaGeo
             t = part.tenure.to_numpy(float)
             c = part.churned.astype(bool).to_numpy(float)
             w = part.n.to_numpy(float)
-            if w.sum() < mc.min_contract_customers or w @ c < mc.min_contract_churned:
+            if w.sum() < mc.min_contract_customers:
+                continue  # the pooled model
+            if w @ c < mc.min_contract_churned:
+                hazard[str(plan)] = first = float((w @ c + 0.5) / (w.sum() + 1.0))
+                rows.append({"plan": str(plan), "customers": int(w.sum()), "churned": int(w @ c),
+                             "model": "sbg.section.models.few_leavers", "first": first,
+                             "year": 1.0 - (1.0 - first) ** 12})
                 continue
             try:
                 fit: ShiftedBetaGeometric | None = ShiftedBetaGeometric(
