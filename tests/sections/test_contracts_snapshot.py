@@ -148,12 +148,31 @@ def test_a_plan_whose_churn_does_not_fall_with_tenure_gets_one_churn_probability
     np.testing.assert_allclose(scores.derl, (1 - p) * (1 + d) / (d + p), rtol=1e-9)
 
 
-def test_telco_lists_the_current_customers_with_most_value_at_risk() -> None:
-    """The list is the top 20 of p_leave_next x residual_value over the current customers."""
+def test_telco_lists_the_current_customers_with_most_fees_at_risk() -> None:
+    """Fees at risk over the coming year = fee x the 12 months the customer is expected not to
+    pay: for month-to-month customers from the plan's sBG survival S(t+k)/S(t), written here with
+    scipy's beta function; for one churn probability p, sum of 1 - (1-p)^k. The list is the top
+    20, and month-to-month customers (about 40% a month) lead it, not the two-year ones."""
+    from scipy.special import beta as beta_fn
+
     section, scores = _scores(TELCO)
+    raw = pd.read_csv(TELCO).set_index("customerID")
+    current = raw[raw.Churn.eq("No")]
+    models = {r["plan"]: r["params"] for r in section.data["snapshot"]["plan_models"]}
+    k = np.arange(1, 13)
+    want = {}
+    for cid, row in current.iterrows():
+        par = models[row.Contract]
+        if "p" in par:
+            stay = (1 - par["p"]) ** k
+        else:
+            a, b, t = par["alpha"], par["beta"], row.tenure
+            stay = beta_fn(a, b + t + k) / beta_fn(a, b + t)
+        want[cid] = row.MonthlyCharges * (1 - stay).sum()
+    want = pd.Series(want)
+    np.testing.assert_allclose(scores.fee_at_risk.loc[want.index], want, rtol=1e-8)
     table = next(b for b in section.blocks if isinstance(b, ls.results.Table) and b.title == "sbg.section.at_risk")
-    stake = (scores.p_leave_next * scores.residual_value).sort_values(ascending=False)
-    assert table.frame.customer_id.tolist() == stake.index[:20].tolist()
-    np.testing.assert_allclose(table.frame.at_stake, stake.iloc[:20], rtol=1e-12)
-    raw = pd.read_csv(TELCO).set_index("customerID").loc[table.frame.customer_id]
-    assert table.frame.plan.tolist() == raw.Contract.tolist() and table.frame.tenure.tolist() == raw.tenure.tolist()
+    top = want.sort_values(ascending=False)
+    assert table.frame.customer_id.tolist() == top.index[:20].tolist()
+    assert table.frame.plan.tolist() == raw.loc[table.frame.customer_id].Contract.tolist()
+    assert (table.frame.plan == "Month-to-month").all()

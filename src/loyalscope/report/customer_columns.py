@@ -16,7 +16,7 @@ UNITS: dict[str, str] = {
     "expected_purchases": "ratio", "loyalty_index": "score",
     "target_rank": "count", "rank": "count", "frequency": "count", "recency_days": "days",
     "p_no_order_window": "percent", "churn_lift": "ratio",
-    "p_leave_next": "percent", "derl": "ratio", "residual_value": "currency",
+    "p_leave_next": "percent", "derl": "ratio", "residual_value": "currency", "fee_at_risk": "currency",
 }
 """Unit of each known column (percent columns hold shares in [0, 1])."""
 

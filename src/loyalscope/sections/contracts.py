@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import betaln
 
 from loyalscope.config import ModelsConfig
 from loyalscope.errors import ConvergenceError
@@ -200,6 +201,9 @@ def _snapshot_scores(ds: Any, ctx: Any, section: Section, pooled: ShiftedBetaGeo
     current = people[whole & ~people.churned.astype(bool)]
     p_leave = np.full(len(current), np.nan)
     derl = np.full(len(current), np.nan)
+    year = PERIODS_PER_YEAR[unit]
+    ahead = np.arange(1, year + 1, dtype=float)
+    lost = np.full(len(current), np.nan)  # periods expected not to be paid in the coming year
     plan_of = current.plan.fillna("-").astype(str) if "plan" in current else pd.Series("", index=current.index)
     tenure = current.tenure.to_numpy(float)
     for key in plan_of.unique():
@@ -208,13 +212,18 @@ def _snapshot_scores(ds: Any, ctx: Any, section: Section, pooled: ShiftedBetaGeo
         if isinstance(m, ShiftedBetaGeometric):
             al, be = m.params_["alpha"], m.params_["beta"]
             p_leave[at] = al / (al + be + tenure[at])
+            t = tenure[at][:, None]
+            lost[at] = (1.0 - np.exp(betaln(al, be + t + ahead) - betaln(al, be + t))).sum(axis=1)
             if rate > 0:
                 derl[at] = m.derl(rate, tenure[at])
         else:
             p_leave[at] = m
+            lost[at] = float((1.0 - (1.0 - m) ** ahead).sum())
             if rate > 0:
                 derl[at] = (1.0 - m) * (1.0 + rate) / (rate + m)
     scores = pd.DataFrame({"customer_id": current.customer_id.astype(str).to_numpy(), "p_leave_next": p_leave})
+    if "fee" in current:
+        scores["fee_at_risk"] = lost * current.fee.to_numpy(float)
     if rate > 0:
         scores["derl"] = derl
         if "fee" in current:
@@ -224,29 +233,38 @@ def _snapshot_scores(ds: Any, ctx: Any, section: Section, pooled: ShiftedBetaGeo
                 section.add(Number(label="sbg.section.residual_value", value=float(value.sum()), unit="currency",
                                    denominator=int(value.notna().sum()), n=int(value.notna().sum()),
                                    label_kw={"rate": f"{rate:.2%}"}))
-                section.add(_at_risk(current, scores, unit))
+    if "fee_at_risk" in scores and scores.fee_at_risk.notna().any():
+        section.add(_at_risk(current, scores, unit, year))
     if len(scores):
         ctx.add_customer_columns(scores)
 
 
-#: Current customers listed by risk-weighted value.
+#: Current customers listed by the fees they are expected to stop paying in the coming year.
 TOP_AT_RISK = 20
+#: Periods of each ``[value] tenure_unit`` in a year (the at-risk horizon).
+PERIODS_PER_YEAR = {"day": 365, "week": 52, "month": 12, "year": 1}
 
 
-def _at_risk(current: pd.DataFrame, scores: pd.DataFrame, unit: str) -> Table:
-    """The current customers with the most value at risk at the coming renewal:
-    ``at_stake = p_leave_next x residual_value`` (the chance of leaving at the end of the coming
-    period times the expected remaining value), highest first."""
+def _at_risk(current: pd.DataFrame, scores: pd.DataFrame, unit: str, year: int) -> Table:
+    """The current customers with the most fees at risk over the coming year:
+    ``fee_at_risk = fee x sum_{k=1..K} (1 - S(t+k) / S(t))``, the fee times the periods of the
+    next ``K`` (a year) the customer is expected not to pay, at tenure t (``S`` the plan's
+    survival; ``(1 - p)^k`` for one churn probability), undiscounted; highest first.
+
+    Not ``P(leaving at the next renewal) x expected remaining value``: for a customer with a
+    steady churn probability p that is about ``fee (1 - p)`` whatever p (the rarer leaving, the
+    longer the life it ends), so it ranked customers by fee, not by risk.
+    """
     frame = pd.DataFrame({"customer_id": scores.customer_id.to_numpy(),
                           **{c: current[c].to_numpy() for c in ("plan", "tenure", "fee") if c in current},
                           "p_leave_next": scores.p_leave_next.to_numpy(),
-                          "residual_value": scores.residual_value.to_numpy()})
-    frame["at_stake"] = frame.p_leave_next * frame.residual_value
-    top = frame.dropna(subset=["at_stake"]).sort_values(["at_stake", "customer_id"], ascending=[False, True],
-                                                        kind="stable").head(TOP_AT_RISK).reset_index(drop=True)
+                          "fee_at_risk": scores.fee_at_risk.to_numpy()})
+    top = frame.dropna(subset=["fee_at_risk"]).sort_values(["fee_at_risk", "customer_id"], ascending=[False, True],
+                                                           kind="stable").head(TOP_AT_RISK).reset_index(drop=True)
     return Table(title="sbg.section.at_risk", frame=top, columns={c: _COL + c for c in top.columns},
                  percent_columns=("p_leave_next",), max_rows=TOP_AT_RISK,
-                 note="sbg.section.at_risk_note", note_kw={"unit": f"sbg.section.units.{unit}", "n": len(frame)})
+                 note="sbg.section.at_risk_note",
+                 note_kw={"unit": f"sbg.section.units.{unit}", "n": len(frame), "k": year})
 
 
 def _params(model: ShiftedBetaGeometric | float) -> dict[str, float]:
