@@ -78,6 +78,7 @@ def snapshot(ds: Any, ctx: Any) -> Section:
     cfg = ctx.config
     c = ds.table("customers", "tenure", "churned")
     counts = c.group_by(["tenure", "churned"]).aggregate(n=c.count()).execute()
+    counts = counts.sort_values(["tenure", "churned"], kind="stable")  # in one order on every engine
     known = counts[counts.churned.notna() & counts.tenure.notna()]
     tenure = known.tenure.to_numpy(float)
     fit = (tenure >= 1) & (tenure == np.round(tenure))
@@ -155,15 +156,16 @@ def _snapshot_scores(ds: Any, ctx: Any, section: Section, pooled: ShiftedBetaGeo
     cfg = ctx.config
     mc = cfg.models
     cols = ["customer_id", "tenure", "churned", *[c for c in ("plan", "fee") if ds.has("customers", c)]]
-    people = ds.table("customers", *cols).execute()
-    people = people[people.churned.notna() & people.tenure.notna()]
-    whole = (people.tenure >= 0) & (people.tenure == people.tenure.round())
+    tbl = ds.table("customers", *cols)
+    whole = tbl.churned.notnull() & (tbl.tenure >= 0) & (tbl.tenure == tbl.tenure.round())
     rate = period_discount_rate(cfg.value.annual_discount_rate, TENURE_DAYS[unit])
     hazard: dict[str, ShiftedBetaGeometric | float] = {}  # plan -> fitted sBG, or the geometric model's p
     rows = []
-    if "plan" in people:
-        fit_rows = people[whole & (people.tenure >= 1)].assign(plan=lambda f: f.plan.fillna("-").astype(str))
-        counts = fit_rows.groupby(["plan", "tenure", "churned"]).size().rename("n").reset_index()
+    if ds.has("customers", "plan"):  # one row per plan, tenure and flag, counted in the engine
+        fit_rows = tbl.filter(whole & (tbl.tenure >= 1))
+        counts = fit_rows.group_by(["plan", "tenure", "churned"]).aggregate(n=fit_rows.count()).execute()
+        counts["plan"] = counts.plan.fillna("-").astype(str)
+        counts = counts.sort_values(["plan", "tenure", "churned"], kind="stable")  # the same fit on every engine
         for plan, part in counts.groupby("plan", sort=True):
             t = part.tenure.to_numpy(float)
             c = part.churned.astype(bool).to_numpy(float)
@@ -198,7 +200,7 @@ def _snapshot_scores(ds: Any, ctx: Any, section: Section, pooled: ShiftedBetaGeo
                           note="sbg.section.plan_models_note", note_kw={"unit": f"sbg.section.units.{unit}"}))
         section.data["snapshot"]["plan_models"] = [
             {**r, "params": _params(hazard[str(r["plan"])])} for r in rows]
-    current = people[whole & ~people.churned.astype(bool)]
+    current = tbl.filter(whole & ~tbl.churned).execute()  # the customers to score: one row each
     p_leave = np.full(len(current), np.nan)
     derl = np.full(len(current), np.nan)
     year = PERIODS_PER_YEAR[unit]
