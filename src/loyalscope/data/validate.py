@@ -18,6 +18,13 @@ scan runs before parsing for a text file of at most :data:`DMY_SAMPLE` lines, an
 only if the parse saw an a/b/yyyy-like value (one that the scan would count; parsed again if the
 decision is day-first), so that exports of ISO or y/m/d dates skip it.
 
+Plain columns: a text number or date column of a text file of up to a million lines whose
+values are all plain numbers (``-12.5``) or ISO dates (or empty), as one query over the source
+finds, is parsed by a short expression that reads exactly those (:func:`parse.plain_number`,
+:func:`parse.plain_datetime`). The result is the same as the full parsers'; the short form is
+planned and run in a fraction of the time (a survey of fifty answer columns: 0.5 s of DuckDB
+planning and running -> 0.15 s).
+
 Real exports (``data.shapes``): a required column that a row may leave empty
 (``data.shapes.row_optional_columns``: a transactions customer id or amount, a line file's order
 time) is not checked here; an unreadable value there is kept in ``_bad_<column>`` and the shapes
@@ -42,6 +49,7 @@ from loyalscope.config import AnalysisConfig
 from loyalscope.data import parse, schema, sqlcache
 from loyalscope.data.compiled import materialize, run_query, scratch_name
 from loyalscope.data.messages import sql_t
+from loyalscope.data.records import VIEW_FROM_LINES
 from loyalscope.data.shapes import BAD, row_optional_columns
 from loyalscope.data.sources import Source
 from loyalscope.data.staged import Staged
@@ -75,15 +83,22 @@ def _why(tag: ir.StringValue) -> ir.StringValue:
 
 
 def _parse_column(tbl: Staged, header: str, out: str, col: schema.Column, dayfirst: bool,
-                  config: AnalysisConfig, backend: str) -> Staged:
-    """Add ``out``, ``out__r`` and ``out__g`` (value, reason, tag) for one mapped column."""
+                  config: AnalysisConfig, backend: str, plain: bool = False) -> Staged:
+    """Add ``out``, ``out__r`` and ``out__g`` (value, reason, tag) for one mapped column;
+    ``plain``: a text number or date column of plain numbers or ISO dates only, read by
+    :func:`parse.plain_number` or :func:`parse.plain_datetime`."""
     if col.dtype == "string":
         return parse.string(tbl, header, out, backend)
     if col.dtype == "boolean":
         return parse.boolean(tbl, header, out, backend)
     if col.dtype not in ("float64", "int64"):
+        if plain:
+            return parse.plain_datetime(tbl, header, out)
         return parse.datetime(tbl, header, out, dayfirst, config.data.timezone, backend)
-    tbl = parse.number(tbl, header, out, percent=col.unit == "0-1", backend=backend)
+    if plain:
+        tbl = parse.plain_number(tbl, header, out)
+    else:
+        tbl = parse.number(tbl, header, out, percent=col.unit == "0-1", backend=backend)
     if not col.nonnegative:
         return tbl
     neg = tbl[out] < 0
@@ -150,8 +165,11 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
     # a file of known size within the sample is decided at once (one query, as a sample of it
     # would be the whole file)
     small = src.lines is not None and src.lines <= DMY_SAMPLE
+    plain = _plain_columns(con, src)
     for canon, header in src.mapping.items():
-        if spec.column(canon).dtype in ("timestamp", "date") and rel[header].type().is_string():
+        if canon in plain:  # ISO dates only: no order to decide
+            dayfirst[canon] = False
+        elif spec.column(canon).dtype in ("timestamp", "date") and rel[header].type().is_string():
             if (config.data.dayfirst is None and not small
                     and not _dmy_in_sample(con, rel, header)):
                 dayfirst[canon] = False
@@ -160,33 +178,73 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
             dayfirst[canon], note = decide_dayfirst(con, rel, header, canon, src.name, config)
             if note:
                 notes.append(note)
-    table = _parse_table(con, src, index, config, dayfirst)
-    if assumed:
-        # the order is decided on the whole column only when a value is a/b/yyyy-like (an
-        # export of ISO or y/m/d dates skips that scan: without such a value it would decide
-        # month-first without a note, as assumed); a decision other than the assumed one
-        # parses again (a/b/yyyy dates first seen after the sample)
-        row = sqlcache.fetch(table.aggregate(**{c: table[f"{SLOW}{c}"].sum() for c in assumed}))
-        again = False
-        for canon in assumed:
-            n = row[canon].iloc[0]
-            if n is None or n != n or int(n) == 0:
-                continue
-            header = src.mapping[canon]
-            first, note = decide_dayfirst(con, rel, header, canon, src.name, config)
-            if note:
-                notes.append(note)
-            if first != dayfirst[canon]:
-                dayfirst[canon], again = first, True
-        if again:
-            con.drop_table(table.get_name(), force=True)
-            table = _parse_table(con, src, index, config, dayfirst)
-    records = sqlcache.count(table, con)
+    table = _parse_table(con, src, index, config, dayfirst, plain)
+    # one query after the parse: the rows, and the assumed date columns' a/b/yyyy-like values
+    aggs = {"ls_n": table.count()}
+    aggs.update({f"ls_s{i}": table[f"{SLOW}{c}"].sum() for i, c in enumerate(assumed)})
+    row = sqlcache.fetch(table.aggregate(**aggs)).iloc[0]
+    records = int(row["ls_n"])
+    again = False
+    # the order is decided on the whole column only when a value is a/b/yyyy-like (an export
+    # of ISO or y/m/d dates skips that scan: without such a value it would decide month-first
+    # without a note, as assumed); a decision other than the assumed one parses again (a/b/yyyy
+    # dates first seen after the sample)
+    for i, canon in enumerate(assumed):
+        n = row[f"ls_s{i}"]
+        if n is None or n != n or int(n) == 0:
+            continue
+        header = src.mapping[canon]
+        first, note = decide_dayfirst(con, rel, header, canon, src.name, config)
+        if note:
+            notes.append(note)
+        if first != dayfirst[canon]:
+            dayfirst[canon], again = first, True
+    if again:
+        con.drop_table(table.get_name(), force=True)
+        table = _parse_table(con, src, index, config, dayfirst, plain)
     optional = [c for c in src.mapping if not spec.column(c).required]
     notes.extend(_nulled_notes(table, optional))
     row_optional = row_optional_columns(src.table, src.mapping)
     bad_cols = [f"{BAD}{c}" for c in src.mapping if spec.column(c).required and c in row_optional]
     return Parsed(table, [*src.mapping, *bad_cols], records, notes)
+
+
+def _true(v: object) -> bool:
+    """An aggregate's boolean (NULL over no rows is false)."""
+    return not pd.isna(v) and bool(v)
+
+
+def _plain_columns(con: BaseBackend, src: Source) -> list[str]:
+    """The text number and date columns whose values are all plain numbers (``12``, ``-0.5``;
+    not ``¥1,200``, `` 12``, ``1e3``) or ISO dates (``2024-03-05 07:08``; not ``2024/3/5``,
+    ``05/03/2024``), or empty: parsed by :func:`parse.plain_number` and
+    :func:`parse.plain_datetime`. One query over the whole source (a value that is not plain
+    fails the test at its first characters, mostly: little is lost on an export's columns), for
+    text files of at most :data:`~loyalscope.data.records.VIEW_FROM_LINES` lines: the fixed cost
+    it saves (planning the full parsers' wide statement) matters on small and middling files; on
+    larger ones the full parsers' own fast paths run as before."""
+    if src.lines is None or src.lines > VIEW_FROM_LINES:
+        # only where the records are a stored table: over a view (a larger file's records) the
+        # query would split the lines into fields again (2M lines of a shop export: +3 s), and a
+        # database or Parquet source would be read twice
+        return []
+    spec = schema.table(src.table)
+    cols = [c for c, h in src.mapping.items()
+            if spec.column(c).dtype in _PLAIN_TYPES and src.rel[h].type().is_string()]
+    if not cols:
+        return []
+    inputs = {f"ls_c{i}": src.mapping[c] for i, c in enumerate(cols)}
+    dates = tuple(spec.column(c).dtype not in ("float64", "int64") for c in cols)
+
+    def build(p: ir.Table) -> ir.Table:
+        test = {False: parse.not_plain_number, True: parse.not_plain_date}
+        return p.aggregate(**{f"ls_x{i}": test[d](p[f"ls_c{i}"]).any() for i, d in enumerate(dates)})
+
+    row = run_query(con, ("plain_columns", dates), src.rel, inputs, build).iloc[0]
+    return [c for i, c in enumerate(cols) if not _true(row[f"ls_x{i}"])]
+
+
+_PLAIN_TYPES = ("float64", "int64", "timestamp", "date")
 
 
 def _dmy_in_sample(con: BaseBackend, rel: ir.Table, header: str) -> bool:
@@ -206,8 +264,9 @@ def _date_order_runner(con: BaseBackend, header: str) -> Callable[[ir.Table], pd
 
 
 def _parse_table(con: BaseBackend, src: Source, index: int, config: AnalysisConfig,
-                 dayfirst: dict[str, bool]) -> ir.Table:
-    """The parsed and checked source, materialised on ``con``."""
+                 dayfirst: dict[str, bool], plain: list[str]) -> ir.Table:
+    """The parsed and checked source, materialised on ``con``; ``plain``: the number columns
+    read by :func:`parse.plain_number` (each with its ``_px_<column>`` flag)."""
     rel = src.rel
     # the SQL works on placeholder column names, so that files whose columns differ only in
     # their names share one compiled statement
@@ -215,19 +274,21 @@ def _parse_table(con: BaseBackend, src: Source, index: int, config: AnalysisConf
     generic = {h: f"ls_c{i}" for i, h in enumerate(own)}
     mapping = {canon: generic[h] for canon, h in src.mapping.items()}
     key = ("parse", src.table, tuple(mapping.items()), tuple(sorted(dayfirst.items())),
-           config.data.timezone)
+           config.data.timezone, tuple(plain))
 
     def build(r: Staged) -> Staged:
-        return _build(r, src.table, mapping, dayfirst, config, con.name)
+        return _build(r, src.table, mapping, dayfirst, config, con.name, set(plain))
 
     return materialize(con, key, rel, build, scratch_name("parsed"),
                        inputs={g: h for h, g in generic.items()}, constants={SRC: index})
 
 
 def _build(rel: Staged, table: str, mapping: dict[str, str], dayfirst: dict[str, bool],
-           config: AnalysisConfig, backend: str) -> Staged:
+           config: AnalysisConfig, backend: str, plain: set[str] | None = None) -> Staged:
     """The parse-and-check projections of one source over ``rel`` (pure: no queries);
-    ``mapping``: canonical column -> column of ``rel``."""
+    ``mapping``: canonical column -> column of ``rel``; ``plain``: canonical number columns
+    read by :func:`parse.plain_number`."""
+    plain = plain or set()
     spec = schema.table(table)
     own = [c for c in rel.columns if c not in (LINE, END) and c not in _RECORD_COLS]
     null_s = ibis.null().cast("string")
@@ -235,12 +296,14 @@ def _build(rel: Staged, table: str, mapping: dict[str, str], dayfirst: dict[str,
     extra: dict[str, ir.Value] = {}
     n_opt = 0
     for j, (canon, header) in enumerate(mapping.items()):
-        col, first = spec.column(canon), dayfirst.get(canon, False)
+        col, first, fast = spec.column(canon), dayfirst.get(canon, False), canon in plain
 
-        def parse_one(s: Staged, i: str, o: str, col: schema.Column = col, first: bool = first) -> Staged:
-            return _parse_column(s, i, o, col, first, config, backend)
+        def parse_one(s: Staged, i: str, o: str, col: schema.Column = col, first: bool = first,
+                      fast: bool = fast) -> Staged:
+            return _parse_column(s, i, o, col, first, config, backend, fast)
 
-        key = ("parse", col.dtype, col.unit, col.nonnegative, first, config.data.timezone, backend)
+        key = ("parse", col.dtype, col.unit, col.nonnegative, first, config.data.timezone, backend,
+               fast)
         rel = rel.apply(parse_one, header, f"_p{j}", key)
     present: dict[str, ir.BooleanValue] = {}
     for j, (canon, header) in enumerate(mapping.items()):
