@@ -399,7 +399,8 @@ def read_file(con: BaseBackend, path: Path, table: str | None, config: AnalysisC
     archive member) takes ``table``, else the table its own name or the file's name stands for,
     else the table judged from its columns; further sheets and members are read when their name
     stands for a table, and are appended to ``unused`` otherwise."""
-    file_table = table or _table_from_config(path.name, config) or table_for_name(_stem(path.name))
+    named = None if table or _table_from_config(path.name, config) else table_for_name(_stem(path.name))
+    file_table = table or _table_from_config(path.name, config) or named
     out: list[Source] = []
     first: tuple[str, Staged] | None = None  # the first sheet's table and staged file
     for i, st in enumerate(stage(path, config)):
@@ -410,6 +411,11 @@ def read_file(con: BaseBackend, path: Path, table: str | None, config: AnalysisC
             tbl = tbl if st.member and tbl else file_table
         name = str(path) + st.source[len(path.name):]
         inferred = False
+        renamed = None
+        if i == 0 and tbl == "customers" and tbl == named and "transactions" not in related:
+            renamed = _orders_named_as_customers(st, config, path.name)
+            if renamed is not None:
+                tbl = "transactions"
         if tbl is None and i == 0:  # a single file named anything: judged from its columns
             guess = infer_table(_headers(st), config.mapping, config.data.preset)
             if guess is not None:
@@ -432,6 +438,8 @@ def read_file(con: BaseBackend, path: Path, table: str | None, config: AnalysisC
             continue
         src = _read_staged(con, st, tbl, config, related, name)
         src.inferred = inferred
+        if renamed is not None:
+            src.notes.append(renamed)
         if i == 0:
             first = (tbl, st)
         elif same and first is not None:
@@ -439,6 +447,22 @@ def read_file(con: BaseBackend, path: Path, table: str | None, config: AnalysisC
                                first=first[1].sheet or first[1].member or path.name, table=tbl))
         out.append(src)
     return out
+
+
+def _orders_named_as_customers(st: Staged, config: AnalysisConfig, name: str) -> str | None:
+    """The note for a file named like customers (``customer_purchases.csv``,
+    ``customer_orders.xlsx``) whose columns are those of orders: an order time and an amount
+    beside the customer id, as :func:`~loyalscope.data.mapping.infer_table` judges them. Read as
+    customers, its repeat buyers' rows were quarantined as duplicate customers and its
+    purchase columns left unused. None when the columns are a customers file's (a customer
+    list with a "total spent" column stays customers). Not asked when another file of the
+    folder is named like orders."""
+    headers = _headers(st)
+    guess = infer_table(headers, config.mapping, config.data.preset)
+    if guess is None or guess[0] != "transactions":
+        return None
+    columns = ", ".join(h for c, h in guess[1].items() if c != "customer_id")
+    return t("data.sources.named_customers_read_as_orders", name=name, columns=columns)
 
 
 def _comparable(headers: list[str]) -> list[str]:
@@ -549,7 +573,8 @@ def _read_folder(con: BaseBackend, folder: Path, config: AnalysisConfig,
             unused.append(Unused(str(path), t("data.intake.unused_name")))
             continue
         try:
-            srcs = read_file(con, path, table, config, related, unused)
+            configured = _table_from_config(rel, config) or _table_from_config(path.name, config)
+            srcs = read_file(con, path, configured, config, related, unused)
         except SchemaError as exc:
             if table is not None:
                 raise
