@@ -176,3 +176,25 @@ def test_telco_lists_the_current_customers_with_most_fees_at_risk() -> None:
     assert table.frame.customer_id.tolist() == top.index[:20].tolist()
     assert table.frame.plan.tolist() == raw.loc[table.frame.customer_id].Contract.tolist()
     assert (table.frame.plan == "Month-to-month").all()
+
+
+def _warned(section: ls.results.Section) -> list[ls.results.Text]:
+    return [b for b in section.blocks if isinstance(b, ls.results.Text) and b.key == "sbg.section.tenure_maybe_years"]
+
+
+def test_a_bank_snapshot_with_tenure_in_years_is_warned_of(telco) -> None:
+    """Kaggle's Churn_Modelling (a bank: CustomerId, Tenure 0-10 in years, Exited) maps to a
+    snapshot and would be read in months: nothing in the numbers tells the unit, so the section
+    says so when no tenure exceeds a year's months, and not once the unit is set (nor on Telco's
+    0-72 months)."""
+    rng = np.random.default_rng(5)
+    n = 800
+    frame = pd.DataFrame({"CustomerId": [f"{15600000 + i}" for i in range(n)],
+                          "Tenure": rng.integers(0, 11, n), "Exited": rng.binomial(1, 0.2, n)})
+    warned = _warned(_contracts({"customers": frame}))
+    assert len(warned) == 1 and warned[0].kw["longest"] == frame.Tenure.max() == 10
+    years = ls.config.AnalysisConfig.load(None, **{"value.tenure_unit": "year"})
+    an = ls.analyze(ls.load({"customers": frame}, config=years, now=pd.Timestamp("2025-01-01")),
+                    sections=("contracts",))
+    assert not _warned(next(s for s in an.sections if s.id == "contracts"))
+    assert not _warned(telco[0])

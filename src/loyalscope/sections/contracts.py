@@ -48,6 +48,9 @@ MAX_RENEWALS = 10
 _COL = "sbg.section.columns."
 
 
+#: A snapshot read in months whose longest tenure is at most this many periods gets a warning
+#: that its tenure may be in years (a bank's export: Kaggle's Churn_Modelling, Tenure 0-10).
+SHORT_IN_MONTHS = 12
 #: Days in one period of each ``[value] tenure_unit`` (a snapshot's tenure).
 TENURE_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12.0, "year": 365.25}
 
@@ -103,6 +106,13 @@ def snapshot(ds: Any, ctx: Any) -> Section:
                                     unit="share", numerator=lost_all, denominator=n_all, n=n_all,
                                     interval=interval, label_kw={"unit": f"sbg.section.units.{unit}"}))
     section.data.update(snapshot={"customers": n_all, "churned": lost_all, "tenure_unit": unit})
+    longest = int(tenure.max()) if len(tenure) else 0
+    if unit == "month" and 0 < longest <= SHORT_IN_MONTHS:
+        # a bank's export counts tenure in years (Kaggle's Churn_Modelling: Tenure 0-10), and
+        # nothing in the numbers tells the unit: read as months, every rate would be per month
+        section.blocks.insert(2, Text("sbg.section.tenure_maybe_years", {"longest": longest},
+                                      style="warning"))
+        section.data["snapshot"]["longest_tenure"] = longest
     if ds.has("customers", "plan"):
         p = ds.table("customers", "plan", "churned")
         p = p.filter(p.churned.notnull())
