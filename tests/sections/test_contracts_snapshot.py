@@ -198,3 +198,19 @@ def test_a_bank_snapshot_with_tenure_in_years_is_warned_of(telco) -> None:
                     sections=("contracts",))
     assert not _warned(next(s for s in an.sections if s.id == "contracts"))
     assert not _warned(telco[0])
+
+
+def test_first_year_churn_counts_the_periods_of_a_year() -> None:
+    """The plan table's first-year churn is over the periods of a year of `[value] tenure_unit`
+    (it was over twelve whatever the unit: twelve years once tenure is in years)."""
+    years = ls.config.AnalysisConfig.load(None, **{"value.tenure_unit": "year"})
+    months = ls.config.AnalysisConfig.load(None)
+    got = {}
+    for name, cfg in (("year", years), ("month", months)):
+        an = ls.analyze(ls.load(TELCO, config=cfg, now=pd.Timestamp("2025-01-01")), sections=("contracts",))
+        section = next(s for s in an.sections if s.id == "contracts")
+        got[name] = pd.DataFrame(section.data["snapshot"]["plan_models"]).set_index("plan")
+    assert len(got["year"]) >= 2
+    np.testing.assert_allclose(got["year"]["year"], got["year"]["first"], rtol=1e-12)
+    geometric = got["month"][got["month"].model != "sbg.section.models.sbg"]
+    np.testing.assert_allclose(geometric["year"], 1 - (1 - geometric["first"]) ** 12, rtol=1e-12)

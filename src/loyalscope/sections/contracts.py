@@ -169,6 +169,7 @@ def _snapshot_scores(ds: Any, ctx: Any, section: Section, pooled: ShiftedBetaGeo
     tbl = ds.table("customers", *cols)
     whole = tbl.churned.notnull() & (tbl.tenure >= 0) & (tbl.tenure == tbl.tenure.round())
     rate = period_discount_rate(cfg.value.annual_discount_rate, TENURE_DAYS[unit])
+    year = PERIODS_PER_YEAR[unit]  # periods in a year: the first-year churn and the at-risk horizon
     hazard: dict[str, ShiftedBetaGeometric | float] = {}  # plan -> fitted sBG, or the geometric model's p
     rows = []
     if ds.has("customers", "plan"):  # one row per plan, tenure and flag, counted in the engine
@@ -186,7 +187,7 @@ def _snapshot_scores(ds: Any, ctx: Any, section: Section, pooled: ShiftedBetaGeo
                 hazard[str(plan)] = first = float((w @ c + 0.5) / (w.sum() + 1.0))
                 rows.append({"plan": str(plan), "customers": int(w.sum()), "churned": int(w @ c),
                              "model": "sbg.section.models.few_leavers", "first": first,
-                             "year": 1.0 - (1.0 - first) ** 12})
+                             "year": 1.0 - (1.0 - first) ** year})
                 continue
             try:
                 fit: ShiftedBetaGeometric | None = ShiftedBetaGeometric(
@@ -196,24 +197,24 @@ def _snapshot_scores(ds: Any, ctx: Any, section: Section, pooled: ShiftedBetaGeo
             if fit is not None and fit.status_.estimable:
                 hazard[str(plan)] = fit
                 first = fit.params_["alpha"] / (fit.params_["alpha"] + fit.params_["beta"])
-                year = 1.0 - float(np.prod(fit.retention_rate(np.arange(1, 13))))
+                first_year = 1.0 - float(np.prod(fit.retention_rate(np.arange(1, year + 1))))
                 kind = "sbg"
             else:
                 hazard[str(plan)] = first = float(w @ c / w.sum())
-                year, kind = 1.0 - (1.0 - first) ** 12, "geometric"
+                first_year, kind = 1.0 - (1.0 - first) ** year, "geometric"
             rows.append({"plan": str(plan), "customers": int(w.sum()), "churned": int(w @ c),
-                         "model": f"sbg.section.models.{kind}", "first": float(first), "year": float(year)})
+                         "model": f"sbg.section.models.{kind}", "first": float(first), "year": float(first_year)})
     if rows:
         frame = pd.DataFrame(rows)
         section.add(Table(title="sbg.section.plan_models", frame=frame, columns={c: _COL + c for c in frame.columns},
                           percent_columns=("first", "year"), translate_values=("model",),
-                          note="sbg.section.plan_models_note", note_kw={"unit": f"sbg.section.units.{unit}"}))
+                          note="sbg.section.plan_models_note",
+                          note_kw={"unit": f"sbg.section.units.{unit}", "k": year}))
         section.data["snapshot"]["plan_models"] = [
             {**r, "params": _params(hazard[str(r["plan"])])} for r in rows]
     current = tbl.filter(whole & ~tbl.churned).execute()  # the customers to score: one row each
     p_leave = np.full(len(current), np.nan)
     derl = np.full(len(current), np.nan)
-    year = PERIODS_PER_YEAR[unit]
     ahead = np.arange(1, year + 1, dtype=float)
     lost = np.full(len(current), np.nan)  # periods expected not to be paid in the coming year
     plan_of = current.plan.fillna("-").astype(str) if "plan" in current else pd.Series("", index=current.index)
