@@ -30,15 +30,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import betaln
 
 from loyalscope.config import ModelsConfig
 from loyalscope.errors import ConvergenceError
 from loyalscope.intervals import wilson_interval
+from loyalscope.models.purchase.geometric import Geometric
 from loyalscope.models.purchase.sbg import ShiftedBetaGeometric, contracts_to_durations, life_table
 from loyalscope.models.status import FitIssue, FitStatus, sample_size_issues
 from loyalscope.results import Chart, Number, Section, Table, Text
 from loyalscope.sections._trust import fit_flags, status_blocks
+
+Renewals = ShiftedBetaGeometric | Geometric
+"""A model of contract renewals: the sBG, or its no-heterogeneity limit with one churn probability."""
 
 SECTION_ID = "contracts"
 #: Periods the curves are projected beyond the longest observed duration.
@@ -130,20 +133,20 @@ def snapshot(ds: Any, ctx: Any) -> Section:
                   labels={"plan": _COL + "plan", "share": _COL + "share"}, options={"percent_y": True}))
         section.data["snapshot"]["by_plan"] = frame.to_dict("records")
     fitted = ctx.results.get("contracts") or {}
-    pooled: ShiftedBetaGeometric | float | None = fitted.get("model")
+    pooled: Renewals | None = fitted.get("model")
     edge = fitted.get("status") is not None and any(i.code == "param_extreme" for i in fitted["status"].issues)
     if pooled is None and edge:  # churn does not fall with tenure: the sBG's geometric limit
-        w, c = rows.n.to_numpy(float), rows.churned.astype(bool).to_numpy(float)
-        pooled = float(w @ c / w.sum())
-        section.add(Text("sbg.section.geometric_pooled", {"p": f"{pooled:.1%}", "unit": f"sbg.section.units.{unit}"},
+        pooled = Geometric().fit_durations(periods, rows.churned.astype(bool).to_numpy(float),
+                                           rows.n.to_numpy(float), entry=periods - 1)
+        section.add(Text("sbg.section.geometric_pooled", {"p": f"{pooled.p:.1%}", "unit": f"sbg.section.units.{unit}"},
                          style="note"))
-        section.data["snapshot"]["geometric_p"] = pooled
+        section.data["snapshot"]["geometric_p"] = pooled.p
     if pooled is not None:
         _snapshot_scores(ds, ctx, section, pooled, unit)
     return section
 
 
-def _snapshot_scores(ds: Any, ctx: Any, section: Section, pooled: ShiftedBetaGeometric | float, unit: str) -> None:
+def _snapshot_scores(ds: Any, ctx: Any, section: Section, pooled: Renewals, unit: str) -> None:
     """Each plan's own model where the plan has enough customers and leavers (``[models]``
     minimums; the pooled fit for the others), and each current customer's scores: ``p_leave_next``
     (the probability of leaving at the end of the coming period: ``alpha / (alpha + beta + t)`` at
@@ -170,7 +173,7 @@ def _snapshot_scores(ds: Any, ctx: Any, section: Section, pooled: ShiftedBetaGeo
     whole = tbl.churned.notnull() & (tbl.tenure >= 0) & (tbl.tenure == tbl.tenure.round())
     rate = period_discount_rate(cfg.value.annual_discount_rate, TENURE_DAYS[unit])
     year = PERIODS_PER_YEAR[unit]  # periods in a year: the first-year churn and the at-risk horizon
-    hazard: dict[str, ShiftedBetaGeometric | float] = {}  # plan -> fitted sBG, or the geometric model's p
+    hazard: dict[str, Renewals] = {}  # plan -> its fitted sBG or geometric model
     rows = []
     if ds.has("customers", "plan"):  # one row per plan, tenure and flag, counted in the engine
         fit_rows = tbl.filter(whole & (tbl.tenure >= 1))
@@ -183,57 +186,43 @@ def _snapshot_scores(ds: Any, ctx: Any, section: Section, pooled: ShiftedBetaGeo
             w = part.n.to_numpy(float)
             if w.sum() < mc.min_contract_customers:
                 continue  # the pooled model
+            model: Renewals
             if w @ c < mc.min_contract_churned:
-                hazard[str(plan)] = first = float((w @ c + 0.5) / (w.sum() + 1.0))
-                rows.append({"plan": str(plan), "customers": int(w.sum()), "churned": int(w @ c),
-                             "model": "sbg.section.models.few_leavers", "first": first,
-                             "year": 1.0 - (1.0 - first) ** year})
-                continue
-            try:
-                fit: ShiftedBetaGeometric | None = ShiftedBetaGeometric(
-                    random_state=cfg.analysis.seed).fit_durations(t, c, w, entry=t - 1)
-            except ConvergenceError:
-                fit = None
-            if fit is not None and fit.status_.estimable:
-                hazard[str(plan)] = fit
-                first = fit.params_["alpha"] / (fit.params_["alpha"] + fit.params_["beta"])
-                first_year = 1.0 - float(np.prod(fit.retention_rate(np.arange(1, year + 1))))
-                kind = "sbg"
+                model, kind = Geometric(prior=0.5).fit_durations(t, c, w, entry=t - 1), "few_leavers"
             else:
-                hazard[str(plan)] = first = float(w @ c / w.sum())
-                first_year, kind = 1.0 - (1.0 - first) ** year, "geometric"
+                try:
+                    sbg: ShiftedBetaGeometric | None = ShiftedBetaGeometric(
+                        random_state=cfg.analysis.seed).fit_durations(t, c, w, entry=t - 1)
+                except ConvergenceError:
+                    sbg = None
+                if sbg is not None and sbg.status_.estimable:
+                    model, kind = sbg, "sbg"
+                else:
+                    model, kind = Geometric().fit_durations(t, c, w, entry=t - 1), "geometric"
+            hazard[str(plan)] = model
             rows.append({"plan": str(plan), "customers": int(w.sum()), "churned": int(w @ c),
-                         "model": f"sbg.section.models.{kind}", "first": float(first), "year": float(first_year)})
+                         "model": f"sbg.section.models.{kind}", "first": float(model.churn_next(0)[0]),
+                         "year": 1.0 - float(np.prod(model.retention_rate(np.arange(1, year + 1))))})
     if rows:
         frame = pd.DataFrame(rows)
         section.add(Table(title="sbg.section.plan_models", frame=frame, columns={c: _COL + c for c in frame.columns},
                           percent_columns=("first", "year"), translate_values=("model",),
                           note="sbg.section.plan_models_note",
                           note_kw={"unit": f"sbg.section.units.{unit}", "k": year}))
-        section.data["snapshot"]["plan_models"] = [
-            {**r, "params": _params(hazard[str(r["plan"])])} for r in rows]
+        section.data["snapshot"]["plan_models"] = [{**r, "params": hazard[str(r["plan"])].params_} for r in rows]
     current = tbl.filter(whole & ~tbl.churned).execute()  # the customers to score: one row each
     p_leave = np.full(len(current), np.nan)
     derl = np.full(len(current), np.nan)
-    ahead = np.arange(1, year + 1, dtype=float)
     lost = np.full(len(current), np.nan)  # periods expected not to be paid in the coming year
     plan_of = current.plan.fillna("-").astype(str) if "plan" in current else pd.Series("", index=current.index)
     tenure = current.tenure.to_numpy(float)
     for key in plan_of.unique():
         at = (plan_of == key).to_numpy()
-        m: ShiftedBetaGeometric | float = hazard.get(str(key), pooled)
-        if isinstance(m, ShiftedBetaGeometric):
-            al, be = m.params_["alpha"], m.params_["beta"]
-            p_leave[at] = al / (al + be + tenure[at])
-            t = tenure[at][:, None]
-            lost[at] = (1.0 - np.exp(betaln(al, be + t + ahead) - betaln(al, be + t))).sum(axis=1)
-            if rate > 0:
-                derl[at] = m.derl(rate, tenure[at])
-        else:
-            p_leave[at] = m
-            lost[at] = float((1.0 - (1.0 - m) ** ahead).sum())
-            if rate > 0:
-                derl[at] = (1.0 - m) * (1.0 + rate) / (rate + m)
+        m = hazard.get(str(key), pooled)
+        p_leave[at] = m.churn_next(tenure[at])
+        lost[at] = m.unpaid_within(tenure[at], year)
+        if rate > 0:
+            derl[at] = m.derl(rate, tenure[at])
     scores = pd.DataFrame({"customer_id": current.customer_id.astype(str).to_numpy(), "p_leave_next": p_leave})
     if "fee" in current:
         scores["fee_at_risk"] = lost * current.fee.to_numpy(float)
@@ -278,10 +267,6 @@ def _at_risk(current: pd.DataFrame, scores: pd.DataFrame, unit: str, year: int) 
                  percent_columns=("p_leave_next",), max_rows=TOP_AT_RISK,
                  note="sbg.section.at_risk_note",
                  note_kw={"unit": f"sbg.section.units.{unit}", "n": len(frame), "k": year})
-
-
-def _params(model: ShiftedBetaGeometric | float) -> dict[str, float]:
-    return model.params_ if isinstance(model, ShiftedBetaGeometric) else {"p": model}
 
 
 def contracts_section(periods: np.ndarray, churned: np.ndarray, term_days: float, annual_rate: float,

@@ -94,3 +94,18 @@ def test_life_table_is_kaplan_meier():
     table = life_table([1, 2, 2, 3, 3], [1, 0, 1, 1, 0])
     assert table.at_risk.tolist() == [5, 4, 2] and table.churned.tolist() == [1, 1, 1]
     np.testing.assert_allclose(table.survival, [4 / 5, 4 / 5 * 3 / 4, 4 / 5 * 3 / 4 * 1 / 2])
+
+
+@pytest.mark.parametrize(("alpha", "beta"), [(3.0, 300.0), (70.0, 930.0), (0.5, 5000.0), (7e4, 9.3e5)])
+def test_derl_is_the_direct_series_where_scipys_2f1_fails(alpha: float, beta: float) -> None:
+    """scipy's hyp2f1 returns NaN once alpha + beta + n passes ~200 (a plan whose churn hardly
+    falls with tenure): DERL then comes from Euler's integral, checked against the series
+    sum_j S(n+1+j) / S(n) / (1+d)^j summed directly."""
+    m = ShiftedBetaGeometric()
+    m.params_ = {"alpha": alpha, "beta": beta}
+    d = 0.01
+    for n in (0.0, 12.0):
+        t = np.arange(1, 400_001, dtype=float)
+        ratio = np.exp(np.cumsum(np.log((beta + n + t - 1) / (alpha + beta + n + t - 1))))
+        direct = float((ratio / (1 + d) ** (t - 1)).sum())
+        assert m.derl(d, [n])[0] == pytest.approx(direct, rel=1e-8)

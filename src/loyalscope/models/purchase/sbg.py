@@ -24,10 +24,12 @@ section 3.4, on left-truncated survival data).
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from scipy.integrate import IntegrationWarning, quad
 from scipy.special import betaln, digamma, hyp2f1
 
 from loyalscope.models.base import Data, MLEModel, as_array, as_weights
@@ -112,6 +114,20 @@ class ShiftedBetaGeometric(MLEModel):
         tt = as_array("t", t)
         return (be + tt - 1) / (al + be + tt - 1)
 
+    def churn_next(self, tenure: Any) -> np.ndarray:
+        """P(leaving at the end of the next period | ``tenure`` periods completed)
+        = 1 - r(tenure + 1) = alpha / (alpha + beta + tenure)."""
+        al, be = self._theta()
+        return al / (al + be + as_array("tenure", tenure))
+
+    def unpaid_within(self, tenure: Any, periods: int) -> np.ndarray:
+        """Expected periods of the next ``periods`` not paid for, at ``tenure``:
+        ``sum_{j=1..K} (1 - S(t+j) / S(t))`` with ``S(t+j) / S(t) = B(alpha, beta+t+j) / B(alpha, beta+t)``."""
+        al, be = self._theta()
+        t = as_array("tenure", tenure)[:, None]
+        ahead = np.arange(1, periods + 1, dtype=float)
+        return (1.0 - np.exp(betaln(al, be + t + ahead) - betaln(al, be + t))).sum(axis=1)
+
     def predict_survivors(self, cohort_size: float, periods: int) -> np.ndarray:
         """Expected active customers at the start of periods 1..periods+1: cohort_size * S(0..periods)."""
         return cohort_size * self.survival(np.arange(periods + 1))
@@ -129,7 +145,32 @@ class ShiftedBetaGeometric(MLEModel):
             raise ValueError(f"The 'discount_rate' argument must be > 0 (per period). Got {discount_rate!r} instead.")
         al, be = self._theta()
         n = as_array("renewals", renewals)
-        return (be + n) / (al + be + n) * hyp2f1(1.0, be + n + 1, al + be + n + 1, 1.0 / (1.0 + discount_rate))
+        z = 1.0 / (1.0 + discount_rate)
+        out = (be + n) / (al + be + n) * hyp2f1(1.0, be + n + 1, al + be + n + 1, z)
+        bad = ~np.isfinite(out)  # scipy's 2F1 fails (NaN) once alpha + beta + n passes ~200
+        for v in np.unique(n[bad]):
+            out[n == v] = (be + v) / (al + be + v) * _mean_inverse(be + v + 1, al, z)
+        return out
+
+
+def _mean_inverse(b: float, a: float, z: float) -> float:
+    """``E[1 / (1 - z T)]`` for ``T ~ Beta(b, a)``: Euler's integral of ``2F1(1, b; a + b; z)``,
+    by quadrature over the mass of the Beta (50 standard deviations either side of its mean),
+    for the parameters where :func:`scipy.special.hyp2f1` returns NaN. Agrees with the direct
+    series ``sum_j z^j S(n+1+j) / S(n)`` to ~1e-10 relative, and tends to the geometric limit
+    ``(1 - p)(1 + d) / (d + p)`` as alpha, beta grow."""
+    lb = betaln(b, a)
+
+    def density_over(t: float) -> float:
+        return float(np.exp((b - 1) * np.log(t) + (a - 1) * np.log1p(-t) - lb) / (1 - z * t))
+
+    mean, sd = b / (a + b), np.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+    lo, hi = max(0.0, mean - 50 * sd), min(1.0, mean + 50 * sd)
+    mode = (b - 1) / (a + b - 2) if a > 1 and b > 1 else None
+    points = [mode] if mode is not None and lo < mode < hi else None
+    with warnings.catch_warnings():  # a roundoff warning where the tolerance is tighter than needed
+        warnings.simplefilter("ignore", IntegrationWarning)
+        return float(quad(density_over, lo, hi, points=points, limit=500, epsabs=0, epsrel=1e-12)[0])
 
 
 def contract_durations(terms: Any, last_renewed: Any, last_ended: Any) -> tuple[np.ndarray, np.ndarray]:
