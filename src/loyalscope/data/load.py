@@ -165,6 +165,11 @@ def _validate(con: BaseBackend, srcs: list[Source], config: AnalysisConfig, name
                 label = _row_order_label(src.name, [s.name for _, s in by_table[name]])
                 cols.insert(0, (ibis.literal(f"{label}:") + keep[LINE].cast("string")).name("order_id"))
                 rep.notes.append(f"{src.name}: " + t("data.validate.note_row_orders", source=label))
+            if name == "surveys" and "response_id" not in parsed.columns:
+                # answers without response ids (mapping.resolve let them lack it): each row one
+                label = _row_order_label(src.name, [s.name for _, s in by_table[name]])
+                cols.insert(0, (ibis.literal(f"{label}:") + keep[LINE].cast("string")).name("response_id"))
+                rep.notes.append(f"{src.name}: " + t("data.validate.note_row_responses", source=label))
             parts.append(keep.select(*cols, LINE, END, SRC))
         reports[name] = rep
         tbl = _union(con, name, parts)

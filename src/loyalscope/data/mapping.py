@@ -281,6 +281,8 @@ def resolve(
     joined = table == "transactions" and bool(set(schema.JOINED_ON_ORDER_ID) & set(related))
     if table == "transactions" and not joined:
         optional = (*optional, "order_id")  # a purchase log: each row one order (data.load)
+    if table == "surveys" and any(c in out for c in schema.SURVEY_MEASURES):
+        optional = (*optional, "response_id")  # answers without ids: each row one response (data.load)
     missing = [c for c in schema.table(table).required if c not in out and c not in optional]
     if table == "transactions" and not missing and not has_amount_source(out) and not joined:
         missing = ["amount"]

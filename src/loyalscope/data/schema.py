@@ -327,6 +327,13 @@ per purchase, such as Kaggle's Retail Sales and E-commerce Customer Behavior dat
 then one order, named by its file and line (``data.load``), and a note says that rows of one
 order on several lines would each count as an order."""
 
+SURVEY_MEASURES: tuple[str, ...] = tuple(
+    c.name for c in TABLES["surveys"].columns if not c.required and c.dtype in ("float64", "int64"))
+"""The survey's answers that are numbers (nps, csat, the items ...). A survey source with one of
+them may lack ``response_id`` (an NPS export: ID, Market, Survey date, Customer Name, NPS, whose
+ID is not known for a response id): each row is then one response, named by its file and line
+(``data.load``), and a note says so."""
+
 INPUT_OPTIONAL: dict[str, tuple[str, ...]] = {
     "transactions": ("customer_id", "amount"),
     "returns": ("return_ts",),
