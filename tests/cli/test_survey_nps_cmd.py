@@ -85,3 +85,23 @@ def test_config_names_the_column_and_min_n(tmp_path: Path, answers: pd.DataFrame
     assert out["small_sample"]  # 120 answers < min_n = 500 from the config
     res = runner.invoke(app, ["survey", "nps", "--data", str(path), "--json"])
     assert res.exit_code != 0  # without the mapping there is no "nps" column
+
+
+@pytest.mark.parametrize("header", ["NPS", "推荐值", "Likelihood to recommend"])
+def test_the_nps_column_is_found_by_its_spellings(tmp_path: Path, header: str) -> None:
+    """An NPS export's column is "NPS" (github.com/Analyst-Aslam/Customer-NPS-Insights: ID,
+    Market, Survey date, Customer Name, Month, Quarter, NPS), not "nps": the command asked for
+    --column. It finds the spellings the loader knows, and says which column it read."""
+    rng = np.random.default_rng(8)
+    x = rng.integers(0, 11, 300)
+    frame = pd.DataFrame({"ID": range(1000, 1300), "Market": "US", "Survey date": "01/09/2021",
+                          "Customer Name": [f"n{i}" for i in range(300)], header: x})
+    path = tmp_path / "NPS_timeseries_data.csv"
+    frame.to_csv(path, index=False)
+    res = runner.invoke(app, ["survey", "nps", "--data", str(path), "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["column"] == header and out["n"] == 300
+    assert out["nps"] == pytest.approx(100 * ((x >= 9).mean() - (x <= 6).mean()))
+    res = runner.invoke(app, ["survey", "nps", "--data", str(path)], env={"LOYALSCOPE_LANG": "en"})
+    assert f"Column '{header}' read as nps." in res.stdout

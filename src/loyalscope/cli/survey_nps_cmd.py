@@ -24,6 +24,7 @@ def run_nps(data: pd.DataFrame, column: str, seed: int = 0, file: str | None = N
 
     from loyalscope.models.survey.nps import NPS  # SciPy's statistics: not at the CLI's start
 
+    column = _header_for(data, column)
     if column not in data.columns:
         raise SchemaError(t("survey.cli.no_column", column=column), file=file, column=column,
                           fix=t("survey.cli.no_column_fix", columns=", ".join(map(str, data.columns))))
@@ -37,7 +38,21 @@ def run_nps(data: pd.DataFrame, column: str, seed: int = 0, file: str | None = N
         model = NPS(seed=seed, min_n=min_n or SurveyConfig().min_n).fit(values.to_numpy())
     except ValueError as exc:
         raise SchemaError(str(exc), file=file, column=column, fix=t("survey.cli.range_fix")) from exc
-    return model.to_dict()
+    return {**model.to_dict(), "column": str(column)}
+
+
+def _header_for(data: pd.DataFrame, column: str) -> str:
+    """The header of ``data`` that a canonical survey column (``nps``) stands for when it is not
+    there by that name: the spellings the loader recognises (``NPS``, ``推荐值``, ``Likelihood to
+    recommend`` ...), when exactly one header has one; else ``column`` unchanged."""
+    from loyalscope.data import schema
+    from loyalscope.data.mapping import aliases, normalise_header
+
+    if column in data.columns or column not in {c.name for c in schema.table("surveys").columns}:
+        return column
+    wanted = {normalise_header(a) for a in aliases("surveys", column)}
+    found = [h for h in data.columns if normalise_header(h) in wanted]
+    return str(found[0]) if len(found) == 1 else column
 
 
 @survey_app.command("nps")
@@ -58,6 +73,8 @@ def nps_command(
     if as_json:
         emit_json(out)
         return
+    if out["column"] != column:
+        console.print(t("survey.cli.column_read", header=out["column"], column=column))
     console.print(t("survey.cli.nps_line", nps=out["nps"], n=out["n"], promoters=out["promoters"],
                     passives=out["passives"], detractors=out["detractors"]))
     for method, (lo, hi) in out["intervals"].items():
