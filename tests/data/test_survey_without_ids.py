@@ -73,3 +73,17 @@ def test_without_ids_and_without_any_answer_it_still_asks_for_the_id(tmp_path: P
     path.write_text("customer_id,answered_ts,comment\nC1,2023-05-01,fine\n", encoding="utf-8")
     with use_lang("en"), pytest.raises(SchemaError, match="response_id"):
         ls.load(path, now=NOW)
+
+
+def test_the_analysis_of_an_nps_export_shows_its_nps(tmp_path: Path) -> None:
+    """`analyze` on the export alone: the satisfaction section's NPS is the share of promoters
+    minus the share of detractors of every answer; the purchase sections say what they need."""
+    raw = _export(tmp_path / "NPS_timeseries_data.csv")
+    an = ls.analyze(ls.load(tmp_path / "NPS_timeseries_data.csv", now=NOW))
+    sections = {s.id: s for s in an.sections}
+    nps = next(b for b in sections["satisfaction"].blocks
+               if isinstance(b, ls.results.Number) and b.metric_id == "nps")
+    x = raw["NPS"]
+    assert nps.denominator == len(x) and nps.numerator == int((x >= 9).sum() - (x <= 6).sum())
+    assert nps.value == pytest.approx(100 * ((x >= 9).mean() - (x <= 6).mean()))
+    assert sections["value"].skipped and sections["behaviour"].skipped
