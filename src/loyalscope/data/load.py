@@ -160,16 +160,13 @@ def _validate(con: BaseBackend, srcs: list[Source], config: AnalysisConfig, name
                 qparts.append((name, _absent_bad(src, i), src.name))
             keep = parsed.table.filter(parsed.table._q_reason.isnull())
             cols = [keep[c] for c in parsed.columns]
-            if name == "transactions" and "order_id" not in parsed.columns:
-                # a purchase log (mapping.resolve let it lack the id): each row one order
+            row_id = schema.ROW_IDS.get(name)
+            if row_id is not None and row_id[0] not in parsed.columns:
+                # a purchase log or answers without ids (mapping.resolve let them lack the id):
+                # each row is one order / response, named by its file and line
                 label = _row_order_label(src.name, [s.name for _, s in by_table[name]])
-                cols.insert(0, (ibis.literal(f"{label}:") + keep[LINE].cast("string")).name("order_id"))
-                rep.notes.append(f"{src.name}: " + t("data.validate.note_row_orders", source=label))
-            if name == "surveys" and "response_id" not in parsed.columns:
-                # answers without response ids (mapping.resolve let them lack it): each row one
-                label = _row_order_label(src.name, [s.name for _, s in by_table[name]])
-                cols.insert(0, (ibis.literal(f"{label}:") + keep[LINE].cast("string")).name("response_id"))
-                rep.notes.append(f"{src.name}: " + t("data.validate.note_row_responses", source=label))
+                cols.insert(0, (ibis.literal(f"{label}:") + keep[LINE].cast("string")).name(row_id[0]))
+                rep.notes.append(f"{src.name}: " + t(f"data.validate.{row_id[1]}", source=label))
             parts.append(keep.select(*cols, LINE, END, SRC))
         reports[name] = rep
         tbl = _union(con, name, parts)
@@ -214,7 +211,7 @@ def _validate(con: BaseBackend, srcs: list[Source], config: AnalysisConfig, name
 
 
 def _row_order_label(name: str, names: list[str]) -> str:
-    """How the order ids of a file without them begin: its base name (``purchases.csv``, the
+    """How the row ids (orders, responses) of a file without them begin: its base name (``purchases.csv``, the
     id of line 2 is ``purchases.csv:2``), or its whole name when another file of the table has
     the same base name (two ``orders.csv`` of two folders would give the same ids)."""
     base = Path(name).name

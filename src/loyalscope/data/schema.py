@@ -334,6 +334,11 @@ them may lack ``response_id`` (an NPS export: ID, Market, Survey date, Customer 
 ID is not known for a response id): each row is then one response, named by its file and line
 (``data.load``), and a note says so."""
 
+ROW_IDS: dict[str, tuple[str, str]] = {"transactions": ("order_id", "note_row_orders"),
+                                       "surveys": ("response_id", "note_row_responses")}
+"""Tables whose source may lack its id (see :data:`JOINED_ON_ORDER_ID`, :data:`SURVEY_MEASURES`):
+the id column each row then gets (``file:line``) and the note (``data.validate.<key>``) saying so."""
+
 INPUT_OPTIONAL: dict[str, tuple[str, ...]] = {
     "transactions": ("customer_id", "amount"),
     "returns": ("return_ts",),

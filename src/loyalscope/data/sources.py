@@ -399,8 +399,9 @@ def read_file(con: BaseBackend, path: Path, table: str | None, config: AnalysisC
     archive member) takes ``table``, else the table its own name or the file's name stands for,
     else the table judged from its columns; further sheets and members are read when their name
     stands for a table, and are appended to ``unused`` otherwise."""
-    named = None if table or _table_from_config(path.name, config) else table_for_name(_stem(path.name))
-    file_table = table or _table_from_config(path.name, config) or named
+    chosen = table or _table_from_config(path.name, config)  # given or configured, not guessed
+    named = None if chosen else table_for_name(_stem(path.name))
+    file_table = chosen or named
     out: list[Source] = []
     first: tuple[str, Staged] | None = None  # the first sheet's table and staged file
     for i, st in enumerate(stage(path, config)):
@@ -561,19 +562,20 @@ def _read_folder(con: BaseBackend, folder: Path, config: AnalysisConfig,
             unused.append(Unused(str(path), t("data.intake.unused_folder")))
             continue
         rel = path.relative_to(folder).as_posix()
-        table = _table_from_config(rel, config) or _table_from_config(path.name, config)
+        configured = _table_from_config(rel, config) or _table_from_config(path.name, config)
         if path.suffix.lower() in DUCKDB_SUFFIXES:
             yield from read_duckdb(con, path, config)
             continue
         if not supported(path.name):
             unused.append(Unused(str(path), t("data.intake.unused_type")))
             continue
-        table = table or table_for_name(_stem(path.name))
+        # read_file is given only the configured table: the one the name stands for it derives
+        # itself, and may overrule (a file named like customers holding orders)
+        table = configured or table_for_name(_stem(path.name))
         if table is None and path != lone and not path.name.lower().endswith(".zip"):
             unused.append(Unused(str(path), t("data.intake.unused_name")))
             continue
         try:
-            configured = _table_from_config(rel, config) or _table_from_config(path.name, config)
             srcs = read_file(con, path, configured, config, related, unused)
         except SchemaError as exc:
             if table is not None:
