@@ -50,3 +50,37 @@ def test_complainants_are_distinct_customers_with_their_spend() -> None:
     f = diagnosis_facts(seg, complainants=["a", "a", "c"])
     assert f["segment_size.complainants"] == 2.0
     assert f["segment_value.complainants"] == 50.0
+
+
+_ORDER_SCRIPT = """
+import json
+import pandas as pd
+from loyalscope.strategy.facts import diagnosis_facts
+from loyalscope.strategy.targets import members
+ids = [f"c{i}" for i in range(40)]
+names = ["champions", "loyal", "potential_loyalist", "new", "need_attention", "about_to_sleep",
+         "cant_lose", "at_risk", "hibernating", "lost"]
+seg = pd.DataFrame({"customer_id": ids, "segment_id": [names[i % 10] for i in range(40)],
+                    "monetary": [float(i) for i in range(40)], "frequency": [i % 4 for i in range(40)]})
+prev = seg.assign(segment_id=[names[(i * 3) % 10] for i in range(40)])
+facts = diagnosis_facts(seg, prev, segment_ids=names)
+quadrant = pd.Series(["apostle", "mercenary", "hostage", "defector"] * 10, index=ids)
+who = members(["hostage", "apostle", "defector", "mercenary"], rfm=seg, quadrant=quadrant)
+print(json.dumps([list(facts), list(who)]))
+"""
+
+
+def test_fact_and_target_order_does_not_change_from_run_to_run() -> None:
+    """analysis.json lists the facts, and the target lists come out, in one order on every run:
+    the segments' trends and the targets were iterated as Python sets of text, whose order
+    follows the hash seed of each process (two runs of the same data wrote their facts in
+    different orders)."""
+    import subprocess
+    import sys
+
+    outs = set()
+    for seed in ("1", "2", "3", "4", "5"):
+        run = subprocess.run([sys.executable, "-c", _ORDER_SCRIPT], capture_output=True, text=True,
+                             env={**__import__("os").environ, "PYTHONHASHSEED": seed}, check=True)
+        outs.add(run.stdout)
+    assert len(outs) == 1

@@ -158,12 +158,13 @@ def _inputs(ds: Any, j: Any, end: date, cal_end: date | None, trailing_start: pd
     split = None
     if c is not None and duration is not None:
         born = f <= c
-        sub = frame[born]
-        split = _summary(ids[born], sub.n_cal.to_numpy(np.int64), f[born], sub.last_cal.to_numpy(np.int64),
-                         sub.rep_cal.to_numpy(float), c, per)
-        fh = sub.n_hold.to_numpy(np.int64)
+        # the calibration columns only: a mask over the frame copied every column (its text too)
+        sub = {k: frame[k].to_numpy()[born] for k in ("n_cal", "last_cal", "rep_cal", "n_hold", "hold_sum")}
+        split = _summary(ids[born], sub["n_cal"].astype(np.int64), f[born], sub["last_cal"].astype(np.int64),
+                         sub["rep_cal"].astype(float), c, per)
+        fh = sub["n_hold"].astype(np.int64)
         with np.errstate(divide="ignore", invalid="ignore"):
-            mh = np.where(fh > 0, sub.hold_sum.to_numpy(float) / fh.astype(float), 0.0)
+            mh = np.where(fh > 0, sub["hold_sum"].astype(float) / fh.astype(float), 0.0)
         split["frequency_holdout"] = fh
         split["monetary_value_holdout"] = mh
         split["duration_holdout"] = float(duration)

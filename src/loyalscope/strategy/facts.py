@@ -70,16 +70,20 @@ def diagnosis_facts(
             prev = previous_segments["segment_id"].value_counts(normalize=True)
             now = segments["segment_id"].value_counts(normalize=True)
             n_prev = len(previous_segments)
-            for sid in set(prev.index) | set(now.index) | set(segment_ids):
+            # each segment once, in a fixed order (a set's order of texts changes from run to run)
+            for sid in dict.fromkeys([*segment_ids, *now.index, *prev.index]):
                 p1, p0 = float(now.get(sid, 0.0)), float(prev.get(sid, 0.0))
                 f[f"segment_trend.{sid}"] = p1 - p0
                 # two shares of (mostly) the same customers: the independent-samples SE, conservative
                 f[f"se.segment_trend.{sid}"] = float(np.sqrt(p1 * (1 - p1) / n + p0 * (1 - p0) / n_prev))
+    # each customer's spend by id, built once for the quadrant, high-risk and complainant sums
+    # (each built it again: a hash of a million text ids each time)
+    mon = None
+    if segments is not None and "customer_id" in segments:
+        mon = pd.Series(segments["monetary"].array, index=pd.Index(segments["customer_id"]),
+                        name="monetary")
     if quadrant is not None:
         q = quadrant.dropna()
-        mon = None
-        if segments is not None and "customer_id" in segments:
-            mon = segments[["customer_id", "monetary"]].set_index("customer_id")["monetary"]
         counts = q.value_counts()
         for k in [*counts.index, *(k for k in quadrant_ids if k not in counts.index)]:
             c = int(counts.get(k, 0))
@@ -102,8 +106,7 @@ def diagnosis_facts(
             p = churn_probability.reindex(high.index)
             f["churn.high_risk_lift"] = float(p[high].mean() / p.mean())
         f["segment_size.high_risk"] = float(high.sum())
-        if segments is not None and "customer_id" in segments:
-            mon = segments[["customer_id", "monetary"]].set_index("customer_id")["monetary"]
+        if mon is not None:
             f["segment_value.high_risk"] = _total(mon.reindex(high.index[high]))
     if complaints is not None and len(complaints):
         t = complaints.set_index(["dimension", "level"])
@@ -118,8 +121,7 @@ def diagnosis_facts(
     if complainants is not None:
         who = pd.Index(pd.unique(pd.Series(list(complainants), dtype="string").dropna()))
         f["segment_size.complainants"] = float(len(who))
-        if segments is not None and "customer_id" in segments:
-            mon = segments[["customer_id", "monetary"]].set_index("customer_id")["monetary"]
+        if mon is not None:
             f["segment_value.complainants"] = _total(mon.reindex(who))
     for k, v in (metrics or {}).items():
         if targets and k in targets:

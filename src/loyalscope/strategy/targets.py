@@ -58,7 +58,7 @@ def members(
     ``comp_<competitor>_<d>`` columns; trailing: dimension -> the competitor we trail there.
     """
     out: dict[str, pd.Index] = {}
-    for target in set(targets):
+    for target in dict.fromkeys(targets):  # each once, in the order given (a set's order changes per run)
         idx = _resolve(target, rfm, quadrant, churn, base_rate, complainants, answers, trailing or {},
                        scale_max, tier)
         if idx is not None:  # distinct ids, sorted as Python sorts text
