@@ -126,12 +126,9 @@ def _migration(ds: Dataset, seg: pd.DataFrame, scheme: Scheme, start: date, buil
     # the strategy section compares the segment shares with the same date: only what it reads
     # is kept for it (the whole frame held another 0.3 GB to the end at a million customers)
     before = ctx_previous[start] = previous[["customer_id", "segment_id"]]
-    # each customer's segment then, looked up by id (one row per customer in both frames): a
-    # merge copied both frames and compared a million text ids twice
-    start_of = pd.Series(before["segment_id"].array, index=pd.Index(before["customer_id"]))
-    both = pd.DataFrame({
-        "segment_id_end": seg["segment_id"].to_numpy(),
-        "segment_id_start": start_of.reindex(seg["customer_id"].to_numpy()).fillna("__new__").to_numpy()})
+    both = seg[["customer_id", "segment_id"]].merge(before, on="customer_id", how="left",
+                                                     suffixes=("_end", "_start"))
+    both["segment_id_start"] = both["segment_id_start"].fillna("__new__")
     ids = [s.id for s in scheme.segments]
     counts = pd.crosstab(both.segment_id_start, both.segment_id_end)
     counts = counts.reindex(index=[*ids, "__new__"], columns=ids, fill_value=0)
@@ -156,11 +153,10 @@ def _quadrant(ds: Dataset, seg: pd.DataFrame, ctx: SectionContext, section: Sect
     sv = ds.table("surveys", "customer_id", "csat")
     sat = sv.group_by("customer_id").aggregate(csat=sv.csat.mean()).to_pandas()
     sat = sat.set_index(sat.customer_id.astype(str)).csat
-    ids = pd.Index(seg["customer_id"])  # the two columns read, not a copy of the whole frame
-    loyalty = behavioural_loyalty(pd.Series(seg["frequency"].array, index=ids, name="frequency"),
-                                  pd.Series(seg["recency_days"].array, index=ids, name="recency_days"))
+    s = seg.set_index("customer_id")
+    loyalty = behavioural_loyalty(s.frequency, s.recency_days)
     scale = check_scale(ds, "csat")
-    satisfaction = rescale(sat.reindex(ids), scale.low, scale.high)
+    satisfaction = rescale(sat.reindex(s.index), scale.low, scale.high)
     cfg = ctx.config.segments
     l_cut = cfg.quadrant_loyalty_cut if cfg.quadrant_loyalty_cut is not None else float(loyalty.median())
     q = sat_loyalty_quadrant(satisfaction, loyalty, cfg.quadrant_satisfaction_cut, l_cut)
