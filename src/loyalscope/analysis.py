@@ -83,13 +83,56 @@ class Analysis:
 
 
 def transactions_left(dataset: Dataset) -> bool:
-    """False when the dataset has a transactions table without any row (all quarantined)."""
-    if "transactions" not in dataset.tables:
-        return True
+    """False when the transactions file(s) had rows and none was accepted (all quarantined),
+    or the dataset has a transactions table without any row."""
     rep = dataset.quality.tables.get("transactions")
     if rep is not None and rep.rows_read:
         return rep.rows_accepted > 0
+    if "transactions" not in dataset.tables:
+        return True
     return int(dataset.tables["transactions"].count().execute()) > 0
+
+
+def no_transactions_error(dataset: Dataset, where: str) -> DataQualityError:
+    """The error when no transaction is left after validation: the rows read, where the
+    quarantine is, and the reason most of them share with its first line (22,570 order lines
+    whose time is a day number say so at once, instead of in a file to open)."""
+    rep = dataset.quality.tables.get("transactions")
+    read = rep.rows_read if rep is not None else 0
+    message = t("report.outputs.no_transactions", path=where, rows=read)
+    top = _main_reason(dataset.quality)
+    if top is not None:
+        n, line, detail = top
+        message += " " + t("report.outputs.no_transactions_main", n=n, rows=read, line=line,
+                           detail=detail)
+    return DataQualityError(message, fix=t("report.outputs.no_transactions_fix", path=where))
+
+
+def _main_reason(quality: Any) -> tuple[int, int, str] | None:
+    """(rows, first line, detail) of the commonest (column, reason) among the quarantined
+    transactions, None when there is none. Two small queries on the engine's quarantine table."""
+    q = quality.quarantine_table
+    if q is None:
+        frame = quality.quarantine
+        tx = frame[frame["table"] == "transactions"]
+        if tx.empty:
+            return None
+        sizes = tx.groupby(["column", "reason"], dropna=False).size()
+        n = int(sizes.max())
+        col, reason = sorted(k for k, v in sizes.items() if v == n)[0]
+        rows = tx[(tx["column"].fillna("") == (col if isinstance(col, str) else ""))
+                  & (tx["reason"] == reason)].sort_values("line")
+        first = rows.iloc[0]
+        return n, int(first["line"]), str(first["detail"])
+    tx = q.filter(q.table == "transactions")
+    col = tx.column.fill_null("")
+    groups = tx.group_by(c=col, r=tx.reason).aggregate(n=tx.count())
+    top = groups.order_by([groups.n.desc(), groups.c, groups.r]).limit(1).to_pandas()
+    if top.empty:
+        return None
+    c, r, n = str(top.c.iloc[0]), str(top.r.iloc[0]), int(top.n.iloc[0])
+    first = tx.filter((col == c) & (tx.reason == r)).order_by(tx.line).limit(1).to_pandas()
+    return n, int(first.line.iloc[0]), str(first.detail.iloc[0])
 
 
 def analyze(
@@ -118,11 +161,7 @@ def analyze(
     """
     config = config or dataset.config
     if not transactions_left(dataset):  # a clear error, not a section's traceback
-        rep = dataset.quality.tables.get("transactions")
-        raise DataQualityError(
-            t("report.outputs.no_transactions", path="quarantine.csv",
-              rows=rep.rows_read if rep else 0),
-            fix=t("report.outputs.no_transactions_fix", path="quarantine.csv"))
+        raise no_transactions_error(dataset, "quarantine.csv")
     ctx = context if context is not None else SectionContext(config=config)
     wanted = [s for s in ORDER if sections is None or s in sections]
     plan = run_order(wanted)

@@ -74,6 +74,11 @@ class DataConfig(_Section):
     """Business time zone: timestamps are stored as naive wall-clock times in this zone."""
     dayfirst: bool | None = None
     """True for 05/01/2024 = 5 January; None detects and errors when ambiguous."""
+    day_one: date | None = None
+    """The date of day 1 when a date column holds day numbers (1, 2, 3 ...) instead of dates:
+    dunnhumby's The Complete Journey numbers its days 1-711 (``DAY``). Whole numbers from 0 to
+    9,999 in a date column are then read as ``day_one + (n - 1)`` days; without it they are
+    quarantined as day numbers (never read as Excel serials or epoch seconds)."""
     negative_amounts: Literal["returns", "quarantine"] = "returns"
     future_dates: Literal["quarantine", "accept"] = "quarantine"
     preset: str | None = None

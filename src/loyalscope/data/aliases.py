@@ -7,7 +7,8 @@ fields on the first line only); WooCommerce order exports (built-in analytics an
 order-export plugins); 淘宝 / 天猫 order reports (订单编号, 买家会员名, 总金额, 买家实际支付金额, 订单状态,
 订单创建时间, 订单付款时间, 退款金额; 退款报表: 退款的申请时间, 买家退款金额, 退款状态), 京东 (订单号, 下单帐号, 订购数量, 京东价, 应付金额), 有赞 / 微店 (买家昵称,
 买家手机号, 商品单价, 订单实付金额); Kaggle's Sample Sales Data (BIRT ClassicModels: ORDERNUMBER,
-QUANTITYORDERED, PRICEEACH, PRODUCTCODE, PRODUCTLINE, SALES). See ``tests/data/README.md`` for the samples behind the tests.
+QUANTITYORDERED, PRICEEACH, PRODUCTCODE, PRODUCTLINE, SALES); dunnhumby's The Complete Journey
+(household_key, BASKET_ID, DAY, SALES_VALUE: its DAY is a day number, read with ``[data] day_one``). See ``tests/data/README.md`` for the samples behind the tests.
 """
 
 from __future__ import annotations
@@ -22,12 +23,15 @@ _COMMON: dict[str, tuple[str, ...]] = {
         "买家会员名", "买家账号", "买家ID", "买家id", "会员名", "下单帐号", "下单账号", "买家昵称", "用户账号",
         # ERP / POS line exports, WooCommerce
         "customer no", "customer code", "account id", "customer user id", "buyer id",
+        # dunnhumby's The Complete Journey (household_key), panel and loyalty-card data
+        "household key", "household id", "household",
     ),
     "order_id": (
         "订单编号", "订单号", "订单ID", "单号", "销售单号", "order id", "order no", "order number",
         "Order_No", "orderid", "invoice no", "invoice id", "invoice", "invoice number", "invoiceno",
         "order #", "订单号码", "交易编号", "交易单号", "主订单编号", "主订单号", "receipt no", "receipt number",
         "document no", "bill no", "transaction id", "transaction no", "transaction number",
+        "basket id", "basket no",  # dunnhumby's BASKET_ID: one shopping trip
     ),
     "channel": ("渠道", "销售渠道", "来源渠道", "获客渠道", "channel", "source", "sales channel"),
     "category": ("品类", "类别", "分类", "商品类别", "投诉类别", "category", "product category",
@@ -65,7 +69,7 @@ _TABLE_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
                    "Grand_Total", "total", "order amount", "sales", "revenue", "总金额", "订单总金额", "订单总额",
                    "商品总价", "line total", "order total", "order total amount", "net sales", "total price",
                    "totalprice", "line amount", "应付金额", "total amount", "purchase amount",
-                   "total purchase amount"),
+                   "total purchase amount", "sales value"),
         "product_id": ("商品编号", "商品ID", "产品编号", "产品ID", "SKU", "product id", "item id", "stock code",
                        "stockcode", "lineitem sku", "商品编码", "货号", "商家编码", "product code"),
         "quantity": ("数量", "购买数量", "件数", "quantity", "qty", "宝贝总数量", "商品数量", "订购数量",

@@ -82,7 +82,7 @@ def _fix_line(table: str, column: str, header: str) -> str:
 _KIND_WORDS: dict[str, tuple[str, ...]] = {
     "amount": ("金额", "amount", "price", "total", "revenue", "sales", "value", "费", "价", "款", "sum",
                "cost", "fee", "积分", "points"),
-    "date": ("时间", "日期", "date", "time", "timestamp", "created", "paidat", "月份", "年份"),
+    "date": ("时间", "日期", "date", "time", "timestamp", "created", "paidat", "月份", "年份", "day"),
     "address": ("地址", "address", "street", "city", "province", "zip", "postcode", "postal", "邮编",
                 "省", "市", "区", "县", "country", "state", "收货"),
     "id": ("id", "编号", "号", "code", "no", "number", "num", "账号", "帐号", "会员名", "昵称", "email", "mail",
@@ -284,10 +284,10 @@ def resolve(
     if table == "surveys" and any(c in out for c in schema.SURVEY_MEASURES):
         optional = (*optional, "response_id")  # answers without ids: each row one response (data.load)
     missing = [c for c in schema.table(table).required if c not in out and c not in optional]
-    if table == "transactions" and not missing and not has_amount_source(out) and not joined:
-        missing = ["amount"]
+    if table == "transactions" and not has_amount_source(out) and not joined and "amount" not in missing:
+        missing.append("amount")  # an amount, or a quantity and a unit price
     if missing:
-        raise missing_error(table, missing[0], headers, set(out.values()), file)
+        raise missing_error(table, missing[0], headers, set(out.values()), file, also=missing[1:])
     return out
 
 
@@ -309,24 +309,39 @@ def no_header_hint(headers: Iterable[str]) -> str:
 
 
 def missing_error(table: str, column: str, headers: list[str], used: set[str],
-                  file: str | None) -> SchemaError:
-    """The error for a required column that no header matches, naming plausible headers."""
+                  file: str | None, also: Iterable[str] = ()) -> SchemaError:
+    """The error for a required column that no header matches, naming plausible headers; with
+    ``also`` (the other required columns missing), every one of them and one fix for them all,
+    so that a file whose dates, amounts and ids all have other names is mapped in one round
+    (dunnhumby's DAY and SALES_VALUE asked for two runs, one error each)."""
     if looks_like_data(headers):
         return SchemaError(t("data.mapping.missing_no_header", table=table, column=column)
                            + no_header_hint(headers), file=file, row=1, column=column,
                            fix=t("data.mapping.no_header_fix"))
-    cands = candidates(column, headers, used)
-    if cands:
-        advice = t("data.mapping.candidates", column=column, headers=", ".join(cands[:5]))
-        fix = t("data.mapping.fix_prefix") + "\n" + _fix_line(table, column, cands[0])
-    else:
-        advice = t("data.mapping.no_candidate", column=column)
-        fix = t("data.mapping.no_candidate_fix", table=table, column=column)
-    return SchemaError(
-        t("data.mapping.missing", table=table, column=column,
-          aliases=", ".join(aliases(table, column)[:6]), headers=", ".join(headers)) + " " + advice,
-        file=file, column=column, fix=fix,
-    )
+    taken = set(used)
+    advice: list[str] = []
+    lines: list[str] = []
+    unmatched: list[str] = []
+    for col in (column, *also):
+        cands = candidates(col, headers, taken)
+        if cands:
+            advice.append(t("data.mapping.candidates", column=col, headers=", ".join(cands[:5])))
+            lines.append(f'{col} = "{cands[0]}"')
+            taken.add(cands[0])  # one header is never offered for two columns
+        else:
+            advice.append(t("data.mapping.no_candidate", column=col))
+            unmatched.append(col)
+    others = list(also)
+    message = t("data.mapping.missing", table=table, column=column,
+                aliases=", ".join(aliases(table, column)[:6]), headers=", ".join(headers))
+    if others:
+        message += " " + t("data.mapping.missing_also", columns=", ".join(repr(c) for c in others))
+    fixes = []
+    if lines:
+        fixes.append(t("data.mapping.fix_prefix") + "\n" + f"[mapping.{table}]\n" + "\n".join(lines))
+    fixes += [t("data.mapping.no_candidate_fix", table=table, column=c) for c in unmatched]
+    return SchemaError(message + " " + " ".join(advice), file=file, column=column,
+                       fix="\n".join(fixes))
 
 
 # ---- which table does one file hold? --------------------------------------------------------

@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import ibis
@@ -393,7 +394,7 @@ def _date_parts_replaced(txt: ir.StringValue) -> ir.StringValue:
 
 
 def datetime(tbl: Relation, col: str, out: str, dayfirst: bool, timezone: str,
-             backend: str) -> Any:
+             backend: str, day_one: date | None = None) -> Any:
     """Dates and times -> naive timestamps, wall-clock time in ``timezone``.
 
     Adds ``out``, ``out__r``, ``out__g``; for a text column also ``out__s``, true on the values
@@ -401,7 +402,9 @@ def datetime(tbl: Relation, col: str, out: str, dayfirst: bool, timezone: str,
     dates; ISO and y/m/d dates never do), so that the whole-column decision runs only on files
     that have one (see :func:`loyalscope.data.validate.parse_source`). ``dayfirst`` is the
     column's decided order (see :func:`date_order`) for a/b/yyyy dates. Years outside
-    1900-2200 are ``out_of_range``.
+    1900-2200 are ``out_of_range``. ``day_one``: the date of day 1 of a column of day numbers
+    (``[data] day_one``, see :func:`_numeric_date`); without it a whole number below 10,000 is
+    ``unparseable`` with the tag ``day_number``.
     """
     s = tbl[col]
     typ = s.type()
@@ -418,8 +421,9 @@ def datetime(tbl: Relation, col: str, out: str, dayfirst: bool, timezone: str,
                              f"{out}__g": ibis.ifelse(s.notnull(), "bool_type", _NULL_STR)})
     if typ.is_numeric():
         tbl = tbl.mutate(**{k + "num": s.cast("float64"), k + "present": s.notnull()})
-        tbl = tbl.mutate(**{k + "ts": _numeric_date(tbl[k + "num"], timezone, backend)})
-        return _year_checked(tbl, out)
+        tbl = tbl.mutate(**{k + "ts": _numeric_date(tbl[k + "num"], timezone, backend, day_one),
+                            k + "dn": is_day_number(tbl[k + "num"])})
+        return _year_checked(tbl, out, day_number=k + "dn")
     tbl = tbl.mutate(**{k + "c": clean(s, backend)})
     tbl = tbl.mutate(**{k + "fast": tbl[k + "c"].re_search(_ISO_FAST).fill_null(False)})
     tbl = tbl.mutate(**{k + "t": ibis.ifelse(tbl[k + "fast"], tbl[k + "c"],
@@ -455,8 +459,9 @@ def datetime(tbl: Relation, col: str, out: str, dayfirst: bool, timezone: str,
         k + "stamp": ibis.ifelse(tbl[k + "valid"], text.try_cast("timestamp"),
                                  ibis.null().cast("timestamp")),
         k + "min": ibis.ifelse(off == "", 0, ibis.ifelse(off.startswith("-"), -minutes, minutes)),
-        k + "ndate": ibis.ifelse(tbl[k + "isnum"], _numeric_date(tbl[k + "num"], timezone, backend),
+        k + "ndate": ibis.ifelse(tbl[k + "isnum"], _numeric_date(tbl[k + "num"], timezone, backend, day_one),
                                  ibis.null().cast("timestamp")),
+        k + "dn": is_day_number(tbl[k + "num"]).fill_null(False),
     })
     stamp = tbl[k + "stamp"]
     if backend == "duckdb":  # naive arithmetic (see _epoch)
@@ -471,7 +476,7 @@ def datetime(tbl: Relation, col: str, out: str, dayfirst: bool, timezone: str,
             else_=stamp),
         k + "ytext": ibis.ifelse(tbl[k + "valid"], tbl[k + "year"], ""),
     })
-    return _year_checked(tbl, out, year_text=k + "ytext")
+    return _year_checked(tbl, out, year_text=k + "ytext", day_number=k + "dn")
 
 
 def is_plain_date(s: ir.StringValue) -> ir.BooleanValue:
@@ -502,8 +507,21 @@ def plain_datetime(tbl: Relation, col: str, out: str) -> Any:
     return _year_checked(tbl, out)
 
 
-def _numeric_date(num: ir.FloatingValue, timezone: str, backend: str) -> ir.TimestampValue:
-    """yyyymmdd, Excel serial days, epoch seconds or milliseconds (UTC, converted)."""
+DAY_NUMBERS = 10_000
+"""Whole numbers below this in a date column are day numbers (see :func:`is_day_number`)."""
+
+
+def is_day_number(num: ir.FloatingValue) -> ir.BooleanValue:
+    """A whole number from 0 to 9,999: a day number (day 1, 2, 3 ...), never a date by itself
+    (yyyymmdd starts at 19000101, Excel serials of our years at 10,000)."""
+    return (num == num.floor()) & (num >= 0) & (num < DAY_NUMBERS)
+
+
+def _numeric_date(num: ir.FloatingValue, timezone: str, backend: str,
+                  day_one: date | None = None) -> ir.TimestampValue:
+    """yyyymmdd, Excel serial days, epoch seconds or milliseconds (UTC, converted); with
+    ``day_one``, day numbers (:func:`is_day_number`): day ``n`` is ``day_one + (n - 1)`` days,
+    a calendar date like yyyymmdd (no time zone conversion)."""
     integral = num == num.floor()
     ymd = integral & (num >= 19000101) & (num <= 22001231)
     ymd_text = num.try_cast("int64").cast("string")
@@ -512,7 +530,13 @@ def _numeric_date(num: ir.FloatingValue, timezone: str, backend: str) -> ir.Time
     serial = _epoch(((num - 25569.0) * 86400.0).round().try_cast("int64"), backend)
     secs = to_zone(_epoch(num.floor().try_cast("int64"), backend), timezone, backend)
     millis = to_zone(_epoch((num / 1000.0).floor().try_cast("int64"), backend), timezone, backend)
+    cases: list[tuple[ir.BooleanValue, ir.TimestampValue]] = []
+    if day_one is not None:
+        origin = (day_one - date(1970, 1, 1)).days - 1  # day 0, in days since 1970-01-01
+        days = (num.try_cast("int64") + origin) * 86_400
+        cases.append((is_day_number(num), _epoch(days, backend)))
     return ibis.cases(
+        *cases,
         (ymd, ymd_ts),
         ((num >= 10_000) & (num < 100_000), serial),
         ((num >= 1e9) & (num < 1e11), secs),
@@ -533,7 +557,8 @@ def _epoch(seconds: ir.IntegerValue, backend: str) -> ir.TimestampValue:
     return seconds.as_timestamp("s")
 
 
-def _year_checked(tbl: Relation, out: str, year_text: str | None = None) -> Any:
+def _year_checked(tbl: Relation, out: str, year_text: str | None = None,
+                  day_number: str | None = None) -> Any:
     k = f"{out}__"
     ts, present = tbl[k + "ts"], tbl[k + "present"]
     tbl = tbl.mutate(**{k + "year_": ts.year()})
@@ -551,6 +576,8 @@ def _year_checked(tbl: Relation, out: str, year_text: str | None = None) -> Any:
     reason = tbl[f"{out}__r"]
     tbl = tbl.mutate(**{
         f"{out}__g": ibis.cases((reason == "out_of_range", "year_range"),
+                                *([((reason == "unparseable") & tbl[day_number], "day_number")]
+                                  if day_number is not None else []),
                                 (reason == "unparseable", "not_date"), else_=_NULL_STR),
         out: ibis.ifelse(reason.isnull(), ts, ibis.null().cast("timestamp")),
     })

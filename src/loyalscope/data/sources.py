@@ -260,7 +260,8 @@ def read_parquet_source(con: BaseBackend, staged: Staged, table: str,
     mapping = resolve(table, cols, config.mapping.get(table), config.data.preset, name, related)
     typed = staged.line_column is None
     if typed:  # the check reads dtypes only: an empty frame of the file's schema
-        check_types(_empty_frame(rel.select(*cols)), table, mapping, name)
+        check_types(_empty_frame(rel.select(*cols)), table, mapping, name,
+                    day_numbers=config.data.day_one is not None)
     return Source(table, name, rel, mapping, typed=typed, encoding=_enc(staged),
                   absent_bad=staged.bad_lines, headers=tuple(cols))
 

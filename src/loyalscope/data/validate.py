@@ -63,7 +63,7 @@ DMY_SAMPLE = 50_000
 """Values of a text date column looked at for a/b/yyyy dates before parsing."""
 REASON, COLUMN, VALUE, DETAIL = "_q_reason", "_q_column", "_q_value", "_q_detail"
 _WHY = ("not_finite", "paren", "two_currencies", "percent", "not_number", "year_range", "not_date",
-        "not_bool", "bool_type", "negative")
+        "day_number", "not_bool", "bool_type", "negative")
 _ids = itertools.count()
 
 
@@ -94,7 +94,8 @@ def _parse_column(tbl: Staged, header: str, out: str, col: schema.Column, dayfir
     if col.dtype not in ("float64", "int64"):
         if plain:
             return parse.plain_datetime(tbl, header, out)
-        return parse.datetime(tbl, header, out, dayfirst, config.data.timezone, backend)
+        return parse.datetime(tbl, header, out, dayfirst, config.data.timezone, backend,
+                              config.data.day_one)
     if plain:
         tbl = parse.plain_number(tbl, header, out)
     else:
@@ -273,8 +274,9 @@ def _parse_table(con: BaseBackend, src: Source, index: int, config: AnalysisConf
     own = [c for c in rel.columns if c not in (LINE, END) and c not in _RECORD_COLS]
     generic = {h: f"ls_c{i}" for i, h in enumerate(own)}
     mapping = {canon: generic[h] for canon, h in src.mapping.items()}
+    day_one = None if config.data.day_one is None else config.data.day_one.isoformat()
     key = ("parse", src.table, tuple(mapping.items()), tuple(sorted(dayfirst.items())),
-           config.data.timezone, tuple(plain))
+           config.data.timezone, day_one, tuple(plain))
 
     def build(r: Staged) -> Staged:
         return _build(r, src.table, mapping, dayfirst, config, con.name, set(plain))
@@ -302,8 +304,8 @@ def _build(rel: Staged, table: str, mapping: dict[str, str], dayfirst: dict[str,
                       fast: bool = fast) -> Staged:
             return _parse_column(s, i, o, col, first, config, backend, fast)
 
-        key = ("parse", col.dtype, col.unit, col.nonnegative, first, config.data.timezone, backend,
-               fast)
+        key = ("parse", col.dtype, col.unit, col.nonnegative, first, config.data.timezone,
+               None if config.data.day_one is None else config.data.day_one.isoformat(), backend, fast)
         rel = rel.apply(parse_one, header, f"_p{j}", key)
     present: dict[str, ir.BooleanValue] = {}
     for j, (canon, header) in enumerate(mapping.items()):

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from loyalscope.data.quality import QUARANTINE_COLUMNS
-from loyalscope.errors import DataQualityError, OutputError
+from loyalscope.errors import OutputError
 from loyalscope.i18n import t
 from loyalscope.report.customers_csv import write_customers_csv
 from loyalscope.report.excel import MAX_TARGET_ROWS, target_lists, write_excel
@@ -167,12 +167,11 @@ def require_transactions(dataset: Dataset, out: Path | None = None) -> None:
     DataQualityError
         "no transactions left after validation: see quarantine.csv".
     """
-    from loyalscope.analysis import transactions_left
+    from loyalscope.analysis import no_transactions_error, transactions_left
     from loyalscope.data.load import write_quarantine
 
     if transactions_left(dataset):
         return
-    rep = dataset.quality.tables.get("transactions")
     where = "quarantine.csv"
     if out is not None:
         out = Path(out)
@@ -184,6 +183,4 @@ def require_transactions(dataset: Dataset, out: Path | None = None) -> None:
             raise output_error(out, exc) from exc
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-    read = rep.rows_read if rep is not None else 0
-    raise DataQualityError(t("report.outputs.no_transactions", path=where, rows=read),
-                           fix=t("report.outputs.no_transactions_fix", path=where))
+    raise no_transactions_error(dataset, where)

@@ -56,9 +56,12 @@ _ALLOWED = {
 }
 
 
-def check_types(frame: object, table: str, mapping: dict[str, str], source: str) -> None:
+def check_types(frame: object, table: str, mapping: dict[str, str], source: str,
+                day_numbers: bool = False) -> None:
     """A typed column (Parquet, DuckDB, a DataFrame) must be of a type its canonical column can
-    hold: booleans are not amounts, numbers are not dates (seconds or milliseconds?).
+    hold: booleans are not amounts, numbers are not dates (seconds or milliseconds?), unless
+    ``day_numbers`` (``[data] day_one`` is set: whole numbers are day numbers, each row parsed
+    and checked).
 
     Raises
     ------
@@ -73,7 +76,10 @@ def check_types(frame: object, table: str, mapping: dict[str, str], source: str)
             continue
         dtype = spec.column(canonical).dtype
         kind = _kind(frame[header].dtype)  # type: ignore[index]
-        if kind not in _ALLOWED.get(dtype, (kind,)):
+        allowed = _ALLOWED.get(dtype, (kind,))
+        if day_numbers and dtype in ("timestamp", "date"):
+            allowed = (*allowed, "number")
+        if kind not in allowed:
             raise SchemaError(
                 t("data.intake.wrong_type", name=source, column=header, kind=kind,
                   canonical=canonical, dtype=dtype),

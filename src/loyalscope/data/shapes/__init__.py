@@ -207,9 +207,12 @@ def apply(tables: dict[str, ibis.Table], config: AnalysisConfig,
         returns = _stack(_canon(own, "returns"), returns)
     # the order figures count every return: the order file's own and the returns file's
     _summarise(orders, returns, res.line_file, log)
-    # whether any order has a customer: the first one found answers (not a count of them all)
+    # whether any order has a customer: the first one found answers (not a count of them all);
+    # a file whose every row was quarantined has no order to tell: its customer column still
+    # makes it a purchase log (else the report took it for an order report without buyer ids)
     has_customers = ("customer_id" in tx.columns
-                     and count(orders.filter(~orders.is_guest).limit(1)) > 0)
+                     and (count(orders.filter(~orders.is_guest).limit(1)) > 0
+                          or count(orders.limit(1)) == 0))
     out["orders"] = _canon(orders, "orders")
     out["returns"] = returns
 

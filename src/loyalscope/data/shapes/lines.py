@@ -37,6 +37,7 @@ import ibis
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import schema, sqlcache
 from loyalscope.data.compiled import remember, scratch_name
+from loyalscope.data.parse import is_day_number
 from loyalscope.data.shapes._common import BAD, LINE, LINE_COLUMNS, SOURCE, count, quarantine
 from loyalscope.data.shapes.statuses import NOT_SALES, classify
 from loyalscope.engine import anti_join, semi_join
@@ -280,6 +281,20 @@ def _template(text: str, *values: ibis.Value) -> ibis.Value:
     return out
 
 
+def _unreadable(col: str, raw: ibis.Value) -> ibis.Value:
+    """The detail of a line whose ``col`` value ``raw`` cannot be read. A whole number below
+    10,000 in the order time is a day number (dunnhumby's ``DAY`` 1-711): its detail says how to
+    read it (``[data] day_one``) instead of only that it is not a date."""
+    dtype = schema.table("transactions").column(col).dtype
+    plain = _template(t("data.validate.detail_unparseable", column=col, value=_MARK, dtype=dtype), raw)
+    if dtype != "timestamp":
+        return plain
+    day = _template(t("data.validate.detail_unparseable_why", column=col, value=_MARK, dtype=dtype,
+                      why=t("data.validate.why_day_number")), raw)
+    return ibis.ifelse(is_day_number(raw.cast("string").strip().try_cast("float64")).fill_null(False),
+                       day, plain)
+
+
 def _incomplete_orders(tx: ibis.Table, parts: list[ibis.Table]) -> ibis.Table:
     """Quarantine, whole, the orders with an unreadable value or no time on any line.
 
@@ -298,11 +313,9 @@ def _incomplete_orders(tx: ibis.Table, parts: list[ibis.Table]) -> ibis.Table:
         if flagged is not None:
             hit = anti_join(hit, hit.order_id, flagged._oid)
         hraw = hit[bad].cast("string")
-        dtype = schema.table("transactions").column(col).dtype
         own = hit.filter(hraw.notnull())
-        parts.append(quarantine(own, "transactions", col, own[bad], "unparseable", _template(
-            t("data.validate.detail_unparseable", column=col, value=_MARK, dtype=dtype),
-            own[bad])))
+        parts.append(quarantine(own, "transactions", col, own[bad], "unparseable",
+                                _unreadable(col, own[bad])))
         rest = hit.filter(hraw.isnull())
         parts.append(quarantine(rest, "transactions", col, None, "unparseable", _template(
             t("data.shapes.detail_order_unreadable", column=col, order=_MARK), rest.order_id)))
@@ -342,10 +355,8 @@ def _incomplete_rows(tx: ibis.Table, parts: list[ibis.Table]) -> ibis.Table:
         col = bad[len(BAD):]
         raw = tx[bad].cast("string")
         own = tx.filter(raw.notnull() & ~hit)
-        dtype = schema.table("transactions").column(col).dtype
-        parts.append(quarantine(own, "transactions", col, own[bad], "unparseable", _template(
-            t("data.validate.detail_unparseable", column=col, value=_MARK, dtype=dtype),
-            own[bad])))
+        parts.append(quarantine(own, "transactions", col, own[bad], "unparseable",
+                                _unreadable(col, own[bad])))
         hit = hit | raw.notnull()
     no_ts = tx.filter(tx.order_ts.isnull() & ~hit)
     parts.append(quarantine(no_ts, "transactions", "order_ts", None, "missing_required",
