@@ -139,3 +139,20 @@ def test_every_missing_column_in_one_error(tmp_path: Path) -> None:
     assert "Plausible headers for order_ts: DAY." in err.value.message
     assert "Plausible headers for amount: SALE_VALUE." in err.value.message
     assert err.value.fix.endswith('[mapping.transactions]\norder_ts = "DAY"\namount = "SALE_VALUE"')
+
+
+def test_the_household_file_is_the_customers_file(tmp_path: Path) -> None:
+    """hh_demographic.csv (household_key and banded demographics, for some households only)
+    is read as the customers: transactions of the other households are counted as orphans."""
+    raw = _journey(tmp_path)
+    with_demo = sorted(raw.household_key.unique())[::3]
+    pd.DataFrame({"AGE_DESC": "25-34", "MARITAL_STATUS_CODE": "A", "INCOME_DESC": "35-49K",
+                  "HOMEOWNER_DESC": "Homeowner", "HH_COMP_DESC": "2 Adults Kids", "HOUSEHOLD_SIZE_DESC": "3",
+                  "KID_CATEGORY_DESC": "1", "household_key": with_demo}).to_csv(
+        tmp_path / "hh_demographic.csv", index=False)
+    _config(tmp_path, '[data]\nday_one = 2019-01-01\n[mapping.transactions]\norder_ts = "DAY"\n')
+    ds = ls.load(tmp_path, config=AnalysisConfig.load(tmp_path / "loyalscope.toml"))
+    assert ds.quality.tables["customers"].rows_accepted == len(with_demo)
+    assert ds.quality.tables["customers"].mapping["customer_id"] == "household_key"
+    orders = raw.drop_duplicates("BASKET_ID")
+    assert ds.quality.tables["transactions"].orphans == int((~orders.household_key.isin(with_demo)).sum())

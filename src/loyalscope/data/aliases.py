@@ -35,7 +35,7 @@ _COMMON: dict[str, tuple[str, ...]] = {
     ),
     "channel": ("渠道", "销售渠道", "来源渠道", "获客渠道", "channel", "source", "sales channel"),
     "category": ("品类", "类别", "分类", "商品类别", "投诉类别", "category", "product category",
-                 "product category name", "商品分类", "类目", "product line"),
+                 "product category name", "商品分类", "类目", "product line", "department"),
     "region": ("地区", "区域", "省份", "城市", "region", "area", "province", "city", "country", "state",
                "customer state"),
 }
@@ -238,7 +238,8 @@ _PRESET_MARKERS = {
 TABLE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "transactions": ("transactions", "transaction", "orders", "order", "sales_orders", "salesorderobj",
                      "订单", "交易", "销售订单", "销售", "invoices", "order_report", "订单报表", "订单明细"),
-    "customers": ("customers", "customer", "members", "accounts", "clients", "客户", "会员", "顾客"),
+    "customers": ("customers", "customer", "members", "accounts", "clients", "客户", "会员", "顾客",
+                  "demographic", "households", "客户资料", "会员资料"),  # dunnhumby's hh_demographic
     "complaints": ("complaints", "complaint", "tickets", "投诉", "工单"),
     "returns": ("returns", "return", "refunds", "refund", "退货", "退款"),
     "surveys": ("surveys", "survey", "questionnaire", "responses", "问卷", "调查", "调研"),
