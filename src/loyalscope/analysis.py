@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import ibis
 import pandas as pd
 
 from loyalscope import __version__
@@ -110,22 +111,13 @@ def no_transactions_error(dataset: Dataset, where: str) -> DataQualityError:
 
 def _main_reason(quality: Any) -> tuple[int, int, str] | None:
     """(rows, first line, detail) of the commonest (column, reason) among the quarantined
-    transactions, None when there is none. Two small queries on the engine's quarantine table."""
+    transactions, None when there is none: two small queries on the quarantine table (the
+    engine's, else the report's frame as an in-memory table)."""
     q = quality.quarantine_table
     if q is None:
-        frame = quality.quarantine
-        tx = frame[frame["table"] == "transactions"]
-        if tx.empty:
-            return None
-        sizes = tx.groupby(["column", "reason"], dropna=False).size()
-        n = int(sizes.max())
-        col, reason = sorted(k for k, v in sizes.items() if v == n)[0]
-        rows = tx[(tx["column"].fillna("") == (col if isinstance(col, str) else ""))
-                  & (tx["reason"] == reason)].sort_values("line")
-        first = rows.iloc[0]
-        return n, int(first["line"]), str(first["detail"])
+        q = ibis.memtable(quality.quarantine)
     tx = q.filter(q.table == "transactions")
-    col = tx.column.fill_null("")
+    col = tx.column.cast("string").fill_null("")
     groups = tx.group_by(c=col, r=tx.reason).aggregate(n=tx.count())
     top = groups.order_by([groups.n.desc(), groups.c, groups.r]).limit(1).to_pandas()
     if top.empty:

@@ -75,7 +75,12 @@ def detect_preset(headers: Iterable[str]) -> str | None:
 
 
 def _fix_line(table: str, column: str, header: str) -> str:
-    return f'[mapping.{table}]\n{column} = "{header}"'
+    return _fix_lines(table, [(column, header)])
+
+
+def _fix_lines(table: str, pairs: Iterable[tuple[str, str]]) -> str:
+    """The ``[mapping.<table>]`` block mapping each column to its header."""
+    return f"[mapping.{table}]\n" + "\n".join(f'{c} = "{h}"' for c, h in pairs)
 
 
 # ---- kinds of headers, for advice that names a plausible column -----------------------------
@@ -318,27 +323,27 @@ def missing_error(table: str, column: str, headers: list[str], used: set[str],
         return SchemaError(t("data.mapping.missing_no_header", table=table, column=column)
                            + no_header_hint(headers), file=file, row=1, column=column,
                            fix=t("data.mapping.no_header_fix"))
+    others = list(also)
     taken = set(used)
     advice: list[str] = []
-    lines: list[str] = []
+    pairs: list[tuple[str, str]] = []
     unmatched: list[str] = []
-    for col in (column, *also):
+    for col in (column, *others):
         cands = candidates(col, headers, taken)
         if cands:
             advice.append(t("data.mapping.candidates", column=col, headers=", ".join(cands[:5])))
-            lines.append(f'{col} = "{cands[0]}"')
+            pairs.append((col, cands[0]))
             taken.add(cands[0])  # one header is never offered for two columns
         else:
             advice.append(t("data.mapping.no_candidate", column=col))
             unmatched.append(col)
-    others = list(also)
     message = t("data.mapping.missing", table=table, column=column,
                 aliases=", ".join(aliases(table, column)[:6]), headers=", ".join(headers))
     if others:
         message += " " + t("data.mapping.missing_also", columns=", ".join(repr(c) for c in others))
     fixes = []
-    if lines:
-        fixes.append(t("data.mapping.fix_prefix") + "\n" + f"[mapping.{table}]\n" + "\n".join(lines))
+    if pairs:
+        fixes.append(t("data.mapping.fix_prefix") + "\n" + _fix_lines(table, pairs))
     fixes += [t("data.mapping.no_candidate_fix", table=table, column=c) for c in unmatched]
     return SchemaError(message + " " + " ".join(advice), file=file, column=column,
                        fix="\n".join(fixes))

@@ -274,15 +274,19 @@ def _parse_table(con: BaseBackend, src: Source, index: int, config: AnalysisConf
     own = [c for c in rel.columns if c not in (LINE, END) and c not in _RECORD_COLS]
     generic = {h: f"ls_c{i}" for i, h in enumerate(own)}
     mapping = {canon: generic[h] for canon, h in src.mapping.items()}
-    day_one = None if config.data.day_one is None else config.data.day_one.isoformat()
     key = ("parse", src.table, tuple(mapping.items()), tuple(sorted(dayfirst.items())),
-           config.data.timezone, day_one, tuple(plain))
+           config.data.timezone, _day_one(config), tuple(plain))
 
     def build(r: Staged) -> Staged:
         return _build(r, src.table, mapping, dayfirst, config, con.name, set(plain))
 
     return materialize(con, key, rel, build, scratch_name("parsed"),
                        inputs={g: h for h, g in generic.items()}, constants={SRC: index})
+
+
+def _day_one(config: AnalysisConfig) -> str | None:
+    """``[data] day_one`` as text, for the compiled statements' keys (it changes their SQL)."""
+    return None if config.data.day_one is None else config.data.day_one.isoformat()
 
 
 def _build(rel: Staged, table: str, mapping: dict[str, str], dayfirst: dict[str, bool],
@@ -305,7 +309,7 @@ def _build(rel: Staged, table: str, mapping: dict[str, str], dayfirst: dict[str,
             return _parse_column(s, i, o, col, first, config, backend, fast)
 
         key = ("parse", col.dtype, col.unit, col.nonnegative, first, config.data.timezone,
-               None if config.data.day_one is None else config.data.day_one.isoformat(), backend, fast)
+               _day_one(config), backend, fast)
         rel = rel.apply(parse_one, header, f"_p{j}", key)
     present: dict[str, ir.BooleanValue] = {}
     for j, (canon, header) in enumerate(mapping.items()):
