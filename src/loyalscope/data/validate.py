@@ -27,8 +27,9 @@ planning and running -> 0.15 s).
 
 Real exports (``data.shapes``): a required column that a row may leave empty
 (``data.shapes.row_optional_columns``: a transactions customer id or amount, a line file's order
-time) is not checked here; an unreadable value there is kept in ``_bad_<column>`` and the shapes
-quarantine that row's whole order with reason ``unparseable``.
+time, a returns file's date) is not checked here; an unreadable value there is kept in
+``_bad_<column>``, why it cannot be read in ``_why_<column>``, and the shapes quarantine that row
+(a transactions row: its whole order) with reason ``unparseable`` and that detail.
 
 Table-wide checks (future dates, negative amounts, duplicate keys) are in
 :mod:`loyalscope.data.checks`.
@@ -50,7 +51,7 @@ from loyalscope.data import parse, schema, sqlcache
 from loyalscope.data.compiled import materialize, run_query, scratch_name
 from loyalscope.data.messages import sql_t
 from loyalscope.data.records import VIEW_FROM_LINES
-from loyalscope.data.shapes import BAD, row_optional_columns
+from loyalscope.data.shapes import BAD, WHY, row_optional_columns
 from loyalscope.data.sources import Source
 from loyalscope.data.staged import Staged
 from loyalscope.errors import DataQualityError
@@ -206,7 +207,8 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
     optional = [c for c in src.mapping if not spec.column(c).required]
     notes.extend(_nulled_notes(table, optional))
     row_optional = row_optional_columns(src.table, src.mapping)
-    bad_cols = [f"{BAD}{c}" for c in src.mapping if spec.column(c).required and c in row_optional]
+    bad_cols = [f"{pre}{c}" for c in src.mapping if spec.column(c).required and c in row_optional
+                for pre in (BAD, WHY)]
     return Parsed(table, [*src.mapping, *bad_cols], records, notes)
 
 
@@ -337,6 +339,7 @@ def _build(rel: Staged, table: str, mapping: dict[str, str], dayfirst: dict[str,
             bad = reason.notnull()
             values[canon] = ibis.ifelse(bad, ibis.null().cast(value.type()), value)
             values[f"{BAD}{canon}"] = ibis.ifelse(bad, shown, null_s)
+            values[f"{WHY}{canon}"] = ibis.ifelse(bad, _why(tag), null_s)
         elif col.required:
             conds.append((~present[canon], ibis.literal("missing_required"), ibis.literal(canon),
                           shown, ibis.literal(t("data.validate.detail_missing", column=canon))))

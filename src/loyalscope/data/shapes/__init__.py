@@ -32,11 +32,13 @@ from loyalscope.data.shapes._common import (
     BAD,
     LINE,
     SOURCE,
+    WHY,
     ShapeLog,
     count,
     quarantine,
     row_optional_columns,
     source_names,
+    unreadable_detail,
 )
 from loyalscope.data.shapes.lines import shape_lines
 from loyalscope.data.shapes.related import (
@@ -52,7 +54,7 @@ from loyalscope.data.shapes.statuses import classify_return
 from loyalscope.i18n import t
 from loyalscope.metrics._base import money_sum
 
-__all__ = ["BAD", "ShapeLog", "apply", "row_optional_columns", "source_names"]
+__all__ = ["BAD", "WHY", "ShapeLog", "apply", "row_optional_columns", "source_names"]
 
 _NEEDS = {"payments": "transactions", "order_items": "transactions", "reviews": "transactions",
           "products": "order_items"}
@@ -201,6 +203,8 @@ def apply(tables: dict[str, ibis.Table], config: AnalysisConfig,
         own = out["returns"]
         if "return_ts" not in own.columns:  # a list of returned orders: dated by its orders
             own = _dated_by_order(own, orders, log, parts)
+        elif f"{BAD}return_ts" in own.columns:
+            own = _undated_returns(own, orders, log, parts)
         if "customer_id" not in own.columns:
             who = orders.select(rid=orders.order_id, rcust=orders.customer_id)
             own = own.left_join(who, own.order_id == who.rid).rename(customer_id="rcust").drop("rid")
@@ -254,10 +258,11 @@ def apply(tables: dict[str, ibis.Table], config: AnalysisConfig,
 
 
 def _dated_by_order(own: ibis.Table, orders: ibis.Table, log: ShapeLog,
-                    parts: list[ibis.Table]) -> ibis.Table:
+                    parts: list[ibis.Table], note: str | None = None) -> ibis.Table:
     """A returns file without a return date (a list of returned order ids): each return takes
     its order's date and, when it has no amount, the order's amount (the whole order returned).
-    A return whose order is not in the orders has no date: quarantined (``missing_required``)."""
+    A return whose order is not in the orders has no date: quarantined (``missing_required``).
+    ``note``: the note that says so (default: the whole file has no date)."""
     o = orders.select(_rid=orders.order_id, _rts=orders.order_ts, _ramt=orders.amount)
     j = own.left_join(o, own.order_id == o._rid)
     lost = j.filter(j._rid.isnull())
@@ -266,8 +271,32 @@ def _dated_by_order(own: ibis.Table, orders: ibis.Table, log: ShapeLog,
     kept = j.filter(j._rid.notnull())
     amount = ibis.coalesce(kept.amount, kept._ramt) if "amount" in kept.columns else kept._ramt
     kept = kept.mutate(return_ts=kept._rts, amount=amount).drop("_rid", "_rts", "_ramt")
-    log.note("returns", t("data.shapes.note_dated_by_order"))
+    log.note("returns", note or t("data.shapes.note_dated_by_order"))
     return kept
+
+
+def _undated_returns(own: ibis.Table, orders: ibis.Table, log: ShapeLog,
+                     parts: list[ibis.Table]) -> ibis.Table:
+    """The rows of a returns file with a date column that have no usable date: a date that
+    cannot be read is quarantined (``unparseable``, with the value and why); an empty one is
+    dated by its order, as :func:`_dated_by_order` dates a file without the column, and counted
+    in a note (a return of unknown date was kept with none before, and left out of every
+    period's figures without a word)."""
+    bad = own[f"{BAD}return_ts"]
+    unread = own.filter(bad.notnull())
+    parts.append(quarantine(unread, "returns", "return_ts", unread[f"{BAD}return_ts"], "unparseable",
+                            unreadable_detail(unread, "return_ts", "timestamp")))
+    own = own.filter(bad.isnull())
+    empty = own.filter(own.return_ts.isnull())
+    first = sqlcache.fetch(empty.aggregate(n=empty.count(), line=empty[LINE].min(),
+                                           file=empty[SOURCE].argmin(empty[LINE]))).iloc[0]
+    if int(first["n"]) == 0:
+        return own
+    note = f"{first['file']}: " + t("data.shapes.note_dated_by_order_rows", count=int(first["n"]),
+                                     line=int(first["line"]))
+    dated = _dated_by_order(empty.drop("return_ts"), orders, log, parts, note)
+    dated = dated.select(*[dated[c].cast(own[c].type()).name(c) for c in own.columns])
+    return own.filter(own.return_ts.notnull()).union(dated)
 
 
 def _summarise(orders: ibis.Table, returns: ibis.Table, line_file: bool, log: ShapeLog) -> None:

@@ -9,12 +9,44 @@ from typing import Any
 import ibis
 
 from loyalscope.data import schema, sqlcache
+from loyalscope.i18n import t
 
 LINE, SOURCE = "_line", "_source"
 BAD = "_bad_"
 """Prefix of the columns in which validation keeps an unreadable value of a row-optional column."""
+WHY = "_why_"
+"""Prefix of the columns beside ``_bad_<column>`` that say why the value cannot be read (``a day
+number, not a date: set day_one ...``), translated; the shapes put it in the quarantine detail."""
 LINE_COLUMNS = ("quantity", "unit_price", "product_id", "category")
 """Transactions columns that make a file an order-line file."""
+
+
+MARK = "\u00a7\u00a7"
+"""A value's place in a translated message (printable, so that ``{value!r}`` keeps it as is)."""
+
+
+def template(text: str, *values: ibis.Value) -> ibis.Value:
+    """``text`` (a translated message holding one :data:`MARK` per value) with ``values`` in
+    place of the marks, in order."""
+    head, *pieces = text.split(MARK)
+    out = ibis.literal(head)
+    for value, piece in zip(values, pieces, strict=True):
+        out = out.concat(value.cast("string")).concat(ibis.literal(piece))
+    return out
+
+
+def unreadable_detail(tbl: ibis.Table, col: str, dtype: str) -> ibis.Value:
+    """The quarantine detail of a row whose ``col`` value (``_bad_<col>``) cannot be read as
+    ``dtype``, with validation's reason (``_why_<col>``) when it gave one: "order_ts: cannot
+    read '5' as timestamp (a day number, not a date: set day_one under [data] ...)"."""
+    value = tbl[f"{BAD}{col}"]
+    plain = template(t("data.validate.detail_unparseable", column=col, value=MARK, dtype=dtype), value)
+    if f"{WHY}{col}" not in tbl.columns:
+        return plain
+    why = tbl[f"{WHY}{col}"]
+    told = template(t("data.validate.detail_unparseable_why", column=col, value=MARK, dtype=dtype,
+                      why=MARK), value, why)
+    return ibis.ifelse(why.isnull(), plain, told)
 
 
 def source_names(code: ibis.IntegerValue, names: Sequence[str]) -> ibis.StringValue:

@@ -37,8 +37,18 @@ import ibis
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import schema, sqlcache
 from loyalscope.data.compiled import remember, scratch_name
-from loyalscope.data.parse import is_day_number
-from loyalscope.data.shapes._common import BAD, LINE, LINE_COLUMNS, SOURCE, count, quarantine
+from loyalscope.data.shapes._common import (
+    BAD,
+    LINE,
+    LINE_COLUMNS,
+    MARK,
+    SOURCE,
+    WHY,
+    count,
+    quarantine,
+    template,
+    unreadable_detail,
+)
 from loyalscope.data.shapes.statuses import NOT_SALES, classify
 from loyalscope.engine import anti_join, semi_join
 from loyalscope.i18n import t
@@ -268,31 +278,11 @@ def _per_row_orders(tx: ibis.Table) -> ibis.Table:
     return tx.select(**cols)
 
 
-_MARK = "\u00a7\u00a7"  # printable, so that ``{value!r}`` in a message keeps it as is
-
-
-def _template(text: str, *values: ibis.Value) -> ibis.Value:
-    """``text`` (a translated message holding one ``_MARK`` per value) with ``values`` in place
-    of the marks, in order."""
-    head, *pieces = text.split(_MARK)
-    out = ibis.literal(head)
-    for value, piece in zip(values, pieces, strict=True):
-        out = out.concat(value.cast("string")).concat(ibis.literal(piece))
-    return out
-
-
-def _unreadable(col: str, raw: ibis.Value) -> ibis.Value:
-    """The detail of a line whose ``col`` value ``raw`` cannot be read. A whole number below
-    10,000 in the order time is a day number (dunnhumby's ``DAY`` 1-711): its detail says how to
-    read it (``[data] day_one``) instead of only that it is not a date."""
+def _unreadable(tbl: ibis.Table, col: str) -> ibis.Value:
+    """The detail of a row whose ``col`` value cannot be read: the value, and why (validation's
+    ``_why_<col>``: a day number in the order time says how to read it, ``[data] day_one``)."""
     dtype = schema.table("transactions").column(col).dtype
-    plain = _template(t("data.validate.detail_unparseable", column=col, value=_MARK, dtype=dtype), raw)
-    if dtype != "timestamp":
-        return plain
-    day = _template(t("data.validate.detail_unparseable_why", column=col, value=_MARK, dtype=dtype,
-                      why=t("data.validate.why_day_number")), raw)
-    return ibis.ifelse(is_day_number(raw.cast("string").strip().try_cast("float64")).fill_null(False),
-                       day, plain)
+    return unreadable_detail(tbl, col, dtype)
 
 
 def _incomplete_orders(tx: ibis.Table, parts: list[ibis.Table]) -> ibis.Table:
@@ -315,10 +305,10 @@ def _incomplete_orders(tx: ibis.Table, parts: list[ibis.Table]) -> ibis.Table:
         hraw = hit[bad].cast("string")
         own = hit.filter(hraw.notnull())
         parts.append(quarantine(own, "transactions", col, own[bad], "unparseable",
-                                _unreadable(col, own[bad])))
+                                _unreadable(own, col)))
         rest = hit.filter(hraw.isnull())
-        parts.append(quarantine(rest, "transactions", col, None, "unparseable", _template(
-            t("data.shapes.detail_order_unreadable", column=col, order=_MARK), rest.order_id)))
+        parts.append(quarantine(rest, "transactions", col, None, "unparseable", template(
+            t("data.shapes.detail_order_unreadable", column=col, order=MARK), rest.order_id)))
         flagged = ids if flagged is None else flagged.union(ids)
     aggs = {"_n_ts": tx.order_ts.count()}
     if "customer_id" in tx.columns:  # lines naming different customers: min and max differ
@@ -337,13 +327,13 @@ def _incomplete_orders(tx: ibis.Table, parts: list[ibis.Table]) -> ibis.Table:
         if flagged is not None:
             two = anti_join(two, two._oid, flagged._oid)
         hit = tx.inner_join(two, tx.order_id == two._oid)
-        detail = _template(t("data.shapes.detail_two_customers", order=_MARK, first=_MARK, last=_MARK),
+        detail = template(t("data.shapes.detail_two_customers", order=MARK, first=MARK, last=MARK),
                            hit.order_id, hit._lo, hit._hi)
         parts.append(quarantine(hit, "transactions", "customer_id", hit.customer_id,
                                 "conflicting_values", detail))
         gone = gone.union(two.select("_oid"))
     tx = anti_join(tx, tx.order_id, gone._oid)
-    return tx.drop(*[c for c in tx.columns if c.startswith(BAD)])
+    return tx.drop(*[c for c in tx.columns if c.startswith((BAD, WHY))])
 
 
 def _incomplete_rows(tx: ibis.Table, parts: list[ibis.Table]) -> ibis.Table:
@@ -356,13 +346,13 @@ def _incomplete_rows(tx: ibis.Table, parts: list[ibis.Table]) -> ibis.Table:
         raw = tx[bad].cast("string")
         own = tx.filter(raw.notnull() & ~hit)
         parts.append(quarantine(own, "transactions", col, own[bad], "unparseable",
-                                _unreadable(col, own[bad])))
+                                _unreadable(own, col)))
         hit = hit | raw.notnull()
     no_ts = tx.filter(tx.order_ts.isnull() & ~hit)
     parts.append(quarantine(no_ts, "transactions", "order_ts", None, "missing_required",
                             t("data.validate.detail_missing", column="order_ts")))
     kept = tx.filter(~hit & tx.order_ts.notnull())
-    return kept.drop(*bads)
+    return kept.drop(*bads, *[c for c in tx.columns if c.startswith(WHY)])
 
 
 def _amount_is_order_total(tx: ibis.Table) -> bool:
