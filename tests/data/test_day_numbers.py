@@ -156,3 +156,31 @@ def test_the_household_file_is_the_customers_file(tmp_path: Path) -> None:
     assert ds.quality.tables["customers"].mapping["customer_id"] == "household_key"
     orders = raw.drop_duplicates("BASKET_ID")
     assert ds.quality.tables["transactions"].orphans == int((~orders.household_key.isin(with_demo)).sum())
+
+
+def test_the_product_file_gives_the_lines_their_departments(tmp_path: Path) -> None:
+    """product.csv (PRODUCT_ID, DEPARTMENT ...) is the products file, and without order items
+    it completes the categories of the purchase log's own lines: cross-selling had none.
+    A line whose product is not in the file keeps no category, counted in the join report."""
+    raw = _journey(tmp_path)
+    ids = sorted(raw.PRODUCT_ID.unique())
+    known = ids[: len(ids) - 5]  # five products missing from the catalogue
+    departments = ["GROCERY", "DRUG GM", "PRODUCE", "MEAT", "DELI"]
+    pd.DataFrame({"PRODUCT_ID": known, "MANUFACTURER": 69,
+                  "DEPARTMENT": [departments[i % 5] for i in range(len(known))], "BRAND": "Private",
+                  "COMMODITY_DESC": "X", "SUB_COMMODITY_DESC": "Y", "CURR_SIZE_OF_PRODUCT": "12 OZ"}
+                 ).to_csv(tmp_path / "product.csv", index=False)
+    # a file whose name holds "product" with more words is not taken for it
+    (tmp_path / "product_notes.txt").write_text("not data\n", encoding="utf-8")
+    _config(tmp_path, '[data]\nday_one = 2019-01-01\n[mapping.transactions]\norder_ts = "DAY"\n')
+    ds = ls.load(tmp_path, config=AnalysisConfig.load(tmp_path / "loyalscope.toml"))
+    assert ds.quality.tables["products"].mapping == {"product_id": "PRODUCT_ID", "category": "DEPARTMENT"}
+    catalogue = pd.read_csv(tmp_path / "product.csv").set_index("PRODUCT_ID").DEPARTMENT
+    expected = raw.assign(category=raw.PRODUCT_ID.map(catalogue))
+    join = ds.quality.tables["transactions"].joins[0]
+    assert (join["matched"], join["unmatched"]) == (int(expected.category.notna().sum()),
+                                                    int(expected.category.isna().sum()))
+    got = ds.table("order_lines", "order_id", "product_id", "category").to_pandas()
+    assert len(got) == len(raw)
+    got_counts = got.category.fillna("-").value_counts().sort_index()
+    assert got_counts.to_dict() == expected.category.fillna("-").value_counts().sort_index().to_dict()

@@ -253,6 +253,10 @@ TABLE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "reviews": ("reviews", "order_reviews", "ratings", "评价", "评分"),
 }
 
+TABLE_NAMES: dict[str, str] = {"product": "products"}
+"""File stems / table names that stand for a table only as a whole name (dunnhumby's
+``product.csv``); as a synonym, ``product`` would also take ``product_sales.csv`` for products."""
+
 
 _FALLBACK: dict[str, tuple[str, ...]] = {
     "customer_id": ("email", "customer email", "billing email", "buyer email", "e-mail", "邮箱",

@@ -38,6 +38,7 @@ from loyalscope.data.aliases import (  # noqa: E402  (the alias tables live in t
     _PRESET_MARKERS,
     _TABLE_ALIASES,
     PRESETS,
+    TABLE_NAMES,
     TABLE_SYNONYMS,
 )
 
@@ -53,9 +54,13 @@ def aliases(table: str, column: str) -> tuple[str, ...]:
 def table_for_name(name: str) -> str | None:
     """The canonical table a file stem / DB table name stands for, or None.
 
-    ``订单2024`` -> transactions, ``Customers`` -> customers. The longest synonym found wins.
+    ``订单2024`` -> transactions, ``Customers`` -> customers. The longest synonym found wins; a
+    name of :data:`~loyalscope.data.aliases.TABLE_NAMES` stands for its table only as a whole.
     """
     norm = normalise_header(name)
+    for whole, tbl in TABLE_NAMES.items():
+        if norm == normalise_header(whole):
+            return tbl
     best: tuple[int, str] | None = None
     for tbl, synonyms in TABLE_SYNONYMS.items():
         for syn in synonyms:

@@ -7,7 +7,9 @@ quarantine rows it made (Ibis tables of the quarantine columns) and a :class:`Sh
 1. persons (:mod:`.related`): customers with a person id resolve account / per-order ids;
 2. order amounts from payments, else from order items (:mod:`.related`);
 3. order lines -> orders, returns, statuses (:mod:`.lines`, :mod:`.statuses`);
-4. order items -> lines and categories; reviews -> survey answers (CSAT);
+4. order items -> lines and categories (products complete the categories of order items, or
+   of the transactions' own lines when there are no order items); reviews -> survey answers
+   (CSAT);
 5. guests: orders without a customer id stay in ``orders`` (counted, shown) and leave
    ``transactions`` (customer-level analyses); a file with no customer id at all gives
    ``orders`` only, and the customer sections say why they are skipped.
@@ -48,6 +50,7 @@ from loyalscope.data.shapes.related import (
     match,
     payment_amounts,
     persons,
+    product_categories,
     reviews_to_surveys,
 )
 from loyalscope.data.shapes.statuses import classify_return
@@ -159,8 +162,12 @@ def apply(tables: dict[str, ibis.Table], config: AnalysisConfig,
         if external is None:
             external = item_amounts(item_rows)
     elif "products" in related:
-        log.unused.append(("products", t("data.shapes.unused_related", table="products",
-                                         needs="order_items")))
+        products = related["products"]
+        if "product_id" in tx.columns and "category" in products.columns:
+            tx = product_categories(tx, products, "transactions", log)
+        else:
+            log.unused.append(("products", t("data.shapes.unused_related", table="products",
+                                             needs="order_items")))
 
     def store(expr: ibis.Table) -> ibis.Table:
         assert con is not None

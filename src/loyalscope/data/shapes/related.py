@@ -54,13 +54,7 @@ def item_lines(items: ibis.Table, products: ibis.Table | None, log: ShapeLog,
                parts: list[ibis.Table]) -> ibis.Table:
     """Item rows with ``category`` (from products when absent) and a line ``amount``."""
     if products is not None and "product_id" in items.columns and "category" in products.columns:
-        n_known = count(semi_join(items, items.product_id, products.product_id))
-        log.joins.append(Join("order_items.product_id", "products", "product_id", n_known,
-                              count(items) - n_known, "kept"))
-        cat = products.select(pid=products.product_id, pcat=products.category)
-        items = items.left_join(cat, items.product_id == cat.pid)
-        own = items.category if "category" in items.columns else ibis.null("string")
-        items = items.mutate(category=ibis.coalesce(own, items.pcat)).drop("pid", "pcat")
+        items = product_categories(items, products, "order_items", log)
     qty = items.quantity if "quantity" in items.columns else ibis.null("float64")
     price = items.unit_price if "unit_price" in items.columns else ibis.null("float64")
     amount = items.amount if "amount" in items.columns else ibis.null("float64")
@@ -68,6 +62,22 @@ def item_lines(items: ibis.Table, products: ibis.Table | None, log: ShapeLog,
     value = ibis.coalesce(amount, qty * price, price)
     return items.mutate(_value=value, _paid=value + freight.fill_null(0.0),
                         _qty=ibis.coalesce(qty, ibis.literal(1.0)))
+
+
+def product_categories(rows: ibis.Table, products: ibis.Table, table: str,
+                       log: ShapeLog) -> ibis.Table:
+    """``rows`` (order items, or the lines of a purchase log such as dunnhumby's
+    ``transaction_data.csv``) with ``category`` from products (``product.csv``: PRODUCT_ID,
+    DEPARTMENT ...) where their own is empty; the join is reported (matched / not matched,
+    unmatched rows kept without a category). Products' ids are unique (duplicates are
+    quarantined before), so no row is repeated."""
+    n_known = count(semi_join(rows, rows.product_id, products.product_id))
+    log.joins.append(Join(f"{table}.product_id", "products", "product_id", n_known,
+                          count(rows) - n_known, "kept"))
+    cat = products.select(pid=products.product_id, pcat=products.category)
+    rows = rows.left_join(cat, rows.product_id == cat.pid)
+    own = rows.category if "category" in rows.columns else ibis.null("string")
+    return rows.mutate(category=ibis.coalesce(own, rows.pcat)).drop("pid", "pcat")
 
 
 def item_amounts(lines: ibis.Table) -> ibis.Table:
