@@ -1,7 +1,8 @@
 """Deciding the encoding of a text file, with evidence.
 
 Candidates are the encodings such exports use: UTF-8 (with or without BOM), UTF-16 LE/BE,
-GB18030 (a superset of GBK and GB2312), Big5 and cp1252 (Latin-1). The decision:
+GB18030 (a superset of GBK and GB2312), Big5, cp1252 (Latin-1) and Mac Roman (Excel for Mac's
+"CSV (Macintosh)", whose lines end in CR alone). The decision:
 
 1. ``[data] encoding`` when set (``forced``);
 2. a byte-order mark (EF BB BF, FF FE, FE FF);
@@ -15,8 +16,11 @@ GB18030 (a superset of GBK and GB2312), Big5 and cp1252 (Latin-1). The decision:
 6. otherwise UTF-8 (scored on its valid sequences, each invalid byte counting against it) and
    each legacy candidate decode the sample and its text is scored by how plausible
    the characters are: the share of characters that are *common* in that standard (GB2312
-   level-1 hanzi for GB18030, the Big5 "frequently used" block A440-C67E for Big5, isolated
-   accented letters for cp1252), each invalid byte sequence counting as implausible. The best
+   level-1 hanzi for GB18030, the Big5 "frequently used" block A440-C67E for Big5, for cp1252
+   and Mac Roman accented letters inside words: the common ones of western European languages
+   count whole, rarer ones (Š, ž, Ÿ, Þ ...) half, and a capital inside a lower-case word (cp1252's
+   reading of Mac Roman's ü as Ÿ in ``BŸhler``) a fifth), each invalid byte sequence counting as
+   implausible. The best
    score wins when it is at least ``MIN_SCORE`` and leads the runner-up by ``MIN_LEAD`` (or
    by ``CLEAR_LEAD`` with at least ``MIN_SCORE - 0.1``);
    otherwise the decoded header line breaks the tie if it names known columns (客户编号,
@@ -52,7 +56,7 @@ MIN_LEAD = 0.1
 CLEAR_LEAD = 0.25
 """A lead this large decides with a score down to ``MIN_SCORE - 0.1`` (short files with one
 broken line)."""
-LEGACY = ("gb18030", "big5", "cp1252")
+LEGACY = ("gb18030", "big5", "cp1252", "mac_roman")
 CANDIDATES = ("utf-8", "utf-8-sig", "utf-16-le", "utf-16-be", *LEGACY, "latin-1")
 _CHUNK = 1 << 22
 
@@ -106,7 +110,7 @@ def read_sample(path: Path) -> Sample:
                 break
             if not head:
                 head = chunk[:4096]
-                header = chunk.split(b"\n", 1)[0][:65536]
+                header = next(iter(_physical([chunk.split(b"\n", 1)[0][:65536]])))
             data = tail + chunk
             cut = data.rfind(b"\n") + 1
             body, tail = (data[:cut], data[cut:]) if cut else (b"", data)
@@ -118,7 +122,7 @@ def read_sample(path: Path) -> Sample:
             if body.isascii():
                 continue
             all_ascii = False
-            for line in body.split(b"\n"):
+            for line in _physical(body.split(b"\n")):
                 if not line.isascii():
                     lines.append(line)
                     size += len(line)
@@ -126,7 +130,7 @@ def read_sample(path: Path) -> Sample:
                         break
         if tail and not tail.isascii() and size < SAMPLE_BYTES:
             all_ascii = False
-            lines.append(tail)
+            lines.extend(line for line in _physical([tail]) if not line.isascii())
     if not whole or not exact or size >= SAMPLE_BYTES:
         return Sample(head, lines, header, all_ascii)
     return Sample(head, lines, header, all_ascii, (cr + tail.count(b"\r"), crlf, lf),
@@ -183,6 +187,16 @@ def _utf16_without_bom(head: bytes) -> EncodingDecision | None:
     return None
 
 
+def _physical(lines: list[bytes]) -> Iterable[bytes]:
+    """Lines split at LF, split again at a lone CR (a file of Excel for Mac's "CSV (Macintosh)"
+    has no LF at all: one "line" would be the whole file)."""
+    for line in lines:
+        if b"\r" in line[:-1]:
+            yield from line.rstrip(b"\r").split(b"\r")
+        else:
+            yield line
+
+
 def _valid(encoding: str, line: bytes) -> bool:
     try:
         line.decode(encoding)
@@ -227,7 +241,7 @@ def _legacy(path: Path, sample: Sample, utf8_good: int, utf8_bad: int) -> Encodi
 
 
 def _label(name: str) -> str:
-    return {"gb18030": "GB18030", "big5": "Big5", "cp1252": "cp1252",
+    return {"gb18030": "GB18030", "big5": "Big5", "cp1252": "cp1252", "mac_roman": "Mac Roman",
             "utf-8": "UTF-8"}.get(name, name)
 
 
@@ -282,6 +296,8 @@ def _cjk_weight(ch: str, common: frozenset[str], rare: frozenset[str]) -> float:
 
 
 _LATIN_LETTER = re.compile(r"[À-ÖØ-öø-ÿŒœŠšŽžŸ]")
+_LATIN_RARE = frozenset("ŠšŽžŸÐðÞþ")
+"""Letters of cp1252 / Mac Roman rare in the western European text they hold."""
 _LATIN_SYMBOL = frozenset("€£¥©®°±²³µ¶·¼½¾¿¡«»‘’“”–—…•™§")
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 
@@ -295,7 +311,12 @@ def _latin_score(text: str) -> float:
         isolated = len(run) <= 2 and (before.isalpha() or after.isalpha())
         for ch in run:
             if _LATIN_LETTER.match(ch):
-                total += 1.0 if isolated else 0.2
+                if not isolated:
+                    total += 0.2
+                elif ch.isupper() and before.islower():  # a capital inside a word
+                    total += 0.2
+                else:
+                    total += 0.5 if ch in _LATIN_RARE else 1.0
             elif ch in _LATIN_SYMBOL:
                 total += 0.8 if len(run) <= 2 else 0.1
     return total
@@ -317,7 +338,7 @@ def score(encoding: str, lines: list[bytes]) -> float:
         text = line.decode(encoding, errors="replace")  # each invalid sequence: one U+FFFD
         non_ascii = [ch for ch in text if ord(ch) > 0x7F]
         total += len(non_ascii)
-        if encoding == "cp1252":
+        if encoding in ("cp1252", "mac_roman"):
             good += _latin_score(text.replace("\ufffd", " "))
         else:
             good += sum(_cjk_weight(ch, common, rare) for ch in non_ascii if ch != "\ufffd")

@@ -9,7 +9,7 @@ Per chunk the fast path decodes the whole chunk at once; only a chunk that fails
 line by line, so a clean multi-GB file costs one C-level decode. A line is *bad* when
 
 - it holds bytes invalid in the file's encoding (``undecodable``): written with U+FFFD;
-- the file is in a legacy encoding (GB18030, Big5, cp1252) and the line is valid UTF-8 with
+- the file is in a legacy encoding (GB18030, Big5, cp1252, Mac Roman) and the line is valid UTF-8 with
   characters of three or more bytes (``mixed_encoding``): it is written as its UTF-8 reading,
   so the quarantine shows the text the user typed;
 - it holds a NUL byte (``nul_byte``): the NUL is dropped from the staged line.
@@ -29,7 +29,7 @@ from loyalscope.i18n import t
 
 CHUNK = 1 << 22
 _UTF8_WIDE = re.compile(rb"[\xe0-\xf4][\x80-\xbf]{2}")
-_LEGACY = ("gb18030", "big5", "cp1252", "latin-1", "gbk", "gb2312", "cp950", "big5hkscs", "cp936")
+_LEGACY = ("gb18030", "big5", "cp1252", "mac_roman", "latin-1", "gbk", "gb2312", "cp950", "big5hkscs", "cp936")
 
 
 @dataclass
