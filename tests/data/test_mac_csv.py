@@ -15,12 +15,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 import loyalscope as ls
+from loyalscope.cli import app
 from loyalscope.data.intake.encoding import decide
 
 HERE = Path(__file__).parent / "real" / "superstore_mac"
 ORDERS = HERE / "sample-orders.csv"
+runner = CliRunner()
 
 
 def test_the_file_is_mac_roman_with_cr_line_ends() -> None:
@@ -65,3 +68,28 @@ def test_customers_orders_and_spend_equal_the_published_rfm_table() -> None:
     assert (tx.order_ts.min(), tx.order_ts.max()) == (dates.min(), dates.max())
     by_order = raw.assign(ts=dates).set_index("order_id").ts
     assert (tx.set_index("order_id").order_ts.sort_index() == by_order.sort_index()).all()
+
+
+def test_the_scored_customers_carry_the_published_rfm_values(tmp_path: Path) -> None:
+    """``customers.parquet`` holds the values its R, F and M scores rank (they were left out:
+    a reader could not check a score), equal to the author's table; recency counts whole days
+    from the last order to the day after the data's last order."""
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["analyze", str(ORDERS), "--out", str(out), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    got = pd.read_parquet(out / "customers.parquet").set_index("customer_id")
+    published = pd.read_csv(HERE / "rfm-table.csv", encoding="mac_roman").set_index("customer")
+    got = got.loc[published.index]
+    assert got.frequency.tolist() == published.frequency.tolist()
+    assert got.monetary.tolist() == pytest.approx(published.monetary_value.astype(float).tolist())
+    raw = pd.read_csv(ORDERS, encoding="mac_roman", lineterminator="\r")
+    last = pd.to_datetime(raw.order_date, format="%m/%d/%y").groupby(raw.customer).max()
+    as_of = last.max() + pd.Timedelta(days=1)
+    assert got.recency_days.tolist() == pytest.approx((as_of - last.loc[published.index]).dt.days.tolist())
+    # a higher R score never has a longer recency, a higher F score never fewer orders
+    for score, value, sign in (("r", "recency_days", -1), ("f", "frequency", 1), ("m", "monetary", 1)):
+        bounds = got.groupby(score)[value].agg(["min", "max"]).sort_index()
+        if sign > 0:
+            assert (bounds["max"].shift(1).dropna() <= bounds["min"].iloc[1:]).all()
+        else:
+            assert (bounds["min"].shift(1).dropna() >= bounds["max"].iloc[1:]).all()

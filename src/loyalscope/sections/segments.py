@@ -105,9 +105,10 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
             level = relationship_level(n, rate)
             section.add(Text(M + "kotler", {"level": M + "kotler_level." + level, "n": n, "margin": f"{rate:.1%}"}))
             section.data["relationship_level"] = level
-    # stable ids in the scored-customer table (labels come from the catalogue when shown)
+    # stable ids in the scored-customer table (labels come from the catalogue when shown),
+    # with the values the scores rank, so that a reader can check a score against its bins
     ctx.add_customer_columns(seg.rename(columns={"segment_id": "rfm_segment"})[
-        ["customer_id", "r", "f", "m", "rfm_segment"]])
+        ["customer_id", "recency_days", "frequency", "monetary", "r", "f", "m", "rfm_segment"]])
     ctx.results["rfm"] = seg
     ctx.results["rfm_scheme"] = scheme
     if quadrant is not None:
