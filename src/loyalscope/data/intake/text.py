@@ -2,10 +2,18 @@
 
 A UTF-8 file (with or without BOM) whose every line decodes is staged as itself; any other
 file is copied to UTF-8 line for line (:mod:`loyalscope.data.intake.transcode`).
+
+Columns separated by spaces (a ``.txt`` / ``.dat`` / ``.prn`` file whose lines hold no tab,
+comma, semicolon, pipe or quote, and split at runs of white space into the same number of
+fields, at least three, on each of the first :data:`SPACED_SAMPLE` lines: CDNOW's
+``CDNOW_master.txt``, ``  00004 0001 19970101  2   29.33``) are copied line for line with one
+tab between fields, and a note says so; values are unchanged (they cannot hold a space).
 """
 
 from __future__ import annotations
 
+import dataclasses
+from itertools import islice
 from pathlib import Path
 
 from loyalscope.config import AnalysisConfig
@@ -15,6 +23,10 @@ from loyalscope.data.intake.model import EncodingDecision, Staged
 from loyalscope.data.intake.workdir import new_path
 from loyalscope.i18n import t
 
+SPACED_SAMPLE = 200
+"""Lines looked at to decide whether a text file's columns are separated by spaces."""
+SPACED_SUFFIXES = (".txt", ".dat", ".prn", ".asc", "")
+_NOT_SPACED = ("\t", ",", ";", "|", '"')
 _BOMS = {b"\xef\xbb\xbf": ("utf-8", "utf-8-sig"), b"\xff\xfe": ("utf-16-le", "utf-16"),
          b"\xfe\xff": ("utf-16-be", "utf-16")}
 
@@ -37,6 +49,37 @@ def _bom_skip(path: Path, name: str) -> tuple[int, str]:
 def stage_text(path: Path, source: str, config: AnalysisConfig, folder: Path | None = None,
                member: str | None = None) -> Staged:
     """Stage one delimited text file (see the module docstring)."""
+    staged = _stage_text(path, source, config, folder, member)
+    if Path(staged.name).suffix.lower() in SPACED_SUFFIXES and _spaced(staged.path):
+        return _tabbed(staged, folder)
+    return staged
+
+
+def _spaced(path: Path) -> bool:
+    """Whether the file's columns are separated by runs of spaces (see the module docstring)."""
+    with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
+        lines = [line for line in islice(fh, SPACED_SAMPLE) if line.strip()]
+    if len(lines) < 2 or any(c in line for line in lines for c in _NOT_SPACED):
+        return False
+    widths = {len(line.split()) for line in lines}
+    return len(widths) == 1 and widths.pop() >= 3
+
+
+def _tabbed(staged: Staged, folder: Path | None) -> Staged:
+    """``staged`` copied line for line with one tab between its space-separated fields."""
+    dest = new_path(folder, Path(staged.name).stem, ".tsv")
+    n = 0
+    with staged.path.open("r", encoding="utf-8-sig", errors="replace") as src, \
+            dest.open("w", encoding="utf-8", newline="\n") as out:
+        for line in src:
+            out.write("\t".join(line.split()) + "\n")
+            n += 1
+    note = t("data.intake.note_spaced")
+    return dataclasses.replace(staged, path=dest, notes=(*staged.notes, note), line_ends=(0, 0, n))
+
+
+def _stage_text(path: Path, source: str, config: AnalysisConfig, folder: Path | None,
+                member: str | None) -> Staged:
     sample = None if config.data.encoding else enc.read_sample(path)
     decision = enc.decide(path, config.data.encoding, sample)
     start, codec = _bom_skip(path, decision.name)
