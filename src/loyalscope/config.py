@@ -85,6 +85,11 @@ class DataConfig(_Section):
     """CRM export preset: "zoho" or "fxiaoke" (纷享销客)."""
     files: dict[str, str | list[str]] = Field(default_factory=dict)
     """Table name -> file name or glob pattern(s), relative to the data folder."""
+    columns: dict[str, list[str]] = Field(default_factory=dict)
+    """File name -> the names of its columns, for a text file without a header line (CDNOW's
+    ``CDNOW_master.txt``, Tianchi's ``UserBehavior.csv``): its first line is read as data, e.g.
+    ``[data.columns] "UserBehavior.csv" = ["customer_id", "product_id", "category", "action",
+    "timestamp"]``."""
     encoding: str | None = None
     """Force a CSV encoding instead of detecting it (a Python codec name: "gb18030", "big5",
     "utf-8", "utf-16", "cp1252" ...)."""
@@ -112,6 +117,15 @@ class DataConfig(_Section):
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(t("core.config.unknown_timezone", value=value)) from exc
         return value
+
+    @field_validator("columns")
+    @classmethod
+    def _column_names(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, cols in value.items():
+            clean = [c.strip() for c in cols]
+            if not clean or any(not c for c in clean) or len(set(clean)) < len(clean):
+                raise ValueError(t("core.config.bad_columns", name=name, columns=", ".join(cols)))
+        return {name: [c.strip() for c in cols] for name, cols in value.items()}
 
     @field_validator("encoding")
     @classmethod

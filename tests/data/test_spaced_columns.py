@@ -1,4 +1,5 @@
-"""Text files whose columns are separated by runs of spaces (CDNOW's ``CDNOW_master.txt`` and
+"""Text files whose columns are separated by runs of spaces, and files without a header line
+whose columns ``[data.columns]`` names (CDNOW's ``CDNOW_master.txt`` and
 its 1/10th sample, the data of Fader, Hardie & Lee's BG/NBD paper: ``  00004 0001 19970101  2
 29.33``).
 
@@ -19,11 +20,14 @@ from typer.testing import CliRunner
 
 import loyalscope as ls
 from loyalscope.cli import app
-from loyalscope.errors import SchemaError
+from loyalscope.config import AnalysisConfig
+from loyalscope.data.intake import stage
+from loyalscope.errors import ConfigError, SchemaError
 from loyalscope.i18n import use_lang
 
 CDNOW = Path(__file__).parent / "cdnow_sample_transactions.txt"
 HEADER = "customer_id sample_id order_ts quantity amount\n"
+COLUMNS = '[data.columns]\n"cdnow.txt" = ["customer_id", "sample_id", "order_ts", "quantity", "amount"]\n'
 runner = CliRunner()
 
 
@@ -60,11 +64,15 @@ def test_the_cdnow_sample_with_a_header_is_read_at_runs_of_spaces(tmp_path: Path
 
 def test_the_published_bgnbd_fit_from_the_raw_file(tmp_path: Path) -> None:
     """Fader, Hardie & Lee (2005): r = 0.2426, alpha = 4.4135, a = 0.7929, b = 2.4258,
-    LL = -9582.43, calibration to 1997-09-30 in weeks (tests/data/README.md)."""
+    LL = -9582.43, calibration to 1997-09-30 in weeks (tests/data/README.md); the file as it is
+    published, its columns named in loyalscope.toml."""
     path = tmp_path / "cdnow.txt"
-    path.write_text(HEADER + CDNOW.read_text(encoding="ascii"), encoding="ascii")
+    path.write_bytes(CDNOW.read_bytes())
+    config = tmp_path / "loyalscope.toml"
+    config.write_text(COLUMNS, encoding="utf-8")
     result = runner.invoke(app, ["fit", "bgnbd", "--data", str(path), "--format", "transactions",
-                                 "--calibration-end", "1997-09-30", "--time-unit", "week", "--json"])
+                                 "--calibration-end", "1997-09-30", "--time-unit", "week", "--json",
+                                 "--config", str(config)])
     assert result.exit_code == 0, result.output
     fit = json.loads(result.output)
     assert fit["params"] == pytest.approx({"r": 0.2426, "alpha": 4.4135, "a": 0.7929, "b": 2.4258},
@@ -84,3 +92,50 @@ def test_other_files_are_not_split_at_spaces(tmp_path: Path, name: str, text: st
     with pytest.raises(SchemaError) as err:
         ls.load(tmp_path / name)
     assert "Headers found: " + text.splitlines()[0] in " ".join(err.value.message.split())
+
+
+def _columns(tmp_path: Path, text: str) -> AnalysisConfig:
+    path = tmp_path / "loyalscope.toml"
+    path.write_text(text, encoding="utf-8")
+    return AnalysisConfig.load(path)
+
+
+def test_named_columns_keep_the_files_line_numbers(tmp_path: Path) -> None:
+    lines = CDNOW.read_text(encoding="ascii").splitlines(keepends=True)
+    lines[1] = lines[1].replace("29.73", "29.x3")  # the file's line 2
+    (tmp_path / "cdnow.txt").write_text("".join(lines), encoding="ascii")
+    ds = ls.load(tmp_path / "cdnow.txt", config=_columns(tmp_path, COLUMNS))
+    rep = ds.quality.tables["transactions"]
+    assert (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (len(lines), len(lines) - 1, 1)
+    assert any("No header line" in n for n in rep.notes)
+    q = ds.quality.quarantine
+    assert q[["line", "column", "value"]].values.tolist() == [[2, "amount", "29.x3"]]
+    tx = ds.table("transactions", "order_id", "customer_id", "amount").to_pandas().set_index("order_id")
+    # each row is an order named by its line: line 1 is the file's first order
+    assert tx.loc["cdnow.txt:1", ["customer_id", "amount"]].tolist() == ["00004", 29.33]
+    assert tx.loc["cdnow.txt:3", ["customer_id", "amount"]].tolist() == ["00004", 14.96]
+
+
+def test_named_columns_of_a_comma_separated_behaviour_log(tmp_path: Path) -> None:
+    """Tianchi's UserBehavior.csv shape (user, item, category, behaviour, epoch seconds): no
+    header; with its columns named, every row is read."""
+    rows = ["1,2268318,2520377,pv,1511544070", "1,2576651,149192,buy,1511572885",
+            "2,3830808,4181361,pv,1511593493", "2,3830808,4181361,buy,1511593593"]
+    (tmp_path / "UserBehavior.csv").write_text("\r\n".join(rows) + "\r\n", encoding="utf-8")
+    cfg = _columns(tmp_path, '[data.columns]\n"userbehavior.csv" = '
+                             '["customer_id", "product_id", "category", "action", "timestamp"]\n')
+    staged = stage(tmp_path / "UserBehavior.csv", cfg)[0]
+    assert staged.header_added
+    assert staged.path.read_bytes().splitlines()[:2] == [
+        b"customer_id,product_id,category,action,timestamp", rows[0].encode()]
+
+
+def test_named_columns_must_match_the_files_fields(tmp_path: Path) -> None:
+    (tmp_path / "cdnow.txt").write_bytes(CDNOW.read_bytes())
+    cfg = _columns(tmp_path, '[data.columns]\n"cdnow.txt" = ["customer_id", "order_ts", "amount"]\n')
+    with pytest.raises(ConfigError) as err:
+        ls.load(tmp_path / "cdnow.txt", config=cfg)
+    assert "names 3 columns" in err.value.message and "has 5 fields" in err.value.message
+    assert err.value.row == 1
+    with pytest.raises(ConfigError):
+        _columns(tmp_path, '[data.columns]\n"cdnow.txt" = ["id", "id", "amount"]\n')

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from loyalscope.data import schema
 from loyalscope.errors import ConfigError, SchemaError
@@ -327,7 +328,8 @@ def missing_error(table: str, column: str, headers: list[str], used: set[str],
     if looks_like_data(headers):
         return SchemaError(t("data.mapping.missing_no_header", table=table, column=column)
                            + no_header_hint(headers), file=file, row=1, column=column,
-                           fix=t("data.mapping.no_header_fix"))
+                           fix=t("data.mapping.no_header_fix",
+                                 name=Path(file).name if file else "<file name>"))
     others = list(also)
     taken = set(used)
     advice: list[str] = []

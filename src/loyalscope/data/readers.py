@@ -53,8 +53,10 @@ def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def read_lines(con: BaseBackend, path: Path) -> ir.Table:
-    """Every line of the UTF-8 file ``path`` as ``(_line int64, text string)``; blank lines are ``""``."""
+def read_lines(con: BaseBackend, path: Path, first: int = 1) -> ir.Table:
+    """Every line of the UTF-8 file ``path`` as ``(_line int64, text string)``, numbered from
+    ``first`` (0 when the first line is a header named in ``[data.columns]``, so that the user's
+    lines keep their numbers); blank lines are ``""``."""
     if con.name == "duckdb":
         name = _name("lines")
         try:
@@ -73,11 +75,12 @@ def read_lines(con: BaseBackend, path: Path) -> ir.Table:
                 raise err from exc
             raise SchemaError(t("data.sources.engine_read", error=str(exc).splitlines()[0]),
                               file=str(path), fix=t("data.sources.engine_read_fix")) from exc
-        return con.sql(f"SELECT CAST(rowid + 1 AS BIGINT) AS _line, text FROM {name}")
+        return con.sql(f"SELECT CAST(rowid + {int(first)} AS BIGINT) AS _line, text FROM {name}")
     if con.name == "pyspark":
         session = con._session
         df = session.read.text(str(path)).withColumnRenamed("value", "text")
-        return _spark_numbered(con, df, "_line", extra_cols=["text"])
+        numbered = _spark_numbered(con, df, "_line", extra_cols=["text"])
+        return numbered if first == 1 else numbered.mutate(_line=numbered._line + (first - 1))
     raise SchemaError(t("data.sources.engine_files", engine=con.name), file=str(path),
                       fix=t("data.sources.engine_files_fix"))
 

@@ -134,8 +134,10 @@ def _unquote(f: ir.StringValue) -> ir.StringValue:
 
 def csv_records(con: BaseBackend, lines: ir.Table, header: list[str], delim: str,
                 structural: set[str], numeric: frozenset[str] = frozenset(),
-                every_text: bool = False) -> Records:
-    """Records of a delimited text file from its physical ``lines`` (header = line 1).
+                every_text: bool = False, header_line: int = 1) -> Records:
+    """Records of a delimited text file from its physical ``lines`` (header = line
+    ``header_line``: 1, or 0 for a header named in ``[data.columns]`` before the file's own
+    line 1).
 
     On Spark, and on DuckDB when lines were joined into records or the file has at most
     :data:`VIEW_FROM_LINES` lines, the records are stored as a temporary table (parsing then
@@ -145,8 +147,8 @@ def csv_records(con: BaseBackend, lines: ir.Table, header: list[str], delim: str
     marked later).
     """
     width = len(header)
-    counts = run_query(con, "line_counts", lines, {"_line": "_line", "text": "text"},
-                       _line_counts).iloc[0]
+    counts = run_query(con, ("line_counts", header_line), lines, {"_line": "_line", "text": "text"},
+                       lambda r: _line_counts(r, header_line)).iloc[0]
     n_lines = int(counts["n"])
     n_odd = int(counts["odd"]) if n_lines and counts["odd"] == counts["odd"] else 0
     null_i, null_s = ibis.null().cast("int64"), ibis.null().cast("string")
@@ -156,7 +158,7 @@ def csv_records(con: BaseBackend, lines: ir.Table, header: list[str], delim: str
     is_structural = tuple(h in structural for h in header)
     is_numeric = tuple(h in numeric for h in header)
     if n_odd:
-        body = lines.filter(lines._line > 1)
+        body = lines.filter(lines._line > header_line)
         # quotes counted only on lines holding one (a CASE: REPLACE copies every line otherwise)
         quotes = body.text.length() - body.text.replace('"', "").length()
         body = body.mutate(_q=ibis.cases((body.text.contains('"'), quotes), else_=0))
@@ -172,12 +174,12 @@ def csv_records(con: BaseBackend, lines: ir.Table, header: list[str], delim: str
         recs = lines
 
         def build(s: Staged) -> Staged:
-            s = s.filter(s._line > 1)
+            s = s.filter(s._line > header_line)
             s = s.select(_line=s._line, _line_end=s._line, text=s.text,
                          _odd=ibis.literal(False), _why0=null_s, _first=null_i, _last=null_i)
             return _split_fields(s, generic, delim, is_structural, is_numeric, every_text)
 
-    key = ("records", width, delim, is_structural, is_numeric, bool(n_odd), every_text)
+    key = ("records", width, delim, is_structural, is_numeric, bool(n_odd), every_text, header_line)
     # stored on Spark (each later query would read and split the file again) and on DuckDB when
     # lines were joined into multi-line records or the file is small (each query over a view
     # binds its SQL again: +10 ms a file); otherwise a view over the stored lines: the split
@@ -191,10 +193,10 @@ def csv_records(con: BaseBackend, lines: ir.Table, header: list[str], delim: str
     return Records(table, n_lines, multiline, example)
 
 
-def _line_counts(lines: ir.Table) -> ir.Table:
+def _line_counts(lines: ir.Table, header_line: int = 1) -> ir.Table:
     """Lines after the header, how many of them hold an odd number of quotes, and the first
     of those."""
-    body = lines.filter(lines._line > 1)
+    body = lines.filter(lines._line > header_line)
     quotes = body.text.length() - body.text.replace('"', "").length()
     # counted only on lines holding a quote (a CASE: the copy REPLACE makes is skipped elsewhere)
     odd = ibis.cases((body.text.contains('"'), quotes % 2 == 1), else_=False)

@@ -146,9 +146,10 @@ def read_text(con: BaseBackend, staged: Staged, table: str, config: AnalysisConf
     mapping = resolve(table, header, config.mapping.get(table), config.data.preset, name, related)
     spec = schema.table(table)
     numeric = frozenset(h for c, h in mapping.items() if spec.column(c).dtype in ("float64", "int64"))
-    recs = csv_records(con, read_lines(con, path), header, delim,
+    first_line = 0 if staged.header_added else 1
+    recs = csv_records(con, read_lines(con, path, first_line), header, delim,
                        structural_columns(table, mapping), numeric,
-                       every_text=bool(staged.bad_lines))
+                       every_text=bool(staged.bad_lines), header_line=first_line)
     rel = _staged_bad_lines(recs.table, staged)
     return Source(table, name, rel, mapping, encoding=_enc(staged), lines=recs.lines,
                   multiline=recs.multiline, multiline_example=recs.multiline_example,
@@ -431,7 +432,7 @@ def read_file(con: BaseBackend, path: Path, table: str | None, config: AnalysisC
                 raise SchemaError(
                     t("data.sources.unknown_table", name=path.name) + hint, file=str(path),
                     row=1 if hint else None,
-                    fix=t("data.mapping.no_header_fix") if hint else t(
+                    fix=t("data.mapping.no_header_fix", name=path.name) if hint else t(
                         "data.sources.unknown_table_fix", known=", ".join(schema.TABLE_NAMES),
                         example="transactions", name=path.name),
                 )

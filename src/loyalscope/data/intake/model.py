@@ -92,6 +92,10 @@ class Staged:
     line_ends : (int, int, int) or None
         For a staged CSV, its counts of CR, CRLF and LF when staging counted them (the pass
         over the file already reads every byte); None otherwise.
+    header_added : bool
+        For a staged CSV: its first line is the header named in ``[data.columns]`` for a file
+        without one, not a line of the user's file (the lines are numbered from 0, so that the
+        user's keep their numbers).
     """
 
     source: str
@@ -105,6 +109,7 @@ class Staged:
     member: str | None = None
     rows_excluded: int = 0
     line_ends: tuple[int, int, int] | None = None
+    header_added: bool = False
 
     @property
     def name(self) -> str:

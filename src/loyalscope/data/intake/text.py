@@ -8,11 +8,18 @@ comma, semicolon, pipe or quote, and split at runs of white space into the same 
 fields, at least three, on each of the first :data:`SPACED_SAMPLE` lines: CDNOW's
 ``CDNOW_master.txt``, ``  00004 0001 19970101  2   29.33``) are copied line for line with one
 tab between fields, and a note says so; values are unchanged (they cannot hold a space).
+
+A file named in ``[data.columns]`` has no header line: it is copied with a first line naming
+its columns (the names given there, in its own separator and line ending), and its lines are
+numbered from 0 so that every quarantine line and note keeps the user's line numbers.
 """
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
+import shutil
 from itertools import islice
 from pathlib import Path
 
@@ -21,6 +28,7 @@ from loyalscope.data.intake import encoding as enc
 from loyalscope.data.intake import transcode
 from loyalscope.data.intake.model import EncodingDecision, Staged
 from loyalscope.data.intake.workdir import new_path
+from loyalscope.errors import ConfigError
 from loyalscope.i18n import t
 
 SPACED_SAMPLE = 200
@@ -50,9 +58,60 @@ def stage_text(path: Path, source: str, config: AnalysisConfig, folder: Path | N
                member: str | None = None) -> Staged:
     """Stage one delimited text file (see the module docstring)."""
     staged = _stage_text(path, source, config, folder, member)
-    if Path(staged.name).suffix.lower() in SPACED_SUFFIXES and _spaced(staged.path):
-        return _tabbed(staged, folder)
+    spaced = Path(staged.name).suffix.lower() in SPACED_SUFFIXES and _spaced(staged.path)
+    if spaced:
+        staged = _tabbed(staged, folder)
+    names = _named_columns(staged.name, config)
+    if names is not None:
+        staged = _with_header(staged, names, folder, "\t" if spaced else None)
     return staged
+
+
+def _named_columns(name: str, config: AnalysisConfig) -> list[str] | None:
+    """The column names ``[data.columns]`` gives the file ``name`` (its base name, matched
+    exactly, else ignoring case), or None."""
+    given = config.data.columns
+    base = Path(name).name
+    if base in given:
+        return given[base]
+    return next((cols for key, cols in given.items() if key.casefold() == base.casefold()), None)
+
+
+def _with_header(staged: Staged, names: list[str], folder: Path | None, delim: str | None) -> Staged:
+    """``staged`` with a first line naming its columns (``[data.columns]``), the file's own line
+    ending and separator (``delim``, else the most frequent of tab, comma, semicolon and pipe in
+    its line 1); the lines are then numbered from 0, so that the file's own keep their numbers.
+    A :class:`ConfigError` when line 1 has another number of fields than names are given."""
+    with staged.path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    start = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    first_raw = head[start:].split(b"\n", 1)[0]
+    ending = "\r\n" if first_raw.endswith(b"\r") else "\n"
+    if b"\r" in first_raw.rstrip(b"\r"):  # lines ended by CR alone
+        first_raw, ending = first_raw.split(b"\r", 1)[0], "\r"
+    first = first_raw.rstrip(b"\r").decode("utf-8", errors="replace")
+    if delim is None:
+        counts = {d: first.count(d) for d in ("\t", ",", ";", "|")}
+        delim = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    found = len(next(csv.reader([first], delimiter=delim), []))
+    if found != len(names):
+        raise ConfigError(t("data.intake.columns_width", name=Path(staged.name).name, named=len(names),
+                            found=found, line=first[:120]),
+                          file=staged.source, row=1, column="data.columns",
+                          fix=t("data.intake.columns_width_fix"))
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delim, lineterminator=ending).writerow(names)
+    dest = new_path(folder, Path(staged.name).stem, Path(staged.path).suffix or ".csv")
+    with staged.path.open("rb") as src, dest.open("wb") as out:
+        out.write(buf.getvalue().encode("utf-8"))
+        src.seek(start)
+        shutil.copyfileobj(src, out, 1 << 22)
+    ends = staged.line_ends
+    if ends is not None:
+        ends = (ends[0] + ending.count("\r"), ends[1] + (ending == "\r\n"), ends[2] + ending.count("\n"))
+    note = t("data.intake.note_columns", columns=", ".join(names))
+    return dataclasses.replace(staged, path=dest, notes=(*staged.notes, note), line_ends=ends,
+                               header_added=True)
 
 
 def _spaced(path: Path) -> bool:
