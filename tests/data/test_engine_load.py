@@ -198,6 +198,28 @@ def test_spark_names_the_orders_of_a_purchase_log_as_duckdb_does(tmp_path: Path,
     assert got.order_id.tolist() == ["purchases.csv:2", "purchases.csv:3", "purchases.csv:4"]
 
 
+@pytest.mark.spark
+@pytest.mark.slow
+def test_spark_numbers_a_file_without_header_as_duckdb_does(tmp_path: Path, spark_con) -> None:
+    """``[data.columns]``: the file's line 1 is data, and its lines keep their numbers on Spark
+    too (order ids ``file:line``, the quarantine line of a bad amount)."""
+    p = tmp_path / "purchases.csv"
+    p.write_text("C1,2024-01-05,10\nC2,2024-01-06,2x0\nC1,2024-01-07,30\n", encoding="utf-8")
+    cfg_path = tmp_path / "loyalscope.toml"
+    cfg_path.write_text('[data.columns]\n"purchases.csv" = ["customer_id", "order_ts", "amount"]\n',
+                        encoding="utf-8")
+    cfg = AnalysisConfig.load(cfg_path)
+    cols = ("order_id", "customer_id", "amount")
+    spark_ds = ls.load({"transactions": p}, con=spark_con, now=NOW, config=cfg)
+    duck_ds = ls.load({"transactions": p}, now=NOW, config=cfg)
+    got = spark_ds.table("transactions").select(*cols).to_pandas().sort_values("order_id")
+    want = duck_ds.table("transactions").select(*cols).to_pandas().sort_values("order_id")
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
+    assert got.order_id.tolist() == ["purchases.csv:1", "purchases.csv:3"]
+    for ds in (spark_ds, duck_ds):
+        assert ds.quality.quarantine[["line", "column", "value"]].values.tolist() == [[2, "amount", "2x0"]]
+
+
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_postgres_tables_validated_in_place(postgres_db: str) -> None:
