@@ -36,7 +36,7 @@ def _shopping(path: Path, rows: int = 600) -> pd.DataFrame:
     return pd.DataFrame(data, columns=HEAD)
 
 
-@pytest.mark.parametrize("name", ["customer_shopping_data.csv", "customer_orders.csv", "会员消费记录.csv"])
+@pytest.mark.parametrize("name", ["customer_shopping_data.csv", "customer_purchases.csv", "会员消费记录.csv"])
 def test_a_purchase_file_named_like_customers_is_read_as_orders(tmp_path: Path, name: str) -> None:
     raw = _shopping(tmp_path / name)
     with use_lang("en"):
@@ -50,6 +50,16 @@ def test_a_purchase_file_named_like_customers_is_read_as_orders(tmp_path: Path, 
     got = ds.table("transactions").execute()
     assert got["amount"].sum() == pytest.approx((raw["quantity"] * raw["price"]).sum())
     assert got["customer_id"].nunique() == raw["customer_id"].nunique()
+
+
+def test_customer_orders_is_named_like_orders(tmp_path: Path) -> None:
+    """The last word names the table (customer_orders: orders of customers), so no note."""
+    raw = _shopping(tmp_path / "customer_orders.csv")
+    with use_lang("en"):
+        ds = ls.load(tmp_path / "customer_orders.csv", now=NOW)
+    rep = ds.quality.tables["transactions"]
+    assert rep.rows_accepted == len(raw)
+    assert not any("Named like a customers file" in n for n in rep.notes)
 
 
 def test_the_same_file_in_a_folder(tmp_path: Path) -> None:
@@ -88,7 +98,7 @@ def test_beside_an_orders_file_it_stays_customers(tmp_path: Path) -> None:
     """A folder that has an orders file: the file named like customers is not taken for a
     second one (its columns are kept as the customers table would read them)."""
     (tmp_path / "in").mkdir()
-    _shopping(tmp_path / "in" / "customer_orders.csv")
+    _shopping(tmp_path / "in" / "customer_purchases.csv")
     _shopping(tmp_path / "in" / "orders.csv")
     ds = ls.load(tmp_path / "in", now=NOW)
     assert set(ds.quality.tables) == {"customers", "transactions"}

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
+import loyalscope as ls
 from loyalscope.data import mapping, schema
 from loyalscope.errors import ConfigError, SchemaError
 from loyalscope.i18n import use_lang
@@ -134,7 +137,12 @@ def test_survey_open_families_kept() -> None:
     [("订单", "transactions"), ("orders", "transactions"), ("订单2024", "transactions"),
      ("客户", "customers"), ("Customers", "customers"), ("投诉", "complaints"), ("退货", "returns"),
      ("问卷", "surveys"), ("loyalty_points", "loyalty_points"), ("积分", "loyalty_points"),
-     ("SalesOrderObj", "transactions"), ("readme", None)],
+     ("SalesOrderObj", "transactions"), ("readme", None),
+     # Latin names by whole words, the last one naming the table
+     ("product_sales", None), ("ProductSales", None), ("olist_order_items_dataset", "order_items"),
+     ("OrderItems", "order_items"), ("orderitems", "order_items"), ("customer_reviews", "reviews"),
+     ("customer_orders", "transactions"), ("hh_demographic", "customers"), ("myorders", "transactions"),
+     ("product", "products"), ("Sales Orders 2024", "transactions"), ("订单明细2024", "transactions")],
 )
 def test_table_for_name(name: str, table: str | None) -> None:
     assert mapping.table_for_name(name) == table
@@ -151,3 +159,14 @@ def test_messages_in_chinese_keep_the_toml_fix() -> None:
         mapping.resolve("transactions", ["订单编号", "会员号", "下单时间", "VIP"], file="订单.csv")
     assert "必填列" in info.value.message and "VIP" in info.value.message
     assert "[mapping.transactions]" in info.value.fix and 'amount = "VIP"' not in info.value.fix
+
+
+def test_a_sales_file_named_after_products_is_read_from_its_columns(tmp_path: Path) -> None:
+    """``product_sales.csv`` (orders of products) was read as a products file (its name holds
+    'products' once separators are removed) and its orders were never analysed."""
+    path = tmp_path / "product_sales.csv"
+    path.write_text("order_id,customer_id,order_ts,amount,product_id\nO1,C1,2024-01-02,10,P1\n"
+                    "O2,C2,2024-01-03,12,P2\nO3,C1,2024-02-03,12,P2\n", encoding="utf-8")
+    ds = ls.load(path, now=pd.Timestamp("2025-01-01"))
+    assert set(ds.quality.tables) == {"transactions"}
+    assert ds.quality.tables["transactions"].rows_accepted == 3

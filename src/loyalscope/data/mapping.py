@@ -55,20 +55,61 @@ def aliases(table: str, column: str) -> tuple[str, ...]:
 def table_for_name(name: str) -> str | None:
     """The canonical table a file stem / DB table name stands for, or None.
 
-    ``订单2024`` -> transactions, ``Customers`` -> customers. The longest synonym found wins; a
-    name of :data:`~loyalscope.data.aliases.TABLE_NAMES` stands for its table only as a whole.
+    ``订单2024`` -> transactions, ``Customers`` -> customers, ``olist_order_items_dataset`` ->
+    order_items, ``product_sales`` -> None (judged from its columns). A name of
+    :data:`~loyalscope.data.aliases.TABLE_NAMES` stands for its table only as a whole. Latin
+    synonyms match whole words of the name (split at separators, digits and lower-to-upper
+    case changes; ``order_items`` also as ``OrderItems`` or ``orderitems``), and the one ending
+    last wins (the head noun: ``customer_reviews`` is reviews), then the longest; a name of one
+    word may also hold one (``myorders``). Chinese synonyms are found anywhere in the name, the
+    longest winning (``订单明细2024``).
     """
     norm = normalise_header(name)
     for whole, tbl in TABLE_NAMES.items():
         if norm == normalise_header(whole):
             return tbl
-    best: tuple[int, str] | None = None
+    words = _name_words(name)
+    by_words: tuple[int, int, str] | None = None
+    by_text: tuple[int, str] | None = None
     for tbl, synonyms in TABLE_SYNONYMS.items():
         for syn in synonyms:
             s = normalise_header(syn)
-            if s and s in norm and (best is None or len(s) > best[0]):
-                best = (len(s), tbl)
-    return None if best is None else best[1]
+            if not s:
+                continue
+            if s.isascii():
+                for end in _word_runs(words, s):
+                    if by_words is None or (end, len(s)) > by_words[:2]:
+                        by_words = (end, len(s), tbl)
+                if len(words) > 1:
+                    continue
+            if s in norm and (by_text is None or len(s) > by_text[0]):
+                by_text = (len(s), tbl)
+    if by_words is not None:
+        return by_words[2]
+    return None if by_text is None else by_text[1]
+
+
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
+
+
+def _name_words(name: str) -> list[str]:
+    """The Latin words of a name, case folded: ``OrderItems-2024`` -> order, items, 2024."""
+    text = _CAMEL.sub(" ", unicodedata.normalize("NFKC", str(name)))
+    return [w.casefold() for w in re.split(r"[^0-9A-Za-z]+", text) if w]
+
+
+def _word_runs(words: list[str], synonym: str) -> list[int]:
+    """The end indexes of the runs of consecutive ``words`` that spell ``synonym``."""
+    ends = []
+    for i in range(len(words)):
+        text = ""
+        for j in range(i, len(words)):
+            text += words[j]
+            if text == synonym:
+                ends.append(j)
+            if len(text) >= len(synonym):
+                break
+    return ends
 
 
 def detect_preset(headers: Iterable[str]) -> str | None:
