@@ -64,7 +64,8 @@ _TABLE_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
                      "购买日期", "支付时间", "order date", "order time", "Created_Time", "order ts",
                      "purchase date", "transaction date", "date", "invoice date", "invoicedate",
                      "order purchase timestamp", "订单创建时间", "创建时间", "订单时间", "created at", "date created",
-                     "order created", "sale date", "receipt date"),
+                     "order created", "sale date", "receipt date", "transaction dt", "transaction time",
+                     "transaction datetime", "trans date", "txn date"),
         "amount": ("实付金额", "订单金额", "金额", "成交金额", "交易金额", "销售额", "支付金额", "amount",
                    "Grand_Total", "total", "order amount", "sales", "revenue", "总金额", "订单总金额", "订单总额",
                    "商品总价", "line total", "order total", "order total amount", "net sales", "total price",
@@ -184,6 +185,18 @@ _TABLE_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
+    # Ta Feng grocery lines (ACM RecSys; Kaggle's ta_feng_all_months_merged.csv): AMOUNT is the
+    # number of items, SALES_PRICE the line's sales
+    "tafeng": {
+        "transactions": {
+            "order_ts": ("TRANSACTION_DT",),
+            "customer_id": ("CUSTOMER_ID",),
+            "amount": ("SALES_PRICE",),
+            "quantity": ("AMOUNT",),
+            "product_id": ("PRODUCT_ID",),
+            "category": ("PRODUCT_SUBCLASS",),
+        },
+    },
     "zoho": {
         "transactions": {
             "order_id": ("SO_Number", "Sales_Order_Id", "Record Id", "id"),
@@ -230,6 +243,7 @@ PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
 """CRM export presets: table -> canonical -> ordered candidate headers (first present wins)."""
 
 _PRESET_MARKERS = {
+    "tafeng": ("PRODUCT_SUBCLASS",),
     "zoho": ("SO_Number", "Sales_Order_Id", "Grand_Total"),
     "fxiaoke": ("销售订单编号", "销售订单金额"),
     "shopify": ("Financial Status", "Lineitem quantity", "Lineitem name"),

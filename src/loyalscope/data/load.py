@@ -28,6 +28,7 @@ from ibis.backends import BaseBackend
 from loyalscope import engine
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import mapping, schema, shapes, sqlcache, sqldisk
+from loyalscope.data.aliases import PRESETS
 from loyalscope.data.checks import duplicate_key_rule, future_date_rule, now_text
 from loyalscope.data.compiled import mark, release, release_since, remember, scratch_name
 from loyalscope.data.dataset import Dataset
@@ -151,6 +152,10 @@ def _validate(con: BaseBackend, srcs: list[Source], config: AnalysisConfig, name
                 rep.notes.append(f"{src.name}: " + t(
                     "data.validate.note_last_resort", column=column, header=header, table=name,
                     others=", ".join(others) or "-", example=others[0] if others else header))
+            if config.data.preset is None and (found := mapping.detect_preset(src.headers)) \
+                    and name in PRESETS.get(found, {}):
+                rep.notes.append(f"{src.name}: " + t("data.validate.note_preset", preset=found,
+                                                     table=name))
             if src.inferred:
                 rep.notes.append(f"{src.name}: " + t("data.shapes.note_inferred", table=name,
                                                      columns=", ".join(src.mapping)))
@@ -164,8 +169,11 @@ def _validate(con: BaseBackend, srcs: list[Source], config: AnalysisConfig, name
                 # a purchase log or answers without ids (mapping.resolve let them lack the id):
                 # each row is one order / response, named by its file and line
                 label = _row_order_label(src.name, [s.name for _, s in by_table[name]])
-                cols.insert(0, (ibis.literal(f"{label}:") + keep[LINE].cast("string")).name(row_id[0]))
-                rep.notes.append(f"{src.name}: " + t(f"data.validate.{row_id[1]}", source=label))
+                first, note = keep[LINE], row_id[1]
+                if name == "transactions" and {"product_id", "customer_id", "order_ts"} <= set(parsed.columns):
+                    first, note = _basket_first_line(keep), "note_row_baskets"
+                cols.insert(0, (ibis.literal(f"{label}:") + first.cast("string")).name(row_id[0]))
+                rep.notes.append(f"{src.name}: " + t(f"data.validate.{note}", source=label))
             parts.append(keep.select(*cols, LINE, END, SRC))
         reports[name] = rep
         tbl = _union(con, name, parts)
@@ -207,6 +215,16 @@ def _validate(con: BaseBackend, srcs: list[Source], config: AnalysisConfig, name
     _record_shapes(report, log)
     _count_orphans(tables, reports)
     return tables, report
+
+
+def _basket_first_line(rows: ir.Table) -> ir.IntegerValue:
+    """The first line of each row's basket in a product-line log without order ids (Ta Feng's
+    grocery lines: customer, date, product, quantity, sales): the rows of one customer at one
+    time are one order. A row without a customer or time is its own (a guest's lines cannot be
+    told apart; a line without a time is judged by the shapes)."""
+    alone = rows.customer_id.isnull() | rows.order_ts.isnull()
+    basket = rows[LINE].min().over(ibis.window(group_by=[rows.customer_id, rows.order_ts]))
+    return ibis.ifelse(alone, rows[LINE], basket)
 
 
 def _row_order_label(name: str, names: list[str]) -> str:
