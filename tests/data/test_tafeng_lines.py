@@ -20,7 +20,8 @@ import pandas as pd
 import pytest
 
 import loyalscope as ls
-from loyalscope.i18n import use_lang
+from loyalscope.errors import SchemaError
+from loyalscope.i18n import t, use_lang
 
 HEADER = ["TRANSACTION_DT", "CUSTOMER_ID", "AGE_GROUP", "PIN_CODE", "PRODUCT_SUBCLASS",
           "PRODUCT_ID", "AMOUNT", "ASSET", "SALES_PRICE"]
@@ -82,3 +83,58 @@ def test_a_product_log_with_times_groups_only_equal_times(tmp_path: Path) -> Non
     orders = ds.table("orders").to_pandas().sort_values("order_id")[["order_id", "amount"]]
     assert orders.values.tolist() == [["lines.csv:2", 12.0], ["lines.csv:4", 1.0],
                                       ["lines.csv:5", 2.0], ["lines.csv:6", 3.0]]
+
+
+ORIGINAL = "日期;會員卡號;年齡;區域;商品分類;商品編碼;數量;成本;銷售"
+
+
+def test_the_original_monthly_files_in_traditional_chinese(tmp_path: Path) -> None:
+    """The files as ACM RecSys distributed them: D11, D12, D01, D02 (no extension), Big5,
+    semicolons, a Traditional Chinese header (日期;會員卡號;...;數量;成本;銷售) and times
+    written as 00:00:00. Before, neither the files (no extension: 'unsupported input') nor
+    the header (Traditional characters matched no alias) could be read; a folder of them
+    said only 'No table was found'."""
+    folder = tmp_path / "TaFengDataSet"
+    folder.mkdir()
+    raw = _lines(tmp_path / "merged.csv")
+    raw["day"] = pd.to_datetime(raw.TRANSACTION_DT, format="%m/%d/%Y")
+    for name, month in (("D11", 11), ("D12", 12), ("D01", 1), ("D02", 2)):
+        part = raw[raw.day.dt.month == month].drop(columns="TRANSACTION_DT")
+        out = part.assign(date=part.day.dt.strftime("%Y-%m-%d 00:00:00"))[
+            ["date", *HEADER[1:]]]
+        out.columns = ORIGINAL.split(";")
+        out.to_csv(folder / name, sep=";", index=False, encoding="big5")
+    (folder / "README.TXT").write_text("Ta Feng data set\nD11: November 2000 ...\n", encoding="ascii")
+    with use_lang("en"):
+        ds = ls.load(folder, now=NOW)
+    rep = ds.quality.tables["transactions"]
+    assert (rep.rows_read, rep.rows_accepted) == (len(raw), len(raw))
+    assert rep.mapping == {"customer_id": "會員卡號", "order_ts": "日期", "amount": "銷售",
+                           "product_id": "商品編碼", "category": "商品分類", "quantity": "數量"}
+    assert {f["encoding"] for f in rep.to_dict()["files"]} == {"big5"}
+    baskets = raw.groupby(["CUSTOMER_ID", "day"]).SALES_PRICE.sum()
+    tx = ds.table("transactions").to_pandas()
+    assert len(tx) == len(baskets)
+    assert tx.amount.sum() == pytest.approx(float(baskets.sum()))
+
+
+def test_a_folder_of_unnamed_files_says_which_files_it_did_not_read(tmp_path: Path) -> None:
+    (tmp_path / "x.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    (tmp_path / "y.csv").write_text("c,d\n1,2\n", encoding="utf-8")
+    with use_lang("en"), pytest.raises(SchemaError) as err:
+        ls.load(tmp_path)
+    assert "Files not read:" in err.value.message and "x.csv" in err.value.message
+    assert "y.csv" in err.value.message
+
+
+def test_escaped_braces_of_a_message_without_placeholders() -> None:
+    assert "a {table: frame} dict" in t("data.sources.unsupported_fix", "en")
+
+
+def test_unnamed_files_beside_a_named_one_stay_unread(tmp_path: Path) -> None:
+    """Copies of the orders (backup_1.csv, backup_2.csv) beside orders.csv are not read."""
+    text = "order_id,customer_id,order_ts,amount\nO1,C1,2024-01-02,10\nO2,C2,2024-01-03,12\n"
+    for name in ("orders.csv", "backup_1.csv", "backup_2.csv"):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    ds = ls.load(tmp_path, now=pd.Timestamp("2025-01-01"))
+    assert ds.quality.tables["transactions"].rows_read == 2

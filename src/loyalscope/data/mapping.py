@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from loyalscope.data import schema
+from loyalscope.data.traditional import TO_SIMPLIFIED
 from loyalscope.errors import ConfigError, SchemaError
 from loyalscope.i18n import t
 
@@ -28,9 +29,11 @@ _STRIP = re.compile(r"[\s_\-.:：/\\()（）\[\]【】]+")
 
 
 def normalise_header(header: object) -> str:
-    """Comparable form of a header: NFKC, case folded, separators and brackets removed."""
+    """Comparable form of a header: NFKC, case folded, separators and brackets removed,
+    Traditional Chinese characters of the alias tables in their Simplified form (``會員卡號`` is
+    ``会员卡号``; :mod:`loyalscope.data.traditional`)."""
     text = unicodedata.normalize("NFKC", str(header)).replace("\ufeff", "")
-    return _STRIP.sub("", text).casefold()
+    return _STRIP.sub("", text).casefold().translate(TO_SIMPLIFIED)
 
 
 from loyalscope.data.aliases import (  # noqa: E402  (the alias tables live in their own module)

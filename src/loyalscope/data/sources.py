@@ -35,7 +35,7 @@ from ibis.backends import BaseBackend
 
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import schema
-from loyalscope.data.intake import SUFFIXES, BadLine, Staged, Unused, stage, supported
+from loyalscope.data.intake import SUFFIXES, BadLine, Staged, Unused, readable, stage
 from loyalscope.data.intake.parquet import check_types
 from loyalscope.data.mapping import (
     infer_table,
@@ -533,7 +533,7 @@ def read_source(source: Any, config: AnalysisConfig, con: BaseBackend,
             return list(_read_folder(con, path, config, unused))
         if path.suffix.lower() in DUCKDB_SUFFIXES:
             return read_duckdb(con, path, config)
-        if supported(path.name):
+        if readable(path):
             return read_file(con, path, table, config, unused=unused)
     elif isinstance(source, pd.DataFrame) or hasattr(source, "to_pandas"):
         if table is not None:
@@ -551,14 +551,21 @@ def _read_folder(con: BaseBackend, folder: Path, config: AnalysisConfig,
     unused = unused if unused is not None else []
     entries = sorted(p for p in folder.iterdir() if not p.name.startswith((".", "~$")))
     files = [p for p in entries if p.is_file()]
-    related = tuple(sorted({t for p in files if supported(p.name)
+    related = tuple(sorted({t for p in files if readable(p)
                             for t in [_table_from_config(p.name, config)
                                       or table_for_name(_stem(p.name))]
                             if t is not None}))
     # (report, i15) a folder whose only data file is named anything ("online_retail.csv") is
     # read like that file given directly: its table judged from its columns
-    data_files = [p for p in files if supported(p.name) or p.suffix.lower() in DUCKDB_SUFFIXES]
+    data_files = [p for p in files if readable(p) or p.suffix.lower() in DUCKDB_SUFFIXES]
     lone = data_files[0] if len(data_files) == 1 else None
+    # text files whose names stand for no table but which share their header line with another
+    # (monthly exports 2024-01.csv, 2024-02.csv; Ta Feng's D01 ... D12) are each judged from
+    # their columns, as a lone file is; only in a folder where no file names a table (beside
+    # orders.csv, copies such as backup_1.csv and backup_2.csv would double its orders)
+    unnamed = [p for p in data_files if p.suffix.lower() not in DUCKDB_SUFFIXES
+               and not _table_from_config(p.name, config) and table_for_name(_stem(p.name)) is None]
+    alike = _sharing_a_header(unnamed) if len(unnamed) == len(data_files) else set()
     for path in entries:
         if path.is_dir():
             unused.append(Unused(str(path), t("data.intake.unused_folder")))
@@ -568,13 +575,14 @@ def _read_folder(con: BaseBackend, folder: Path, config: AnalysisConfig,
         if path.suffix.lower() in DUCKDB_SUFFIXES:
             yield from read_duckdb(con, path, config)
             continue
-        if not supported(path.name):
+        if not readable(path):
             unused.append(Unused(str(path), t("data.intake.unused_type")))
             continue
         # read_file is given only the configured table: the one the name stands for it derives
         # itself, and may overrule (a file named like customers holding orders)
         table = configured or table_for_name(_stem(path.name))
-        if table is None and path != lone and not path.name.lower().endswith(".zip"):
+        if (table is None and path != lone and path not in alike
+                and not path.name.lower().endswith(".zip")):
             unused.append(Unused(str(path), t("data.intake.unused_name")))
             continue
         try:
@@ -585,6 +593,23 @@ def _read_folder(con: BaseBackend, folder: Path, config: AnalysisConfig,
             unused.append(Unused(str(path), exc.message))
             continue
         yield from srcs
+
+
+def _sharing_a_header(paths: list[Path]) -> set[Path]:
+    """The text files among ``paths`` that begin with the same header line as at least one
+    other (bytes, a BOM and line end aside); a spreadsheet, archive or Parquet file never does
+    (its header is not a line)."""
+    by_line: dict[bytes, list[Path]] = {}
+    for path in paths:
+        low = path.name.lower()
+        if low.endswith(SUFFIXES) and not low.endswith((".csv", ".tsv", ".txt", ".tab")):
+            continue
+        with path.open("rb") as fh:
+            line = fh.read(1 << 16).split(b"\n", 1)[0]
+        line = line.removeprefix(b"\xef\xbb\xbf").rstrip(b"\r")
+        if line.strip():
+            by_line.setdefault(line, []).append(path)
+    return {p for group in by_line.values() if len(group) > 1 for p in group}
 
 
 def _table_from_config(name: str, config: AnalysisConfig) -> str | None:

@@ -105,6 +105,8 @@ def t(key: str, lang: str | None = None, /, **kwargs: Any) -> str:
             text = text.format(**kwargs)
         except (KeyError, IndexError, ValueError):
             return text
+    elif "{{" in text or "}}" in text:  # escaped braces of a text without placeholders
+        text = text.replace("{{", "{").replace("}}", "}")
     if key in catalogue("en") and len(text) > 12:  # remember sentences, not single words
         if len(_RECENT) >= _RECENT_MAX:
             _RECENT.pop(next(iter(_RECENT)))

@@ -69,6 +69,33 @@ def supported(name: str) -> bool:
     return name.lower().endswith(SUFFIXES)
 
 
+def readable(path: Path) -> bool:
+    """Whether :func:`stage` reads the file ``path``: a supported name, or a text file without
+    an extension (see :func:`plain_text_without_suffix`)."""
+    return supported(path.name) or plain_text_without_suffix(path)
+
+
+def plain_text_without_suffix(path: Path) -> bool:
+    """A file without an extension whose start reads as delimited text: no NUL byte in its first
+    64 KiB, a line break, and two tabs, commas, semicolons or pipes in its first line, or lines
+    of one number of space-separated fields, at least three (the Ta Feng grocery files ``D01``,
+    ``D02``, ``D11``, ``D12``; not a README). Hidden files are not."""
+    if path.suffix or path.name.startswith(".") or not path.is_file():
+        return False
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return False
+    if not head or b"\x00" in head or b"\n" not in head:
+        return False
+    lines = [line.strip() for line in head.split(b"\n")[:-1] if line.strip()][:50]
+    if any(lines[0].count(d) >= 2 for d in (b"\t", b",", b";", b"|")):
+        return True
+    widths = {len(line.split()) for line in lines}  # columns aligned by spaces (CDNOW)
+    return len(lines) >= 2 and len(widths) == 1 and widths.pop() >= 3
+
+
 def stage(path: str | Path, config: AnalysisConfig | None = None, *,
           folder: Path | None = None) -> list[Staged]:
     """Stage the user file ``path`` for the engine readers.
@@ -116,7 +143,7 @@ def _stage(path: Path, source: str, config: AnalysisConfig, folder: Path | None,
         from loyalscope.data.intake.archive import stage_archive
 
         return stage_archive(path, source, config, folder, _stage)
-    if low.endswith(TEXT_SUFFIXES):
+    if low.endswith(TEXT_SUFFIXES) or (member is None and plain_text_without_suffix(path)):
         from loyalscope.data.intake.text import stage_text
 
         return [stage_text(path, source, config, folder, member)]
@@ -138,5 +165,5 @@ def _stage(path: Path, source: str, config: AnalysisConfig, folder: Path | None,
 
 __all__ = [
     "LINE_COLUMN", "SUFFIXES", "BadLine", "EncodingDecision", "Staged", "StagedFormat", "Unused",
-    "file_info", "stage", "supported",
+    "file_info", "plain_text_without_suffix", "readable", "stage", "supported",
 ]
