@@ -90,9 +90,9 @@ def load(
             read[0].scratch = (start, mark())
         srcs.extend(read)
     if not srcs:
-        seen = "; ".join(f"{u.source}: {u.reason}" for u in unused[:10])
-        raise SchemaError(t("data.sources.nothing") + (" " + t("data.sources.nothing_seen", files=seen)
-                                                      if seen else ""),
+        skipped = "; ".join(f"{u.source}: {u.reason}" for u in unused[:10])
+        raise SchemaError(t("data.sources.nothing") + (" " + t("data.sources.nothing_seen", files=skipped)
+                                                      if skipped else ""),
                           fix=t("data.sources.nothing_fix"))
     try:
         tables, report = validate_sources(con, srcs, config, now)
