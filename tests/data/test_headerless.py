@@ -37,3 +37,20 @@ def test_real_headers_do_not_look_like_data() -> None:
         with path.open(encoding=encoding, newline="") as fh:
             header = next(csv.reader(fh))
         assert not looks_like_data(header), path
+
+
+@pytest.mark.parametrize(("name", "text", "column"), [
+    # Tianchi's UserBehavior.csv with its columns named: read as a products file before, each
+    # repeated item quarantined as a duplicate product
+    ("UserBehavior.csv", "user_id,item_id,category_id,behavior_type,timestamp\n" + ROWS, "behavior_type"),
+    # Retail Rocket's events.csv (view / addtocart / transaction events)
+    ("events.csv", "timestamp,visitorid,event,itemid,transactionid\n"
+                   "1433221332117,257597,view,355908,\n1433224214164,992329,view,248676,\n"
+                   "1433221999827,111016,transaction,10572,4000\n", "event"),
+])
+def test_a_behaviour_log_is_named_as_such(tmp_path: Path, name: str, text: str, column: str) -> None:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    with pytest.raises(SchemaError) as err:
+        ls.load(tmp_path / name)
+    assert "behaviour log" in err.value.message and err.value.column == column
+    assert "transactions (customer_id, order_ts, amount" in (err.value.fix or "")

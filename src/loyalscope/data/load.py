@@ -90,7 +90,7 @@ def load(
             read[0].scratch = (start, mark())
         srcs.extend(read)
     if not srcs:
-        skipped = "; ".join(f"{u.source}: {u.reason}" for u in unused[:10])
+        skipped = "; ".join(f"{u.source}: {u.reason.rstrip('.。')}" for u in unused[:10])
         raise SchemaError(t("data.sources.nothing") + (" " + t("data.sources.nothing_seen", files=skipped)
                                                       if skipped else ""),
                           fix=t("data.sources.nothing_fix"))

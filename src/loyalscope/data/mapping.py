@@ -402,6 +402,19 @@ def missing_error(table: str, column: str, headers: list[str], used: set[str],
 
 
 # ---- which table does one file hold? --------------------------------------------------------
+_ACTION_HEADERS = frozenset(normalise_header(h) for h in (
+    "action", "behavior", "behaviour", "behavior type", "behaviour type", "event", "event type",
+    "行为", "行为类型", "用户行为", "事件", "事件类型"))
+
+
+def action_column(headers: Iterable[str]) -> str | None:
+    """The header of a behaviour log's action column (Tianchi's ``behavior_type``: pv, cart,
+    fav, buy; Retail Rocket's ``event``: view, addtocart, transaction), or None."""
+    return next((str(h) for h in headers if normalise_header(h) in _ACTION_HEADERS
+                 or normalise_header(h).removesuffix("id") in _ACTION_HEADERS), None)
+
+
+
 _INFER_ORDER = ("transactions", "returns", "surveys", "complaints", "payments", "order_items",
                 "reviews", "customers", "products")
 

@@ -38,6 +38,7 @@ from loyalscope.data import schema
 from loyalscope.data.intake import SUFFIXES, BadLine, Staged, Unused, readable, stage
 from loyalscope.data.intake.parquet import check_types
 from loyalscope.data.mapping import (
+    action_column,
     infer_table,
     no_header_hint,
     normalise_header,
@@ -421,6 +422,12 @@ def read_file(con: BaseBackend, path: Path, table: str | None, config: AnalysisC
                 tbl = "transactions"
         if tbl is None and i == 0:  # a single file named anything: judged from its columns
             guess = infer_table(_headers(st), config.mapping, config.data.preset)
+            action = action_column(_headers(st))
+            if action is not None and (guess is None or guess[0] != "transactions"
+                                       or not {"amount", "unit_price"} & set(guess[1])):
+                raise SchemaError(t("data.sources.behaviour_log", name=path.name, column=action),
+                                  file=str(path), column=action,
+                                  fix=t("data.sources.behaviour_log_fix", column=action))
             if guess is not None:
                 tbl, inferred = guess[0], True
         same = False
