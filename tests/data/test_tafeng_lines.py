@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 import loyalscope as ls
+from loyalscope.config import AnalysisConfig
 from loyalscope.errors import SchemaError
 from loyalscope.i18n import t, use_lang
 
@@ -93,7 +94,7 @@ def test_the_original_monthly_files_in_traditional_chinese(tmp_path: Path) -> No
     semicolons, a Traditional Chinese header (日期;會員卡號;...;數量;成本;銷售) and times
     written as 00:00:00. Before, neither the files (no extension: 'unsupported input') nor
     the header (Traditional characters matched no alias) could be read; a folder of them
-    said only 'No table was found'."""
+    said only 'No table was found', without naming the files it skipped."""
     folder = tmp_path / "TaFengDataSet"
     folder.mkdir()
     raw = _lines(tmp_path / "merged.csv")
@@ -105,8 +106,15 @@ def test_the_original_monthly_files_in_traditional_chinese(tmp_path: Path) -> No
         out.columns = ORIGINAL.split(";")
         out.to_csv(folder / name, sep=";", index=False, encoding="big5")
     (folder / "README.TXT").write_text("Ta Feng data set\nD11: November 2000 ...\n", encoding="ascii")
+    # files named anything are not guessed in a folder (copies would double the orders): the
+    # error lists them, and the fix's [data.files] line reads them
+    with use_lang("en"), pytest.raises(SchemaError) as err:
+        ls.load(folder, now=NOW)
+    assert "D01" in err.value.message and "[data.files]" in (err.value.fix or "")
+    cfg = folder / "loyalscope.toml"
+    cfg.write_text('[data.files]\ntransactions = "D??"\n', encoding="utf-8")
     with use_lang("en"):
-        ds = ls.load(folder, now=NOW)
+        ds = ls.load(folder, now=NOW, config=AnalysisConfig.load(cfg))
     rep = ds.quality.tables["transactions"]
     assert (rep.rows_read, rep.rows_accepted) == (len(raw), len(raw))
     assert rep.mapping == {"customer_id": "會員卡號", "order_ts": "日期", "amount": "銷售",

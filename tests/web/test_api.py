@@ -133,7 +133,7 @@ def test_failed_job_reports_message_and_fix(tmp_path) -> None:
         row = _wait(c, started["id"])
         assert row["status"] == "failed"
         assert row["error"]["type"] == "SchemaError"
-        assert row["error"]["message"] == "No table was found in the input."
+        assert row["error"]["message"].startswith("No table was found in the input. Files not read:")
         assert "transactions.csv" in row["error"]["fix"]
         res = c.get(f"/api/analyses/{row['id']}/dashboard")
         assert res.status_code == 409 and res.json()["error"]["type"] == "NotReady"

@@ -275,7 +275,7 @@ TABLE_NAMES: dict[str, str] = {"product": "products"}
 _FALLBACK: dict[str, tuple[str, ...]] = {
     "customer_id": ("email", "customer email", "billing email", "buyer email", "e-mail", "邮箱",
                     "买家手机号", "手机号", "手机号码", "联系手机", "会员手机号", "customer phone", "phone",
-                    "mobile", "customer", "customer name", "buyer", "买家", "客户名称", "客户"),
+                    "mobile", "customer", "customer name", "buyer", "买家", "客户名称", "客户", "会员"),
 }
 """Low-priority spellings, used only when no alias above matches (the first one present wins):
 an e-mail address or phone number is a usable person key when the export has no member id."""

@@ -566,13 +566,6 @@ def _read_folder(con: BaseBackend, folder: Path, config: AnalysisConfig,
     # read like that file given directly: its table judged from its columns
     data_files = [p for p in files if readable(p) or p.suffix.lower() in DUCKDB_SUFFIXES]
     lone = data_files[0] if len(data_files) == 1 else None
-    # text files whose names stand for no table but which share their header line with another
-    # (monthly exports 2024-01.csv, 2024-02.csv; Ta Feng's D01 ... D12) are each judged from
-    # their columns, as a lone file is; only in a folder where no file names a table (beside
-    # orders.csv, copies such as backup_1.csv and backup_2.csv would double its orders)
-    unnamed = [p for p in data_files if p.suffix.lower() not in DUCKDB_SUFFIXES
-               and not _table_from_config(p.name, config) and table_for_name(_stem(p.name)) is None]
-    alike = _sharing_a_header(unnamed) if len(unnamed) == len(data_files) else set()
     for path in entries:
         if path.is_dir():
             unused.append(Unused(str(path), t("data.intake.unused_folder")))
@@ -588,8 +581,7 @@ def _read_folder(con: BaseBackend, folder: Path, config: AnalysisConfig,
         # read_file is given only the configured table: the one the name stands for it derives
         # itself, and may overrule (a file named like customers holding orders)
         table = configured or table_for_name(_stem(path.name))
-        if (table is None and path != lone and path not in alike
-                and not path.name.lower().endswith(".zip")):
+        if table is None and path != lone and not path.name.lower().endswith(".zip"):
             unused.append(Unused(str(path), t("data.intake.unused_name")))
             continue
         try:
@@ -600,23 +592,6 @@ def _read_folder(con: BaseBackend, folder: Path, config: AnalysisConfig,
             unused.append(Unused(str(path), exc.message))
             continue
         yield from srcs
-
-
-def _sharing_a_header(paths: list[Path]) -> set[Path]:
-    """The text files among ``paths`` that begin with the same header line as at least one
-    other (bytes, a BOM and line end aside); a spreadsheet, archive or Parquet file never does
-    (its header is not a line)."""
-    by_line: dict[bytes, list[Path]] = {}
-    for path in paths:
-        low = path.name.lower()
-        if low.endswith(SUFFIXES) and not low.endswith((".csv", ".tsv", ".txt", ".tab")):
-            continue
-        with path.open("rb") as fh:
-            line = fh.read(1 << 16).split(b"\n", 1)[0]
-        line = line.removeprefix(b"\xef\xbb\xbf").rstrip(b"\r")
-        if line.strip():
-            by_line.setdefault(line, []).append(path)
-    return {p for group in by_line.values() if len(group) > 1 for p in group}
 
 
 def _table_from_config(name: str, config: AnalysisConfig) -> str | None:
