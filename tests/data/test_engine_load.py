@@ -220,6 +220,25 @@ def test_spark_numbers_a_file_without_header_as_duckdb_does(tmp_path: Path, spar
         assert ds.quality.quarantine[["line", "column", "value"]].values.tolist() == [[2, "amount", "2x0"]]
 
 
+@pytest.mark.spark
+@pytest.mark.slow
+def test_spark_reads_a_list_of_returned_orders_as_duckdb_does(tmp_path: Path, spark_con) -> None:
+    """A returns list without dates, an order listed on two rows (a row per returned line):
+    dated by its order and counted once, on both engines."""
+    (tmp_path / "orders.csv").write_text(
+        "order_id,customer_id,order_ts,amount\nA1,C1,2024-01-05,10\nA2,C2,2024-01-06,20\n",
+        encoding="utf-8")
+    (tmp_path / "returns.csv").write_text("order_id\nA1\nA1\nA9\n", encoding="utf-8")
+    cols = ("order_id", "return_ts", "amount")
+    got = [ls.load(tmp_path, con=c, now=NOW) if c is not None else ls.load(tmp_path, now=NOW)
+           for c in (spark_con, None)]
+    frames = [ds.table("returns").select(*cols).to_pandas() for ds in got]
+    pd.testing.assert_frame_equal(frames[0], frames[1], check_dtype=False)
+    assert frames[0].order_id.tolist() == ["A1"] and frames[0].amount.tolist() == [10.0]
+    for ds in got:
+        assert ds.quality.quarantine[["line", "reason"]].values.tolist() == [[4, "missing_required"]]
+
+
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_postgres_tables_validated_in_place(postgres_db: str) -> None:

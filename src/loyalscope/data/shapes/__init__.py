@@ -270,6 +270,8 @@ def _dated_by_order(own: ibis.Table, orders: ibis.Table, log: ShapeLog,
     its order's date and, when it has no amount, the order's amount (the whole order returned).
     A return whose order is not in the orders has no date: quarantined (``missing_required``).
     ``note``: the note that says so (default: the whole file has no date)."""
+    if note is None:  # a list of returned orders: an order repeated (a row per line) is one return
+        own = _once_per_order(own, log)
     o = orders.select(_rid=orders.order_id, _rts=orders.order_ts, _ramt=orders.amount)
     j = own.left_join(o, own.order_id == o._rid)
     lost = j.filter(j._rid.isnull())
@@ -280,6 +282,21 @@ def _dated_by_order(own: ibis.Table, orders: ibis.Table, log: ShapeLog,
     kept = kept.mutate(return_ts=kept._rts, amount=amount).drop("_rid", "_rts", "_ramt")
     log.note("returns", note or t("data.shapes.note_dated_by_order"))
     return kept
+
+
+def _once_per_order(own: ibis.Table, log: ShapeLog) -> ibis.Table:
+    """The first row (by file and line) of each order of a list of returned orders; the rows
+    repeating an order (Superstore's Returns sheet lists each returned line) are counted in a
+    note, not quarantined: they are not wrong, and the order is returned once."""
+    first = own.mutate(_rk=ibis.row_number().over(group_by=own.order_id,
+                                                   order_by=[own[SOURCE], own[LINE]]))
+    row = sqlcache.fetch(first.aggregate(n=first.count(), again=(first._rk > 0).sum(),
+                                         line=first[LINE].min(where=first._rk > 0)))
+    again = row["again"].iloc[0]
+    if again is not None and again == again and int(again) > 0:
+        log.note("returns", t("data.shapes.note_returns_repeated", count=int(again),
+                              line=int(row["line"].iloc[0])))
+    return first.filter(first._rk == 0).drop("_rk")
 
 
 def _undated_returns(own: ibis.Table, orders: ibis.Table, log: ShapeLog,
