@@ -90,3 +90,26 @@ def test_a_line_files_unreadable_values_say_why(tmp_path: Path) -> None:
         assert t("data.validate.why_not_date", lang) in details[4]
         assert t("data.validate.why_not_number", lang) in details[6]
         assert ds.table("transactions", "order_id").to_pandas().order_id.tolist() == ["O1"]
+
+
+def test_two_refunds_of_one_order_are_two_returns(tmp_path: Path) -> None:
+    """A refund report names each refund (淘宝 / 天猫: 退款编号): an order refunded twice (two
+    items, two dates) was read as one return, the second quarantined as a duplicate key. Without
+    refund ids, only the same order, time and amount twice is a repeat."""
+    ORDERS.to_csv(tmp_path / "transactions.csv", index=False)
+    pd.DataFrame({"退款编号": ["R1", "R2", "R2"], "订单编号": ["O1", "O1", "O1"],
+                  "退款的申请时间": ["2024-01-09 09:00:00", "2024-01-20 10:00:00", "2024-01-20 10:00:00"],
+                  "买家退款金额": [4.0, 6.5, 6.5]}).to_csv(tmp_path / "退款.csv", index=False)
+    ds = ls.load(tmp_path, now=NOW)
+    rep = ds.quality.tables["returns"]
+    assert rep.mapping["return_id"] == "退款编号"
+    assert (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (3, 2, 1)
+    q = ds.quality.quarantine
+    assert q[q.table == "returns"][["line", "reason"]].values.tolist() == [[4, "duplicate_key"]]
+    got = ds.table("returns").to_pandas().sort_values("return_ts")
+    assert got.amount.tolist() == [4.0, 6.5]
+    # without the refund id column: the two different refunds stay, the exact repeat does not
+    pd.read_csv(tmp_path / "退款.csv").drop(columns="退款编号").to_csv(tmp_path / "退款.csv", index=False)
+    ds = ls.load(tmp_path, now=NOW)
+    assert ds.table("returns").to_pandas().amount.sort_values().tolist() == [4.0, 6.5]
+    assert ds.quality.tables["returns"].rows_quarantined == 1

@@ -93,6 +93,8 @@ _TABLE_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "is_promo": ("是否促销", "促销", "is promo", "promo", "promotion"),
     },
     "returns": {
+        "return_id": ("退款编号", "退货编号", "退款单号", "退货单号", "售后单号", "售后编号", "refund id",
+                      "return id", "rma number", "rma"),
         # 淘宝 / 天猫 退款报表: 退款的申请时间, 买家退款金额, 买家退款原因, 退款状态, 买家会员名称
         "return_ts": ("退货时间", "退货日期", "退款时间", "退款日期", "return date", "return time",
                       "refund date", "return ts", "退款的申请时间", "退款申请时间", "申请退款时间",

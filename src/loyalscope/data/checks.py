@@ -77,8 +77,12 @@ def negative_amount_rule(tx: ir.Table, config: AnalysisConfig,
 
 
 def duplicate_key_rule(tbl: ir.Table, table: str) -> tuple[ir.Table, ir.Table | None]:
-    """Rows repeating the key; the first occurrence (lowest source, then line) is kept."""
-    key = [k for k in schema.table(table).key if k in tbl.columns]
+    """Rows repeating the key (else the table's fallback key: a returns file without refund
+    ids repeats a return when order, time and amount repeat); the first occurrence (lowest
+    source, then line) is kept."""
+    spec = schema.table(table)
+    key = ([k for k in spec.key if k in tbl.columns]
+           or [k for k in spec.fallback_key if k in tbl.columns])
     if not key:
         return tbl, None
     order = tbl[SRC] * _SHIFT + tbl[LINE]

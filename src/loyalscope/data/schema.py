@@ -51,6 +51,9 @@ class Table:
     prefixes: tuple[str, ...] = field(default=())
     """Open column families allowed besides the fixed columns (e.g. ``q_`` in surveys)."""
     time_column: str | None = None
+    fallback_key: tuple[str, ...] = ()
+    """The columns that identify a row when the table's key column is absent (a returns file
+    without a refund id: the same order, time and amount twice is one return exported twice)."""
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -142,7 +145,10 @@ TABLES: dict[str, Table] = {
         Table(
             "returns",
             (
-                _c("order_id", "string", required=True, key=True),
+                # a refund id identifies a return: an order may be refunded twice (two of its
+                # items, on two dates), as 淘宝 / 天猫 refund reports (退款编号) show
+                _c("return_id", "string", key=True),
+                _c("order_id", "string", required=True),
                 _c("return_ts", "timestamp", required=True),
                 _c("amount", "float64", unit="currency", nonnegative=True),
                 _c("reason", "string"),
@@ -150,6 +156,7 @@ TABLES: dict[str, Table] = {
                 _c("status", "string"),
             ),
             time_column="return_ts",
+            fallback_key=("order_id", "return_ts", "amount"),
         ),
         Table(
             "complaints",
