@@ -410,9 +410,7 @@ _ACTION_HEADERS = frozenset(normalise_header(h) for h in (
 def action_column(headers: Iterable[str]) -> str | None:
     """The header of a behaviour log's action column (Tianchi's ``behavior_type``: pv, cart,
     fav, buy; Retail Rocket's ``event``: view, addtocart, transaction), or None."""
-    return next((str(h) for h in headers if normalise_header(h) in _ACTION_HEADERS
-                 or normalise_header(h).removesuffix("id") in _ACTION_HEADERS), None)
-
+    return next((str(h) for h in headers if normalise_header(h) in _ACTION_HEADERS), None)
 
 
 _INFER_ORDER = ("transactions", "returns", "surveys", "complaints", "payments", "order_items",

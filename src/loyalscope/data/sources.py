@@ -37,6 +37,7 @@ from loyalscope.config import AnalysisConfig
 from loyalscope.data import schema
 from loyalscope.data.intake import SUFFIXES, BadLine, Staged, Unused, readable, stage
 from loyalscope.data.intake.parquet import check_types
+from loyalscope.data.intake.text import sniff_delimiter
 from loyalscope.data.mapping import (
     action_column,
     infer_table,
@@ -90,15 +91,6 @@ class Source:
         """Its columns that no canonical column took: read, and not used by any number."""
         taken = set(self.mapping.values())
         return [h for h in self.headers if h not in taken]
-
-
-def sniff_delimiter(header_line: str, suffix: str) -> str:
-    """The most frequent of tab, comma, semicolon and pipe in the header line."""
-    counts = {d: header_line.count(d) for d in ("\t", ",", ";", "|")}
-    best = max(counts, key=lambda d: counts[d])
-    if counts[best] == 0:
-        return "\t" if suffix in (".tsv", ".tab") else ","
-    return best
 
 
 def structural_columns(table: str, mapping: dict[str, str]) -> set[str]:
@@ -558,13 +550,14 @@ def _read_folder(con: BaseBackend, folder: Path, config: AnalysisConfig,
     unused = unused if unused is not None else []
     entries = sorted(p for p in folder.iterdir() if not p.name.startswith((".", "~$")))
     files = [p for p in entries if p.is_file()]
-    related = tuple(sorted({t for p in files if readable(p)
+    readable_files = {p for p in files if readable(p)}  # an extensionless file is read once
+    related = tuple(sorted({t for p in readable_files
                             for t in [_table_from_config(p.name, config)
                                       or table_for_name(_stem(p.name))]
                             if t is not None}))
     # (report, i15) a folder whose only data file is named anything ("online_retail.csv") is
     # read like that file given directly: its table judged from its columns
-    data_files = [p for p in files if readable(p) or p.suffix.lower() in DUCKDB_SUFFIXES]
+    data_files = [p for p in files if p in readable_files or p.suffix.lower() in DUCKDB_SUFFIXES]
     lone = data_files[0] if len(data_files) == 1 else None
     for path in entries:
         if path.is_dir():
@@ -575,7 +568,7 @@ def _read_folder(con: BaseBackend, folder: Path, config: AnalysisConfig,
         if path.suffix.lower() in DUCKDB_SUFFIXES:
             yield from read_duckdb(con, path, config)
             continue
-        if not readable(path):
+        if path not in readable_files:
             unused.append(Unused(str(path), t("data.intake.unused_type")))
             continue
         # read_file is given only the configured table: the one the name stands for it derives

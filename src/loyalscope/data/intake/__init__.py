@@ -89,11 +89,12 @@ def plain_text_without_suffix(path: Path) -> bool:
         return False
     if not head or b"\x00" in head or b"\n" not in head:
         return False
-    lines = [line.strip() for line in head.split(b"\n")[:-1] if line.strip()][:50]
-    if any(lines[0].count(d) >= 2 for d in (b"\t", b",", b";", b"|")):
+    from loyalscope.data.intake.text import spaced_columns
+
+    lines = [line for line in head.split(b"\n")[:-1] if line.strip()][:50]
+    if lines and any(lines[0].count(d) >= 2 for d in (b"\t", b",", b";", b"|")):
         return True
-    widths = {len(line.split()) for line in lines}  # columns aligned by spaces (CDNOW)
-    return len(lines) >= 2 and len(widths) == 1 and widths.pop() >= 3
+    return spaced_columns(lines)
 
 
 def stage(path: str | Path, config: AnalysisConfig | None = None, *,

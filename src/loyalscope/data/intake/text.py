@@ -90,9 +90,7 @@ def _with_header(staged: Staged, names: list[str], folder: Path | None, delim: s
     if b"\r" in first_raw.rstrip(b"\r"):  # lines ended by CR alone
         first_raw, ending = first_raw.split(b"\r", 1)[0], "\r"
     first = first_raw.rstrip(b"\r").decode("utf-8", errors="replace")
-    if delim is None:
-        counts = {d: first.count(d) for d in ("\t", ",", ";", "|")}
-        delim = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    delim = delim or sniff_delimiter(first)
     found = len(next(csv.reader([first], delimiter=delim), []))
     if found != len(names):
         raise ConfigError(t("data.intake.columns_width", name=Path(staged.name).name, named=len(names),
@@ -114,14 +112,29 @@ def _with_header(staged: Staged, names: list[str], folder: Path | None, delim: s
                                header_added=True)
 
 
+def sniff_delimiter(header_line: str, suffix: str = "") -> str:
+    """The most frequent of tab, comma, semicolon and pipe in the header line (a ``.tsv`` /
+    ``.tab`` file without any: tab; else comma)."""
+    counts = {d: header_line.count(d) for d in ("\t", ",", ";", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    if counts[best] == 0:
+        return "\t" if suffix in (".tsv", ".tab") else ","
+    return best
+
+
+def spaced_columns(lines: list[str] | list[bytes]) -> bool:
+    """Whether the non-blank ``lines`` (two or more) split at runs of white space into one
+    number of fields, at least three: columns aligned by spaces (CDNOW)."""
+    filled = [line for line in lines if line.strip()]
+    widths = {len(line.split()) for line in filled}
+    return len(filled) >= 2 and len(widths) == 1 and widths.pop() >= 3
+
+
 def _spaced(path: Path) -> bool:
     """Whether the file's columns are separated by runs of spaces (see the module docstring)."""
     with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
-        lines = [line for line in islice(fh, SPACED_SAMPLE) if line.strip()]
-    if len(lines) < 2 or any(c in line for line in lines for c in _NOT_SPACED):
-        return False
-    widths = {len(line.split()) for line in lines}
-    return len(widths) == 1 and widths.pop() >= 3
+        lines = list(islice(fh, SPACED_SAMPLE))
+    return not any(c in line for line in lines for c in _NOT_SPACED) and spaced_columns(lines)
 
 
 def _tabbed(staged: Staged, folder: Path | None) -> Staged:

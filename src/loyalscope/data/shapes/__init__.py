@@ -209,7 +209,7 @@ def apply(tables: dict[str, ibis.Table], config: AnalysisConfig,
     if "returns" in out:
         own = out["returns"]
         if "return_ts" not in own.columns:  # a list of returned orders: dated by its orders
-            own = _dated_by_order(own, orders, log, parts)
+            own = _dated_by_order(_once_per_order(own, log), orders, log, parts)
         elif f"{BAD}return_ts" in own.columns:
             own = _undated_returns(own, orders, log, parts)
         if "customer_id" not in own.columns:
@@ -270,8 +270,6 @@ def _dated_by_order(own: ibis.Table, orders: ibis.Table, log: ShapeLog,
     its order's date and, when it has no amount, the order's amount (the whole order returned).
     A return whose order is not in the orders has no date: quarantined (``missing_required``).
     ``note``: the note that says so (default: the whole file has no date)."""
-    if note is None:  # a list of returned orders: an order repeated (a row per line) is one return
-        own = _once_per_order(own, log)
     o = orders.select(_rid=orders.order_id, _rts=orders.order_ts, _ramt=orders.amount)
     j = own.left_join(o, own.order_id == o._rid)
     lost = j.filter(j._rid.isnull())
@@ -290,12 +288,11 @@ def _once_per_order(own: ibis.Table, log: ShapeLog) -> ibis.Table:
     note, not quarantined: they are not wrong, and the order is returned once."""
     first = own.mutate(_rk=ibis.row_number().over(group_by=own.order_id,
                                                    order_by=[own[SOURCE], own[LINE]]))
-    row = sqlcache.fetch(first.aggregate(n=first.count(), again=(first._rk > 0).sum(),
-                                         line=first[LINE].min(where=first._rk > 0)))
-    again = row["again"].iloc[0]
-    if again is not None and again == again and int(again) > 0:
-        log.note("returns", t("data.shapes.note_returns_repeated", count=int(again),
-                              line=int(row["line"].iloc[0])))
+    again = first.filter(first._rk > 0)
+    row = sqlcache.fetch(again.aggregate(n=again.count(), line=again[LINE].min())).iloc[0]
+    if int(row["n"]) > 0:
+        log.note("returns", t("data.shapes.note_returns_repeated", count=int(row["n"]),
+                              line=int(row["line"])))
     return first.filter(first._rk == 0).drop("_rk")
 
 
