@@ -49,6 +49,17 @@ def test_western_european_names_decide_their_encoding(tmp_path: Path, text: str,
     assert decide(path).name == encoding
 
 
+@pytest.mark.parametrize("encoding", ["cp1252", "mac_roman"])
+@pytest.mark.parametrize("amount", ["¥3.02", "€4.50", "12.00 €"])
+def test_a_currency_sign_beside_digits_decides_the_encoding(tmp_path: Path, amount: str,
+                                                            encoding: str) -> None:
+    # one non-ASCII character in the file: read as ¥ / € in one encoding, as • / ´ / Û in the other
+    rows = ["order_id,customer_id,order_ts,amount", "O1,c1,2024-01-01,7", f"O2,c2,2024-01-02,{amount}"]
+    path = tmp_path / "orders.csv"
+    path.write_bytes("\r\n".join(rows).encode(encoding))
+    assert decide(path).name == encoding
+
+
 def test_customers_orders_and_spend_equal_the_published_rfm_table() -> None:
     ds = ls.load(ORDERS, now=pd.Timestamp("2015-01-01"))
     rep = ds.quality.tables["transactions"]

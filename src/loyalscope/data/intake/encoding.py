@@ -19,8 +19,8 @@ GB18030 (a superset of GBK and GB2312), Big5, cp1252 (Latin-1) and Mac Roman (Ex
    level-1 hanzi for GB18030, the Big5 "frequently used" block A440-C67E for Big5, for cp1252
    and Mac Roman accented letters inside words: the common ones of western European languages
    count whole, rarer ones (Š, ž, Ÿ, Þ ...) half, and a capital inside a lower-case word (cp1252's
-   reading of Mac Roman's ü as Ÿ in ``BŸhler``) a fifth), each invalid byte sequence counting as
-   implausible. The best
+   reading of Mac Roman's ü as Ÿ in ``BŸhler``) a fifth; a currency sign beside a digit
+   (``¥3.02``) whole, other symbols 0.8), each invalid byte sequence counting as implausible. The best
    score wins when it is at least ``MIN_SCORE`` and leads the runner-up by ``MIN_LEAD`` (or
    by ``CLEAR_LEAD`` with at least ``MIN_SCORE - 0.1``);
    otherwise the decoded header line breaks the tie if it names known columns (客户编号,
@@ -299,6 +299,9 @@ _LATIN_LETTER = re.compile(r"[À-ÖØ-öø-ÿŒœŠšŽžŸ]")
 _LATIN_RARE = frozenset("ŠšŽžŸÐðÞþ")
 """Letters of cp1252 / Mac Roman rare in the western European text they hold."""
 _LATIN_SYMBOL = frozenset("€£¥©®°±²³µ¶·¼½¾¿¡«»‘’“”–—…•™§")
+_CURRENCY = frozenset("€£¥¢")
+"""Signs that stand before or after an amount: beside a digit they count whole (``¥3.02`` is
+cp1252's reading, Mac Roman's ``•3.02`` is a symbol less likely there)."""
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 
 
@@ -317,6 +320,8 @@ def _latin_score(text: str) -> float:
                     total += 0.2
                 else:
                     total += 0.5 if ch in _LATIN_RARE else 1.0
+            elif ch in _CURRENCY and len(run) == 1 and (before.isdigit() or after.isdigit()):
+                total += 1.0
             elif ch in _LATIN_SYMBOL:
                 total += 0.8 if len(run) <= 2 else 0.1
     return total
