@@ -239,6 +239,24 @@ def test_spark_reads_a_list_of_returned_orders_as_duckdb_does(tmp_path: Path, sp
         assert ds.quality.quarantine[["line", "reason"]].values.tolist() == [[4, "missing_required"]]
 
 
+@pytest.mark.spark
+@pytest.mark.slow
+def test_spark_reads_decimal_customer_ids_as_duckdb_does(tmp_path: Path, spark_con) -> None:
+    """Customer ids written as decimals (pandas' float column, Online Retail II's CSV): read as
+    the whole numbers, the same note, on both engines."""
+    (tmp_path / "orders.csv").write_text(
+        "order_id,customer_id,order_ts,amount\nA1,13085.0,2024-01-05,10\nA2,,2024-01-06,20\n"
+        "A3,12346.00,2024-01-07,5\n", encoding="utf-8")
+    got = [ls.load(tmp_path, con=c, now=NOW) if c is not None else ls.load(tmp_path, now=NOW)
+           for c in (spark_con, None)]
+    frames = [ds.table("transactions").select("order_id", "customer_id").to_pandas()
+              .sort_values("order_id").reset_index(drop=True) for ds in got]
+    pd.testing.assert_frame_equal(frames[0], frames[1], check_dtype=False)
+    assert set(frames[0].customer_id.dropna()) == {"13085", "12346"}
+    notes = [[n for n in ds.quality.tables["transactions"].notes if "decimal" in n] for ds in got]
+    assert notes[0] == notes[1] and len(notes[0]) == 1 and "13085.0 on line 2" in notes[0][0]
+
+
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_postgres_tables_validated_in_place(postgres_db: str) -> None:

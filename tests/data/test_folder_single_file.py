@@ -1,6 +1,8 @@
 """A folder whose only data file is named anything is read like that file given directly: the
 table is judged from its columns (the UCI Online Retail excerpt's folder gave "No table was
-found in the input"). With two such files nothing is guessed: each is listed as not read."""
+found in the input"). So is the only such file beside files named for other tables (an
+export and a ``customers.xlsx``). With two such files nothing is guessed: each is listed as not
+read; nor when a file is named for the table its columns make (it may be a copy)."""
 
 from __future__ import annotations
 
@@ -41,3 +43,25 @@ def test_two_files_named_anything_are_not_guessed(tmp_path: Path) -> None:
     with pytest.raises(SchemaError) as info:
         ls.load(tmp_path, now=NOW)
     assert "No table was found" in info.value.message or "未找到" in info.value.message
+
+
+def test_the_one_unnamed_file_beside_named_tables_is_read_by_its_columns(tmp_path: Path) -> None:
+    shutil.copy(REAL, tmp_path / REAL.name)
+    raw = pd.read_csv(REAL, dtype=str, keep_default_na=False)
+    ids = sorted({c for c in raw.CustomerID if c})
+    pd.DataFrame({"CustomerID": ids, "Country": "United Kingdom"}).to_csv(tmp_path / "customers.csv",
+                                                                          index=False)
+    ds = ls.load(tmp_path, now=NOW)
+    pd.testing.assert_frame_equal(_rows(ds), _rows(ls.load(REAL, now=NOW)))
+    assert ds.quality.tables["customers"].rows_read == len(ids)
+    assert ds.quality.unused == []
+
+
+def test_an_unnamed_copy_of_a_named_table_is_not_read(tmp_path: Path) -> None:
+    shutil.copy(REAL, tmp_path / "orders.csv")
+    shutil.copy(REAL, tmp_path / "export (1).csv")
+    ds = ls.load(tmp_path, now=NOW)
+    pd.testing.assert_frame_equal(_rows(ds), _rows(ls.load(REAL, now=NOW)))  # not twice
+    [unused] = ds.quality.unused
+    assert unused["file"] == str(tmp_path / "export (1).csv")
+    assert "orders.csv" in unused["reason"] and "[data.files]" in unused["reason"]

@@ -150,10 +150,27 @@ def _is_text(s: ir.Value) -> bool:
 
 
 # ---- identifiers and labels ------------------------------------------------------------------
-def string(tbl: Relation, col: str, out: str, backend: str | None = None) -> Any:
-    """Identifiers and labels: stripped text; integral floats lose their ``.0``."""
+DECIMAL_ID = r"^-?[0-9]+\.0+$"
+"""An identifier written as a decimal number (``12533.0``): what pandas writes for a number
+column with an empty cell (a float column), and Excel for some number formats."""
+
+
+def whole_number_text(s: ir.StringValue) -> ir.StringValue:
+    """``12533.0`` -> ``12533``; any other text unchanged (see :data:`DECIMAL_ID`)."""
+    return ibis.ifelse(s.re_search(DECIMAL_ID), s.re_replace(r"\.0+$", ""), s)
+
+
+def string(tbl: Relation, col: str, out: str, backend: str | None = None,
+           decimal: bool = False) -> Any:
+    """Identifiers and labels: stripped text; integral floats lose their ``.0``, and so do
+    text values of :data:`DECIMAL_ID` form when ``decimal`` (an identifier column that a
+    sample shows written as decimals: the same customer as in a sheet or Parquet file, whose
+    number cells are read without ``.0``)."""
     if tbl[col].type().is_string():
-        tbl = tbl.mutate(**{out: clean(tbl[col], backend), f"{out}__r": _NULL_STR, f"{out}__g": _NULL_STR})
+        value = clean(tbl[col], backend)
+        if decimal:
+            value = whole_number_text(value)
+        tbl = tbl.mutate(**{out: value, f"{out}__r": _NULL_STR, f"{out}__g": _NULL_STR})
         return tbl.mutate(**{f"{out}__p": tbl[out].notnull()})
     return _put(tbl, out, _string(tbl[col]))
 

@@ -555,10 +555,14 @@ def _read_folder(con: BaseBackend, folder: Path, config: AnalysisConfig,
                             for t in [_table_from_config(p.name, config)
                                       or table_for_name(_stem(p.name))]
                             if t is not None}))
-    # (report, i15) a folder whose only data file is named anything ("online_retail.csv") is
-    # read like that file given directly: its table judged from its columns
-    data_files = [p for p in files if p in readable_files or p.suffix.lower() in DUCKDB_SUFFIXES]
-    lone = data_files[0] if len(data_files) == 1 else None
+    # (report, i15) a folder whose only data file named anything ("online_retail.csv") is
+    # read like that file given directly: its table judged from its columns, unless a file of
+    # the folder is named for that table (it may be a copy: its orders would count twice)
+    named = {p: _table_from_config(p.name, config) or table_for_name(_stem(p.name))
+             for p in readable_files}
+    unnamed = [p for p in files if p in readable_files and named[p] is None]
+    lone = unnamed[0] if len(unnamed) == 1 else None
+    taken = {tbl: p for p, tbl in sorted(named.items(), reverse=True) if tbl is not None}
     for path in entries:
         if path.is_dir():
             unused.append(Unused(str(path), t("data.intake.unused_folder")))
@@ -583,6 +587,11 @@ def _read_folder(con: BaseBackend, folder: Path, config: AnalysisConfig,
             if table is not None:
                 raise
             unused.append(Unused(str(path), exc.message))
+            continue
+        twin = next((taken[s.table] for s in srcs if table is None and s.table in taken), None)
+        if twin is not None:
+            unused.append(Unused(str(path), t("data.intake.unused_lone_taken", table=srcs[0].table,
+                                              other=twin.name, name=path.name)))
             continue
         yield from srcs
 

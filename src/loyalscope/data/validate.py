@@ -87,9 +87,10 @@ def _parse_column(tbl: Staged, header: str, out: str, col: schema.Column, dayfir
                   config: AnalysisConfig, backend: str, plain: bool = False) -> Staged:
     """Add ``out``, ``out__r`` and ``out__g`` (value, reason, tag) for one mapped column;
     ``plain``: a text number or date column of plain numbers or ISO dates only, read by
-    :func:`parse.plain_number` or :func:`parse.plain_datetime`."""
+    :func:`parse.plain_number` or :func:`parse.plain_datetime`; for an identifier column, one
+    written as decimals (``12533.0``, see :func:`decimal_ids`)."""
     if col.dtype == "string":
-        return parse.string(tbl, header, out, backend)
+        return parse.string(tbl, header, out, backend, decimal=plain)
     if col.dtype == "boolean":
         return parse.boolean(tbl, header, out, backend)
     if col.dtype not in ("float64", "int64"):
@@ -168,6 +169,8 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
     # would be the whole file)
     small = src.lines is not None and src.lines <= DMY_SAMPLE
     plain = _plain_columns(con, src)
+    decimal, decimal_notes = decimal_ids(con, src)
+    notes.extend(decimal_notes)
     for canon, header in src.mapping.items():
         if canon in plain:  # ISO dates only: no order to decide
             dayfirst[canon] = False
@@ -180,6 +183,7 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
             dayfirst[canon], note = decide_dayfirst(con, rel, header, canon, src.name, config)
             if note:
                 notes.append(note)
+    plain = [*plain, *decimal]  # an identifier column's short form: without the .0
     table = _parse_table(con, src, index, config, dayfirst, plain)
     # one query after the parse: the rows, and the assumed date columns' a/b/yyyy-like values
     aggs = {"ls_n": table.count()}
@@ -250,6 +254,48 @@ def _plain_columns(con: BaseBackend, src: Source) -> list[str]:
 _PLAIN_TYPES = ("float64", "int64", "timestamp", "date")
 
 
+def decimal_ids(con: BaseBackend, src: Source) -> tuple[list[str], list[str]]:
+    """The identifier columns (``*_id``, text) whose first :data:`DMY_SAMPLE` non-empty values
+    are all whole numbers written as decimals (``12533.0``: pandas writes a number column with
+    an empty cell so), and a note for each: their values of that form lose the ``.0``, so that
+    the customer ``12533.0`` of an exported CSV is the ``12533`` of a sheet, a Parquet file or
+    another export (a sheet's or Parquet file's number cells are read without it). Any other
+    value is read as written."""
+    spec = schema.table(src.table)
+    cols = [c for c, h in src.mapping.items() if c.endswith("_id")
+            and spec.column(c).dtype == "string" and src.rel[h].type().is_string()]
+    if not cols:
+        return [], []
+    inputs = {f"ls_c{i}": src.mapping[c] for i, c in enumerate(cols)}
+    inputs[LINE] = LINE
+
+    def build(p: ir.Table) -> ir.Table:
+        aggs: dict[str, ir.Value] = {}
+        for i in range(len(cols)):
+            v = p[f"ls_c{i}"].strip().nullif("")
+            dec = v.re_search(parse.DECIMAL_ID)
+            aggs[f"ls_n{i}"] = v.count()
+            aggs[f"ls_d{i}"] = dec.sum()
+            aggs[f"ls_l{i}"] = p[LINE].min(where=v.notnull())
+            aggs[f"ls_v{i}"] = v.argmin(p[LINE], where=v.notnull())  # the value on that line
+        return p.aggregate(**aggs)
+
+    row = run_query(con, ("decimal_ids", len(cols)), src.rel.limit(DMY_SAMPLE), inputs,
+                    build).iloc[0]
+    out: list[str] = []
+    notes: list[str] = []
+    for i, c in enumerate(cols):
+        n, d = row[f"ls_n{i}"], row[f"ls_d{i}"]
+        if pd.isna(n) or int(n) == 0 or pd.isna(d) or int(d) != int(n):
+            continue
+        out.append(c)
+        value = str(row[f"ls_v{i}"]).strip()
+        notes.append(t("data.validate.note_decimal_ids", column=src.mapping[c], canon=c,
+                       value=value, whole=value.split(".")[0], line=int(row[f"ls_l{i}"]),
+                       sample=int(n)))
+    return out, notes
+
+
 def _dmy_in_sample(con: BaseBackend, rel: ir.Table, header: str) -> bool:
     """Whether the first :data:`DMY_SAMPLE` values of a text date column hold an a/b/yyyy
     date that tells or asks the order (then the order is decided before parsing)."""
@@ -268,8 +314,9 @@ def _date_order_runner(con: BaseBackend, header: str) -> Callable[[ir.Table], pd
 
 def _parse_table(con: BaseBackend, src: Source, index: int, config: AnalysisConfig,
                  dayfirst: dict[str, bool], plain: list[str]) -> ir.Table:
-    """The parsed and checked source, materialised on ``con``; ``plain``: the number columns
-    read by :func:`parse.plain_number` (each with its ``_px_<column>`` flag)."""
+    """The parsed and checked source, materialised on ``con``; ``plain``: the number and date
+    columns read by :func:`parse.plain_number` / :func:`parse.plain_datetime` and the
+    identifier columns written as decimals (:func:`decimal_ids`)."""
     rel = src.rel
     # the SQL works on placeholder column names, so that files whose columns differ only in
     # their names share one compiled statement
