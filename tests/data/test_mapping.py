@@ -142,7 +142,14 @@ def test_survey_open_families_kept() -> None:
      ("product_sales", None), ("ProductSales", None), ("olist_order_items_dataset", "order_items"),
      ("OrderItems", "order_items"), ("orderitems", "order_items"), ("customer_reviews", "reviews"),
      ("customer_orders", "transactions"), ("hh_demographic", "customers"), ("myorders", "transactions"),
-     ("product", "products"), ("Sales Orders 2024", "transactions"), ("订单明细2024", "transactions")],
+     ("product", "products"), ("Sales Orders 2024", "transactions"), ("订单明细2024", "transactions"),
+     # Chinese names by their head noun, the last one (客户投诉 was read as customers: its
+     # repeat customer ids quarantined as duplicates, the complaints lost)
+     ("客户投诉", "complaints"), ("会员积分", "loyalty_points"), ("会员积分明细", "loyalty_points"),
+     ("顾客满意度调查", "surveys"), ("客户满意度问卷", "surveys"), ("订单评价", "reviews"),
+     ("客户退款记录", "returns"), ("会员活动记录", "interactions"), ("客户合同", "contracts"),
+     ("会员订单", "transactions"), ("销售订单", "transactions"), ("订单商品", "order_items"),
+     ("商品明细", "order_items"), ("客户资料", "customers"), ("会员资料2024", "customers")],
 )
 def test_table_for_name(name: str, table: str | None) -> None:
     assert mapping.table_for_name(name) == table
@@ -170,3 +177,21 @@ def test_a_sales_file_named_after_products_is_read_from_its_columns(tmp_path: Pa
     ds = ls.load(path, now=pd.Timestamp("2025-01-01"))
     assert set(ds.quality.tables) == {"transactions"}
     assert ds.quality.tables["transactions"].rows_accepted == 3
+
+
+def test_a_folder_of_chinese_file_names_reads_each_table(tmp_path: Path) -> None:
+    """客户投诉.csv and 会员积分.csv were read as customers: their repeat customer ids were
+    quarantined as duplicate customers and the complaints and points were lost."""
+    (tmp_path / "订单.csv").write_text(
+        "订单编号,客户编号,下单时间,金额\nA1,C1,2024-01-05,10\nA2,C2,2024-01-06,20\n", encoding="utf-8")
+    (tmp_path / "客户投诉.csv").write_text(
+        "投诉编号,客户编号,投诉时间,投诉类别\nT1,C1,2024-01-07,物流\nT2,C1,2024-01-09,质量\n",
+        encoding="utf-8")
+    (tmp_path / "会员积分明细.csv").write_text(
+        "客户编号,日期,获得积分,使用积分\nC1,2024-01-05,10,0\nC1,2024-02-01,0,5\n", encoding="utf-8")
+    ds = ls.load(tmp_path, now=pd.Timestamp("2024-06-01"))
+    q = ds.quality.tables
+    assert set(q) == {"transactions", "complaints", "loyalty_points"}
+    for name in ("complaints", "loyalty_points"):
+        assert q[name].rows_read == q[name].rows_accepted == 2
+    assert ds.table("complaints", "complaint_id").to_pandas().complaint_id.tolist() == ["T1", "T2"]

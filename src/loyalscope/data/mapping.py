@@ -64,8 +64,10 @@ def table_for_name(name: str) -> str | None:
     synonyms match whole words of the name (split at separators, digits and lower-to-upper
     case changes; ``order_items`` also as ``OrderItems`` or ``orderitems``), and the one ending
     last wins (the head noun: ``customer_reviews`` is reviews), then the longest; a name of one
-    word may also hold one (``myorders``). Chinese synonyms are found anywhere in the name, the
-    longest winning (``订单明细2024``).
+    word may also hold one (``myorders``). Chinese synonyms are found anywhere in the name, and
+    the one ending last wins, then the longest: the head noun of a Chinese compound is its last
+    (``客户投诉`` is complaints, ``会员积分明细`` loyalty points, ``顾客满意度调查`` surveys,
+    ``订单明细2024`` transactions).
     """
     norm = normalise_header(name)
     for whole, tbl in TABLE_NAMES.items():
@@ -73,7 +75,7 @@ def table_for_name(name: str) -> str | None:
             return tbl
     words = _name_words(name)
     by_words: tuple[int, int, str] | None = None
-    by_text: tuple[int, str] | None = None
+    by_text: tuple[int, int, str] | None = None
     for tbl, synonyms in TABLE_SYNONYMS.items():
         for syn in synonyms:
             s = normalise_header(syn)
@@ -85,11 +87,12 @@ def table_for_name(name: str) -> str | None:
                         by_words = (end, len(s), tbl)
                 if len(words) > 1:
                     continue
-            if s in norm and (by_text is None or len(s) > by_text[0]):
-                by_text = (len(s), tbl)
+            at = norm.rfind(s)
+            if at >= 0 and (by_text is None or (at + len(s), len(s)) > by_text[:2]):
+                by_text = (at + len(s), len(s), tbl)
     if by_words is not None:
         return by_words[2]
-    return None if by_text is None else by_text[1]
+    return None if by_text is None else by_text[2]
 
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
