@@ -28,8 +28,11 @@ def run_nps(data: pd.DataFrame, column: str, seed: int = 0, file: str | None = N
     if column not in data.columns:
         raise SchemaError(t("survey.cli.no_column", column=column), file=file, column=column,
                           fix=t("survey.cli.no_column_fix", columns=", ".join(map(str, data.columns))))
-    values = pd.to_numeric(data[column], errors="coerce")
-    bad = values.isna() & data[column].notna()
+    from loyalscope.data.validate import NO_ANSWER
+
+    answers = data[column].mask(data[column].astype(str).str.strip().isin(NO_ANSWER))  # 问卷星's (空)
+    values = pd.to_numeric(answers, errors="coerce")
+    bad = values.isna() & answers.notna()
     if bad.any():
         row = int(bad.to_numpy().nonzero()[0][0])
         raise SchemaError(t("survey.cli.not_numeric", column=column), file=file, column=column,
@@ -44,14 +47,18 @@ def run_nps(data: pd.DataFrame, column: str, seed: int = 0, file: str | None = N
 def _header_for(data: pd.DataFrame, column: str) -> str:
     """The header of ``data`` that a canonical survey column (``nps``) stands for when it is not
     there by that name: the spellings the loader recognises (``NPS``, ``推荐值``, ``Likelihood to
-    recommend`` ...), when exactly one header has one; else ``column`` unchanged."""
+    recommend`` ...) or the question that asks for it (:mod:`loyalscope.data.questions`), when
+    exactly one header has one; else ``column`` unchanged."""
     from loyalscope.data import schema
     from loyalscope.data.mapping import aliases, normalise_header
+    from loyalscope.data.questions import match_questions
 
     if column in data.columns or column not in {c.name for c in schema.table("surveys").columns}:
         return column
     wanted = {normalise_header(a) for a in aliases("surveys", column)}
     found = [h for h in data.columns if normalise_header(h) in wanted]
+    if not found:  # a questionnaire's question (问卷星: 4、您向朋友推荐本店的可能性有多大？)
+        found = list(match_questions([str(h) for h in data.columns], [column]).values())
     return str(found[0]) if len(found) == 1 else column
 
 

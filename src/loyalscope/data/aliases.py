@@ -145,8 +145,11 @@ _TABLE_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "surveys": {
         "response_id": ("答卷编号", "问卷编号", "答卷ID", "序号", "response id", "respondent id",
                         "answer id"),
-        "answered_ts": ("提交时间", "答题时间", "填写时间", "调查日期", "answered at", "submitted at",
-                        "submit time", "response date", "survey date"),
+        # 提交答卷时间: 问卷星 (wjx.cn); Timestamp: Google Forms; RecordedDate: Qualtrics;
+        # End Date: SurveyMonkey
+        "answered_ts": ("提交时间", "提交答卷时间", "答卷时间", "答题时间", "填写时间", "调查日期",
+                        "answered at", "submitted at", "submit time", "response date", "survey date",
+                        "timestamp", "recorded date", "end date"),
         "nps": ("推荐意愿得分", "净推荐值", "推荐值", "nps", "nps score", "likelihood to recommend"),
         "csat": ("满意度", "总体满意度", "csat", "satisfaction"),
         "share_of_wallet": ("钱包份额", "消费占比", "share of wallet", "sow"),

@@ -177,6 +177,10 @@ def _validate(con: BaseBackend, srcs: list[Source], config: AnalysisConfig, name
                     first, note = _basket_first_line(keep), "note_row_baskets"
                 cols.insert(0, (ibis.literal(f"{label}:") + first.cast("string")).name(row_id[0]))
                 rep.notes.append(f"{src.name}: " + t(f"data.validate.{note}", source=label))
+            if name == "surveys" and "customer_id" not in parsed.columns:
+                # an anonymous questionnaire (mapping.resolve let it lack the customer id)
+                cols.append(ibis.null().cast("string").name("customer_id"))
+                rep.notes.append(f"{src.name}: " + t("data.validate.note_anonymous_answers"))
             parts.append(keep.select(*cols, LINE, END, SRC))
         reports[name] = rep
         tbl = _union(con, name, parts)

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from loyalscope.data import schema
+from loyalscope.data.questions import MEASURES, match_questions, measure_of
 from loyalscope.data.traditional import TO_SIMPLIFIED
 from loyalscope.errors import ConfigError, SchemaError
 from loyalscope.i18n import t
@@ -243,6 +244,12 @@ def _match(
                 used.add(hit[0])
                 break
 
+    if table == "surveys":  # a questionnaire's columns are its questions (data.questions)
+        free = [h for h in headers if h not in used]
+        for canon, h in match_questions(free, [m for m in MEASURES if m not in out]).items():
+            out[canon] = h
+            used.add(h)
+
     for h in headers:
         if h in used:
             continue
@@ -340,14 +347,34 @@ def resolve(
     joined = table == "transactions" and bool(set(schema.JOINED_ON_ORDER_ID) & set(related))
     if table == "transactions" and not joined:
         optional = (*optional, "order_id")  # a purchase log: each row one order (data.load)
-    if table == "surveys" and any(c in out for c in schema.SURVEY_MEASURES):
-        optional = (*optional, "response_id")  # answers without ids: each row one response (data.load)
+    if table == "surveys" and any(c in out for c in (*schema.SURVEY_MEASURES, "comment")):
+        # answers without ids: each row one response (data.load); without customer ids: an
+        # anonymous questionnaire, counted in satisfaction and NPS, linked to no customer
+        optional = (*optional, "response_id", "customer_id")
+    if table == "surveys" and not any(c in out for c in (*schema.SURVEY_MEASURES, "comment")):
+        _questions_unclear(headers, set(out.values()), file)
     missing = [c for c in schema.table(table).required if c not in out and c not in optional]
     if table == "transactions" and not has_amount_source(out) and not joined and "amount" not in missing:
         missing.append("amount")  # an amount, or a quantity and a unit price
     if missing:
         raise missing_error(table, missing[0], headers, set(out.values()), file, also=missing[1:])
     return out
+
+
+def _questions_unclear(headers: list[str], used: set[str], file: str | None) -> None:
+    """Raise when a questionnaire's questions ask for a measure but none was taken: several ask
+    for it and none is about the whole (satisfaction with the goods, with the delivery)."""
+    asked: dict[str, list[str]] = {}
+    for h in headers:
+        m = measure_of(h)
+        if m is not None and h not in used:
+            asked.setdefault(m, []).append(h)
+    if not asked:
+        return
+    measure, hs = next(iter(asked.items()))
+    raise SchemaError(t("data.mapping.questions_unclear", measure=measure, headers=", ".join(hs)),
+                      file=file, column=measure,
+                      fix=t("data.mapping.fix_prefix") + "\n" + _fix_line("surveys", measure, hs[0]))
 
 
 _DATA_CELL = re.compile(r"^[+-]?(\d+([.,]\d+)?|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}([ T][\d:.]+)?)$")

@@ -251,6 +251,37 @@ def _regex_stage(tbl: Relation, txt: ir.StringValue, pattern: str, n: int, skip:
     return tbl, cols
 
 
+LIKERT: dict[str, int] = {
+    **dict.fromkeys(("非常满意", "很满意", "十分满意", "特别满意", "非常愿意", "一定会", "肯定会", "非常可能",
+                     "极有可能", "非常同意", "完全同意", "very satisfied", "extremely satisfied",
+                     "completely satisfied", "definitely will", "definitely", "very likely",
+                     "extremely likely", "strongly agree"), 5),
+    **dict.fromkeys(("满意", "比较满意", "较满意", "愿意", "比较愿意", "可能会", "应该会", "比较可能",
+                     "同意", "比较同意", "satisfied", "somewhat satisfied", "probably will", "likely",
+                     "agree", "somewhat agree"), 4),
+    **dict.fromkeys(("一般", "中立", "不确定", "说不清", "不好说", "还行", "neutral", "not sure",
+                     "neither satisfied nor dissatisfied", "neither likely nor unlikely",
+                     "neither agree nor disagree", "might or might not"), 3),
+    **dict.fromkeys(("不满意", "比较不满意", "不太满意", "不愿意", "不太愿意", "可能不会", "不太可能",
+                     "不同意", "不太同意", "dissatisfied", "somewhat dissatisfied", "probably not",
+                     "probably will not", "unlikely", "disagree", "somewhat disagree"), 2),
+    **dict.fromkeys(("非常不满意", "很不满意", "极不满意", "非常不愿意", "一定不会", "肯定不会", "绝对不会",
+                     "非常不可能", "非常不同意", "完全不同意", "very dissatisfied",
+                     "extremely dissatisfied", "definitely not", "definitely will not",
+                     "very unlikely", "extremely unlikely", "strongly disagree"), 1),
+}
+"""The five-point answer words of satisfaction, intent and agreement questions (a survey tool's
+text download: 问卷星's 按选项文本, SurveyMonkey's and Qualtrics' "choice text") as their points,
+5 the best. Read only in the columns of a 1-N scale (csat, intents, loyalty score ...)."""
+
+
+def likert_points(s: ir.StringValue) -> ir.StringValue:
+    """A five-point answer word as its points (``非常满意`` -> ``5``, see :data:`LIKERT`); any
+    other text unchanged (a number is read as written, other words fail as numbers)."""
+    key = s.strip().lower()
+    return key.substitute({w: str(n) for w, n in LIKERT.items()}, else_=s)
+
+
 def number(tbl: Relation, col: str, out: str, percent: bool = False,
            backend: str | None = None) -> Any:
     """Numbers and money: thousands separators, one currency, ``(negative)``, full width.

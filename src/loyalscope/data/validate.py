@@ -83,14 +83,22 @@ def _why(tag: ir.StringValue) -> ir.StringValue:
     return ibis.cases(*[(tag == w, t(f"data.validate.why_{w}")) for w in _WHY], else_=tag)
 
 
+NO_ANSWER = ("(空)", "（空）", "(跳过)", "（跳过）", "(skipped)")
+"""What 问卷星 writes in a survey export for a question left empty or skipped by its logic."""
+PLAIN, DECIMAL, LIKERT = "plain", "decimal", "likert"
+"""The forms a text column may be read in (:func:`_parse_column`), decided on its values first."""
+
+
 def _parse_column(tbl: Staged, header: str, out: str, col: schema.Column, dayfirst: bool,
-                  config: AnalysisConfig, backend: str, plain: bool = False) -> Staged:
+                  config: AnalysisConfig, backend: str, form: str | None = None) -> Staged:
     """Add ``out``, ``out__r`` and ``out__g`` (value, reason, tag) for one mapped column;
-    ``plain``: a text number or date column of plain numbers or ISO dates only, read by
-    :func:`parse.plain_number` or :func:`parse.plain_datetime`; for an identifier column, one
-    written as decimals (``12533.0``, see :func:`decimal_ids`)."""
+    ``form``: :data:`PLAIN`, a text number or date column of plain numbers or ISO dates only,
+    read by :func:`parse.plain_number` or :func:`parse.plain_datetime`; :data:`DECIMAL`, an
+    identifier column written as decimals (``12533.0``, see :func:`decimal_ids`); :data:`LIKERT`,
+    a 1-N answer column of five-point words (``非常满意``, see :func:`likert_columns`)."""
+    plain = form == PLAIN
     if col.dtype == "string":
-        return parse.string(tbl, header, out, backend, decimal=plain)
+        return parse.string(tbl, header, out, backend, decimal=form == DECIMAL)
     if col.dtype == "boolean":
         return parse.boolean(tbl, header, out, backend)
     if col.dtype not in ("float64", "int64"):
@@ -101,6 +109,9 @@ def _parse_column(tbl: Staged, header: str, out: str, col: schema.Column, dayfir
     if plain:
         tbl = parse.plain_number(tbl, header, out)
     else:
+        if form == LIKERT:  # 非常满意 ... 非常不满意 as 5 ... 1
+            tbl = tbl.mutate(**{f"{out}__w": parse.likert_points(tbl[header])})
+            header = f"{out}__w"
         tbl = parse.number(tbl, header, out, percent=col.unit == "0-1", backend=backend)
     if not col.nonnegative:
         return tbl
@@ -171,6 +182,8 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
     plain = _plain_columns(con, src)
     decimal, decimal_notes = decimal_ids(con, src)
     notes.extend(decimal_notes)
+    likert, likert_notes = likert_columns(con, src)
+    notes.extend(likert_notes)
     for canon, header in src.mapping.items():
         if canon in plain:  # ISO dates only: no order to decide
             dayfirst[canon] = False
@@ -183,8 +196,9 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
             dayfirst[canon], note = decide_dayfirst(con, rel, header, canon, src.name, config)
             if note:
                 notes.append(note)
-    plain = [*plain, *decimal]  # an identifier column's short form: without the .0
-    table = _parse_table(con, src, index, config, dayfirst, plain)
+    forms = {**dict.fromkeys(plain, PLAIN), **dict.fromkeys(decimal, DECIMAL),
+             **dict.fromkeys(likert, LIKERT)}
+    table = _parse_table(con, src, index, config, dayfirst, forms)
     # one query after the parse: the rows, and the assumed date columns' a/b/yyyy-like values
     aggs = {"ls_n": table.count()}
     aggs.update({f"ls_s{i}": table[f"{SLOW}{c}"].sum() for i, c in enumerate(assumed)})
@@ -207,7 +221,7 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
             dayfirst[canon], again = first, True
     if again:
         con.drop_table(table.get_name(), force=True)
-        table = _parse_table(con, src, index, config, dayfirst, plain)
+        table = _parse_table(con, src, index, config, dayfirst, forms)
     optional = [c for c in src.mapping if not spec.column(c).required]
     notes.extend(_nulled_notes(table, optional))
     row_optional = row_optional_columns(src.table, src.mapping)
@@ -252,6 +266,45 @@ def _plain_columns(con: BaseBackend, src: Source) -> list[str]:
 
 
 _PLAIN_TYPES = ("float64", "int64", "timestamp", "date")
+
+
+def likert_columns(con: BaseBackend, src: Source) -> tuple[list[str], list[str]]:
+    """The answer columns of a 1-N scale (csat, the intents ...) whose first :data:`DMY_SAMPLE`
+    non-empty values are five-point answer words or numbers, with at least one word (a survey
+    tool's text download: ``非常满意``, ``满意``, ``一般`` ...), and a note for each: read as points,
+    5 the best (:data:`parse.LIKERT`). A column with other words (``会`` / ``不会``) is not: its
+    ``不确定`` alone read as 3 would make every answer the middle one; its words are then
+    reported as unreadable."""
+    spec = schema.table(src.table)
+    cols = [c for c, h in src.mapping.items()
+            if spec.column(c).unit == "1-N" and src.rel[h].type().is_string()]
+    if not cols:
+        return [], []
+    inputs = {f"ls_c{i}": src.mapping[c] for i, c in enumerate(cols)}
+    words = list(parse.LIKERT)
+
+    def build(p: ir.Table) -> ir.Table:
+        aggs: dict[str, ir.Value] = {}
+        for i in range(len(cols)):
+            v = p[f"ls_c{i}"].strip().nullif("")
+            v = ibis.ifelse(v.isin(NO_ANSWER), ibis.null().cast("string"), v)
+            word = v.lower().isin(words)
+            aggs[f"ls_n{i}"] = v.count()
+            aggs[f"ls_w{i}"] = word.sum()
+            aggs[f"ls_x{i}"] = (v.try_cast("float64").isnull() & ~word).sum()
+        return p.aggregate(**aggs)
+
+    row = run_query(con, ("likert_columns", len(cols)), src.rel.limit(DMY_SAMPLE), inputs,
+                    build).iloc[0]
+    out: list[str] = []
+    notes: list[str] = []
+    for i, c in enumerate(cols):
+        w, x = row[f"ls_w{i}"], row[f"ls_x{i}"]
+        if pd.isna(w) or int(w) == 0 or (not pd.isna(x) and int(x) > 0):
+            continue
+        out.append(c)
+        notes.append(t("data.validate.note_likert", column=src.mapping[c], canon=c))
+    return out, notes
 
 
 def decimal_ids(con: BaseBackend, src: Source) -> tuple[list[str], list[str]]:
@@ -313,10 +366,9 @@ def _date_order_runner(con: BaseBackend, header: str) -> Callable[[ir.Table], pd
 
 
 def _parse_table(con: BaseBackend, src: Source, index: int, config: AnalysisConfig,
-                 dayfirst: dict[str, bool], plain: list[str]) -> ir.Table:
-    """The parsed and checked source, materialised on ``con``; ``plain``: the number and date
-    columns read by :func:`parse.plain_number` / :func:`parse.plain_datetime` and the
-    identifier columns written as decimals (:func:`decimal_ids`)."""
+                 dayfirst: dict[str, bool], forms: dict[str, str]) -> ir.Table:
+    """The parsed and checked source, materialised on ``con``; ``forms``: the columns read in
+    a form their values allow (:func:`_parse_column`)."""
     rel = src.rel
     # the SQL works on placeholder column names, so that files whose columns differ only in
     # their names share one compiled statement
@@ -324,10 +376,10 @@ def _parse_table(con: BaseBackend, src: Source, index: int, config: AnalysisConf
     generic = {h: f"ls_c{i}" for i, h in enumerate(own)}
     mapping = {canon: generic[h] for canon, h in src.mapping.items()}
     key = ("parse", src.table, tuple(mapping.items()), tuple(sorted(dayfirst.items())),
-           config.data.timezone, _day_one(config), tuple(plain))
+           config.data.timezone, _day_one(config), tuple(sorted(forms.items())))
 
     def build(r: Staged) -> Staged:
-        return _build(r, src.table, mapping, dayfirst, config, con.name, set(plain))
+        return _build(r, src.table, mapping, dayfirst, config, con.name, forms)
 
     return materialize(con, key, rel, build, scratch_name("parsed"),
                        inputs={g: h for h, g in generic.items()}, constants={SRC: index})
@@ -339,26 +391,30 @@ def _day_one(config: AnalysisConfig) -> str | None:
 
 
 def _build(rel: Staged, table: str, mapping: dict[str, str], dayfirst: dict[str, bool],
-           config: AnalysisConfig, backend: str, plain: set[str] | None = None) -> Staged:
+           config: AnalysisConfig, backend: str, forms: dict[str, str] | None = None) -> Staged:
     """The parse-and-check projections of one source over ``rel`` (pure: no queries);
-    ``mapping``: canonical column -> column of ``rel``; ``plain``: canonical number columns
-    read by :func:`parse.plain_number`."""
-    plain = plain or set()
+    ``mapping``: canonical column -> column of ``rel``; ``forms``: canonical column -> the form
+    it is read in (:func:`_parse_column`)."""
+    forms = forms or {}
     spec = schema.table(table)
+    if table == "surveys":  # a survey tool's mark of a question left unanswered is no answer
+        texts = [h for h in mapping.values() if rel[h].type().is_string()]
+        rel = rel.mutate(**{h: ibis.ifelse(rel[h].strip().isin(NO_ANSWER), ibis.null().cast("string"),
+                                           rel[h]) for h in texts})
     own = [c for c in rel.columns if c not in (LINE, END) and c not in _RECORD_COLS]
     null_s = ibis.null().cast("string")
     values: dict[str, ir.Value] = {}
     extra: dict[str, ir.Value] = {}
     n_opt = 0
     for j, (canon, header) in enumerate(mapping.items()):
-        col, first, fast = spec.column(canon), dayfirst.get(canon, False), canon in plain
+        col, first, form = spec.column(canon), dayfirst.get(canon, False), forms.get(canon)
 
         def parse_one(s: Staged, i: str, o: str, col: schema.Column = col, first: bool = first,
-                      fast: bool = fast) -> Staged:
-            return _parse_column(s, i, o, col, first, config, backend, fast)
+                      form: str | None = form) -> Staged:
+            return _parse_column(s, i, o, col, first, config, backend, form)
 
         key = ("parse", col.dtype, col.unit, col.nonnegative, first, config.data.timezone,
-               _day_one(config), backend, fast)
+               _day_one(config), backend, form)
         rel = rel.apply(parse_one, header, f"_p{j}", key)
     present: dict[str, ir.BooleanValue] = {}
     for j, (canon, header) in enumerate(mapping.items()):

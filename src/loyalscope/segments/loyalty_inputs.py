@@ -39,7 +39,7 @@ def loyalty_inputs(ds: Dataset, as_of: date | None = None, scale_max: float | No
     parts = []
     if ds.has("surveys"):
         sv = ds.table("surveys", "customer_id", "answered_ts")
-        sv = sv.filter(sv.answered_ts < cut)
+        sv = sv.filter((sv.answered_ts < cut) & sv.customer_id.notnull())  # not anonymous
         cols = [c for c in ("csat", "nps", "price_sensitivity", "alternatives", "repurchase_intent")
                 if c in sv.columns]
         if cols:
