@@ -347,11 +347,11 @@ def resolve(
     joined = table == "transactions" and bool(set(schema.JOINED_ON_ORDER_ID) & set(related))
     if table == "transactions" and not joined:
         optional = (*optional, "order_id")  # a purchase log: each row one order (data.load)
-    if table == "surveys" and any(c in out for c in (*schema.SURVEY_MEASURES, "comment")):
+    if table == "surveys" and any(c in out for c in schema.SURVEY_MEASURES):
         # answers without ids: each row one response (data.load); without customer ids: an
         # anonymous questionnaire, counted in satisfaction and NPS, linked to no customer
         optional = (*optional, "response_id", "customer_id")
-    if table == "surveys" and not any(c in out for c in (*schema.SURVEY_MEASURES, "comment")):
+    if table == "surveys" and not any(c in out for c in schema.SURVEY_MEASURES):
         _questions_unclear(headers, set(out.values()), file)
     missing = [c for c in schema.table(table).required if c not in out and c not in optional]
     if table == "transactions" and not has_amount_source(out) and not joined and "amount" not in missing:
