@@ -67,6 +67,7 @@ def test_the_export_is_read_as_survey_answers(tmp_path: Path) -> None:
     got = ds.table("surveys").to_pandas().sort_values("answered_ts")
     want = raw.assign(ts=pd.to_datetime(raw["提交答卷时间"], format="%Y/%m/%d %H:%M:%S")).sort_values("ts")
     assert got.customer_id.isna().all()  # anonymous: linked to no customer, with a note
+    assert rep.orphans == 0  # and pointing at no customer, so at no missing one
     assert any("anonymous questionnaire" in n for n in rep.notes)
     # the words as points, (跳过) and (空) as no answer
     assert np.array_equal(got.csat.to_numpy(), want[QUESTIONS[1]].map(POINTS).to_numpy(float),
@@ -94,6 +95,10 @@ def test_analyze_reports_its_nps_and_csat(tmp_path: Path) -> None:
     rows = ["order_id,customer_id,order_ts,amount",
             *[f"A{i},C{i % 40},2024-{1 + i % 6:02d}-{1 + i % 27:02d},{10 + i % 7}" for i in range(400)]]
     (data / "orders.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (data / "customers.csv").write_text("customer_id\n" + "\n".join(f"C{i}" for i in range(40)) + "\n",
+                                        encoding="utf-8")
+    # the anonymous answers point at no customer: none is counted as an unknown customer's
+    assert ls.load(data, now=pd.Timestamp("2024-12-31")).quality.tables["surveys"].orphans == 0
     out = tmp_path / "out"
     res = runner.invoke(app, ["analyze", str(data), "--out", str(out), "--json", "--lang", "en"])
     assert res.exit_code == 0, res.output

@@ -28,6 +28,20 @@ def column_phrase(table: str, column: str) -> Phrase:
     return Phrase("report.column_with_id", {"label": column, "id": column})
 
 
+def read_notes(ds: Dataset) -> list[dict[str, object]]:
+    """The loader's notes of every table (the table judged from the columns, dates read
+    day-first, order lines summed, ids written as decimals, answers in words, anonymous answers
+    ...), each with its source when it names one; as phrases both report languages render."""
+    rows: list[dict[str, object]] = []
+    for name, rep in ds.quality.tables.items():
+        for note in rep.notes:
+            source = next((s for s in rep.sources if note.startswith(f"{s}: ")), "")
+            text = note[len(source) + 2:] if source else note
+            rows.append({"table": table_key(name), "name": name, "source": source,
+                         "note": Phrase.from_message(text), "text": text})
+    return rows
+
+
 def build(ds: Dataset, ctx: SectionContext) -> Section:
     section = Section(SECTION_ID)
     section.add(Text("data_section.purpose"))
@@ -71,6 +85,16 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         section.add(Table("data_section.files_not_read", unused, columns={
             "source": "data_section.col.sources", "reason": "data_section.col.why_not_read"},
             translate_values=("reason",)))
+
+    notes = read_notes(ds)
+    section.data["read_notes"] = [{"table": r["name"], "source": r["source"], "note": r["text"]}
+                                  for r in notes]
+    if notes:  # how each file was read: what was judged, assumed or changed (and how to say otherwise)
+        shown = pd.DataFrame(notes)[["table", "source", "note"]]
+        section.add(Table("data_section.read_notes", shown, columns={
+            "table": "data_section.col.table", "source": "data_section.col.sources",
+            "note": "data_section.col.read_note"}, translate_values=("table", "note"),
+            max_rows=200))
 
     if ds.quality.no_customer_reason:
         section.add(Text("data_section.no_customer", {"reason": Phrase.from_message(ds.quality.no_customer_reason)},

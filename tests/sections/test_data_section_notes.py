@@ -1,0 +1,36 @@
+"""The report says how the data were read (``sections/data.py`` ``read_notes``).
+
+The loader's notes (the table judged from the columns, order lines summed into orders, customer
+ids written as decimals read without ``.0``, answers in words read as points, anonymous answers)
+were printed by ``loyalscope validate`` only: a reader of the report or the workbook never saw
+what had been judged or assumed. They are now a table of the data section, in both languages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+import loyalscope as ls
+from loyalscope.report.html import render_html
+from loyalscope.results import Table
+
+EXCERPT = Path(__file__).parents[1] / "data" / "real" / "online_retail" / "online_retail_2010-12_excerpt.csv"
+
+
+def test_the_data_section_lists_every_note_of_the_load_in_both_languages(tmp_path: Path) -> None:
+    raw = pd.read_csv(EXCERPT, dtype={"InvoiceNo": str, "StockCode": str, "CustomerID": float})
+    raw.rename(columns={"CustomerID": "Customer ID"}).to_csv(tmp_path / "online_retail.csv", index=False)
+    ds = ls.load(tmp_path, now=pd.Timestamp("2011-01-01"))
+    notes = ds.quality.tables["transactions"].notes
+    assert len(notes) >= 3  # decimals, the table inferred, lines summed into orders
+    an = ls.analyze(ds, sections=("data",))
+    data = next(s for s in an.sections if s.id == "data")
+    table = next(b for b in data.blocks if isinstance(b, Table) and b.title == "data_section.read_notes")
+    assert len(table.frame) == len(notes)
+    assert [r["note"] for r in data.data["read_notes"]] == [
+        n.split(": ", 1)[1] if n.startswith(str(tmp_path)) else n for n in notes]
+    zh, en = render_html(an, "zh"), render_html(an, "en")
+    assert "How the data were read" in en and "is written as decimal numbers" in en
+    assert "数据的读取方式" in zh and "写成了小数" in zh and "根据列名判断数据表为" in zh
