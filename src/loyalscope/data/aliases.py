@@ -183,9 +183,12 @@ _TABLE_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "fee": ("费用", "合同金额", "年费", "fee", "contract value", "amount"),
     },
     "loyalty_points": {
-        "ts": ("时间", "日期", "积分时间", "ts", "time", "date"),
+        "ts": ("时间", "日期", "积分时间", "变动时间", "积分变动时间", "发生时间", "ts", "time", "date"),
         "points_earned": ("获得积分", "积分获得", "新增积分", "points earned", "earned"),
         "points_redeemed": ("兑换积分", "使用积分", "消耗积分", "points redeemed", "redeemed"),
+        # a ledger of signed changes (+100 earned, -50 redeemed): a CRM's 积分明细
+        "points_change": ("积分变动", "变动积分", "积分变化", "积分变动值", "积分增减", "积分变更",
+                          "points change", "point change", "points delta", "change in points"),
     },
 }
 

@@ -177,6 +177,9 @@ def _validate(con: BaseBackend, srcs: list[Source], config: AnalysisConfig, name
                     first, note = _basket_first_line(keep), "note_row_baskets"
                 cols.insert(0, (ibis.literal(f"{label}:") + first.cast("string")).name(row_id[0]))
                 rep.notes.append(f"{src.name}: " + t(f"data.validate.{note}", source=label))
+            if name == "loyalty_points" and "points_change" in parsed.columns:
+                cols = _split_points(keep, cols)
+                rep.notes.append(f"{src.name}: " + _points_note(keep, src.mapping["points_change"]))
             if name == "surveys" and "customer_id" not in parsed.columns:
                 # an anonymous questionnaire (mapping.resolve let it lack the customer id)
                 cols.append(ibis.null().cast("string").name("customer_id"))
@@ -224,6 +227,30 @@ def _validate(con: BaseBackend, srcs: list[Source], config: AnalysisConfig, name
     _record_shapes(report, log)
     _count_orphans(tables, reports)
     return tables, report
+
+
+def _split_points(rows: ir.Table, cols: list[ir.Value]) -> list[ir.Value]:
+    """A points ledger's signed change as points earned (the positive changes) and redeemed (the
+    negative ones, as positive numbers), where the file gives no such column itself."""
+    change = rows.points_change
+    have = {c.get_name() for c in cols}
+    out = list(cols)
+    zero = ibis.literal(0.0)
+    if "points_earned" not in have:
+        out.append(ibis.ifelse(change > 0, change, zero).name("points_earned"))
+    if "points_redeemed" not in have:
+        out.append(ibis.ifelse(change < 0, -change, zero).name("points_redeemed"))
+    return out
+
+
+def _points_note(rows: ir.Table, header: str) -> str:
+    """What a ledger's signed change was read as, with its counts; a ledger without a single
+    negative change may mark its redemptions in another column (变动类型), and is said so."""
+    c = rows.points_change
+    n = sqlcache.fetch(rows.aggregate(pos=(c > 0).sum(), neg=(c < 0).sum())).iloc[0]
+    pos, neg = int(n["pos"] or 0), int(n["neg"] or 0)
+    key = "note_points_change" if neg else "note_points_unsigned"
+    return t(f"data.validate.{key}", column=header, earned=pos, redeemed=neg)
 
 
 def _basket_first_line(rows: ir.Table) -> ir.IntegerValue:

@@ -354,6 +354,8 @@ def resolve(
     if table == "surveys" and not any(c in out for c in schema.SURVEY_MEASURES):
         _questions_unclear(headers, set(out.values()), file)
     missing = [c for c in schema.table(table).required if c not in out and c not in optional]
+    if table == "loyalty_points" and "points_change" not in out:  # earned and redeemed, or a change
+        missing += [c for c in ("points_earned", "points_redeemed") if c not in out]
     if table == "transactions" and not has_amount_source(out) and not joined and "amount" not in missing:
         missing.append("amount")  # an amount, or a quantity and a unit price
     if missing:

@@ -236,6 +236,8 @@ TABLES: dict[str, Table] = {
                 _c("ts", "timestamp", required=True),
                 _c("points_earned", "float64", required=True, unit="points", nonnegative=True),
                 _c("points_redeemed", "float64", required=True, unit="points", nonnegative=True),
+                # a ledger's signed change, split into the two above (``data.load``)
+                _c("points_change", "float64", unit="points"),
             ),
             time_column="ts",
         ),
@@ -349,11 +351,13 @@ the id column each row then gets (``file:line``) and the note (``data.validate.<
 INPUT_OPTIONAL: dict[str, tuple[str, ...]] = {
     "transactions": ("customer_id", "amount"),
     "returns": ("return_ts",),
+    "loyalty_points": ("points_earned", "points_redeemed"),
 }
 """Required columns a source of that table may lack: rows without a customer id are guest orders,
 and the amount may come from quantity x unit price, a paid amount, payments or order items; a
 list of returned orders without dates (Superstore's Returns sheet: Returned, Order ID) is dated
-by its orders (``data.shapes``)."""
+by its orders (``data.shapes``); a points ledger may give one signed change per row instead of
+points earned and redeemed (``data.load``)."""
 
 
 def table(name: str) -> Table:
