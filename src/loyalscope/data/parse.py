@@ -57,8 +57,11 @@ _NONFINITE = r"(?i)^[-+]?(inf|infinity|nan)$"
 DATE_RE = (
     r"^(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})"
     r"(?: +(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d{1,9}))?)?)?"
-    r" *(Z|[+-]\d{2}(?::?\d{2})?)?$"
+    r" *([AaPp][Mm])? *(Z|[+-]\d{1,2}(?::?\d{2})?)?$"
 )
+"""A date, its time (12-hour with AM / PM: ``2024/03/05 2:03:05 PM``, as US exports, Google
+Forms and SurveyMonkey write them) and its UTC offset (``+08:00``, ``-0500``, ``+8``).
+Groups: year or day or month (1-3), hour, minute, second, fraction, AM / PM, offset."""
 _ISO_FAST = r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$"
 DMY_RE = r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})(?:[ T].*)?$"
 
@@ -419,7 +422,7 @@ def _words_boolean(txt: ir.StringValue, yes: ir.BooleanValue, no: ir.BooleanValu
 
 
 # ---- dates and times -------------------------------------------------------------------------
-_DATE_PARTS_NEEDED = "[年月日号时点分秒T\t\n\x0b\x0c\r]|  |^ |[: -]$"
+_DATE_PARTS_NEEDED = "[年月日号时点分秒T\t\n\x0b\x0c\r]|  |^ |[: -]$|GMT|UTC|上午|下午|凌晨|早上|中午|晚上"
 """Text that :func:`date_parts` changes: a unit or ``T``, white space other than single
 spaces inside, at either end, or a trailing separator (literal characters: the same in RE2,
 Java and PostgreSQL)."""
@@ -436,8 +439,21 @@ def date_parts(s: ir.Value, cleaned: bool = False) -> ir.StringValue:
 
 def _date_parts_replaced(txt: ir.StringValue) -> ir.StringValue:
     """:func:`date_parts`' replacements, on any text."""
+    # Google Forms' "GMT+8", "UTC-05:00": the offset itself; a bare GMT / UTC is UTC (before
+    # the T of an ISO time becomes a space)
+    txt = txt.re_replace("(GMT|UTC)$", "Z").re_replace("GMT|UTC", "")
     txt = txt.re_replace(r"[年月]", "-").re_replace(r"[日号]", " ").re_replace(r"[时点分]", ":")
-    txt = txt.replace("秒", "").replace("T", " ").re_replace(r"\s+", " ").strip()
+    txt = txt.replace("秒", "").replace("T", " ")
+    # 2024/3/5 下午2:03:05 (a Chinese system's 12-hour time): the half of the day after the time
+    for words, half in ((("下午", "晚上", "中午"), "PM"), (("上午", "凌晨", "早上"), "AM")):
+        said = ibis.literal(False)
+        for w in words:
+            said = said | txt.contains(w)
+        plain = txt
+        for w in words:
+            plain = plain.replace(w, " ")
+        txt = ibis.ifelse(said, plain + " " + half, txt)
+    txt = txt.re_replace(r"\s+", " ").strip()
     return txt.re_replace(r"[:\- ]+$", "")
 
 
@@ -478,22 +494,29 @@ def datetime(tbl: Relation, col: str, out: str, dayfirst: bool, timezone: str,
                                               date_parts(tbl[k + "c"], cleaned=True))})
     txt = tbl[k + "t"]
     fast, no = tbl[k + "fast"], ibis.literal(False)  # ISO dates skip the regular expressions below
-    tbl, groups = _regex_stage(tbl, txt, DATE_RE, 8, fast, 1, k, backend)  # group 1: a number
+    tbl, groups = _regex_stage(tbl, txt, DATE_RE, 9, fast, 1, k, backend)  # group 1: a number
     tbl = tbl.mutate(**{f"{out}__s": ibis.ifelse(fast, no, txt.re_search(DMY_RE).fill_null(False)),
                         k + "isnum": ibis.ifelse(fast, no, txt.re_search(r"^\d+(\.\d+)?$")),
                         k + "present": txt.notnull(), **groups})
     tbl = tbl.mutate(**{k + "num": ibis.ifelse(tbl[k + "isnum"], txt.try_cast("float64"),
                                                ibis.null().cast("float64"))})
-    a, b, c, hh, mi, ss, frac, off = (tbl[k + f"g{i}"] for i in range(1, 9))
+    a, b, c, hh, mi, ss, frac, half, off = (tbl[k + f"g{i}"] for i in range(1, 10))
+    hour = hh.nullif("").try_cast("int64")
+    pm, am = half.lower() == "pm", half.lower() == "am"
     tbl = tbl.mutate(**{k + "ymd": a.length() == 4,
-                        k + "dmy": (a.length() <= 2) & c.length().isin([2, 4])})
+                        k + "dmy": (a.length() <= 2) & c.length().isin([2, 4]),
+                        # 12-hour: 12 AM is 0, 1-11 PM are 13-23; an AM / PM hour is 1-12
+                        k + "h24": ibis.cases((pm & (hour < 12), hour + 12), (am & (hour == 12), 0),
+                                              else_=hour).cast("string"),
+                        k + "h12ok": (half == "") | ((hour >= 1) & (hour <= 12)).fill_null(False)})
+    hh = ibis.ifelse(half == "", hh, tbl[k + "h24"].fill_null(""))
     ymd, first_day = tbl[k + "ymd"], ibis.literal(bool(dayfirst))
     tbl = tbl.mutate(**{
         k + "year": ibis.ifelse(ymd, a, ibis.ifelse(c.length() == 4, c, ("20" + c))),
         k + "month": ibis.ifelse(ymd, b, ibis.ifelse(first_day, b, a)),
         k + "day": ibis.ifelse(ymd, c, ibis.ifelse(first_day, a, b)),
-        k + "digits": ibis.ifelse(off == "", "0000", off.re_replace(r"[+:\-Z]", "").rpad(4, "0")),
-        k + "valid": tbl[k + "m"] & (ymd | tbl[k + "dmy"]),
+        k + "digits": ibis.ifelse(off == "", "0000", _offset_digits(off)),
+        k + "valid": tbl[k + "m"] & (ymd | tbl[k + "dmy"]) & tbl[k + "h12ok"],
     })
     text = (tbl[k + "year"].lpad(4, "0") + "-" + tbl[k + "month"].lpad(2, "0") + "-"
             + tbl[k + "day"].lpad(2, "0") + " "
@@ -525,6 +548,13 @@ def datetime(tbl: Relation, col: str, out: str, dayfirst: bool, timezone: str,
         k + "ytext": ibis.ifelse(tbl[k + "valid"], tbl[k + "year"], ""),
     })
     return _year_checked(tbl, out, year_text=k + "ytext", day_number=k + "dn")
+
+
+def _offset_digits(off: ir.StringValue) -> ir.StringValue:
+    """A UTC offset's hours and minutes as four digits: ``+08:00`` -> 0800, ``-0530`` -> 0530,
+    ``+8`` -> 0800, ``Z`` -> 0000."""
+    core = off.re_replace(r"[+:\-Z]", "")
+    return ibis.ifelse((core.length() == 1) | (core.length() == 3), "0" + core, core).rpad(4, "0")
 
 
 def is_plain_date(s: ir.StringValue) -> ir.BooleanValue:
