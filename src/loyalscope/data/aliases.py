@@ -58,6 +58,18 @@ _TABLE_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
                     "流失标志"),
         "fee": ("monthly charges", "monthly charge", "monthly fee", "月费", "月租", "月租费", "月消费"),
         "plan": ("contract", "contract type", "plan", "subscription plan", "合约类型", "合约", "套餐", "套餐类型"),
+        # a member list's purchase totals (有赞, 微盟, Shopify's "Total Orders" / "Total Spent")
+        "order_count": ("累计消费次数", "消费次数", "累计购买次数", "购买次数", "累计订单数", "订单总数",
+                        "累计成交次数", "成交次数", "total orders", "orders count", "order count",
+                        "number of orders"),
+        "total_spend": ("累计消费金额", "累计消费", "消费总额", "消费总金额", "总消费金额", "累计消费额",
+                        "累计成交金额", "成交总额", "total spent", "total spend", "amount spent",
+                        "lifetime spend"),
+        "first_order_ts": ("首次消费时间", "第一次消费时间", "首次购买时间", "首单时间", "首次下单时间",
+                           "first order date", "first purchase date", "first order"),
+        "last_order_ts": ("最近消费时间", "最后消费时间", "最近购买时间", "上次消费时间", "最近下单时间",
+                          "最后购买时间", "最近成交时间", "最后一次消费时间", "last order date",
+                          "last purchase date", "last order", "date of last order"),
     },
     "transactions": {
         "order_ts": ("下单时间", "订单日期", "成交时间", "下单日期", "交易时间", "交易日期", "购买时间",

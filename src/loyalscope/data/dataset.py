@@ -156,12 +156,21 @@ class Dataset:
     @property
     def analysis_date(self) -> date:
         """The "today" of the analysis: ``[analysis] analysis_date``, else the day after the
-        last order (so that the last day's orders count)."""
+        last order (so that the last day's orders count; a member list without orders: its
+        last purchase time)."""
         if self.config.analysis.analysis_date is not None:
             return self.config.analysis.analysis_date
         return self.memo("last_order_date", self._day_after_last_order)
 
     def _day_after_last_order(self) -> date:
+        if not self.has("transactions") and self.has("customers", "last_order_ts"):
+            # a member list with its purchase totals: the day after its last purchase
+            cu = self.table("customers", "last_order_ts")
+            last = cu.last_order_ts.max().execute()
+            if last is None or pd.isna(last):
+                raise SchemaError("customers.last_order_ts is empty.",
+                                  fix="Give the members' last purchase times, or the orders.")
+            return pd.Timestamp(last).date() + timedelta(days=1)
         tx = self.table("transactions", "order_ts")
         last = tx.order_ts.max().execute()
         if last is None or pd.isna(last):

@@ -114,6 +114,13 @@ TABLES: dict[str, Table] = {
                 _c("churned", "boolean"),
                 _c("fee", "float64", unit="currency", nonnegative=True),
                 _c("plan", "string"),
+                # a CRM's member list with each member's purchase totals (有赞 / 微盟 / Shopify
+                # customers): with the last purchase time, RFM segments without the orders
+                # (sections.segments, segments.rfm.member_summary)
+                _c("order_count", "int64", unit="count", nonnegative=True),
+                _c("total_spend", "float64", unit="currency"),
+                _c("first_order_ts", "timestamp"),
+                _c("last_order_ts", "timestamp"),
             ),
             time_column="signup_date",
         ),

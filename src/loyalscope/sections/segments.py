@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
-from loyalscope.errors import DataQualityError
+from loyalscope.errors import DataQualityError, InsufficientDataError
+from loyalscope.i18n import t
 from loyalscope.metrics._base import map_distinct, money_sum
 from loyalscope.metrics.scales import check_scale
 from loyalscope.metrics.window import inactivity_days
@@ -20,7 +21,7 @@ from loyalscope.segments.loyalty_inputs import loyalty_inputs
 from loyalscope.segments.loyalty_types import load_rules, loyalty_types
 from loyalscope.segments.quadrant import QUADRANTS, sat_loyalty_quadrant
 from loyalscope.segments.relationship import relationship_level
-from loyalscope.segments.rfm import prefetch_summaries, rfm_segments, score_bins
+from loyalscope.segments.rfm import from_member_totals, prefetch_summaries, rfm_segments, score_bins
 from loyalscope.segments.scheme import BUILTIN, Scheme, load_scheme
 
 SECTION_ID = "segments"
@@ -37,15 +38,22 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     cfg = ctx.config.segments
     scheme = load_scheme(cfg.rfm_scheme)
     builtin = cfg.rfm_scheme in BUILTIN
-    start = ds.analysis_date - timedelta(days=inactivity_days(ds))
+    members = from_member_totals(ds)  # a member list's totals, no orders: now only
+    start = ds.analysis_date if members else ds.analysis_date - timedelta(days=inactivity_days(ds))
     prefetch_summaries(ds, [ds.analysis_date, start])  # now and for the migration: one pass
     seg = rfm_segments(ds, scheme, bins=cfg.rfm_bins, lang=ctx.config.locale)
     seg["label"] = map_distinct(seg["segment_id"], "segments.name.{}".format) if builtin else seg["segment"]
     section = Section(SECTION_ID)
     n = len(seg)
+    if members and n == 0:
+        raise InsufficientDataError(t("segments.report.members_none"),
+                                    fix=t("segments.report.members_none_fix"))
     levels = scheme.bins if scheme.key == "r_fm" else cfg.rfm_bins
     section.add(Number(K + "customers", float(n), unit="count", n=n),
                 Text(K + "rfm_method", {"scheme": scheme.name, "bins": levels}, style="note"))
+    if members:  # RFM from the CRM's totals: what they give and what needs the orders
+        section.add(Text(K + "members_note", {"n": n, "date": ds.analysis_date.isoformat()},
+                         style="note"))
 
     # segment table: size, spend, CLV where known
     tbl = seg.groupby(["segment_id", "label"], sort=False).agg(
@@ -83,8 +91,9 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
                           labels={"r": K + "col.r", "fm": K + "col.fm"},
                           options={"columns": "fm", "z": "customers", "texttemplate": "%{z}"}))
     try:
-        section.add(_migration(ds, seg, scheme, start, builtin, inactivity_days(ds),
-                               ctx.results.setdefault("rfm_previous", {})))
+        if not members:  # a member list has its totals now only
+            section.add(_migration(ds, seg, scheme, start, builtin, inactivity_days(ds),
+                                   ctx.results.setdefault("rfm_previous", {})))
     except (KeyError, ValueError):  # no customers at the earlier date
         pass
 
@@ -94,7 +103,8 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
         quadrant = None
         refused(section, K + "quadrant_chart", exc)
     try:
-        _loyalty_types(ds, seg, ctx, section)
+        if not members:  # the types read each customer's orders (loyalty_inputs)
+            _loyalty_types(ds, seg, ctx, section)
     except DataQualityError as exc:
         refused(section, M + "loyalty_types", exc)
     if ds.has("transactions", "margin"):

@@ -19,7 +19,7 @@ from loyalscope.metrics.window import inactivity_days
 from loyalscope.results import Chart, Number, Phrase, Section, Table, Text
 from loyalscope.sections.context import SectionContext
 from loyalscope.segments.quadrant import QUADRANTS
-from loyalscope.segments.rfm import rfm_segments
+from loyalscope.segments.rfm import from_member_totals, rfm_segments
 from loyalscope.strategy.engine import Recommendation, recommend
 from loyalscope.strategy.facts import diagnosis_facts, trailing
 from loyalscope.strategy.targets import members
@@ -37,7 +37,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     seg = ctx.results.get("rfm")
     scheme = ctx.results.get("rfm_scheme")
     prev = None
-    if seg is not None and scheme is not None:
+    if seg is not None and scheme is not None and not from_member_totals(ds):  # a list: now only
         earlier = ds.analysis_date - timedelta(days=inactivity_days(ds))
         prev = (ctx.results.get("rfm_previous") or {}).get(earlier)  # the segments section's, same date
         if prev is None:

@@ -58,12 +58,45 @@ def _summaries(ds: Dataset) -> dict[date, pd.DataFrame]:
     return ds.memo(("rfm_summaries",), dict)
 
 
+MEMBER_TOTALS = ("order_count", "total_spend", "last_order_ts")
+"""The columns of a member list (a CRM's customers with their purchase totals) that give RFM
+without the orders."""
+
+
+def from_member_totals(ds: Dataset) -> bool:
+    """Whether the RFM summary comes from a member list's totals: the data have no orders, and
+    the customers have :data:`MEMBER_TOTALS`."""
+    return not ds.has("transactions") and all(ds.has("customers", c) for c in MEMBER_TOTALS)
+
+
+def member_summary(ds: Dataset, as_of: date) -> pd.DataFrame:
+    """:func:`rfm_summary` from a member list: per member with at least one purchase,
+    ``recency_days`` = days from ``last_order_ts`` to ``as_of``, ``frequency`` = ``order_count``,
+    ``monetary`` = ``total_spend`` (the CRM's own totals, as the list states them). Only the
+    analysis date has one: the totals at an earlier date are not in the list."""
+    cu = ds.table("customers", "customer_id", *MEMBER_TOTALS)
+    cu = cu.filter((cu.order_count > 0) & cu.last_order_ts.notnull()
+                   & (cu.last_order_ts < datetime.combine(as_of, datetime.min.time())))
+    frame = cu.select("customer_id", "last_order_ts", frequency=cu.order_count,
+                      monetary=cu.total_spend.fill_null(0.0)).order_by("customer_id").to_pandas()
+    last = pd.to_datetime(frame["last_order_ts"])
+    frame["recency_days"] = (pd.Timestamp(as_of) - last).dt.total_seconds() / 86400.0
+    frame["frequency"] = frame["frequency"].astype("int64")
+    frame["monetary"] = frame["monetary"].astype("float64")
+    return frame[["customer_id", *_DIMS]].reset_index(drop=True)
+
+
 def prefetch_summaries(ds: Dataset, dates: list[date]) -> None:
     """Compute the :func:`rfm_summary` of each date not yet computed in one pass over the
-    orders (per customer, the aggregates of the orders before each date) and memoise them."""
+    orders (per customer, the aggregates of the orders before each date) and memoise them.
+    From a member list (:func:`from_member_totals`) only the analysis date has one."""
     done = _summaries(ds)
     todo = sorted({d for d in dates if d not in done})
     if not todo:
+        return
+    if from_member_totals(ds):
+        if ds.analysis_date in todo:
+            done[ds.analysis_date] = member_summary(ds, ds.analysis_date)
         return
     cuts = [datetime.combine(d, datetime.min.time()) for d in todo]
     tx = ds.table("transactions", "customer_id", "order_ts", "amount")
