@@ -124,3 +124,26 @@ def test_survey_nps_command_reads_the_question(tmp_path: Path) -> None:
     assert out["column"] == QUESTIONS[2]
     assert out["nps"] == pytest.approx(_nps(raw[QUESTIONS[2]]))
     assert out["n"] == (raw[QUESTIONS[2]] != "(空)").sum()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_the_numeric_download_is_said_to_code_options_by_position(tmp_path: Path, suffix: str) -> None:
+    """问卷星's "按序号下载" writes 1 for the first option: with 非常满意 first, 1 is very
+    satisfied and the numbers read upside down; nothing in them tells, so a note says so."""
+    raw = _export(tmp_path)
+    (tmp_path / NAME).unlink()
+    coded = raw.assign(**{QUESTIONS[1]: raw[QUESTIONS[1]].map({w: i + 1 for i, w in enumerate(SAT)})})
+    path = tmp_path / NAME.replace(".csv", suffix)
+    if suffix == ".csv":
+        coded.to_csv(path, index=False, encoding="gbk")
+    else:
+        coded.to_excel(path, index=False)
+    notes = ls.load(tmp_path, now=pd.Timestamp("2024-12-31")).quality.tables["surveys"].notes
+    said = [n for n in notes if "按序号" in n]
+    assert len(said) == 1 and QUESTIONS[1] in said[0] and "upside down" in said[0]
+
+
+def test_the_text_download_has_no_such_note(tmp_path: Path) -> None:
+    _export(tmp_path)
+    notes = ls.load(tmp_path, now=pd.Timestamp("2024-12-31")).quality.tables["surveys"].notes
+    assert not any("按序号" in n for n in notes)

@@ -49,7 +49,9 @@ from ibis.backends import BaseBackend
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import parse, schema, sqlcache
 from loyalscope.data.compiled import materialize, run_query, scratch_name
+from loyalscope.data.mapping import normalise_header
 from loyalscope.data.messages import sql_t
+from loyalscope.data.questions import is_question
 from loyalscope.data.records import VIEW_FROM_LINES
 from loyalscope.data.shapes import BAD, WHY, row_optional_columns
 from loyalscope.data.sources import Source
@@ -276,10 +278,11 @@ def likert_columns(con: BaseBackend, src: Source) -> tuple[list[str], list[str]]
     ``不确定`` alone read as 3 would make every answer the middle one; its words are then
     reported as unreadable."""
     spec = schema.table(src.table)
-    cols = [c for c, h in src.mapping.items()
-            if spec.column(c).unit == "1-N" and src.rel[h].type().is_string()]
+    scale = [c for c in src.mapping if spec.column(c).unit == "1-N"]
+    cols = [c for c in scale if src.rel[src.mapping[c]].type().is_string()]
+    coded = [c for c in scale if c not in cols and src.rel[src.mapping[c]].type().is_numeric()]
     if not cols:
-        return [], []
+        return [], _option_codes(src, coded)
     inputs = {f"ls_c{i}": src.mapping[c] for i, c in enumerate(cols)}
     words = list(parse.LIKERT)
 
@@ -299,12 +302,26 @@ def likert_columns(con: BaseBackend, src: Source) -> tuple[list[str], list[str]]
     out: list[str] = []
     notes: list[str] = []
     for i, c in enumerate(cols):
-        w, x = row[f"ls_w{i}"], row[f"ls_x{i}"]
+        n, w, x = row[f"ls_n{i}"], row[f"ls_w{i}"], row[f"ls_x{i}"]
+        if not pd.isna(n) and int(n) > 0 and (pd.isna(w) or int(w) == 0) and (pd.isna(x) or int(x) == 0):
+            coded.append(c)  # numbers only
         if pd.isna(w) or int(w) == 0 or (not pd.isna(x) and int(x) > 0):
             continue
         out.append(c)
         notes.append(t("data.validate.note_likert", column=src.mapping[c], canon=c))
-    return out, notes
+    return out, notes + _option_codes(src, coded)
+
+
+def _option_codes(src: Source, coded: list[str]) -> list[str]:
+    """A note for each 1-N answer column of numbers in a 问卷星 export whose header is a question:
+    its numeric download ("按序号") writes an answer as its option's position, so where the first
+    option was 非常满意, 1 means very satisfied and the scale reads upside down; nothing in the
+    numbers tells."""
+    wjx = {normalise_header("提交答卷时间"), normalise_header("来源详情")}
+    if not coded or not wjx & {normalise_header(h) for h in src.headers or src.rel.columns}:
+        return []
+    return [t("data.validate.note_option_codes", column=src.mapping[c], canon=c)
+            for c in coded if is_question(src.mapping[c])]
 
 
 def decimal_ids(con: BaseBackend, src: Source) -> tuple[list[str], list[str]]:
