@@ -80,9 +80,9 @@ def test_ids_not_all_decimals_are_read_as_written(tmp_path: Path, values: list[s
 
 
 def test_a_later_value_of_another_form_is_read_as_written(tmp_path: Path) -> None:
-    from loyalscope.data.validate import DMY_SAMPLE
+    from loyalscope.data.forms import SAMPLE
 
-    n = DMY_SAMPLE + 10  # the sample is all decimals; the last rows are not
+    n = SAMPLE + 10  # the sample is all decimals; the last rows are not
     rows = ["order_id,customer_id,order_ts,amount",
             *[f"O{i},{i % 997}.0,2010-01-01,5" for i in range(n)], f"O{n},C-9,2010-01-02,5",
             f"O{n + 1},12.50,2010-01-02,5"]

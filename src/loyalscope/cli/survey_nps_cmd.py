@@ -28,7 +28,7 @@ def run_nps(data: pd.DataFrame, column: str, seed: int = 0, file: str | None = N
     if column not in data.columns:
         raise SchemaError(t("survey.cli.no_column", column=column), file=file, column=column,
                           fix=t("survey.cli.no_column_fix", columns=", ".join(map(str, data.columns))))
-    from loyalscope.data.validate import NO_ANSWER
+    from loyalscope.data.forms import NO_ANSWER
 
     answers = data[column].mask(data[column].astype(str).str.strip().isin(NO_ANSWER))  # 问卷星's (空)
     values = pd.to_numeric(answers, errors="coerce")

@@ -49,9 +49,8 @@ from ibis.backends import BaseBackend
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import parse, schema, sqlcache
 from loyalscope.data.compiled import materialize, run_query, scratch_name
-from loyalscope.data.mapping import normalise_header
+from loyalscope.data.forms import DECIMAL, LIKERT, NO_ANSWER, PLAIN, decimal_ids, likert_columns
 from loyalscope.data.messages import sql_t
-from loyalscope.data.questions import is_question
 from loyalscope.data.records import VIEW_FROM_LINES
 from loyalscope.data.shapes import BAD, WHY, row_optional_columns
 from loyalscope.data.sources import Source
@@ -85,10 +84,6 @@ def _why(tag: ir.StringValue) -> ir.StringValue:
     return ibis.cases(*[(tag == w, t(f"data.validate.why_{w}")) for w in _WHY], else_=tag)
 
 
-NO_ANSWER = ("(空)", "（空）", "(跳过)", "（跳过）", "(skipped)")
-"""What 问卷星 writes in a survey export for a question left empty or skipped by its logic."""
-PLAIN, DECIMAL, LIKERT = "plain", "decimal", "likert"
-"""The forms a text column may be read in (:func:`_parse_column`), decided on its values first."""
 
 
 def _parse_column(tbl: Staged, header: str, out: str, col: schema.Column, dayfirst: bool,
@@ -268,102 +263,6 @@ def _plain_columns(con: BaseBackend, src: Source) -> list[str]:
 
 
 _PLAIN_TYPES = ("float64", "int64", "timestamp", "date")
-
-
-def likert_columns(con: BaseBackend, src: Source) -> tuple[list[str], list[str]]:
-    """The answer columns of a 1-N scale (csat, the intents ...) whose first :data:`DMY_SAMPLE`
-    non-empty values are five-point answer words or numbers, with at least one word (a survey
-    tool's text download: ``非常满意``, ``满意``, ``一般`` ...), and a note for each: read as points,
-    5 the best (:data:`parse.LIKERT`). A column with other words (``会`` / ``不会``) is not: its
-    ``不确定`` alone read as 3 would make every answer the middle one; its words are then
-    reported as unreadable."""
-    spec = schema.table(src.table)
-    scale = [c for c in src.mapping if spec.column(c).unit == "1-N"]
-    cols = [c for c in scale if src.rel[src.mapping[c]].type().is_string()]
-    coded = [c for c in scale if c not in cols and src.rel[src.mapping[c]].type().is_numeric()]
-    if not cols:
-        return [], _option_codes(src, coded)
-    inputs = {f"ls_c{i}": src.mapping[c] for i, c in enumerate(cols)}
-    words = list(parse.LIKERT)
-
-    def build(p: ir.Table) -> ir.Table:
-        aggs: dict[str, ir.Value] = {}
-        for i in range(len(cols)):
-            v = p[f"ls_c{i}"].strip().nullif("")
-            v = ibis.ifelse(v.isin(NO_ANSWER), ibis.null().cast("string"), v)
-            word = v.lower().isin(words)
-            aggs[f"ls_n{i}"] = v.count()
-            aggs[f"ls_w{i}"] = word.sum()
-            aggs[f"ls_x{i}"] = (v.try_cast("float64").isnull() & ~word).sum()
-        return p.aggregate(**aggs)
-
-    row = run_query(con, ("likert_columns", len(cols)), src.rel.limit(DMY_SAMPLE), inputs,
-                    build).iloc[0]
-    out: list[str] = []
-    notes: list[str] = []
-    for i, c in enumerate(cols):
-        n, w, x = row[f"ls_n{i}"], row[f"ls_w{i}"], row[f"ls_x{i}"]
-        if not pd.isna(n) and int(n) > 0 and (pd.isna(w) or int(w) == 0) and (pd.isna(x) or int(x) == 0):
-            coded.append(c)  # numbers only
-        if pd.isna(w) or int(w) == 0 or (not pd.isna(x) and int(x) > 0):
-            continue
-        out.append(c)
-        notes.append(t("data.validate.note_likert", column=src.mapping[c], canon=c))
-    return out, notes + _option_codes(src, coded)
-
-
-def _option_codes(src: Source, coded: list[str]) -> list[str]:
-    """A note for each 1-N answer column of numbers in a 问卷星 export whose header is a question:
-    its numeric download ("按序号") writes an answer as its option's position, so where the first
-    option was 非常满意, 1 means very satisfied and the scale reads upside down; nothing in the
-    numbers tells."""
-    wjx = {normalise_header("提交答卷时间"), normalise_header("来源详情")}
-    if not coded or not wjx & {normalise_header(h) for h in src.headers or src.rel.columns}:
-        return []
-    return [t("data.validate.note_option_codes", column=src.mapping[c], canon=c)
-            for c in coded if is_question(src.mapping[c])]
-
-
-def decimal_ids(con: BaseBackend, src: Source) -> tuple[list[str], list[str]]:
-    """The identifier columns (``*_id``, text) whose first :data:`DMY_SAMPLE` non-empty values
-    are all whole numbers written as decimals (``12533.0``: pandas writes a number column with
-    an empty cell so), and a note for each: their values of that form lose the ``.0``, so that
-    the customer ``12533.0`` of an exported CSV is the ``12533`` of a sheet, a Parquet file or
-    another export (a sheet's or Parquet file's number cells are read without it). Any other
-    value is read as written."""
-    spec = schema.table(src.table)
-    cols = [c for c, h in src.mapping.items() if c.endswith("_id")
-            and spec.column(c).dtype == "string" and src.rel[h].type().is_string()]
-    if not cols:
-        return [], []
-    inputs = {f"ls_c{i}": src.mapping[c] for i, c in enumerate(cols)}
-    inputs[LINE] = LINE
-
-    def build(p: ir.Table) -> ir.Table:
-        aggs: dict[str, ir.Value] = {}
-        for i in range(len(cols)):
-            v = p[f"ls_c{i}"].strip().nullif("")
-            dec = v.re_search(parse.DECIMAL_ID)
-            aggs[f"ls_n{i}"] = v.count()
-            aggs[f"ls_d{i}"] = dec.sum()
-            aggs[f"ls_l{i}"] = p[LINE].min(where=v.notnull())
-            aggs[f"ls_v{i}"] = v.argmin(p[LINE], where=v.notnull())  # the value on that line
-        return p.aggregate(**aggs)
-
-    row = run_query(con, ("decimal_ids", len(cols)), src.rel.limit(DMY_SAMPLE), inputs,
-                    build).iloc[0]
-    out: list[str] = []
-    notes: list[str] = []
-    for i, c in enumerate(cols):
-        n, d = row[f"ls_n{i}"], row[f"ls_d{i}"]
-        if pd.isna(n) or int(n) == 0 or pd.isna(d) or int(d) != int(n):
-            continue
-        out.append(c)
-        value = str(row[f"ls_v{i}"]).strip()
-        notes.append(t("data.validate.note_decimal_ids", column=src.mapping[c], canon=c,
-                       value=value, whole=value.split(".")[0], line=int(row[f"ls_l{i}"]),
-                       sample=int(n)))
-    return out, notes
 
 
 def _dmy_in_sample(con: BaseBackend, rel: ir.Table, header: str) -> bool:
