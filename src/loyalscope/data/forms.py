@@ -32,7 +32,7 @@ from loyalscope.i18n import t
 
 LINE = "_line"
 SAMPLE = 50_000
-"""Values of a column looked at for its form (its first non-empty ones)."""
+"""Rows of a source looked at for a column's form (its first)."""
 NO_ANSWER = ("(空)", "（空）", "(跳过)", "（跳过）", "(skipped)")
 """What 问卷星 writes in a survey export for a question left empty or skipped by its logic."""
 PLAIN, DECIMAL, LIKERT = "plain", "decimal", "likert"
@@ -40,8 +40,8 @@ PLAIN, DECIMAL, LIKERT = "plain", "decimal", "likert"
 
 
 def likert_columns(con: BaseBackend, src: Source) -> tuple[list[str], list[str]]:
-    """The answer columns of a 1-N scale (csat, the intents ...) whose first :data:`SAMPLE`
-    non-empty values are five-point answer words or numbers, with at least one word (a survey
+    """The answer columns of a 1-N scale (csat, the intents ...) whose values in the first
+    :data:`SAMPLE` rows are five-point answer words or numbers (or empty), with at least one word (a survey
     tool's text download: ``非常满意``, ``满意``, ``一般`` ...), and a note for each: read as points,
     5 the best (:data:`parse.LIKERT`). A column with other words (``会`` / ``不会``) is not: its
     ``不确定`` alone read as 3 would make every answer the middle one; its words are then
@@ -94,7 +94,7 @@ def _option_codes(src: Source, coded: list[str]) -> list[str]:
 
 
 def decimal_ids(con: BaseBackend, src: Source) -> tuple[list[str], list[str]]:
-    """The identifier columns (``*_id``, text) whose first :data:`SAMPLE` non-empty values
+    """The identifier columns (``*_id``, text) whose non-empty values in the first :data:`SAMPLE` rows
     are all whole numbers written as decimals (``12533.0``: pandas writes a number column with
     an empty cell so), and a note for each: their values of that form lose the ``.0``, so that
     the customer ``12533.0`` of an exported CSV is the ``12533`` of a sheet, a Parquet file or
