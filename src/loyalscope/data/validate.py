@@ -49,7 +49,7 @@ from ibis.backends import BaseBackend
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import parse, schema, sqlcache
 from loyalscope.data.compiled import materialize, run_query, scratch_name
-from loyalscope.data.forms import DECIMAL, LIKERT, NO_ANSWER, PLAIN, decimal_ids, likert_columns
+from loyalscope.data.forms import DECIMAL, LIKERT, NO_ANSWER, PLAIN, answer_forms, decimal_ids
 from loyalscope.data.messages import sql_t
 from loyalscope.data.records import VIEW_FROM_LINES
 from loyalscope.data.shapes import BAD, WHY, row_optional_columns
@@ -179,8 +179,8 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
     plain = _plain_columns(con, src)
     decimal, decimal_notes = decimal_ids(con, src)
     notes.extend(decimal_notes)
-    likert, likert_notes = likert_columns(con, src)
-    notes.extend(likert_notes)
+    likert, unanswered, answer_notes = answer_forms(con, src)
+    notes.extend(answer_notes)
     for canon, header in src.mapping.items():
         if canon in plain:  # ISO dates only: no order to decide
             dayfirst[canon] = False
@@ -195,7 +195,7 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
                 notes.append(note)
     forms = {**dict.fromkeys(plain, PLAIN), **dict.fromkeys(decimal, DECIMAL),
              **dict.fromkeys(likert, LIKERT)}
-    table = _parse_table(con, src, index, config, dayfirst, forms)
+    table = _parse_table(con, src, index, config, dayfirst, forms, unanswered)
     # one query after the parse: the rows, and the assumed date columns' a/b/yyyy-like values
     aggs = {"ls_n": table.count()}
     aggs.update({f"ls_s{i}": table[f"{SLOW}{c}"].sum() for i, c in enumerate(assumed)})
@@ -218,7 +218,7 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
             dayfirst[canon], again = first, True
     if again:
         con.drop_table(table.get_name(), force=True)
-        table = _parse_table(con, src, index, config, dayfirst, forms)
+        table = _parse_table(con, src, index, config, dayfirst, forms, unanswered)
     optional = [c for c in src.mapping if not spec.column(c).required]
     notes.extend(_nulled_notes(table, optional))
     row_optional = row_optional_columns(src.table, src.mapping)
@@ -282,9 +282,12 @@ def _date_order_runner(con: BaseBackend, header: str) -> Callable[[ir.Table], pd
 
 
 def _parse_table(con: BaseBackend, src: Source, index: int, config: AnalysisConfig,
-                 dayfirst: dict[str, bool], forms: dict[str, str]) -> ir.Table:
+                 dayfirst: dict[str, bool], forms: dict[str, str],
+                 unanswered: list[str] | None = None) -> ir.Table:
     """The parsed and checked source, materialised on ``con``; ``forms``: the columns read in
-    a form their values allow (:func:`_parse_column`)."""
+    a form their values allow (:func:`_parse_column`); ``unanswered``: the answer columns whose
+    marks of no answer (``(空)``) are read as empty."""
+    blanks = tuple(sorted(unanswered or ()))
     rel = src.rel
     # the SQL works on placeholder column names, so that files whose columns differ only in
     # their names share one compiled statement
@@ -292,10 +295,10 @@ def _parse_table(con: BaseBackend, src: Source, index: int, config: AnalysisConf
     generic = {h: f"ls_c{i}" for i, h in enumerate(own)}
     mapping = {canon: generic[h] for canon, h in src.mapping.items()}
     key = ("parse", src.table, tuple(mapping.items()), tuple(sorted(dayfirst.items())),
-           config.data.timezone, _day_one(config), tuple(sorted(forms.items())))
+           config.data.timezone, _day_one(config), tuple(sorted(forms.items())), blanks)
 
     def build(r: Staged) -> Staged:
-        return _build(r, src.table, mapping, dayfirst, config, con.name, forms)
+        return _build(r, src.table, mapping, dayfirst, config, con.name, forms, set(blanks))
 
     return materialize(con, key, rel, build, scratch_name("parsed"),
                        inputs={g: h for h, g in generic.items()}, constants={SRC: index})
@@ -307,16 +310,13 @@ def _day_one(config: AnalysisConfig) -> str | None:
 
 
 def _build(rel: Staged, table: str, mapping: dict[str, str], dayfirst: dict[str, bool],
-           config: AnalysisConfig, backend: str, forms: dict[str, str] | None = None) -> Staged:
+           config: AnalysisConfig, backend: str, forms: dict[str, str] | None = None,
+           unanswered: set[str] | None = None) -> Staged:
     """The parse-and-check projections of one source over ``rel`` (pure: no queries);
     ``mapping``: canonical column -> column of ``rel``; ``forms``: canonical column -> the form
     it is read in (:func:`_parse_column`)."""
     forms = forms or {}
     spec = schema.table(table)
-    if table == "surveys":  # a survey tool's mark of a question left unanswered is no answer
-        texts = [h for h in mapping.values() if rel[h].type().is_string()]
-        rel = rel.mutate(**{h: ibis.ifelse(rel[h].strip().isin(NO_ANSWER), ibis.null().cast("string"),
-                                           rel[h]) for h in texts})
     own = [c for c in rel.columns if c not in (LINE, END) and c not in _RECORD_COLS]
     null_s = ibis.null().cast("string")
     values: dict[str, ir.Value] = {}
@@ -324,13 +324,19 @@ def _build(rel: Staged, table: str, mapping: dict[str, str], dayfirst: dict[str,
     n_opt = 0
     for j, (canon, header) in enumerate(mapping.items()):
         col, first, form = spec.column(canon), dayfirst.get(canon, False), forms.get(canon)
+        # a survey tool's mark of a question left unanswered is no answer (an answer column)
+        answer = canon in (unanswered or set())
 
         def parse_one(s: Staged, i: str, o: str, col: schema.Column = col, first: bool = first,
-                      form: str | None = form) -> Staged:
+                      form: str | None = form, answer: bool = answer) -> Staged:
+            if answer:
+                s = s.mutate(**{f"{o}__a": ibis.ifelse(s[i].strip().isin(NO_ANSWER),
+                                                        ibis.null().cast("string"), s[i])})
+                i = f"{o}__a"
             return _parse_column(s, i, o, col, first, config, backend, form)
 
         key = ("parse", col.dtype, col.unit, col.nonnegative, first, config.data.timezone,
-               _day_one(config), backend, form)
+               _day_one(config), backend, form, answer)
         rel = rel.apply(parse_one, header, f"_p{j}", key)
     present: dict[str, ir.BooleanValue] = {}
     for j, (canon, header) in enumerate(mapping.items()):
