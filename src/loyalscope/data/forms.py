@@ -26,13 +26,13 @@ import pandas as pd
 from ibis.backends import BaseBackend
 
 from loyalscope.data import parse, schema
+from loyalscope.data.checks import LINE
 from loyalscope.data.compiled import run_query
 from loyalscope.data.mapping import normalise_header
 from loyalscope.data.questions import is_question
 from loyalscope.data.sources import Source
 from loyalscope.i18n import t
 
-LINE = "_line"
 SAMPLE = 50_000
 """Rows of a source looked at for a column's form (its first)."""
 NO_ANSWER = ("(空)", "（空）", "(跳过)", "（跳过）", "(skipped)")

@@ -77,8 +77,9 @@ def member_summary(ds: Dataset, as_of: date) -> pd.DataFrame:
     cu = ds.table("customers", "customer_id", *MEMBER_TOTALS)
     cu = cu.filter((cu.order_count > 0) & cu.last_order_ts.notnull()
                    & (cu.last_order_ts < datetime.combine(as_of, datetime.min.time())))
-    frame = cu.select("customer_id", "last_order_ts", frequency=cu.order_count,
-                      monetary=cu.total_spend.fill_null(0.0)).order_by("customer_id").to_pandas()
+    # through Arrow, sorted by id as text, as the summaries from the orders are
+    frame = collect_by_customer(cu.select("customer_id", "last_order_ts", frequency=cu.order_count,
+                                          monetary=cu.total_spend.fill_null(0.0)), ds).reset_index()
     last = pd.to_datetime(frame["last_order_ts"])
     frame["recency_days"] = (pd.Timestamp(as_of) - last).dt.total_seconds() / 86400.0
     frame["frequency"] = frame["frequency"].astype("int64")
