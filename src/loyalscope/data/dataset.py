@@ -109,6 +109,18 @@ class Dataset:
                 )
         return tbl
 
+    def linked_answers(self, *columns: str) -> ibis.Table:
+        """The survey answers that name a customer: ``surveys`` without its anonymous answers.
+
+        An anonymous questionnaire (问卷星, Google Forms without a customer column) is read with
+        a missing ``customer_id``: its answers count in satisfaction and NPS, but they belong
+        to no customer, so every per-customer join (portrait, segments, churn features, the
+        loyalty index's inputs, the repurchase-by-satisfaction curve) reads them through here.
+        ``columns`` are checked as by :meth:`table`.
+        """
+        sv = self.table("surveys", "customer_id", *columns)
+        return sv.filter(sv.customer_id.notnull())
+
     def memo(self, key: Hashable, build: Callable[[], _T]) -> _T:
         """``build()``, computed once per ``key`` for this dataset.
 

@@ -83,8 +83,8 @@ def _collect(ds: Dataset, as_of: date, half_window: int) -> pd.DataFrame:
         cl = cl.filter(cl.order_ts < cut)
         parts.append(_by_customer(cl, categories=cl.category.nunique()))
     if ds.has("surveys"):
-        sv = ds.table("surveys", "customer_id", "answered_ts")
-        sv = sv.filter((sv.answered_ts < cut) & sv.customer_id.notnull())  # not anonymous
+        sv = ds.linked_answers("answered_ts")
+        sv = sv.filter(sv.answered_ts < cut)
         sv_aggs = {"n_surveys": sv.count()}
         rec = next((c for c in RECOMMENDATION if c in sv.columns), None)
         if rec is not None:

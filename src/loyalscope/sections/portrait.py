@@ -109,8 +109,7 @@ def _profile(ds: Dataset, ctx: SectionContext) -> pd.DataFrame:
         if cols:
             parts.append(ds.table("customers", "customer_id", *cols))
     if ds.has("surveys", "nps"):
-        sv = ds.table("surveys", "customer_id", "nps")
-        sv = sv.filter(sv.customer_id.notnull())  # an anonymous answer is no customer's
+        sv = ds.linked_answers("nps")
         parts.append(sv.group_by("customer_id").aggregate(nps=sv.nps.mean()))
     more = collect_by_customer(join_by_customer(tx.group_by("customer_id").aggregate(first=tx.order_ts.min()),
                                                 *parts), ds)

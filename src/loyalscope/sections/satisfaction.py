@@ -231,9 +231,8 @@ def _sat_loyalty(ds: Dataset, ctx: SectionContext, section: Section) -> None:
     """Repurchase within ``inactivity_days`` after the answer, by CSAT level (and segment)."""
     days = inactivity_days(ds)
     asof = ds.analysis_date
-    s = ds.table("surveys", "customer_id", "answered_ts", "csat")
-    # an anonymous answer (no customer id) has no purchases to follow: it is not in the curve
-    s = s.filter(s.csat.notnull() & s.customer_id.notnull()
+    s = ds.linked_answers("answered_ts", "csat")  # an anonymous answer has no purchases to follow
+    s = s.filter(s.csat.notnull()
                  & (s.answered_ts <= ibis.timestamp(pd.Timestamp(asof - timedelta(days=days)))))
     tx = ds.table("transactions", "customer_id", "order_ts")
     seg = "segment" if "segment" in s.columns else None

@@ -161,8 +161,7 @@ def _migration(ds: Dataset, seg: pd.DataFrame, scheme: Scheme, start: date, buil
 def _quadrant(ds: Dataset, seg: pd.DataFrame, ctx: SectionContext, section: Section) -> pd.Series | None:
     if not ds.has("surveys", "csat"):
         return None
-    sv = ds.table("surveys", "customer_id", "csat")
-    sv = sv.filter(sv.customer_id.notnull())  # an anonymous answer is no customer's
+    sv = ds.linked_answers("csat")
     sat = sv.group_by("customer_id").aggregate(csat=sv.csat.mean()).to_pandas()
     sat = sat.set_index(sat.customer_id.astype(str)).csat
     s = seg.set_index("customer_id")

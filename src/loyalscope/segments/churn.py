@@ -111,8 +111,8 @@ def _fetch(ds: Dataset, cutoffs: list[date]) -> list[pd.DataFrame]:
         names.append("returns")
         parts.append((j, {f"returns{i}": j.count(where=j.return_ts < cut) for i, cut in enumerate(cuts)}))
     if ds.has("surveys"):
-        sv = ds.table("surveys", "customer_id", "answered_ts")
-        sv = sv.filter((sv.answered_ts < cuts[-1]) & sv.customer_id.notnull())  # not anonymous
+        sv = ds.linked_answers("answered_ts")
+        sv = sv.filter(sv.answered_ts < cuts[-1])
         aggs = {f"{c}{i}": sv[c].mean(where=sv.answered_ts < cut)
                 for i, cut in enumerate(cuts) for c in ("nps", "csat") if c in sv.columns}
         if aggs:

@@ -38,8 +38,8 @@ def loyalty_inputs(ds: Dataset, as_of: date | None = None, scale_max: float | No
         aggs["promo_share"] = tx.is_promo.fill_null(False).cast("float64").mean()
     parts = []
     if ds.has("surveys"):
-        sv = ds.table("surveys", "customer_id", "answered_ts")
-        sv = sv.filter((sv.answered_ts < cut) & sv.customer_id.notnull())  # not anonymous
+        sv = ds.linked_answers("answered_ts")
+        sv = sv.filter(sv.answered_ts < cut)
         cols = [c for c in ("csat", "nps", "price_sensitivity", "alternatives", "repurchase_intent")
                 if c in sv.columns]
         if cols:
