@@ -34,7 +34,8 @@ from loyalscope.data.compiled import mark, release, release_since, remember, scr
 from loyalscope.data.dataset import Dataset
 from loyalscope.data.intake import Unused, file_info
 from loyalscope.data.mapping import table_for_name
-from loyalscope.data.quality import QUARANTINE_COLUMNS, QualityReport, TableReport
+from loyalscope.data.quality import QUARANTINE_COLUMNS, Note, QualityReport, TableReport
+from loyalscope.data.shapes import ledger
 from loyalscope.data.sources import DATA_SUFFIXES, Source, read_source
 from loyalscope.data.validate import END, LINE, SRC, Parsed, parse_source
 from loyalscope.errors import SchemaError
@@ -152,16 +153,16 @@ def _validate(con: BaseBackend, srcs: list[Source], config: AnalysisConfig, name
             if (lr := mapping.last_resort(name, src.headers, src.mapping, config.mapping.get(name),
                                           config.data.preset)) is not None:
                 column, header, others = lr
-                rep.notes.append(f"{src.name}: " + t(
+                rep.notes.append(Note(src.name, t(
                     "data.validate.note_last_resort", column=column, header=header, table=name,
-                    others=", ".join(others) or "-", example=others[0] if others else header))
+                    others=", ".join(others) or "-", example=others[0] if others else header)))
             if config.data.preset is None and (found := mapping.detect_preset(src.headers)) \
                     and name in PRESETS.get(found, {}):
-                rep.notes.append(f"{src.name}: " + t("data.validate.note_preset", preset=found,
-                                                     table=name))
+                rep.notes.append(Note(src.name, t("data.validate.note_preset", preset=found,
+                                                     table=name)))
             if src.inferred:
-                rep.notes.append(f"{src.name}: " + t("data.shapes.note_inferred", table=name,
-                                                     columns=", ".join(f"`{c}`" for c in src.mapping)))
+                rep.notes.append(Note(src.name, t("data.shapes.note_inferred", table=name,
+                                                     columns=", ".join(f"`{c}`" for c in src.mapping))))
             qparts.append((name, parsed.table.filter(parsed.table._q_reason.notnull()), src.name))
             if src.absent_bad:
                 qparts.append((name, _absent_bad(src, i), src.name))
@@ -176,14 +177,14 @@ def _validate(con: BaseBackend, srcs: list[Source], config: AnalysisConfig, name
                 if name == "transactions" and {"product_id", "customer_id", "order_ts"} <= set(parsed.columns):
                     first, note = _basket_first_line(keep), "note_row_baskets"
                 cols.insert(0, (ibis.literal(f"{label}:") + first.cast("string")).name(row_id[0]))
-                rep.notes.append(f"{src.name}: " + t(f"data.validate.{note}", source=label))
+                rep.notes.append(Note(src.name, t(f"data.validate.{note}", source=label)))
             if name == "loyalty_points" and "points_change" in parsed.columns:
-                cols = _split_points(keep, cols)
-                rep.notes.append(f"{src.name}: " + _points_note(keep, src.mapping["points_change"]))
+                cols = ledger.split_points(keep, cols)
+                rep.notes.append(Note(src.name, ledger.points_note(keep, src.mapping["points_change"])))
             if name == "surveys" and "customer_id" not in parsed.columns:
                 # an anonymous questionnaire (mapping.resolve let it lack the customer id)
                 cols.append(ibis.null().cast("string").name("customer_id"))
-                rep.notes.append(f"{src.name}: " + t("data.validate.note_anonymous_answers"))
+                rep.notes.append(Note(src.name, t("data.validate.note_anonymous_answers")))
             parts.append(keep.select(*cols, LINE, END, SRC))
         reports[name] = rep
         tbl = _union(con, name, parts)
@@ -227,30 +228,6 @@ def _validate(con: BaseBackend, srcs: list[Source], config: AnalysisConfig, name
     _record_shapes(report, log)
     _count_orphans(tables, reports)
     return tables, report
-
-
-def _split_points(rows: ir.Table, cols: list[ir.Value]) -> list[ir.Value]:
-    """A points ledger's signed change as points earned (the positive changes) and redeemed (the
-    negative ones, as positive numbers), where the file gives no such column itself."""
-    change = rows.points_change
-    have = {c.get_name() for c in cols}
-    out = list(cols)
-    zero = ibis.literal(0.0)
-    if "points_earned" not in have:
-        out.append(ibis.ifelse(change > 0, change, zero).name("points_earned"))
-    if "points_redeemed" not in have:
-        out.append(ibis.ifelse(change < 0, -change, zero).name("points_redeemed"))
-    return out
-
-
-def _points_note(rows: ir.Table, header: str) -> str:
-    """What a ledger's signed change was read as, with its counts; a ledger without a single
-    negative change may mark its redemptions in another column (变动类型), and is said so."""
-    c = rows.points_change
-    n = sqlcache.fetch(rows.aggregate(pos=(c > 0).sum(), neg=(c < 0).sum())).iloc[0]
-    pos, neg = int(n["pos"] or 0), int(n["neg"] or 0)
-    key = "note_points_change" if neg else "note_points_unsigned"
-    return t(f"data.validate.{key}", column=header, earned=pos, redeemed=neg)
 
 
 def _basket_first_line(rows: ir.Table) -> ir.IntegerValue:
@@ -343,9 +320,9 @@ def _note_source(rep: TableReport, src: Source, parsed: Parsed) -> None:
         if src.multiline and src.multiline_example:
             first, last = src.multiline_example
             rep.multiline_records += src.multiline
-            rep.notes.append(f"{src.name}: " + t("data.validate.note_multiline", count=src.multiline,
-                                                 first=first, last=last))
-    rep.notes.extend(f"{src.name}: {n}" for n in parsed.notes)
+            rep.notes.append(Note(src.name, t("data.validate.note_multiline", count=src.multiline,
+                                                 first=first, last=last)))
+    rep.notes.extend(Note(src.name, n) for n in parsed.notes)
 
 
 def _absent_bad(src: Source, index: int) -> ir.Table:

@@ -25,6 +25,28 @@ for text files, the 1-based data row number otherwise. ``reason`` is a stable co
 ``wrong_type``, ``conflicting_values``: the lines of one order name different customers); ``detail`` is a human sentence (a record spanning lines names its range)."""
 
 
+class Note(str):
+    """A loader's note about a table: its text and the source (a file, a sheet) it is about.
+
+    It is the sentence ``"<source>: <text>"`` (``text`` alone without a source) wherever a
+    string is read (``validate``'s listing, ``quality.json``), while the report's data section
+    reads ``source`` and ``text`` apart, instead of cutting a file name back off the sentence
+    (a file name may itself hold ``": "``).
+    """
+
+    source: str
+    text: str
+
+    def __new__(cls, source: str, text: str) -> Note:
+        note = super().__new__(cls, f"{source}: {text}" if source else text)
+        note.source = source
+        note.text = text
+        return note
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]  # pickled and copied whole
+        return self.source, self.text
+
+
 @dataclass
 class TableReport:
     """What happened to one canonical table on import."""
@@ -40,6 +62,7 @@ class TableReport:
     orphans: int = 0
     """Rows accepted whose customer_id is absent from ``customers``."""
     notes: list[str] = field(default_factory=list)
+    """What the loader judged or assumed (:class:`Note` when it names its source)."""
     encoding: str | None = None
     lines_read: int | None = None
     """Physical lines after the header in the text sources (None: no text source)."""

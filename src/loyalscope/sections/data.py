@@ -6,6 +6,7 @@ import pandas as pd
 
 from loyalscope.data.dataset import Dataset
 from loyalscope.data.mapping import not_found
+from loyalscope.data.quality import Note
 from loyalscope.i18n import has_key
 from loyalscope.metrics._base import money_sum
 from loyalscope.results import Number, Phrase, Section, Table, Text
@@ -35,8 +36,7 @@ def read_notes(ds: Dataset) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for name, rep in ds.quality.tables.items():
         for note in rep.notes:
-            source = next((s for s in rep.sources if note.startswith(f"{s}: ")), "")
-            text = note[len(source) + 2:] if source else note
+            source, text = (note.source, note.text) if isinstance(note, Note) else ("", note)
             rows.append({"table": table_key(name), "name": name, "source": source,
                          "note": Phrase.from_message(text), "text": text})
     return rows
