@@ -7,10 +7,16 @@ date), mean CLV and NPS of the group's respondents, with a chi-square test of in
 group and repeat purchase and of group and retention (Pearson 1900; df = (groups - 1)), shown
 with its n. Groups smaller than ``MIN_GROUP`` customers are pooled into "other" for the test.
 Customer-sized frames only (one row per customer), as the architecture allows.
+
+A member list without orders (its CRM totals: order count, total spend, last purchase time,
+:func:`loyalscope.segments.rfm.from_member_totals`) gives the same tables: repeat purchase is an
+order count of 2 or more, retention a last purchase within the window, the cohort the quarter of
+the list's first purchase time (none without one); said in the section's first line.
 """
 
 from __future__ import annotations
 
+import ibis
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -19,9 +25,10 @@ from loyalscope.data.dataset import Dataset
 from loyalscope.errors import InsufficientDataError
 from loyalscope.i18n import t
 from loyalscope.metrics._base import collect_by_customer, join_by_customer
-from loyalscope.metrics.window import inactivity_days
+from loyalscope.metrics.window import DEFAULT_DAYS, inactivity_days
 from loyalscope.results import Chart, Number, Phrase, Section, Table, Text
 from loyalscope.sections.context import SectionContext
+from loyalscope.segments.rfm import from_member_totals
 
 SECTION_ID = "portrait"
 NEEDS = ("segments", "value")
@@ -92,7 +99,7 @@ def _profile(ds: Dataset, ctx: SectionContext) -> pd.DataFrame:
     prof = seg[["customer_id", "frequency", "recency_days"]].copy()
     prof["customer_id"] = prof.customer_id.astype(str)
     prof["repeat"] = (prof.frequency >= 2).astype(float)
-    prof["retained"] = (prof.recency_days <= inactivity_days(ds)).astype(float)
+    prof["retained"] = (prof.recency_days <= window_days(ds)).astype(float)
     cu = ctx.customers
     if cu is not None and "clv" in cu.columns:
         ids = cu.customer_id.astype(str)
@@ -101,7 +108,13 @@ def _profile(ds: Dataset, ctx: SectionContext) -> pd.DataFrame:
         else:
             prof = prof.merge(pd.DataFrame({"customer_id": ids, "clv": cu.clv}), on="customer_id", how="left")
     # first order, descriptors and mean NPS per customer: joined in the engine, one merge here
-    tx = ds.table("transactions", "customer_id", "order_ts")
+    if from_member_totals(ds):  # a member list: its first purchase time, where it has one
+        cu = ds.table("customers", "customer_id")
+        firsts = cu.select("customer_id", first=cu.first_order_ts if "first_order_ts" in cu.columns
+                           else ibis.null().cast("timestamp"))
+    else:
+        tx = ds.table("transactions", "customer_id", "order_ts")
+        firsts = tx.group_by("customer_id").aggregate(first=tx.order_ts.min())
     parts = []
     if ds.has("customers"):
         cols = [c for c in ("region", "gender", "age", "channel", "member_tier", "signup_date")
@@ -111,8 +124,7 @@ def _profile(ds: Dataset, ctx: SectionContext) -> pd.DataFrame:
     if ds.has("surveys", "nps"):
         sv = ds.linked_answers("nps")
         parts.append(sv.group_by("customer_id").aggregate(nps=sv.nps.mean()))
-    more = collect_by_customer(join_by_customer(tx.group_by("customer_id").aggregate(first=tx.order_ts.min()),
-                                                *parts), ds)
+    more = collect_by_customer(join_by_customer(firsts, *parts), ds)
     if more.index.equals(pd.Index(prof.customer_id)):  # the same customers in the same order
         for c in more.columns:  # no join on ten million ids (and their copies) in pandas
             prof[c] = more[c].to_numpy()
@@ -122,6 +134,15 @@ def _profile(ds: Dataset, ctx: SectionContext) -> pd.DataFrame:
         prof["age_band"] = age_band(prof.age)
     prof["cohort"] = quarter_labels(pd.to_datetime(prof["first"]))
     return prof
+
+
+def window_days(ds: Dataset) -> int:
+    """The inactivity window (days) of "retained": the analysis's (:func:`inactivity_days`);
+    for a member list, whose totals hold no gaps between purchases to measure it from,
+    ``[analysis] inactivity_days`` or :data:`~loyalscope.metrics.window.DEFAULT_DAYS`."""
+    if from_member_totals(ds):
+        return ds.config.analysis.inactivity_days or DEFAULT_DAYS
+    return inactivity_days(ds)
 
 
 def quarter_labels(ts: pd.Series) -> pd.Series:
@@ -170,10 +191,13 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     prof = _profile(ds, ctx)
     section = Section(SECTION_ID)
     n = len(prof)
-    section.add(Text(K + "intro", {"n": f"{n:,}", "days": inactivity_days(ds)}, style="note"),
+    members = from_member_totals(ds)
+    section.add(Text(K + ("intro_members" if members else "intro"),
+                     {"n": f"{n:,}", "days": window_days(ds)}, style="note"),
                 Number(K + "customers", float(n), "count"),
                 Number("metrics.repeat_purchase_rate.name", float(prof.repeat.mean()), "percent",
-                       numerator=float(prof.repeat.sum()), denominator=float(n), note=K + "all_time"),
+                       numerator=float(prof.repeat.sum()), denominator=float(n),
+                       note=K + ("all_time_members" if members else "all_time")),
                 Number(K + "retained", float(prof.retained.mean()), "percent",
                        numerator=float(prof.retained.sum()), denominator=float(n)))
     present = [c for c in DESCRIPTORS if c in prof.columns and prof[c].notna().any()]
