@@ -9,7 +9,13 @@ from __future__ import annotations
 import pytest
 
 from loyalscope.data import mapping
-from loyalscope.data.questions import is_question, match_questions, measure_of, question_text
+from loyalscope.data.questions import (
+    is_question,
+    match_questions,
+    measure_of,
+    question_text,
+    stated_scale,
+)
 from loyalscope.errors import SchemaError
 
 
@@ -71,3 +77,35 @@ def test_unclear_questions_name_the_candidates_and_the_fix() -> None:
         mapping.resolve("surveys", headers, file="满意度调查.csv")
     assert info.value.column == "csat" and "2、您对物流速度满意吗？" in info.value.message
     assert 'csat = "1、您对商品质量满意吗？"' in (info.value.fix or "")
+
+
+@pytest.mark.parametrize(("headers", "expect"), [
+    # a rating question is satisfaction only where no question names satisfaction itself
+    (["Timestamp", "On a scale of 0-10, how would you rate Sudzilla?", "...why?"],
+     {"csat": "On a scale of 0-10, how would you rate Sudzilla?"}),
+    (["How satisfied are you with our service?", "How would you rate our delivery?"],
+     {"csat": "How satisfied are you with our service?"}),
+    (["3、请为本店的服务打分（0-10分）", "4、您对本店有什么建议？"],
+     {"csat": "3、请为本店的服务打分（0-10分）", "comment": "4、您对本店有什么建议？"}),
+    # the reason behind a rating, and a recommendation score, are not satisfaction ratings
+    (["Why did you rate us so?", "How likely are you to recommend us (0-10)?"],
+     {"nps": "How likely are you to recommend us (0-10)?"}),
+    # several ratings and none about the whole: none is taken
+    (["How would you rate the food?", "How would you rate the venue?"], {}),
+])
+def test_a_rating_question_is_the_satisfaction_rating_when_none_names_satisfaction(
+        headers: list[str], expect: dict[str, str]) -> None:
+    assert match_questions(headers, ["nps", "csat", "comment"]) == expect
+
+
+@pytest.mark.parametrize(("header", "scale"), [
+    ("On a scale of 0-10, how would you rate Sudzilla?", "0-10"),
+    ("请为本店的服务打分（1-5分）", "1-5"),
+    ("您向朋友推荐本店的可能性有多大？（0 到 10）", "0-10"),
+    ("Rate us from 1 to 7", "1-7"),
+    ("How would you rate the food?", None),
+    ("Rate 1-5 and then 0-10?", None),  # two scales: neither is said
+    ("Order 2024-10-05", None),
+])
+def test_the_scale_a_question_states(header: str, scale: str | None) -> None:
+    assert stated_scale(header) == scale

@@ -21,7 +21,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from loyalscope.data import schema
-from loyalscope.data.questions import MEASURES, match_questions, measure_of
+from loyalscope.data.questions import (
+    MEASURES,
+    asked_measures,
+    is_question,
+    match_questions,
+    stated_scale,
+)
 from loyalscope.data.traditional import TO_SIMPLIFIED
 from loyalscope.errors import ConfigError, SchemaError
 from loyalscope.i18n import t
@@ -366,17 +372,20 @@ def resolve(
 def _questions_unclear(headers: list[str], used: set[str], file: str | None) -> None:
     """Raise when a questionnaire's questions ask for a measure but none was taken: several ask
     for it and none is about the whole (satisfaction with the goods, with the delivery)."""
-    asked: dict[str, list[str]] = {}
-    for h in headers:
-        m = measure_of(h)
-        if m is not None and h not in used:
-            asked.setdefault(m, []).append(h)
-    if not asked:
-        return
-    measure, hs = next(iter(asked.items()))
-    raise SchemaError(t("data.mapping.questions_unclear", measure=measure, headers=", ".join(hs)),
-                      file=file, column=measure,
-                      fix=t("data.mapping.fix_prefix") + "\n" + _fix_line("surveys", measure, hs[0]))
+    asked = asked_measures(h for h in headers if h not in used)
+    if asked:
+        measure, hs = next(iter(asked.items()))
+        scale = stated_scale(hs[0])
+        raise SchemaError(t("data.mapping.questions_unclear", measure=measure, headers=", ".join(hs)),
+                          file=file, column=measure,
+                          fix=t("data.mapping.fix_prefix") + "\n" + _fix_line("surveys", measure, hs[0])
+                          + (f'\n[survey.scales]\n{measure} = "{scale}"' if scale else ""))
+    questions = [h for h in headers if h not in used and is_question(h)]
+    if questions:  # a questionnaire none of whose questions names a measure: not its ids' fault
+        shown = ", ".join(questions[:8]) + (f" … (+{len(questions) - 8})" if len(questions) > 8 else "")
+        raise SchemaError(t("data.mapping.questions_none", headers=shown),
+                          file=file, column="csat",
+                          fix=t("data.mapping.fix_prefix") + "\n" + _fix_line("surveys", "csat", questions[0]))
 
 
 _DATA_CELL = re.compile(r"^[+-]?(\d+([.,]\d+)?|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}([ T][\d:.]+)?)$")

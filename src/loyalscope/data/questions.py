@@ -18,6 +18,9 @@ measure                the question holds
 ``comment``            建议, 意见; suggestion, comment, feedback
 =====================  =====================================================================
 
+A question that asks for a rating without naming satisfaction (评分, 打分, 给…打几分; how would
+you rate, your rating: Google Forms' ``On a scale of 0-10, how would you rate Sudzilla?``) is a
+satisfaction rating too (:data:`RATING`), considered only when no question names satisfaction.
 The first measure of the table that fits wins. Several questions for one measure (satisfaction
 with the product, the service and overall) give it to the one about the whole (总体, 整体,
 overall); without such a one, to none (each is then reported as a column not used, and
@@ -56,6 +59,16 @@ _RULES: tuple[tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]], ...] = (
     ("comment", (("建议",), ("意见",), ("suggestion",), ("comment",), ("feedback",)), ()),
 )
 
+RATING = "csat"
+"""The measure of a question asking for a rating without naming satisfaction (:data:`_RATED`)."""
+_RATED: tuple[tuple[tuple[str, ...], ...], tuple[str, ...]] = (
+    (("评分",), ("打分",), ("打几分",), ("几分",), ("how would you rate",), ("how do you rate",),
+     ("please rate",), ("your rating",), ("rate us",)),
+    ("原因", "为什么", "why", "reason"),
+)
+_SCALE = re.compile(r"(?<![\d.])([01])\s*(?:-|–|—|~|～|到|至|to)\s*(5|7|10)(?![\d.])\s*(?:分|points?)?",
+                    re.IGNORECASE)
+
 
 def question_text(header: object) -> str:
     """The question of a header without its number, type tag and closing punctuation:
@@ -83,14 +96,43 @@ def measure_of(header: object) -> str | None:
     return None
 
 
-def match_questions(headers: Iterable[str], wanted: Iterable[str]) -> dict[str, str]:
-    """``measure -> header`` for the measures of ``wanted`` that exactly one question asks for
-    (or, among several, exactly one about the whole)."""
+def rated(header: object) -> bool:
+    """Whether a question header asks for a rating (评分, how would you rate ...) without naming
+    a measure of :data:`MEASURES` (see :data:`RATING`)."""
+    if not is_question(header) or measure_of(header) is not None:
+        return False
+    text = question_text(header).casefold()
+    groups, never = _RATED
+    return any(all(w in text for w in g) for g in groups) and not any(w in text for w in never)
+
+
+def stated_scale(header: object) -> str | None:
+    """The answer scale a question states (``On a scale of 0-10``, ``1-5分``, ``0 到 10``) as
+    ``"low-high"``, or None."""
+    found = {f"{m.group(1)}-{m.group(2)}" for m in _SCALE.finditer(unicodedata.normalize("NFKC", str(header)))}
+    return found.pop() if len(found) == 1 else None
+
+
+def asked_measures(headers: Iterable[str]) -> dict[str, list[str]]:
+    """``measure -> headers`` asking for it: by :func:`measure_of`; a rating question
+    (:func:`rated`) counts for :data:`RATING` where no question names satisfaction."""
     asked: dict[str, list[str]] = {}
+    ratings: list[str] = []
     for h in headers:
         m = measure_of(h)
         if m is not None:
             asked.setdefault(m, []).append(h)
+        elif rated(h):
+            ratings.append(h)
+    if ratings and RATING not in asked:
+        asked[RATING] = ratings
+    return asked
+
+
+def match_questions(headers: Iterable[str], wanted: Iterable[str]) -> dict[str, str]:
+    """``measure -> header`` for the measures of ``wanted`` that exactly one question asks for
+    (or, among several, exactly one about the whole); see :func:`asked_measures`."""
+    asked = asked_measures(headers)
     out: dict[str, str] = {}
     for measure in wanted:
         hs = asked.get(measure, [])
@@ -101,4 +143,5 @@ def match_questions(headers: Iterable[str], wanted: Iterable[str]) -> dict[str, 
     return out
 
 
-__all__ = ["MEASURES", "is_question", "match_questions", "measure_of", "question_text"]
+__all__ = ["MEASURES", "RATING", "asked_measures", "is_question", "match_questions", "measure_of",
+           "question_text", "rated", "stated_scale"]
