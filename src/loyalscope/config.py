@@ -82,8 +82,8 @@ class DataConfig(_Section):
     negative_amounts: Literal["returns", "quarantine"] = "returns"
     future_dates: Literal["quarantine", "accept"] = "quarantine"
     preset: str | None = None
-    """Export preset: "zoho", "fxiaoke" (纷享销客), "shopify" or "tafeng" (Ta Feng grocery lines);
-    detected from the headers when not set."""
+    """Export preset: "zoho", "fxiaoke" (纷享销客), "shopify", "tafeng" (Ta Feng grocery lines) or
+    "qualtrics" (its recorded date is the answer time); detected from the headers when not set."""
     files: dict[str, str | list[str]] = Field(default_factory=dict)
     """Table name -> file name or glob pattern(s), relative to the data folder."""
     columns: dict[str, list[str]] = Field(default_factory=dict)

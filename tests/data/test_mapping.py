@@ -85,6 +85,22 @@ def test_fxiaoke_preset() -> None:
                    "order_ts": "下单日期", "amount": "销售订单金额"}
 
 
+def test_qualtrics_preset_answers_at_the_recorded_date() -> None:
+    """A Qualtrics export holds an end date and a recorded date, both answer-time spellings:
+    the recorded date (when the response was stored) is its answer time, with its ids (row 1)
+    or its texts (row 2) as the header."""
+    texts = ["Start Date", "End Date", "Response Type", "IP Address", "Progress",
+             "Duration (in seconds)", "Finished", "Recorded Date", "Response ID",
+             "How likely are you to recommend Acme to a friend or colleague?"]
+    ids = ["StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)",
+           "Finished", "RecordedDate", "ResponseId", "Q1"]
+    assert mapping.detect_preset(texts) == mapping.detect_preset(ids) == "qualtrics"
+    assert mapping.infer_table(texts) == ("surveys", {"response_id": "Response ID",
+                                                      "answered_ts": "Recorded Date", "nps": texts[-1]})
+    got = mapping.resolve("surveys", [*ids, "customer_id"])
+    assert (got["response_id"], got["answered_ts"]) == ("ResponseId", "RecordedDate")
+
+
 def test_explicit_mapping_wins() -> None:
     headers = ["订单编号", "客户编号", "会员号", "下单时间", "金额"]
     got = mapping.resolve("transactions", headers, explicit={"customer_id": "会员号"})

@@ -217,6 +217,14 @@ PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "category": ("PRODUCT_SUBCLASS",),
         },
     },
+    # Qualtrics' export has an end and a recorded date (both answer-time aliases): the recorded
+    # date is when the response was stored (its id row: RecordedDate, ResponseId)
+    "qualtrics": {
+        "surveys": {
+            "response_id": ("Response ID", "ResponseId"),
+            "answered_ts": ("Recorded Date", "RecordedDate"),
+        },
+    },
     "zoho": {
         "transactions": {
             "order_id": ("SO_Number", "Sales_Order_Id", "Record Id", "id"),
@@ -263,6 +271,7 @@ PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
 """CRM export presets: table -> canonical -> ordered candidate headers (first present wins)."""
 
 _PRESET_MARKERS = {
+    "qualtrics": ("Duration (in seconds)", "RecordedDate"),
     "tafeng": ("PRODUCT_SUBCLASS",),
     "zoho": ("SO_Number", "Sales_Order_Id", "Grand_Total"),
     "fxiaoke": ("销售订单编号", "销售订单金额"),

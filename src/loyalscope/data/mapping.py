@@ -126,8 +126,8 @@ def _word_runs(words: list[str], synonym: str) -> list[int]:
 
 
 def detect_preset(headers: Iterable[str]) -> str | None:
-    """The export preset (``"zoho"``, ``"fxiaoke"``, ``"shopify"``, ``"tafeng"``) whose marker
-    columns the headers carry, or None."""
+    """The export preset (``"qualtrics"``, ``"zoho"``, ``"fxiaoke"``, ``"shopify"``,
+    ``"tafeng"``) whose marker columns the headers carry, or None."""
     norm = {normalise_header(h) for h in headers}
     for name, markers in _PRESET_MARKERS.items():
         if any(normalise_header(m) in norm for m in markers):
