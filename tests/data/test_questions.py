@@ -36,6 +36,13 @@ from loyalscope.errors import SchemaError
     # not measures: the reasons behind a score, facts about the respondent, non-questions
     ("8、您不满意的原因是什么？", None), ("What is the main reason for your score?", None),
     ("1、您的性别：", None), ("满意度", None), ("Country", None), ("来自IP", None),
+    # a survey tool's header of several rows combined: a matrix row is its question's measure,
+    # the text written beside a choice is none
+    ("How likely are you to do each of the following? - Buy from Acme again", "repurchase_intent"),
+    ("Overall, how satisfied are you with Acme? - Other (please specify)", None),
+    ("Overall, how satisfied are you with Acme? - Other - Text", None),
+    ("Overall, how satisfied are you with Acme? - Selected Choice", "csat"),
+    ("Do you have any other comments, questions, or concerns? - Open-Ended Response", "comment"),
 ])
 def test_the_measure_a_question_asks_for(header: str, measure: str | None) -> None:
     assert measure_of(header) == measure

@@ -21,7 +21,10 @@ measure                the question holds
 A question that asks for a rating without naming satisfaction (评分, 打分, 给…打几分; how would
 you rate, your rating: Google Forms' ``On a scale of 0-10, how would you rate Sudzilla?``) is a
 satisfaction rating too (:data:`RATING`), considered only when no question names satisfaction.
-The first measure of the table that fits wins. Several questions for one measure (satisfaction
+The first measure of the table that fits wins. The text written beside a choice is no answer
+to the question: SurveyMonkey's ``<question> - Other (please specify)`` and Qualtrics'
+``<question> - Other - Text`` (a header of several rows combined,
+:mod:`loyalscope.data.intake.survey_header`) ask for no measure. Several questions for one measure (satisfaction
 with the product, the service and overall) give it to the one about the whole (总体, 整体,
 overall); without such a one, to none (each is then reported as a column not used, and
 ``[mapping.surveys]`` names the one meant). Questions are matched only after the regular
@@ -39,6 +42,9 @@ _TAG = re.compile(r"[\[【(（](?:单选题|多选题|填空题|量表题|矩阵
                   r"排序题|比重题|滑动条|必答题?|单选|多选)[\]】)）]")
 _TRAILING = re.compile(r"[\s*＊:：?？。.]+$")
 _ASKS = re.compile(r"[?？]\s*$|您|你|\byou(r)?\b", re.IGNORECASE)
+_BESIDE_CHOICE = re.compile(r"\s-\s(?:other \(please specify\)|(?:[^-]*\s-\s)?text)\s*$",
+                            re.IGNORECASE)
+"""The free text of a choice question's "other" option, as SurveyMonkey and Qualtrics name it."""
 _WHOLE = ("总体", "整体", "总的来说", "综合", "overall", "in general", "all in all")
 
 MEASURES = ("nps", "recommend_intent", "repurchase_intent", "csat", "comment")
@@ -87,7 +93,7 @@ def is_question(header: object) -> bool:
 
 def measure_of(header: object) -> str | None:
     """The survey measure a question header asks for (see the module docstring), or None."""
-    if not is_question(header):
+    if not is_question(header) or _BESIDE_CHOICE.search(str(header)):
         return None
     text = question_text(header).casefold()
     for measure, groups, never in _RULES:
