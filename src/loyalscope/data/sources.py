@@ -135,14 +135,18 @@ def read_text(con: BaseBackend, staged: Staged, table: str, config: AnalysisConf
         raise SchemaError(t("data.sources.empty_file"), file=name, row=1,
                           fix=t("data.sources.empty_file_fix"))
     delim = sniff_delimiter(first, Path(staged.name).suffix.lower())
-    header = _reserved(_unique([h.strip() for h in next(csv.reader([first], delimiter=delim))]))
+    own = list(staged.header) if staged.header is not None else [
+        h.strip() for h in next(csv.reader([first], delimiter=delim))]
+    header = _reserved(_unique(own))
     mapping = resolve(table, header, config.mapping.get(table), config.data.preset, name, related)
     spec = schema.table(table)
     numeric = frozenset(h for c, h in mapping.items() if spec.column(c).dtype in ("float64", "int64"))
     first_line = 0 if staged.header_added else 1
+    # a survey tool's header of several rows ends on a later line (Staged.header_end)
+    header_line = 0 if staged.header_added else staged.header_end
     recs = csv_records(con, read_lines(con, path, first_line), header, delim,
                        structural_columns(table, mapping), numeric,
-                       every_text=bool(staged.bad_lines), header_line=first_line)
+                       every_text=bool(staged.bad_lines), header_line=header_line)
     rel = _staged_bad_lines(recs.table, staged)
     return Source(table, name, rel, mapping, encoding=_enc(staged), lines=recs.lines,
                   multiline=recs.multiline, multiline_example=recs.multiline_example,
@@ -493,6 +497,8 @@ def _stem(name: str) -> str:
 def _headers(staged: Staged) -> list[str]:
     """The column names of a staged file (header line, Parquet schema, JSON keys of the first
     line), for telling its table from its columns."""
+    if staged.header is not None:  # combined from a survey tool's header rows
+        return list(staged.header)
     if staged.format == "parquet":
         import pyarrow.parquet as pq
 

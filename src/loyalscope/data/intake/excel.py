@@ -3,7 +3,9 @@
 One reader for every format (calamine, in Rust; see ``benchmarks/bench_excel.py`` for the
 figures against openpyxl). Every visible worksheet is considered; hidden and very hidden
 sheets, chart and macro sheets are skipped and noted. In each sheet the header row is found
-below any title rows and a total row at the bottom is excluded (:mod:`.sheet_layout`). Each
+below any title rows and a total row at the bottom is excluded (:mod:`.sheet_layout`); a
+SurveyMonkey or Qualtrics export's header of two or three rows is read as one
+(:mod:`.survey_header`). Each
 sheet holding a table becomes a Parquet file of string columns plus ``_line``, the sheet row
 number (row 1 = the sheet's first row), written in batches of ``BATCH`` rows.
 """
@@ -21,6 +23,7 @@ import pyarrow.parquet as pq
 
 from loyalscope.config import AnalysisConfig
 from loyalscope.data.intake import sheet_layout as layout
+from loyalscope.data.intake import survey_header
 from loyalscope.data.intake.limits import Limits, scan_xlsx, too_big, too_many_cells
 from loyalscope.data.intake.model import LINE_COLUMN, Staged
 from loyalscope.data.intake.workdir import new_path
@@ -105,8 +108,9 @@ def _stage_sheet(sheet: Any, source: str, name: str, folder: Path | None,
     if h is None:
         return None
     col0 = sheet.start[1] if sheet.start else 0
-    header = list(head[h])
     notes: list[str] = []
+    h, extra = _survey_header(head, h, notes)
+    header = list(head[h]) if extra is None else list(extra.names)
     names = _names(header, col0, notes)
     above = [i for i in range(h) if layout.nonempty(head[i])]
     if above:
@@ -114,9 +118,10 @@ def _stage_sheet(sheet: Any, source: str, name: str, folder: Path | None,
         notes.append(t("data.intake.title_rows", rows=_span(above), text=str(first_text)[:60]))
     dest = new_path(folder, name, ".parquet")
     schema = pa.schema([(n, pa.string()) for n in names] + [(LINE_COLUMN, pa.int64())])
-    body = _numbered(head[h + 1:], rows, h + 2)
+    spans = 1 if extra is None else extra.rows
+    body = _numbered(head[h + spans:], rows, h + spans + 1)
     written = 0
-    excluded = len(above)
+    excluded = len(above) + spans - 1
     with pq.ParquetWriter(dest, schema) as writer:
         for batch, total_row in _batches(body, len(names)):
             if batch:
@@ -130,6 +135,22 @@ def _stage_sheet(sheet: Any, source: str, name: str, folder: Path | None,
     score = (layout.known_count(header), written)
     return score, Staged(source, dest, "parquet", None, (), tuple(notes), LINE_COLUMN, name,
                          member, excluded)
+
+
+def _survey_header(head: list[Sequence[Any]], h: int,
+                   notes: list[str]) -> tuple[int, survey_header.SurveyHeader | None]:
+    """The header row and, for a SurveyMonkey or Qualtrics export, its header of several rows
+    combined (a note said in ``notes``). The header row found may be a Qualtrics export's
+    second (its question texts name as many known columns as its ids): its first is then the
+    row above."""
+    for start in (h - 1, h) if h > 0 else (h,):
+        rows = [[layout.cell_text(v) for v in r] for r in head[start:start + 3]]
+        found = survey_header.detect(rows)
+        if found is not None:
+            span = survey_header.line_span(start + 1, start + found.rows)
+            notes.append(survey_header.note(found, span))
+            return start, found
+    return h, None
 
 
 def _numbered(first: Sequence[Sequence[Any]], rest: Iterator[Sequence[Any]],

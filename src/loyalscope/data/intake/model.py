@@ -96,6 +96,14 @@ class Staged:
         For a staged CSV: its first line is the header named in ``[data.columns]`` for a file
         without one, not a line of the user's file (the lines are numbered from 0, so that the
         user's keep their numbers).
+    header : tuple of str or None
+        For a staged CSV whose header spans several rows (a SurveyMonkey or Qualtrics export,
+        :mod:`loyalscope.data.intake.survey_header`): one name per column, combined from them;
+        None when the file's line 1 names its columns.
+    header_end : int
+        For a staged CSV: the last physical line of its header (1; more for a header of several
+        rows, or one whose quoted question holds a line break). Its records start after it and
+        keep the file's line numbers.
     """
 
     source: str
@@ -110,6 +118,8 @@ class Staged:
     rows_excluded: int = 0
     line_ends: tuple[int, int, int] | None = None
     header_added: bool = False
+    header: tuple[str, ...] | None = None
+    header_end: int = 1
 
     @property
     def name(self) -> str:

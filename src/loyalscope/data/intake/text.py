@@ -12,6 +12,11 @@ tab between fields, and a note says so; values are unchanged (they cannot hold a
 A file named in ``[data.columns]`` has no header line: it is copied with a first line naming
 its columns (the names given there, in its own separator and line ending), and its lines are
 numbered from 0 so that every quarantine line and note keeps the user's line numbers.
+
+A SurveyMonkey or Qualtrics export, whose header spans two or three rows
+(:mod:`loyalscope.data.intake.survey_header`), is staged as itself with those rows combined into
+one header (``Staged.header``) and the line its header ends on (``Staged.header_end``), with a
+note; its records keep their line numbers.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from pathlib import Path
 
 from loyalscope.config import AnalysisConfig
 from loyalscope.data.intake import encoding as enc
-from loyalscope.data.intake import transcode
+from loyalscope.data.intake import survey_header, transcode
 from loyalscope.data.intake.model import EncodingDecision, Staged
 from loyalscope.data.intake.workdir import new_path
 from loyalscope.errors import ConfigError
@@ -64,7 +69,51 @@ def stage_text(path: Path, source: str, config: AnalysisConfig, folder: Path | N
     names = _named_columns(staged.name, config)
     if names is not None:
         staged = _with_header(staged, names, folder, "\t" if spaced else None)
+    elif not spaced:
+        staged = _survey_header(staged)
     return staged
+
+
+SURVEY_HEAD_BYTES = 1 << 20
+"""Most bytes read for a survey tool's header rows (three rows of long question texts)."""
+
+
+def _first_rows(path: Path, suffix: str, count: int) -> tuple[list[list[str]], list[int]]:
+    """The first ``count`` records of a staged UTF-8 file and the physical line each ends on
+    (a quoted field may hold a line break); fewer when its first :data:`SURVEY_HEAD_BYTES`
+    bytes hold fewer or do not parse."""
+    with path.open("rb") as fh:
+        head = fh.read(SURVEY_HEAD_BYTES)
+    text = head.decode("utf-8-sig", errors="replace")
+    first = text.split("\n", 1)[0].split("\r", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first, suffix))
+    rows: list[list[str]] = []
+    ends: list[int] = []
+    try:
+        for row in islice(reader, count):
+            rows.append(row)
+            ends.append(reader.line_num)
+    except csv.Error:
+        pass
+    if len(head) == SURVEY_HEAD_BYTES:  # a record ending on the last line read may be cut
+        lines = len(io.StringIO(text, newline="").readlines())
+        kept = sum(1 for e in ends if e < lines)
+        rows, ends = rows[:kept], ends[:kept]
+    return rows, ends
+
+
+def _survey_header(staged: Staged) -> Staged:
+    """``staged`` with the header of a SurveyMonkey or Qualtrics export combined from its rows
+    (:func:`loyalscope.data.intake.survey_header.detect`) and a note; else as it is."""
+    rows, ends = _first_rows(staged.path, Path(staged.name).suffix.lower(), 3)
+    found = survey_header.detect(rows)
+    if found is None:
+        return staged
+    end = ends[found.rows - 1]
+    note = survey_header.note(found, survey_header.line_span(1, end))
+    return dataclasses.replace(staged, header=found.names, header_end=end,
+                               notes=(*staged.notes, note),
+                               rows_excluded=staged.rows_excluded + found.rows - 1)
 
 
 def _named_columns(name: str, config: AnalysisConfig) -> list[str] | None:
