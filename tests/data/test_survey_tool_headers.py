@@ -88,7 +88,8 @@ def _surveymonkey_rows(n: int = N) -> tuple[list[list[Any]], pd.DataFrame]:
     sat = rng.choice([*SM_SAT_WORDS, ""], n, p=[0.3, 0.25, 0.15, 0.1, 0.1, 0.1])
     again = rng.choice(list(SM_LIKELY), n)
     ends = [f"06/{d:02d}/2024 10:{m:02d}:49 AM" for d, m in zip(days, rng.integers(10, 59, n), strict=True)]
-    ends[BAD] = "not answered yet"
+    if n > BAD:
+        ends[BAD] = "not answered yet"
     frame = pd.DataFrame({"respondent": [114227049233 + 7 * i for i in range(n)], "end": ends,
                           "nps": nps, "csat": sat, "again": again})
     rows: list[list[Any]] = [row1, row2]
@@ -120,7 +121,8 @@ def _qualtrics_rows(n: int = N) -> tuple[list[list[Any]], pd.DataFrame]:
     sat = [str(v) if rng.random() > 0.1 else "" for v in rng.integers(1, 6, n)]
     recorded = [f"2024-{m:02d}-{d:02d} {h:02d}:14:09" for m, d, h in zip(
         rng.integers(1, 13, n), rng.integers(1, 29, n), rng.integers(8, 22, n), strict=True)]
-    recorded[BAD] = "not a date"
+    if n > BAD:
+        recorded[BAD] = "not a date"
     ids = [f"R_{rng.integers(10**14, 10**15)}" for _ in range(n)]
     for i in range(n):
         rows.append([recorded[i], recorded[i], "IP Address", f"198.51.100.{i % 250}", "100", "184",
@@ -199,10 +201,11 @@ def test_surveymonkey_validate_and_analyze(tmp_path: Path) -> None:
 
 
 # ---- Qualtrics -------------------------------------------------------------------------------
-def test_qualtrics_question_texts_name_the_columns(tmp_path: Path) -> None:
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_qualtrics_question_texts_name_the_columns(tmp_path: Path, suffix: str) -> None:
     rows, raw = _qualtrics_rows()
-    path = tmp_path / "Acme+CSAT_June+11,+2024_10.15.csv"
-    _write_csv(path, rows)
+    path = tmp_path / f"Acme+CSAT_June+11,+2024_10.15{suffix}"
+    (_write_csv if suffix == ".csv" else _write_xlsx)(path, rows)
     ds = ls.load(path, now=NOW)
     rep = ds.quality.tables["surveys"]
     assert (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (N, N - 1, 1)
@@ -270,3 +273,28 @@ def test_a_response_answering_response_is_not_a_header(tmp_path: Path) -> None:
         assert not any("SurveyMonkey" in m or "Qualtrics" in m for m in rep.notes), rep.notes
     q = ls.load(plain, now=NOW).table("surveys").to_pandas().sort_values("response_id")
     assert q.comment.tolist()[:2] == ["Response", "Open-Ended Response"]
+
+
+def test_only_the_documented_shapes_are_header_rows() -> None:
+    from loyalscope.data.intake.survey_header import detect
+
+    rows, _ = _surveymonkey_rows(1)
+    top, labels = rows[0], rows[1]
+    found = detect([top, labels])
+    assert found is not None and found.rows == 2
+    assert found.names[9:12] == (SM_NPS, SM_SAT, f"{SM_INTENT} - Buy from Acme again")
+
+    def with_cell(row: list[Any], j: int, value: str) -> list[Any]:
+        return [*row[:j], value, *row[j + 1:]]
+
+    assert detect([top, with_cell(labels, 0, "114227049233")]) is None  # a respondent id: a response
+    assert detect([top, with_cell(labels, 9, "9")]) is None  # an answer under a one-column question
+    only_options = ["" if v in ("Response", "Open-Ended Response", "Other (please specify)") else v
+                    for v in labels]
+    assert detect([top, only_options]) is None  # no SurveyMonkey label at all
+    assert detect([with_cell(top, 1, "Collector"), labels]) is None  # not SurveyMonkey's columns
+    assert detect([QX_IDS, QX_TEXT, QX_IMPORT]) is not None
+    assert detect([QX_IDS, QX_TEXT, with_cell(QX_IMPORT, 17, "9")]) is None
+    assert detect([QX_IDS, QX_TEXT, with_cell(QX_IMPORT, 17, '{"ImportId": 1}')]) is None
+    few = [c if j < 5 else "" for j, c in enumerate(QX_IMPORT)]
+    assert detect([QX_IDS, QX_TEXT, few]) is None  # import ids in fewer than half the cells
