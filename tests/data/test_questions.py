@@ -97,6 +97,9 @@ def test_unclear_questions_name_the_candidates_and_the_fix() -> None:
     # the reason behind a rating, and a recommendation score, are not satisfaction ratings
     (["Why did you rate us so?", "How likely are you to recommend us (0-10)?"],
      {"nps": "How likely are you to recommend us (0-10)?"}),
+    # the free text beside a rating's "other" choice is no second rating
+    (["How would you rate our app?", "How would you rate our app? - Other (please specify)"],
+     {"csat": "How would you rate our app?"}),
     # several ratings and none about the whole: none is taken
     (["How would you rate the food?", "How would you rate the venue?"], {}),
 ])

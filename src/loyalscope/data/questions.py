@@ -105,7 +105,7 @@ def measure_of(header: object) -> str | None:
 def rated(header: object) -> bool:
     """Whether a question header asks for a rating (评分, how would you rate ...) without naming
     a measure of :data:`MEASURES` (see :data:`RATING`)."""
-    if not is_question(header) or measure_of(header) is not None:
+    if not is_question(header) or _BESIDE_CHOICE.search(str(header)) or measure_of(header) is not None:
         return False
     text = question_text(header).casefold()
     groups, never = _RATED
