@@ -105,6 +105,10 @@ def _first_rows(path: Path, suffix: str, count: int) -> tuple[list[list[str]], l
 def _survey_header(staged: Staged) -> Staged:
     """``staged`` with the header of a SurveyMonkey or Qualtrics export combined from its rows
     (:func:`loyalscope.data.intake.survey_header.detect`) and a note; else as it is."""
+    with staged.path.open("rb") as fh:  # the staged file is UTF-8: its markers are bytes
+        head = fh.read(SURVEY_HEAD_BYTES)
+    if b"Respondent ID" not in head and b"ImportId" not in head:
+        return staged  # no survey tool's header: nothing to parse (every text file comes here)
     rows, ends = _first_rows(staged.path, Path(staged.name).suffix.lower(), 3)
     found = survey_header.detect(rows)
     if found is None:
