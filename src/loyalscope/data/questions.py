@@ -33,6 +33,7 @@ aliases, and never take a column another header already gives.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -91,6 +92,7 @@ def is_question(header: object) -> bool:
     return bool(_NUMBERED.match(text) or _ASKS.search(text))
 
 
+@functools.lru_cache(maxsize=4096)  # asked by the mapping, then by its error: once a header
 def measure_of(header: object) -> str | None:
     """The survey measure a question header asks for (see the module docstring), or None."""
     if not is_question(header) or _BESIDE_CHOICE.search(str(header)):
