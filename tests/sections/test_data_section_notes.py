@@ -16,6 +16,7 @@ import pandas as pd
 
 import loyalscope as ls
 from loyalscope.data.quality import Note
+from loyalscope.i18n import use_lang
 from loyalscope.report.html import render_html
 from loyalscope.results import Table
 
@@ -60,3 +61,19 @@ def test_a_source_is_kept_apart_from_its_note_even_when_its_name_holds_a_colon(t
     assert json.loads(json.dumps(ds.quality.to_dict()))["transactions"]["notes"] == list(notes)
     again = pickle.loads(pickle.dumps(sourced[0]))
     assert (again, again.source, again.text) == (sourced[0], sourced[0].source, sourced[0].text)
+
+
+def test_a_short_chinese_reason_is_english_in_the_english_report(tmp_path: Path) -> None:
+    # loaded in Chinese (the command line's default), rendered in both languages: a reason of
+    # eleven Chinese characters (未读取：不是数据文件类型) was not remembered as a translation and
+    # stayed Chinese in the English report
+    raw = pd.read_csv(EXCERPT, dtype={"InvoiceNo": str, "StockCode": str, "CustomerID": float})
+    raw.to_csv(tmp_path / "online_retail.csv", index=False)
+    (tmp_path / "notes.err").write_text("not data", encoding="utf-8")
+    with use_lang("zh"):
+        ds = ls.load(tmp_path, now=pd.Timestamp("2011-01-01"))
+        an = ls.analyze(ds, sections=("data",))
+    assert any(u["reason"] == "未读取：不是数据文件类型" for u in ds.quality.unused)
+    en, zh = render_html(an, "en"), render_html(an, "zh")
+    assert "not read: not a data file type" in en and "未读取：不是数据文件类型" not in en
+    assert "未读取：不是数据文件类型" in zh

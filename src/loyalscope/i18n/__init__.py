@@ -12,6 +12,7 @@ import contextvars
 import os
 import string
 import tomllib
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -92,6 +93,14 @@ def source_of(text: str) -> tuple[str, dict[str, Any]] | None:
     return _RECENT.get(text)
 
 
+def _width(text: str) -> int:
+    """Columns ``text`` takes: a wide (CJK) character two, any other one. A Chinese sentence of
+    eleven characters (未读取：不是数据文件类型) is as long as an English one of twenty-two, and is
+    remembered by :func:`t` as one (counted by characters, it was not: the English report then
+    showed it in Chinese)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def t(key: str, lang: str | None = None, /, **kwargs: Any) -> str:
     """Translate ``key`` into ``lang`` (default: the language in force), formatted with kwargs.
 
@@ -107,7 +116,7 @@ def t(key: str, lang: str | None = None, /, **kwargs: Any) -> str:
             return text
     elif "{{" in text or "}}" in text:  # escaped braces of a text without placeholders
         text = text.replace("{{", "{").replace("}}", "}")
-    if key in catalogue("en") and len(text) > 12:  # remember sentences, not single words
+    if key in catalogue("en") and _width(text) > 12:  # remember sentences, not single words
         if len(_RECENT) >= _RECENT_MAX:
             _RECENT.pop(next(iter(_RECENT)))
         _RECENT[text] = (key, dict(kwargs))
