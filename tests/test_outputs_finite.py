@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 
 import loyalscope as ls
 from loyalscope.analysis import analyze
+from loyalscope.config import AnalysisConfig
 from loyalscope.data.dataset import Dataset
 from loyalscope.report.outputs import write_outputs
 
@@ -97,7 +98,9 @@ def test_cdnow_outputs_are_finite(tmp_path, repeat_buyers):
 @pytest.mark.slow
 @pytest.mark.parametrize("folder", REAL, ids=[p.name for p in REAL])
 def test_real_export_outputs_are_finite(tmp_path, folder):
-    ds = ls.load(folder)  # a folder of one file named anything: judged from its columns
+    toml = folder / "loyalscope.toml"  # the settings a user keeps beside the export, as `analyze` reads them
+    config = AnalysisConfig.load(toml) if toml.exists() else None
+    ds = ls.load(folder, config=config)  # a folder of one file named anything: judged from its columns
     result = analyze(ds)
     write_outputs(result, ds, tmp_path, "zh")
     check_outputs(tmp_path)
