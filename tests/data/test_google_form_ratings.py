@@ -49,7 +49,7 @@ def test_the_rating_questions_are_named_with_the_line_that_picks_one(tmp_path: P
     assert exc.column == "csat"
     ratings = [h for h in pd.read_csv(FORM, nrows=0).columns if "how would you rate" in h.lower()]
     assert len(ratings) == 6 and all(h in exc.message for h in ratings)
-    assert f'csat = "{RATING}"' in exc.fix and 'csat = "0-10"' in exc.fix
+    assert f'csat = "{RATING}"' in exc.fix
     assert "response_id" not in exc.message and "customer_id" not in exc.fix
 
 
@@ -71,8 +71,11 @@ def test_the_month_first_timestamps_ask_for_their_order(tmp_path: Path) -> None:
     assert "11/1/2019 8:51:12" in err.value.message and "dayfirst" in err.value.fix
 
 
-def test_the_picked_rating_is_analysed_as_pandas_reads_it(tmp_path: Path) -> None:
-    toml = f'[data]\ndayfirst = false\n[mapping.surveys]\ncsat = "{RATING}"\n[survey.scales]\ncsat = "0-10"\n'
+@pytest.mark.parametrize("declared", [True, False])
+def test_the_picked_rating_is_analysed_as_pandas_reads_it(tmp_path: Path, declared: bool) -> None:
+    # the scale declared, or read from the question (On a scale of 0-10 ...) with a note
+    scales = '[survey.scales]\ncsat = "0-10"\n' if declared else ""
+    toml = f'[data]\ndayfirst = false\n[mapping.surveys]\ncsat = "{RATING}"\n{scales}'
     folder = _folder(tmp_path, toml)
     raw = pd.read_csv(FORM)
     ds = ls.load(folder, config=AnalysisConfig.load(folder / "loyalscope.toml"))
@@ -81,6 +84,9 @@ def test_the_picked_rating_is_analysed_as_pandas_reads_it(tmp_path: Path) -> Non
     assert len(sv) == len(raw) == 39
     assert (pd.to_datetime(sv.answered_ts) == expect).all()
     assert sv.customer_id.isna().all()  # an anonymous form
+    said = [n for n in ds.quality.tables["surveys"].notes if "scale the question states" in n]
+    assert len(said) == (0 if declared else 1) and all("0-10" in n and RATING in n for n in said)
+    assert ds.config.survey.scales == {"csat": "0-10"}
     out = tmp_path / "out"
     res = runner.invoke(app, ["analyze", str(folder), "--out", str(out), "--json"])
     assert res.exit_code == 0, res.output

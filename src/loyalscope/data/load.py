@@ -35,11 +35,13 @@ from loyalscope.data.dataset import Dataset
 from loyalscope.data.intake import Unused, file_info
 from loyalscope.data.mapping import table_for_name
 from loyalscope.data.quality import QUARANTINE_COLUMNS, Note, QualityReport, TableReport
+from loyalscope.data.questions import stated_scale
 from loyalscope.data.shapes import ledger
 from loyalscope.data.sources import DATA_SUFFIXES, Source, read_source
 from loyalscope.data.validate import END, LINE, SRC, Parsed, parse_source
 from loyalscope.errors import SchemaError
 from loyalscope.i18n import t
+from loyalscope.metrics.scales import FIXED_SCALES, declared_scale
 
 # Tables processed in this order: transactions before returns (negative amounts move there).
 _ORDER = ("customers", "transactions", "returns")
@@ -106,7 +108,42 @@ def load(
     report.unused.extend({"file": u.source, "reason": u.reason} for u in unused)
     seen = {u["file"] for u in report.unused}
     report.unused.extend(u for u in _unused_files(sources, srcs) if u["file"] not in seen)
-    return Dataset.from_tables(con, tables, config, report)
+    return Dataset.from_tables(con, tables, stated_scales(config, srcs, report), report)
+
+
+def stated_scales(config: AnalysisConfig, srcs: list[Source], report: QualityReport) -> AnalysisConfig:
+    """``config`` with the answer scale each survey question states (``On a scale of 0-10, how
+    would you rate us?``: csat 0-10, :func:`loyalscope.data.questions.stated_scale`) where
+    ``[survey.scales]`` declares none and it differs from the default (csat 1-5), with a note;
+    ``config`` itself when no question states one. NPS keeps its 0-10 (a recommendation
+    question on another scale is refused by the NPS metrics, as before); a column whose
+    questions state different scales keeps its default."""
+    stated: dict[str, set[str]] = {}
+    asked: dict[str, list[tuple[str, str]]] = {}
+    for src in srcs:
+        if src.table != "surveys":
+            continue
+        for canon, header in src.mapping.items():
+            scale = declared_scale(config, canon)
+            text = stated_scale(header)
+            if canon in FIXED_SCALES or scale is None or scale.source == "config" or text is None:
+                continue
+            stated.setdefault(canon, set()).add(text)
+            asked.setdefault(canon, []).append((src.name, header))
+    new: dict[str, str] = {}
+    for canon, texts in stated.items():
+        default = declared_scale(config, canon)
+        if len(texts) == 1 and default is not None and (one := next(iter(texts))) != default.text():
+            new[canon] = one
+    if not new:
+        return config
+    rep = report.tables["surveys"]
+    for canon, one in new.items():
+        for source, header in asked[canon]:
+            rep.notes.append(Note(source, t("data.validate.note_stated_scale", column=header,
+                                            canon=canon, scale=one)))
+    survey = config.survey.model_copy(update={"scales": {**config.survey.scales, **new}})
+    return config.model_copy(update={"survey": survey})
 
 
 def validate_sources(

@@ -21,13 +21,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from loyalscope.data import schema
-from loyalscope.data.questions import (
-    MEASURES,
-    asked_measures,
-    is_question,
-    match_questions,
-    stated_scale,
-)
+from loyalscope.data.questions import MEASURES, asked_measures, is_question, match_questions
 from loyalscope.data.traditional import TO_SIMPLIFIED
 from loyalscope.errors import ConfigError, SchemaError
 from loyalscope.i18n import t
@@ -375,11 +369,10 @@ def _questions_unclear(headers: list[str], used: set[str], file: str | None) -> 
     asked = asked_measures(h for h in headers if h not in used)
     if asked:
         measure, hs = next(iter(asked.items()))
-        scale = stated_scale(hs[0])
+        # the scale a question states is read with it (data.load.stated_scales)
         raise SchemaError(t("data.mapping.questions_unclear", measure=measure, headers=", ".join(hs)),
                           file=file, column=measure,
-                          fix=t("data.mapping.fix_prefix") + "\n" + _fix_line("surveys", measure, hs[0])
-                          + (f'\n[survey.scales]\n{measure} = "{scale}"' if scale else ""))
+                          fix=t("data.mapping.fix_prefix") + "\n" + _fix_line("surveys", measure, hs[0]))
     questions = [h for h in headers if h not in used and is_question(h)]
     if questions:  # a questionnaire none of whose questions names a measure: not its ids' fault
         shown = ", ".join(questions[:8]) + (f" … (+{len(questions) - 8})" if len(questions) > 8 else "")

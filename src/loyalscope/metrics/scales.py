@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 NPS_SCALE = (0.0, 10.0)
 _FIXED = {"nps": NPS_SCALE, "share_of_wallet": (0.0, 1.0)}
+FIXED_SCALES = frozenset(_FIXED)
+"""Columns whose scale is the measure's own (NPS 0-10, a share 0-1), never a question's."""
 _RATINGS = ("recommend_intent", "repurchase_intent", "loyalty_score", "price_sensitivity", "voluntary")
 _RATING_PREFIXES = ("dim_", "comp_", "imp_")
 
