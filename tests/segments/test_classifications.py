@@ -69,6 +69,16 @@ def test_loyalty_dimensions() -> None:
     assert d.emotional.tolist() == [0.5, 1.0]
 
 
+def test_loyalty_dimensions_read_each_answer_on_its_own_scale() -> None:
+    # a 0-10 satisfaction rating (a Google Forms "how would you rate") and a 1-7 intent: a 5 of
+    # 10 is half satisfied (it was (5 - 1) / 9, the low end taken as 1), a 7 of 7 the top
+    c = pd.DataFrame({"frequency": [1, 5], "recency_days": [300.0, 3.0],
+                      "repurchase_intent": [1.0, 7.0], "csat": [5.0, 10.0], "nps": [5.0, 10.0]})
+    d = loyalty_dimensions(c, (0.0, 10.0), (1.0, 7.0))
+    assert d.attitudinal.tolist() == [0.0, 1.0]
+    assert d.emotional.tolist() == [0.5, 1.0]
+
+
 @pytest.mark.parametrize(
     ("n", "margin", "level"),
     [(50_000, 0.05, "basic"), (50_000, 0.2, "reactive"), (50_000, 0.5, "accountable"),

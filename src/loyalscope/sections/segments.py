@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from loyalscope.data.dataset import Dataset
-from loyalscope.errors import DataQualityError, InsufficientDataError
+from loyalscope.errors import ConfigError, DataQualityError, InsufficientDataError
 from loyalscope.i18n import t
 from loyalscope.metrics._base import map_distinct, money_sum
 from loyalscope.metrics.scales import check_scale
@@ -200,12 +200,19 @@ def _loyalty_types(ds: Dataset, seg: pd.DataFrame, ctx: SectionContext, section:
                                                    "customers": K + "col.customers", "share": K + "col.share"},
                       percent_columns=("share",), translate_values=("loyalty_type",),
                       note=M + "loyalty_types_note"))
-    csat_top = check_scale(ds, "csat").high if ds.has("surveys", "csat") else float(ctx.config.survey.csat_scale_max)
+    csat = check_scale(ds, "csat") if ds.has("surveys", "csat") else None
+    csat_scale = (csat.low, csat.high) if csat else (1.0, float(ctx.config.survey.csat_scale_max))
+    intent = None
+    if "repurchase_intent" in inputs.columns:
+        try:  # answers outside their declared scale give no attitudinal score (not clipped ones)
+            intent = check_scale(ds, "repurchase_intent")
+        except (DataQualityError, ConfigError):
+            inputs = inputs.drop(columns="repurchase_intent")
     # the inputs are in the segments' row order already: their columns side by side, where a
     # join on the ids compared a million text ids and tested both indexes for order (0.5 s)
     both = pd.DataFrame({"frequency": seg["frequency"].array, "recency_days": seg["recency_days"].array,
                          **{c: inputs[c].array for c in inputs.columns}}, index=ids)
-    dims = loyalty_dimensions(both, csat_top)
+    dims = loyalty_dimensions(both, csat_scale, (intent.low, intent.high) if intent else None)
     means = dims.mean()
     dim_frame = pd.DataFrame({"dimension": [M + "dim." + d for d in dims.columns],
                               "score": means.to_numpy(), "customers": dims.notna().sum().to_numpy()})

@@ -26,18 +26,21 @@ def behavioural_loyalty(frequency: pd.Series, recency_days: pd.Series) -> pd.Ser
 
 def loyalty_dimensions(
     customers: pd.DataFrame,
-    scale_max: float = 5.0,
+    csat_scale: tuple[float, float] = (1.0, 5.0),
+    intent_scale: tuple[float, float] | None = None,
 ) -> pd.DataFrame:
     """Three loyalty scores from a customer frame with ``frequency``, ``recency_days`` and
-    optionally ``repurchase_intent``, ``csat`` (1..scale_max) and ``nps`` (0-10)."""
+    optionally ``repurchase_intent`` (on ``intent_scale``, default ``csat_scale``), ``csat``
+    (on ``csat_scale``, ``(low, high)``) and ``nps`` (0-10); each answer is mapped onto 0-1 by
+    :func:`rescale` of its own scale (a 0-10 satisfaction rating's 5 is 0.5, not 4/9)."""
     out = pd.DataFrame(index=customers.index)
     out["behavioural"] = behavioural_loyalty(customers["frequency"], customers["recency_days"])
     nan = pd.Series(float("nan"), index=customers.index)
     ri = customers.get("repurchase_intent", nan)
-    out["attitudinal"] = rescale(ri, 1.0, scale_max)
+    out["attitudinal"] = rescale(ri, *(intent_scale or csat_scale))
     parts = []
     if "csat" in customers:
-        parts.append(rescale(customers["csat"], 1.0, scale_max))
+        parts.append(rescale(customers["csat"], *csat_scale))
     if "nps" in customers:
         parts.append(rescale(customers["nps"], 0.0, 10.0))
     out["emotional"] = pd.concat(parts, axis=1).mean(axis=1, skipna=True) if parts else nan
