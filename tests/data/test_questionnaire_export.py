@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 
 import loyalscope as ls
 from loyalscope.cli import app
+from loyalscope.metrics.registry import compute
 
 NAME = "123456789_0_顾客满意度调查_300_300.csv"
 SAT = ["非常满意", "满意", "一般", "不满意", "非常不满意"]
@@ -78,14 +79,32 @@ def test_the_export_is_read_as_survey_answers(tmp_path: Path) -> None:
     assert any("five-point scale" in n and QUESTIONS[1] in n for n in rep.notes)
 
 
-def test_yes_no_answers_are_not_read_as_points(tmp_path: Path) -> None:
-    """会 / 不会 / 不确定 is no five-point scale: reading 不确定 as 3 and the others as nothing
-    would make every answer read the middle one. None is read, and the note says so."""
+def test_yes_no_answers_are_read_as_the_chance_they_state(tmp_path: Path) -> None:
+    """会 / 不会 / 不确定 is no five-point scale (reading 不确定 as 3 and the others as nothing
+    would make every answer the middle one): it is a yes / no question, read as 1 / 0 / 0.5 on
+    the scale 0-1, with a note (it was not read at all)."""
     raw = _export(tmp_path)
     ds = ls.load(tmp_path, now=pd.Timestamp("2024-12-31"))
-    assert ds.table("surveys", "repurchase_intent").to_pandas().repurchase_intent.isna().all()
+    got = ds.table("surveys", "repurchase_intent").to_pandas().sort_values("response_id", key=lambda s: s.astype(int))
+    want = raw[QUESTIONS[3]].map({"会": 1.0, "不会": 0.0, "不确定": 0.5})
+    assert got.repurchase_intent.tolist() == want.tolist()
+    assert ds.config.survey.scales == {"repurchase_intent": "0-1"}
     notes = ds.quality.tables["surveys"].notes
-    assert any(f"{len(raw)} value(s) of optional column repurchase_intent" in n for n in notes)
+    assert any("yes / no" in n and QUESTIONS[3] in n for n in notes)
+    assert not any("value(s) of optional column repurchase_intent" in n for n in notes)
+
+
+def test_a_yes_no_recommendation_gives_its_share_of_yes(tmp_path: Path) -> None:
+    raw = _export(tmp_path)
+    raw["6、您会向朋友推荐本店吗？"] = np.random.default_rng(2).choice(["会", "不会"], len(raw), p=[0.7, 0.3])
+    raw["7、您愿意继续购买吗？"] = np.random.default_rng(3).choice(["愿意", "不愿意"], len(raw))
+    raw.to_csv(tmp_path / NAME, index=False, encoding="gbk")
+    ds = ls.load(tmp_path, now=pd.Timestamp("2024-12-31"))
+    assert ds.quality.tables["surveys"].mapping["recommend_intent"] == "6、您会向朋友推荐本店吗？"
+    index = compute(ds, "recommend_index_seed")  # mean / scale max x 100 by month: the share of yes
+    assert index.numerator.sum() / index.denominator.sum() == pytest.approx(
+        (raw["6、您会向朋友推荐本店吗？"] == "会").mean() * 100)
+    assert ds.config.survey.scales["recommend_intent"] == "0-1"
 
 
 def test_analyze_reports_its_nps_and_csat(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ A survey tool's mark of a question left unanswered (:data:`NO_ANSWER`) is no ans
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 import ibis
 import ibis.expr.types as ir
@@ -39,13 +40,30 @@ NO_ANSWER = ("(空)", "（空）", "(跳过)", "（跳过）", "(skipped)")
 """What 问卷星 writes in a survey export for a question left empty or skipped by its logic."""
 _NO_ANSWER_RE = r"^[(（](空|跳过|skipped)[)）]$"
 """A value of :data:`NO_ANSWER` (stripped)."""
-PLAIN, DECIMAL, LIKERT = "plain", "decimal", "likert"
+PLAIN, DECIMAL, LIKERT, YES_NO = "plain", "decimal", "likert", "yes_no"
 """The forms a text column may be read in."""
+INTENTS = ("recommend_intent", "repurchase_intent")
+"""The answer columns a yes / no question may hold (an intent: its chance, 0-1)."""
+YES_NO_SCALE = "0-1"
+"""The scale of an intent read from yes / no answers."""
 
 
-def answer_forms(con: BaseBackend, src: Source) -> tuple[list[str], list[str], list[str]]:
+@dataclass(frozen=True)
+class AnswerForms:
+    """How a survey source's answer columns are read (:func:`answer_forms`)."""
+
+    likert: list[str] = field(default_factory=list)
+    """1-N columns of five-point answer words, read as 5 ... 1."""
+    yes_no: list[str] = field(default_factory=list)
+    """Intent columns of yes / no / unsure answers, read as 1 / 0 / 0.5 on the scale 0-1."""
+    unanswered: list[str] = field(default_factory=list)
+    """Columns holding a survey tool's mark of no answer (read as empty)."""
+    notes: list[str] = field(default_factory=list)
+
+
+def answer_forms(con: BaseBackend, src: Source) -> AnswerForms:
     """How a survey source's answer columns (its optional text columns) are read, from their
-    values in the first :data:`SAMPLE` rows: ``(likert, unanswered, notes)``.
+    values in the first :data:`SAMPLE` rows (:class:`AnswerForms`).
 
     ``likert``: the columns of a 1-N scale (csat, the intents ...) whose values are five-point
     answer words or numbers, with at least one word (a survey tool's text download: ``非常满意``,
@@ -55,21 +73,26 @@ def answer_forms(con: BaseBackend, src: Source) -> tuple[list[str], list[str], l
     columns holding a mark of no answer (:data:`NO_ANSWER`), read as empty there (only where
     one is seen: the test, planned into every parse stage of a column, made a wide survey's parse
     statement 13 times slower). A 问卷星 export's 1-N columns of numbers get the note of
-    :func:`_option_codes`."""
+    :func:`_option_codes`. ``yes_no``: the intent columns (:data:`INTENTS`) whose answers are
+    yes / no / unsure words only, with at least one yes or no that is no five-point word (``会``
+    / ``不会``; :data:`parse.YES_NO`), read as their chance on the scale 0-1, with a note each."""
     if src.table != "surveys":
-        return [], [], []
+        return AnswerForms()
     spec = schema.table(src.table)
     scale = {c for c in src.mapping if spec.column(c).unit == "1-N"}
     cols = [c for c in src.mapping if not spec.column(c).required
             and src.rel[src.mapping[c]].type().is_string()]
     coded = [c for c in scale if c not in cols and src.rel[src.mapping[c]].type().is_numeric()]
     if not cols:
-        return [], [], _option_codes(src, coded)
+        return AnswerForms(notes=_option_codes(src, coded))
     inputs = {f"ls_c{i}": src.mapping[c] for i, c in enumerate(cols)}
     # regular expressions, not IN lists: DuckDB runs an IN list of this size as a join, once per
     # column (a survey of fifteen answer columns: 0.96 s against 0.03 s)
     words = "^(" + "|".join(re.escape(w) for w in parse.LIKERT) + ")$"
+    yes_no = "^(" + "|".join(re.escape(w) for w in parse.YES_NO) + ")$"
+    plain_yes_no = "^(" + "|".join(re.escape(w) for w in parse.YES_NO if w not in parse.LIKERT) + ")$"
     kinds = tuple(c in scale for c in cols)
+    intents = tuple(c in INTENTS for c in cols)
 
     def build(p: ir.Table) -> ir.Table:
         aggs: dict[str, ir.Value] = {}
@@ -84,29 +107,37 @@ def answer_forms(con: BaseBackend, src: Source) -> tuple[list[str], list[str], l
             aggs[f"ls_n{i}"] = v.count()
             aggs[f"ls_w{i}"] = word.sum()
             aggs[f"ls_x{i}"] = (v.try_cast("float64").isnull() & ~word).sum()
+            if intents[i]:
+                said = v.lower().re_search(yes_no)
+                aggs[f"ls_y{i}"] = said.sum()
+                aggs[f"ls_p{i}"] = v.lower().re_search(plain_yes_no).sum()
         return p.aggregate(**aggs)
 
-    row = run_query(con, ("answer_forms", kinds), src.rel.limit(SAMPLE), inputs, build).iloc[0]
+    row = run_query(con, ("answer_forms", kinds, intents), src.rel.limit(SAMPLE), inputs,
+                    build).iloc[0]
 
     def count(name: str) -> int:
         v = row.get(name)
         return 0 if pd.isna(v) else int(v)
 
-    likert: list[str] = []
-    unanswered: list[str] = []
-    notes: list[str] = []
+    out = AnswerForms()
     for i, c in enumerate(cols):
         n, w, x = count(f"ls_n{i}"), count(f"ls_w{i}"), count(f"ls_x{i}")
         if count(f"ls_b{i}"):
-            unanswered.append(c)
+            out.unanswered.append(c)
         if c not in scale:
             continue
         if n > 0 and w == 0 and x == 0:
             coded.append(c)  # numbers only
         elif w > 0 and x == 0:
-            likert.append(c)
-            notes.append(t("data.validate.note_likert", column=src.mapping[c], canon=c))
-    return likert, unanswered, notes + _option_codes(src, coded)
+            out.likert.append(c)
+            out.notes.append(t("data.validate.note_likert", column=src.mapping[c], canon=c))
+        elif n > 0 and count(f"ls_y{i}") == n and count(f"ls_p{i}") > 0:
+            out.yes_no.append(c)
+            out.notes.append(t("data.validate.note_yes_no", column=src.mapping[c], canon=c,
+                               scale=YES_NO_SCALE))
+    out.notes.extend(_option_codes(src, coded))
+    return out
 
 
 def _option_codes(src: Source, coded: list[str]) -> list[str]:
@@ -163,4 +194,5 @@ def decimal_ids(con: BaseBackend, src: Source) -> tuple[list[str], list[str]]:
     return out, notes
 
 
-__all__ = ["DECIMAL", "LIKERT", "NO_ANSWER", "PLAIN", "SAMPLE", "answer_forms", "decimal_ids"]
+__all__ = ["DECIMAL", "INTENTS", "LIKERT", "NO_ANSWER", "PLAIN", "SAMPLE", "YES_NO", "YES_NO_SCALE",
+           "AnswerForms", "answer_forms", "decimal_ids"]

@@ -41,7 +41,7 @@ from loyalscope.data.sources import DATA_SUFFIXES, Source, read_source
 from loyalscope.data.validate import END, LINE, SRC, Parsed, parse_source
 from loyalscope.errors import SchemaError
 from loyalscope.i18n import t
-from loyalscope.metrics.scales import FIXED_SCALES, declared_scale
+from loyalscope.metrics.scales import FIXED_SCALES, Scale, declared_scale
 
 # Tables processed in this order: transactions before returns (negative amounts move there).
 _ORDER = ("customers", "transactions", "returns")
@@ -112,36 +112,45 @@ def load(
 
 
 def stated_scales(config: AnalysisConfig, srcs: list[Source], report: QualityReport) -> AnalysisConfig:
-    """``config`` with the answer scale each survey question states (``On a scale of 0-10, how
-    would you rate us?``: csat 0-10, :func:`loyalscope.data.questions.stated_scale`) where
-    ``[survey.scales]`` declares none and it differs from the default (csat 1-5), with a note;
-    ``config`` itself when no question states one. NPS keeps its 0-10 (a recommendation
-    question on another scale is refused by the NPS metrics, as before); a column whose
-    questions state different scales keeps its default."""
+    """``config`` with the answer scales the surveys give where ``[survey.scales]`` declares
+    none: the scale a question states (``On a scale of 0-10, how would you rate us?``: csat
+    0-10, :func:`loyalscope.data.questions.stated_scale`) when it differs from the default
+    (csat 1-5), with a note; and 0-1 for an intent read from yes / no answers
+    (:data:`loyalscope.data.forms.YES_NO`, noted by the parse). ``config`` itself when there is
+    none. NPS keeps its 0-10 (a recommendation question on another scale is refused by the NPS
+    metrics, as before); a column whose questions state different scales keeps its default."""
+    rep = report.tables.get("surveys")
+    if rep is None:
+        return config
+
+    def open_scale(canon: str) -> Scale | None:
+        """The column's default scale, None when it is fixed, declared or has none."""
+        scale = declared_scale(config, canon)
+        if canon in FIXED_SCALES or scale is None or scale.source == "config":
+            return None
+        return scale
+
     stated: dict[str, set[str]] = {}
     asked: dict[str, list[tuple[str, str]]] = {}
     for src in srcs:
-        if src.table != "surveys":
-            continue
-        for canon, header in src.mapping.items():
-            scale = declared_scale(config, canon)
-            text = stated_scale(header)
-            if canon in FIXED_SCALES or scale is None or scale.source == "config" or text is None:
-                continue
-            stated.setdefault(canon, set()).add(text)
-            asked.setdefault(canon, []).append((src.name, header))
+        for canon, header in src.mapping.items() if src.table == "surveys" else ():
+            if canon not in rep.answer_scales and open_scale(canon) is not None \
+                    and (text := stated_scale(header)) is not None:
+                stated.setdefault(canon, set()).add(text)
+                asked.setdefault(canon, []).append((src.name, header))
     new: dict[str, str] = {}
     for canon, texts in stated.items():
-        default = declared_scale(config, canon)
+        default = open_scale(canon)
         if len(texts) == 1 and default is not None and (one := next(iter(texts))) != default.text():
             new[canon] = one
+            for source, header in asked[canon]:
+                rep.notes.append(Note(source, t("data.validate.note_stated_scale", column=header,
+                                                canon=canon, scale=one)))
+    # an intent read from yes / no answers is on 0-1 whatever its question says (its note is
+    # the parse's)
+    new.update({c: s for c, s in rep.answer_scales.items() if open_scale(c) is not None})
     if not new:
         return config
-    rep = report.tables["surveys"]
-    for canon, one in new.items():
-        for source, header in asked[canon]:
-            rep.notes.append(Note(source, t("data.validate.note_stated_scale", column=header,
-                                            canon=canon, scale=one)))
     survey = config.survey.model_copy(update={"scales": {**config.survey.scales, **new}})
     return config.model_copy(update={"survey": survey})
 
@@ -182,6 +191,7 @@ def _validate(con: BaseBackend, srcs: list[Source], config: AnalysisConfig, name
         parts: list[ir.Table] = []
         for i, src in by_table[name]:
             parsed = parse_source(con, src, i, config)
+            rep.answer_scales.update(parsed.scales)
             if src.scratch is not None:  # the raw lines and records are not needed any more
                 start, end = src.scratch
                 release_since(con, start - dropped, end - dropped)

@@ -278,6 +278,24 @@ text download: 问卷星's 按选项文本, SurveyMonkey's and Qualtrics' "choic
 5 the best. Read only in the columns of a 1-N scale (csat, intents, loyalty score ...)."""
 
 
+YES_NO: dict[str, str] = {
+    **dict.fromkeys(("会", "是", "是的", "会的", "要", "yes", "y"), "1"),
+    **dict.fromkeys(("不会", "否", "不是", "不要", "no", "n"), "0"),
+    **dict.fromkeys(("不确定", "不一定", "说不清", "不好说", "看情况", "maybe", "not sure"), "0.5"),
+}
+"""The answers of a yes / no intent question (您还会再次购买吗？会 / 不会 / 不确定; Would you buy
+again? Yes / No / Maybe) as the chance they state: yes 1, no 0, unsure 0.5. Read only in the
+intent columns whose answers are these words and nothing else (see
+:func:`loyalscope.data.forms.answer_forms`), on the scale 0-1."""
+
+
+def yes_no_points(s: ir.StringValue) -> ir.StringValue:
+    """A yes / no / unsure answer as its points (``会`` -> ``1``, see :data:`YES_NO`); any other
+    text unchanged."""
+    key = s.strip().lower()
+    return key.substitute(YES_NO, else_=s)
+
+
 def likert_points(s: ir.StringValue) -> ir.StringValue:
     """A five-point answer word as its points (``非常满意`` -> ``5``, see :data:`LIKERT`); any
     other text unchanged (a number is read as written, other words fail as numbers)."""

@@ -49,7 +49,16 @@ from ibis.backends import BaseBackend
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import parse, schema, sqlcache
 from loyalscope.data.compiled import materialize, run_query, scratch_name
-from loyalscope.data.forms import DECIMAL, LIKERT, NO_ANSWER, PLAIN, answer_forms, decimal_ids
+from loyalscope.data.forms import (
+    DECIMAL,
+    LIKERT,
+    NO_ANSWER,
+    PLAIN,
+    YES_NO,
+    YES_NO_SCALE,
+    answer_forms,
+    decimal_ids,
+)
 from loyalscope.data.messages import sql_t
 from loyalscope.data.records import VIEW_FROM_LINES
 from loyalscope.data.shapes import BAD, WHY, row_optional_columns
@@ -78,6 +87,8 @@ class Parsed:
     columns: list[str]
     records: int
     notes: list[str] = field(default_factory=list)
+    scales: dict[str, str] = field(default_factory=dict)
+    """Answer columns whose form sets their scale (yes / no intents: ``0-1``)."""
 
 
 def _why(tag: ir.StringValue) -> ir.StringValue:
@@ -92,7 +103,8 @@ def _parse_column(tbl: Staged, header: str, out: str, col: schema.Column, dayfir
     ``form``: :data:`PLAIN`, a text number or date column of plain numbers or ISO dates only,
     read by :func:`parse.plain_number` or :func:`parse.plain_datetime`; :data:`DECIMAL`, an
     identifier column written as decimals (``12533.0``, see :func:`decimal_ids`); :data:`LIKERT`,
-    a 1-N answer column of five-point words (``非常满意``, see :func:`likert_columns`)."""
+    a 1-N answer column of five-point words (``非常满意``, see :func:`likert_columns`); :data:`YES_NO`,
+    an intent column of yes / no / unsure answers (``会``, ``不会``, ``不确定``)."""
     plain = form == PLAIN
     if col.dtype == "string":
         return parse.string(tbl, header, out, backend, decimal=form == DECIMAL)
@@ -108,6 +120,9 @@ def _parse_column(tbl: Staged, header: str, out: str, col: schema.Column, dayfir
     else:
         if form == LIKERT:  # 非常满意 ... 非常不满意 as 5 ... 1
             tbl = tbl.mutate(**{f"{out}__w": parse.likert_points(tbl[header])})
+            header = f"{out}__w"
+        elif form == YES_NO:  # 会 / 不会 / 不确定 as 1 / 0 / 0.5
+            tbl = tbl.mutate(**{f"{out}__w": parse.yes_no_points(tbl[header])})
             header = f"{out}__w"
         tbl = parse.number(tbl, header, out, percent=col.unit == "0-1", backend=backend)
     if not col.nonnegative:
@@ -179,8 +194,9 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
     plain = _plain_columns(con, src)
     decimal, decimal_notes = decimal_ids(con, src)
     notes.extend(decimal_notes)
-    likert, unanswered, answer_notes = answer_forms(con, src)
-    notes.extend(answer_notes)
+    answers = answer_forms(con, src)
+    notes.extend(answers.notes)
+    unanswered = answers.unanswered
     for canon, header in src.mapping.items():
         if canon in plain:  # ISO dates only: no order to decide
             dayfirst[canon] = False
@@ -194,7 +210,7 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
             if note:
                 notes.append(note)
     forms = {**dict.fromkeys(plain, PLAIN), **dict.fromkeys(decimal, DECIMAL),
-             **dict.fromkeys(likert, LIKERT)}
+             **dict.fromkeys(answers.likert, LIKERT), **dict.fromkeys(answers.yes_no, YES_NO)}
     table = _parse_table(con, src, index, config, dayfirst, forms, unanswered)
     # one query after the parse: the rows, and the assumed date columns' a/b/yyyy-like values
     aggs = {"ls_n": table.count()}
@@ -224,7 +240,8 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
     row_optional = row_optional_columns(src.table, src.mapping)
     bad_cols = [f"{pre}{c}" for c in src.mapping if spec.column(c).required and c in row_optional
                 for pre in (BAD, WHY)]
-    return Parsed(table, [*src.mapping, *bad_cols], records, notes)
+    return Parsed(table, [*src.mapping, *bad_cols], records, notes,
+                  dict.fromkeys(answers.yes_no, YES_NO_SCALE))
 
 
 def _true(v: object) -> bool:
