@@ -61,6 +61,7 @@ def test_a_question_without_a_measure_is_no_id_either(tmp_path: Path) -> None:
         ls.load(tmp_path)
     assert "none of them was recognised" in err.value.message
     assert "...why?" in err.value.message and "response_id" not in err.value.fix
+    assert "...why?" not in err.value.fix and 'csat = "<' in err.value.fix  # a reason is no rating
 
 
 def test_the_month_first_timestamps_ask_for_their_order(tmp_path: Path) -> None:

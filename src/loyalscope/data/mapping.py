@@ -378,7 +378,7 @@ def _questions_unclear(headers: list[str], used: set[str], file: str | None) -> 
         shown = ", ".join(questions[:8]) + (f" … (+{len(questions) - 8})" if len(questions) > 8 else "")
         raise SchemaError(t("data.mapping.questions_none", headers=shown),
                           file=file, column="csat",
-                          fix=t("data.mapping.fix_prefix") + "\n" + _fix_line("surveys", "csat", questions[0]))
+                          fix=t("data.mapping.fix_prefix") + "\n" + t("data.mapping.questions_none_fix"))
 
 
 _DATA_CELL = re.compile(r"^[+-]?(\d+([.,]\d+)?|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}([ T][\d:.]+)?)$")

@@ -78,12 +78,10 @@ SURVEY_HEAD_BYTES = 1 << 20
 """Most bytes read for a survey tool's header rows (three rows of long question texts)."""
 
 
-def _first_rows(path: Path, suffix: str, count: int) -> tuple[list[list[str]], list[int]]:
-    """The first ``count`` records of a staged UTF-8 file and the physical line each ends on
-    (a quoted field may hold a line break); fewer when its first :data:`SURVEY_HEAD_BYTES`
-    bytes hold fewer or do not parse."""
-    with path.open("rb") as fh:
-        head = fh.read(SURVEY_HEAD_BYTES)
+def _first_rows(head: bytes, suffix: str, count: int) -> tuple[list[list[str]], list[int]]:
+    """The first ``count`` records of a staged UTF-8 file's first :data:`SURVEY_HEAD_BYTES`
+    bytes ``head`` and the physical line each ends on (a quoted field may hold a line break);
+    fewer when ``head`` holds fewer or does not parse."""
     text = head.decode("utf-8-sig", errors="replace")
     first = text.split("\n", 1)[0].split("\r", 1)[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first, suffix))
@@ -109,7 +107,7 @@ def _survey_header(staged: Staged) -> Staged:
         head = fh.read(SURVEY_HEAD_BYTES)
     if b"Respondent ID" not in head and b"ImportId" not in head:
         return staged  # no survey tool's header: nothing to parse (every text file comes here)
-    rows, ends = _first_rows(staged.path, Path(staged.name).suffix.lower(), 3)
+    rows, ends = _first_rows(head, Path(staged.name).suffix.lower(), 3)  # read once
     found = survey_header.detect(rows)
     if found is None:
         return staged
