@@ -259,3 +259,25 @@ def test_amazon_order_report_statuses(tmp_path: Path) -> None:
     assert o["sale_orders"] == int(sold.sum()) and o["gross_revenue"] == pytest.approx(amount[sold].sum())
     assert o["returns"] == int(back.sum()) and o["returns_amount"] == pytest.approx(amount[back].sum())
     assert o["net_revenue"] == pytest.approx(amount[sold & ~back].sum())
+
+
+@pytest.mark.parametrize(("header", "kind"), [
+    # Latin kind words inside other words are not that kind
+    ("Keynote speaker rating", None), ("Notes", None), ("Feedback", None), ("Summary", None),
+    ("Consumer segment", None), ("Identity", None), ("Coffee", None), ("Economy", None),
+    # as words, glued (camel case, snake case, lower case) and Chinese anywhere
+    ("Order No", "id"), ("InvoiceNo", "id"), ("customerid", "id"), ("customer_unique_id", "id"),
+    ("UnitPrice", "amount"), ("totalamount", "amount"), ("shippingfee", "amount"),
+    ("order_purchase_timestamp", "date"), ("Birthday", "date"), ("Postal Code", "address"),
+    ("订单编号", "id"), ("订单实付金额", "amount"), ("收货地址", "address"), ("付款时间", "date"),
+])
+def test_header_kind_reads_words_not_letters(header: str, kind: str | None) -> None:
+    assert mapping.header_kind(header) == kind
+
+
+def test_id_advice_skips_words_holding_id_letters(tmp_path: Path) -> None:
+    # a feedback export: the advice for the missing customer id names the member number, not
+    # the notes column first (it held "no") nor the feedback column as an amount ("fee")
+    headers = ["Notes", "Feedback", "Member Number", "Order Date", "Total"]
+    assert mapping.candidates("customer_id", headers) == ["Member Number"]
+    assert mapping.candidates("amount", headers) == ["Total"]

@@ -148,18 +148,64 @@ _KIND_WORDS: dict[str, tuple[str, ...]] = {
     "id": ("id", "编号", "号", "code", "no", "number", "num", "账号", "帐号", "会员名", "昵称", "email", "mail",
            "phone", "mobile", "手机", "用户", "买家", "客户", "会员", "customer", "member", "user", "buyer"),
 }
+_WEAK_AMOUNT = frozenset({"费", "价", "款"})
+"""Amount characters that a date word outweighs (``付款时间``, ``缴费日期``)."""
 _KIND_OF_COLUMN = {"customer_id": "id", "order_id": "id", "order_ts": "date", "amount": "amount",
                    "return_ts": "date", "answered_ts": "date", "opened_ts": "date", "ts": "date"}
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_LATIN_TOKEN = re.compile(r"[a-z0-9]+")
+_SHORT_SUFFIXES = frozenset({"id", "no", "num", "day", "fee"})
+"""Latin kind words of three letters or fewer that may end a glued word after four letters or
+more (``orderno``, ``customerid``, ``birthday``, ``shippingfee``; not ``coffee``); the others
+must be a word of their own."""
+
+
+def _latin_words(header: str) -> list[str]:
+    """The Latin words of a header, case folded: split at separators and at camel case
+    (``CustomerID`` -> customer, id; ``unit_price`` -> unit, price)."""
+    text = unicodedata.normalize("NFKC", str(header))
+    return _LATIN_TOKEN.findall(_CAMEL.sub(" ", text).casefold())
+
+
+def _has_word(word: str, words: list[str], norm: str) -> bool:
+    """Whether kind ``word`` occurs in a header: a Chinese word anywhere in its normalised form
+    ``norm`` (Chinese has no spaces), a Latin word as one of its ``words``, or glued to another
+    word (``totalamount``, ``customerid``): at the start of a word for words of four letters or
+    more, at its end after three letters or more for those and after four or more for
+    :data:`_SHORT_SUFFIXES`.
+    A Latin word inside another word is none (``keynote`` holds no ``no``, ``feedback`` no
+    ``fee``, ``consumer`` no ``sum``)."""
+    if not word.isascii():
+        return word in norm
+    for w in words:
+        if w == word:
+            return True
+        if len(word) >= 4 and w.startswith(word):
+            return True
+        if w.endswith(word) and (len(w) - len(word) >= 4 if word in _SHORT_SUFFIXES
+                                 else len(word) >= 4 and len(w) - len(word) >= 3):
+            return True
+    return False
 
 
 def header_kind(header: str) -> str | None:
     """``"amount"``, ``"date"``, ``"address"`` or ``"id"`` from the words of a header (None: other).
 
-    Amount, date and address words win over id words ("订单金额" is an amount, "收货地址" an address).
+    Amount, date and address words win over id words ("订单金额" is an amount, "收货地址" an address);
+    a date word wins over the single characters 费 / 价 / 款 ("付款时间" is a date).
+    Latin words count only as words, not as letters inside another word (:func:`_has_word`): a
+    Google Forms question mentioning a *keynote* was offered as the customer id (``no``).
     """
     norm = normalise_header(header)
+    words = _latin_words(header)
     for kind in ("amount", "date", "address", "id"):
-        if any(w in norm for w in _KIND_WORDS[kind]):
+        found = [w for w in _KIND_WORDS[kind] if _has_word(w, words, norm)]
+        if kind == "amount" and found and set(found) <= _WEAK_AMOUNT \
+                and any(_has_word(w, words, norm) for w in _KIND_WORDS["date"]):
+            return "date"  # 付款时间 is the time of a payment, 付款金额 its amount
+        if found:
             return kind
     return None
 
