@@ -11,6 +11,11 @@ an error that names the column, the values and the scale, where it would otherwi
 loyalty index of 123.7 on a 0-100 scale (1-10 answers divided by a scale max of 5) or an NPS of
 -100 from 1-5 star ratings (every star rating is a "detractor").
 
+A satisfaction or intent question answered yes / no (是 / 否, Yes / No) is read on the scale 0-1
+(yes 1, no 0, unsure 0.5: :mod:`loyalscope.data.forms`): its mean x 100 is the share of yes, and
+what is defined by a rating scale's boxes reads the scale's own points (:func:`top_boxes`,
+:func:`bottom_boxes`): CSAT's top box is yes, a dissatisfied answer is no.
+
 A column declared by default as 0-10 for NPS but holding only answers in 1-5 (at least
 ``[analysis] min_n`` of them) is taken for star ratings and refused too, unless ``[survey.scales]
 nps = "0-10"`` confirms it.
@@ -30,6 +35,8 @@ if TYPE_CHECKING:
     from loyalscope.data.dataset import Dataset
 
 NPS_SCALE = (0.0, 10.0)
+YES_NO_RANGE = (0.0, 1.0)
+"""The scale of a question answered yes / no (yes 1, no 0, unsure 0.5)."""
 _FIXED = {"nps": NPS_SCALE, "share_of_wallet": (0.0, 1.0)}
 FIXED_SCALES = frozenset(_FIXED)
 """Columns whose scale is the measure's own (NPS 0-10, a share 0-1), never a question's."""
@@ -47,6 +54,49 @@ class Scale:
 
     def text(self) -> str:
         return f"{self.low:g}-{self.high:g}"
+
+
+def is_yes_no(scale: Scale) -> bool:
+    """Whether ``scale`` is that of a question answered yes / no, 0-1 (:data:`YES_NO_RANGE`)."""
+    return (scale.low, scale.high) == YES_NO_RANGE
+
+
+def top_boxes(scale: Scale) -> float:
+    """The lowest answer in the top boxes CSAT counts on ``scale``.
+
+    Parameters
+    ----------
+    scale : Scale
+        The question's answer scale.
+
+    Returns
+    -------
+    float
+        ``high - 1`` on a rating scale (the top two boxes: 4 and 5 of 1-5, 9 and 10 of 0-10);
+        ``high`` on a scale of two points (a yes / no question, 0-1: yes only; its unsure
+        answers, 0.5, are no top box, and counting both "top two boxes" of two would count
+        every answer).
+    """
+    return scale.high if scale.high - scale.low <= 1 else scale.high - 1
+
+
+def bottom_boxes(scale: Scale) -> float:
+    """The highest answer of a dissatisfied respondent on ``scale``.
+
+    Parameters
+    ----------
+    scale : Scale
+        The question's answer scale.
+
+    Returns
+    -------
+    float
+        ``low`` on a scale of two points (a yes / no question: no, 0); else 2 on a scale up to
+        5 (the bottom two boxes of 1-5), 40% of the top on a longer one (4 of 0-10).
+    """
+    if scale.high - scale.low <= 1:
+        return scale.low
+    return 2.0 if scale.high <= 5 else 0.4 * scale.high
 
 
 def parse_scale(text: str, column: str) -> tuple[float, float]:

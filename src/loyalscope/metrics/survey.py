@@ -7,9 +7,11 @@ answers against the column's declared scale (:mod:`loyalscope.metrics.scales`: N
 csat 1-``csat_scale_max``, ratings 1-``rating_scale_max``, or ``[survey.scales]``) and refuses
 answers outside it; the documents' indices divide by the declared scale's top.
 
-- ``csat_top2``: answers in the top two boxes / answers (share).
+- ``csat_top2``: answers in the top two boxes / answers (share); of a satisfaction question
+  answered yes / no (scale 0-1), the yes answers / answers (:func:`top_boxes`).
 - ``satisfaction_score``: numerator = sum(csat) / scale max x 100, denominator = answers;
-  value = mean / max x 100 (a 0-100 score).
+  value = mean / max x 100 (a 0-100 score; of a yes / no question 100 x the share of yes, unsure
+  answers counted half).
 - ``nps``: numerator = promoters - detractors, denominator = respondents; value is the share
   in [-1, 1] (``percent=True``: shown x 100, i.e. NPS points).
 - ``recommend_index_seed`` / ``loyalty_index_seed``: as satisfaction_score on
@@ -32,7 +34,7 @@ from loyalscope.errors import SchemaError
 from loyalscope.i18n import t
 from loyalscope.metrics._base import with_group
 from loyalscope.metrics.registry import Builder, Metric, MetricContext, register
-from loyalscope.metrics.scales import NPS_SCALE, check_scale
+from loyalscope.metrics.scales import NPS_SCALE, check_scale, top_boxes
 
 if TYPE_CHECKING:
     from loyalscope.data.dataset import Dataset
@@ -58,7 +60,7 @@ def _count_if(cond: ibis.Value) -> ibis.Value:
 
 
 def _csat_top2(ds: Dataset, ctx: MetricContext) -> ibis.Table:
-    top = check_scale(ds, "csat").high - 1
+    top = top_boxes(check_scale(ds, "csat"))
     s = _surveys(ds, ctx, "csat")
     return _agg(s, ctx, _count_if(s.csat >= top), s.csat.count())
 

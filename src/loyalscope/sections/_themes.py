@@ -14,6 +14,7 @@ import pandas as pd
 
 from loyalscope.data.dataset import Dataset
 from loyalscope.metrics.days import last_order_times
+from loyalscope.metrics.scales import Scale, bottom_boxes, is_yes_no
 from loyalscope.metrics.window import inactivity_days
 from loyalscope.results import Section, Table, Text
 from loyalscope.text.themes import Theme, themes
@@ -24,7 +25,7 @@ K = "themes."
 MIN_TEXTS = 30
 
 
-def _table(found: list[Theme], kind: str) -> Table:
+def _table(found: list[Theme], kind: str, title: str = "table") -> Table:
     frame = pd.DataFrame({
         "theme": [th.term for th in found],
         "share_focus": [th.share_focus for th in found],
@@ -33,12 +34,12 @@ def _table(found: list[Theme], kind: str) -> Table:
         "examples": [" / ".join(th.examples) for th in found],
     })
     cols = {c: f"{K}col.{kind}.{c}" if c in ("share_focus", "share_other") else f"{K}col.{c}" for c in frame.columns}
-    return Table(f"{K}{kind}.table", frame, cols, percent_columns=("share_focus", "share_other"),
+    return Table(f"{K}{kind}.{title}", frame, cols, percent_columns=("share_focus", "share_other"),
                  units={"trend": "pp"}, note=f"{K}note", note_kw={"n_focus": f"{found[0].n_focus:,}",
                                                                    "n_other": f"{found[0].n_other:,}"})
 
 
-def _add(section: Section, found: list[Theme], kind: str, n_texts: int) -> None:
+def _add(section: Section, found: list[Theme], kind: str, n_texts: int, title: str = "table") -> None:
     if not found:
         section.add(Text(f"{K}{kind}.none", {"n": f"{n_texts:,}"}, style="note"))
         return
@@ -46,7 +47,7 @@ def _add(section: Section, found: list[Theme], kind: str, n_texts: int) -> None:
     section.add(Text(f"{K}{kind}.finding", {"theme": top.term, "focus": f"{top.share_focus:.0%}",
                                             "other": f"{top.share_other:.0%}", "z": f"{top.z:.1f}"},
                      style="finding"),
-                _table(found, kind))
+                _table(found, kind, title))
     section.data[f"themes_{kind}"] = [{"theme": th.term, "share_focus": th.share_focus,
                                        "share_other": th.share_other, "n_focus": th.n_focus,
                                        "n_other": th.n_other, "z": th.z, "trend": th.trend,
@@ -77,12 +78,23 @@ def warm_up_tokenizer(ds: Dataset) -> None:
         warm_up()
 
 
-def survey_comment_themes(ds: Dataset, section: Section, scale_max: float) -> None:
-    """Comments of dissatisfied respondents (CSAT in the bottom two boxes, or NPS detractors)
-    against the others."""
+def survey_comment_themes(ds: Dataset, section: Section, csat: Scale | None) -> None:
+    """Comments of dissatisfied respondents against the others.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The data; its ``surveys.comment`` are read.
+    section : Section
+        Where the themes go.
+    csat : Scale or None
+        The scale of ``surveys.csat`` (None: no csat, or answers outside its scale). Dissatisfied:
+        a CSAT answer in the bottom boxes of that scale (:func:`bottom_boxes`: 1-2 of 1-5, no of
+        a yes / no question), else an NPS detractor (0-6).
+    """
     if not ds.has("surveys", "comment"):
         return
-    rating = "csat" if ds.has("surveys", "csat") else "nps" if ds.has("surveys", "nps") else None
+    rating = "csat" if csat is not None else "nps" if ds.has("surveys", "nps") else None
     if rating is None:
         return
     t = ds.table("surveys", "comment", rating, "answered_ts")
@@ -90,8 +102,10 @@ def survey_comment_themes(ds: Dataset, section: Section, scale_max: float) -> No
     sv = sv[sv.comment.notna()]
     if len(sv) < MIN_TEXTS:
         return
-    low = sv[rating] <= (2 if rating == "csat" and scale_max <= 5 else 6 if rating == "nps" else 0.4 * scale_max)
-    _add(section, themes(sv.comment, low.where(sv[rating].notna()), sv.quarter), "survey", len(sv))
+    low = sv[rating] <= (bottom_boxes(csat) if csat is not None else 6)
+    title = "table_yes_no" if csat is not None and is_yes_no(csat) else "table"
+    _add(section, themes(sv.comment, low.where(sv[rating].notna()), sv.quarter), "survey", len(sv),
+         title)
 
 
 def complaint_themes(ds: Dataset, section: Section) -> None:

@@ -20,7 +20,7 @@ from loyalscope.errors import DataQualityError, LoyalscopeError, SchemaError
 from loyalscope.i18n import t
 from loyalscope.metrics import compute
 from loyalscope.metrics._base import in_fixed_order
-from loyalscope.metrics.scales import NPS_SCALE, check_scale
+from loyalscope.metrics.scales import NPS_SCALE, Scale, check_scale, is_yes_no, top_boxes
 from loyalscope.metrics.survey import competitor_pairs
 from loyalscope.metrics.window import inactivity_days
 from loyalscope.models.survey.drivers import DriverAnalysis, bayes_driver
@@ -68,7 +68,7 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     if "csat" in surveys.columns and ds.has("transactions"):
         _sat_loyalty(ds, ctx, section)
     # what dissatisfied respondents wrote, against the others
-    survey_comment_themes(ds, section, float(cfg.csat_scale_max))
+    survey_comment_themes(ds, section, _csat_scale(ds))
     from loyalscope.sections.survey_efa import (
         add_efa,  # items outside the model's blocks (issue 17)
     )
@@ -129,12 +129,31 @@ def _nps_by_segment(ds: Dataset, ctx: SectionContext, section: Section) -> None:
     section.data["nps_by_segment"] = table.to_dict("records")
 
 
-def _csat(ds: Dataset, ctx: SectionContext, section: Section) -> None:
+def _csat_scale(ds: Dataset) -> Scale | None:
+    """The csat column's scale, None without a csat column or when its answers leave the scale
+    (its numbers are refused, with the reason, by :func:`_csat`)."""
+    if not ds.has("surveys", "csat"):
+        return None
     try:
-        top = check_scale(ds, "csat").high - 1
+        return check_scale(ds, "csat")
+    except DataQualityError:
+        return None
+
+
+def _csat_label(scale: Scale | None) -> str:
+    """The label of CSAT: the top-2-box share, or the share of yes of a yes / no question."""
+    return f"{K}.csat_yes_no" if scale is not None and is_yes_no(scale) else "metrics.csat_top2.name"
+
+
+def _csat(ds: Dataset, ctx: SectionContext, section: Section) -> None:
+    """CSAT: the share of answers in the top two boxes (of a yes / no question: of yes), with
+    its Beta(1, 1) posterior interval."""
+    try:
+        scale = check_scale(ds, "csat")
     except DataQualityError as exc:
         refused(section, "metrics.csat_top2.name", exc)
         return
+    top = top_boxes(scale)
     s = ds.table("surveys", "csat")
     c = s.aggregate(k=(s.csat >= top).cast("int64").sum(), n=s.csat.count()).execute().iloc[0]
     n, k = int(c["n"] or 0), int(c["k"] or 0)
@@ -142,10 +161,15 @@ def _csat(ds: Dataset, ctx: SectionContext, section: Section) -> None:
         return
     lo, hi = stats.beta.ppf([0.025, 0.975], 1 + k, 1 + n - k)
     small = n < ctx.config.survey.min_n
-    section.add(Number("metrics.csat_top2.name", k / n, "percent", metric_id="csat_top2", numerator=k,
+    section.add(Number(_csat_label(scale), k / n, "percent", metric_id="csat_top2", numerator=k,
                        denominator=n, interval=(float(lo), float(hi)), warn=small,
                        note=f"{K}.small_sample" if small else None, note_kw={"n": n}))
-    section.data["csat_top2"] = {"value": k / n, "n": n, "interval": [float(lo), float(hi)], "small_sample": small}
+    yes_no = is_yes_no(scale)
+    if yes_no:  # no top two boxes: the share of yes, said so
+        section.add(Text(f"{K}.csat_yes_no_note", {"column": "csat", "scale": scale.text()},
+                         style="note"))
+    section.data["csat_top2"] = {"value": k / n, "n": n, "interval": [float(lo), float(hi)], "small_sample": small,
+                                 "scale": scale.text(), "yes_no": yes_no}
 
 
 def _trend(ds: Dataset, ctx: SectionContext, section: Section) -> None:
@@ -164,8 +188,13 @@ def _trend(ds: Dataset, ctx: SectionContext, section: Section) -> None:
         trend = trend.merge(f, on="period", how="outer")
     trend = trend.sort_values("period")
     ys = [c for c in ("nps", "csat_top2") if c in trend.columns]
-    section.add(Chart("line", f"{K}.trend", trend, x="period", y=ys,
-                      labels={"period": f"{K}.col.period", **{c: f"metrics.{c}.name" for c in ys}}))
+    labels = {c: f"metrics.{c}.name" for c in ys}
+    scale = _csat_scale(ds) if "csat_top2" in labels else None
+    yes_no = scale is not None and is_yes_no(scale)
+    if yes_no:  # a yes / no question's CSAT is its share of yes
+        labels["csat_top2"] = _csat_label(scale)
+    section.add(Chart("line", f"{K}.trend_yes_no" if yes_no else f"{K}.trend", trend, x="period", y=ys,
+                      labels={"period": f"{K}.col.period", **labels}))
 
 
 def _competitors(answers: pd.DataFrame, pairs: list[tuple[str, str, str]], min_n: int,
@@ -228,7 +257,11 @@ def _bayes_drivers(answers: pd.DataFrame, dims: list[str], section: Section) -> 
 
 
 def _sat_loyalty(ds: Dataset, ctx: SectionContext, section: Section) -> None:
-    """Repurchase within ``inactivity_days`` after the answer, by CSAT level (and segment)."""
+    """Repurchase within ``inactivity_days`` after the answer, by CSAT level (and segment); the
+    levels are the answers on the question's own scale (0, 0.5 and 1 of a yes / no question)."""
+    scale = _csat_scale(ds)
+    if scale is None:  # answers outside the csat scale: refused with the reason by _csat
+        return
     days = inactivity_days(ds)
     asof = ds.analysis_date
     s = ds.linked_answers("answered_ts", "csat")  # an anonymous answer has no purchases to follow
@@ -249,11 +282,13 @@ def _sat_loyalty(ds: Dataset, ctx: SectionContext, section: Section) -> None:
     rep = np.concatenate([np.r_[np.ones(k), np.zeros(m - k)] for k, m in zip(agg["k"].to_numpy(int), n, strict=True)])
     segment = np.repeat(agg[seg].astype(str).to_numpy(), n) if seg else None
     cfg = ctx.config.survey
-    m = SatLoyaltyCurve(scale_max=cfg.csat_scale_max, min_n=cfg.min_n).fit(level, rep, segment)
+    # satisfied defectors: the top boxes of the question's own scale (of a yes / no one: yes)
+    m = SatLoyaltyCurve(scale_max=scale.high, top=top_boxes(scale), min_n=cfg.min_n).fit(level, rep, segment)
     curve = m.summary()
     section.add(Chart("line", f"{K}.sat_loyalty", curve[["satisfaction", "mean", "lower", "upper"]],
                       x="satisfaction", y=["mean", "lower", "upper"],
-                      labels={"satisfaction": "metrics.csat_top2.name", "mean": f"{K}.col.repurchase",
+                      labels={"satisfaction": f"{K}.col.csat_yes_no" if is_yes_no(scale) else "metrics.csat_top2.name",
+                              "mean": f"{K}.col.repurchase",
                               "lower": f"{K}.col.lower", "upper": f"{K}.col.upper"},
                       options={"percent_y": True}, note=f"{K}.sat_loyalty_note", note_kw={"days": days}))
     if seg:

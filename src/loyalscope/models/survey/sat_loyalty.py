@@ -16,8 +16,9 @@ satisfaction mix, O_g = sum_s k_gs / sum_s n_gs f(s) with f(s) = k_s / n_s (the 
 likelihood estimate of O in k_gs ~ Poisson(O n_gs f(s))). O = 1: the segment follows the
 overall curve; O < 1: it repurchases less than its satisfaction predicts.
 
-Satisfied defectors: levels in the top two boxes (s >= scale_max - 1) whose defection rate
-1 - k_s / n_s exceeds ``defect_threshold`` are flagged.
+Satisfied defectors: levels in the top boxes (s >= ``top``, by default scale_max - 1: the top
+two; of a yes / no question, 0-1, yes only) whose defection rate 1 - k_s / n_s exceeds
+``defect_threshold`` are flagged.
 """
 
 from __future__ import annotations
@@ -50,8 +51,11 @@ class SatLoyaltyCurve:
 
     Parameters
     ----------
-    scale_max : int, default 5
+    scale_max : float, default 5
         Top of the satisfaction scale (top two boxes: ``scale_max - 1`` and ``scale_max``).
+    top : float, optional
+        Lowest level of the top boxes; default ``scale_max - 1``. A yes / no question (0-1) has
+        one top box, yes: ``top=1`` (see :func:`loyalscope.metrics.scales.top_boxes`).
     defect_threshold : float, default 0.3
         Flag top-2-box levels whose defection rate exceeds this share.
     prior : (float, float), default (1, 1)
@@ -64,13 +68,15 @@ class SatLoyaltyCurve:
 
     def __init__(
         self,
-        scale_max: int = 5,
+        scale_max: float = 5,
         defect_threshold: float = 0.3,
         prior: tuple[float, float] = (1.0, 1.0),
         level: float = 0.95,
         min_n: int = 30,
+        top: float | None = None,
     ) -> None:
         self.scale_max = scale_max
+        self.top = top
         self.defect_threshold = defect_threshold
         self.prior = prior
         self.level = level
@@ -106,7 +112,8 @@ class SatLoyaltyCurve:
             "repurchased": observed.to_numpy(), "expected": expected.to_numpy(),
             "n": seg.groupby("segment")["n"].sum().to_numpy(),
         })
-        top = seg[seg["satisfaction"] >= self.scale_max - 1].copy()
+        lowest = self.scale_max - 1 if self.top is None else self.top
+        top = seg[seg["satisfaction"] >= lowest].copy()
         top["defect_rate"] = 1 - top["rate"]
         top["flag"] = top["defect_rate"] > self.defect_threshold
         self.satisfied_defectors_ = top[["segment", "satisfaction", "n", "defect_rate", "flag",
