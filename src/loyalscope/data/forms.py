@@ -10,6 +10,9 @@ these decisions):
 - :data:`LIKERT`: an answer column of a 1-N scale holding five-point answer words (``非常满意``,
   "Very satisfied") and numbers only reads the words as points (:func:`answer_forms`); a
   问卷星 numeric download's option codes are said to read upside down where 非常满意 came first;
+- :data:`YES_NO`: a satisfaction or intent column answered yes / no (``是`` / ``否``, ``会`` /
+  ``不会`` / ``不确定``, Yes / No) reads its answers as 1 / 0 / 0.5 on the scale 0-1
+  (:func:`answer_forms`);
 - :data:`PLAIN`: a number or date column of plain numbers or ISO dates only, decided by
   :func:`loyalscope.data.validate` on the whole column, is read by the short parsers.
 
@@ -43,9 +46,12 @@ _NO_ANSWER_RE = r"^[(（](空|跳过|skipped)[)）]$"
 PLAIN, DECIMAL, LIKERT, YES_NO = "plain", "decimal", "likert", "yes_no"
 """The forms a text column may be read in."""
 INTENTS = ("recommend_intent", "repurchase_intent")
-"""The answer columns a yes / no question may hold (an intent: its chance, 0-1)."""
+"""The intent columns a yes / no question may hold (its answer: the chance it states, 0-1)."""
+YES_NO_COLUMNS = ("csat", *INTENTS)
+"""The answer columns a yes / no question may hold: the intents and the satisfaction question
+(您对我们的服务满意吗？是 / 否; Were you satisfied? Yes / No: yes 1, no 0)."""
 YES_NO_SCALE = "0-1"
-"""The scale of an intent read from yes / no answers."""
+"""The scale of a column read from yes / no answers."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,8 @@ class AnswerForms:
     likert: list[str] = field(default_factory=list)
     """1-N columns of five-point answer words, read as 5 ... 1."""
     yes_no: list[str] = field(default_factory=list)
-    """Intent columns of yes / no / unsure answers, read as 1 / 0 / 0.5 on the scale 0-1."""
+    """Satisfaction and intent columns of yes / no / unsure answers, read as 1 / 0 / 0.5 on the
+    scale 0-1."""
     unanswered: list[str] = field(default_factory=list)
     """Columns holding a survey tool's mark of no answer (read as empty)."""
     notes: list[str] = field(default_factory=list)
@@ -73,9 +80,12 @@ def answer_forms(con: BaseBackend, src: Source) -> AnswerForms:
     columns holding a mark of no answer (:data:`NO_ANSWER`), read as empty there (only where
     one is seen: the test, planned into every parse stage of a column, made a wide survey's parse
     statement 13 times slower). A 问卷星 export's 1-N columns of numbers get the note of
-    :func:`_option_codes`. ``yes_no``: the intent columns (:data:`INTENTS`) whose answers are
-    yes / no / unsure words only, with at least one yes or no that is no five-point word (``会``
-    / ``不会``; :data:`parse.YES_NO`), read as their chance on the scale 0-1, with a note each."""
+    :func:`_option_codes`. ``yes_no``: the satisfaction and intent columns
+    (:data:`YES_NO_COLUMNS`) whose answers are yes / no / unsure words only, with at least one
+    yes or no that is no five-point word (``是`` / ``否``, ``会`` / ``不会``; :data:`parse.YES_NO`),
+    read as their chance on the scale 0-1, with a note each (a satisfaction question answered
+    满意 / 不满意 is a five-point one, 4 / 2, as is one mixing yes / no with other text: those
+    stay unreadable values)."""
     if src.table != "surveys":
         return AnswerForms()
     spec = schema.table(src.table)
@@ -92,7 +102,7 @@ def answer_forms(con: BaseBackend, src: Source) -> AnswerForms:
     yes_no = "^(" + "|".join(re.escape(w) for w in parse.YES_NO) + ")$"
     plain_yes_no = "^(" + "|".join(re.escape(w) for w in parse.YES_NO if w not in parse.LIKERT) + ")$"
     kinds = tuple(c in scale for c in cols)
-    intents = tuple(c in INTENTS for c in cols)
+    intents = tuple(c in YES_NO_COLUMNS for c in cols)
 
     def build(p: ir.Table) -> ir.Table:
         aggs: dict[str, ir.Value] = {}
@@ -134,7 +144,8 @@ def answer_forms(con: BaseBackend, src: Source) -> AnswerForms:
             out.notes.append(t("data.validate.note_likert", column=src.mapping[c], canon=c))
         elif n > 0 and count(f"ls_y{i}") == n and count(f"ls_p{i}") > 0:
             out.yes_no.append(c)
-            out.notes.append(t("data.validate.note_yes_no", column=src.mapping[c], canon=c,
+            key = "note_yes_no_csat" if c == "csat" else "note_yes_no"
+            out.notes.append(t(f"data.validate.{key}", column=src.mapping[c], canon=c,
                                scale=YES_NO_SCALE))
     out.notes.extend(_option_codes(src, coded))
     return out
@@ -194,5 +205,5 @@ def decimal_ids(con: BaseBackend, src: Source) -> tuple[list[str], list[str]]:
     return out, notes
 
 
-__all__ = ["DECIMAL", "INTENTS", "LIKERT", "NO_ANSWER", "PLAIN", "SAMPLE", "YES_NO", "YES_NO_SCALE",
-           "AnswerForms", "answer_forms", "decimal_ids"]
+__all__ = ["DECIMAL", "INTENTS", "LIKERT", "NO_ANSWER", "PLAIN", "SAMPLE", "YES_NO", "YES_NO_COLUMNS",
+           "YES_NO_SCALE", "AnswerForms", "answer_forms", "decimal_ids"]

@@ -115,7 +115,7 @@ def stated_scales(config: AnalysisConfig, srcs: list[Source], report: QualityRep
     """``config`` with the answer scales the surveys give where ``[survey.scales]`` declares
     none: the scale a question states (``On a scale of 0-10, how would you rate us?``: csat
     0-10, :func:`loyalscope.data.questions.stated_scale`) when it differs from the default
-    (csat 1-5), with a note; and 0-1 for an intent read from yes / no answers
+    (csat 1-5), with a note; and 0-1 for an intent or csat read from yes / no answers
     (:data:`loyalscope.data.forms.YES_NO`, noted by the parse). ``config`` itself when there is
     none. NPS keeps its 0-10 (a recommendation question on another scale is refused by the NPS
     metrics, as before); a column whose questions state different scales keeps its default."""
@@ -146,8 +146,8 @@ def stated_scales(config: AnalysisConfig, srcs: list[Source], report: QualityRep
             for source, header in asked[canon]:
                 rep.notes.append(Note(source, t("data.validate.note_stated_scale", column=header,
                                                 canon=canon, scale=one)))
-    # an intent read from yes / no answers is on 0-1 whatever its question says (its note is
-    # the parse's)
+    # an intent or csat read from yes / no answers is on 0-1 whatever its question says (its
+    # note is the parse's)
     new.update({c: s for c, s in rep.answer_scales.items() if open_scale(c) is not None})
     if not new:
         return config

@@ -283,10 +283,10 @@ YES_NO: dict[str, str] = {
     **dict.fromkeys(("不会", "否", "不是", "不要", "no", "n"), "0"),
     **dict.fromkeys(("不确定", "不一定", "说不清", "不好说", "看情况", "maybe", "not sure"), "0.5"),
 }
-"""The answers of a yes / no intent question (您还会再次购买吗？会 / 不会 / 不确定; Would you buy
-again? Yes / No / Maybe) as the chance they state: yes 1, no 0, unsure 0.5. Read only in the
-intent columns whose answers are these words and nothing else (see
-:func:`loyalscope.data.forms.answer_forms`), on the scale 0-1."""
+"""The answers of a yes / no intent or satisfaction question (您还会再次购买吗？会 / 不会 / 不确定;
+您对我们的服务满意吗？是 / 否; Would you buy again? Yes / No / Maybe) as the chance they state:
+yes 1, no 0, unsure 0.5. Read only in the intent and csat columns whose answers are these words
+and nothing else (see :func:`loyalscope.data.forms.answer_forms`), on the scale 0-1."""
 
 
 def yes_no_points(s: ir.StringValue) -> ir.StringValue:

@@ -76,7 +76,7 @@ class TableReport:
     statuses: list[dict[str, Any]] = field(default_factory=list)
     """Order status values seen: value, class (sale, cancelled ...), orders."""
     answer_scales: dict[str, str] = field(default_factory=dict)
-    """Survey columns whose answers' form set their scale (yes / no intents: ``0-1``)."""
+    """Survey columns whose answers' form set their scale (yes / no intents and csat: ``0-1``)."""
     unused_columns: list[dict[str, Any]] = field(default_factory=list)
     """Per source with columns that no canonical column took: ``source`` and ``columns`` (read,
     and used by no number: a column the analysis could use needs a ``[mapping.<table>]`` line)."""

@@ -88,7 +88,7 @@ class Parsed:
     records: int
     notes: list[str] = field(default_factory=list)
     scales: dict[str, str] = field(default_factory=dict)
-    """Answer columns whose form sets their scale (yes / no intents: ``0-1``)."""
+    """Answer columns whose form sets their scale (yes / no intents and csat: ``0-1``)."""
 
 
 def _why(tag: ir.StringValue) -> ir.StringValue:
@@ -104,7 +104,8 @@ def _parse_column(tbl: Staged, header: str, out: str, col: schema.Column, dayfir
     read by :func:`parse.plain_number` or :func:`parse.plain_datetime`; :data:`DECIMAL`, an
     identifier column written as decimals (``12533.0``, see :func:`decimal_ids`); :data:`LIKERT`,
     a 1-N answer column of five-point words (``非常满意``, see :func:`likert_columns`); :data:`YES_NO`,
-    an intent column of yes / no / unsure answers (``会``, ``不会``, ``不确定``)."""
+    an intent or csat column of yes / no / unsure answers (``会``, ``不会``, ``不确定``; ``是`` /
+    ``否``)."""
     plain = form == PLAIN
     if col.dtype == "string":
         return parse.string(tbl, header, out, backend, decimal=form == DECIMAL)
