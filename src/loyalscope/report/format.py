@@ -101,24 +101,33 @@ def table_header(block: Table, column: str, lang: str) -> str:
     return label
 
 
-def render_kw(kw: dict[str, Any], lang: str) -> dict[str, Any]:
+def render_kw(kw: dict[str, Any], lang: str, verbatim: bool = False) -> dict[str, Any]:
     """Format arguments ready for ``t``: catalogue keys and :class:`Phrase` values translated
-    (recursively), lists of phrases joined with the language's list separator."""
-    return {k: render_value(v, lang) for k, v in kw.items()}
+    (recursively), lists of phrases joined with the language's list separator. ``verbatim``:
+    other text is kept as written (not shown as its label, :func:`display_label`)."""
+    return {k: render_value(v, lang, verbatim) for k, v in kw.items()}
 
 
-def render_value(value: Any, lang: str) -> Any:
-    """One format argument or table cell as display text (keys and phrases translated)."""
+def _is_fix(key: str) -> bool:
+    """Whether ``key`` is a fix: a sentence holding what the user writes (``[survey.scales]
+    repurchase_intent = "1-7"``), whose column names stay as written, never their labels."""
+    return key.endswith("_fix")
+
+
+def render_value(value: Any, lang: str, verbatim: bool = False) -> Any:
+    """One format argument or table cell as display text (keys and phrases translated; a raw id
+    shown as its label unless ``verbatim``, as it is inside a fix)."""
     if isinstance(value, Phrase):
-        return t(value.key, lang, **render_kw(value.kw, lang))
+        return t(value.key, lang, **render_kw(value.kw, lang, verbatim or _is_fix(value.key)))
     if isinstance(value, dict) and set(value) == {"key", "kw"}:  # a Phrase read back from JSON
-        return t(str(value["key"]), lang, **render_kw(dict(value["kw"]), lang))
+        key = str(value["key"])
+        return t(key, lang, **render_kw(dict(value["kw"]), lang, verbatim or _is_fix(key)))
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, (Phrase, dict)) for v in value):
-        return t("report.list_sep", lang).join(str(render_value(v, lang)) for v in value)
+        return t("report.list_sep", lang).join(str(render_value(v, lang, verbatim)) for v in value)
     if isinstance(value, str) and has_key(value):
         return t(value, lang)
     if isinstance(value, str):
-        return display_label(value, lang)
+        return value if verbatim else display_label(value, lang)
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return int(value)  # "52 weeks", not "52.0 weeks"
     return value
