@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -11,9 +12,9 @@ from loyalscope.data.dataset import Dataset
 from loyalscope.errors import ConfigError, DataQualityError, InsufficientDataError
 from loyalscope.i18n import t
 from loyalscope.metrics._base import map_distinct, money_sum
-from loyalscope.metrics.scales import check_scale
+from loyalscope.metrics.scales import check_scale, declared_scale
 from loyalscope.metrics.window import inactivity_days
-from loyalscope.results import Chart, Number, Section, Table, Text
+from loyalscope.results import Chart, Number, Phrase, Section, Table, Text
 from loyalscope.sections._survey_indices import refused
 from loyalscope.sections.context import SectionContext
 from loyalscope.segments.dimensions import behavioural_loyalty, loyalty_dimensions, rescale
@@ -206,8 +207,9 @@ def _loyalty_types(ds: Dataset, seg: pd.DataFrame, ctx: SectionContext, section:
     if "repurchase_intent" in inputs.columns:
         try:  # answers outside their declared scale give no attitudinal score (not clipped ones)
             intent = check_scale(ds, "repurchase_intent")
-        except (DataQualityError, ConfigError):
+        except (DataQualityError, ConfigError) as exc:
             inputs = inputs.drop(columns="repurchase_intent")
+            _left_out(ds, section, "repurchase_intent", "attitudinal", exc)
     # the inputs are in the segments' row order already: their columns side by side, where a
     # join on the ids compared a million text ids and tested both indexes for order (0.5 s)
     both = pd.DataFrame({"frequency": seg["frequency"].array, "recency_days": seg["recency_days"].array,
@@ -221,3 +223,46 @@ def _loyalty_types(ds: Dataset, seg: pd.DataFrame, ctx: SectionContext, section:
                       translate_values=("dimension",), note=M + "dimensions_note"))
     ctx.add_customer_columns(pd.DataFrame({"customer_id": ids.astype(str),
                                            "loyalty_type": types.loyalty_type.to_numpy()}))
+
+
+def _left_out(ds: Dataset, section: Section, column: str, dimension: str,
+              exc: DataQualityError | ConfigError) -> None:
+    """Say that ``surveys.<column>`` is left out of a loyalty dimension, why and how to fix it.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The data (the column's answers are read for their range).
+    section : Section
+        The segments section: a warning block, and ``data["left_out"]`` for analysis.json.
+    column : str
+        The survey column left out (``repurchase_intent``).
+    dimension : str
+        The dimension that goes without it (``attitudinal``): no score rather than a clipped one.
+    exc : DataQualityError or ConfigError
+        Why (:func:`loyalscope.metrics.scales.check_scale`): its fix declares the scale.
+    """
+    scale = None
+    try:
+        scale = declared_scale(ds.config, column)
+    except ConfigError:  # a declaration that is no 'low-high': the reason says so
+        pass
+    fix = Phrase.from_message(exc.fix or "")
+    where = f"surveys.{column}"
+    entry: dict[str, Any] = {"column": where, "dimension": dimension, "reason": exc.message,
+                             "fix": exc.fix or ""}
+    if isinstance(exc, DataQualityError) and scale is not None:
+        s = ds.table("surveys", column)
+        stats = s.aggregate(lo=s[column].min(), hi=s[column].max(), n=s[column].count()).execute().iloc[0]
+        low, high, n = float(stats["lo"]), float(stats["hi"]), int(stats["n"])
+        seen = high if high > scale.high else low  # the answer that leaves the scale
+        entry.update(scale=scale.text(), low=low, high=high, seen=seen, n=n)
+        section.add(Text(M + "left_out", {
+            "column": where, "dimension": M + "dim." + dimension, "scale": scale.text(),
+            "source": f"survey.scale.source_{scale.source}", "seen": f"{seen:g}", "low": f"{low:g}",
+            "high": f"{high:g}", "n": n, "fix": fix}, style="warning"))
+    else:
+        section.add(Text(M + "left_out_reason", {
+            "column": where, "dimension": M + "dim." + dimension,
+            "reason": Phrase.from_message(exc.message), "fix": fix}, style="warning"))
+    section.data.setdefault("left_out", []).append(entry)
