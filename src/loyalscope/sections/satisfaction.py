@@ -166,7 +166,7 @@ def _csat(ds: Dataset, ctx: SectionContext, section: Section) -> None:
                        note=f"{K}.small_sample" if small else None, note_kw={"n": n}))
     yes_no = is_yes_no(scale)
     if yes_no:  # no top two boxes: the share of yes, said so
-        section.add(Text(f"{K}.csat_yes_no_note", {"column": "csat", "scale": scale.text()},
+        section.add(Text(f"{K}.csat_yes_no_note", {"column": "surveys.csat", "scale": scale.text()},
                          style="note"))
     section.data["csat_top2"] = {"value": k / n, "n": n, "interval": [float(lo), float(hi)], "small_sample": small,
                                  "scale": scale.text(), "yes_no": yes_no}
