@@ -77,6 +77,11 @@ def test_analyze_reads_a_yes_no_satisfaction_question(tmp_path: Path) -> None:
     assert csat["numerator"] == (answered == 1).sum()
     assert csat["value"] == pytest.approx(answered.mean())
     assert sat["data"]["csat_top2"]["yes_no"] is True
+    # monitored: the score's expected ranges stay on 0-100, and months without answers have none
+    watched = sections["monitoring"]["data"]["series"]["satisfaction_score"]
+    assert all(0 <= p["low"] <= p["high"] <= 100 for p in watched if p["high"] is not None)
+    assert any(p["high"] is not None for p in watched)
+    assert all(p["low"] is None and p["high"] is None for p in watched if p["n"] == 0)
     assert any(b.get("key") == "survey.section.csat_yes_no_note" for b in sat["blocks"])
     score = numbers["satisfaction_score"]  # 100 x mean on 0-1, not mean / 5 x 100
     assert score["value"] == pytest.approx(100 * answered.mean())

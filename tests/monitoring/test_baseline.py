@@ -170,3 +170,19 @@ def test_scalar_helpers_give_numpys_numbers() -> None:
         x = rng.normal(size=size) ** 2
         w = 0.5 ** (rng.integers(0, 30, size) / 12.0)
         assert _average(x, w) == float(np.average(x, weights=w))
+
+
+def test_a_period_without_units_has_an_expected_value_but_no_range() -> None:
+    # a satisfaction score (a mean of answers) whose last three months got no answer: the range
+    # of "no answers" was that of one answer (0 - 385 on a 0-100 score)
+    rng = np.random.default_rng(5)
+    n = np.r_[rng.integers(35, 60, 12), 0, 0, 0].astype(float)
+    y = np.where(n > 0, rng.normal(60, 8, n.size), np.nan)
+    tr = track(y, n, n > 0, "mean", Settings(season=None))
+    assert np.isfinite(tr.expected[12:]).all()
+    assert np.isnan(tr.low[12:]).all() and np.isnan(tr.high[12:]).all()
+    assert np.isfinite(tr.high[8:12]).all()  # periods with answers keep theirs
+    # a share of no customers: the same
+    tr = track(np.where(n > 0, 0.6, np.nan), n, n > 0, "share", Settings(season=None),
+               x=np.where(n > 0, np.rint(0.6 * n), np.nan))
+    assert np.isnan(tr.low[12:]).all() and np.isfinite(tr.low[8:12]).all()

@@ -82,3 +82,13 @@ def test_bad_values_name_the_setting(tmp_path: Path, text: str, where: str) -> N
         _load(tmp_path, text)
     assert err.value.column == where
     assert where in err.value.fix
+
+
+def test_score_ranges_end_at_100() -> None:
+    # satisfaction score and the seed indices are mean / scale top x 100: their expected range
+    # was 7 - 117 on a month of 51 answers
+    from loyalscope.monitoring import catalogue
+
+    for metric in ("satisfaction_score", "recommend_index_seed", "loyalty_index_seed"):
+        assert catalogue.bounds(metric) == (0.0, 100.0)
+    assert catalogue.bounds("purchase_amount") == (0.0, None)

@@ -394,7 +394,11 @@ def track(
                 seen += 1
             continue
         out.expected[t], out.method[t] = f, method
-        spread = _spread(kind, errs[method], t, settings, f, n[t])
+        # a period without units (no answers, no customers) has an expected value but no range:
+        # the spread of a mean or share of no units is none (the range of one unit's value,
+        # 0 - 385 for a satisfaction score, was shown)
+        units = kind in ("count", "level") or n[t] > 0
+        spread = _spread(kind, errs[method], t, settings, f, n[t]) if units else None
         flagged = False
         if spread is not None:
             var, df, tau2 = spread

@@ -62,6 +62,9 @@ ADDITIVE: frozenset[str] = PER_DAY
 """Metrics whose segments add up to the total (drivers weigh every segment by 1)."""
 SIGNED: frozenset[str] = frozenset({"competitor_gap", "frequency_trend", "clv_simple"})
 """Non-percentage metrics that can be negative."""
+SCORES: frozenset[str] = frozenset({"satisfaction_score", "recommend_index_seed",
+                                    "loyalty_index_seed"})
+"""Scores on 0-100 (mean answer / scale top x 100): their expected ranges end at 100."""
 
 
 SEGMENT_CHECKED: frozenset[str] = frozenset({
@@ -94,6 +97,8 @@ def bounds(metric_id: str) -> tuple[float | None, float | None]:
         return (None, None)
     if metric_id == "return_amount_rate":
         return (0.0, None)
+    if metric_id in SCORES:
+        return (0.0, 100.0)
     return (0.0, 1.0) if REGISTRY[metric_id].percent else (0.0, None)
 
 
