@@ -137,8 +137,8 @@ def csv_records(con: BaseBackend, lines: ir.Table, header: list[str], delim: str
                 every_text: bool = False, header_line: int = 1) -> Records:
     """Records of a delimited text file from its physical ``lines`` (header = line
     ``header_line``: 1, or 0 for a header named in ``[data.columns]`` before the file's own
-    line 1, or the last line of a survey tool's header of several rows: the lines up to it are
-    no records).
+    line 1, or the last line of a header over several lines, a survey tool's of several rows or
+    one whose quoted cells hold line breaks: the lines up to it are no records).
 
     On Spark, and on DuckDB when lines were joined into records or the file has at most
     :data:`VIEW_FROM_LINES` lines, the records are stored as a temporary table (parsing then

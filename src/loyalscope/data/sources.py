@@ -24,6 +24,7 @@ import datetime as dt
 import fnmatch
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -130,11 +131,12 @@ def read_text(con: BaseBackend, staged: Staged, table: str, config: AnalysisConf
     :func:`loyalscope.data.readers.lf_line_ends`) as records on the engine."""
     path, name = staged.path, name or staged.source
     with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
-        first = fh.readline().rstrip("\r\n")
+        head = list(islice(fh, max(1, staged.header_end)))  # the header's lines
+    first = head[0].rstrip("\r\n") if head else ""
     if not first.strip():
         raise SchemaError(t("data.sources.empty_file"), file=name, row=1,
                           fix=t("data.sources.empty_file_fix"))
-    delim = sniff_delimiter(first, Path(staged.name).suffix.lower())
+    delim = sniff_delimiter("".join(head), Path(staged.name).suffix.lower())
     own = list(staged.header) if staged.header is not None else [
         h.strip() for h in next(csv.reader([first], delimiter=delim))]
     header = _reserved(_unique(own))
@@ -142,7 +144,8 @@ def read_text(con: BaseBackend, staged: Staged, table: str, config: AnalysisConf
     spec = schema.table(table)
     numeric = frozenset(h for c, h in mapping.items() if spec.column(c).dtype in ("float64", "int64"))
     first_line = 0 if staged.header_added else 1
-    # a survey tool's header of several rows ends on a later line (Staged.header_end)
+    # a header of several rows (a survey tool's) or of quoted cells holding line breaks ends on a
+    # later line (Staged.header_end)
     header_line = 0 if staged.header_added else staged.header_end
     recs = csv_records(con, read_lines(con, path, first_line), header, delim,
                        structural_columns(table, mapping), numeric,

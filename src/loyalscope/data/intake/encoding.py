@@ -23,8 +23,9 @@ GB18030 (a superset of GBK and GB2312), Big5, cp1252 (Latin-1) and Mac Roman (Ex
    (``¥3.02``) whole, other symbols 0.8), each invalid byte sequence counting as implausible. The best
    score wins when it is at least ``MIN_SCORE`` and leads the runner-up by ``MIN_LEAD`` (or
    by ``CLEAR_LEAD`` with at least ``MIN_SCORE - 0.1``);
-   otherwise the decoded header line breaks the tie if it names known columns (客户编号,
-   下单时间 ...) in exactly one candidate; otherwise the file is ambiguous and
+   otherwise the decoded header breaks the tie if it names known columns (客户编号,
+   下单时间 ...) in exactly one candidate (the header is line 1, or the lines its quoted cells
+   span when they hold line breaks: :mod:`.wrapped_header`); otherwise the file is ambiguous and
    :class:`~loyalscope.errors.DataQualityError` asks for ``[data] encoding = "..."``.
 
 The confidence reported is 1 for steps 1-4, the valid-line share for step 5, and
@@ -46,6 +47,7 @@ from functools import cache
 from pathlib import Path
 
 from loyalscope.data.intake.model import EncodingDecision
+from loyalscope.data.intake.wrapped_header import MAX_LINES, span
 from loyalscope.errors import ConfigError, DataQualityError
 from loyalscope.i18n import t
 
@@ -110,7 +112,7 @@ def read_sample(path: Path) -> Sample:
                 break
             if not head:
                 head = chunk[:4096]
-                header = next(iter(_physical([chunk.split(b"\n", 1)[0][:65536]])))
+                header = _header(chunk)
             data = tail + chunk
             cut = data.rfind(b"\n") + 1
             body, tail = (data[:cut], data[cut:]) if cut else (b"", data)
@@ -195,6 +197,16 @@ def _physical(lines: list[bytes]) -> Iterable[bytes]:
             yield from line.rstrip(b"\r").split(b"\r")
         else:
             yield line
+
+
+def _header(chunk: bytes) -> bytes:
+    """The header record at the start of ``chunk``: line 1, or the lines it spans when its
+    quoted cells hold line breaks (Excel's Alt+Enter, :mod:`.wrapped_header`; quote bytes are
+    quotes in every legacy encoding), each line cut at 64 KiB."""
+    lines = [line[:65536] for line in chunk.split(b"\n", MAX_LINES)[:MAX_LINES]]
+    lines = list(_physical(lines))[:MAX_LINES]
+    n = span(line.count(b'"') for line in lines) or 1
+    return b"\n".join(lines[:n])
 
 
 def _valid(encoding: str, line: bytes) -> bool:

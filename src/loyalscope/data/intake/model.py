@@ -98,11 +98,12 @@ class Staged:
         user's keep their numbers).
     header : tuple of str or None
         For a staged CSV whose header spans several rows (a SurveyMonkey or Qualtrics export,
-        :mod:`loyalscope.data.intake.survey_header`): one name per column, combined from them;
-        None when the file's line 1 names its columns.
+        :mod:`loyalscope.data.intake.survey_header`) or several lines (quoted header cells
+        holding line breaks, :mod:`loyalscope.data.intake.wrapped_header`): one name per
+        column, combined from them; None when the file's line 1 names its columns.
     header_end : int
         For a staged CSV: the last physical line of its header (1; more for a header of several
-        rows, or one whose quoted question holds a line break). Its records start after it and
+        rows, or one whose quoted cells hold line breaks). Its records start after it and
         keep the file's line numbers.
     """
 

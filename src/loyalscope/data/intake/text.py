@@ -16,7 +16,9 @@ numbered from 0 so that every quarantine line and note keeps the user's line num
 A SurveyMonkey or Qualtrics export, whose header spans two or three rows
 (:mod:`loyalscope.data.intake.survey_header`), is staged as itself with those rows combined into
 one header (``Staged.header``) and the line its header ends on (``Staged.header_end``), with a
-note; its records keep their line numbers.
+note; its records keep their line numbers. So is a file whose header cells hold line breaks in
+quotes (Excel's Alt+Enter, :mod:`loyalscope.data.intake.wrapped_header`): its header is its
+first record, over the lines it spans.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from pathlib import Path
 
 from loyalscope.config import AnalysisConfig
 from loyalscope.data.intake import encoding as enc
-from loyalscope.data.intake import survey_header, transcode
+from loyalscope.data.intake import survey_header, transcode, wrapped_header
 from loyalscope.data.intake.model import EncodingDecision, Staged
 from loyalscope.data.intake.workdir import new_path
 from loyalscope.errors import ConfigError
@@ -71,7 +73,27 @@ def stage_text(path: Path, source: str, config: AnalysisConfig, folder: Path | N
         staged = _with_header(staged, names, folder, "\t" if spaced else None)
     elif not spaced:
         staged = _survey_header(staged)
+        if staged.header is None:
+            staged = _wrapped_header(staged)
     return staged
+
+
+def _wrapped_header(staged: Staged) -> Staged:
+    """``staged`` with its header read as its first record when line 1 opens a quoted cell that
+    a later line closes (:func:`loyalscope.data.intake.wrapped_header.read`), with a note; else
+    as it is. Lines are counted as the engine will count them (a lone CR ends a line too)."""
+    with staged.path.open("r", encoding="utf-8-sig", errors="replace") as fh:
+        first = fh.readline()
+        if first.count('"') % 2 == 0:
+            return staged  # line 1 is the header (every file but these)
+        lines = [first, *islice(fh, wrapped_header.MAX_LINES - 1)]
+    n = wrapped_header.span(line.count('"') for line in lines) or len(lines)
+    delim = sniff_delimiter("".join(lines[:n]), Path(staged.name).suffix.lower())
+    found = wrapped_header.read(lines, delim, staged.source)
+    if found is None:
+        return staged
+    return dataclasses.replace(staged, header=found.names, header_end=found.end,
+                               notes=(*staged.notes, wrapped_header.note(found)))
 
 
 SURVEY_HEAD_BYTES = 1 << 20

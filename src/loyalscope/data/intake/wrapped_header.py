@@ -1,0 +1,145 @@
+"""A text file's header whose quoted cells hold line breaks (Excel's Alt+Enter), read as one record.
+
+Excel users wrap long header cells with Alt+Enter, so CRM, shop and ERP exports often begin
+``"订单<LF>编号",客户ID,下单时间,"实付<LF>金额"``: one header *record* over three physical
+lines. The header is the first record, quote-aware:
+
+- Line 1 holding an even number of quote characters is the header alone (every other file).
+- Otherwise lines are joined while the count of quotes so far is odd, up to
+  :data:`MAX_LINES` lines; the joined text must parse as one CSV record (quotes around whole
+  cells) and no cell holding a line break may hold the delimiter. Anything else is a quote
+  opened in the header and never closed, or closed only by a quote in a later data line: a
+  :class:`~loyalscope.errors.SchemaError` naming the file, line 1 and the fix, never a
+  header that swallows data lines.
+
+A header cell's line break (with the blanks around it) is read as nothing when the character
+before or after it is wide (Chinese, Japanese, Korean, full-width punctuation ``（）：``), and
+as one space between other characters (:func:`fold`): ``订单<LF>编号`` is ``订单编号``, ``Order<LF>ID``
+``Order ID``, ``金额<LF>(元)`` ``金额(元)``, ``Amount<LF>(USD)`` ``Amount (USD)``. Header matching
+compares headers without white space (``normalise_header``), so the rule only changes how a name
+is shown. The data rows keep their physical line numbers (``Staged.header_end``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from loyalscope.errors import SchemaError
+from loyalscope.i18n import t
+
+MAX_LINES = 10
+"""Most physical lines one header record may span (nine line breaks inside its cells)."""
+_BREAK = re.compile(r"[^\S\r\n]*(?:\r\n|\r|\n)\s*")
+_SHOWN = 40
+"""Characters of a cell shown in an error."""
+
+
+@dataclass(frozen=True)
+class WrappedHeader:
+    """A header record over several physical lines.
+
+    Attributes
+    ----------
+    names : tuple of str
+        One name per cell, each line break folded (:func:`fold`), stripped.
+    end : int
+        The physical line the header ends on (its records start on the next).
+    wrapped : tuple of str
+        The names of the cells that held a line break, folded.
+    """
+
+    names: tuple[str, ...]
+    end: int
+    wrapped: tuple[str, ...]
+
+
+def span(quotes: Iterable[int]) -> int | None:
+    """How many of the first lines form the first record, from each line's count of quote
+    characters: 1 when line 1 holds an even number; else the first ``n`` whose total is even;
+    None when no such ``n <= MAX_LINES`` exists (or the lines end first)."""
+    total = 0
+    for n, count in enumerate(quotes, start=1):
+        total += count
+        if total % 2 == 0:
+            return n
+        if n >= MAX_LINES:
+            return None
+    return None
+
+
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def fold(cell: str) -> str:
+    """``cell`` with each line break (and the blanks around it) read as nothing next to a wide
+    character (Chinese text, full-width punctuation) and as one space elsewhere; stripped."""
+    def join(m: re.Match[str]) -> str:
+        before = cell[m.start() - 1] if m.start() > 0 else ""
+        after = cell[m.end()] if m.end() < len(cell) else ""
+        if not before or not after or _wide(before) or _wide(after):
+            return ""
+        return " "
+    return _BREAK.sub(join, cell).strip()
+
+
+def read(lines: Sequence[str], delim: str, source: str) -> WrappedHeader | None:
+    """The header record of a text file from its first lines (each with its line end, as
+    Python's universal newlines read them, at least :data:`MAX_LINES` where the file has them),
+    or None when line 1 is the whole header.
+
+    Raises
+    ------
+    SchemaError
+        Line 1 opens a quoted cell that no later line closes within :data:`MAX_LINES` lines, or
+        the record they form is no header (it does not parse, or a cell holding a line break
+        holds the delimiter: data lines taken in).
+    """
+    n = span(line.count('"') for line in lines)
+    if n == 1:
+        return None
+    if n is None:
+        last = min(len(lines), MAX_LINES)
+        raise SchemaError(t("data.intake.header_unclosed", name=source, lines=last),
+                          file=source, row=1, fix=t("data.intake.header_quote_fix", name=source))
+    text = "".join(lines[:n])
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True))
+    except csv.Error:
+        rows = []
+    cells = rows[0] if len(rows) == 1 else None
+    bad = None if cells is not None else text
+    for cell in cells or ():
+        if "\n" in cell.replace("\r", "\n") and delim in cell:
+            bad = cell
+            break
+    if bad is not None:
+        shown = " ".join(bad.split())[:_SHOWN]
+        raise SchemaError(t("data.intake.header_swallows", name=source, last=n,
+                            cell=shown, delim=delim),
+                          file=source, row=1, fix=t("data.intake.header_quote_fix", name=source))
+    assert cells is not None
+    names = tuple(fold(c) for c in cells)
+    wrapped = tuple(f for c, f in zip(cells, names, strict=True) if "\n" in c or "\r" in c)
+    return WrappedHeader(names, n, wrapped)
+
+
+def folded(names: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Spreadsheet header cells: each with its line breaks folded (:func:`fold`), and the
+    folded names of those that held one."""
+    out = [fold(n) if "\n" in n or "\r" in n else n for n in names]
+    return out, [f for n, f in zip(names, out, strict=True) if "\n" in n or "\r" in n]
+
+
+def note(header: WrappedHeader) -> str:
+    """The load note: the header's lines, the cells that held line breaks, the first data line."""
+    return t("data.intake.note_wrapped_header", lines=f"1-{header.end}",
+             names=", ".join(f"'{n}'" for n in header.wrapped), first=header.end + 1)
+
+
+__all__ = ["MAX_LINES", "WrappedHeader", "fold", "folded", "note", "read", "span"]
