@@ -135,6 +135,33 @@ def test_tab_separated_wrapped_header(tmp_path: Path) -> None:
     assert ds.table("transactions").to_pandas().amount.sum() == pytest.approx(total)
 
 
+def test_xlsx_header_cells_with_line_breaks(tmp_path: Path) -> None:
+    """A workbook's header cells holding Alt+Enter breaks: matched (headers are compared
+    without white space) and shown folded, with a note; rows keep their sheet row numbers."""
+    import openpyxl
+
+    path = tmp_path / "transactions.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["订单\n编号", "客户ID", "下单时间", "实付\n金额", "Order\nNote"])
+    for row in ZH_ROWS:
+        oid, cid, ts, amount = row.split(",")
+        ws.append([oid, cid, ts, float(amount) if amount != "abc" else amount, "x"])
+    wb.save(path)
+    ds = ls.load(path, now=NOW)
+    rep = ds.quality.tables["transactions"]
+    assert rep.mapping["order_id"] == "订单编号" and rep.mapping["amount"] == "实付金额"
+    assert rep.unused_columns[0]["columns"] == ["Order Note"]
+    frame = pd.read_excel(path, dtype=str)
+    values = pd.to_numeric(frame["实付\n金额"], errors="coerce")
+    assert (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (
+        len(frame), int(values.notna().sum()), int(values.isna().sum()))
+    assert ds.table("transactions").to_pandas().amount.sum() == pytest.approx(values.sum())
+    assert ds.quality.quarantine.line.tolist() == [2]  # sheet row 2: the first under the header
+    assert any("'订单编号', '实付金额', 'Order Note'" in n for n in rep.notes), rep.notes
+
+
 # ---- a quote in line 1 that is no wrapped header ----------------------------------------------
 def test_unclosed_quote_in_the_header_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "transactions.csv"

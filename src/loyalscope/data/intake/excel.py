@@ -5,9 +5,10 @@ figures against openpyxl). Every visible worksheet is considered; hidden and ver
 sheets, chart and macro sheets are skipped and noted. In each sheet the header row is found
 below any title rows and a total row at the bottom is excluded (:mod:`.sheet_layout`); a
 SurveyMonkey or Qualtrics export's header of two or three rows is read as one
-(:mod:`.survey_header`). Each
-sheet holding a table becomes a Parquet file of string columns plus ``_line``, the sheet row
-number (row 1 = the sheet's first row), written in batches of ``BATCH`` rows.
+(:mod:`.survey_header`); a header cell's line breaks (Excel's Alt+Enter) are folded as a text
+file's are (:mod:`.wrapped_header`). Each sheet holding a table becomes a Parquet file of string
+columns plus ``_line``, the sheet row number (row 1 = the sheet's first row), written in batches
+of ``BATCH`` rows.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pyarrow.parquet as pq
 
 from loyalscope.config import AnalysisConfig
 from loyalscope.data.intake import sheet_layout as layout
-from loyalscope.data.intake import survey_header
+from loyalscope.data.intake import survey_header, wrapped_header
 from loyalscope.data.intake.limits import Limits, scan_xlsx, too_big, too_many_cells
 from loyalscope.data.intake.model import LINE_COLUMN, Staged
 from loyalscope.data.intake.workdir import new_path
@@ -200,11 +201,16 @@ def _table(batch: list[tuple[int, Sequence[Any]]], names: list[str], schema: pa.
 
 
 def _names(header: list[Any], col0: int, notes: list[str]) -> list[str]:
+    """Column names from the header cells: a cell's line breaks folded
+    (:func:`.wrapped_header.fold`, with a note), empty cells named by their column letter,
+    repeated names numbered."""
     out: list[str] = []
     seen: dict[str, int] = {LINE_COLUMN: 0}
     unnamed = []
-    for j, v in enumerate(header):
-        text = (layout.cell_text(v) or "").strip()
+    cells, wrapped = wrapped_header.folded([(layout.cell_text(v) or "").strip() for v in header])
+    if wrapped:
+        notes.append(t("data.intake.note_wrapped_cells", names=", ".join(f"'{n}'" for n in wrapped)))
+    for j, text in enumerate(cells):
         if not text:
             text = f"column_{column_letter(col0 + j)}"
             unnamed.append(column_letter(col0 + j))
