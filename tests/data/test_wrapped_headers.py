@@ -163,6 +163,23 @@ def test_xlsx_header_cells_with_line_breaks(tmp_path: Path) -> None:
 
 
 # ---- a quote in line 1 that is no wrapped header ----------------------------------------------
+def test_inch_mark_in_a_header_cell_is_no_open_quote(tmp_path: Path) -> None:
+    """A quote inside an unquoted header cell is text (as Python's and Excel's readers read
+    it): line 1 stays the header, the rows are read from line 2."""
+    path = tmp_path / "orders.csv"
+    path.write_text('order_id,customer_id,order_ts,amount,Screen 15" model\n'
+                    "O1,C1,2024-01-05,10,A\nO2,C2,2024-01-06,x,B\nO3,C1,2024-02-06,5.5,C\n",
+                    encoding="utf-8")
+    ds = ls.load(path, now=NOW)
+    rep = ds.quality.tables["transactions"]
+    accepted, total, bad = _expected(path, "utf-8", "amount")
+    assert (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (3, accepted, bad)
+    assert rep.unused_columns[0]["columns"] == ['Screen 15" model']
+    assert ds.quality.quarantine.line.tolist() == [_line_of(path, "utf-8", "O2,")] == [3]
+    assert ds.table("transactions").to_pandas().amount.sum() == pytest.approx(total)
+    assert not any("header spans" in n for n in rep.notes)
+
+
 def test_unclosed_quote_in_the_header_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "transactions.csv"
     path.write_text('"订单编号,客户ID,下单时间,实付金额\n' + "\n".join(ZH_ROWS) + "\n",

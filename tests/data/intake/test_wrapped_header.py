@@ -28,8 +28,20 @@ def test_span(quotes: list[int], lines: int | None) -> None:
     assert wh.span(quotes) == lines
 
 
+@pytest.mark.parametrize(("lines", "n"), [
+    (['a,"b,c",d\n', "1,2,3\n"], 1), (['"a""b",c\n', "1,2\n"], 1),
+    (['a,Size 12",c\n', '1,"x\n', 'y",3\n'], 1),  # an inch mark inside a cell is text
+    (['"订单\n', '编号",客户ID\n', "A1,C1\n"], 2), (['a,"b ""x""\n', 'c",d\n'], 2),
+    (['"a\n', "\n", 'b"\n', "1\n"], 3), (['"a""\n', 'b"\n'], 2), (['x,"a"\n'], 1),
+    (['"a\n'] + ["1,2\n"] * 20, None), (['"a\n', "1,2\n"], None),
+])
+def test_record_span(lines: list[str], n: int | None) -> None:
+    assert wh.record_span(lines, ",") == n
+
+
 def test_read_keeps_line_one_headers() -> None:
     assert wh.read(['a,"b,c",d\n', "1,2,3\n"], ",", "x.csv") is None
+    assert wh.read(['a,Size 12",d\n', "1,2,3\n"], ",", "x.csv") is None
 
 
 def test_read_joins_the_header_lines() -> None:

@@ -84,10 +84,11 @@ def _wrapped_header(staged: Staged) -> Staged:
     as it is. Lines are counted as the engine will count them (a lone CR ends a line too)."""
     with staged.path.open("r", encoding="utf-8-sig", errors="replace") as fh:
         first = fh.readline()
-        if first.count('"') % 2 == 0:
-            return staged  # line 1 is the header (every file but these)
+        if '"' not in first:
+            return staged  # line 1 is the header (most files)
         lines = [first, *islice(fh, wrapped_header.MAX_LINES - 1)]
-    n = wrapped_header.span(line.count('"') for line in lines) or len(lines)
+    # the delimiter is judged on the lines the quotes span (a TSV's line 1 `"订单` has no tab)
+    n = wrapped_header.span(line.count('"') for line in lines) or 1
     delim = sniff_delimiter("".join(lines[:n]), Path(staged.name).suffix.lower())
     found = wrapped_header.read(lines, delim, staged.source)
     if found is None:

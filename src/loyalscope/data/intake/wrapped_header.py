@@ -4,8 +4,10 @@ Excel users wrap long header cells with Alt+Enter, so CRM, shop and ERP exports 
 ``"订单<LF>编号",客户ID,下单时间,"实付<LF>金额"``: one header *record* over three physical
 lines. The header is the first record, quote-aware:
 
-- Line 1 holding an even number of quote characters is the header alone (every other file).
-- Otherwise lines are joined while the count of quotes so far is odd, up to
+- Line 1 is the header alone unless a quote at the start of one of its cells opens a quoted
+  cell that the line does not close (every other file; a quote inside an unquoted cell, the
+  inch mark of ``Size 12"``, is text, as Python's and Excel's CSV readers read it).
+- Otherwise lines are joined until that cell closes (:func:`record_span`), up to
   :data:`MAX_LINES` lines; the joined text must parse as one CSV record (quotes around whole
   cells) and no cell holding a line break may hold the delimiter. Anything else is a quote
   opened in the header and never closed, or closed only by a quote in a later data line: a
@@ -37,6 +39,9 @@ MAX_LINES = 10
 _BREAK = re.compile(r"[^\S\r\n]*(?:\r\n|\r|\n)\s*")
 _SHOWN = 40
 """Characters of a cell shown in an error."""
+_START, _TEXT, _QUOTED, _QUOTE = range(4)
+"""Where :func:`record_span` is: at a cell's start, in unquoted text, in a quoted cell, just
+after a quote in a quoted cell (it closed the cell unless another quote follows)."""
 
 
 @dataclass(frozen=True)
@@ -59,13 +64,39 @@ class WrappedHeader:
 
 
 def span(quotes: Iterable[int]) -> int | None:
-    """How many of the first lines form the first record, from each line's count of quote
-    characters: 1 when line 1 holds an even number; else the first ``n`` whose total is even;
-    None when no such ``n <= MAX_LINES`` exists (or the lines end first)."""
+    """How many of the first lines form the first record, judged from each line's count of
+    quote characters alone (for bytes not yet decoded): 1 when line 1 holds an even number;
+    else the first ``n`` whose total is even; None when no such ``n <= MAX_LINES`` exists (or
+    the lines end first). :func:`record_span` also knows where a quote opens a cell."""
     total = 0
     for n, count in enumerate(quotes, start=1):
         total += count
         if total % 2 == 0:
+            return n
+        if n >= MAX_LINES:
+            return None
+    return None
+
+
+def record_span(lines: Iterable[str], delim: str) -> int | None:
+    """How many of the first ``lines`` (each with its line end) form the first CSV record: a
+    quote opens a quoted cell only at the start of a cell (elsewhere it is text), and inside
+    one a doubled quote is a quote; None when a cell opened in line 1 is still open after
+    :data:`MAX_LINES` lines (or when the lines end first)."""
+    state = _START
+    for n, line in enumerate(lines, start=1):
+        for ch in line:
+            if state == _QUOTED:
+                state = _QUOTE if ch == '"' else _QUOTED
+            elif state == _QUOTE and ch == '"':
+                state = _QUOTED  # a doubled quote: a quote in the cell
+            elif ch == delim:
+                state = _START
+            elif state == _START and ch == '"':
+                state = _QUOTED
+            elif ch not in "\r\n":
+                state = _TEXT
+        if state != _QUOTED:
             return n
         if n >= MAX_LINES:
             return None
@@ -100,7 +131,7 @@ def read(lines: Sequence[str], delim: str, source: str) -> WrappedHeader | None:
         the record they form is no header (it does not parse, or a cell holding a line break
         holds the delimiter: data lines taken in).
     """
-    n = span(line.count('"') for line in lines)
+    n = record_span(lines, delim)
     if n == 1:
         return None
     if n is None:
@@ -142,4 +173,4 @@ def note(header: WrappedHeader) -> str:
              names=", ".join(f"'{n}'" for n in header.wrapped), first=header.end + 1)
 
 
-__all__ = ["MAX_LINES", "WrappedHeader", "fold", "folded", "note", "read", "span"]
+__all__ = ["MAX_LINES", "WrappedHeader", "fold", "folded", "note", "read", "record_span", "span"]
