@@ -136,7 +136,10 @@ def read_text(con: BaseBackend, staged: Staged, table: str, config: AnalysisConf
     if not first.strip():
         raise SchemaError(t("data.sources.empty_file"), file=name, row=1,
                           fix=t("data.sources.empty_file_fix"))
-    delim = sniff_delimiter("".join(head), Path(staged.name).suffix.lower())
+    # judged on line 1 (a survey tool's later header rows hold commas in their question texts),
+    # on the header's lines when line 1 holds no delimiter (a wrapped first cell: `"订单`)
+    delim = sniff_delimiter(first if any(d in first for d in "\t,;|") else "".join(head),
+                            Path(staged.name).suffix.lower())
     own = list(staged.header) if staged.header is not None else [
         h.strip() for h in next(csv.reader([first], delimiter=delim))]
     header = _reserved(_unique(own))
