@@ -281,3 +281,39 @@ def test_id_advice_skips_words_holding_id_letters(tmp_path: Path) -> None:
     headers = ["Notes", "Feedback", "Member Number", "Order Date", "Total"]
     assert mapping.candidates("customer_id", headers) == ["Member Number"]
     assert mapping.candidates("amount", headers) == ["Total"]
+
+
+@pytest.mark.parametrize(("headers", "expect"), [
+    # units in brackets or after a slash: the header is its other part
+    (["订单号", "客户ID", "下单时间", "实付金额(元)", "数量（件）", "单价/元"],
+     {"amount": "实付金额(元)", "quantity": "数量（件）", "unit_price": "单价/元"}),
+    (["Order ID", "Customer ID", "Order Date", "Amount (USD)"], {"amount": "Amount (USD)"}),
+    # a bilingual template: both parts name the column
+    (["订单编号/Order ID", "客户编号/Customer ID", "下单时间/Order Time", "订单金额/Order Amount"],
+     {"order_id": "订单编号/Order ID", "customer_id": "客户编号/Customer ID",
+      "order_ts": "下单时间/Order Time", "amount": "订单金额/Order Amount"}),
+    (["Order ID（订单号）", "Customer ID（客户编号）", "Order Date（下单日期）", "Amount（金额）"],
+     {"customer_id": "Customer ID（客户编号）", "amount": "Amount（金额）"}),
+])
+def test_headers_with_units_or_two_languages(headers: list[str], expect: dict[str, str]) -> None:
+    table, got = mapping.infer_table(headers) or ("", {})
+    assert table == "transactions"
+    assert {k: got.get(k) for k in expect} == expect
+
+
+@pytest.mark.parametrize("header", ["销售额(万元)", "实付金额/Paid Amount", "备注(金额)"])
+def test_split_headers_are_not_guessed(header: str) -> None:
+    # a multiple of a unit (10,000 yuan) would read every amount 10,000 times too small; parts
+    # naming two columns (amount, paid amount) or a part naming none (备注) are no match
+    got = mapping.infer_table(["订单号", "客户ID", "下单时间", header])
+    assert got is None or got[1].get("amount") != header
+
+
+def test_amount_with_unit_loads_as_the_amount(tmp_path: Path) -> None:
+    rows = ["订单号,客户ID,下单时间,实付金额(元)", "A1,C1,2024-01-02 10:00,12.50",
+            "A2,C2,2024-01-03 11:00,30", "A3,C1,2024-02-03 11:00,18"]
+    p = tmp_path / "订单.csv"
+    p.write_text("\n".join(rows) + "\n", encoding="gbk")
+    ds = ls.load(p)
+    amounts = ds.table("transactions", "amount").execute()["amount"]
+    assert amounts.sum() == pytest.approx(pd.read_csv(p, encoding="gbk")["实付金额(元)"].sum())

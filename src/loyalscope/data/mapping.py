@@ -280,6 +280,8 @@ def _match(
             out[canon] = found[0]
             used.add(found[0])
 
+    _split_headers(table, headers, out, used, file)
+
     for canon, spellings in _FALLBACK.items():
         if canon in out or not spec.allows(canon) or canon not in spec.names:
             continue
@@ -304,6 +306,60 @@ def _match(
             out[low] = h
             used.add(h)
     return out
+
+
+_PART_BREAK = re.compile(r"\s*[/|｜\n\r()（）\[\]【】]+\s*"
+                         r"|(?<=[\u3400-\u9fff])\s*(?=[A-Za-z])|(?<=[A-Za-z])\s*(?=[\u3400-\u9fff])")
+
+
+_UNITS = frozenset({"元", "人民币", "rmb", "cny", "美元", "usd", "港元", "港币", "hkd", "欧元", "eur",
+                    "英镑", "gbp", "日元", "jpy", "$", "¥", "￥", "€", "£", "件", "个", "pcs",
+                    "天", "日", "days", "小时", "hours", "分", "points", "%"})
+"""Units a header may carry in brackets or after a slash (``金额(元)``, ``Amount (USD)``,
+``单价/元``, ``数量(件)``, ``间隔(天)``): the column's values are in them, and the header is its
+other part. Multiples (``万元``, ``千元``: the amounts would be read 10,000 times too small) are no
+such units: those headers still need a ``[mapping]`` line (and the amounts their scale)."""
+
+
+def header_parts(header: str) -> list[str]:
+    """The parts of a header: split at slashes, bars, brackets and line breaks and where Chinese
+    text meets Latin letters (``客户编号/Customer ID``, ``Customer ID（客户编号）``, a wrapped
+    cell's ``订单编号 Order ID``, ``实付金额(元)``); one part (the header itself) when there is
+    nothing to split."""
+    text = unicodedata.normalize("NFKC", str(header))
+    return [p for p in (q.strip() for q in _PART_BREAK.split(text)) if p]
+
+
+def _split_headers(table: str, headers: list[str], out: dict[str, str], used: set[str],
+                   file: str | None) -> None:
+    """Map a column still missing from ``out`` to a header of two or more parts
+    (:func:`header_parts`) whose parts other than units (:data:`_UNITS`) are each a spelling of
+    that column, and only of that one: a bilingual template's ``客户编号/Customer ID`` is the
+    customer id, ``实付金额(元)`` and ``Amount (USD)`` the amount; ``商品ID`` (商品 names no
+    column) and ``实付金额/Paid Amount`` (amount and paid amount) stay unmapped."""
+    spec = schema.table(table)
+    parts: dict[str, set[str]] = {}
+    for h in headers:
+        split = {normalise_header(p) for p in header_parts(h)} if h not in used else set()
+        named = split - {normalise_header(u) for u in _UNITS}
+        if len(split) >= 2 and named:
+            parts[h] = named
+    if not parts:
+        return
+    for col in spec.columns:
+        canon = col.name
+        if canon in out:
+            continue
+        names = {normalise_header(a) for a in aliases(table, canon)}
+        found = [h for h, ps in parts.items() if h not in used and ps <= names]
+        if len(found) > 1:
+            raise SchemaError(
+                t("data.mapping.ambiguous", table=table, column=canon, headers=", ".join(found)),
+                file=file, column=canon,
+                fix=t("data.mapping.fix_prefix") + "\n" + _fix_line(table, canon, found[0]))
+        if found:
+            out[canon] = found[0]
+            used.add(found[0])
 
 
 def last_resort(table: str, headers: Iterable[str], mapping: Mapping[str, str],

@@ -65,7 +65,7 @@ def documents_indices(ds: Dataset, ctx: SectionContext, section: Section) -> Non
         section.add(Number(f"metrics.{metric}.name", value, unit="score", metric_id=metric,
                            numerator=float(agg["total"]) * 100.0 / scale.high, denominator=n, n=n,
                            flags=sample_flags(n, min_n), note=K + "scale_note",
-                           note_kw={"column": column, "scale": scale.text()}))
+                           note_kw={"column": f"surveys.{column}", "scale": scale.text()}))
         out[metric] = {"value": value, "n": n, "scale": scale.text()}
         ctx.results.setdefault("metric_values", {})[metric] = value
     dims = sorted(c for c in columns if c.startswith("dim_"))
