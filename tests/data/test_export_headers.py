@@ -270,6 +270,7 @@ def test_amazon_order_report_statuses(tmp_path: Path) -> None:
     ("UnitPrice", "amount"), ("totalamount", "amount"), ("shippingfee", "amount"),
     ("order_purchase_timestamp", "date"), ("Birthday", "date"), ("Postal Code", "address"),
     ("订单编号", "id"), ("订单实付金额", "amount"), ("收货地址", "address"), ("付款时间", "date"),
+    ("销售额(万元)", "amount"),
 ])
 def test_header_kind_reads_words_not_letters(header: str, kind: str | None) -> None:
     assert mapping.header_kind(header) == kind

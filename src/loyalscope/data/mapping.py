@@ -140,7 +140,7 @@ def _fix_lines(table: str, pairs: Iterable[tuple[str, str]]) -> str:
 
 # ---- kinds of headers, for advice that names a plausible column -----------------------------
 _KIND_WORDS: dict[str, tuple[str, ...]] = {
-    "amount": ("金额", "amount", "price", "total", "revenue", "sales", "value", "费", "价", "款", "sum",
+    "amount": ("金额", "amount", "price", "total", "revenue", "sales", "value", "费", "价", "款", "额", "sum",
                "cost", "fee", "积分", "points"),
     "date": ("时间", "日期", "date", "time", "timestamp", "created", "paidat", "月份", "年份", "day"),
     "address": ("地址", "address", "street", "city", "province", "zip", "postcode", "postal", "邮编",
@@ -148,7 +148,7 @@ _KIND_WORDS: dict[str, tuple[str, ...]] = {
     "id": ("id", "编号", "号", "code", "no", "number", "num", "账号", "帐号", "会员名", "昵称", "email", "mail",
            "phone", "mobile", "手机", "用户", "买家", "客户", "会员", "customer", "member", "user", "buyer"),
 }
-_WEAK_AMOUNT = frozenset({"费", "价", "款"})
+_WEAK_AMOUNT = frozenset({"费", "价", "款", "额"})
 """Amount characters that a date word outweighs (``付款时间``, ``缴费日期``)."""
 _KIND_OF_COLUMN = {"customer_id": "id", "order_id": "id", "order_ts": "date", "amount": "amount",
                    "return_ts": "date", "answered_ts": "date", "opened_ts": "date", "ts": "date"}
@@ -194,7 +194,8 @@ def header_kind(header: str) -> str | None:
     """``"amount"``, ``"date"``, ``"address"`` or ``"id"`` from the words of a header (None: other).
 
     Amount, date and address words win over id words ("订单金额" is an amount, "收货地址" an address);
-    a date word wins over the single characters 费 / 价 / 款 ("付款时间" is a date).
+    a date word wins over the single characters 费 / 价 / 款 / 额 ("付款时间" is a date; 销售额 an
+    amount).
     Latin words count only as words, not as letters inside another word (:func:`_has_word`): a
     Google Forms question mentioning a *keynote* was offered as the customer id (``no``).
     """
