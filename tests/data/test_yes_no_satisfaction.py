@@ -85,7 +85,7 @@ def test_analyze_reads_a_yes_no_satisfaction_question(tmp_path: Path) -> None:
     assert any(b.get("key") == "survey.section.csat_yes_no_note" for b in sat["blocks"])
     score = numbers["satisfaction_score"]  # 100 x mean on 0-1, not mean / 5 x 100
     assert score["value"] == pytest.approx(100 * answered.mean())
-    assert score["note_kw"] == {"column": "csat", "scale": "0-1"}
+    assert score["note_kw"] == {"column": "surveys.csat", "scale": "0-1"}
     assert not sat["data"].get("refused")  # nothing refused as outside a 1-5 scale
     read_notes = [n["note"] for n in sections["data"]["data"]["read_notes"]]
     assert any("is answered yes / no" in n and SAT_Q in n for n in read_notes)
