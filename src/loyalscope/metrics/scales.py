@@ -141,6 +141,18 @@ def check_scale(ds: Dataset, column: str, need: tuple[float, float] | None = Non
     return ds.memo(key, lambda: _check(ds, column, need))
 
 
+def answer_range(ds: Dataset, column: str) -> tuple[float, float, int]:
+    """The lowest and highest answer of ``surveys.<column>`` and how many there are (NaN, NaN,
+    0 without answers); one engine query per column and dataset, shared by :func:`check_scale`
+    and the reasons that name the answers outside a scale."""
+    def build() -> tuple[float, float, int]:
+        s = ds.table("surveys", column)
+        stats = s.aggregate(lo=s[column].min(), hi=s[column].max(), n=s[column].count()).execute().iloc[0]
+        n = int(stats["n"] or 0)
+        return (float(stats["lo"]), float(stats["hi"]), n) if n else (math.nan, math.nan, 0)
+    return ds.memo(("answer_range", column), build)
+
+
 def _check(ds: Dataset, column: str, need: tuple[float, float] | None) -> Scale:
     scale = declared_scale(ds.config, column)
     where = f"surveys.{column}"
@@ -151,12 +163,9 @@ def _check(ds: Dataset, column: str, need: tuple[float, float] | None) -> Scale:
         raise DataQualityError(
             t("survey.scale.wrong_scale", column=where, scale=scale.text(), need=f"{need[0]:g}-{need[1]:g}"),
             column=where, fix=t("survey.scale.wrong_scale_fix", column=column))
-    s = ds.table("surveys", column)
-    stats = s.aggregate(lo=s[column].min(), hi=s[column].max(), n=s[column].count()).execute().iloc[0]
-    n = int(stats["n"] or 0)
+    lo, hi, n = answer_range(ds, column)
     if n == 0:
         return scale
-    lo, hi = float(stats["lo"]), float(stats["hi"])
     if lo < scale.low or hi > scale.high:
         value = hi if hi > scale.high else lo
         raise DataQualityError(

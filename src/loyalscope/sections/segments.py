@@ -12,7 +12,7 @@ from loyalscope.data.dataset import Dataset
 from loyalscope.errors import ConfigError, DataQualityError, InsufficientDataError
 from loyalscope.i18n import t
 from loyalscope.metrics._base import map_distinct, money_sum
-from loyalscope.metrics.scales import check_scale, declared_scale
+from loyalscope.metrics.scales import answer_range, check_scale, declared_scale
 from loyalscope.metrics.window import inactivity_days
 from loyalscope.results import Chart, Number, Phrase, Section, Table, Text
 from loyalscope.sections._survey_indices import refused
@@ -252,9 +252,7 @@ def _left_out(ds: Dataset, section: Section, column: str, dimension: str,
     entry: dict[str, Any] = {"column": where, "dimension": dimension, "reason": exc.message,
                              "fix": exc.fix or ""}
     if isinstance(exc, DataQualityError) and scale is not None:
-        s = ds.table("surveys", column)
-        stats = s.aggregate(lo=s[column].min(), hi=s[column].max(), n=s[column].count()).execute().iloc[0]
-        low, high, n = float(stats["lo"]), float(stats["hi"]), int(stats["n"])
+        low, high, n = answer_range(ds, column)  # memoised by the check that raised exc
         seen = high if high > scale.high else low  # the answer that leaves the scale
         entry.update(scale=scale.text(), low=low, high=high, seen=seen, n=n)
         section.add(Text(M + "left_out", {
