@@ -105,3 +105,21 @@ def test_the_nps_column_is_found_by_its_spellings(tmp_path: Path, header: str) -
     assert out["nps"] == pytest.approx(100 * ((x >= 9).mean() - (x <= 6).mean()))
     res = runner.invoke(app, ["survey", "nps", "--data", str(path)], env={"LOYALSCOPE_LANG": "en"})
     assert f"Column '{header}' read as nps." in res.stdout
+
+
+def test_a_header_wrapped_over_lines_names_its_column(tmp_path: Path) -> None:
+    """A GBK export whose header cells hold line breaks (Alt+Enter in Excel): the command read
+    line 1 only (``"推荐``) and found no column; now the header is the first record, and a bad
+    line is named by its line in the file."""
+    path = tmp_path / "问卷.csv"
+    path.write_bytes('客户,"推荐\n意愿"\n甲,10\n乙,6\n丙,8\n丁,9\n'.encode("gbk"))
+    res = runner.invoke(app, ["survey", "nps", "--data", str(path), "--column", "推荐意愿", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert (out["n"], out["promoters"], out["passives"], out["detractors"]) == (4, 2, 1, 1)
+    assert out["column"] == "推荐意愿" and out["nps"] == pytest.approx(25.0)
+    path.write_bytes('客户,"推荐\n意愿"\n甲,10\n乙,6,7\n'.encode("gbk"))
+    res = runner.invoke(app, ["survey", "nps", "--data", str(path), "--column", "推荐意愿", "--json"],
+                        env={"LOYALSCOPE_LANG": "en"})
+    err = json.loads(res.stdout)
+    assert res.exit_code == 2 and err["row"] == 4 and "Line 4 has 3 fields" in err["message"]

@@ -238,6 +238,25 @@ def test_qualtrics_validate_and_analyze(tmp_path: Path) -> None:
     assert blocks["csat_top2"]["numerator"] == (answered >= 4).sum()
 
 
+@pytest.mark.parametrize("tool", ["surveymonkey", "qualtrics"])
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_the_survey_nps_command_reads_the_export(tmp_path: Path, tool: str, suffix: str) -> None:
+    """``survey nps`` stages its file as ``analyze`` does: it read SurveyMonkey's label row as an
+    answer ("holds a value that is not a number", row 2) and found no NPS column in Qualtrics'
+    ids (``Q1``): the question texts of the header rows now name the columns."""
+    rows, raw = (_surveymonkey_rows if tool == "surveymonkey" else _qualtrics_rows)()
+    path = tmp_path / f"{tool}_export{suffix}"
+    (_write_csv if suffix == ".csv" else _write_xlsx)(path, rows)
+    res = runner.invoke(app, ["survey", "nps", "--data", str(path), "--json"], env={"LOYALSCOPE_LANG": "en"})
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    answered = pd.to_numeric(raw.nps[raw.nps != ""])
+    assert out["n"] == len(answered) and out["nps"] == pytest.approx(_nps(raw.nps))
+    assert out["promoters"] == (answered >= 9).sum() and out["detractors"] == (answered <= 6).sum()
+    assert out["column"] == (SM_NPS if tool == "surveymonkey" else QX_TEXT[17])
+    assert any(("SurveyMonkey" if tool == "surveymonkey" else "Qualtrics") in n for n in out["notes"])
+
+
 # ---- what is not such a header ----------------------------------------------------------------
 def test_a_response_answering_response_is_not_a_header(tmp_path: Path) -> None:
     """Only the exact shapes are headers: beside an export whose row 2 is SurveyMonkey's label

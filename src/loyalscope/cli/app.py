@@ -49,36 +49,80 @@ def mapped(df: Any, config: AnalysisConfig, table: str) -> Any:
     return df.rename(columns=ren) if ren else df
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV (encoding and delimiter detected: UTF-8, GBK/GB18030 ...), Excel
-    (.xlsx/.xls) or Parquet file into pandas."""
-    import io
-
+def read_table(path: Path, config: AnalysisConfig | None = None) -> pd.DataFrame:
+    """Read the one file of ``fit --format summary`` and ``survey nps / efa / pls`` into pandas,
+    staged as ``analyze`` stages it (:func:`loyalscope.data.intake.stage`): CSV or text in any
+    encoding it decides (UTF-8, GBK / GB18030, Big5, UTF-16 ...) and delimiter, Excel (the sheet
+    holding the table, title rows skipped), Parquet, JSON, a .zip of one; a header of several rows
+    (SurveyMonkey's label row, Qualtrics' question texts and import ids: the rows are combined) or
+    of quoted cells wrapped over several lines; ``[data.columns]`` for a file without a header.
+    Numbers read from text (CSV, spreadsheet cells) are numbers when every non-empty value of the
+    column is one. The staging step's notes are in ``frame.attrs["notes"]``."""
     import pandas as pd
 
-    from loyalscope.data.intake.encoding import decide
-    from loyalscope.data.sources import sniff_delimiter
+    from loyalscope.data.intake import stage
 
     if not path.exists():
         raise ConfigError(t("survey.cli.no_file", path=str(path)), file=str(path),
                           fix=t("survey.cli.no_file_fix"))
-    suffix = path.suffix.lower()
-    encoding = ""
+    if path.is_dir():
+        raise read_error(IsADirectoryError(str(path)), path)
+    staged = None
     try:
-        if suffix == ".parquet":
-            return pd.read_parquet(path)
-        if suffix in (".xlsx", ".xls"):
-            return pd.read_excel(path)
-        raw = path.read_bytes()
-        encoding = decide(path).name  # intake's decision (BOMs, UTF-8, GB18030, Big5, ...)
-        if encoding.startswith("utf-16") and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            encoding = "utf-16"  # the codec that reads and drops the byte-order mark
-        header = raw.decode(encoding, errors="replace").lstrip("\ufeff").split("\n", 1)[0]
-        return pd.read_csv(io.BytesIO(raw), encoding=encoding, sep=sniff_delimiter(header, suffix))
+        staged = stage(path, config)[0]
+        frame = _staged_frame(staged)
     except LoyalscopeError:
         raise
     except Exception as exc:  # pandas', the readers' and the OS's errors: said with their cause
-        raise read_error(exc, path, encoding) from exc
+        raise read_error(exc, path, staged.encoding.name if staged and staged.encoding else "") from exc
+    if staged.line_column is not None:  # the staging step's line numbers, not the user's column
+        frame = frame.drop(columns=[staged.line_column])
+    if staged.format != "parquet" or staged.line_column is not None:  # text: numbers from text
+        frame = pd.concat([_numbers_if_all(frame.iloc[:, j]) for j in range(frame.shape[1])], axis=1)
+    frame.attrs["notes"] = list(staged.notes)
+    return frame
+
+
+def _staged_frame(staged: Any) -> pd.DataFrame:
+    """The records of a staged file (:class:`loyalscope.data.intake.Staged`) as pandas reads
+    them: a staged CSV after its header's lines, with the header the staging step combined."""
+    import pandas as pd
+
+    from loyalscope.data.readers import lf_line_ends
+    from loyalscope.data.sources import header_delimiter, header_lines
+
+    if staged.format == "parquet":
+        return pd.read_parquet(staged.path)
+    if staged.format == "jsonl":
+        return pd.read_json(staged.path, lines=True, dtype=False)
+    staged = lf_line_ends(staged)
+    head = header_lines(staged)
+    delim = header_delimiter(head, staged.name)
+    if staged.header is None:
+        return pd.read_csv(staged.path, sep=delim, encoding="utf-8-sig")
+    with staged.path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        for _ in range(staged.header_end):  # the header's physical lines
+            fh.readline()
+        try:
+            return pd.read_csv(fh, sep=delim, header=None, names=list(staged.header), index_col=False)
+        except pd.errors.ParserError as exc:  # its lines counted from the first after the header
+            raise pd.errors.ParserError(re.sub(r"in line (\d+)", lambda m: f"in line {int(m[1]) + staged.header_end}",
+                                               str(exc))) from exc
+
+
+def _numbers_if_all(column: pd.Series) -> pd.Series:
+    """``column`` as numbers when every non-empty value is one (as ``read_csv`` and
+    ``read_excel`` type a column); else as it is."""
+    import pandas as pd
+
+    if column.dtype != object:
+        return column
+    text = column.astype("string").str.strip()
+    filled = text.notna() & (text != "")
+    if not filled.any():
+        return column
+    numbers = pd.to_numeric(text.where(filled), errors="coerce")
+    return numbers if numbers[filled].notna().all() else column
 
 
 def read_error(exc: BaseException, path: Path, encoding: str = "") -> SchemaError:

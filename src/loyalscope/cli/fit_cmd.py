@@ -170,7 +170,7 @@ def fit(
             df, loaded = _summary_from_transactions(data, cfg, calibration_end, time_unit,
                                                     spend=model == "gamma_gamma")
         else:
-            df = read_table(Path(data))  # CSV (encoding and delimiter detected), Excel, Parquet; errors say why
+            df = read_table(Path(data), cfg)  # staged as analyze stages a file; errors say why
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from loyalscope.cli.app import console, emit_json, fail, load_config, mapped, read_table
 from loyalscope.cli.survey_app import survey_app
@@ -73,13 +74,17 @@ def nps_command(
     """Net Promoter Score with normal, bootstrap and Bayesian intervals / 净推荐值."""
     try:
         cfg = load_config(config, [str(data)])  # [mapping.surveys] names the columns, [survey] min_n
-        out = run_nps(mapped(read_table(data), cfg, "surveys"), column, seed=seed, file=str(data),
+        frame = read_table(data, cfg)
+        out = run_nps(mapped(frame, cfg, "surveys"), column, seed=seed, file=str(data),
                       min_n=cfg.survey.min_n)
+        out["notes"] = frame.attrs.get("notes", [])  # what staging judged: a survey tool's header rows
     except LoyalscopeError as exc:
         fail(exc, as_json)
     if as_json:
         emit_json(out)
         return
+    for note in out["notes"]:
+        console.print(escape(note), style="dim")
     if out["column"] != column:
         console.print(t("survey.cli.column_read", header=out["column"], column=column))
     console.print(t("survey.cli.nps_line", nps=out["nps"], n=out["n"], promoters=out["promoters"],

@@ -160,7 +160,7 @@ def pls(
     """Fit a PLS path model (e.g. ACSI / ECSI): paths, R squared, GoF, 0-100 index, reliability."""
     try:
         cfg = load_config(config, [str(data)])  # [mapping.surveys] renames columns to the spec's
-        out = run_pls(mapped(read_table(data), cfg, "surveys"), spec, n_boot=n_boot, seed=seed,
+        out = run_pls(mapped(read_table(data, cfg), cfg, "surveys"), spec, n_boot=n_boot, seed=seed,
                       data_file=str(data), consistent=consistent, groups=groups, n_perm=n_perm,
                       predict=predict)
     except LoyalscopeError as exc:

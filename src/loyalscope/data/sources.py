@@ -125,21 +125,33 @@ def _reserved(headers: list[str]) -> list[str]:
 
 
 # ---- file readers --------------------------------------------------------------------------
+def header_lines(staged: Staged) -> list[str]:
+    """The physical lines of a staged CSV's header (:attr:`Staged.header_end` of them, at least
+    one), line ends kept."""
+    with staged.path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        return list(islice(fh, max(1, staged.header_end)))
+
+
+def header_delimiter(head: list[str], name: str) -> str:
+    """The delimiter of a staged CSV from its header's lines ``head``: judged on line 1 (a survey
+    tool's later header rows hold commas in their question texts), on all of ``head`` when line 1
+    holds none (a wrapped first cell: ``"订单``)."""
+    first = head[0].rstrip("\r\n") if head else ""
+    return sniff_delimiter(first if any(d in first for d in "\t,;|") else "".join(head),
+                           Path(name).suffix.lower())
+
+
 def read_text(con: BaseBackend, staged: Staged, table: str, config: AnalysisConfig,
               related: tuple[str, ...] = (), name: str | None = None) -> Source:
     """A delimited UTF-8 text file (LF or CRLF line ends, see
     :func:`loyalscope.data.readers.lf_line_ends`) as records on the engine."""
     path, name = staged.path, name or staged.source
-    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
-        head = list(islice(fh, max(1, staged.header_end)))  # the header's lines
+    head = header_lines(staged)
     first = head[0].rstrip("\r\n") if head else ""
     if not first.strip():
         raise SchemaError(t("data.sources.empty_file"), file=name, row=1,
                           fix=t("data.sources.empty_file_fix"))
-    # judged on line 1 (a survey tool's later header rows hold commas in their question texts),
-    # on the header's lines when line 1 holds no delimiter (a wrapped first cell: `"订单`)
-    delim = sniff_delimiter(first if any(d in first for d in "\t,;|") else "".join(head),
-                            Path(staged.name).suffix.lower())
+    delim = header_delimiter(head, staged.name)
     own = list(staged.header) if staged.header is not None else [
         h.strip() for h in next(csv.reader([first], delimiter=delim))]
     header = _reserved(_unique(own))
