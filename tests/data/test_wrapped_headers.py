@@ -196,6 +196,32 @@ def test_unclosed_quote_in_the_header_is_a_clear_error(tmp_path: Path) -> None:
     assert "transactions.csv" in out and "line 1" in out.lower() and "close the quote" in out
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_a_wrapped_cell_may_hold_the_delimiter(tmp_path: Path, encoding: str) -> None:
+    """``"备注<LF>(选填, 客户留言)"``: a wrapped header cell holding the delimiter was refused as a
+    quote that took in data lines. It is a header cell when the data lines have as many cells as
+    the header (5 here); a quote that took data lines in leaves them another count (below)."""
+    text = ('订单编号,客户ID,下单时间,实付金额,"备注\v(选填, 客户留言)"\n'
+            + "\n".join(f"{r},{c}" for r, c in zip(ZH_ROWS, ["", '"快点, 谢谢"', "好", "", "x"], strict=True))
+            + "\n")
+    path = tmp_path / "transactions.csv"
+    _write(path, text, encoding, "\r\n", "\n")
+    ds = ls.load(path, now=NOW)
+    rep = ds.quality.tables["transactions"]
+    assert rep.mapping["amount"] == "实付金额"
+    assert rep.unused_columns[0]["columns"] == ["备注(选填, 客户留言)"]
+    accepted, total, bad = _expected(path, encoding, "实付金额")
+    assert (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (len(ZH_ROWS), accepted, bad)
+    assert ds.table("transactions").to_pandas().amount.sum() == pytest.approx(total)
+    assert ds.quality.quarantine.line.tolist() == [_line_of(path, encoding, "A1,")] == [3]
+    # the same header over a data line that a stray quote took in: 2 cells, data lines 5
+    path.write_text('订单编号,客户ID,下单时间,实付金额,"备注\nA1,C1,2024-01-02 10:00,12.5,"\n'
+                    "A2,C2,2024-01-03 11:00,30,x\nA3,C3,2024-01-04 12:00,8,y\n", encoding="utf-8")
+    with pytest.raises(SchemaError) as exc:
+        ls.load(path, now=NOW)
+    assert exc.value.row == 1 and "are no header" in exc.value.message
+
+
 def test_header_quote_closed_by_a_data_line_is_refused(tmp_path: Path) -> None:
     """A quote in line 1 that a quote in a data line would close: the "header cell" holds data
     lines (line breaks and the delimiter), so the file is refused, not read without them."""

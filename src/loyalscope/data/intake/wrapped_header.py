@@ -9,7 +9,9 @@ lines. The header is the first record, quote-aware:
   inch mark of ``Size 12"``, is text, as Python's and Excel's CSV readers read it).
 - Otherwise lines are joined until that cell closes (:func:`record_span`), up to
   :data:`MAX_LINES` lines; the joined text must parse as one CSV record (quotes around whole
-  cells) and no cell holding a line break may hold the delimiter. Anything else is a quote
+  cells), and a cell holding a line break may hold the delimiter (``"金额<LF>(元, 含税)"``) only
+  when the data lines that follow have as many cells as the header and none of its own later
+  lines has nearly as many delimited parts as a row. Anything else is a quote
   opened in the header and never closed, or closed only by a quote in a later data line: a
   :class:`~loyalscope.errors.SchemaError` naming the file, line 1 and the fix, never a
   header that swallows data lines.
@@ -149,6 +151,9 @@ def read(lines: Sequence[str], delim: str, source: str) -> WrappedHeader | None:
         if "\n" in cell.replace("\r", "\n") and delim in cell:
             bad = cell
             break
+    if cells is not None and bad is not None and _header_cell(bad, delim, len(cells)) \
+            and _records_fit(lines[n:], delim, len(cells)):
+        bad = None  # `"实付金额<LF>(元, 含税)"`: the data lines have as many cells as the header
     if bad is not None:
         shown = " ".join(bad.split())[:_SHOWN]
         raise SchemaError(t("data.intake.header_swallows", name=source, last=n,
@@ -158,6 +163,27 @@ def read(lines: Sequence[str], delim: str, source: str) -> WrappedHeader | None:
     names = tuple(fold(c) for c in cells)
     wrapped = tuple(f for c, f in zip(cells, names, strict=True) if "\n" in c or "\r" in c)
     return WrappedHeader(names, n, wrapped)
+
+
+def _header_cell(cell: str, delim: str, width: int) -> bool:
+    """Whether a header cell holding a line break and the delimiter may be one: none of its
+    lines after the first has as many delimited parts as a row nearly has (``width - 1``, at
+    least 3), as a data line a stray quote took in would."""
+    later = _BREAK.split(cell)[1:]
+    return all(len(line.split(delim)) < max(3, width - 1) for line in later)
+
+
+def _records_fit(lines: Sequence[str], delim: str, width: int) -> bool:
+    """Whether the records of ``lines`` (the file's lines after a header record, as many as were
+    read) each have ``width`` cells: at least one, the last left out when more follow it (the
+    lines read may cut it). A header cell holding a line break and the delimiter is a header
+    cell when they do; a quote that took data lines into the header leaves them another count."""
+    try:
+        rows = [r for r in csv.reader(io.StringIO("".join(lines), newline=""), delimiter=delim) if r]
+    except csv.Error:
+        return False
+    rows = rows[:-1] if len(rows) > 1 else rows
+    return bool(rows) and all(len(r) == width for r in rows)
 
 
 def folded(names: Sequence[str]) -> tuple[list[str], list[str]]:
