@@ -257,6 +257,45 @@ def test_the_survey_nps_command_reads_the_export(tmp_path: Path, tool: str, suff
     assert any(("SurveyMonkey" if tool == "surveymonkey" else "Qualtrics") in n for n in out["notes"])
 
 
+def _with_nps_group(rows: list[list[Any]], text: str) -> list[list[Any]]:
+    """Qualtrics' rows with the column it derives from an NPS question before it: id
+    ``Q1_NPS_GROUP``, import id ``QID1_NPS_GROUP``, 1 detractor / 2 passive / 3 promoter;
+    ``text`` its row-2 text."""
+    j = rows[0].index("Q1")
+    out = []
+    for k, row in enumerate(rows):
+        v = row[j]
+        cell = ("Q1_NPS_GROUP" if k == 0 else text if k == 1 else '{"ImportId":"QID1_NPS_GROUP"}' if k == 2
+                else "" if v == "" else str(1 if int(v) <= 6 else 2 if int(v) <= 8 else 3))
+        out.append([*row[:j], cell, *row[j:]])
+    return out
+
+
+@pytest.mark.parametrize("same_text", [True, False])
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_qualtrics_nps_group_column_leaves_the_question_its_name(tmp_path: Path, suffix: str,
+                                                                  same_text: bool) -> None:
+    """Qualtrics writes ``Q1_NPS_GROUP`` (1-3) beside an NPS question ``Q1``, its row-2 text the
+    question's (or the question's with " - Group"): two columns answered "How likely are you to
+    recommend?", so neither was read and the export's NPS was lost. The group column is named by
+    its id and left unused; NPS is the question's, computed again from the written answers."""
+    rows, raw = _qualtrics_rows()
+    text = QX_TEXT[17] if same_text else QX_TEXT[17] + " - Group"
+    path = tmp_path / f"qualtrics_export{suffix}"
+    (_write_csv if suffix == ".csv" else _write_xlsx)(path, _with_nps_group(rows, text))
+    ds = ls.load(path, now=NOW)
+    rep = ds.quality.tables["surveys"]
+    assert rep.mapping["nps"] == QX_TEXT[17]
+    assert "Q1_NPS_GROUP" in rep.unused_columns[0]["columns"]
+    kept = raw.drop(index=BAD)
+    got = ds.table("surveys").to_pandas().nps.dropna()
+    assert len(got) == (kept.nps != "").sum()
+    assert float(((got >= 9).mean() - (got <= 6).mean()) * 100) == pytest.approx(_nps(kept.nps))
+    res = runner.invoke(app, ["survey", "nps", "--data", str(path), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["nps"] == pytest.approx(_nps(raw.nps))
+
+
 # ---- what is not such a header ----------------------------------------------------------------
 def test_a_response_answering_response_is_not_a_header(tmp_path: Path) -> None:
     """Only the exact shapes are headers: beside an export whose row 2 is SurveyMonkey's label

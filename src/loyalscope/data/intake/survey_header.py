@@ -18,7 +18,8 @@ Buy from Acme again``.
 row 2 the question texts, row 3 the import ids: row 3 is one only when every non-empty cell is
 a JSON object with an ``ImportId`` key (``{"ImportId":"QID1"}``,
 ``{"ImportId":"startDate","timeZone":"America/Denver"}``) and at least half its cells are. Each
-column is named by its row-2 text (its id where that is empty); the ids are kept in the note.
+column is named by its row-2 text (its id where that is empty; an NPS question's derived group
+column ``Q1_NPS_GROUP`` by its id, see :func:`_nps_group`); the ids are kept in the note.
 
 White space in a name (a question's line break) becomes one space. The header rows are said in
 a note; the data rows keep the file's own line numbers.
@@ -135,8 +136,18 @@ def _qualtrics(rows: Sequence[Sequence[object]]) -> SurveyHeader | None:
     filled = [c for c in imports if c]
     if not filled or 2 * len(filled) < width or not all(_import_id(c) for c in filled):
         return None
-    names = tuple(_clean(text) or _clean(id_) for id_, text in zip(ids, texts, strict=True))
+    names = tuple(_clean(id_) if _nps_group(id_, imp) else _clean(text) or _clean(id_)
+                  for id_, text, imp in zip(ids, texts, imports, strict=True))
     return SurveyHeader("qualtrics", 3, names, tuple(ids))
+
+
+def _nps_group(id_: str, import_id: str) -> bool:
+    """Whether a Qualtrics column is the NPS group it derives from an NPS question (``Q1_NPS_GROUP``,
+    import id ``QID1_NPS_GROUP``: 1 detractor, 2 passive, 3 promoter), whose row-2 text repeats
+    the question's: named by its id, it does not take the question's name (both would be the
+    answers to "How likely are you to recommend ...?", and neither was read)."""
+    ref = str(json.loads(import_id).get("ImportId", "")) if _import_id(import_id) else ""
+    return any(x.upper().endswith("_NPS_GROUP") for x in (id_, ref))
 
 
 def note(header: SurveyHeader, lines: str) -> str:
