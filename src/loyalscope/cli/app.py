@@ -112,13 +112,16 @@ def _staged_frame(staged: Any) -> pd.DataFrame:
 
 def _numbers_if_all(column: pd.Series) -> pd.Series:
     """``column`` as numbers when every non-empty value is one (as ``read_csv`` and
-    ``read_excel`` type a column); else as it is."""
+    ``read_excel`` type a column), a survey tool's mark of no answer (``(空)``,
+    :data:`loyalscope.data.forms.NO_ANSWER`) read as empty; else as it is."""
     import pandas as pd
 
     if column.dtype != object:
         return column
+    from loyalscope.data.forms import NO_ANSWER
+
     text = column.astype("string").str.strip()
-    filled = text.notna() & (text != "")
+    filled = text.notna() & (text != "") & ~text.isin(NO_ANSWER)  # 问卷星's (空): no answer
     if not filled.any():
         return column
     numbers = pd.to_numeric(text.where(filled), errors="coerce")

@@ -21,7 +21,8 @@ ROTATIONS = ("varimax", "promax", "none")
 
 
 def item_columns(data: pd.DataFrame, items: str | None, file: str | None = None) -> list[str]:
-    """The columns to analyse: ``items`` (comma separated) or every numeric column except ids."""
+    """The columns to analyse: ``items`` (comma separated) or every numeric column except ids (a
+    header ending in "id", or a spelling of the response or customer id: 序号, 答卷编号)."""
     import pandas as pd
 
     if items:
@@ -38,7 +39,11 @@ def item_columns(data: pd.DataFrame, items: str | None, file: str | None = None)
                 raise SchemaError(t("survey.cli.not_numeric", column=c), file=file, column=c, row=row + 2,
                                   value=data[c].iloc[row], fix=t("survey.efa.items_fix"))
         return cols
+    from loyalscope.data.mapping import aliases, normalise_header
+
+    ids = {normalise_header(a) for col in ("response_id", "customer_id") for a in aliases("surveys", col)}
     numeric = [c for c in data.columns if pd.api.types.is_numeric_dtype(data[c]) and not str(c).lower().endswith("id")
+               and normalise_header(str(c)) not in ids  # 问卷星's 序号, SurveyMonkey's Respondent ID
                and data[c].nunique(dropna=True) > 1]
     return numeric
 
