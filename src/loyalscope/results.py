@@ -73,7 +73,7 @@ class Number:
     value: float | None
     unit: Unit | None = None
     metric_id: str | None = None
-    """Catalogue id; the report shows the formula ``metrics.<id>.formula``."""
+    """Catalogue id; the report shows its definition (:meth:`formula_key`)."""
     numerator: float | None = None
     denominator: float | None = None
     interval: tuple[float, float] | None = None
@@ -98,6 +98,17 @@ class Number:
     """For a period's number: change against "previous" (the period before) and "year_ago"
     (the same period a year earlier), in the number's unit (shares for percentages); None where
     that period is not in the data."""
+
+    formula: str | None = None
+    """i18n key of the definition shown with the number where it depends on the data (CSAT of a
+    yes / no question: :func:`loyalscope.metrics.wording`); None: ``metrics.<metric_id>.formula``."""
+
+    def formula_key(self) -> str | None:
+        """The i18n key of the number's definition: :attr:`formula`, else its metric's
+        ``metrics.<metric_id>.formula``; None without a metric."""
+        if self.formula is not None:
+            return self.formula
+        return f"metrics.{self.metric_id}.formula" if self.metric_id else None
 
     def __post_init__(self) -> None:
         self.flags = [f for f in dict.fromkeys(self.flags)]

@@ -72,7 +72,7 @@ def test_analyze_reads_a_yes_no_satisfaction_question(tmp_path: Path) -> None:
 
     answered = raw[SAT_Q][raw[SAT_Q] != "(跳过)"].map(YES_NO)  # pandas, from the file
     csat = numbers["csat_top2"]  # the share of yes, named so
-    assert csat["label"] == "survey.section.csat_yes_no"
+    assert csat["label"] == "metrics.csat_top2.yes_no.name"
     assert csat["denominator"] == len(answered)
     assert csat["numerator"] == (answered == 1).sum()
     assert csat["value"] == pytest.approx(answered.mean())

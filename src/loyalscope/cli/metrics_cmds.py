@@ -36,7 +36,7 @@ def catalogue(ds: Any = None) -> list[dict[str, Any]]:
     rows = []
     for m in REGISTRY.values():
         row: dict[str, Any] = {
-            "id": m.id, "section": m.section, "name": m.name(), "formula": m.formula(),
+            "id": m.id, "section": m.section, "name": m.name(ds=ds), "formula": m.formula(ds=ds),
             "requires": list(m.requires),
         }
         if ds is not None:

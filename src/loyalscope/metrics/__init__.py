@@ -7,7 +7,16 @@ from __future__ import annotations
 
 import importlib
 
-from loyalscope.metrics.registry import REGISTRY, Metric, MetricContext, compute, get, register
+from loyalscope.metrics.registry import (
+    REGISTRY,
+    Metric,
+    MetricContext,
+    Wording,
+    compute,
+    get,
+    register,
+    wording,
+)
 
 _MODULES: tuple[str, ...] = ("behaviour", "retention", "cohorts", "service", "engagement", "value",
                                "survey", "volume")
@@ -16,4 +25,4 @@ _MODULES: tuple[str, ...] = ("behaviour", "retention", "cohorts", "service", "en
 for _name in _MODULES:
     importlib.import_module(f"loyalscope.metrics.{_name}")
 
-__all__ = ["REGISTRY", "Metric", "MetricContext", "compute", "get", "register"]
+__all__ = ["REGISTRY", "Metric", "MetricContext", "Wording", "compute", "get", "register", "wording"]

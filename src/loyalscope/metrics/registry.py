@@ -10,7 +10,10 @@ answers). :func:`compute` runs it and turns it into a pandas frame with ``value`
 ``"zero_denominator"`` where the denominator is 0: the value is then null, never 0).
 
 Display names and formulas come from the i18n catalogues: ``metrics.<id>.name`` and
-``metrics.<id>.formula``.
+``metrics.<id>.formula``; a metric whose name and definition depend on the data (CSAT of a yes /
+no question is the share of yes, not a top-2-box share) gives the keys of the variant that fits a
+dataset through its ``wording`` hook (``metrics.<id>.<variant>.name`` / ``.formula``). Whatever
+shows such a metric's name or definition with the data at hand asks :func:`wording`.
 """
 
 from __future__ import annotations
@@ -54,6 +57,20 @@ Builder = Callable[["Dataset", MetricContext], ibis.Table]
 
 
 @dataclass(frozen=True)
+class Wording:
+    """The catalogue keys of a metric's display name and of its definition (the formula the
+    report shows with each number)."""
+
+    name: str
+    formula: str
+
+    @classmethod
+    def of(cls, key: str) -> Wording:
+        """``metrics.csat_top2.yes_no`` -> its ``.name`` and ``.formula`` keys."""
+        return cls(f"{key}.name", f"{key}.formula")
+
+
+@dataclass(frozen=True)
 class Metric:
     """One catalogue entry."""
 
@@ -85,11 +102,17 @@ class Metric:
     differ in the last digits), a constant denominator (the volumes' 1) or statistics given as
     ``value`` (medians)."""
 
-    def name(self, lang: str | None = None) -> str:
-        return t(f"metrics.{self.id}.name", lang)
+    wording: Callable[[Dataset], Wording] | None = None
+    """For a metric whose name and definition depend on the data (``csat_top2``: share of yes,
+    top box or top two boxes by the satisfaction question's scale): the keys that fit a dataset.
+    None: ``metrics.<id>.name`` / ``.formula`` whatever the data. Read it through
+    :func:`wording`."""
 
-    def formula(self, lang: str | None = None) -> str:
-        return t(f"metrics.{self.id}.formula", lang)
+    def name(self, lang: str | None = None, ds: Dataset | None = None) -> str:
+        return t(wording(self.id, ds).name, lang)
+
+    def formula(self, lang: str | None = None, ds: Dataset | None = None) -> str:
+        return t(wording(self.id, ds).formula, lang)
 
 
 REGISTRY: dict[str, Metric] = {}
@@ -101,6 +124,19 @@ def register(metric: Metric) -> Metric:
         raise ValueError(f"metric {metric.id!r} registered twice")
     REGISTRY[metric.id] = metric
     return metric
+
+
+def wording(metric_id: str, ds: Dataset | None = None) -> Wording:
+    """The catalogue keys of ``metric_id``'s display name and definition on ``ds``.
+
+    ``metrics.<id>.name`` / ``.formula``, except for a metric with a ``wording`` hook given a
+    dataset: the variant that says what was counted on that data (see :class:`Metric`). The
+    metric id itself never changes (it is the stable id of analysis.json and configurations).
+    """
+    metric = REGISTRY.get(metric_id)
+    if ds is not None and metric is not None and metric.wording is not None:
+        return metric.wording(ds)
+    return Wording.of(f"metrics.{metric_id}")
 
 
 def get(metric_id: str) -> Metric:

@@ -61,6 +61,12 @@ def is_yes_no(scale: Scale) -> bool:
     return (scale.low, scale.high) == YES_NO_RANGE
 
 
+def is_two_point(scale: Scale) -> bool:
+    """Whether ``scale`` has two points only (yes / no 0-1, or a 1-2 rating): its top box is one
+    point, as the "top two boxes" of two points would be every answer."""
+    return scale.high - scale.low <= 1
+
+
 def top_boxes(scale: Scale) -> float:
     """The lowest answer in the top boxes CSAT counts on ``scale``.
 
@@ -77,7 +83,7 @@ def top_boxes(scale: Scale) -> float:
         answers, 0.5, are no top box, and counting both "top two boxes" of two would count
         every answer).
     """
-    return scale.high if scale.high - scale.low <= 1 else scale.high - 1
+    return scale.high if is_two_point(scale) else scale.high - 1
 
 
 def bottom_boxes(scale: Scale) -> float:
@@ -94,7 +100,7 @@ def bottom_boxes(scale: Scale) -> float:
         ``low`` on a scale of two points (a yes / no question: no, 0); else 2 on a scale up to
         5 (the bottom two boxes of 1-5), 40% of the top on a longer one (4 of 0-10).
     """
-    if scale.high - scale.low <= 1:
+    if is_two_point(scale):
         return scale.low
     return 2.0 if scale.high <= 5 else 0.4 * scale.high
 

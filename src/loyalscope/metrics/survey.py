@@ -8,7 +8,9 @@ csat 1-``csat_scale_max``, ratings 1-``rating_scale_max``, or ``[survey.scales]`
 answers outside it; the documents' indices divide by the declared scale's top.
 
 - ``csat_top2``: answers in the top two boxes / answers (share); of a satisfaction question
-  answered yes / no (scale 0-1), the yes answers / answers (:func:`top_boxes`).
+  answered yes / no (scale 0-1), the yes answers / answers; of a two-point scale (1-2), the top
+  box (:func:`top_boxes`). Its name and definition say which (:func:`csat_wording`); the id
+  stays ``csat_top2``.
 - ``satisfaction_score``: numerator = sum(csat) / scale max x 100, denominator = answers;
   value = mean / max x 100 (a 0-100 score; of a yes / no question 100 x the share of yes, unsure
   answers counted half).
@@ -33,8 +35,15 @@ import pandas as pd
 from loyalscope.errors import SchemaError
 from loyalscope.i18n import t
 from loyalscope.metrics._base import with_group
-from loyalscope.metrics.registry import Builder, Metric, MetricContext, register
-from loyalscope.metrics.scales import NPS_SCALE, check_scale, top_boxes
+from loyalscope.metrics.registry import Builder, Metric, MetricContext, Wording, register
+from loyalscope.metrics.scales import (
+    NPS_SCALE,
+    check_scale,
+    declared_scale,
+    is_two_point,
+    is_yes_no,
+    top_boxes,
+)
 
 if TYPE_CHECKING:
     from loyalscope.data.dataset import Dataset
@@ -63,6 +72,31 @@ def _csat_top2(ds: Dataset, ctx: MetricContext) -> ibis.Table:
     top = top_boxes(check_scale(ds, "csat"))
     s = _surveys(ds, ctx, "csat")
     return _agg(s, ctx, _count_if(s.csat >= top), s.csat.count())
+
+
+def csat_wording(ds: Dataset) -> Wording:
+    """The catalogue keys of CSAT's display name and definition on ``ds``, from the satisfaction
+    question's declared scale (the one :func:`_csat_top2` counts on).
+
+    Parameters
+    ----------
+    ds : Dataset
+        The data; its configuration declares the scale (a yes / no question is declared 0-1
+        when it is read, :mod:`loyalscope.data.forms`).
+
+    Returns
+    -------
+    Wording
+        ``metrics.csat_top2.yes_no.*`` (share of yes) for a yes / no question,
+        ``metrics.csat_top2.top_box.*`` for another two-point scale (1-2: its top box; the top
+        two boxes would be every answer), else ``metrics.csat_top2.*`` (top two boxes).
+    """
+    scale = declared_scale(ds.config, "csat")
+    if scale is not None and is_yes_no(scale):
+        return Wording.of("metrics.csat_top2.yes_no")
+    if scale is not None and is_two_point(scale):
+        return Wording.of("metrics.csat_top2.top_box")
+    return Wording.of("metrics.csat_top2")
 
 
 def _mean_index(column: str) -> Builder:
@@ -116,7 +150,8 @@ def _competitor_gap(ds: Dataset, ctx: MetricContext) -> ibis.Table:
 
 
 for _metric in (
-    Metric("csat_top2", "satisfaction", ("surveys.csat",), _csat_top2, additive=True),
+    Metric("csat_top2", "satisfaction", ("surveys.csat",), _csat_top2, additive=True,
+           wording=csat_wording),
     Metric("satisfaction_score", "satisfaction", ("surveys.csat",),
            _mean_index("csat"), percent=False),
     Metric("nps", "satisfaction", ("surveys.nps",), _nps, additive=True),

@@ -358,8 +358,8 @@ def _numbers_sheet(book: _Book, analysis: Analysis) -> None:
         for block in section.blocks:
             if not isinstance(block, Number):
                 continue
-            formula = t(f"metrics.{block.metric_id}.formula", lang) if block.metric_id and \
-                has_key(f"metrics.{block.metric_id}.formula") else None
+            key = block.formula_key()
+            formula = t(key, lang) if key and has_key(key) else None
             rows.append([t(f"report.section.{section.id}", lang), t(block.label, lang, **render_kw(block.label_kw, lang)),
                          block.value, t(f"report.unit.{block.unit}", lang) if block.unit else None,
                          block.metric_id, formula, block.numerator, block.denominator, block.n,

@@ -52,8 +52,9 @@ def _kw(kw: dict[str, Any], lang: str) -> dict[str, Any]:
 
 
 def _number(block: Number, lang: str) -> dict[str, Any]:
-    formula = t(f"metrics.{block.metric_id}.formula", lang) if block.metric_id else None
-    if formula == f"metrics.{block.metric_id}.formula":
+    key = block.formula_key()
+    formula = t(key, lang) if key else None
+    if formula == key:
         formula = None
     value = fmt_value(block.value, block.unit, lang)
     interval = None

@@ -268,9 +268,15 @@ def headline_numbers(sections: dict[str, Section]) -> dict[str, Number]:
         for b in s.blocks:
             if isinstance(b, Number) and b.metric_id:
                 # the last full period's number (not the whole-window one) is what a change quotes
-                if b.metric_id not in out or b.label == f"metrics.{b.metric_id}.name":
+                if b.metric_id not in out or _names_metric(b):
                     out[b.metric_id] = b
     return out
+
+
+def _names_metric(b: Number) -> bool:
+    """Whether ``b`` is labelled with its metric's own name (``metrics.<id>.name``, or a variant
+    that fits the data, ``metrics.<id>.<variant>.name``: :func:`loyalscope.metrics.wording`)."""
+    return bool(b.metric_id) and b.label.startswith(f"metrics.{b.metric_id}.") and b.label.endswith(".name")
 
 
 def _pct(v: float) -> str:

@@ -44,6 +44,7 @@ import pandas as pd
 
 from loyalscope.intervals import wilson_interval
 from loyalscope.metrics._base import _OFFSET
+from loyalscope.metrics.registry import Wording
 from loyalscope.report.format import fmt_period
 from loyalscope.results import Flag, Number, Phrase, Unit
 
@@ -126,13 +127,16 @@ def full_span(df: pd.DataFrame, grain: str, window: Window) -> tuple[date, date]
 
 
 def headline_numbers(metric_id: str, df: pd.DataFrame, grain: str, window: Window, unit: Unit | None,
-                     min_n: int, window_n: int | None = None) -> tuple[list[Number], dict[str, Any]]:
+                     min_n: int, window_n: int | None = None, words: Wording | None = None
+                     ) -> tuple[list[Number], dict[str, Any]]:
     """The whole-window and last-full-period numbers of one metric series, and its data record.
 
     ``window_n``: the whole window's sample size when the series' ``n`` is not additive across
     periods (distinct customers or members over :func:`full_span`); else the sum of ``n`` over
-    the full periods is used (see the module docstring).
+    the full periods is used (see the module docstring). ``words``: the metric's name and
+    definition on the data (:func:`loyalscope.metrics.wording`; default ``metrics.<id>.*``).
     """
+    words = words or Wording.of(f"metrics.{metric_id}")
     full = full_periods(df, grain, window)
     has_n = "n" in df.columns
     numbers: list[Number] = []
@@ -149,7 +153,7 @@ def headline_numbers(metric_id: str, df: pd.DataFrame, grain: str, window: Windo
             numerator=num, denominator=den, n=n, interval=_interval(metric_id, num, den),
             interval_method="wilson" if _interval(metric_id, num, den) else None,
             flags=_flags(n, min_n), period=f"{span['start']}/{(pd.Timestamp(full.period.max()) + _OFFSET[grain]).date()}",
-            label_kw={"metric": f"metrics.{metric_id}.name"}, note="metrics.section.window_note",
+            formula=words.formula, label_kw={"metric": words.name}, note="metrics.section.window_note",
             note_kw={**span, "start": fmt_period(full.period.min(), grain), "end": fmt_period(full.period.max(), grain),
                      "grain": f"metrics.grain.{grain}"}))
         data["window"] = {**span, "value": value, "numerator": num, "denominator": den, "n": n}
@@ -168,7 +172,7 @@ def headline_numbers(metric_id: str, df: pd.DataFrame, grain: str, window: Windo
     n = _n(metric_id, float(last.denominator), float(last.n) if has_n else None)
     interval = _interval(metric_id, float(last.numerator), float(last.denominator))
     numbers.append(Number(
-        label=f"metrics.{metric_id}.name", value=value, unit=unit, metric_id=metric_id,
+        label=words.name, value=value, unit=unit, metric_id=metric_id, formula=words.formula,
         numerator=float(last.numerator), denominator=float(last.denominator), n=n,
         interval=interval, interval_method="wilson" if interval else None, flags=_flags(n, min_n, partial),
         period=p.date().isoformat(), changes=changes, note="metrics.section.last_period_note",

@@ -8,7 +8,7 @@ import pandas as pd
 
 from loyalscope.errors import DataQualityError, InsufficientDataError, LoyalscopeError
 from loyalscope.i18n import t
-from loyalscope.metrics import REGISTRY, compute
+from loyalscope.metrics import REGISTRY, compute, wording
 from loyalscope.metrics.registry import MetricContext
 from loyalscope.results import Chart, Phrase, Section, Text, Unit
 from loyalscope.sections._headlines import Window, full_periods, full_span, headline_numbers
@@ -59,7 +59,7 @@ def headline(ds: Dataset, ctx: SectionContext, section: Section, ids: list[str]
         try:
             df = compute(ds, mid, period=grain)
         except DataQualityError as exc:
-            section.add(Text("metrics.section.refused", {"metric": f"metrics.{mid}.name", "reason": Phrase.from_message(exc.message),
+            section.add(Text("metrics.section.refused", {"metric": wording(mid, ds).name, "reason": Phrase.from_message(exc.message),
                                                           "fix": exc.fix or ""}, style="warning"))
             continue
         except LoyalscopeError:
@@ -68,7 +68,7 @@ def headline(ds: Dataset, ctx: SectionContext, section: Section, ids: list[str]
         if REGISTRY[mid].breakdown:
             continue
         numbers, data = headline_numbers(mid, df, grain, window, unit(mid), ctx.config.analysis.min_n,
-                                         _window_n(ds, mid, df, grain, window))
+                                         _window_n(ds, mid, df, grain, window), wording(mid, ds))
         if not numbers:
             continue
         section.add(*numbers)

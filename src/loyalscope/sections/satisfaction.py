@@ -18,7 +18,7 @@ from scipy import stats
 from loyalscope.data.dataset import Dataset
 from loyalscope.errors import DataQualityError, LoyalscopeError, SchemaError
 from loyalscope.i18n import t
-from loyalscope.metrics import compute
+from loyalscope.metrics import compute, wording
 from loyalscope.metrics._base import in_fixed_order
 from loyalscope.metrics.scales import NPS_SCALE, Scale, check_scale, is_yes_no, top_boxes
 from loyalscope.metrics.survey import competitor_pairs
@@ -140,18 +140,15 @@ def _csat_scale(ds: Dataset) -> Scale | None:
         return None
 
 
-def _csat_label(scale: Scale | None) -> str:
-    """The label of CSAT: the top-2-box share, or the share of yes of a yes / no question."""
-    return f"{K}.csat_yes_no" if scale is not None and is_yes_no(scale) else "metrics.csat_top2.name"
-
-
 def _csat(ds: Dataset, ctx: SectionContext, section: Section) -> None:
-    """CSAT: the share of answers in the top two boxes (of a yes / no question: of yes), with
-    its Beta(1, 1) posterior interval."""
+    """CSAT: the share of answers in the top two boxes (of a yes / no question: of yes; of a
+    two-point scale: its top box), with its Beta(1, 1) posterior interval; named and defined as
+    counted (:func:`loyalscope.metrics.survey.csat_wording`)."""
+    words = wording("csat_top2", ds)
     try:
         scale = check_scale(ds, "csat")
     except DataQualityError as exc:
-        refused(section, "metrics.csat_top2.name", exc)
+        refused(section, words.name, exc)
         return
     top = top_boxes(scale)
     s = ds.table("surveys", "csat")
@@ -161,8 +158,8 @@ def _csat(ds: Dataset, ctx: SectionContext, section: Section) -> None:
         return
     lo, hi = stats.beta.ppf([0.025, 0.975], 1 + k, 1 + n - k)
     small = n < ctx.config.survey.min_n
-    section.add(Number(_csat_label(scale), k / n, "percent", metric_id="csat_top2", numerator=k,
-                       denominator=n, interval=(float(lo), float(hi)), warn=small,
+    section.add(Number(words.name, k / n, "percent", metric_id="csat_top2", formula=words.formula,
+                       numerator=k, denominator=n, interval=(float(lo), float(hi)), warn=small,
                        note=f"{K}.small_sample" if small else None, note_kw={"n": n}))
     yes_no = is_yes_no(scale)
     if yes_no:  # no top two boxes: the share of yes, said so
@@ -188,12 +185,8 @@ def _trend(ds: Dataset, ctx: SectionContext, section: Section) -> None:
         trend = trend.merge(f, on="period", how="outer")
     trend = trend.sort_values("period")
     ys = [c for c in ("nps", "csat_top2") if c in trend.columns]
-    labels = {c: f"metrics.{c}.name" for c in ys}
-    scale = _csat_scale(ds) if "csat_top2" in labels else None
-    yes_no = scale is not None and is_yes_no(scale)
-    if yes_no:  # a yes / no question's CSAT is its share of yes
-        labels["csat_top2"] = _csat_label(scale)
-    section.add(Chart("line", f"{K}.trend_yes_no" if yes_no else f"{K}.trend", trend, x="period", y=ys,
+    labels = {c: wording(c, ds).name for c in ys}  # CSAT as counted: top two boxes, top box or yes
+    section.add(Chart("line", f"{K}.trend", trend, x="period", y=ys,
                       labels={"period": f"{K}.col.period", **labels}))
 
 
@@ -287,7 +280,7 @@ def _sat_loyalty(ds: Dataset, ctx: SectionContext, section: Section) -> None:
     curve = m.summary()
     section.add(Chart("line", f"{K}.sat_loyalty", curve[["satisfaction", "mean", "lower", "upper"]],
                       x="satisfaction", y=["mean", "lower", "upper"],
-                      labels={"satisfaction": f"{K}.col.csat_yes_no" if is_yes_no(scale) else "metrics.csat_top2.name",
+                      labels={"satisfaction": f"{K}.col.csat_yes_no" if is_yes_no(scale) else f"{K}.col.csat_answer",
                               "mean": f"{K}.col.repurchase",
                               "lower": f"{K}.col.lower", "upper": f"{K}.col.upper"},
                       options={"percent_y": True}, note=f"{K}.sat_loyalty_note", note_kw={"days": days}))

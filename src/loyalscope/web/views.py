@@ -23,9 +23,8 @@ def _kw(kw: dict[str, Any], lang: str) -> dict[str, Any]:
 
 def number_view(block: Number, lang: str) -> dict[str, Any]:
     """A headline number: label, formatted value, raw value, metric id, formula, denominator, sample size."""
-    formula = None
-    if block.metric_id and has_key(f"metrics.{block.metric_id}.formula"):
-        formula = t(f"metrics.{block.metric_id}.formula", lang)
+    key = block.formula_key()
+    formula = t(key, lang) if key and has_key(key) else None
     return {
         "label": t(block.label, lang, **_kw(block.label_kw, lang)),
         "value": block.value,
