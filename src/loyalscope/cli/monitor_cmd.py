@@ -35,6 +35,7 @@ def monitor(
 ) -> None:
     """Check every headline metric against its expected range."""
     from loyalscope.data.load import load
+    from loyalscope.metrics import wording
     from loyalscope.monitoring import monitor as run
     from loyalscope.monitoring.deliver import notify as send
     from loyalscope.monitoring.message import build
@@ -54,7 +55,7 @@ def monitor(
             ds = load(*data, config=config)
 
             def progress(metric_id: str, i: int, n: int) -> None:
-                label = t(f"metrics.{metric_id}.name") if metric_id != "done" else ""
+                label = t(wording(metric_id, ds).name) if metric_id != "done" else ""
                 bar.update(task, description=label, completed=i, total=n)
 
             result = run(ds, config, at=at, progress=progress)

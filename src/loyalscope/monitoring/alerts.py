@@ -70,10 +70,16 @@ class Alert:
     """``{"dimension": "region", "value": "east"}`` for a segment's own check."""
     target: float | None = None
     drivers: list[Driver] = field(default_factory=list)
+    name: str | None = None
+    """i18n key of the metric's name on the data checked (:func:`loyalscope.metrics.wording`:
+    CSAT of a yes / no question is the share of yes); None: ``metrics.<metric>.name``."""
+
+    def name_key(self) -> str:
+        return self.name or f"metrics.{self.metric}.name"
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "metric": self.metric, "period": self.period, "value": self.value,
+            "metric": self.metric, "name": self.name_key(), "period": self.period, "value": self.value,
             "expected": self.expected, "low": self.low, "high": self.high,
             "severity": self.severity, "test": self.test, "p_value": self.p_value,
             "change_prev": self.change_prev, "change_yoy": self.change_yoy, "n": self.n,

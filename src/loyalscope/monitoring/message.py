@@ -1,6 +1,7 @@
 """The one message a monitor run sends: a title and one line per alert, in zh or en, as plain
 text (e-mail, Slack, 飞书) and as Markdown (企业微信, 钉钉). Every word comes from the i18n
-catalogues (``monitoring.message.*``, metric names ``metrics.<id>.name``)."""
+catalogues (``monitoring.message.*``, metric names ``metrics.<id>.name`` or the variant that fits
+the data, :attr:`Alert.name`)."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def build(result: MonitorResult, lang: str, min_severity: str = "low",
 
 def line(a: Alert, lang: str) -> str:
     """One alert as a sentence."""
-    name = t(f"metrics.{a.metric}.name", lang)
+    name = t(a.name_key(), lang)
     if a.segment is not None:
         name += t(f"{K}.segment", lang, segment=segment_name(a.segment["dimension"],
                                                              a.segment["value"], lang))

@@ -19,7 +19,7 @@ import numpy as np
 from loyalscope.config import AnalysisConfig, MonitorConfig
 from loyalscope.errors import ConfigError, InsufficientDataError, LoyalscopeError
 from loyalscope.i18n import t
-from loyalscope.metrics import REGISTRY
+from loyalscope.metrics import REGISTRY, wording
 from loyalscope.metrics.registry import prefetch
 from loyalscope.monitoring import alerts as al
 from loyalscope.monitoring import catalogue, drivers, periods, series
@@ -48,6 +48,8 @@ class Watched:
     target: float | None
     check_segments: bool = False
     """Whether every segment is checked on its own (else segments only name drivers)."""
+    name: str | None = None
+    """i18n key of the metric's name on this data (:func:`loyalscope.metrics.wording`)."""
 
 
 @dataclass
@@ -246,7 +248,7 @@ def watch(ds: Dataset, metric_id: str, fr: Frame, config: AnalysisConfig,
     segs = segments(ds, metric_id, fr, config, dims, total.kind)
     target = mcfg.target if mcfg.target is not None else config.analysis.targets.get(metric_id)
     return Watched(metric_id, total, tr, segs, mcfg.direction or catalogue.direction(metric_id),
-                   target, check_segments=bool(dims))
+                   target, check_segments=bool(dims), name=wording(metric_id, ds).name)
 
 
 def segments(ds: Dataset, metric_id: str, fr: Frame, config: AnalysisConfig, dims: list[str],
@@ -363,7 +365,7 @@ def _alert(w: Watched, s: Series, tr: Track, i: int, label: str, rule: tuple[str
         low=_num(tr.low[i]), high=_num(tr.high[i]), severity=rule[0], test=rule[1],
         p_value=_num(tr.p[i]), change_prev=_num(s.value[i] - prev),
         change_yoy=_num(s.value[i] - yoy), n=s.sample(i), segment=segment, target=w.target,
-        drivers=ranked)
+        drivers=ranked, name=w.name)
 
 
 def _num(x: float) -> float | None:

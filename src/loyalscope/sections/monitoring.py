@@ -50,13 +50,13 @@ def build(ds: Dataset, ctx: SectionContext) -> Section:
     hist = _history(result, cfg)
     left = hist[hist.severity.notna()]
     if not left.empty:
-        section.add(Table(f"{K}.left_title", _left_table(left), columns=_LEFT_COLUMNS,
+        section.add(Table(f"{K}.left_title", _left_table(left, result), columns=_LEFT_COLUMNS,
                           translate_values=("metric", "severity"), max_rows=60,
                           note=f"{K}.left_note"))
     for metric_id in _charted(hist):
         part = hist[(hist.metric_id == metric_id) & hist.value.notna()]
         section.add(Chart(
-            kind="line", title=f"metrics.{metric_id}.name",
+            kind="line", title=_name(result, metric_id),
             frame=part[["period", "value", "expected", "low", "high"]], x="period",
             y=["value", "expected", "low", "high"],
             labels={"period": "metrics.section.period", "value": f"{K}.col.value",
@@ -80,6 +80,13 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
+def _name(result: MonitorResult, metric_id: str) -> str:
+    """i18n key of the metric's name on the data monitored (CSAT of a yes / no question: the
+    share of yes; :func:`loyalscope.metrics.wording`)."""
+    w = result.watched.get(metric_id)
+    return w.name if w is not None and w.name else f"metrics.{metric_id}.name"
+
+
 def _percent(metric_id: str) -> bool:
     from loyalscope.metrics import REGISTRY
 
@@ -95,10 +102,10 @@ def _history(result: MonitorResult, cfg: MonitorConfig) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*cols, "p_value", "n", "state"])
 
 
-def _left_table(left: pd.DataFrame) -> pd.DataFrame:
+def _left_table(left: pd.DataFrame, result: MonitorResult) -> pd.DataFrame:
     left = left.sort_values("start", ascending=False)
     return pd.DataFrame({
-        "metric": "metrics." + left.metric_id + ".name",
+        "metric": [_name(result, m) for m in left.metric_id],
         "period": left.period,
         "value": [fmt(m, v) for m, v in zip(left.metric_id, left.value, strict=True)],
         "expected": [fmt(m, v) for m, v in zip(left.metric_id, left.expected, strict=True)],
@@ -120,7 +127,7 @@ def _charted(hist: pd.DataFrame) -> list[str]:
 
 def _latest_table(result: MonitorResult) -> Table:
     rows = [{
-        "metric": f"metrics.{c.metric}.name", "period": c.period, "value": fmt(c.metric, c.value),
+        "metric": _name(result, c.metric), "period": c.period, "value": fmt(c.metric, c.value),
         "expected": fmt(c.metric, c.expected),
         "range": f"{fmt(c.metric, c.low)} - {fmt(c.metric, c.high)}" if c.low is not None else "-",
         "n": "-" if c.n is None else f"{c.n:,.0f}",
@@ -148,7 +155,7 @@ def _alerts_table(alerts: list[Alert]) -> Table:
     for a in alerts:
         drivers = [_segment(d.dimension, d.segment, d.share) for d in a.drivers]
         rows.append({
-            "metric": f"metrics.{a.metric}.name",
+            "metric": a.name_key(),
             "segment": "-" if a.segment is None else [_segment(a.segment["dimension"],
                                                                a.segment["value"])],
             "period": a.period, "value": fmt(a.metric, a.value),
