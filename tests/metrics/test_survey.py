@@ -10,7 +10,7 @@ from loyalscope.config import AnalysisConfig
 from loyalscope.data.dataset import Dataset
 from loyalscope.errors import SchemaError
 from loyalscope.i18n import t
-from loyalscope.metrics import REGISTRY, compute
+from loyalscope.metrics import REGISTRY, compute, wording
 from loyalscope.metrics.survey import competitor_pairs
 
 N = 400
@@ -103,6 +103,33 @@ def test_registered_with_names_and_formulas() -> None:
         for lang in ("en", "zh"):
             assert t(f"metrics.{metric}.name", lang) != f"metrics.{metric}.name"
             assert t(f"metrics.{metric}.formula", lang) != f"metrics.{metric}.formula"
+
+
+@pytest.mark.parametrize(("scales", "answers", "top", "key"), [
+    ({"csat": "0-1"}, [0.0, 1.0, 0.5], [1.0], "metrics.csat_top2.yes_no"),  # yes / no: share of yes
+    ({"csat": "1-2"}, [1.0, 2.0], [2.0], "metrics.csat_top2.top_box"),  # two points: the top box
+    ({}, [1.0, 2.0, 3.0, 4.0, 5.0], [4.0, 5.0], "metrics.csat_top2"),  # 1-5: top two boxes
+    ({"csat": "0-10"}, [float(v) for v in range(11)], [9.0, 10.0], "metrics.csat_top2"),
+])
+def test_csat_is_named_and_defined_by_what_it_counts(scales: dict[str, str], answers: list[float],
+                                                     top: list[float], key: str) -> None:
+    """The name and definition keys of csat_top2 follow the question's scale; the value is the
+    share of answers in the boxes they name (pandas), and the id stays csat_top2."""
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"response_id": [f"r{i}" for i in range(200)], "customer_id": [f"c{i % 50}" for i in range(200)],
+                          "answered_ts": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(200), unit="D"),
+                          "csat": rng.choice(answers, 200)})
+    ds = Dataset.from_frames({"surveys": frame}, config=AnalysisConfig.load(**{"survey.scales": scales}))
+    words = wording("csat_top2", ds)
+    assert (words.name, words.formula) == (f"{key}.name", f"{key}.formula")
+    assert (REGISTRY["csat_top2"].name("en", ds), REGISTRY["csat_top2"].name("en")) == (
+        t(words.name, "en"), "CSAT (top-2-box)")
+    for lang in ("en", "zh"):
+        assert t(words.name, lang) != words.name and t(words.formula, lang) != words.formula
+    got = compute(ds, "csat_top2", period="year")
+    assert got.numerator.sum() == frame.csat.isin(top).sum() and got.denominator.sum() == len(frame)
+    # metrics whose wording does not depend on the data keep their own keys
+    assert wording("nps", ds).name == "metrics.nps.name"
 
 
 def test_competitor_pairs_parse_underscored_names() -> None:
