@@ -14,8 +14,9 @@ import pytest
 from loyalscope.config import AnalysisConfig
 from loyalscope.i18n import t
 from loyalscope.monitoring import monitor
+from loyalscope.monitoring.alerts import Alert
 from loyalscope.monitoring.channels import WECOM_MAX_BYTES, accepted, request
-from loyalscope.monitoring.message import build, fmt, fmt_change
+from loyalscope.monitoring.message import build, fmt, fmt_change, fmt_range, line
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +52,20 @@ def test_formats() -> None:
     assert fmt_change("repeat_purchase_rate", -0.021, "en") == "-2.1 pp"
     assert fmt_change("repeat_purchase_rate", -0.021, "zh") == "-2.1 个百分点"
     assert fmt_change("orders", -455.0, "en") == "-455"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_value_without_a_range_is_a_dash_not_nan(lang: str) -> None:
+    """A configured minimum broken in a period without history: no expected value or range
+    (NaN). The tables showed "nan% - nan%"; the message "expected nan%, range nan% to nan%"."""
+    nan = float("nan")
+    assert fmt("repeat_purchase_rate", nan) == fmt("orders", float("inf")) == "-"
+    assert fmt_range("repeat_purchase_rate", nan, nan) == fmt_range("nps", None, None) == "-"
+    assert fmt_range("repeat_purchase_rate", 0.1, 0.25) == "10.0% - 25.0%"
+    alert = Alert("repeat_purchase_rate", "2024-03", 0.2, nan, nan, nan, "high", "threshold_min",
+                  None, None, None, 120.0)
+    said = line(alert, lang)
+    assert "nan" not in said.lower() and t("monitoring.message.no_range", lang) in said
 
 
 def test_dingtalk_signature_survives_the_url() -> None:

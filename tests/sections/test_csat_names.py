@@ -149,6 +149,10 @@ def test_monitoring_and_alerts_name_csat_as_counted(analysed) -> None:
     others = {c for c in NAMES if c != case}
     shown = {t(k, lang) for k in keys | alerted for lang in ("en", "zh")}
     assert not shown & {NAMES[c][lang] for c in others for lang in ("en", "zh")}
+    # an alert of a period without history has no expected range: "-", not "nan% - nan%"
+    for table in tables.values():
+        cells = [str(v) for row in table["frame"] for v in row.values()]
+        assert not [c for c in cells if "nan" in c.lower()], table["title"]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -178,3 +182,4 @@ def test_the_alert_message_names_a_yes_no_csat_the_share_of_yes(tmp_path: Path, 
     text = message(result, lang).text
     assert NAMES["yes_no"][lang] in text
     assert NAMES["five_point"][lang] not in text
+    assert "nan" not in text.lower() and " - to -" not in text  # a range it has, or says it has none

@@ -5,6 +5,7 @@ the data, :attr:`Alert.name`)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -57,8 +58,11 @@ def line(a: Alert, lang: str) -> str:
     if a.segment is not None:
         name += t(f"{K}.segment", lang, segment=segment_name(a.segment["dimension"],
                                                              a.segment["value"], lang))
-    where = t(f"{K}.range", lang, expected=fmt(a.metric, a.expected),
-              low=fmt(a.metric, a.low), high=fmt(a.metric, a.high))
+    if fmt(a.metric, a.expected) == fmt_range(a.metric, a.low, a.high) == "-":  # a threshold alert, no history
+        where = t(f"{K}.no_range", lang)
+    else:
+        where = t(f"{K}.range", lang, expected=fmt(a.metric, a.expected),
+                  low=fmt(a.metric, a.low), high=fmt(a.metric, a.high))
     changes = []
     if a.change_prev is not None:
         changes.append(t(f"{K}.vs_prev", lang, change=fmt_change(a.metric, a.change_prev, lang)))
@@ -87,14 +91,21 @@ def segment_name(dimension: str, value: object, lang: str) -> str:
 
 def fmt(metric_id: str, x: float | None) -> str:
     """A value in the metric's units: 12.3% for shares, NPS in points, counts and amounts with
-    thousands separators."""
-    if x is None:
+    thousands separators; "-" where there is none (None, NaN: a period without an expected
+    range)."""
+    if x is None or not math.isfinite(x):
         return "-"
     if metric_id == "nps":
         return f"{100 * x:.1f}"
     if REGISTRY[metric_id].percent:
         return f"{100 * x:.1f}%"
     return _plain(x)
+
+
+def fmt_range(metric_id: str, low: float | None, high: float | None) -> str:
+    """``low - high`` in the metric's units (:func:`fmt`); "-" when the range has no bound."""
+    lo, hi = fmt(metric_id, low), fmt(metric_id, high)
+    return "-" if lo == hi == "-" else f"{lo} - {hi}"
 
 
 def fmt_change(metric_id: str, d: float, lang: str) -> str:

@@ -15,7 +15,7 @@ from loyalscope.data.dataset import Dataset
 from loyalscope.i18n import has_key
 from loyalscope.monitoring import monitor
 from loyalscope.monitoring.alerts import RANK, Alert
-from loyalscope.monitoring.message import fmt
+from loyalscope.monitoring.message import fmt, fmt_range
 from loyalscope.monitoring.monitor import MonitorResult, history
 from loyalscope.results import Chart, Number, Phrase, Section, Table, Text
 from loyalscope.sections.context import SectionContext
@@ -109,8 +109,7 @@ def _left_table(left: pd.DataFrame, result: MonitorResult) -> pd.DataFrame:
         "period": left.period,
         "value": [fmt(m, v) for m, v in zip(left.metric_id, left.value, strict=True)],
         "expected": [fmt(m, v) for m, v in zip(left.metric_id, left.expected, strict=True)],
-        "range": [f"{fmt(m, lo)} - {fmt(m, hi)}"
-                  for m, lo, hi in zip(left.metric_id, left.low, left.high, strict=True)],
+        "range": [fmt_range(m, lo, hi) for m, lo, hi in zip(left.metric_id, left.low, left.high, strict=True)],
         "severity": "monitoring.severity." + left.severity,
     })
 
@@ -129,7 +128,7 @@ def _latest_table(result: MonitorResult) -> Table:
     rows = [{
         "metric": _name(result, c.metric), "period": c.period, "value": fmt(c.metric, c.value),
         "expected": fmt(c.metric, c.expected),
-        "range": f"{fmt(c.metric, c.low)} - {fmt(c.metric, c.high)}" if c.low is not None else "-",
+        "range": fmt_range(c.metric, c.low, c.high),
         "n": "-" if c.n is None else f"{c.n:,.0f}",
         "status": f"monitoring.severity.{c.severity}" if c.severity else f"{K}.state.{c.state}",
     } for c in result.checks]
@@ -160,7 +159,7 @@ def _alerts_table(alerts: list[Alert]) -> Table:
                                                                a.segment["value"])],
             "period": a.period, "value": fmt(a.metric, a.value),
             "expected": fmt(a.metric, a.expected),
-            "range": f"{fmt(a.metric, a.low)} - {fmt(a.metric, a.high)}",
+            "range": fmt_range(a.metric, a.low, a.high),
             "severity": f"monitoring.severity.{a.severity}", "test": f"monitoring.test.{a.test}",
             "drivers": drivers or "-",
         })
