@@ -15,6 +15,9 @@ One section per area; each area owns its section class. Example ``loyalscope.tom
     [mapping.transactions]
     customer_id = "会员号"
 
+    [units]                          # money stated in a multiple the header does not say
+    transactions.amount = "万元"     # 1.5 is read as 15,000 (data.units)
+
     [analysis]
     period = "month"
     inactivity_days = 180            # default: from the data (see inactivity_quantile)
@@ -59,7 +62,8 @@ from loyalscope.i18n import t
 Period = Literal["day", "week", "month", "quarter", "year"]
 
 
-_FIXES = {"data.timezone": "core.config.timezone_fix", "data.encoding": "core.config.encoding_fix"}
+_FIXES = {"data.timezone": "core.config.timezone_fix", "data.encoding": "core.config.encoding_fix",
+          "units": "core.config.units_fix"}
 """Setting -> i18n key of its fix, for settings whose right values are not obvious."""
 
 
@@ -447,6 +451,11 @@ class AnalysisConfig(_Section):
     locale: str = "zh"
     data: DataConfig = Field(default_factory=DataConfig)
     mapping: dict[str, dict[str, str]] = Field(default_factory=dict)
+    units: dict[str, dict[str, str | int]] = Field(default_factory=dict)
+    """Table -> money column -> the multiple of the currency its values are in, where the header
+    does not say it: ``[units] transactions.amount = "万元"`` (or ``"千元"``, ``"百万元"``,
+    ``"thousands"``, ``10000``): its values are multiplied by it, with a note
+    (:mod:`loyalscope.data.units`). A header that states another unit is an error."""
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
     value: ValueConfig = Field(default_factory=ValueConfig)
     models: ModelsConfig = Field(default_factory=ModelsConfig)
@@ -456,6 +465,34 @@ class AnalysisConfig(_Section):
     engine: EngineConfig = Field(default_factory=EngineConfig)
 
     source_path: str | None = Field(default=None, exclude=True)
+
+    @field_validator("units")
+    @classmethod
+    def _money_units(cls, value: dict[str, dict[str, str | int]]) -> dict[str, dict[str, str | int]]:
+        from loyalscope.data import schema
+        from loyalscope.data.units import setting_multiple
+
+        for table, columns in value.items():
+            spec = schema.TABLES.get(table)
+            money = [c.name for c in spec.columns if c.unit == "currency"] if spec else []
+            for column, unit in columns.items():
+                key = f"{table}.{column}"
+                if column not in money:
+                    raise ValueError(t("core.config.units_not_money", key=key,
+                                       money=", ".join(f"{n}.{c.name}" for n, tb in schema.TABLES.items()
+                                                       if n not in schema.SHAPED_TABLES
+                                                       for c in tb.columns if c.unit == "currency")))
+                if setting_multiple(unit) is None:
+                    raise ValueError(t("core.config.units_unknown", key=key, value=unit))
+        return value
+
+    def unit_multiple(self, table: str, column: str) -> tuple[int, str] | None:
+        """``[units] <table>.<column>``: its multiple and the value as written, or None."""
+        from loyalscope.data.units import setting_multiple
+
+        value = self.units.get(table, {}).get(column)
+        multiple = None if value is None else setting_multiple(value)
+        return None if multiple is None else (multiple, str(value))
 
     @property
     def survey_seed(self) -> int:

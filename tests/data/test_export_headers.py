@@ -302,10 +302,11 @@ def test_headers_with_units_or_two_languages(headers: list[str], expect: dict[st
     assert {k: got.get(k) for k in expect} == expect
 
 
-@pytest.mark.parametrize("header", ["销售额(万元)", "实付金额/Paid Amount", "备注(金额)"])
+@pytest.mark.parametrize("header", ["实付金额/Paid Amount", "备注(金额)", "数量(万件)", "Amount (k)"])
 def test_split_headers_are_not_guessed(header: str) -> None:
-    # a multiple of a unit (10,000 yuan) would read every amount 10,000 times too small; parts
-    # naming two columns (amount, paid amount) or a part naming none (备注) are no match
+    # parts naming two columns (amount, paid amount) or a part naming none (备注) are no match;
+    # a multiple of no currency (万件) or one that may be anything (k) is no unit (the multiples
+    # of a currency, 万元, are read by tests/data/test_units.py)
     got = mapping.infer_table(["订单号", "客户ID", "下单时间", header])
     assert got is None or got[1].get("amount") != header
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from loyalscope.data import schema
 from loyalscope.data.questions import MEASURES, asked_measures, is_question, match_questions
 from loyalscope.data.traditional import TO_SIMPLIFIED
+from loyalscope.data.units import stated_multiple
 from loyalscope.errors import ConfigError, SchemaError
 from loyalscope.i18n import t
 
@@ -318,8 +319,11 @@ _UNITS = frozenset({"元", "人民币", "rmb", "cny", "美元", "usd", "港元",
                     "天", "日", "days", "小时", "hours", "分", "points", "%"})
 """Units a header may carry in brackets or after a slash (``金额(元)``, ``Amount (USD)``,
 ``单价/元``, ``数量(件)``, ``间隔(天)``): the column's values are in them, and the header is its
-other part. Multiples (``万元``, ``千元``: the amounts would be read 10,000 times too small) are no
-such units: those headers still need a ``[mapping]`` line (and the amounts their scale)."""
+other part. A multiple of a currency (``销售额(万元)``, ``合同金额/千元``, ``Revenue (USD
+thousands)``, :func:`loyalscope.data.units.stated_multiple`) is such a unit for a money column
+only (unit ``currency`` in the schema): the header is that column, and its values are multiplied
+by the multiple when parsed (``1.5`` 万元 is read as 15,000, with a note; :mod:`loyalscope.data.units`).
+A multiple of anything else (``数量(万件)``) is none: that header stays unmapped, with advice."""
 
 
 def header_parts(header: str) -> list[str]:
@@ -334,15 +338,20 @@ def header_parts(header: str) -> list[str]:
 def _split_headers(table: str, headers: list[str], out: dict[str, str], used: set[str],
                    file: str | None) -> None:
     """Map a column still missing from ``out`` to a header of two or more parts
-    (:func:`header_parts`) whose parts other than units (:data:`_UNITS`) are each a spelling of
-    that column, and only of that one: a bilingual template's ``客户编号/Customer ID`` is the
-    customer id, ``实付金额(元)`` and ``Amount (USD)`` the amount; ``商品ID`` (商品 names no
-    column) and ``实付金额/Paid Amount`` (amount and paid amount) stay unmapped."""
+    (:func:`header_parts`) whose parts other than units (:data:`_UNITS`, and for a money column
+    a multiple of its currency) are each a spelling of that column, and only of that one: a
+    bilingual template's ``客户编号/Customer ID`` is the customer id, ``实付金额(元)``,
+    ``Amount (USD)`` and ``销售额(万元)`` the amount; ``商品ID`` (商品 names no column),
+    ``实付金额/Paid Amount`` (amount and paid amount) and ``数量(万件)`` stay unmapped."""
     spec = schema.table(table)
     parts: dict[str, set[str]] = {}
+    multiples: set[str] = set()  # headers stating a multiple of a currency: money columns only
     for h in headers:
         split = {normalise_header(p) for p in header_parts(h)} if h not in used else set()
         named = split - {normalise_header(u) for u in _UNITS}
+        if (stated := stated_multiple(h)) is not None and normalise_header(stated.text) in named:
+            named.discard(normalise_header(stated.text))
+            multiples.add(h)
         if len(split) >= 2 and named:
             parts[h] = named
     if not parts:
@@ -352,7 +361,8 @@ def _split_headers(table: str, headers: list[str], out: dict[str, str], used: se
         if canon in out:
             continue
         names = {normalise_header(a) for a in aliases(table, canon)}
-        found = [h for h, ps in parts.items() if h not in used and ps <= names]
+        found = [h for h, ps in parts.items() if h not in used and ps <= names
+                 and (h not in multiples or col.unit == "currency")]
         if len(found) > 1:
             raise SchemaError(
                 t("data.mapping.ambiguous", table=table, column=canon, headers=", ".join(found)),

@@ -415,6 +415,24 @@ def plain_number(tbl: Relation, col: str, out: str) -> Any:
     })
 
 
+def scaled(tbl: Relation, out: str, multiple: int) -> Any:
+    """``out`` (a parsed amount) multiplied by ``multiple``, a power of ten (an amount stated
+    in 万元: 10,000; :mod:`loyalscope.data.units`), exactly: the number as its shortest text
+    (``1.2345``, what the file wrote) times the multiple in decimal arithmetic, then as float64:
+    ``1.2345`` x 10,000 is ``12345.0`` and ``0.07`` x 10,000 ``700.0``, where float64 gives
+    ``12344.999999999998`` and ``700.0000000000001``. A product of :data:`MAX_AMOUNT` or more is
+    ``out_of_range`` as an amount read so large would be."""
+    v = tbl[out]
+    exact = v.cast("string").try_cast(dt.Decimal(38, 13)) * ibis.literal(multiple, type=dt.Decimal(38, 0))
+    tbl = tbl.mutate(**{f"{out}__x": ibis.coalesce(exact.cast("float64"), v * multiple)})
+    x = tbl[f"{out}__x"]
+    big = x.notnull() & (x.abs() >= MAX_AMOUNT)
+    return tbl.mutate(**{out: ibis.ifelse(big, ibis.null().cast("float64"), x),
+                         f"{out}__r": ibis.ifelse(big, "out_of_range", tbl[f"{out}__r"]),
+                         f"{out}__g": ibis.ifelse(big, "not_finite", tbl[f"{out}__g"])}).drop(
+        f"{out}__x")
+
+
 # ---- booleans --------------------------------------------------------------------------------
 def _boolean(s: ir.Value) -> Parsed:
     """是/否, Y/N, true/false, 1/0 ... -> boolean."""

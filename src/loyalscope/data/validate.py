@@ -64,6 +64,7 @@ from loyalscope.data.records import VIEW_FROM_LINES
 from loyalscope.data.shapes import BAD, WHY, row_optional_columns
 from loyalscope.data.sources import Source
 from loyalscope.data.staged import Staged
+from loyalscope.data.units import column_multiples
 from loyalscope.errors import DataQualityError
 from loyalscope.i18n import t
 
@@ -98,14 +99,16 @@ def _why(tag: ir.StringValue) -> ir.StringValue:
 
 
 def _parse_column(tbl: Staged, header: str, out: str, col: schema.Column, dayfirst: bool,
-                  config: AnalysisConfig, backend: str, form: str | None = None) -> Staged:
+                  config: AnalysisConfig, backend: str, form: str | None = None,
+                  multiple: int = 1) -> Staged:
     """Add ``out``, ``out__r`` and ``out__g`` (value, reason, tag) for one mapped column;
     ``form``: :data:`PLAIN`, a text number or date column of plain numbers or ISO dates only,
     read by :func:`parse.plain_number` or :func:`parse.plain_datetime`; :data:`DECIMAL`, an
     identifier column written as decimals (``12533.0``, see :func:`decimal_ids`); :data:`LIKERT`,
     a 1-N answer column of five-point words (``非常满意``, see :func:`likert_columns`); :data:`YES_NO`,
     an intent or csat column of yes / no / unsure answers (``会``, ``不会``, ``不确定``; ``是`` /
-    ``否``)."""
+    ``否``); ``multiple``: the multiple of the currency a money column is stated in (10,000 for
+    万元, :func:`loyalscope.data.units.column_multiples`), its values multiplied by it."""
     plain = form == PLAIN
     if col.dtype == "string":
         return parse.string(tbl, header, out, backend, decimal=form == DECIMAL)
@@ -126,6 +129,8 @@ def _parse_column(tbl: Staged, header: str, out: str, col: schema.Column, dayfir
             tbl = tbl.mutate(**{f"{out}__w": parse.yes_no_points(tbl[header])})
             header = f"{out}__w"
         tbl = parse.number(tbl, header, out, percent=col.unit == "0-1", backend=backend)
+    if multiple != 1:
+        tbl = parse.scaled(tbl, out, multiple)
     if not col.nonnegative:
         return tbl
     neg = tbl[out] < 0
@@ -198,6 +203,8 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
     answers = answer_forms(con, src)
     notes.extend(answers.notes)
     unanswered = answers.unanswered
+    multiples, multiple_notes = column_multiples(src.table, src.name, src.mapping, config)
+    notes.extend(multiple_notes)
     for canon, header in src.mapping.items():
         if canon in plain:  # ISO dates only: no order to decide
             dayfirst[canon] = False
@@ -212,7 +219,7 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
                 notes.append(note)
     forms = {**dict.fromkeys(plain, PLAIN), **dict.fromkeys(decimal, DECIMAL),
              **dict.fromkeys(answers.likert, LIKERT), **dict.fromkeys(answers.yes_no, YES_NO)}
-    table = _parse_table(con, src, index, config, dayfirst, forms, unanswered)
+    table = _parse_table(con, src, index, config, dayfirst, forms, unanswered, multiples)
     # one query after the parse: the rows, and the assumed date columns' a/b/yyyy-like values
     aggs = {"ls_n": table.count()}
     aggs.update({f"ls_s{i}": table[f"{SLOW}{c}"].sum() for i, c in enumerate(assumed)})
@@ -235,7 +242,7 @@ def parse_source(con: BaseBackend, src: Source, index: int, config: AnalysisConf
             dayfirst[canon], again = first, True
     if again:
         con.drop_table(table.get_name(), force=True)
-        table = _parse_table(con, src, index, config, dayfirst, forms, unanswered)
+        table = _parse_table(con, src, index, config, dayfirst, forms, unanswered, multiples)
     optional = [c for c in src.mapping if not spec.column(c).required]
     notes.extend(_nulled_notes(table, optional))
     row_optional = row_optional_columns(src.table, src.mapping)
@@ -301,10 +308,13 @@ def _date_order_runner(con: BaseBackend, header: str) -> Callable[[ir.Table], pd
 
 def _parse_table(con: BaseBackend, src: Source, index: int, config: AnalysisConfig,
                  dayfirst: dict[str, bool], forms: dict[str, str],
-                 unanswered: list[str] | None = None) -> ir.Table:
+                 unanswered: list[str] | None = None,
+                 multiples: dict[str, int] | None = None) -> ir.Table:
     """The parsed and checked source, materialised on ``con``; ``forms``: the columns read in
     a form their values allow (:func:`_parse_column`); ``unanswered``: the answer columns whose
-    marks of no answer (``(空)``) are read as empty."""
+    marks of no answer (``(空)``) are read as empty; ``multiples``: the money columns stated
+    in a multiple of their currency, and the multiple."""
+    scale = tuple(sorted((multiples or {}).items()))
     blanks = tuple(sorted(unanswered or ()))
     rel = src.rel
     # the SQL works on placeholder column names, so that files whose columns differ only in
@@ -313,10 +323,11 @@ def _parse_table(con: BaseBackend, src: Source, index: int, config: AnalysisConf
     generic = {h: f"ls_c{i}" for i, h in enumerate(own)}
     mapping = {canon: generic[h] for canon, h in src.mapping.items()}
     key = ("parse", src.table, tuple(mapping.items()), tuple(sorted(dayfirst.items())),
-           config.data.timezone, _day_one(config), tuple(sorted(forms.items())), blanks)
+           config.data.timezone, _day_one(config), tuple(sorted(forms.items())), blanks, scale)
 
     def build(r: Staged) -> Staged:
-        return _build(r, src.table, mapping, dayfirst, config, con.name, forms, set(blanks))
+        return _build(r, src.table, mapping, dayfirst, config, con.name, forms, set(blanks),
+                      dict(scale))
 
     return materialize(con, key, rel, build, scratch_name("parsed"),
                        inputs={g: h for h, g in generic.items()}, constants={SRC: index})
@@ -329,11 +340,13 @@ def _day_one(config: AnalysisConfig) -> str | None:
 
 def _build(rel: Staged, table: str, mapping: dict[str, str], dayfirst: dict[str, bool],
            config: AnalysisConfig, backend: str, forms: dict[str, str] | None = None,
-           unanswered: set[str] | None = None) -> Staged:
+           unanswered: set[str] | None = None, multiples: dict[str, int] | None = None) -> Staged:
     """The parse-and-check projections of one source over ``rel`` (pure: no queries);
     ``mapping``: canonical column -> column of ``rel``; ``forms``: canonical column -> the form
-    it is read in (:func:`_parse_column`)."""
+    it is read in (:func:`_parse_column`); ``multiples``: canonical column -> the multiple its
+    values are multiplied by."""
     forms = forms or {}
+    multiples = multiples or {}
     spec = schema.table(table)
     own = [c for c in rel.columns if c not in (LINE, END) and c not in _RECORD_COLS]
     null_s = ibis.null().cast("string")
@@ -342,19 +355,21 @@ def _build(rel: Staged, table: str, mapping: dict[str, str], dayfirst: dict[str,
     n_opt = 0
     for j, (canon, header) in enumerate(mapping.items()):
         col, first, form = spec.column(canon), dayfirst.get(canon, False), forms.get(canon)
+        multiple = multiples.get(canon, 1)
         # a survey tool's mark of a question left unanswered is no answer (an answer column)
         answer = canon in (unanswered or set())
 
         def parse_one(s: Staged, i: str, o: str, col: schema.Column = col, first: bool = first,
-                      form: str | None = form, answer: bool = answer) -> Staged:
+                      form: str | None = form, answer: bool = answer,
+                      multiple: int = multiple) -> Staged:
             if answer:
                 s = s.mutate(**{f"{o}__a": ibis.ifelse(s[i].strip().isin(NO_ANSWER),
                                                         ibis.null().cast("string"), s[i])})
                 i = f"{o}__a"
-            return _parse_column(s, i, o, col, first, config, backend, form)
+            return _parse_column(s, i, o, col, first, config, backend, form, multiple)
 
         key = ("parse", col.dtype, col.unit, col.nonnegative, first, config.data.timezone,
-               _day_one(config), backend, form, answer)
+               _day_one(config), backend, form, answer, multiple)
         rel = rel.apply(parse_one, header, f"_p{j}", key)
     present: dict[str, ir.BooleanValue] = {}
     for j, (canon, header) in enumerate(mapping.items()):
