@@ -233,3 +233,14 @@ def test_number_cells_in_wan_yuan_are_multiplied_exactly(tmp_path: Path) -> None
     frame.to_parquet(path)
     want = {f"A{i}": float(Decimal(x) * 10_000) for i, x in enumerate(texts)}
     assert _amounts(ls.load(path)) == want
+
+
+def test_a_header_mapped_by_hand_keeps_its_stated_multiple(tmp_path: Path) -> None:
+    # the silent error this fixes: a header of no known spelling, mapped in [mapping], was read
+    # as written, 10,000 times too small
+    header = "GMV(万元)"
+    path = _write(tmp_path / "订单.csv", header, ["1.5", "0.07", "2.0001"])
+    config = AnalysisConfig.load(_toml(tmp_path, f'[mapping.transactions]\namount = "{header}"\n'))
+    ds = ls.load(path, config=config)
+    assert _amounts(ds) == _expected(path, header, 10_000)
+    assert any(header in n and "10,000" in n for n in _notes(ds))
