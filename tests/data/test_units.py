@@ -121,6 +121,29 @@ def test_plain_numbers_in_wan_yuan_are_multiplied_exactly(tmp_path: Path) -> Non
     assert _amounts(ls.load(path)) == _expected(path, header, 10_000)
 
 
+# every digit float64 keeps: values computed in a spreadsheet (a third of 1 万元, 1/7) have 16 or
+# 17 of them, which a decimal type of fixed scale (38, 13) rounded to 13 decimals before
+LONG = ["0.3333333333333333", "0.14285714285714285", "0.088571614039432", "0.00012345678901234",
+        "123.45678901234567", "0.0000031200908589245", "99999999.999999"]
+
+
+def test_every_digit_of_a_long_amount_is_kept(tmp_path: Path) -> None:
+    header = "实付金额(万元)"
+    path = _write(tmp_path / "订单.csv", header, LONG)
+    want = _expected(path, header, 10_000)
+    assert want["A0"] == 3333.333333333333 and want["A1"] == 1428.5714285714284
+    assert _amounts(ls.load(path)) == want
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_wan_yuan_on_spark_is_multiplied_exactly(tmp_path: Path, spark_con: object) -> None:
+    # Spark writes a float as '1.0E-5' and keeps 6 decimals of a decimal product of 38 digits
+    header = "销售额(万元)"
+    path = _write(tmp_path / "订单.csv", header, ["1.2345", "0.07", "0.00001", "1234.5", *LONG])
+    assert _amounts(ls.load(path, con=spark_con)) == _expected(path, header, 10_000)
+
+
 @pytest.mark.parametrize(("header", "multiple"), [
     ("订单金额/千元", 1_000), ("Revenue (USD thousands)", 1_000), ("Amount ('000)", 1_000),
 ])

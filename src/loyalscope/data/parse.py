@@ -418,13 +418,22 @@ def plain_number(tbl: Relation, col: str, out: str) -> Any:
 def scaled(tbl: Relation, out: str, multiple: int) -> Any:
     """``out`` (a parsed amount) multiplied by ``multiple``, a power of ten (an amount stated
     in 万元: 10,000; :mod:`loyalscope.data.units`), exactly: the number as its shortest text
-    (``1.2345``, what the file wrote) times the multiple in decimal arithmetic, then as float64:
-    ``1.2345`` x 10,000 is ``12345.0`` and ``0.07`` x 10,000 ``700.0``, where float64 gives
-    ``12344.999999999998`` and ``700.0000000000001``. A product of :data:`MAX_AMOUNT` or more is
-    ``out_of_range`` as an amount read so large would be."""
+    (``1.2345``, what the file wrote) with its decimal point moved (``1.2345e4``), read as
+    float64, the float nearest to the decimal product: ``1.2345`` x 10,000 is ``12345.0`` and
+    ``0.07`` x 10,000 ``700.0``, where float64 multiplication gives ``12344.999999999998`` and
+    ``700.0000000000001``; ``1/3`` (``0.3333333333333333``) is ``3333.333333333333``, every
+    digit kept (a decimal type of 38 digits keeps a fixed number of decimals, and Spark's
+    decimal product fewer). A product of :data:`MAX_AMOUNT` or more is ``out_of_range`` as an
+    amount read so large would be."""
+    power = len(str(multiple)) - 1
+    if multiple != 10 ** power:
+        raise ValueError(f"not a power of ten: {multiple}")
     v = tbl[out]
-    exact = v.cast("string").try_cast(dt.Decimal(38, 13)) * ibis.literal(multiple, type=dt.Decimal(38, 0))
-    tbl = tbl.mutate(**{f"{out}__x": ibis.coalesce(exact.cast("float64"), v * multiple)})
+    s = v.cast("string")  # the shortest text: '1.2345', '1e-05' (DuckDB), '1.0E-5' (Spark)
+    has_exp = s.re_search("[eE]")
+    exp = ibis.ifelse(has_exp, s.re_extract(r"[eE]\+?(-?[0-9]+)$", 1).try_cast("int64"), 0)
+    shifted = (s.re_replace(r"[eE].*$", "") + "e" + (exp + power).cast("string")).try_cast("float64")
+    tbl = tbl.mutate(**{f"{out}__x": ibis.coalesce(shifted, v * multiple)})
     x = tbl[f"{out}__x"]
     big = x.notnull() & (x.abs() >= MAX_AMOUNT)
     return tbl.mutate(**{out: ibis.ifelse(big, ibis.null().cast("float64"), x),
