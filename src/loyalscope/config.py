@@ -466,6 +466,17 @@ class AnalysisConfig(_Section):
 
     source_path: str | None = Field(default=None, exclude=True)
 
+    @field_validator("units", mode="before")
+    @classmethod
+    def _units_by_table(cls, value: Any) -> Any:
+        """``[units] amount = "万元"`` names no table: say which key to write, not that a
+        dictionary was expected."""
+        if isinstance(value, dict):
+            for key, unit in value.items():
+                if not isinstance(unit, dict):
+                    raise ValueError(t("core.config.units_no_table", key=key, value=unit))
+        return value
+
     @field_validator("units")
     @classmethod
     def _money_units(cls, value: dict[str, dict[str, str | int]]) -> dict[str, dict[str, str | int]]:
@@ -473,7 +484,8 @@ class AnalysisConfig(_Section):
         from loyalscope.data.units import setting_multiple
 
         for table, columns in value.items():
-            spec = schema.TABLES.get(table)
+            # the tables data.shapes makes (orders, order_lines) are read from no file
+            spec = schema.TABLES.get(table) if table not in schema.SHAPED_TABLES else None
             money = [c.name for c in spec.columns if c.unit == "currency"] if spec else []
             for column, unit in columns.items():
                 key = f"{table}.{column}"

@@ -179,6 +179,14 @@ def test_units_setting_multiplies_a_plain_header(tmp_path: Path) -> None:
     assert _amounts(ls.load(path, config=again)) == _expected(path, "金额", 10_000)
 
 
+@pytest.mark.parametrize(("value", "multiple"), [
+    ("万元", 10_000), ("thousands", 1_000), (10_000, 10_000), ("10000", 10_000), (" 1000 ", 1_000),
+    ("元", 1), (1500, None), ("1500", None), (0, None), (True, None), ("万件", None),
+])
+def test_setting_multiple(value: object, multiple: int | None) -> None:
+    assert units.setting_multiple(value) == multiple
+
+
 def test_units_setting_agreeing_with_the_header_multiplies_once(tmp_path: Path) -> None:
     header = "实付金额(万元)"
     path = _write(tmp_path / "订单.csv", header, ["1.5", "0.07"])
@@ -203,6 +211,10 @@ def test_units_setting_conflicting_with_the_header_is_an_error(tmp_path: Path, h
     ('[units]\ntransactions.amount = "万件"\n', "万件"),
     ('[units]\ntransactions.amount = 1500\n', "1500"),
     ('[units]\nnowhere.amount = "万元"\n', "nowhere.amount"),
+    # a table made from other files (data.shapes), not read from one
+    ('[units]\norders.amount = "万元"\n', "orders.amount"),
+    # no table: the message says which key to write, not that a dictionary was expected
+    ('[units]\namount = "万元"\n', "transactions.amount"),
 ])
 def test_a_bad_units_setting_names_its_key(tmp_path: Path, body: str, words: str) -> None:
     with pytest.raises(ConfigError) as err:

@@ -136,13 +136,15 @@ def stated_multiple(header: object) -> Stated | None:
 
 def setting_multiple(value: object) -> int | None:
     """The multiple a ``[units]`` value states: a unit text (``"万元"``, ``"千元"``,
-    ``"thousands"``, ``"元"``) or a power of ten (``10000``); None when it is neither."""
+    ``"thousands"``, ``"元"``) or a power of ten (``10000`` or ``"10000"``); None when it is
+    neither."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value if value >= 1 and str(value).strip("0") == "1" else None
     if isinstance(value, str):
-        return unit_multiple(value)
+        digits = _unit_text(value)
+        return setting_multiple(int(digits)) if digits.isdigit() else unit_multiple(value)
     return None
 
 
