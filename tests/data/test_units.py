@@ -21,6 +21,7 @@ from loyalscope.cli import app
 from loyalscope.config import AnalysisConfig
 from loyalscope.data import mapping, units
 from loyalscope.errors import ConfigError
+from loyalscope.i18n import t
 
 HEAD = ["订单号", "客户ID", "下单时间"]
 runner = CliRunner()
@@ -111,6 +112,19 @@ def test_wan_yuan_gbk_amounts_are_multiplied_exactly(tmp_path: Path) -> None:
     assert rep.rows_read == len(values)
     assert rep.rows_accepted + rep.rows_quarantined == rep.rows_read
     assert any("万元" in n and "10,000" in n and header in n for n in _notes(ds))
+
+
+def test_an_amount_too_large_once_multiplied_is_quarantined_as_written(tmp_path: Path) -> None:
+    # 2e11 万元 is 2e15 元, beyond what an amount may be (1e15); the file's text is kept
+    header = "实付金额(万元)"
+    path = _write(tmp_path / "订单.csv", header, ["1.5", "200000000000", "0.07"])
+    ds = ls.load(path)
+    assert _amounts(ds) == {"A0": 15000.0, "A2": 700.0}
+    q = ds.quality.quarantine
+    assert q.value.tolist() == ["200000000000"] and q.line.tolist() == [3]
+    assert t("data.validate.why_scaled_too_large", "en") in q.detail.iloc[0]
+    rep = ds.quality.tables["transactions"]
+    assert (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (3, 2, 1)
 
 
 def test_plain_numbers_in_wan_yuan_are_multiplied_exactly(tmp_path: Path) -> None:

@@ -424,7 +424,7 @@ def scaled(tbl: Relation, out: str, multiple: int) -> Any:
     ``700.0000000000001``; ``1/3`` (``0.3333333333333333``) is ``3333.333333333333``, every
     digit kept (a decimal type of 38 digits keeps a fixed number of decimals, and Spark's
     decimal product fewer). A product of :data:`MAX_AMOUNT` or more is ``out_of_range`` as an
-    amount read so large would be."""
+    amount read so large would be, tagged ``scaled_too_large`` (the text itself is below it)."""
     power = len(str(multiple)) - 1
     if multiple != 10 ** power:
         raise ValueError(f"not a power of ten: {multiple}")
@@ -438,7 +438,7 @@ def scaled(tbl: Relation, out: str, multiple: int) -> Any:
     big = x.notnull() & (x.abs() >= MAX_AMOUNT)
     return tbl.mutate(**{out: ibis.ifelse(big, ibis.null().cast("float64"), x),
                          f"{out}__r": ibis.ifelse(big, "out_of_range", tbl[f"{out}__r"]),
-                         f"{out}__g": ibis.ifelse(big, "not_finite", tbl[f"{out}__g"])}).drop(
+                         f"{out}__g": ibis.ifelse(big, "scaled_too_large", tbl[f"{out}__g"])}).drop(
         f"{out}__x")
 
 

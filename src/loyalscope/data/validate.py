@@ -75,7 +75,7 @@ DMY_SAMPLE = 50_000
 """Values of a text date column looked at for a/b/yyyy dates before parsing."""
 REASON, COLUMN, VALUE, DETAIL = "_q_reason", "_q_column", "_q_value", "_q_detail"
 _WHY = ("not_finite", "paren", "two_currencies", "percent", "not_number", "year_range", "not_date",
-        "day_number", "not_bool", "bool_type", "negative")
+        "day_number", "not_bool", "bool_type", "negative", "scaled_too_large")
 _ids = itertools.count()
 
 
