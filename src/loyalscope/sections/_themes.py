@@ -14,7 +14,7 @@ import pandas as pd
 
 from loyalscope.data.dataset import Dataset
 from loyalscope.metrics.days import last_order_times
-from loyalscope.metrics.scales import Scale, bottom_boxes, is_yes_no
+from loyalscope.metrics.scales import Scale, bottom_boxes, is_two_point, is_yes_no
 from loyalscope.metrics.window import inactivity_days
 from loyalscope.results import Section, Table, Text
 from loyalscope.text.themes import Theme, themes
@@ -103,9 +103,20 @@ def survey_comment_themes(ds: Dataset, section: Section, csat: Scale | None) -> 
     if len(sv) < MIN_TEXTS:
         return
     low = sv[rating] <= (bottom_boxes(csat) if csat is not None else 6)
-    title = "table_yes_no" if csat is not None and is_yes_no(csat) else "table"
     _add(section, themes(sv.comment, low.where(sv[rating].notna()), sv.quarter), "survey", len(sv),
-         title)
+         _survey_title(csat))
+
+
+def _survey_title(csat: Scale | None) -> str:
+    """The key of the survey themes' title: who the dissatisfied are on this question (it said
+    "CSAT 1-2" for NPS detractors, the 0-4 of a 0-10 question and the 1 of a 1-2 one)."""
+    if csat is None:
+        return "table_nps"
+    if is_yes_no(csat):
+        return "table_yes_no"
+    if is_two_point(csat):
+        return "table_two_point"
+    return "table" if (csat.low, csat.high) == (1, 5) else "table_scale"
 
 
 def complaint_themes(ds: Dataset, section: Section) -> None:
