@@ -115,7 +115,7 @@ def test_wan_yuan_gbk_amounts_are_multiplied_exactly(tmp_path: Path) -> None:
 
 
 def test_an_amount_too_large_once_multiplied_is_quarantined_as_written(tmp_path: Path) -> None:
-    # 2e11 万元 is 2e15 元, beyond what an amount may be (1e15); the file's text is kept
+    # 2e11 万元 is 2e15 元, beyond what an amount may be (1e14); the file's text is kept
     header = "实付金额(万元)"
     path = _write(tmp_path / "订单.csv", header, ["1.5", "200000000000", "0.07"])
     ds = ls.load(path)

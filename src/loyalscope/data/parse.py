@@ -18,7 +18,7 @@ dates     ``2024-01-05``  ``2024/1/5``  ``2024.1.5``  ``2024年1月5日``  ``05/
 booleans  是/否 对/错 有/无 Y/N yes/no true/false T/F 1/0
 
 Strict values (quarantined with reason ``out_of_range`` or ``unparseable``): ``inf``, ``NaN``,
-``1e400`` and amounts of 1e15 or more; text between digits (``12元34``); two currencies
+``1e400`` and amounts of 1e14 or more; text between digits (``12元34``); two currencies
 (``USD1EUR2``, ``$5 EUR``); half parentheses (``(12``); years before 1900 or after 2200; a boolean
 column used as an amount (``wrong_type``).
 """
@@ -38,8 +38,10 @@ import pandas as pd
 
 from loyalscope.data.staged import Relation
 
-MAX_AMOUNT = 1e15
-"""Largest absolute amount accepted: float64 still holds cents exactly below it."""
+MAX_AMOUNT = 1e14
+"""Largest absolute amount accepted (exclusive): the money sums are DECIMAL(18, 4), which hold
+values below 1e14 (an amount of 5e14 made the load fail on the cast), and float64 holds cents
+exactly there."""
 MIN_YEAR, MAX_YEAR = 1900, 2200
 
 _FULL = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000\u2212\uffe5"
@@ -308,7 +310,7 @@ def number(tbl: Relation, col: str, out: str, percent: bool = False,
     """Numbers and money: thousands separators, one currency, ``(negative)``, full width.
 
     Adds ``out`` (float64), ``out__r`` (reason) and ``out__g`` (tag) to ``tbl``. Values of
-    ``MAX_AMOUNT`` (1e15) or more in absolute value, infinities and NaN are ``out_of_range``; a
+    ``MAX_AMOUNT`` (1e14) or more in absolute value, infinities and NaN are ``out_of_range``; a
     boolean column is ``wrong_type``. Computed in stages (each a projection) so that the SQL
     stays linear in size.
     """
@@ -400,17 +402,19 @@ def plain_number(tbl: Relation, col: str, out: str) -> Any:
     """:func:`number` for a text column whose values are all plain numbers or empty.
 
     Adds what :func:`number` adds (``out``, ``out__r``, ``out__g``, ``out__p``), equal to its
-    columns on such values (a plain number is its own cleaned text, below :data:`MAX_AMOUNT`, read
-    by the same cast; an empty value is NULL and absent) and undefined on others: the caller
+    columns on such values (a plain number is its own cleaned text, read by the same cast, and
+    :data:`MAX_AMOUNT` or more out of range; an empty value is NULL and absent) and undefined on others: the caller
     makes sure there are none (:func:`not_plain_number` over the whole column). One stage where
     :func:`number`'s is a dozen: an engine plans a wide file's parse (a survey of fifty answer
     columns) in a fraction of the time, and runs it without the cleaning tests on every value.
     """
     s = tbl[col]
+    v = s.nullif("").try_cast("float64")
+    big = v.notnull() & (v.abs() >= MAX_AMOUNT)  # 15 digits: a plain number, out of range
     return tbl.mutate(**{
-        out: s.nullif("").try_cast("float64"),
-        f"{out}__r": _NULL_STR,
-        f"{out}__g": _NULL_STR,
+        out: ibis.ifelse(big, ibis.null().cast("float64"), v),
+        f"{out}__r": ibis.ifelse(big, "out_of_range", _NULL_STR),
+        f"{out}__g": ibis.ifelse(big, "not_finite", _NULL_STR),
         f"{out}__p": s.notnull() & (s != ""),
     })
 
