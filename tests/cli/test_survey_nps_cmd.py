@@ -62,14 +62,20 @@ def test_errors_as_json(tmp_path: Path) -> None:
     assert json.loads(res.stdout)["error"] == "ConfigError"
 
 
-def test_gbk_csv_with_chinese_header(tmp_path: Path) -> None:
+def _gbk_nps(tmp_path: Path, text: str) -> dict:
+    """``survey nps --column 推荐意愿`` on ``text`` written in GBK: answers 10, 6, 8, 9."""
     path = tmp_path / "问卷.csv"
-    path.write_bytes("客户;推荐意愿\n甲;10\n乙;6\n丙;8\n丁;9\n".encode("gbk"))
+    path.write_bytes(text.encode("gbk"))
     res = runner.invoke(app, ["survey", "nps", "--data", str(path), "--column", "推荐意愿", "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert (out["n"], out["promoters"], out["passives"], out["detractors"]) == (4, 2, 1, 1)
     assert out["nps"] == pytest.approx(25.0)
+    return out
+
+
+def test_gbk_csv_with_chinese_header(tmp_path: Path) -> None:
+    _gbk_nps(tmp_path, "客户;推荐意愿\n甲;10\n乙;6\n丙;8\n丁;9\n")
 
 
 def test_config_names_the_column_and_min_n(tmp_path: Path, answers: pd.DataFrame) -> None:
@@ -111,15 +117,26 @@ def test_a_header_wrapped_over_lines_names_its_column(tmp_path: Path) -> None:
     """A GBK export whose header cells hold line breaks (Alt+Enter in Excel): the command read
     line 1 only (``"推荐``) and found no column; now the header is the first record, and a bad
     line is named by its line in the file."""
+    out = _gbk_nps(tmp_path, '客户,"推荐\n意愿"\n甲,10\n乙,6\n丙,8\n丁,9\n')
+    assert out["column"] == "推荐意愿"
     path = tmp_path / "问卷.csv"
-    path.write_bytes('客户,"推荐\n意愿"\n甲,10\n乙,6\n丙,8\n丁,9\n'.encode("gbk"))
-    res = runner.invoke(app, ["survey", "nps", "--data", str(path), "--column", "推荐意愿", "--json"])
-    assert res.exit_code == 0, res.output
-    out = json.loads(res.stdout)
-    assert (out["n"], out["promoters"], out["passives"], out["detractors"]) == (4, 2, 1, 1)
-    assert out["column"] == "推荐意愿" and out["nps"] == pytest.approx(25.0)
     path.write_bytes('客户,"推荐\n意愿"\n甲,10\n乙,6,7\n'.encode("gbk"))
     res = runner.invoke(app, ["survey", "nps", "--data", str(path), "--column", "推荐意愿", "--json"],
                         env={"LOYALSCOPE_LANG": "en"})
     err = json.loads(res.stdout)
     assert res.exit_code == 2 and err["row"] == 4 and "Line 4 has 3 fields" in err["message"]
+
+
+def test_a_real_export_named_by_its_header_in_the_mapping() -> None:
+    """Sudzilla's Google Forms export (tests/data/real/sudzilla, its loyalscope.toml maps the 0-10
+    question to csat): asked for by its header, the column was "not in the data" (the mapping had
+    renamed it); NPS of those answers equals pandas on the file."""
+    folder = Path(__file__).parents[1] / "data" / "real" / "sudzilla"
+    question = "On a scale of 0-10, how would you rate Sudzilla?"
+    res = runner.invoke(app, ["survey", "nps", "--data", str(folder / "sudzilla_survey.csv"),
+                              "--column", question, "--json", "--config", str(folder / "loyalscope.toml")])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    x = pd.to_numeric(pd.read_csv(folder / "sudzilla_survey.csv")[question], errors="coerce").dropna()
+    assert out["n"] == len(x) and out["promoters"] == (x >= 9).sum() and out["detractors"] == (x <= 6).sum()
+    assert out["nps"] == pytest.approx(100 * ((x >= 9).mean() - (x <= 6).mean()))

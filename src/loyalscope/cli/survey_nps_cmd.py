@@ -75,6 +75,8 @@ def nps_command(
     try:
         cfg = load_config(config, [str(data)])  # [mapping.surveys] names the columns, [survey] min_n
         frame = read_table(data, cfg)
+        # a header [mapping.surveys] renames is asked for by its canonical name (Sudzilla's question -> csat)
+        column = {src: canon for canon, src in (cfg.mapping.get("surveys") or {}).items()}.get(column, column)
         out = run_nps(mapped(frame, cfg, "surveys"), column, seed=seed, file=str(data),
                       min_n=cfg.survey.min_n)
         out["notes"] = frame.attrs.get("notes", [])  # what staging judged: a survey tool's header rows
